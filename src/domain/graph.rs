@@ -1,0 +1,111 @@
+//! Checks on the shape of the state machine: dead ends, unreachable stages,
+//! stages that can never finish, terminal stages with exits, timers whose
+//! event cannot fire where they wait.
+
+use super::codes as c;
+use super::diag::Diagnostic;
+use super::model::{Pipeline, StageIx};
+use super::raw::RawPipeline;
+use std::collections::VecDeque;
+
+pub(super) fn check(p: &Pipeline, raw: &RawPipeline, out: &mut Vec<Diagnostic>) {
+    let n = p.stages.len();
+    let mut next: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut prev: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for t in &p.transitions {
+        for f in &t.from {
+            next[f.0].push(t.to.0);
+            prev[t.to.0].push(f.0);
+        }
+    }
+    if p.stage(p.entry).terminal {
+        out.push(Diagnostic::error(
+            c::ENTRY_TERMINAL,
+            raw.entry.span(),
+            format!("entry stage `{}` is terminal", p.stage(p.entry).id),
+        ));
+    }
+    let reachable = walk(&next, [p.entry.0]);
+    let finishing = walk(&prev, (0..n).filter(|i| p.stages[*i].terminal));
+    for (ix, s) in p.stage_ids() {
+        let span = raw.stages[ix.0].id.span();
+        if !s.terminal && next[ix.0].is_empty() {
+            out.push(Diagnostic::error(
+                c::DEAD_END,
+                span.clone(),
+                format!("non-terminal stage `{}` is a dead end: no transition leaves it", s.id),
+            ));
+        }
+        if !reachable[ix.0] {
+            out.push(Diagnostic::error(
+                c::UNREACHABLE,
+                span.clone(),
+                format!("stage `{}` is unreachable from the entry stage `{}`", s.id, p.stage(p.entry).id),
+            ));
+        }
+        if !s.terminal && !next[ix.0].is_empty() && !finishing[ix.0] {
+            out.push(Diagnostic::error(
+                c::NO_TERMINAL_REACHABLE,
+                span,
+                format!("no terminal stage can be reached from stage `{}`", s.id),
+            ));
+        }
+    }
+    for (t, rt) in p.transitions.iter().zip(&raw.transitions) {
+        for rf in &rt.from {
+            if let Some(ix) = p.stage_ix(rf.get_ref())
+                && p.stage(ix).terminal
+            {
+                out.push(Diagnostic::error(
+                    c::TERMINAL_WITH_EXIT,
+                    rf.span(),
+                    format!("event `{}` leaves terminal stage `{}`; terminal stages have no way out", t.event, rf.get_ref()),
+                ));
+            }
+        }
+    }
+    for (timer, rt) in p.timers.iter().zip(&raw.timers) {
+        let t = p.transition(timer.transition);
+        if !t.from.contains(&timer.stage) {
+            out.push(Diagnostic::error(
+                c::TIMER_EVENT_INVALID,
+                rt.event.span(),
+                format!(
+                    "timer event `{}` is not valid from its stage `{}` (it leaves from: {})",
+                    t.event,
+                    p.stage(timer.stage).id,
+                    names(p, &t.from)
+                ),
+            ));
+        }
+        if t.guards.reason && timer.reason.is_none() {
+            out.push(Diagnostic::error(
+                c::BAD_TIMER,
+                rt.event.span(),
+                format!("timer event `{}` requires a reason: give the timer a `reason`", t.event),
+            ));
+        }
+    }
+}
+
+fn names(p: &Pipeline, list: &[StageIx]) -> String {
+    list.iter().map(|s| p.stage(*s).id.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+fn walk(edges: &[Vec<usize>], start: impl IntoIterator<Item = usize>) -> Vec<bool> {
+    let mut seen = vec![false; edges.len()];
+    let mut queue: VecDeque<usize> = VecDeque::new();
+    for s in start {
+        seen[s] = true;
+        queue.push_back(s);
+    }
+    while let Some(i) = queue.pop_front() {
+        for &j in &edges[i] {
+            if !seen[j] {
+                seen[j] = true;
+                queue.push_back(j);
+            }
+        }
+    }
+    seen
+}

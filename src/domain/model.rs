@@ -1,0 +1,269 @@
+//! The validated pipeline: every reference resolved to an index, every
+//! duration parsed. Built only by [`super::load`], so holding a `Pipeline`
+//! means it passed every error-level check.
+
+use super::calendar::Calendar;
+use super::duration::Secs;
+use chrono_tz::Tz;
+use std::collections::HashMap;
+
+macro_rules! index_type {
+    ($name:ident) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub usize);
+    };
+}
+index_type!(StageIx);
+index_type!(PhaseIx);
+index_type!(RoleIx);
+index_type!(FieldIx);
+index_type!(CalendarIx);
+index_type!(TransitionIx);
+
+#[derive(Debug)]
+pub struct Pipeline {
+    pub name: String,
+    pub timezone: Tz,
+    pub entry: StageIx,
+    pub roles: Vec<Role>,
+    pub calendars: Vec<NamedCalendar>,
+    pub reasons: Vec<Reason>,
+    pub fields: Vec<Field>,
+    pub phases: Vec<Phase>,
+    pub stages: Vec<Stage>,
+    pub transitions: Vec<Transition>,
+    pub timers: Vec<Timer>,
+    pub(crate) stage_ids: HashMap<String, StageIx>,
+    pub(crate) role_ids: HashMap<String, RoleIx>,
+    pub(crate) event_ids: HashMap<String, TransitionIx>,
+    pub(crate) field_ids: HashMap<String, FieldIx>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Role {
+    pub id: String,
+    pub name: String,
+    /// Oversees every stage: may assign, release, acknowledge breaches and
+    /// override guards (with a logged reason).
+    pub supervises: bool,
+}
+
+#[derive(Debug)]
+pub struct NamedCalendar {
+    pub id: String,
+    pub calendar: Calendar,
+}
+
+#[derive(Debug, Clone)]
+pub struct Reason {
+    pub code: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    Date,
+    Integer,
+    Choice,
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub id: String,
+    pub label: String,
+    pub kind: FieldKind,
+    pub choices: Vec<String>,
+    pub required: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Phase {
+    pub id: String,
+    pub name: String,
+    pub active_care: bool,
+    pub stages: Vec<StageIx>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Substatus {
+    pub id: String,
+    pub label: String,
+    pub pauses: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Sla {
+    pub max: Secs,
+    pub warn: Secs,
+    pub calendar: Option<CalendarIx>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    Normal,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub fn parse(s: &str) -> Option<Priority> {
+        match s {
+            "normal" => Some(Priority::Normal),
+            "high" => Some(Priority::High),
+            "urgent" => Some(Priority::Urgent),
+            _ => None,
+        }
+    }
+    pub fn rank(self) -> i64 {
+        match self {
+            Priority::Normal => 0,
+            Priority::High => 1,
+            Priority::Urgent => 2,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Escalation {
+    /// Offset after the breach instant at which this level fires.
+    pub after: Secs,
+    pub notify: Option<RoleIx>,
+    pub reassign: Option<RoleIx>,
+    pub priority: Option<Priority>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Stage {
+    pub id: String,
+    pub name: String,
+    pub phase: PhaseIx,
+    pub owner: Option<RoleIx>,
+    pub terminal: bool,
+    pub disposition: Option<String>,
+    pub sla: Option<Sla>,
+    pub breach_reasons: Vec<String>,
+    pub substatuses: Vec<Substatus>,
+    pub initial_substatus: Option<String>,
+    pub escalations: Vec<Escalation>,
+}
+
+impl Stage {
+    pub fn substatus(&self, id: &str) -> Option<&Substatus> {
+        self.substatuses.iter().find(|s| s.id == id)
+    }
+}
+
+/// What a transition demands before it may fire.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Guards {
+    pub reason: bool,
+    pub note: bool,
+    pub no_substatus: bool,
+    pub assignee: bool,
+}
+
+impl Guards {
+    pub const NAMES: [&'static str; 4] = ["reason", "note", "no_substatus", "assignee"];
+
+    pub fn names(&self) -> Vec<&'static str> {
+        let flags = [self.reason, self.note, self.no_substatus, self.assignee];
+        Self::NAMES
+            .iter()
+            .zip(flags)
+            .filter(|(_, on)| *on)
+            .map(|(n, _)| *n)
+            .collect()
+    }
+}
+
+/// A value a transition writes into a record field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SetValue {
+    Today,
+    Literal(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Transition {
+    pub event: String,
+    pub label: String,
+    pub from: Vec<StageIx>,
+    pub to: StageIx,
+    pub roles: Vec<RoleIx>,
+    pub guards: Guards,
+    pub reasons: Vec<String>,
+    pub sets: Vec<(FieldIx, SetValue)>,
+    pub counter: Option<(FieldIx, i64)>,
+}
+
+#[derive(Debug, Clone)]
+pub enum TimerWhen {
+    AfterInStage(Secs),
+    AtField {
+        field: FieldIx,
+        plus_days_field: Option<FieldIx>,
+        offset: Secs,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Timer {
+    pub stage: StageIx,
+    pub transition: TransitionIx,
+    pub when: TimerWhen,
+    pub reason: Option<String>,
+}
+
+impl Pipeline {
+    pub fn stage(&self, ix: StageIx) -> &Stage {
+        &self.stages[ix.0]
+    }
+    pub fn stage_ix(&self, id: &str) -> Option<StageIx> {
+        self.stage_ids.get(id).copied()
+    }
+    pub fn role(&self, ix: RoleIx) -> &Role {
+        &self.roles[ix.0]
+    }
+    pub fn role_ix(&self, id: &str) -> Option<RoleIx> {
+        self.role_ids.get(id).copied()
+    }
+    pub fn transition(&self, ix: TransitionIx) -> &Transition {
+        &self.transitions[ix.0]
+    }
+    pub fn transition_ix(&self, event: &str) -> Option<TransitionIx> {
+        self.event_ids.get(event).copied()
+    }
+    pub fn field(&self, ix: FieldIx) -> &Field {
+        &self.fields[ix.0]
+    }
+    pub fn field_ix(&self, id: &str) -> Option<FieldIx> {
+        self.field_ids.get(id).copied()
+    }
+    pub fn phase_of(&self, stage: StageIx) -> &Phase {
+        &self.phases[self.stage(stage).phase.0]
+    }
+    pub fn calendar(&self, sla: &Sla) -> &Calendar {
+        match sla.calendar {
+            Some(ix) => &self.calendars[ix.0].calendar,
+            None => &Calendar::Always,
+        }
+    }
+    pub fn reason_label(&self, code: &str) -> Option<&str> {
+        self.reasons
+            .iter()
+            .find(|r| r.code == code)
+            .map(|r| r.label.as_str())
+    }
+    /// Transitions that may leave `stage`, in file order.
+    pub fn transitions_from(&self, stage: StageIx) -> impl Iterator<Item = (TransitionIx, &Transition)> {
+        self.transitions
+            .iter()
+            .enumerate()
+            .filter(move |(_, t)| t.from.contains(&stage))
+            .map(|(i, t)| (TransitionIx(i), t))
+    }
+    pub fn stage_ids(&self) -> impl Iterator<Item = (StageIx, &Stage)> {
+        self.stages.iter().enumerate().map(|(i, s)| (StageIx(i), s))
+    }
+}

@@ -1,0 +1,10 @@
+//! carequeue: a terminal operations console for telehealth care pipelines.
+//!
+//! Data flows one way: `pipeline.toml` → validated [`domain::Pipeline`] →
+//! [`engine`] decisions → [`store`] transactions → events → views.
+//! `domain`, `engine` and `store` never touch the terminal.
+
+pub mod domain;
+pub mod engine;
+pub mod ops;
+pub mod store;

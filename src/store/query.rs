@@ -1,0 +1,158 @@
+//! Queue queries: filtered, most urgent first, paged by keyset so a page
+//! costs the same at row 10 as at row 1,000,000.
+
+use super::records::{COLUMNS, from_row};
+use super::{Result, Store};
+use crate::engine::Record;
+use rusqlite::types::Value;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum OwnerFilter {
+    #[default]
+    Any,
+    User(String),
+    Unassigned,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SlaFilter {
+    #[default]
+    Any,
+    Breached,
+    AtRisk,
+    /// Breached or past warn.
+    Attention,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Only these stages (a phase filter expands to its stages).
+    pub stages: Option<Vec<String>>,
+    pub owner: OwnerFilter,
+    pub sla: SlaFilter,
+    /// Free text: a record id, or part of a patient or owner name.
+    pub text: Option<String>,
+    /// Keyset: rows strictly after this (sort_due, id).
+    pub after: Option<(i64, i64)>,
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageCount {
+    pub stage: String,
+    pub total: i64,
+    pub breached: i64,
+    pub at_risk: i64,
+    pub unassigned: i64,
+}
+
+impl ListFilter {
+    fn where_clause(&self, now: i64, args: &mut Vec<Value>) -> String {
+        let mut w: Vec<String> = Vec::new();
+        if let Some(stages) = &self.stages {
+            if stages.is_empty() {
+                w.push("0".into());
+            } else {
+                let marks: Vec<String> = stages
+                    .iter()
+                    .map(|s| {
+                        args.push(Value::Text(s.clone()));
+                        format!("?{}", args.len())
+                    })
+                    .collect();
+                w.push(format!("stage IN ({})", marks.join(", ")));
+            }
+        }
+        match &self.owner {
+            OwnerFilter::Any => {}
+            OwnerFilter::Unassigned => w.push("assignee IS NULL".into()),
+            OwnerFilter::User(u) => {
+                args.push(Value::Text(u.clone()));
+                w.push(format!("assignee = ?{}", args.len()));
+            }
+        }
+        args.push(Value::Integer(now));
+        let n = args.len();
+        match self.sla {
+            SlaFilter::Any => {}
+            SlaFilter::Breached => w.push(format!("sort_due <= ?{n}")),
+            SlaFilter::AtRisk => w.push(format!("warn_at <= ?{n} AND sort_due > ?{n}")),
+            SlaFilter::Attention => w.push(format!("(warn_at <= ?{n} OR sort_due <= ?{n})")),
+        }
+        if let Some(text) = self.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let like = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            args.push(Value::Text(like));
+            let l = args.len();
+            let id_match = match text.trim_start_matches('#').parse::<i64>() {
+                Ok(id) => {
+                    args.push(Value::Integer(id));
+                    format!("id = ?{} OR ", args.len())
+                }
+                Err(_) => String::new(),
+            };
+            w.push(format!(
+                "({id_match}patient LIKE ?{l} ESCAPE '\\' OR assignee LIKE ?{l} ESCAPE '\\')"
+            ));
+        }
+        if let Some((due, id)) = self.after {
+            args.push(Value::Integer(due));
+            let a = args.len();
+            args.push(Value::Integer(id));
+            w.push(format!("(sort_due, id) > (?{a}, ?{})", a + 1));
+        }
+        if w.is_empty() { String::new() } else { format!("WHERE {}", w.join(" AND ")) }
+    }
+}
+
+impl Store {
+    /// Records matching `f`, most urgent first.
+    pub fn list(&self, f: &ListFilter, now: i64) -> Result<Vec<Record>> {
+        let mut args = Vec::new();
+        let w = f.where_clause(now, &mut args);
+        let limit = f.limit.map_or(String::new(), |l| format!(" LIMIT {l}"));
+        let sql = format!("SELECT {COLUMNS} FROM records {w} ORDER BY sort_due, id{limit}");
+        let mut st = self.conn().prepare_cached(&sql)?;
+        let rows = st.query_map(rusqlite::params_from_iter(args), from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// How many records match `f` (ignoring its keyset and limit).
+    pub fn count(&self, f: &ListFilter, now: i64) -> Result<i64> {
+        let f = ListFilter { after: None, limit: None, ..f.clone() };
+        let mut args = Vec::new();
+        let w = f.where_clause(now, &mut args);
+        let sql = format!("SELECT count(*) FROM records {w}");
+        Ok(self
+            .conn()
+            .prepare_cached(&sql)?
+            .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?)
+    }
+
+    /// Per-stage totals, breaches, at-risk and unassigned counts.
+    pub fn stage_counts(&self, now: i64) -> Result<Vec<StageCount>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT stage, count(*), sum(sort_due <= ?1), sum(warn_at <= ?1 AND sort_due > ?1),
+                    sum(assignee IS NULL)
+             FROM records GROUP BY stage",
+        )?;
+        let rows = st.query_map([now], |r| {
+            Ok(StageCount {
+                stage: r.get(0)?,
+                total: r.get(1)?,
+                breached: r.get::<_, Option<i64>>(2)?.unwrap_or(0),
+                at_risk: r.get::<_, Option<i64>>(3)?.unwrap_or(0),
+                unassigned: r.get::<_, Option<i64>>(4)?.unwrap_or(0),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// A cheap fingerprint of the database: changes whenever anyone commits.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self.conn().pragma_query_value(None, "data_version", |r| r.get(0))?)
+    }
+
+    pub fn event_count(&self) -> Result<i64> {
+        Ok(self.conn().query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))?)
+    }
+}

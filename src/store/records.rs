@@ -1,0 +1,98 @@
+//! Current state of records: read, insert, and versioned update.
+
+use super::{Result, Store, StoreError};
+use crate::engine::Record;
+use crate::engine::sla::ClockState;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+pub const COLUMNS: &str = "id, patient, stage, substatus, assignee, owner_role, entered_at, due_at, warn_at, \
+    paused_since, paused_left, escalation, priority, breach_reason, fields, created_at, updated_at, version";
+
+pub fn from_row(r: &Row) -> rusqlite::Result<Record> {
+    let fields: String = r.get(14)?;
+    Ok(Record {
+        id: r.get(0)?,
+        patient: r.get(1)?,
+        stage: r.get(2)?,
+        substatus: r.get(3)?,
+        assignee: r.get(4)?,
+        owner_role: r.get(5)?,
+        entered_at: r.get(6)?,
+        due_at: r.get(7)?,
+        warn_at: r.get(8)?,
+        paused_since: r.get(9)?,
+        paused_left: r.get(10)?,
+        escalation: r.get(11)?,
+        priority: r.get(12)?,
+        breach_reason: r.get(13)?,
+        // A corrupt fields blob shows as no fields rather than failing the whole list.
+        fields: serde_json::from_str(&fields).unwrap_or_default(),
+        created_at: r.get(15)?,
+        updated_at: r.get(16)?,
+        version: r.get(17)?,
+    })
+}
+
+fn fields_json(r: &Record) -> String {
+    serde_json::to_string(&r.fields).unwrap_or_else(|_| "{}".to_string())
+}
+
+pub fn load(conn: &Connection, id: i64) -> Result<Record> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM records WHERE id = ?1"))?
+        .query_row([id], from_row)
+        .optional()?
+        .ok_or(StoreError::NoRecord(id))
+}
+
+/// Inserts a new record; `r.id` is ignored unless positive (imports keep ids).
+pub fn insert(conn: &Connection, r: &Record) -> Result<i64> {
+    let sort = ClockState::of(r).sort_due();
+    let id: Option<i64> = (r.id > 0).then_some(r.id);
+    conn.prepare_cached(
+        "INSERT INTO records (id, patient, stage, substatus, assignee, owner_role, entered_at, due_at,
+            warn_at, paused_since, paused_left, sort_due, escalation, priority, breach_reason, fields,
+            created_at, updated_at, version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 1)",
+    )?
+    .execute(params![
+        id, r.patient, r.stage, r.substatus, r.assignee, r.owner_role, r.entered_at, r.due_at, r.warn_at,
+        r.paused_since, r.paused_left, sort, r.escalation, r.priority, r.breach_reason,
+        fields_json(r), r.created_at, r.updated_at
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Writes `r` over the stored row if its version is still `r.version`, and
+/// bumps the version. A stale write is refused, never applied.
+pub fn update(conn: &Connection, r: &Record) -> Result<i64> {
+    let sort = ClockState::of(r).sort_due();
+    let n = conn
+        .prepare_cached(
+            "UPDATE records SET stage = ?2, substatus = ?3, assignee = ?4, owner_role = ?5,
+                entered_at = ?6, due_at = ?7, warn_at = ?8, paused_since = ?9, paused_left = ?10,
+                sort_due = ?11, escalation = ?12, priority = ?13, breach_reason = ?14, fields = ?15,
+                updated_at = ?16, version = version + 1
+             WHERE id = ?1 AND version = ?17",
+        )?
+        .execute(params![
+            r.id, r.stage, r.substatus, r.assignee, r.owner_role, r.entered_at, r.due_at, r.warn_at,
+            r.paused_since, r.paused_left, sort, r.escalation, r.priority, r.breach_reason,
+            fields_json(r), r.updated_at, r.version
+        ])?;
+    if n == 1 {
+        return Ok(r.version + 1);
+    }
+    let actual: Option<i64> = conn
+        .query_row("SELECT version FROM records WHERE id = ?1", [r.id], |x| x.get(0))
+        .optional()?;
+    match actual {
+        None => Err(StoreError::NoRecord(r.id)),
+        Some(actual) => Err(StoreError::Stale { id: r.id, expected: r.version, actual }),
+    }
+}
+
+impl Store {
+    pub fn record(&self, id: i64) -> Result<Record> {
+        load(self.conn(), id)
+    }
+}
