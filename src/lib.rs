@@ -4,7 +4,9 @@
 //! [`engine`] decisions → [`store`] transactions → events → views.
 //! `domain`, `engine` and `store` never touch the terminal.
 
+pub mod cli;
 pub mod domain;
 pub mod engine;
 pub mod ops;
 pub mod store;
+pub mod text;

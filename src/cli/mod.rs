@@ -1,0 +1,45 @@
+//! The command-line front end: parse, dispatch, print. Thin over `ops`.
+
+pub mod args;
+mod changes;
+pub mod context;
+pub mod fmt;
+mod pipeline_cmd;
+mod records;
+pub mod team;
+
+use args::{Cli, Command, UserCmd};
+use context::Ctx;
+
+/// Runs one command. `Ok(())` is exit 0; an error is printed as `error: …`, exit 1.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(Command::Check { json }) = &cli.command {
+        return pipeline_cmd::check(&cli, *json);
+    }
+    let ctx = Ctx::load(&cli)?;
+    match &cli.command {
+        None => anyhow::bail!("the console arrives with the console issue; use a subcommand (see --help)"),
+        Some(cmd) => match cmd {
+            Command::Check { .. } => unreachable!("handled above"),
+            Command::Demo(_) => anyhow::bail!("demo is not built yet"),
+            Command::Init => team::init(&ctx),
+            Command::Pipeline { json } => pipeline_cmd::show(&ctx, *json),
+            Command::User(UserCmd::Add { name, roles }) => team::add(&ctx, name, roles),
+            Command::User(UserCmd::List { json }) => team::list(&ctx, *json),
+            Command::Add { patient, fields } => records::add(&ctx, patient, fields),
+            Command::List(a) => records::list(&ctx, a),
+            Command::Show { id, json } => records::show(&ctx, *id, *json),
+            Command::Move { id, event, reason, note, op } => {
+                changes::move_(&ctx, *id, event, reason.as_deref(), note.as_deref(), op)
+            }
+            Command::Assign { id, user, op } => changes::assign(&ctx, *id, user, op),
+            Command::Claim { id, op } => changes::claim(&ctx, *id, op),
+            Command::Release { id, op } => changes::release(&ctx, *id, op),
+            Command::Substatus { id, value, clear, op } => {
+                changes::substatus(&ctx, *id, if *clear { None } else { value.as_deref() }, op)
+            }
+            Command::Note { id, text, op } => changes::note(&ctx, *id, text, op),
+            Command::Ack { id, reason, note, op } => changes::ack(&ctx, *id, reason, note.as_deref(), op),
+        },
+    }
+}

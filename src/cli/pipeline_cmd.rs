@@ -1,0 +1,105 @@
+//! `check` and `pipeline`: the pipeline file, validated and resolved.
+
+use super::args::Cli;
+use super::context::{Ctx, pipeline_source};
+use super::fmt::{print_json, table};
+use crate::domain::{self, Located, Severity};
+use anyhow::{Result, bail};
+use serde_json::json;
+
+pub fn check(cli: &Cli, as_json: bool) -> Result<()> {
+    let (file, text) = pipeline_source(cli)?;
+    let checked = domain::check(&text);
+    let located: Vec<Located> = checked.diagnostics.iter().map(|d| Located::new(&file, &text, d)).collect();
+    let errors = located.iter().filter(|d| d.severity == Severity::Error).count();
+    let warnings = located.len() - errors;
+    if as_json {
+        print_json(&json!({
+            "file": file,
+            "ok": errors == 0,
+            "errors": errors,
+            "warnings": warnings,
+            "diagnostics": located,
+        }))?;
+    } else {
+        for d in &located {
+            println!("{d}");
+        }
+        if errors == 0 {
+            if let Some(p) = &checked.pipeline {
+                println!(
+                    "{file}: ok: {} phases, {} stages, {} transitions, {} timers ({warnings} warning(s))",
+                    p.phases.len(),
+                    p.stages.len(),
+                    p.transitions.len(),
+                    p.timers.len()
+                );
+            }
+        }
+    }
+    if errors > 0 {
+        bail!("{file}: {errors} error(s), {warnings} warning(s)");
+    }
+    Ok(())
+}
+
+pub fn show(ctx: &Ctx, as_json: bool) -> Result<()> {
+    let p = &ctx.pipeline;
+    let stage_json = |ix: crate::domain::StageIx| {
+        let s = p.stage(ix);
+        json!({
+            "id": s.id,
+            "name": s.name,
+            "owner": s.owner.map(|o| p.role(o).id.clone()),
+            "terminal": s.terminal,
+            "disposition": s.disposition,
+            "sla_seconds": s.sla.as_ref().map(|x| x.max.0),
+            "warn_seconds": s.sla.as_ref().map(|x| x.warn.0),
+            "calendar": s.sla.as_ref().and_then(|x| x.calendar).map(|c| p.calendars[c.0].id.clone()),
+            "substatuses": s.substatuses.iter().map(|x| json!({"id": x.id, "label": x.label, "pauses": x.pauses})).collect::<Vec<_>>(),
+            "breach_reasons": s.breach_reasons,
+        })
+    };
+    if as_json {
+        return print_json(&json!({
+            "name": p.name,
+            "timezone": p.timezone.name(),
+            "entry": p.stage(p.entry).id,
+            "roles": p.roles.iter().map(|r| json!({"id": r.id, "name": r.name, "supervises": r.supervises})).collect::<Vec<_>>(),
+            "phases": p.phases.iter().map(|ph| json!({
+                "id": ph.id,
+                "name": ph.name,
+                "active_care": ph.active_care,
+                "stages": ph.stages.iter().map(|s| stage_json(*s)).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "transitions": p.transitions.iter().map(|t| json!({
+                "event": t.event,
+                "label": t.label,
+                "from": t.from.iter().map(|s| p.stage(*s).id.clone()).collect::<Vec<_>>(),
+                "to": p.stage(t.to).id,
+                "roles": t.roles.iter().map(|r| p.role(*r).id.clone()).collect::<Vec<_>>(),
+                "requires": t.guards.names(),
+                "reasons": t.reasons,
+            })).collect::<Vec<_>>(),
+            "reasons": p.reasons.iter().map(|r| json!({"code": r.code, "label": r.label})).collect::<Vec<_>>(),
+        }));
+    }
+    println!("{} ({})", p.name, ctx.pipeline_file);
+    let mut rows = Vec::new();
+    for ph in &p.phases {
+        for s in &ph.stages {
+            let st = p.stage(*s);
+            rows.push(vec![
+                ph.name.clone(),
+                st.id.clone(),
+                st.name.clone(),
+                st.owner.map_or("-".into(), |o| p.role(o).id.clone()),
+                st.sla.as_ref().map_or(if st.terminal { "terminal".into() } else { "-".into() }, |x| {
+                    format!("{} (warn {})", x.max, x.warn)
+                }),
+            ]);
+        }
+    }
+    print!("{}", table(&["PHASE", "STAGE", "NAME", "OWNER", "SLA"], &rows));
+    Ok(())
+}

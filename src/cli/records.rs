@@ -1,0 +1,175 @@
+//! `add`, `list`, `show`: records in and out.
+
+use super::args::ListArgs;
+use super::context::Ctx;
+use super::fmt::{countdown, local, print_json, record_row, rfc3339, table};
+use super::team::open;
+use crate::engine::rules::allowed_events;
+use crate::engine::sla;
+use crate::ops;
+use crate::store::{ListFilter, OwnerFilter, SlaFilter, events};
+use anyhow::{Result, anyhow, bail};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+pub fn add(ctx: &Ctx, patient: &str, fields: &[String]) -> Result<()> {
+    let mut map = BTreeMap::new();
+    for f in fields {
+        let Some((k, v)) = f.split_once('=') else {
+            bail!("--field `{}` must be KEY=VALUE", f.split('=').next().unwrap_or(""));
+        };
+        map.insert(k.trim().to_string(), v.to_string());
+    }
+    let mut store = open(ctx)?;
+    let actor = ops::actor(&store, &ctx.user_name())?;
+    let id = ops::add_record(&ctx.pipeline, &mut store, &actor, patient, map, ctx.now())?;
+    println!("{id}");
+    Ok(())
+}
+
+/// Builds the store filter from `list`'s flags, checking names against the pipeline.
+pub fn filter(ctx: &Ctx, a: &ListArgs) -> Result<ListFilter> {
+    let p = &ctx.pipeline;
+    let mut stages: Option<Vec<String>> = None;
+    if let Some(ph) = &a.phase {
+        let phase = p
+            .phases
+            .iter()
+            .find(|x| &x.id == ph || x.name.eq_ignore_ascii_case(ph))
+            .ok_or_else(|| anyhow!("unknown phase `{ph}` (phases: {})", p.phases.iter().map(|x| x.id.as_str()).collect::<Vec<_>>().join(", ")))?;
+        stages = Some(phase.stages.iter().map(|s| p.stage(*s).id.clone()).collect());
+    }
+    if let Some(st) = &a.stage {
+        if p.stage_ix(st).is_none() {
+            bail!("unknown stage `{st}` (see `carequeue pipeline`)");
+        }
+        stages = Some(match stages {
+            Some(v) => v.into_iter().filter(|s| s == st).collect(),
+            None => vec![st.clone()],
+        });
+    }
+    let owner = if a.unassigned {
+        OwnerFilter::Unassigned
+    } else if a.mine {
+        OwnerFilter::User(ctx.user_name())
+    } else if let Some(o) = &a.owner {
+        OwnerFilter::User(o.clone())
+    } else {
+        OwnerFilter::Any
+    };
+    let sla = if a.breached {
+        SlaFilter::Breached
+    } else if a.at_risk {
+        SlaFilter::AtRisk
+    } else {
+        SlaFilter::Any
+    };
+    Ok(ListFilter { stages, owner, sla, text: None, after: None, limit: a.limit })
+}
+
+pub fn list(ctx: &Ctx, a: &ListArgs) -> Result<()> {
+    let f = filter(ctx, a)?;
+    let store = open(ctx)?;
+    let now = ctx.now();
+    let recs = store.list(&f, now.timestamp())?;
+    let p = &ctx.pipeline;
+    if a.json {
+        let rows: Vec<_> = recs.iter().map(|r| record_row(p, r, now)).collect();
+        return print_json(&rows);
+    }
+    let rows: Vec<Vec<String>> = recs
+        .iter()
+        .map(|r| {
+            let v = sla::view(p, r, now);
+            vec![
+                r.id.to_string(),
+                r.patient.clone(),
+                r.stage.clone(),
+                r.substatus.clone().unwrap_or_default(),
+                r.assignee.clone().unwrap_or_else(|| format!("({})", ops::owner_role(p, r).unwrap_or("-"))),
+                match v.state {
+                    sla::SlaState::Paused | sla::SlaState::None => countdown(v.state, v.seconds_left),
+                    st => format!("{} {}", st.as_str(), countdown(v.state, v.seconds_left)),
+                },
+                crate::domain::duration::Secs(now.timestamp() - r.entered_at).compact(),
+            ]
+        })
+        .collect();
+    print!("{}", table(&["ID", "PATIENT", "STAGE", "SUB-STATUS", "OWNER", "SLA", "AGE"], &rows));
+    Ok(())
+}
+
+pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
+    let store = open(ctx)?;
+    let p = &ctx.pipeline;
+    let now = ctx.now();
+    let r = store.record(id)?;
+    let hist = events::history(store.conn(), id)?;
+    let user = ops::actor(&store, &ctx.user_name()).ok();
+    let allowed = user.as_ref().map(|u| allowed_events(p, &r, u, now)).unwrap_or_default();
+    if as_json {
+        let mut row = record_row(p, &r, now);
+        let history: Vec<_> = hist
+            .iter()
+            .map(|e| json!({
+                "at": rfc3339(e.at), "actor": e.actor, "kind": e.kind, "event": e.event,
+                "from": e.from, "to": e.to, "reason": e.reason, "note": e.note,
+            }))
+            .collect();
+        if let Some(obj) = row.as_object_mut() {
+            obj.insert("stage_name".into(), json!(p.stage_ix(&r.stage).map(|s| p.stage(s).name.clone())));
+            obj.insert("fields".into(), json!(r.fields));
+            obj.insert("priority".into(), json!(r.priority));
+            obj.insert("escalation_level".into(), json!(r.escalation));
+            obj.insert("breach_reason".into(), json!(r.breach_reason));
+            obj.insert("created_at".into(), json!(rfc3339(r.created_at)));
+            obj.insert("history".into(), json!(history));
+            obj.insert("allowed_events".into(), json!(allowed));
+        }
+        return print_json(&row);
+    }
+    let v = sla::view(p, &r, now);
+    let stage_name = p.stage_ix(&r.stage).map_or(r.stage.clone(), |s| p.stage(s).name.clone());
+    let clean = crate::text::clean;
+    println!("Record {}  {}", r.id, clean(&r.patient));
+    println!("  stage      {} ({})", stage_name, r.stage);
+    println!("  sub-status {}", r.substatus.as_deref().unwrap_or("-"));
+    println!("  owner      {} (role {})", r.assignee.as_deref().unwrap_or("unassigned"), ops::owner_role(p, &r).unwrap_or("-"));
+    println!(
+        "  SLA        {}{}",
+        countdown(v.state, v.seconds_left),
+        v.due_at.map_or(String::new(), |d| format!(" (due {})", local(p, d)))
+    );
+    println!("  entered    {}   version {}", local(p, r.entered_at), r.version);
+    for f in &p.fields {
+        if let Some(val) = r.fields.get(&f.id) {
+            println!("  {:<10} {}", f.label, clean(val));
+        }
+    }
+    println!("History:");
+    for e in &hist {
+        let what = match (&e.from, &e.to) {
+            (Some(a), Some(b)) => format!("{a} → {b}"),
+            (None, Some(b)) => format!("→ {b}"),
+            (Some(a), None) => format!("{a} →"),
+            _ => String::new(),
+        };
+        let mut line = format!("  {}  {:<10} {:<11} {} {}", local(p, e.at), clean(&e.actor), e.kind, e.event.as_deref().unwrap_or(""), what);
+        if let Some(x) = &e.reason {
+            line.push_str(&format!(" [reason: {x}]"));
+        }
+        if let Some(x) = &e.note {
+            line.push_str(&format!(" \"{}\"", clean(x)));
+        }
+        println!("{}", line.trim_end());
+    }
+    println!("Allowed events:");
+    if allowed.is_empty() {
+        println!("  (none for you)");
+    }
+    for a in &allowed {
+        let req = if a.requires.is_empty() { String::new() } else { format!("  requires: {}", a.requires.join(", ")) };
+        println!("  {:<18} → {:<22}{}", a.event, a.to, req);
+    }
+    Ok(())
+}

@@ -1,0 +1,27 @@
+//! Neutralising untrusted text before it reaches a terminal: names, notes and
+//! fields may hold control characters or escape sequences.
+
+/// Replaces control characters (C0, DEL, C1) and bidi overrides with visible
+/// stand-ins, so no raw escape sequence reaches the terminal.
+pub fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            c if c.is_control() => '\u{FFFD}',
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean;
+
+    #[test]
+    fn escapes_and_bidi_are_neutralised() {
+        assert_eq!(clean("a\u{1b}[31mb"), "a\u{FFFD}[31mb");
+        assert_eq!(clean("x\u{202E}y"), "x\u{FFFD}y");
+        assert_eq!(clean("Zoë O'Neil"), "Zoë O'Neil");
+    }
+}
