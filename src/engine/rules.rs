@@ -220,3 +220,23 @@ pub fn plan_move(
         breach_reason,
     })
 }
+
+impl MovePlan {
+    /// The record after this transition: a new stay with a fresh clock.
+    pub fn apply(&self, cur: &Record, now: DateTime<Utc>) -> Record {
+        let mut next = cur.clone();
+        next.stage = self.to.clone();
+        next.substatus = self.substatus.clone();
+        next.entered_at = now.timestamp();
+        next.due_at = self.clock.due_at;
+        next.warn_at = self.clock.warn_at;
+        next.paused_since = self.clock.paused_since;
+        next.paused_left = self.clock.paused_left;
+        next.owner_role = None;
+        next.escalation = 0;
+        next.priority = 0;
+        next.breach_reason = None;
+        next.fields = self.fields.clone();
+        next
+    }
+}

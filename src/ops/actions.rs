@@ -49,7 +49,12 @@ fn change(
         if let Some(v) = g.expect_version
             && v != cur.version
         {
-            return Err(StoreError::Stale { id, expected: v, actual: cur.version }.into());
+            return Err(StoreError::Stale {
+                id,
+                expected: v,
+                actual: cur.version,
+            }
+            .into());
         }
         let (mut next, ev) = decide(&cur)?;
         next.updated_at = now.timestamp();
@@ -89,37 +94,46 @@ pub fn move_record(
     if let Some(n) = args.note
         && n.len() > super::MAX_TEXT
     {
-        return Err(OpError::Invalid(format!("note is longer than {} bytes", super::MAX_TEXT)));
+        return Err(OpError::Invalid(format!(
+            "note is longer than {} bytes",
+            super::MAX_TEXT
+        )));
     }
     change(store, id, actor, now, g, |cur| {
-        let plan = rules::plan_move(p, cur, actor, event, args, now)?;
-        let mut next = cur.clone();
-        let t = now.timestamp();
-        next.stage = plan.to.clone();
-        next.substatus = plan.substatus.clone();
-        next.entered_at = t;
-        set_clock(&mut next, plan.clock);
-        next.owner_role = None;
-        next.escalation = 0;
-        next.priority = 0;
-        next.breach_reason = None;
-        let changed: std::collections::BTreeMap<&String, &String> =
-            plan.fields.iter().filter(|(k, v)| cur.fields.get(*k) != Some(*v)).collect();
-        next.fields = plan.fields.clone();
-        let kind = if args.system { "timer" } else { "transition" };
-        Ok((
-            next,
-            EventSpec {
-                kind,
-                event: Some(event.to_string()),
-                from: Some(plan.from),
-                to: Some(plan.to),
-                reason: plan.reason,
-                note: args.note.map(str::to_string),
-                data: (!changed.is_empty()).then(|| serde_json::to_string(&changed).unwrap_or_default()),
-            },
-        ))
+        decide_move(p, cur, actor, event, args, now)
     })
+}
+
+/// The record after `event` fires, and the event to log.
+pub fn decide_move(
+    p: &Pipeline,
+    cur: &Record,
+    actor: &User,
+    event: &str,
+    args: &MoveArgs,
+    now: DateTime<Utc>,
+) -> OpResult<(Record, EventSpec)> {
+    let plan = rules::plan_move(p, cur, actor, event, args, now)?;
+    let next = plan.apply(cur, now);
+    let changed: std::collections::BTreeMap<&String, &String> = next
+        .fields
+        .iter()
+        .filter(|(k, v)| cur.fields.get(*k) != Some(*v))
+        .collect();
+    let data = (!changed.is_empty()).then(|| serde_json::to_string(&changed).unwrap_or_default());
+    let kind = if args.system { "timer" } else { "transition" };
+    Ok((
+        next,
+        EventSpec {
+            kind,
+            event: Some(event.to_string()),
+            from: Some(plan.from),
+            to: Some(plan.to),
+            reason: plan.reason,
+            note: args.note.map(str::to_string),
+            data,
+        },
+    ))
 }
 
 fn set_clock(r: &mut Record, c: ClockState) {
@@ -134,126 +148,305 @@ fn may_work(p: &Pipeline, r: &Record, u: &User) -> bool {
 }
 
 fn deny(r: &Record, what: &str, why: String) -> OpError {
-    OpError::Denied(format!("record {}: {what} refused in stage `{}`: {why}", r.id, r.stage))
+    OpError::Denied(format!(
+        "record {}: {what} refused in stage `{}`: {why}",
+        r.id, r.stage
+    ))
 }
 
 /// Gives the record to `target`, who must hold the role that owns it now.
-pub fn assign(p: &Pipeline, store: &mut Store, actor: &User, id: i64, target: &User, g: Guard, now: DateTime<Utc>) -> OpResult<Record> {
+pub fn assign(
+    p: &Pipeline,
+    store: &mut Store,
+    actor: &User,
+    id: i64,
+    target: &User,
+    g: Guard,
+    now: DateTime<Utc>,
+) -> OpResult<Record> {
     change(store, id, actor, now, g, |cur| {
-        let role = owner_role(p, cur).unwrap_or("").to_string();
-        if p.stage(stage_ix(p, cur)?).terminal {
-            return Err(deny(cur, "assign", "the record is closed".into()));
-        }
-        if !may_work(p, cur, actor) {
-            return Err(deny(cur, "assign", format!("`{}` does not hold role `{role}` or a supervising role", actor.name)));
-        }
-        if !target.has_role(&role) && !supervises(p, target) {
-            return Err(deny(cur, "assign", format!("`{}` does not hold the owning role `{role}`", target.name)));
-        }
-        if cur.assignee.as_deref() == Some(target.name.as_str()) {
-            return Err(deny(cur, "assign", format!("already assigned to `{}`", target.name)));
-        }
-        let mut next = cur.clone();
-        next.assignee = Some(target.name.clone());
-        let kind = if target.name == actor.name { "claim" } else { "assign" };
-        Ok((next, EventSpec { kind, from: cur.assignee.clone(), to: Some(target.name.clone()), ..Default::default() }))
+        decide_assign(p, cur, actor, target)
     })
 }
 
+pub fn decide_assign(
+    p: &Pipeline,
+    cur: &Record,
+    actor: &User,
+    target: &User,
+) -> OpResult<(Record, EventSpec)> {
+    let role = owner_role(p, cur).unwrap_or("").to_string();
+    if p.stage(stage_ix(p, cur)?).terminal {
+        return Err(deny(cur, "assign", "the record is closed".into()));
+    }
+    if !may_work(p, cur, actor) {
+        return Err(deny(
+            cur,
+            "assign",
+            format!(
+                "`{}` does not hold role `{role}` or a supervising role",
+                actor.name
+            ),
+        ));
+    }
+    if !target.has_role(&role) && !supervises(p, target) {
+        return Err(deny(
+            cur,
+            "assign",
+            format!("`{}` does not hold the owning role `{role}`", target.name),
+        ));
+    }
+    if cur.assignee.as_deref() == Some(target.name.as_str()) {
+        return Err(deny(
+            cur,
+            "assign",
+            format!("already assigned to `{}`", target.name),
+        ));
+    }
+    let mut next = cur.clone();
+    next.assignee = Some(target.name.clone());
+    let kind = if target.name == actor.name {
+        "claim"
+    } else {
+        "assign"
+    };
+    Ok((
+        next,
+        EventSpec {
+            kind,
+            from: cur.assignee.clone(),
+            to: Some(target.name.clone()),
+            ..Default::default()
+        },
+    ))
+}
+
 /// The acting user takes the record.
-pub fn claim(p: &Pipeline, store: &mut Store, actor: &User, id: i64, g: Guard, now: DateTime<Utc>) -> OpResult<Record> {
+pub fn claim(
+    p: &Pipeline,
+    store: &mut Store,
+    actor: &User,
+    id: i64,
+    g: Guard,
+    now: DateTime<Utc>,
+) -> OpResult<Record> {
     assign(p, store, actor, id, actor, g, now)
 }
 
 /// Returns the record to the unowned queue of its role.
-pub fn release(p: &Pipeline, store: &mut Store, actor: &User, id: i64, g: Guard, now: DateTime<Utc>) -> OpResult<Record> {
+pub fn release(
+    p: &Pipeline,
+    store: &mut Store,
+    actor: &User,
+    id: i64,
+    g: Guard,
+    now: DateTime<Utc>,
+) -> OpResult<Record> {
     change(store, id, actor, now, g, |cur| {
         let Some(who) = cur.assignee.clone() else {
             return Err(deny(cur, "release", "the record has no assignee".into()));
         };
         if who != actor.name && !supervises(p, actor) {
-            return Err(deny(cur, "release", format!("it is assigned to `{who}`; only they or a supervisor may release it")));
+            return Err(deny(
+                cur,
+                "release",
+                format!("it is assigned to `{who}`; only they or a supervisor may release it"),
+            ));
         }
         let mut next = cur.clone();
         next.assignee = None;
-        Ok((next, EventSpec { kind: "release", from: Some(who), ..Default::default() }))
+        Ok((
+            next,
+            EventSpec {
+                kind: "release",
+                from: Some(who),
+                ..Default::default()
+            },
+        ))
     })
 }
 
 /// Sets (`Some`) or clears (`None`) the sub-status; pausing values stop the SLA clock.
-pub fn set_substatus(p: &Pipeline, store: &mut Store, actor: &User, id: i64, value: Option<&str>, g: Guard, now: DateTime<Utc>) -> OpResult<Record> {
+pub fn set_substatus(
+    p: &Pipeline,
+    store: &mut Store,
+    actor: &User,
+    id: i64,
+    value: Option<&str>,
+    g: Guard,
+    now: DateTime<Utc>,
+) -> OpResult<Record> {
     change(store, id, actor, now, g, |cur| {
-        let six = stage_ix(p, cur)?;
-        let stage = p.stage(six);
-        if !may_work(p, cur, actor) {
-            return Err(deny(cur, "sub-status", format!("`{}` does not hold the owning role", actor.name)));
-        }
-        let pauses_now = cur.substatus.as_deref().and_then(|s| stage.substatus(s)).is_some_and(|s| s.pauses);
-        let pauses_next = match value {
-            Some(v) => match stage.substatus(v) {
-                Some(s) => s.pauses,
-                None => {
-                    let known: Vec<&str> = stage.substatuses.iter().map(|s| s.id.as_str()).collect();
-                    let known = if known.is_empty() { "none".to_string() } else { known.join(", ") };
-                    return Err(deny(cur, "sub-status", format!("`{v}` is not a sub-status of this stage (allowed: {known})")));
-                }
-            },
-            None if cur.substatus.is_none() => return Err(deny(cur, "sub-status clear", "no sub-status is set".into())),
-            None => false,
-        };
-        if value == cur.substatus.as_deref() {
-            return Err(deny(cur, "sub-status", "it is already set".into()));
-        }
-        let mut next = cur.clone();
-        next.substatus = value.map(str::to_string);
-        let clock = ClockState::of(cur);
-        let kind = match (pauses_now, pauses_next) {
-            (false, true) => {
-                set_clock(&mut next, sla::pause(p, six, clock, now));
-                "pause"
-            }
-            (true, false) => {
-                set_clock(&mut next, sla::resume(p, six, clock, now));
-                "resume"
-            }
-            _ => "substatus",
-        };
-        Ok((next, EventSpec { kind, from: cur.substatus.clone(), to: value.map(str::to_string), ..Default::default() }))
+        decide_substatus(p, cur, actor, value, now)
     })
 }
 
+pub fn decide_substatus(
+    p: &Pipeline,
+    cur: &Record,
+    actor: &User,
+    value: Option<&str>,
+    now: DateTime<Utc>,
+) -> OpResult<(Record, EventSpec)> {
+    let six = stage_ix(p, cur)?;
+    let stage = p.stage(six);
+    if !may_work(p, cur, actor) {
+        return Err(deny(
+            cur,
+            "sub-status",
+            format!("`{}` does not hold the owning role", actor.name),
+        ));
+    }
+    let pauses_now = cur
+        .substatus
+        .as_deref()
+        .and_then(|s| stage.substatus(s))
+        .is_some_and(|s| s.pauses);
+    let pauses_next = match value {
+        Some(v) => match stage.substatus(v) {
+            Some(s) => s.pauses,
+            None => {
+                let known: Vec<&str> = stage.substatuses.iter().map(|s| s.id.as_str()).collect();
+                let known = if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                };
+                return Err(deny(
+                    cur,
+                    "sub-status",
+                    format!("`{v}` is not a sub-status of this stage (allowed: {known})"),
+                ));
+            }
+        },
+        None if cur.substatus.is_none() => {
+            return Err(deny(cur, "sub-status clear", "no sub-status is set".into()));
+        }
+        None => false,
+    };
+    if value == cur.substatus.as_deref() {
+        return Err(deny(cur, "sub-status", "it is already set".into()));
+    }
+    let mut next = cur.clone();
+    next.substatus = value.map(str::to_string);
+    let clock = ClockState::of(cur);
+    let kind = match (pauses_now, pauses_next) {
+        (false, true) => {
+            set_clock(&mut next, sla::pause(p, six, clock, now));
+            "pause"
+        }
+        (true, false) => {
+            set_clock(&mut next, sla::resume(p, six, clock, now));
+            "resume"
+        }
+        _ => "substatus",
+    };
+    Ok((
+        next,
+        EventSpec {
+            kind,
+            from: cur.substatus.clone(),
+            to: value.map(str::to_string),
+            ..Default::default()
+        },
+    ))
+}
+
 /// Adds a note to the record's history.
-pub fn note(store: &mut Store, actor: &User, id: i64, text: &str, g: Guard, now: DateTime<Utc>) -> OpResult<Record> {
+pub fn note(
+    store: &mut Store,
+    actor: &User,
+    id: i64,
+    text: &str,
+    g: Guard,
+    now: DateTime<Utc>,
+) -> OpResult<Record> {
     let text = text.trim();
     if text.is_empty() {
         return Err(OpError::Invalid("note is empty".into()));
     }
     if text.len() > super::MAX_TEXT {
-        return Err(OpError::Invalid(format!("note is longer than {} bytes", super::MAX_TEXT)));
+        return Err(OpError::Invalid(format!(
+            "note is longer than {} bytes",
+            super::MAX_TEXT
+        )));
     }
     change(store, id, actor, now, g, |cur| {
-        Ok((cur.clone(), EventSpec { kind: "note", note: Some(text.to_string()), ..Default::default() }))
+        Ok((
+            cur.clone(),
+            EventSpec {
+                kind: "note",
+                note: Some(text.to_string()),
+                ..Default::default()
+            },
+        ))
     })
 }
 
 /// Records why a breach happened, from the stage's breach-reason taxonomy.
-pub fn ack(p: &Pipeline, store: &mut Store, actor: &User, id: i64, reason: &str, note_text: Option<&str>, g: Guard, now: DateTime<Utc>) -> OpResult<Record> {
+pub fn ack(
+    p: &Pipeline,
+    store: &mut Store,
+    actor: &User,
+    id: i64,
+    reason: &str,
+    note_text: Option<&str>,
+    g: Guard,
+    now: DateTime<Utc>,
+) -> OpResult<Record> {
     change(store, id, actor, now, g, |cur| {
-        let stage = p.stage(stage_ix(p, cur)?);
-        if !sla::breached(cur, now) {
-            return Err(deny(cur, "acknowledge", "the SLA is not breached".into()));
-        }
-        if let Some(r) = &cur.breach_reason {
-            return Err(deny(cur, "acknowledge", format!("the breach is already acknowledged (`{r}`)")));
-        }
-        if !may_work(p, cur, actor) {
-            return Err(deny(cur, "acknowledge", format!("`{}` does not hold the owning role or a supervising role", actor.name)));
-        }
-        if !stage.breach_reasons.iter().any(|c| c == reason) {
-            return Err(deny(cur, "acknowledge", format!("`{reason}` is not a breach reason of this stage (one of: {})", stage.breach_reasons.join(", "))));
-        }
-        let mut next = cur.clone();
-        next.breach_reason = Some(reason.to_string());
-        Ok((next, EventSpec { kind: "ack", reason: Some(reason.to_string()), note: note_text.map(str::to_string), ..Default::default() }))
+        decide_ack(p, cur, actor, reason, note_text, now)
     })
+}
+
+pub fn decide_ack(
+    p: &Pipeline,
+    cur: &Record,
+    actor: &User,
+    reason: &str,
+    note_text: Option<&str>,
+    now: DateTime<Utc>,
+) -> OpResult<(Record, EventSpec)> {
+    let stage = p.stage(stage_ix(p, cur)?);
+    if !sla::breached(cur, now) {
+        return Err(deny(cur, "acknowledge", "the SLA is not breached".into()));
+    }
+    if let Some(r) = &cur.breach_reason {
+        return Err(deny(
+            cur,
+            "acknowledge",
+            format!("the breach is already acknowledged (`{r}`)"),
+        ));
+    }
+    if !may_work(p, cur, actor) {
+        return Err(deny(
+            cur,
+            "acknowledge",
+            format!(
+                "`{}` does not hold the owning role or a supervising role",
+                actor.name
+            ),
+        ));
+    }
+    if !stage.breach_reasons.iter().any(|c| c == reason) {
+        return Err(deny(
+            cur,
+            "acknowledge",
+            format!(
+                "`{reason}` is not a breach reason of this stage (one of: {})",
+                stage.breach_reasons.join(", ")
+            ),
+        ));
+    }
+    let mut next = cur.clone();
+    next.breach_reason = Some(reason.to_string());
+    Ok((
+        next,
+        EventSpec {
+            kind: "ack",
+            reason: Some(reason.to_string()),
+            note: note_text.map(str::to_string),
+            ..Default::default()
+        },
+    ))
 }
