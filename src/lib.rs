@@ -5,6 +5,7 @@
 //! `domain`, `engine` and `store` never touch the terminal.
 
 pub mod cli;
+pub mod demo;
 pub mod domain;
 pub mod engine;
 pub mod ops;

@@ -5,7 +5,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "carequeue", version, about = "Terminal operations console for telehealth care pipelines")]
+#[command(
+    name = "carequeue",
+    version,
+    about = "Terminal operations console for telehealth care pipelines"
+)]
 pub struct Cli {
     /// Database file.
     #[arg(long, global = true, env = "CAREQUEUE_DB")]
@@ -14,7 +18,12 @@ pub struct Cli {
     #[arg(long, global = true, env = "CAREQUEUE_PIPELINE")]
     pub pipeline: Option<PathBuf>,
     /// Act as this user (default: the OS user).
-    #[arg(long = "as", global = true, env = "CAREQUEUE_USER", value_name = "USER")]
+    #[arg(
+        long = "as",
+        global = true,
+        env = "CAREQUEUE_USER",
+        value_name = "USER"
+    )]
     pub as_user: Option<String>,
     /// Use this instant as "now" (RFC 3339), for tests and what-if views.
     #[arg(long, global = true, env = "CAREQUEUE_NOW", value_name = "TIME")]

@@ -10,7 +10,10 @@ use crate::store::Store;
 use anyhow::Result;
 
 fn guard(op: &OpArgs) -> Guard<'_> {
-    Guard { expect_version: op.expect_version, op_id: op.op_id.as_deref() }
+    Guard {
+        expect_version: op.expect_version,
+        op_id: op.op_id.as_deref(),
+    }
 }
 
 fn setup(ctx: &Ctx) -> Result<(Store, crate::engine::User)> {
@@ -23,11 +26,31 @@ fn report(r: &Record, what: &str) {
     println!("record {}: {what} (version {})", r.id, r.version);
 }
 
-pub fn move_(ctx: &Ctx, id: i64, event: &str, reason: Option<&str>, note: Option<&str>, op: &OpArgs) -> Result<()> {
+pub fn move_(
+    ctx: &Ctx,
+    id: i64,
+    event: &str,
+    reason: Option<&str>,
+    note: Option<&str>,
+    op: &OpArgs,
+) -> Result<()> {
     let (mut store, actor) = setup(ctx)?;
     let before = store.record(id)?.stage;
-    let args = MoveArgs { reason, note, system: false };
-    let r = ops::move_record(&ctx.pipeline, &mut store, &actor, id, event, &args, guard(op), ctx.now())?;
+    let args = MoveArgs {
+        reason,
+        note,
+        system: false,
+    };
+    let r = ops::move_record(
+        &ctx.pipeline,
+        &mut store,
+        &actor,
+        id,
+        event,
+        &args,
+        guard(op),
+        ctx.now(),
+    )?;
     report(&r, &format!("{before} → {} ({event})", r.stage));
     Ok(())
 }
@@ -37,7 +60,15 @@ pub fn assign(ctx: &Ctx, id: i64, user: &str, op: &OpArgs) -> Result<()> {
     let target = store
         .user(user)?
         .ok_or_else(|| anyhow::anyhow!("unknown user `{user}` (see `carequeue user list`)"))?;
-    let r = ops::assign(&ctx.pipeline, &mut store, &actor, id, &target, guard(op), ctx.now())?;
+    let r = ops::assign(
+        &ctx.pipeline,
+        &mut store,
+        &actor,
+        id,
+        &target,
+        guard(op),
+        ctx.now(),
+    )?;
     report(&r, &format!("assigned to {user}"));
     Ok(())
 }
@@ -58,8 +89,19 @@ pub fn release(ctx: &Ctx, id: i64, op: &OpArgs) -> Result<()> {
 
 pub fn substatus(ctx: &Ctx, id: i64, value: Option<&str>, op: &OpArgs) -> Result<()> {
     let (mut store, actor) = setup(ctx)?;
-    let r = ops::set_substatus(&ctx.pipeline, &mut store, &actor, id, value, guard(op), ctx.now())?;
-    report(&r, &format!("sub-status {}", r.substatus.as_deref().unwrap_or("cleared")));
+    let r = ops::set_substatus(
+        &ctx.pipeline,
+        &mut store,
+        &actor,
+        id,
+        value,
+        guard(op),
+        ctx.now(),
+    )?;
+    report(
+        &r,
+        &format!("sub-status {}", r.substatus.as_deref().unwrap_or("cleared")),
+    );
     Ok(())
 }
 
@@ -72,7 +114,16 @@ pub fn note(ctx: &Ctx, id: i64, text: &str, op: &OpArgs) -> Result<()> {
 
 pub fn ack(ctx: &Ctx, id: i64, reason: &str, note: Option<&str>, op: &OpArgs) -> Result<()> {
     let (mut store, actor) = setup(ctx)?;
-    let r = ops::ack(&ctx.pipeline, &mut store, &actor, id, reason, note, guard(op), ctx.now())?;
+    let r = ops::ack(
+        &ctx.pipeline,
+        &mut store,
+        &actor,
+        id,
+        reason,
+        note,
+        guard(op),
+        ctx.now(),
+    )?;
     report(&r, &format!("breach acknowledged ({reason})"));
     Ok(())
 }

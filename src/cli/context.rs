@@ -26,17 +26,23 @@ pub fn pipeline_source(cli: &Cli) -> Result<(String, String)> {
     };
     match path {
         Some(p) => {
-            let text = std::fs::read_to_string(&p).with_context(|| format!("cannot read pipeline {}", p.display()))?;
+            let text = std::fs::read_to_string(&p)
+                .with_context(|| format!("cannot read pipeline {}", p.display()))?;
             Ok((p.display().to_string(), text))
         }
-        None => Ok(("<built-in pipeline.toml>".to_string(), DEFAULT_PIPELINE.to_string())),
+        None => Ok((
+            "<built-in pipeline.toml>".to_string(),
+            DEFAULT_PIPELINE.to_string(),
+        )),
     }
 }
 
 pub fn clock(cli: &Cli) -> Result<Arc<dyn Clock>> {
     match &cli.now {
         Some(t) => {
-            let at = parse_instant(t).ok_or_else(|| anyhow!("--now `{t}` is not an RFC 3339 time (e.g. 2026-11-26T09:00:00Z)"))?;
+            let at = parse_instant(t).ok_or_else(|| {
+                anyhow!("--now `{t}` is not an RFC 3339 time (e.g. 2026-11-26T09:00:00Z)")
+            })?;
             Ok(Arc::new(FixedClock(at)))
         }
         None => Ok(Arc::new(SystemClock)),
@@ -52,14 +58,21 @@ impl Ctx {
             for d in &checked.diagnostics {
                 eprintln!("{}", Located::new(&file, &text, d));
             }
-            let n = checked.diagnostics.iter().filter(|d| d.severity == domain::Severity::Error).count();
+            let n = checked
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == domain::Severity::Error)
+                .count();
             bail!("pipeline {file} has {n} error(s); run `carequeue check`");
         };
         let db_given = cli.db.is_some();
         Ok(Ctx {
             pipeline: Arc::new(pipeline),
             pipeline_file: file,
-            db: cli.db.clone().unwrap_or_else(|| PathBuf::from("carequeue.db")),
+            db: cli
+                .db
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("carequeue.db")),
             db_given,
             user: cli.as_user.clone(),
             clock: clock(cli)?,

@@ -2,9 +2,9 @@
 //! aligned tables for people.
 
 use crate::domain::Pipeline;
+use crate::engine::Record;
 use crate::engine::clock::from_unix;
 use crate::engine::sla::{self, SlaState};
-use crate::engine::Record;
 use crate::ops::owner_role;
 use crate::text::clean;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -16,7 +16,10 @@ pub fn rfc3339(secs: i64) -> String {
 
 /// Local time in the pipeline's zone, for people.
 pub fn local(p: &Pipeline, secs: i64) -> String {
-    from_unix(secs).with_timezone(&p.timezone).format("%Y-%m-%d %H:%M %Z").to_string()
+    from_unix(secs)
+        .with_timezone(&p.timezone)
+        .format("%Y-%m-%d %H:%M %Z")
+        .to_string()
 }
 
 /// Countdown text: `3h12m`, `+1h05m` once breached, `paused`, `-`.
@@ -53,7 +56,10 @@ pub fn record_row(p: &Pipeline, r: &Record, now: DateTime<Utc>) -> Value {
 
 /// Prints rows as left-aligned columns, two spaces apart.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| clean(c)).collect()).collect();
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| clean(c)).collect())
+        .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for r in &rows {
         for (i, c) in r.iter().enumerate() {

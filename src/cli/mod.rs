@@ -18,10 +18,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let ctx = Ctx::load(&cli)?;
     match &cli.command {
-        None => anyhow::bail!("the console arrives with the console issue; use a subcommand (see --help)"),
+        None => anyhow::bail!(
+            "the console arrives with the console issue; use a subcommand (see --help)"
+        ),
         Some(cmd) => match cmd {
             Command::Check { .. } => unreachable!("handled above"),
-            Command::Demo(_) => anyhow::bail!("demo is not built yet"),
+            Command::Demo(a) => demo(ctx, a),
             Command::Init => team::init(&ctx),
             Command::Pipeline { json } => pipeline_cmd::show(&ctx, *json),
             Command::User(UserCmd::Add { name, roles }) => team::add(&ctx, name, roles),
@@ -29,17 +31,60 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Add { patient, fields } => records::add(&ctx, patient, fields),
             Command::List(a) => records::list(&ctx, a),
             Command::Show { id, json } => records::show(&ctx, *id, *json),
-            Command::Move { id, event, reason, note, op } => {
-                changes::move_(&ctx, *id, event, reason.as_deref(), note.as_deref(), op)
-            }
+            Command::Move {
+                id,
+                event,
+                reason,
+                note,
+                op,
+            } => changes::move_(&ctx, *id, event, reason.as_deref(), note.as_deref(), op),
             Command::Assign { id, user, op } => changes::assign(&ctx, *id, user, op),
             Command::Claim { id, op } => changes::claim(&ctx, *id, op),
             Command::Release { id, op } => changes::release(&ctx, *id, op),
-            Command::Substatus { id, value, clear, op } => {
-                changes::substatus(&ctx, *id, if *clear { None } else { value.as_deref() }, op)
-            }
+            Command::Substatus {
+                id,
+                value,
+                clear,
+                op,
+            } => changes::substatus(&ctx, *id, if *clear { None } else { value.as_deref() }, op),
             Command::Note { id, text, op } => changes::note(&ctx, *id, text, op),
-            Command::Ack { id, reason, note, op } => changes::ack(&ctx, *id, reason, note.as_deref(), op),
+            Command::Ack {
+                id,
+                reason,
+                note,
+                op,
+            } => changes::ack(&ctx, *id, reason, note.as_deref(), op),
         },
     }
+}
+
+fn demo(mut ctx: Ctx, a: &args::DemoArgs) -> anyhow::Result<()> {
+    if !ctx.db_given {
+        ctx.db = std::path::PathBuf::from("demo.db");
+    }
+    let opts = crate::demo::DemoOptions {
+        records: a.records,
+        seed: a.seed,
+    };
+    let d = crate::demo::build(&ctx.pipeline, &ctx.db, &opts, ctx.now())?;
+    if a.no_tui {
+        println!(
+            "{}: demo with {} records and {} users (open it as {}: carequeue --db {} --as {})",
+            ctx.db.display(),
+            d.records,
+            d.team.len(),
+            d.supervisor,
+            ctx.db.display(),
+            d.supervisor
+        );
+        return Ok(());
+    }
+    if ctx.user.is_none() {
+        ctx.user = Some(d.supervisor);
+    }
+    console(&ctx)
+}
+
+fn console(_ctx: &Ctx) -> anyhow::Result<()> {
+    anyhow::bail!("the console is not built yet")
 }

@@ -10,8 +10,15 @@ use serde_json::json;
 pub fn check(cli: &Cli, as_json: bool) -> Result<()> {
     let (file, text) = pipeline_source(cli)?;
     let checked = domain::check(&text);
-    let located: Vec<Located> = checked.diagnostics.iter().map(|d| Located::new(&file, &text, d)).collect();
-    let errors = located.iter().filter(|d| d.severity == Severity::Error).count();
+    let located: Vec<Located> = checked
+        .diagnostics
+        .iter()
+        .map(|d| Located::new(&file, &text, d))
+        .collect();
+    let errors = located
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     let warnings = located.len() - errors;
     if as_json {
         print_json(&json!({
@@ -94,12 +101,20 @@ pub fn show(ctx: &Ctx, as_json: bool) -> Result<()> {
                 st.id.clone(),
                 st.name.clone(),
                 st.owner.map_or("-".into(), |o| p.role(o).id.clone()),
-                st.sla.as_ref().map_or(if st.terminal { "terminal".into() } else { "-".into() }, |x| {
-                    format!("{} (warn {})", x.max, x.warn)
-                }),
+                st.sla.as_ref().map_or(
+                    if st.terminal {
+                        "terminal".into()
+                    } else {
+                        "-".into()
+                    },
+                    |x| format!("{} (warn {})", x.max, x.warn),
+                ),
             ]);
         }
     }
-    print!("{}", table(&["PHASE", "STAGE", "NAME", "OWNER", "SLA"], &rows));
+    print!(
+        "{}",
+        table(&["PHASE", "STAGE", "NAME", "OWNER", "SLA"], &rows)
+    );
     Ok(())
 }

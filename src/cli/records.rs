@@ -16,7 +16,10 @@ pub fn add(ctx: &Ctx, patient: &str, fields: &[String]) -> Result<()> {
     let mut map = BTreeMap::new();
     for f in fields {
         let Some((k, v)) = f.split_once('=') else {
-            bail!("--field `{}` must be KEY=VALUE", f.split('=').next().unwrap_or(""));
+            bail!(
+                "--field `{}` must be KEY=VALUE",
+                f.split('=').next().unwrap_or("")
+            );
         };
         map.insert(k.trim().to_string(), v.to_string());
     }
@@ -36,8 +39,23 @@ pub fn filter(ctx: &Ctx, a: &ListArgs) -> Result<ListFilter> {
             .phases
             .iter()
             .find(|x| &x.id == ph || x.name.eq_ignore_ascii_case(ph))
-            .ok_or_else(|| anyhow!("unknown phase `{ph}` (phases: {})", p.phases.iter().map(|x| x.id.as_str()).collect::<Vec<_>>().join(", ")))?;
-        stages = Some(phase.stages.iter().map(|s| p.stage(*s).id.clone()).collect());
+            .ok_or_else(|| {
+                anyhow!(
+                    "unknown phase `{ph}` (phases: {})",
+                    p.phases
+                        .iter()
+                        .map(|x| x.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })?;
+        stages = Some(
+            phase
+                .stages
+                .iter()
+                .map(|s| p.stage(*s).id.clone())
+                .collect(),
+        );
     }
     if let Some(st) = &a.stage {
         if p.stage_ix(st).is_none() {
@@ -64,7 +82,14 @@ pub fn filter(ctx: &Ctx, a: &ListArgs) -> Result<ListFilter> {
     } else {
         SlaFilter::Any
     };
-    Ok(ListFilter { stages, owner, sla, text: None, after: None, limit: a.limit })
+    Ok(ListFilter {
+        stages,
+        owner,
+        sla,
+        text: None,
+        after: None,
+        limit: a.limit,
+    })
 }
 
 pub fn list(ctx: &Ctx, a: &ListArgs) -> Result<()> {
@@ -86,16 +111,34 @@ pub fn list(ctx: &Ctx, a: &ListArgs) -> Result<()> {
                 r.patient.clone(),
                 r.stage.clone(),
                 r.substatus.clone().unwrap_or_default(),
-                r.assignee.clone().unwrap_or_else(|| format!("({})", ops::owner_role(p, r).unwrap_or("-"))),
+                r.assignee
+                    .clone()
+                    .unwrap_or_else(|| format!("({})", ops::owner_role(p, r).unwrap_or("-"))),
                 match v.state {
-                    sla::SlaState::Paused | sla::SlaState::None => countdown(v.state, v.seconds_left),
+                    sla::SlaState::Paused | sla::SlaState::None => {
+                        countdown(v.state, v.seconds_left)
+                    }
                     st => format!("{} {}", st.as_str(), countdown(v.state, v.seconds_left)),
                 },
                 crate::domain::duration::Secs(now.timestamp() - r.entered_at).compact(),
             ]
         })
         .collect();
-    print!("{}", table(&["ID", "PATIENT", "STAGE", "SUB-STATUS", "OWNER", "SLA", "AGE"], &rows));
+    print!(
+        "{}",
+        table(
+            &[
+                "ID",
+                "PATIENT",
+                "STAGE",
+                "SUB-STATUS",
+                "OWNER",
+                "SLA",
+                "AGE"
+            ],
+            &rows
+        )
+    );
     Ok(())
 }
 
@@ -106,18 +149,26 @@ pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
     let r = store.record(id)?;
     let hist = events::history(store.conn(), id)?;
     let user = ops::actor(&store, &ctx.user_name()).ok();
-    let allowed = user.as_ref().map(|u| allowed_events(p, &r, u, now)).unwrap_or_default();
+    let allowed = user
+        .as_ref()
+        .map(|u| allowed_events(p, &r, u, now))
+        .unwrap_or_default();
     if as_json {
         let mut row = record_row(p, &r, now);
         let history: Vec<_> = hist
             .iter()
-            .map(|e| json!({
-                "at": rfc3339(e.at), "actor": e.actor, "kind": e.kind, "event": e.event,
-                "from": e.from, "to": e.to, "reason": e.reason, "note": e.note,
-            }))
+            .map(|e| {
+                json!({
+                    "at": rfc3339(e.at), "actor": e.actor, "kind": e.kind, "event": e.event,
+                    "from": e.from, "to": e.to, "reason": e.reason, "note": e.note,
+                })
+            })
             .collect();
         if let Some(obj) = row.as_object_mut() {
-            obj.insert("stage_name".into(), json!(p.stage_ix(&r.stage).map(|s| p.stage(s).name.clone())));
+            obj.insert(
+                "stage_name".into(),
+                json!(p.stage_ix(&r.stage).map(|s| p.stage(s).name.clone())),
+            );
             obj.insert("fields".into(), json!(r.fields));
             obj.insert("priority".into(), json!(r.priority));
             obj.insert("escalation_level".into(), json!(r.escalation));
@@ -129,18 +180,29 @@ pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
         return print_json(&row);
     }
     let v = sla::view(p, &r, now);
-    let stage_name = p.stage_ix(&r.stage).map_or(r.stage.clone(), |s| p.stage(s).name.clone());
+    let stage_name = p
+        .stage_ix(&r.stage)
+        .map_or(r.stage.clone(), |s| p.stage(s).name.clone());
     let clean = crate::text::clean;
     println!("Record {}  {}", r.id, clean(&r.patient));
     println!("  stage      {} ({})", stage_name, r.stage);
     println!("  sub-status {}", r.substatus.as_deref().unwrap_or("-"));
-    println!("  owner      {} (role {})", r.assignee.as_deref().unwrap_or("unassigned"), ops::owner_role(p, &r).unwrap_or("-"));
+    println!(
+        "  owner      {} (role {})",
+        r.assignee.as_deref().unwrap_or("unassigned"),
+        ops::owner_role(p, &r).unwrap_or("-")
+    );
     println!(
         "  SLA        {}{}",
         countdown(v.state, v.seconds_left),
-        v.due_at.map_or(String::new(), |d| format!(" (due {})", local(p, d)))
+        v.due_at
+            .map_or(String::new(), |d| format!(" (due {})", local(p, d)))
     );
-    println!("  entered    {}   version {}", local(p, r.entered_at), r.version);
+    println!(
+        "  entered    {}   version {}",
+        local(p, r.entered_at),
+        r.version
+    );
     for f in &p.fields {
         if let Some(val) = r.fields.get(&f.id) {
             println!("  {:<10} {}", f.label, clean(val));
@@ -154,7 +216,14 @@ pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
             (Some(a), None) => format!("{a} →"),
             _ => String::new(),
         };
-        let mut line = format!("  {}  {:<10} {:<11} {} {}", local(p, e.at), clean(&e.actor), e.kind, e.event.as_deref().unwrap_or(""), what);
+        let mut line = format!(
+            "  {}  {:<10} {:<11} {} {}",
+            local(p, e.at),
+            clean(&e.actor),
+            e.kind,
+            e.event.as_deref().unwrap_or(""),
+            what
+        );
         if let Some(x) = &e.reason {
             line.push_str(&format!(" [reason: {x}]"));
         }
@@ -168,7 +237,11 @@ pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
         println!("  (none for you)");
     }
     for a in &allowed {
-        let req = if a.requires.is_empty() { String::new() } else { format!("  requires: {}", a.requires.join(", ")) };
+        let req = if a.requires.is_empty() {
+            String::new()
+        } else {
+            format!("  requires: {}", a.requires.join(", "))
+        };
         println!("  {:<18} → {:<22}{}", a.event, a.to, req);
     }
     Ok(())

@@ -24,14 +24,20 @@ pub fn init(ctx: &Ctx) -> Result<()> {
     if existed {
         println!("{}: already initialised", ctx.db_path().display());
     } else {
-        println!("{}: created for pipeline \"{name}\"", ctx.db_path().display());
+        println!(
+            "{}: created for pipeline \"{name}\"",
+            ctx.db_path().display()
+        );
     }
     Ok(())
 }
 
 pub fn add(ctx: &Ctx, name: &str, roles: &[String]) -> Result<()> {
     let name = name.trim();
-    if name.is_empty() || name.chars().any(|c| c.is_control() || c.is_whitespace()) || name.len() > 64 {
+    if name.is_empty()
+        || name.chars().any(|c| c.is_control() || c.is_whitespace())
+        || name.len() > 64
+    {
         bail!("user name must be 1-64 characters with no spaces or control characters");
     }
     if name == crate::ops::SYSTEM {
@@ -40,7 +46,10 @@ pub fn add(ctx: &Ctx, name: &str, roles: &[String]) -> Result<()> {
     for r in roles {
         if ctx.pipeline.role_ix(r).is_none() {
             let known: Vec<&str> = ctx.pipeline.roles.iter().map(|r| r.id.as_str()).collect();
-            bail!("unknown role `{r}` (the pipeline's roles: {})", known.join(", "));
+            bail!(
+                "unknown role `{r}` (the pipeline's roles: {})",
+                known.join(", ")
+            );
         }
     }
     let mut store = open(ctx)?;
@@ -53,10 +62,16 @@ pub fn list(ctx: &Ctx, as_json: bool) -> Result<()> {
     let store = open(ctx)?;
     let users = store.users()?;
     if as_json {
-        let rows: Vec<_> = users.iter().map(|u| json!({"name": u.name, "roles": u.roles})).collect();
+        let rows: Vec<_> = users
+            .iter()
+            .map(|u| json!({"name": u.name, "roles": u.roles}))
+            .collect();
         return print_json(&rows);
     }
-    let rows: Vec<Vec<String>> = users.iter().map(|u| vec![u.name.clone(), u.roles.join(", ")]).collect();
+    let rows: Vec<Vec<String>> = users
+        .iter()
+        .map(|u| vec![u.name.clone(), u.roles.join(", ")])
+        .collect();
     print!("{}", table(&["NAME", "ROLES"], &rows));
     Ok(())
 }

@@ -43,7 +43,9 @@ pub enum Why {
     AssigneeRequired,
     #[error("`{field}` has reached its maximum of {max}")]
     CounterMax { field: String, max: i64 },
-    #[error("the SLA was breached in this stage: give a breach reason (one of: {0}) with --reason, or `ack` it first")]
+    #[error(
+        "the SLA was breached in this stage: give a breach reason (one of: {0}) with --reason, or `ack` it first"
+    )]
     BreachReason(String),
 }
 
@@ -59,7 +61,11 @@ pub struct Refusal {
 }
 
 fn allowed_list(a: &[String]) -> String {
-    if a.is_empty() { "none".to_string() } else { a.join(", ") }
+    if a.is_empty() {
+        "none".to_string()
+    } else {
+        a.join(", ")
+    }
 }
 
 fn may_fire(p: &Pipeline, t: &Transition, user: &User) -> bool {
@@ -73,13 +79,17 @@ fn stage_of(p: &Pipeline, r: &Record) -> Option<StageIx> {
 /// Whether leaving now needs a breach reason, and which codes are accepted.
 fn breach_codes(p: &Pipeline, r: &Record, now: DateTime<Utc>) -> Vec<String> {
     match stage_of(p, r) {
-        Some(s) if r.breach_reason.is_none() && sla::breached(r, now) => p.stage(s).breach_reasons.clone(),
+        Some(s) if r.breach_reason.is_none() && sla::breached(r, now) => {
+            p.stage(s).breach_reasons.clone()
+        }
         _ => Vec::new(),
     }
 }
 
 pub fn allowed_events(p: &Pipeline, r: &Record, user: &User, now: DateTime<Utc>) -> Vec<Allowed> {
-    let Some(stage) = stage_of(p, r) else { return Vec::new() };
+    let Some(stage) = stage_of(p, r) else {
+        return Vec::new();
+    };
     let breach = breach_codes(p, r, now);
     p.transitions_from(stage)
         .filter(|(_, t)| may_fire(p, t, user))
@@ -133,7 +143,10 @@ pub fn plan_move(
     args: &MoveArgs,
     now: DateTime<Utc>,
 ) -> Result<MovePlan, Refusal> {
-    let allowed: Vec<String> = allowed_events(p, r, user, now).into_iter().map(|a| a.event).collect();
+    let allowed: Vec<String> = allowed_events(p, r, user, now)
+        .into_iter()
+        .map(|a| a.event)
+        .collect();
     let refuse = |why: Why| Refusal {
         record: r.id,
         event: event.to_string(),
@@ -145,14 +158,25 @@ pub fn plan_move(
     if p.stage(stage).terminal {
         return Err(refuse(Why::Terminal(r.stage.clone())));
     }
-    let tix = p.transition_ix(event).ok_or_else(|| refuse(Why::UnknownEvent))?;
+    let tix = p
+        .transition_ix(event)
+        .ok_or_else(|| refuse(Why::UnknownEvent))?;
     let t = p.transition(tix);
     if !t.from.contains(&stage) {
         return Err(refuse(Why::NotFromStage));
     }
     if !args.system && !may_fire(p, t, user) {
-        let need = t.roles.iter().map(|x| p.role(*x).id.clone()).collect::<Vec<_>>().join(", ");
-        let have = if user.roles.is_empty() { "none".to_string() } else { user.roles.join(", ") };
+        let need = t
+            .roles
+            .iter()
+            .map(|x| p.role(*x).id.clone())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let have = if user.roles.is_empty() {
+            "none".to_string()
+        } else {
+            user.roles.join(", ")
+        };
         return Err(refuse(Why::Role { have, need }));
     }
     let g = t.guards;
@@ -168,7 +192,10 @@ pub fn plan_move(
         } else {
             let mut codes = t.reasons.clone();
             codes.extend(breach.iter().cloned());
-            return Err(refuse(Why::BadReason { given: given.to_string(), allowed: codes.join(", ") }));
+            return Err(refuse(Why::BadReason {
+                given: given.to_string(),
+                allowed: codes.join(", "),
+            }));
         }
     }
     if g.reason && reason.is_none() {
@@ -191,13 +218,23 @@ pub fn plan_move(
     let mut fields = r.fields.clone();
     if let Some((fx, max)) = t.counter {
         let id = &p.field(fx).id;
-        let n = fields.get(id).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+        let n = fields
+            .get(id)
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0);
         if n >= max {
-            return Err(refuse(Why::CounterMax { field: id.clone(), max }));
+            return Err(refuse(Why::CounterMax {
+                field: id.clone(),
+                max,
+            }));
         }
         fields.insert(id.clone(), (n + 1).to_string());
     }
-    let today = now.with_timezone(&p.timezone).date_naive().format("%Y-%m-%d").to_string();
+    let today = now
+        .with_timezone(&p.timezone)
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
     for (fx, v) in &t.sets {
         let value = match v {
             SetValue::Today => today.clone(),
@@ -207,7 +244,10 @@ pub fn plan_move(
     }
     let to = p.stage(t.to);
     let substatus = to.initial_substatus.clone();
-    let paused = substatus.as_deref().and_then(|s| to.substatus(s)).is_some_and(|s| s.pauses);
+    let paused = substatus
+        .as_deref()
+        .and_then(|s| to.substatus(s))
+        .is_some_and(|s| s.pauses);
     Ok(MovePlan {
         transition: tix,
         from: r.stage.clone(),
@@ -223,7 +263,7 @@ pub fn plan_move(
 
 impl MovePlan {
     /// The record after this transition: a new stay with a fresh clock.
-    pub fn apply(&self, cur: &Record, now: DateTime<Utc>) -> Record {
+    pub fn apply(&self, p: &Pipeline, cur: &Record, now: DateTime<Utc>) -> Record {
         let mut next = cur.clone();
         next.stage = self.to.clone();
         next.substatus = self.substatus.clone();
@@ -232,6 +272,12 @@ impl MovePlan {
         next.warn_at = self.clock.warn_at;
         next.paused_since = self.clock.paused_since;
         next.paused_left = self.clock.paused_left;
+        // Ownership follows the role: a new owning role starts unassigned.
+        if let Some(from) = p.stage_ix(&cur.stage)
+            && p.stage(from).owner != p.stage(self.to_ix).owner
+        {
+            next.assignee = None;
+        }
         next.owner_role = None;
         next.escalation = 0;
         next.priority = 0;

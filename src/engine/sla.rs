@@ -137,16 +137,32 @@ pub struct SlaView {
 
 pub fn view(p: &Pipeline, r: &Record, now: DateTime<Utc>) -> SlaView {
     let Some(stage) = p.stage_ix(&r.stage) else {
-        return SlaView { state: SlaState::None, due_at: None, seconds_left: None };
+        return SlaView {
+            state: SlaState::None,
+            due_at: None,
+            seconds_left: None,
+        };
     };
     let Some((_, cal)) = sla_of(p, stage) else {
-        return SlaView { state: SlaState::None, due_at: None, seconds_left: None };
+        return SlaView {
+            state: SlaState::None,
+            due_at: None,
+            seconds_left: None,
+        };
     };
     if r.paused_since.is_some() {
-        return SlaView { state: SlaState::Paused, due_at: None, seconds_left: r.paused_left };
+        return SlaView {
+            state: SlaState::Paused,
+            due_at: None,
+            seconds_left: r.paused_left,
+        };
     }
     let Some(due) = r.due_at else {
-        return SlaView { state: SlaState::None, due_at: None, seconds_left: None };
+        return SlaView {
+            state: SlaState::None,
+            due_at: None,
+            seconds_left: None,
+        };
     };
     let left = cal.working_seconds(now, from_unix(due));
     let t = now.timestamp();
@@ -157,7 +173,11 @@ pub fn view(p: &Pipeline, r: &Record, now: DateTime<Utc>) -> SlaView {
     } else {
         SlaState::Ok
     };
-    SlaView { state, due_at: Some(due), seconds_left: Some(left) }
+    SlaView {
+        state,
+        due_at: Some(due),
+        seconds_left: Some(left),
+    }
 }
 
 /// Whether this stay has breached: the clock ran past due, or paused after it.

@@ -114,7 +114,7 @@ pub fn decide_move(
     now: DateTime<Utc>,
 ) -> OpResult<(Record, EventSpec)> {
     let plan = rules::plan_move(p, cur, actor, event, args, now)?;
-    let next = plan.apply(cur, now);
+    let next = plan.apply(p, cur, now);
     let changed: std::collections::BTreeMap<&String, &String> = next
         .fields
         .iter()

@@ -52,12 +52,12 @@ pub fn insert(conn: &Connection, r: &Record) -> Result<i64> {
         "INSERT INTO records (id, patient, stage, substatus, assignee, owner_role, entered_at, due_at,
             warn_at, paused_since, paused_left, sort_due, escalation, priority, breach_reason, fields,
             created_at, updated_at, version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 1)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
     )?
     .execute(params![
         id, r.patient, r.stage, r.substatus, r.assignee, r.owner_role, r.entered_at, r.due_at, r.warn_at,
         r.paused_since, r.paused_left, sort, r.escalation, r.priority, r.breach_reason,
-        fields_json(r), r.created_at, r.updated_at
+        fields_json(r), r.created_at, r.updated_at, r.version.max(1)
     ])?;
     Ok(conn.last_insert_rowid())
 }

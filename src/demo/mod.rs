@@ -1,0 +1,222 @@
+//! `carequeue demo`: a database with a team and records spread over every
+//! stage, each with a history that follows the pipeline's own transitions.
+//! Histories are simulated with the same `decide_*` functions the CLI and
+//! console use, so every demo event is one the engine would have allowed.
+
+mod sim;
+
+use crate::domain::{FieldKind, Pipeline, StageIx, TransitionIx};
+use crate::engine::User;
+use crate::store::{Store, meta_get, meta_set};
+use anyhow::{Result, bail};
+use chrono::{DateTime, Utc};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::{BTreeMap, VecDeque};
+use std::path::Path;
+
+const FIRST: &str = include_str!("../../assets/demo/first_names.txt");
+const LAST: &str = include_str!("../../assets/demo/last_names.txt");
+const STAFF: &str = include_str!("../../assets/demo/staff.txt");
+pub(crate) const NOTES: &str = include_str!("../../assets/demo/notes.txt");
+
+pub struct DemoOptions {
+    pub records: usize,
+    pub seed: u64,
+}
+
+pub struct Demo {
+    pub team: Vec<User>,
+    /// Who the console opens as by default: a supervising user.
+    pub supervisor: String,
+    pub records: usize,
+}
+
+/// Removes a previous demo database; refuses anything else.
+fn clear_previous(path: &Path) -> Result<()> {
+    if !path.exists() {
+        return Ok(());
+    }
+    let is_demo = Store::open(path)
+        .ok()
+        .and_then(|s| meta_get(s.conn(), "demo").ok().flatten())
+        .is_some_and(|v| v == "true");
+    if !is_demo {
+        bail!(
+            "{} exists and is not a demo database; refusing to overwrite it (choose another --db)",
+            path.display()
+        );
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut f = path.as_os_str().to_owned();
+        f.push(suffix);
+        match std::fs::remove_file(&f) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The team: two people per role, one per supervising role.
+fn team(p: &Pipeline) -> Vec<User> {
+    let staff: Vec<&str> = STAFF.lines().filter(|l| !l.is_empty()).collect();
+    let mut out = Vec::new();
+    let mut k = 0;
+    for r in &p.roles {
+        let n = if r.supervises { 1 } else { 2 };
+        for _ in 0..n {
+            let base = staff[k % staff.len()];
+            let name = if k < staff.len() {
+                base.to_string()
+            } else {
+                format!("{base}{}", k / staff.len() + 1)
+            };
+            out.push(User {
+                name,
+                roles: vec![r.id.clone()],
+            });
+            k += 1;
+        }
+    }
+    out
+}
+
+/// For every stage, the shortest chain of transitions from the entry.
+fn paths(p: &Pipeline) -> Vec<Option<Vec<TransitionIx>>> {
+    let mut prev: Vec<Option<(StageIx, TransitionIx)>> = vec![None; p.stages.len()];
+    let mut seen = vec![false; p.stages.len()];
+    seen[p.entry.0] = true;
+    let mut q = VecDeque::from([p.entry]);
+    while let Some(s) = q.pop_front() {
+        for (tix, t) in p.transitions_from(s) {
+            if !seen[t.to.0] {
+                seen[t.to.0] = true;
+                prev[t.to.0] = Some((s, tix));
+                q.push_back(t.to);
+            }
+        }
+    }
+    (0..p.stages.len())
+        .map(|i| {
+            if !seen[i] {
+                return None;
+            }
+            let mut chain = Vec::new();
+            let mut cur = i;
+            while let Some((from, t)) = prev[cur] {
+                chain.push(t);
+                cur = from.0;
+            }
+            chain.reverse();
+            Some(chain)
+        })
+        .collect()
+}
+
+pub(crate) fn patient_name(rng: &mut ChaCha8Rng) -> String {
+    let first: Vec<&str> = FIRST.lines().filter(|l| !l.is_empty()).collect();
+    let last: Vec<&str> = LAST.lines().filter(|l| !l.is_empty()).collect();
+    let f = first[rng.random_range(0..first.len())];
+    let l = last[rng.random_range(0..last.len())];
+    format!("{f} {l}")
+}
+
+pub(crate) fn fields(
+    p: &Pipeline,
+    rng: &mut ChaCha8Rng,
+    now: DateTime<Utc>,
+) -> BTreeMap<String, String> {
+    // Fields the pipeline itself writes (counters, `sets`) start empty.
+    let counters: Vec<usize> = p
+        .transitions
+        .iter()
+        .flat_map(|t| {
+            t.counter
+                .map(|c| c.0.0)
+                .into_iter()
+                .chain(t.sets.iter().map(|s| s.0.0))
+        })
+        .collect();
+    let mut out = BTreeMap::new();
+    for (i, f) in p.fields.iter().enumerate() {
+        if counters.contains(&i) {
+            continue;
+        }
+        let v = match f.kind {
+            FieldKind::Date => {
+                let days = rng.random_range(20 * 365..70 * 365);
+                (now - chrono::Duration::days(days))
+                    .format("%Y-%m-%d")
+                    .to_string()
+            }
+            FieldKind::Integer => ["30", "60", "90"][rng.random_range(0..3)].to_string(),
+            FieldKind::Choice => f.choices[rng.random_range(0..f.choices.len())].clone(),
+            FieldKind::Text => format!("555-{:04}", rng.random_range(0..10_000)),
+        };
+        out.insert(f.id.clone(), v);
+    }
+    out
+}
+
+/// (Re)creates the demo database at `path`.
+pub fn build(p: &Pipeline, path: &Path, opts: &DemoOptions, now: DateTime<Utc>) -> Result<Demo> {
+    clear_previous(path)?;
+    let mut store = Store::create(path)?;
+    let team = team(p);
+    for u in &team {
+        store.upsert_user(&u.name, &u.roles, now.timestamp())?;
+    }
+    let supervisor = p
+        .roles
+        .iter()
+        .find(|r| r.supervises)
+        .and_then(|r| team.iter().find(|u| u.has_role(&r.id)))
+        .or(team.first())
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
+    let paths = paths(p);
+    let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+    let mut sim = sim::Sim::new(p, &team, now);
+    let stages: Vec<StageIx> = p
+        .stage_ids()
+        .map(|(i, _)| i)
+        .filter(|i| paths[i.0].is_some())
+        .collect();
+    // Open work dominates a real queue: non-terminal stages weigh more.
+    let weights: Vec<u32> = stages
+        .iter()
+        .map(|s| if p.stage(*s).terminal { 1 } else { 4 })
+        .collect();
+    let total: u32 = weights.iter().sum();
+    for i in 0..opts.records {
+        let target = if i < stages.len() {
+            stages[i]
+        } else {
+            let mut x = rng.random_range(0..total.max(1));
+            let mut pick = stages[0];
+            for (s, w) in stages.iter().zip(&weights) {
+                if x < *w {
+                    pick = *s;
+                    break;
+                }
+                x -= w;
+            }
+            pick
+        };
+        if let Some(path) = &paths[target.0] {
+            sim.record(&mut rng, path);
+        }
+    }
+    store.write(|tx| -> crate::store::Result<()> {
+        meta_set(tx, "demo", "true")?;
+        meta_set(tx, "pipeline", &p.name)?;
+        meta_set(tx, "demo_seed", &opts.seed.to_string())?;
+        sim.write(tx)
+    })?;
+    Ok(Demo {
+        team,
+        supervisor,
+        records: opts.records,
+    })
+}

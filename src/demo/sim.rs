@@ -1,0 +1,319 @@
+//! Simulated histories: a record walks its path through the pipeline with
+//! plausible stays, claims, pauses, breaches and acknowledgements.
+
+use crate::domain::{Pipeline, StageIx, TransitionIx};
+use crate::engine::clock::from_unix;
+use crate::engine::rules::MoveArgs;
+use crate::engine::{Record, User, sla};
+use crate::ops::{self, EventSpec, OpResult};
+use crate::store::{NewEvent, events, records};
+use chrono::{DateTime, Utc};
+use rand::{RngExt, seq::IndexedRandom};
+use rand_chacha::ChaCha8Rng;
+use rusqlite::Connection;
+
+struct Logged {
+    record: usize,
+    at: i64,
+    seq: usize,
+    actor: String,
+    spec: EventSpec,
+}
+
+pub struct Sim<'a> {
+    p: &'a Pipeline,
+    team: &'a [User],
+    now: DateTime<Utc>,
+    records: Vec<Record>,
+    log: Vec<Logged>,
+    system: User,
+}
+
+impl<'a> Sim<'a> {
+    pub fn new(p: &'a Pipeline, team: &'a [User], now: DateTime<Utc>) -> Self {
+        Sim {
+            p,
+            team,
+            now,
+            records: Vec::new(),
+            log: Vec::new(),
+            system: User {
+                name: ops::SYSTEM.into(),
+                roles: vec![],
+            },
+        }
+    }
+
+    fn holders(&self, role: &str) -> Vec<&'a User> {
+        self.team.iter().filter(|u| u.has_role(role)).collect()
+    }
+
+    /// Working-time length of a stay, shorter or longer than the SLA.
+    fn stay(&self, rng: &mut ChaCha8Rng, stage: StageIx, last: bool) -> (i64, bool) {
+        let Some(s) = &self.p.stage(stage).sla else {
+            return (rng.random_range(86_400..30 * 86_400), false);
+        };
+        let (max, warn) = (s.max.0 as f64, s.warn.0 as f64);
+        let x: f64 = rng.random();
+        let secs = if last {
+            if x < 0.10 {
+                max * rng.random_range(1.02..1.8)
+            } else if x < 0.22 {
+                warn + (max - warn) * rng.random_range(0.05..0.95)
+            } else {
+                warn * rng.random_range(0.02..0.95)
+            }
+        } else if x < 0.08 {
+            max * rng.random_range(1.05..1.5)
+        } else {
+            max * rng.random_range(0.1..0.9)
+        };
+        (secs.max(60.0) as i64, true)
+    }
+
+    fn shift_back(&self, stage: StageIx, end: i64, secs: i64, working: bool) -> i64 {
+        let end_t = from_unix(end);
+        match (&self.p.stage(stage).sla, working) {
+            (Some(s), true) => self.p.calendar(s).sub_working(end_t, secs).timestamp(),
+            _ => end - secs,
+        }
+    }
+
+    fn apply(
+        &mut self,
+        rec: &mut Record,
+        at: i64,
+        actor: &User,
+        r: OpResult<(Record, EventSpec)>,
+    ) -> bool {
+        match r {
+            Ok((next, spec)) => {
+                *rec = next;
+                rec.updated_at = at;
+                rec.version += 1;
+                let seq = self.log.len();
+                self.log.push(Logged {
+                    record: self.records.len(),
+                    at,
+                    seq,
+                    actor: actor.name.clone(),
+                    spec,
+                });
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn claim(&mut self, rng: &mut ChaCha8Rng, rec: &mut Record, at: i64) {
+        let Some(role) = ops::owner_role(self.p, rec).map(str::to_string) else {
+            return;
+        };
+        if self
+            .team
+            .iter()
+            .any(|u| rec.assignee.as_deref() == Some(u.name.as_str()) && u.has_role(&role))
+        {
+            return;
+        }
+        let Some(u) = self.holders(&role).choose(rng).copied() else {
+            return;
+        };
+        let r = ops::decide_assign(self.p, rec, u, u);
+        self.apply(rec, at, u, r);
+    }
+
+    /// Simulates one record along `path` (transitions from the entry stage).
+    pub fn record(&mut self, rng: &mut ChaCha8Rng, path: &[TransitionIx]) {
+        let p = self.p;
+        let mut stays: Vec<StageIx> = vec![p.entry];
+        stays.extend(path.iter().map(|t| p.transition(*t).to));
+        // Entry instants, computed backwards from now.
+        let mut entered = vec![0i64; stays.len()];
+        let mut end = self.now.timestamp();
+        for k in (0..stays.len()).rev() {
+            let (secs, working) = self.stay(rng, stays[k], k + 1 == stays.len());
+            entered[k] = self.shift_back(stays[k], end, secs, working);
+            end = entered[k];
+        }
+        let name = super::patient_name(rng);
+        let fields = super::fields(p, rng, from_unix(entered[0]));
+        let mut rec = ops::new_record(p, &name, fields, from_unix(entered[0]));
+        let creator = p
+            .stage(p.entry)
+            .owner
+            .and_then(|o| self.holders(&p.role(o).id).first().copied())
+            .unwrap_or(&self.team[0]);
+        self.log.push(Logged {
+            record: self.records.len(),
+            at: entered[0],
+            seq: self.log.len(),
+            actor: creator.name.clone(),
+            spec: EventSpec {
+                kind: "create",
+                to: Some(rec.stage.clone()),
+                ..Default::default()
+            },
+        });
+        let notes: Vec<&str> = super::NOTES.lines().filter(|l| !l.is_empty()).collect();
+        for (k, tix) in path.iter().enumerate() {
+            let (start, exit) = (entered[k], entered[k + 1]);
+            let t = p.transition(*tix);
+            self.claim(rng, &mut rec, start + (exit - start) / 20);
+            if t.guards.no_substatus && rec.substatus.is_some() {
+                let at = exit - (exit - start) / 10;
+                let who = self
+                    .team
+                    .iter()
+                    .find(|u| rec.assignee.as_deref() == Some(&u.name))
+                    .unwrap_or(&self.team[0]);
+                let r = ops::decide_substatus(p, &rec, who, None, from_unix(at));
+                self.apply(&mut rec, at, who, r);
+            }
+            let timer = p
+                .timers
+                .iter()
+                .find(|x| x.stage == stays[k] && x.transition == *tix);
+            if timer.is_none() && sla::breached(&rec, from_unix(exit)) {
+                let stage = p.stage(stays[k]);
+                if let Some(code) = stage.breach_reasons.choose(rng).cloned() {
+                    let who = self
+                        .team
+                        .iter()
+                        .find(|u| rec.assignee.as_deref() == Some(&u.name))
+                        .unwrap_or(&self.team[0]);
+                    let r = ops::decide_ack(p, &rec, who, &code, None, from_unix(exit - 60));
+                    self.apply(&mut rec, exit - 60, who, r);
+                }
+            }
+            let (actor, reason): (User, Option<String>) = match timer {
+                Some(tm) => (
+                    self.system.clone(),
+                    tm.reason.clone().or_else(|| rec_breach(p, &rec, exit, rng)),
+                ),
+                None => {
+                    let assignee = self.team.iter().find(|u| {
+                        rec.assignee.as_deref() == Some(&u.name)
+                            && t.roles.iter().any(|r| u.has_role(&p.role(*r).id))
+                    });
+                    let any = t
+                        .roles
+                        .iter()
+                        .flat_map(|r| self.holders(&p.role(*r).id))
+                        .next();
+                    let Some(u) = assignee.or(any) else { break };
+                    (
+                        u.clone(),
+                        t.guards
+                            .reason
+                            .then(|| t.reasons.choose(rng).cloned())
+                            .flatten(),
+                    )
+                }
+            };
+            let note = t.guards.note.then(|| notes.choose(rng).copied()).flatten();
+            let args = MoveArgs {
+                reason: reason.as_deref(),
+                note,
+                system: timer.is_some(),
+            };
+            let r = ops::decide_move(p, &rec, &actor, &t.event, &args, from_unix(exit));
+            if !self.apply(&mut rec, exit, &actor, r) {
+                break;
+            }
+        }
+        // The current stay: most claimed, some paused or waiting, a few notes.
+        let start = rec.entered_at;
+        let span = (self.now.timestamp() - start).max(1);
+        if !p.stage_ix(&rec.stage).is_some_and(|s| p.stage(s).terminal) {
+            if rng.random_bool(0.75) {
+                self.claim(rng, &mut rec, start + span / 10);
+            }
+            let stage = p.stage_ix(&rec.stage).map(|s| p.stage(s));
+            if let Some(stage) = stage
+                && rec.substatus.is_none()
+                && !stage.substatuses.is_empty()
+                && rng.random_bool(0.3)
+            {
+                let v = stage.substatuses[rng.random_range(0..stage.substatuses.len())]
+                    .id
+                    .clone();
+                let at = start + span / 3;
+                let who = self
+                    .team
+                    .iter()
+                    .find(|u| rec.assignee.as_deref() == Some(&u.name))
+                    .or_else(|| {
+                        self.team
+                            .iter()
+                            .find(|u| ops::owner_role(p, &rec).is_some_and(|r| u.has_role(r)))
+                    });
+                if let Some(who) = who {
+                    let r = ops::decide_substatus(p, &rec, who, Some(&v), from_unix(at));
+                    self.apply(&mut rec, at, who, r);
+                }
+            }
+            if rng.random_bool(0.2)
+                && let Some(note) = notes.choose(rng)
+            {
+                let at = start + span / 2;
+                let who = self
+                    .team
+                    .iter()
+                    .find(|u| rec.assignee.as_deref() == Some(&u.name))
+                    .unwrap_or(&self.team[0]);
+                let seq = self.log.len();
+                self.log.push(Logged {
+                    record: self.records.len(),
+                    at,
+                    seq,
+                    actor: who.name.clone(),
+                    spec: EventSpec {
+                        kind: "note",
+                        note: Some(note.to_string()),
+                        ..Default::default()
+                    },
+                });
+                rec.version += 1;
+            }
+        }
+        self.records.push(rec);
+    }
+
+    /// Stores every record, then every event in time order.
+    pub fn write(&mut self, tx: &Connection) -> crate::store::Result<()> {
+        let mut ids = Vec::with_capacity(self.records.len());
+        for r in &self.records {
+            ids.push(records::insert(tx, r)?);
+        }
+        self.log.sort_by_key(|l| (l.at, l.seq));
+        for l in &self.log {
+            events::append(
+                tx,
+                &NewEvent {
+                    record_id: ids[l.record],
+                    at: l.at,
+                    actor: &l.actor,
+                    kind: l.spec.kind,
+                    event: l.spec.event.as_deref(),
+                    from: l.spec.from.as_deref(),
+                    to: l.spec.to.as_deref(),
+                    reason: l.spec.reason.as_deref(),
+                    note: l.spec.note.as_deref(),
+                    data: l.spec.data.as_deref(),
+                    op_id: None,
+                },
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A breach reason for a timer firing on a breached stay.
+fn rec_breach(p: &Pipeline, r: &Record, at: i64, rng: &mut ChaCha8Rng) -> Option<String> {
+    if !sla::breached(r, from_unix(at)) {
+        return None;
+    }
+    let s = p.stage_ix(&r.stage)?;
+    p.stage(s).breach_reasons.choose(rng).cloned()
+}
