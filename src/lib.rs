@@ -4,6 +4,7 @@
 //! [`engine`] decisions → [`store`] transactions → events → views.
 //! `domain`, `engine` and `store` never touch the terminal.
 
+pub mod app;
 pub mod cli;
 pub mod demo;
 pub mod domain;
@@ -11,3 +12,5 @@ pub mod engine;
 pub mod ops;
 pub mod store;
 pub mod text;
+pub mod tui;
+pub mod ui;

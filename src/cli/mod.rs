@@ -85,6 +85,12 @@ fn demo(mut ctx: Ctx, a: &args::DemoArgs) -> anyhow::Result<()> {
     console(&ctx)
 }
 
-fn console(_ctx: &Ctx) -> anyhow::Result<()> {
-    anyhow::bail!("the console is not built yet")
+/// Opens the console on `--db` as the acting user.
+fn console(ctx: &Ctx) -> anyhow::Result<()> {
+    let store = team::open(ctx)?;
+    let user = crate::ops::actor(&store, &ctx.user_name())?;
+    if user.name == crate::ops::SYSTEM {
+        anyhow::bail!("the console cannot be opened as `system`");
+    }
+    crate::tui::run(ctx.pipeline.clone(), store, ctx.clock.clone(), user)
 }

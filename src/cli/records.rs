@@ -86,9 +86,8 @@ pub fn filter(ctx: &Ctx, a: &ListArgs) -> Result<ListFilter> {
         stages,
         owner,
         sla,
-        text: None,
-        after: None,
         limit: a.limit,
+        ..Default::default()
     })
 }
 

@@ -189,6 +189,9 @@ pub struct Transition {
     pub event: String,
     pub label: String,
     pub from: Vec<StageIx>,
+    /// Written as `from = ["*"]`: an exit from anywhere (withdraw, cancel),
+    /// not part of the stage's own flow.
+    pub from_any: bool,
     pub to: StageIx,
     pub roles: Vec<RoleIx>,
     pub guards: Guards,

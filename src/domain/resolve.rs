@@ -488,6 +488,7 @@ impl Resolver {
             event: ev.clone(),
             label: t.label.clone().unwrap_or_else(|| ev.clone()),
             from,
+            from_any: t.from.iter().any(|x| x.get_ref() == "*"),
             to: to?,
             roles: role_list,
             guards,

@@ -9,7 +9,7 @@ pub mod records;
 mod users;
 
 pub use events::{EventRow, NewEvent};
-pub use query::{ListFilter, OwnerFilter, SlaFilter, StageCount};
+pub use query::{BreachGroup, ListFilter, OwnerFilter, SlaFilter, StageCount};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};

@@ -12,6 +12,8 @@ pub enum OwnerFilter {
     Any,
     User(String),
     Unassigned,
+    /// Assigned to this user, or to nobody yet: "my work and what I could claim".
+    UserOrUnassigned(String),
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -34,6 +36,9 @@ pub struct ListFilter {
     pub text: Option<String>,
     /// Keyset: rows strictly after this (sort_due, id).
     pub after: Option<(i64, i64)>,
+    /// Keyset backwards: the rows strictly before this key, nearest last
+    /// (returned in normal order).
+    pub before: Option<(i64, i64)>,
     pub limit: Option<usize>,
 }
 
@@ -70,6 +75,10 @@ impl ListFilter {
                 args.push(Value::Text(u.clone()));
                 w.push(format!("assignee = ?{}", args.len()));
             }
+            OwnerFilter::UserOrUnassigned(u) => {
+                args.push(Value::Text(u.clone()));
+                w.push(format!("(assignee = ?{} OR assignee IS NULL)", args.len()));
+            }
         }
         if self.sla != SlaFilter::Any {
             args.push(Value::Integer(now));
@@ -102,6 +111,12 @@ impl ListFilter {
             args.push(Value::Integer(id));
             w.push(format!("(sort_due, id) > (?{a}, ?{})", a + 1));
         }
+        if let Some((due, id)) = self.before {
+            args.push(Value::Integer(due));
+            let a = args.len();
+            args.push(Value::Integer(id));
+            w.push(format!("(sort_due, id) < (?{a}, ?{})", a + 1));
+        }
         if w.is_empty() { String::new() } else { format!("WHERE {}", w.join(" AND ")) }
     }
 }
@@ -112,15 +127,20 @@ impl Store {
         let mut args = Vec::new();
         let w = f.where_clause(now, &mut args);
         let limit = f.limit.map_or(String::new(), |l| format!(" LIMIT {l}"));
-        let sql = format!("SELECT {COLUMNS} FROM records {w} ORDER BY sort_due, id{limit}");
+        let order = if f.before.is_some() { "sort_due DESC, id DESC" } else { "sort_due, id" };
+        let sql = format!("SELECT {COLUMNS} FROM records {w} ORDER BY {order}{limit}");
         let mut st = self.conn().prepare_cached(&sql)?;
         let rows = st.query_map(rusqlite::params_from_iter(args), from_row)?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        let mut rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        if f.before.is_some() {
+            rows.reverse();
+        }
+        Ok(rows)
     }
 
     /// How many records match `f` (ignoring its keyset and limit).
     pub fn count(&self, f: &ListFilter, now: i64) -> Result<i64> {
-        let f = ListFilter { after: None, limit: None, ..f.clone() };
+        let f = ListFilter { after: None, before: None, limit: None, ..f.clone() };
         let mut args = Vec::new();
         let w = f.where_clause(now, &mut args);
         let sql = format!("SELECT count(*) FROM records {w}");
@@ -156,5 +176,36 @@ impl Store {
 
     pub fn event_count(&self) -> Result<i64> {
         Ok(self.conn().query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))?)
+    }
+}
+
+/// Breached and at-risk records of one stage and owner (the Breaches view).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BreachGroup {
+    pub stage: String,
+    pub owner: Option<String>,
+    pub breached: i64,
+    pub at_risk: i64,
+    /// Earliest due time in the group: how far over the worst one is.
+    pub oldest_due: i64,
+}
+
+impl Store {
+    pub fn breach_groups(&self, now: i64) -> Result<Vec<BreachGroup>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT stage, assignee, sum(sort_due <= ?1), sum(sort_due > ?1), min(sort_due)
+             FROM records WHERE warn_at <= ?1 OR sort_due <= ?1
+             GROUP BY stage, assignee ORDER BY stage, assignee",
+        )?;
+        let rows = st.query_map([now], |r| {
+            Ok(BreachGroup {
+                stage: r.get(0)?,
+                owner: r.get(1)?,
+                breached: r.get::<_, Option<i64>>(2)?.unwrap_or(0),
+                at_risk: r.get::<_, Option<i64>>(3)?.unwrap_or(0),
+                oldest_due: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 }

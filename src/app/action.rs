@@ -1,0 +1,90 @@
+//! Everything a key can ask the console to do. Names match `assets/keymap.toml`.
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Down,
+    Up,
+    Top,
+    Bottom,
+    PageDown,
+    PageUp,
+    PrevStage,
+    NextStage,
+    NextView,
+    PrevView,
+    /// Switch to the view with this index (number keys).
+    View(usize),
+    OpenDetail,
+    Move,
+    Assign,
+    Claim,
+    Release,
+    Substatus,
+    Note,
+    Ack,
+    Filter,
+    CycleOwner,
+    Refresh,
+    Help,
+    Quit,
+    Confirm,
+    Cancel,
+}
+
+impl Action {
+    /// One line for the help panel.
+    pub fn description(self) -> &'static str {
+        match self {
+            Action::Down => "next record",
+            Action::Up => "previous record",
+            Action::Top => "first record",
+            Action::Bottom => "last record",
+            Action::PageDown => "page down",
+            Action::PageUp => "page up",
+            Action::PrevStage => "previous stage",
+            Action::NextStage => "next stage",
+            Action::NextView => "next view",
+            Action::PrevView => "previous view",
+            Action::View(_) => "switch view",
+            Action::OpenDetail => "open / close detail",
+            Action::Move => "move: fire an event",
+            Action::Assign => "assign to a user",
+            Action::Claim => "claim for yourself",
+            Action::Release => "release to the queue",
+            Action::Substatus => "set / clear sub-status",
+            Action::Note => "add a note",
+            Action::Ack => "acknowledge breach",
+            Action::Filter => "filter by id, patient, owner",
+            Action::CycleOwner => "owner: mine / unassigned / all",
+            Action::Refresh => "refresh now",
+            Action::Help => "help",
+            Action::Quit => "quit",
+            Action::Confirm => "confirm",
+            Action::Cancel => "cancel / close",
+        }
+    }
+
+    /// Short label for the footer, or None to leave it out of the footer.
+    pub fn hint(self) -> Option<&'static str> {
+        Some(match self {
+            Action::OpenDetail => "detail",
+            Action::Move => "move",
+            Action::Assign => "assign",
+            Action::Claim => "claim",
+            Action::Release => "release",
+            Action::Substatus => "sub-status",
+            Action::Note => "note",
+            Action::Ack => "ack",
+            Action::Filter => "filter",
+            Action::CycleOwner => "owner",
+            Action::Help => "help",
+            Action::Quit => "quit",
+            Action::Confirm => "ok",
+            Action::Cancel => "cancel",
+            _ => return None,
+        })
+    }
+}

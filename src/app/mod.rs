@@ -1,0 +1,368 @@
+//! The console's state and its update function (The Elm Architecture):
+//! keys and data responses go in, requests for the data worker come out.
+//! Nothing here draws or touches the terminal, so tests drive it directly.
+
+pub mod action;
+pub mod keymap;
+mod nav;
+pub mod popup;
+mod prompts;
+pub mod service;
+pub mod views;
+pub mod worker;
+
+use crate::domain::Pipeline;
+use crate::engine::{Record, User};
+use crate::store::{BreachGroup, ListFilter, OwnerFilter, SlaFilter, StageCount};
+use action::Action;
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use keymap::{Keymap, Mode};
+use popup::Popup;
+use service::{Anchor, Cmd, Detail, Page, PageQuery, Request, Response};
+use std::sync::Arc;
+use views::{ViewDef, ViewKind};
+
+/// Rows fetched per page: a few screens, never the table.
+pub const WINDOW: usize = 200;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnerMode {
+    All,
+    MineOrUnassigned,
+    Mine,
+    Unassigned,
+}
+
+impl OwnerMode {
+    pub fn label(self) -> &'static str {
+        match self {
+            OwnerMode::All => "all",
+            OwnerMode::MineOrUnassigned => "mine + unassigned",
+            OwnerMode::Mine => "mine",
+            OwnerMode::Unassigned => "unassigned",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+}
+
+pub struct App {
+    pub pipeline: Arc<Pipeline>,
+    pub user: User,
+    pub now: DateTime<Utc>,
+    pub keymap: Keymap,
+    pub views: Vec<ViewDef>,
+    pub view: usize,
+    /// 0 = every stage of the view, i = its (i-1)-th stage.
+    pub stage_sel: usize,
+    pub owner: OwnerMode,
+    pub filter: String,
+    pub counts: Vec<StageCount>,
+    pub groups: Vec<BreachGroup>,
+    pub page: Page,
+    /// Absolute index of the selected row, and of the first visible row.
+    pub selected: usize,
+    pub top: usize,
+    /// Rows the table can show; set by the front end from the layout.
+    pub height: usize,
+    pub detail_open: bool,
+    pub detail: Option<Detail>,
+    pub popup: Option<Popup>,
+    pub status: Option<Status>,
+    pub team: Vec<User>,
+    pub loading: bool,
+    pub quit: bool,
+    seq: u64,
+}
+
+impl App {
+    pub fn new(pipeline: Arc<Pipeline>, user: User, now: DateTime<Utc>) -> App {
+        let views = views::build(&pipeline, &user);
+        let view = views::first_view(&pipeline, &user, &views);
+        let mut app = App {
+            pipeline,
+            user,
+            now,
+            keymap: Keymap::default_map(),
+            views,
+            view,
+            stage_sel: 0,
+            owner: OwnerMode::All,
+            filter: String::new(),
+            counts: Vec::new(),
+            groups: Vec::new(),
+            page: Page { seq: 0, rows: Vec::new(), start: 0, total: 0 },
+            selected: 0,
+            top: 0,
+            height: 20,
+            detail_open: false,
+            detail: None,
+            popup: None,
+            status: None,
+            team: Vec::new(),
+            loading: true,
+            quit: false,
+            seq: 0,
+        };
+        app.owner = app.default_owner();
+        app
+    }
+
+    /// Requests the console needs to fill its first frame.
+    pub fn start(&mut self) -> Vec<Request> {
+        let mut out = vec![Request::Team];
+        out.extend(self.count_requests());
+        out.push(self.query(Anchor::First));
+        out
+    }
+
+    /// Per-stage counts, and the breach groups when the Breaches view shows them.
+    fn count_requests(&self) -> Vec<Request> {
+        let mut out = vec![Request::Counts];
+        if self.current().kind == ViewKind::Breaches {
+            out.push(Request::BreachGroups);
+        }
+        out
+    }
+
+    /// Everything on screen, re-read: counts, the visible page, the detail.
+    fn reread(&mut self) -> Vec<Request> {
+        let mut out = self.count_requests();
+        out.push(self.refresh_query());
+        out.extend(self.detail_request());
+        out
+    }
+
+    fn default_owner(&self) -> OwnerMode {
+        match self.current().kind {
+            ViewKind::MyQueue => OwnerMode::MineOrUnassigned,
+            _ => OwnerMode::All,
+        }
+    }
+
+    pub fn current(&self) -> &ViewDef {
+        &self.views[self.view]
+    }
+
+    /// Stages the table shows now: the selected one, or all of the view's.
+    pub fn active_stages(&self) -> Vec<String> {
+        let v = self.current();
+        let p = &self.pipeline;
+        match self.stage_sel.checked_sub(1).and_then(|i| v.stages.get(i)) {
+            Some(s) => vec![p.stage(*s).id.clone()],
+            None => v.stages.iter().map(|s| p.stage(*s).id.clone()).collect(),
+        }
+    }
+
+    pub fn list_filter(&self) -> ListFilter {
+        let me = self.user.name.clone();
+        ListFilter {
+            stages: Some(self.active_stages()),
+            owner: match self.owner {
+                OwnerMode::All => OwnerFilter::Any,
+                OwnerMode::Mine => OwnerFilter::User(me),
+                OwnerMode::Unassigned => OwnerFilter::Unassigned,
+                OwnerMode::MineOrUnassigned => OwnerFilter::UserOrUnassigned(me),
+            },
+            sla: if self.current().kind == ViewKind::Breaches { SlaFilter::Attention } else { SlaFilter::Any },
+            text: Some(self.filter.clone()).filter(|f| !f.trim().is_empty()),
+            ..Default::default()
+        }
+    }
+
+    fn query(&mut self, anchor: Anchor) -> Request {
+        self.seq += 1;
+        self.loading = true;
+        Request::Page { seq: self.seq, query: PageQuery { filter: self.list_filter(), anchor, limit: WINDOW } }
+    }
+
+    /// The query that re-reads what is on screen (live refresh).
+    pub fn refresh_query(&mut self) -> Request {
+        let anchor = match self.page.rows.first() {
+            Some(r) if self.page.start > 0 => Anchor::From { key: key(r), index: self.page.start },
+            _ => Anchor::First,
+        };
+        self.query(anchor)
+    }
+
+    pub fn selected_record(&self) -> Option<&Record> {
+        self.selected.checked_sub(self.page.start).and_then(|i| self.page.rows.get(i))
+    }
+
+    pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
+        self.status = Some(Status { text: text.into(), error });
+    }
+
+    /// A key press: returns the requests it causes.
+    pub fn on_key(&mut self, key: KeyEvent) -> Vec<Request> {
+        if key.kind == KeyEventKind::Release {
+            return Vec::new();
+        }
+        if self.popup.is_some() {
+            return self.on_popup_key(key);
+        }
+        match self.keymap.action(Mode::Normal, &key) {
+            Some(a) => self.on_action(a),
+            None => Vec::new(),
+        }
+    }
+
+    pub fn on_action(&mut self, a: Action) -> Vec<Request> {
+        match a {
+            Action::Quit => {
+                self.quit = true;
+                Vec::new()
+            }
+            Action::Down => self.select_by(1),
+            Action::Up => self.select_by(-1),
+            Action::PageDown => self.select_by(self.height.max(1) as i64),
+            Action::PageUp => self.select_by(-(self.height.max(1) as i64)),
+            Action::Top => self.jump_top(),
+            Action::Bottom => self.jump_bottom(),
+            Action::NextStage | Action::PrevStage => {
+                let n = self.current().stages.len() + 1;
+                self.stage_sel = if a == Action::NextStage { (self.stage_sel + 1) % n } else { (self.stage_sel + n - 1) % n };
+                self.reset_query()
+            }
+            Action::NextView => self.switch_view((self.view + 1) % self.views.len()),
+            Action::PrevView => self.switch_view((self.view + self.views.len() - 1) % self.views.len()),
+            Action::View(i) if i < self.views.len() => self.switch_view(i),
+            Action::View(_) => Vec::new(),
+            Action::CycleOwner => {
+                self.owner = match self.owner {
+                    OwnerMode::All => OwnerMode::Mine,
+                    OwnerMode::Mine => OwnerMode::Unassigned,
+                    OwnerMode::Unassigned => OwnerMode::MineOrUnassigned,
+                    OwnerMode::MineOrUnassigned => OwnerMode::All,
+                };
+                self.set_status(format!("owner filter: {}", self.owner.label()), false);
+                self.reset_query()
+            }
+            Action::Refresh => self.reread(),
+            Action::OpenDetail => {
+                self.detail_open = !self.detail_open;
+                self.detail_request().into_iter().collect()
+            }
+            Action::Help => {
+                self.popup = Some(Popup::Help);
+                Vec::new()
+            }
+            Action::Filter => {
+                self.popup = Some(Popup::input(popup::Purpose::Filter, "Filter: id, patient or owner", self.filter.clone()));
+                Vec::new()
+            }
+            Action::Move => self.open_move(),
+            Action::Assign => self.open_assign(),
+            Action::Substatus => self.open_substatus(),
+            Action::Note => self.open_note(),
+            Action::Ack => self.open_ack(),
+            Action::Claim => self.with_selected(|r| Cmd::Claim { id: r.id, version: r.version }),
+            Action::Release => self.with_selected(|r| Cmd::Release { id: r.id, version: r.version }),
+            Action::Confirm | Action::Cancel => Vec::new(),
+        }
+    }
+
+    fn with_selected(&mut self, f: impl FnOnce(&Record) -> Cmd) -> Vec<Request> {
+        match self.selected_record() {
+            Some(r) => vec![Request::Commit(f(r))],
+            None => {
+                self.set_status("no record selected", true);
+                Vec::new()
+            }
+        }
+    }
+
+    fn switch_view(&mut self, i: usize) -> Vec<Request> {
+        self.view = i;
+        self.stage_sel = 0;
+        self.owner = self.default_owner();
+        let mut out = self.reset_query();
+        if self.current().kind == ViewKind::Breaches {
+            out.push(Request::BreachGroups);
+        }
+        out
+    }
+
+    /// Filter or view changed: back to the top.
+    fn reset_query(&mut self) -> Vec<Request> {
+        self.selected = 0;
+        self.top = 0;
+        let q = self.query(Anchor::First);
+        vec![q]
+    }
+
+    fn detail_request(&self) -> Option<Request> {
+        if !self.detail_open {
+            return None;
+        }
+        self.selected_record().map(|r| Request::Detail(r.id))
+    }
+
+    /// A response from the data worker.
+    pub fn on_response(&mut self, r: Response) -> Vec<Request> {
+        match r {
+            Response::Page(page) => {
+                if page.seq != self.seq {
+                    return Vec::new();
+                }
+                self.loading = false;
+                self.page = page;
+                self.clamp_selection();
+                self.detail_request().into_iter().collect()
+            }
+            Response::Counts(c) => {
+                self.counts = c;
+                Vec::new()
+            }
+            Response::BreachGroups(g) => {
+                self.groups = g;
+                Vec::new()
+            }
+            Response::Detail(d) => {
+                if self.selected_record().map(|r| r.id) == Some(d.record.id) {
+                    self.detail = Some(*d);
+                }
+                Vec::new()
+            }
+            Response::Team(t) => {
+                self.team = t;
+                Vec::new()
+            }
+            Response::Committed(res) => {
+                match res {
+                    Ok(msg) => self.set_status(msg, false),
+                    Err(e) => self.set_status(e, true),
+                }
+                self.reread()
+            }
+            Response::Error(e) => {
+                self.loading = false;
+                self.set_status(e, true);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Time passed: the countdowns read `now`.
+    pub fn tick(&mut self, now: DateTime<Utc>) {
+        self.now = now;
+    }
+
+    /// Another process committed: re-read what is on screen.
+    pub fn on_data_changed(&mut self) -> Vec<Request> {
+        self.reread()
+    }
+
+    pub fn on_key_code(&mut self, code: KeyCode) -> Vec<Request> {
+        self.on_key(KeyEvent::from(code))
+    }
+}
+
+pub fn key(r: &Record) -> (i64, i64) {
+    (crate::engine::sla::ClockState::of(r).sort_due(), r.id)
+}

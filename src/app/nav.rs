@@ -1,0 +1,95 @@
+//! Moving the selection through a queue that is fetched a window at a time.
+
+use super::service::{Anchor, Request};
+use super::{App, key};
+
+impl App {
+    pub(super) fn select_by(&mut self, delta: i64) -> Vec<Request> {
+        let total = self.page.total;
+        if total == 0 {
+            return Vec::new();
+        }
+        let target = (self.selected as i64 + delta).clamp(0, total as i64 - 1) as usize;
+        self.selected = target;
+        self.scroll_to_selection();
+        let mut out = self.ensure_window();
+        out.extend(self.detail_request());
+        out
+    }
+
+    pub(super) fn jump_top(&mut self) -> Vec<Request> {
+        self.selected = 0;
+        self.top = 0;
+        if self.page.start == 0 {
+            return self.detail_request().into_iter().collect();
+        }
+        vec![self.query(Anchor::First)]
+    }
+
+    pub(super) fn jump_bottom(&mut self) -> Vec<Request> {
+        let total = self.page.total;
+        if total == 0 {
+            return Vec::new();
+        }
+        self.selected = total - 1;
+        self.scroll_to_selection();
+        if self.page.start + self.page.rows.len() >= total {
+            return self.detail_request().into_iter().collect();
+        }
+        vec![self.query(Anchor::Last)]
+    }
+
+    fn scroll_to_selection(&mut self) {
+        let h = self.height.max(1);
+        if self.selected < self.top {
+            self.top = self.selected;
+        } else if self.selected >= self.top + h {
+            self.top = self.selected + 1 - h;
+        }
+    }
+
+    /// Fetches another window when the visible rows leave the fetched ones.
+    fn ensure_window(&mut self) -> Vec<Request> {
+        let (start, len) = (self.page.start, self.page.rows.len());
+        let end = start + len;
+        let visible_end = (self.top + self.height.max(1)).min(self.page.total);
+        if self.top >= start && visible_end <= end {
+            return Vec::new();
+        }
+        if visible_end > end {
+            // Forward: restart the window at the first visible row, which
+            // is at most one row past the fetched ones.
+            let from = self.top.min(end.saturating_sub(1)).max(start);
+            if let Some(r) = from.checked_sub(start).and_then(|i| self.page.rows.get(i)) {
+                return vec![self.query(Anchor::From { key: key(r), index: from })];
+            }
+        } else if let Some(first) = self.page.rows.first() {
+            return vec![self.query(Anchor::Before { key: key(first), index: start })];
+        }
+        vec![self.query(Anchor::First)]
+    }
+
+    /// After new rows arrive: keep the selection inside the queue.
+    pub(super) fn clamp_selection(&mut self) {
+        let total = self.page.total;
+        if total == 0 {
+            self.selected = 0;
+            self.top = 0;
+            return;
+        }
+        if self.selected >= total {
+            self.selected = total - 1;
+        }
+        let (start, len) = (self.page.start, self.page.rows.len());
+        if self.selected < start || self.selected >= start + len {
+            self.selected = if self.selected < start { start } else { (start + len).saturating_sub(1) };
+        }
+        if self.top > self.selected {
+            self.top = self.selected;
+        }
+        self.scroll_to_selection();
+        if self.top < start {
+            self.top = start;
+        }
+    }
+}

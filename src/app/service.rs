@@ -1,0 +1,173 @@
+//! The console's data side: queries and commits, run on a worker thread
+//! (see `worker`) or called directly by tests. Every change goes through
+//! `ops`, exactly as on the command line.
+
+use crate::domain::Pipeline;
+use crate::engine::rules::MoveArgs;
+use crate::engine::{Clock, Record, User};
+use crate::ops::{self, Guard};
+use crate::store::{BreachGroup, EventRow, ListFilter, StageCount, Store, events};
+use std::sync::Arc;
+
+/// Where a page of the queue starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anchor {
+    First,
+    /// From this row (inclusive), known to sit at absolute `index`.
+    From { key: (i64, i64), index: usize },
+    /// The rows just before this key, ending at absolute `index`.
+    Before { key: (i64, i64), index: usize },
+    Last,
+}
+
+#[derive(Debug, Clone)]
+pub struct PageQuery {
+    pub filter: ListFilter,
+    pub anchor: Anchor,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone)]
+pub enum Cmd {
+    Move { id: i64, version: i64, event: String, reason: Option<String>, note: Option<String> },
+    Assign { id: i64, version: i64, user: String },
+    Claim { id: i64, version: i64 },
+    Release { id: i64, version: i64 },
+    Substatus { id: i64, version: i64, value: Option<String> },
+    Note { id: i64, version: i64, text: String },
+    Ack { id: i64, version: i64, reason: String },
+}
+
+#[derive(Debug, Clone)]
+pub enum Request {
+    Page { seq: u64, query: PageQuery },
+    Counts,
+    BreachGroups,
+    Detail(i64),
+    Team,
+    Commit(Cmd),
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub seq: u64,
+    pub rows: Vec<Record>,
+    /// Absolute index of the first row.
+    pub start: usize,
+    pub total: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Detail {
+    pub record: Record,
+    pub history: Vec<EventRow>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Response {
+    Page(Page),
+    Counts(Vec<StageCount>),
+    BreachGroups(Vec<BreachGroup>),
+    Detail(Box<Detail>),
+    Team(Vec<User>),
+    Committed(Result<String, String>),
+    Error(String),
+}
+
+pub struct Service {
+    pub pipeline: Arc<Pipeline>,
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub user: User,
+}
+
+impl Service {
+    pub fn handle(&mut self, req: Request) -> Response {
+        match self.run(req) {
+            Ok(r) => r,
+            Err(e) => Response::Error(e.to_string()),
+        }
+    }
+
+    fn run(&mut self, req: Request) -> anyhow::Result<Response> {
+        let now = self.clock.now();
+        Ok(match req {
+            Request::Page { seq, query } => Response::Page(self.page(seq, &query, now.timestamp())?),
+            Request::Counts => Response::Counts(self.store.stage_counts(now.timestamp())?),
+            Request::BreachGroups => Response::BreachGroups(self.store.breach_groups(now.timestamp())?),
+            Request::Detail(id) => Response::Detail(Box::new(Detail {
+                record: self.store.record(id)?,
+                history: events::history(self.store.conn(), id)?,
+            })),
+            Request::Team => Response::Team(self.store.users()?),
+            Request::Commit(cmd) => Response::Committed(self.commit(cmd).map_err(|e| e.to_string())),
+        })
+    }
+
+    fn page(&self, seq: u64, q: &PageQuery, now: i64) -> anyhow::Result<Page> {
+        let total = self.store.count(&q.filter, now)? as usize;
+        let mut f = q.filter.clone();
+        f.limit = Some(q.limit);
+        let (rows, start) = match q.anchor {
+            Anchor::First => (self.store.list(&f, now)?, 0),
+            Anchor::From { key, index } => {
+                f.after = Some((key.0, key.1 - 1));
+                (self.store.list(&f, now)?, index)
+            }
+            Anchor::Before { key, index } => {
+                f.before = Some(key);
+                let rows = self.store.list(&f, now)?;
+                let start = index.saturating_sub(rows.len());
+                (rows, start)
+            }
+            Anchor::Last => {
+                f.before = Some((i64::MAX, i64::MAX));
+                let rows = self.store.list(&f, now)?;
+                (rows.clone(), total.saturating_sub(rows.len()))
+            }
+        };
+        Ok(Page { seq, rows, start, total })
+    }
+
+    fn commit(&mut self, cmd: Cmd) -> Result<String, ops::OpError> {
+        let p = self.pipeline.clone();
+        let now = self.clock.now();
+        let u = self.user.clone();
+        let g = |v: i64| Guard { expect_version: Some(v), op_id: None };
+        let store = &mut self.store;
+        Ok(match cmd {
+            Cmd::Move { id, version, event, reason, note } => {
+                let args = MoveArgs { reason: reason.as_deref(), note: note.as_deref(), system: false };
+                let r = ops::move_record(&p, store, &u, id, &event, &args, g(version), now)?;
+                format!("record {id}: {event} → {}", r.stage)
+            }
+            Cmd::Assign { id, version, user } => {
+                let target = store
+                    .user(&user)?
+                    .ok_or_else(|| ops::OpError::Invalid(format!("unknown user `{user}`")))?;
+                ops::assign(&p, store, &u, id, &target, g(version), now)?;
+                format!("record {id}: assigned to {user}")
+            }
+            Cmd::Claim { id, version } => {
+                ops::claim(&p, store, &u, id, g(version), now)?;
+                format!("record {id}: claimed")
+            }
+            Cmd::Release { id, version } => {
+                ops::release(&p, store, &u, id, g(version), now)?;
+                format!("record {id}: released")
+            }
+            Cmd::Substatus { id, version, value } => {
+                let r = ops::set_substatus(&p, store, &u, id, value.as_deref(), g(version), now)?;
+                format!("record {id}: sub-status {}", r.substatus.as_deref().unwrap_or("cleared"))
+            }
+            Cmd::Note { id, version, text } => {
+                ops::note(store, &u, id, &text, g(version), now)?;
+                format!("record {id}: note added")
+            }
+            Cmd::Ack { id, version, reason } => {
+                ops::ack(&p, store, &u, id, &reason, None, g(version), now)?;
+                format!("record {id}: breach acknowledged ({reason})")
+            }
+        })
+    }
+}

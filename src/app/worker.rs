@@ -1,0 +1,61 @@
+//! The data worker: a thread that owns its own database connection, answers
+//! requests, and watches for commits by other processes, so the input
+//! thread never waits on SQLite.
+
+use super::service::{Request, Response, Service};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// How often the worker checks for changes made by other processes.
+pub const POLL: Duration = Duration::from_millis(500);
+
+pub enum Msg {
+    Response(Response),
+    /// Someone else committed: the screen should be re-read.
+    Changed,
+}
+
+pub struct Worker {
+    pub tx: Sender<Request>,
+    pub rx: Receiver<Msg>,
+    _handle: JoinHandle<()>,
+}
+
+impl Worker {
+    pub fn spawn(mut service: Service) -> Worker {
+        let (req_tx, req_rx) = channel::<Request>();
+        let (msg_tx, msg_rx) = channel::<Msg>();
+        let handle = std::thread::spawn(move || {
+            let mut seen = service.store.data_version().unwrap_or(0);
+            loop {
+                match req_rx.recv_timeout(POLL) {
+                    Ok(req) => {
+                        let r = service.handle(req);
+                        if msg_tx.send(Msg::Response(r)).is_err() {
+                            return;
+                        }
+                    }
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+                // data_version moves only for commits on other connections.
+                let v = service.store.data_version().unwrap_or(seen);
+                if v != seen {
+                    seen = v;
+                    if msg_tx.send(Msg::Changed).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        Worker { tx: req_tx, rx: msg_rx, _handle: handle }
+    }
+
+    pub fn send(&self, reqs: Vec<Request>) {
+        for r in reqs {
+            // A closed worker is reported by the main loop when it reads.
+            let _ = self.tx.send(r);
+        }
+    }
+}

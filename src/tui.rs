@@ -1,0 +1,64 @@
+//! The console's terminal loop: raw mode and alternate screen in, always
+//! restored on the way out (also on error and panic); keys to the app,
+//! requests to the data worker, responses back, a frame every tick.
+
+use crate::app::service::Service;
+use crate::app::worker::{Msg, Worker};
+use crate::app::App;
+use crate::domain::Pipeline;
+use crate::engine::{Clock, User};
+use crate::store::Store;
+use crate::ui::{self, theme::Theme};
+use crossterm::event::{self, Event};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Frame interval: keeps countdowns ticking and worker answers prompt.
+const TICK: Duration = Duration::from_millis(100);
+
+pub fn run(pipeline: Arc<Pipeline>, store: Store, clock: Arc<dyn Clock>, user: User) -> anyhow::Result<()> {
+    let mut app = App::new(pipeline.clone(), user.clone(), clock.now());
+    let worker = Worker::spawn(Service { pipeline, store, clock: clock.clone(), user });
+    let theme = Theme::from_env();
+    let mut terminal = ratatui::init();
+    let result = (|| -> anyhow::Result<()> {
+        worker.send(app.start());
+        loop {
+            let size = terminal.size()?;
+            app.height = ui::table_rows(ratatui::layout::Rect::new(0, 0, size.width, size.height));
+            terminal.draw(|f| ui::draw(f, &app, &theme))?;
+            if event::poll(TICK)? {
+                match event::read()? {
+                    Event::Key(k) => {
+                        let reqs = app.on_key(k);
+                        worker.send(reqs);
+                    }
+                    Event::Resize(_, _) => terminal.autoresize()?,
+                    _ => {}
+                }
+            }
+            loop {
+                match worker.rx.try_recv() {
+                    Ok(Msg::Response(r)) => {
+                        let reqs = app.on_response(r);
+                        worker.send(reqs);
+                    }
+                    Ok(Msg::Changed) => {
+                        let reqs = app.on_data_changed();
+                        worker.send(reqs);
+                    }
+                    Err(std::sync::mpsc::TryRecvError::Empty) => break,
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                        anyhow::bail!("the data worker stopped unexpectedly")
+                    }
+                }
+            }
+            app.tick(clock.now());
+            if app.quit {
+                return Ok(());
+            }
+        }
+    })();
+    ratatui::restore();
+    result
+}

@@ -1,0 +1,112 @@
+//! Drawing: one pure function per screen region, reading the app state.
+
+mod board;
+mod breaches;
+mod detail;
+mod header;
+mod popup;
+mod queue;
+pub mod theme;
+
+use crate::app::App;
+use crate::app::views::ViewKind;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+use theme::Theme;
+
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 15;
+
+/// Height of the header, tabs and stage board above the table.
+const BOARD: u16 = 4;
+
+struct Regions {
+    header: Rect,
+    tabs: Rect,
+    board: Rect,
+    body: Rect,
+    status: Rect,
+    footer: Rect,
+}
+
+fn regions(area: Rect) -> Regions {
+    let [header, tabs, board, body, status, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(BOARD),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    Regions { header, tabs, board, body, status, footer }
+}
+
+/// Rows of records the table can show in a terminal of this size (the app
+/// pages by it).
+pub fn table_rows(area: Rect) -> usize {
+    // Block borders (2) and the column header row (1).
+    regions(area).body.height.saturating_sub(3) as usize
+}
+
+/// Whether the detail pane sits beside the table (wide) or replaces it.
+fn split_detail(body: Rect) -> bool {
+    body.width >= 110
+}
+
+pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!(
+            "Terminal too small: {}x{} (carequeue needs at least {MIN_WIDTH}x{MIN_HEIGHT}). Resize, or press q to quit.",
+            area.width, area.height
+        );
+        f.render_widget(Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }), area);
+        return;
+    }
+    let r = regions(area);
+    header::draw(f, r.header, app, theme);
+    header::draw_tabs(f, r.tabs, app, theme);
+    board::draw(f, r.board, app, theme);
+    let detail = app.detail_open && app.detail.is_some();
+    let (table_area, detail_area) = if detail && split_detail(r.body) {
+        let [a, b] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(r.body);
+        (Some(a), Some(b))
+    } else if detail {
+        (None, Some(r.body))
+    } else {
+        (Some(r.body), None)
+    };
+    if let Some(a) = table_area {
+        if app.current().kind == ViewKind::Breaches {
+            breaches::draw(f, a, app, theme);
+        } else {
+            queue::draw(f, a, app, theme);
+        }
+    }
+    if let Some(a) = detail_area {
+        detail::draw(f, a, app, theme);
+    }
+    header::draw_status(f, r.status, app, theme);
+    header::draw_footer(f, r.footer, app, theme);
+    if app.popup.is_some() {
+        popup::draw(f, area, app, theme);
+    }
+}
+
+/// Truncates to `width` characters with an ellipsis.
+pub fn fit(s: &str, width: usize) -> String {
+    let clean = crate::text::clean(s);
+    if clean.chars().count() <= width {
+        return clean;
+    }
+    let mut out: String = clean.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+pub fn line(s: impl Into<String>) -> Line<'static> {
+    Line::from(s.into())
+}

@@ -1,0 +1,91 @@
+//! The queue table: id, patient, stage, sub-status, owner, SLA countdown,
+//! age. Only the visible rows are drawn.
+
+use super::fit;
+use super::theme::{Theme, sla_symbol};
+use crate::app::App;
+use crate::cli::fmt::countdown;
+use crate::domain::duration::Secs;
+use crate::engine::Record;
+use crate::engine::sla::{self, SlaState};
+use crate::ops::owner_role;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Row, Table};
+
+/// The SLA cell: symbol and countdown, styled by state.
+pub fn sla_cell(app: &App, r: &Record, t: &Theme) -> Line<'static> {
+    let v = sla::view(&app.pipeline, r, app.now);
+    let text = match v.state {
+        SlaState::Paused => "paused".to_string(),
+        _ => countdown(v.state, v.seconds_left),
+    };
+    Line::from(Span::styled(format!("{} {text}", sla_symbol(v.state)), t.sla(v.state)))
+}
+
+pub fn owner_text(app: &App, r: &Record) -> String {
+    match &r.assignee {
+        Some(a) => a.clone(),
+        None => format!("({})", owner_role(&app.pipeline, r).unwrap_or("-")),
+    }
+}
+
+pub fn stage_name(app: &App, r: &Record) -> String {
+    let p = &app.pipeline;
+    p.stage_ix(&r.stage).map_or(r.stage.clone(), |s| p.stage(s).name.clone())
+}
+
+pub fn title(app: &App) -> String {
+    let shown = if app.page.total == 0 { 0 } else { app.selected + 1 };
+    let loading = if app.loading { " · loading…" } else { "" };
+    format!(" {} · {}/{} · owner: {}{loading} ", app.current().title, shown, app.page.total, app.owner.label())
+}
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
+    let wide = area.width >= 100;
+    let narrow = area.width < 78;
+    let patient_w = if wide { 22 } else if narrow { 14 } else { 16 };
+    let stage_w = if wide { 24 } else if narrow { 13 } else { 14 };
+    let header = Row::new(["ID", "PATIENT", "STAGE", "SUB-STATUS", "OWNER", "SLA", "AGE"]).style(t.title());
+    let visible = app.height.max(1);
+    let mut rows = Vec::new();
+    for abs in app.top..(app.top + visible).min(app.page.total) {
+        let Some(r) = abs.checked_sub(app.page.start).and_then(|i| app.page.rows.get(i)) else {
+            rows.push(Row::new(vec![Cell::from("…")]).style(t.dim()));
+            continue;
+        };
+        let age = Secs((app.now.timestamp() - r.entered_at).max(0)).compact();
+        let style = if abs == app.selected { t.selected() } else { ratatui::style::Style::default() };
+        rows.push(
+            Row::new(vec![
+                Cell::from(r.id.to_string()),
+                Cell::from(fit(&r.patient, patient_w)),
+                Cell::from(fit(&stage_name(app, r), stage_w)),
+                Cell::from(fit(r.substatus.as_deref().unwrap_or(""), 16)),
+                Cell::from(fit(&owner_text(app, r), 12)),
+                Cell::from(sla_cell(app, r, t)),
+                Cell::from(age),
+            ])
+            .style(style),
+        );
+    }
+    let widths = [
+        Constraint::Length(if narrow { 5 } else { 6 }),
+        Constraint::Length(patient_w as u16),
+        Constraint::Length(stage_w as u16),
+        Constraint::Length(if wide { 16 } else { 10 }),
+        Constraint::Length(if narrow { 9 } else { 12 }),
+        Constraint::Length(if narrow { 10 } else { 11 }),
+        Constraint::Min(if narrow { 0 } else { 6 }),
+    ];
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(Block::bordered().title(title(app)).title_style(t.title()))
+        .column_spacing(1);
+    f.render_widget(table, area);
+    if app.page.total == 0 && !app.loading {
+        let inner = Rect { x: area.x + 2, y: area.y + 2, width: area.width.saturating_sub(4), height: 1 };
+        f.render_widget(ratatui::widgets::Paragraph::new("No records here. Try `o` (owner filter) or another view.").style(t.dim()), inner);
+    }
+}
