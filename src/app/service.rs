@@ -171,3 +171,19 @@ impl Service {
         })
     }
 }
+
+/// Answers `reqs` and everything they lead to, synchronously: the console's
+/// loop without a thread or a terminal (tests, benchmarks).
+pub fn pump(app: &mut super::App, svc: &mut Service, reqs: Vec<Request>) {
+    let mut queue: std::collections::VecDeque<Request> = reqs.into();
+    // Each response can ask for a few more; a bound keeps a bug from looping forever.
+    let mut budget = 1000;
+    while let Some(r) = queue.pop_front() {
+        budget -= 1;
+        if budget == 0 {
+            break;
+        }
+        let resp = svc.handle(r);
+        queue.extend(app.on_response(resp));
+    }
+}
