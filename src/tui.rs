@@ -15,6 +15,8 @@ use std::time::Duration;
 
 /// Frame interval: keeps countdowns ticking and worker answers prompt.
 const TICK: Duration = Duration::from_millis(100);
+/// Timers and escalations fire this often while the console is open.
+const SWEEP_EVERY: Duration = Duration::from_secs(30);
 
 pub fn run(pipeline: Arc<Pipeline>, store: Store, clock: Arc<dyn Clock>, user: User) -> anyhow::Result<()> {
     let mut app = App::new(pipeline.clone(), user.clone(), clock.now());
@@ -23,7 +25,12 @@ pub fn run(pipeline: Arc<Pipeline>, store: Store, clock: Arc<dyn Clock>, user: U
     let mut terminal = ratatui::init();
     let result = (|| -> anyhow::Result<()> {
         worker.send(app.start());
+        let mut last_sweep = std::time::Instant::now();
         loop {
+            if last_sweep.elapsed() >= SWEEP_EVERY {
+                last_sweep = std::time::Instant::now();
+                worker.send(vec![crate::app::service::Request::Sweep]);
+            }
             let size = terminal.size()?;
             app.height = ui::table_rows(ratatui::layout::Rect::new(0, 0, size.width, size.height));
             terminal.draw(|f| ui::draw(f, &app, &theme))?;

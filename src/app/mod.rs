@@ -115,7 +115,7 @@ impl App {
 
     /// Requests the console needs to fill its first frame.
     pub fn start(&mut self) -> Vec<Request> {
-        let mut out = vec![Request::Team];
+        let mut out = vec![Request::Sweep, Request::Team];
         out.extend(self.count_requests());
         out.push(self.query(Anchor::First));
         out
@@ -171,6 +171,11 @@ impl App {
             },
             sla: if self.current().kind == ViewKind::Breaches { SlaFilter::Attention } else { SlaFilter::Any },
             text: Some(self.filter.clone()).filter(|f| !f.trim().is_empty()),
+            notified: if self.current().kind == ViewKind::MyQueue && self.stage_sel == 0 {
+                self.user.roles.clone()
+            } else {
+                Vec::new()
+            },
             ..Default::default()
         }
     }
@@ -338,6 +343,13 @@ impl App {
                     Ok(msg) => self.set_status(msg, false),
                     Err(e) => self.set_status(e, true),
                 }
+                self.reread()
+            }
+            Response::Swept(r) => {
+                if r.timers + r.escalations == 0 {
+                    return Vec::new();
+                }
+                self.set_status(format!("sweep: {} timer(s), {} escalation(s) fired", r.timers, r.escalations), false);
                 self.reread()
             }
             Response::Error(e) => {

@@ -46,6 +46,8 @@ pub enum Request {
     Detail(i64),
     Team,
     Commit(Cmd),
+    /// Fire due timers and escalations (on start and every 30 s).
+    Sweep,
 }
 
 #[derive(Debug, Clone)]
@@ -71,6 +73,7 @@ pub enum Response {
     Detail(Box<Detail>),
     Team(Vec<User>),
     Committed(Result<String, String>),
+    Swept(ops::SweepReport),
     Error(String),
 }
 
@@ -101,6 +104,7 @@ impl Service {
             })),
             Request::Team => Response::Team(self.store.users()?),
             Request::Commit(cmd) => Response::Committed(self.commit(cmd).map_err(|e| e.to_string())),
+            Request::Sweep => Response::Swept(ops::sweep(&self.pipeline, &mut self.store, now)?),
         })
     }
 

@@ -114,6 +114,11 @@ pub enum Command {
         #[command(flatten)]
         op: OpArgs,
     },
+    /// Fire every due timer and escalation as of now (idempotent).
+    Sweep {
+        #[arg(long)]
+        json: bool,
+    },
     /// Acknowledge a breach with a reason code from the stage's taxonomy.
     Ack {
         id: i64,

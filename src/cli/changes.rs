@@ -127,3 +127,16 @@ pub fn ack(ctx: &Ctx, id: i64, reason: &str, note: Option<&str>, op: &OpArgs) ->
     report(&r, &format!("breach acknowledged ({reason})"));
     Ok(())
 }
+
+pub fn sweep(ctx: &Ctx, as_json: bool) -> Result<()> {
+    let mut store = open(ctx)?;
+    let r = ops::sweep(&ctx.pipeline, &mut store, ctx.now())?;
+    if as_json {
+        return super::fmt::print_json(&r);
+    }
+    println!(
+        "sweep: {} timer(s) fired, {} escalation(s) fired, {} due timer(s) refused by their guards",
+        r.timers, r.escalations, r.refused
+    );
+    Ok(())
+}

@@ -48,6 +48,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 op,
             } => changes::substatus(&ctx, *id, if *clear { None } else { value.as_deref() }, op),
             Command::Note { id, text, op } => changes::note(&ctx, *id, text, op),
+            Command::Sweep { json } => changes::sweep(&ctx, *json),
             Command::Ack {
                 id,
                 reason,

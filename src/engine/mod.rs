@@ -6,6 +6,7 @@ pub mod clock;
 pub mod record;
 pub mod rules;
 pub mod sla;
+pub mod timers;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use record::{Record, User};

@@ -33,6 +33,10 @@ pub struct Record {
     pub created_at: i64,
     pub updated_at: i64,
     pub version: i64,
+    /// When the earliest timer of the current stay is due (see `timers`).
+    pub timer_at: Option<i64>,
+    /// A role an escalation notified in this stay: the record shows in its queue.
+    pub notify_role: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

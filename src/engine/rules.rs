@@ -201,7 +201,8 @@ pub fn plan_move(
     if g.reason && reason.is_none() {
         return Err(refuse(Why::ReasonRequired(t.reasons.join(", "))));
     }
-    if !breach.is_empty() && breach_reason.is_none() {
+    // Timers fire on their own clock; a breach they end is explained later.
+    if !breach.is_empty() && breach_reason.is_none() && !args.system {
         return Err(refuse(Why::BreachReason(breach.join(", "))));
     }
     if g.note && note.is_none() {
@@ -279,10 +280,12 @@ impl MovePlan {
             next.assignee = None;
         }
         next.owner_role = None;
+        next.notify_role = None;
         next.escalation = 0;
         next.priority = 0;
         next.breach_reason = None;
         next.fields = self.fields.clone();
+        super::timers::refresh(p, &mut next);
         next
     }
 }

@@ -31,7 +31,7 @@ pub struct Guard<'a> {
 }
 
 /// Loads, decides, saves and logs in one transaction. Returns the new state.
-fn change(
+pub(crate) fn change(
     store: &mut Store,
     id: i64,
     actor: &User,

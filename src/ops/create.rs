@@ -48,7 +48,7 @@ pub fn new_record(p: &Pipeline, patient: &str, fields: BTreeMap<String, String>,
     let paused = substatus.as_deref().and_then(|s| entry.substatus(s)).is_some_and(|s| s.pauses);
     let clock = sla::on_enter(p, p.entry, now, paused);
     let t = now.timestamp();
-    Record {
+    let mut rec = Record {
         id: 0,
         patient: patient.to_string(),
         stage: entry.id.clone(),
@@ -67,7 +67,11 @@ pub fn new_record(p: &Pipeline, patient: &str, fields: BTreeMap<String, String>,
         created_at: t,
         updated_at: t,
         version: 1,
-    }
+        timer_at: None,
+        notify_role: None,
+    };
+    crate::engine::timers::refresh(p, &mut rec);
+    rec
 }
 
 /// Adds a record at the entry stage; returns its id.

@@ -4,9 +4,11 @@
 
 mod actions;
 mod create;
+mod sweep;
 
 pub use actions::*;
 pub use create::*;
+pub use sweep::{SweepReport, sweep};
 
 use crate::domain::{Pipeline, StageIx};
 use crate::engine::rules::Refusal;

@@ -32,11 +32,14 @@ const STEPS: &[&str] = &[
         fields TEXT NOT NULL DEFAULT '{}',
         created_at INTEGER NOT NULL,
         updated_at INTEGER NOT NULL,
-        version INTEGER NOT NULL DEFAULT 1
+        version INTEGER NOT NULL DEFAULT 1,
+        timer_at INTEGER,
+        notify_role TEXT
     );
     CREATE INDEX records_stage_urgency ON records(stage, sort_due, id);
     CREATE INDEX records_assignee_urgency ON records(assignee, sort_due, id);
     CREATE INDEX records_urgency ON records(sort_due, id);
+    CREATE INDEX records_timer ON records(timer_at) WHERE timer_at IS NOT NULL;
     CREATE TABLE events (
         id INTEGER PRIMARY KEY,
         record_id INTEGER NOT NULL REFERENCES records(id),

@@ -30,6 +30,9 @@ pub enum SlaFilter {
 pub struct ListFilter {
     /// Only these stages (a phase filter expands to its stages).
     pub stages: Option<Vec<String>>,
+    /// Also records an escalation notified one of these roles, whatever
+    /// their stage (a role's own queue).
+    pub notified: Vec<String>,
     pub owner: OwnerFilter,
     pub sla: SlaFilter,
     /// Free text: a record id, or part of a patient or owner name.
@@ -65,7 +68,23 @@ impl ListFilter {
                         format!("?{}", args.len())
                     })
                     .collect();
-                w.push(format!("stage IN ({})", marks.join(", ")));
+                let notified: Vec<String> = self
+                    .notified
+                    .iter()
+                    .map(|r| {
+                        args.push(Value::Text(r.clone()));
+                        format!("?{}", args.len())
+                    })
+                    .collect();
+                if notified.is_empty() {
+                    w.push(format!("stage IN ({})", marks.join(", ")));
+                } else {
+                    w.push(format!(
+                        "(stage IN ({}) OR notify_role IN ({}))",
+                        marks.join(", "),
+                        notified.join(", ")
+                    ));
+                }
             }
         }
         match &self.owner {

@@ -6,7 +6,8 @@ use crate::engine::sla::ClockState;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 pub const COLUMNS: &str = "id, patient, stage, substatus, assignee, owner_role, entered_at, due_at, warn_at, \
-    paused_since, paused_left, escalation, priority, breach_reason, fields, created_at, updated_at, version";
+    paused_since, paused_left, escalation, priority, breach_reason, fields, created_at, updated_at, version, \
+    timer_at, notify_role";
 
 pub fn from_row(r: &Row) -> rusqlite::Result<Record> {
     let fields: String = r.get(14)?;
@@ -30,6 +31,8 @@ pub fn from_row(r: &Row) -> rusqlite::Result<Record> {
         created_at: r.get(15)?,
         updated_at: r.get(16)?,
         version: r.get(17)?,
+        timer_at: r.get(18)?,
+        notify_role: r.get(19)?,
     })
 }
 
@@ -51,13 +54,14 @@ pub fn insert(conn: &Connection, r: &Record) -> Result<i64> {
     conn.prepare_cached(
         "INSERT INTO records (id, patient, stage, substatus, assignee, owner_role, entered_at, due_at,
             warn_at, paused_since, paused_left, sort_due, escalation, priority, breach_reason, fields,
-            created_at, updated_at, version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+            created_at, updated_at, version, timer_at, notify_role)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
     )?
     .execute(params![
         id, r.patient, r.stage, r.substatus, r.assignee, r.owner_role, r.entered_at, r.due_at, r.warn_at,
         r.paused_since, r.paused_left, sort, r.escalation, r.priority, r.breach_reason,
-        fields_json(r), r.created_at, r.updated_at, r.version.max(1)
+        fields_json(r), r.created_at, r.updated_at, r.version.max(1),
+        r.timer_at, r.notify_role
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -71,13 +75,13 @@ pub fn update(conn: &Connection, r: &Record) -> Result<i64> {
             "UPDATE records SET stage = ?2, substatus = ?3, assignee = ?4, owner_role = ?5,
                 entered_at = ?6, due_at = ?7, warn_at = ?8, paused_since = ?9, paused_left = ?10,
                 sort_due = ?11, escalation = ?12, priority = ?13, breach_reason = ?14, fields = ?15,
-                updated_at = ?16, version = version + 1
+                updated_at = ?16, version = version + 1, timer_at = ?18, notify_role = ?19
              WHERE id = ?1 AND version = ?17",
         )?
         .execute(params![
             r.id, r.stage, r.substatus, r.assignee, r.owner_role, r.entered_at, r.due_at, r.warn_at,
             r.paused_since, r.paused_left, sort, r.escalation, r.priority, r.breach_reason,
-            fields_json(r), r.updated_at, r.version
+            fields_json(r), r.updated_at, r.version, r.timer_at, r.notify_role
         ])?;
     if n == 1 {
         return Ok(r.version + 1);

@@ -1,0 +1,159 @@
+//! The sweep: fires every due timer and escalation as of `now`, as the
+//! `system` actor. Idempotent: what fired is no longer due, so a second run
+//! at the same instant changes nothing.
+
+use super::actions::{EventSpec, Guard, change, decide_move};
+use super::{OpError, OpResult, SYSTEM};
+use crate::domain::{Pipeline, Priority};
+use crate::engine::rules::MoveArgs;
+use crate::engine::{Record, User, timers};
+use crate::store::Store;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct SweepReport {
+    /// Timer events fired.
+    pub timers: usize,
+    /// Escalation levels fired.
+    pub escalations: usize,
+    /// Due timers whose event the engine refused (e.g. an open sub-status);
+    /// they stay due and are retried by the next sweep.
+    pub refused: usize,
+}
+
+/// Stop a record that keeps landing in stages with timers already due.
+const MAX_CASCADE: usize = 16;
+const BATCH: i64 = 500;
+
+pub fn sweep(p: &Pipeline, store: &mut Store, now: DateTime<Utc>) -> OpResult<SweepReport> {
+    let system = User { name: SYSTEM.to_string(), roles: Vec::new() };
+    let mut report = SweepReport::default();
+    fire_timers(p, store, &system, now, &mut report)?;
+    fire_escalations(p, store, &system, now, &mut report)?;
+    Ok(report)
+}
+
+fn batch(store: &Store, sql: &str, params: &[&dyn rusqlite::ToSql]) -> OpResult<Vec<(i64, i64)>> {
+    let mut st = store.conn().prepare_cached(sql).map_err(crate::store::StoreError::from)?;
+    let rows = st
+        .query_map(params, |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(crate::store::StoreError::from)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>().map_err(crate::store::StoreError::from)?)
+}
+
+fn fire_timers(p: &Pipeline, store: &mut Store, system: &User, now: DateTime<Utc>, report: &mut SweepReport) -> OpResult<()> {
+    let t = now.timestamp();
+    let mut cursor = (i64::MIN, i64::MIN);
+    loop {
+        let ids = batch(
+            store,
+            "SELECT timer_at, id FROM records WHERE timer_at <= ?1 AND (timer_at, id) > (?2, ?3)
+             ORDER BY timer_at, id LIMIT ?4",
+            &[&t, &cursor.0, &cursor.1, &BATCH],
+        )?;
+        let Some(last) = ids.last() else { return Ok(()) };
+        cursor = *last;
+        for (_, id) in ids {
+            for _ in 0..MAX_CASCADE {
+                match change(store, id, system, now, Guard::default(), |cur| fire_timer(p, cur, system, now)) {
+                    Ok(_) => report.timers += 1,
+                    Err(OpError::Denied(ref m)) if m == NOT_DUE => break,
+                    Err(OpError::Refused(_)) => {
+                        report.refused += 1;
+                        break;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+}
+
+const NOT_DUE: &str = "not due";
+
+fn fire_timer(p: &Pipeline, cur: &Record, system: &User, now: DateTime<Utc>) -> OpResult<(Record, EventSpec)> {
+    let Some((ti, at)) = timers::next(p, cur) else {
+        return Err(OpError::Denied(NOT_DUE.into()));
+    };
+    if at > now.timestamp() {
+        return Err(OpError::Denied(NOT_DUE.into()));
+    }
+    let timer = &p.timers[ti];
+    let event = p.transition(timer.transition).event.clone();
+    let args = MoveArgs { reason: timer.reason.as_deref(), note: None, system: true };
+    decide_move(p, cur, system, &event, &args, now)
+}
+
+fn fire_escalations(p: &Pipeline, store: &mut Store, system: &User, now: DateTime<Utc>, report: &mut SweepReport) -> OpResult<()> {
+    let t = now.timestamp();
+    for stage in p.stages.iter().filter(|s| !s.escalations.is_empty()) {
+        for (level, esc) in stage.escalations.iter().enumerate() {
+            // Working time never runs faster than the wall clock, so
+            // breach + offset (wall) is a safe pre-filter; the exact
+            // working-time instant is checked per record.
+            let latest_due = t - esc.after.0;
+            let mut cursor = (i64::MIN, i64::MIN);
+            loop {
+                let lvl = level as i64;
+                let ids = batch(
+                    store,
+                    "SELECT sort_due, id FROM records
+                     WHERE stage = ?1 AND escalation = ?2 AND due_at IS NOT NULL AND sort_due <= ?3
+                       AND (sort_due, id) > (?4, ?5)
+                     ORDER BY sort_due, id LIMIT ?6",
+                    &[&stage.id, &lvl, &latest_due, &cursor.0, &cursor.1, &BATCH],
+                )?;
+                let Some(last) = ids.last() else { break };
+                cursor = *last;
+                for (_, id) in ids {
+                    match change(store, id, system, now, Guard::default(), |cur| escalate(p, cur, level, now)) {
+                        Ok(_) => report.escalations += 1,
+                        Err(OpError::Denied(ref m)) if m == NOT_DUE => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn escalate(p: &Pipeline, cur: &Record, level: usize, now: DateTime<Utc>) -> OpResult<(Record, EventSpec)> {
+    let Some((l, esc, at)) = timers::next_escalation(p, cur) else {
+        return Err(OpError::Denied(NOT_DUE.into()));
+    };
+    if l != level || at > now.timestamp() {
+        return Err(OpError::Denied(NOT_DUE.into()));
+    }
+    let mut next = cur.clone();
+    next.escalation = level as i64 + 1;
+    let role = |r: crate::domain::RoleIx| p.role(r).id.clone();
+    if let Some(n) = esc.notify {
+        next.notify_role = Some(role(n));
+    }
+    if let Some(r) = esc.reassign {
+        next.owner_role = Some(role(r));
+        next.assignee = None;
+    }
+    if let Some(pr) = esc.priority {
+        next.priority = next.priority.max(pr.rank());
+    }
+    let data = serde_json::json!({
+        "level": level + 1,
+        "notify": esc.notify.map(role),
+        "reassign": esc.reassign.map(role),
+        "priority": esc.priority.map(|x| match x { Priority::Normal => "normal", Priority::High => "high", Priority::Urgent => "urgent" }),
+    });
+    Ok((
+        next,
+        EventSpec {
+            kind: "escalation",
+            event: Some(format!("level_{}", level + 1)),
+            from: cur.assignee.clone(),
+            to: esc.reassign.or(esc.notify).map(role),
+            data: Some(data.to_string()),
+            ..Default::default()
+        },
+    ))
+}
