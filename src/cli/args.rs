@@ -119,6 +119,26 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Stage audit over a date range: time in stage, spread, breaches, exits.
+    Audit {
+        /// Start of the range (YYYY-MM-DD or RFC 3339), inclusive.
+        #[arg(long)]
+        since: Option<String>,
+        /// End of the range (YYYY-MM-DD or RFC 3339), exclusive.
+        #[arg(long)]
+        until: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import records from CSV: all rows or none.
+    Import { file: std::path::PathBuf },
+    /// Export records (JSON includes histories).
+    Export {
+        #[arg(long, value_enum, default_value = "csv")]
+        format: Format,
+    },
+    /// Check database integrity and the event log's hash chain.
+    Verify,
     /// Acknowledge a breach with a reason code from the stage's taxonomy.
     Ack {
         id: i64,

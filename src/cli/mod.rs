@@ -1,6 +1,9 @@
 //! The command-line front end: parse, dispatch, print. Thin over `ops`.
 
 pub mod args;
+mod audit_cmd;
+mod exchange;
+mod verify_cmd;
 mod changes;
 pub mod context;
 pub mod fmt;
@@ -49,6 +52,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             } => changes::substatus(&ctx, *id, if *clear { None } else { value.as_deref() }, op),
             Command::Note { id, text, op } => changes::note(&ctx, *id, text, op),
             Command::Sweep { json } => changes::sweep(&ctx, *json),
+            Command::Audit { since, until, json } => audit_cmd::run(&ctx, since.as_deref(), until.as_deref(), *json),
+            Command::Import { file } => exchange::import(&ctx, file),
+            Command::Export { format } => exchange::export(&ctx, *format),
+            Command::Verify => verify_cmd::run(&ctx),
             Command::Ack {
                 id,
                 reason,

@@ -152,6 +152,7 @@ impl<'a> Sim<'a> {
             spec: EventSpec {
                 kind: "create",
                 to: Some(rec.stage.clone()),
+                data: serde_json::to_string(&rec.fields).ok(),
                 ..Default::default()
             },
         });
