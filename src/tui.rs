@@ -18,7 +18,13 @@ const TICK: Duration = Duration::from_millis(100);
 /// Timers and escalations fire this often while the console is open.
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
 
-pub fn run(pipeline: Arc<Pipeline>, store: Store, clock: Arc<dyn Clock>, user: User) -> anyhow::Result<()> {
+pub fn run(
+    pipeline: Arc<Pipeline>,
+    store: Store,
+    clock: Arc<dyn Clock>,
+    user: User,
+    idle_lock: Option<Duration>,
+) -> anyhow::Result<()> {
     let mut app = App::new(pipeline.clone(), user.clone(), clock.now());
     let worker = Worker::spawn(Service { pipeline, store, clock: clock.clone(), user });
     let theme = Theme::from_env();
@@ -26,6 +32,7 @@ pub fn run(pipeline: Arc<Pipeline>, store: Store, clock: Arc<dyn Clock>, user: U
     let result = (|| -> anyhow::Result<()> {
         worker.send(app.start());
         let mut last_sweep = std::time::Instant::now();
+        let mut last_input = std::time::Instant::now();
         loop {
             if last_sweep.elapsed() >= SWEEP_EVERY {
                 last_sweep = std::time::Instant::now();
@@ -37,6 +44,7 @@ pub fn run(pipeline: Arc<Pipeline>, store: Store, clock: Arc<dyn Clock>, user: U
             if event::poll(TICK)? {
                 match event::read()? {
                     Event::Key(k) => {
+                        last_input = std::time::Instant::now();
                         let reqs = app.on_key(k);
                         worker.send(reqs);
                     }
@@ -61,6 +69,9 @@ pub fn run(pipeline: Arc<Pipeline>, store: Store, clock: Arc<dyn Clock>, user: U
                 }
             }
             app.tick(clock.now());
+            if idle_lock.is_some_and(|d| last_input.elapsed() >= d) {
+                app.locked = true;
+            }
             if app.quit {
                 return Ok(());
             }

@@ -76,6 +76,8 @@ pub struct App {
     pub status: Option<Status>,
     pub team: Vec<User>,
     pub loading: bool,
+    /// Idle lock: patient data hidden until a key is pressed.
+    pub locked: bool,
     pub quit: bool,
     seq: u64,
 }
@@ -106,6 +108,7 @@ impl App {
             status: None,
             team: Vec::new(),
             loading: true,
+            locked: false,
             quit: false,
             seq: 0,
         };
@@ -207,6 +210,11 @@ impl App {
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<Request> {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
+        }
+        if self.locked {
+            // The key that wakes the console does nothing else.
+            self.locked = false;
+            return self.reread();
         }
         if self.popup.is_some() {
             return self.on_popup_key(key);

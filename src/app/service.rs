@@ -141,7 +141,7 @@ impl Service {
         let store = &mut self.store;
         Ok(match cmd {
             Cmd::Move { id, version, event, reason, note } => {
-                let args = MoveArgs { reason: reason.as_deref(), note: note.as_deref(), system: false };
+                let args = MoveArgs { reason: reason.as_deref(), note: note.as_deref(), ..Default::default() };
                 let r = ops::move_record(&p, store, &u, id, &event, &args, g(version), now)?;
                 format!("record {id}: {event} → {}", r.stage)
             }

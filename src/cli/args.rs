@@ -28,6 +28,14 @@ pub struct Cli {
     /// Use this instant as "now" (RFC 3339), for tests and what-if views.
     #[arg(long, global = true, env = "CAREQUEUE_NOW", value_name = "TIME")]
     pub now: Option<String>,
+    /// Allow a database on a network file system (NFS, SMB, FUSE), where
+    /// SQLite's locking is unreliable.
+    #[arg(long, global = true, env = "CAREQUEUE_ALLOW_NETWORK_FS")]
+    pub allow_network_fs: bool,
+    /// Console: lock the screen after this many idle minutes (0 = never;
+    /// fractions allowed).
+    #[arg(long, global = true, env = "CAREQUEUE_IDLE_LOCK", default_value_t = 10.0, value_name = "MINUTES")]
+    pub idle_lock: f64,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -75,6 +83,10 @@ pub enum Command {
         reason: Option<String>,
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
+        /// Supervisors only: lift the event's guards, giving the reason
+        /// (logged as an `override` event). Roles still apply.
+        #[arg(long = "override", value_name = "REASON")]
+        override_reason: Option<String>,
         #[command(flatten)]
         op: OpArgs,
     },

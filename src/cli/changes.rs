@@ -32,6 +32,7 @@ pub fn move_(
     event: &str,
     reason: Option<&str>,
     note: Option<&str>,
+    override_reason: Option<&str>,
     op: &OpArgs,
 ) -> Result<()> {
     let (mut store, actor) = setup(ctx)?;
@@ -40,6 +41,7 @@ pub fn move_(
         reason,
         note,
         system: false,
+        override_reason,
     };
     let r = ops::move_record(
         &ctx.pipeline,

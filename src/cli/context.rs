@@ -16,6 +16,9 @@ pub struct Ctx {
     pub db_given: bool,
     pub user: Option<String>,
     pub clock: Arc<dyn Clock>,
+    pub allow_network_fs: bool,
+    /// Idle minutes before the console locks; 0 never.
+    pub idle_lock: f64,
 }
 
 /// The pipeline source and the name to report problems under.
@@ -76,6 +79,8 @@ impl Ctx {
             db_given,
             user: cli.as_user.clone(),
             clock: clock(cli)?,
+            allow_network_fs: cli.allow_network_fs,
+            idle_lock: cli.idle_lock,
         })
     }
 

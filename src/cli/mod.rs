@@ -34,13 +34,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Add { patient, fields } => records::add(&ctx, patient, fields),
             Command::List(a) => records::list(&ctx, a),
             Command::Show { id, json } => records::show(&ctx, *id, *json),
-            Command::Move {
-                id,
+            Command::Move { id, event, reason, note, override_reason, op } => changes::move_(
+                &ctx,
+                *id,
                 event,
-                reason,
-                note,
+                reason.as_deref(),
+                note.as_deref(),
+                override_reason.as_deref(),
                 op,
-            } => changes::move_(&ctx, *id, event, reason.as_deref(), note.as_deref(), op),
+            ),
             Command::Assign { id, user, op } => changes::assign(&ctx, *id, user, op),
             Command::Claim { id, op } => changes::claim(&ctx, *id, op),
             Command::Release { id, op } => changes::release(&ctx, *id, op),
@@ -73,6 +75,7 @@ fn demo(mut ctx: Ctx, a: &args::DemoArgs) -> anyhow::Result<()> {
     let opts = crate::demo::DemoOptions {
         records: a.records,
         seed: a.seed,
+        allow_network_fs: ctx.allow_network_fs,
     };
     let d = crate::demo::build(&ctx.pipeline, &ctx.db, &opts, ctx.now())?;
     if a.no_tui {
@@ -100,5 +103,7 @@ fn console(ctx: &Ctx) -> anyhow::Result<()> {
     if user.name == crate::ops::SYSTEM {
         anyhow::bail!("the console cannot be opened as `system`");
     }
-    crate::tui::run(ctx.pipeline.clone(), store, ctx.clock.clone(), user)
+    let idle = (ctx.idle_lock.is_finite() && ctx.idle_lock > 0.0)
+        .then(|| std::time::Duration::from_secs_f64(ctx.idle_lock * 60.0));
+    crate::tui::run(ctx.pipeline.clone(), store, ctx.clock.clone(), user, idle)
 }

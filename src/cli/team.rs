@@ -8,12 +8,12 @@ use serde_json::json;
 
 /// Opens the database, checking it was made for a pipeline of this name.
 pub fn open(ctx: &Ctx) -> Result<Store> {
-    Ok(Store::open(ctx.db_path())?)
+    Ok(Store::open_with(ctx.db_path(), ctx.allow_network_fs)?)
 }
 
 pub fn init(ctx: &Ctx) -> Result<()> {
     let existed = ctx.db_path().exists();
-    let mut store = Store::create(ctx.db_path())?;
+    let mut store = Store::create_with(ctx.db_path(), ctx.allow_network_fs)?;
     let name = ctx.pipeline.name.clone();
     store.write(|tx| -> crate::store::Result<()> {
         if meta_get(tx, "pipeline")?.is_none() {

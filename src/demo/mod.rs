@@ -20,9 +20,11 @@ const LAST: &str = include_str!("../../assets/demo/last_names.txt");
 const STAFF: &str = include_str!("../../assets/demo/staff.txt");
 pub(crate) const NOTES: &str = include_str!("../../assets/demo/notes.txt");
 
+#[derive(Debug, Clone, Default)]
 pub struct DemoOptions {
     pub records: usize,
     pub seed: u64,
+    pub allow_network_fs: bool,
 }
 
 pub struct Demo {
@@ -37,7 +39,7 @@ fn clear_previous(path: &Path) -> Result<()> {
     if !path.exists() {
         return Ok(());
     }
-    let is_demo = Store::open(path)
+    let is_demo = Store::open_with(path, true)
         .ok()
         .and_then(|s| meta_get(s.conn(), "demo").ok().flatten())
         .is_some_and(|v| v == "true");
@@ -162,7 +164,7 @@ pub(crate) fn fields(
 /// (Re)creates the demo database at `path`.
 pub fn build(p: &Pipeline, path: &Path, opts: &DemoOptions, now: DateTime<Utc>) -> Result<Demo> {
     clear_previous(path)?;
-    let mut store = Store::create(path)?;
+    let mut store = Store::create_with(path, opts.allow_network_fs)?;
     let team = team(p);
     for u in &team {
         store.upsert_user(&u.name, &u.roles, now.timestamp())?;

@@ -217,6 +217,7 @@ impl<'a> Sim<'a> {
                 reason: reason.as_deref(),
                 note,
                 system: timer.is_some(),
+                override_reason: None,
             };
             let r = ops::decide_move(p, &rec, &actor, &t.event, &args, from_unix(exit));
             if !self.apply(&mut rec, exit, &actor, r) {

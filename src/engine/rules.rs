@@ -115,8 +115,11 @@ pub fn allowed_events(p: &Pipeline, r: &Record, user: &User, now: DateTime<Utc>)
 pub struct MoveArgs<'a> {
     pub reason: Option<&'a str>,
     pub note: Option<&'a str>,
-    /// Supervisor/timer paths: skip the role check (the caller logs why).
+    /// Timer path: skip the role check and the breach-reason guard.
     pub system: bool,
+    /// A supervisor's override of the guards, with the reason (logged as
+    /// an `override` event). The role check still applies.
+    pub override_reason: Option<&'a str>,
 }
 
 /// Everything a permitted transition changes.
@@ -179,7 +182,9 @@ pub fn plan_move(
         };
         return Err(refuse(Why::Role { have, need }));
     }
-    let g = t.guards;
+    // An override lifts the guards, never the role check or the stage check.
+    let g = if args.override_reason.is_some() { Default::default() } else { t.guards };
+    let strict = args.override_reason.is_none();
     let note = args.note.map(str::trim).filter(|n| !n.is_empty());
     let breach = breach_codes(p, r, now);
     let mut reason = None;
@@ -202,7 +207,7 @@ pub fn plan_move(
         return Err(refuse(Why::ReasonRequired(t.reasons.join(", "))));
     }
     // Timers fire on their own clock; a breach they end is explained later.
-    if !breach.is_empty() && breach_reason.is_none() && !args.system {
+    if !breach.is_empty() && breach_reason.is_none() && !args.system && strict {
         return Err(refuse(Why::BreachReason(breach.join(", "))));
     }
     if g.note && note.is_none() {
@@ -223,7 +228,7 @@ pub fn plan_move(
             .get(id)
             .and_then(|v| v.parse::<i64>().ok())
             .unwrap_or(0);
-        if n >= max {
+        if n >= max && strict {
             return Err(refuse(Why::CounterMax {
                 field: id.clone(),
                 max,

@@ -99,6 +99,17 @@ pub fn move_record(
             super::MAX_TEXT
         )));
     }
+    if let Some(o) = args.override_reason {
+        if !super::supervises(p, actor) {
+            return Err(OpError::Denied(format!(
+                "record {id}: only a supervising role may override guards; `{}` holds none",
+                actor.name
+            )));
+        }
+        if o.trim().is_empty() {
+            return Err(OpError::Invalid("an override needs a reason".into()));
+        }
+    }
     change(store, id, actor, now, g, |cur| {
         decide_move(p, cur, actor, event, args, now)
     })
@@ -121,7 +132,18 @@ pub fn decide_move(
         .filter(|(k, v)| cur.fields.get(*k) != Some(*v))
         .collect();
     let data = (!changed.is_empty()).then(|| serde_json::to_string(&changed).unwrap_or_default());
-    let kind = if args.system { "timer" } else { "transition" };
+    let kind = if args.system {
+        "timer"
+    } else if args.override_reason.is_some() {
+        "override"
+    } else {
+        "transition"
+    };
+    let note = match (args.override_reason, args.note) {
+        (Some(o), Some(n)) => Some(format!("override: {o} — {n}")),
+        (Some(o), None) => Some(format!("override: {o}")),
+        (None, n) => n.map(str::to_string),
+    };
     Ok((
         next,
         EventSpec {
@@ -130,7 +152,7 @@ pub fn decide_move(
             from: Some(plan.from),
             to: Some(plan.to),
             reason: plan.reason,
-            note: args.note.map(str::to_string),
+            note,
             data,
         },
     ))

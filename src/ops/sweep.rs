@@ -81,7 +81,7 @@ fn fire_timer(p: &Pipeline, cur: &Record, system: &User, now: DateTime<Utc>) -> 
     }
     let timer = &p.timers[ti];
     let event = p.transition(timer.transition).event.clone();
-    let args = MoveArgs { reason: timer.reason.as_deref(), note: None, system: true };
+    let args = MoveArgs { reason: timer.reason.as_deref(), system: true, ..Default::default() };
     decide_move(p, cur, system, &event, &args, now)
 }
 

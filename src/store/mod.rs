@@ -3,6 +3,7 @@
 //! transaction that changes state and appends its event together.
 
 pub mod events;
+mod fs_check;
 mod migrations;
 mod query;
 pub mod records;
@@ -31,6 +32,10 @@ pub enum StoreError {
     Stale { id: i64, expected: i64, actual: i64 },
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error(
+        "{path} is on a network file system ({kind}); SQLite's locks are not reliable there and the database could be corrupted. Move it to a local disk, or pass --allow-network-fs if you are sure only one host uses it"
+    )]
+    NetworkFs { path: String, kind: &'static str },
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -41,16 +46,26 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens an existing database.
+    /// Opens an existing database (refusing network file systems).
     pub fn open(path: &Path) -> Result<Store> {
+        Self::open_with(path, false)
+    }
+
+    pub fn open_with(path: &Path, allow_network_fs: bool) -> Result<Store> {
         if !path.exists() {
             return Err(StoreError::Missing(path.display().to_string()));
         }
+        refuse_network(path, allow_network_fs)?;
         Self::open_inner(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
     }
 
     /// Opens or creates a database, created readable by its owner only.
     pub fn create(path: &Path) -> Result<Store> {
+        Self::create_with(path, false)
+    }
+
+    pub fn create_with(path: &Path, allow_network_fs: bool) -> Result<Store> {
+        refuse_network(path, allow_network_fs)?;
         if !path.exists() {
             create_private(path)?;
         }
@@ -97,6 +112,20 @@ impl Store {
 
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         meta_get(&self.conn, key)
+    }
+}
+
+fn refuse_network(path: &Path, allow: bool) -> Result<()> {
+    if allow {
+        return Ok(());
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    match fs_check::network_fs(&dir) {
+        Some(kind) => Err(StoreError::NetworkFs { path: path.display().to_string(), kind }),
+        None => Ok(()),
     }
 }
 

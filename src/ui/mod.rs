@@ -66,6 +66,10 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         f.render_widget(Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }), area);
         return;
     }
+    if app.locked {
+        draw_locked(f, area, app, theme);
+        return;
+    }
     let r = regions(area);
     header::draw(f, r.header, app, theme);
     header::draw_tabs(f, r.tabs, app, theme);
@@ -94,6 +98,26 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     if app.popup.is_some() {
         popup::draw(f, area, app, theme);
     }
+}
+
+/// The idle lock: no patient data, only who is signed in and how to wake.
+fn draw_locked(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
+    let text = vec![
+        Line::from(ratatui::text::Span::styled("carequeue is locked", t.title())),
+        Line::from(""),
+        Line::from(format!(
+            "Locked after inactivity to protect patient information ({}).",
+            crate::text::clean(&app.user.name)
+        )),
+        Line::from("Press any key to continue."),
+    ];
+    let h = text.len() as u16 + 2;
+    let y = area.y + area.height.saturating_sub(h) / 2;
+    let rect = Rect { x: area.x, y, width: area.width, height: h.min(area.height) };
+    f.render_widget(
+        Paragraph::new(text).alignment(ratatui::layout::Alignment::Center).block(ratatui::widgets::Block::bordered()),
+        rect,
+    );
 }
 
 /// Truncates to `width` characters with an ellipsis.
