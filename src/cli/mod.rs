@@ -103,7 +103,8 @@ fn console(ctx: &Ctx) -> anyhow::Result<()> {
     if user.name == crate::ops::SYSTEM {
         anyhow::bail!("the console cannot be opened as `system`");
     }
-    let idle = (ctx.idle_lock.is_finite() && ctx.idle_lock > 0.0)
-        .then(|| std::time::Duration::from_secs_f64(ctx.idle_lock * 60.0));
+    let idle = (ctx.idle_lock > 0.0)
+        .then(|| std::time::Duration::try_from_secs_f64(ctx.idle_lock * 60.0).ok())
+        .flatten();
     crate::tui::run(ctx.pipeline.clone(), store, ctx.clock.clone(), user, idle)
 }
