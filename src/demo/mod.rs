@@ -7,7 +7,8 @@ mod sim;
 
 use crate::domain::{FieldKind, Pipeline, StageIx, TransitionIx};
 use crate::engine::User;
-use crate::store::{Store, meta_get, meta_set};
+use crate::store::events::Appender;
+use crate::store::{Store, bulk, meta_get, meta_set};
 use anyhow::{Result, bail};
 use chrono::{DateTime, Utc};
 use rand::{RngExt, SeedableRng};
@@ -19,6 +20,11 @@ const FIRST: &str = include_str!("../../assets/demo/first_names.txt");
 const LAST: &str = include_str!("../../assets/demo/last_names.txt");
 const STAFF: &str = include_str!("../../assets/demo/staff.txt");
 pub(crate) const NOTES: &str = include_str!("../../assets/demo/notes.txt");
+
+/// Records simulated and written per step.
+const CHUNK: usize = 20_000;
+/// From this size on, indexes are built after the load.
+const BULK: usize = 50_000;
 
 #[derive(Debug, Clone, Default)]
 pub struct DemoOptions {
@@ -177,45 +183,59 @@ pub fn build(p: &Pipeline, path: &Path, opts: &DemoOptions, now: DateTime<Utc>) 
         .or(team.first())
         .map(|u| u.name.clone())
         .unwrap_or_default();
+    // A demo is rebuilt, never recovered: skip the journal while loading
+    // (no second copy of every page through the WAL), then go back to WAL.
+    if opts.records >= BULK {
+        store.conn().execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144;")?;
+    }
     let paths = paths(p);
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
-    let mut sim = sim::Sim::new(p, &team, now);
-    let stages: Vec<StageIx> = p
-        .stage_ids()
-        .map(|(i, _)| i)
-        .filter(|i| paths[i.0].is_some())
-        .collect();
+    let stages: Vec<StageIx> = p.stage_ids().map(|(i, _)| i).filter(|i| paths[i.0].is_some()).collect();
     // Open work dominates a real queue: non-terminal stages weigh more.
-    let weights: Vec<u32> = stages
-        .iter()
-        .map(|s| if p.stage(*s).terminal { 1 } else { 4 })
-        .collect();
+    let weights: Vec<u32> = stages.iter().map(|s| if p.stage(*s).terminal { 1 } else { 4 }).collect();
     let total: u32 = weights.iter().sum();
-    for i in 0..opts.records {
-        let target = if i < stages.len() {
-            stages[i]
-        } else {
-            let mut x = rng.random_range(0..total.max(1));
-            let mut pick = stages[0];
-            for (s, w) in stages.iter().zip(&weights) {
-                if x < *w {
-                    pick = *s;
-                    break;
-                }
-                x -= w;
-            }
-            pick
-        };
-        if let Some(path) = &paths[target.0] {
-            sim.record(&mut rng, path);
-        }
-    }
     store.write(|tx| -> crate::store::Result<()> {
         meta_set(tx, "demo", "true")?;
         meta_set(tx, "pipeline", &p.name)?;
         meta_set(tx, "demo_seed", &opts.seed.to_string())?;
-        sim.write(tx)
+        let dropped = (opts.records >= BULK).then(|| bulk::drop_indexes(tx)).transpose()?;
+        let mut chain = Appender::load(tx)?;
+        // Simulated a chunk at a time, so memory stays flat at any size.
+        let mut done = 0;
+        while done < opts.records {
+            let n = CHUNK.min(opts.records - done);
+            let mut sim = sim::Sim::new(p, &team, now);
+            for i in done..done + n {
+                let target = if i < stages.len() {
+                    stages[i]
+                } else {
+                    let mut x = rng.random_range(0..total.max(1));
+                    let mut pick = stages[0];
+                    for (s, w) in stages.iter().zip(&weights) {
+                        if x < *w {
+                            pick = *s;
+                            break;
+                        }
+                        x -= w;
+                    }
+                    pick
+                };
+                if let Some(path) = &paths[target.0] {
+                    sim.record(&mut rng, path);
+                }
+            }
+            sim.write(tx, &mut chain)?;
+            done += n;
+        }
+        chain.finish(tx)?;
+        if let Some(d) = dropped {
+            bulk::restore_indexes(tx, d)?;
+        }
+        Ok(())
     })?;
+    if opts.records >= BULK {
+        store.conn().execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
+    }
     Ok(Demo {
         team,
         supervisor,

@@ -6,7 +6,8 @@ use crate::engine::clock::from_unix;
 use crate::engine::rules::MoveArgs;
 use crate::engine::{Record, User, sla};
 use crate::ops::{self, EventSpec, OpResult};
-use crate::store::{NewEvent, events, records};
+use crate::store::events::Appender;
+use crate::store::{NewEvent, records};
 use chrono::{DateTime, Utc};
 use rand::{RngExt, seq::IndexedRandom};
 use rand_chacha::ChaCha8Rng;
@@ -283,14 +284,14 @@ impl<'a> Sim<'a> {
     }
 
     /// Stores every record, then every event in time order.
-    pub fn write(&mut self, tx: &Connection) -> crate::store::Result<()> {
+    pub fn write(&mut self, tx: &Connection, chain: &mut Appender) -> crate::store::Result<()> {
         let mut ids = Vec::with_capacity(self.records.len());
         for r in &self.records {
             ids.push(records::insert(tx, r)?);
         }
         self.log.sort_by_key(|l| (l.at, l.seq));
         for l in &self.log {
-            events::append(
+            chain.append(
                 tx,
                 &NewEvent {
                     record_id: ids[l.record],

@@ -88,8 +88,11 @@ impl EventRow {
     }
 }
 
+/// Stands for an absent value in the hash input (distinct from "").
+const NONE: &str = "\u{0}";
+
 fn opt(s: &Option<String>) -> &str {
-    s.as_deref().unwrap_or("\u{0}")
+    s.as_deref().unwrap_or(NONE)
 }
 
 fn chain_hash(prev: &str, parts: &[&str]) -> String {
@@ -100,39 +103,78 @@ fn chain_hash(prev: &str, parts: &[&str]) -> String {
         h.update((p.len() as u64).to_le_bytes());
         h.update(p.as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = h.finalize();
+    let mut out = String::with_capacity(64);
+    for b in digest.iter() {
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 15) as usize] as char);
+    }
+    out
+}
+
+/// Appends events to the chain inside one transaction, keeping the head in
+/// memory: the single-event path and bulk loads share it.
+pub struct Appender {
+    prev: String,
+    count: i64,
+    next_id: i64,
+}
+
+impl Appender {
+    /// Reads the chain head; call inside the transaction that appends.
+    pub fn load(conn: &Connection) -> Result<Appender> {
+        let prev = meta_get(conn, "chain_head")?.unwrap_or_else(|| GENESIS.to_string());
+        let count: i64 = meta_get(conn, "chain_count")?.and_then(|c| c.parse().ok()).unwrap_or(0);
+        let next_id: i64 = conn.query_row("SELECT coalesce(max(id), 0) + 1 FROM events", [], |r| r.get(0))?;
+        Ok(Appender { prev, count, next_id })
+    }
+
+    pub fn append(&mut self, conn: &Connection, e: &NewEvent) -> Result<i64> {
+        let id = self.next_id;
+        let hash = chain_hash(
+            &self.prev,
+            &[
+                &id.to_string(),
+                &e.record_id.to_string(),
+                &e.at.to_string(),
+                e.actor,
+                e.kind,
+                e.event.unwrap_or(NONE),
+                e.from.unwrap_or(NONE),
+                e.to.unwrap_or(NONE),
+                e.reason.unwrap_or(NONE),
+                e.note.unwrap_or(NONE),
+                e.data.unwrap_or(NONE),
+            ],
+        );
+        conn.prepare_cached(
+            "INSERT INTO events (id, record_id, at, actor, kind, event, from_stage, to_stage, reason, note, data, op_id, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        )?
+        .execute(params![
+            id, e.record_id, e.at, e.actor, e.kind, e.event, e.from, e.to, e.reason, e.note, e.data, e.op_id,
+            self.prev, hash
+        ])?;
+        self.prev = hash;
+        self.count += 1;
+        self.next_id += 1;
+        Ok(id)
+    }
+
+    /// Records the new head and count (kept apart from the chain so that
+    /// cutting events off the end is evident).
+    pub fn finish(self, conn: &Connection) -> Result<()> {
+        meta_set(conn, "chain_head", &self.prev)?;
+        meta_set(conn, "chain_count", &self.count.to_string())
+    }
 }
 
 /// Appends one event inside the caller's transaction; returns its id.
 pub fn append(conn: &Connection, e: &NewEvent) -> Result<i64> {
-    let prev = meta_get(conn, "chain_head")?.unwrap_or_else(|| GENESIS.to_string());
-    let count: i64 = meta_get(conn, "chain_count")?.and_then(|c| c.parse().ok()).unwrap_or(0);
-    let id: i64 = conn.query_row("SELECT coalesce(max(id), 0) + 1 FROM events", [], |r| r.get(0))?;
-    let row = EventRow {
-        id,
-        record_id: e.record_id,
-        at: e.at,
-        actor: e.actor.to_string(),
-        kind: e.kind.to_string(),
-        event: e.event.map(str::to_string),
-        from: e.from.map(str::to_string),
-        to: e.to.map(str::to_string),
-        reason: e.reason.map(str::to_string),
-        note: e.note.map(str::to_string),
-        data: e.data.map(str::to_string),
-        prev_hash: prev.clone(),
-        hash: String::new(),
-    };
-    let hash = row.expected_hash(&prev);
-    conn.prepare_cached(
-        "INSERT INTO events (id, record_id, at, actor, kind, event, from_stage, to_stage, reason, note, data, op_id, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    )?
-    .execute(params![
-        id, e.record_id, e.at, e.actor, e.kind, e.event, e.from, e.to, e.reason, e.note, e.data, e.op_id, prev, hash
-    ])?;
-    meta_set(conn, "chain_head", &hash)?;
-    meta_set(conn, "chain_count", &(count + 1).to_string())?;
+    let mut a = Appender::load(conn)?;
+    let id = a.append(conn, e)?;
+    a.finish(conn)?;
     Ok(id)
 }
 

@@ -2,6 +2,7 @@
 //! Every write goes through [`Store::write`], one `BEGIN IMMEDIATE`
 //! transaction that changes state and appends its event together.
 
+pub mod bulk;
 pub mod events;
 mod fs_check;
 mod migrations;
