@@ -42,11 +42,19 @@ pub fn title(app: &App) -> String {
     format!(" {} · {}/{} · owner: {}{loading} ", app.current().title, shown, app.page.total, app.owner.label())
 }
 
+/// Column widths for a table `inner` cells wide: fixed id, owner, SLA and
+/// age; patient, stage and sub-status share the rest.
+fn widths(inner: u16) -> [u16; 7] {
+    let (id, owner, sla, age) = (5, if inner >= 90 { 12 } else { 9 }, 11, 6);
+    let rest = inner.saturating_sub(id + owner + sla + age + 6);
+    let patient = (rest * 36 / 100).min(24);
+    let stage = (rest * 38 / 100).min(26);
+    let sub = rest.saturating_sub(patient + stage).min(18);
+    [id, patient, stage, sub, owner, sla, age]
+}
+
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
-    let wide = area.width >= 100;
-    let narrow = area.width < 78;
-    let patient_w = if wide { 22 } else if narrow { 14 } else { 16 };
-    let stage_w = if wide { 24 } else if narrow { 13 } else { 14 };
+    let w = widths(area.width.saturating_sub(2));
     let header = Row::new(["ID", "PATIENT", "STAGE", "SUB-STATUS", "OWNER", "SLA", "AGE"]).style(t.title());
     let visible = app.height.max(1);
     let mut rows = Vec::new();
@@ -60,25 +68,17 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         rows.push(
             Row::new(vec![
                 Cell::from(r.id.to_string()),
-                Cell::from(fit(&r.patient, patient_w)),
-                Cell::from(fit(&stage_name(app, r), stage_w)),
-                Cell::from(fit(r.substatus.as_deref().unwrap_or(""), 16)),
-                Cell::from(fit(&owner_text(app, r), 12)),
+                Cell::from(fit(&r.patient, w[1] as usize)),
+                Cell::from(fit(&stage_name(app, r), w[2] as usize)),
+                Cell::from(fit(r.substatus.as_deref().unwrap_or(""), w[3] as usize)),
+                Cell::from(fit(&owner_text(app, r), w[4] as usize)),
                 Cell::from(sla_cell(app, r, t)),
                 Cell::from(age),
             ])
             .style(style),
         );
     }
-    let widths = [
-        Constraint::Length(if narrow { 5 } else { 6 }),
-        Constraint::Length(patient_w as u16),
-        Constraint::Length(stage_w as u16),
-        Constraint::Length(if wide { 16 } else { 10 }),
-        Constraint::Length(if narrow { 9 } else { 12 }),
-        Constraint::Length(if narrow { 10 } else { 11 }),
-        Constraint::Min(if narrow { 0 } else { 6 }),
-    ];
+    let widths = w.map(Constraint::Length);
     let table = Table::new(rows, widths)
         .header(header)
         .block(Block::bordered().title(title(app)).title_style(t.title()))
