@@ -2,9 +2,9 @@
 //! restored on the way out (also on error and panic); keys to the app,
 //! requests to the data worker, responses back, a frame every tick.
 
+use crate::app::App;
 use crate::app::service::Service;
 use crate::app::worker::{Msg, Worker};
-use crate::app::App;
 use crate::domain::Pipeline;
 use crate::engine::{Clock, User};
 use crate::store::Store;
@@ -26,7 +26,12 @@ pub fn run(
     idle_lock: Option<Duration>,
 ) -> anyhow::Result<()> {
     let mut app = App::new(pipeline.clone(), user.clone(), clock.now());
-    let worker = Worker::spawn(Service { pipeline, store, clock: clock.clone(), user });
+    let worker = Worker::spawn(Service {
+        pipeline,
+        store,
+        clock: clock.clone(),
+        user,
+    });
     let theme = Theme::from_env();
     let mut terminal = ratatui::init();
     let result = (|| -> anyhow::Result<()> {

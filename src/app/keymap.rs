@@ -46,13 +46,19 @@ fn section(t: &toml::Table) -> Result<Vec<(String, Action)>, String> {
 impl Keymap {
     pub fn parse(text: &str) -> Result<Keymap, String> {
         let raw: Raw = toml::from_str(text).map_err(|e| e.message().to_string())?;
-        Ok(Keymap { normal: section(&raw.normal)?, popup: section(&raw.popup)? })
+        Ok(Keymap {
+            normal: section(&raw.normal)?,
+            popup: section(&raw.popup)?,
+        })
     }
 
     pub fn default_map() -> Keymap {
         // The embedded file is tested to parse; an empty map keeps the
         // console usable (q via Ctrl-C handling) if it ever did not.
-        Keymap::parse(DEFAULT_KEYMAP).unwrap_or(Keymap { normal: Vec::new(), popup: Vec::new() })
+        Keymap::parse(DEFAULT_KEYMAP).unwrap_or(Keymap {
+            normal: Vec::new(),
+            popup: Vec::new(),
+        })
     }
 
     fn table(&self, mode: Mode) -> &[(String, Action)] {
@@ -91,12 +97,19 @@ impl Keymap {
             };
             keys.entry(i).or_default().push(k);
         }
-        order.into_iter().enumerate().map(|(i, a)| (a, keys.get(&i).map(|v| v.join("/")).unwrap_or_default())).collect()
+        order
+            .into_iter()
+            .enumerate()
+            .map(|(i, a)| (a, keys.get(&i).map(|v| v.join("/")).unwrap_or_default()))
+            .collect()
     }
 
     /// The first key bound to `action`, for footer hints.
     pub fn first_key(&self, mode: Mode, action: Action) -> Option<&str> {
-        self.table(mode).iter().find(|(_, a)| *a == action).map(|(k, _)| k.as_str())
+        self.table(mode)
+            .iter()
+            .find(|(_, a)| *a == action)
+            .map(|(k, _)| k.as_str())
     }
 }
 
@@ -139,7 +152,13 @@ mod tests {
         assert_eq!(km.action(Mode::Normal, &k('3')), Some(Action::View(2)));
         let cc = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(km.action(Mode::Normal, &cc), Some(Action::Quit));
-        assert_eq!(km.action(Mode::Popup, &KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)), Some(Action::Cancel));
+        assert_eq!(
+            km.action(
+                Mode::Popup,
+                &KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)
+            ),
+            Some(Action::Cancel)
+        );
     }
 
     #[test]

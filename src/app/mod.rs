@@ -98,7 +98,12 @@ impl App {
             filter: String::new(),
             counts: Vec::new(),
             groups: Vec::new(),
-            page: Page { seq: 0, rows: Vec::new(), start: 0, total: 0 },
+            page: Page {
+                seq: 0,
+                rows: Vec::new(),
+                start: 0,
+                total: 0,
+            },
             selected: 0,
             top: 0,
             height: 20,
@@ -172,7 +177,11 @@ impl App {
                 OwnerMode::Unassigned => OwnerFilter::Unassigned,
                 OwnerMode::MineOrUnassigned => OwnerFilter::UserOrUnassigned(me),
             },
-            sla: if self.current().kind == ViewKind::Breaches { SlaFilter::Attention } else { SlaFilter::Any },
+            sla: if self.current().kind == ViewKind::Breaches {
+                SlaFilter::Attention
+            } else {
+                SlaFilter::Any
+            },
             text: Some(self.filter.clone()).filter(|f| !f.trim().is_empty()),
             notified: if self.current().kind == ViewKind::MyQueue && self.stage_sel == 0 {
                 self.user.roles.clone()
@@ -186,24 +195,39 @@ impl App {
     fn query(&mut self, anchor: Anchor) -> Request {
         self.seq += 1;
         self.loading = true;
-        Request::Page { seq: self.seq, query: PageQuery { filter: self.list_filter(), anchor, limit: WINDOW } }
+        Request::Page {
+            seq: self.seq,
+            query: PageQuery {
+                filter: self.list_filter(),
+                anchor,
+                limit: WINDOW,
+            },
+        }
     }
 
     /// The query that re-reads what is on screen (live refresh).
     pub fn refresh_query(&mut self) -> Request {
         let anchor = match self.page.rows.first() {
-            Some(r) if self.page.start > 0 => Anchor::From { key: key(r), index: self.page.start },
+            Some(r) if self.page.start > 0 => Anchor::From {
+                key: key(r),
+                index: self.page.start,
+            },
             _ => Anchor::First,
         };
         self.query(anchor)
     }
 
     pub fn selected_record(&self) -> Option<&Record> {
-        self.selected.checked_sub(self.page.start).and_then(|i| self.page.rows.get(i))
+        self.selected
+            .checked_sub(self.page.start)
+            .and_then(|i| self.page.rows.get(i))
     }
 
     pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
-        self.status = Some(Status { text: text.into(), error });
+        self.status = Some(Status {
+            text: text.into(),
+            error,
+        });
     }
 
     /// A key press: returns the requests it causes.
@@ -239,11 +263,17 @@ impl App {
             Action::Bottom => self.jump_bottom(),
             Action::NextStage | Action::PrevStage => {
                 let n = self.current().stages.len() + 1;
-                self.stage_sel = if a == Action::NextStage { (self.stage_sel + 1) % n } else { (self.stage_sel + n - 1) % n };
+                self.stage_sel = if a == Action::NextStage {
+                    (self.stage_sel + 1) % n
+                } else {
+                    (self.stage_sel + n - 1) % n
+                };
                 self.reset_query()
             }
             Action::NextView => self.switch_view((self.view + 1) % self.views.len()),
-            Action::PrevView => self.switch_view((self.view + self.views.len() - 1) % self.views.len()),
+            Action::PrevView => {
+                self.switch_view((self.view + self.views.len() - 1) % self.views.len())
+            }
             Action::View(i) if i < self.views.len() => self.switch_view(i),
             Action::View(_) => Vec::new(),
             Action::CycleOwner => {
@@ -266,7 +296,11 @@ impl App {
                 Vec::new()
             }
             Action::Filter => {
-                self.popup = Some(Popup::input(popup::Purpose::Filter, "Filter: id, patient or owner", self.filter.clone()));
+                self.popup = Some(Popup::input(
+                    popup::Purpose::Filter,
+                    "Filter: id, patient or owner",
+                    self.filter.clone(),
+                ));
                 Vec::new()
             }
             Action::Move => self.open_move(),
@@ -274,8 +308,14 @@ impl App {
             Action::Substatus => self.open_substatus(),
             Action::Note => self.open_note(),
             Action::Ack => self.open_ack(),
-            Action::Claim => self.with_selected(|r| Cmd::Claim { id: r.id, version: r.version }),
-            Action::Release => self.with_selected(|r| Cmd::Release { id: r.id, version: r.version }),
+            Action::Claim => self.with_selected(|r| Cmd::Claim {
+                id: r.id,
+                version: r.version,
+            }),
+            Action::Release => self.with_selected(|r| Cmd::Release {
+                id: r.id,
+                version: r.version,
+            }),
             Action::Confirm | Action::Cancel => Vec::new(),
         }
     }
@@ -357,7 +397,13 @@ impl App {
                 if r.timers + r.escalations == 0 {
                     return Vec::new();
                 }
-                self.set_status(format!("sweep: {} timer(s), {} escalation(s) fired", r.timers, r.escalations), false);
+                self.set_status(
+                    format!(
+                        "sweep: {} timer(s), {} escalation(s) fired",
+                        r.timers, r.escalations
+                    ),
+                    false,
+                );
                 self.reread()
             }
             Response::Error(e) => {

@@ -61,10 +61,16 @@ impl App {
             // is at most one row past the fetched ones.
             let from = self.top.min(end.saturating_sub(1)).max(start);
             if let Some(r) = from.checked_sub(start).and_then(|i| self.page.rows.get(i)) {
-                return vec![self.query(Anchor::From { key: key(r), index: from })];
+                return vec![self.query(Anchor::From {
+                    key: key(r),
+                    index: from,
+                })];
             }
         } else if let Some(first) = self.page.rows.first() {
-            return vec![self.query(Anchor::Before { key: key(first), index: start })];
+            return vec![self.query(Anchor::Before {
+                key: key(first),
+                index: start,
+            })];
         }
         vec![self.query(Anchor::First)]
     }
@@ -82,7 +88,11 @@ impl App {
         }
         let (start, len) = (self.page.start, self.page.rows.len());
         if self.selected < start || self.selected >= start + len {
-            self.selected = if self.selected < start { start } else { (start + len).saturating_sub(1) };
+            self.selected = if self.selected < start {
+                start
+            } else {
+                (start + len).saturating_sub(1)
+            };
         }
         if self.top > self.selected {
             self.top = self.selected;

@@ -35,18 +35,36 @@ pub enum Purpose {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Popup {
-    Pick { purpose: Purpose, title: String, items: Vec<Item>, sel: usize },
-    Input { purpose: Purpose, title: String, text: String },
+    Pick {
+        purpose: Purpose,
+        title: String,
+        items: Vec<Item>,
+        sel: usize,
+    },
+    Input {
+        purpose: Purpose,
+        title: String,
+        text: String,
+    },
     Help,
 }
 
 impl Popup {
     pub fn pick(purpose: Purpose, title: impl Into<String>, items: Vec<Item>) -> Popup {
-        Popup::Pick { purpose, title: title.into(), items, sel: 0 }
+        Popup::Pick {
+            purpose,
+            title: title.into(),
+            items,
+            sel: 0,
+        }
     }
 
     pub fn input(purpose: Purpose, title: impl Into<String>, text: impl Into<String>) -> Popup {
-        Popup::Input { purpose, title: title.into(), text: text.into() }
+        Popup::Input {
+            purpose,
+            title: title.into(),
+            text: text.into(),
+        }
     }
 }
 

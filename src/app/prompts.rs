@@ -21,22 +21,46 @@ impl App {
     }
 
     pub(super) fn open_move(&mut self) -> Vec<Request> {
-        let Some(r) = self.need_record() else { return Vec::new() };
+        let Some(r) = self.need_record() else {
+            return Vec::new();
+        };
         let allowed = allowed_events(&self.pipeline, &r, &self.user, self.now);
         if allowed.is_empty() {
-            self.set_status(format!("record {}: no events you may fire in stage `{}`", r.id, r.stage), true);
+            self.set_status(
+                format!(
+                    "record {}: no events you may fire in stage `{}`",
+                    r.id, r.stage
+                ),
+                true,
+            );
             return Vec::new();
         }
         let p = &self.pipeline;
         let items = allowed
             .iter()
             .map(|a| {
-                let to = p.stage_ix(&a.to).map_or(a.to.clone(), |s| p.stage(s).name.clone());
-                let req = if a.requires.is_empty() { String::new() } else { format!("  [{}]", a.requires.join(", ")) };
-                Item { value: a.event.clone(), label: format!("{} → {}{}", a.label, to, req) }
+                let to = p
+                    .stage_ix(&a.to)
+                    .map_or(a.to.clone(), |s| p.stage(s).name.clone());
+                let req = if a.requires.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [{}]", a.requires.join(", "))
+                };
+                Item {
+                    value: a.event.clone(),
+                    label: format!("{} → {}{}", a.label, to, req),
+                }
             })
             .collect();
-        self.popup = Some(Popup::pick(Purpose::Event { id: r.id, version: r.version }, format!("Move record {}", r.id), items));
+        self.popup = Some(Popup::pick(
+            Purpose::Event {
+                id: r.id,
+                version: r.version,
+            },
+            format!("Move record {}", r.id),
+            items,
+        ));
         Vec::new()
     }
 
@@ -45,17 +69,34 @@ impl App {
             let items = d
                 .reason_codes
                 .iter()
-                .map(|c| Item { value: c.clone(), label: format!("{c}: {}", self.pipeline.reason_label(c).unwrap_or("")) })
+                .map(|c| Item {
+                    value: c.clone(),
+                    label: format!("{c}: {}", self.pipeline.reason_label(c).unwrap_or("")),
+                })
                 .collect();
-            self.popup = Some(Popup::pick(Purpose::Reason(d.clone()), format!("Reason for {}", d.event), items));
+            self.popup = Some(Popup::pick(
+                Purpose::Reason(d.clone()),
+                format!("Reason for {}", d.event),
+                items,
+            ));
             return Vec::new();
         }
         if d.needs_note && d.note.is_none() {
-            self.popup = Some(Popup::input(Purpose::MoveNote(d.clone()), format!("Note for {} (required)", d.event), ""));
+            self.popup = Some(Popup::input(
+                Purpose::MoveNote(d.clone()),
+                format!("Note for {} (required)", d.event),
+                "",
+            ));
             return Vec::new();
         }
         self.popup = None;
-        vec![Request::Commit(Cmd::Move { id: d.id, version: d.version, event: d.event, reason: d.reason, note: d.note })]
+        vec![Request::Commit(Cmd::Move {
+            id: d.id,
+            version: d.version,
+            event: d.event,
+            reason: d.reason,
+            note: d.note,
+        })]
     }
 
     fn picked_event(&mut self, id: i64, version: i64, event: String) -> Vec<Request> {
@@ -63,7 +104,10 @@ impl App {
             self.popup = None;
             return Vec::new();
         };
-        let Some(a) = allowed_events(&self.pipeline, &r, &self.user, self.now).into_iter().find(|a| a.event == event) else {
+        let Some(a) = allowed_events(&self.pipeline, &r, &self.user, self.now)
+            .into_iter()
+            .find(|a| a.event == event)
+        else {
             self.popup = None;
             return Vec::new();
         };
@@ -71,69 +115,155 @@ impl App {
         let needs_breach = a.requires.contains(&"breach_reason");
         if needs_reason && needs_breach {
             self.popup = None;
-            self.set_status(format!("record {id}: the SLA was breached; acknowledge it first (x), then {event}"), true);
+            self.set_status(
+                format!(
+                    "record {id}: the SLA was breached; acknowledge it first (x), then {event}"
+                ),
+                true,
+            );
             return Vec::new();
         }
-        let reason_codes = if needs_reason { a.reasons } else if needs_breach { a.breach_reasons } else { Vec::new() };
-        let d = MoveDraft { id, version, event, reason_codes, needs_note: a.requires.contains(&"note"), reason: None, note: None };
+        let reason_codes = if needs_reason {
+            a.reasons
+        } else if needs_breach {
+            a.breach_reasons
+        } else {
+            Vec::new()
+        };
+        let d = MoveDraft {
+            id,
+            version,
+            event,
+            reason_codes,
+            needs_note: a.requires.contains(&"note"),
+            reason: None,
+            note: None,
+        };
         self.continue_move(d)
     }
 
     pub(super) fn open_assign(&mut self) -> Vec<Request> {
-        let Some(r) = self.need_record() else { return Vec::new() };
+        let Some(r) = self.need_record() else {
+            return Vec::new();
+        };
         let role = owner_role(&self.pipeline, &r).unwrap_or("").to_string();
         let items: Vec<Item> = self
             .team
             .iter()
             .filter(|u| u.has_role(&role))
-            .map(|u| Item { value: u.name.clone(), label: format!("{} ({})", u.name, u.roles.join(", ")) })
+            .map(|u| Item {
+                value: u.name.clone(),
+                label: format!("{} ({})", u.name, u.roles.join(", ")),
+            })
             .collect();
         if items.is_empty() {
             self.set_status(format!("record {}: nobody holds role `{role}`", r.id), true);
             return Vec::new();
         }
-        self.popup = Some(Popup::pick(Purpose::Assign { id: r.id, version: r.version }, format!("Assign record {} ({role})", r.id), items));
+        self.popup = Some(Popup::pick(
+            Purpose::Assign {
+                id: r.id,
+                version: r.version,
+            },
+            format!("Assign record {} ({role})", r.id),
+            items,
+        ));
         Vec::new()
     }
 
     pub(super) fn open_substatus(&mut self) -> Vec<Request> {
-        let Some(r) = self.need_record() else { return Vec::new() };
-        let Some(stage) = self.pipeline.stage_ix(&r.stage).map(|s| self.pipeline.stage(s).clone()) else { return Vec::new() };
+        let Some(r) = self.need_record() else {
+            return Vec::new();
+        };
+        let Some(stage) = self
+            .pipeline
+            .stage_ix(&r.stage)
+            .map(|s| self.pipeline.stage(s).clone())
+        else {
+            return Vec::new();
+        };
         let mut items: Vec<Item> = stage
             .substatuses
             .iter()
-            .map(|s| Item { value: s.id.clone(), label: format!("{}{}", s.label, if s.pauses { "  (pauses SLA)" } else { "" }) })
+            .map(|s| Item {
+                value: s.id.clone(),
+                label: format!(
+                    "{}{}",
+                    s.label,
+                    if s.pauses { "  (pauses SLA)" } else { "" }
+                ),
+            })
             .collect();
         if r.substatus.is_some() {
-            items.insert(0, Item { value: String::new(), label: "(clear sub-status)".into() });
+            items.insert(
+                0,
+                Item {
+                    value: String::new(),
+                    label: "(clear sub-status)".into(),
+                },
+            );
         }
         if items.is_empty() {
             self.set_status(format!("stage `{}` has no sub-statuses", r.stage), true);
             return Vec::new();
         }
-        self.popup = Some(Popup::pick(Purpose::Substatus { id: r.id, version: r.version }, format!("Sub-status for record {}", r.id), items));
+        self.popup = Some(Popup::pick(
+            Purpose::Substatus {
+                id: r.id,
+                version: r.version,
+            },
+            format!("Sub-status for record {}", r.id),
+            items,
+        ));
         Vec::new()
     }
 
     pub(super) fn open_note(&mut self) -> Vec<Request> {
-        let Some(r) = self.need_record() else { return Vec::new() };
-        self.popup = Some(Popup::input(Purpose::Note { id: r.id, version: r.version }, format!("Note on record {}", r.id), ""));
+        let Some(r) = self.need_record() else {
+            return Vec::new();
+        };
+        self.popup = Some(Popup::input(
+            Purpose::Note {
+                id: r.id,
+                version: r.version,
+            },
+            format!("Note on record {}", r.id),
+            "",
+        ));
         Vec::new()
     }
 
     pub(super) fn open_ack(&mut self) -> Vec<Request> {
-        let Some(r) = self.need_record() else { return Vec::new() };
+        let Some(r) = self.need_record() else {
+            return Vec::new();
+        };
         if !sla::breached(&r, self.now) {
             self.set_status(format!("record {}: the SLA is not breached", r.id), true);
             return Vec::new();
         }
-        let Some(stage) = self.pipeline.stage_ix(&r.stage).map(|s| self.pipeline.stage(s).clone()) else { return Vec::new() };
+        let Some(stage) = self
+            .pipeline
+            .stage_ix(&r.stage)
+            .map(|s| self.pipeline.stage(s).clone())
+        else {
+            return Vec::new();
+        };
         let items = stage
             .breach_reasons
             .iter()
-            .map(|c| Item { value: c.clone(), label: format!("{c}: {}", self.pipeline.reason_label(c).unwrap_or("")) })
+            .map(|c| Item {
+                value: c.clone(),
+                label: format!("{c}: {}", self.pipeline.reason_label(c).unwrap_or("")),
+            })
             .collect();
-        self.popup = Some(Popup::pick(Purpose::Ack { id: r.id, version: r.version }, format!("Breach reason for record {}", r.id), items));
+        self.popup = Some(Popup::pick(
+            Purpose::Ack {
+                id: r.id,
+                version: r.version,
+            },
+            format!("Breach reason for record {}", r.id),
+            items,
+        ));
         Vec::new()
     }
 
@@ -147,21 +277,38 @@ impl App {
             self.popup = None;
             return Vec::new();
         }
-        let Some(popup) = self.popup.take() else { return Vec::new() };
+        let Some(popup) = self.popup.take() else {
+            return Vec::new();
+        };
         match popup {
             Popup::Help => {
                 // Any key closes help.
                 Vec::new()
             }
-            Popup::Pick { purpose, title, items, mut sel } => match action {
+            Popup::Pick {
+                purpose,
+                title,
+                items,
+                mut sel,
+            } => match action {
                 Some(Action::Down) => {
                     sel = (sel + 1).min(items.len().saturating_sub(1));
-                    self.popup = Some(Popup::Pick { purpose, title, items, sel });
+                    self.popup = Some(Popup::Pick {
+                        purpose,
+                        title,
+                        items,
+                        sel,
+                    });
                     Vec::new()
                 }
                 Some(Action::Up) => {
                     sel = sel.saturating_sub(1);
-                    self.popup = Some(Popup::Pick { purpose, title, items, sel });
+                    self.popup = Some(Popup::Pick {
+                        purpose,
+                        title,
+                        items,
+                        sel,
+                    });
                     Vec::new()
                 }
                 Some(Action::Confirm) => match items.get(sel) {
@@ -169,11 +316,20 @@ impl App {
                     None => Vec::new(),
                 },
                 _ => {
-                    self.popup = Some(Popup::Pick { purpose, title, items, sel });
+                    self.popup = Some(Popup::Pick {
+                        purpose,
+                        title,
+                        items,
+                        sel,
+                    });
                     Vec::new()
                 }
             },
-            Popup::Input { purpose, title, mut text } => {
+            Popup::Input {
+                purpose,
+                title,
+                mut text,
+            } => {
                 if action == Some(Action::Confirm) {
                     return self.entered(purpose, text);
                 }
@@ -181,14 +337,20 @@ impl App {
                     KeyCode::Backspace => {
                         text.pop();
                     }
-                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) && !c.is_control() => {
-                        if text.len() < MAX_INPUT {
-                            text.push(c);
-                        }
+                    KeyCode::Char(c)
+                        if !key.modifiers.contains(KeyModifiers::CONTROL)
+                            && !c.is_control()
+                            && text.len() < MAX_INPUT =>
+                    {
+                        text.push(c);
                     }
                     _ => {}
                 }
-                self.popup = Some(Popup::Input { purpose, title, text });
+                self.popup = Some(Popup::Input {
+                    purpose,
+                    title,
+                    text,
+                });
                 Vec::new()
             }
         }
@@ -201,11 +363,23 @@ impl App {
                 d.reason = Some(value);
                 self.continue_move(d)
             }
-            Purpose::Assign { id, version } => vec![Request::Commit(Cmd::Assign { id, version, user: value })],
+            Purpose::Assign { id, version } => vec![Request::Commit(Cmd::Assign {
+                id,
+                version,
+                user: value,
+            })],
             Purpose::Substatus { id, version } => {
-                vec![Request::Commit(Cmd::Substatus { id, version, value: Some(value).filter(|v| !v.is_empty()) })]
+                vec![Request::Commit(Cmd::Substatus {
+                    id,
+                    version,
+                    value: Some(value).filter(|v| !v.is_empty()),
+                })]
             }
-            Purpose::Ack { id, version } => vec![Request::Commit(Cmd::Ack { id, version, reason: value })],
+            Purpose::Ack { id, version } => vec![Request::Commit(Cmd::Ack {
+                id,
+                version,
+                reason: value,
+            })],
             Purpose::MoveNote(_) | Purpose::Note { .. } | Purpose::Filter => Vec::new(),
         }
     }
@@ -215,14 +389,22 @@ impl App {
             Purpose::Filter => {
                 self.filter = text.trim().to_string();
                 self.set_status(
-                    if self.filter.is_empty() { "filter cleared".to_string() } else { format!("filter: {}", self.filter) },
+                    if self.filter.is_empty() {
+                        "filter cleared".to_string()
+                    } else {
+                        format!("filter: {}", self.filter)
+                    },
                     false,
                 );
                 self.reset_filter()
             }
             Purpose::MoveNote(mut d) => {
                 if text.trim().is_empty() {
-                    self.popup = Some(Popup::input(Purpose::MoveNote(d.clone()), format!("Note for {} (required)", d.event), ""));
+                    self.popup = Some(Popup::input(
+                        Purpose::MoveNote(d.clone()),
+                        format!("Note for {} (required)", d.event),
+                        "",
+                    ));
                     self.set_status("a note is required", true);
                     return Vec::new();
                 }
@@ -233,7 +415,11 @@ impl App {
                 if text.trim().is_empty() {
                     return Vec::new();
                 }
-                vec![Request::Commit(Cmd::Note { id, version, text: text.trim().to_string() })]
+                vec![Request::Commit(Cmd::Note {
+                    id,
+                    version,
+                    text: text.trim().to_string(),
+                })]
             }
             _ => Vec::new(),
         }

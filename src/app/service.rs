@@ -14,9 +14,15 @@ use std::sync::Arc;
 pub enum Anchor {
     First,
     /// From this row (inclusive), known to sit at absolute `index`.
-    From { key: (i64, i64), index: usize },
+    From {
+        key: (i64, i64),
+        index: usize,
+    },
     /// The rows just before this key, ending at absolute `index`.
-    Before { key: (i64, i64), index: usize },
+    Before {
+        key: (i64, i64),
+        index: usize,
+    },
     Last,
 }
 
@@ -29,18 +35,49 @@ pub struct PageQuery {
 
 #[derive(Debug, Clone)]
 pub enum Cmd {
-    Move { id: i64, version: i64, event: String, reason: Option<String>, note: Option<String> },
-    Assign { id: i64, version: i64, user: String },
-    Claim { id: i64, version: i64 },
-    Release { id: i64, version: i64 },
-    Substatus { id: i64, version: i64, value: Option<String> },
-    Note { id: i64, version: i64, text: String },
-    Ack { id: i64, version: i64, reason: String },
+    Move {
+        id: i64,
+        version: i64,
+        event: String,
+        reason: Option<String>,
+        note: Option<String>,
+    },
+    Assign {
+        id: i64,
+        version: i64,
+        user: String,
+    },
+    Claim {
+        id: i64,
+        version: i64,
+    },
+    Release {
+        id: i64,
+        version: i64,
+    },
+    Substatus {
+        id: i64,
+        version: i64,
+        value: Option<String>,
+    },
+    Note {
+        id: i64,
+        version: i64,
+        text: String,
+    },
+    Ack {
+        id: i64,
+        version: i64,
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone)]
 pub enum Request {
-    Page { seq: u64, query: PageQuery },
+    Page {
+        seq: u64,
+        query: PageQuery,
+    },
     Counts,
     BreachGroups,
     Detail(i64),
@@ -95,15 +132,21 @@ impl Service {
     fn run(&mut self, req: Request) -> anyhow::Result<Response> {
         let now = self.clock.now();
         Ok(match req {
-            Request::Page { seq, query } => Response::Page(self.page(seq, &query, now.timestamp())?),
+            Request::Page { seq, query } => {
+                Response::Page(self.page(seq, &query, now.timestamp())?)
+            }
             Request::Counts => Response::Counts(self.store.stage_counts(now.timestamp())?),
-            Request::BreachGroups => Response::BreachGroups(self.store.breach_groups(now.timestamp())?),
+            Request::BreachGroups => {
+                Response::BreachGroups(self.store.breach_groups(now.timestamp())?)
+            }
             Request::Detail(id) => Response::Detail(Box::new(Detail {
                 record: self.store.record(id)?,
                 history: events::history(self.store.conn(), id)?,
             })),
             Request::Team => Response::Team(self.store.users()?),
-            Request::Commit(cmd) => Response::Committed(self.commit(cmd).map_err(|e| e.to_string())),
+            Request::Commit(cmd) => {
+                Response::Committed(self.commit(cmd).map_err(|e| e.to_string()))
+            }
             Request::Sweep => Response::Swept(ops::sweep(&self.pipeline, &mut self.store, now)?),
         })
     }
@@ -130,18 +173,36 @@ impl Service {
                 (rows.clone(), total.saturating_sub(rows.len()))
             }
         };
-        Ok(Page { seq, rows, start, total })
+        Ok(Page {
+            seq,
+            rows,
+            start,
+            total,
+        })
     }
 
     fn commit(&mut self, cmd: Cmd) -> Result<String, ops::OpError> {
         let p = self.pipeline.clone();
         let now = self.clock.now();
         let u = self.user.clone();
-        let g = |v: i64| Guard { expect_version: Some(v), op_id: None };
+        let g = |v: i64| Guard {
+            expect_version: Some(v),
+            op_id: None,
+        };
         let store = &mut self.store;
         Ok(match cmd {
-            Cmd::Move { id, version, event, reason, note } => {
-                let args = MoveArgs { reason: reason.as_deref(), note: note.as_deref(), ..Default::default() };
+            Cmd::Move {
+                id,
+                version,
+                event,
+                reason,
+                note,
+            } => {
+                let args = MoveArgs {
+                    reason: reason.as_deref(),
+                    note: note.as_deref(),
+                    ..Default::default()
+                };
                 let r = ops::move_record(&p, store, &u, id, &event, &args, g(version), now)?;
                 format!("record {id}: {event} → {}", r.stage)
             }
@@ -162,13 +223,20 @@ impl Service {
             }
             Cmd::Substatus { id, version, value } => {
                 let r = ops::set_substatus(&p, store, &u, id, value.as_deref(), g(version), now)?;
-                format!("record {id}: sub-status {}", r.substatus.as_deref().unwrap_or("cleared"))
+                format!(
+                    "record {id}: sub-status {}",
+                    r.substatus.as_deref().unwrap_or("cleared")
+                )
             }
             Cmd::Note { id, version, text } => {
                 ops::note(store, &u, id, &text, g(version), now)?;
                 format!("record {id}: note added")
             }
-            Cmd::Ack { id, version, reason } => {
+            Cmd::Ack {
+                id,
+                version,
+                reason,
+            } => {
                 ops::ack(&p, store, &u, id, &reason, None, g(version), now)?;
                 format!("record {id}: breach acknowledged ({reason})")
             }

@@ -70,19 +70,39 @@ pub fn build(p: &Pipeline, u: &User) -> Vec<ViewDef> {
         .phases
         .iter()
         .enumerate()
-        .map(|(i, ph)| ViewDef { kind: ViewKind::Phase(i), title: ph.name.clone(), stages: ph.stages.clone() })
+        .map(|(i, ph)| ViewDef {
+            kind: ViewKind::Phase(i),
+            title: ph.name.clone(),
+            stages: ph.stages.clone(),
+        })
         .collect();
-    let open: Vec<StageIx> = p.stage_ids().filter(|(_, s)| !s.terminal).map(|(i, _)| i).collect();
+    let open: Vec<StageIx> = p
+        .stage_ids()
+        .filter(|(_, s)| !s.terminal)
+        .map(|(i, _)| i)
+        .collect();
     let mine = owned_by(p, u, &open);
-    views.push(ViewDef { kind: ViewKind::MyQueue, title: "My Queue".into(), stages: if mine.is_empty() { open.clone() } else { mine } });
+    views.push(ViewDef {
+        kind: ViewKind::MyQueue,
+        title: "My Queue".into(),
+        stages: if mine.is_empty() { open.clone() } else { mine },
+    });
     let decisions = decision_stages(p);
     let my_decisions = owned_by(p, u, &decisions);
     views.push(ViewDef {
         kind: ViewKind::Decisions,
         title: "Decisions".into(),
-        stages: if my_decisions.is_empty() { decisions } else { my_decisions },
+        stages: if my_decisions.is_empty() {
+            decisions
+        } else {
+            my_decisions
+        },
     });
-    views.push(ViewDef { kind: ViewKind::Breaches, title: "Breaches".into(), stages: open });
+    views.push(ViewDef {
+        kind: ViewKind::Breaches,
+        title: "Breaches".into(),
+        stages: open,
+    });
     views
 }
 

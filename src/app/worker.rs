@@ -49,7 +49,11 @@ impl Worker {
                 }
             }
         });
-        Worker { tx: req_tx, rx: msg_rx, _handle: handle }
+        Worker {
+            tx: req_tx,
+            rx: msg_rx,
+            _handle: handle,
+        }
     }
 
     pub fn send(&self, reqs: Vec<Request>) {

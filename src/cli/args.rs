@@ -34,7 +34,13 @@ pub struct Cli {
     pub allow_network_fs: bool,
     /// Console: lock the screen after this many idle minutes (0 = never;
     /// fractions allowed).
-    #[arg(long, global = true, env = "CAREQUEUE_IDLE_LOCK", default_value_t = 10.0, value_name = "MINUTES")]
+    #[arg(
+        long,
+        global = true,
+        env = "CAREQUEUE_IDLE_LOCK",
+        default_value_t = 10.0,
+        value_name = "MINUTES"
+    )]
     pub idle_lock: f64,
     #[command(subcommand)]
     pub command: Option<Command>,

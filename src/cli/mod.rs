@@ -2,14 +2,14 @@
 
 pub mod args;
 mod audit_cmd;
-mod exchange;
-mod verify_cmd;
 mod changes;
 pub mod context;
+mod exchange;
 pub mod fmt;
 mod pipeline_cmd;
 mod records;
 pub mod team;
+mod verify_cmd;
 
 use args::{Cli, Command, UserCmd};
 use context::Ctx;
@@ -34,7 +34,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Add { patient, fields } => records::add(&ctx, patient, fields),
             Command::List(a) => records::list(&ctx, a),
             Command::Show { id, json } => records::show(&ctx, *id, *json),
-            Command::Move { id, event, reason, note, override_reason, op } => changes::move_(
+            Command::Move {
+                id,
+                event,
+                reason,
+                note,
+                override_reason,
+                op,
+            } => changes::move_(
                 &ctx,
                 *id,
                 event,
@@ -54,7 +61,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             } => changes::substatus(&ctx, *id, if *clear { None } else { value.as_deref() }, op),
             Command::Note { id, text, op } => changes::note(&ctx, *id, text, op),
             Command::Sweep { json } => changes::sweep(&ctx, *json),
-            Command::Audit { since, until, json } => audit_cmd::run(&ctx, since.as_deref(), until.as_deref(), *json),
+            Command::Audit { since, until, json } => {
+                audit_cmd::run(&ctx, since.as_deref(), until.as_deref(), *json)
+            }
             Command::Import { file } => exchange::import(&ctx, file),
             Command::Export { format } => exchange::export(&ctx, *format),
             Command::Verify => verify_cmd::run(&ctx),

@@ -32,8 +32,10 @@ pub fn check(cli: &Cli, as_json: bool) -> Result<()> {
         for d in &located {
             println!("{d}");
         }
-        if errors == 0 {
-            if let Some(p) = &checked.pipeline {
+        if errors == 0
+            && let Some(p) = &checked.pipeline
+        {
+            {
                 println!(
                     "{file}: ok: {} phases, {} stages, {} transitions, {} timers ({warnings} warning(s))",
                     p.phases.len(),

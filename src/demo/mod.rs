@@ -186,19 +186,30 @@ pub fn build(p: &Pipeline, path: &Path, opts: &DemoOptions, now: DateTime<Utc>) 
     // A demo is rebuilt, never recovered: skip the journal while loading
     // (no second copy of every page through the WAL), then go back to WAL.
     if opts.records >= BULK {
-        store.conn().execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144;")?;
+        store.conn().execute_batch(
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144;",
+        )?;
     }
     let paths = paths(p);
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
-    let stages: Vec<StageIx> = p.stage_ids().map(|(i, _)| i).filter(|i| paths[i.0].is_some()).collect();
+    let stages: Vec<StageIx> = p
+        .stage_ids()
+        .map(|(i, _)| i)
+        .filter(|i| paths[i.0].is_some())
+        .collect();
     // Open work dominates a real queue: non-terminal stages weigh more.
-    let weights: Vec<u32> = stages.iter().map(|s| if p.stage(*s).terminal { 1 } else { 4 }).collect();
+    let weights: Vec<u32> = stages
+        .iter()
+        .map(|s| if p.stage(*s).terminal { 1 } else { 4 })
+        .collect();
     let total: u32 = weights.iter().sum();
     store.write(|tx| -> crate::store::Result<()> {
         meta_set(tx, "demo", "true")?;
         meta_set(tx, "pipeline", &p.name)?;
         meta_set(tx, "demo_seed", &opts.seed.to_string())?;
-        let dropped = (opts.records >= BULK).then(|| bulk::drop_indexes(tx)).transpose()?;
+        let dropped = (opts.records >= BULK)
+            .then(|| bulk::drop_indexes(tx))
+            .transpose()?;
         let mut chain = Appender::load(tx)?;
         // Simulated a chunk at a time, so memory stays flat at any size.
         let mut done = 0;
@@ -234,7 +245,9 @@ pub fn build(p: &Pipeline, path: &Path, opts: &DemoOptions, now: DateTime<Utc>) 
         Ok(())
     })?;
     if opts.records >= BULK {
-        store.conn().execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
+        store
+            .conn()
+            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
     }
     Ok(Demo {
         team,

@@ -82,7 +82,16 @@ mod tests {
 
     #[test]
     fn rejects_malformed() {
-        for bad in ["", "4", "h", "4x", "1.5h", "--1h", "4h30", "99999999999999999999d"] {
+        for bad in [
+            "",
+            "4",
+            "h",
+            "4x",
+            "1.5h",
+            "--1h",
+            "4h30",
+            "99999999999999999999d",
+        ] {
             assert_eq!(Secs::parse(bad), None, "{bad}");
         }
     }

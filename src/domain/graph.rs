@@ -33,14 +33,21 @@ pub(super) fn check(p: &Pipeline, raw: &RawPipeline, out: &mut Vec<Diagnostic>) 
             out.push(Diagnostic::error(
                 c::DEAD_END,
                 span.clone(),
-                format!("non-terminal stage `{}` is a dead end: no transition leaves it", s.id),
+                format!(
+                    "non-terminal stage `{}` is a dead end: no transition leaves it",
+                    s.id
+                ),
             ));
         }
         if !reachable[ix.0] {
             out.push(Diagnostic::error(
                 c::UNREACHABLE,
                 span.clone(),
-                format!("stage `{}` is unreachable from the entry stage `{}`", s.id, p.stage(p.entry).id),
+                format!(
+                    "stage `{}` is unreachable from the entry stage `{}`",
+                    s.id,
+                    p.stage(p.entry).id
+                ),
             ));
         }
         if !s.terminal && !next[ix.0].is_empty() && !finishing[ix.0] {
@@ -59,7 +66,11 @@ pub(super) fn check(p: &Pipeline, raw: &RawPipeline, out: &mut Vec<Diagnostic>) 
                 out.push(Diagnostic::error(
                     c::TERMINAL_WITH_EXIT,
                     rf.span(),
-                    format!("event `{}` leaves terminal stage `{}`; terminal stages have no way out", t.event, rf.get_ref()),
+                    format!(
+                        "event `{}` leaves terminal stage `{}`; terminal stages have no way out",
+                        t.event,
+                        rf.get_ref()
+                    ),
                 ));
             }
         }
@@ -82,14 +93,20 @@ pub(super) fn check(p: &Pipeline, raw: &RawPipeline, out: &mut Vec<Diagnostic>) 
             out.push(Diagnostic::error(
                 c::BAD_TIMER,
                 rt.event.span(),
-                format!("timer event `{}` requires a reason: give the timer a `reason`", t.event),
+                format!(
+                    "timer event `{}` requires a reason: give the timer a `reason`",
+                    t.event
+                ),
             ));
         }
     }
 }
 
 fn names(p: &Pipeline, list: &[StageIx]) -> String {
-    list.iter().map(|s| p.stage(*s).id.as_str()).collect::<Vec<_>>().join(", ")
+    list.iter()
+        .map(|s| p.stage(*s).id.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn walk(edges: &[Vec<usize>], start: impl IntoIterator<Item = usize>) -> Vec<bool> {

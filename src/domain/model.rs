@@ -259,7 +259,10 @@ impl Pipeline {
             .map(|r| r.label.as_str())
     }
     /// Transitions that may leave `stage`, in file order.
-    pub fn transitions_from(&self, stage: StageIx) -> impl Iterator<Item = (TransitionIx, &Transition)> {
+    pub fn transitions_from(
+        &self,
+        stage: StageIx,
+    ) -> impl Iterator<Item = (TransitionIx, &Transition)> {
         self.transitions
             .iter()
             .enumerate()

@@ -110,7 +110,11 @@ impl Resolver {
             Some(tz) => match tz.get_ref().parse::<chrono_tz::Tz>() {
                 Ok(z) => Some(z),
                 Err(_) => {
-                    self.err(c::BAD_TIMEZONE, sp(tz), format!("unknown time zone `{}`", tz.get_ref()));
+                    self.err(
+                        c::BAD_TIMEZONE,
+                        sp(tz),
+                        format!("unknown time zone `{}`", tz.get_ref()),
+                    );
                     None
                 }
             },
@@ -129,7 +133,11 @@ impl Resolver {
             .collect();
         let active: Vec<&RawPhase> = raw.phases.iter().filter(|p| p.active_care).collect();
         if active.len() > 1 {
-            self.err(c::ACTIVE_CARE_PHASE, sp(&active[1].id), "more than one phase is marked `active_care = true`");
+            self.err(
+                c::ACTIVE_CARE_PHASE,
+                sp(&active[1].id),
+                "more than one phase is marked `active_care = true`",
+            );
         }
         if active.is_empty() {
             self.warn(c::NO_ACTIVE_CARE_PHASE, sp(&raw.name), "no phase is marked `active_care = true`; the audit cannot count exits before active care");
@@ -141,21 +149,50 @@ impl Resolver {
         }
         let mut transitions = Vec::new();
         for t in &raw.transitions {
-            transitions.push(self.transition(t, raw, &roles, &stages, &fields, &field_list, &reason_codes));
+            transitions.push(self.transition(
+                t,
+                raw,
+                &roles,
+                &stages,
+                &fields,
+                &field_list,
+                &reason_codes,
+            ));
         }
         let mut timers = Vec::new();
         for t in &raw.timers {
             timers.push(self.timer(t, &stages, &events, &fields, &field_list, &reason_codes));
         }
-        let entry = self.lookup(&stages, StageIx, &raw.entry, c::UNKNOWN_STAGE, "entry stage");
+        let entry = self.lookup(
+            &stages,
+            StageIx,
+            &raw.entry,
+            c::UNKNOWN_STAGE,
+            "entry stage",
+        );
 
         // Anything unresolved already produced an error; only a complete
         // model is returned.
         let stage_list: Option<Vec<Stage>> = stage_list.into_iter().collect();
         let transitions: Option<Vec<Transition>> = transitions.into_iter().collect();
         let timers: Option<Vec<Timer>> = timers.into_iter().collect();
-        let (Some(stage_list), Some(transitions), Some(timers), Some(entry), Some(timezone), Some(calendars), Some(field_list)) =
-            (stage_list, transitions, timers, entry, timezone, calendars, field_list)
+        let (
+            Some(stage_list),
+            Some(transitions),
+            Some(timers),
+            Some(entry),
+            Some(timezone),
+            Some(calendars),
+            Some(field_list),
+        ) = (
+            stage_list,
+            transitions,
+            timers,
+            entry,
+            timezone,
+            calendars,
+            field_list,
+        )
         else {
             return None;
         };
@@ -165,7 +202,11 @@ impl Resolver {
         }
         for (p, raw_p) in phase_list.iter().zip(&raw.phases) {
             if p.stages.is_empty() {
-                self.warn(c::EMPTY_PHASE, sp(&raw_p.id), format!("phase `{}` has no stages", p.id));
+                self.warn(
+                    c::EMPTY_PHASE,
+                    sp(&raw_p.id),
+                    format!("phase `{}` has no stages", p.id),
+                );
             }
         }
         Some(Pipeline {
@@ -185,7 +226,10 @@ impl Resolver {
             reasons: raw
                 .reasons
                 .iter()
-                .map(|(k, v)| Reason { code: k.get_ref().clone(), label: v.clone() })
+                .map(|(k, v)| Reason {
+                    code: k.get_ref().clone(),
+                    label: v.clone(),
+                })
                 .collect(),
             fields: field_list,
             phases: phase_list,
@@ -194,7 +238,10 @@ impl Resolver {
             timers,
             stage_ids: stages.into_iter().map(|(k, v)| (k, StageIx(v))).collect(),
             role_ids: roles.into_iter().map(|(k, v)| (k, RoleIx(v))).collect(),
-            event_ids: events.into_iter().map(|(k, v)| (k, TransitionIx(v))).collect(),
+            event_ids: events
+                .into_iter()
+                .map(|(k, v)| (k, TransitionIx(v)))
+                .collect(),
             field_ids: fields.into_iter().map(|(k, v)| (k, FieldIx(v))).collect(),
         })
     }
@@ -208,19 +255,52 @@ impl Resolver {
             match BusinessCalendar::new(rc.timezone.get_ref(), &days, &hours, &hol) {
                 Ok(cal) => {
                     if let Some(v) = out.as_mut() {
-                        v.push(NamedCalendar { id: rc.id.get_ref().clone(), calendar: Calendar::Business(cal) });
+                        v.push(NamedCalendar {
+                            id: rc.id.get_ref().clone(),
+                            calendar: Calendar::Business(cal),
+                        });
                     }
                 }
                 Err(e) => {
                     out = None;
                     let id = rc.id.get_ref();
                     let (code, span, msg) = match &e {
-                        CalendarError::UnknownTimezone(z) => (c::BAD_TIMEZONE, sp(&rc.timezone), format!("calendar `{id}`: unknown time zone `{z}`")),
-                        CalendarError::BadDay { index, value } => (c::BAD_CALENDAR, at(&rc.days, *index, &rc.id), format!("calendar `{id}`: unknown day `{value}` (use mon, tue, wed, thu, fri, sat, sun)")),
-                        CalendarError::BadHours { index, value } => (c::BAD_CALENDAR, at(&rc.hours, *index, &rc.id), format!("calendar `{id}`: malformed hours `{value}` (write \"09:00-17:00\")")),
-                        CalendarError::OverlappingHours { index } => (c::BAD_CALENDAR, at(&rc.hours, *index, &rc.id), format!("calendar `{id}`: working hours overlap")),
-                        CalendarError::BadHoliday { index, value } => (c::BAD_CALENDAR, at(&rc.holidays, *index, &rc.id), format!("calendar `{id}`: malformed holiday `{value}` (write YYYY-MM-DD)")),
-                        CalendarError::NoWorkingTime => (c::NO_WORKING_TIME, sp(&rc.id), format!("calendar `{id}` has no working time (no days or no hours)")),
+                        CalendarError::UnknownTimezone(z) => (
+                            c::BAD_TIMEZONE,
+                            sp(&rc.timezone),
+                            format!("calendar `{id}`: unknown time zone `{z}`"),
+                        ),
+                        CalendarError::BadDay { index, value } => (
+                            c::BAD_CALENDAR,
+                            at(&rc.days, *index, &rc.id),
+                            format!(
+                                "calendar `{id}`: unknown day `{value}` (use mon, tue, wed, thu, fri, sat, sun)"
+                            ),
+                        ),
+                        CalendarError::BadHours { index, value } => (
+                            c::BAD_CALENDAR,
+                            at(&rc.hours, *index, &rc.id),
+                            format!(
+                                "calendar `{id}`: malformed hours `{value}` (write \"09:00-17:00\")"
+                            ),
+                        ),
+                        CalendarError::OverlappingHours { index } => (
+                            c::BAD_CALENDAR,
+                            at(&rc.hours, *index, &rc.id),
+                            format!("calendar `{id}`: working hours overlap"),
+                        ),
+                        CalendarError::BadHoliday { index, value } => (
+                            c::BAD_CALENDAR,
+                            at(&rc.holidays, *index, &rc.id),
+                            format!(
+                                "calendar `{id}`: malformed holiday `{value}` (write YYYY-MM-DD)"
+                            ),
+                        ),
+                        CalendarError::NoWorkingTime => (
+                            c::NO_WORKING_TIME,
+                            sp(&rc.id),
+                            format!("calendar `{id}` has no working time (no days or no hours)"),
+                        ),
                     };
                     self.err(code, span, msg);
                 }
@@ -239,13 +319,24 @@ impl Resolver {
                 "integer" => FieldKind::Integer,
                 "choice" => FieldKind::Choice,
                 other => {
-                    self.err(c::BAD_FIELD, sp(&f.kind), format!("field `{}`: unknown type `{other}` (text, date, integer, choice)", f.id.get_ref()));
+                    self.err(
+                        c::BAD_FIELD,
+                        sp(&f.kind),
+                        format!(
+                            "field `{}`: unknown type `{other}` (text, date, integer, choice)",
+                            f.id.get_ref()
+                        ),
+                    );
                     ok = false;
                     continue;
                 }
             };
             if kind == FieldKind::Choice && f.choices.is_empty() {
-                self.err(c::BAD_FIELD, sp(&f.id), format!("choice field `{}` lists no `choices`", f.id.get_ref()));
+                self.err(
+                    c::BAD_FIELD,
+                    sp(&f.id),
+                    format!("choice field `{}` lists no `choices`", f.id.get_ref()),
+                );
                 ok = false;
             }
             out.push(Field {
@@ -263,7 +354,11 @@ impl Resolver {
         let mut ok = true;
         for r in list {
             if !codes.contains_key(r.get_ref()) {
-                self.err(c::UNKNOWN_REASON, sp(r), format!("unknown reason code `{}`: add it to [reasons]", r.get_ref()));
+                self.err(
+                    c::UNKNOWN_REASON,
+                    sp(r),
+                    format!("unknown reason code `{}`: add it to [reasons]", r.get_ref()),
+                );
                 ok = false;
             }
         }
@@ -292,14 +387,22 @@ impl Resolver {
         let sla = match &s.sla {
             None => {
                 if !s.terminal {
-                    self.err(c::MISSING_SLA, sp(&s.id), format!("non-terminal stage `{id}` has no `sla`"));
+                    self.err(
+                        c::MISSING_SLA,
+                        sp(&s.id),
+                        format!("non-terminal stage `{id}` has no `sla`"),
+                    );
                 }
                 None
             }
             Some(raw_sla) => Some(self.sla(id, raw_sla, cals)?),
         };
         if !s.terminal && s.breach_reasons.is_empty() {
-            self.warn(c::NO_BREACH_REASONS, sp(&s.id), format!("stage `{id}` has no `breach_reasons`; breaches cannot be explained"));
+            self.warn(
+                c::NO_BREACH_REASONS,
+                sp(&s.id),
+                format!("stage `{id}` has no `breach_reasons`; breaches cannot be explained"),
+            );
         }
         let breach_reasons = self.reasons(codes, &s.breach_reasons)?;
         let substatuses: Vec<Substatus> = s
@@ -315,7 +418,14 @@ impl Resolver {
         if let Some(init) = &s.initial_substatus
             && !substatuses.iter().any(|x| &x.id == init.get_ref())
         {
-            self.err(c::UNKNOWN_SUBSTATUS, sp(init), format!("stage `{id}`: initial sub-status `{}` is not one of its substatuses", init.get_ref()));
+            self.err(
+                c::UNKNOWN_SUBSTATUS,
+                sp(init),
+                format!(
+                    "stage `{id}`: initial sub-status `{}` is not one of its substatuses",
+                    init.get_ref()
+                ),
+            );
             return None;
         }
         let mut escalations = Vec::new();
@@ -340,12 +450,21 @@ impl Resolver {
                 Some(p) => match Priority::parse(p.get_ref()) {
                     Some(p) => Some(Some(p)),
                     None => {
-                        self.err(c::BAD_VALUE, sp(p), format!("unknown priority `{}` (normal, high, urgent)", p.get_ref()));
+                        self.err(
+                            c::BAD_VALUE,
+                            sp(p),
+                            format!("unknown priority `{}` (normal, high, urgent)", p.get_ref()),
+                        );
                         None
                     }
                 },
             };
-            escalations.push(Some(Escalation { after: after?, notify: notify?, reassign: reassign?, priority: priority? }));
+            escalations.push(Some(Escalation {
+                after: after?,
+                notify: notify?,
+                reassign: reassign?,
+                priority: priority?,
+            }));
         }
         let escalations: Option<Vec<Escalation>> = escalations.into_iter().collect();
         Some(Stage {
@@ -363,7 +482,12 @@ impl Resolver {
         })
     }
 
-    fn sla(&mut self, id: &str, raw: &toml::Spanned<RawSla>, cals: &HashMap<String, usize>) -> Option<Sla> {
+    fn sla(
+        &mut self,
+        id: &str,
+        raw: &toml::Spanned<RawSla>,
+        cals: &HashMap<String, usize>,
+    ) -> Option<Sla> {
         let r = raw.get_ref();
         let max = self.duration(&r.max, "SLA `max`")?;
         let warn = match &r.warn {
@@ -380,19 +504,33 @@ impl Resolver {
             },
         };
         if max.0 <= 0 {
-            self.err(c::BAD_DURATION, sp(&r.max), format!("stage `{id}`: SLA max must be positive"));
+            self.err(
+                c::BAD_DURATION,
+                sp(&r.max),
+                format!("stage `{id}`: SLA max must be positive"),
+            );
             return None;
         }
         if warn >= max {
             let span = r.warn.as_ref().map_or(raw.span(), sp);
-            self.err(c::WARN_NOT_BELOW_MAX, span, format!("stage `{id}`: warn threshold {warn} is not below the maximum {max}"));
+            self.err(
+                c::WARN_NOT_BELOW_MAX,
+                span,
+                format!("stage `{id}`: warn threshold {warn} is not below the maximum {max}"),
+            );
         }
         let calendar = match &r.calendar {
             None => None,
             Some(cal) if cal.get_ref() == "24x7" => None,
-            Some(cal) => Some(self.lookup(cals, CalendarIx, cal, c::UNKNOWN_CALENDAR, "calendar")?),
+            Some(cal) => {
+                Some(self.lookup(cals, CalendarIx, cal, c::UNKNOWN_CALENDAR, "calendar")?)
+            }
         };
-        Some(Sla { max, warn, calendar })
+        Some(Sla {
+            max,
+            warn,
+            calendar,
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -411,7 +549,13 @@ impl Resolver {
         let mut ok = true;
         for f in &t.from {
             if f.get_ref() == "*" {
-                from.extend(raw.stages.iter().enumerate().filter(|(_, s)| !s.terminal).map(|(i, _)| StageIx(i)));
+                from.extend(
+                    raw.stages
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, s)| !s.terminal)
+                        .map(|(i, _)| StageIx(i)),
+                );
             } else if let Some(ix) = self.lookup(stages, StageIx, f, c::UNKNOWN_STAGE, "stage") {
                 from.push(ix);
             } else {
@@ -430,7 +574,11 @@ impl Resolver {
             }
         }
         if t.roles.is_empty() {
-            self.err(c::NO_TRANSITION_ROLES, sp(&t.event), format!("event `{ev}` lists no `roles`: nobody could fire it"));
+            self.err(
+                c::NO_TRANSITION_ROLES,
+                sp(&t.event),
+                format!("event `{ev}` lists no `roles`: nobody could fire it"),
+            );
         }
         let mut guards = Guards::default();
         for g in &t.requires {
@@ -440,14 +588,22 @@ impl Resolver {
                 "no_substatus" => guards.no_substatus = true,
                 "assignee" => guards.assignee = true,
                 other => {
-                    self.err(c::UNKNOWN_GUARD, sp(g), format!("unknown guard `{other}` (reason, note, no_substatus, assignee)"));
+                    self.err(
+                        c::UNKNOWN_GUARD,
+                        sp(g),
+                        format!("unknown guard `{other}` (reason, note, no_substatus, assignee)"),
+                    );
                     ok = false;
                 }
             }
         }
         let reasons = self.reasons(codes, &t.reasons);
         if guards.reason && t.reasons.is_empty() {
-            self.err(c::REASON_GUARD_WITHOUT_CODES, sp(&t.event), format!("event `{ev}` requires a reason but lists no `reasons`"));
+            self.err(
+                c::REASON_GUARD_WITHOUT_CODES,
+                sp(&t.event),
+                format!("event `{ev}` requires a reason but lists no `reasons`"),
+            );
         }
         let mut sets = Vec::new();
         for (k, v) in &t.sets {
@@ -455,11 +611,19 @@ impl Resolver {
                 ok = false;
                 continue;
             };
-            let value = if v.get_ref() == "today" { SetValue::Today } else { SetValue::Literal(v.get_ref().clone()) };
+            let value = if v.get_ref() == "today" {
+                SetValue::Today
+            } else {
+                SetValue::Literal(v.get_ref().clone())
+            };
             if let (Some(fl), SetValue::Literal(lit)) = (field_list, &value)
                 && let Err(e) = super::fields::check_value(&fl[fx.0], lit)
             {
-                self.err(c::BAD_VALUE, sp(v), format!("event `{ev}` sets `{}`: {e}", k.get_ref()));
+                self.err(
+                    c::BAD_VALUE,
+                    sp(v),
+                    format!("event `{ev}` sets `{}`: {e}", k.get_ref()),
+                );
                 ok = false;
             }
             sets.push((fx, value));
@@ -471,13 +635,21 @@ impl Resolver {
                 if let Some(fl) = field_list
                     && fl[fx.0].kind != FieldKind::Integer
                 {
-                    self.err(c::BAD_FIELD, sp(cf), format!("counter field `{}` must be of type integer", cf.get_ref()));
+                    self.err(
+                        c::BAD_FIELD,
+                        sp(cf),
+                        format!("counter field `{}` must be of type integer", cf.get_ref()),
+                    );
                     return None;
                 }
                 Some((fx, max.as_ref().map_or(i64::MAX, |m| *m.get_ref())))
             }
             (None, Some(m)) => {
-                self.err(c::BAD_VALUE, sp(m), format!("event `{ev}` has `max` without `counter`"));
+                self.err(
+                    c::BAD_VALUE,
+                    sp(m),
+                    format!("event `{ev}` has `max` without `counter`"),
+                );
                 return None;
             }
         };
@@ -520,13 +692,21 @@ impl Resolver {
                 };
                 if let Some(fl) = field_list {
                     if fl[field.0].kind != FieldKind::Date {
-                        self.err(c::BAD_TIMER, sp(&a.field), format!("timer field `{}` must be a date field", a.field.get_ref()));
+                        self.err(
+                            c::BAD_TIMER,
+                            sp(&a.field),
+                            format!("timer field `{}` must be a date field", a.field.get_ref()),
+                        );
                         return None;
                     }
                     if let Some(p) = plus
                         && fl[p.0].kind != FieldKind::Integer
                     {
-                        self.err(c::BAD_TIMER, at.span(), "timer `plus_days_field` must be an integer field");
+                        self.err(
+                            c::BAD_TIMER,
+                            at.span(),
+                            "timer `plus_days_field` must be an integer field",
+                        );
                         return None;
                     }
                 }
@@ -534,10 +714,18 @@ impl Resolver {
                     Some(o) => self.duration(o, "timer `offset`")?,
                     None => Secs(0),
                 };
-                TimerWhen::AtField { field, plus_days_field: plus, offset }
+                TimerWhen::AtField {
+                    field,
+                    plus_days_field: plus,
+                    offset,
+                }
             }
             _ => {
-                self.err(c::BAD_TIMER, sp(&t.event), "a timer needs exactly one of `after` or `at`");
+                self.err(
+                    c::BAD_TIMER,
+                    sp(&t.event),
+                    "a timer needs exactly one of `after` or `at`",
+                );
                 return None;
             }
         };
@@ -545,7 +733,12 @@ impl Resolver {
             Some(r) => Some(self.reasons(codes, std::slice::from_ref(r))?.remove(0)),
             None => None,
         };
-        Some(Timer { stage: stage?, transition: transition?, when, reason })
+        Some(Timer {
+            stage: stage?,
+            transition: transition?,
+            when,
+            reason,
+        })
     }
 }
 

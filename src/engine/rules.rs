@@ -145,17 +145,19 @@ pub fn plan_move(
     event: &str,
     args: &MoveArgs,
     now: DateTime<Utc>,
-) -> Result<MovePlan, Refusal> {
+) -> Result<MovePlan, Box<Refusal>> {
     let allowed: Vec<String> = allowed_events(p, r, user, now)
         .into_iter()
         .map(|a| a.event)
         .collect();
-    let refuse = |why: Why| Refusal {
-        record: r.id,
-        event: event.to_string(),
-        stage: r.stage.clone(),
-        allowed: allowed.clone(),
-        why,
+    let refuse = |why: Why| {
+        Box::new(Refusal {
+            record: r.id,
+            event: event.to_string(),
+            stage: r.stage.clone(),
+            allowed: allowed.clone(),
+            why,
+        })
     };
     let stage = stage_of(p, r).ok_or_else(|| refuse(Why::NotFromStage))?;
     if p.stage(stage).terminal {
@@ -183,7 +185,11 @@ pub fn plan_move(
         return Err(refuse(Why::Role { have, need }));
     }
     // An override lifts the guards, never the role check or the stage check.
-    let g = if args.override_reason.is_some() { Default::default() } else { t.guards };
+    let g = if args.override_reason.is_some() {
+        Default::default()
+    } else {
+        t.guards
+    };
     let strict = args.override_reason.is_none();
     let note = args.note.map(str::trim).filter(|n| !n.is_empty());
     let breach = breach_codes(p, r, now);

@@ -11,16 +11,29 @@ use chrono::{NaiveDate, TimeZone};
 pub fn due_at(p: &Pipeline, timer: &Timer, r: &Record) -> Option<i64> {
     match &timer.when {
         TimerWhen::AfterInStage(d) => Some(r.entered_at + d.0),
-        TimerWhen::AtField { field, plus_days_field, offset } => {
-            let date = NaiveDate::parse_from_str(r.fields.get(&p.field(*field).id)?, "%Y-%m-%d").ok()?;
+        TimerWhen::AtField {
+            field,
+            plus_days_field,
+            offset,
+        } => {
+            let date =
+                NaiveDate::parse_from_str(r.fields.get(&p.field(*field).id)?, "%Y-%m-%d").ok()?;
             let days = match plus_days_field {
                 Some(f) => r.fields.get(&p.field(*f).id)?.trim().parse::<i64>().ok()?,
                 None => 0,
             };
             // Dates are the clinic's calendar days: midnight in the pipeline's zone.
             let midnight = date.and_hms_opt(0, 0, 0)?;
-            let start = p.timezone.from_local_datetime(&midnight).earliest()?.timestamp();
-            Some(start.checked_add(days.checked_mul(86_400)?)?.checked_add(offset.0)?)
+            let start = p
+                .timezone
+                .from_local_datetime(&midnight)
+                .earliest()?
+                .timestamp();
+            Some(
+                start
+                    .checked_add(days.checked_mul(86_400)?)?
+                    .checked_add(offset.0)?,
+            )
         }
     }
 }
@@ -50,6 +63,9 @@ pub fn next_escalation<'p>(p: &'p Pipeline, r: &Record) -> Option<(usize, &'p Es
     let esc = stage.escalations.get(level)?;
     let due = r.due_at?;
     let sla = stage.sla.as_ref()?;
-    let at = p.calendar(sla).add_working(from_unix(due), esc.after.0).timestamp();
+    let at = p
+        .calendar(sla)
+        .add_working(from_unix(due), esc.after.0)
+        .timestamp();
     Some((level, esc, at))
 }

@@ -406,6 +406,7 @@ pub fn note(
 }
 
 /// Records why a breach happened, from the stage's breach-reason taxonomy.
+#[allow(clippy::too_many_arguments)]
 pub fn ack(
     p: &Pipeline,
     store: &mut Store,

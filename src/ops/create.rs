@@ -20,7 +20,9 @@ pub fn check_fields(p: &Pipeline, fields: &BTreeMap<String, String>) -> OpResult
         })?;
         check_value(p.field(fx), v).map_err(OpError::Invalid)?;
         if v.len() > MAX_TEXT {
-            return Err(OpError::Invalid(format!("field `{k}` is longer than {MAX_TEXT} bytes")));
+            return Err(OpError::Invalid(format!(
+                "field `{k}` is longer than {MAX_TEXT} bytes"
+            )));
         }
     }
     for f in p.fields.iter().filter(|f| f.required) {
@@ -36,16 +38,26 @@ pub fn check_patient(patient: &str) -> OpResult<()> {
         return Err(OpError::Invalid("patient name is empty".into()));
     }
     if patient.len() > MAX_TEXT {
-        return Err(OpError::Invalid(format!("patient name is longer than {MAX_TEXT} bytes")));
+        return Err(OpError::Invalid(format!(
+            "patient name is longer than {MAX_TEXT} bytes"
+        )));
     }
     Ok(())
 }
 
 /// A fresh record at the entry stage, not yet stored.
-pub fn new_record(p: &Pipeline, patient: &str, fields: BTreeMap<String, String>, now: DateTime<Utc>) -> Record {
+pub fn new_record(
+    p: &Pipeline,
+    patient: &str,
+    fields: BTreeMap<String, String>,
+    now: DateTime<Utc>,
+) -> Record {
     let entry = p.stage(p.entry);
     let substatus = entry.initial_substatus.clone();
-    let paused = substatus.as_deref().and_then(|s| entry.substatus(s)).is_some_and(|s| s.pauses);
+    let paused = substatus
+        .as_deref()
+        .and_then(|s| entry.substatus(s))
+        .is_some_and(|s| s.pauses);
     let clock = sla::on_enter(p, p.entry, now, paused);
     let t = now.timestamp();
     let mut rec = Record {

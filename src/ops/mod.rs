@@ -18,7 +18,7 @@ use crate::store::{Store, StoreError};
 #[derive(Debug, thiserror::Error)]
 pub enum OpError {
     #[error(transparent)]
-    Refused(#[from] Refusal),
+    Refused(#[from] Box<Refusal>),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A refusal that is not about a transition: names record and rule.
@@ -36,7 +36,10 @@ pub const SYSTEM: &str = "system";
 /// Looks up the acting user; an unknown user may do nothing.
 pub fn actor(store: &Store, name: &str) -> OpResult<User> {
     if name == SYSTEM {
-        return Ok(User { name: SYSTEM.to_string(), roles: Vec::new() });
+        return Ok(User {
+            name: SYSTEM.to_string(),
+            roles: Vec::new(),
+        });
     }
     store.user(name)?.ok_or_else(|| {
         OpError::Denied(format!(

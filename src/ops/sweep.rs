@@ -27,7 +27,10 @@ const MAX_CASCADE: usize = 16;
 const BATCH: i64 = 500;
 
 pub fn sweep(p: &Pipeline, store: &mut Store, now: DateTime<Utc>) -> OpResult<SweepReport> {
-    let system = User { name: SYSTEM.to_string(), roles: Vec::new() };
+    let system = User {
+        name: SYSTEM.to_string(),
+        roles: Vec::new(),
+    };
     let mut report = SweepReport::default();
     fire_timers(p, store, &system, now, &mut report)?;
     fire_escalations(p, store, &system, now, &mut report)?;
@@ -35,14 +38,25 @@ pub fn sweep(p: &Pipeline, store: &mut Store, now: DateTime<Utc>) -> OpResult<Sw
 }
 
 fn batch(store: &Store, sql: &str, params: &[&dyn rusqlite::ToSql]) -> OpResult<Vec<(i64, i64)>> {
-    let mut st = store.conn().prepare_cached(sql).map_err(crate::store::StoreError::from)?;
+    let mut st = store
+        .conn()
+        .prepare_cached(sql)
+        .map_err(crate::store::StoreError::from)?;
     let rows = st
         .query_map(params, |r| Ok((r.get(0)?, r.get(1)?)))
         .map_err(crate::store::StoreError::from)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>().map_err(crate::store::StoreError::from)?)
+    Ok(rows
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(crate::store::StoreError::from)?)
 }
 
-fn fire_timers(p: &Pipeline, store: &mut Store, system: &User, now: DateTime<Utc>, report: &mut SweepReport) -> OpResult<()> {
+fn fire_timers(
+    p: &Pipeline,
+    store: &mut Store,
+    system: &User,
+    now: DateTime<Utc>,
+    report: &mut SweepReport,
+) -> OpResult<()> {
     let t = now.timestamp();
     let mut cursor = (i64::MIN, i64::MIN);
     loop {
@@ -52,11 +66,15 @@ fn fire_timers(p: &Pipeline, store: &mut Store, system: &User, now: DateTime<Utc
              ORDER BY timer_at, id LIMIT ?4",
             &[&t, &cursor.0, &cursor.1, &BATCH],
         )?;
-        let Some(last) = ids.last() else { return Ok(()) };
+        let Some(last) = ids.last() else {
+            return Ok(());
+        };
         cursor = *last;
         for (_, id) in ids {
             for _ in 0..MAX_CASCADE {
-                match change(store, id, system, now, Guard::default(), |cur| fire_timer(p, cur, system, now)) {
+                match change(store, id, system, now, Guard::default(), |cur| {
+                    fire_timer(p, cur, system, now)
+                }) {
                     Ok(_) => report.timers += 1,
                     Err(OpError::Denied(ref m)) if m == NOT_DUE => break,
                     Err(OpError::Refused(_)) => {
@@ -72,7 +90,12 @@ fn fire_timers(p: &Pipeline, store: &mut Store, system: &User, now: DateTime<Utc
 
 const NOT_DUE: &str = "not due";
 
-fn fire_timer(p: &Pipeline, cur: &Record, system: &User, now: DateTime<Utc>) -> OpResult<(Record, EventSpec)> {
+fn fire_timer(
+    p: &Pipeline,
+    cur: &Record,
+    system: &User,
+    now: DateTime<Utc>,
+) -> OpResult<(Record, EventSpec)> {
     let Some((ti, at)) = timers::next(p, cur) else {
         return Err(OpError::Denied(NOT_DUE.into()));
     };
@@ -81,11 +104,21 @@ fn fire_timer(p: &Pipeline, cur: &Record, system: &User, now: DateTime<Utc>) -> 
     }
     let timer = &p.timers[ti];
     let event = p.transition(timer.transition).event.clone();
-    let args = MoveArgs { reason: timer.reason.as_deref(), system: true, ..Default::default() };
+    let args = MoveArgs {
+        reason: timer.reason.as_deref(),
+        system: true,
+        ..Default::default()
+    };
     decide_move(p, cur, system, &event, &args, now)
 }
 
-fn fire_escalations(p: &Pipeline, store: &mut Store, system: &User, now: DateTime<Utc>, report: &mut SweepReport) -> OpResult<()> {
+fn fire_escalations(
+    p: &Pipeline,
+    store: &mut Store,
+    system: &User,
+    now: DateTime<Utc>,
+    report: &mut SweepReport,
+) -> OpResult<()> {
     let t = now.timestamp();
     for stage in p.stages.iter().filter(|s| !s.escalations.is_empty()) {
         for (level, esc) in stage.escalations.iter().enumerate() {
@@ -107,7 +140,9 @@ fn fire_escalations(p: &Pipeline, store: &mut Store, system: &User, now: DateTim
                 let Some(last) = ids.last() else { break };
                 cursor = *last;
                 for (_, id) in ids {
-                    match change(store, id, system, now, Guard::default(), |cur| escalate(p, cur, level, now)) {
+                    match change(store, id, system, now, Guard::default(), |cur| {
+                        escalate(p, cur, level, now)
+                    }) {
                         Ok(_) => report.escalations += 1,
                         Err(OpError::Denied(ref m)) if m == NOT_DUE => {}
                         Err(e) => return Err(e),
@@ -119,7 +154,12 @@ fn fire_escalations(p: &Pipeline, store: &mut Store, system: &User, now: DateTim
     Ok(())
 }
 
-fn escalate(p: &Pipeline, cur: &Record, level: usize, now: DateTime<Utc>) -> OpResult<(Record, EventSpec)> {
+fn escalate(
+    p: &Pipeline,
+    cur: &Record,
+    level: usize,
+    now: DateTime<Utc>,
+) -> OpResult<(Record, EventSpec)> {
     let Some((l, esc, at)) = timers::next_escalation(p, cur) else {
         return Err(OpError::Denied(NOT_DUE.into()));
     };

@@ -21,7 +21,9 @@ pub fn drop_indexes(conn: &Connection) -> Result<DroppedIndexes> {
     for (name, _) in &defs {
         conn.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
     }
-    Ok(DroppedIndexes(defs.into_iter().map(|(_, sql)| sql).collect()))
+    Ok(DroppedIndexes(
+        defs.into_iter().map(|(_, sql)| sql).collect(),
+    ))
 }
 
 pub fn restore_indexes(conn: &Connection, dropped: DroppedIndexes) -> Result<()> {

@@ -46,8 +46,7 @@ pub struct EventRow {
 }
 
 impl EventRow {
-    pub const COLUMNS: &'static str =
-        "id, record_id, at, actor, kind, event, from_stage, to_stage, reason, note, data, prev_hash, hash";
+    pub const COLUMNS: &'static str = "id, record_id, at, actor, kind, event, from_stage, to_stage, reason, note, data, prev_hash, hash";
 
     pub fn from_row(r: &Row) -> rusqlite::Result<EventRow> {
         Ok(EventRow {
@@ -125,9 +124,18 @@ impl Appender {
     /// Reads the chain head; call inside the transaction that appends.
     pub fn load(conn: &Connection) -> Result<Appender> {
         let prev = meta_get(conn, "chain_head")?.unwrap_or_else(|| GENESIS.to_string());
-        let count: i64 = meta_get(conn, "chain_count")?.and_then(|c| c.parse().ok()).unwrap_or(0);
-        let next_id: i64 = conn.query_row("SELECT coalesce(max(id), 0) + 1 FROM events", [], |r| r.get(0))?;
-        Ok(Appender { prev, count, next_id })
+        let count: i64 = meta_get(conn, "chain_count")?
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let next_id: i64 =
+            conn.query_row("SELECT coalesce(max(id), 0) + 1 FROM events", [], |r| {
+                r.get(0)
+            })?;
+        Ok(Appender {
+            prev,
+            count,
+            next_id,
+        })
     }
 
     pub fn append(&mut self, conn: &Connection, e: &NewEvent) -> Result<i64> {
@@ -180,7 +188,10 @@ pub fn append(conn: &Connection, e: &NewEvent) -> Result<i64> {
 
 /// A record's history, oldest first.
 pub fn history(conn: &Connection, record_id: i64) -> Result<Vec<EventRow>> {
-    let sql = format!("SELECT {} FROM events WHERE record_id = ?1 ORDER BY id", EventRow::COLUMNS);
+    let sql = format!(
+        "SELECT {} FROM events WHERE record_id = ?1 ORDER BY id",
+        EventRow::COLUMNS
+    );
     let mut st = conn.prepare_cached(&sql)?;
     let rows = st.query_map([record_id], EventRow::from_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -190,6 +201,10 @@ pub fn history(conn: &Connection, record_id: i64) -> Result<Vec<EventRow>> {
 pub fn op_seen(conn: &Connection, op_id: &str) -> Result<Option<i64>> {
     use rusqlite::OptionalExtension;
     Ok(conn
-        .query_row("SELECT record_id FROM events WHERE op_id = ?1", [op_id], |r| r.get(0))
+        .query_row(
+            "SELECT record_id FROM events WHERE op_id = ?1",
+            [op_id],
+            |r| r.get(0),
+        )
         .optional()?)
 }

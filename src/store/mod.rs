@@ -20,7 +20,10 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database {path}: {source}")]
-    Open { path: String, source: rusqlite::Error },
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
     #[error("{0} does not exist (create it with `carequeue init` or `carequeue demo`)")]
     Missing(String),
     #[error("database error: {0}")]
@@ -29,7 +32,9 @@ pub enum StoreError {
     TooNew { found: i64, known: i64 },
     #[error("record {0} not found")]
     NoRecord(i64),
-    #[error("record {id} changed since you read it (version {expected}, now {actual}); reload and try again")]
+    #[error(
+        "record {id} changed since you read it (version {expected}, now {actual}); reload and try again"
+    )]
     Stale { id: i64, expected: i64, actual: i64 },
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -70,7 +75,10 @@ impl Store {
         if !path.exists() {
             create_private(path)?;
         }
-        Self::open_inner(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)
+        Self::open_inner(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+        )
     }
 
     fn open_inner(path: &Path, flags: OpenFlags) -> Result<Store> {
@@ -83,7 +91,10 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let mut store = Store { conn, path: path.to_path_buf() };
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
         migrations::apply(&mut store.conn)?;
         restrict_sidecars(path);
         Ok(store)
@@ -125,7 +136,10 @@ fn refuse_network(path: &Path, allow: bool) -> Result<()> {
         _ => PathBuf::from("."),
     };
     match fs_check::network_fs(&dir) {
-        Some(kind) => Err(StoreError::NetworkFs { path: path.display().to_string(), kind }),
+        Some(kind) => Err(StoreError::NetworkFs {
+            path: path.display().to_string(),
+            kind,
+        }),
         None => Ok(()),
     }
 }
@@ -148,7 +162,11 @@ pub fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
 #[cfg(unix)]
 fn create_private(path: &Path) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     Ok(())
 }
 

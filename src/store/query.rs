@@ -109,8 +109,18 @@ impl ListFilter {
             SlaFilter::AtRisk => w.push(format!("warn_at <= ?{n} AND sort_due > ?{n}")),
             SlaFilter::Attention => w.push(format!("(warn_at <= ?{n} OR sort_due <= ?{n})")),
         }
-        if let Some(text) = self.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let like = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        if let Some(text) = self
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            let like = format!(
+                "%{}%",
+                text.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
             args.push(Value::Text(like));
             let l = args.len();
             let id_match = match text.trim_start_matches('#').parse::<i64>() {
@@ -136,7 +146,11 @@ impl ListFilter {
             args.push(Value::Integer(id));
             w.push(format!("(sort_due, id) < (?{a}, ?{})", a + 1));
         }
-        if w.is_empty() { String::new() } else { format!("WHERE {}", w.join(" AND ")) }
+        if w.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", w.join(" AND "))
+        }
     }
 }
 
@@ -146,7 +160,11 @@ impl Store {
         let mut args = Vec::new();
         let w = f.where_clause(now, &mut args);
         let limit = f.limit.map_or(String::new(), |l| format!(" LIMIT {l}"));
-        let order = if f.before.is_some() { "sort_due DESC, id DESC" } else { "sort_due, id" };
+        let order = if f.before.is_some() {
+            "sort_due DESC, id DESC"
+        } else {
+            "sort_due, id"
+        };
         let sql = format!("SELECT {COLUMNS} FROM records {w} ORDER BY {order}{limit}");
         let mut st = self.conn().prepare_cached(&sql)?;
         let rows = st.query_map(rusqlite::params_from_iter(args), from_row)?;
@@ -159,7 +177,12 @@ impl Store {
 
     /// How many records match `f` (ignoring its keyset and limit).
     pub fn count(&self, f: &ListFilter, now: i64) -> Result<i64> {
-        let f = ListFilter { after: None, before: None, limit: None, ..f.clone() };
+        let f = ListFilter {
+            after: None,
+            before: None,
+            limit: None,
+            ..f.clone()
+        };
         let mut args = Vec::new();
         let w = f.where_clause(now, &mut args);
         let sql = format!("SELECT count(*) FROM records {w}");
@@ -190,11 +213,15 @@ impl Store {
 
     /// A cheap fingerprint of the database: changes whenever anyone commits.
     pub fn data_version(&self) -> Result<i64> {
-        Ok(self.conn().pragma_query_value(None, "data_version", |r| r.get(0))?)
+        Ok(self
+            .conn()
+            .pragma_query_value(None, "data_version", |r| r.get(0))?)
     }
 
     pub fn event_count(&self) -> Result<i64> {
-        Ok(self.conn().query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))?)
+        Ok(self
+            .conn()
+            .query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))?)
     }
 }
 

@@ -79,19 +79,41 @@ pub fn update(conn: &Connection, r: &Record) -> Result<i64> {
              WHERE id = ?1 AND version = ?17",
         )?
         .execute(params![
-            r.id, r.stage, r.substatus, r.assignee, r.owner_role, r.entered_at, r.due_at, r.warn_at,
-            r.paused_since, r.paused_left, sort, r.escalation, r.priority, r.breach_reason,
-            fields_json(r), r.updated_at, r.version, r.timer_at, r.notify_role
+            r.id,
+            r.stage,
+            r.substatus,
+            r.assignee,
+            r.owner_role,
+            r.entered_at,
+            r.due_at,
+            r.warn_at,
+            r.paused_since,
+            r.paused_left,
+            sort,
+            r.escalation,
+            r.priority,
+            r.breach_reason,
+            fields_json(r),
+            r.updated_at,
+            r.version,
+            r.timer_at,
+            r.notify_role
         ])?;
     if n == 1 {
         return Ok(r.version + 1);
     }
     let actual: Option<i64> = conn
-        .query_row("SELECT version FROM records WHERE id = ?1", [r.id], |x| x.get(0))
+        .query_row("SELECT version FROM records WHERE id = ?1", [r.id], |x| {
+            x.get(0)
+        })
         .optional()?;
     match actual {
         None => Err(StoreError::NoRecord(r.id)),
-        Some(actual) => Err(StoreError::Stale { id: r.id, expected: r.version, actual }),
+        Some(actual) => Err(StoreError::Stale {
+            id: r.id,
+            expected: r.version,
+            actual,
+        }),
     }
 }
 

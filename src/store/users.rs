@@ -9,7 +9,9 @@ impl Store {
     pub fn upsert_user(&mut self, name: &str, roles: &[String], now: i64) -> Result<User> {
         self.write(|tx| {
             let existing: Option<String> = tx
-                .query_row("SELECT roles FROM users WHERE name = ?1", [name], |r| r.get(0))
+                .query_row("SELECT roles FROM users WHERE name = ?1", [name], |r| {
+                    r.get(0)
+                })
                 .optional()?;
             let mut all: Vec<String> = existing
                 .as_deref()
@@ -25,7 +27,10 @@ impl Store {
                  ON CONFLICT(name) DO UPDATE SET roles = excluded.roles",
                 rusqlite::params![name, all.join(" "), now],
             )?;
-            Ok(User { name: name.to_string(), roles: all })
+            Ok(User {
+                name: name.to_string(),
+                roles: all,
+            })
         })
     }
 
@@ -38,7 +43,9 @@ impl Store {
     }
 
     pub fn users(&self) -> Result<Vec<User>> {
-        let mut st = self.conn().prepare_cached("SELECT name, roles FROM users ORDER BY name")?;
+        let mut st = self
+            .conn()
+            .prepare_cached("SELECT name, roles FROM users ORDER BY name")?;
         let rows = st.query_map([], row_user)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }

@@ -31,7 +31,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     // As many cells as fit at a readable width, scrolled to keep the
     // selected stage in view.
     let fit_n = ((area.width / MIN_CELL) as usize).max(1);
-    let first = app.stage_sel.saturating_sub(fit_n - 1).min(cells.len().saturating_sub(fit_n));
+    let first = app
+        .stage_sel
+        .saturating_sub(fit_n - 1)
+        .min(cells.len().saturating_sub(fit_n));
     let shown = &cells[first..(first + fit_n).min(cells.len())];
     let n = shown.len() as u32;
     let cols = Layout::horizontal((0..n).map(|_| Constraint::Ratio(1, n))).split(area);
@@ -46,17 +49,29 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             block = block.title(format!("‹{first}"));
         }
         if more_right {
-            block = block.title(ratatui::text::Line::from(format!("{}›", cells.len() - first - shown.len())).right_aligned());
+            block = block.title(
+                ratatui::text::Line::from(format!("{}›", cells.len() - first - shown.len()))
+                    .right_aligned(),
+            );
         }
         let name_style = if selected { t.selected() } else { t.title() };
         let mut counts = vec![Span::raw(format!("{total}"))];
         if *breached > 0 {
-            counts.push(Span::styled(format!(" ✖{breached}"), t.sla(crate::engine::sla::SlaState::Breached)));
+            counts.push(Span::styled(
+                format!(" ✖{breached}"),
+                t.sla(crate::engine::sla::SlaState::Breached),
+            ));
         }
         if *at_risk > 0 {
-            counts.push(Span::styled(format!(" ▲{at_risk}"), t.sla(crate::engine::sla::SlaState::Warn)));
+            counts.push(Span::styled(
+                format!(" ▲{at_risk}"),
+                t.sla(crate::engine::sla::SlaState::Warn),
+            ));
         }
-        let text = vec![Line::from(Span::styled(fit(name, w), name_style)), Line::from(counts)];
+        let text = vec![
+            Line::from(Span::styled(fit(name, w), name_style)),
+            Line::from(counts),
+        ];
         f.render_widget(Paragraph::new(text).block(block), *rect);
     }
 }

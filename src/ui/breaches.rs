@@ -11,7 +11,8 @@ use ratatui::widgets::{Block, Cell, Row, Table};
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let group_h = (app.groups.len() as u16 + 3).min(area.height / 3).max(4);
-    let [groups, records] = Layout::vertical([Constraint::Length(group_h), Constraint::Min(3)]).areas(area);
+    let [groups, records] =
+        Layout::vertical([Constraint::Length(group_h), Constraint::Min(3)]).areas(area);
     draw_groups(f, groups, app, t);
     draw_records(f, records, app, t);
 }
@@ -21,27 +22,50 @@ fn draw_groups(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let now = app.now.timestamp();
     let mut groups = app.groups.clone();
     // Pipeline order, then the worst first.
-    groups.sort_by_key(|g| (p.stage_ix(&g.stage).map_or(usize::MAX, |s| s.0), g.oldest_due));
+    groups.sort_by_key(|g| {
+        (
+            p.stage_ix(&g.stage).map_or(usize::MAX, |s| s.0),
+            g.oldest_due,
+        )
+    });
     let rows: Vec<Row> = groups
         .iter()
         .map(|g| {
-            let stage = p.stage_ix(&g.stage).map_or(g.stage.clone(), |s| p.stage(s).name.clone());
-            let worst = if g.oldest_due <= now { format!("+{}", Secs(now - g.oldest_due).compact()) } else { "-".into() };
+            let stage = p
+                .stage_ix(&g.stage)
+                .map_or(g.stage.clone(), |s| p.stage(s).name.clone());
+            let worst = if g.oldest_due <= now {
+                format!("+{}", Secs(now - g.oldest_due).compact())
+            } else {
+                "-".into()
+            };
             Row::new(vec![
                 Cell::from(fit(&stage, 26)),
                 Cell::from(fit(g.owner.as_deref().unwrap_or("(unassigned)"), 14)),
-                Cell::from(format!("✖ {}", g.breached)).style(t.sla(crate::engine::sla::SlaState::Breached)),
-                Cell::from(format!("▲ {}", g.at_risk)).style(t.sla(crate::engine::sla::SlaState::Warn)),
+                Cell::from(format!("✖ {}", g.breached))
+                    .style(t.sla(crate::engine::sla::SlaState::Breached)),
+                Cell::from(format!("▲ {}", g.at_risk))
+                    .style(t.sla(crate::engine::sla::SlaState::Warn)),
                 Cell::from(worst),
             ])
         })
         .collect();
     let table = Table::new(
         rows,
-        [Constraint::Length(26), Constraint::Length(14), Constraint::Length(8), Constraint::Length(8), Constraint::Min(8)],
+        [
+            Constraint::Length(26),
+            Constraint::Length(14),
+            Constraint::Length(8),
+            Constraint::Length(8),
+            Constraint::Min(8),
+        ],
     )
     .header(Row::new(["STAGE", "OWNER", "BREACHED", "AT RISK", "WORST"]).style(t.title()))
-    .block(Block::bordered().title(" By stage and owner ").title_style(t.title()));
+    .block(
+        Block::bordered()
+            .title(" By stage and owner ")
+            .title_style(t.title()),
+    );
     f.render_widget(table, area);
 }
 
@@ -49,9 +73,22 @@ fn draw_records(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let rows_h = area.height.saturating_sub(3) as usize;
     let mut rows = Vec::new();
     for abs in app.top..(app.top + rows_h.max(1)).min(app.page.total) {
-        let Some(r) = abs.checked_sub(app.page.start).and_then(|i| app.page.rows.get(i)) else { continue };
-        let style = if abs == app.selected { t.selected() } else { ratatui::style::Style::default() };
-        let level = if r.escalation > 0 { format!("L{}", r.escalation) } else { "-".into() };
+        let Some(r) = abs
+            .checked_sub(app.page.start)
+            .and_then(|i| app.page.rows.get(i))
+        else {
+            continue;
+        };
+        let style = if abs == app.selected {
+            t.selected()
+        } else {
+            ratatui::style::Style::default()
+        };
+        let level = if r.escalation > 0 {
+            format!("L{}", r.escalation)
+        } else {
+            "-".into()
+        };
         rows.push(
             Row::new(vec![
                 Cell::from(r.id.to_string()),
@@ -75,7 +112,9 @@ fn draw_records(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         Constraint::Min(8),
     ];
     let table = Table::new(rows, widths)
-        .header(Row::new(["ID", "PATIENT", "STAGE", "OWNER", "SLA", "LVL", "REASON"]).style(t.title()))
+        .header(
+            Row::new(["ID", "PATIENT", "STAGE", "OWNER", "SLA", "LVL", "REASON"]).style(t.title()),
+        )
         .block(Block::bordered().title(title(app)).title_style(t.title()))
         .column_spacing(1);
     f.render_widget(table, area);

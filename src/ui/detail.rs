@@ -19,9 +19,17 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let p = &app.pipeline;
     let w = area.width.saturating_sub(4) as usize;
     let mut lines: Vec<Line> = Vec::new();
-    let kv = |k: &str, v: String| Line::from(vec![Span::styled(format!("{k:<12}"), t.dim()), Span::raw(v)]);
+    let kv = |k: &str, v: String| {
+        Line::from(vec![
+            Span::styled(format!("{k:<12}"), t.dim()),
+            Span::raw(v),
+        ])
+    };
     lines.push(kv("Stage", format!("{} ({})", stage_name(app, r), r.stage)));
-    lines.push(kv("Sub-status", r.substatus.clone().unwrap_or_else(|| "-".into())));
+    lines.push(kv(
+        "Sub-status",
+        r.substatus.clone().unwrap_or_else(|| "-".into()),
+    ));
     lines.push(kv("Owner", owner_text(app, r)));
     let v = sla::view(p, r, app.now);
     let mut sla_line = vec![Span::styled(format!("{:<12}", "SLA"), t.dim())];
@@ -31,7 +39,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     }
     lines.push(Line::from(sla_line));
     if r.escalation > 0 || r.priority > 0 {
-        lines.push(kv("Escalation", format!("level {} · priority {}", r.escalation, r.priority)));
+        lines.push(kv(
+            "Escalation",
+            format!("level {} · priority {}", r.escalation, r.priority),
+        ));
     }
     if let Some(b) = &r.breach_reason {
         lines.push(kv("Breach", format!("acknowledged: {b}")));
@@ -49,7 +60,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         lines.push(Line::from(Span::styled("  none for you", t.dim())));
     }
     for a in &allowed {
-        let req = if a.requires.is_empty() { String::new() } else { format!(" [{}]", a.requires.join(", ")) };
+        let req = if a.requires.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", a.requires.join(", "))
+        };
         lines.push(Line::from(format!("  {} → {}{req}", a.event, a.to)));
     }
     lines.push(Line::from(""));
@@ -61,7 +76,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             (None, Some(a), None) => format!("{a} →"),
             _ => String::new(),
         };
-        let mut s = format!("{}  {} {} {}", local(p, e.at), clean(&e.actor), e.kind, what.trim());
+        let mut s = format!(
+            "{}  {} {} {}",
+            local(p, e.at),
+            clean(&e.actor),
+            e.kind,
+            what.trim()
+        );
         if let Some(x) = &e.reason {
             s.push_str(&format!(" [{x}]"));
         }

@@ -41,7 +41,14 @@ fn regions(area: Rect) -> Regions {
         Constraint::Length(1),
     ])
     .areas(area);
-    Regions { header, tabs, board, body, status, footer }
+    Regions {
+        header,
+        tabs,
+        board,
+        body,
+        status,
+        footer,
+    }
 }
 
 /// Rows of records the table can show in a terminal of this size (the app
@@ -63,7 +70,10 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
             "Terminal too small: {}x{} (carequeue needs at least {MIN_WIDTH}x{MIN_HEIGHT}). Resize, or press q to quit.",
             area.width, area.height
         );
-        f.render_widget(Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }), area);
+        f.render_widget(
+            Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }),
+            area,
+        );
         return;
     }
     if app.locked {
@@ -76,7 +86,8 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     board::draw(f, r.board, app, theme);
     let detail = app.detail_open && app.detail.is_some();
     let (table_area, detail_area) = if detail && split_detail(r.body) {
-        let [a, b] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(r.body);
+        let [a, b] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+            .areas(r.body);
         (Some(a), Some(b))
     } else if detail {
         (None, Some(r.body))
@@ -103,7 +114,10 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
 /// The idle lock: no patient data, only who is signed in and how to wake.
 fn draw_locked(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let text = vec![
-        Line::from(ratatui::text::Span::styled("carequeue is locked", t.title())),
+        Line::from(ratatui::text::Span::styled(
+            "carequeue is locked",
+            t.title(),
+        )),
         Line::from(""),
         Line::from(format!(
             "Locked after inactivity to protect patient information ({}).",
@@ -113,9 +127,16 @@ fn draw_locked(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     ];
     let h = text.len() as u16 + 2;
     let y = area.y + area.height.saturating_sub(h) / 2;
-    let rect = Rect { x: area.x, y, width: area.width, height: h.min(area.height) };
+    let rect = Rect {
+        x: area.x,
+        y,
+        width: area.width,
+        height: h.min(area.height),
+    };
     f.render_widget(
-        Paragraph::new(text).alignment(ratatui::layout::Alignment::Center).block(ratatui::widgets::Block::bordered()),
+        Paragraph::new(text)
+            .alignment(ratatui::layout::Alignment::Center)
+            .block(ratatui::widgets::Block::bordered()),
         rect,
     );
 }

@@ -12,13 +12,20 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width.saturating_sub(2));
     let h = h.min(area.height.saturating_sub(2));
-    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let Some(popup) = &app.popup else { return };
     match popup {
-        Popup::Pick { title, items, sel, .. } => {
+        Popup::Pick {
+            title, items, sel, ..
+        } => {
             let rect = centered(area, 70, items.len() as u16 + 4);
             let w = rect.width.saturating_sub(4) as usize;
             let mut lines: Vec<Line> = items
@@ -27,12 +34,26 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 .map(|(i, it)| {
                     let mark = if i == *sel { "▶ " } else { "  " };
                     let text = format!("{mark}{}", fit(&it.label, w.saturating_sub(2)));
-                    if i == *sel { Line::from(Span::styled(text, t.selected())) } else { Line::from(text) }
+                    if i == *sel {
+                        Line::from(Span::styled(text, t.selected()))
+                    } else {
+                        Line::from(text)
+                    }
                 })
                 .collect();
-            lines.push(Line::from(Span::styled("enter choose · esc cancel", t.dim())));
+            lines.push(Line::from(Span::styled(
+                "enter choose · esc cancel",
+                t.dim(),
+            )));
             f.render_widget(Clear, rect);
-            f.render_widget(Paragraph::new(lines).block(Block::bordered().title(format!(" {title} ")).title_style(t.title())), rect);
+            f.render_widget(
+                Paragraph::new(lines).block(
+                    Block::bordered()
+                        .title(format!(" {title} "))
+                        .title_style(t.title()),
+                ),
+                rect,
+            );
         }
         Popup::Input { title, text, .. } => {
             let rect = centered(area, 70, 5);
@@ -40,33 +61,65 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             let shown: String = {
                 let clean = crate::text::clean(text);
                 let n = clean.chars().count();
-                clean.chars().skip(n.saturating_sub(w.saturating_sub(1))).collect()
+                clean
+                    .chars()
+                    .skip(n.saturating_sub(w.saturating_sub(1)))
+                    .collect()
             };
             let lines = vec![
                 Line::from(vec![Span::raw(shown), Span::styled("█", t.key())]),
                 Line::from(Span::styled("enter confirm · esc cancel", t.dim())),
             ];
             f.render_widget(Clear, rect);
-            f.render_widget(Paragraph::new(lines).block(Block::bordered().title(format!(" {title} ")).title_style(t.title())), rect);
+            f.render_widget(
+                Paragraph::new(lines).block(
+                    Block::bordered()
+                        .title(format!(" {title} "))
+                        .title_style(t.title()),
+                ),
+                rect,
+            );
         }
         Popup::Help => {
-            let mut lines = vec![Line::from(Span::styled("Keys (from the keymap)", t.title()))];
+            let mut lines = vec![Line::from(Span::styled(
+                "Keys (from the keymap)",
+                t.title(),
+            ))];
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:<16}", format!("1-{}", app.views.len())), t.key()),
+                Span::styled(
+                    format!("  {:<16}", format!("1-{}", app.views.len())),
+                    t.key(),
+                ),
                 Span::raw("switch view"),
             ]));
             for (a, keys) in app.keymap.bindings(Mode::Normal) {
-                lines.push(Line::from(vec![Span::styled(format!("  {keys:<16}"), t.key()), Span::raw(a.description())]));
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {keys:<16}"), t.key()),
+                    Span::raw(a.description()),
+                ]));
             }
             lines.push(Line::from(""));
-            lines.push(Line::from(Span::styled("In pickers and prompts", t.title())));
+            lines.push(Line::from(Span::styled(
+                "In pickers and prompts",
+                t.title(),
+            )));
             for (a, keys) in app.keymap.bindings(Mode::Popup) {
-                lines.push(Line::from(vec![Span::styled(format!("  {keys:<16}"), t.key()), Span::raw(a.description())]));
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {keys:<16}"), t.key()),
+                    Span::raw(a.description()),
+                ]));
             }
-            lines.push(Line::from(Span::styled("any key closes this help", t.dim())));
+            lines.push(Line::from(Span::styled(
+                "any key closes this help",
+                t.dim(),
+            )));
             let rect = centered(area, 60, lines.len() as u16 + 2);
             f.render_widget(Clear, rect);
-            f.render_widget(Paragraph::new(lines).block(Block::bordered().title(" Help ").title_style(t.title())), rect);
+            f.render_widget(
+                Paragraph::new(lines)
+                    .block(Block::bordered().title(" Help ").title_style(t.title())),
+                rect,
+            );
         }
     }
 }

@@ -21,7 +21,10 @@ pub fn sla_cell(app: &App, r: &Record, t: &Theme) -> Line<'static> {
         SlaState::Paused => "paused".to_string(),
         _ => countdown(v.state, v.seconds_left),
     };
-    Line::from(Span::styled(format!("{} {text}", sla_symbol(v.state)), t.sla(v.state)))
+    Line::from(Span::styled(
+        format!("{} {text}", sla_symbol(v.state)),
+        t.sla(v.state),
+    ))
 }
 
 pub fn owner_text(app: &App, r: &Record) -> String {
@@ -33,13 +36,24 @@ pub fn owner_text(app: &App, r: &Record) -> String {
 
 pub fn stage_name(app: &App, r: &Record) -> String {
     let p = &app.pipeline;
-    p.stage_ix(&r.stage).map_or(r.stage.clone(), |s| p.stage(s).name.clone())
+    p.stage_ix(&r.stage)
+        .map_or(r.stage.clone(), |s| p.stage(s).name.clone())
 }
 
 pub fn title(app: &App) -> String {
-    let shown = if app.page.total == 0 { 0 } else { app.selected + 1 };
+    let shown = if app.page.total == 0 {
+        0
+    } else {
+        app.selected + 1
+    };
     let loading = if app.loading { " · loading…" } else { "" };
-    format!(" {} · {}/{} · owner: {}{loading} ", app.current().title, shown, app.page.total, app.owner.label())
+    format!(
+        " {} · {}/{} · owner: {}{loading} ",
+        app.current().title,
+        shown,
+        app.page.total,
+        app.owner.label()
+    )
 }
 
 /// Column widths for a table `inner` cells wide: fixed id, owner, SLA and
@@ -55,16 +69,32 @@ fn widths(inner: u16) -> [u16; 7] {
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let w = widths(area.width.saturating_sub(2));
-    let header = Row::new(["ID", "PATIENT", "STAGE", "SUB-STATUS", "OWNER", "SLA", "AGE"]).style(t.title());
+    let header = Row::new([
+        "ID",
+        "PATIENT",
+        "STAGE",
+        "SUB-STATUS",
+        "OWNER",
+        "SLA",
+        "AGE",
+    ])
+    .style(t.title());
     let visible = app.height.max(1);
     let mut rows = Vec::new();
     for abs in app.top..(app.top + visible).min(app.page.total) {
-        let Some(r) = abs.checked_sub(app.page.start).and_then(|i| app.page.rows.get(i)) else {
+        let Some(r) = abs
+            .checked_sub(app.page.start)
+            .and_then(|i| app.page.rows.get(i))
+        else {
             rows.push(Row::new(vec![Cell::from("…")]).style(t.dim()));
             continue;
         };
         let age = Secs((app.now.timestamp() - r.entered_at).max(0)).compact();
-        let style = if abs == app.selected { t.selected() } else { ratatui::style::Style::default() };
+        let style = if abs == app.selected {
+            t.selected()
+        } else {
+            ratatui::style::Style::default()
+        };
         rows.push(
             Row::new(vec![
                 Cell::from(r.id.to_string()),
@@ -85,7 +115,18 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         .column_spacing(1);
     f.render_widget(table, area);
     if app.page.total == 0 && !app.loading {
-        let inner = Rect { x: area.x + 2, y: area.y + 2, width: area.width.saturating_sub(4), height: 1 };
-        f.render_widget(ratatui::widgets::Paragraph::new("No records here. Try `o` (owner filter) or another view.").style(t.dim()), inner);
+        let inner = Rect {
+            x: area.x + 2,
+            y: area.y + 2,
+            width: area.width.saturating_sub(4),
+            height: 1,
+        };
+        f.render_widget(
+            ratatui::widgets::Paragraph::new(
+                "No records here. Try `o` (owner filter) or another view.",
+            )
+            .style(t.dim()),
+            inner,
+        );
     }
 }
