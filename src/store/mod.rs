@@ -3,6 +3,7 @@
 //! transaction that changes state and appends its event together.
 
 pub mod bulk;
+mod cipher;
 pub mod events;
 mod fs_check;
 mod migrations;
@@ -42,6 +43,8 @@ pub enum StoreError {
         "{path} is on a network file system ({kind}); SQLite's locks are not reliable there and the database could be corrupted. Move it to a local disk, or pass --allow-network-fs if you are sure only one host uses it"
     )]
     NetworkFs { path: String, kind: &'static str },
+    #[error("{0}")]
+    Key(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -87,6 +90,7 @@ impl Store {
             path: path.display().to_string(),
             source,
         })?;
+        cipher::apply_key(&conn)?;
         conn.busy_timeout(Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;

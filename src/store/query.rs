@@ -105,7 +105,8 @@ impl ListFilter {
         let n = args.len();
         match self.sla {
             SlaFilter::Any => {}
-            SlaFilter::Breached => w.push(format!("sort_due <= ?{n}")),
+            // A stay paused after its breach is still breached.
+            SlaFilter::Breached => w.push(format!("(sort_due <= ?{n} OR (paused_since IS NOT NULL AND paused_left <= 0))")),
             SlaFilter::AtRisk => w.push(format!("warn_at <= ?{n} AND sort_due > ?{n}")),
             SlaFilter::Attention => w.push(format!("(warn_at <= ?{n} OR sort_due <= ?{n})")),
         }
