@@ -16,7 +16,10 @@ pub fn apply_key(conn: &Connection) -> Result<()> {
         )));
     };
     let bytes = std::fs::read(&path).map_err(|e| {
-        StoreError::Key(format!("cannot read key file {}: {e}", std::path::Path::new(&path).display()))
+        StoreError::Key(format!(
+            "cannot read key file {}: {e}",
+            std::path::Path::new(&path).display()
+        ))
     })?;
     let material = bytes.trim_ascii();
     if material.len() < 16 {
@@ -24,7 +27,10 @@ pub fn apply_key(conn: &Connection) -> Result<()> {
     }
     // A raw 256-bit key (SQLCipher's x'..' form) derived from the file, so
     // opening does not pay for a passphrase KDF on every command.
-    let key: String = Sha256::digest(material).iter().map(|b| format!("{b:02x}")).collect();
+    let key: String = Sha256::digest(material)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     // SQLCipher's own log lines must never reach the terminal.
     let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
     conn.execute_batch(&format!("PRAGMA key = \"x'{key}'\";"))?;
