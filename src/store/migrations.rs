@@ -52,12 +52,13 @@ const STEPS: &[&str] = &[
         reason TEXT,
         note TEXT,
         data TEXT,
-        op_id TEXT UNIQUE,
+        op_id TEXT,
         prev_hash TEXT NOT NULL,
         hash TEXT NOT NULL
     );
     CREATE INDEX events_record ON events(record_id, id);
     CREATE INDEX events_at ON events(at);
+    CREATE UNIQUE INDEX events_op ON events(op_id) WHERE op_id IS NOT NULL;
     CREATE TRIGGER events_no_update BEFORE UPDATE ON events
         BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
     CREATE TRIGGER events_no_delete BEFORE DELETE ON events
