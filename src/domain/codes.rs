@@ -35,5 +35,4 @@ pub const REASON_GUARD_WITHOUT_CODES: &str = "E062";
 /// Warnings.
 pub const NO_BREACH_REASONS: &str = "W101";
 pub const EMPTY_PHASE: &str = "W102";
-pub const ROLE_WITHOUT_HOLDER: &str = "W103";
 pub const NO_ACTIVE_CARE_PHASE: &str = "W104";
