@@ -4,6 +4,7 @@
 
 pub mod clock;
 pub mod record;
+pub mod replay;
 pub mod rules;
 pub mod sla;
 pub mod timers;

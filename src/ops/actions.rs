@@ -41,8 +41,16 @@ pub(crate) fn change(
 ) -> OpResult<Record> {
     store.write(|tx| {
         if let Some(op) = g.op_id
-            && events::op_seen(tx, op)?.is_some()
+            && let Some(seen) = events::op_seen(tx, op)?
         {
+            // A retry of an operation already applied: nothing to do. The
+            // same id on another record is a different operation, refused
+            // rather than silently skipped.
+            if seen != id {
+                return Err(OpError::Invalid(format!(
+                    "operation id `{op}` was already used for record {seen}, not record {id}"
+                )));
+            }
             return Ok(records::load(tx, id)?);
         }
         let cur = records::load(tx, id)?;

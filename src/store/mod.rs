@@ -5,6 +5,7 @@
 pub mod bulk;
 mod cipher;
 pub mod events;
+pub mod verify;
 mod fs_check;
 mod migrations;
 mod query;
