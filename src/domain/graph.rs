@@ -18,7 +18,8 @@ pub(super) fn check(p: &Pipeline, raw: &RawPipeline, out: &mut Vec<Diagnostic>) 
             prev[t.to.0].push(f.0);
         }
     }
-    if p.stage(p.entry).terminal {
+    let entry_terminal = p.stage(p.entry).terminal;
+    if entry_terminal {
         out.push(Diagnostic::error(
             c::ENTRY_TERMINAL,
             raw.entry.span(),
@@ -39,7 +40,9 @@ pub(super) fn check(p: &Pipeline, raw: &RawPipeline, out: &mut Vec<Diagnostic>) 
                 ),
             ));
         }
-        if !reachable[ix.0] {
+        // A terminal entry makes every other stage unreachable: one mistake,
+        // reported once (E059), not once per stage.
+        if !reachable[ix.0] && !entry_terminal {
             out.push(Diagnostic::error(
                 c::UNREACHABLE,
                 span.clone(),
@@ -86,6 +89,23 @@ pub(super) fn check(p: &Pipeline, raw: &RawPipeline, out: &mut Vec<Diagnostic>) 
                     t.event,
                     p.stage(timer.stage).id,
                     names(p, &t.from)
+                ),
+            ));
+        }
+        if let (Some(reason), Some(raw_reason)) = (&timer.reason, &rt.reason)
+            && !(t.guards.reason && t.reasons.contains(reason))
+        {
+            let accepted = if t.guards.reason {
+                format!("it accepts: {}", t.reasons.join(", "))
+            } else {
+                "it requires no reason".to_string()
+            };
+            out.push(Diagnostic::error(
+                c::BAD_TIMER,
+                raw_reason.span(),
+                format!(
+                    "timer reason `{reason}` is not one event `{}` accepts ({accepted}); the timer would be refused",
+                    t.event
                 ),
             ));
         }

@@ -74,7 +74,22 @@ impl Resolver {
         }
     }
 
+    /// A duration that must not be negative.
     fn duration(&mut self, s: &S, what: &str) -> Option<Secs> {
+        let d = self.signed_duration(s, what)?;
+        if d.0 < 0 {
+            self.err(
+                c::BAD_DURATION,
+                sp(s),
+                format!("{what} `{}` must not be negative", s.get_ref()),
+            );
+            return None;
+        }
+        Some(d)
+    }
+
+    /// A duration that may be negative (an offset before a date).
+    fn signed_duration(&mut self, s: &S, what: &str) -> Option<Secs> {
         match Secs::parse(s.get_ref()) {
             Some(d) => Some(d),
             None => {
@@ -140,7 +155,9 @@ impl Resolver {
             );
         }
         if active.is_empty() {
-            self.warn(c::NO_ACTIVE_CARE_PHASE, sp(&raw.name), "no phase is marked `active_care = true`; the audit cannot count exits before active care");
+            // Point at the phases, where the mark belongs.
+            let span = raw.phases.first().map_or(sp(&raw.name), |p| sp(&p.id));
+            self.warn(c::NO_ACTIVE_CARE_PHASE, span, "no phase is marked `active_care = true`; the audit cannot count exits before active care");
         }
 
         let mut stage_list = Vec::new();
@@ -375,13 +392,17 @@ impl Resolver {
     ) -> Option<Stage> {
         let id = s.id.get_ref();
         let phase = self.lookup(phases, PhaseIx, &s.phase, c::UNKNOWN_PHASE, "phase");
+        // Each part is checked even when an earlier one failed, so every
+        // problem of the stage is reported at once; `None` means "failed".
         let owner = match &s.owner {
-            Some(o) => Some(self.lookup(roles, RoleIx, o, c::UNKNOWN_ROLE, "role")?),
+            Some(o) => self
+                .lookup(roles, RoleIx, o, c::UNKNOWN_ROLE, "role")
+                .map(Some),
             None => {
                 if !s.terminal {
                     self.err(c::MISSING_OWNER, sp(&s.id), format!("non-terminal stage `{id}` has no `owner` role: who owns the record here?"));
                 }
-                None
+                Some(None)
             }
         };
         let sla = match &s.sla {
@@ -393,9 +414,9 @@ impl Resolver {
                         format!("non-terminal stage `{id}` has no `sla`"),
                     );
                 }
-                None
+                Some(None)
             }
-            Some(raw_sla) => Some(self.sla(id, raw_sla, cals)?),
+            Some(raw_sla) => self.sla(id, raw_sla, cals).map(Some),
         };
         if !s.terminal && s.breach_reasons.is_empty() {
             self.warn(
@@ -404,7 +425,7 @@ impl Resolver {
                 format!("stage `{id}` has no `breach_reasons`; breaches cannot be explained"),
             );
         }
-        let breach_reasons = self.reasons(codes, &s.breach_reasons)?;
+        let breach_reasons = self.reasons(codes, &s.breach_reasons);
         let substatuses: Vec<Substatus> = s
             .substatuses
             .iter()
@@ -415,9 +436,11 @@ impl Resolver {
             })
             .collect();
         index(self, "sub-status", s.substatuses.iter().map(|x| &x.id));
+        let mut initial_ok = true;
         if let Some(init) = &s.initial_substatus
             && !substatuses.iter().any(|x| &x.id == init.get_ref())
         {
+            initial_ok = false;
             self.err(
                 c::UNKNOWN_SUBSTATUS,
                 sp(init),
@@ -426,7 +449,6 @@ impl Resolver {
                     init.get_ref()
                 ),
             );
-            return None;
         }
         let mut escalations = Vec::new();
         for e in &s.escalations {
@@ -467,15 +489,18 @@ impl Resolver {
             }));
         }
         let escalations: Option<Vec<Escalation>> = escalations.into_iter().collect();
+        if !initial_ok {
+            return None;
+        }
         Some(Stage {
             id: id.clone(),
             name: s.name.clone().unwrap_or_else(|| id.clone()),
             phase: phase?,
-            owner,
+            owner: owner?,
             terminal: s.terminal,
             disposition: s.disposition.clone(),
-            sla,
-            breach_reasons,
+            sla: sla?,
+            breach_reasons: breach_reasons?,
             substatuses,
             initial_substatus: s.initial_substatus.as_ref().map(|x| x.get_ref().clone()),
             escalations: escalations?,
@@ -489,28 +514,47 @@ impl Resolver {
         cals: &HashMap<String, usize>,
     ) -> Option<Sla> {
         let r = raw.get_ref();
-        let max = self.duration(&r.max, "SLA `max`")?;
-        let warn = match &r.warn {
-            None => Secs(max.0 * 3 / 4),
+        let max = match self.duration(&r.max, "SLA `max`") {
+            Some(m) if m.0 <= 0 => {
+                self.err(
+                    c::BAD_DURATION,
+                    sp(&r.max),
+                    format!("stage `{id}`: SLA max must be positive"),
+                );
+                None
+            }
+            m => m,
+        };
+        // `Err(())`: malformed (already reported); `Ok(None)`: not given.
+        let warn: Result<Option<WarnAt>, ()> = match &r.warn {
+            None => Ok(None),
             Some(w) => match w.get_ref().strip_suffix('%') {
                 Some(pct) => match pct.trim().parse::<i64>() {
-                    Ok(p) if (0..=100).contains(&p) => Secs(max.0 * p / 100),
+                    Ok(p) if (0..=100).contains(&p) => Ok(Some(WarnAt::Percent(p))),
                     _ => {
                         self.err(c::BAD_DURATION, sp(w), format!("malformed warn threshold `{}` (a duration, or a percentage 0-100%)", w.get_ref()));
-                        return None;
+                        Err(())
                     }
                 },
-                None => self.duration(w, "SLA `warn`")?,
+                None => self
+                    .duration(w, "SLA `warn`")
+                    .map(|d| Some(WarnAt::After(d)))
+                    .ok_or(()),
             },
         };
-        if max.0 <= 0 {
-            self.err(
-                c::BAD_DURATION,
-                sp(&r.max),
-                format!("stage `{id}`: SLA max must be positive"),
-            );
-            return None;
-        }
+        let calendar = match &r.calendar {
+            None => Some(None),
+            Some(cal) if cal.get_ref() == "24x7" => Some(None),
+            Some(cal) => self
+                .lookup(cals, CalendarIx, cal, c::UNKNOWN_CALENDAR, "calendar")
+                .map(Some),
+        };
+        let (max, warn, calendar) = (max?, warn.ok()?, calendar?);
+        let warn = match warn {
+            None => Secs(max.0 * 3 / 4),
+            Some(WarnAt::Percent(p)) => Secs(max.0 * p / 100),
+            Some(WarnAt::After(d)) => d,
+        };
         if warn >= max {
             let span = r.warn.as_ref().map_or(raw.span(), sp);
             self.err(
@@ -519,13 +563,6 @@ impl Resolver {
                 format!("stage `{id}`: warn threshold {warn} is not below the maximum {max}"),
             );
         }
-        let calendar = match &r.calendar {
-            None => None,
-            Some(cal) if cal.get_ref() == "24x7" => None,
-            Some(cal) => {
-                Some(self.lookup(cals, CalendarIx, cal, c::UNKNOWN_CALENDAR, "calendar")?)
-            }
-        };
         Some(Sla {
             max,
             warn,
@@ -616,6 +653,20 @@ impl Resolver {
             } else {
                 SetValue::Literal(v.get_ref().clone())
             };
+            if let (Some(fl), SetValue::Today) = (field_list, &value)
+                && fl[fx.0].kind != FieldKind::Date
+            {
+                self.err(
+                    c::BAD_VALUE,
+                    sp(v),
+                    format!(
+                        "event `{ev}` sets `{}` to \"today\", but `{}` is not a date field",
+                        k.get_ref(),
+                        k.get_ref()
+                    ),
+                );
+                ok = false;
+            }
             if let (Some(fl), SetValue::Literal(lit)) = (field_list, &value)
                 && let Err(e) = super::fields::check_value(&fl[fx.0], lit)
             {
@@ -682,64 +733,91 @@ impl Resolver {
         let stage = self.lookup(stages, StageIx, &t.stage, c::UNKNOWN_STAGE, "stage");
         let transition = self.lookup(events, TransitionIx, &t.event, c::UNKNOWN_EVENT, "event");
         let when = match (&t.after, &t.at) {
-            (Some(a), None) => TimerWhen::AfterInStage(self.duration(a, "timer `after`")?),
-            (None, Some(at)) => {
-                let a = at.get_ref();
-                let field = self.lookup(fields, FieldIx, &a.field, c::UNKNOWN_FIELD, "field")?;
-                let plus = match &a.plus_days_field {
-                    Some(p) => Some(self.lookup(fields, FieldIx, p, c::UNKNOWN_FIELD, "field")?),
-                    None => None,
-                };
-                if let Some(fl) = field_list {
-                    if fl[field.0].kind != FieldKind::Date {
-                        self.err(
-                            c::BAD_TIMER,
-                            sp(&a.field),
-                            format!("timer field `{}` must be a date field", a.field.get_ref()),
-                        );
-                        return None;
-                    }
-                    if let Some(p) = plus
-                        && fl[p.0].kind != FieldKind::Integer
-                    {
-                        self.err(
-                            c::BAD_TIMER,
-                            at.span(),
-                            "timer `plus_days_field` must be an integer field",
-                        );
-                        return None;
-                    }
-                }
-                let offset = match &a.offset {
-                    Some(o) => self.duration(o, "timer `offset`")?,
-                    None => Secs(0),
-                };
-                TimerWhen::AtField {
-                    field,
-                    plus_days_field: plus,
-                    offset,
-                }
-            }
+            (Some(a), None) => self
+                .duration(a, "timer `after`")
+                .map(TimerWhen::AfterInStage),
+            (None, Some(at)) => self.timer_at(at, fields, field_list),
             _ => {
                 self.err(
                     c::BAD_TIMER,
                     sp(&t.event),
                     "a timer needs exactly one of `after` or `at`",
                 );
-                return None;
+                None
             }
         };
         let reason = match &t.reason {
-            Some(r) => Some(self.reasons(codes, std::slice::from_ref(r))?.remove(0)),
-            None => None,
+            Some(r) => self
+                .reasons(codes, std::slice::from_ref(r))
+                .map(|mut v| Some(v.remove(0))),
+            None => Some(None),
         };
         Some(Timer {
             stage: stage?,
             transition: transition?,
-            when,
-            reason,
+            when: when?,
+            reason: reason?,
         })
     }
+
+    /// A timer's `at = { field, plus_days_field, offset }`.
+    fn timer_at(
+        &mut self,
+        at: &toml::Spanned<RawTimerAt>,
+        fields: &HashMap<String, usize>,
+        field_list: &Option<Vec<Field>>,
+    ) -> Option<TimerWhen> {
+        let a = at.get_ref();
+        let field = self.lookup(fields, FieldIx, &a.field, c::UNKNOWN_FIELD, "field");
+        let plus = match &a.plus_days_field {
+            Some(p) => self
+                .lookup(fields, FieldIx, p, c::UNKNOWN_FIELD, "field")
+                .map(Some),
+            None => Some(None),
+        };
+        let offset = match &a.offset {
+            Some(o) => self.signed_duration(o, "timer `offset`"),
+            None => Some(Secs(0)),
+        };
+        let mut ok = true;
+        if let (Some(fl), Some(f)) = (field_list, field)
+            && fl[f.0].kind != FieldKind::Date
+        {
+            self.err(
+                c::BAD_TIMER,
+                sp(&a.field),
+                format!("timer field `{}` must be a date field", a.field.get_ref()),
+            );
+            ok = false;
+        }
+        if let (Some(fl), Some(Some(p)), Some(raw_p)) = (field_list, plus, &a.plus_days_field)
+            && fl[p.0].kind != FieldKind::Integer
+        {
+            self.err(
+                c::BAD_TIMER,
+                sp(raw_p),
+                format!(
+                    "timer `plus_days_field` `{}` must be an integer field",
+                    raw_p.get_ref()
+                ),
+            );
+            ok = false;
+        }
+        if !ok {
+            return None;
+        }
+        Some(TimerWhen::AtField {
+            field: field?,
+            plus_days_field: plus?,
+            offset: offset?,
+        })
+    }
+}
+
+/// An SLA warn threshold as written: a percentage of the maximum or a time.
+enum WarnAt {
+    Percent(i64),
+    After(Secs),
 }
 
 /// Span of the `index`-th list item, or of the owner id if out of range.

@@ -9,7 +9,7 @@ use crate::engine::rules::allowed_events;
 use crate::engine::sla;
 use crate::text::clean;
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
@@ -48,11 +48,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         lines.push(kv("Breach", format!("acknowledged: {b}")));
     }
     lines.push(kv("Entered", local(p, r.entered_at)));
-    for fd in &p.fields {
-        if let Some(val) = r.fields.get(&fd.id) {
-            lines.push(kv(&fit(&fd.label, 11), fit(val, w.saturating_sub(12))));
-        }
-    }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled("Allowed events", t.title())));
     let allowed = allowed_events(p, r, &app.user, app.now);
@@ -68,13 +63,22 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         lines.push(Line::from(format!("  {} → {}{req}", a.event, a.to)));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled("History", t.title())));
+    for fd in &p.fields {
+        if let Some(val) = r.fields.get(&fd.id) {
+            lines.push(kv(&fit(&fd.label, 11), fit(val, w.saturating_sub(12))));
+        }
+    }
+    let mut history: Vec<Line> = vec![Line::from(Span::styled("History", t.title()))];
     for e in &d.history {
-        let what = match (&e.event, &e.from, &e.to) {
-            (Some(ev), Some(a), Some(b)) => format!("{ev}: {a} → {b}"),
-            (None, from, Some(b)) => format!("{} → {b}", from.as_deref().unwrap_or("")),
-            (None, Some(a), None) => format!("{a} →"),
-            _ => String::new(),
+        let arrow = match (&e.from, &e.to) {
+            (Some(a), Some(b)) => format!("{a} → {b}"),
+            (None, Some(b)) => format!("→ {b}"),
+            (Some(a), None) => format!("{a} →"),
+            (None, None) => String::new(),
+        };
+        let what = match &e.event {
+            Some(ev) => format!("{ev}: {arrow}"),
+            None => arrow,
         };
         let mut s = format!(
             "{}  {} {} {}",
@@ -89,15 +93,18 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         if let Some(n) = &e.note {
             s.push_str(&format!(" \"{}\"", clean(n)));
         }
-        lines.push(Line::from(s));
+        history.push(Line::from(s));
     }
     let title = format!(" #{} {} ", r.id, fit(&r.patient, w.saturating_sub(10)));
-    // Keep the latest history in view: scroll so the end is visible.
-    let inner_h = area.height.saturating_sub(2) as usize;
-    let scroll = lines.len().saturating_sub(inner_h) as u16;
-    let para = Paragraph::new(lines)
-        .block(Block::bordered().title(title).title_style(t.title()))
-        .wrap(Wrap { trim: false })
-        .scroll((scroll, 0));
-    f.render_widget(para, area);
+    let block = Block::bordered().title(title).title_style(t.title());
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    // The record itself on top; the history below it, scrolled so its
+    // latest events stay in view.
+    let top_h = (lines.len() as u16 + 1).min(inner.height.saturating_sub(3));
+    let [top, rest] = Layout::vertical([Constraint::Length(top_h), Constraint::Min(0)]).areas(inner);
+    f.render_widget(Paragraph::new(lines), top);
+    let wrapped: usize = history.iter().map(|l| l.width().max(1).div_ceil(rest.width.max(1) as usize)).sum();
+    let scroll = wrapped.saturating_sub(rest.height as usize) as u16;
+    f.render_widget(Paragraph::new(history).wrap(Wrap { trim: false }).scroll((scroll, 0)), rest);
 }

@@ -19,31 +19,30 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         .sum();
     let breached: i64 = app.counts.iter().map(|c| c.breached).sum();
     let risk: i64 = app.counts.iter().map(|c| c.at_risk).sum();
-    let clock = app
-        .now
-        .with_timezone(&p.timezone)
-        .format("%a %Y-%m-%d %H:%M:%S %Z");
-    let spans = vec![
-        Span::styled(format!(" {} ", p.name), t.title()),
-        Span::raw("│ "),
-        Span::raw(format!(
-            "{} ({}) ",
-            crate::text::clean(&app.user.name),
-            app.user.roles.join(", ")
-        )),
-        Span::raw("│ "),
-        Span::raw(format!("{clock} ")),
-        Span::raw("│ "),
+    let narrow = area.width < 110;
+    let fmt = if narrow { "%m-%d %H:%M %Z" } else { "%a %Y-%m-%d %H:%M:%S %Z" };
+    let clock = app.now.with_timezone(&p.timezone).format(fmt);
+    let user = format!("{} ({}) ", crate::text::clean(&app.user.name), app.user.roles.join(", "));
+    let totals = vec![
         Span::raw(format!("active {open}  ")),
-        Span::styled(
-            format!("▲ at risk {risk}  "),
-            t.sla(crate::engine::sla::SlaState::Warn),
-        ),
-        Span::styled(
-            format!("✖ breached {breached}"),
-            t.sla(crate::engine::sla::SlaState::Breached),
-        ),
+        Span::styled(format!("▲ {risk}  "), t.sla(crate::engine::sla::SlaState::Warn)),
+        Span::styled(format!("✖ {breached}"), t.sla(crate::engine::sla::SlaState::Breached)),
     ];
+    let fixed: usize = user.chars().count() + clock.to_string().chars().count() + 30;
+    // The pipeline name gives way first on a narrow terminal.
+    let name_room = (area.width as usize).saturating_sub(fixed);
+    let mut spans = Vec::new();
+    if name_room >= 8 {
+        spans.push(Span::styled(format!(" {} ", super::fit(&p.name, name_room - 3)), t.title()));
+        spans.push(Span::raw("│ "));
+    } else {
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::raw(user));
+    spans.push(Span::raw("│ "));
+    spans.push(Span::raw(format!("{clock} ")));
+    spans.push(Span::raw("│ "));
+    spans.extend(totals);
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -92,21 +91,32 @@ pub fn draw_status(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
 }
 
 pub fn draw_footer(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
-    let mode = if app.popup.is_some() {
-        Mode::Popup
-    } else {
-        Mode::Normal
-    };
-    let mut spans = Vec::new();
+    let mode = if app.popup.is_some() { Mode::Popup } else { Mode::Normal };
+    let mut hints: Vec<(String, &'static str)> = Vec::new();
+    if mode == Mode::Normal {
+        hints.push((format!("1-{}", app.views.len()), "views"));
+    }
     for (action, _) in app.keymap.bindings(mode) {
         let Some(hint) = action.hint() else { continue };
         let key = app.keymap.first_key(mode, action).unwrap_or("");
-        spans.push(Span::styled(key.to_string(), t.key()));
-        spans.push(Span::raw(format!(" {hint}  ")));
+        hints.push((key.to_string(), hint));
     }
-    if mode == Mode::Normal {
-        spans.insert(0, Span::raw(" views  "));
-        spans.insert(0, Span::styled(format!("1-{}", app.views.len()), t.key()));
+    // Help and quit always show; the others as far as the width allows.
+    let (tail, body): (Vec<_>, Vec<_>) = hints.into_iter().partition(|(_, h)| *h == "help" || *h == "quit");
+    let width = |v: &[(String, &str)]| v.iter().map(|(k, h)| k.chars().count() + h.len() + 3).sum::<usize>();
+    let room = (area.width as usize).saturating_sub(width(&tail) + 1);
+    let mut shown: Vec<(String, &str)> = Vec::new();
+    for h in body {
+        if width(&shown) + h.0.chars().count() + h.1.len() + 3 > room {
+            break;
+        }
+        shown.push(h);
+    }
+    shown.extend(tail);
+    let mut spans = vec![Span::raw(" ")];
+    for (k, h) in shown {
+        spans.push(Span::styled(k, t.key()));
+        spans.push(Span::raw(format!(" {h}  ")));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -5,7 +5,7 @@ use crate::app::App;
 use crate::app::keymap::Mode;
 use crate::app::popup::Popup;
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
@@ -113,13 +113,22 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 "any key closes this help",
                 t.dim(),
             )));
-            let rect = centered(area, 60, lines.len() as u16 + 2);
+            // Two columns when one does not fit the terminal's height.
+            let room = area.height.saturating_sub(4) as usize;
+            let (cols, per) = if lines.len() > room && room > 0 { (2, lines.len().div_ceil(2)) } else { (1, lines.len()) };
+            let width = if cols == 2 { 110 } else { 60 };
+            let rect = centered(area, width, per as u16 + 2);
             f.render_widget(Clear, rect);
-            f.render_widget(
-                Paragraph::new(lines)
-                    .block(Block::bordered().title(" Help ").title_style(t.title())),
-                rect,
-            );
+            let block = Block::bordered().title(" Help ").title_style(t.title());
+            let inner = block.inner(rect);
+            f.render_widget(block, rect);
+            let halves = Layout::horizontal((0..cols).map(|_| Constraint::Ratio(1, cols as u32))).split(inner);
+            let mut rest = lines;
+            for half in halves.iter() {
+                let take = per.min(rest.len());
+                let col: Vec<Line> = rest.drain(..take).collect();
+                f.render_widget(Paragraph::new(col), *half);
+            }
         }
     }
 }

@@ -1,0 +1,112 @@
+//! Shared by the console tests: a seeded demo database at a fixed instant,
+//! the app driven without a terminal (requests answered synchronously by a
+//! `Service`), and screens rendered to text through ratatui's TestBackend.
+#![allow(dead_code)]
+
+use carequeue::app::App;
+use carequeue::app::service::{Request, Service, pump};
+use carequeue::demo::{self, DemoOptions};
+use carequeue::domain::{DEFAULT_PIPELINE, Pipeline, check};
+use carequeue::engine::FixedClock;
+use carequeue::store::Store;
+use carequeue::ui::{self, theme::Theme};
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tempfile::TempDir;
+
+pub const NOW: &str = "2026-11-26T15:00:00Z";
+
+pub fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(NOW)
+        .expect("fixed instant")
+        .with_timezone(&Utc)
+}
+
+pub fn pipeline() -> Arc<Pipeline> {
+    Arc::new(check(DEFAULT_PIPELINE).pipeline.expect("default pipeline"))
+}
+
+/// A demo database with `records` records, seed 11, built at [`NOW`].
+pub fn demo_db(records: usize) -> (TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("demo.db");
+    let opts = DemoOptions {
+        records,
+        seed: 11,
+        ..Default::default()
+    };
+    demo::build(&pipeline(), &db, &opts, now()).expect("demo builds");
+    (dir, db)
+}
+
+pub struct Console {
+    pub app: App,
+    pub svc: Service,
+}
+
+impl Console {
+    /// The console as `user`, sized for a `w`×`h` terminal, first frame loaded.
+    pub fn open(db: &Path, user: &str, w: u16, h: u16) -> Console {
+        let p = pipeline();
+        let store = Store::open(db).expect("open db");
+        let u = store.user(user).expect("query").expect("demo user");
+        let mut app = App::new(p.clone(), u.clone(), now());
+        app.height = ui::table_rows(Rect::new(0, 0, w, h));
+        let mut svc = Service {
+            pipeline: p,
+            store,
+            clock: Arc::new(FixedClock(now())),
+            user: u,
+        };
+        let reqs = app.start();
+        pump(&mut app, &mut svc, reqs);
+        Console { app, svc }
+    }
+
+    pub fn key(&mut self, k: KeyEvent) {
+        let reqs = self.app.on_key(k);
+        pump(&mut self.app, &mut self.svc, reqs);
+    }
+
+    pub fn press(&mut self, c: char) {
+        self.key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+
+    pub fn code(&mut self, c: KeyCode) {
+        self.key(KeyEvent::new(c, KeyModifiers::NONE));
+    }
+
+    pub fn typed(&mut self, s: &str) {
+        for c in s.chars() {
+            self.press(c);
+        }
+    }
+
+    pub fn send(&mut self, reqs: Vec<Request>) {
+        pump(&mut self.app, &mut self.svc, reqs);
+    }
+
+    /// The screen as text, one line per row (trailing spaces trimmed).
+    pub fn screen(&mut self, w: u16, h: u16) -> String {
+        self.app.height = ui::table_rows(Rect::new(0, 0, w, h));
+        let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+        t.draw(|f| ui::draw(f, &self.app, &Theme { color: false }))
+            .expect("draw");
+        let buf = t.backend().buffer().clone();
+        let mut out = String::new();
+        for y in 0..h {
+            let mut line = String::new();
+            for x in 0..w {
+                line.push_str(buf[(x, y)].symbol());
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+}

@@ -1,0 +1,81 @@
+//! Screen snapshots of the console (TestBackend + insta) at 120x40 and 80x24:
+//! every view, the detail pane, the move picker and help, on seeded demo data
+//! at a fixed instant. Review a changed snapshot like code.
+
+mod console;
+
+use console::{Console, demo_db};
+use crossterm::event::KeyCode;
+
+const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
+
+#[test]
+fn every_view_at_both_sizes() {
+    let (_dir, db) = demo_db(160);
+    for (w, h) in SIZES {
+        let mut c = Console::open(&db, "kim", w, h);
+        let n = c.app.views.len();
+        for i in 0..n {
+            c.press(char::from_digit(i as u32 + 1, 10).expect("digit"));
+            let title = c.app.views[i]
+                .title
+                .to_lowercase()
+                .replace([' ', '&', '/'], "_")
+                .replace("__", "_");
+            insta::assert_snapshot!(format!("view_{}_{title}_{w}x{h}", i + 1), c.screen(w, h));
+        }
+    }
+}
+
+#[test]
+fn detail_pane_move_picker_and_help() {
+    let (_dir, db) = demo_db(160);
+    for (w, h) in SIZES {
+        // A provider on their Decisions view: detail, then the move picker.
+        let mut c = Console::open(&db, "okafor", w, h);
+        c.code(KeyCode::Enter);
+        assert!(c.app.detail.is_some(), "the detail pane loads");
+        insta::assert_snapshot!(format!("detail_{w}x{h}"), c.screen(w, h));
+        c.code(KeyCode::Enter);
+        c.press('m');
+        assert!(
+            c.app.popup.is_some(),
+            "the move picker opens: {:?}",
+            c.app.status
+        );
+        insta::assert_snapshot!(format!("move_picker_{w}x{h}"), c.screen(w, h));
+        c.code(KeyCode::Esc);
+        c.press('?');
+        insta::assert_snapshot!(format!("help_{w}x{h}"), c.screen(w, h));
+    }
+}
+
+#[test]
+fn a_terminal_too_small_gets_a_message() {
+    let (_dir, db) = demo_db(20);
+    let mut c = Console::open(&db, "kim", 50, 10);
+    let s = c.screen(50, 10);
+    assert!(s.contains("Terminal too small"), "{s}");
+    insta::assert_snapshot!("too_small_50x10", s);
+}
+
+#[test]
+fn the_idle_lock_hides_patient_data() {
+    let (_dir, db) = demo_db(40);
+    let mut c = Console::open(&db, "kim", 120, 40);
+    let names: Vec<String> = c.app.page.rows.iter().map(|r| r.patient.clone()).collect();
+    assert!(!names.is_empty());
+    assert!(names.iter().any(|n| c.screen(120, 40).contains(n.as_str())));
+    c.app.locked = true;
+    let locked = c.screen(120, 40);
+    assert!(locked.contains("locked"), "{locked}");
+    for n in &names {
+        assert!(
+            !locked.contains(n.as_str()),
+            "patient name visible while locked"
+        );
+    }
+    c.press('j');
+    assert!(!c.app.locked, "a key unlocks");
+    assert_eq!(c.app.selected, 0, "the waking key does nothing else");
+}

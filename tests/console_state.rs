@@ -1,0 +1,345 @@
+//! The console's state machine driven by key presses, with no terminal:
+//! requests are answered by a real `Service` on a real SQLite file.
+
+mod console;
+
+use carequeue::app::popup::Popup;
+use carequeue::app::views::ViewKind;
+use carequeue::engine::sla;
+use carequeue::store::{Store, events};
+use console::{Console, demo_db, now, pipeline};
+use crossterm::event::KeyCode;
+
+/// Selects the row with record `id` on the current page.
+fn select(c: &mut Console, id: i64) {
+    c.press('g');
+    for _ in 0..c.app.page.total {
+        if c.app.selected_record().map(|r| r.id) == Some(id) {
+            return;
+        }
+        c.press('j');
+    }
+    panic!("record {id} is not in this view");
+}
+
+/// Moves the open picker's cursor to the item whose value is `value`.
+fn pick(c: &mut Console, value: &str) {
+    let Some(Popup::Pick { items, .. }) = &c.app.popup else {
+        panic!("no picker open: {:?}", c.app.popup)
+    };
+    let i = items
+        .iter()
+        .position(|it| it.value == value)
+        .unwrap_or_else(|| panic!("{value} not offered: {items:?}"));
+    for _ in 0..i {
+        c.press('j');
+    }
+    c.code(KeyCode::Enter);
+}
+
+#[test]
+fn first_view_follows_the_role() {
+    let (_d, db) = demo_db(60);
+    let kind = |u: &str| {
+        let c = Console::open(&db, u, 120, 40);
+        c.app.current().kind
+    };
+    assert_eq!(kind("kim"), ViewKind::Breaches);
+    assert_eq!(kind("okafor"), ViewKind::Decisions);
+    assert_eq!(kind("maria"), ViewKind::MyQueue);
+    assert_eq!(kind("patel"), ViewKind::MyQueue);
+}
+
+#[test]
+fn number_keys_and_tab_switch_views() {
+    let (_d, db) = demo_db(60);
+    let mut c = Console::open(&db, "kim", 120, 40);
+    c.press('2');
+    assert_eq!(c.app.current().kind, ViewKind::Phase(1));
+    let clinical: Vec<String> = c.app.active_stages();
+    assert!(
+        c.app.page.rows.iter().all(|r| clinical.contains(&r.stage)),
+        "only the phase's stages"
+    );
+    c.code(KeyCode::Tab);
+    assert_eq!(c.app.current().kind, ViewKind::Phase(2));
+    c.code(KeyCode::BackTab);
+    c.code(KeyCode::BackTab);
+    assert_eq!(c.app.current().kind, ViewKind::Phase(0));
+    c.press('9');
+    assert_eq!(
+        c.app.current().kind,
+        ViewKind::Phase(0),
+        "a view that does not exist changes nothing"
+    );
+    c.press('l');
+    assert_eq!(c.app.stage_sel, 1);
+    let first = c.app.active_stages();
+    assert_eq!(first.len(), 1);
+    assert!(c.app.page.rows.iter().all(|r| r.stage == first[0]));
+}
+
+#[test]
+fn move_with_reason_and_note_prompts_commits_as_the_console_user() {
+    let (_d, db) = demo_db(160);
+    let p = pipeline();
+    let mut c = Console::open(&db, "okafor", 120, 40);
+    let target = c
+        .app
+        .page
+        .rows
+        .iter()
+        .find(|r| r.stage == "in_review" && r.assignee.is_some() && !sla::breached(r, now()))
+        .map(|r| r.id)
+        .expect("an in-review record");
+    select(&mut c, target);
+    c.press('m');
+    pick(&mut c, "deny");
+    let reasons = p
+        .transition(p.transition_ix("deny").expect("deny"))
+        .reasons
+        .clone();
+    pick(&mut c, &reasons[1]);
+    assert!(
+        matches!(c.app.popup, Some(Popup::Input { .. })),
+        "the note prompt follows"
+    );
+    c.code(KeyCode::Enter);
+    assert!(
+        c.app.status.as_ref().is_some_and(|s| s.error),
+        "an empty note is refused"
+    );
+    c.typed("History of reactions");
+    c.code(KeyCode::Enter);
+    assert!(c.app.popup.is_none());
+    let status = c.app.status.clone().expect("a status line");
+    assert!(!status.error, "{status:?}");
+    let store = Store::open(&db).expect("open");
+    assert_eq!(store.record(target).expect("record").stage, "denied");
+    let last = events::history(store.conn(), target)
+        .expect("history")
+        .pop()
+        .expect("an event");
+    assert_eq!(last.actor, "okafor");
+    assert_eq!(last.event.as_deref(), Some("deny"));
+    assert_eq!(last.reason.as_deref(), Some(reasons[1].as_str()));
+    assert_eq!(last.note.as_deref(), Some("History of reactions"));
+}
+
+#[test]
+fn a_refused_move_shows_the_engines_reason_and_changes_nothing() {
+    let (_d, db) = demo_db(160);
+    let mut c = Console::open(&db, "okafor", 120, 40);
+    let target = c
+        .app
+        .page
+        .rows
+        .iter()
+        .find(|r| r.stage == "in_review" && !sla::breached(r, now()))
+        .map(|r| r.id)
+        .expect("an in-review record");
+    select(&mut c, target);
+    // Someone else changes the record after this console read it.
+    let before = {
+        let mut other = Store::open(&db).expect("open");
+        let chen = other.user("chen").expect("q").expect("chen");
+        carequeue::ops::note(
+            &mut other,
+            &chen,
+            target,
+            "checked labs",
+            Default::default(),
+            now(),
+        )
+        .expect("note");
+        other.record(target).expect("record")
+    };
+    c.press('m');
+    pick(&mut c, "approve");
+    let status = c.app.status.clone().expect("status");
+    assert!(status.error, "{status:?}");
+    assert!(
+        status.text.contains(&format!("record {target}")) && status.text.contains("changed"),
+        "{}",
+        status.text
+    );
+    let store = Store::open(&db).expect("open");
+    assert_eq!(
+        store.record(target).expect("record"),
+        before,
+        "nothing changed"
+    );
+}
+
+#[test]
+fn a_guard_refusal_names_the_rule() {
+    let (_d, db) = demo_db(200);
+    // Put a sub-status on an intake review that is not breached.
+    let target = {
+        let mut store = Store::open(&db).expect("open");
+        let f = carequeue::store::ListFilter {
+            stages: Some(vec!["intake_review".into()]),
+            ..Default::default()
+        };
+        let r = store
+            .list(&f, now().timestamp())
+            .expect("list")
+            .into_iter()
+            .find(|r| !sla::breached(r, now()) && r.substatus.is_none())
+            .expect("an intake review");
+        let maria = store.user("maria").expect("q").expect("maria");
+        let p = pipeline();
+        carequeue::ops::set_substatus(
+            &p,
+            &mut store,
+            &maria,
+            r.id,
+            Some("insurance_check"),
+            Default::default(),
+            now(),
+        )
+        .expect("set sub-status");
+        r.id
+    };
+    let mut c = Console::open(&db, "maria", 120, 40);
+    c.press('1');
+    select(&mut c, target);
+    let version = c.app.selected_record().expect("selected").version;
+    c.press('m');
+    pick(&mut c, "complete_intake");
+    let status = c.app.status.clone().expect("status");
+    assert!(
+        status.error && status.text.contains("sub-status `insurance_check` is open"),
+        "{status:?}"
+    );
+    let store = Store::open(&db).expect("open");
+    assert_eq!(store.record(target).expect("record").version, version);
+}
+
+#[test]
+fn assign_picks_from_holders_of_the_owning_role() {
+    let (_d, db) = demo_db(160);
+    let mut c = Console::open(&db, "kim", 120, 40);
+    c.press('2');
+    let target = c
+        .app
+        .page
+        .rows
+        .iter()
+        .find(|r| r.stage == "pending_provider" && r.assignee.as_deref() != Some("chen"))
+        .map(|r| r.id)
+        .expect("a pending record");
+    select(&mut c, target);
+    c.press('a');
+    let Some(Popup::Pick { items, .. }) = &c.app.popup else {
+        panic!("assign picker")
+    };
+    let names: Vec<&str> = items.iter().map(|i| i.value.as_str()).collect();
+    assert_eq!(names, vec!["chen", "okafor"], "only providers");
+    pick(&mut c, "chen");
+    assert!(!c.app.status.as_ref().expect("status").error);
+    let store = Store::open(&db).expect("open");
+    assert_eq!(
+        store.record(target).expect("record").assignee.as_deref(),
+        Some("chen")
+    );
+    let last = events::history(store.conn(), target)
+        .expect("history")
+        .pop()
+        .expect("event");
+    assert_eq!((last.kind.as_str(), last.actor.as_str()), ("assign", "kim"));
+}
+
+#[test]
+fn filter_narrows_the_queue() {
+    let (_d, db) = demo_db(200);
+    let mut c = Console::open(&db, "kim", 120, 40);
+    c.press('1');
+    let all = c.app.page.total;
+    let last_name = c.app.page.rows[0]
+        .patient
+        .split(' ')
+        .nth(1)
+        .expect("a last name")
+        .to_string();
+    c.press('/');
+    c.typed(&last_name);
+    c.code(KeyCode::Enter);
+    assert!(
+        c.app.page.total >= 1 && c.app.page.total < all,
+        "{} of {all}",
+        c.app.page.total
+    );
+    assert!(c.app.page.rows.iter().all(|r| {
+        r.patient.contains(&last_name)
+            || r.assignee
+                .as_deref()
+                .is_some_and(|a| a.contains(&last_name))
+    }));
+    c.press('/');
+    for _ in 0..last_name.len() {
+        c.code(KeyCode::Backspace);
+    }
+    c.code(KeyCode::Enter);
+    assert_eq!(
+        c.app.page.total, all,
+        "clearing the filter restores the queue"
+    );
+}
+
+#[test]
+fn owner_filter_cycles() {
+    let (_d, db) = demo_db(160);
+    let mut c = Console::open(&db, "maria", 120, 40);
+    c.press('1');
+    c.press('o');
+    assert!(
+        c.app
+            .page
+            .rows
+            .iter()
+            .all(|r| r.assignee.as_deref() == Some("maria"))
+    );
+    c.press('o');
+    assert!(c.app.page.rows.iter().all(|r| r.assignee.is_none()));
+}
+
+#[test]
+fn paging_keeps_the_selection_in_order_across_windows() {
+    let (_d, db) = demo_db(700);
+    let mut c = Console::open(&db, "kim", 120, 40);
+    c.press('6');
+    c.press('o'); // mine + unassigned → all
+    assert_eq!(c.app.owner, carequeue::app::OwnerMode::All);
+    let total = c.app.page.total;
+    assert!(
+        total > carequeue::app::WINDOW,
+        "more rows than one window: {total}"
+    );
+    let key = |c: &Console| {
+        let r = c.app.selected_record().expect("a selected record");
+        (carequeue::engine::sla::ClockState::of(r).sort_due(), r.id)
+    };
+    let mut last = key(&c);
+    for _ in 0..total + 5 {
+        c.press('j');
+        let k = key(&c);
+        assert!(k >= last, "most urgent first, also across windows");
+        last = k;
+    }
+    assert_eq!(c.app.selected, total - 1);
+    c.press('g');
+    assert_eq!(c.app.selected, 0);
+    assert!(c.app.selected_record().is_some());
+    c.press('G');
+    assert_eq!(c.app.selected, total - 1);
+    assert!(c.app.selected_record().is_some());
+    for _ in 0..30 {
+        c.code(KeyCode::PageUp);
+        assert!(
+            c.app.selected_record().is_some(),
+            "selection {} has a row",
+            c.app.selected
+        );
+    }
+}
