@@ -99,6 +99,43 @@ fn every_fixture_reports_its_code_on_the_marked_line() {
             );
             assert!(stdout.contains(&format!("warning[{code}]")), "{p}");
         }
+
+        // `--json`: the same diagnostics, and nothing but this fixture's code
+        // (each fixture is otherwise valid: one mistake, one kind of problem).
+        let out = check(&path, true);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{p}: --json is not JSON ({e})"));
+        assert_eq!(v["file"], p, "{p}");
+        assert_eq!(v["ok"], !code.starts_with('E'), "{p}");
+        let diags = v["diagnostics"].as_array().expect("diagnostics array");
+        assert!(!diags.is_empty(), "{p}");
+        for d in diags {
+            assert_eq!(
+                d["code"],
+                code.as_str(),
+                "{p}: only [{code}] expected, got {d}"
+            );
+            let text = format!(
+                "{}:{}:{}: {}[{}]: {}",
+                d["file"].as_str().expect("file"),
+                d["line"],
+                d["column"],
+                d["severity"].as_str().expect("severity"),
+                d["code"].as_str().expect("code"),
+                d["message"].as_str().expect("message"),
+            );
+            assert!(
+                stdout.lines().any(|l| l == text),
+                "{p}: JSON diagnostic not in the text output: {text}\n{stdout}"
+            );
+        }
+        assert!(
+            diags.iter().any(|d| d["line"] == line),
+            "{p}: no JSON diagnostic on line {line}"
+        );
+        let errors = diags.iter().filter(|d| d["severity"] == "error").count();
+        assert_eq!(v["errors"], errors, "{p}");
+        assert_eq!(v["warnings"], diags.len() - errors, "{p}");
     }
 }
 
@@ -163,6 +200,60 @@ fn all_problems_are_reported_not_only_the_first() {
     }
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("3 error(s)"));
+}
+
+/// Problems in the same stage and the same timer: one failing part must not
+/// hide the others.
+#[test]
+fn every_problem_of_one_stage_is_reported() {
+    let base = std::fs::read_to_string(root().join("tests/fixtures/minimal.toml")).expect("base");
+    let active = "phase = \"care\"\nowner = \"staff\"\nsla = { max = \"30d\", warn = \"20d\" }\nbreach_reasons = [\"backlog\"]";
+    assert!(
+        base.contains(active),
+        "minimal.toml changed; update this test"
+    );
+    let broken = base
+        .replacen(
+            active,
+            "phase = \"care\"\nowner = \"nurse\"\n\
+             sla = { max = \"30 days\", warn = \"-1d\", calendar = \"weekend\" }\n\
+             breach_reasons = [\"backlogg\"]\n\
+             escalations = [{ after = \"-2h\", notify = \"boss\" }]",
+            1,
+        )
+        .replacen(
+            "at = { field = \"start_date\", plus_days_field = \"supply\", offset = \"1d\" }",
+            "at = { field = \"supply\", offset = \"1day\" }\nreason = \"nope\"",
+            1,
+        );
+    let dir = tempfile::tempdir().expect("dir");
+    let f = dir.path().join("p.toml");
+    std::fs::write(&f, broken).expect("write");
+    let out = check(&f, true);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let codes: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| d["code"].as_str().expect("code"))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "E011", // owner `nurse`
+            "E030", // max `30 days`
+            "E030", // warn `-1d`
+            "E014", // calendar `weekend`
+            "E015", // breach reason `backlogg`
+            "E030", // escalation after `-2h`
+            "E045", // escalation to `boss`
+            "E056", // timer field `supply` is not a date
+            "E030", // timer offset `1day`
+            "E015", // timer reason `nope`
+        ],
+        "{v:#}"
+    );
 }
 
 #[test]
