@@ -33,7 +33,11 @@ struct Line {
 
 fn ms(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1000.0;
-    if ms < 1.0 { format!("{:.0} µs", ms * 1000.0) } else { format!("{ms:.1} ms") }
+    if ms < 1.0 {
+        format!("{:.0} µs", ms * 1000.0)
+    } else {
+        format!("{ms:.1} ms")
+    }
 }
 
 fn pct(mut v: Vec<Duration>, p: f64) -> Duration {
@@ -60,11 +64,17 @@ fn key(c: char) -> KeyEvent {
 }
 
 fn pipeline() -> Arc<Pipeline> {
-    Arc::new(check(DEFAULT_PIPELINE).pipeline.expect("the default pipeline is valid"))
+    Arc::new(
+        check(DEFAULT_PIPELINE)
+            .pipeline
+            .expect("the default pipeline is valid"),
+    )
 }
 
 fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-26T15:00:00Z").expect("fixed time").with_timezone(&Utc)
+    DateTime::parse_from_rfc3339("2026-11-26T15:00:00Z")
+        .expect("fixed time")
+        .with_timezone(&Utc)
 }
 
 fn bench_db(p: &Pipeline, records: usize, out: &mut Vec<Line>) -> PathBuf {
@@ -72,14 +82,28 @@ fn bench_db(p: &Pipeline, records: usize, out: &mut Vec<Line>) -> PathBuf {
     let path = dir.join(format!("bench-{records}.db"));
     let reuse = Store::open(&path)
         .ok()
-        .and_then(|s| s.conn().query_row("SELECT count(*) FROM records", [], |r| r.get::<_, i64>(0)).ok())
+        .and_then(|s| {
+            s.conn()
+                .query_row("SELECT count(*) FROM records", [], |r| r.get::<_, i64>(0))
+                .ok()
+        })
         .is_some_and(|n| n as usize == records)
-        && Store::open(&path).ok().and_then(|s| meta_get(s.conn(), "demo").ok().flatten()).is_some();
+        && Store::open(&path)
+            .ok()
+            .and_then(|s| meta_get(s.conn(), "demo").ok().flatten())
+            .is_some();
     if !reuse {
-        let opts = demo::DemoOptions { records, seed: 1, allow_network_fs: false };
+        let opts = demo::DemoOptions {
+            records,
+            seed: 1,
+            allow_network_fs: false,
+        };
         let (_, took) = time(|| demo::build(p, &path, &opts, now()).expect("demo builds"));
         let events: i64 = Store::open(&path)
-            .and_then(|s| Ok(s.conn().query_row("SELECT count(*) FROM events", [], |r| r.get(0))?))
+            .and_then(|s| {
+                Ok(s.conn()
+                    .query_row("SELECT count(*) FROM events", [], |r| r.get(0))?)
+            })
             .unwrap_or(0);
         out.push(Line {
             work: format!("demo build: {records} records, {events} events"),
@@ -100,7 +124,12 @@ fn console(p: &Arc<Pipeline>, path: &Path, who: &str) -> (App, Service, Terminal
     let u = user(&store, who);
     let clock = Arc::new(FixedClock(now()));
     let mut app = App::new(p.clone(), u.clone(), now());
-    let mut svc = Service { pipeline: p.clone(), store, clock, user: u };
+    let mut svc = Service {
+        pipeline: p.clone(),
+        store,
+        clock,
+        user: u,
+    };
     let term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
     app.height = ui::table_rows(ratatui::layout::Rect::new(0, 0, 120, 40));
     let reqs = app.start();
@@ -116,7 +145,9 @@ fn draw(app: &App, term: &mut Terminal<TestBackend>) {
 fn raw_first_frame(path: &Path) -> Duration {
     let conn = rusqlite::Connection::open(path).expect("open");
     let t = Instant::now();
-    let mut st = conn.prepare("SELECT stage, count(*) FROM records GROUP BY stage").expect("prep");
+    let mut st = conn
+        .prepare("SELECT stage, count(*) FROM records GROUP BY stage")
+        .expect("prep");
     let n: usize = st.query_map([], |r| r.get::<_, i64>(1)).expect("q").count();
     let mut st = conn
         .prepare("SELECT id, patient, stage, assignee, sort_due FROM records ORDER BY sort_due, id LIMIT 40")
@@ -126,7 +157,11 @@ fn raw_first_frame(path: &Path) -> Duration {
     t.elapsed()
 }
 
-fn raw_page_and_draw(path: &Path, term: &mut Terminal<TestBackend>, samples: usize) -> Vec<Duration> {
+fn raw_page_and_draw(
+    path: &Path,
+    term: &mut Terminal<TestBackend>,
+    samples: usize,
+) -> Vec<Duration> {
     let conn = rusqlite::Connection::open(path).expect("open");
     let mut out = Vec::new();
     let mut after = 0i64;
@@ -145,7 +180,9 @@ fn raw_page_and_draw(path: &Path, term: &mut Terminal<TestBackend>, samples: usi
             .collect();
         after = rows.first().map_or(0, |r| r.0);
         term.draw(|f| {
-            let rows = rows.iter().map(|r| Row::new(vec![r.0.to_string(), r.1.clone(), r.2.clone()]));
+            let rows = rows
+                .iter()
+                .map(|r| Row::new(vec![r.0.to_string(), r.1.clone(), r.2.clone()]));
             f.render_widget(Table::new(rows, [20, 30, 30]), f.area());
         })
         .expect("draw");
@@ -156,13 +193,20 @@ fn raw_page_and_draw(path: &Path, term: &mut Terminal<TestBackend>, samples: usi
 
 fn main() {
     // `cargo bench` passes --bench; nothing else is read from the arguments.
-    let records: usize = std::env::var("CQ_BENCH_RECORDS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let records: usize = std::env::var("CQ_BENCH_RECORDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
     let p = pipeline();
     let mut out: Vec<Line> = Vec::new();
     let path = bench_db(&p, records, &mut out);
     let sup = {
         let s = Store::open(&path).expect("open");
-        s.users().expect("users").into_iter().find(|u| u.roles.iter().any(|r| r == "supervisor")).expect("supervisor")
+        s.users()
+            .expect("users")
+            .into_iter()
+            .find(|u| u.roles.iter().any(|r| r == "supervisor"))
+            .expect("supervisor")
     };
 
     // Warm the file cache and let the first sweep catch up.
@@ -189,36 +233,56 @@ fn main() {
     let (mut app, mut svc, mut term) = console(&p, &path, &sup.name);
     app.on_key(key('1'));
     let mut keys = Vec::new();
-    let mut press = |app: &mut App, svc: &mut Service, term: &mut Terminal<TestBackend>, k: KeyEvent| {
-        let t = Instant::now();
-        let reqs = app.on_key(k);
-        pump(app, svc, reqs);
-        draw(app, term);
-        keys.push(t.elapsed());
-    };
+    let mut press =
+        |app: &mut App, svc: &mut Service, term: &mut Terminal<TestBackend>, k: KeyEvent| {
+            let t = Instant::now();
+            let reqs = app.on_key(k);
+            pump(app, svc, reqs);
+            draw(app, term);
+            keys.push(t.elapsed());
+        };
     for i in 0..600 {
-        let k = if i % 50 == 49 { KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE) } else { key('j') };
+        let k = if i % 50 == 49 {
+            KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE)
+        } else {
+            key('j')
+        };
         press(&mut app, &mut svc, &mut term, k);
     }
     for _ in 0..16 {
-        press(&mut app, &mut svc, &mut term, KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+        press(
+            &mut app,
+            &mut svc,
+            &mut term,
+            KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE),
+        );
     }
     press(&mut app, &mut svc, &mut term, key('/'));
     for c in "Nguyen".chars() {
         press(&mut app, &mut svc, &mut term, key(c));
     }
-    press(&mut app, &mut svc, &mut term, KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    press(
+        &mut app,
+        &mut svc,
+        &mut term,
+        KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE),
+    );
     let _ = keymap::Mode::Normal;
     let raw_keys = raw_page_and_draw(&path, &mut term, 600);
     out.push(Line {
-        work: format!("keypress to frame ({} keys: scroll, views, filter)", keys.len()),
+        work: format!(
+            "keypress to frame ({} keys: scroll, views, filter)",
+            keys.len()
+        ),
         budget: "p50 ≤ 2 ms, p99 ≤ 16 ms".into(),
         ours: p50_p99(keys),
         raw: p50_p99(raw_keys),
     });
 
-    // One transition committed.
+    // One transition committed, as the console commits: checkpoints run
+    // on the worker's idle ticks, not inside a commit.
     let mut store = Store::open(&path).expect("open");
+    store.defer_checkpoints().expect("pragma");
     let mut all = sup.clone();
     all.roles = p.roles.iter().map(|r| r.id.clone()).collect();
     let ids: Vec<i64> = {
@@ -226,23 +290,46 @@ fn main() {
             .conn()
             .prepare("SELECT id FROM records WHERE stage IN ('form_submitted','pending_provider','rx_sent') LIMIT 2000")
             .expect("prep");
-        st.query_map([], |r| r.get(0)).expect("q").filter_map(Result::ok).collect()
+        st.query_map([], |r| r.get(0))
+            .expect("q")
+            .filter_map(Result::ok)
+            .collect()
     };
     let mut commits = Vec::new();
     for id in &ids {
         let Ok(r) = store.record(*id) else { continue };
-        let Some(a) = allowed_events(&p, &r, &all, now()).into_iter().find(|a| a.requires.is_empty()) else {
+        let Some(a) = allowed_events(&p, &r, &all, now())
+            .into_iter()
+            .find(|a| a.requires.is_empty())
+        else {
             continue;
         };
         let args = MoveArgs::default();
-        let (res, d) = time(|| ops::move_record(&p, &mut store, &all, *id, &a.event, &args, Guard::default(), now()));
+        let (res, d) = time(|| {
+            ops::move_record(
+                &p,
+                &mut store,
+                &all,
+                *id,
+                &a.event,
+                &args,
+                Guard::default(),
+                now(),
+            )
+        });
         if res.is_ok() {
             commits.push(d);
+        }
+        if commits.len() % 50 == 0 {
+            store.checkpoint().expect("idle checkpoint");
         }
     }
     let raw_commits: Vec<Duration> = {
         let mut conn = rusqlite::Connection::open(&path).expect("open");
-        conn.pragma_update(None, "synchronous", "NORMAL").expect("pragma");
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .expect("pragma");
+        conn.pragma_update(None, "wal_autocheckpoint", 0)
+            .expect("pragma");
         ids.iter()
             .map(|id| {
                 let t = Instant::now();
@@ -254,7 +341,11 @@ fn main() {
                 )
                 .expect("insert");
                 tx.commit().expect("commit");
-                t.elapsed()
+                let d = t.elapsed();
+                if id % 50 == 0 {
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+                d
             })
             .collect()
     };
@@ -267,15 +358,19 @@ fn main() {
 
     // Sweep: nothing due, then a day later with timers due.
     let _ = ops::sweep(&p, &mut store, now());
-    let idle: Vec<Duration> = (0..20).map(|_| time(|| ops::sweep(&p, &mut store, now())).1).collect();
+    let idle: Vec<Duration> = (0..20)
+        .map(|_| time(|| ops::sweep(&p, &mut store, now())).1)
+        .collect();
     let raw_scan: Vec<Duration> = (0..20)
         .map(|_| {
             time(|| {
                 store
                     .conn()
-                    .query_row("SELECT count(*) FROM records WHERE timer_at <= ?1", [now().timestamp()], |r| {
-                        r.get::<_, i64>(0)
-                    })
+                    .query_row(
+                        "SELECT count(*) FROM records WHERE timer_at <= ?1",
+                        [now().timestamp()],
+                        |r| r.get::<_, i64>(0),
+                    )
                     .ok()
             })
             .1
@@ -291,20 +386,46 @@ fn main() {
     let (report, took) = time(|| ops::sweep(&p, &mut store, later).expect("sweep"));
     let fired = report.timers + report.escalations;
     out.push(Line {
-        work: format!("sweep firing ({} timers, {} escalations)", report.timers, report.escalations),
+        work: format!(
+            "sweep firing ({} timers, {} escalations)",
+            report.timers, report.escalations
+        ),
         budget: "≥ 20,000 per s".into(),
-        ours: format!("{:.0} per s ({})", fired as f64 / took.as_secs_f64().max(1e-9), ms(took)),
+        ours: format!(
+            "{:.0} per s ({})",
+            fired as f64 / took.as_secs_f64().max(1e-9),
+            ms(took)
+        ),
         raw: "-".into(),
     });
 
     println!("\ncarequeue performance report ({records} records)\n");
     let w = [
         out.iter().map(|l| l.work.len()).max().unwrap_or(4),
-        out.iter().map(|l| l.budget.chars().count()).max().unwrap_or(6),
-        out.iter().map(|l| l.ours.chars().count()).max().unwrap_or(4),
+        out.iter()
+            .map(|l| l.budget.chars().count())
+            .max()
+            .unwrap_or(6),
+        out.iter()
+            .map(|l| l.ours.chars().count())
+            .max()
+            .unwrap_or(4),
     ];
-    println!("| {:<w0$} | {:<w1$} | {:<w2$} | raw floor |", "work", "budget", "carequeue", w0 = w[0], w1 = w[1], w2 = w[2]);
-    println!("|{}|{}|{}|---|", "-".repeat(w[0] + 2), "-".repeat(w[1] + 2), "-".repeat(w[2] + 2));
+    println!(
+        "| {:<w0$} | {:<w1$} | {:<w2$} | raw floor |",
+        "work",
+        "budget",
+        "carequeue",
+        w0 = w[0],
+        w1 = w[1],
+        w2 = w[2]
+    );
+    println!(
+        "|{}|{}|{}|---|",
+        "-".repeat(w[0] + 2),
+        "-".repeat(w[1] + 2),
+        "-".repeat(w[2] + 2)
+    );
     for l in &out {
         println!(
             "| {:<w0$} | {:<w1$} | {:<w2$} | {} |",

@@ -6,7 +6,8 @@ fn main() -> ExitCode {
     match carequeue::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", one_line(&e));
+            // What the user typed may come back in the message: neutralise it.
+            eprintln!("error: {}", carequeue::text::clean(&one_line(&e)));
             ExitCode::from(1)
         }
     }

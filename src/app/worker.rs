@@ -28,6 +28,8 @@ impl Worker {
         let (msg_tx, msg_rx) = channel::<Msg>();
         let handle = std::thread::spawn(move || {
             let mut seen = service.store.data_version().unwrap_or(0);
+            // Commits stay short: the WAL is checkpointed when idle instead.
+            let deferred = service.store.defer_checkpoints().is_ok();
             loop {
                 match req_rx.recv_timeout(POLL) {
                     Ok(req) => {
@@ -36,7 +38,12 @@ impl Worker {
                             return;
                         }
                     }
-                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Timeout) => {
+                        if deferred {
+                            // A failed passive checkpoint is retried on the next tick.
+                            let _ = service.store.checkpoint();
+                        }
+                    }
                     Err(RecvTimeoutError::Disconnected) => return,
                 }
                 // data_version moves only for commits on other connections.

@@ -152,7 +152,10 @@ pub fn plan_move(
             record: r.id,
             event: event.to_string(),
             stage: r.stage.clone(),
-            allowed: allowed_events(p, r, user, now).into_iter().map(|a| a.event).collect(),
+            allowed: allowed_events(p, r, user, now)
+                .into_iter()
+                .map(|a| a.event)
+                .collect(),
             why,
         })
     };

@@ -40,6 +40,24 @@ pub(crate) fn change(
     decide: impl FnOnce(&Record) -> OpResult<(Record, EventSpec)>,
 ) -> OpResult<Record> {
     store.write(|tx| {
+        let mut chain = events::Appender::load(tx)?;
+        let r = change_in(tx, &mut chain, id, actor, now, g, decide)?;
+        chain.finish(tx)?;
+        Ok(r)
+    })
+}
+
+/// [`change`] inside the caller's transaction (the sweep batches many).
+pub(crate) fn change_in(
+    tx: &rusqlite::Connection,
+    chain: &mut events::Appender,
+    id: i64,
+    actor: &User,
+    now: DateTime<Utc>,
+    g: Guard,
+    decide: impl FnOnce(&Record) -> OpResult<(Record, EventSpec)>,
+) -> OpResult<Record> {
+    {
         if let Some(op) = g.op_id
             && let Some(seen) = events::op_seen(tx, op)?
         {
@@ -67,7 +85,7 @@ pub(crate) fn change(
         let (mut next, ev) = decide(&cur)?;
         next.updated_at = now.timestamp();
         next.version = records::update(tx, &next)?;
-        events::append(
+        chain.append(
             tx,
             &NewEvent {
                 record_id: id,
@@ -84,7 +102,7 @@ pub(crate) fn change(
             },
         )?;
         Ok(next)
-    })
+    }
 }
 
 /// Fires a transition.

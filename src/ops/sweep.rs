@@ -2,12 +2,13 @@
 //! `system` actor. Idempotent: what fired is no longer due, so a second run
 //! at the same instant changes nothing.
 
-use super::actions::{EventSpec, Guard, change, decide_move};
+use super::actions::{EventSpec, Guard, change_in, decide_move};
 use super::{OpError, OpResult, SYSTEM};
 use crate::domain::{Pipeline, Priority};
 use crate::engine::rules::MoveArgs;
 use crate::engine::{Record, User, timers};
 use crate::store::Store;
+use crate::store::events::Appender;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -70,21 +71,30 @@ fn fire_timers(
             return Ok(());
         };
         cursor = *last;
-        for (_, id) in ids {
-            for _ in 0..MAX_CASCADE {
-                match change(store, id, system, now, Guard::default(), |cur| {
-                    fire_timer(p, cur, system, now)
-                }) {
-                    Ok(_) => report.timers += 1,
-                    Err(OpError::Denied(ref m)) if m == NOT_DUE => break,
-                    Err(OpError::Refused(_)) => {
-                        report.refused += 1;
-                        break;
+        // One transaction per batch: a sweep that fires thousands of timers
+        // commits tens of times, not thousands.
+        store.write(|tx| -> OpResult<()> {
+            let mut chain = Appender::load(tx)?;
+            for (_, id) in &ids {
+                for _ in 0..MAX_CASCADE {
+                    let fired =
+                        change_in(tx, &mut chain, *id, system, now, Guard::default(), |cur| {
+                            fire_timer(p, cur, system, now)
+                        });
+                    match fired {
+                        Ok(_) => report.timers += 1,
+                        Err(OpError::Denied(ref m)) if m == NOT_DUE => break,
+                        Err(OpError::Refused(_)) => {
+                            report.refused += 1;
+                            break;
+                        }
+                        Err(e) => return Err(e),
                     }
-                    Err(e) => return Err(e),
                 }
             }
-        }
+            chain.finish(tx)?;
+            Ok(())
+        })?;
     }
 }
 
@@ -139,15 +149,22 @@ fn fire_escalations(
                 )?;
                 let Some(last) = ids.last() else { break };
                 cursor = *last;
-                for (_, id) in ids {
-                    match change(store, id, system, now, Guard::default(), |cur| {
-                        escalate(p, cur, level, now)
-                    }) {
-                        Ok(_) => report.escalations += 1,
-                        Err(OpError::Denied(ref m)) if m == NOT_DUE => {}
-                        Err(e) => return Err(e),
+                store.write(|tx| -> OpResult<()> {
+                    let mut chain = Appender::load(tx)?;
+                    for (_, id) in &ids {
+                        let fired =
+                            change_in(tx, &mut chain, *id, system, now, Guard::default(), |cur| {
+                                escalate(p, cur, level, now)
+                            });
+                        match fired {
+                            Ok(_) => report.escalations += 1,
+                            Err(OpError::Denied(ref m)) if m == NOT_DUE => {}
+                            Err(e) => return Err(e),
+                        }
                     }
-                }
+                    chain.finish(tx)?;
+                    Ok(())
+                })?;
             }
         }
     }

@@ -5,24 +5,31 @@
 use super::Result;
 use rusqlite::Connection;
 
-/// Indexes dropped for a bulk load, to be rebuilt by [`restore_indexes`].
+/// Indexes and count triggers dropped for a bulk load, rebuilt by
+/// [`restore_indexes`].
 pub struct DroppedIndexes(Vec<String>);
 
 /// Drops the secondary indexes of `records` and `events` (inside the
 /// caller's transaction) and returns their definitions.
 pub fn drop_indexes(conn: &Connection) -> Result<DroppedIndexes> {
     let mut st = conn.prepare(
-        "SELECT name, sql FROM sqlite_master
-         WHERE type = 'index' AND tbl_name IN ('records', 'events') AND sql IS NOT NULL",
+        "SELECT name, sql, type FROM sqlite_master
+         WHERE tbl_name IN ('records', 'events') AND sql IS NOT NULL
+           AND (type = 'index' OR (type = 'trigger' AND name LIKE 'records_count_%'))",
     )?;
-    let defs: Vec<(String, String)> = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+    let defs: Vec<(String, String, String)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    for (name, _) in &defs {
-        conn.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+    for (name, _, kind) in &defs {
+        let kind = if kind == "trigger" {
+            "TRIGGER"
+        } else {
+            "INDEX"
+        };
+        conn.execute_batch(&format!("DROP {kind} \"{}\"", name.replace('"', "\"\"")))?;
     }
     Ok(DroppedIndexes(
-        defs.into_iter().map(|(_, sql)| sql).collect(),
+        defs.into_iter().map(|(_, sql, _)| sql).collect(),
     ))
 }
 
@@ -30,5 +37,11 @@ pub fn restore_indexes(conn: &Connection, dropped: DroppedIndexes) -> Result<()>
     for sql in dropped.0 {
         conn.execute_batch(&sql)?;
     }
+    // The count triggers were off during the load: count once.
+    conn.execute_batch(
+        "DELETE FROM stage_counts;
+         INSERT INTO stage_counts(stage, total, unassigned)
+             SELECT stage, count(*), sum(assignee IS NULL) FROM records GROUP BY stage;",
+    )?;
     Ok(())
 }

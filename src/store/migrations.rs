@@ -40,6 +40,28 @@ const STEPS: &[&str] = &[
     CREATE INDEX records_assignee_urgency ON records(assignee, sort_due, id);
     CREATE INDEX records_urgency ON records(sort_due, id);
     CREATE INDEX records_timer ON records(timer_at) WHERE timer_at IS NOT NULL;
+    -- Covers the breach panel: breached and at-risk counts by stage and owner.
+    CREATE INDEX records_attention ON records(warn_at, stage, sort_due, assignee) WHERE warn_at IS NOT NULL;
+    -- Per-stage totals kept current, so the board never recounts the table.
+    CREATE TABLE stage_counts (
+        stage TEXT PRIMARY KEY,
+        total INTEGER NOT NULL DEFAULT 0,
+        unassigned INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TRIGGER records_count_insert AFTER INSERT ON records BEGIN
+        INSERT INTO stage_counts(stage, total, unassigned) VALUES (NEW.stage, 1, NEW.assignee IS NULL)
+        ON CONFLICT(stage) DO UPDATE SET total = total + 1, unassigned = unassigned + (NEW.assignee IS NULL);
+    END;
+    CREATE TRIGGER records_count_update AFTER UPDATE OF stage, assignee ON records BEGIN
+        UPDATE stage_counts SET total = total - 1, unassigned = unassigned - (OLD.assignee IS NULL)
+        WHERE stage = OLD.stage;
+        INSERT INTO stage_counts(stage, total, unassigned) VALUES (NEW.stage, 1, NEW.assignee IS NULL)
+        ON CONFLICT(stage) DO UPDATE SET total = total + 1, unassigned = unassigned + (NEW.assignee IS NULL);
+    END;
+    CREATE TRIGGER records_count_delete AFTER DELETE ON records BEGIN
+        UPDATE stage_counts SET total = total - 1, unassigned = unassigned - (OLD.assignee IS NULL)
+        WHERE stage = OLD.stage;
+    END;
     CREATE TABLE events (
         id INTEGER PRIMARY KEY,
         record_id INTEGER NOT NULL REFERENCES records(id),

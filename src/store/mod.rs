@@ -5,12 +5,12 @@
 pub mod bulk;
 mod cipher;
 pub mod events;
-pub mod verify;
 mod fs_check;
 mod migrations;
 mod query;
 pub mod records;
 mod users;
+pub mod verify;
 
 pub use events::{EventRow, NewEvent};
 pub use query::{BreachGroup, ListFilter, OwnerFilter, SlaFilter, StageCount};
@@ -125,6 +125,20 @@ impl Store {
         let out = f(&tx)?;
         tx.commit().map_err(StoreError::from)?;
         Ok(out)
+    }
+
+    /// Moves WAL checkpoints off the commit path: the caller runs
+    /// [`Store::checkpoint`] when idle (the console's data worker does).
+    pub fn defer_checkpoints(&self) -> Result<()> {
+        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        Ok(())
+    }
+
+    /// Copies committed WAL pages into the database without waiting for readers.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
     }
 
     pub fn meta(&self, key: &str) -> Result<Option<String>> {

@@ -106,9 +106,13 @@ impl ListFilter {
         match self.sla {
             SlaFilter::Any => {}
             // A stay paused after its breach is still breached.
-            SlaFilter::Breached => w.push(format!("(sort_due <= ?{n} OR (paused_since IS NOT NULL AND paused_left <= 0))")),
+            SlaFilter::Breached => w.push(format!(
+                "(sort_due <= ?{n} OR (paused_since IS NOT NULL AND paused_left <= 0))"
+            )),
             SlaFilter::AtRisk => w.push(format!("warn_at <= ?{n} AND sort_due > ?{n}")),
-            SlaFilter::Attention => w.push(format!("(warn_at <= ?{n} OR sort_due <= ?{n})")),
+            // A running clock's due time never precedes its warn time, so
+            // "past warn" covers breached too (and the attention index serves it).
+            SlaFilter::Attention => w.push(format!("warn_at <= ?{n}")),
         }
         if let Some(text) = self
             .text
@@ -166,7 +170,14 @@ impl Store {
         } else {
             "sort_due, id"
         };
-        let sql = format!("SELECT {COLUMNS} FROM records {w} ORDER BY {order}{limit}");
+        // Several stages: walk the urgency index in order and stop at the
+        // page (SQLite cannot merge one range per stage in order, and would
+        // otherwise sort every row of the phase). One stage: its own index.
+        let hint = match &f.stages {
+            Some(st) if st.len() == 1 => "",
+            _ => "INDEXED BY records_urgency",
+        };
+        let sql = format!("SELECT {COLUMNS} FROM records {hint} {w} ORDER BY {order}{limit}");
         let mut st = self.conn().prepare_cached(&sql)?;
         let rows = st.query_map(rusqlite::params_from_iter(args), from_row)?;
         let mut rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
@@ -178,6 +189,9 @@ impl Store {
 
     /// How many records match `f` (ignoring its keyset and limit).
     pub fn count(&self, f: &ListFilter, now: i64) -> Result<i64> {
+        if let Some(n) = self.quick_count(f)? {
+            return Ok(n);
+        }
         let f = ListFilter {
             after: None,
             before: None,
@@ -186,30 +200,120 @@ impl Store {
         };
         let mut args = Vec::new();
         let w = f.where_clause(now, &mut args);
-        let sql = format!("SELECT count(*) FROM records {w}");
+        // Past-warn filters are answered from the attention index alone.
+        let hint = match f.sla {
+            SlaFilter::Attention | SlaFilter::AtRisk => "INDEXED BY records_attention",
+            _ => "",
+        };
+        let sql = format!("SELECT count(*) FROM records {hint} {w}");
         Ok(self
             .conn()
             .prepare_cached(&sql)?
             .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?)
     }
 
-    /// Per-stage totals, breaches, at-risk and unassigned counts.
+    /// Per-stage totals, breaches, at-risk and unassigned counts: totals
+    /// from the maintained `stage_counts`, the time-dependent counts from the
+    /// attention index (only records past their warn time are read).
     pub fn stage_counts(&self, now: i64) -> Result<Vec<StageCount>> {
+        let mut out: Vec<StageCount> = {
+            let mut st = self.conn().prepare_cached(
+                "SELECT stage, total, unassigned FROM stage_counts WHERE total > 0",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(StageCount {
+                    stage: r.get(0)?,
+                    total: r.get(1)?,
+                    breached: 0,
+                    at_risk: 0,
+                    unassigned: r.get(2)?,
+                })
+            })?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()?
+        };
         let mut st = self.conn().prepare_cached(
-            "SELECT stage, count(*), sum(sort_due <= ?1), sum(warn_at <= ?1 AND sort_due > ?1),
-                    sum(assignee IS NULL)
-             FROM records GROUP BY stage",
+            "SELECT stage, sum(sort_due <= ?1), sum(sort_due > ?1) FROM records INDEXED BY records_attention
+             WHERE warn_at <= ?1 GROUP BY stage",
         )?;
         let rows = st.query_map([now], |r| {
-            Ok(StageCount {
-                stage: r.get(0)?,
-                total: r.get(1)?,
-                breached: r.get::<_, Option<i64>>(2)?.unwrap_or(0),
-                at_risk: r.get::<_, Option<i64>>(3)?.unwrap_or(0),
-                unassigned: r.get::<_, Option<i64>>(4)?.unwrap_or(0),
-            })
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
         })?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        for row in rows {
+            let (stage, breached, at_risk) = row?;
+            if let Some(c) = out.iter_mut().find(|c| c.stage == stage) {
+                c.breached = breached;
+                c.at_risk = at_risk;
+            }
+        }
+        Ok(out)
+    }
+
+    /// `count` for the filters the maintained counts answer directly (the
+    /// common views), else None.
+    fn quick_count(&self, f: &ListFilter) -> Result<Option<i64>> {
+        if f.sla != SlaFilter::Any
+            || f.text.as_deref().is_some_and(|t| !t.trim().is_empty())
+            || !f.notified.is_empty()
+        {
+            return Ok(None);
+        }
+        let Some(stages) = &f.stages else {
+            return Ok(None);
+        };
+        let counts: Vec<StageCount> = self.stage_counts_only(stages)?;
+        let total: i64 = counts.iter().map(|c| c.total).sum();
+        let unassigned: i64 = counts.iter().map(|c| c.unassigned).sum();
+        let mine = |u: &str| -> Result<i64> {
+            let mut args: Vec<Value> = vec![Value::Text(u.to_string())];
+            let marks: Vec<String> = stages
+                .iter()
+                .map(|s| {
+                    args.push(Value::Text(s.clone()));
+                    format!("?{}", args.len())
+                })
+                .collect();
+            let sql = format!(
+                "SELECT count(*) FROM records WHERE assignee = ?1 AND stage IN ({})",
+                marks.join(", ")
+            );
+            Ok(self
+                .conn()
+                .prepare_cached(&sql)?
+                .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?)
+        };
+        Ok(Some(match &f.owner {
+            OwnerFilter::Any => total,
+            OwnerFilter::Unassigned => unassigned,
+            OwnerFilter::User(u) => mine(u)?,
+            OwnerFilter::UserOrUnassigned(u) => mine(u)? + unassigned,
+        }))
+    }
+
+    fn stage_counts_only(&self, stages: &[String]) -> Result<Vec<StageCount>> {
+        let mut st = self
+            .conn()
+            .prepare_cached("SELECT total, unassigned FROM stage_counts WHERE stage = ?1")?;
+        let mut out = Vec::new();
+        for s in stages {
+            use rusqlite::OptionalExtension;
+            if let Some((total, unassigned)) = st
+                .query_row([s], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?
+            {
+                out.push(StageCount {
+                    stage: s.clone(),
+                    total,
+                    breached: 0,
+                    at_risk: 0,
+                    unassigned,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// A cheap fingerprint of the database: changes whenever anyone commits.
@@ -241,7 +345,7 @@ impl Store {
     pub fn breach_groups(&self, now: i64) -> Result<Vec<BreachGroup>> {
         let mut st = self.conn().prepare_cached(
             "SELECT stage, assignee, sum(sort_due <= ?1), sum(sort_due > ?1), min(sort_due)
-             FROM records WHERE warn_at <= ?1 OR sort_due <= ?1
+             FROM records INDEXED BY records_attention WHERE warn_at <= ?1
              GROUP BY stage, assignee ORDER BY stage, assignee",
         )?;
         let rows = st.query_map([now], |r| {

@@ -102,9 +102,18 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     // The record itself on top; the history below it, scrolled so its
     // latest events stay in view.
     let top_h = (lines.len() as u16 + 1).min(inner.height.saturating_sub(3));
-    let [top, rest] = Layout::vertical([Constraint::Length(top_h), Constraint::Min(0)]).areas(inner);
+    let [top, rest] =
+        Layout::vertical([Constraint::Length(top_h), Constraint::Min(0)]).areas(inner);
     f.render_widget(Paragraph::new(lines), top);
-    let wrapped: usize = history.iter().map(|l| l.width().max(1).div_ceil(rest.width.max(1) as usize)).sum();
+    let wrapped: usize = history
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(rest.width.max(1) as usize))
+        .sum();
     let scroll = wrapped.saturating_sub(rest.height as usize) as u16;
-    f.render_widget(Paragraph::new(history).wrap(Wrap { trim: false }).scroll((scroll, 0)), rest);
+    f.render_widget(
+        Paragraph::new(history)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        rest,
+    );
 }

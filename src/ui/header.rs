@@ -20,20 +20,37 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let breached: i64 = app.counts.iter().map(|c| c.breached).sum();
     let risk: i64 = app.counts.iter().map(|c| c.at_risk).sum();
     let narrow = area.width < 110;
-    let fmt = if narrow { "%m-%d %H:%M %Z" } else { "%a %Y-%m-%d %H:%M:%S %Z" };
+    let fmt = if narrow {
+        "%m-%d %H:%M %Z"
+    } else {
+        "%a %Y-%m-%d %H:%M:%S %Z"
+    };
     let clock = app.now.with_timezone(&p.timezone).format(fmt);
-    let user = format!("{} ({}) ", crate::text::clean(&app.user.name), app.user.roles.join(", "));
+    let user = format!(
+        "{} ({}) ",
+        crate::text::clean(&app.user.name),
+        app.user.roles.join(", ")
+    );
     let totals = vec![
         Span::raw(format!("active {open}  ")),
-        Span::styled(format!("▲ {risk}  "), t.sla(crate::engine::sla::SlaState::Warn)),
-        Span::styled(format!("✖ {breached}"), t.sla(crate::engine::sla::SlaState::Breached)),
+        Span::styled(
+            format!("▲ {risk}  "),
+            t.sla(crate::engine::sla::SlaState::Warn),
+        ),
+        Span::styled(
+            format!("✖ {breached}"),
+            t.sla(crate::engine::sla::SlaState::Breached),
+        ),
     ];
     let fixed: usize = user.chars().count() + clock.to_string().chars().count() + 30;
     // The pipeline name gives way first on a narrow terminal.
     let name_room = (area.width as usize).saturating_sub(fixed);
     let mut spans = Vec::new();
     if name_room >= 8 {
-        spans.push(Span::styled(format!(" {} ", super::fit(&p.name, name_room - 3)), t.title()));
+        spans.push(Span::styled(
+            format!(" {} ", super::fit(&p.name, name_room - 3)),
+            t.title(),
+        ));
         spans.push(Span::raw("│ "));
     } else {
         spans.push(Span::raw(" "));
@@ -79,7 +96,7 @@ pub fn draw_status(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             let filter = if app.filter.is_empty() {
                 String::new()
             } else {
-                format!("  filter \"{}\"", app.filter)
+                format!("  filter \"{}\"", crate::text::clean(&app.filter))
             };
             spans.push(Span::styled(
                 format!(" owner: {}{filter}", app.owner.label()),
@@ -91,7 +108,11 @@ pub fn draw_status(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
 }
 
 pub fn draw_footer(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
-    let mode = if app.popup.is_some() { Mode::Popup } else { Mode::Normal };
+    let mode = if app.popup.is_some() {
+        Mode::Popup
+    } else {
+        Mode::Normal
+    };
     let mut hints: Vec<(String, &'static str)> = Vec::new();
     if mode == Mode::Normal {
         hints.push((format!("1-{}", app.views.len()), "views"));
@@ -102,8 +123,14 @@ pub fn draw_footer(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         hints.push((key.to_string(), hint));
     }
     // Help and quit always show; the others as far as the width allows.
-    let (tail, body): (Vec<_>, Vec<_>) = hints.into_iter().partition(|(_, h)| *h == "help" || *h == "quit");
-    let width = |v: &[(String, &str)]| v.iter().map(|(k, h)| k.chars().count() + h.len() + 3).sum::<usize>();
+    let (tail, body): (Vec<_>, Vec<_>) = hints
+        .into_iter()
+        .partition(|(_, h)| *h == "help" || *h == "quit");
+    let width = |v: &[(String, &str)]| {
+        v.iter()
+            .map(|(k, h)| k.chars().count() + h.len() + 3)
+            .sum::<usize>()
+    };
     let room = (area.width as usize).saturating_sub(width(&tail) + 1);
     let mut shown: Vec<(String, &str)> = Vec::new();
     for h in body {

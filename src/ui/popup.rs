@@ -115,14 +115,19 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             )));
             // Two columns when one does not fit the terminal's height.
             let room = area.height.saturating_sub(4) as usize;
-            let (cols, per) = if lines.len() > room && room > 0 { (2, lines.len().div_ceil(2)) } else { (1, lines.len()) };
+            let (cols, per) = if lines.len() > room && room > 0 {
+                (2, lines.len().div_ceil(2))
+            } else {
+                (1, lines.len())
+            };
             let width = if cols == 2 { 110 } else { 60 };
             let rect = centered(area, width, per as u16 + 2);
             f.render_widget(Clear, rect);
             let block = Block::bordered().title(" Help ").title_style(t.title());
             let inner = block.inner(rect);
             f.render_widget(block, rect);
-            let halves = Layout::horizontal((0..cols).map(|_| Constraint::Ratio(1, cols as u32))).split(inner);
+            let halves = Layout::horizontal((0..cols).map(|_| Constraint::Ratio(1, cols as u32)))
+                .split(inner);
             let mut rest = lines;
             for half in halves.iter() {
                 let take = per.min(rest.len());
