@@ -8,7 +8,7 @@ mod sweep;
 
 pub use actions::*;
 pub use create::*;
-pub use sweep::{SweepReport, sweep};
+pub use sweep::{ESCALATIONS_DUE_SQL, SweepReport, TIMERS_DUE_SQL, sweep};
 
 use crate::domain::{Pipeline, StageIx};
 use crate::engine::rules::Refusal;

@@ -23,6 +23,16 @@ pub struct SweepReport {
     pub refused: usize,
 }
 
+/// Records with a timer due, in due order, a batch after a keyset cursor.
+pub const TIMERS_DUE_SQL: &str = "SELECT timer_at, id FROM records
+     WHERE timer_at <= ?1 AND (timer_at, id) > (?2, ?3) ORDER BY timer_at, id LIMIT ?4";
+
+/// Records of a stage due for escalation level ?2, in due order.
+pub const ESCALATIONS_DUE_SQL: &str = "SELECT sort_due, id FROM records
+     WHERE stage = ?1 AND escalation = ?2 AND due_at IS NOT NULL AND sort_due <= ?3
+       AND (sort_due, id) > (?4, ?5)
+     ORDER BY sort_due, id LIMIT ?6";
+
 /// Stop a record that keeps landing in stages with timers already due.
 const MAX_CASCADE: usize = 16;
 const BATCH: i64 = 500;
@@ -61,12 +71,7 @@ fn fire_timers(
     let t = now.timestamp();
     let mut cursor = (i64::MIN, i64::MIN);
     loop {
-        let ids = batch(
-            store,
-            "SELECT timer_at, id FROM records WHERE timer_at <= ?1 AND (timer_at, id) > (?2, ?3)
-             ORDER BY timer_at, id LIMIT ?4",
-            &[&t, &cursor.0, &cursor.1, &BATCH],
-        )?;
+        let ids = batch(store, TIMERS_DUE_SQL, &[&t, &cursor.0, &cursor.1, &BATCH])?;
         let Some(last) = ids.last() else {
             return Ok(());
         };
@@ -141,10 +146,7 @@ fn fire_escalations(
                 let lvl = level as i64;
                 let ids = batch(
                     store,
-                    "SELECT sort_due, id FROM records
-                     WHERE stage = ?1 AND escalation = ?2 AND due_at IS NOT NULL AND sort_due <= ?3
-                       AND (sort_due, id) > (?4, ?5)
-                     ORDER BY sort_due, id LIMIT ?6",
+                    ESCALATIONS_DUE_SQL,
                     &[&stage.id, &lvl, &latest_due, &cursor.0, &cursor.1, &BATCH],
                 )?;
                 let Some(last) = ids.last() else { break };

@@ -7,7 +7,7 @@ mod cipher;
 pub mod events;
 mod fs_check;
 mod migrations;
-mod query;
+pub mod query;
 pub mod records;
 mod users;
 pub mod verify;

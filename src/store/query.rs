@@ -45,6 +45,16 @@ pub struct ListFilter {
     pub limit: Option<usize>,
 }
 
+/// Breached and at-risk counts per stage, read from the attention index.
+pub const ATTENTION_BY_STAGE_SQL: &str = "SELECT stage, sum(sort_due <= ?1), sum(sort_due > ?1)
+     FROM records INDEXED BY records_attention WHERE warn_at <= ?1 GROUP BY stage";
+
+/// The Breaches view's groups by stage and owner, from the attention index.
+pub const BREACH_GROUPS_SQL: &str =
+    "SELECT stage, assignee, sum(sort_due <= ?1), sum(sort_due > ?1), min(sort_due)
+     FROM records INDEXED BY records_attention WHERE warn_at <= ?1
+     GROUP BY stage, assignee ORDER BY stage, assignee";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StageCount {
     pub stage: String,
@@ -159,13 +169,13 @@ impl ListFilter {
     }
 }
 
-impl Store {
-    /// Records matching `f`, most urgent first.
-    pub fn list(&self, f: &ListFilter, now: i64) -> Result<Vec<Record>> {
+impl ListFilter {
+    /// The page query: SQL and its arguments.
+    pub fn select_sql(&self, now: i64) -> (String, Vec<Value>) {
         let mut args = Vec::new();
-        let w = f.where_clause(now, &mut args);
-        let limit = f.limit.map_or(String::new(), |l| format!(" LIMIT {l}"));
-        let order = if f.before.is_some() {
+        let w = self.where_clause(now, &mut args);
+        let limit = self.limit.map_or(String::new(), |l| format!(" LIMIT {l}"));
+        let order = if self.before.is_some() {
             "sort_due DESC, id DESC"
         } else {
             "sort_due, id"
@@ -173,11 +183,39 @@ impl Store {
         // Several stages: walk the urgency index in order and stop at the
         // page (SQLite cannot merge one range per stage in order, and would
         // otherwise sort every row of the phase). One stage: its own index.
-        let hint = match &f.stages {
+        let hint = match &self.stages {
             Some(st) if st.len() == 1 => "",
             _ => "INDEXED BY records_urgency",
         };
-        let sql = format!("SELECT {COLUMNS} FROM records {hint} {w} ORDER BY {order}{limit}");
+        (
+            format!("SELECT {COLUMNS} FROM records {hint} {w} ORDER BY {order}{limit}"),
+            args,
+        )
+    }
+
+    /// The count query for filters the maintained counts cannot answer.
+    pub fn count_sql(&self, now: i64) -> (String, Vec<Value>) {
+        let f = ListFilter {
+            after: None,
+            before: None,
+            limit: None,
+            ..self.clone()
+        };
+        let mut args = Vec::new();
+        let w = f.where_clause(now, &mut args);
+        // Past-warn filters are answered from the attention index alone.
+        let hint = match f.sla {
+            SlaFilter::Attention | SlaFilter::AtRisk => "INDEXED BY records_attention",
+            _ => "",
+        };
+        (format!("SELECT count(*) FROM records {hint} {w}"), args)
+    }
+}
+
+impl Store {
+    /// Records matching `f`, most urgent first.
+    pub fn list(&self, f: &ListFilter, now: i64) -> Result<Vec<Record>> {
+        let (sql, args) = f.select_sql(now);
         let mut st = self.conn().prepare_cached(&sql)?;
         let rows = st.query_map(rusqlite::params_from_iter(args), from_row)?;
         let mut rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
@@ -192,24 +230,21 @@ impl Store {
         if let Some(n) = self.quick_count(f)? {
             return Ok(n);
         }
-        let f = ListFilter {
-            after: None,
-            before: None,
-            limit: None,
-            ..f.clone()
-        };
-        let mut args = Vec::new();
-        let w = f.where_clause(now, &mut args);
-        // Past-warn filters are answered from the attention index alone.
-        let hint = match f.sla {
-            SlaFilter::Attention | SlaFilter::AtRisk => "INDEXED BY records_attention",
-            _ => "",
-        };
-        let sql = format!("SELECT count(*) FROM records {hint} {w}");
+        let (sql, args) = f.count_sql(now);
         Ok(self
             .conn()
             .prepare_cached(&sql)?
             .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?)
+    }
+
+    /// SQLite's plan for `sql`, one detail line per step (for the tests that
+    /// keep the hot queries on their indexes).
+    pub fn query_plan(&self, sql: &str, args: &[Value]) -> Result<Vec<String>> {
+        let mut st = self.conn().prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+        let rows = st.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            r.get::<_, String>(3)
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     /// Per-stage totals, breaches, at-risk and unassigned counts: totals
@@ -231,10 +266,7 @@ impl Store {
             })?;
             rows.collect::<rusqlite::Result<Vec<_>>>()?
         };
-        let mut st = self.conn().prepare_cached(
-            "SELECT stage, sum(sort_due <= ?1), sum(sort_due > ?1) FROM records INDEXED BY records_attention
-             WHERE warn_at <= ?1 GROUP BY stage",
-        )?;
+        let mut st = self.conn().prepare_cached(ATTENTION_BY_STAGE_SQL)?;
         let rows = st.query_map([now], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -343,11 +375,7 @@ pub struct BreachGroup {
 
 impl Store {
     pub fn breach_groups(&self, now: i64) -> Result<Vec<BreachGroup>> {
-        let mut st = self.conn().prepare_cached(
-            "SELECT stage, assignee, sum(sort_due <= ?1), sum(sort_due > ?1), min(sort_due)
-             FROM records INDEXED BY records_attention WHERE warn_at <= ?1
-             GROUP BY stage, assignee ORDER BY stage, assignee",
-        )?;
+        let mut st = self.conn().prepare_cached(BREACH_GROUPS_SQL)?;
         let rows = st.query_map([now], |r| {
             Ok(BreachGroup {
                 stage: r.get(0)?,

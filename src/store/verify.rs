@@ -1,11 +1,15 @@
 //! `verify`: SQLite's own checks, the event log's hash chain (including its
 //! recorded head and length, so truncation shows), and that every record
 //! equals the replay of its events. Streams; never loads the log.
+//!
+//! Everything is read in one snapshot, so a writer appending while verify
+//! runs cannot make the chain and its recorded head disagree.
 
 use super::events::{EventRow, GENESIS};
 use super::{Result, Store, meta_get, records};
 use crate::domain::Pipeline;
 use crate::engine::replay::{self, Replayed, Step};
+use rusqlite::Connection;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyReport {
@@ -19,18 +23,18 @@ pub struct VerifyReport {
 pub enum Problem {
     #[error("integrity_check failed: {0}")]
     Integrity(String),
-    #[error("foreign key check failed in table {0}")]
-    ForeignKey(String),
+    #[error("foreign key check failed: a row of table {table} refers to a missing row of {parent}")]
+    ForeignKey { table: String, parent: String },
     #[error("event {id} (record {record}): {what}")]
     Event { id: i64, record: i64, what: String },
     #[error(
-        "truncated event log: {recorded} events recorded, {present} present (last hash {found})"
+        "truncated: {recorded} events recorded, {present} present (events were cut off the end of the log)"
     )]
-    Truncated {
-        recorded: i64,
-        present: i64,
-        found: String,
-    },
+    Truncated { recorded: i64, present: i64 },
+    #[error(
+        "chain head mismatch: {recorded} events recorded, {present} present (events were added, or the recorded head edited, outside carequeue)"
+    )]
+    Head { recorded: i64, present: i64 },
     #[error("record {id}: its {what} does not match the replay of its events")]
     Record { id: i64, what: &'static str },
     #[error("record {0} has no events")]
@@ -39,72 +43,111 @@ pub enum Problem {
     Orphan(i64),
 }
 
-pub fn verify(p: &Pipeline, store: &Store) -> Result<std::result::Result<VerifyReport, Problem>> {
+type Checked<T> = Result<std::result::Result<T, Problem>>;
+
+/// Runs every check in order and stops at the first problem.
+pub fn verify(p: &Pipeline, store: &Store) -> Checked<VerifyReport> {
     let conn = store.conn();
+    // A deferred read transaction: one snapshot for all the checks. Dropped
+    // (rolled back) at the end; verify writes nothing.
+    let snapshot = conn.unchecked_transaction()?;
+    if let Err(problem) = sqlite_checks(conn)? {
+        return Ok(Err(problem));
+    }
+    let (count, head) = match chain(conn)? {
+        Ok(tail) => tail,
+        Err(problem) => return Ok(Err(problem)),
+    };
+    let records = match replay_all(p, conn)? {
+        Ok(n) => n,
+        Err(problem) => return Ok(Err(problem)),
+    };
+    drop(snapshot);
+    Ok(Ok(VerifyReport {
+        events: count,
+        records,
+        head,
+    }))
+}
+
+/// `PRAGMA integrity_check` and `PRAGMA foreign_key_check`.
+fn sqlite_checks(conn: &Connection) -> Checked<()> {
     let ic: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
     if ic != "ok" {
         return Ok(Err(Problem::Integrity(ic)));
     }
-    let fk: Option<String> = {
-        let mut st = conn.prepare("PRAGMA foreign_key_check")?;
-        let mut rows = st.query([])?;
-        match rows.next()? {
-            Some(r) => Some(r.get(0)?),
-            None => None,
-        }
-    };
-    if let Some(table) = fk {
-        return Ok(Err(Problem::ForeignKey(table)));
+    let mut st = conn.prepare("PRAGMA foreign_key_check")?;
+    let mut rows = st.query([])?;
+    if let Some(r) = rows.next()? {
+        // (table, rowid, parent, fkid): names only, never the row's values.
+        return Ok(Err(Problem::ForeignKey {
+            table: r.get(0)?,
+            parent: r.get(2)?,
+        }));
     }
-    // The chain, in id order.
+    Ok(Ok(()))
+}
+
+/// The hash chain in id order, then its recorded length and head. Returns
+/// the number of events and the last hash.
+fn chain(conn: &Connection) -> Checked<(i64, String)> {
     let mut prev = GENESIS.to_string();
     let mut count = 0i64;
-    {
-        let mut st = conn.prepare(&format!(
-            "SELECT {} FROM events ORDER BY id",
-            EventRow::COLUMNS
-        ))?;
-        let mut rows = st.query([])?;
-        while let Some(row) = rows.next()? {
-            let e = EventRow::from_row(row)?;
-            let bad = |what: &str| Problem::Event {
+    let mut st = conn.prepare(&format!(
+        "SELECT {} FROM events ORDER BY id",
+        EventRow::COLUMNS
+    ))?;
+    let mut rows = st.query([])?;
+    while let Some(row) = rows.next()? {
+        let e = EventRow::from_row(row)?;
+        let what = if e.prev_hash != prev {
+            Some(
+                "its link to the previous event is broken (an event before it was removed, reordered or altered)",
+            )
+        } else if e.expected_hash(&prev) != e.hash {
+            Some("hash does not match its content (the event was altered)")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            return Ok(Err(Problem::Event {
                 id: e.id,
                 record: e.record_id,
                 what: what.to_string(),
-            };
-            if e.prev_hash != prev {
-                return Ok(Err(bad(
-                    "its link to the previous event is broken (an event was removed or reordered)",
-                )));
-            }
-            if e.expected_hash(&prev) != e.hash {
-                return Ok(Err(bad(
-                    "hash does not match its content (the event was altered)",
-                )));
-            }
-            prev = e.hash;
-            count += 1;
+            }));
         }
+        prev = e.hash;
+        count += 1;
     }
     let recorded: i64 = meta_get(conn, "chain_count")?
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
     let head = meta_get(conn, "chain_head")?.unwrap_or_else(|| GENESIS.to_string());
-    if recorded != count || head != prev {
+    if recorded > count {
         return Ok(Err(Problem::Truncated {
             recorded,
             present: count,
-            found: prev.chars().take(12).collect(),
         }));
     }
-    // Replay: records and their events, merged in record order.
+    if recorded != count || head != prev {
+        return Ok(Err(Problem::Head {
+            recorded,
+            present: count,
+        }));
+    }
+    Ok(Ok((count, prev)))
+}
+
+/// Every record against the replay of its events: two ordered scans (records
+/// by id, events by record then id) merged. Returns the number of records.
+fn replay_all(p: &Pipeline, conn: &Connection) -> Checked<i64> {
     let mut rec_st = conn.prepare(&format!(
         "SELECT {} FROM records ORDER BY id",
         records::COLUMNS
     ))?;
     let mut recs = rec_st.query([])?;
     let mut ev_st = conn.prepare(
-        "SELECT id, record_id, kind, to_stage, reason, data FROM events ORDER BY record_id, id",
+        "SELECT record_id, kind, to_stage, reason, data FROM events ORDER BY record_id, id",
     )?;
     let mut evs = ev_st.query([])?;
     let mut pending = evs.next()?.map(ev_of).transpose()?;
@@ -142,11 +185,7 @@ pub fn verify(p: &Pipeline, store: &Store) -> Result<std::result::Result<VerifyR
     if let Some(e) = pending {
         return Ok(Err(Problem::Orphan(e.record)));
     }
-    Ok(Ok(VerifyReport {
-        events: count,
-        records: n_records,
-        head: prev,
-    }))
+    Ok(Ok(n_records))
 }
 
 struct Ev {
@@ -159,10 +198,10 @@ struct Ev {
 
 fn ev_of(r: &rusqlite::Row) -> rusqlite::Result<Ev> {
     Ok(Ev {
-        record: r.get(1)?,
-        kind: r.get(2)?,
-        to: r.get(3)?,
-        reason: r.get(4)?,
-        data: r.get(5)?,
+        record: r.get(0)?,
+        kind: r.get(1)?,
+        to: r.get(2)?,
+        reason: r.get(3)?,
+        data: r.get(4)?,
     })
 }
