@@ -343,3 +343,26 @@ fn paging_keeps_the_selection_in_order_across_windows() {
         );
     }
 }
+
+#[test]
+fn console_state_holds_a_window_not_the_table() {
+    // The same walk over a small and a larger queue: the rows held stay
+    // bounded by the window, whatever the number of records.
+    let mut held = Vec::new();
+    for n in [120, 1500] {
+        let (_d, db) = demo_db(n);
+        let mut c = Console::open(&db, "kim", 120, 40);
+        c.press('6');
+        c.press('o');
+        let mut most = c.app.page.rows.len();
+        for _ in 0..c.app.page.total {
+            c.press('j');
+            most = most.max(c.app.page.rows.len());
+        }
+        c.press('G');
+        most = most.max(c.app.page.rows.len());
+        assert!(most <= carequeue::app::WINDOW, "{most} rows held for {n} records");
+        held.push((c.app.page.total, most));
+    }
+    assert!(held[1].0 > 4 * carequeue::app::WINDOW, "the larger queue spans several windows: {held:?}");
+}
