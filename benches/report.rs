@@ -399,6 +399,17 @@ fn main() {
         raw: "-".into(),
     });
 
+    // Resident memory of the real console on this database.
+    match console_rss(&path, &sup.name) {
+        Some(kb) => out.push(Line {
+            work: "resident memory (console, peak)".into(),
+            budget: "≤ 150 MB".into(),
+            ours: format!("{:.1} MB", kb as f64 / 1024.0),
+            raw: "-".into(),
+        }),
+        None => eprintln!("resident memory: could not run the console in a pseudo-terminal"),
+    }
+
     println!("\ncarequeue performance report ({records} records)\n");
     let w = [
         out.iter().map(|l| l.work.len()).max().unwrap_or(4),
@@ -438,4 +449,49 @@ fn main() {
             w2 = w[2] - l.ours.chars().count() + l.ours.len()
         );
     }
+}
+
+/// Peak resident set (VmHWM, kB) of `carequeue` showing the console on
+/// `db` for a few seconds in a pseudo-terminal.
+fn console_rss(db: &Path, user: &str) -> Option<u64> {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    let pty = native_pty_system();
+    let pair = pty
+        .openpty(PtySize {
+            rows: 40,
+            cols: 120,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .ok()?;
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_carequeue"));
+    cmd.args([
+        "--db",
+        db.to_str()?,
+        "--as",
+        user,
+        "--now",
+        "2026-11-26T15:00:00Z",
+    ]);
+    cmd.env("TERM", "xterm-256color");
+    let mut child = pair.slave.spawn_command(cmd).ok()?;
+    let mut reader = pair.master.try_clone_reader().ok()?;
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while matches!(std::io::Read::read(&mut reader, &mut buf), Ok(n) if n > 0) {}
+    });
+    std::thread::sleep(Duration::from_secs(4));
+    let pid = child.process_id()?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok();
+    let mut w = pair.master.take_writer().ok()?;
+    let _ = std::io::Write::write_all(&mut w, b"q");
+    let _ = child.wait();
+    kb
 }

@@ -119,8 +119,11 @@ fn deleting_the_last_events_is_reported_as_truncation() {
     let (ok, text) = verify(&db);
     assert!(!ok);
     assert!(
-        text.contains("truncated")
-            && text.contains(&format!("{total} events recorded, {} present", total - 3)),
+        text.starts_with("error: ")
+            && text.contains(&format!(
+                "truncated: {total} events recorded, {} present",
+                total - 3
+            )),
         "{text}"
     );
 }
@@ -183,4 +186,210 @@ fn messages_never_carry_patient_data() {
     let (ok, text) = verify(&db);
     assert!(!ok);
     assert!(!text.contains(&patient), "{text}");
+}
+
+fn at(db: &Path, now: &str, user: &str, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_carequeue"))
+        .arg("--db")
+        .arg(db)
+        .args([
+            "--pipeline",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/pipeline.toml"),
+            "--now",
+            now,
+            "--as",
+            user,
+        ])
+        .args(args)
+        .output()
+        .expect("run carequeue");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn state(db: &Path, id: i64) -> (String, Option<String>, Option<String>, i64) {
+    let c = Connection::open(db).expect("open");
+    c.query_row(
+        "SELECT stage, assignee, owner_role, version FROM records WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )
+    .expect("record")
+}
+
+/// A database built from `init` with every kind of event the CLI writes:
+/// create, transition, override, claim, assign, release, pause, resume,
+/// substatus, note, ack and escalations (notify and reassign), and moves
+/// that keep or drop the assignee as the owning role changes.
+#[test]
+fn every_kind_of_cli_operation_verifies() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("ops.db");
+    let t0 = "2026-11-30T14:00:00Z";
+    let later = "2026-12-02T20:00:00Z";
+    let much_later = "2026-12-04T20:00:00Z";
+    assert!(carequeue(&db, &["init"]).status.success());
+    for (name, roles) in [
+        ("olivia", vec!["ops"]),
+        ("omar", vec!["ops"]),
+        ("pat", vec!["provider"]),
+        ("sam", vec!["ops", "supervisor"]),
+    ] {
+        let mut args = vec!["user", "add", name];
+        for r in roles {
+            args.extend(["--role", r]);
+        }
+        assert!(carequeue(&db, &args).status.success());
+    }
+    let a = |now: &str, user: &str, args: &[&str]| at(&db, now, user, args);
+    for patient in ["Jane Roe", "John Doe", "Ann Poe"] {
+        a(
+            t0,
+            "olivia",
+            &["add", "--patient", patient, "--field", "state=NY"],
+        );
+    }
+    // Record 1: the whole intake, by hand.
+    a(t0, "olivia", &["move", "1", "start_review"]);
+    a(t0, "olivia", &["claim", "1"]);
+    a(t0, "olivia", &["substatus", "1", "awaiting_patient"]);
+    a(t0, "olivia", &["substatus", "1", "--clear"]);
+    a(t0, "olivia", &["substatus", "1", "missing_history"]);
+    a(t0, "olivia", &["assign", "1", "omar"]);
+    a(t0, "omar", &["release", "1"]);
+    a(t0, "omar", &["note", "1", "called the patient"]);
+    // The guards (no sub-status, an assignee) lifted by a supervisor.
+    a(
+        t0,
+        "sam",
+        &[
+            "move",
+            "1",
+            "complete_intake",
+            "--override",
+            "chart complete",
+        ],
+    );
+    a(t0, "sam", &["claim", "1"]);
+    a(t0, "sam", &["move", "1", "send_to_provider"]);
+    let (stage, assignee, _, version) = state(&db, 1);
+    assert_eq!((stage.as_str(), assignee), ("pending_provider", None));
+    a(t0, "pat", &["move", "1", "begin_review"]);
+    // Record 2: claimed, breached, escalated, acknowledged, moved on.
+    a(t0, "olivia", &["move", "2", "start_review"]);
+    a(t0, "olivia", &["claim", "2"]);
+    let (ok, text) = verify(&db);
+    assert!(ok && text.starts_with("ok: "), "{text}");
+    a(later, "olivia", &["sweep"]);
+    a(later, "olivia", &["ack", "2", "--reason", "staffing"]);
+    a(later, "olivia", &["move", "2", "complete_intake"]);
+    // Record 3 waits in the entry stage until reassigned to supervisors.
+    a(much_later, "olivia", &["sweep"]);
+    let (_, _, owner, _) = state(&db, 3);
+    assert_eq!(owner.as_deref(), Some("supervisor"));
+    a(much_later, "sam", &["claim", "3"]);
+    a(
+        much_later,
+        "sam",
+        &["move", "3", "start_review", "--reason", "staffing"],
+    );
+    let (stage, assignee, owner, _) = state(&db, 3);
+    assert_eq!(
+        (stage.as_str(), assignee.as_deref(), owner),
+        ("intake_review", Some("sam"), None)
+    );
+    let (ok, text) = verify(&db);
+    assert!(ok, "{text}");
+    let c = Connection::open(&db).expect("open");
+    let kinds: Vec<String> = c
+        .prepare("SELECT DISTINCT kind FROM events ORDER BY kind")
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<rusqlite::Result<_>>()
+        .expect("kinds");
+    let expected = "ack assign claim create escalation note override pause release resume substatus transition";
+    for k in expected.split(' ') {
+        assert!(kinds.iter().any(|x| x == k), "no `{k}` event in {kinds:?}");
+    }
+    let events: i64 = c
+        .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+        .expect("count");
+    assert!(text.starts_with(&format!("ok: {events} events, 3 records, chain head ")));
+    assert!(version > 1);
+}
+
+#[test]
+fn an_edited_note_is_named_by_event_id() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = demo(dir.path());
+    // At least one note, whatever the demo generated.
+    assert!(
+        carequeue(&db, &["--as", "maria", "note", "2", "left a voicemail"])
+            .status
+            .success()
+    );
+    let c = without_triggers(&db);
+    let (id, record): (i64, i64) = c
+        .query_row(
+            "SELECT id, record_id FROM events WHERE kind = 'note' ORDER BY id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("a note");
+    c.execute(
+        "UPDATE events SET note = 'nothing to see' WHERE id = ?1",
+        [id],
+    )
+    .expect("edit");
+    drop(c);
+    let (ok, text) = verify(&db);
+    assert!(!ok);
+    assert_eq!(
+        text.trim(),
+        format!(
+            "error: event {id} (record {record}): hash does not match its content (the event was altered)"
+        )
+    );
+}
+
+#[test]
+fn an_edited_chain_head_is_reported() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = demo(dir.path());
+    let c = Connection::open(&db).expect("open");
+    c.execute(
+        "UPDATE meta SET value = '0123456789abcdef' WHERE key = 'chain_head'",
+        [],
+    )
+    .expect("edit");
+    drop(c);
+    let (ok, text) = verify(&db);
+    assert!(!ok);
+    assert!(text.starts_with("error: chain head mismatch"), "{text}");
+}
+
+#[test]
+fn a_dangling_reference_fails_the_foreign_key_check() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = demo(dir.path());
+    let c = Connection::open(&db).expect("open");
+    c.execute_batch("PRAGMA foreign_keys = OFF")
+        .expect("pragma");
+    c.execute(
+        "UPDATE records SET assignee = 'nobody' WHERE id = (SELECT min(id) FROM records)",
+        [],
+    )
+    .expect("edit");
+    drop(c);
+    let (ok, text) = verify(&db);
+    assert!(!ok);
+    assert!(
+        text.starts_with("error: foreign key check failed") && text.contains("records"),
+        "{text}"
+    );
 }

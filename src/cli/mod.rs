@@ -21,11 +21,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let ctx = Ctx::load(&cli)?;
     match &cli.command {
-        None => anyhow::bail!(
-            "the console arrives with the console issue; use a subcommand (see --help)"
-        ),
+        None => console(&ctx),
         Some(cmd) => match cmd {
-            Command::Check { .. } => unreachable!("handled above"),
+            Command::Check { json } => pipeline_cmd::check(&cli, *json),
             Command::Demo(a) => demo(ctx, a),
             Command::Init => team::init(&ctx),
             Command::Pipeline { json } => pipeline_cmd::show(&ctx, *json),

@@ -2,6 +2,7 @@
 //! events may fire, what a transition changes, where the SLA clock stands.
 //! No I/O here; the store applies what the engine decides.
 
+pub mod audit;
 pub mod clock;
 pub mod record;
 pub mod replay;

@@ -2,6 +2,7 @@
 //! Every write goes through [`Store::write`], one `BEGIN IMMEDIATE`
 //! transaction that changes state and appends its event together.
 
+pub mod audit_scan;
 pub mod bulk;
 mod cipher;
 pub mod events;

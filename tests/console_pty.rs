@@ -1,0 +1,279 @@
+//! The real binary in a real pseudo-terminal: a move made with the keyboard
+//! lands in the database as the console's user; a change made by another
+//! process shows up on screen without a keypress; `q` restores the terminal.
+
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_carequeue");
+const NOW: &str = "2026-11-26T15:00:00Z";
+
+fn pipeline() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/pipeline.toml").to_string()
+}
+
+fn cli(db: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .args(["--pipeline", &pipeline(), "--now", NOW])
+        .args(args)
+        .env_remove("CAREQUEUE_USER")
+        .output()
+        .expect("run carequeue")
+}
+
+fn demo(dir: &Path, records: &str) -> PathBuf {
+    let db = dir.join("demo.db");
+    let out = cli(
+        &db,
+        &["demo", "--no-tui", "--records", records, "--seed", "5"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    db
+}
+
+/// The console running in a 120x40 pseudo-terminal, its output parsed by vt100.
+struct Screen {
+    parser: Arc<Mutex<vt100::Parser>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    _master: Box<dyn MasterPty + Send>,
+}
+
+impl Screen {
+    fn open(db: &Path, user: &str) -> Screen {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: 40,
+                cols: 120,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("a pseudo-terminal");
+        let mut cmd = CommandBuilder::new(BIN);
+        cmd.args([
+            "--db",
+            db.to_str().expect("utf-8"),
+            "--as",
+            user,
+            "--pipeline",
+            &pipeline(),
+            "--now",
+            NOW,
+        ]);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("CAREQUEUE_USER");
+        let child = pair.slave.spawn_command(cmd).expect("spawn the console");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("reader");
+        let writer = pair.master.take_writer().expect("writer");
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(
+            std::num::NonZero::new(40).expect("rows"),
+            std::num::NonZero::new(120).expect("cols"),
+            0,
+        )));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let (p, r) = (parser.clone(), raw.clone());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut p) = p.lock() {
+                    p.process(&buf[..n]);
+                }
+                if let Ok(mut r) = r.lock() {
+                    r.extend_from_slice(&buf[..n]);
+                }
+            }
+        });
+        Screen {
+            parser,
+            raw,
+            writer,
+            child,
+            _master: pair.master,
+        }
+    }
+
+    fn text(&self) -> String {
+        self.parser
+            .lock()
+            .map(|p| p.screen().contents())
+            .unwrap_or_default()
+    }
+
+    /// Waits up to `limit` for `pred` to hold on the screen; returns how long it took.
+    fn wait(&self, limit: Duration, what: &str, pred: impl Fn(&str) -> bool) -> Duration {
+        let start = Instant::now();
+        loop {
+            if pred(&self.text()) {
+                return start.elapsed();
+            }
+            if start.elapsed() > limit {
+                panic!("timed out waiting for {what}; screen:\n{}", self.text());
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    fn keys(&mut self, s: &str) {
+        self.writer.write_all(s.as_bytes()).expect("type");
+        self.writer.flush().expect("flush");
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    fn quit(mut self) -> (bool, Vec<u8>) {
+        self.keys("q");
+        let start = Instant::now();
+        let status = loop {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                break s;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                let _ = self.child.kill();
+                panic!("the console did not quit on q; screen:\n{}", self.text());
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        };
+        std::thread::sleep(Duration::from_millis(200));
+        let raw = self.raw.lock().map(|r| r.clone()).unwrap_or_default();
+        (status.success(), raw)
+    }
+}
+
+#[test]
+fn a_move_made_with_the_keyboard_is_in_the_database_as_the_console_user() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = demo(dir.path(), "120");
+    let mut s = Screen::open(&db, "okafor");
+    s.wait(Duration::from_secs(10), "the Decisions view", |t| {
+        t.contains("Decisions ·") && t.contains("1/")
+    });
+    s.keys("m");
+    s.wait(Duration::from_secs(5), "the move picker", |t| {
+        t.contains("Move record")
+    });
+    s.keys("\r");
+    // Answer whatever the guards ask: pick the first reason, write a note.
+    for _ in 0..4 {
+        let t = s.text();
+        if t.contains("enter choose") {
+            s.keys("\r");
+        } else if t.contains("enter confirm") {
+            s.keys("seen by e2e test\r");
+        } else {
+            break;
+        }
+    }
+    s.wait(
+        Duration::from_secs(5),
+        "the result in the status line",
+        |t| t.contains(" ✔ record ") || t.contains(" ✖ "),
+    );
+    let text = s.text();
+    let line = text
+        .lines()
+        .find(|l| l.contains(" ✔ record "))
+        .unwrap_or_else(|| panic!("the move succeeded:\n{text}"));
+    // " ✔ record 158: begin_review → in_review"
+    let rest = line.split(" ✔ record ").nth(1).expect("status");
+    let (id, rest) = rest.split_once(": ").expect("id");
+    let (event, stage) = rest.split_once(" → ").expect("event → stage");
+    let (ok, _) = s.quit();
+    assert!(ok, "q exits 0");
+
+    let out = cli(&db, &["--as", "okafor", "show", id.trim(), "--json"]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["stage"], stage.trim());
+    let last = v["history"]
+        .as_array()
+        .and_then(|h| h.last())
+        .expect("history")
+        .clone();
+    assert_eq!(last["actor"], "okafor");
+    assert_eq!(last["event"], event.trim());
+    assert_eq!(last["at"], NOW);
+}
+
+#[test]
+fn a_change_by_another_process_appears_without_a_keypress() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = demo(dir.path(), "30");
+    let mut s = Screen::open(&db, "kim");
+    s.wait(Duration::from_secs(10), "the console", |t| {
+        t.contains("Breaches ·")
+    });
+    s.keys("1");
+    s.wait(Duration::from_secs(5), "the Intake view", |t| {
+        t.contains("Intake ·")
+    });
+    let out = cli(
+        &db,
+        &["--as", "maria", "add", "--patient", "Zed Liveupdate"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let took = s.wait(Duration::from_secs(5), "the new record on screen", |t| {
+        t.contains("Zed Liveupdate")
+    });
+    assert!(
+        took <= Duration::from_secs(2),
+        "appeared after {took:?}, more than two seconds"
+    );
+    let (ok, _) = s.quit();
+    assert!(ok);
+}
+
+#[test]
+fn quitting_restores_the_terminal() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = demo(dir.path(), "20");
+    let s = Screen::open(&db, "maria");
+    s.wait(Duration::from_secs(10), "the console", |t| {
+        t.contains("My Queue ·")
+    });
+    let (ok, raw) = s.quit();
+    assert!(ok, "q exits 0");
+    let raw = String::from_utf8_lossy(&raw);
+    let entered = raw
+        .find("\x1b[?1049h")
+        .expect("the alternate screen was entered");
+    let left = raw
+        .rfind("\x1b[?1049l")
+        .expect("the alternate screen was left");
+    assert!(left > entered, "left after entering");
+    assert!(
+        raw[left..].contains("\x1b[?25h") || raw[..left].contains("\x1b[?25h"),
+        "the cursor is shown again"
+    );
+}
+
+#[test]
+fn an_unknown_user_gets_an_error_not_a_console() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = demo(dir.path(), "10");
+    let out = cli(&db, &["--as", "nobody"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("error: unknown user `nobody`"), "{err}");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("\x1b[?1049h"),
+        "no alternate screen"
+    );
+}
