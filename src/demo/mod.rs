@@ -187,7 +187,7 @@ pub fn build(p: &Pipeline, path: &Path, opts: &DemoOptions, now: DateTime<Utc>) 
     // (no second copy of every page through the WAL), then go back to WAL.
     if opts.records >= BULK {
         store.conn().execute_batch(
-            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144;",
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;",
         )?;
     }
     let paths = paths(p);

@@ -289,8 +289,10 @@ impl<'a> Sim<'a> {
         for r in &self.records {
             ids.push(records::insert(tx, r)?);
         }
-        self.log.sort_by_key(|l| (l.at, l.seq));
-        for l in &self.log {
+        // Sort small keys, not the (large) log entries themselves.
+        let mut order: Vec<(i64, usize)> = self.log.iter().map(|l| (l.at, l.seq)).collect();
+        order.sort_unstable();
+        for l in order.iter().map(|(_, seq)| &self.log[*seq]) {
             chain.append(
                 tx,
                 &NewEvent {
