@@ -3,11 +3,15 @@
 //! transaction. The CLI and the console call these and nothing lower.
 
 mod actions;
+mod annotate;
 mod create;
+mod ownership;
 mod sweep;
 
 pub use actions::*;
+pub use annotate::*;
 pub use create::*;
+pub use ownership::*;
 pub use sweep::{ESCALATIONS_DUE_SQL, SweepReport, TIMERS_DUE_SQL, sweep};
 
 use crate::domain::{Pipeline, StageIx};

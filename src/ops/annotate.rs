@@ -1,0 +1,195 @@
+//! Sub-status (with SLA pause and resume), notes, breach acknowledgement.
+
+use super::actions::{EventSpec, Guard, change, deny, may_work, set_clock};
+use super::{OpError, OpResult, stage_ix};
+use crate::domain::Pipeline;
+use crate::engine::sla::{self, ClockState};
+use crate::engine::{Record, User};
+use crate::store::Store;
+use chrono::{DateTime, Utc};
+
+/// Sets (`Some`) or clears (`None`) the sub-status; pausing values stop the SLA clock.
+pub fn set_substatus(
+    p: &Pipeline,
+    store: &mut Store,
+    actor: &User,
+    id: i64,
+    value: Option<&str>,
+    g: Guard,
+    now: DateTime<Utc>,
+) -> OpResult<Record> {
+    change(store, id, actor, now, g, |cur| {
+        decide_substatus(p, cur, actor, value, now)
+    })
+}
+
+pub fn decide_substatus(
+    p: &Pipeline,
+    cur: &Record,
+    actor: &User,
+    value: Option<&str>,
+    now: DateTime<Utc>,
+) -> OpResult<(Record, EventSpec)> {
+    let six = stage_ix(p, cur)?;
+    let stage = p.stage(six);
+    if !may_work(p, cur, actor) {
+        return Err(deny(
+            cur,
+            "sub-status",
+            format!("`{}` does not hold the owning role", actor.name),
+        ));
+    }
+    let pauses_now = cur
+        .substatus
+        .as_deref()
+        .and_then(|s| stage.substatus(s))
+        .is_some_and(|s| s.pauses);
+    let pauses_next = match value {
+        Some(v) => match stage.substatus(v) {
+            Some(s) => s.pauses,
+            None => {
+                let known: Vec<&str> = stage.substatuses.iter().map(|s| s.id.as_str()).collect();
+                let known = if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                };
+                return Err(deny(
+                    cur,
+                    "sub-status",
+                    format!("`{v}` is not a sub-status of this stage (allowed: {known})"),
+                ));
+            }
+        },
+        None if cur.substatus.is_none() => {
+            return Err(deny(cur, "sub-status clear", "no sub-status is set".into()));
+        }
+        None => false,
+    };
+    if value == cur.substatus.as_deref() {
+        return Err(deny(cur, "sub-status", "it is already set".into()));
+    }
+    let mut next = cur.clone();
+    next.substatus = value.map(str::to_string);
+    let clock = ClockState::of(cur);
+    let kind = match (pauses_now, pauses_next) {
+        (false, true) => {
+            set_clock(&mut next, sla::pause(p, six, clock, now));
+            "pause"
+        }
+        (true, false) => {
+            set_clock(&mut next, sla::resume(p, six, clock, now));
+            "resume"
+        }
+        _ => "substatus",
+    };
+    Ok((
+        next,
+        EventSpec {
+            kind,
+            from: cur.substatus.clone(),
+            to: value.map(str::to_string),
+            ..Default::default()
+        },
+    ))
+}
+
+/// Adds a note to the record's history.
+pub fn note(
+    store: &mut Store,
+    actor: &User,
+    id: i64,
+    text: &str,
+    g: Guard,
+    now: DateTime<Utc>,
+) -> OpResult<Record> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(OpError::Invalid("note is empty".into()));
+    }
+    if text.len() > super::MAX_TEXT {
+        return Err(OpError::Invalid(format!(
+            "note is longer than {} bytes",
+            super::MAX_TEXT
+        )));
+    }
+    change(store, id, actor, now, g, |cur| {
+        Ok((
+            cur.clone(),
+            EventSpec {
+                kind: "note",
+                note: Some(text.to_string()),
+                ..Default::default()
+            },
+        ))
+    })
+}
+
+/// Records why a breach happened, from the stage's breach-reason taxonomy.
+#[allow(clippy::too_many_arguments)]
+pub fn ack(
+    p: &Pipeline,
+    store: &mut Store,
+    actor: &User,
+    id: i64,
+    reason: &str,
+    note_text: Option<&str>,
+    g: Guard,
+    now: DateTime<Utc>,
+) -> OpResult<Record> {
+    change(store, id, actor, now, g, |cur| {
+        decide_ack(p, cur, actor, reason, note_text, now)
+    })
+}
+
+pub fn decide_ack(
+    p: &Pipeline,
+    cur: &Record,
+    actor: &User,
+    reason: &str,
+    note_text: Option<&str>,
+    now: DateTime<Utc>,
+) -> OpResult<(Record, EventSpec)> {
+    let stage = p.stage(stage_ix(p, cur)?);
+    if !sla::breached(cur, now) {
+        return Err(deny(cur, "acknowledge", "the SLA is not breached".into()));
+    }
+    if let Some(r) = &cur.breach_reason {
+        return Err(deny(
+            cur,
+            "acknowledge",
+            format!("the breach is already acknowledged (`{r}`)"),
+        ));
+    }
+    if !may_work(p, cur, actor) {
+        return Err(deny(
+            cur,
+            "acknowledge",
+            format!(
+                "`{}` does not hold the owning role or a supervising role",
+                actor.name
+            ),
+        ));
+    }
+    if !stage.breach_reasons.iter().any(|c| c == reason) {
+        return Err(deny(
+            cur,
+            "acknowledge",
+            format!(
+                "`{reason}` is not a breach reason of this stage (one of: {})",
+                stage.breach_reasons.join(", ")
+            ),
+        ));
+    }
+    let mut next = cur.clone();
+    next.breach_reason = Some(reason.to_string());
+    Ok((
+        next,
+        EventSpec {
+            kind: "ack",
+            reason: Some(reason.to_string()),
+            note: note_text.map(str::to_string),
+            ..Default::default()
+        },
+    ))
+}

@@ -1,0 +1,120 @@
+//! Who owns a record: assign, claim, release.
+
+use super::actions::{EventSpec, Guard, change, deny, may_work};
+use super::{OpResult, owner_role, stage_ix, supervises};
+use crate::domain::Pipeline;
+use crate::engine::{Record, User};
+use crate::store::Store;
+use chrono::{DateTime, Utc};
+
+/// Gives the record to `target`, who must hold the role that owns it now.
+pub fn assign(
+    p: &Pipeline,
+    store: &mut Store,
+    actor: &User,
+    id: i64,
+    target: &User,
+    g: Guard,
+    now: DateTime<Utc>,
+) -> OpResult<Record> {
+    change(store, id, actor, now, g, |cur| {
+        decide_assign(p, cur, actor, target)
+    })
+}
+
+pub fn decide_assign(
+    p: &Pipeline,
+    cur: &Record,
+    actor: &User,
+    target: &User,
+) -> OpResult<(Record, EventSpec)> {
+    let role = owner_role(p, cur).unwrap_or("").to_string();
+    if p.stage(stage_ix(p, cur)?).terminal {
+        return Err(deny(cur, "assign", "the record is closed".into()));
+    }
+    if !may_work(p, cur, actor) {
+        return Err(deny(
+            cur,
+            "assign",
+            format!(
+                "`{}` does not hold role `{role}` or a supervising role",
+                actor.name
+            ),
+        ));
+    }
+    if !target.has_role(&role) && !supervises(p, target) {
+        return Err(deny(
+            cur,
+            "assign",
+            format!("`{}` does not hold the owning role `{role}`", target.name),
+        ));
+    }
+    if cur.assignee.as_deref() == Some(target.name.as_str()) {
+        return Err(deny(
+            cur,
+            "assign",
+            format!("already assigned to `{}`", target.name),
+        ));
+    }
+    let mut next = cur.clone();
+    next.assignee = Some(target.name.clone());
+    let kind = if target.name == actor.name {
+        "claim"
+    } else {
+        "assign"
+    };
+    Ok((
+        next,
+        EventSpec {
+            kind,
+            from: cur.assignee.clone(),
+            to: Some(target.name.clone()),
+            ..Default::default()
+        },
+    ))
+}
+
+/// The acting user takes the record.
+pub fn claim(
+    p: &Pipeline,
+    store: &mut Store,
+    actor: &User,
+    id: i64,
+    g: Guard,
+    now: DateTime<Utc>,
+) -> OpResult<Record> {
+    assign(p, store, actor, id, actor, g, now)
+}
+
+/// Returns the record to the unowned queue of its role.
+pub fn release(
+    p: &Pipeline,
+    store: &mut Store,
+    actor: &User,
+    id: i64,
+    g: Guard,
+    now: DateTime<Utc>,
+) -> OpResult<Record> {
+    change(store, id, actor, now, g, |cur| {
+        let Some(who) = cur.assignee.clone() else {
+            return Err(deny(cur, "release", "the record has no assignee".into()));
+        };
+        if who != actor.name && !supervises(p, actor) {
+            return Err(deny(
+                cur,
+                "release",
+                format!("it is assigned to `{who}`; only they or a supervisor may release it"),
+            ));
+        }
+        let mut next = cur.clone();
+        next.assignee = None;
+        Ok((
+            next,
+            EventSpec {
+                kind: "release",
+                from: Some(who),
+                ..Default::default()
+            },
+        ))
+    })
+}
