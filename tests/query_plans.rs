@@ -128,7 +128,7 @@ fn the_sweep_finds_due_work_by_index() {
     ];
     let p = plan(&s, carequeue::ops::ESCALATIONS_DUE_SQL, &args);
     assert!(
-        p.contains("records_stage_urgency (stage=? AND sort_due"),
+        p.contains("records_escalation (stage=? AND escalation=? AND sort_due"),
         "{p}"
     );
 }

@@ -40,6 +40,8 @@ const STEPS: &[&str] = &[
     CREATE INDEX records_assignee_urgency ON records(assignee, sort_due, id);
     CREATE INDEX records_urgency ON records(sort_due, id);
     CREATE INDEX records_timer ON records(timer_at) WHERE timer_at IS NOT NULL;
+    -- The sweep's escalation scan: one tight range per stage and level.
+    CREATE INDEX records_escalation ON records(stage, escalation, sort_due) WHERE due_at IS NOT NULL;
     -- Covers the breach panel: breached and at-risk counts by stage and owner.
     CREATE INDEX records_attention ON records(warn_at, stage, sort_due, assignee) WHERE warn_at IS NOT NULL;
     -- Per-stage totals kept current, so the board never recounts the table.
