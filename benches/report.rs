@@ -300,9 +300,13 @@ fn main() {
     let ids: Vec<i64> = {
         let mut st = store
             .conn()
-            .prepare("SELECT id FROM records WHERE stage IN ('form_submitted','pending_provider','rx_sent') LIMIT 2000")
+            .prepare(
+                "SELECT id FROM records WHERE stage IN ('form_submitted','pending_provider','rx_sent')
+                 AND sort_due > ?1 ORDER BY id LIMIT 2000",
+            )
             .expect("prep");
-        st.query_map([], |r| r.get(0))
+        // Records within their SLA: a breached one would first need its reason.
+        st.query_map([now().timestamp()], |r| r.get(0))
             .expect("q")
             .filter_map(Result::ok)
             .collect()
