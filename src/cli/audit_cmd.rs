@@ -92,23 +92,47 @@ pub fn human(p: &Pipeline, r: &AuditReport) -> String {
                 dur(s.iqr_seconds),
                 dur(s.median_wall_seconds),
                 s.re_entries.to_string(),
-                if s.terminal { "-".into() } else { s.breaches.to_string() },
-                if s.terminal { "-".into() } else { s.no_owner_action.to_string() },
+                if s.terminal {
+                    "-".into()
+                } else {
+                    s.breaches.to_string()
+                },
+                if s.terminal {
+                    "-".into()
+                } else {
+                    s.no_owner_action.to_string()
+                },
                 mark.join(", "),
             ]
         })
         .collect();
     out.push_str(&table(
         &[
-            "STAGE", "ENTERED", "NOW", "MEDIAN", "P90", "STDDEV", "IQR", "WALL MED", "RE-ENTRIES",
-            "BREACHES", "NO OWNER ACTION", "MARK",
+            "STAGE",
+            "ENTERED",
+            "NOW",
+            "MEDIAN",
+            "P90",
+            "STDDEV",
+            "IQR",
+            "WALL MED",
+            "RE-ENTRIES",
+            "BREACHES",
+            "NO OWNER ACTION",
+            "MARK",
         ],
         &rows,
     ));
     match &r.active_care_phase {
-        None => out.push_str("\nExits before Active Care: no phase is marked `active_care = true`.\n"),
+        None => {
+            out.push_str("\nExits before Active Care: no phase is marked `active_care = true`.\n")
+        }
         Some(ph) => {
-            let name = p.phases.iter().find(|x| &x.id == ph).map_or(ph.as_str(), |x| &x.name);
+            let name = p
+                .phases
+                .iter()
+                .find(|x| &x.id == ph)
+                .map_or(ph.as_str(), |x| &x.name);
             let total: u64 = r.exits_before_active_care.iter().map(|e| e.count).sum();
             out.push_str(&format!("\nExits before {name}: {total}\n"));
             if total > 0 {

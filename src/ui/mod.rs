@@ -1,5 +1,6 @@
 //! Drawing: one pure function per screen region, reading the app state.
 
+pub mod audit;
 mod board;
 mod breaches;
 mod detail;

@@ -2,10 +2,10 @@
 //! exits before Active Care, computed from the event log alone under the
 //! pipeline as it is now (so a changed SLA re-evaluates past stays).
 //!
-//! Pure: the caller streams events into an [`Auditor`] grouped by record,
-//! each record's events oldest first (`ORDER BY record_id, id`), then calls
-//! [`Auditor::finish`]. Memory is one record's state plus two `u32`
-//! durations per counted stay.
+//! Pure: the caller streams events into an [`Auditor`] in log order (each
+//! record's events oldest first; records may interleave), then calls
+//! [`Auditor::finish`]. Memory is a compact state per record (~64 bytes)
+//! plus three `u32` per counted stay; see `store::audit_scan` for the scan.
 //!
 //! Definitions (the contract behind `audit --json` and the Audit view):
 //! - A **stay** is one visit of a record to a stage: it begins at the
@@ -53,6 +53,7 @@
 mod report;
 mod scan;
 pub mod stats;
+mod util;
 
 pub use report::{AuditReport, ExitCount, ReasonCount, StageAudit};
 pub use scan::Auditor;

@@ -14,15 +14,15 @@ pub(super) struct Acc {
     pub current: u64,
     /// Time in stage (working, minus pauses) of each counted stay.
     pub active: Vec<u32>,
-    /// Wall time of each counted stay.
+    /// Wall time of each counted stay, once one differs from `active`.
     pub wall: Vec<u32>,
+    pub wall_differs: bool,
     pub breaches: u64,
     /// Breaches by interned reason code.
     pub by_reason: Vec<u64>,
+    /// Record slot of each counted stay (for latest vs cumulative).
+    pub slots: Vec<u32>,
     pub re_entries: u64,
-    pub records_with_stays: u64,
-    pub sum_latest: u64,
-    pub sum_cumulative: u64,
     pub unassigned: u64,
     pub idle_owner: u64,
 }
@@ -155,31 +155,58 @@ fn reason_counts(p: &Pipeline, names: &[String], counts: &[u64]) -> Vec<ReasonCo
     out
 }
 
+/// (records with counted stays, Σ their latest stay, Σ all their stays):
+/// walking the stays newest first, a record's first sighting is its latest.
+/// Call before the samples are sorted. `seen` is a cleared bitset.
+fn latest_cumulative(acc: &Acc, seen: &mut [u64]) -> (u64, u64, u64) {
+    let (mut n, mut latest, mut cum) = (0u64, 0u64, 0u64);
+    for (&slot, &t) in acc.slots.iter().zip(&acc.active).rev() {
+        cum += u64::from(t);
+        let (w, bit) = (slot as usize / 64, 1u64 << (slot % 64));
+        if let Some(word) = seen.get_mut(w)
+            && *word & bit == 0
+        {
+            *word |= bit;
+            n += 1;
+            latest += u64::from(t);
+        }
+    }
+    for &slot in &acc.slots {
+        if let Some(word) = seen.get_mut(slot as usize / 64) {
+            *word = 0;
+        }
+    }
+    (n, latest, cum)
+}
+
 impl AuditReport {
     pub(super) fn build(p: &Pipeline, range: AuditRange, now: i64, mut a: Auditor) -> AuditReport {
         let names = std::mem::take(&mut a.reasons.names);
         let mut totals: Vec<u64> = vec![0; names.len()];
         let mut stages = Vec::with_capacity(p.stages.len());
         let mut spreads: Vec<(usize, f64, f64, usize)> = Vec::new();
+        let records = a.records();
+        let mut seen = vec![0u64; records.div_ceil(64)];
         for (six, st) in p.stage_ids() {
             let acc = &mut a.acc[six.0];
+            let per_record = latest_cumulative(acc, &mut seen);
             let s = Summary::of(&mut acc.active);
-            let w = Summary::of(&mut acc.wall);
+            let w = if acc.wall_differs {
+                Summary::of(&mut acc.wall)
+            } else {
+                s
+            };
             // Release the samples as soon as they are summarised.
             acc.active = Vec::new();
             acc.wall = Vec::new();
+            acc.slots = Vec::new();
             for (i, c) in acc.by_reason.iter().enumerate() {
                 if let Some(t) = totals.get_mut(i) {
                     *t += c;
                 }
             }
             if !st.terminal && s.n > 0 {
-                spreads.push((
-                    six.0,
-                    s.median.unwrap_or(0.0),
-                    s.stddev.unwrap_or(0.0),
-                    s.n,
-                ));
+                spreads.push((six.0, s.median.unwrap_or(0.0), s.stddev.unwrap_or(0.0), s.n));
             }
             stages.push(StageAudit {
                 stage: st.id.clone(),
@@ -203,9 +230,9 @@ impl AuditReport {
                 stddev_wall_seconds: secs(w.stddev),
                 iqr_wall_seconds: secs(w.iqr),
                 re_entries: acc.re_entries,
-                records: acc.records_with_stays,
-                avg_latest_seconds: avg(acc.sum_latest, acc.records_with_stays),
-                avg_cumulative_seconds: avg(acc.sum_cumulative, acc.records_with_stays),
+                records: per_record.0,
+                avg_latest_seconds: avg(per_record.1, per_record.0),
+                avg_cumulative_seconds: avg(per_record.2, per_record.0),
                 unassigned: acc.unassigned,
                 idle_owner: acc.idle_owner,
                 sla_max_seconds: st.sla.as_ref().map(|x| x.max.0),
@@ -254,21 +281,31 @@ impl AuditReport {
             count: *c,
         }));
         // Most first; stable, so pipeline order among ties.
-        exits.sort_by(|x, y| y.count.cmp(&x.count));
+        exits.sort_by_key(|x| std::cmp::Reverse(x.count));
         AuditReport {
             pipeline: p.name.clone(),
             since: range.since,
             until: range.until,
             as_of: now,
-            active_care_phase: p.phases.iter().find(|ph| ph.active_care).map(|ph| ph.id.clone()),
+            active_care_phase: p
+                .phases
+                .iter()
+                .find(|ph| ph.active_care)
+                .map(|ph| ph.id.clone()),
             exits_before_active_care: exits,
             breaches_by_reason: reason_counts(p, &names, &totals),
             highest_median: highest.map(|i| stages[i].stage.clone()),
             widest_variance: widest.map(|i| stages[i].stage.clone()),
-            rank_by_median: by_median.iter().map(|x| stages[x.0].stage.clone()).collect(),
-            rank_by_spread: by_spread.iter().map(|x| stages[x.0].stage.clone()).collect(),
+            rank_by_median: by_median
+                .iter()
+                .map(|x| stages[x.0].stage.clone())
+                .collect(),
+            rank_by_spread: by_spread
+                .iter()
+                .map(|x| stages[x.0].stage.clone())
+                .collect(),
             stages,
-            records: a.records,
+            records: records as u64,
             events: a.events,
         }
     }

@@ -1,14 +1,62 @@
 //! The one-pass reduction: events → stays → per-stage accumulators.
+//!
+//! Events arrive in log order (by id), records interleaved; each record
+//! keeps a compact state (one open stay, its pause totals, the assignee) in
+//! a slot, so the scan reads the table sequentially and memory is
+//! ~56 bytes per record plus 12 bytes per counted stay.
 
 use super::report::{Acc, AuditReport};
+use super::util::{Interner, clamp_u32, reassigns};
 use super::{AuditEvent, AuditRange, UNACKNOWLEDGED};
 use crate::domain::calendar::Calendar;
 use crate::domain::{Pipeline, StageIx};
 use crate::engine::clock::from_unix;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// Streams events into per-stage statistics. Feed each record's events
-/// contiguously, oldest first; then [`Auditor::finish`].
+/// Record ids below this index a dense table; others go through a map.
+const DENSE_IDS: i64 = 1 << 26;
+const NONE: u32 = u32::MAX;
+const NO_STAGE: u16 = u16::MAX;
+const NOT_PAUSED: i64 = i64::MIN;
+
+/// One record's state: its open stay and what the audit needs of it.
+#[derive(Clone, Copy)]
+struct Rec {
+    entered: i64,
+    paused_since: i64,
+    /// Latest event by the assignee (or the assignment itself).
+    last_owner_action: i64,
+    /// Working seconds of closed pause spans in the open stay …
+    paused_work: i64,
+    /// … and of those, the part after the owner's latest action.
+    paused_after_action: i64,
+    /// Stages visited so far (bit per stage index < 64; see `visited_hi`).
+    visited: u64,
+    /// The open stay is not the record's first in its stage.
+    re_entry: bool,
+    ack: u32,
+    assignee: u32,
+    stage: u16,
+    has_stay: bool,
+    ever_active: bool,
+}
+
+const NEW_REC: Rec = Rec {
+    entered: 0,
+    paused_since: NOT_PAUSED,
+    last_owner_action: i64::MIN,
+    paused_work: 0,
+    paused_after_action: 0,
+    visited: 0,
+    re_entry: false,
+    ack: NONE,
+    assignee: NONE,
+    stage: NO_STAGE,
+    has_stay: false,
+    ever_active: false,
+};
+
+/// Streams events into per-stage statistics; then [`Auditor::finish`].
 pub struct Auditor<'p> {
     p: &'p Pipeline,
     range: AuditRange,
@@ -18,181 +66,169 @@ pub struct Auditor<'p> {
     has_active_phase: bool,
     pub(super) acc: Vec<Acc>,
     pub(super) reasons: Interner,
+    users: Interner,
     pub(super) exits: Vec<u64>,
     /// Exits from stages the pipeline no longer has, by logged id.
     pub(super) exits_unknown: BTreeMap<String, u64>,
     pub(super) events: u64,
-    pub(super) records: u64,
-    rec: RecState,
+    recs: Vec<Rec>,
+    dense: Vec<u32>,
+    sparse: HashMap<i64, u32>,
+    /// Visited stages with index >= 64: (record slot, stage).
+    visited_hi: HashSet<(u32, u16)>,
 }
 
-/// Reason codes as small integers; 0 is [`UNACKNOWLEDGED`].
-#[derive(Default)]
-pub(super) struct Interner {
-    pub(super) names: Vec<String>,
-    ids: HashMap<String, u32>,
-}
-
-impl Interner {
-    fn get(&mut self, s: &str) -> u32 {
-        if let Some(&i) = self.ids.get(s) {
-            return i;
-        }
-        let i = self.names.len() as u32;
-        self.names.push(s.to_string());
-        self.ids.insert(s.to_string(), i);
-        i
-    }
-}
-
-struct Stay {
-    stage: Option<StageIx>,
-    entered: i64,
-    paused_since: Option<i64>,
-    ack: Option<u32>,
-    /// Earlier visits of this record to this stage.
-    ordinal: u32,
-}
-
-#[derive(Default)]
-struct RecState {
-    id: Option<i64>,
-    stay: Option<Stay>,
-    /// Closed pause spans of the open stay (allocation reused).
-    pauses: Vec<(i64, i64)>,
-    assignee: Option<String>,
-    last_owner_action: i64,
-    substatus: Option<String>,
-    ever_active: bool,
-    visits: Vec<u32>,
-    /// Per stage: (cumulative, latest, counted) time of counted stays.
-    per_stage: Vec<(u64, u32, bool)>,
-    touched: Vec<usize>,
-}
-
-fn clamp_u32(v: i64) -> u32 {
-    v.clamp(0, i64::from(u32::MAX)) as u32
-}
-
-/// Working seconds in `[from, to)` under `cal` minus those of `pauses`.
-fn active_secs(cal: &Calendar, from: i64, to: i64, pauses: &[(i64, i64)]) -> i64 {
-    if to <= from {
+/// Working seconds in `[a, b)` under `cal` (0 if empty).
+fn work(cal: &Calendar, a: i64, b: i64) -> i64 {
+    if b <= a {
         return 0;
     }
-    let work = |a: i64, b: i64| match cal {
+    match cal {
         Calendar::Always => b - a,
         _ => cal.working_seconds(from_unix(a), from_unix(b)),
-    };
-    let mut t = work(from, to);
-    for &(a, b) in pauses {
-        let (a, b) = (a.max(from), b.min(to));
-        if b > a {
-            t -= work(a, b);
-        }
     }
-    t.max(0)
 }
 
 impl<'p> Auditor<'p> {
+    /// `now` (unix seconds) ends open stays; events after it are ignored.
     pub fn new(p: &'p Pipeline, range: AuditRange, now: i64) -> Auditor<'p> {
         let n = p.stages.len();
-        let active: Vec<bool> = p
-            .stages
-            .iter()
-            .map(|s| p.phases[s.phase.0].active_care)
-            .collect();
         let mut reasons = Interner::default();
         reasons.get(UNACKNOWLEDGED);
         Auditor {
             p,
             range,
             now,
+            active: p
+                .stages
+                .iter()
+                .map(|s| p.phases[s.phase.0].active_care)
+                .collect(),
             has_active_phase: p.phases.iter().any(|ph| ph.active_care),
-            active,
             acc: (0..n).map(|_| Acc::default()).collect(),
             reasons,
+            users: Interner::default(),
             exits: vec![0; n],
             exits_unknown: BTreeMap::new(),
             events: 0,
-            records: 0,
-            rec: RecState {
-                visits: vec![0; n],
-                per_stage: vec![(0, 0, false); n],
-                ..RecState::default()
-            },
+            recs: Vec::new(),
+            dense: Vec::new(),
+            sparse: HashMap::new(),
+            visited_hi: HashSet::new(),
         }
     }
 
-    /// Takes the next event. A new `record_id` closes the previous record.
-    pub fn push(&mut self, e: &AuditEvent) {
-        if self.rec.id != Some(e.record_id) {
-            self.end_record();
-            self.rec.id = Some(e.record_id);
-            self.records += 1;
+    fn slot(&mut self, id: i64) -> u32 {
+        let next = self.recs.len() as u32;
+        let s = if (0..DENSE_IDS).contains(&id) {
+            let i = id as usize;
+            if self.dense.len() <= i {
+                self.dense
+                    .resize((i + 1).max(self.dense.len() * 3 / 2), NONE);
+            }
+            if self.dense[i] == NONE {
+                self.dense[i] = next;
+            }
+            self.dense[i]
+        } else {
+            *self.sparse.entry(id).or_insert(next)
+        };
+        if s == next {
+            self.recs.push(NEW_REC);
         }
+        s
+    }
+
+    /// Takes the next event. Events must come in log order within each
+    /// record (log order overall is the fast, sequential scan).
+    pub fn push(&mut self, e: &AuditEvent) {
         if e.at > self.now {
             return;
         }
         self.events += 1;
+        let slot = self.slot(e.record_id);
         match e.kind {
-            "create" => self.enter(e.to, e.at),
-            "transition" | "timer" | "override" => self.transition(e),
+            "create" => self.enter(slot, e.to, e.at),
+            "transition" | "timer" | "override" => self.transition(slot, e),
             "claim" | "assign" => {
-                self.set_assignee(e.to);
-                self.rec.last_owner_action = e.at;
+                let who = e.to.map_or(NONE, |u| self.users.get(u));
+                let r = &mut self.recs[slot as usize];
+                r.assignee = who;
+                self.owner_acted(slot, e.at);
             }
-            "release" => self.rec.assignee = None,
-            "substatus" | "pause" | "resume" => self.substatus(e),
+            "release" => self.recs[slot as usize].assignee = NONE,
+            "substatus" | "pause" | "resume" => self.substatus(slot, e),
             "ack" => {
-                let r = e.reason.map(|r| self.reasons.get(r));
-                if let Some(s) = &mut self.rec.stay {
-                    s.ack = r.or(s.ack);
+                if let Some(code) = e.reason {
+                    let c = self.reasons.get(code);
+                    self.recs[slot as usize].ack = c;
                 }
             }
-            "escalation" => {
-                if e.data.is_some_and(reassigns) {
-                    self.rec.assignee = None;
-                }
+            "escalation" if e.data.is_some_and(reassigns) => {
+                self.recs[slot as usize].assignee = NONE;
             }
             _ => {}
         }
-        if self.rec.assignee.as_deref() == Some(e.actor) {
-            self.rec.last_owner_action = e.at;
+        let r = &self.recs[slot as usize];
+        if r.assignee != NONE
+            && self
+                .users
+                .names
+                .get(r.assignee as usize)
+                .map(String::as_str)
+                == Some(e.actor)
+        {
+            self.owner_acted(slot, e.at);
         }
     }
 
-    /// Closes the last record and reduces everything to the report.
+    /// Records seen so far.
+    pub fn records(&self) -> usize {
+        self.recs.len()
+    }
+
+    /// Closes every open stay at `now` and reduces to the report.
     pub fn finish(mut self) -> AuditReport {
-        self.end_record();
+        for slot in 0..self.recs.len() as u32 {
+            if self.recs[slot as usize].has_stay {
+                self.close(slot, self.now, None, true);
+            }
+        }
         let (p, range, now) = (self.p, self.range, self.now);
         AuditReport::build(p, range, now, self)
     }
 
-    fn set_assignee(&mut self, who: Option<&str>) {
-        match (who, &mut self.rec.assignee) {
-            (Some(w), Some(cur)) => {
-                cur.clear();
-                cur.push_str(w);
-            }
-            (Some(w), slot) => *slot = Some(w.to_string()),
-            (None, slot) => *slot = None,
+    fn stage_of(&self, r: &Rec) -> Option<StageIx> {
+        (r.stage != NO_STAGE).then_some(StageIx(r.stage as usize))
+    }
+
+    fn calendar(&self, s: Option<StageIx>) -> &'p Calendar {
+        let p = self.p;
+        match s.and_then(|s| p.stage(s).sla.as_ref()) {
+            Some(sla) => p.calendar(sla),
+            None => &Calendar::Always,
         }
     }
 
-    fn owner(&self, s: Option<StageIx>) -> Option<crate::domain::RoleIx> {
-        s.and_then(|s| self.p.stage(s).owner)
+    fn owner_acted(&mut self, slot: u32, at: i64) {
+        let r = &mut self.recs[slot as usize];
+        r.last_owner_action = at;
+        // Pause spans that closed before now do not overlap [at, …).
+        r.paused_after_action = 0;
     }
 
-    fn transition(&mut self, e: &AuditEvent) {
-        let from = self.rec.stay.as_ref().and_then(|s| s.stage);
-        let to = e.to.and_then(|t| self.p.stage_ix(t));
-        if self.rec.stay.is_some() {
-            self.close(e.at, e.reason);
+    fn transition(&mut self, slot: u32, e: &AuditEvent) {
+        let p = self.p;
+        let r = self.recs[slot as usize];
+        let from = self.stage_of(&r);
+        let to = e.to.and_then(|t| p.stage_ix(t));
+        if r.has_stay {
+            self.close(slot, e.at, e.reason, false);
         }
         if let Some(t) = to
             && self.has_active_phase
-            && self.p.stage(t).terminal
-            && !self.rec.ever_active
+            && p.stage(t).terminal
+            && !r.ever_active
             && !self.active[t.0]
             && self.range.contains(e.at)
         {
@@ -202,180 +238,156 @@ impl<'p> Auditor<'p> {
                 (None, None) => {}
             }
         }
-        if self.owner(from) != self.owner(to) {
-            self.rec.assignee = None;
+        let owner = |s: Option<StageIx>| s.and_then(|s| p.stage(s).owner);
+        if owner(from) != owner(to) {
+            self.recs[slot as usize].assignee = NONE;
         }
-        self.enter(e.to, e.at);
+        self.enter(slot, e.to, e.at);
     }
 
-    fn enter(&mut self, to: Option<&str>, at: i64) {
-        if self.rec.stay.is_some() {
-            self.close(at, None);
+    fn enter(&mut self, slot: u32, to: Option<&str>, at: i64) {
+        let p = self.p;
+        if self.recs[slot as usize].has_stay {
+            self.close(slot, at, None, false);
         }
-        let stage = to.and_then(|t| self.p.stage_ix(t));
-        let mut ordinal = 0;
-        let mut paused = false;
-        self.rec.substatus = None;
+        let stage = to.and_then(|t| p.stage_ix(t));
+        let (mut re_entry, mut paused) = (false, false);
         if let Some(s) = stage {
-            ordinal = self.rec.visits[s.0];
-            self.rec.visits[s.0] += 1;
-            self.rec.ever_active |= self.active[s.0];
-            let st = self.p.stage(s);
-            if let Some(init) = &st.initial_substatus {
-                paused = st.substatus(init).is_some_and(|x| x.pauses);
-                self.rec.substatus = Some(init.clone());
-            }
+            let st = p.stage(s);
+            paused = st
+                .initial_substatus
+                .as_deref()
+                .and_then(|i| st.substatus(i))
+                .is_some_and(|x| x.pauses);
+            re_entry = self.visit(slot, s);
         }
-        self.rec.pauses.clear();
-        self.rec.stay = Some(Stay {
-            stage,
-            entered: at,
-            paused_since: paused.then_some(at),
-            ack: None,
-            ordinal,
+        let ever_active = stage.is_some_and(|s| self.active[s.0]);
+        let r = &mut self.recs[slot as usize];
+        r.has_stay = true;
+        r.stage = stage.map_or(NO_STAGE, |s| s.0.min(NO_STAGE as usize - 1) as u16);
+        r.entered = at;
+        r.paused_since = if paused { at } else { NOT_PAUSED };
+        r.paused_work = 0;
+        r.paused_after_action = 0;
+        r.ack = NONE;
+        r.ever_active |= ever_active;
+        r.re_entry = re_entry;
+    }
+
+    /// Marks stage `s` visited; returns whether it was visited before.
+    fn visit(&mut self, slot: u32, s: StageIx) -> bool {
+        if s.0 < 64 {
+            let r = &mut self.recs[slot as usize];
+            let bit = 1u64 << s.0;
+            let seen = r.visited & bit != 0;
+            r.visited |= bit;
+            seen
+        } else {
+            !self.visited_hi.insert((slot, s.0 as u16))
+        }
+    }
+
+    fn substatus(&mut self, slot: u32, e: &AuditEvent) {
+        let r = self.recs[slot as usize];
+        if !r.has_stay {
+            return;
+        }
+        let stage = self.stage_of(&r).map(|s| self.p.stage(s));
+        let was = r.paused_since != NOT_PAUSED;
+        let known = match e.to {
+            None => Some(false),
+            Some(v) => stage.and_then(|st| st.substatus(v)).map(|x| x.pauses),
+        };
+        let paused = known.unwrap_or(match e.kind {
+            "pause" => true,
+            "resume" => false,
+            _ => was,
         });
+        if was && !paused {
+            let cal = self.calendar(self.stage_of(&r));
+            let from = r.last_owner_action.max(r.entered);
+            let rm = &mut self.recs[slot as usize];
+            rm.paused_work += work(cal, r.paused_since, e.at);
+            rm.paused_after_action += work(cal, r.paused_since.max(from), e.at);
+            rm.paused_since = NOT_PAUSED;
+        } else if !was && paused {
+            self.recs[slot as usize].paused_since = e.at;
+        }
     }
 
-    fn substatus(&mut self, e: &AuditEvent) {
-        let Some(stay) = &mut self.rec.stay else {
+    /// Ends the open stay at `end` and counts it.
+    fn close(&mut self, slot: u32, end: i64, exit_reason: Option<&str>, open: bool) {
+        let p = self.p;
+        let r = self.recs[slot as usize];
+        self.recs[slot as usize].has_stay = false;
+        let Some(six) = self.stage_of(&r) else {
             return;
         };
-        let known = stay.stage.map(|s| self.p.stage(s));
-        let pauses = |v: Option<&str>| -> Option<bool> {
-            match v {
-                None => Some(false),
-                Some(v) => known.and_then(|st| st.substatus(v)).map(|x| x.pauses),
-            }
-        };
-        let was = stay.paused_since.is_some();
-        let now_paused = match pauses(e.to) {
-            Some(p) => p,
-            None => match e.kind {
-                "pause" => true,
-                "resume" => false,
-                _ => was,
-            },
-        };
-        match (was, now_paused, stay.paused_since) {
-            (false, true, _) => stay.paused_since = Some(e.at),
-            (true, false, Some(since)) => {
-                self.rec.pauses.push((since, e.at));
-                stay.paused_since = None;
-            }
-            _ => {}
-        }
-        self.rec.substatus = e.to.map(str::to_string);
-    }
-
-    /// Ends the open stay at `at`; `exit_reason` is the leaving transition's.
-    fn close(&mut self, at: i64, exit_reason: Option<&str>) {
-        let Some(stay) = self.rec.stay.take() else {
-            return;
-        };
-        if let Some(since) = stay.paused_since {
-            self.rec.pauses.push((since, at));
-        }
-        self.count(&stay, at, exit_reason, false);
-    }
-
-    fn end_record(&mut self) {
-        if let Some(stay) = self.rec.stay.take() {
-            if let Some(since) = stay.paused_since {
-                self.rec.pauses.push((since, self.now));
-            }
-            self.count(&stay, self.now, None, true);
-        }
-        let rec = &mut self.rec;
-        for &s in &rec.touched {
-            let (cum, latest, counted) = rec.per_stage[s];
-            if counted {
-                let a = &mut self.acc[s];
-                a.records_with_stays += 1;
-                a.sum_latest += u64::from(latest);
-                a.sum_cumulative += cum;
-            }
-            rec.per_stage[s] = (0, 0, false);
-        }
-        rec.touched.clear();
-        rec.visits.iter_mut().for_each(|v| *v = 0);
-        rec.assignee = None;
-        rec.substatus = None;
-        rec.ever_active = false;
-        rec.last_owner_action = i64::MIN;
-        rec.pauses.clear();
-    }
-
-    fn count(&mut self, stay: &Stay, end: i64, exit_reason: Option<&str>, open: bool) {
-        let Some(six) = stay.stage else {
-            return;
-        };
-        let stage = self.p.stage(six);
-        let in_range = self.range.contains(stay.entered);
+        let stage = p.stage(six);
+        let in_range = self.range.contains(r.entered);
         let a = &mut self.acc[six.0];
         if open {
             a.current += 1;
         }
         if in_range {
             a.entered += 1;
-            if stay.ordinal > 0 {
-                a.re_entries += 1;
-            }
+            a.re_entries += u64::from(r.re_entry);
         }
         if stage.terminal {
             return;
         }
-        let cal = match &stage.sla {
-            Some(sla) => self.p.calendar(sla),
-            None => &Calendar::Always,
+        let cal = self.calendar(Some(six));
+        let open_pause = |from: i64| {
+            if r.paused_since == NOT_PAUSED {
+                0
+            } else {
+                work(cal, r.paused_since.max(from), end)
+            }
         };
-        let pauses = &self.rec.pauses;
         if open {
-            let unassigned = self.rec.assignee.is_none();
+            let unassigned = r.assignee == NONE;
             let idle = !unassigned
                 && stage.sla.as_ref().is_some_and(|sla| {
-                    let from = self.rec.last_owner_action.max(stay.entered);
-                    active_secs(cal, from, end, pauses) > sla.warn.0
+                    let from = r.last_owner_action.max(r.entered);
+                    work(cal, from, end) - r.paused_after_action - open_pause(from) > sla.warn.0
                 });
+            let a = &mut self.acc[six.0];
             a.unassigned += u64::from(unassigned);
             a.idle_owner += u64::from(idle);
         }
         if !in_range {
             return;
         }
-        let active = clamp_u32(active_secs(cal, stay.entered, end, pauses));
-        a.active.push(active);
-        a.wall.push(clamp_u32(end - stay.entered));
-        let slot = &mut self.rec.per_stage[six.0];
-        if !slot.2 {
-            self.rec.touched.push(six.0);
-        }
-        *slot = (slot.0 + u64::from(active), active, true);
-        if let Some(sla) = &stage.sla
-            && i64::from(active) >= sla.max.0
-        {
-            a.breaches += 1;
-            let reason = match (stay.ack, exit_reason) {
-                (Some(r), _) => r,
-                (None, Some(r)) if stage.breach_reasons.iter().any(|c| c == r) => {
-                    self.reasons.get(r)
-                }
+        let active = work(cal, r.entered, end) - r.paused_work - open_pause(r.entered);
+        let active = clamp_u32(active);
+        let breach_reason = match &stage.sla {
+            Some(sla) if i64::from(active) >= sla.max.0 => Some(match (r.ack, exit_reason) {
+                (c, _) if c != NONE => c,
+                (_, Some(x)) if stage.breach_reasons.iter().any(|c| c == x) => self.reasons.get(x),
                 _ => 0,
-            };
-            let r = reason as usize;
-            if a.by_reason.len() <= r {
-                a.by_reason.resize(r + 1, 0);
+            }),
+            _ => None,
+        };
+        let a = &mut self.acc[six.0];
+        let wall = clamp_u32(end - r.entered);
+        // Wall times are kept apart only once one differs (24x7, no pauses:
+        // the same sample), saving a third of the memory on such stages.
+        if !a.wall_differs && wall != active {
+            a.wall_differs = true;
+            a.wall = a.active.clone();
+        }
+        a.active.push(active);
+        if a.wall_differs {
+            a.wall.push(wall);
+        }
+        a.slots.push(slot);
+        if let Some(reason) = breach_reason {
+            a.breaches += 1;
+            let i = reason as usize;
+            if a.by_reason.len() <= i {
+                a.by_reason.resize(i + 1, 0);
             }
-            a.by_reason[r] += 1;
+            a.by_reason[i] += 1;
         }
     }
-}
-
-/// Whether an escalation's data names a role to reassign to.
-fn reassigns(data: &str) -> bool {
-    if !data.contains("reassign") {
-        return false;
-    }
-    serde_json::from_str::<serde_json::Value>(data)
-        .ok()
-        .is_some_and(|v| v.get("reassign").is_some_and(|r| !r.is_null()))
 }
