@@ -79,3 +79,84 @@ fn the_idle_lock_hides_patient_data() {
     assert!(!c.app.locked, "a key unlocks");
     assert_eq!(c.app.selected, 0, "the waking key does nothing else");
 }
+
+#[test]
+fn the_current_tab_is_always_readable() {
+    let (_dir, db) = demo_db(40);
+    for (w, h) in [(120, 40), (80, 24), (60, 15)] {
+        let mut c = Console::open(&db, "kim", w, h);
+        for i in 0..c.app.views.len() {
+            c.press(char::from_digit(i as u32 + 1, 10).expect("digit"));
+            let s = c.screen(w, h);
+            let tabs = s.lines().nth(1).expect("a tab line");
+            let want = format!(" {} {} ", i + 1, c.app.views[i].title);
+            assert!(
+                tabs.contains(&want) || tabs.ends_with(want.trim_end()),
+                "{w}x{h}: `{want}` not on the tab line:\n{tabs}"
+            );
+            for j in 0..c.app.views.len() {
+                let n = format!(" {}", j + 1);
+                assert!(
+                    tabs.contains(&format!("{n} ")) || tabs.ends_with(&n),
+                    "{w}x{h}: tab {} missing:\n{tabs}",
+                    j + 1
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn breach_groups_count_time_over_like_the_sla_cells() {
+    use carequeue::engine::sla;
+    use carequeue::store::{ListFilter, OwnerFilter, Store};
+    let (_dir, db) = demo_db(160);
+    let mut c = Console::open(&db, "kim", 120, 40);
+    assert_eq!(
+        c.app.current().kind,
+        carequeue::app::views::ViewKind::Breaches
+    );
+    let s = c.screen(120, 40);
+    let store = Store::open(&db).expect("open");
+    let p = console::pipeline();
+    let now = console::now();
+    let mut checked = 0;
+    for g in &c.app.groups {
+        let f = ListFilter {
+            stages: Some(vec![g.stage.clone()]),
+            owner: match &g.owner {
+                Some(u) => OwnerFilter::User(u.clone()),
+                None => OwnerFilter::Unassigned,
+            },
+            ..Default::default()
+        };
+        // The most overdue record of the group, in the working time its
+        // SLA cell shows.
+        let Some(over) = store
+            .list(&f, now.timestamp())
+            .expect("list")
+            .iter()
+            .map(|r| sla::view(&p, r, now))
+            .filter(|v| v.state == sla::SlaState::Breached)
+            .filter_map(|v| v.seconds_left)
+            .map(|l| -l)
+            .max()
+        else {
+            continue;
+        };
+        let stage = p.stage(p.stage_ix(&g.stage).expect("stage")).name.clone();
+        let owner = g.owner.clone().unwrap_or_else(|| "(unassigned)".into());
+        let head = format!("│{stage:<26} {owner:<14} ");
+        let Some(line) = s.lines().find(|l| l.starts_with(&head)) else {
+            continue; // not among the groups that fit
+        };
+        let want = format!("+{}", carequeue::domain::duration::Secs(over).compact());
+        assert!(
+            line.trim_end_matches(['│', ' '])
+                .ends_with(&format!(" {want}")),
+            "group {stage}/{owner}: want worst {want}:\n{line}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 3, "groups checked: {checked}\n{s}");
+}

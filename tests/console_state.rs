@@ -361,8 +361,79 @@ fn console_state_holds_a_window_not_the_table() {
         }
         c.press('G');
         most = most.max(c.app.page.rows.len());
-        assert!(most <= carequeue::app::WINDOW, "{most} rows held for {n} records");
+        assert!(
+            most <= carequeue::app::WINDOW,
+            "{most} rows held for {n} records"
+        );
         held.push((c.app.page.total, most));
     }
-    assert!(held[1].0 > 4 * carequeue::app::WINDOW, "the larger queue spans several windows: {held:?}");
+    assert!(
+        held[1].0 > 4 * carequeue::app::WINDOW,
+        "the larger queue spans several windows: {held:?}"
+    );
+}
+
+#[test]
+fn page_down_walks_every_window_in_urgency_order() {
+    let (_d, db) = demo_db(450);
+    let mut c = Console::open(&db, "kim", 80, 24);
+    c.press('6');
+    c.press('o'); // mine + unassigned → all
+    let total = c.app.page.total;
+    assert!(total > carequeue::app::WINDOW, "several windows: {total}");
+    let h = c.app.height;
+    assert!(h > 0);
+    // G then g: both ends have a row, and the ends are the extremes of the order.
+    c.press('G');
+    assert_eq!(c.app.selected, total - 1);
+    let last = c
+        .app
+        .selected_record()
+        .map(carequeue::app::key)
+        .expect("a last row");
+    c.press('g');
+    assert_eq!(c.app.selected, 0);
+    let first = c
+        .app
+        .selected_record()
+        .map(carequeue::app::key)
+        .expect("a first row");
+    assert!(first < last, "most urgent first: {first:?} vs {last:?}");
+    // PageDown to the end and beyond: every step lands on a row, one page on,
+    // never less urgent than the one before it.
+    let mut prev = first;
+    let mut seen = vec![c.app.selected_record().expect("row").id];
+    let mut at = vec![0];
+    for step in 1..=total / h + 3 {
+        c.code(KeyCode::PageDown);
+        let want = (step * h).min(total - 1);
+        assert_eq!(c.app.selected, want, "PageDown moves one table height");
+        let r = c.app.selected_record().unwrap_or_else(|| {
+            panic!(
+                "selection {} has no row (window {}+{})",
+                c.app.selected,
+                c.app.page.start,
+                c.app.page.rows.len()
+            )
+        });
+        let k = carequeue::app::key(r);
+        assert!(k >= prev, "order kept across windows at {}", c.app.selected);
+        assert!(
+            c.app.top <= c.app.selected && c.app.selected < c.app.top + h,
+            "the selection is on screen"
+        );
+        seen.push(r.id);
+        at.push(c.app.selected);
+        prev = k;
+    }
+    assert_eq!(prev, last, "PageDown ends on the last record");
+    seen.sort();
+    seen.dedup();
+    at.dedup();
+    assert_eq!(seen.len(), at.len(), "a different record at every position");
+    c.press('g');
+    assert_eq!(
+        c.app.selected_record().map(carequeue::app::key),
+        Some(first)
+    );
 }

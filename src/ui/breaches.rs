@@ -5,6 +5,7 @@ use super::queue::{owner_text, sla_cell, stage_name, title};
 use super::{fit, theme::Theme};
 use crate::app::App;
 use crate::domain::duration::Secs;
+use crate::engine::clock::from_unix;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Block, Cell, Row, Table};
@@ -15,6 +16,16 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         Layout::vertical([Constraint::Length(group_h), Constraint::Min(3)]).areas(area);
     draw_groups(f, groups, app, t);
     draw_records(f, records, app, t);
+}
+
+/// The groups' title, saying how many are cut off when they do not all fit.
+fn groups_title(n: usize, area: Rect) -> String {
+    let room = area.height.saturating_sub(3) as usize;
+    if n > room {
+        format!(" By stage and owner · {room} of {n} groups ")
+    } else {
+        " By stage and owner ".to_string()
+    }
 }
 
 fn draw_groups(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
@@ -34,8 +45,16 @@ fn draw_groups(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             let stage = p
                 .stage_ix(&g.stage)
                 .map_or(g.stage.clone(), |s| p.stage(s).name.clone());
+            // Time over in the stage's working time, as the SLA cells count it.
+            let over = p
+                .stage_ix(&g.stage)
+                .and_then(|s| p.stage(s).sla.as_ref())
+                .map_or(now - g.oldest_due, |sla| {
+                    -p.calendar(sla)
+                        .working_seconds(app.now, from_unix(g.oldest_due))
+                });
             let worst = if g.oldest_due <= now {
-                format!("+{}", Secs(now - g.oldest_due).compact())
+                format!("+{}", Secs(over.max(0)).compact())
             } else {
                 "-".into()
             };
@@ -63,13 +82,26 @@ fn draw_groups(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     .header(Row::new(["STAGE", "OWNER", "BREACHED", "AT RISK", "WORST"]).style(t.title()))
     .block(
         Block::bordered()
-            .title(" By stage and owner ")
+            .title(groups_title(groups.len(), area))
             .title_style(t.title()),
     );
     f.render_widget(table, area);
 }
 
+/// Column widths for the records table `inner` cells wide: id, patient,
+/// stage, owner, SLA, level, reason. Text is cut to these, with an ellipsis.
+fn widths(inner: u16) -> [u16; 7] {
+    let (id, owner, sla, lvl) = (6, 12, 11, 5);
+    let rest = inner.saturating_sub(id + owner + sla + lvl + 6);
+    let avail = rest.saturating_sub(8);
+    let patient = (avail * 45 / 100).clamp(6, 18);
+    let stage = avail.saturating_sub(patient).min(26);
+    let reason = rest.saturating_sub(patient + stage);
+    [id, patient, stage, owner, sla, lvl, reason]
+}
+
 fn draw_records(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
+    let w = widths(area.width.saturating_sub(2));
     let rows_h = area.height.saturating_sub(3) as usize;
     let mut rows = Vec::new();
     for abs in app.top..(app.top + rows_h.max(1)).min(app.page.total) {
@@ -92,26 +124,17 @@ fn draw_records(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         rows.push(
             Row::new(vec![
                 Cell::from(r.id.to_string()),
-                Cell::from(fit(&r.patient, 18)),
-                Cell::from(fit(&stage_name(app, r), 20)),
-                Cell::from(fit(&owner_text(app, r), 12)),
+                Cell::from(fit(&r.patient, w[1] as usize)),
+                Cell::from(fit(&stage_name(app, r), w[2] as usize)),
+                Cell::from(fit(&owner_text(app, r), w[3] as usize)),
                 Cell::from(sla_cell(app, r, t)),
                 Cell::from(level),
-                Cell::from(fit(r.breach_reason.as_deref().unwrap_or(""), 18)),
+                Cell::from(fit(r.breach_reason.as_deref().unwrap_or(""), w[6] as usize)),
             ])
             .style(style),
         );
     }
-    let widths = [
-        Constraint::Length(6),
-        Constraint::Length(18),
-        Constraint::Length(20),
-        Constraint::Length(12),
-        Constraint::Length(11),
-        Constraint::Length(5),
-        Constraint::Min(8),
-    ];
-    let table = Table::new(rows, widths)
+    let table = Table::new(rows, w.map(Constraint::Length))
         .header(
             Row::new(["ID", "PATIENT", "STAGE", "OWNER", "SLA", "LVL", "REASON"]).style(t.title()),
         )

@@ -63,14 +63,63 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// Tab names shortened, longest first, until every tab fits `width`; the
+/// current view keeps its full name while the others give way, down to
+/// their number alone on a very narrow terminal.
+fn tab_names(app: &App, width: usize) -> Vec<String> {
+    const MIN: usize = 3;
+    // " N name " plus a separating space; " N " and a space without a name.
+    let tab = |i: usize, l: usize| (i + 1).to_string().len() + if l == 0 { 3 } else { l + 4 };
+    let mut lens: Vec<usize> = app.views.iter().map(|v| v.title.chars().count()).collect();
+    let total = |lens: &[usize]| {
+        lens.iter()
+            .enumerate()
+            .map(|(i, l)| tab(i, *l))
+            .sum::<usize>()
+    };
+    while total(&lens) > width {
+        let others = |min: usize| {
+            lens.iter()
+                .enumerate()
+                .filter(|(i, l)| *i != app.view && **l > min)
+                .max_by_key(|(i, l)| (**l, std::cmp::Reverse(*i)))
+                .map(|(i, _)| i)
+        };
+        if let Some(i) = others(MIN) {
+            lens[i] -= 1;
+        } else if let Some(i) = (0..lens.len())
+            .rev()
+            .find(|i| *i != app.view && lens[*i] > 0)
+        {
+            lens[i] = 0;
+        } else if lens[app.view] > MIN {
+            lens[app.view] -= 1;
+        } else {
+            break;
+        }
+    }
+    app.views
+        .iter()
+        .zip(lens)
+        .map(|(v, l)| {
+            if l == 0 {
+                String::new()
+            } else {
+                super::fit(&v.title, l)
+            }
+        })
+        .collect()
+}
+
 pub fn draw_tabs(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let mut spans = Vec::new();
-    // Each tab gets an equal share of the width; long names are shortened.
-    let share = (area.width as usize / app.views.len().max(1))
-        .saturating_sub(4)
-        .max(3);
-    for (i, v) in app.views.iter().enumerate() {
-        let label = format!(" {} {} ", i + 1, super::fit(&v.title, share));
+    let names = tab_names(app, area.width as usize);
+    for (i, name) in names.iter().enumerate() {
+        let label = if name.is_empty() {
+            format!(" {} ", i + 1)
+        } else {
+            format!(" {} {name} ", i + 1)
+        };
         spans.push(if i == app.view {
             Span::styled(label, t.selected())
         } else {

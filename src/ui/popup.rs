@@ -81,47 +81,50 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             );
         }
         Popup::Help => {
+            let normal = app.keymap.bindings(Mode::Normal);
+            let popup = app.keymap.bindings(Mode::Popup);
+            // Title, views, the bindings, a gap, a title, the bindings, the hint.
+            let count = 2 + normal.len() + 2 + popup.len() + 1;
+            // Two columns when one does not fit the terminal's height.
+            let room = area.height.saturating_sub(4) as usize;
+            let two = count > room && room > 0;
+            let rect_w = if two { 110 } else { 60 };
+            // Descriptions are cut, with an ellipsis, to what a column leaves.
+            let col_w = centered(area, rect_w, 1).width.saturating_sub(2) as usize
+                / if two { 2 } else { 1 };
+            let desc_w = col_w.saturating_sub(18);
+            let row = |keys: String, what: &str| {
+                Line::from(vec![
+                    Span::styled(format!("  {keys:<16}"), t.key()),
+                    Span::raw(fit(what, desc_w)),
+                ])
+            };
             let mut lines = vec![Line::from(Span::styled(
                 "Keys (from the keymap)",
                 t.title(),
             ))];
-            lines.push(Line::from(vec![
-                Span::styled(
-                    format!("  {:<16}", format!("1-{}", app.views.len())),
-                    t.key(),
-                ),
-                Span::raw("switch view"),
-            ]));
-            for (a, keys) in app.keymap.bindings(Mode::Normal) {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {keys:<16}"), t.key()),
-                    Span::raw(a.description()),
-                ]));
+            lines.push(row(format!("1-{}", app.views.len()), "switch view"));
+            for (a, keys) in normal {
+                lines.push(row(keys, a.description()));
             }
             lines.push(Line::from(""));
             lines.push(Line::from(Span::styled(
                 "In pickers and prompts",
                 t.title(),
             )));
-            for (a, keys) in app.keymap.bindings(Mode::Popup) {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {keys:<16}"), t.key()),
-                    Span::raw(a.description()),
-                ]));
+            for (a, keys) in popup {
+                lines.push(row(keys, a.description()));
             }
             lines.push(Line::from(Span::styled(
                 "any key closes this help",
                 t.dim(),
             )));
-            // Two columns when one does not fit the terminal's height.
-            let room = area.height.saturating_sub(4) as usize;
-            let (cols, per) = if lines.len() > room && room > 0 {
+            let (cols, per) = if two {
                 (2, lines.len().div_ceil(2))
             } else {
                 (1, lines.len())
             };
-            let width = if cols == 2 { 110 } else { 60 };
-            let rect = centered(area, width, per as u16 + 2);
+            let rect = centered(area, rect_w, per as u16 + 2);
             f.render_widget(Clear, rect);
             let block = Block::bordered().title(" Help ").title_style(t.title());
             let inner = block.inner(rect);
