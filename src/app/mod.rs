@@ -64,6 +64,8 @@ pub struct App {
     pub filter: String,
     pub counts: Vec<StageCount>,
     pub groups: Vec<BreachGroup>,
+    pub audit: Option<crate::engine::audit::AuditReport>,
+    pub audit_computing: bool,
     pub page: Page,
     /// Absolute index of the selected row, and of the first visible row.
     pub selected: usize,
@@ -98,6 +100,8 @@ impl App {
             filter: String::new(),
             counts: Vec::new(),
             groups: Vec::new(),
+            audit: None,
+            audit_computing: false,
             page: Page {
                 seq: 0,
                 rows: Vec::new(),
@@ -286,6 +290,9 @@ impl App {
                 self.set_status(format!("owner filter: {}", self.owner.label()), false);
                 self.reset_query()
             }
+            Action::Refresh if self.current().kind == ViewKind::Audit => {
+                self.audit_request().into_iter().collect()
+            }
             Action::Refresh => self.reread(),
             Action::OpenDetail => {
                 self.detail_open = !self.detail_open;
@@ -335,10 +342,23 @@ impl App {
         self.stage_sel = 0;
         self.owner = self.default_owner();
         let mut out = self.reset_query();
-        if self.current().kind == ViewKind::Breaches {
-            out.push(Request::BreachGroups);
+        match self.current().kind {
+            ViewKind::Breaches => out.push(Request::BreachGroups),
+            ViewKind::Audit if self.audit.is_none() && !self.audit_computing => {
+                out.extend(self.audit_request())
+            }
+            _ => {}
         }
         out
+    }
+
+    /// Asks for a fresh audit; the view shows it is computing meanwhile.
+    fn audit_request(&mut self) -> Option<Request> {
+        if self.audit_computing {
+            return None;
+        }
+        self.audit_computing = true;
+        Some(Request::Audit)
     }
 
     /// Filter or view changed: back to the top.
@@ -392,6 +412,11 @@ impl App {
                     Err(e) => self.set_status(e, true),
                 }
                 self.reread()
+            }
+            Response::Audit(report) => {
+                self.audit = Some(*report);
+                self.audit_computing = false;
+                Vec::new()
             }
             Response::Swept(r) => {
                 if r.timers + r.escalations == 0 {

@@ -85,6 +85,8 @@ pub enum Request {
     Commit(Cmd),
     /// Fire due timers and escalations (on start and every 30 s).
     Sweep,
+    /// The stage audit over the whole log (the Audit view).
+    Audit,
 }
 
 #[derive(Debug, Clone)]
@@ -111,6 +113,7 @@ pub enum Response {
     Team(Vec<User>),
     Committed(Result<String, String>),
     Swept(ops::SweepReport),
+    Audit(Box<crate::engine::audit::AuditReport>),
     Error(String),
 }
 
@@ -148,7 +151,22 @@ impl Service {
                 Response::Committed(self.commit(cmd).map_err(|e| e.to_string()))
             }
             Request::Sweep => Response::Swept(ops::sweep(&self.pipeline, &mut self.store, now)?),
+            Request::Audit => Response::Audit(Box::new(self.audit(now)?)),
         })
+    }
+
+    /// The audit, read through its own connection so the worker's stays free.
+    pub fn audit(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> anyhow::Result<crate::engine::audit::AuditReport> {
+        let store = Store::open_with(self.store.path(), true)?;
+        Ok(crate::store::audit_scan::audit(
+            store.conn(),
+            &self.pipeline,
+            crate::engine::audit::AuditRange::ALL,
+            now,
+        )?)
     }
 
     fn page(&self, seq: u64, q: &PageQuery, now: i64) -> anyhow::Result<Page> {

@@ -11,6 +11,7 @@ pub enum ViewKind {
     MyQueue,
     Decisions,
     Breaches,
+    Audit,
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +103,11 @@ pub fn build(p: &Pipeline, u: &User) -> Vec<ViewDef> {
         kind: ViewKind::Breaches,
         title: "Breaches".into(),
         stages: open,
+    });
+    views.push(ViewDef {
+        kind: ViewKind::Audit,
+        title: "Audit".into(),
+        stages: Vec::new(),
     });
     views
 }

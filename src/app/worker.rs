@@ -32,6 +32,33 @@ impl Worker {
             let deferred = service.store.defer_checkpoints().is_ok();
             loop {
                 match req_rx.recv_timeout(POLL) {
+                    Ok(Request::Audit) => {
+                        // Seconds of work at scale: on a thread of its own, so
+                        // pages and commits keep flowing meanwhile.
+                        let (pipeline, path, clock, tx) = (
+                            service.pipeline.clone(),
+                            service.store.path().to_path_buf(),
+                            service.clock.clone(),
+                            msg_tx.clone(),
+                        );
+                        std::thread::spawn(move || {
+                            let r = crate::store::Store::open_with(&path, true)
+                                .map_err(anyhow::Error::from)
+                                .and_then(|store| {
+                                    Ok(crate::store::audit_scan::audit(
+                                        store.conn(),
+                                        &pipeline,
+                                        crate::engine::audit::AuditRange::ALL,
+                                        clock.now(),
+                                    )?)
+                                });
+                            let msg = match r {
+                                Ok(report) => Response::Audit(Box::new(report)),
+                                Err(e) => Response::Error(format!("audit: {e}")),
+                            };
+                            let _ = tx.send(Msg::Response(msg));
+                        });
+                    }
                     Ok(req) => {
                         let r = service.handle(req);
                         if msg_tx.send(Msg::Response(r)).is_err() {

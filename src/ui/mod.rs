@@ -84,6 +84,21 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     let r = regions(area);
     header::draw(f, r.header, app, theme);
     header::draw_tabs(f, r.tabs, app, theme);
+    if app.current().kind == ViewKind::Audit {
+        // The audit has no stage board or queue: it takes the whole body.
+        let body = Rect {
+            y: r.board.y,
+            height: r.board.height + r.body.height,
+            ..r.body
+        };
+        audit::draw(f, body, app.audit.as_ref(), app.audit_computing, theme);
+        header::draw_status(f, r.status, app, theme);
+        header::draw_footer(f, r.footer, app, theme);
+        if app.popup.is_some() {
+            popup::draw(f, area, app, theme);
+        }
+        return;
+    }
     board::draw(f, r.board, app, theme);
     let detail = app.detail_open && app.detail.is_some();
     let (table_area, detail_area) = if detail && split_detail(r.body) {
