@@ -67,11 +67,13 @@ fn number_keys_and_tab_switch_views() {
     c.code(KeyCode::BackTab);
     assert_eq!(c.app.current().kind, ViewKind::Phase(0));
     c.press('9');
-    assert_eq!(
-        c.app.current().kind,
-        ViewKind::Phase(0),
-        "a view that does not exist changes nothing"
+    assert_eq!(c.app.current().kind, ViewKind::Audit);
+    assert!(
+        c.app.audit.is_some() && !c.app.audit_computing,
+        "the audit is computed on entering its view"
     );
+    c.code(KeyCode::Tab);
+    assert_eq!(c.app.current().kind, ViewKind::Phase(0), "Tab wraps around");
     c.press('l');
     assert_eq!(c.app.stage_sel, 1);
     let first = c.app.active_stages();
