@@ -417,6 +417,37 @@ fn main() {
         raw: "-".into(),
     });
 
+    // The full stage audit, and the raw floor: read every event and reduce
+    // it in Rust (a count per kind) through a bare connection.
+    let (audit, took) = time(|| {
+        carequeue::store::audit_scan::audit(
+            store.conn(),
+            &p,
+            carequeue::engine::audit::AuditRange::ALL,
+            now(),
+        )
+    });
+    let raw_audit = time(|| {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        let mut st = conn.prepare("SELECT record_id, at, kind FROM events").expect("prep");
+        let mut kinds: std::collections::HashMap<String, (u64, i64)> = Default::default();
+        let mut rows = st.query([]).expect("q");
+        while let Ok(Some(r)) = rows.next() {
+            let k: String = r.get(2).unwrap_or_default();
+            let e = kinds.entry(k).or_default();
+            e.0 += 1;
+            e.1 = e.1.max(r.get::<_, i64>(1).unwrap_or(0));
+        }
+        kinds.len()
+    })
+    .1;
+    out.push(Line {
+        work: format!("full audit ({} stages)", audit.map(|a| a.stages.len()).unwrap_or(0)),
+        budget: "≤ 3 s, never blocking input".into(),
+        ours: ms(took),
+        raw: format!("read + reduce all events {}", ms(raw_audit)),
+    });
+
     // Resident memory of the real console on this database.
     match console_rss(&path, &sup.name) {
         Some(kb) => out.push(Line {
