@@ -429,7 +429,9 @@ fn main() {
     });
     let raw_audit = time(|| {
         let conn = rusqlite::Connection::open(&path).expect("open");
-        let mut st = conn.prepare("SELECT record_id, at, kind FROM events").expect("prep");
+        let mut st = conn
+            .prepare("SELECT record_id, at, kind FROM events")
+            .expect("prep");
         let mut kinds: std::collections::HashMap<String, (u64, i64)> = Default::default();
         let mut rows = st.query([]).expect("q");
         while let Ok(Some(r)) = rows.next() {
@@ -442,7 +444,10 @@ fn main() {
     })
     .1;
     out.push(Line {
-        work: format!("full audit ({} stages)", audit.map(|a| a.stages.len()).unwrap_or(0)),
+        work: format!(
+            "full audit ({} stages)",
+            audit.map(|a| a.stages.len()).unwrap_or(0)
+        ),
         budget: "≤ 3 s, never blocking input".into(),
         ours: ms(took),
         raw: format!("read + reduce all events {}", ms(raw_audit)),

@@ -280,7 +280,7 @@ fn invalid_utf8_or_oversized_csv_cells_are_refused_by_import() {
     for (what, bytes) in cases {
         let file = cq.dir.path().join("bad.csv");
         std::fs::write(&file, &bytes).unwrap();
-        let err = cq.fail("ann", NOW, &["import", file.to_str().unwrap()]);
+        let err = cq.fail_with_report("ann", NOW, &["import", file.to_str().unwrap()]);
         assert!(
             !err.contains(&big[..64]),
             "{what}: the error echoes the cell"

@@ -1,14 +1,154 @@
 //! `import` and `export`: records in and out as CSV / JSON.
+//!
+//! Export streams: one read transaction (a consistent snapshot), records in
+//! id order through a single cursor, each written out as soon as it is read,
+//! so memory stays flat at any database size.
 
 use super::args::Format;
 use super::context::Ctx;
-use anyhow::{Result, bail};
+use super::fmt::{record_row, rfc3339};
+use super::team::open;
+use crate::ops::{self, ImportError};
+use crate::store::{EventRow, records};
+use crate::text::clean;
+use anyhow::{Context as _, Result, bail};
+use serde_json::json;
+use std::io::{BufReader, BufWriter, Write};
 use std::path::Path;
 
-pub fn import(_ctx: &Ctx, _file: &Path) -> Result<()> {
-    bail!("import is not implemented yet")
+pub fn import(ctx: &Ctx, file: &Path) -> Result<()> {
+    let name = file.display().to_string();
+    let f = std::fs::File::open(file).with_context(|| format!("cannot read {name}"))?;
+    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut store = open(ctx)?;
+    let actor = ops::actor(&store, &ctx.user_name())?;
+    let input = BufReader::with_capacity(1 << 16, f);
+    match ops::import_csv(
+        &ctx.pipeline,
+        &mut store,
+        &actor,
+        &name,
+        input,
+        size,
+        ctx.now(),
+    ) {
+        Ok(n) => {
+            println!("imported {n} records");
+            Ok(())
+        }
+        Err(ImportError::Problems { file, problems }) => {
+            let stderr = std::io::stderr();
+            let mut err = BufWriter::new(stderr.lock());
+            for p in &problems {
+                // Best effort: the summary below still fails the command.
+                let _ = writeln!(err, "{}", clean(&p.to_string()));
+            }
+            let _ = err.flush();
+            bail!("{file}: {} problem(s); nothing imported", problems.len())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
-pub fn export(_ctx: &Ctx, _format: Format) -> Result<()> {
-    bail!("export is not implemented yet")
+pub fn export(ctx: &Ctx, format: Format) -> Result<()> {
+    match export_to_stdout(ctx, format) {
+        // The reader went away (`export | head`): not an error of ours.
+        Err(e) if broken_pipe(&e) => Ok(()),
+        other => other,
+    }
+}
+
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(BrokenPipe))
+            || c.downcast_ref::<csv::Error>().is_some_and(
+                |x| matches!(x.kind(), csv::ErrorKind::Io(io) if io.kind() == BrokenPipe),
+            )
+    })
+}
+
+fn export_to_stdout(ctx: &Ctx, format: Format) -> Result<()> {
+    let store = open(ctx)?;
+    let p = &ctx.pipeline;
+    let now = ctx.now();
+    let conn = store.conn();
+    // A read transaction: records and histories from one snapshot.
+    let tx = conn.unchecked_transaction()?;
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut st = tx.prepare(&format!(
+        "SELECT {} FROM records ORDER BY id",
+        records::COLUMNS
+    ))?;
+    let mut rows = st.query([])?;
+    match format {
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(&mut out);
+            let mut header: Vec<&str> =
+                vec!["id", "patient", "stage", "substatus", "owner", "entered_at"];
+            header.extend(p.fields.iter().map(|f| f.id.as_str()));
+            w.write_record(&header)?;
+            while let Some(row) = rows.next()? {
+                let r = records::from_row(row)?;
+                let id = r.id.to_string();
+                let entered = rfc3339(r.entered_at);
+                let mut cells: Vec<&str> = vec![
+                    &id,
+                    &r.patient,
+                    &r.stage,
+                    r.substatus.as_deref().unwrap_or(""),
+                    r.assignee.as_deref().unwrap_or(""),
+                    &entered,
+                ];
+                cells.extend(
+                    p.fields
+                        .iter()
+                        .map(|f| r.fields.get(&f.id).map_or("", String::as_str)),
+                );
+                w.write_record(&cells)?;
+            }
+            w.flush()?;
+        }
+        Format::Json => {
+            let mut hist = tx.prepare(&format!(
+                "SELECT {} FROM events WHERE record_id = ?1 ORDER BY id",
+                EventRow::COLUMNS
+            ))?;
+            out.write_all(b"[")?;
+            let mut first = true;
+            while let Some(row) = rows.next()? {
+                let r = records::from_row(row)?;
+                let mut v = record_row(p, &r, now);
+                let history: Vec<serde_json::Value> = hist
+                    .query_map([r.id], EventRow::from_row)?
+                    .map(|e| {
+                        e.map(|e| {
+                            json!({
+                                "at": rfc3339(e.at), "actor": e.actor, "kind": e.kind,
+                                "event": e.event, "from": e.from, "to": e.to,
+                                "reason": e.reason, "note": e.note,
+                            })
+                        })
+                    })
+                    .collect::<rusqlite::Result<_>>()?;
+                if let Some(obj) = v.as_object_mut() {
+                    obj.insert("fields".into(), json!(r.fields));
+                    obj.insert("history".into(), json!(history));
+                }
+                out.write_all(if first { b"\n" } else { b",\n" })?;
+                first = false;
+                serde_json::to_writer(&mut out, &v)?;
+            }
+            out.write_all(if first { b"]\n" } else { b"\n]\n" })?;
+        }
+    }
+    out.flush()?;
+    drop(rows);
+    drop(st);
+    tx.commit()?;
+    Ok(())
 }

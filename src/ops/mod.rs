@@ -5,12 +5,14 @@
 mod actions;
 mod annotate;
 mod create;
+mod import;
 mod ownership;
 mod sweep;
 
 pub use actions::*;
 pub use annotate::*;
 pub use create::*;
+pub use import::*;
 pub use ownership::*;
 pub use sweep::{ESCALATIONS_DUE_SQL, SweepReport, TIMERS_DUE_SQL, sweep};
 

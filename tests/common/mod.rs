@@ -109,6 +109,37 @@ impl Cq {
     /// Runs and asserts a refusal: exit 1, exactly one line on stderr,
     /// starting `error: `, and nothing on stdout. Returns stderr.
     #[track_caller]
+    /// A refusal that first lists problems (import: one `FILE:ROW:COLUMN:`
+    /// line each) and ends with its one `error:` line; nothing on stdout.
+    pub fn fail_with_report(&self, as_user: &str, now: &str, args: &[&str]) -> String {
+        let out = self.run(as_user, now, args);
+        let err = String::from_utf8(out.stderr.clone()).expect("utf-8 stderr");
+        let ctx = describe(args, as_user, now, &out);
+        assert_eq!(out.status.code(), Some(1), "expected exit 1:\n{ctx}");
+        assert!(
+            out.stdout.is_empty(),
+            "a refusal prints nothing on stdout:\n{ctx}"
+        );
+        let lines: Vec<&str> = err.trim_end().lines().collect();
+        assert_eq!(
+            lines.iter().filter(|l| l.starts_with("error: ")).count(),
+            1,
+            "one error line:\n{ctx}"
+        );
+        assert!(
+            lines.last().is_some_and(|l| l.starts_with("error: ")),
+            "the error line comes last:\n{ctx}"
+        );
+        for l in &lines[..lines.len() - 1] {
+            let parts: Vec<&str> = l.splitn(4, ':').collect();
+            assert!(
+                parts.len() == 4 && parts[1].parse::<usize>().is_ok(),
+                "a problem line is FILE:ROW:COLUMN: message, got `{l}`:\n{ctx}"
+            );
+        }
+        err
+    }
+
     pub fn fail(&self, as_user: &str, now: &str, args: &[&str]) -> String {
         let out = self.run(as_user, now, args);
         let err = String::from_utf8(out.stderr.clone()).expect("utf-8 stderr");
