@@ -7,6 +7,7 @@ pub mod keymap;
 mod nav;
 pub mod popup;
 mod prompts;
+mod respond;
 pub mod service;
 pub mod views;
 pub mod worker;
@@ -19,7 +20,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use keymap::{Keymap, Mode};
 use popup::Popup;
-use service::{Anchor, Cmd, Detail, Page, PageQuery, Request, Response};
+use service::{Anchor, Cmd, Detail, Page, PageQuery, Request};
 use std::sync::Arc;
 use views::{ViewDef, ViewKind};
 
@@ -374,79 +375,6 @@ impl App {
             return None;
         }
         self.selected_record().map(|r| Request::Detail(r.id))
-    }
-
-    /// A response from the data worker.
-    pub fn on_response(&mut self, r: Response) -> Vec<Request> {
-        match r {
-            Response::Page(page) => {
-                if page.seq != self.seq {
-                    return Vec::new();
-                }
-                self.loading = false;
-                self.page = page;
-                self.clamp_selection();
-                self.detail_request().into_iter().collect()
-            }
-            Response::Counts(c) => {
-                self.counts = c;
-                Vec::new()
-            }
-            Response::BreachGroups(g) => {
-                self.groups = g;
-                Vec::new()
-            }
-            Response::Detail(d) => {
-                if self.selected_record().map(|r| r.id) == Some(d.record.id) {
-                    self.detail = Some(*d);
-                }
-                Vec::new()
-            }
-            Response::Team(t) => {
-                self.team = t;
-                Vec::new()
-            }
-            Response::Committed(res) => {
-                match res {
-                    Ok(msg) => self.set_status(msg, false),
-                    Err(e) => self.set_status(e, true),
-                }
-                self.reread()
-            }
-            Response::Audit(report) => {
-                self.audit = Some(*report);
-                self.audit_computing = false;
-                Vec::new()
-            }
-            Response::Swept(r) => {
-                if r.timers + r.escalations == 0 {
-                    return Vec::new();
-                }
-                self.set_status(
-                    format!(
-                        "sweep: {} timer(s), {} escalation(s) fired",
-                        r.timers, r.escalations
-                    ),
-                    false,
-                );
-                self.reread()
-            }
-            Response::Error(e) => {
-                self.loading = false;
-                self.set_status(e, true);
-                Vec::new()
-            }
-        }
-    }
-
-    /// Time passed: the countdowns read `now`.
-    pub fn tick(&mut self, now: DateTime<Utc>) {
-        self.now = now;
-    }
-
-    /// Another process committed: re-read what is on screen.
-    pub fn on_data_changed(&mut self) -> Vec<Request> {
-        self.reread()
     }
 
     pub fn on_key_code(&mut self, code: KeyCode) -> Vec<Request> {

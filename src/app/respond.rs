@@ -1,0 +1,81 @@
+//! Answers from the data worker, time passing, and other processes'
+//! commits: how each changes the console's state.
+
+use super::App;
+use super::service::{Request, Response};
+use chrono::{DateTime, Utc};
+
+impl App {
+    /// A response from the data worker.
+    pub fn on_response(&mut self, r: Response) -> Vec<Request> {
+        match r {
+            Response::Page(page) => {
+                if page.seq != self.seq {
+                    return Vec::new();
+                }
+                self.loading = false;
+                self.page = page;
+                self.clamp_selection();
+                self.detail_request().into_iter().collect()
+            }
+            Response::Counts(c) => {
+                self.counts = c;
+                Vec::new()
+            }
+            Response::BreachGroups(g) => {
+                self.groups = g;
+                Vec::new()
+            }
+            Response::Detail(d) => {
+                if self.selected_record().map(|r| r.id) == Some(d.record.id) {
+                    self.detail = Some(*d);
+                }
+                Vec::new()
+            }
+            Response::Team(t) => {
+                self.team = t;
+                Vec::new()
+            }
+            Response::Committed(res) => {
+                match res {
+                    Ok(msg) => self.set_status(msg, false),
+                    Err(e) => self.set_status(e, true),
+                }
+                self.reread()
+            }
+            Response::Audit(report) => {
+                self.audit = Some(*report);
+                self.audit_computing = false;
+                Vec::new()
+            }
+            Response::Swept(r) => {
+                if r.timers + r.escalations == 0 {
+                    return Vec::new();
+                }
+                self.set_status(
+                    format!(
+                        "sweep: {} timer(s), {} escalation(s) fired",
+                        r.timers, r.escalations
+                    ),
+                    false,
+                );
+                self.reread()
+            }
+            Response::Error(e) => {
+                self.loading = false;
+                self.set_status(e, true);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Time passed: the countdowns read `now`.
+    pub fn tick(&mut self, now: DateTime<Utc>) {
+        self.now = now;
+    }
+
+    /// Another process committed: re-read what is on screen.
+    pub fn on_data_changed(&mut self) -> Vec<Request> {
+        self.reread()
+    }
+}
