@@ -12,6 +12,17 @@ use crate::ops::owner_role;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 impl App {
+    /// Reason codes as picker items, with their labels from the taxonomy.
+    fn reason_items(&self, codes: &[String]) -> Vec<Item> {
+        codes
+            .iter()
+            .map(|c| Item {
+                value: c.clone(),
+                label: format!("{c}: {}", self.pipeline.reason_label(c).unwrap_or("")),
+            })
+            .collect()
+    }
+
     fn need_record(&mut self) -> Option<crate::engine::Record> {
         let r = self.selected_record().cloned();
         if r.is_none() {
@@ -66,14 +77,7 @@ impl App {
 
     fn continue_move(&mut self, d: MoveDraft) -> Vec<Request> {
         if d.reason.is_none() && !d.reason_codes.is_empty() {
-            let items = d
-                .reason_codes
-                .iter()
-                .map(|c| Item {
-                    value: c.clone(),
-                    label: format!("{c}: {}", self.pipeline.reason_label(c).unwrap_or("")),
-                })
-                .collect();
+            let items = self.reason_items(&d.reason_codes);
             self.popup = Some(Popup::pick(
                 Purpose::Reason(d.clone()),
                 format!("Reason for {}", d.event),
@@ -248,14 +252,7 @@ impl App {
         else {
             return Vec::new();
         };
-        let items = stage
-            .breach_reasons
-            .iter()
-            .map(|c| Item {
-                value: c.clone(),
-                label: format!("{c}: {}", self.pipeline.reason_label(c).unwrap_or("")),
-            })
-            .collect();
+        let items = self.reason_items(&stage.breach_reasons);
         self.popup = Some(Popup::pick(
             Purpose::Ack {
                 id: r.id,

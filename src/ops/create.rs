@@ -1,7 +1,7 @@
 //! New records: one at a time from the command line.
 
 use super::{OpError, OpResult};
-use crate::domain::{Pipeline, fields::check_value};
+use crate::domain::{Pipeline, StageIx, fields::check_value};
 use crate::engine::sla;
 use crate::engine::{Record, User};
 use crate::store::{NewEvent, Store, events, records};
@@ -52,18 +52,31 @@ pub fn new_record(
     fields: BTreeMap<String, String>,
     now: DateTime<Utc>,
 ) -> Record {
-    let entry = p.stage(p.entry);
-    let substatus = entry.initial_substatus.clone();
+    let substatus = p.stage(p.entry).initial_substatus.clone();
+    record_at(p, p.entry, patient, fields, substatus, now)
+}
+
+/// A record entering `stage` at `entered` with `substatus` (imports
+/// migrate records into any stage), its SLA clock and timers set.
+pub fn record_at(
+    p: &Pipeline,
+    stage: StageIx,
+    patient: &str,
+    fields: BTreeMap<String, String>,
+    substatus: Option<String>,
+    entered: DateTime<Utc>,
+) -> Record {
+    let st = p.stage(stage);
     let paused = substatus
         .as_deref()
-        .and_then(|s| entry.substatus(s))
+        .and_then(|s| st.substatus(s))
         .is_some_and(|s| s.pauses);
-    let clock = sla::on_enter(p, p.entry, now, paused);
-    let t = now.timestamp();
+    let clock = sla::on_enter(p, stage, entered, paused);
+    let t = entered.timestamp();
     let mut rec = Record {
         id: 0,
         patient: patient.to_string(),
-        stage: entry.id.clone(),
+        stage: st.id.clone(),
         substatus,
         assignee: None,
         owner_role: None,

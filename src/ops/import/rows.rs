@@ -4,7 +4,7 @@ use super::header::*;
 use super::*;
 use crate::domain::{Pipeline, StageIx, fields::check_value};
 use crate::engine::clock::parse_instant;
-use crate::engine::{Record, User, sla, timers};
+use crate::engine::{Record, User};
 use crate::ops::{MAX_TEXT, check_patient, supervises};
 use crate::store::StoreError;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -179,7 +179,6 @@ pub(super) fn check_row(
     // Sub-status: the column's value (empty = none); without the column,
     // the stage's initial sub-status.
     let mut substatus: Option<String> = None;
-    let mut pauses = false;
     if let Some(six) = stage {
         let st = p.stage(six);
         if lk.has_substatus_col {
@@ -188,10 +187,7 @@ pub(super) fn check_row(
                 .filter(|s| !s.is_empty())
             {
                 match st.substatus(s) {
-                    Some(ss) => {
-                        substatus = Some(ss.id.clone());
-                        pauses = ss.pauses;
-                    }
+                    Some(ss) => substatus = Some(ss.id.clone()),
                     None if st.substatuses.is_empty() => push(
                         "substatus",
                         format!("stage `{}` has no sub-statuses", st.id),
@@ -212,10 +208,6 @@ pub(super) fn check_row(
             }
         } else {
             substatus = st.initial_substatus.clone();
-            pauses = substatus
-                .as_deref()
-                .and_then(|s| st.substatus(s))
-                .is_some_and(|s| s.pauses);
         }
     }
 
@@ -285,33 +277,13 @@ pub(super) fn check_row(
     }
     let Some(six) = stage else { return Ok(None) };
     let st = p.stage(six);
-    let clock = sla::on_enter(p, six, entered, pauses);
-    let t = entered.timestamp();
     let initial = st.initial_substatus.clone();
     let version = 1 + i64::from(substatus != initial) + i64::from(assignee.is_some());
-    let mut rec = Record {
-        id,
-        patient: patient.to_string(),
-        stage: st.id.clone(),
-        substatus,
-        assignee,
-        owner_role: None,
-        entered_at: t,
-        due_at: clock.due_at,
-        warn_at: clock.warn_at,
-        paused_since: clock.paused_since,
-        paused_left: clock.paused_left,
-        escalation: 0,
-        priority: 0,
-        breach_reason: None,
-        fields,
-        created_at: t,
-        updated_at: lk.now.timestamp(),
-        version,
-        timer_at: None,
-        notify_role: None,
-    };
-    timers::refresh(p, &mut rec);
+    let mut rec = crate::ops::record_at(p, six, patient, fields, substatus, entered);
+    rec.id = id;
+    rec.assignee = assignee;
+    rec.updated_at = lk.now.timestamp();
+    rec.version = version;
     Ok(Some(Prepared { rec, initial }))
 }
 
