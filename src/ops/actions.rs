@@ -83,7 +83,7 @@ pub(crate) fn change_in(
         }
         let (mut next, ev) = decide(&cur)?;
         next.updated_at = now.timestamp();
-        next.version = records::update(tx, &next)?;
+        next.version = records::update(tx, &cur, &next)?;
         chain.append(
             tx,
             &NewEvent {

@@ -93,9 +93,6 @@ impl Store {
             source,
         })?;
         cipher::apply_key(&conn)?;
-        // Larger pages suit long event rows and big bulk loads; it only
-        // takes effect on a new, empty database.
-        conn.pragma_update(None, "page_size", 8192)?;
         conn.busy_timeout(Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;

@@ -66,39 +66,91 @@ pub fn insert(conn: &Connection, r: &Record) -> Result<i64> {
     Ok(conn.last_insert_rowid())
 }
 
-/// Writes `r` over the stored row if its version is still `r.version`, and
-/// bumps the version. A stale write is refused, never applied.
-pub fn update(conn: &Connection, r: &Record) -> Result<i64> {
-    let sort = ClockState::of(r).sort_due();
+/// Writes the columns of `r` that differ from `old` (the state it was
+/// decided from) if the stored version is still `r.version`, and bumps the
+/// version. Only changed columns are written, so only the indexes on them
+/// are touched. A stale write is refused, never applied.
+pub fn update(conn: &Connection, old: &Record, r: &Record) -> Result<i64> {
+    use rusqlite::types::Value;
+    let mut sets: Vec<&'static str> = Vec::new();
+    let mut args: Vec<Value> = vec![
+        Value::Integer(r.id),
+        Value::Integer(r.version),
+        Value::Integer(r.updated_at),
+    ];
+    let mut set = |name: &'static str, changed: bool, v: Value| {
+        if changed {
+            sets.push(name);
+            args.push(v);
+        }
+    };
+    let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
+    let int = |v: Option<i64>| v.map_or(Value::Null, Value::Integer);
+    set("stage", old.stage != r.stage, Value::Text(r.stage.clone()));
+    set(
+        "substatus",
+        old.substatus != r.substatus,
+        text(&r.substatus),
+    );
+    set("assignee", old.assignee != r.assignee, text(&r.assignee));
+    set(
+        "owner_role",
+        old.owner_role != r.owner_role,
+        text(&r.owner_role),
+    );
+    set(
+        "entered_at",
+        old.entered_at != r.entered_at,
+        Value::Integer(r.entered_at),
+    );
+    set("due_at", old.due_at != r.due_at, int(r.due_at));
+    set("warn_at", old.warn_at != r.warn_at, int(r.warn_at));
+    set(
+        "paused_since",
+        old.paused_since != r.paused_since,
+        int(r.paused_since),
+    );
+    set(
+        "paused_left",
+        old.paused_left != r.paused_left,
+        int(r.paused_left),
+    );
+    let (sort_old, sort_new) = (ClockState::of(old).sort_due(), ClockState::of(r).sort_due());
+    set("sort_due", sort_old != sort_new, Value::Integer(sort_new));
+    set(
+        "escalation",
+        old.escalation != r.escalation,
+        Value::Integer(r.escalation),
+    );
+    set(
+        "priority",
+        old.priority != r.priority,
+        Value::Integer(r.priority),
+    );
+    set(
+        "breach_reason",
+        old.breach_reason != r.breach_reason,
+        text(&r.breach_reason),
+    );
+    set(
+        "fields",
+        old.fields != r.fields,
+        Value::Text(fields_json(r)),
+    );
+    set("timer_at", old.timer_at != r.timer_at, int(r.timer_at));
+    set(
+        "notify_role",
+        old.notify_role != r.notify_role,
+        text(&r.notify_role),
+    );
+    let mut sql = String::from("UPDATE records SET version = version + 1, updated_at = ?3");
+    for (i, name) in sets.iter().enumerate() {
+        sql.push_str(&format!(", {name} = ?{}", i + 4));
+    }
+    sql.push_str(" WHERE id = ?1 AND version = ?2");
     let n = conn
-        .prepare_cached(
-            "UPDATE records SET stage = ?2, substatus = ?3, assignee = ?4, owner_role = ?5,
-                entered_at = ?6, due_at = ?7, warn_at = ?8, paused_since = ?9, paused_left = ?10,
-                sort_due = ?11, escalation = ?12, priority = ?13, breach_reason = ?14, fields = ?15,
-                updated_at = ?16, version = version + 1, timer_at = ?18, notify_role = ?19
-             WHERE id = ?1 AND version = ?17",
-        )?
-        .execute(params![
-            r.id,
-            r.stage,
-            r.substatus,
-            r.assignee,
-            r.owner_role,
-            r.entered_at,
-            r.due_at,
-            r.warn_at,
-            r.paused_since,
-            r.paused_left,
-            sort,
-            r.escalation,
-            r.priority,
-            r.breach_reason,
-            fields_json(r),
-            r.updated_at,
-            r.version,
-            r.timer_at,
-            r.notify_role
-        ])?;
+        .prepare_cached(&sql)?
+        .execute(rusqlite::params_from_iter(args))?;
     if n == 1 {
         return Ok(r.version + 1);
     }
