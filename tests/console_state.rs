@@ -439,3 +439,101 @@ fn page_down_walks_every_window_in_urgency_order() {
         Some(first)
     );
 }
+
+#[test]
+fn claim_release_substatus_note_and_ack_from_the_keyboard() {
+    let (_d, db) = demo_db(200);
+    let mut c = Console::open(&db, "maria", 120, 40);
+    c.press('1'); // a phase view shows every owner
+    // An intake review within its SLA, not maria's, with no sub-status.
+    let target = c
+        .app
+        .page
+        .rows
+        .iter()
+        .find(|r| {
+            r.stage == "intake_review"
+                && r.substatus.is_none()
+                && !sla::breached(r, now())
+                && r.assignee.as_deref() != Some("maria")
+        })
+        .map(|r| r.id)
+        .expect("an intake review");
+    select(&mut c, target);
+    c.press('c');
+    let store = || Store::open(&db).expect("open");
+    assert_eq!(
+        store().record(target).expect("r").assignee.as_deref(),
+        Some("maria"),
+        "{:?}",
+        c.app.status
+    );
+    select(&mut c, target);
+    c.press('s');
+    pick(&mut c, "awaiting_patient");
+    let r = store().record(target).expect("r");
+    assert_eq!(r.substatus.as_deref(), Some("awaiting_patient"));
+    assert!(
+        r.paused_since.is_some(),
+        "a pausing sub-status stops the clock"
+    );
+    select(&mut c, target);
+    c.press('n');
+    c.typed("Left a voicemail");
+    c.code(KeyCode::Enter);
+    let last = events::history(store().conn(), target)
+        .expect("h")
+        .pop()
+        .expect("event");
+    assert_eq!(
+        (
+            last.kind.as_str(),
+            last.note.as_deref(),
+            last.actor.as_str()
+        ),
+        ("note", Some("Left a voicemail"), "maria")
+    );
+    select(&mut c, target);
+    c.press('u');
+    assert_eq!(store().record(target).expect("r").assignee, None);
+
+    // A breached record: `x` offers the stage's breach reasons.
+    let breached = c
+        .app
+        .page
+        .rows
+        .iter()
+        .find(|r| {
+            sla::breached(r, now()) && r.breach_reason.is_none() && r.stage != "intake_review"
+        })
+        .map(|r| (r.id, r.stage.clone()))
+        .expect("a breached record");
+    select(&mut c, breached.0);
+    c.press('x');
+    let p = pipeline();
+    let codes = p
+        .stage(p.stage_ix(&breached.1).expect("stage"))
+        .breach_reasons
+        .clone();
+    pick(&mut c, &codes[0]);
+    assert_eq!(
+        store()
+            .record(breached.0)
+            .expect("r")
+            .breach_reason
+            .as_deref(),
+        Some(codes[0].as_str()),
+        "{:?}",
+        c.app.status
+    );
+    // And on a record within its SLA, `x` is refused with the reason.
+    select(&mut c, target);
+    c.press('x');
+    assert!(c.app.popup.is_none());
+    assert!(
+        c.app
+            .status
+            .as_ref()
+            .is_some_and(|s| s.error && s.text.contains("not breached"))
+    );
+}
