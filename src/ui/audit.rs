@@ -171,28 +171,46 @@ fn draw_medians(f: &mut Frame, area: Rect, r: &AuditReport, t: &Theme) {
 fn draw_reasons(f: &mut Frame, area: Rect, r: &AuditReport, t: &Theme) {
     let total: u64 = r.breaches_by_reason.iter().map(|x| x.count).sum();
     let label_w = 18usize.min(area.width.saturating_sub(10) as usize).max(4);
-    let bars: Vec<Bar> = r
+    let items: Vec<(&str, u64)> = r
         .breaches_by_reason
         .iter()
-        .map(|x| {
-            Bar::default()
-                .value(x.count)
-                .text_value(x.count.to_string())
-                .label(bar_label(&x.reason, label_w))
-        })
+        .map(|x| (x.reason.as_str(), x.count))
         .collect();
-    let chart = BarChart::default()
+    let block = Block::bordered()
+        .title(format!(" Breaches by reason ({total}) "))
+        .title_style(t.title());
+    let style = t.sla(crate::engine::sla::SlaState::Breached);
+    let bars = count_bars(&items, label_w);
+    let chart = count_chart(&bars, style, block);
+    f.render_widget(chart, area);
+}
+
+/// One horizontal bar per (label, count).
+fn count_bars(items: &[(&str, u64)], label_w: usize) -> Vec<Bar<'static>> {
+    items
+        .iter()
+        .map(|(label, n)| {
+            Bar::default()
+                .value(*n)
+                .text_value(n.to_string())
+                .label(bar_label(label, label_w))
+        })
+        .collect()
+}
+
+/// A horizontal bar chart of counts in `block`.
+fn count_chart<'a>(
+    bars: &'a [Bar<'a>],
+    style: ratatui::style::Style,
+    block: Block<'a>,
+) -> BarChart<'a> {
+    BarChart::default()
         .direction(Direction::Horizontal)
-        .data(ratatui::widgets::BarGroup::default().bars(&bars))
+        .data(ratatui::widgets::BarGroup::default().bars(bars))
         .bar_width(1)
         .bar_gap(0)
-        .bar_style(t.sla(crate::engine::sla::SlaState::Breached))
-        .block(
-            Block::bordered()
-                .title(format!(" Breaches by reason ({total}) "))
-                .title_style(t.title()),
-        );
-    f.render_widget(chart, area);
+        .bar_style(style)
+        .block(block)
 }
 
 fn draw_exits(f: &mut Frame, area: Rect, r: &AuditReport, t: &Theme) {
@@ -219,22 +237,9 @@ fn draw_exits(f: &mut Frame, area: Rect, r: &AuditReport, t: &Theme) {
             .position(|s| s.stage == e.stage)
             .unwrap_or(usize::MAX)
     });
-    let bars: Vec<Bar> = exits
-        .iter()
-        .map(|e| {
-            Bar::default()
-                .value(e.count)
-                .text_value(e.count.to_string())
-                .label(bar_label(&e.name, label_w))
-        })
-        .collect();
-    let chart = BarChart::default()
-        .direction(Direction::Horizontal)
-        .data(ratatui::widgets::BarGroup::default().bars(&bars))
-        .bar_width(1)
-        .bar_gap(0)
-        .bar_style(t.sla(crate::engine::sla::SlaState::Warn))
-        .block(block);
+    let items: Vec<(&str, u64)> = exits.iter().map(|e| (e.name.as_str(), e.count)).collect();
+    let bars = count_bars(&items, label_w);
+    let chart = count_chart(&bars, t.sla(crate::engine::sla::SlaState::Warn), block);
     f.render_widget(chart, area);
 }
 
