@@ -23,6 +23,22 @@ impl App {
             .collect()
     }
 
+    /// Opens a picker of `items`, or says `empty` when there is nothing to pick.
+    fn offer(
+        &mut self,
+        purpose: Purpose,
+        title: String,
+        items: Vec<Item>,
+        empty: String,
+    ) -> Vec<Request> {
+        if items.is_empty() {
+            self.set_status(empty, true);
+        } else {
+            self.popup = Some(Popup::pick(purpose, title, items));
+        }
+        Vec::new()
+    }
+
     fn need_record(&mut self) -> Option<crate::engine::Record> {
         let r = self.selected_record().cloned();
         if r.is_none() {
@@ -160,19 +176,17 @@ impl App {
                 label: format!("{} ({})", u.name, u.roles.join(", ")),
             })
             .collect();
-        if items.is_empty() {
-            self.set_status(format!("record {}: nobody holds role `{role}`", r.id), true);
-            return Vec::new();
-        }
-        self.popup = Some(Popup::pick(
-            Purpose::Assign {
-                id: r.id,
-                version: r.version,
-            },
+        let purpose = Purpose::Assign {
+            id: r.id,
+            version: r.version,
+        };
+        let empty = format!("record {}: nobody holds role `{role}`", r.id);
+        self.offer(
+            purpose,
             format!("Assign record {} ({role})", r.id),
             items,
-        ));
-        Vec::new()
+            empty,
+        )
     }
 
     pub(super) fn open_substatus(&mut self) -> Vec<Request> {
@@ -207,19 +221,17 @@ impl App {
                 },
             );
         }
-        if items.is_empty() {
-            self.set_status(format!("stage `{}` has no sub-statuses", r.stage), true);
-            return Vec::new();
-        }
-        self.popup = Some(Popup::pick(
-            Purpose::Substatus {
-                id: r.id,
-                version: r.version,
-            },
+        let purpose = Purpose::Substatus {
+            id: r.id,
+            version: r.version,
+        };
+        let empty = format!("stage `{}` has no sub-statuses", r.stage);
+        self.offer(
+            purpose,
             format!("Sub-status for record {}", r.id),
             items,
-        ));
-        Vec::new()
+            empty,
+        )
     }
 
     pub(super) fn open_note(&mut self) -> Vec<Request> {
