@@ -354,7 +354,7 @@ fn main() {
                 let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).expect("tx");
                 tx.execute("UPDATE records SET version = version + 1 WHERE id = ?1", [id]).expect("update");
                 tx.execute(
-                    "INSERT INTO events (record_id, at, actor, kind, prev_hash, hash) VALUES (?1, 0, 'raw', 'note', '', '')",
+                    "INSERT INTO events (record_id, at, actor, kind, hash) VALUES (?1, 0, 'raw', 'note', x'00')",
                     [id],
                 )
                 .expect("insert");

@@ -3,7 +3,8 @@
 //! `meta`, so cutting events off the end is evident.
 
 use super::{Result, meta_get, meta_set};
-use rusqlite::{Connection, Row, params};
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, Row};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -39,14 +40,14 @@ pub struct EventRow {
     pub reason: Option<String>,
     pub note: Option<String>,
     pub data: Option<String>,
-    #[serde(skip)]
-    pub prev_hash: String,
+    /// The stored hash, as lowercase hex.
     #[serde(skip)]
     pub hash: String,
 }
 
 impl EventRow {
-    pub const COLUMNS: &'static str = "id, record_id, at, actor, kind, event, from_stage, to_stage, reason, note, data, prev_hash, hash";
+    pub const COLUMNS: &'static str =
+        "id, record_id, at, actor, kind, event, from_stage, to_stage, reason, note, data, hash";
 
     pub fn from_row(r: &Row) -> rusqlite::Result<EventRow> {
         Ok(EventRow {
@@ -61,14 +62,17 @@ impl EventRow {
             reason: r.get(8)?,
             note: r.get(9)?,
             data: r.get(10)?,
-            prev_hash: r.get(11)?,
-            hash: r.get(12)?,
+            hash: match r.get_ref(11)? {
+                ValueRef::Blob(b) => hex(b),
+                ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                _ => String::new(),
+            },
         })
     }
 
     /// The hash this event should carry, given the previous hash.
     pub fn expected_hash(&self, prev: &str) -> String {
-        chain_hash(
+        hex(&chain_hash(
             prev,
             &[
                 &self.id.to_string(),
@@ -83,7 +87,7 @@ impl EventRow {
                 opt(&self.note),
                 opt(&self.data),
             ],
-        )
+        ))
     }
 }
 
@@ -94,35 +98,54 @@ fn opt(s: &Option<String>) -> &str {
     s.as_deref().unwrap_or(NONE)
 }
 
-fn chain_hash(prev: &str, parts: &[&str]) -> String {
+/// SHA-256 over the previous hash (as hex) and each part, length-prefixed
+/// so that no two different contents hash alike.
+fn chain_hash(prev: &str, parts: &[&str]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(prev.as_bytes());
     for p in parts {
-        // Length-prefixed, so no two different contents hash alike.
         h.update((p.len() as u64).to_le_bytes());
         h.update(p.as_bytes());
     }
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = h.finalize();
-    let mut out = String::with_capacity(64);
-    for b in digest.iter() {
-        out.push(HEX[(b >> 4) as usize] as char);
-        out.push(HEX[(b & 15) as usize] as char);
-    }
+    h.finalize().into()
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Lowercase hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    push_hex(&mut out, bytes);
     out
 }
 
-/// Appends events to the chain inside one transaction, keeping the head in
-/// memory: the single-event path and bulk loads share it.
-pub struct Appender {
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    for b in bytes {
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 15) as usize] as char);
+    }
+}
+
+/// The chain's running state: the next id and the previous hash. Sealing
+/// an event is pure (no database), so a bulk load can hash on one thread
+/// while another inserts.
+#[derive(Debug, Clone)]
+pub struct Chain {
     prev: String,
     count: i64,
     next_id: i64,
 }
 
-impl Appender {
+/// An event's place in the chain: its id and its hash.
+#[derive(Debug, Clone)]
+pub struct Sealed {
+    pub id: i64,
+    pub hash: [u8; 32],
+}
+
+impl Chain {
     /// Reads the chain head; call inside the transaction that appends.
-    pub fn load(conn: &Connection) -> Result<Appender> {
+    pub fn load(conn: &Connection) -> Result<Chain> {
         let prev = meta_get(conn, "chain_head")?.unwrap_or_else(|| GENESIS.to_string());
         let count: i64 = meta_get(conn, "chain_count")?
             .and_then(|c| c.parse().ok())
@@ -131,14 +154,15 @@ impl Appender {
             conn.query_row("SELECT coalesce(max(id), 0) + 1 FROM events", [], |r| {
                 r.get(0)
             })?;
-        Ok(Appender {
+        Ok(Chain {
             prev,
             count,
             next_id,
         })
     }
 
-    pub fn append(&mut self, conn: &Connection, e: &NewEvent) -> Result<i64> {
+    /// Gives `e` the next id and its hash, and advances the chain.
+    pub fn seal(&mut self, e: &NewEvent) -> Sealed {
         let id = self.next_id;
         let hash = chain_hash(
             &self.prev,
@@ -156,18 +180,11 @@ impl Appender {
                 e.data.unwrap_or(NONE),
             ],
         );
-        conn.prepare_cached(
-            "INSERT INTO events (id, record_id, at, actor, kind, event, from_stage, to_stage, reason, note, data, op_id, prev_hash, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        )?
-        .execute(params![
-            id, e.record_id, e.at, e.actor, e.kind, e.event, e.from, e.to, e.reason, e.note, e.data, e.op_id,
-            self.prev, hash
-        ])?;
-        self.prev = hash;
+        self.prev.clear();
+        push_hex(&mut self.prev, &hash);
         self.count += 1;
         self.next_id += 1;
-        Ok(id)
+        Sealed { id, hash }
     }
 
     /// Records the new head and count (kept apart from the chain so that
@@ -175,6 +192,106 @@ impl Appender {
     pub fn finish(self, conn: &Connection) -> Result<()> {
         meta_set(conn, "chain_head", &self.prev)?;
         meta_set(conn, "chain_count", &self.count.to_string())
+    }
+}
+
+const INSERT: &str = "INSERT INTO events (id, record_id, at, actor, kind, event, from_stage, to_stage, reason, note, data, op_id, hash) VALUES ";
+const ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const COLS: usize = 13;
+/// Rows per statement in a bulk insert: one statement step then does the
+/// work of many.
+const BATCH: usize = 32;
+
+/// Inserts events already sealed into the chain through prepared
+/// statements, [`BATCH`] rows a statement when it can (a bulk load inserts
+/// millions).
+pub struct Inserter<'c> {
+    one: rusqlite::CachedStatement<'c>,
+    many: Option<rusqlite::CachedStatement<'c>>,
+    conn: &'c Connection,
+}
+
+fn bind(st: &mut rusqlite::Statement, at: usize, e: &NewEvent, s: &Sealed) -> Result<()> {
+    let values: [&dyn rusqlite::ToSql; COLS] = [
+        &s.id,
+        &e.record_id,
+        &e.at,
+        &e.actor,
+        &e.kind,
+        &e.event,
+        &e.from,
+        &e.to,
+        &e.reason,
+        &e.note,
+        &e.data,
+        &e.op_id,
+        &&s.hash[..],
+    ];
+    for (i, v) in values.iter().enumerate() {
+        st.raw_bind_parameter(at * COLS + i + 1, v)?;
+    }
+    Ok(())
+}
+
+impl<'c> Inserter<'c> {
+    pub fn new(conn: &'c Connection) -> Result<Inserter<'c>> {
+        Ok(Inserter {
+            one: conn.prepare_cached(&format!("{INSERT}{ROW}"))?,
+            many: None,
+            conn,
+        })
+    }
+
+    pub fn insert(&mut self, e: &NewEvent, s: &Sealed) -> Result<()> {
+        bind(&mut self.one, 0, e, s)?;
+        self.one.raw_execute()?;
+        Ok(())
+    }
+
+    /// Inserts `rows` in order.
+    pub fn insert_all<'e>(
+        &mut self,
+        mut rows: impl ExactSizeIterator<Item = (NewEvent<'e>, &'e Sealed)>,
+    ) -> Result<()> {
+        while rows.len() >= BATCH {
+            if self.many.is_none() {
+                let sql = format!("{INSERT}{}", vec![ROW; BATCH].join(", "));
+                self.many = Some(self.conn.prepare_cached(&sql)?);
+            }
+            let Some(st) = self.many.as_mut() else { break };
+            for at in 0..BATCH {
+                if let Some((e, s)) = rows.next() {
+                    bind(st, at, &e, s)?;
+                }
+            }
+            st.raw_execute()?;
+        }
+        for (e, s) in rows {
+            self.insert(&e, s)?;
+        }
+        Ok(())
+    }
+}
+
+/// Appends events to the chain inside one transaction, keeping the head in
+/// memory: the single-event path and bulk loads share it.
+pub struct Appender(Chain);
+
+impl Appender {
+    /// Reads the chain head; call inside the transaction that appends.
+    pub fn load(conn: &Connection) -> Result<Appender> {
+        Ok(Appender(Chain::load(conn)?))
+    }
+
+    pub fn append(&mut self, conn: &Connection, e: &NewEvent) -> Result<i64> {
+        let s = self.0.seal(e);
+        Inserter::new(conn)?.insert(e, &s)?;
+        Ok(s.id)
+    }
+
+    /// Records the new head and count.
+    pub fn finish(self, conn: &Connection) -> Result<()> {
+        self.0.finish(conn)
     }
 }
 

@@ -93,6 +93,8 @@ fn sqlite_checks(conn: &Connection) -> Checked<()> {
 fn chain(conn: &Connection) -> Checked<(i64, String)> {
     let mut prev = GENESIS.to_string();
     let mut count = 0i64;
+    // Ids are handed out one after another from 1, so a gap is a removal.
+    let mut next_id = 1i64;
     let mut st = conn.prepare(&format!(
         "SELECT {} FROM events ORDER BY id",
         EventRow::COLUMNS
@@ -100,7 +102,7 @@ fn chain(conn: &Connection) -> Checked<(i64, String)> {
     let mut rows = st.query([])?;
     while let Some(row) = rows.next()? {
         let e = EventRow::from_row(row)?;
-        let what = if e.prev_hash != prev {
+        let what = if e.id != next_id {
             Some(
                 "its link to the previous event is broken (an event before it was removed, reordered or altered)",
             )
@@ -118,6 +120,7 @@ fn chain(conn: &Connection) -> Checked<(i64, String)> {
         }
         prev = e.hash;
         count += 1;
+        next_id = e.id + 1;
     }
     let recorded: i64 = meta_get(conn, "chain_count")?
         .and_then(|c| c.parse().ok())
