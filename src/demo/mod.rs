@@ -7,10 +7,10 @@ mod sim;
 
 use crate::domain::{FieldKind, Pipeline, StageIx, TransitionIx};
 use crate::engine::User;
-use crate::store::events::Appender;
+use crate::store::events::Chain;
 use crate::store::{Store, bulk, meta_get, meta_set};
 use anyhow::{Result, bail};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, VecDeque};
@@ -122,49 +122,70 @@ fn paths(p: &Pipeline) -> Vec<Option<Vec<TransitionIx>>> {
         .collect()
 }
 
-pub(crate) fn patient_name(rng: &mut ChaCha8Rng) -> String {
-    let first: Vec<&str> = FIRST.lines().filter(|l| !l.is_empty()).collect();
-    let last: Vec<&str> = LAST.lines().filter(|l| !l.is_empty()).collect();
-    let f = first[rng.random_range(0..first.len())];
-    let l = last[rng.random_range(0..last.len())];
-    format!("{f} {l}")
+/// Name lists and the pipeline's own fields, split once per build rather
+/// than once per record.
+pub(crate) struct Lists {
+    first: Vec<&'static str>,
+    last: Vec<&'static str>,
+    pub(crate) notes: Vec<&'static str>,
+    /// Fields the pipeline itself writes (counters, `sets`): they start empty.
+    written: Vec<usize>,
 }
 
-pub(crate) fn fields(
-    p: &Pipeline,
-    rng: &mut ChaCha8Rng,
-    now: DateTime<Utc>,
-) -> BTreeMap<String, String> {
-    // Fields the pipeline itself writes (counters, `sets`) start empty.
-    let counters: Vec<usize> = p
-        .transitions
-        .iter()
-        .flat_map(|t| {
-            t.counter
-                .map(|c| c.0.0)
-                .into_iter()
-                .chain(t.sets.iter().map(|s| s.0.0))
-        })
-        .collect();
-    let mut out = BTreeMap::new();
-    for (i, f) in p.fields.iter().enumerate() {
-        if counters.contains(&i) {
-            continue;
+fn lines(s: &'static str) -> Vec<&'static str> {
+    s.lines().filter(|l| !l.is_empty()).collect()
+}
+
+impl Lists {
+    pub(crate) fn new(p: &Pipeline) -> Lists {
+        Lists {
+            first: lines(FIRST),
+            last: lines(LAST),
+            notes: lines(NOTES),
+            written: p
+                .transitions
+                .iter()
+                .flat_map(|t| {
+                    t.counter
+                        .map(|c| c.0.0)
+                        .into_iter()
+                        .chain(t.sets.iter().map(|s| s.0.0))
+                })
+                .collect(),
         }
-        let v = match f.kind {
-            FieldKind::Date => {
-                let days = rng.random_range(20 * 365..70 * 365);
-                (now - chrono::Duration::days(days))
-                    .format("%Y-%m-%d")
-                    .to_string()
-            }
-            FieldKind::Integer => ["30", "60", "90"][rng.random_range(0..3)].to_string(),
-            FieldKind::Choice => f.choices[rng.random_range(0..f.choices.len())].clone(),
-            FieldKind::Text => format!("555-{:04}", rng.random_range(0..10_000)),
-        };
-        out.insert(f.id.clone(), v);
     }
-    out
+
+    pub(crate) fn patient_name(&self, rng: &mut ChaCha8Rng) -> String {
+        let f = self.first[rng.random_range(0..self.first.len())];
+        let l = self.last[rng.random_range(0..self.last.len())];
+        format!("{f} {l}")
+    }
+
+    pub(crate) fn fields(
+        &self,
+        p: &Pipeline,
+        rng: &mut ChaCha8Rng,
+        now: DateTime<Utc>,
+    ) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for (i, f) in p.fields.iter().enumerate() {
+            if self.written.contains(&i) {
+                continue;
+            }
+            let v = match f.kind {
+                FieldKind::Date => {
+                    let days = rng.random_range(20 * 365..70 * 365);
+                    let d = (now - chrono::Duration::days(days)).date_naive();
+                    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+                }
+                FieldKind::Integer => ["30", "60", "90"][rng.random_range(0..3)].to_string(),
+                FieldKind::Choice => f.choices[rng.random_range(0..f.choices.len())].clone(),
+                FieldKind::Text => format!("555-{:04}", rng.random_range(0..10_000)),
+            };
+            out.insert(f.id.clone(), v);
+        }
+        out
+    }
 }
 
 /// (Re)creates the demo database at `path`.
@@ -203,41 +224,71 @@ pub fn build(p: &Pipeline, path: &Path, opts: &DemoOptions, now: DateTime<Utc>) 
         .map(|s| if p.stage(*s).terminal { 1 } else { 4 })
         .collect();
     let total: u32 = weights.iter().sum();
-    store.write(|tx| -> crate::store::Result<()> {
+    let pick = move |rng: &mut ChaCha8Rng, i: usize| -> StageIx {
+        if i < stages.len() {
+            return stages[i];
+        }
+        let mut x = rng.random_range(0..total.max(1));
+        for (s, w) in stages.iter().zip(&weights) {
+            if x < *w {
+                return *s;
+            }
+            x -= w;
+        }
+        stages[0]
+    };
+    let lists = Lists::new(p);
+    store.write(|tx| -> Result<()> {
         meta_set(tx, "demo", "true")?;
         meta_set(tx, "pipeline", &p.name)?;
         meta_set(tx, "demo_seed", &opts.seed.to_string())?;
         let dropped = (opts.records >= BULK)
             .then(|| bulk::drop_indexes(tx))
             .transpose()?;
-        let mut chain = Appender::load(tx)?;
-        // Simulated a chunk at a time, so memory stays flat at any size.
-        let mut done = 0;
-        while done < opts.records {
-            let n = CHUNK.min(opts.records - done);
-            let mut sim = sim::Sim::new(p, &team, now);
-            for i in done..done + n {
-                let target = if i < stages.len() {
-                    stages[i]
-                } else {
-                    let mut x = rng.random_range(0..total.max(1));
-                    let mut pick = stages[0];
-                    for (s, w) in stages.iter().zip(&weights) {
-                        if x < *w {
-                            pick = *s;
-                            break;
+        let mut chain = Chain::load(tx)?;
+        let mut next_record: i64 =
+            tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM records", [], |r| {
+                r.get(0)
+            })?;
+        // One thread simulates and hashes a chunk at a time while this one
+        // inserts the previous chunk; memory stays flat at any size.
+        let (send, chunks) = std::sync::mpsc::sync_channel::<sim::Chunk>(2);
+        // Written chunks go back to be freed there, off the writing thread.
+        let (give_back, written) = std::sync::mpsc::channel::<sim::Chunk>();
+        let (lists, team) = (&lists, &team);
+        let chain = std::thread::scope(|scope| -> Result<Chain> {
+            let producer = scope.spawn(move || {
+                let mut done = 0;
+                while done < opts.records {
+                    written.try_iter().for_each(drop);
+                    let n = CHUNK.min(opts.records - done);
+                    let mut sim = sim::Sim::new(p, team, lists, now);
+                    for i in done..done + n {
+                        if let Some(path) = &paths[pick(&mut rng, i).0] {
+                            sim.record(&mut rng, path);
                         }
-                        x -= w;
                     }
-                    pick
-                };
-                if let Some(path) = &paths[target.0] {
-                    sim.record(&mut rng, path);
+                    let chunk = sim.seal(&mut chain, next_record);
+                    next_record += chunk.records() as i64;
+                    if send.send(chunk).is_err() {
+                        break;
+                    }
+                    done += n;
                 }
-            }
-            sim.write(tx, &mut chain)?;
-            done += n;
-        }
+                chain
+            });
+            let written = chunks.iter().try_for_each(|c| {
+                let r = c.write(tx);
+                let _ = give_back.send(c);
+                r
+            });
+            drop(chunks);
+            let chain = producer
+                .join()
+                .map_err(|_| anyhow::anyhow!("the demo simulation stopped unexpectedly"))?;
+            written?;
+            Ok(chain)
+        })?;
         chain.finish(tx)?;
         if let Some(d) = dropped {
             bulk::restore_indexes(tx, d)?;

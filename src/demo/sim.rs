@@ -1,12 +1,13 @@
 //! Simulated histories: a record walks its path through the pipeline with
 //! plausible stays, claims, pauses, breaches and acknowledgements.
 
+use super::Lists;
 use crate::domain::{Pipeline, StageIx, TransitionIx};
 use crate::engine::clock::from_unix;
 use crate::engine::rules::MoveArgs;
 use crate::engine::{Record, User, sla};
 use crate::ops::{self, EventSpec, OpResult};
-use crate::store::events::Appender;
+use crate::store::events::{self, Chain, Sealed};
 use crate::store::{NewEvent, records};
 use chrono::{DateTime, Utc};
 use rand::{RngExt, seq::IndexedRandom};
@@ -24,6 +25,7 @@ struct Logged {
 pub struct Sim<'a> {
     p: &'a Pipeline,
     team: &'a [User],
+    lists: &'a Lists,
     now: DateTime<Utc>,
     records: Vec<Record>,
     log: Vec<Logged>,
@@ -31,10 +33,11 @@ pub struct Sim<'a> {
 }
 
 impl<'a> Sim<'a> {
-    pub fn new(p: &'a Pipeline, team: &'a [User], now: DateTime<Utc>) -> Self {
+    pub fn new(p: &'a Pipeline, team: &'a [User], lists: &'a Lists, now: DateTime<Utc>) -> Self {
         Sim {
             p,
             team,
+            lists,
             now,
             records: Vec::new(),
             log: Vec::new(),
@@ -137,8 +140,8 @@ impl<'a> Sim<'a> {
             entered[k] = self.shift_back(stays[k], end, secs, working);
             end = entered[k];
         }
-        let name = super::patient_name(rng);
-        let fields = super::fields(p, rng, from_unix(entered[0]));
+        let name = self.lists.patient_name(rng);
+        let fields = self.lists.fields(p, rng, from_unix(entered[0]));
         let mut rec = ops::new_record(p, &name, fields, from_unix(entered[0]));
         let creator = p
             .stage(p.entry)
@@ -157,7 +160,7 @@ impl<'a> Sim<'a> {
                 ..Default::default()
             },
         });
-        let notes: Vec<&str> = super::NOTES.lines().filter(|l| !l.is_empty()).collect();
+        let notes = &self.lists.notes;
         for (k, tix) in path.iter().enumerate() {
             let (start, exit) = (entered[k], entered[k + 1]);
             let t = p.transition(*tix);
@@ -283,33 +286,70 @@ impl<'a> Sim<'a> {
         self.records.push(rec);
     }
 
-    /// Stores every record, then every event in time order.
-    pub fn write(&mut self, tx: &Connection, chain: &mut Appender) -> crate::store::Result<()> {
-        let mut ids = Vec::with_capacity(self.records.len());
-        for r in &self.records {
-            ids.push(records::insert(tx, r)?);
+    /// Gives the records their ids (from `first_id` on) and the events,
+    /// in time order, their places in the chain.
+    pub fn seal(self, chain: &mut Chain, first_id: i64) -> Chunk {
+        let mut records = self.records;
+        for (i, r) in records.iter_mut().enumerate() {
+            r.id = first_id + i as i64;
         }
         // Sort small keys, not the (large) log entries themselves.
-        let mut order: Vec<(i64, usize)> = self.log.iter().map(|l| (l.at, l.seq)).collect();
+        let mut order: Vec<(i64, u32)> = self.log.iter().map(|l| (l.at, l.seq as u32)).collect();
         order.sort_unstable();
-        for l in order.iter().map(|(_, seq)| &self.log[*seq]) {
-            chain.append(
-                tx,
-                &NewEvent {
-                    record_id: ids[l.record],
-                    at: l.at,
-                    actor: &l.actor,
-                    kind: l.spec.kind,
-                    event: l.spec.event.as_deref(),
-                    from: l.spec.from.as_deref(),
-                    to: l.spec.to.as_deref(),
-                    reason: l.spec.reason.as_deref(),
-                    note: l.spec.note.as_deref(),
-                    data: l.spec.data.as_deref(),
-                    op_id: None,
-                },
-            )?;
+        let events = order
+            .into_iter()
+            .map(|(_, seq)| {
+                let l = &self.log[seq as usize];
+                (seq, chain.seal(&event(l, records[l.record].id)))
+            })
+            .collect();
+        Chunk {
+            records,
+            log: self.log,
+            events,
         }
+    }
+}
+
+/// Simulated records and their sealed events, ready to insert.
+pub struct Chunk {
+    records: Vec<Record>,
+    log: Vec<Logged>,
+    /// The log in chain order: each entry's index and seal.
+    events: Vec<(u32, Sealed)>,
+}
+
+fn event(l: &Logged, record_id: i64) -> NewEvent<'_> {
+    NewEvent {
+        record_id,
+        at: l.at,
+        actor: &l.actor,
+        kind: l.spec.kind,
+        event: l.spec.event.as_deref(),
+        from: l.spec.from.as_deref(),
+        to: l.spec.to.as_deref(),
+        reason: l.spec.reason.as_deref(),
+        note: l.spec.note.as_deref(),
+        data: l.spec.data.as_deref(),
+        op_id: None,
+    }
+}
+
+impl Chunk {
+    pub fn records(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Stores every record, then every event in chain order.
+    pub fn write(&self, tx: &Connection) -> crate::store::Result<()> {
+        for r in &self.records {
+            records::insert(tx, r)?;
+        }
+        let mut ins = events::Inserter::new(tx)?;
+        ins.insert_all(self.events.iter().map(|(seq, sealed)| {
+            let l = &self.log[*seq as usize];
+            (event(l, self.records[l.record].id), sealed)
+        }))?;
         Ok(())
     }
 }
