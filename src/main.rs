@@ -1,6 +1,11 @@
 use clap::Parser;
 use std::process::ExitCode;
 
+/// A faster allocator than the system one for the many small, short-lived
+/// allocations of simulation, import and audit.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = carequeue::cli::args::Cli::parse();
     match carequeue::cli::run(cli) {
