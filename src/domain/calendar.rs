@@ -277,6 +277,21 @@ impl BusinessCalendar {
 }
 
 impl Calendar {
+    /// The working intervals `[start, end)` (unix seconds, sorted) that can
+    /// meet instants in `[from, to]`: what a
+    /// [`WorkTable`](super::work_table::WorkTable) is built from.
+    pub fn intervals(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<(i64, i64)> {
+        match self {
+            Calendar::Always => vec![(from.timestamp(), to.timestamp())],
+            Calendar::Business(cal) => {
+                let (first, last) = cal.date_window(from, to);
+                cal.spans(first, last)
+                    .map(|(a, b)| (a.timestamp(), b.timestamp()))
+                    .collect()
+            }
+        }
+    }
+
     /// Whether `t` is working time. Intervals are half-open: opening time is
     /// working, closing time is not.
     pub fn is_working(&self, t: DateTime<Utc>) -> bool {

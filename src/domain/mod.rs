@@ -10,6 +10,7 @@ mod graph;
 pub mod model;
 mod raw;
 mod resolve;
+pub mod work_table;
 
 pub use diag::{Diagnostic, Located, Severity};
 pub use model::*;

@@ -9,6 +9,7 @@ use super::report::{Acc, AuditReport};
 use super::util::{Interner, clamp_u32, reassigns};
 use super::{AuditEvent, AuditRange, UNACKNOWLEDGED};
 use crate::domain::calendar::Calendar;
+use crate::domain::work_table::WorkTable;
 use crate::domain::{Pipeline, StageIx};
 use crate::engine::clock::from_unix;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -59,6 +60,7 @@ const NEW_REC: Rec = Rec {
 /// Streams events into per-stage statistics; then [`Auditor::finish`].
 pub struct Auditor<'p> {
     p: &'p Pipeline,
+    clocks: Clocks<'p>,
     range: AuditRange,
     now: i64,
     /// Stage is in the phase marked `active_care`.
@@ -78,14 +80,64 @@ pub struct Auditor<'p> {
     visited_hi: HashSet<(u32, u16)>,
 }
 
-/// Working seconds in `[a, b)` under `cal` (0 if empty).
-fn work(cal: &Calendar, a: i64, b: i64) -> i64 {
-    if b <= a {
-        return 0;
+/// How far back from `now` working time is looked up rather than computed.
+const TABLE_YEARS: i64 = 10;
+
+/// Each calendar of the pipeline with a [`WorkTable`] of recent years.
+struct Clocks<'p> {
+    p: &'p Pipeline,
+    tables: Vec<WorkTable>,
+}
+
+/// The clock of one stage.
+#[derive(Clone, Copy)]
+struct Clock<'a> {
+    cal: &'a Calendar,
+    table: Option<&'a WorkTable>,
+}
+
+impl<'p> Clocks<'p> {
+    fn new(p: &'p Pipeline, now: i64) -> Clocks<'p> {
+        let from = from_unix(now.saturating_sub(TABLE_YEARS * 366 * 86_400));
+        let to = from_unix(now);
+        Clocks {
+            p,
+            tables: p
+                .calendars
+                .iter()
+                .map(|c| WorkTable::new(&c.calendar, from, to))
+                .collect(),
+        }
     }
-    match cal {
-        Calendar::Always => b - a,
-        _ => cal.working_seconds(from_unix(a), from_unix(b)),
+
+    fn of(&self, s: Option<StageIx>) -> Clock<'_> {
+        let p = self.p;
+        match s.and_then(|s| p.stage(s).sla.as_ref()) {
+            Some(sla) => Clock {
+                cal: p.calendar(sla),
+                table: sla.calendar.and_then(|c| self.tables.get(c.0)),
+            },
+            None => Clock {
+                cal: &Calendar::Always,
+                table: None,
+            },
+        }
+    }
+}
+
+impl Clock<'_> {
+    /// Working seconds in `[a, b)` (0 if empty).
+    fn work(self, a: i64, b: i64) -> i64 {
+        if b <= a {
+            return 0;
+        }
+        match self.cal {
+            Calendar::Always => b - a,
+            cal => self
+                .table
+                .and_then(|t| t.seconds(a, b))
+                .unwrap_or_else(|| cal.working_seconds(from_unix(a), from_unix(b))),
+        }
     }
 }
 
@@ -97,6 +149,7 @@ impl<'p> Auditor<'p> {
         reasons.get(UNACKNOWLEDGED);
         Auditor {
             p,
+            clocks: Clocks::new(p, now),
             range,
             now,
             active: p
@@ -202,14 +255,6 @@ impl<'p> Auditor<'p> {
         (r.stage != NO_STAGE).then_some(StageIx(r.stage as usize))
     }
 
-    fn calendar(&self, s: Option<StageIx>) -> &'p Calendar {
-        let p = self.p;
-        match s.and_then(|s| p.stage(s).sla.as_ref()) {
-            Some(sla) => p.calendar(sla),
-            None => &Calendar::Always,
-        }
-    }
-
     fn owner_acted(&mut self, slot: u32, at: i64) {
         let r = &mut self.recs[slot as usize];
         r.last_owner_action = at;
@@ -304,11 +349,11 @@ impl<'p> Auditor<'p> {
             _ => was,
         });
         if was && !paused {
-            let cal = self.calendar(self.stage_of(&r));
+            let cal = self.clocks.of(self.stage_of(&r));
             let from = r.last_owner_action.max(r.entered);
             let rm = &mut self.recs[slot as usize];
-            rm.paused_work += work(cal, r.paused_since, e.at);
-            rm.paused_after_action += work(cal, r.paused_since.max(from), e.at);
+            rm.paused_work += cal.work(r.paused_since, e.at);
+            rm.paused_after_action += cal.work(r.paused_since.max(from), e.at);
             rm.paused_since = NOT_PAUSED;
         } else if !was && paused {
             self.recs[slot as usize].paused_since = e.at;
@@ -336,12 +381,12 @@ impl<'p> Auditor<'p> {
         if stage.terminal {
             return;
         }
-        let cal = self.calendar(Some(six));
+        let cal = self.clocks.of(Some(six));
         let open_pause = |from: i64| {
             if r.paused_since == NOT_PAUSED {
                 0
             } else {
-                work(cal, r.paused_since.max(from), end)
+                cal.work(r.paused_since.max(from), end)
             }
         };
         if open {
@@ -349,7 +394,7 @@ impl<'p> Auditor<'p> {
             let idle = !unassigned
                 && stage.sla.as_ref().is_some_and(|sla| {
                     let from = r.last_owner_action.max(r.entered);
-                    work(cal, from, end) - r.paused_after_action - open_pause(from) > sla.warn.0
+                    cal.work(from, end) - r.paused_after_action - open_pause(from) > sla.warn.0
                 });
             let a = &mut self.acc[six.0];
             a.unassigned += u64::from(unassigned);
@@ -358,7 +403,7 @@ impl<'p> Auditor<'p> {
         if !in_range {
             return;
         }
-        let active = work(cal, r.entered, end) - r.paused_work - open_pause(r.entered);
+        let active = cal.work(r.entered, end) - r.paused_work - open_pause(r.entered);
         let active = clamp_u32(active);
         let breach_reason = match &stage.sla {
             Some(sla) if i64::from(active) >= sla.max.0 => Some(match (r.ack, exit_reason) {
