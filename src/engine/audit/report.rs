@@ -3,6 +3,7 @@
 
 use super::scan::Auditor;
 use super::stats::{Summary, secs};
+use super::util::Samples;
 use super::{AuditRange, UNACKNOWLEDGED};
 use crate::domain::Pipeline;
 use serde::{Serialize, Serializer};
@@ -13,15 +14,15 @@ pub(super) struct Acc {
     pub entered: u64,
     pub current: u64,
     /// Time in stage (working, minus pauses) of each counted stay.
-    pub active: Vec<u32>,
+    pub active: Samples,
     /// Wall time of each counted stay, once one differs from `active`.
-    pub wall: Vec<u32>,
+    pub wall: Samples,
     pub wall_differs: bool,
     pub breaches: u64,
     /// Breaches by interned reason code.
     pub by_reason: Vec<u64>,
     /// Record slot of each counted stay (for latest vs cumulative).
-    pub slots: Vec<u32>,
+    pub slots: Samples,
     pub re_entries: u64,
     pub unassigned: u64,
     pub idle_owner: u64,
@@ -160,7 +161,9 @@ fn reason_counts(p: &Pipeline, names: &[String], counts: &[u64]) -> Vec<ReasonCo
 /// Call before the samples are sorted. `seen` is a cleared bitset.
 fn latest_cumulative(acc: &Acc, seen: &mut [u64]) -> (u64, u64, u64) {
     let (mut n, mut latest, mut cum) = (0u64, 0u64, 0u64);
-    for (&slot, &t) in acc.slots.iter().zip(&acc.active).rev() {
+    let pairs = acc.slots.chunks().iter().zip(acc.active.chunks());
+    let stays = pairs.rev().flat_map(|(s, t)| s.iter().zip(t).rev());
+    for (&slot, &t) in stays {
         cum += u64::from(t);
         let (w, bit) = (slot as usize / 64, 1u64 << (slot % 64));
         if let Some(word) = seen.get_mut(w)
@@ -171,7 +174,7 @@ fn latest_cumulative(acc: &Acc, seen: &mut [u64]) -> (u64, u64, u64) {
             latest += u64::from(t);
         }
     }
-    for &slot in &acc.slots {
+    for &slot in acc.slots.chunks().iter().flatten() {
         if let Some(word) = seen.get_mut(slot as usize / 64) {
             *word = 0;
         }
@@ -190,16 +193,14 @@ impl AuditReport {
         for (six, st) in p.stage_ids() {
             let acc = &mut a.acc[six.0];
             let per_record = latest_cumulative(acc, &mut seen);
-            let s = Summary::of(&mut acc.active);
+            // Release the samples as soon as they are summarised.
+            acc.slots = Samples::default();
+            let s = Summary::of(&mut std::mem::take(&mut acc.active).into_vec());
             let w = if acc.wall_differs {
-                Summary::of(&mut acc.wall)
+                Summary::of(&mut std::mem::take(&mut acc.wall).into_vec())
             } else {
                 s
             };
-            // Release the samples as soon as they are summarised.
-            acc.active = Vec::new();
-            acc.wall = Vec::new();
-            acc.slots = Vec::new();
             for (i, c) in acc.by_reason.iter().enumerate() {
                 if let Some(t) = totals.get_mut(i) {
                     *t += c;

@@ -35,3 +35,44 @@ pub(crate) fn reassigns(data: &str) -> bool {
         .ok()
         .is_some_and(|v| v.get("reassign").is_some_and(|r| !r.is_null()))
 }
+
+/// Samples per chunk of [`Samples`] (64 KiB).
+const SAMPLE_CHUNK: usize = 1 << 14;
+
+/// `u32` samples kept in fixed-size chunks: growing never copies what is
+/// already there nor leaves up to half of a doubled buffer unused, which on
+/// a million records is most of the audit's memory.
+#[derive(Default, Clone)]
+pub(crate) struct Samples {
+    chunks: Vec<Vec<u32>>,
+    len: usize,
+}
+
+impl Samples {
+    pub(crate) fn push(&mut self, v: u32) {
+        match self.chunks.last_mut() {
+            Some(c) if c.len() < SAMPLE_CHUNK => c.push(v),
+            _ => {
+                let mut c = Vec::with_capacity(SAMPLE_CHUNK.min(self.len.max(16)));
+                c.push(v);
+                self.chunks.push(c);
+            }
+        }
+        self.len += 1;
+    }
+
+    /// The samples in pushed order, chunk by chunk. Two `Samples` pushed
+    /// the same number of times have chunks of the same lengths.
+    pub(crate) fn chunks(&self) -> &[Vec<u32>] {
+        &self.chunks
+    }
+
+    /// One contiguous vector, freeing each chunk as it is copied.
+    pub(crate) fn into_vec(self) -> Vec<u32> {
+        let mut v = Vec::with_capacity(self.len);
+        for c in self.chunks {
+            v.extend_from_slice(&c);
+        }
+        v
+    }
+}
