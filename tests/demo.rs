@@ -159,4 +159,27 @@ fn the_default_demo_covers_every_stage_with_breaches_risk_and_open_work() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // As if the sweep had been running: escalations are in the histories
+    // and nothing is left due, so a console opened now has no backlog.
+    let out = carequeue(&db, &["--as", "kim", "sweep", "--json"]);
+    let swept: Value = serde_json::from_slice(&out.stdout).expect("sweep json");
+    assert_eq!(swept["timers"], 0, "{swept}");
+    assert_eq!(swept["escalations"], 0, "{swept}");
+    let escalated = rows
+        .iter()
+        .filter(|r| r["sla"] == "breached")
+        .filter(|r| {
+            let id = r["id"].to_string();
+            let out = carequeue(&db, &["--as", "kim", "show", &id, "--json"]);
+            let shown: Value = serde_json::from_slice(&out.stdout).expect("show json");
+            shown["escalation_level"].as_i64().is_some_and(|l| l > 0)
+                && shown["history"]
+                    .as_array()
+                    .is_some_and(|h| h.iter().any(|e| e["kind"] == "escalation"))
+        })
+        .count();
+    assert!(
+        escalated * 2 >= breached,
+        "most breached stays have escalated: {escalated} of {breached}"
+    );
 }

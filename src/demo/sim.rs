@@ -5,7 +5,7 @@ use super::Lists;
 use crate::domain::{Pipeline, StageIx, TransitionIx};
 use crate::engine::clock::from_unix;
 use crate::engine::rules::MoveArgs;
-use crate::engine::{Record, User, sla};
+use crate::engine::{Record, User, sla, timers};
 use crate::ops::{self, EventSpec, OpResult};
 use crate::store::events::{self, Chain, Sealed};
 use crate::store::{NewEvent, records};
@@ -13,6 +13,9 @@ use chrono::{DateTime, Utc};
 use rand::{RngExt, seq::IndexedRandom};
 use rand_chacha::ChaCha8Rng;
 use rusqlite::Connection;
+
+/// Timers and escalation levels fired in one catch-up at most.
+const MAX_CATCH_UP: usize = 16;
 
 struct Logged {
     record: usize,
@@ -109,6 +112,45 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// What the sweep would have done before `until`: escalation levels
+    /// fire at their own instants, and with `timers` due timers move the
+    /// record on. Called before each simulated action, so a record's events
+    /// are applied in time order (as replay reads them).
+    fn catch_up(&mut self, rec: &mut Record, until: i64, timers: bool) {
+        let p = self.p;
+        for _ in 0..MAX_CATCH_UP {
+            // The record's own due instants rule most out cheaply: a level
+            // fires after the breach, a timer at `timer_at`.
+            let timer = (timers && rec.timer_at.is_some_and(|t| t < until))
+                .then(|| timers::next(p, rec))
+                .flatten()
+                .filter(|&(_, at)| at < until);
+            let esc = rec
+                .due_at
+                .is_some_and(|d| d < until)
+                .then(|| timers::next_escalation(p, rec))
+                .flatten()
+                .filter(|&(_, _, at)| at < until);
+            // A due time can precede the record's latest event (a field-based
+            // timer, say): the sweep would fire it at its next run, after.
+            let after = |t: i64| t.max(rec.updated_at);
+            let (at, r) = match (timer, esc) {
+                (Some((_, t)), e) if e.is_none_or(|(_, _, e)| t <= e) => (
+                    after(t),
+                    ops::fire_timer(p, rec, &self.system, from_unix(after(t))),
+                ),
+                (_, Some((level, _, e))) => {
+                    (after(e), ops::escalate(p, rec, level, from_unix(after(e))))
+                }
+                _ => return,
+            };
+            let system = self.system.clone();
+            if !self.apply(rec, at, &system, r) {
+                return;
+            }
+        }
+    }
+
     fn claim(&mut self, rng: &mut ChaCha8Rng, rec: &mut Record, at: i64) {
         let Some(role) = ops::owner_role(self.p, rec).map(str::to_string) else {
             return;
@@ -164,9 +206,12 @@ impl<'a> Sim<'a> {
         for (k, tix) in path.iter().enumerate() {
             let (start, exit) = (entered[k], entered[k + 1]);
             let t = p.transition(*tix);
-            self.claim(rng, &mut rec, start + (exit - start) / 20);
+            let at = start + (exit - start) / 20;
+            self.catch_up(&mut rec, at, false);
+            self.claim(rng, &mut rec, at);
             if t.guards.no_substatus && rec.substatus.is_some() {
                 let at = exit - (exit - start) / 10;
+                self.catch_up(&mut rec, at, false);
                 let who = self
                     .team
                     .iter()
@@ -179,6 +224,7 @@ impl<'a> Sim<'a> {
                 .timers
                 .iter()
                 .find(|x| x.stage == stays[k] && x.transition == *tix);
+            self.catch_up(&mut rec, exit - 60, false);
             if timer.is_none() && sla::breached(&rec, from_unix(exit)) {
                 let stage = p.stage(stays[k]);
                 if let Some(code) = stage.breach_reasons.choose(rng).cloned() {
@@ -190,6 +236,10 @@ impl<'a> Sim<'a> {
                     let r = ops::decide_ack(p, &rec, who, &code, None, from_unix(exit - 60));
                     self.apply(&mut rec, exit - 60, who, r);
                 }
+            }
+            // An escalation may have taken the record from its owner.
+            if timer.is_none() {
+                self.claim(rng, &mut rec, exit - 30);
             }
             let (actor, reason): (User, Option<String>) = match timer {
                 Some(tm) => (
@@ -229,12 +279,15 @@ impl<'a> Sim<'a> {
             }
         }
         // The current stay: most claimed, some paused or waiting, a few notes.
-        let start = rec.entered_at;
+        // (After the latest event: a path cut short leaves later ones.)
+        let start = rec.entered_at.max(rec.updated_at);
         let span = (self.now.timestamp() - start).max(1);
         if !p.stage_ix(&rec.stage).is_some_and(|s| p.stage(s).terminal) {
+            self.catch_up(&mut rec, start + span / 10, true);
             if rng.random_bool(0.75) {
                 self.claim(rng, &mut rec, start + span / 10);
             }
+            self.catch_up(&mut rec, start + span / 3, true);
             let stage = p.stage_ix(&rec.stage).map(|s| p.stage(s));
             if let Some(stage) = stage
                 && rec.substatus.is_none()
@@ -259,6 +312,7 @@ impl<'a> Sim<'a> {
                     self.apply(&mut rec, at, who, r);
                 }
             }
+            self.catch_up(&mut rec, start + span / 2, true);
             if rng.random_bool(0.2)
                 && let Some(note) = notes.choose(rng)
             {
@@ -283,6 +337,8 @@ impl<'a> Sim<'a> {
                 rec.version += 1;
             }
         }
+        // Everything due by now has fired, as if the sweep had been running.
+        self.catch_up(&mut rec, self.now.timestamp() + 1, true);
         self.records.push(rec);
     }
 

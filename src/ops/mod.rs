@@ -15,6 +15,7 @@ pub use create::*;
 pub use import::*;
 pub use ownership::*;
 pub use sweep::{ESCALATIONS_DUE_SQL, SweepReport, TIMERS_DUE_SQL, sweep};
+pub(crate) use sweep::{escalate, fire_timer};
 
 use crate::domain::{Pipeline, StageIx};
 use crate::engine::rules::Refusal;

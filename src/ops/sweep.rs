@@ -105,7 +105,8 @@ fn fire_timers(
 
 const NOT_DUE: &str = "not due";
 
-fn fire_timer(
+/// Fires `cur`'s next timer if it is due by `now`.
+pub(crate) fn fire_timer(
     p: &Pipeline,
     cur: &Record,
     system: &User,
@@ -173,7 +174,8 @@ fn fire_escalations(
     Ok(())
 }
 
-fn escalate(
+/// Fires escalation `level` of `cur`'s stay if it is due by `now`.
+pub(crate) fn escalate(
     p: &Pipeline,
     cur: &Record,
     level: usize,
