@@ -24,6 +24,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// As in the binary, so the figures are the binary's.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Line {
     work: String,
     budget: String,
@@ -80,19 +84,26 @@ fn now() -> DateTime<Utc> {
 fn bench_db(p: &Pipeline, records: usize, out: &mut Vec<Line>) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target");
     let path = dir.join(format!("bench-{records}.db"));
-    let reuse = Store::open(&path)
-        .ok()
-        .and_then(|s| {
-            s.conn()
-                .query_row("SELECT count(*) FROM records", [], |r| r.get::<_, i64>(0))
-                .ok()
-        })
-        .is_some_and(|n| n as usize == records)
-        && Store::open(&path)
+    // Read-only, so a stale file is neither migrated nor touched.
+    let reuse =
+        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .ok()
-            .and_then(|s| meta_get(s.conn(), "demo").ok().flatten())
-            .is_some();
+            .and_then(|c| {
+                let generator = meta_get(&c, "demo_generator").ok().flatten()?;
+                let n: i64 = c
+                    .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
+                    .ok()?;
+                Some(generator == demo::GENERATOR && n as usize == records)
+            })
+            .unwrap_or(false);
     if !reuse {
+        // The bench's own stale file: gone without being opened (opening
+        // would first migrate it).
+        for suffix in ["", "-wal", "-shm"] {
+            let mut f = path.as_os_str().to_owned();
+            f.push(suffix);
+            let _ = std::fs::remove_file(f);
+        }
         let opts = demo::DemoOptions {
             records,
             seed: 1,

@@ -21,6 +21,10 @@ const LAST: &str = include_str!("../../assets/demo/last_names.txt");
 const STAFF: &str = include_str!("../../assets/demo/staff.txt");
 pub(crate) const NOTES: &str = include_str!("../../assets/demo/notes.txt");
 
+/// Changes whenever the simulation does, so a kept demo database (the
+/// benchmark's, say) is known to be stale.
+pub const GENERATOR: &str = "2";
+
 /// Records simulated and written per step.
 const CHUNK: usize = 20_000;
 /// From this size on, indexes are built after the load.
@@ -242,6 +246,7 @@ pub fn build(p: &Pipeline, path: &Path, opts: &DemoOptions, now: DateTime<Utc>) 
         meta_set(tx, "demo", "true")?;
         meta_set(tx, "pipeline", &p.name)?;
         meta_set(tx, "demo_seed", &opts.seed.to_string())?;
+        meta_set(tx, "demo_generator", GENERATOR)?;
         let dropped = (opts.records >= BULK)
             .then(|| bulk::drop_indexes(tx))
             .transpose()?;
