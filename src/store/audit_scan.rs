@@ -102,11 +102,14 @@ pub fn audit(
     range: AuditRange,
     now: DateTime<Utc>,
 ) -> Result<AuditReport> {
+    let max_id: i64 =
+        conn.query_row("SELECT coalesce(max(id), 0) FROM records", [], |r| r.get(0))?;
     let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(4);
     let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
     std::thread::scope(|scope| {
         let reducer = scope.spawn(move || {
             let mut a = Auditor::new(p, range, now.timestamp());
+            a.reserve(max_id);
             for b in full_rx {
                 for r in &b.rows {
                     let [actor, kind, from, to, reason, data] = r.cols;

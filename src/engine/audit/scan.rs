@@ -171,6 +171,16 @@ impl<'p> Auditor<'p> {
         }
     }
 
+    /// Makes room for records with ids up to `max_id` at once, rather than
+    /// growing (and copying) the tables as they arrive.
+    pub fn reserve(&mut self, max_id: i64) {
+        let n = usize::try_from(max_id.clamp(0, DENSE_IDS)).unwrap_or(0);
+        self.recs.reserve(n.saturating_sub(self.recs.len()));
+        if self.dense.len() <= n {
+            self.dense.resize(n + 1, NONE);
+        }
+    }
+
     fn slot(&mut self, id: i64) -> u32 {
         let next = self.recs.len() as u32;
         let s = if (0..DENSE_IDS).contains(&id) {
