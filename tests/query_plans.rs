@@ -105,6 +105,19 @@ fn breach_counts_and_groups_read_only_the_attention_index() {
 }
 
 #[test]
+fn a_past_warn_count_over_no_stages_is_zero_not_an_error() {
+    let (_d, s) = store();
+    for sla in [SlaFilter::Attention, SlaFilter::AtRisk] {
+        let f = ListFilter {
+            stages: Some(Vec::new()),
+            sla,
+            ..Default::default()
+        };
+        assert_eq!(s.count(&f, 1000).expect("count"), 0, "{f:?}");
+    }
+}
+
+#[test]
 fn the_sweep_finds_due_work_by_index() {
     let (_d, s) = store();
     let args = [

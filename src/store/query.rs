@@ -203,9 +203,12 @@ impl ListFilter {
         };
         let mut args = Vec::new();
         let w = f.where_clause(now, &mut args);
-        // Past-warn filters are answered from the attention index alone.
+        // Past-warn filters are answered from the attention index alone;
+        // an empty stage list matches nothing, and SQLite, having dropped
+        // the whole WHERE, would refuse the partial index.
+        let nothing = f.stages.as_ref().is_some_and(Vec::is_empty);
         let hint = match f.sla {
-            SlaFilter::Attention | SlaFilter::AtRisk => "INDEXED BY records_attention",
+            SlaFilter::Attention | SlaFilter::AtRisk if !nothing => "INDEXED BY records_attention",
             _ => "",
         };
         (format!("SELECT count(*) FROM records {hint} {w}"), args)
