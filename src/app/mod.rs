@@ -347,7 +347,9 @@ impl App {
         self.owner = self.default_owner();
         let mut out = self.reset_query();
         match self.current().kind {
-            ViewKind::Breaches => out.push(Request::BreachGroups),
+            // Groups first: the page's past-warn total is then read from
+            // the same pass instead of counted again.
+            ViewKind::Breaches => out.insert(0, Request::BreachGroups),
             ViewKind::Audit if self.audit.is_none() && !self.audit_computing => {
                 out.extend(self.audit_request())
             }
