@@ -51,6 +51,27 @@ fn first_view_follows_the_role() {
 }
 
 #[test]
+fn start_asks_for_the_first_frame_before_the_sweep() {
+    use carequeue::app::App;
+    use carequeue::app::service::Request;
+    let (_d, db) = demo_db(60);
+    let store = Store::open(&db).expect("open");
+    let kim = store.user("kim").expect("query").expect("kim");
+    let mut app = App::new(pipeline(), kim, now());
+    let reqs = app.start();
+    let at = |want: fn(&Request) -> bool| reqs.iter().position(want).expect("requested");
+    let sweep = at(|r| matches!(r, Request::Sweep));
+    // The Breaches view's frame: counts, groups and the first page.
+    for shown in [
+        at(|r| matches!(r, Request::Counts)),
+        at(|r| matches!(r, Request::BreachGroups)),
+        at(|r| matches!(r, Request::Page { .. })),
+    ] {
+        assert!(shown < sweep, "{reqs:?}");
+    }
+}
+
+#[test]
 fn number_keys_and_tab_switch_views() {
     let (_d, db) = demo_db(60);
     let mut c = Console::open(&db, "kim", 120, 40);

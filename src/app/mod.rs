@@ -126,11 +126,14 @@ impl App {
         app
     }
 
-    /// Requests the console needs to fill its first frame.
+    /// Requests the console needs to fill its first frame, then the rest:
+    /// the worker answers in order, so a sweep catching up on hours of due
+    /// timers runs after the first frame, not before it (and re-reads the
+    /// screen if it fired anything).
     pub fn start(&mut self) -> Vec<Request> {
-        let mut out = vec![Request::Sweep, Request::Team];
-        out.extend(self.count_requests());
+        let mut out = self.count_requests();
         out.push(self.query(Anchor::First));
+        out.extend([Request::Team, Request::Sweep]);
         out
     }
 
@@ -344,7 +347,9 @@ impl App {
         self.owner = self.default_owner();
         let mut out = self.reset_query();
         match self.current().kind {
-            ViewKind::Breaches => out.push(Request::BreachGroups),
+            // Groups first: the page's past-warn total is then read from
+            // the same pass instead of counted again.
+            ViewKind::Breaches => out.insert(0, Request::BreachGroups),
             ViewKind::Audit if self.audit.is_none() && !self.audit_computing => {
                 out.extend(self.audit_request())
             }

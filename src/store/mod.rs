@@ -2,6 +2,7 @@
 //! Every write goes through [`Store::write`], one `BEGIN IMMEDIATE`
 //! transaction that changes state and appends its event together.
 
+pub mod attention;
 pub mod audit_scan;
 pub mod bulk;
 mod cipher;
@@ -13,8 +14,9 @@ pub mod records;
 mod users;
 pub mod verify;
 
+pub use attention::BreachGroup;
 pub use events::{EventRow, NewEvent};
-pub use query::{BreachGroup, ListFilter, OwnerFilter, SlaFilter, StageCount};
+pub use query::{ListFilter, OwnerFilter, SlaFilter, StageCount};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};
@@ -54,6 +56,8 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The last pass over the attention index (see `attention`).
+    attention: std::cell::RefCell<attention::Memo>,
 }
 
 impl Store {
@@ -106,6 +110,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            attention: Default::default(),
         };
         migrations::apply(&mut store.conn)?;
         restrict_sidecars(path);

@@ -45,16 +45,6 @@ pub struct ListFilter {
     pub limit: Option<usize>,
 }
 
-/// Breached and at-risk counts per stage, read from the attention index.
-pub const ATTENTION_BY_STAGE_SQL: &str = "SELECT stage, sum(sort_due <= ?1), sum(sort_due > ?1)
-     FROM records INDEXED BY records_attention WHERE warn_at <= ?1 GROUP BY stage";
-
-/// The Breaches view's groups by stage and owner, from the attention index.
-pub const BREACH_GROUPS_SQL: &str =
-    "SELECT stage, assignee, sum(sort_due <= ?1), sum(sort_due > ?1), min(sort_due)
-     FROM records INDEXED BY records_attention WHERE warn_at <= ?1
-     GROUP BY stage, assignee ORDER BY stage, assignee";
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StageCount {
     pub stage: String,
@@ -203,9 +193,12 @@ impl ListFilter {
         };
         let mut args = Vec::new();
         let w = f.where_clause(now, &mut args);
-        // Past-warn filters are answered from the attention index alone.
+        // Past-warn filters are answered from the attention index alone;
+        // an empty stage list matches nothing, and SQLite, having dropped
+        // the whole WHERE, would refuse the partial index.
+        let nothing = f.stages.as_ref().is_some_and(Vec::is_empty);
         let hint = match f.sla {
-            SlaFilter::Attention | SlaFilter::AtRisk => "INDEXED BY records_attention",
+            SlaFilter::Attention | SlaFilter::AtRisk if !nothing => "INDEXED BY records_attention",
             _ => "",
         };
         (format!("SELECT count(*) FROM records {hint} {w}"), args)
@@ -230,6 +223,9 @@ impl Store {
         if let Some(n) = self.quick_count(f)? {
             return Ok(n);
         }
+        if let Some(n) = self.attention_count(f, now)? {
+            return Ok(n);
+        }
         let (sql, args) = f.count_sql(now);
         Ok(self
             .conn()
@@ -248,8 +244,8 @@ impl Store {
     }
 
     /// Per-stage totals, breaches, at-risk and unassigned counts: totals
-    /// from the maintained `stage_counts`, the time-dependent counts from the
-    /// attention index (only records past their warn time are read).
+    /// from the maintained `stage_counts`, the time-dependent counts summed
+    /// from the breach groups (only records past their warn time are read).
     pub fn stage_counts(&self, now: i64) -> Result<Vec<StageCount>> {
         let mut out: Vec<StageCount> = {
             let mut st = self.conn().prepare_cached(
@@ -266,19 +262,10 @@ impl Store {
             })?;
             rows.collect::<rusqlite::Result<Vec<_>>>()?
         };
-        let mut st = self.conn().prepare_cached(ATTENTION_BY_STAGE_SQL)?;
-        let rows = st.query_map([now], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        })?;
-        for row in rows {
-            let (stage, breached, at_risk) = row?;
-            if let Some(c) = out.iter_mut().find(|c| c.stage == stage) {
-                c.breached = breached;
-                c.at_risk = at_risk;
+        for g in self.breach_groups(now)? {
+            if let Some(c) = out.iter_mut().find(|c| c.stage == g.stage) {
+                c.breached += g.breached;
+                c.at_risk += g.at_risk;
             }
         }
         Ok(out)
@@ -359,32 +346,5 @@ impl Store {
         Ok(self
             .conn()
             .query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))?)
-    }
-}
-
-/// Breached and at-risk records of one stage and owner (the Breaches view).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BreachGroup {
-    pub stage: String,
-    pub owner: Option<String>,
-    pub breached: i64,
-    pub at_risk: i64,
-    /// Earliest due time in the group: how far over the worst one is.
-    pub oldest_due: i64,
-}
-
-impl Store {
-    pub fn breach_groups(&self, now: i64) -> Result<Vec<BreachGroup>> {
-        let mut st = self.conn().prepare_cached(BREACH_GROUPS_SQL)?;
-        let rows = st.query_map([now], |r| {
-            Ok(BreachGroup {
-                stage: r.get(0)?,
-                owner: r.get(1)?,
-                breached: r.get::<_, Option<i64>>(2)?.unwrap_or(0),
-                at_risk: r.get::<_, Option<i64>>(3)?.unwrap_or(0),
-                oldest_due: r.get(4)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 }
