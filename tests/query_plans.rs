@@ -85,6 +85,23 @@ fn backwards_and_owner_pages_stay_ordered_by_index() {
 }
 
 #[test]
+fn a_roles_own_queue_is_counted_from_an_index_alone() {
+    let (_d, s) = store();
+    let f = ListFilter {
+        stages: stages(&["a", "b"]),
+        notified: vec!["ops".into()],
+        owner: OwnerFilter::UserOrUnassigned("u".into()),
+        ..Default::default()
+    };
+    let (sql, args) = f.count_sql(1000);
+    let p = plan(&s, &sql, &args);
+    assert!(
+        p.contains("COVERING INDEX records_owner_queue") && !p.contains("SCAN records"),
+        "{p}"
+    );
+}
+
+#[test]
 fn breach_counts_and_groups_read_only_the_attention_index() {
     let (_d, s) = store();
     // One pass over the index, counted by the caller: no sort of its rows.

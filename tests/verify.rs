@@ -393,3 +393,64 @@ fn a_dangling_reference_fails_the_foreign_key_check() {
         "{text}"
     );
 }
+
+#[test]
+fn kept_stage_counts_that_drift_from_the_records_are_reported() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = demo(dir.path());
+    let c = Connection::open(&db).expect("open");
+    let stage: String = c
+        .query_row(
+            "SELECT stage FROM stage_counts WHERE total > 0 LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .expect("a stage");
+    c.execute(
+        "UPDATE stage_counts SET unassigned = unassigned + 1 WHERE stage = ?1",
+        [&stage],
+    )
+    .expect("edit");
+    drop(c);
+    let (ok, text) = verify(&db);
+    assert!(!ok);
+    assert!(
+        text.starts_with(&format!("error: stage {stage}: the kept counts say")),
+        "{text}"
+    );
+}
+
+/// A demo large enough for the bulk path (indexes and counts rebuilt after
+/// the load) verifies, counts included, and has nothing left due.
+#[test]
+fn a_bulk_loaded_demo_verifies_and_has_nothing_due() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("bulk.db");
+    let out = carequeue(
+        &db,
+        &["demo", "--no-tui", "--records", "5000", "--seed", "4"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (ok, text) = verify(&db);
+    assert!(ok, "{text}");
+    assert!(text.contains("5000 records"), "{text}");
+    let out = carequeue(&db, &["--as", "kim", "sweep", "--json"]);
+    let swept: serde_json::Value = serde_json::from_slice(&out.stdout).expect("sweep json");
+    assert_eq!(
+        (swept["timers"].as_i64(), swept["escalations"].as_i64()),
+        (Some(0), Some(0))
+    );
+    let c = Connection::open(&db).expect("open");
+    let indexes: i64 = c
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records' AND sql IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .expect("indexes");
+    assert_eq!(indexes, 7, "every records index is rebuilt");
+}

@@ -28,7 +28,7 @@ pub const GENERATOR: &str = "2";
 /// Records simulated and written per step.
 const CHUNK: usize = 20_000;
 /// From this size on, indexes are built after the load.
-const BULK: usize = 50_000;
+const BULK: usize = 5_000;
 
 #[derive(Debug, Clone, Default)]
 pub struct DemoOptions {
@@ -257,6 +257,7 @@ pub fn build(p: &Pipeline, path: &Path, opts: &DemoOptions, now: DateTime<Utc>) 
             })?;
         // One thread simulates and hashes a chunk at a time while this one
         // inserts the previous chunk; memory stays flat at any size.
+        let mut tally = bulk::Tally::default();
         let (send, chunks) = std::sync::mpsc::sync_channel::<sim::Chunk>(2);
         // Written chunks go back to be freed there, off the writing thread.
         let (give_back, written) = std::sync::mpsc::channel::<sim::Chunk>();
@@ -267,7 +268,7 @@ pub fn build(p: &Pipeline, path: &Path, opts: &DemoOptions, now: DateTime<Utc>) 
                 while done < opts.records {
                     written.try_iter().for_each(drop);
                     let n = CHUNK.min(opts.records - done);
-                    let mut sim = sim::Sim::new(p, team, lists, now);
+                    let mut sim = sim::Sim::new(p, team, lists, now, n);
                     for i in done..done + n {
                         if let Some(path) = &paths[pick(&mut rng, i).0] {
                             sim.record(&mut rng, path);
@@ -283,7 +284,7 @@ pub fn build(p: &Pipeline, path: &Path, opts: &DemoOptions, now: DateTime<Utc>) 
                 chain
             });
             let written = chunks.iter().try_for_each(|c| {
-                let r = c.write(tx);
+                let r = c.write(tx, &mut tally);
                 let _ = give_back.send(c);
                 r
             });
@@ -296,7 +297,8 @@ pub fn build(p: &Pipeline, path: &Path, opts: &DemoOptions, now: DateTime<Utc>) 
         })?;
         chain.finish(tx)?;
         if let Some(d) = dropped {
-            bulk::restore_indexes(tx, d)?;
+            // A fresh database: the load's own tally is every record.
+            bulk::restore_indexes(tx, d, Some(tally))?;
         }
         Ok(())
     })?;

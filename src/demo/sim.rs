@@ -7,12 +7,16 @@ use crate::engine::clock::from_unix;
 use crate::engine::rules::MoveArgs;
 use crate::engine::{Record, User, sla, timers};
 use crate::ops::{self, EventSpec, OpResult};
+use crate::store::bulk::Tally;
 use crate::store::events::{self, Chain, Sealed};
 use crate::store::{NewEvent, records};
 use chrono::{DateTime, Utc};
 use rand::{RngExt, seq::IndexedRandom};
 use rand_chacha::ChaCha8Rng;
 use rusqlite::Connection;
+
+/// Room for the log: demo records average about 12 events.
+const EVENTS_PER_RECORD: usize = 14;
 
 /// Timers and escalation levels fired in one catch-up at most.
 const MAX_CATCH_UP: usize = 16;
@@ -36,14 +40,22 @@ pub struct Sim<'a> {
 }
 
 impl<'a> Sim<'a> {
-    pub fn new(p: &'a Pipeline, team: &'a [User], lists: &'a Lists, now: DateTime<Utc>) -> Self {
+    /// A simulation of about `n` records (sized up front: a chunk's log is
+    /// hundreds of thousands of entries, costly to grow by copying).
+    pub fn new(
+        p: &'a Pipeline,
+        team: &'a [User],
+        lists: &'a Lists,
+        now: DateTime<Utc>,
+        n: usize,
+    ) -> Self {
         Sim {
             p,
             team,
             lists,
             now,
-            records: Vec::new(),
-            log: Vec::new(),
+            records: Vec::with_capacity(n),
+            log: Vec::with_capacity(n * EVENTS_PER_RECORD),
             system: User {
                 name: ops::SYSTEM.into(),
                 roles: vec![],
@@ -397,9 +409,10 @@ impl Chunk {
     }
 
     /// Stores every record, then every event in chain order.
-    pub fn write(&self, tx: &Connection) -> crate::store::Result<()> {
+    pub fn write(&self, tx: &Connection, tally: &mut Tally) -> crate::store::Result<()> {
         for r in &self.records {
-            records::insert(tx, r)?;
+            records::append(tx, r)?;
+            tally.add(&r.stage, r.assignee.is_none());
         }
         let mut ins = events::Inserter::new(tx)?;
         ins.insert_all(self.events.iter().map(|(seq, sealed)| {

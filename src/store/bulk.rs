@@ -4,6 +4,7 @@
 
 use super::Result;
 use rusqlite::Connection;
+use std::collections::BTreeMap;
 
 /// Indexes and count triggers dropped for a bulk load, rebuilt by
 /// [`restore_indexes`].
@@ -37,18 +38,49 @@ pub fn drop_indexes(conn: &Connection) -> Result<DroppedIndexes> {
     ))
 }
 
-pub fn restore_indexes(conn: &Connection, dropped: DroppedIndexes) -> Result<()> {
+/// Per-stage totals and unassigned counts of every record in the table,
+/// when the loader knows them (it loaded them all into an empty table).
+#[derive(Debug, Default)]
+pub struct Tally(BTreeMap<String, (i64, i64)>);
+
+impl Tally {
+    pub fn add(&mut self, stage: &str, unassigned: bool) {
+        let e = match self.0.get_mut(stage) {
+            Some(e) => e,
+            None => self.0.entry(stage.to_string()).or_default(),
+        };
+        e.0 += 1;
+        e.1 += i64::from(unassigned);
+    }
+}
+
+/// Rebuilds what [`drop_indexes`] dropped, and the per-stage counts the
+/// triggers would have kept: from `tally` if given, else by counting.
+pub fn restore_indexes(
+    conn: &Connection,
+    dropped: DroppedIndexes,
+    tally: Option<Tally>,
+) -> Result<()> {
     // Let SQLite sort index entries on helper threads while it builds.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
     conn.pragma_update(None, "threads", cores as i64)?;
     for sql in dropped.0 {
         conn.execute_batch(&sql)?;
     }
-    // The count triggers were off during the load: count once.
-    conn.execute_batch(
-        "DELETE FROM stage_counts;
-         INSERT INTO stage_counts(stage, total, unassigned)
-             SELECT stage, count(*), sum(assignee IS NULL) FROM records GROUP BY stage;",
-    )?;
+    conn.execute_batch("DELETE FROM stage_counts")?;
+    match tally {
+        Some(t) => {
+            let mut st = conn.prepare(
+                "INSERT INTO stage_counts(stage, total, unassigned) VALUES (?1, ?2, ?3)",
+            )?;
+            for (stage, (total, unassigned)) in &t.0 {
+                st.execute(rusqlite::params![stage, total, unassigned])?;
+            }
+        }
+        None => conn.execute_batch(
+            "INSERT INTO stage_counts(stage, total, unassigned)
+                 SELECT stage, count(*), sum(assignee IS NULL) FROM records GROUP BY stage;",
+        )?,
+    }
     Ok(())
 }

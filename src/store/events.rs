@@ -2,7 +2,7 @@
 //! content and the previous event's hash; the head and count are also kept in
 //! `meta`, so cutting events off the end is evident.
 
-use super::{Result, meta_get, meta_set};
+use super::{Result, StoreError, meta_get, meta_set};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Row};
 use serde::Serialize;
@@ -212,8 +212,11 @@ pub struct Inserter<'c> {
 }
 
 fn bind(st: &mut rusqlite::Statement, at: usize, e: &NewEvent, s: &Sealed) -> Result<()> {
+    // The id is left to SQLite, which appends without a search for the
+    // slot; it is the sealed one, as the chain began at max(id) + 1 in this
+    // same transaction ([`Inserter::check`] makes sure).
     let values: [&dyn rusqlite::ToSql; COLS] = [
-        &s.id,
+        &rusqlite::types::Null,
         &e.record_id,
         &e.at,
         &e.actor,
@@ -245,7 +248,19 @@ impl<'c> Inserter<'c> {
     pub fn insert(&mut self, e: &NewEvent, s: &Sealed) -> Result<()> {
         bind(&mut self.one, 0, e, s)?;
         self.one.raw_execute()?;
-        Ok(())
+        self.check(s)
+    }
+
+    /// The last row went in under the id its hash was sealed with.
+    fn check(&self, s: &Sealed) -> Result<()> {
+        match self.conn.last_insert_rowid() {
+            id if id == s.id => Ok(()),
+            actual => Err(StoreError::Misplaced {
+                table: "events",
+                expected: s.id,
+                actual,
+            }),
+        }
     }
 
     /// Inserts `rows` in order.
@@ -259,12 +274,17 @@ impl<'c> Inserter<'c> {
                 self.many = Some(self.conn.prepare_cached(&sql)?);
             }
             let Some(st) = self.many.as_mut() else { break };
+            let mut last = None;
             for at in 0..BATCH {
                 if let Some((e, s)) = rows.next() {
                     bind(st, at, &e, s)?;
+                    last = Some(s);
                 }
             }
             st.raw_execute()?;
+            if let Some(s) = last {
+                self.check(s)?;
+            }
         }
         for (e, s) in rows {
             self.insert(&e, s)?;

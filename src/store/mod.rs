@@ -41,6 +41,12 @@ pub enum StoreError {
         "record {id} changed since you read it (version {expected}, now {actual}); reload and try again"
     )]
     Stale { id: i64, expected: i64, actual: i64 },
+    #[error("{table} row {expected} was stored as {actual}: the table changed while appending")]
+    Misplaced {
+        table: &'static str,
+        expected: i64,
+        actual: i64,
+    },
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error(

@@ -49,8 +49,24 @@ pub fn load(conn: &Connection, id: i64) -> Result<Record> {
 
 /// Inserts a new record; `r.id` is ignored unless positive (imports keep ids).
 pub fn insert(conn: &Connection, r: &Record) -> Result<i64> {
+    insert_as(conn, r, (r.id > 0).then_some(r.id))
+}
+
+/// Inserts `r`, whose id is the table's next, letting SQLite append
+/// without a search for the slot (a bulk load inserts a million).
+pub fn append(conn: &Connection, r: &Record) -> Result<()> {
+    match insert_as(conn, r, None)? {
+        id if id == r.id => Ok(()),
+        actual => Err(super::StoreError::Misplaced {
+            table: "records",
+            expected: r.id,
+            actual,
+        }),
+    }
+}
+
+fn insert_as(conn: &Connection, r: &Record, id: Option<i64>) -> Result<i64> {
     let sort = ClockState::of(r).sort_due();
-    let id: Option<i64> = (r.id > 0).then_some(r.id);
     conn.prepare_cached(
         "INSERT INTO records (id, patient, stage, substatus, assignee, owner_role, entered_at, due_at,
             warn_at, paused_since, paused_left, sort_due, escalation, priority, breach_reason, fields,

@@ -10,6 +10,7 @@ use super::{Result, Store, meta_get, records};
 use crate::domain::Pipeline;
 use crate::engine::replay::{self, Replayed, Step};
 use rusqlite::Connection;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyReport {
@@ -41,6 +42,16 @@ pub enum Problem {
     NoEvents(i64),
     #[error("events for record {0}, which does not exist")]
     Orphan(i64),
+    #[error(
+        "stage {stage}: the kept counts say {kept_total} records ({kept_unassigned} unassigned) but {total} ({unassigned} unassigned) are there"
+    )]
+    Counts {
+        stage: String,
+        kept_total: i64,
+        kept_unassigned: i64,
+        total: i64,
+        unassigned: i64,
+    },
 }
 
 type Checked<T> = Result<std::result::Result<T, Problem>>;
@@ -155,9 +166,13 @@ fn replay_all(p: &Pipeline, conn: &Connection) -> Checked<i64> {
     let mut evs = ev_st.query([])?;
     let mut pending = evs.next()?.map(ev_of).transpose()?;
     let mut n_records = 0i64;
+    let mut tally: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     while let Some(row) = recs.next()? {
         let r = records::from_row(row)?;
         n_records += 1;
+        let t = tally.entry(r.stage.clone()).or_default();
+        t.0 += 1;
+        t.1 += i64::from(r.assignee.is_none());
         let mut state = Replayed::default();
         let mut seen = 0;
         while let Some(e) = pending.take() {
@@ -188,7 +203,39 @@ fn replay_all(p: &Pipeline, conn: &Connection) -> Checked<i64> {
     if let Some(e) = pending {
         return Ok(Err(Problem::Orphan(e.record)));
     }
+    if let Err(problem) = counts(conn, tally)? {
+        return Ok(Err(problem));
+    }
     Ok(Ok(n_records))
+}
+
+/// The per-stage counts the board reads (kept by triggers, or written by a
+/// bulk load) against the records themselves.
+fn counts(conn: &Connection, mut actual: BTreeMap<String, (i64, i64)>) -> Checked<()> {
+    let mut st = conn.prepare("SELECT stage, total, unassigned FROM stage_counts")?;
+    let kept: Vec<(String, i64, i64)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut kept: BTreeMap<String, (i64, i64)> = kept
+        .into_iter()
+        .filter(|k| k.1 != 0 || k.2 != 0)
+        .map(|(s, t, u)| (s, (t, u)))
+        .collect();
+    let stages: Vec<String> = kept.keys().chain(actual.keys()).cloned().collect();
+    for stage in stages {
+        let (kt, ku) = kept.remove(&stage).unwrap_or_default();
+        let (t, u) = actual.remove(&stage).unwrap_or_default();
+        if (kt, ku) != (t, u) {
+            return Ok(Err(Problem::Counts {
+                stage,
+                kept_total: kt,
+                kept_unassigned: ku,
+                total: t,
+                unassigned: u,
+            }));
+        }
+    }
+    Ok(Ok(()))
 }
 
 struct Ev {

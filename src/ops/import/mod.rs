@@ -237,7 +237,7 @@ pub fn import_csv(
         }
         chain.finish(tx)?;
         if let Some(d) = dropped {
-            bulk::restore_indexes(tx, d)?;
+            bulk::restore_indexes(tx, d, None)?;
         }
         Ok(written)
     })
