@@ -2,6 +2,7 @@
 //! content and the previous event's hash; the head and count are also kept in
 //! `meta`, so cutting events off the end is evident.
 
+use super::raw::{Param, RawInsert};
 use super::{Result, StoreError, meta_get, meta_set};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Row};
@@ -73,11 +74,10 @@ impl EventRow {
     /// The hash this event should carry, given the previous hash.
     pub fn expected_hash(&self, prev: &str) -> String {
         hex(&chain_hash(
+            &mut Vec::new(),
             prev,
-            &[
-                &self.id.to_string(),
-                &self.record_id.to_string(),
-                &self.at.to_string(),
+            [self.id, self.record_id, self.at],
+            [
                 &self.actor,
                 &self.kind,
                 opt(&self.event),
@@ -98,16 +98,44 @@ fn opt(s: &Option<String>) -> &str {
     s.as_deref().unwrap_or(NONE)
 }
 
-/// SHA-256 over the previous hash (as hex) and each part, length-prefixed
-/// so that no two different contents hash alike.
-fn chain_hash(prev: &str, parts: &[&str]) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(prev.as_bytes());
-    for p in parts {
-        h.update((p.len() as u64).to_le_bytes());
-        h.update(p.as_bytes());
+/// SHA-256 over the previous hash (as hex), then the id, record id and
+/// time (decimal) and each text, every part length-prefixed so that no two
+/// different contents hash alike. The message is built in `buf` (reused by
+/// a bulk load) and hashed at once.
+fn chain_hash(buf: &mut Vec<u8>, prev: &str, ints: [i64; 3], texts: [&str; 8]) -> [u8; 32] {
+    fn part(buf: &mut Vec<u8>, b: &[u8]) {
+        buf.extend_from_slice(&(b.len() as u64).to_le_bytes());
+        buf.extend_from_slice(b);
     }
-    h.finalize().into()
+    buf.clear();
+    buf.extend_from_slice(prev.as_bytes());
+    let mut digits = [0u8; 20];
+    for n in ints {
+        part(buf, decimal(n, &mut digits));
+    }
+    for t in texts {
+        part(buf, t.as_bytes());
+    }
+    Sha256::digest(&buf[..]).into()
+}
+
+/// `n` in decimal, as `n.to_string()` writes it, without allocating.
+fn decimal(n: i64, out: &mut [u8; 20]) -> &[u8] {
+    let mut v = n.unsigned_abs();
+    let mut at = out.len();
+    loop {
+        at -= 1;
+        out[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        at -= 1;
+        out[at] = b'-';
+    }
+    &out[at..]
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -134,6 +162,8 @@ pub struct Chain {
     prev: String,
     count: i64,
     next_id: i64,
+    /// The message being hashed, reused from event to event.
+    buf: Vec<u8>,
 }
 
 /// An event's place in the chain: its id and its hash.
@@ -158,6 +188,7 @@ impl Chain {
             prev,
             count,
             next_id,
+            buf: Vec::new(),
         })
     }
 
@@ -165,11 +196,10 @@ impl Chain {
     pub fn seal(&mut self, e: &NewEvent) -> Sealed {
         let id = self.next_id;
         let hash = chain_hash(
+            &mut self.buf,
             &self.prev,
-            &[
-                &id.to_string(),
-                &e.record_id.to_string(),
-                &e.at.to_string(),
+            [id, e.record_id, e.at],
+            [
                 e.actor,
                 e.kind,
                 e.event.unwrap_or(NONE),
@@ -207,7 +237,6 @@ const BATCH: usize = 32;
 /// millions).
 pub struct Inserter<'c> {
     one: rusqlite::CachedStatement<'c>,
-    many: Option<rusqlite::CachedStatement<'c>>,
     conn: &'c Connection,
 }
 
@@ -240,7 +269,6 @@ impl<'c> Inserter<'c> {
     pub fn new(conn: &'c Connection) -> Result<Inserter<'c>> {
         Ok(Inserter {
             one: conn.prepare_cached(&format!("{INSERT}{ROW}"))?,
-            many: None,
             conn,
         })
     }
@@ -263,31 +291,52 @@ impl<'c> Inserter<'c> {
         }
     }
 
-    /// Inserts `rows` in order.
+    /// Inserts `rows` in order, [`BATCH`] rows a statement, binding the
+    /// borrowed text in place (see [`super::raw`]).
     pub fn insert_all<'e>(
         &mut self,
         mut rows: impl ExactSizeIterator<Item = (NewEvent<'e>, &'e Sealed)>,
     ) -> Result<()> {
-        while rows.len() >= BATCH {
-            if self.many.is_none() {
-                let sql = format!("{INSERT}{}", vec![ROW; BATCH].join(", "));
-                self.many = Some(self.conn.prepare_cached(&sql)?);
-            }
-            let Some(st) = self.many.as_mut() else { break };
+        let mut many = RawInsert::prepare(
+            self.conn,
+            &format!("{INSERT}{}", vec![ROW; BATCH].join(", ")),
+        )?;
+        let mut one: Option<RawInsert> = None;
+        let mut params: Vec<Param<'e>> = Vec::with_capacity(BATCH * COLS);
+        while rows.len() > 0 {
+            let n = if rows.len() >= BATCH { BATCH } else { 1 };
+            params.clear();
             let mut last = None;
-            for at in 0..BATCH {
-                if let Some((e, s)) = rows.next() {
-                    bind(st, at, &e, s)?;
-                    last = Some(s);
-                }
+            for (e, s) in rows.by_ref().take(n) {
+                params.extend([
+                    Param::Null,
+                    Param::Int(e.record_id),
+                    Param::Int(e.at),
+                    Param::Text(e.actor),
+                    Param::Text(e.kind),
+                    e.event.into(),
+                    e.from.into(),
+                    e.to.into(),
+                    e.reason.into(),
+                    e.note.into(),
+                    e.data.into(),
+                    e.op_id.into(),
+                    Param::Blob(&s.hash),
+                ]);
+                last = Some(s);
             }
-            st.raw_execute()?;
+            let st = if n == BATCH {
+                &mut many
+            } else {
+                match &mut one {
+                    Some(st) => st,
+                    None => one.insert(RawInsert::prepare(self.conn, &format!("{INSERT}{ROW}"))?),
+                }
+            };
+            st.execute(&params)?;
             if let Some(s) = last {
                 self.check(s)?;
             }
-        }
-        for (e, s) in rows {
-            self.insert(&e, s)?;
         }
         Ok(())
     }
@@ -344,4 +393,55 @@ pub fn op_seen(conn: &Connection, op_id: &str) -> Result<Option<i64>> {
             |r| r.get(0),
         )
         .optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Hashes pinned from the first release's chain: a change to how the
+    /// message is built must not change a single stored hash.
+    #[test]
+    fn hashes_match_the_chain_already_on_disk() {
+        let e = EventRow {
+            id: 42,
+            record_id: -7,
+            at: 1_795_748_400,
+            actor: "sam".into(),
+            kind: "transition".into(),
+            event: Some("approve".into()),
+            from: Some("in_review".into()),
+            to: Some("approved".into()),
+            reason: None,
+            note: Some("".into()),
+            data: Some("{\"a\":\"é\"}".into()),
+            hash: String::new(),
+        };
+        assert_eq!(
+            e.expected_hash(GENESIS),
+            "720ddf0cdd9a8f1e8a1e57e0b5dee625ff2742690e4cd8551a9f4aacebfa950b"
+        );
+        assert_eq!(
+            e.expected_hash("abc"),
+            "ae90f7968bc72928ecb0c570bbb58be43736605737fd1c1f68418f97324a23f9"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn decimal_is_to_string(n in any::<i64>()) {
+            let mut d = [0u8; 20];
+            let expected = n.to_string();
+            prop_assert_eq!(decimal(n, &mut d), expected.as_bytes());
+        }
+    }
+
+    #[test]
+    fn decimal_extremes() {
+        let mut d = [0u8; 20];
+        for n in [0, -1, 9, 10, i64::MIN, i64::MAX] {
+            assert_eq!(decimal(n, &mut d), n.to_string().as_bytes());
+        }
+    }
 }
