@@ -27,6 +27,8 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
+use super::offsets::Offsets;
+
 /// How far (in calendar time) a search may run before giving up.
 ///
 /// Twenty years is far beyond any realistic SLA, so hitting it means the
@@ -47,6 +49,8 @@ pub enum Calendar {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BusinessCalendar {
     tz: Tz,
+    /// Resolved offsets of recent dates (a cache; never changes an answer).
+    offsets: Offsets,
     days: WeekdaySet,
     /// Sorted, non-overlapping local intervals `[start, end)` within a day.
     /// An `end` of 00:00 stands for 24:00 (end of day): validation requires
@@ -150,10 +154,19 @@ impl BusinessCalendar {
         }
         Ok(Self {
             tz,
+            offsets: Offsets::new(tz),
             days: day_set,
             hours: ranges.into_iter().map(|(_, range)| range).collect(),
             holidays: holiday_set,
         })
+    }
+
+    /// A local time as an instant (see [`resolve_local`]), from the cache of
+    /// dates when it can.
+    fn resolve(&self, local: NaiveDateTime) -> DateTime<Utc> {
+        self.offsets
+            .resolve(local)
+            .unwrap_or_else(|| resolve_local(self.tz, local))
     }
 
     /// Whether `date` (local) is a working day that is not a holiday.
@@ -169,13 +182,13 @@ impl BusinessCalendar {
             .iter()
             .filter(move |_| working)
             .filter_map(move |&(start, end)| {
-                let start = resolve_local(self.tz, date.and_time(start));
+                let start = self.resolve(date.and_time(start));
                 let end_local = if end == NaiveTime::MIN {
                     date.checked_add_days(Days::new(1))?.and_time(end)
                 } else {
                     date.and_time(end)
                 };
-                let end = resolve_local(self.tz, end_local);
+                let end = self.resolve(end_local);
                 // A range lying wholly inside a DST gap collapses to nothing.
                 (start < end).then_some((start, end))
             })

@@ -8,6 +8,7 @@ pub mod duration;
 pub mod fields;
 mod graph;
 pub mod model;
+mod offsets;
 mod raw;
 mod resolve;
 pub mod work_table;
