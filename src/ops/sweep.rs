@@ -45,10 +45,35 @@ pub fn sweep(p: &Pipeline, store: &mut Store, now: DateTime<Utc>) -> OpResult<Sw
         roles: Vec::new(),
     };
     let mut report = SweepReport::default();
-    fire_timers(p, store, &system, now, &mut report)?;
-    fire_escalations(p, store, &system, now, &mut report)?;
-    Ok(report)
+    // A large sweep rewrites the same index pages batch after batch; with
+    // checkpoints only every 256 MiB of WAL, each page reaches the database
+    // file once per checkpoint rather than once per batch (a 358k-firing
+    // sweep on 1M records: 29 s -> 18 s). Where checkpoints are already
+    // deferred (the console), that is left alone.
+    let wal = |store: &Store, v: i64| -> OpResult<i64> {
+        Ok(store
+            .conn()
+            .pragma_update_and_check(None, "wal_autocheckpoint", v, |r| r.get(0))
+            .map_err(crate::store::StoreError::from)?)
+    };
+    let before: i64 = store
+        .conn()
+        .pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))
+        .map_err(crate::store::StoreError::from)?;
+    if before > 0 {
+        wal(store, SWEEP_CHECKPOINT_PAGES)?;
+    }
+    let fired = fire_timers(p, store, &system, now, &mut report)
+        .and_then(|()| fire_escalations(p, store, &system, now, &mut report));
+    if before > 0 {
+        wal(store, before)?;
+        store.checkpoint()?;
+    }
+    fired.map(|()| report)
 }
+
+/// WAL pages between checkpoints while a sweep runs (4 KiB pages: 256 MiB).
+const SWEEP_CHECKPOINT_PAGES: i64 = 65_536;
 
 fn batch(store: &Store, sql: &str, params: &[&dyn rusqlite::ToSql]) -> OpResult<Vec<(i64, i64)>> {
     let mut st = store
@@ -154,9 +179,12 @@ fn fire_escalations(
                 )?;
                 let Some(last) = ids.last() else { break };
                 cursor = *last;
+                // Fired in id order: neighbouring records share pages.
+                let mut ids: Vec<i64> = ids.iter().map(|(_, id)| *id).collect();
+                ids.sort_unstable();
                 store.write(|tx| -> OpResult<()> {
                     let mut chain = Appender::load(tx)?;
-                    for (_, id) in &ids {
+                    for id in &ids {
                         let fired =
                             change_in(tx, &mut chain, *id, system, now, Guard::default(), |cur| {
                                 escalate(p, cur, level, now)
