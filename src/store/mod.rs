@@ -10,7 +10,7 @@ pub mod events;
 mod fs_check;
 mod migrations;
 pub mod query;
-mod raw;
+pub(crate) mod raw;
 pub mod records;
 mod users;
 pub mod verify;

@@ -28,7 +28,8 @@ pub(crate) fn clamp_u32(v: i64) -> u32 {
 
 /// Whether an escalation's data names a role to reassign to.
 pub(crate) fn reassigns(data: &str) -> bool {
-    if !data.contains("reassign") {
+    // The sweep writes `"reassign":null` when a level only notifies.
+    if !data.contains("reassign") || data.contains("\"reassign\":null") {
         return false;
     }
     serde_json::from_str::<serde_json::Value>(data)
