@@ -38,17 +38,7 @@ pub struct RawInsert<'c> {
 
 impl<'c> RawInsert<'c> {
     pub fn prepare(conn: &'c Connection, sql: &str) -> Result<RawInsert<'c>> {
-        let text = CString::new(sql)
-            .map_err(|_| StoreError::Io(std::io::Error::other("SQL text holds a NUL byte")))?;
-        let mut stmt = ptr::null_mut();
-        // SAFETY: the connection handle is valid while `conn` is borrowed;
-        // `text` is NUL-terminated and outlives the call.
-        let rc = unsafe {
-            ffi::sqlite3_prepare_v2(conn.handle(), text.as_ptr(), -1, &mut stmt, ptr::null_mut())
-        };
-        if rc != ffi::SQLITE_OK || stmt.is_null() {
-            return Err(failure(conn, rc));
-        }
+        let stmt = prepare(conn, sql)?;
         // SAFETY: `stmt` was just prepared successfully.
         let params = unsafe { ffi::sqlite3_bind_parameter_count(stmt) };
         Ok(RawInsert {
@@ -138,16 +128,7 @@ pub struct RawQuery<'c> {
 
 impl<'c> RawQuery<'c> {
     pub fn prepare(conn: &'c Connection, sql: &str) -> Result<RawQuery<'c>> {
-        let text = CString::new(sql)
-            .map_err(|_| StoreError::Io(std::io::Error::other("SQL text holds a NUL byte")))?;
-        let mut stmt = ptr::null_mut();
-        // SAFETY: as in `RawInsert::prepare`.
-        let rc = unsafe {
-            ffi::sqlite3_prepare_v2(conn.handle(), text.as_ptr(), -1, &mut stmt, ptr::null_mut())
-        };
-        if rc != ffi::SQLITE_OK || stmt.is_null() {
-            return Err(failure(conn, rc));
-        }
+        let stmt = prepare(conn, sql)?;
         // SAFETY: `stmt` was just prepared successfully.
         let columns = unsafe { ffi::sqlite3_column_count(stmt) };
         Ok(RawQuery {
@@ -226,6 +207,22 @@ impl Drop for RawQuery<'_> {
             ffi::sqlite3_finalize(self.stmt);
         }
     }
+}
+
+/// A new prepared statement for `sql`, to be finalized by its owner.
+fn prepare(conn: &Connection, sql: &str) -> Result<*mut ffi::sqlite3_stmt> {
+    let text = CString::new(sql)
+        .map_err(|_| StoreError::Io(std::io::Error::other("SQL text holds a NUL byte")))?;
+    let mut stmt = ptr::null_mut();
+    // SAFETY: the connection handle is valid while `conn` is borrowed;
+    // `text` is NUL-terminated and outlives the call.
+    let rc = unsafe {
+        ffi::sqlite3_prepare_v2(conn.handle(), text.as_ptr(), -1, &mut stmt, ptr::null_mut())
+    };
+    if rc != ffi::SQLITE_OK || stmt.is_null() {
+        return Err(failure(conn, rc));
+    }
+    Ok(stmt)
 }
 
 /// The connection's error for result code `rc`.
