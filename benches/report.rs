@@ -430,9 +430,11 @@ fn main() {
 
     // The full stage audit, and the raw floor: read every event and reduce
     // it in Rust (a count per kind) through a bare connection.
+    // On a connection of its own, as the console runs it.
+    let audit_store = Store::open(&path).expect("open");
     let (audit, took) = time(|| {
         carequeue::store::audit_scan::audit(
-            store.conn(),
+            audit_store.conn(),
             &p,
             carequeue::engine::audit::AuditRange::ALL,
             now(),
