@@ -108,9 +108,19 @@ pub fn audit(
     // only hold pages never read again (16 MiB of the console's memory).
     let cache: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
     conn.pragma_update(None, "cache_size", SCAN_CACHE_KIB)?;
-    let report = scan(conn, p, range, now, max_id);
+    // Per-record figures keep each stay's record only where the pipeline's
+    // graph allows a re-entry; a log that re-enters elsewhere (overrides,
+    // history from an earlier pipeline) is read again keeping them all.
+    let report = scan(conn, p, range, now, max_id, false).and_then(|r| match r {
+        Some(r) => Ok(Some(r)),
+        None => scan(conn, p, range, now, max_id, true),
+    });
     conn.pragma_update(None, "cache_size", cache)?;
-    report
+    report?.ok_or_else(|| {
+        super::StoreError::Io(std::io::Error::other(
+            "the audit could not keep its records",
+        ))
+    })
 }
 
 /// The audit connection's page cache while it scans (KiB, as SQLite's
@@ -123,13 +133,17 @@ fn scan(
     range: AuditRange,
     now: DateTime<Utc>,
     max_id: i64,
-) -> Result<AuditReport> {
+    all_slots: bool,
+) -> Result<Option<AuditReport>> {
     let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(4);
     let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
     std::thread::scope(|scope| {
         let reducer = scope.spawn(move || {
             let mut a = Auditor::new(p, range, now.timestamp());
             a.reserve(max_id);
+            if all_slots {
+                a.keep_all_slots();
+            }
             for b in full_rx {
                 for r in &b.rows {
                     let [actor, kind, from, to, reason, data] = r.cols;
@@ -147,7 +161,7 @@ fn scan(
                 // The reader may have finished; a lost buffer is fine.
                 let _ = empty_tx.send(b);
             }
-            a.finish()
+            (!a.needs_all_slots()).then(|| a.finish())
         });
         let read = (|| -> Result<()> {
             // Read in place: ~100 million values, each copied once, into

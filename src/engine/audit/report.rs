@@ -21,8 +21,12 @@ pub(super) struct Acc {
     pub breaches: u64,
     /// Breaches by interned reason code.
     pub by_reason: Vec<u64>,
-    /// Record slot of each counted stay (for latest vs cumulative).
+    /// Record slot of each counted stay (for latest vs cumulative), in
+    /// stages a record can re-enter ...
     pub slots: Samples,
+    /// ... and elsewhere only how many stays and their total time.
+    pub once: u64,
+    pub once_time: u64,
     pub re_entries: u64,
     pub unassigned: u64,
     pub idle_owner: u64,
@@ -160,7 +164,7 @@ fn reason_counts(p: &Pipeline, names: &[String], counts: &[u64]) -> Vec<ReasonCo
 /// walking the stays newest first, a record's first sighting is its latest.
 /// Call before the samples are sorted. `seen` is a cleared bitset.
 fn latest_cumulative(acc: &Acc, seen: &mut [u64]) -> (u64, u64, u64) {
-    let (mut n, mut latest, mut cum) = (0u64, 0u64, 0u64);
+    let (mut n, mut latest, mut cum) = (acc.once, acc.once_time, acc.once_time);
     let pairs = acc.slots.chunks().iter().zip(acc.active.chunks());
     let stays = pairs.rev().flat_map(|(s, t)| s.iter().zip(t).rev());
     for (&slot, &t) in stays {

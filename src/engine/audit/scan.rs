@@ -18,19 +18,36 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 const DENSE_IDS: i64 = 1 << 26;
 const NONE: u32 = u32::MAX;
 const NO_STAGE: u16 = u16::MAX;
-const NOT_PAUSED: i64 = i64::MIN;
+
+/// An instant in 32 bits (unix seconds, 1970 to 2106), or none: a record's
+/// state is kept for every record at once, so it is kept small.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct At(u32);
+
+impl At {
+    const NONE: At = At(u32::MAX);
+
+    fn of(t: i64) -> At {
+        At(t.clamp(0, i64::from(u32::MAX) - 1) as u32)
+    }
+
+    fn get(self) -> Option<i64> {
+        (self != At::NONE).then_some(i64::from(self.0))
+    }
+}
 
 /// One record's state: its open stay and what the audit needs of it.
 #[derive(Clone, Copy)]
 struct Rec {
-    entered: i64,
-    paused_since: i64,
-    /// Latest event by the assignee (or the assignment itself).
-    last_owner_action: i64,
+    entered: At,
+    /// When the open stay's clock was paused, if it is.
+    paused_since: At,
+    /// Latest event by the assignee (or the assignment itself), if any.
+    last_owner_action: At,
     /// Working seconds of closed pause spans in the open stay …
-    paused_work: i64,
+    paused_work: u32,
     /// … and of those, the part after the owner's latest action.
-    paused_after_action: i64,
+    paused_after_action: u32,
     /// Stages visited so far (bit per stage index < 64; see `visited_hi`).
     visited: u64,
     /// The open stay is not the record's first in its stage.
@@ -42,10 +59,24 @@ struct Rec {
     ever_active: bool,
 }
 
+impl Rec {
+    fn entered_at(&self) -> i64 {
+        self.entered.get().unwrap_or(0)
+    }
+
+    /// Where "time since the owner last acted" starts in the open stay.
+    fn owner_from(&self) -> i64 {
+        self.last_owner_action
+            .get()
+            .unwrap_or(i64::MIN)
+            .max(self.entered_at())
+    }
+}
+
 const NEW_REC: Rec = Rec {
-    entered: 0,
-    paused_since: NOT_PAUSED,
-    last_owner_action: i64::MIN,
+    entered: At(0),
+    paused_since: At::NONE,
+    last_owner_action: At::NONE,
     paused_work: 0,
     paused_after_action: 0,
     visited: 0,
@@ -61,6 +92,14 @@ const NEW_REC: Rec = Rec {
 pub struct Auditor<'p> {
     p: &'p Pipeline,
     clocks: Clocks<'p>,
+    /// Stages the pipeline's graph lets a record enter again: only their
+    /// stays keep the record's slot (for latest vs cumulative time).
+    loops: Vec<bool>,
+    /// Keep every stay's slot (after a re-entry the graph does not allow).
+    all_slots: bool,
+    /// A stage outside `loops` was entered again (an override, or history
+    /// from an earlier pipeline): the per-record figures need all slots.
+    unexpected: bool,
     range: AuditRange,
     now: i64,
     /// Stage is in the phase marked `active_care`.
@@ -141,7 +180,54 @@ impl Clock<'_> {
     }
 }
 
+/// For each stage, whether some path of transitions leads from it back to
+/// it (an exit from anywhere counts as leaving every stage).
+fn loops(p: &Pipeline) -> Vec<bool> {
+    let n = p.stages.len();
+    let mut next: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for t in &p.transitions {
+        let from: Vec<usize> = if t.from_any {
+            (0..n).collect()
+        } else {
+            t.from.iter().map(|f| f.0).collect()
+        };
+        for f in from {
+            if f < n && t.to.0 < n {
+                next[f].push(t.to.0);
+            }
+        }
+    }
+    (0..n)
+        .map(|s| {
+            let mut seen = vec![false; n];
+            let mut todo = next[s].clone();
+            while let Some(x) = todo.pop() {
+                if x == s {
+                    return true;
+                }
+                if !std::mem::replace(&mut seen[x], true) {
+                    todo.extend(&next[x]);
+                }
+            }
+            false
+        })
+        .collect()
+}
+
 impl<'p> Auditor<'p> {
+    /// Keeps every stay's record slot: for a log with re-entries the
+    /// pipeline's graph does not allow (see [`Auditor::needs_all_slots`]).
+    pub fn keep_all_slots(&mut self) {
+        self.all_slots = true;
+    }
+
+    /// Whether a stage the graph never re-enters was entered again, so the
+    /// per-record figures of this pass are not exact: audit again after
+    /// [`Auditor::keep_all_slots`].
+    pub fn needs_all_slots(&self) -> bool {
+        self.unexpected && !self.all_slots
+    }
+
     /// `now` (unix seconds) ends open stays; events after it are ignored.
     pub fn new(p: &'p Pipeline, range: AuditRange, now: i64) -> Auditor<'p> {
         let n = p.stages.len();
@@ -150,6 +236,9 @@ impl<'p> Auditor<'p> {
         Auditor {
             p,
             clocks: Clocks::new(p, now),
+            loops: loops(p),
+            all_slots: false,
+            unexpected: false,
             range,
             now,
             active: p
@@ -267,7 +356,7 @@ impl<'p> Auditor<'p> {
 
     fn owner_acted(&mut self, slot: u32, at: i64) {
         let r = &mut self.recs[slot as usize];
-        r.last_owner_action = at;
+        r.last_owner_action = At::of(at);
         // Pause spans that closed before now do not overlap [at, …).
         r.paused_after_action = 0;
     }
@@ -315,13 +404,14 @@ impl<'p> Auditor<'p> {
                 .and_then(|i| st.substatus(i))
                 .is_some_and(|x| x.pauses);
             re_entry = self.visit(slot, s);
+            self.unexpected |= re_entry && !self.loops[s.0];
         }
         let ever_active = stage.is_some_and(|s| self.active[s.0]);
         let r = &mut self.recs[slot as usize];
         r.has_stay = true;
         r.stage = stage.map_or(NO_STAGE, |s| s.0.min(NO_STAGE as usize - 1) as u16);
-        r.entered = at;
-        r.paused_since = if paused { at } else { NOT_PAUSED };
+        r.entered = At::of(at);
+        r.paused_since = if paused { At::of(at) } else { At::NONE };
         r.paused_work = 0;
         r.paused_after_action = 0;
         r.ack = NONE;
@@ -348,7 +438,7 @@ impl<'p> Auditor<'p> {
             return;
         }
         let stage = self.stage_of(&r).map(|s| self.p.stage(s));
-        let was = r.paused_since != NOT_PAUSED;
+        let was = r.paused_since != At::NONE;
         let known = match e.to {
             None => Some(false),
             Some(v) => stage.and_then(|st| st.substatus(v)).map(|x| x.pauses),
@@ -360,13 +450,18 @@ impl<'p> Auditor<'p> {
         });
         if was && !paused {
             let cal = self.clocks.of(self.stage_of(&r));
-            let from = r.last_owner_action.max(r.entered);
+            let from = r.owner_from();
+            let since = r.paused_since.get().unwrap_or(e.at);
             let rm = &mut self.recs[slot as usize];
-            rm.paused_work += cal.work(r.paused_since, e.at);
-            rm.paused_after_action += cal.work(r.paused_since.max(from), e.at);
-            rm.paused_since = NOT_PAUSED;
+            rm.paused_work = rm
+                .paused_work
+                .saturating_add(clamp_u32(cal.work(since, e.at)));
+            rm.paused_after_action = rm
+                .paused_after_action
+                .saturating_add(clamp_u32(cal.work(since.max(from), e.at)));
+            rm.paused_since = At::NONE;
         } else if !was && paused {
-            self.recs[slot as usize].paused_since = e.at;
+            self.recs[slot as usize].paused_since = At::of(e.at);
         }
     }
 
@@ -379,7 +474,7 @@ impl<'p> Auditor<'p> {
             return;
         };
         let stage = p.stage(six);
-        let in_range = self.range.contains(r.entered);
+        let in_range = self.range.contains(r.entered_at());
         let a = &mut self.acc[six.0];
         if open {
             a.current += 1;
@@ -392,19 +487,17 @@ impl<'p> Auditor<'p> {
             return;
         }
         let cal = self.clocks.of(Some(six));
-        let open_pause = |from: i64| {
-            if r.paused_since == NOT_PAUSED {
-                0
-            } else {
-                cal.work(r.paused_since.max(from), end)
-            }
+        let open_pause = |from: i64| match r.paused_since.get() {
+            None => 0,
+            Some(since) => cal.work(since.max(from), end),
         };
         if open {
             let unassigned = r.assignee == NONE;
             let idle = !unassigned
                 && stage.sla.as_ref().is_some_and(|sla| {
-                    let from = r.last_owner_action.max(r.entered);
-                    cal.work(from, end) - r.paused_after_action - open_pause(from) > sla.warn.0
+                    let from = r.owner_from();
+                    cal.work(from, end) - i64::from(r.paused_after_action) - open_pause(from)
+                        > sla.warn.0
                 });
             let a = &mut self.acc[six.0];
             a.unassigned += u64::from(unassigned);
@@ -413,7 +506,8 @@ impl<'p> Auditor<'p> {
         if !in_range {
             return;
         }
-        let active = cal.work(r.entered, end) - r.paused_work - open_pause(r.entered);
+        let entered = r.entered_at();
+        let active = cal.work(entered, end) - i64::from(r.paused_work) - open_pause(entered);
         let active = clamp_u32(active);
         let breach_reason = match &stage.sla {
             Some(sla) if i64::from(active) >= sla.max.0 => Some(match (r.ack, exit_reason) {
@@ -424,7 +518,7 @@ impl<'p> Auditor<'p> {
             _ => None,
         };
         let a = &mut self.acc[six.0];
-        let wall = clamp_u32(end - r.entered);
+        let wall = clamp_u32(end - entered);
         // Wall times are kept apart only once one differs (24x7, no pauses:
         // the same sample), saving a third of the memory on such stages.
         if !a.wall_differs && wall != active {
@@ -435,7 +529,14 @@ impl<'p> Auditor<'p> {
         if a.wall_differs {
             a.wall.push(wall);
         }
-        a.slots.push(slot);
+        if self.all_slots || self.loops[six.0] {
+            a.slots.push(slot);
+        } else {
+            // Entered once at most (else `unexpected` is set): the stay is
+            // the record's latest and all of it.
+            a.once += 1;
+            a.once_time += u64::from(active);
+        }
         if let Some(reason) = breach_reason {
             a.breaches += 1;
             let i = reason as usize;
@@ -444,5 +545,82 @@ impl<'p> Auditor<'p> {
             }
             a.by_reason[i] += 1;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{DEFAULT_PIPELINE, check};
+    use crate::engine::audit::AuditRange;
+
+    /// Monday 2026-11-23 10:00 New York: inside the clinic's hours.
+    const T0: i64 = 1_795_446_000;
+
+    fn event<'a>(record_id: i64, at: i64, kind: &'a str, to: &'a str) -> AuditEvent<'a> {
+        AuditEvent {
+            record_id,
+            at: T0 + at,
+            actor: "sam",
+            kind,
+            from: None,
+            to: Some(to),
+            reason: None,
+            data: None,
+        }
+    }
+
+    /// Record 1 goes back to the entry stage, which no transition leads to
+    /// (an override, or history from another pipeline); record 2 does not.
+    fn log() -> Vec<AuditEvent<'static>> {
+        vec![
+            event(1, 1_000, "create", "form_submitted"),
+            event(2, 1_000, "create", "form_submitted"),
+            event(1, 1_100, "transition", "intake_review"),
+            event(2, 1_300, "transition", "intake_review"),
+            event(1, 1_200, "override", "form_submitted"),
+            event(1, 1_600, "transition", "intake_review"),
+        ]
+    }
+
+    #[test]
+    fn a_re_entry_the_graph_does_not_allow_asks_for_every_slot() {
+        let p = check(DEFAULT_PIPELINE).pipeline.expect("default pipeline");
+        let entry = p.stage(p.entry).id.clone();
+        assert!(!loops(&p)[p.entry.0], "nothing leads back to {entry}");
+
+        let mut quick = Auditor::new(&p, AuditRange::ALL, T0 + 10_000);
+        log().iter().for_each(|e| quick.push(e));
+        assert!(quick.needs_all_slots());
+
+        let mut exact = Auditor::new(&p, AuditRange::ALL, T0 + 10_000);
+        exact.keep_all_slots();
+        log().iter().for_each(|e| exact.push(e));
+        assert!(!exact.needs_all_slots());
+        let report = exact.finish();
+        let s = report
+            .stages
+            .iter()
+            .find(|s| s.stage == entry)
+            .expect("the entry stage");
+        // Record 1 stayed 100 s then 400 s, record 2 300 s: two records,
+        // latest (400 + 300) / 2, cumulative (500 + 300) / 2.
+        assert_eq!(s.records, 2);
+        assert_eq!(s.avg_latest_seconds, Some(350));
+        assert_eq!(s.avg_cumulative_seconds, Some(400));
+    }
+
+    #[test]
+    fn without_such_re_entries_one_pass_is_exact() {
+        let p = check(DEFAULT_PIPELINE).pipeline.expect("default pipeline");
+        let log: Vec<AuditEvent> = log().into_iter().take(4).collect();
+        let mut quick = Auditor::new(&p, AuditRange::ALL, T0 + 10_000);
+        log.iter().for_each(|e| quick.push(e));
+        assert!(!quick.needs_all_slots());
+        let mut exact = Auditor::new(&p, AuditRange::ALL, T0 + 10_000);
+        exact.keep_all_slots();
+        log.iter().for_each(|e| exact.push(e));
+        let (a, b) = (quick.finish(), exact.finish());
+        assert_eq!(a.stages, b.stages);
     }
 }
