@@ -124,6 +124,13 @@ fn the_default_demo_covers_every_stage_with_breaches_risk_and_open_work() {
         "about a tenth breached: {breached}"
     );
     assert!(count(&|r| r["sla"] == "warn") >= 10, "some at risk");
+    // Work that people move on is not left breached for months (a
+    // simulated move the engine refused once left records stranded).
+    let stranded = count(&|r| {
+        ["intake", "clinical", "fulfillment"].contains(&r["phase"].as_str().unwrap_or(""))
+            && r["seconds_left"].as_i64().is_some_and(|s| s < -30 * 86_400)
+    });
+    assert_eq!(stranded, 0, "records breached by over 30 days");
     assert!(
         count(&|r| r["owner"].is_null() && r["owner_role"].is_string()) >= 10,
         "some unassigned"

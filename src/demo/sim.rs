@@ -236,7 +236,12 @@ impl<'a> Sim<'a> {
                 .timers
                 .iter()
                 .find(|x| x.stage == stays[k] && x.transition == *tix);
-            self.catch_up(&mut rec, exit - 60, false);
+            self.catch_up(&mut rec, exit - 90, false);
+            // An escalation may have taken the record from its owner, who
+            // (back again) acknowledges the breach and moves it on.
+            if timer.is_none() {
+                self.claim(rng, &mut rec, exit - 90);
+            }
             if timer.is_none() && sla::breached(&rec, from_unix(exit)) {
                 let stage = p.stage(stays[k]);
                 if let Some(code) = stage.breach_reasons.choose(rng).cloned() {
@@ -248,10 +253,6 @@ impl<'a> Sim<'a> {
                     let r = ops::decide_ack(p, &rec, who, &code, None, from_unix(exit - 60));
                     self.apply(&mut rec, exit - 60, who, r);
                 }
-            }
-            // An escalation may have taken the record from its owner.
-            if timer.is_none() {
-                self.claim(rng, &mut rec, exit - 30);
             }
             let (actor, reason): (User, Option<String>) = match timer {
                 Some(tm) => (
