@@ -187,14 +187,12 @@ impl<'c> RawQuery<'c> {
         // SAFETY: as in `int`. The pointer is read before its length, as
         // SQLite recommends, and stays valid while `self` is borrowed.
         unsafe {
-            if ffi::sqlite3_column_type(self.stmt, c) == ffi::SQLITE_NULL {
+            let p = ffi::sqlite3_column_text(self.stmt, c);
+            if p.is_null() {
+                // NULL (or no memory to convert a value to text).
                 return None;
             }
-            let p = ffi::sqlite3_column_text(self.stmt, c);
             let n = usize::try_from(ffi::sqlite3_column_bytes(self.stmt, c)).unwrap_or(0);
-            if p.is_null() || n == 0 {
-                return Some(&[]);
-            }
             Some(std::slice::from_raw_parts(p, n))
         }
     }
