@@ -246,6 +246,39 @@ impl Pipeline {
     pub fn phase_of(&self, stage: StageIx) -> &Phase {
         &self.phases[self.stage(stage).phase.0]
     }
+    /// For each stage, whether some path of transitions leads from it back to
+    /// it (an exit from anywhere counts as leaving every stage).
+    pub fn reenterable(&self) -> Vec<bool> {
+        let n = self.stages.len();
+        let mut next: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for t in &self.transitions {
+            let from: Vec<usize> = if t.from_any {
+                (0..n).collect()
+            } else {
+                t.from.iter().map(|f| f.0).collect()
+            };
+            for f in from {
+                if f < n && t.to.0 < n {
+                    next[f].push(t.to.0);
+                }
+            }
+        }
+        (0..n)
+            .map(|s| {
+                let mut seen = vec![false; n];
+                let mut todo = next[s].clone();
+                while let Some(x) = todo.pop() {
+                    if x == s {
+                        return true;
+                    }
+                    if !std::mem::replace(&mut seen[x], true) {
+                        todo.extend(&next[x]);
+                    }
+                }
+                false
+            })
+            .collect()
+    }
     pub fn calendar(&self, sla: &Sla) -> &Calendar {
         match sla.calendar {
             Some(ix) => &self.calendars[ix.0].calendar,

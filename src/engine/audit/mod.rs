@@ -50,6 +50,8 @@
 //!   order; `highest_median` and `widest_variance` name the first of each
 //!   (a spread needs two stays and a non-zero deviation).
 
+mod clocks;
+mod rec;
 mod report;
 mod scan;
 pub mod stats;

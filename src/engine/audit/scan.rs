@@ -5,88 +5,18 @@
 //! a slot, so the scan reads the table sequentially and memory is
 //! ~56 bytes per record plus 12 bytes per counted stay.
 
+use super::clocks::Clocks;
+use super::rec::{At, NEW_REC, Rec};
 use super::report::{Acc, AuditReport};
 use super::util::{Interner, clamp_u32, reassigns};
 use super::{AuditEvent, AuditRange, UNACKNOWLEDGED};
-use crate::domain::calendar::Calendar;
-use crate::domain::work_table::WorkTable;
 use crate::domain::{Pipeline, StageIx};
-use crate::engine::clock::from_unix;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Record ids below this index a dense table; others go through a map.
 const DENSE_IDS: i64 = 1 << 26;
-const NONE: u32 = u32::MAX;
-const NO_STAGE: u16 = u16::MAX;
-
-/// An instant in 32 bits (unix seconds, 1970 to 2106), or none: a record's
-/// state is kept for every record at once, so it is kept small.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct At(u32);
-
-impl At {
-    const NONE: At = At(u32::MAX);
-
-    fn of(t: i64) -> At {
-        At(t.clamp(0, i64::from(u32::MAX) - 1) as u32)
-    }
-
-    fn get(self) -> Option<i64> {
-        (self != At::NONE).then_some(i64::from(self.0))
-    }
-}
-
-/// One record's state: its open stay and what the audit needs of it.
-#[derive(Clone, Copy)]
-struct Rec {
-    entered: At,
-    /// When the open stay's clock was paused, if it is.
-    paused_since: At,
-    /// Latest event by the assignee (or the assignment itself), if any.
-    last_owner_action: At,
-    /// Working seconds of closed pause spans in the open stay …
-    paused_work: u32,
-    /// … and of those, the part after the owner's latest action.
-    paused_after_action: u32,
-    /// Stages visited so far (bit per stage index < 64; see `visited_hi`).
-    visited: u64,
-    /// The open stay is not the record's first in its stage.
-    re_entry: bool,
-    ack: u32,
-    assignee: u32,
-    stage: u16,
-    has_stay: bool,
-    ever_active: bool,
-}
-
-impl Rec {
-    fn entered_at(&self) -> i64 {
-        self.entered.get().unwrap_or(0)
-    }
-
-    /// Where "time since the owner last acted" starts in the open stay.
-    fn owner_from(&self) -> i64 {
-        self.last_owner_action
-            .get()
-            .unwrap_or(i64::MIN)
-            .max(self.entered_at())
-    }
-}
-
-const NEW_REC: Rec = Rec {
-    entered: At(0),
-    paused_since: At::NONE,
-    last_owner_action: At::NONE,
-    paused_work: 0,
-    paused_after_action: 0,
-    visited: 0,
-    re_entry: false,
-    ack: NONE,
-    assignee: NONE,
-    stage: NO_STAGE,
-    has_stay: false,
-    ever_active: false,
-};
+pub(super) const NONE: u32 = u32::MAX;
+pub(super) const NO_STAGE: u16 = u16::MAX;
 
 /// Streams events into per-stage statistics; then [`Auditor::finish`].
 pub struct Auditor<'p> {
@@ -119,101 +49,6 @@ pub struct Auditor<'p> {
     visited_hi: HashSet<(u32, u16)>,
 }
 
-/// How far back from `now` working time is looked up rather than computed.
-const TABLE_YEARS: i64 = 10;
-
-/// Each calendar of the pipeline with a [`WorkTable`] of recent years.
-struct Clocks<'p> {
-    p: &'p Pipeline,
-    tables: Vec<WorkTable>,
-}
-
-/// The clock of one stage.
-#[derive(Clone, Copy)]
-struct Clock<'a> {
-    cal: &'a Calendar,
-    table: Option<&'a WorkTable>,
-}
-
-impl<'p> Clocks<'p> {
-    fn new(p: &'p Pipeline, now: i64) -> Clocks<'p> {
-        let from = from_unix(now.saturating_sub(TABLE_YEARS * 366 * 86_400));
-        let to = from_unix(now);
-        Clocks {
-            p,
-            tables: p
-                .calendars
-                .iter()
-                .map(|c| WorkTable::new(&c.calendar, from, to))
-                .collect(),
-        }
-    }
-
-    fn of(&self, s: Option<StageIx>) -> Clock<'_> {
-        let p = self.p;
-        match s.and_then(|s| p.stage(s).sla.as_ref()) {
-            Some(sla) => Clock {
-                cal: p.calendar(sla),
-                table: sla.calendar.and_then(|c| self.tables.get(c.0)),
-            },
-            None => Clock {
-                cal: &Calendar::Always,
-                table: None,
-            },
-        }
-    }
-}
-
-impl Clock<'_> {
-    /// Working seconds in `[a, b)` (0 if empty).
-    fn work(self, a: i64, b: i64) -> i64 {
-        if b <= a {
-            return 0;
-        }
-        match self.cal {
-            Calendar::Always => b - a,
-            cal => self
-                .table
-                .and_then(|t| t.seconds(a, b))
-                .unwrap_or_else(|| cal.working_seconds(from_unix(a), from_unix(b))),
-        }
-    }
-}
-
-/// For each stage, whether some path of transitions leads from it back to
-/// it (an exit from anywhere counts as leaving every stage).
-fn loops(p: &Pipeline) -> Vec<bool> {
-    let n = p.stages.len();
-    let mut next: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for t in &p.transitions {
-        let from: Vec<usize> = if t.from_any {
-            (0..n).collect()
-        } else {
-            t.from.iter().map(|f| f.0).collect()
-        };
-        for f in from {
-            if f < n && t.to.0 < n {
-                next[f].push(t.to.0);
-            }
-        }
-    }
-    (0..n)
-        .map(|s| {
-            let mut seen = vec![false; n];
-            let mut todo = next[s].clone();
-            while let Some(x) = todo.pop() {
-                if x == s {
-                    return true;
-                }
-                if !std::mem::replace(&mut seen[x], true) {
-                    todo.extend(&next[x]);
-                }
-            }
-            false
-        })
-        .collect()
-}
-
 impl<'p> Auditor<'p> {
     /// Keeps every stay's record slot: for a log with re-entries the
     /// pipeline's graph does not allow (see [`Auditor::needs_all_slots`]).
@@ -236,7 +71,7 @@ impl<'p> Auditor<'p> {
         Auditor {
             p,
             clocks: Clocks::new(p, now),
-            loops: loops(p),
+            loops: p.reenterable(),
             all_slots: false,
             unexpected: false,
             range,
@@ -587,7 +422,7 @@ mod tests {
     fn a_re_entry_the_graph_does_not_allow_asks_for_every_slot() {
         let p = check(DEFAULT_PIPELINE).pipeline.expect("default pipeline");
         let entry = p.stage(p.entry).id.clone();
-        assert!(!loops(&p)[p.entry.0], "nothing leads back to {entry}");
+        assert!(!p.reenterable()[p.entry.0], "nothing leads back to {entry}");
 
         let mut quick = Auditor::new(&p, AuditRange::ALL, T0 + 10_000);
         log().iter().for_each(|e| quick.push(e));
