@@ -11,7 +11,7 @@ use carequeue::app::service::{Service, pump};
 use carequeue::app::{App, keymap};
 use carequeue::domain::{DEFAULT_PIPELINE, Pipeline, check};
 use carequeue::engine::rules::{MoveArgs, allowed_events};
-use carequeue::engine::{FixedClock, User};
+use carequeue::engine::FixedClock;
 use carequeue::ops::{self, Guard};
 use carequeue::store::{Store, meta_get};
 use carequeue::{demo, ui};
@@ -109,7 +109,7 @@ fn bench_db(p: &Pipeline, records: usize, out: &mut Vec<Line>) -> PathBuf {
             seed: 1,
             allow_network_fs: false,
         };
-        let (_, took) = time(|| demo::build(p, &path, &opts, now()).expect("demo builds"));
+        let (_, took) = time(|| demo::build(p, DEFAULT_PIPELINE, &path, &opts, now()).expect("demo builds"));
         let events: i64 = Store::open(&path)
             .and_then(|s| {
                 Ok(s.conn()
@@ -126,20 +126,21 @@ fn bench_db(p: &Pipeline, records: usize, out: &mut Vec<Line>) -> PathBuf {
     path
 }
 
-fn user(store: &Store, name: &str) -> User {
-    store.user(name).expect("query").expect("demo user")
+fn user(store: &Store, name: &str) -> ops::Actor {
+    ops::actor(store, name).expect("demo user")
 }
 
 fn console(p: &Arc<Pipeline>, path: &Path, who: &str) -> (App, Service, Terminal<TestBackend>) {
     let store = Store::open(path).expect("open");
     let u = user(&store, who);
     let clock = Arc::new(FixedClock(now()));
-    let mut app = App::new(p.clone(), u.clone(), now());
+    let mut app = App::new(p.clone(), u.user().clone(), now());
     let mut svc = Service {
         pipeline: p.clone(),
         store,
         clock,
         user: u,
+        read_only: None,
     };
     let term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
     app.height = ui::table_rows(ratatui::layout::Rect::new(0, 0, 120, 40));
@@ -306,8 +307,9 @@ fn main() {
     // on the worker's idle ticks, not inside a commit.
     let mut store = Store::open(&path).expect("open");
     store.defer_checkpoints().expect("pragma");
-    let mut all = sup.clone();
-    all.roles = p.roles.iter().map(|r| r.id.clone()).collect();
+    let every: Vec<String> = p.roles.iter().map(|r| r.id.clone()).collect();
+    store.upsert_user("bench-all", &every, 0).expect("user");
+    let all = ops::actor(&store, "bench-all").expect("bench user");
     let ids: Vec<i64> = {
         let mut st = store
             .conn()
@@ -620,9 +622,10 @@ fn import_rows(p: &Pipeline, n: usize) -> (Duration, Duration) {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
     let mut store = Store::create(&db).expect("create");
-    let who = store
+    store
         .upsert_user("importer", &["ops".to_string()], 0)
         .expect("user");
+    let who = ops::actor(&store, "importer").expect("importer");
     let size = std::fs::metadata(&csv_path).map(|m| m.len()).unwrap_or(0);
     let file = std::fs::File::open(&csv_path).expect("open csv");
     let (res, ours) = time(|| ops::import_csv(p, &mut store, &who, "bench.csv", file, size, now()));

@@ -6,7 +6,8 @@ use crate::app::App;
 use crate::app::service::Service;
 use crate::app::worker::{Msg, Worker};
 use crate::domain::Pipeline;
-use crate::engine::{Clock, User};
+use crate::engine::Clock;
+use crate::ops::Actor;
 use crate::store::Store;
 use crate::ui::{self, theme::Theme};
 use crossterm::event::{self, Event};
@@ -22,15 +23,24 @@ pub fn run(
     pipeline: Arc<Pipeline>,
     store: Store,
     clock: Arc<dyn Clock>,
-    user: User,
+    user: Actor,
     idle_lock: Option<Duration>,
+    what_if: Option<String>,
 ) -> anyhow::Result<()> {
-    let mut app = App::new(pipeline.clone(), user.clone(), clock.now());
+    let mut app = App::new(pipeline.clone(), user.user().clone(), clock.now());
+    app.mode_label = match (&what_if, user.trusted()) {
+        (Some(w), _) => Some(w.clone()),
+        (None, true) => Some("trust mode".to_string()),
+        (None, false) => None,
+    };
+    let mut store = store;
+    crate::ops::reads::log_read(&mut store, &user, "console-open", None, None, clock.now())?;
     let worker = Worker::spawn(Service {
         pipeline,
         store,
         clock: clock.clone(),
         user,
+        read_only: what_if.map(|w| format!("{w}: changes are refused")),
     });
     let theme = Theme::from_env();
     let mut terminal = ratatui::init();

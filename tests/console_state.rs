@@ -165,7 +165,7 @@ fn a_refused_move_shows_the_engines_reason_and_changes_nothing() {
     // Someone else changes the record after this console read it.
     let before = {
         let mut other = Store::open(&db).expect("open");
-        let chen = other.user("chen").expect("q").expect("chen");
+        let chen = carequeue::ops::actor(&other, "chen").expect("chen");
         carequeue::ops::note(
             &mut other,
             &chen,
@@ -210,7 +210,7 @@ fn a_guard_refusal_names_the_rule() {
             .into_iter()
             .find(|r| !sla::breached(r, now()) && r.substatus.is_none())
             .expect("an intake review");
-        let maria = store.user("maria").expect("q").expect("maria");
+        let maria = carequeue::ops::actor(&store, "maria").expect("maria");
         let p = pipeline();
         carequeue::ops::set_substatus(
             &p,

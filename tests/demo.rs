@@ -41,7 +41,7 @@ fn list(db: &Path) -> Vec<Value> {
 fn a_database_with_real_work_is_never_overwritten() {
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("clinic.db");
-    assert!(carequeue(&db, &["init"]).status.success());
+    assert!(carequeue(&db, &["init", "--trust"]).status.success());
     assert!(
         carequeue(&db, &["user", "add", "ana", "--role", "ops"])
             .status

@@ -296,10 +296,11 @@ impl World {
         let mut ids = Vec::new();
         let mut models = Vec::new();
         for i in 0..RECORDS {
+            let creator = ops::actor(&store, &user(0).name).expect("known");
             let id = ops::add_record(
                 p,
                 &mut store,
-                &user(0),
+                &creator,
                 &format!("Patient {i}"),
                 BTreeMap::new(),
                 now,
@@ -457,7 +458,8 @@ impl World {
                     note: *note,
                     ..Default::default()
                 };
-                let r = ops::move_record(p, &mut self.store, &actor, id, &event, &args, g, now);
+                let a = ops::actor(&self.store, &actor.name).expect("known actor");
+                let r = ops::move_record(p, &mut self.store, &a, id, &event, &args, g, now);
                 (desc, expect, r)
             }
             Step::Assign { target, .. } => {
@@ -466,7 +468,8 @@ impl World {
                 let expect = version_ok
                     .then(|| model_assign(p, &m, &actor, &target))
                     .flatten();
-                let r = ops::assign(p, &mut self.store, &actor, id, &target, g, now);
+                let a = ops::actor(&self.store, &actor.name).expect("known actor");
+                let r = ops::assign(p, &mut self.store, &a, id, &target, g, now);
                 (desc, expect, r)
             }
             Step::Claim { .. } => {
@@ -474,7 +477,8 @@ impl World {
                 let expect = version_ok
                     .then(|| model_assign(p, &m, &actor, &actor))
                     .flatten();
-                let r = ops::claim(p, &mut self.store, &actor, id, g, now);
+                let a = ops::actor(&self.store, &actor.name).expect("known actor");
+                let r = ops::claim(p, &mut self.store, &a, id, g, now);
                 (desc, expect, r)
             }
             Step::Release { .. } => {
@@ -493,7 +497,8 @@ impl World {
                         })
                     })
                     .flatten();
-                let r = ops::release(p, &mut self.store, &actor, id, g, now);
+                let a = ops::actor(&self.store, &actor.name).expect("known actor");
+                let r = ops::release(p, &mut self.store, &a, id, g, now);
                 (desc, expect, r)
             }
             Step::Substatus { value, .. } => {
@@ -502,8 +507,9 @@ impl World {
                 let expect = version_ok
                     .then(|| model_substatus(p, &m, &actor, value.as_deref()))
                     .flatten();
+                let a = ops::actor(&self.store, &actor.name).expect("known actor");
                 let r =
-                    ops::set_substatus(p, &mut self.store, &actor, id, value.as_deref(), g, now);
+                    ops::set_substatus(p, &mut self.store, &a, id, value.as_deref(), g, now);
                 (desc, expect, r)
             }
             Step::Note { text, .. } => {
@@ -512,7 +518,8 @@ impl World {
                     next: m.clone(),
                     kind: "note",
                 });
-                let r = ops::note(&mut self.store, &actor, id, text, g, now);
+                let a = ops::actor(&self.store, &actor.name).expect("known actor");
+                let r = ops::note(&mut self.store, &a, id, text, g, now);
                 (desc, expect, r)
             }
             Step::Ack { reason, .. } => {
@@ -531,7 +538,8 @@ impl World {
                     next.acked = true;
                     Expect { next, kind: "ack" }
                 });
-                let r = ops::ack(p, &mut self.store, &actor, id, &code, None, g, now);
+                let a = ops::actor(&self.store, &actor.name).expect("known actor");
+                let r = ops::ack(p, &mut self.store, &a, id, &code, None, g, now);
                 (desc, expect, r)
             }
             Step::Wait(_) => unreachable!(),
@@ -668,7 +676,8 @@ fn model_move(
     if t.guards.no_substatus && m.substatus.is_some() {
         return None;
     }
-    if t.guards.assignee && m.assignee.is_none() {
+    // Guarded by `assignee`: there must be one, and it must be the actor.
+    if t.guards.assignee && m.assignee.as_deref() != Some(u.name.as_str()) {
         return None;
     }
     let mut next = m.clone();
@@ -709,6 +718,14 @@ fn model_assign(p: &Pipeline, m: &M, actor: &User, target: &User) -> Option<Expe
     }
     let role = owner(p, m).unwrap_or_default();
     if !has(target, &role) && !supervises(p, target) {
+        return None;
+    }
+    // A record someone else holds is taken only by a supervising role.
+    if let Some(holder) = m.assignee.as_deref()
+        && holder != actor.name
+        && holder != target.name
+        && !supervises(p, actor)
+    {
         return None;
     }
     if m.assignee.as_deref() == Some(target.name.as_str()) {

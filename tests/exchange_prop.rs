@@ -3,7 +3,7 @@
 //! never echoes a cell's value; and an import is all rows or none.
 
 use carequeue::domain::{self, DEFAULT_PIPELINE, Pipeline};
-use carequeue::engine::User;
+
 use carequeue::ops::{ImportError, import_csv};
 use carequeue::store::Store;
 use chrono::{DateTime, Utc};
@@ -55,10 +55,7 @@ fn run(input: &[u8], marked: bool) {
     store
         .upsert_user("ann", &["ops".to_string()], 0)
         .expect("user");
-    let actor = User {
-        name: "sup".into(),
-        roles: vec!["supervisor".into()],
-    };
+    let actor = carequeue::ops::actor(&store, "sup").expect("known");
     let (r0, e0) = (count(&store, "records"), count(&store, "events"));
     let lines = 1 + input
         .iter()

@@ -17,7 +17,7 @@ use carequeue::app::action::Action;
 use carequeue::app::service::{Service, pump};
 use carequeue::app::{App, WINDOW};
 use carequeue::domain::{self, DEFAULT_PIPELINE};
-use carequeue::engine::{FixedClock, User};
+use carequeue::engine::FixedClock;
 use carequeue::ops::{self, Guard, MAX_TEXT, OpError};
 use carequeue::store::Store;
 use carequeue::ui::{self, theme::Theme};
@@ -361,6 +361,8 @@ fn console_shows_no_raw_control_characters() {
             now.timestamp(),
         )
         .unwrap();
+    let ann_user = ann;
+    let ann = ops::actor(&store, "ann").unwrap();
     let corpus = corpus();
     let mut ids = Vec::new();
     for s in corpus.iter().take(20) {
@@ -389,12 +391,10 @@ fn console_shows_no_raw_control_characters() {
         pipeline: p.clone(),
         store,
         clock: Arc::new(FixedClock(now)),
-        user: User {
-            name: ann.name.clone(),
-            roles: ann.roles.clone(),
-        },
+        user: ann,
+        read_only: None,
     };
-    let mut app = App::new(p.clone(), ann.clone(), now);
+    let mut app = App::new(p.clone(), ann_user.clone(), now);
     let reqs = app.start();
     pump(&mut app, &mut svc, reqs);
     // Find a view that lists the records.

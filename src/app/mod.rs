@@ -82,6 +82,8 @@ pub struct App {
     /// Idle lock: patient data hidden until a key is pressed.
     pub locked: bool,
     pub quit: bool,
+    /// Shown in the header: trust mode, or a what-if pipeline.
+    pub mode_label: Option<String>,
     seq: u64,
 }
 
@@ -118,6 +120,7 @@ impl App {
             status: None,
             team: Vec::new(),
             loading: true,
+            mode_label: None,
             locked: false,
             quit: false,
             seq: 0,

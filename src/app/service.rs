@@ -121,7 +121,9 @@ pub struct Service {
     pub pipeline: Arc<Pipeline>,
     pub store: Store,
     pub clock: Arc<dyn Clock>,
-    pub user: User,
+    pub user: ops::Actor,
+    /// Why commits are refused (a what-if pipeline), if they are.
+    pub read_only: Option<String>,
 }
 
 impl Service {
@@ -142,10 +144,12 @@ impl Service {
             Request::BreachGroups => {
                 Response::BreachGroups(self.store.breach_groups(now.timestamp())?)
             }
-            Request::Detail(id) => Response::Detail(Box::new(Detail {
-                record: self.store.record(id)?,
-                history: events::history(self.store.conn(), id)?,
-            })),
+            Request::Detail(id) => {
+                let record = self.store.record(id)?;
+                let history = events::history(self.store.conn(), id)?;
+                ops::reads::log_read(&mut self.store, &self.user, "detail", Some(id), None, now)?;
+                Response::Detail(Box::new(Detail { record, history }))
+            }
             Request::Team => Response::Team(self.store.users()?),
             Request::Commit(cmd) => {
                 Response::Committed(self.commit(cmd).map_err(|e| e.to_string()))
@@ -200,6 +204,9 @@ impl Service {
     }
 
     fn commit(&mut self, cmd: Cmd) -> Result<String, ops::OpError> {
+        if let Some(why) = &self.read_only {
+            return Err(ops::OpError::Denied(why.clone()));
+        }
         let p = self.pipeline.clone();
         let now = self.clock.now();
         let u = self.user.clone();

@@ -14,10 +14,14 @@ pub struct Cli {
     /// Database file.
     #[arg(long, global = true, env = "CAREQUEUE_DB")]
     pub db: Option<PathBuf>,
-    /// Pipeline file (default ./pipeline.toml if present, else the built-in one).
+    /// Pipeline file. `init`, `demo` and `check` read it (default
+    /// ./pipeline.toml if present, else the built-in one); every other
+    /// command runs under the database's own pipeline, and a different file
+    /// here makes reads a labelled what-if and refuses writes.
     #[arg(long, global = true, env = "CAREQUEUE_PIPELINE")]
     pub pipeline: Option<PathBuf>,
-    /// Act as this user (default: the OS user).
+    /// Act as this user: only in a trust-mode database (`init --trust`,
+    /// demos); elsewhere it may only name yourself.
     #[arg(
         long = "as",
         global = true,
@@ -25,7 +29,8 @@ pub struct Cli {
         value_name = "USER"
     )]
     pub as_user: Option<String>,
-    /// Use this instant as "now" (RFC 3339), for tests and what-if views.
+    /// Use this instant as "now" (RFC 3339) for reads and what-if views;
+    /// writes take it only in a trust-mode database.
     #[arg(long, global = true, env = "CAREQUEUE_NOW", value_name = "TIME")]
     pub now: Option<String>,
     /// Allow a database on a network file system (NFS, SMB, FUSE), where
@@ -51,16 +56,18 @@ pub enum Command {
     /// (Re)create a demo database and open the console on it.
     Demo(DemoArgs),
     /// Create an empty database for the pipeline.
-    Init,
+    Init(InitArgs),
     /// Validate the pipeline; exit 1 on any error.
     Check {
         #[arg(long)]
         json: bool,
     },
-    /// Print the resolved pipeline.
+    /// Print the resolved pipeline, or adopt / apply one.
     Pipeline {
         #[arg(long)]
         json: bool,
+        #[command(subcommand)]
+        action: Option<PipelineCmd>,
     },
     /// Manage the team.
     #[command(subcommand)]
@@ -72,6 +79,9 @@ pub enum Command {
         /// A record field, KEY=VALUE (repeatable).
         #[arg(long = "field", value_name = "K=V")]
         fields: Vec<String>,
+        /// Idempotency key: a retried `add` with the same id makes no second record.
+        #[arg(long, value_name = "ID")]
+        op_id: Option<String>,
     },
     /// List records, most urgent first.
     List(ListArgs),
@@ -85,8 +95,12 @@ pub enum Command {
     Move {
         id: i64,
         event: String,
+        /// The event's reason when it needs one, else the breach reason.
         #[arg(long, value_name = "CODE")]
         reason: Option<String>,
+        /// The breach reason, when the event needs its own `--reason` too.
+        #[arg(long, value_name = "CODE")]
+        breach_reason: Option<String>,
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
         /// Supervisors only: lift the event's guards, giving the reason
@@ -155,8 +169,38 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "csv")]
         format: Format,
     },
-    /// Check database integrity and the event log's hash chain.
-    Verify,
+    /// Check database integrity, the hash chains and the replay of the log.
+    Verify {
+        /// Also prove the logs still extend every checkpoint in FILE.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+    },
+    /// Print the logs' heads and counts, and append them to FILE (kept
+    /// elsewhere) as one JSON line.
+    Checkpoint {
+        #[arg(long, value_name = "FILE")]
+        to: Option<PathBuf>,
+    },
+    /// Who read which record when (admins and supervising roles).
+    AccessLog {
+        #[arg(long, value_name = "USER")]
+        user: Option<String>,
+        #[arg(long, value_name = "ID")]
+        record: Option<i64>,
+        /// From (YYYY-MM-DD or RFC 3339), inclusive.
+        #[arg(long)]
+        since: Option<String>,
+        /// Until (YYYY-MM-DD or RFC 3339), exclusive.
+        #[arg(long)]
+        until: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The database: store, trust mode, pipeline version, heads.
+    Info {
+        #[arg(long)]
+        json: bool,
+    },
     /// Acknowledge a breach with a reason code from the stage's taxonomy.
     Ack {
         id: i64,
@@ -190,14 +234,44 @@ pub struct DemoArgs {
     pub no_tui: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Trust mode: `--as` names the actor and `--now` dates writes (demos
+    /// and tests). Fixed for the database's life.
+    #[arg(long)]
+    pub trust: bool,
+    /// Share the database with this OS group: created 0660 in a setgid
+    /// folder, so files made by any member get the group too.
+    #[arg(long, value_name = "NAME")]
+    pub group: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PipelineCmd {
+    /// Give a database from before stored pipelines its pipeline (its OS owner only).
+    Adopt { file: PathBuf },
+    /// Replace the pipeline in force (admins; records must all stay in known stages).
+    Apply { file: PathBuf },
+    /// The versions applied: when, by whom, hash.
+    History {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 #[derive(Debug, Subcommand)]
 pub enum UserCmd {
-    /// Add a user (or add roles to one).
+    /// Add a user (or add roles to one). Admins only.
     Add {
         name: String,
         #[arg(long = "role", required = true, value_name = "R")]
         roles: Vec<String>,
+        /// The OS account to link (default: the account of the same name).
+        #[arg(long, value_name = "OSNAME")]
+        login: Option<String>,
     },
+    /// Disable a leaver: history kept, their records released. Admins only.
+    Disable { name: String },
     /// List the team.
     List {
         #[arg(long)]

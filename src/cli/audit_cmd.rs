@@ -20,7 +20,10 @@ pub fn run(ctx: &Ctx, since: Option<&str>, until: Option<&str>, json: bool) -> R
     {
         bail!("--since must be before --until (the range is [since, until))");
     }
-    let store = super::team::open(ctx)?;
+    let mut store = super::team::open(ctx)?;
+    let actor = ctx.reader(&store)?;
+    let detail = format!("since={} until={}", since.unwrap_or("-"), until.unwrap_or("-"));
+    crate::ops::reads::log_read(&mut store, &actor, "audit", None, Some(&detail), ctx.now())?;
     let report = crate::store::audit_scan::audit(store.conn(), p, range, ctx.now())?;
     if json {
         return print_json(&report);
@@ -31,7 +34,7 @@ pub fn run(ctx: &Ctx, since: Option<&str>, until: Option<&str>, json: bool) -> R
 
 /// `YYYY-MM-DD` (the start of that day in the pipeline's time zone) or an
 /// RFC 3339 instant, as unix seconds.
-pub fn parse_bound(p: &Pipeline, flag: &str, text: &str) -> Result<i64> {
+pub(super) fn parse_bound(p: &Pipeline, flag: &str, text: &str) -> Result<i64> {
     let text = text.trim();
     if let Some(t) = parse_instant(text) {
         return Ok(t.timestamp());

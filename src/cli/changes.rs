@@ -16,32 +16,33 @@ fn guard(op: &OpArgs) -> Guard<'_> {
     }
 }
 
-fn setup(ctx: &Ctx) -> Result<(Store, crate::engine::User)> {
+fn setup(ctx: &Ctx, command: &str) -> Result<(Store, ops::Actor)> {
     let store = open(ctx)?;
-    let actor = ops::actor(&store, &ctx.user_name())?;
+    let actor = ctx.writer(&store, command)?;
     Ok((store, actor))
+}
+
+/// What `move` was given.
+pub struct MoveFlags<'a> {
+    pub reason: Option<&'a str>,
+    pub breach_reason: Option<&'a str>,
+    pub note: Option<&'a str>,
+    pub override_reason: Option<&'a str>,
 }
 
 fn report(r: &Record, what: &str) {
     println!("record {}: {what} (version {})", r.id, r.version);
 }
 
-pub fn move_(
-    ctx: &Ctx,
-    id: i64,
-    event: &str,
-    reason: Option<&str>,
-    note: Option<&str>,
-    override_reason: Option<&str>,
-    op: &OpArgs,
-) -> Result<()> {
-    let (mut store, actor) = setup(ctx)?;
+pub fn move_(ctx: &Ctx, id: i64, event: &str, f: MoveFlags, op: &OpArgs) -> Result<()> {
+    let (mut store, actor) = setup(ctx, "move")?;
     let before = store.record(id)?.stage;
     let args = MoveArgs {
-        reason,
-        note,
+        reason: f.reason,
+        breach_reason: f.breach_reason,
+        note: f.note,
         system: false,
-        override_reason,
+        override_reason: f.override_reason,
     };
     let r = ops::move_record(
         &ctx.pipeline,
@@ -58,7 +59,7 @@ pub fn move_(
 }
 
 pub fn assign(ctx: &Ctx, id: i64, user: &str, op: &OpArgs) -> Result<()> {
-    let (mut store, actor) = setup(ctx)?;
+    let (mut store, actor) = setup(ctx, "assign")?;
     let target = store
         .user(user)?
         .ok_or_else(|| anyhow::anyhow!("unknown user `{user}` (see `carequeue user list`)"))?;
@@ -76,21 +77,21 @@ pub fn assign(ctx: &Ctx, id: i64, user: &str, op: &OpArgs) -> Result<()> {
 }
 
 pub fn claim(ctx: &Ctx, id: i64, op: &OpArgs) -> Result<()> {
-    let (mut store, actor) = setup(ctx)?;
+    let (mut store, actor) = setup(ctx, "claim")?;
     let r = ops::claim(&ctx.pipeline, &mut store, &actor, id, guard(op), ctx.now())?;
     report(&r, &format!("claimed by {}", actor.name));
     Ok(())
 }
 
 pub fn release(ctx: &Ctx, id: i64, op: &OpArgs) -> Result<()> {
-    let (mut store, actor) = setup(ctx)?;
+    let (mut store, actor) = setup(ctx, "release")?;
     let r = ops::release(&ctx.pipeline, &mut store, &actor, id, guard(op), ctx.now())?;
     report(&r, "released");
     Ok(())
 }
 
 pub fn substatus(ctx: &Ctx, id: i64, value: Option<&str>, op: &OpArgs) -> Result<()> {
-    let (mut store, actor) = setup(ctx)?;
+    let (mut store, actor) = setup(ctx, "substatus")?;
     let r = ops::set_substatus(
         &ctx.pipeline,
         &mut store,
@@ -108,14 +109,14 @@ pub fn substatus(ctx: &Ctx, id: i64, value: Option<&str>, op: &OpArgs) -> Result
 }
 
 pub fn note(ctx: &Ctx, id: i64, text: &str, op: &OpArgs) -> Result<()> {
-    let (mut store, actor) = setup(ctx)?;
+    let (mut store, actor) = setup(ctx, "note")?;
     let r = ops::note(&mut store, &actor, id, text, guard(op), ctx.now())?;
     report(&r, "note added");
     Ok(())
 }
 
 pub fn ack(ctx: &Ctx, id: i64, reason: &str, note: Option<&str>, op: &OpArgs) -> Result<()> {
-    let (mut store, actor) = setup(ctx)?;
+    let (mut store, actor) = setup(ctx, "ack")?;
     let r = ops::ack(
         &ctx.pipeline,
         &mut store,
@@ -131,8 +132,9 @@ pub fn ack(ctx: &Ctx, id: i64, reason: &str, note: Option<&str>, op: &OpArgs) ->
 }
 
 pub fn sweep(ctx: &Ctx, as_json: bool) -> Result<()> {
-    let mut store = open(ctx)?;
+    let (mut store, _actor) = setup(ctx, "sweep")?;
     let r = ops::sweep(&ctx.pipeline, &mut store, ctx.now())?;
+    super::verify_cmd::auto_checkpoint(&store, ctx.now())?;
     if as_json {
         return super::fmt::print_json(&r);
     }

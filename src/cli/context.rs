@@ -1,43 +1,91 @@
-//! What every command needs: the validated pipeline, the database path, the
+//! What every command needs: the pipeline in force, the database path, the
 //! acting user and the clock.
+//!
+//! The database holds its pipeline: every command but `init`, `demo` and
+//! `check` runs under the stored one. A `--pipeline` with the same text is
+//! accepted silently; with a different text, reads run as a labelled what-if
+//! and writes are refused. `./pipeline.toml` is read by `init` and `check`
+//! only.
 
 use super::args::Cli;
 use crate::domain::{self, DEFAULT_PIPELINE, Located, Pipeline};
 use crate::engine::clock::parse_instant;
 use crate::engine::{Clock, FixedClock, SystemClock};
+use crate::ops::{self, Actor};
+use crate::store::{Store, setup};
 use anyhow::{Context as _, Result, anyhow, bail};
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// Where the pipeline comes from for this command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// `init`, `demo`: the file (`--pipeline`, `./pipeline.toml`, built-in).
+    File,
+    /// Every other command: the database's own.
+    Database,
+    /// `pipeline adopt`: no pipeline needed before the command runs.
+    None,
+}
 
 pub struct Ctx {
     pub pipeline: Arc<Pipeline>,
     pub pipeline_file: String,
+    /// The pipeline's text, for `init` and `demo` to store.
+    pub pipeline_text: String,
+    /// `--pipeline` differs from the database's pipeline: reads are a
+    /// labelled what-if, writes are refused.
+    pub what_if: bool,
     pub db: PathBuf,
     pub db_given: bool,
+    /// `--as` / `CAREQUEUE_USER`.
     pub user: Option<String>,
     pub clock: Arc<dyn Clock>,
+    /// `--now` (or `CAREQUEUE_NOW`) was given.
+    pub now_given: bool,
     pub allow_network_fs: bool,
     /// Idle minutes before the console locks; 0 never.
     pub idle_lock: f64,
+    /// The store opened while loading, handed to the command.
+    store: RefCell<Option<Store>>,
 }
 
-/// The pipeline source and the name to report problems under.
+/// The pipeline file for `init`, `demo` and `check`, and the name to
+/// report problems under.
 pub fn pipeline_source(cli: &Cli) -> Result<(String, String)> {
     let path = match &cli.pipeline {
         Some(p) => Some(p.clone()),
         None => Some(PathBuf::from("pipeline.toml")).filter(|p| p.exists()),
     };
     match path {
-        Some(p) => {
-            let text = std::fs::read_to_string(&p)
-                .with_context(|| format!("cannot read pipeline {}", p.display()))?;
-            Ok((p.display().to_string(), text))
-        }
+        Some(p) => Ok((p.display().to_string(), read_pipeline(&p)?)),
         None => Ok((
             "<built-in pipeline.toml>".to_string(),
             DEFAULT_PIPELINE.to_string(),
         )),
     }
+}
+
+pub fn read_pipeline(p: &Path) -> Result<String> {
+    std::fs::read_to_string(p).with_context(|| format!("cannot read pipeline {}", p.display()))
+}
+
+/// Validates `text`; prints every problem and refuses on errors.
+pub fn validate(file: &str, text: &str) -> Result<Pipeline> {
+    let checked = domain::check(text);
+    let Some(pipeline) = checked.pipeline else {
+        for d in &checked.diagnostics {
+            eprintln!("{}", Located::new(file, text, d));
+        }
+        let n = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == domain::Severity::Error)
+            .count();
+        bail!("pipeline {file} has {n} error(s); run `carequeue check`");
+    };
+    Ok(pipeline)
 }
 
 pub fn clock(cli: &Cli) -> Result<Arc<dyn Clock>> {
@@ -53,40 +101,108 @@ pub fn clock(cli: &Cli) -> Result<Arc<dyn Clock>> {
 }
 
 impl Ctx {
-    /// Loads and validates the pipeline; refuses to go on if it has errors.
-    pub fn load(cli: &Cli) -> Result<Ctx> {
-        let (file, text) = pipeline_source(cli)?;
-        let checked = domain::check(&text);
-        let Some(pipeline) = checked.pipeline else {
-            for d in &checked.diagnostics {
-                eprintln!("{}", Located::new(&file, &text, d));
+    /// Loads and validates the pipeline from `source`; refuses to go on if
+    /// it has errors, or if the database predates stored pipelines.
+    pub fn load(cli: &Cli, source: Source) -> Result<Ctx> {
+        let db = cli
+            .db
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("carequeue.db"));
+        let mut store = None;
+        let (pipeline, pipeline_file, pipeline_text, what_if) = match source {
+            Source::File | Source::None => {
+                let (file, text) = pipeline_source(cli)?;
+                let p = if source == Source::None {
+                    // Parsed only if valid; `adopt` validates its own FILE.
+                    match domain::check(&text).pipeline {
+                        Some(p) => p,
+                        None => validate("<built-in pipeline.toml>", DEFAULT_PIPELINE)?,
+                    }
+                } else {
+                    validate(&file, &text)?
+                };
+                (p, file, text, false)
             }
-            let n = checked
-                .diagnostics
-                .iter()
-                .filter(|d| d.severity == domain::Severity::Error)
-                .count();
-            bail!("pipeline {file} has {n} error(s); run `carequeue check`");
+            Source::Database => {
+                let s = Store::open_with(&db, cli.allow_network_fs)?;
+                let Some(stored) = setup::current_pipeline(s.conn())? else {
+                    bail!(
+                        "{} was made before databases held their pipeline: its OS owner must run `carequeue pipeline adopt FILE` first",
+                        db.display()
+                    );
+                };
+                let label = format!("{} (pipeline v{})", db.display(), stored.version);
+                let out = match &cli.pipeline {
+                    Some(path) => {
+                        let text = read_pipeline(path)?;
+                        if setup::pipeline_hash(&text) == stored.hash {
+                            (validate(&label, &stored.text)?, label, stored.text, false)
+                        } else {
+                            let file = path.display().to_string();
+                            (validate(&file, &text)?, file, text, true)
+                        }
+                    }
+                    None => (validate(&label, &stored.text)?, label, stored.text, false),
+                };
+                store = Some(s);
+                out
+            }
         };
-        let db_given = cli.db.is_some();
         Ok(Ctx {
             pipeline: Arc::new(pipeline),
-            pipeline_file: file,
-            db: cli
-                .db
-                .clone()
-                .unwrap_or_else(|| PathBuf::from("carequeue.db")),
-            db_given,
+            pipeline_file,
+            pipeline_text,
+            what_if,
+            db,
+            db_given: cli.db.is_some(),
             user: cli.as_user.clone(),
             clock: clock(cli)?,
+            now_given: cli.now.is_some(),
             allow_network_fs: cli.allow_network_fs,
             idle_lock: cli.idle_lock,
+            store: RefCell::new(store),
         })
     }
 
-    /// The acting user's name: `--as`, `CAREQUEUE_USER`, else the OS user.
-    pub fn user_name(&self) -> String {
-        self.user.clone().unwrap_or_else(os_user)
+    /// The database: the one opened while loading, else opened now.
+    pub fn store(&self) -> Result<Store> {
+        if let Some(s) = self.store.borrow_mut().take() {
+            return Ok(s);
+        }
+        Ok(Store::open_with(self.db_path(), self.allow_network_fs)?)
+    }
+
+    /// The acting user, for a read: known and enabled, never `system`.
+    pub fn reader(&self, store: &Store) -> Result<Actor> {
+        Ok(ops::identity::resolve(store, self.user.as_deref())?)
+    }
+
+    /// The acting user, for a write: as [`Ctx::reader`], and refused under
+    /// a what-if pipeline or with `--now` outside trust mode.
+    pub fn writer(&self, store: &Store, command: &str) -> Result<Actor> {
+        let actor = self.reader(store)?;
+        if self.what_if {
+            bail!(
+                "`{command}` refused: --pipeline {} is not the database's pipeline (a what-if view is read-only); an admin changes it with `carequeue pipeline apply FILE`",
+                self.pipeline_file
+            );
+        }
+        if self.now_given && !actor.trusted() {
+            bail!(
+                "`{command}` refused: --now / CAREQUEUE_NOW dates no write outside a trust-mode database (it stays for reads and what-if views)"
+            );
+        }
+        Ok(actor)
+    }
+
+    /// The label a what-if read prints first, if any.
+    pub fn what_if_label(&self) -> Option<String> {
+        self.what_if.then(|| {
+            format!(
+                "what-if: pipeline {} (not the database's; nothing is written)",
+                self.pipeline_file
+            )
+        })
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
@@ -96,10 +212,4 @@ impl Ctx {
     pub fn db_path(&self) -> &Path {
         &self.db
     }
-}
-
-pub fn os_user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "unknown".to_string())
 }

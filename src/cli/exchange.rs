@@ -21,7 +21,8 @@ pub fn import(ctx: &Ctx, file: &Path) -> Result<()> {
     let f = std::fs::File::open(file).with_context(|| format!("cannot read {name}"))?;
     let size = f.metadata().map(|m| m.len()).unwrap_or(0);
     let mut store = open(ctx)?;
-    let actor = ops::actor(&store, &ctx.user_name())?;
+    let actor = ctx.writer(&store, "import")?;
+    ops::require_admin(&ctx.pipeline, &actor, "import")?;
     let input = BufReader::with_capacity(1 << 16, f);
     match ops::import_csv(
         &ctx.pipeline,
@@ -72,9 +73,16 @@ fn broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn export_to_stdout(ctx: &Ctx, format: Format) -> Result<()> {
-    let store = open(ctx)?;
+    let mut store = open(ctx)?;
     let p = &ctx.pipeline;
     let now = ctx.now();
+    let actor = ctx.reader(&store)?;
+    ops::reads::authorise_export(p, &mut store, &actor, now)?;
+    let n: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM records", [], |r| r.get(0))?;
+    let detail = format!("{n} record(s) as {format:?}").to_lowercase();
+    ops::reads::log_read(&mut store, &actor, "export", None, Some(&detail), now)?;
     let conn = store.conn();
     // A read transaction: records and histories from one snapshot.
     let tx = conn.unchecked_transaction()?;

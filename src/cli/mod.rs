@@ -1,41 +1,66 @@
 //! The command-line front end: parse, dispatch, print. Thin over `ops`.
 
+mod access_cmd;
 pub mod args;
 mod audit_cmd;
 mod changes;
 pub mod context;
 mod exchange;
+mod group;
 pub mod fmt;
 mod pipeline_cmd;
 mod records;
 pub mod team;
 mod verify_cmd;
 
-use args::{Cli, Command, UserCmd};
+use args::{Cli, Command, PipelineCmd, UserCmd};
 use context::Ctx;
 
 /// Runs one command. `Ok(())` is exit 0; an error is printed as `error: …`, exit 1.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    if let Some(Command::Check { json }) = &cli.command {
-        return pipeline_cmd::check(&cli, *json);
+    use context::Source;
+    let source = match &cli.command {
+        Some(Command::Check { json }) => return pipeline_cmd::check(&cli, *json),
+        Some(Command::Init(_)) | Some(Command::Demo(_)) => Source::File,
+        Some(Command::Pipeline {
+            action: Some(PipelineCmd::Adopt { .. }),
+            ..
+        }) => Source::None,
+        _ => Source::Database,
+    };
+    let ctx = Ctx::load(&cli, source)?;
+    if let Some(label) = ctx.what_if_label() {
+        eprintln!("{label}");
     }
-    let ctx = Ctx::load(&cli)?;
     match &cli.command {
         None => console(&ctx),
         Some(cmd) => match cmd {
             Command::Check { json } => pipeline_cmd::check(&cli, *json),
             Command::Demo(a) => demo(ctx, a),
-            Command::Init => team::init(&ctx),
-            Command::Pipeline { json } => pipeline_cmd::show(&ctx, *json),
-            Command::User(UserCmd::Add { name, roles }) => team::add(&ctx, name, roles),
+            Command::Init(a) => team::init(&ctx, a),
+            Command::Pipeline { json, action } => match action {
+                None => pipeline_cmd::show(&ctx, *json),
+                Some(PipelineCmd::Adopt { file }) => pipeline_cmd::adopt(&ctx, file),
+                Some(PipelineCmd::Apply { file }) => pipeline_cmd::apply(&ctx, file),
+                Some(PipelineCmd::History { json }) => pipeline_cmd::history(&ctx, *json),
+            },
+            Command::User(UserCmd::Add { name, roles, login }) => {
+                team::add(&ctx, name, roles, login.as_deref())
+            }
+            Command::User(UserCmd::Disable { name }) => team::disable(&ctx, name),
             Command::User(UserCmd::List { json }) => team::list(&ctx, *json),
-            Command::Add { patient, fields } => records::add(&ctx, patient, fields),
+            Command::Add {
+                patient,
+                fields,
+                op_id,
+            } => records::add(&ctx, patient, fields, op_id.as_deref()),
             Command::List(a) => records::list(&ctx, a),
             Command::Show { id, json } => records::show(&ctx, *id, *json),
             Command::Move {
                 id,
                 event,
                 reason,
+                breach_reason,
                 note,
                 override_reason,
                 op,
@@ -43,9 +68,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 &ctx,
                 *id,
                 event,
-                reason.as_deref(),
-                note.as_deref(),
-                override_reason.as_deref(),
+                changes::MoveFlags {
+                    reason: reason.as_deref(),
+                    breach_reason: breach_reason.as_deref(),
+                    note: note.as_deref(),
+                    override_reason: override_reason.as_deref(),
+                },
                 op,
             ),
             Command::Assign { id, user, op } => changes::assign(&ctx, *id, user, op),
@@ -64,7 +92,25 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Command::Import { file } => exchange::import(&ctx, file),
             Command::Export { format } => exchange::export(&ctx, *format),
-            Command::Verify => verify_cmd::run(&ctx),
+            Command::Verify { checkpoint } => verify_cmd::run(&ctx, checkpoint.as_deref()),
+            Command::Checkpoint { to } => verify_cmd::checkpoint(&ctx, to.as_deref()),
+            Command::AccessLog {
+                user,
+                record,
+                since,
+                until,
+                json,
+            } => access_cmd::run(
+                &ctx,
+                access_cmd::Query {
+                    user: user.as_deref(),
+                    record: *record,
+                    since: since.as_deref(),
+                    until: until.as_deref(),
+                    json: *json,
+                },
+            ),
+            Command::Info { json } => access_cmd::info(&ctx, *json),
             Command::Ack {
                 id,
                 reason,
@@ -84,7 +130,13 @@ fn demo(mut ctx: Ctx, a: &args::DemoArgs) -> anyhow::Result<()> {
         seed: a.seed,
         allow_network_fs: ctx.allow_network_fs,
     };
-    let d = crate::demo::build(&ctx.pipeline, &ctx.db, &opts, ctx.now())?;
+    let d = crate::demo::build(
+        &ctx.pipeline,
+        &ctx.pipeline_text,
+        &ctx.db,
+        &opts,
+        ctx.now(),
+    )?;
     if a.no_tui {
         println!(
             "{}: demo with {} records and {} users (open it as {}: carequeue --db {} --as {})",
@@ -105,13 +157,22 @@ fn demo(mut ctx: Ctx, a: &args::DemoArgs) -> anyhow::Result<()> {
 
 /// Opens the console on `--db` as the acting user.
 fn console(ctx: &Ctx) -> anyhow::Result<()> {
-    let store = team::open(ctx)?;
-    let user = crate::ops::actor(&store, &ctx.user_name())?;
-    if user.name == crate::ops::SYSTEM {
-        anyhow::bail!("the console cannot be opened as `system`");
+    let store = ctx.store()?;
+    let user = ctx.reader(&store)?;
+    if ctx.now_given && !user.trusted() {
+        anyhow::bail!(
+            "the console refuses --now / CAREQUEUE_NOW outside a trust-mode database: its changes would be dated by it"
+        );
     }
     let idle = (ctx.idle_lock > 0.0)
         .then(|| std::time::Duration::try_from_secs_f64(ctx.idle_lock * 60.0).ok())
         .flatten();
-    crate::tui::run(ctx.pipeline.clone(), store, ctx.clock.clone(), user, idle)
+    crate::tui::run(
+        ctx.pipeline.clone(),
+        store,
+        ctx.clock.clone(),
+        user,
+        idle,
+        ctx.what_if_label(),
+    )
 }

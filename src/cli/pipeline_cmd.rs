@@ -1,7 +1,9 @@
 //! `check` and `pipeline`: the pipeline file, validated and resolved.
 
 use super::args::Cli;
-use super::context::{Ctx, pipeline_source};
+use super::context::{Ctx, pipeline_source, read_pipeline, validate};
+use crate::ops;
+use std::path::Path;
 use super::fmt::{print_json, table};
 use crate::domain::{self, Located, Severity};
 use anyhow::{Result, bail};
@@ -53,6 +55,8 @@ pub fn check(cli: &Cli, as_json: bool) -> Result<()> {
 }
 
 pub fn show(ctx: &Ctx, as_json: bool) -> Result<()> {
+    let store = ctx.store()?;
+    ctx.reader(&store)?;
     let p = &ctx.pipeline;
     let stage_json = |ix: crate::domain::StageIx| {
         let s = p.stage(ix);
@@ -74,7 +78,7 @@ pub fn show(ctx: &Ctx, as_json: bool) -> Result<()> {
             "name": p.name,
             "timezone": p.timezone.name(),
             "entry": p.stage(p.entry).id,
-            "roles": p.roles.iter().map(|r| json!({"id": r.id, "name": r.name, "supervises": r.supervises})).collect::<Vec<_>>(),
+            "roles": p.roles.iter().map(|r| json!({"id": r.id, "name": r.name, "supervises": r.supervises, "admin": r.admin})).collect::<Vec<_>>(),
             "phases": p.phases.iter().map(|ph| json!({
                 "id": ph.id,
                 "name": ph.name,
@@ -118,5 +122,66 @@ pub fn show(ctx: &Ctx, as_json: bool) -> Result<()> {
         "{}",
         table(&["PHASE", "STAGE", "NAME", "OWNER", "SLA"], &rows)
     );
+    Ok(())
+}
+
+pub fn adopt(ctx: &Ctx, file: &Path) -> Result<()> {
+    let text = read_pipeline(file)?;
+    let p = validate(&file.display().to_string(), &text)?;
+    let mut store = ctx.store()?;
+    let n = ops::team::adopt(&p, &mut store, &text, ctx.now())?;
+    println!(
+        "{}: adopted pipeline \"{}\" ({}); {n} record(s) snapshotted into the log",
+        ctx.db_path().display(),
+        p.name,
+        file.display()
+    );
+    Ok(())
+}
+
+pub fn apply(ctx: &Ctx, file: &Path) -> Result<()> {
+    let text = read_pipeline(file)?;
+    let p = validate(&file.display().to_string(), &text)?;
+    let mut store = ctx.store()?;
+    // The command changes the pipeline, so a different --pipeline is its
+    // input, not a what-if: check identity and the clock only.
+    let actor = ctx.reader(&store)?;
+    if ctx.now_given && !actor.trusted() {
+        bail!("`pipeline apply` refused: --now dates no write outside a trust-mode database");
+    }
+    let current = match crate::store::setup::current_pipeline(store.conn())? {
+        Some(c) => validate("<stored pipeline>", &c.text)?,
+        None => bail!("the database holds no pipeline; adopt one first"),
+    };
+    let v = ops::team::apply_pipeline(&p, &mut store, &actor, &current, &text, ctx.now())?;
+    println!("pipeline \"{}\" applied as version {v}", p.name);
+    Ok(())
+}
+
+pub fn history(ctx: &Ctx, as_json: bool) -> Result<()> {
+    let store = ctx.store()?;
+    ctx.reader(&store)?;
+    let conn = store.conn();
+    let mut rows = Vec::new();
+    for v in crate::store::setup::pipeline_versions(conn)? {
+        let (at, actor): (i64, String) = conn.query_row(
+            "SELECT at, actor FROM events WHERE id = ?1",
+            [v.event_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        rows.push((v.version, at, actor, v.hash));
+    }
+    if as_json {
+        let out: Vec<_> = rows
+            .iter()
+            .map(|(v, at, who, h)| json!({"version": v, "at": super::fmt::rfc3339(*at), "by": who, "hash": h}))
+            .collect();
+        return print_json(&out);
+    }
+    let t: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(v, at, who, h)| vec![v.to_string(), super::fmt::rfc3339(*at), who.clone(), h[..16].to_string()])
+        .collect();
+    print!("{}", table(&["VERSION", "AT", "BY", "HASH"], &t));
     Ok(())
 }

@@ -12,7 +12,7 @@ use anyhow::{Result, anyhow, bail};
 use serde_json::json;
 use std::collections::BTreeMap;
 
-pub fn add(ctx: &Ctx, patient: &str, fields: &[String]) -> Result<()> {
+pub fn add(ctx: &Ctx, patient: &str, fields: &[String], op_id: Option<&str>) -> Result<()> {
     let mut map = BTreeMap::new();
     for f in fields {
         let Some((k, v)) = f.split_once('=') else {
@@ -24,14 +24,22 @@ pub fn add(ctx: &Ctx, patient: &str, fields: &[String]) -> Result<()> {
         map.insert(k.trim().to_string(), v.to_string());
     }
     let mut store = open(ctx)?;
-    let actor = ops::actor(&store, &ctx.user_name())?;
-    let id = ops::add_record(&ctx.pipeline, &mut store, &actor, patient, map, ctx.now())?;
+    let actor = ctx.writer(&store, "add")?;
+    let id = ops::add_record_once(
+        &ctx.pipeline,
+        &mut store,
+        &actor,
+        patient,
+        map,
+        op_id,
+        ctx.now(),
+    )?;
     println!("{id}");
     Ok(())
 }
 
 /// Builds the store filter from `list`'s flags, checking names against the pipeline.
-pub fn filter(ctx: &Ctx, a: &ListArgs) -> Result<ListFilter> {
+pub fn filter(ctx: &Ctx, a: &ListArgs, me: &str) -> Result<ListFilter> {
     let p = &ctx.pipeline;
     let mut stages: Option<Vec<String>> = None;
     if let Some(ph) = &a.phase {
@@ -69,7 +77,7 @@ pub fn filter(ctx: &Ctx, a: &ListArgs) -> Result<ListFilter> {
     let owner = if a.unassigned {
         OwnerFilter::Unassigned
     } else if a.mine {
-        OwnerFilter::User(ctx.user_name())
+        OwnerFilter::User(me.to_string())
     } else if let Some(o) = &a.owner {
         OwnerFilter::User(o.clone())
     } else {
@@ -92,10 +100,13 @@ pub fn filter(ctx: &Ctx, a: &ListArgs) -> Result<ListFilter> {
 }
 
 pub fn list(ctx: &Ctx, a: &ListArgs) -> Result<()> {
-    let f = filter(ctx, a)?;
-    let store = open(ctx)?;
+    let mut store = open(ctx)?;
+    let actor = ctx.reader(&store)?;
+    let f = filter(ctx, a, &actor.name)?;
     let now = ctx.now();
     let recs = store.list(&f, now.timestamp())?;
+    let detail = format!("{} record(s); filter: {}", recs.len(), describe(a));
+    ops::reads::log_read(&mut store, &actor, "list", None, Some(&detail), now)?;
     let p = &ctx.pipeline;
     if a.json {
         let rows: Vec<_> = recs.iter().map(|r| record_row(p, r, now)).collect();
@@ -142,16 +153,14 @@ pub fn list(ctx: &Ctx, a: &ListArgs) -> Result<()> {
 }
 
 pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
-    let store = open(ctx)?;
+    let mut store = open(ctx)?;
+    let actor = ctx.reader(&store)?;
     let p = &ctx.pipeline;
     let now = ctx.now();
     let r = store.record(id)?;
     let hist = events::history(store.conn(), id)?;
-    let user = ops::actor(&store, &ctx.user_name()).ok();
-    let allowed = user
-        .as_ref()
-        .map(|u| allowed_events(p, &r, u, now))
-        .unwrap_or_default();
+    ops::reads::log_read(&mut store, &actor, "show", Some(id), None, now)?;
+    let allowed = allowed_events(p, &r, &actor, now);
     if as_json {
         let mut row = record_row(p, &r, now);
         let history: Vec<_> = hist
@@ -244,4 +253,37 @@ pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
         println!("  {:<18} → {:<22}{}", a.event, a.to, req);
     }
     Ok(())
+}
+
+/// The `list` flags as given, for the access log (ids and names of
+/// stages and users only, never patient data).
+fn describe(a: &ListArgs) -> String {
+    let mut parts = Vec::new();
+    if let Some(x) = &a.phase {
+        parts.push(format!("phase={x}"));
+    }
+    if let Some(x) = &a.stage {
+        parts.push(format!("stage={x}"));
+    }
+    if let Some(x) = &a.owner {
+        parts.push(format!("owner={x}"));
+    }
+    for (on, name) in [
+        (a.unassigned, "unassigned"),
+        (a.mine, "mine"),
+        (a.breached, "breached"),
+        (a.at_risk, "at-risk"),
+    ] {
+        if on {
+            parts.push(name.to_string());
+        }
+    }
+    if let Some(n) = a.limit {
+        parts.push(format!("limit={n}"));
+    }
+    if parts.is_empty() {
+        "all".to_string()
+    } else {
+        parts.join(" ")
+    }
 }

@@ -1,77 +1,108 @@
-//! `init` and `user`: the database and the team.
+//! `init`, `user` and `info`: the database and the team.
 
+use super::args::InitArgs;
 use super::context::Ctx;
 use super::fmt::{print_json, table};
-use crate::store::{Store, meta_get, meta_set};
-use anyhow::{Result, bail};
+use crate::ops;
+use crate::store::{Store, users};
+use anyhow::{Context as _, Result, bail};
 use serde_json::json;
 
-/// Opens the database, checking it was made for a pipeline of this name.
+/// The database, for a command that has loaded its context.
 pub fn open(ctx: &Ctx) -> Result<Store> {
-    Ok(Store::open_with(ctx.db_path(), ctx.allow_network_fs)?)
+    ctx.store()
 }
 
-pub fn init(ctx: &Ctx) -> Result<()> {
-    let existed = ctx.db_path().exists();
-    let mut store = Store::create_with(ctx.db_path(), ctx.allow_network_fs)?;
-    let name = ctx.pipeline.name.clone();
-    store.write(|tx| -> crate::store::Result<()> {
-        if meta_get(tx, "pipeline")?.is_none() {
-            meta_set(tx, "pipeline", &name)?;
-        }
-        Ok(())
-    })?;
-    if existed {
-        println!("{}: already initialised", ctx.db_path().display());
-    } else {
-        println!(
-            "{}: created for pipeline \"{name}\"",
-            ctx.db_path().display()
-        );
+pub fn init(ctx: &Ctx, a: &InitArgs) -> Result<()> {
+    let path = ctx.db_path();
+    if path.exists() {
+        bail!("{} already exists; `init` creates a new database", path.display());
     }
+    if let Some(g) = &a.group {
+        super::group::prepare(path, g)?;
+    }
+    let mut store = Store::create_with(path, ctx.allow_network_fs)?;
+    if let Some(g) = &a.group {
+        super::group::share(path, g)?;
+    }
+    let login = ops::identity::os_login()?;
+    // In trust mode `--as` may name the first admin; elsewhere it is you.
+    let admin = match (&ctx.user, a.trust) {
+        (Some(u), true) => u.clone(),
+        _ => login.clone(),
+    };
+    let done = ops::team::init_db(
+        &ctx.pipeline,
+        &mut store,
+        &ctx.pipeline_text,
+        &admin,
+        a.trust,
+        a.group.as_deref(),
+        ctx.now(),
+    );
+    if let Err(e) = done {
+        drop(store);
+        // Nothing half-made is left behind.
+        for suffix in ["", "-wal", "-shm"] {
+            let mut f = path.as_os_str().to_owned();
+            f.push(suffix);
+            let _ = std::fs::remove_file(&f);
+        }
+        return Err(e.into());
+    }
+    let name = &ctx.pipeline.name;
+    println!(
+        "{}: created for pipeline \"{name}\"{}; admin user `{}` (OS account `{login}`)",
+        path.display(),
+        if a.trust { " in trust mode" } else { "" },
+        admin.to_ascii_lowercase()
+    );
     Ok(())
 }
 
-pub fn add(ctx: &Ctx, name: &str, roles: &[String]) -> Result<()> {
-    let name = name.trim();
-    if name.is_empty()
-        || name.chars().any(|c| c.is_control() || c.is_whitespace())
-        || name.len() > 64
-    {
-        bail!("user name must be 1-64 characters with no spaces or control characters");
-    }
-    if name == crate::ops::SYSTEM {
-        bail!("`{name}` is reserved for timers and escalations");
-    }
-    for r in roles {
-        if ctx.pipeline.role_ix(r).is_none() {
-            let known: Vec<&str> = ctx.pipeline.roles.iter().map(|r| r.id.as_str()).collect();
-            bail!(
-                "unknown role `{r}` (the pipeline's roles: {})",
-                known.join(", ")
-            );
-        }
-    }
+pub fn add(ctx: &Ctx, name: &str, roles: &[String], login: Option<&str>) -> Result<()> {
     let mut store = open(ctx)?;
-    let u = store.upsert_user(name, roles, ctx.now().timestamp())?;
-    println!("{}: {}", u.name, u.roles.join(", "));
+    let actor = ctx.writer(&store, "user add")?;
+    let m = ops::team::add_user(&ctx.pipeline, &mut store, &actor, name, roles, login, ctx.now())?;
+    println!(
+        "{}: {} (OS account {})",
+        m.name,
+        m.roles.join(", "),
+        m.login.as_deref().unwrap_or("-")
+    );
+    Ok(())
+}
+
+pub fn disable(ctx: &Ctx, name: &str) -> Result<()> {
+    let mut store = open(ctx)?;
+    let actor = ctx.writer(&store, "user disable")?;
+    let n = ops::team::disable_user(&ctx.pipeline, &mut store, &actor, name, ctx.now())?;
+    println!("{name}: disabled; {n} record(s) released");
     Ok(())
 }
 
 pub fn list(ctx: &Ctx, as_json: bool) -> Result<()> {
     let store = open(ctx)?;
-    let users = store.users()?;
+    ctx.reader(&store)?;
+    let all = users::members(store.conn()).context("reading the team")?;
     if as_json {
-        let rows: Vec<_> = users
+        let rows: Vec<_> = all
             .iter()
-            .map(|u| json!({"name": u.name, "roles": u.roles}))
+            .map(|u| json!({"name": u.name, "roles": u.roles, "login": u.login, "enabled": u.enabled}))
             .collect();
         return print_json(&rows);
     }
-    let rows: Vec<Vec<String>> = users
+    let rows: Vec<Vec<String>> = all
         .iter()
-        .map(|u| vec![u.name.clone(), u.roles.join(", ")])
+        .map(|u| {
+            vec![
+                u.name.clone(),
+                u.roles.join(", "),
+                u.login.clone().unwrap_or_default(),
+                if u.enabled { "" } else { "disabled" }.to_string(),
+            ]
+        })
         .collect();
-    print!("{}", table(&["NAME", "ROLES"], &rows));
+    print!("{}", table(&["NAME", "ROLES", "LOGIN", ""], &rows));
     Ok(())
 }

@@ -76,7 +76,7 @@ fn team(p: &Pipeline) -> Vec<User> {
     let mut out = Vec::new();
     let mut k = 0;
     for r in &p.roles {
-        let n = if r.supervises { 1 } else { 2 };
+        let n = if r.supervises || r.admin { 1 } else { 2 };
         for _ in 0..n {
             let base = staff[k % staff.len()];
             let name = if k < staff.len() {
@@ -193,13 +193,42 @@ impl Lists {
 }
 
 /// (Re)creates the demo database at `path`.
-pub fn build(p: &Pipeline, path: &Path, opts: &DemoOptions, now: DateTime<Utc>) -> Result<Demo> {
+pub fn build(
+    p: &Pipeline,
+    text: &str,
+    path: &Path,
+    opts: &DemoOptions,
+    now: DateTime<Utc>,
+) -> Result<Demo> {
     clear_previous(path)?;
     let mut store = Store::create_with(path, opts.allow_network_fs)?;
     let team = team(p);
-    for u in &team {
-        store.upsert_user(&u.name, &u.roles, now.timestamp())?;
-    }
+    // Every demo is a trust-mode database: `--as` picks the team member.
+    let admin = p
+        .roles
+        .iter()
+        .find(|r| r.admin)
+        .and_then(|r| team.iter().find(|u| u.has_role(&r.id)))
+        .or(team.first())
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
+    store.write(|tx| -> crate::store::Result<()> {
+        let t = now.timestamp();
+        let mut chain = crate::store::events::Appender::load(tx)?;
+        crate::store::setup::record_init(tx, &mut chain, &admin, true, None, t)?;
+        crate::store::setup::store_pipeline(tx, &mut chain, &admin, "init", text, t)?;
+        for u in &team {
+            let m = crate::store::users::Member {
+                name: u.name.clone(),
+                roles: u.roles.clone(),
+                login: None,
+                enabled: true,
+                created_at: t,
+            };
+            crate::store::users::save(tx, &mut chain, &admin, &m, t)?;
+        }
+        chain.finish(tx)
+    })?;
     let supervisor = p
         .roles
         .iter()

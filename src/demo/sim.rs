@@ -210,7 +210,7 @@ impl<'a> Sim<'a> {
             spec: EventSpec {
                 kind: "create",
                 to: Some(rec.stage.clone()),
-                data: serde_json::to_string(&rec.fields).ok(),
+                data: Some(crate::engine::replay::create_data(&rec.patient, &rec.fields)),
                 ..Default::default()
             },
         });
@@ -285,6 +285,7 @@ impl<'a> Sim<'a> {
                 note,
                 system: timer.is_some(),
                 override_reason: None,
+                ..Default::default()
             };
             let r = ops::decide_move(p, &rec, &actor, &t.event, &args, from_unix(exit));
             if !self.apply(&mut rec, exit, &actor, r) {
@@ -390,7 +391,7 @@ pub struct Chunk {
 
 fn event(l: &Logged, record_id: i64) -> NewEvent<'_> {
     NewEvent {
-        record_id,
+        record_id: Some(record_id),
         at: l.at,
         actor: &l.actor,
         kind: l.spec.kind,

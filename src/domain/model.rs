@@ -26,6 +26,8 @@ pub struct Pipeline {
     pub timezone: Tz,
     pub entry: StageIx,
     pub roles: Vec<Role>,
+    /// Roles that may export patient data.
+    pub export_roles: Vec<RoleIx>,
     pub calendars: Vec<NamedCalendar>,
     pub reasons: Vec<Reason>,
     pub fields: Vec<Field>,
@@ -46,6 +48,8 @@ pub struct Role {
     /// Oversees every stage: may assign, release, acknowledge breaches and
     /// override guards (with a logged reason).
     pub supervises: bool,
+    /// Manages the team, applies pipelines and imports.
+    pub admin: bool,
 }
 
 #[derive(Debug)]

@@ -13,6 +13,8 @@ pub struct RawPipeline {
     pub name: S,
     pub timezone: Option<S>,
     pub entry: S,
+    /// Roles that may export patient data (default: admin and supervising roles).
+    pub export_roles: Option<Vec<S>>,
     #[serde(default)]
     pub roles: Vec<RawRole>,
     #[serde(default)]
@@ -38,6 +40,8 @@ pub struct RawRole {
     pub name: Option<String>,
     #[serde(default)]
     pub supervises: bool,
+    #[serde(default)]
+    pub admin: bool,
 }
 
 #[derive(Debug, Deserialize)]

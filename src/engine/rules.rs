@@ -41,6 +41,10 @@ pub enum Why {
     SubstatusOpen(String),
     #[error("the record has no assignee; assign or claim it first")]
     AssigneeRequired,
+    #[error(
+        "only its assignee `{0}` may fire it (the event is guarded by `assignee`; a supervisor may --override with a reason)"
+    )]
+    NotAssignee(String),
     #[error("`{field}` has reached its maximum of {max}")]
     CounterMax { field: String, max: i64 },
     #[error(
@@ -114,6 +118,10 @@ pub fn allowed_events(p: &Pipeline, r: &Record, user: &User, now: DateTime<Utc>)
 #[derive(Debug, Clone, Default)]
 pub struct MoveArgs<'a> {
     pub reason: Option<&'a str>,
+    /// A breach reason given apart from the event's own reason (both are
+    /// needed): `ops` acknowledges the breach with it first, in the same
+    /// transaction, so the plan never sees it.
+    pub breach_reason: Option<&'a str>,
     pub note: Option<&'a str>,
     /// Timer path: skip the role check and the breach-reason guard.
     pub system: bool,
@@ -224,8 +232,14 @@ pub fn plan_move(
     {
         return Err(refuse(Why::SubstatusOpen(s.clone())));
     }
-    if g.assignee && r.assignee.is_none() {
-        return Err(refuse(Why::AssigneeRequired));
+    if g.assignee {
+        match r.assignee.as_deref() {
+            None => return Err(refuse(Why::AssigneeRequired)),
+            Some(holder) if holder != user.name && !args.system => {
+                return Err(refuse(Why::NotAssignee(holder.to_string())));
+            }
+            _ => {}
+        }
     }
     let mut fields = r.fields.clone();
     if let Some((fx, max)) = t.counter {

@@ -36,7 +36,7 @@ pub(crate) fn change(
     actor: &User,
     now: DateTime<Utc>,
     g: Guard,
-    decide: impl FnOnce(&Record) -> OpResult<(Record, EventSpec)>,
+    decide: impl FnOnce(&Record, DateTime<Utc>) -> OpResult<(Record, EventSpec)>,
 ) -> OpResult<Record> {
     store.write(|tx| {
         let mut chain = events::Appender::load(tx)?;
@@ -54,7 +54,7 @@ pub(crate) fn change_in(
     actor: &User,
     now: DateTime<Utc>,
     g: Guard,
-    decide: impl FnOnce(&Record) -> OpResult<(Record, EventSpec)>,
+    decide: impl FnOnce(&Record, DateTime<Utc>) -> OpResult<(Record, EventSpec)>,
 ) -> OpResult<Record> {
     {
         if let Some(op) = g.op_id
@@ -81,13 +81,19 @@ pub(crate) fn change_in(
             }
             .into());
         }
-        let (mut next, ev) = decide(&cur)?;
+        // A clock stepped back never dates an event before the record's
+        // latest: the change happens, and is judged, at that instant.
+        let now = match DateTime::from_timestamp(cur.updated_at, 0) {
+            Some(last) if last > now => last,
+            _ => now,
+        };
+        let (mut next, ev) = decide(&cur, now)?;
         next.updated_at = now.timestamp();
         next.version = records::update(tx, &cur, &next)?;
         chain.append(
             tx,
             &NewEvent {
-                record_id: id,
+                record_id: Some(id),
                 at: now.timestamp(),
                 actor: &actor.name,
                 kind: ev.kind,
@@ -109,7 +115,7 @@ pub(crate) fn change_in(
 pub fn move_record(
     p: &Pipeline,
     store: &mut Store,
-    actor: &User,
+    actor: &super::Actor,
     id: i64,
     event: &str,
     args: &MoveArgs,
@@ -135,8 +141,41 @@ pub fn move_record(
             return Err(OpError::Invalid("an override needs a reason".into()));
         }
     }
-    change(store, id, actor, now, g, |cur| {
-        decide_move(p, cur, actor, event, args, now)
+    let Some(breach) = args.breach_reason else {
+        return change(store, id, actor, now, g, |cur, now| {
+            decide_move(p, cur, actor, event, args, now)
+        });
+    };
+    // Both reasons: the breach is acknowledged, then the event fires, in
+    // one transaction (two events, so the audit and replay read each).
+    store.write(|tx| {
+        let mut chain = events::Appender::load(tx)?;
+        if let Some(op) = g.op_id
+            && events::op_seen(tx, op)?.is_some()
+        {
+            // A retry of an operation already applied.
+            return Ok(records::load(tx, id)?);
+        }
+        let first = Guard {
+            expect_version: g.expect_version,
+            op_id: None,
+        };
+        change_in(tx, &mut chain, id, actor, now, first, |cur, now| {
+            super::decide_ack(p, cur, actor, breach, None, now)
+        })?;
+        let rest = MoveArgs {
+            breach_reason: None,
+            ..args.clone()
+        };
+        let then = Guard {
+            expect_version: None,
+            op_id: g.op_id,
+        };
+        let r = change_in(tx, &mut chain, id, actor, now, then, |cur, now| {
+            decide_move(p, cur, actor, event, &rest, now)
+        })?;
+        chain.finish(tx)?;
+        Ok(r)
     })
 }
 

@@ -12,13 +12,13 @@ use chrono::{DateTime, Utc};
 pub fn set_substatus(
     p: &Pipeline,
     store: &mut Store,
-    actor: &User,
+    actor: &super::Actor,
     id: i64,
     value: Option<&str>,
     g: Guard,
     now: DateTime<Utc>,
 ) -> OpResult<Record> {
-    change(store, id, actor, now, g, |cur| {
+    change(store, id, actor, now, g, |cur, now| {
         decide_substatus(p, cur, actor, value, now)
     })
 }
@@ -97,7 +97,7 @@ pub fn decide_substatus(
 /// Adds a note to the record's history.
 pub fn note(
     store: &mut Store,
-    actor: &User,
+    actor: &super::Actor,
     id: i64,
     text: &str,
     g: Guard,
@@ -113,7 +113,7 @@ pub fn note(
             super::MAX_TEXT
         )));
     }
-    change(store, id, actor, now, g, |cur| {
+    change(store, id, actor, now, g, |cur, _| {
         Ok((
             cur.clone(),
             EventSpec {
@@ -130,14 +130,14 @@ pub fn note(
 pub fn ack(
     p: &Pipeline,
     store: &mut Store,
-    actor: &User,
+    actor: &super::Actor,
     id: i64,
     reason: &str,
     note_text: Option<&str>,
     g: Guard,
     now: DateTime<Utc>,
 ) -> OpResult<Record> {
-    change(store, id, actor, now, g, |cur| {
+    change(store, id, actor, now, g, |cur, now| {
         decide_ack(p, cur, actor, reason, note_text, now)
     })
 }

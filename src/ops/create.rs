@@ -3,7 +3,7 @@
 use super::{OpError, OpResult};
 use crate::domain::{Pipeline, StageIx, fields::check_value};
 use crate::engine::sla;
-use crate::engine::{Record, User};
+use crate::engine::Record;
 use crate::store::{NewEvent, Store, events, records};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -103,26 +103,46 @@ pub fn record_at(
 pub fn add_record(
     p: &Pipeline,
     store: &mut Store,
-    actor: &User,
+    actor: &super::Actor,
     patient: &str,
     fields: BTreeMap<String, String>,
+    now: DateTime<Utc>,
+) -> OpResult<i64> {
+    add_record_once(p, store, actor, patient, fields, None, now)
+}
+
+/// [`add_record`] with an idempotency key: a retried `add` with the same
+/// `op_id` returns the record the first one made.
+pub fn add_record_once(
+    p: &Pipeline,
+    store: &mut Store,
+    actor: &super::Actor,
+    patient: &str,
+    fields: BTreeMap<String, String>,
+    op_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> OpResult<i64> {
     check_patient(patient)?;
     check_fields(p, &fields)?;
     let rec = new_record(p, patient, fields, now);
     store.write(|tx| -> OpResult<i64> {
+        if let Some(op) = op_id
+            && let Some(seen) = events::op_seen(tx, op)?
+        {
+            return Ok(seen);
+        }
         let id = records::insert(tx, &rec)?;
-        let data = serde_json::to_string(&rec.fields).ok();
+        let data = Some(crate::engine::replay::create_data(&rec.patient, &rec.fields));
         events::append(
             tx,
             &NewEvent {
-                record_id: id,
+                record_id: Some(id),
                 at: rec.created_at,
                 actor: &actor.name,
                 kind: "create",
                 to: Some(&rec.stage),
                 data: data.as_deref(),
+                op_id,
                 ..Default::default()
             },
         )?;

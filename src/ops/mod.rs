@@ -5,6 +5,9 @@
 mod actions;
 mod annotate;
 mod create;
+pub mod identity;
+pub mod reads;
+pub mod team;
 mod import;
 mod ownership;
 mod sweep;
@@ -12,6 +15,7 @@ mod sweep;
 pub use actions::*;
 pub use annotate::*;
 pub use create::*;
+pub use identity::{Actor, actor};
 pub use import::*;
 pub use ownership::*;
 pub use sweep::{ESCALATIONS_DUE_SQL, SweepReport, TIMERS_DUE_SQL, sweep};
@@ -20,7 +24,7 @@ pub(crate) use sweep::{escalate, fire_timer};
 use crate::domain::{Pipeline, StageIx};
 use crate::engine::rules::Refusal;
 use crate::engine::{Record, User};
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpError {
@@ -40,21 +44,6 @@ pub type OpResult<T> = Result<T, OpError>;
 /// The system actor: timers and escalations.
 pub const SYSTEM: &str = "system";
 
-/// Looks up the acting user; an unknown user may do nothing.
-pub fn actor(store: &Store, name: &str) -> OpResult<User> {
-    if name == SYSTEM {
-        return Ok(User {
-            name: SYSTEM.to_string(),
-            roles: Vec::new(),
-        });
-    }
-    store.user(name)?.ok_or_else(|| {
-        OpError::Denied(format!(
-            "unknown user `{name}`: add them with `carequeue user add {name} --role ROLE` or act as another with --as"
-        ))
-    })
-}
-
 /// The role that owns `r` now: an escalation's reassignment, else the stage's owner.
 pub fn owner_role<'p>(p: &'p Pipeline, r: &'p Record) -> Option<&'p str> {
     if let Some(role) = r.owner_role.as_deref() {
@@ -66,6 +55,34 @@ pub fn owner_role<'p>(p: &'p Pipeline, r: &'p Record) -> Option<&'p str> {
 
 pub fn supervises(p: &Pipeline, u: &User) -> bool {
     p.roles.iter().any(|r| r.supervises && u.has_role(&r.id))
+}
+
+/// Holds an admin role: manages the team, applies pipelines, imports.
+pub fn is_admin(p: &Pipeline, u: &User) -> bool {
+    p.roles.iter().any(|r| r.admin && u.has_role(&r.id))
+}
+
+/// May export patient data (the pipeline's `export_roles`).
+pub fn may_export(p: &Pipeline, u: &User) -> bool {
+    p.export_roles.iter().any(|r| u.has_role(&p.role(*r).id))
+}
+
+/// Refuses unless `u` holds an admin role.
+pub fn require_admin(p: &Pipeline, u: &User, what: &str) -> OpResult<()> {
+    if is_admin(p, u) {
+        return Ok(());
+    }
+    let admins: Vec<&str> = p
+        .roles
+        .iter()
+        .filter(|r| r.admin)
+        .map(|r| r.id.as_str())
+        .collect();
+    Err(OpError::Denied(format!(
+        "{what} needs an admin role ({}); `{}` holds none",
+        admins.join(", "),
+        u.name
+    )))
 }
 
 pub(crate) fn stage_ix(p: &Pipeline, r: &Record) -> OpResult<StageIx> {

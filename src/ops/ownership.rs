@@ -11,13 +11,13 @@ use chrono::{DateTime, Utc};
 pub fn assign(
     p: &Pipeline,
     store: &mut Store,
-    actor: &User,
+    actor: &super::Actor,
     id: i64,
     target: &User,
     g: Guard,
     now: DateTime<Utc>,
 ) -> OpResult<Record> {
-    change(store, id, actor, now, g, |cur| {
+    change(store, id, actor, now, g, |cur, _| {
         decide_assign(p, cur, actor, target)
     })
 }
@@ -49,6 +49,19 @@ pub fn decide_assign(
             format!("`{}` does not hold the owning role `{role}`", target.name),
         ));
     }
+    if let Some(holder) = cur.assignee.as_deref()
+        && holder != actor.name
+        && holder != target.name
+        && !supervises(p, actor)
+    {
+        return Err(deny(
+            cur,
+            "assign",
+            format!(
+                "it is held by `{holder}`; taking a record someone holds needs a supervising role (or `{holder}` can release it)"
+            ),
+        ));
+    }
     if cur.assignee.as_deref() == Some(target.name.as_str()) {
         return Err(deny(
             cur,
@@ -78,7 +91,7 @@ pub fn decide_assign(
 pub fn claim(
     p: &Pipeline,
     store: &mut Store,
-    actor: &User,
+    actor: &super::Actor,
     id: i64,
     g: Guard,
     now: DateTime<Utc>,
@@ -90,12 +103,12 @@ pub fn claim(
 pub fn release(
     p: &Pipeline,
     store: &mut Store,
-    actor: &User,
+    actor: &super::Actor,
     id: i64,
     g: Guard,
     now: DateTime<Utc>,
 ) -> OpResult<Record> {
-    change(store, id, actor, now, g, |cur| {
+    change(store, id, actor, now, g, |cur, _| {
         let Some(who) = cur.assignee.clone() else {
             return Err(deny(cur, "release", "the record has no assignee".into()));
         };

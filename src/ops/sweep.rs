@@ -109,7 +109,7 @@ fn fire_timers(
             for (_, id) in &ids {
                 for _ in 0..MAX_CASCADE {
                     let fired =
-                        change_in(tx, &mut chain, *id, system, now, Guard::default(), |cur| {
+                        change_in(tx, &mut chain, *id, system, now, Guard::default(), |cur, now| {
                             fire_timer(p, cur, system, now)
                         });
                     match fired {
@@ -185,7 +185,7 @@ fn fire_escalations(
                     let mut chain = Appender::load(tx)?;
                     for id in &ids {
                         let fired =
-                            change_in(tx, &mut chain, *id, system, now, Guard::default(), |cur| {
+                            change_in(tx, &mut chain, *id, system, now, Guard::default(), |cur, now| {
                                 escalate(p, cur, level, now)
                             });
                         match fired {

@@ -20,7 +20,7 @@ use std::sync::mpsc;
 /// Every column as stored: filtering `data` in SQL (a CASE on `kind`)
 /// cost more than copying it.
 const SQL: &str = "SELECT record_id, at, actor, kind, from_stage, to_stage, reason, data \
-                   FROM events ORDER BY id";
+                   FROM events WHERE record_id IS NOT NULL ORDER BY id";
 const BATCH: usize = 8192;
 
 fn text(v: ValueRef<'_>) -> Option<&str> {

@@ -14,7 +14,8 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// An event about to be appended.
 #[derive(Debug, Clone, Default)]
 pub struct NewEvent<'a> {
-    pub record_id: i64,
+    /// None for events about the team, the pipeline or the database itself.
+    pub record_id: Option<i64>,
     pub at: i64,
     pub actor: &'a str,
     pub kind: &'a str,
@@ -31,7 +32,7 @@ pub struct NewEvent<'a> {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct EventRow {
     pub id: i64,
-    pub record_id: i64,
+    pub record_id: Option<i64>,
     pub at: i64,
     pub actor: String,
     pub kind: String,
@@ -76,7 +77,8 @@ impl EventRow {
         hex(&chain_hash(
             &mut Vec::new(),
             prev,
-            [self.id, self.record_id, self.at],
+            [self.id, self.at],
+            self.record_id,
             [
                 &self.actor,
                 &self.kind,
@@ -92,17 +94,23 @@ impl EventRow {
 }
 
 /// Stands for an absent value in the hash input (distinct from "").
-const NONE: &str = "\u{0}";
+pub(super) const NONE: &str = "\u{0}";
 
 fn opt(s: &Option<String>) -> &str {
     s.as_deref().unwrap_or(NONE)
 }
 
 /// SHA-256 over the previous hash (as hex), then the id, record id and
-/// time (decimal) and each text, every part length-prefixed so that no two
-/// different contents hash alike. The message is built in `buf` (reused by
-/// a bulk load) and hashed at once.
-fn chain_hash(buf: &mut Vec<u8>, prev: &str, ints: [i64; 3], texts: [&str; 8]) -> [u8; 32] {
+/// time (decimal; an absent record id as [`NONE`]) and each text, every part
+/// length-prefixed so that no two different contents hash alike. The
+/// message is built in `buf` (reused by a bulk load) and hashed at once.
+pub(super) fn chain_hash(
+    buf: &mut Vec<u8>,
+    prev: &str,
+    [id, at]: [i64; 2],
+    record: Option<i64>,
+    texts: [&str; 8],
+) -> [u8; 32] {
     fn part(buf: &mut Vec<u8>, b: &[u8]) {
         buf.extend_from_slice(&(b.len() as u64).to_le_bytes());
         buf.extend_from_slice(b);
@@ -110,9 +118,12 @@ fn chain_hash(buf: &mut Vec<u8>, prev: &str, ints: [i64; 3], texts: [&str; 8]) -
     buf.clear();
     buf.extend_from_slice(prev.as_bytes());
     let mut digits = [0u8; 20];
-    for n in ints {
-        part(buf, decimal(n, &mut digits));
+    part(buf, decimal(id, &mut digits));
+    match record {
+        Some(r) => part(buf, decimal(r, &mut digits)),
+        None => part(buf, NONE.as_bytes()),
     }
+    part(buf, decimal(at, &mut digits));
     for t in texts {
         part(buf, t.as_bytes());
     }
@@ -147,7 +158,7 @@ pub fn hex(bytes: &[u8]) -> String {
     out
 }
 
-fn push_hex(out: &mut String, bytes: &[u8]) {
+pub(super) fn push_hex(out: &mut String, bytes: &[u8]) {
     for b in bytes {
         out.push(HEX[(b >> 4) as usize] as char);
         out.push(HEX[(b & 15) as usize] as char);
@@ -198,7 +209,8 @@ impl Chain {
         let hash = chain_hash(
             &mut self.buf,
             &self.prev,
-            [id, e.record_id, e.at],
+            [id, e.at],
+            e.record_id,
             [
                 e.actor,
                 e.kind,
@@ -310,7 +322,10 @@ impl<'c> Inserter<'c> {
             for (e, s) in rows.by_ref().take(n) {
                 params.extend([
                     Param::Null,
-                    Param::Int(e.record_id),
+                            match e.record_id {
+                        Some(r) => Param::Int(r),
+                        None => Param::Null,
+                    },
                     Param::Int(e.at),
                     Param::Text(e.actor),
                     Param::Text(e.kind),
@@ -388,11 +403,22 @@ pub fn op_seen(conn: &Connection, op_id: &str) -> Result<Option<i64>> {
     use rusqlite::OptionalExtension;
     Ok(conn
         .query_row(
-            "SELECT record_id FROM events WHERE op_id = ?1",
+            "SELECT coalesce(record_id, 0) FROM events WHERE op_id = ?1",
             [op_id],
             |r| r.get(0),
         )
         .optional()?)
+}
+
+/// The stored hash of event `id`, as hex.
+pub fn hash_at(conn: &Connection, id: i64) -> Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row("SELECT hash FROM events WHERE id = ?1", [id], |r| {
+            r.get::<_, Vec<u8>>(0)
+        })
+        .optional()?
+        .map(|b| hex(&b)))
 }
 
 #[cfg(test)]
@@ -406,7 +432,7 @@ mod tests {
     fn hashes_match_the_chain_already_on_disk() {
         let e = EventRow {
             id: 42,
-            record_id: -7,
+            record_id: Some(-7),
             at: 1_795_748_400,
             actor: "sam".into(),
             kind: "transition".into(),
@@ -445,3 +471,4 @@ mod tests {
         }
     }
 }
+

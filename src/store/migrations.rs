@@ -127,6 +127,63 @@ const STEPS: &[&str] = &[
     -- role) is counted from this index alone, without a row lookup each.
     CREATE INDEX records_owner_queue ON records(assignee, stage, notify_role);
     "#,
+    // 3: access that holds. Events may stand without a record (users,
+    // roles, the pipeline, the trust mode are logged too), so `record_id`
+    // becomes optional; users are linked to an OS login and can be
+    // disabled; the database keeps the pipeline texts it has run under; PHI
+    // reads go to an access log of their own, append-only and hash-chained
+    // like the event log.
+    r#"
+    CREATE TABLE events_v3 (
+        id INTEGER PRIMARY KEY,
+        record_id INTEGER REFERENCES records(id),
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        event TEXT,
+        from_stage TEXT,
+        to_stage TEXT,
+        reason TEXT,
+        note TEXT,
+        data TEXT,
+        op_id TEXT,
+        hash BLOB NOT NULL
+    );
+    INSERT INTO events_v3 SELECT id, record_id, at, actor, kind, event, from_stage, to_stage, reason, note, data, op_id, hash
+        FROM events ORDER BY id;
+    DROP TABLE events;
+    ALTER TABLE events_v3 RENAME TO events;
+    CREATE INDEX events_record ON events(record_id, id);
+    CREATE UNIQUE INDEX events_op ON events(op_id) WHERE op_id IS NOT NULL;
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    ALTER TABLE users ADD COLUMN login TEXT;
+    ALTER TABLE users ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
+    CREATE UNIQUE INDEX users_login ON users(login) WHERE login IS NOT NULL;
+    CREATE TABLE pipelines (
+        version INTEGER PRIMARY KEY,
+        hash TEXT NOT NULL,
+        text TEXT NOT NULL,
+        event_id INTEGER NOT NULL REFERENCES events(id)
+    );
+    CREATE TABLE access_log (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        record_id INTEGER,
+        detail TEXT,
+        hash BLOB NOT NULL
+    );
+    CREATE INDEX access_record ON access_log(record_id, id) WHERE record_id IS NOT NULL;
+    CREATE INDEX access_actor ON access_log(actor, id);
+    CREATE TRIGGER access_no_update BEFORE UPDATE ON access_log
+        BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+    CREATE TRIGGER access_no_delete BEFORE DELETE ON access_log
+        BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+    "#,
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {
@@ -158,7 +215,7 @@ mod tests {
     fn event(id: i64, prev: &str, note: Option<&str>) -> EventRow {
         let mut e = EventRow {
             id,
-            record_id: 1,
+            record_id: Some(1),
             at: 1_700_000_000 + id,
             actor: "sam".into(),
             kind: if id == 1 { "create" } else { "note" }.into(),

@@ -2,6 +2,7 @@
 //! Every write goes through [`Store::write`], one `BEGIN IMMEDIATE`
 //! transaction that changes state and appends its event together.
 
+pub mod access;
 pub mod attention;
 pub mod audit_scan;
 pub mod bulk;
@@ -12,7 +13,8 @@ mod migrations;
 pub mod query;
 pub(crate) mod raw;
 pub mod records;
-mod users;
+pub mod setup;
+pub mod users;
 pub mod verify;
 
 pub use attention::BreachGroup;
@@ -120,7 +122,6 @@ impl Store {
             attention: Default::default(),
         };
         migrations::apply(&mut store.conn)?;
-        restrict_sidecars(path);
         Ok(store)
     }
 
@@ -213,17 +214,6 @@ fn create_private(_path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// SQLite creates `-wal` and `-shm` with the main file's mode on most
-/// systems; tighten them anyway, they hold patient data too.
-#[cfg(unix)]
-fn restrict_sidecars(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    for suffix in ["", "-wal", "-shm"] {
-        let mut p = path.as_os_str().to_owned();
-        p.push(suffix);
-        let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
-    }
-}
-
-#[cfg(not(unix))]
-fn restrict_sidecars(_path: &Path) {}
+// SQLite creates `-wal` and `-shm` with the main file's mode, so a 0600
+// database keeps them 0600 and a group's 0660 database keeps them 0660. Its
+// mode is never reset on open: `init --group` chose it.

@@ -55,6 +55,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     } else {
         spans.push(Span::raw(" "));
     }
+    if let Some(label) = &app.mode_label {
+        spans.push(Span::styled(
+            format!("[{}] ", crate::text::clean(label)),
+            t.sla(crate::engine::sla::SlaState::Warn),
+        ));
+    }
     spans.push(Span::raw(user));
     spans.push(Span::raw("│ "));
     spans.push(Span::raw(format!("{clock} ")));

@@ -17,6 +17,9 @@ use tempfile::TempDir;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_carequeue");
 
+/// The admin of every database [`Cq::init`] makes.
+pub const ADMIN: &str = "nobody";
+
 /// The repository's default pipeline.
 pub fn default_pipeline() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("pipeline.toml")
@@ -58,22 +61,32 @@ impl Cq {
         }
     }
 
-    /// A fresh installation on the default pipeline with `init` already run.
+    /// A fresh installation on the default pipeline with `init --trust`
+    /// already run: a trust-mode database whose admin is `nobody`.
     pub fn init_default(now: &str) -> Cq {
-        let cq = Cq::new(default_pipeline());
-        cq.ok("nobody", now, &["init"]);
-        cq
+        Cq::init(default_pipeline(), now)
     }
 
-    /// A fresh installation on `pipeline` with `init` already run.
+    /// A fresh installation on `pipeline` with `init --trust` already run
+    /// (tests name their actors with `--as` and date writes with `--now`);
+    /// `nobody` holds every admin role and nothing else.
     pub fn init(pipeline: impl Into<PathBuf>, now: &str) -> Cq {
         let cq = Cq::new(pipeline);
-        cq.ok("nobody", now, &["init"]);
+        cq.ok("nobody", now, &["init", "--trust"]);
         cq
     }
 
     /// Runs the binary as `as_user` at `now` with `args`; any exit status.
+    /// Team changes are admin work: the harness runs them as
+    /// the database's admin `nobody` (use [`Cq::run_exact`] to test who
+    /// may do them).
     pub fn run(&self, as_user: &str, now: &str, args: &[&str]) -> Output {
+        let admin_work = matches!(args, ["user", "add", ..]);
+        self.run_exact(if admin_work { ADMIN } else { as_user }, now, args)
+    }
+
+    /// Runs the binary exactly as `as_user`.
+    pub fn run_exact(&self, as_user: &str, now: &str, args: &[&str]) -> Output {
         let mut cmd = Command::new(BIN);
         for (k, _) in std::env::vars() {
             if k.starts_with("CAREQUEUE_") {

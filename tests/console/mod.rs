@@ -40,7 +40,7 @@ pub fn demo_db(records: usize) -> (TempDir, PathBuf) {
         seed: 11,
         ..Default::default()
     };
-    demo::build(&pipeline(), &db, &opts, now()).expect("demo builds");
+    demo::build(&pipeline(), DEFAULT_PIPELINE, &db, &opts, now()).expect("demo builds");
     (dir, db)
 }
 
@@ -54,14 +54,15 @@ impl Console {
     pub fn open(db: &Path, user: &str, w: u16, h: u16) -> Console {
         let p = pipeline();
         let store = Store::open(db).expect("open db");
-        let u = store.user(user).expect("query").expect("demo user");
-        let mut app = App::new(p.clone(), u.clone(), now());
+        let u = carequeue::ops::actor(&store, user).expect("demo user");
+        let mut app = App::new(p.clone(), u.user().clone(), now());
         app.height = ui::table_rows(Rect::new(0, 0, w, h));
         let mut svc = Service {
             pipeline: p,
             store,
             clock: Arc::new(FixedClock(now())),
             user: u,
+            read_only: None,
         };
         let reqs = app.start();
         pump(&mut app, &mut svc, reqs);

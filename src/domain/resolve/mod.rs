@@ -137,6 +137,27 @@ impl Resolver {
                 }
             },
         };
+        if !raw.roles.iter().any(|r| r.admin) {
+            let span = raw.roles.first().map_or(sp(&raw.name), |r| sp(&r.id));
+            self.err(
+                c::NO_ADMIN_ROLE,
+                span,
+                "no role is marked `admin = true`: nobody could manage users, import or change the pipeline",
+            );
+        }
+        let export_roles: Vec<RoleIx> = match &raw.export_roles {
+            Some(list) => list
+                .iter()
+                .filter_map(|r| self.lookup(&roles, RoleIx, r, c::UNKNOWN_ROLE, "export role"))
+                .collect(),
+            None => raw
+                .roles
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.admin || r.supervises)
+                .map(|(i, _)| RoleIx(i))
+                .collect(),
+        };
         let calendars = self.calendars(raw);
         let field_list = self.fields(raw);
         let phase_list: Vec<Phase> = raw
@@ -240,8 +261,10 @@ impl Resolver {
                     id: r.id.get_ref().clone(),
                     name: r.name.clone().unwrap_or_else(|| r.id.get_ref().clone()),
                     supervises: r.supervises,
+                    admin: r.admin,
                 })
                 .collect(),
+            export_roles,
             calendars,
             reasons: raw
                 .reasons

@@ -11,7 +11,7 @@
 
 use super::{OpError, supervises};
 use crate::domain::Pipeline;
-use crate::engine::User;
+
 use crate::store::{NewEvent, Store, StoreError, bulk, events::Appender, records};
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
@@ -82,11 +82,11 @@ fn write(
     let rec = &prep.rec;
     let id = records::insert(tx, rec)?;
     let at = rec.entered_at;
-    let data = serde_json::to_string(&rec.fields).ok();
+    let data = Some(crate::engine::replay::create_data(&rec.patient, &rec.fields));
     chain.append(
         tx,
         &NewEvent {
-            record_id: id,
+            record_id: Some(id),
             at,
             actor,
             kind: "create",
@@ -110,7 +110,7 @@ fn write(
         chain.append(
             tx,
             &NewEvent {
-                record_id: id,
+                record_id: Some(id),
                 at,
                 actor,
                 kind,
@@ -124,7 +124,7 @@ fn write(
         chain.append(
             tx,
             &NewEvent {
-                record_id: id,
+                record_id: Some(id),
                 at,
                 actor,
                 kind: "assign",
@@ -142,7 +142,7 @@ fn write(
 pub fn import_csv(
     p: &Pipeline,
     store: &mut Store,
-    actor: &User,
+    actor: &crate::ops::Actor,
     file: &str,
     input: impl Read,
     size_hint: u64,

@@ -1,0 +1,114 @@
+//! `access-log` and `info`.
+
+use super::context::Ctx;
+use super::fmt::{print_json, rfc3339, table};
+use super::team::open;
+use crate::ops;
+use crate::store::{access, setup};
+use anyhow::{Result, bail};
+use serde_json::json;
+
+pub struct Query<'a> {
+    pub user: Option<&'a str>,
+    pub record: Option<i64>,
+    pub since: Option<&'a str>,
+    pub until: Option<&'a str>,
+    pub json: bool,
+}
+
+pub fn run(ctx: &Ctx, q: Query) -> Result<()> {
+    let mut store = open(ctx)?;
+    let actor = ctx.reader(&store)?;
+    let now = ctx.now();
+    ops::reads::authorise_access_log(&ctx.pipeline, &mut store, &actor, now)?;
+    let bound = |flag: &str, v: Option<&str>| {
+        v.map(|d| super::audit_cmd::parse_bound(&ctx.pipeline, flag, d))
+            .transpose()
+    };
+    let f = access::AccessFilter {
+        user: q.user.map(str::to_string),
+        record: q.record,
+        since: bound("--since", q.since)?,
+        until: bound("--until", q.until)?,
+    };
+    if let (Some(s), Some(u)) = (f.since, f.until)
+        && s >= u
+    {
+        bail!("--since must be before --until");
+    }
+    let rows = access::list(store.conn(), &f)?;
+    // Reading the access log is itself a logged read (after the listing,
+    // so it does not list itself).
+    ops::reads::log_read(&mut store, &actor, "access-log", q.record, None, now)?;
+    if q.json {
+        let out: Vec<_> = rows
+            .iter()
+            .map(|a| {
+                json!({"id": a.id, "at": rfc3339(a.at), "user": a.actor, "action": a.action,
+                       "record": a.record, "detail": a.detail})
+            })
+            .collect();
+        return print_json(&out);
+    }
+    let table_rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|a| {
+            vec![
+                a.id.to_string(),
+                rfc3339(a.at),
+                a.actor.clone(),
+                a.action.clone(),
+                a.record.map(|r| r.to_string()).unwrap_or_default(),
+                a.detail.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        table(&["ID", "AT", "USER", "ACTION", "RECORD", "DETAIL"], &table_rows)
+    );
+    Ok(())
+}
+
+pub fn info(ctx: &Ctx, as_json: bool) -> Result<()> {
+    let store = open(ctx)?;
+    let actor = ctx.reader(&store)?;
+    let conn = store.conn();
+    let trust = setup::trust_mode(conn)?;
+    let version = setup::current_pipeline(conn)?.map(|p| (p.version, p.hash));
+    let cp = crate::store::verify::checkpoint(conn, ctx.now().timestamp())?;
+    let records: i64 = conn.query_row("SELECT count(*) FROM records", [], |r| r.get(0))?;
+    let (v, hash) = version.unwrap_or_default();
+    if as_json {
+        return print_json(&json!({
+            "store": "sqlite",
+            "path": ctx.db_path().display().to_string(),
+            "trust_mode": trust,
+            "pipeline": ctx.pipeline.name,
+            "pipeline_version": v,
+            "pipeline_hash": hash,
+            "what_if": ctx.what_if,
+            "records": records,
+            "events": cp.events,
+            "head": cp.head,
+            "access_events": cp.access_events,
+            "access_head": cp.access_head,
+            "user": actor.name,
+        }));
+    }
+    println!("store           sqlite {}", ctx.db_path().display());
+    println!(
+        "trust mode      {}",
+        if trust {
+            "ON: --as names the actor and --now dates writes (demos and tests only)"
+        } else {
+            "off: the acting user is your OS account's"
+        }
+    );
+    println!("pipeline        \"{}\" v{v} ({})", ctx.pipeline.name, &hash[..hash.len().min(12)]);
+    println!("records         {records}");
+    println!("event log       {} events, head {}", cp.events, &cp.head[..12]);
+    println!("access log      {} entries, head {}", cp.access_events, &cp.access_head[..12]);
+    println!("you             {} ({})", actor.name, actor.roles.join(", "));
+    Ok(())
+}

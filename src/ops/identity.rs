@@ -1,0 +1,174 @@
+//! Who is acting. Outside trust mode the acting user is the carequeue user
+//! linked to the calling OS account (the real uid, looked up in the passwd
+//! database; never an environment variable), and `--as` may only name that
+//! user. In a trust-mode database (`init --trust`, every demo) `--as` names
+//! the actor, and every other rule still applies to them.
+//!
+//! [`Actor`] can only be made here, so every operation that takes one was
+//! handed a known, enabled user who is not the system.
+
+use super::{OpError, OpResult, SYSTEM};
+use crate::engine::User;
+use crate::store::{Store, setup, users};
+
+/// A known, enabled user allowed to act now (or the system, for timers and
+/// escalations, which only `ops` itself can make).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    user: User,
+    trust: bool,
+}
+
+impl std::ops::Deref for Actor {
+    type Target = User;
+    fn deref(&self) -> &User {
+        &self.user
+    }
+}
+
+impl Actor {
+    pub fn user(&self) -> &User {
+        &self.user
+    }
+
+    /// Whether the database is in trust mode (`--as` and `--now` honoured).
+    pub fn trusted(&self) -> bool {
+        self.trust
+    }
+}
+
+/// The calling OS account's name, from the real uid.
+#[cfg(unix)]
+pub fn os_login() -> OpResult<String> {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    account_name(uid).ok_or_else(|| {
+        OpError::Denied(format!(
+            "the calling OS account (uid {uid}) is not in the passwd database"
+        ))
+    })
+}
+
+/// The passwd database's name for `uid`.
+#[cfg(unix)]
+pub(crate) fn account_name(uid: u32) -> Option<String> {
+    // SAFETY: getpwuid_r writes only into our buffer and `pwd`; the name is
+    // read only when it reports success and a non-null result.
+    unsafe {
+        let mut pwd: libc::passwd = std::mem::zeroed();
+        let mut buf = vec![0 as libc::c_char; 16 * 1024];
+        let mut out: *mut libc::passwd = std::ptr::null_mut();
+        let rc = libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut out);
+        if rc != 0 || out.is_null() || pwd.pw_name.is_null() {
+            return None;
+        }
+        Some(
+            std::ffi::CStr::from_ptr(pwd.pw_name)
+                .to_string_lossy()
+                .into_owned(),
+        )
+    }
+}
+
+#[cfg(not(unix))]
+pub fn os_login() -> OpResult<String> {
+    Err(OpError::Denied(
+        "identity from the OS account needs a Unix system".into(),
+    ))
+}
+
+/// The actor for this process: `requested` is `--as` / `CAREQUEUE_USER`.
+pub fn resolve(store: &Store, requested: Option<&str>) -> OpResult<Actor> {
+    let conn = store.conn();
+    let trust = setup::trust_mode(conn)?;
+    let login = os_login()?;
+    let linked = users::member_by_login(conn, &login)?;
+    let name = match (trust, requested) {
+        (true, Some(name)) => name.to_string(),
+        (_, None) | (false, Some(_)) => match &linked {
+            Some(m) => m.name.clone(),
+            // A trust-mode database (a demo, a test) read without --as:
+            // its first admin, the user `init` made.
+            None if trust => first_user(conn)?,
+            None => {
+                return Err(OpError::Denied(format!(
+                    "OS account `{login}` is linked to no carequeue user; an admin can add you with `carequeue user add NAME --role ROLE --login {login}`"
+                )));
+            }
+        },
+    };
+    if let (false, Some(asked)) = (trust, requested)
+        && asked != name
+    {
+        return Err(OpError::Denied(format!(
+            "--as `{asked}` refused: this database is not in trust mode, and OS account `{login}` is carequeue user `{name}`"
+        )));
+    }
+    let mut a = lookup(store, &name)?;
+    a.trust = trust;
+    Ok(a)
+}
+
+fn first_user(conn: &rusqlite::Connection) -> OpResult<String> {
+    use rusqlite::OptionalExtension;
+    conn.query_row(
+        "SELECT to_stage FROM events WHERE kind = 'user' ORDER BY id LIMIT 1",
+        [],
+        |r| r.get::<_, String>(0),
+    )
+    .optional()
+    .map_err(crate::store::StoreError::from)?
+    .ok_or_else(|| OpError::Denied("the database has no users".into()))
+}
+
+/// A known, enabled user by name: for a process that already knows who
+/// acts (the library's own callers, tests). The command line and the
+/// console use [`resolve`].
+pub fn actor(store: &Store, name: &str) -> OpResult<Actor> {
+    let trust = setup::trust_mode(store.conn())?;
+    let mut a = lookup(store, name)?;
+    a.trust = trust;
+    Ok(a)
+}
+
+fn lookup(store: &Store, name: &str) -> OpResult<Actor> {
+    if name == SYSTEM {
+        return Err(OpError::Denied(format!(
+            "`{SYSTEM}` is the actor of timers and escalations; nobody can act as it"
+        )));
+    }
+    match users::member(store.conn(), name)? {
+        Some(m) if m.enabled => Ok(Actor {
+            user: m.user(),
+            trust: false,
+        }),
+        Some(_) => Err(OpError::Denied(format!(
+            "user `{name}` is disabled: they can no longer act or read"
+        ))),
+        None => Err(OpError::Denied(format!(
+            "unknown user `{name}`: an admin can add them with `carequeue user add {name} --role ROLE`"
+        ))),
+    }
+}
+
+/// Checks a new user name: `[a-z0-9._-]`, 1 to 64 characters, after case
+/// folding. Look-alikes (Cyrillic letters, zero-width spaces) are refused.
+pub fn check_user_name(raw: &str) -> OpResult<String> {
+    let name = raw.trim().to_ascii_lowercase();
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if !ok {
+        return Err(OpError::Invalid(
+            "a user name is 1-64 characters of a-z, 0-9, `.`, `_` and `-`".into(),
+        ));
+    }
+    if name == SYSTEM {
+        return Err(OpError::Invalid(format!(
+            "`{SYSTEM}` is reserved for timers and escalations"
+        )));
+    }
+    Ok(name)
+}

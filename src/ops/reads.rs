@@ -1,0 +1,62 @@
+//! Reads of patient data, logged. Every read is made by an [`Actor`] (a
+//! known, enabled user) and appended to the access log before anything is
+//! shown: a read that cannot be logged is refused.
+
+use super::{Actor, OpError, OpResult, may_export, supervises, is_admin};
+use crate::domain::Pipeline;
+use crate::store::{Store, access};
+use chrono::{DateTime, Utc};
+
+/// Logs one read by `actor`: `action` names what (show, detail, list,
+/// export, audit, console-open, ...), `record` the record if one, `detail`
+/// the filter and count (never patient data).
+pub fn log_read(
+    store: &mut Store,
+    actor: &Actor,
+    action: &str,
+    record: Option<i64>,
+    detail: Option<&str>,
+    now: DateTime<Utc>,
+) -> OpResult<()> {
+    store
+        .write(|tx| access::append(tx, now.timestamp(), &actor.name, action, record, detail))
+        .map_err(|e| OpError::Denied(format!("the read could not be logged, so it is refused: {e}")))?;
+    Ok(())
+}
+
+/// Refuses an export unless the actor holds one of the pipeline's
+/// `export_roles`; a refused attempt is logged too.
+pub fn authorise_export(
+    p: &Pipeline,
+    store: &mut Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> OpResult<()> {
+    if may_export(p, actor) {
+        return Ok(());
+    }
+    log_read(store, actor, "export-refused", None, None, now)?;
+    let roles: Vec<&str> = p.export_roles.iter().map(|r| p.role(*r).id.as_str()).collect();
+    Err(OpError::Denied(format!(
+        "export of patient data needs one of the roles {}; `{}` holds none",
+        roles.join(", "),
+        actor.name
+    )))
+}
+
+/// Who may read the access log: admins and supervising roles.
+pub fn authorise_access_log(
+    p: &Pipeline,
+    store: &mut Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> OpResult<()> {
+    if is_admin(p, actor) || supervises(p, actor) {
+        return Ok(());
+    }
+    log_read(store, actor, "access-log-refused", None, None, now)?;
+    Err(OpError::Denied(format!(
+        "the access log is for admins and supervising roles; `{}` holds neither",
+        actor.name
+    )))
+}

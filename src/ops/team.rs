@@ -1,0 +1,290 @@
+//! The database's setup and the team: `init`, the stored pipeline, users.
+//! Admin rules live here so every front end (and a later store) inherits
+//! them.
+
+use super::identity::{Actor, check_user_name, os_login};
+use super::{OpError, OpResult, is_admin, require_admin};
+use crate::domain::Pipeline;
+use crate::engine::replay;
+use crate::store::users::{self, Member};
+use crate::store::{NewEvent, Store, events, records, setup};
+use chrono::{DateTime, Utc};
+
+/// Creates the database's first events: the trust mode, the pipeline, and
+/// the user `admin` (linked to the calling OS account) holding every admin
+/// role. Refuses a database that is already initialised.
+pub fn init_db(
+    p: &Pipeline,
+    store: &mut Store,
+    text: &str,
+    admin: &str,
+    trust: bool,
+    group: Option<&str>,
+    now: DateTime<Utc>,
+) -> OpResult<()> {
+    let name = check_user_name(admin)?;
+    let login = os_login()?;
+    let t = now.timestamp();
+    store.write(|tx| -> OpResult<()> {
+        if setup::initialised(tx)? || setup::current_pipeline(tx)?.is_some() {
+            return Err(OpError::Invalid("the database is already initialised".into()));
+        }
+        let mut chain = events::Appender::load(tx)?;
+        setup::record_init(tx, &mut chain, &name, trust, group, t)?;
+        setup::store_pipeline(tx, &mut chain, &name, "init", text, t)?;
+        let m = Member {
+            name: name.clone(),
+            roles: p.roles.iter().filter(|r| r.admin).map(|r| r.id.clone()).collect(),
+            login: Some(login.clone()),
+            enabled: true,
+            created_at: t,
+        };
+        users::save(tx, &mut chain, &name, &m, t)?;
+        chain.finish(tx)?;
+        Ok(())
+    })
+}
+
+/// Adds a user or adds roles to one (admins only). `login` links an OS
+/// account (default: the account of the same name).
+pub fn add_user(
+    p: &Pipeline,
+    store: &mut Store,
+    actor: &Actor,
+    name: &str,
+    roles: &[String],
+    login: Option<&str>,
+    now: DateTime<Utc>,
+) -> OpResult<Member> {
+    require_admin(p, actor, "adding or changing users")?;
+    for r in roles {
+        if p.role_ix(r).is_none() {
+            let known: Vec<&str> = p.roles.iter().map(|r| r.id.as_str()).collect();
+            return Err(OpError::Invalid(format!(
+                "unknown role `{r}` (the pipeline's roles: {})",
+                known.join(", ")
+            )));
+        }
+    }
+    let t = now.timestamp();
+    store.write(|tx| -> OpResult<Member> {
+        // Existing names keep working as they are; new ones are checked.
+        let existing = users::member(tx, name)?;
+        let name = match &existing {
+            Some(m) => m.name.clone(),
+            None => check_user_name(name)?,
+        };
+        let mut m = existing.unwrap_or(Member {
+            name: name.clone(),
+            roles: Vec::new(),
+            login: Some(name.clone()),
+            enabled: true,
+            created_at: t,
+        });
+        if let Some(l) = login {
+            if l.is_empty() || l.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                return Err(OpError::Invalid("--login must be an OS account name".into()));
+            }
+            m.login = Some(l.to_string());
+        }
+        if let Some(l) = &m.login
+            && let Some(other) = users::member_by_login(tx, l)?
+            && other.name != m.name
+        {
+            return Err(OpError::Invalid(format!(
+                "OS account `{l}` is already linked to user `{}`",
+                other.name
+            )));
+        }
+        for r in roles {
+            if !m.roles.contains(r) {
+                m.roles.push(r.clone());
+            }
+        }
+        let mut chain = events::Appender::load(tx)?;
+        users::save(tx, &mut chain, &actor.name, &m, t)?;
+        chain.finish(tx)?;
+        Ok(m)
+    })
+}
+
+/// Disables a leaver (admins only): history kept, their open records
+/// released (a `release` event each). Refuses to disable the last enabled admin.
+pub fn disable_user(
+    p: &Pipeline,
+    store: &mut Store,
+    actor: &Actor,
+    name: &str,
+    now: DateTime<Utc>,
+) -> OpResult<usize> {
+    require_admin(p, actor, "disabling users")?;
+    let t = now.timestamp();
+    store.write(|tx| -> OpResult<usize> {
+        let Some(mut m) = users::member(tx, name)? else {
+            return Err(OpError::Invalid(format!("unknown user `{name}`")));
+        };
+        if !m.enabled {
+            return Err(OpError::Invalid(format!("user `{name}` is already disabled")));
+        }
+        m.enabled = false;
+        let admins_left = users::members(tx)?
+            .iter()
+            .filter(|u| u.enabled && u.name != m.name && is_admin(p, &u.user()))
+            .count();
+        if admins_left == 0 {
+            return Err(OpError::Invalid(format!(
+                "`{name}` is the last enabled admin; add another admin first"
+            )));
+        }
+        let mut chain = events::Appender::load(tx)?;
+        users::save(tx, &mut chain, &actor.name, &m, t)?;
+        let held: Vec<i64> = tx
+            .prepare("SELECT id FROM records WHERE assignee = ?1 ORDER BY id")
+            .and_then(|mut st| {
+                st.query_map([name], |r| r.get(0))?
+                    .collect::<rusqlite::Result<Vec<i64>>>()
+            })
+            .map_err(crate::store::StoreError::from)?;
+        for id in &held {
+            let cur = records::load(tx, *id)?;
+            let at = t.max(cur.updated_at);
+            let mut next = cur.clone();
+            next.assignee = None;
+            next.updated_at = at;
+            next.version = records::update(tx, &cur, &next)?;
+            chain.append(
+                tx,
+                &NewEvent {
+                    record_id: Some(*id),
+                    at,
+                    actor: &actor.name,
+                    kind: "release",
+                    from: Some(name),
+                    note: Some("user disabled"),
+                    ..Default::default()
+                },
+            )?;
+        }
+        chain.finish(tx)?;
+        Ok(held.len())
+    })
+}
+
+/// Replaces the pipeline in force (admins only), refusing one that would
+/// leave records in stages it does not have.
+pub fn apply_pipeline(
+    p_new: &Pipeline,
+    store: &mut Store,
+    actor: &Actor,
+    current: &Pipeline,
+    text: &str,
+    now: DateTime<Utc>,
+) -> OpResult<i64> {
+    require_admin(current, actor, "applying a pipeline")?;
+    if !is_admin(p_new, actor) {
+        return Err(OpError::Invalid(
+            "the new pipeline would leave you holding no admin role".into(),
+        ));
+    }
+    store.write(|tx| -> OpResult<i64> {
+        stranded(tx, p_new)?;
+        let mut chain = events::Appender::load(tx)?;
+        let v = setup::store_pipeline(tx, &mut chain, &actor.name, "apply", text, now.timestamp())?;
+        chain.finish(tx)?;
+        Ok(v)
+    })
+}
+
+/// Refuses, with counts, when records sit in stages `p` does not have.
+fn stranded(tx: &rusqlite::Connection, p: &Pipeline) -> OpResult<()> {
+    let mut st = tx
+        .prepare("SELECT stage, total FROM stage_counts WHERE total > 0 ORDER BY stage")
+        .map_err(crate::store::StoreError::from)?;
+    let counts: Vec<(String, i64)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .and_then(|rows| rows.collect())
+        .map_err(crate::store::StoreError::from)?;
+    let lost: Vec<String> = counts
+        .iter()
+        .filter(|(s, _)| p.stage_ix(s).is_none())
+        .map(|(s, n)| format!("{n} in `{s}`"))
+        .collect();
+    if !lost.is_empty() {
+        return Err(OpError::Invalid(format!(
+            "the pipeline has no stage for records now there: {}",
+            lost.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// Gives a database from before stored pipelines its pipeline: the OS
+/// owner of the file only. Every record's stage must exist in `p`; each
+/// record and user gets one snapshot event so its later history is covered.
+pub fn adopt(p: &Pipeline, store: &mut Store, text: &str, now: DateTime<Utc>) -> OpResult<usize> {
+    let login = os_login()?;
+    let owner = file_owner(store.path())?;
+    if owner != login {
+        return Err(OpError::Denied(format!(
+            "only the database file's OS owner (`{owner}`) may adopt a pipeline for it; you are `{login}`"
+        )));
+    }
+    let t = now.timestamp();
+    store.write(|tx| -> OpResult<usize> {
+        if setup::current_pipeline(tx)?.is_some() {
+            return Err(OpError::Invalid(
+                "the database already holds its pipeline (see `carequeue pipeline history`)".into(),
+            ));
+        }
+        stranded(tx, p)?;
+        let mut chain = events::Appender::load(tx)?;
+        let actor = check_user_name(&login).unwrap_or_else(|_| "owner".to_string());
+        setup::record_init(tx, &mut chain, &actor, false, None, t)?;
+        setup::store_pipeline(tx, &mut chain, &actor, "adopt", text, t)?;
+        for mut m in users::members(tx)? {
+            if m.login.is_none() {
+                m.login = Some(m.name.clone());
+            }
+            let created = m.created_at;
+            users::save(tx, &mut chain, &actor, &m, created)?;
+        }
+        let ids: Vec<i64> = tx
+            .prepare("SELECT id FROM records ORDER BY id")
+            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+            .map_err(crate::store::StoreError::from)?;
+        for id in &ids {
+            let cur = records::load(tx, *id)?;
+            let mut next = cur.clone();
+            next.updated_at = t.max(cur.updated_at);
+            next.version = records::update(tx, &cur, &next)?;
+            let data = replay::snapshot_data(&cur);
+            chain.append(
+                tx,
+                &NewEvent {
+                    record_id: Some(*id),
+                    at: next.updated_at,
+                    actor: &actor,
+                    kind: "snapshot",
+                    data: Some(&data),
+                    ..Default::default()
+                },
+            )?;
+        }
+        chain.finish(tx)?;
+        Ok(ids.len())
+    })
+}
+
+#[cfg(unix)]
+fn file_owner(path: &std::path::Path) -> OpResult<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata(path)
+        .map_err(crate::store::StoreError::from)?
+        .uid();
+    Ok(super::identity::account_name(uid).unwrap_or_else(|| format!("uid {uid}")))
+}
+
+#[cfg(not(unix))]
+fn file_owner(_path: &std::path::Path) -> OpResult<String> {
+    os_login()
+}

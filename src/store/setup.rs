@@ -1,0 +1,114 @@
+//! What a database is bound to: its trust mode (fixed at `init`, logged in
+//! the first event) and the pipeline texts it has run under (each stored
+//! with its hash and logged as a `pipeline` event).
+
+use super::events::{self, NewEvent, hex};
+use super::{Result, meta_get, meta_set};
+use rusqlite::{Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+
+/// SHA-256 of a pipeline's text, as lowercase hex.
+pub fn pipeline_hash(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// One stored pipeline version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPipeline {
+    pub version: i64,
+    pub hash: String,
+    pub text: String,
+    pub event_id: i64,
+}
+
+/// The pipeline in force: the highest stored version.
+pub fn current_pipeline(conn: &Connection) -> Result<Option<StoredPipeline>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT version, hash, text, event_id FROM pipelines ORDER BY version DESC LIMIT 1",
+        )?
+        .query_row([], row)
+        .optional()?)
+}
+
+/// Every stored version, oldest first.
+pub fn pipeline_versions(conn: &Connection) -> Result<Vec<StoredPipeline>> {
+    let mut st = conn.prepare("SELECT version, hash, text, event_id FROM pipelines ORDER BY version")?;
+    let rows = st.query_map([], row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+fn row(r: &rusqlite::Row) -> rusqlite::Result<StoredPipeline> {
+    Ok(StoredPipeline {
+        version: r.get(0)?,
+        hash: r.get(1)?,
+        text: r.get(2)?,
+        event_id: r.get(3)?,
+    })
+}
+
+/// Stores `text` as the next pipeline version, logged as a `pipeline`
+/// event (`kind` says how: `init`, `adopt` or `apply`) by `actor`.
+pub fn store_pipeline(
+    conn: &Connection,
+    chain: &mut events::Appender,
+    actor: &str,
+    how: &str,
+    text: &str,
+    now: i64,
+) -> Result<i64> {
+    let version = current_pipeline(conn)?.map_or(1, |p| p.version + 1);
+    let hash = pipeline_hash(text);
+    let data = serde_json::json!({"version": version, "hash": hash, "how": how}).to_string();
+    let event_id = chain.append(
+        conn,
+        &NewEvent {
+            record_id: None,
+            at: now,
+            actor,
+            kind: "pipeline",
+            data: Some(&data),
+            ..Default::default()
+        },
+    )?;
+    conn.execute(
+        "INSERT INTO pipelines (version, hash, text, event_id) VALUES (?1, ?2, ?3, ?4)",
+        rusqlite::params![version, hash, text, event_id],
+    )?;
+    meta_set(conn, "pipeline_hash", &hash)?;
+    Ok(version)
+}
+
+/// Fixes the trust mode in the database's first event.
+pub fn record_init(
+    conn: &Connection,
+    chain: &mut events::Appender,
+    actor: &str,
+    trust: bool,
+    group: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    let data = serde_json::json!({"trust": trust, "group": group}).to_string();
+    chain.append(
+        conn,
+        &NewEvent {
+            record_id: None,
+            at: now,
+            actor,
+            kind: "init",
+            data: Some(&data),
+            ..Default::default()
+        },
+    )?;
+    meta_set(conn, "trust", if trust { "1" } else { "0" })
+}
+
+/// Whether `init --trust` (or `demo`) made this database.
+pub fn trust_mode(conn: &Connection) -> Result<bool> {
+    Ok(meta_get(conn, "trust")?.as_deref() == Some("1"))
+}
+
+/// Whether the database was initialised (its trust mode is fixed).
+pub fn initialised(conn: &Connection) -> Result<bool> {
+    Ok(meta_get(conn, "trust")?.is_some())
+}
