@@ -10,8 +10,8 @@
 use carequeue::app::service::{Service, pump};
 use carequeue::app::{App, keymap};
 use carequeue::domain::{DEFAULT_PIPELINE, Pipeline, check};
-use carequeue::engine::rules::{MoveArgs, allowed_events};
 use carequeue::engine::FixedClock;
+use carequeue::engine::rules::{MoveArgs, allowed_events};
 use carequeue::ops::{self, Guard};
 use carequeue::store::{Store, meta_get};
 use carequeue::{demo, ui};
@@ -109,7 +109,8 @@ fn bench_db(p: &Pipeline, records: usize, out: &mut Vec<Line>) -> PathBuf {
             seed: 1,
             allow_network_fs: false,
         };
-        let (_, took) = time(|| demo::build(p, DEFAULT_PIPELINE, &path, &opts, now()).expect("demo builds"));
+        let (_, took) =
+            time(|| demo::build(p, DEFAULT_PIPELINE, &path, &opts, now()).expect("demo builds"));
         let events: i64 = Store::open(&path)
             .and_then(|s| {
                 Ok(s.conn()

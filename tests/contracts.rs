@@ -29,8 +29,8 @@ fn db_file_is_created_owner_only() {
     let cq = Cq::init_default(T0);
     let mode = std::fs::metadata(&cq.db).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "db mode is {mode:o}");
-    // init again is harmless and keeps the mode.
-    cq.ok("x", T0, &["init"]);
+    // init again is refused (the database exists) and keeps the mode.
+    cq.fail("x", T0, &["init"]);
     let mode = std::fs::metadata(&cq.db).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
 }
@@ -41,7 +41,7 @@ fn pipeline_json_has_the_spec_shape() {
         common::default_pipeline(),
         common::fixture("alt_pipeline.toml"),
     ] {
-        let cq = Cq::new(&pipeline);
+        let cq = Cq::init(&pipeline, T0);
         let p = cq.json("x", T0, &["pipeline", "--json"]);
         assert!(keys(&p).is_superset(&set(&["name", "phases", "transitions"])));
         assert!(p["name"].as_str().is_some_and(|n| !n.is_empty()));

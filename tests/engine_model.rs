@@ -508,8 +508,7 @@ impl World {
                     .then(|| model_substatus(p, &m, &actor, value.as_deref()))
                     .flatten();
                 let a = ops::actor(&self.store, &actor.name).expect("known actor");
-                let r =
-                    ops::set_substatus(p, &mut self.store, &a, id, value.as_deref(), g, now);
+                let r = ops::set_substatus(p, &mut self.store, &a, id, value.as_deref(), g, now);
                 (desc, expect, r)
             }
             Step::Note { text, .. } => {

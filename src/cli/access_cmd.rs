@@ -65,7 +65,10 @@ pub fn run(ctx: &Ctx, q: Query) -> Result<()> {
         .collect();
     print!(
         "{}",
-        table(&["ID", "AT", "USER", "ACTION", "RECORD", "DETAIL"], &table_rows)
+        table(
+            &["ID", "AT", "USER", "ACTION", "RECORD", "DETAIL"],
+            &table_rows
+        )
     );
     Ok(())
 }
@@ -105,10 +108,26 @@ pub fn info(ctx: &Ctx, as_json: bool) -> Result<()> {
             "off: the acting user is your OS account's"
         }
     );
-    println!("pipeline        \"{}\" v{v} ({})", ctx.pipeline.name, &hash[..hash.len().min(12)]);
+    println!(
+        "pipeline        \"{}\" v{v} ({})",
+        ctx.pipeline.name,
+        &hash[..hash.len().min(12)]
+    );
     println!("records         {records}");
-    println!("event log       {} events, head {}", cp.events, &cp.head[..12]);
-    println!("access log      {} entries, head {}", cp.access_events, &cp.access_head[..12]);
-    println!("you             {} ({})", actor.name, actor.roles.join(", "));
+    println!(
+        "event log       {} events, head {}",
+        cp.events,
+        &cp.head[..12]
+    );
+    println!(
+        "access log      {} entries, head {}",
+        cp.access_events,
+        &cp.access_head[..12]
+    );
+    println!(
+        "you             {} ({})",
+        actor.name,
+        actor.roles.join(", ")
+    );
     Ok(())
 }

@@ -6,8 +6,8 @@ mod audit_cmd;
 mod changes;
 pub mod context;
 mod exchange;
-mod group;
 pub mod fmt;
+mod group;
 mod pipeline_cmd;
 mod records;
 pub mod team;
@@ -130,13 +130,7 @@ fn demo(mut ctx: Ctx, a: &args::DemoArgs) -> anyhow::Result<()> {
         seed: a.seed,
         allow_network_fs: ctx.allow_network_fs,
     };
-    let d = crate::demo::build(
-        &ctx.pipeline,
-        &ctx.pipeline_text,
-        &ctx.db,
-        &opts,
-        ctx.now(),
-    )?;
+    let d = crate::demo::build(&ctx.pipeline, &ctx.pipeline_text, &ctx.db, &opts, ctx.now())?;
     if a.no_tui {
         println!(
             "{}: demo with {} records and {} users (open it as {}: carequeue --db {} --as {})",

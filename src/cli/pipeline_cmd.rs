@@ -2,12 +2,12 @@
 
 use super::args::Cli;
 use super::context::{Ctx, pipeline_source, read_pipeline, validate};
-use crate::ops;
-use std::path::Path;
 use super::fmt::{print_json, table};
 use crate::domain::{self, Located, Severity};
+use crate::ops;
 use anyhow::{Result, bail};
 use serde_json::json;
+use std::path::Path;
 
 pub fn check(cli: &Cli, as_json: bool) -> Result<()> {
     let (file, text) = pipeline_source(cli)?;
@@ -180,7 +180,14 @@ pub fn history(ctx: &Ctx, as_json: bool) -> Result<()> {
     }
     let t: Vec<Vec<String>> = rows
         .iter()
-        .map(|(v, at, who, h)| vec![v.to_string(), super::fmt::rfc3339(*at), who.clone(), h[..16].to_string()])
+        .map(|(v, at, who, h)| {
+            vec![
+                v.to_string(),
+                super::fmt::rfc3339(*at),
+                who.clone(),
+                h[..16].to_string(),
+            ]
+        })
         .collect();
     print!("{}", table(&["VERSION", "AT", "BY", "HASH"], &t));
     Ok(())

@@ -16,7 +16,10 @@ pub fn open(ctx: &Ctx) -> Result<Store> {
 pub fn init(ctx: &Ctx, a: &InitArgs) -> Result<()> {
     let path = ctx.db_path();
     if path.exists() {
-        bail!("{} already exists; `init` creates a new database", path.display());
+        bail!(
+            "{} already exists; `init` creates a new database",
+            path.display()
+        );
     }
     if let Some(g) = &a.group {
         super::group::prepare(path, g)?;
@@ -63,7 +66,15 @@ pub fn init(ctx: &Ctx, a: &InitArgs) -> Result<()> {
 pub fn add(ctx: &Ctx, name: &str, roles: &[String], login: Option<&str>) -> Result<()> {
     let mut store = open(ctx)?;
     let actor = ctx.writer(&store, "user add")?;
-    let m = ops::team::add_user(&ctx.pipeline, &mut store, &actor, name, roles, login, ctx.now())?;
+    let m = ops::team::add_user(
+        &ctx.pipeline,
+        &mut store,
+        &actor,
+        name,
+        roles,
+        login,
+        ctx.now(),
+    )?;
     println!(
         "{}: {} (OS account {})",
         m.name,

@@ -22,10 +22,13 @@ pub fn run(ctx: &Ctx, checkpoints: Option<&Path>) -> Result<()> {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read checkpoints {}", file.display()))?;
         let mut last_good: Option<Checkpoint> = None;
-        for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-            let cp: Checkpoint = serde_json::from_str(line).with_context(|| {
-                format!("{}:{}: not a checkpoint line", file.display(), i + 1)
-            })?;
+        for (i, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let cp: Checkpoint = serde_json::from_str(line)
+                .with_context(|| format!("{}:{}: not a checkpoint line", file.display(), i + 1))?;
             if let Some(what) = diverges(&store, &cp, last_good.as_ref())? {
                 bail!("{}:{}: {what}", file.display(), i + 1);
             }
@@ -58,7 +61,10 @@ fn diverges(store: &Store, cp: &Checkpoint, before: Option<&Checkpoint>) -> Resu
         let at = if from == cp.events {
             format!("event {} was rewritten", cp.events)
         } else {
-            format!("the first rewritten event is among events {from}-{}", cp.events)
+            format!(
+                "the first rewritten event is among events {from}-{}",
+                cp.events
+            )
         };
         return Ok(Some(format!(
             "the event log no longer extends the checkpoint taken {} ({} events): {at}",
@@ -78,7 +84,10 @@ fn diverges(store: &Store, cp: &Checkpoint, before: Option<&Checkpoint>) -> Resu
 
 /// The checkpoint of the logs as they are now.
 fn current(store: &Store, now: chrono::DateTime<chrono::Utc>) -> Result<Checkpoint> {
-    Ok(crate::store::verify::checkpoint(store.conn(), now.timestamp())?)
+    Ok(crate::store::verify::checkpoint(
+        store.conn(),
+        now.timestamp(),
+    )?)
 }
 
 fn append(file: &Path, cp: &Checkpoint) -> Result<()> {
@@ -115,7 +124,12 @@ pub fn auto_checkpoint(store: &Store, now: chrono::DateTime<chrono::Utc>) -> Res
     let cp = current(store, now)?;
     let last = std::fs::read_to_string(file)
         .ok()
-        .and_then(|t| t.lines().rev().find(|l| !l.trim().is_empty()).map(str::to_string))
+        .and_then(|t| {
+            t.lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .map(str::to_string)
+        })
         .and_then(|l| serde_json::from_str::<Checkpoint>(&l).ok());
     let moved = last.is_none_or(|l| l.head != cp.head || l.access_head != cp.access_head);
     if moved {

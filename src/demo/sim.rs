@@ -210,7 +210,10 @@ impl<'a> Sim<'a> {
             spec: EventSpec {
                 kind: "create",
                 to: Some(rec.stage.clone()),
-                data: Some(crate::engine::replay::create_data(&rec.patient, &rec.fields)),
+                data: Some(crate::engine::replay::create_data(
+                    &rec.patient,
+                    &rec.fields,
+                )),
                 ..Default::default()
             },
         });

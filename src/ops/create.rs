@@ -2,8 +2,8 @@
 
 use super::{OpError, OpResult};
 use crate::domain::{Pipeline, StageIx, fields::check_value};
-use crate::engine::sla;
 use crate::engine::Record;
+use crate::engine::sla;
 use crate::store::{NewEvent, Store, events, records};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -132,7 +132,10 @@ pub fn add_record_once(
             return Ok(seen);
         }
         let id = records::insert(tx, &rec)?;
-        let data = Some(crate::engine::replay::create_data(&rec.patient, &rec.fields));
+        let data = Some(crate::engine::replay::create_data(
+            &rec.patient,
+            &rec.fields,
+        ));
         events::append(
             tx,
             &NewEvent {

@@ -6,11 +6,11 @@ mod actions;
 mod annotate;
 mod create;
 pub mod identity;
-pub mod reads;
-pub mod team;
 mod import;
 mod ownership;
+pub mod reads;
 mod sweep;
+pub mod team;
 
 pub use actions::*;
 pub use annotate::*;

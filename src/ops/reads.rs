@@ -2,7 +2,7 @@
 //! known, enabled user) and appended to the access log before anything is
 //! shown: a read that cannot be logged is refused.
 
-use super::{Actor, OpError, OpResult, may_export, supervises, is_admin};
+use super::{Actor, OpError, OpResult, is_admin, may_export, supervises};
 use crate::domain::Pipeline;
 use crate::store::{Store, access};
 use chrono::{DateTime, Utc};
@@ -20,7 +20,11 @@ pub fn log_read(
 ) -> OpResult<()> {
     store
         .write(|tx| access::append(tx, now.timestamp(), &actor.name, action, record, detail))
-        .map_err(|e| OpError::Denied(format!("the read could not be logged, so it is refused: {e}")))?;
+        .map_err(|e| {
+            OpError::Denied(format!(
+                "the read could not be logged, so it is refused: {e}"
+            ))
+        })?;
     Ok(())
 }
 
@@ -36,7 +40,11 @@ pub fn authorise_export(
         return Ok(());
     }
     log_read(store, actor, "export-refused", None, None, now)?;
-    let roles: Vec<&str> = p.export_roles.iter().map(|r| p.role(*r).id.as_str()).collect();
+    let roles: Vec<&str> = p
+        .export_roles
+        .iter()
+        .map(|r| p.role(*r).id.as_str())
+        .collect();
     Err(OpError::Denied(format!(
         "export of patient data needs one of the roles {}; `{}` holds none",
         roles.join(", "),

@@ -108,10 +108,15 @@ fn fire_timers(
             let mut chain = Appender::load(tx)?;
             for (_, id) in &ids {
                 for _ in 0..MAX_CASCADE {
-                    let fired =
-                        change_in(tx, &mut chain, *id, system, now, Guard::default(), |cur, now| {
-                            fire_timer(p, cur, system, now)
-                        });
+                    let fired = change_in(
+                        tx,
+                        &mut chain,
+                        *id,
+                        system,
+                        now,
+                        Guard::default(),
+                        |cur, now| fire_timer(p, cur, system, now),
+                    );
                     match fired {
                         Ok(_) => report.timers += 1,
                         Err(OpError::Denied(ref m)) if m == NOT_DUE => break,
@@ -184,10 +189,15 @@ fn fire_escalations(
                 store.write(|tx| -> OpResult<()> {
                     let mut chain = Appender::load(tx)?;
                     for id in &ids {
-                        let fired =
-                            change_in(tx, &mut chain, *id, system, now, Guard::default(), |cur, now| {
-                                escalate(p, cur, level, now)
-                            });
+                        let fired = change_in(
+                            tx,
+                            &mut chain,
+                            *id,
+                            system,
+                            now,
+                            Guard::default(),
+                            |cur, now| escalate(p, cur, level, now),
+                        );
                         match fired {
                             Ok(_) => report.escalations += 1,
                             Err(OpError::Denied(ref m)) if m == NOT_DUE => {}

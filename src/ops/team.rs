@@ -27,14 +27,21 @@ pub fn init_db(
     let t = now.timestamp();
     store.write(|tx| -> OpResult<()> {
         if setup::initialised(tx)? || setup::current_pipeline(tx)?.is_some() {
-            return Err(OpError::Invalid("the database is already initialised".into()));
+            return Err(OpError::Invalid(
+                "the database is already initialised".into(),
+            ));
         }
         let mut chain = events::Appender::load(tx)?;
         setup::record_init(tx, &mut chain, &name, trust, group, t)?;
         setup::store_pipeline(tx, &mut chain, &name, "init", text, t)?;
         let m = Member {
             name: name.clone(),
-            roles: p.roles.iter().filter(|r| r.admin).map(|r| r.id.clone()).collect(),
+            roles: p
+                .roles
+                .iter()
+                .filter(|r| r.admin)
+                .map(|r| r.id.clone())
+                .collect(),
             login: Some(login.clone()),
             enabled: true,
             created_at: t,
@@ -83,7 +90,9 @@ pub fn add_user(
         });
         if let Some(l) = login {
             if l.is_empty() || l.chars().any(|c| c.is_control() || c.is_whitespace()) {
-                return Err(OpError::Invalid("--login must be an OS account name".into()));
+                return Err(OpError::Invalid(
+                    "--login must be an OS account name".into(),
+                ));
             }
             m.login = Some(l.to_string());
         }
@@ -124,7 +133,9 @@ pub fn disable_user(
             return Err(OpError::Invalid(format!("unknown user `{name}`")));
         };
         if !m.enabled {
-            return Err(OpError::Invalid(format!("user `{name}` is already disabled")));
+            return Err(OpError::Invalid(format!(
+                "user `{name}` is already disabled"
+            )));
         }
         m.enabled = false;
         let admins_left = users::members(tx)?

@@ -41,7 +41,15 @@ impl AccessRow {
     }
 
     pub fn expected_hash(&self, prev: &str) -> String {
-        hex(&digest(prev, self.id, self.at, self.record, &self.actor, &self.action, self.detail.as_deref()))
+        hex(&digest(
+            prev,
+            self.id,
+            self.at,
+            self.record,
+            &self.actor,
+            &self.action,
+            self.detail.as_deref(),
+        ))
     }
 }
 
@@ -59,7 +67,16 @@ fn digest(
         prev,
         [id, at],
         record,
-        [actor, action, detail.unwrap_or(NONE), NONE, NONE, NONE, NONE, NONE],
+        [
+            actor,
+            action,
+            detail.unwrap_or(NONE),
+            NONE,
+            NONE,
+            NONE,
+            NONE,
+            NONE,
+        ],
     )
 }
 
@@ -122,7 +139,10 @@ pub fn list(conn: &Connection, f: &AccessFilter) -> Result<Vec<AccessRow>> {
 pub fn walk(conn: &Connection) -> Result<std::result::Result<(i64, String), String>> {
     let mut prev = GENESIS.to_string();
     let mut next = 1i64;
-    let mut st = conn.prepare(&format!("SELECT {} FROM access_log ORDER BY id", AccessRow::COLUMNS))?;
+    let mut st = conn.prepare(&format!(
+        "SELECT {} FROM access_log ORDER BY id",
+        AccessRow::COLUMNS
+    ))?;
     let mut rows = st.query([])?;
     while let Some(row) = rows.next()? {
         let a = AccessRow::from_row(row)?;

@@ -322,7 +322,7 @@ impl<'c> Inserter<'c> {
             for (e, s) in rows.by_ref().take(n) {
                 params.extend([
                     Param::Null,
-                            match e.record_id {
+                    match e.record_id {
                         Some(r) => Param::Int(r),
                         None => Param::Null,
                     },
@@ -471,4 +471,3 @@ mod tests {
         }
     }
 }
-

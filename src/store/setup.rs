@@ -33,7 +33,8 @@ pub fn current_pipeline(conn: &Connection) -> Result<Option<StoredPipeline>> {
 
 /// Every stored version, oldest first.
 pub fn pipeline_versions(conn: &Connection) -> Result<Vec<StoredPipeline>> {
-    let mut st = conn.prepare("SELECT version, hash, text, event_id FROM pipelines ORDER BY version")?;
+    let mut st =
+        conn.prepare("SELECT version, hash, text, event_id FROM pipelines ORDER BY version")?;
     let rows = st.query_map([], row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }

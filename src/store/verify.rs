@@ -6,10 +6,10 @@
 //! runs cannot make the chain and its recorded head disagree.
 
 use super::events::{EventRow, GENESIS};
-use super::{Result, Store, meta_get, records};
-use crate::domain::Pipeline;
 use super::users::{self, Member};
+use super::{Result, Store, meta_get, records};
 use super::{access, setup};
+use crate::domain::Pipeline;
 use crate::engine::Record;
 use crate::engine::replay::{self, Step};
 use rusqlite::{Connection, OptionalExtension};
@@ -52,7 +52,9 @@ pub enum Problem {
     Access(String),
     #[error("{0}")]
     Trust(String),
-    #[error("the append-only trigger {0} is missing or altered: the log could be rewritten in place")]
+    #[error(
+        "the append-only trigger {0} is missing or altered: the log could be rewritten in place"
+    )]
     Trigger(&'static str),
     #[error("record {0} has no events")]
     NoEvents(i64),
@@ -71,7 +73,11 @@ pub enum Problem {
 }
 
 fn of_record(r: i64) -> String {
-    if r > 0 { format!(" (record {r})") } else { String::new() }
+    if r > 0 {
+        format!(" (record {r})")
+    } else {
+        String::new()
+    }
 }
 
 type Checked<T> = Result<std::result::Result<T, Problem>>;
@@ -130,7 +136,11 @@ fn triggers(conn: &Connection) -> Checked<()> {
                 |r| r.get(0),
             )
             .optional()?;
-        let verb = if name.ends_with("update") { "UPDATE" } else { "DELETE" };
+        let verb = if name.ends_with("update") {
+            "UPDATE"
+        } else {
+            "DELETE"
+        };
         let ok = sql.is_some_and(|s| {
             let s = s.to_ascii_uppercase();
             s.contains(&format!("BEFORE {verb} ON")) && s.contains("RAISE(ABORT")
@@ -149,7 +159,11 @@ fn trust(conn: &Connection) -> Checked<()> {
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let logged = match inits.as_slice() {
-        [] => return Ok(Err(Problem::Trust("no init event fixes the trust mode".into()))),
+        [] => {
+            return Ok(Err(Problem::Trust(
+                "no init event fixes the trust mode".into(),
+            )));
+        }
         [(_, data)] => data
             .as_deref()
             .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
@@ -244,7 +258,10 @@ fn chain(conn: &Connection) -> Checked<(i64, String)> {
 struct Versions(Vec<(i64, Pipeline)>);
 
 impl Versions {
-    fn load(conn: &Connection, current: &Pipeline) -> Result<std::result::Result<Versions, Problem>> {
+    fn load(
+        conn: &Connection,
+        current: &Pipeline,
+    ) -> Result<std::result::Result<Versions, Problem>> {
         let mut out = Vec::new();
         for v in setup::pipeline_versions(conn)? {
             if setup::pipeline_hash(&v.text) != v.hash {
@@ -314,7 +331,8 @@ impl Roles {
 /// The users table against the replay of the `user` events; returns each
 /// user's roles over time for the transition checks.
 fn replay_users(conn: &Connection) -> Checked<Roles> {
-    let mut st = conn.prepare("SELECT id, at, to_stage, data FROM events WHERE kind = 'user' ORDER BY id")?;
+    let mut st =
+        conn.prepare("SELECT id, at, to_stage, data FROM events WHERE kind = 'user' ORDER BY id")?;
     let mut rows = st.query([])?;
     let mut state: BTreeMap<String, Member> = BTreeMap::new();
     let mut roles = Roles::default();
@@ -337,13 +355,22 @@ fn replay_users(conn: &Connection) -> Checked<Roles> {
             }));
         }
         m.created_at = state.get(&m.name).map_or(at, |old| old.created_at);
-        roles.0.entry(m.name.clone()).or_default().push((id, m.roles.clone()));
+        roles
+            .0
+            .entry(m.name.clone())
+            .or_default()
+            .push((id, m.roles.clone()));
         state.insert(m.name.clone(), m);
     }
     let stored = users::members(conn)?;
     for u in &stored {
         match state.remove(&u.name) {
-            None => return Ok(Err(Problem::User { name: u.name.clone(), what: "no event created this user" })),
+            None => {
+                return Ok(Err(Problem::User {
+                    name: u.name.clone(),
+                    what: "no event created this user",
+                }));
+            }
             Some(m) => {
                 let what = if m.roles != u.roles {
                     Some("roles")
@@ -357,13 +384,19 @@ fn replay_users(conn: &Connection) -> Checked<Roles> {
                     None
                 };
                 if let Some(what) = what {
-                    return Ok(Err(Problem::User { name: u.name.clone(), what }));
+                    return Ok(Err(Problem::User {
+                        name: u.name.clone(),
+                        what,
+                    }));
                 }
             }
         }
     }
     if let Some(name) = state.into_keys().next() {
-        return Ok(Err(Problem::User { name, what: "logged, but missing from the users table" }));
+        return Ok(Err(Problem::User {
+            name,
+            what: "logged, but missing from the users table",
+        }));
     }
     Ok(Ok(roles))
 }
@@ -375,12 +408,20 @@ fn not_allowed(p: &Pipeline, roles: &Roles, e: &Ev, before: &Record) -> Option<S
     let machine_kind = matches!(e.kind.as_str(), "timer" | "escalation");
     if system != machine_kind {
         return Some(if system {
-            format!("`{}` by the system actor, which only fires timers and escalations", e.kind)
+            format!(
+                "`{}` by the system actor, which only fires timers and escalations",
+                e.kind
+            )
         } else {
-            format!("a `{}` by `{}`, but only the system fires those", e.kind, e.actor)
+            format!(
+                "a `{}` by `{}`, but only the system fires those",
+                e.kind, e.actor
+            )
         });
     }
-    let held = if system { &[][..] } else {
+    let held = if system {
+        &[][..]
+    } else {
         match roles.held(&e.actor, e.id) {
             Some(r) => r,
             None => return Some(format!("by `{}`, who was not a user then", e.actor)),
@@ -391,26 +432,43 @@ fn not_allowed(p: &Pipeline, roles: &Roles, e: &Ev, before: &Record) -> Option<S
     }
     let event = e.event.as_deref().unwrap_or_default();
     let Some(tix) = p.transition_ix(event) else {
-        return Some(format!("event `{event}` is not in the pipeline in force then"));
+        return Some(format!(
+            "event `{event}` is not in the pipeline in force then"
+        ));
     };
     let t = p.transition(tix);
-    let valid_from = p.stage_ix(&before.stage).is_some_and(|s| t.from.contains(&s));
+    let valid_from = p
+        .stage_ix(&before.stage)
+        .is_some_and(|s| t.from.contains(&s));
     if !valid_from {
-        return Some(format!("event `{event}` is not valid from stage `{}`", before.stage));
+        return Some(format!(
+            "event `{event}` is not valid from stage `{}`",
+            before.stage
+        ));
     }
     if system {
         return None;
     }
-    let may = t.roles.iter().any(|r| held.iter().any(|h| *h == p.role(*r).id));
+    let may = t
+        .roles
+        .iter()
+        .any(|r| held.iter().any(|h| *h == p.role(*r).id));
     if !may {
         return Some(format!(
             "`{}` (roles: {}) may not fire `{event}` under the pipeline in force then",
             e.actor,
-            if held.is_empty() { "none".to_string() } else { held.join(", ") }
+            if held.is_empty() {
+                "none".to_string()
+            } else {
+                held.join(", ")
+            }
         ));
     }
     if e.kind == "override" && !p.roles.iter().any(|r| r.supervises && held.contains(&r.id)) {
-        return Some(format!("an override by `{}`, who holds no supervising role", e.actor));
+        return Some(format!(
+            "an override by `{}`, who holds no supervising role",
+            e.actor
+        ));
     }
     None
 }
@@ -460,7 +518,11 @@ fn replay_all(p: &Pipeline, conn: &Connection) -> Checked<i64> {
             if e.id > checks_from
                 && let Some(what) = not_allowed(under, &roles, &e, &state)
             {
-                return Ok(Err(Problem::Event { id: e.id, record: e.record, what }));
+                return Ok(Err(Problem::Event {
+                    id: e.id,
+                    record: e.record,
+                    what,
+                }));
             }
             let step = Step {
                 at: e.at,

@@ -82,7 +82,10 @@ fn write(
     let rec = &prep.rec;
     let id = records::insert(tx, rec)?;
     let at = rec.entered_at;
-    let data = Some(crate::engine::replay::create_data(&rec.patient, &rec.fields));
+    let data = Some(crate::engine::replay::create_data(
+        &rec.patient,
+        &rec.fields,
+    ));
     chain.append(
         tx,
         &NewEvent {
