@@ -466,8 +466,28 @@ fn claim_release_substatus_note_and_ack_from_the_keyboard() {
     let (_d, db) = demo_db(200);
     let mut c = Console::open(&db, "maria", 120, 40);
     c.press('1'); // a phase view shows every owner
-    // An intake review within its SLA, not maria's, with no sub-status.
-    let target = c
+    let store = || Store::open(&db).expect("open");
+    // A colleague's claim is not maria's to take: refused, the rule named.
+    let held = c
+        .app
+        .page
+        .rows
+        .iter()
+        .find(|r| r.stage == "intake_review" && r.assignee.as_deref().is_some_and(|a| a != "maria"))
+        .map(|r| (r.id, r.assignee.clone()))
+        .expect("an intake review a colleague holds");
+    select(&mut c, held.0);
+    c.press('c');
+    let status = c.app.status.clone().expect("a refusal is shown");
+    assert!(
+        status.error && status.text.contains("needs a supervising role"),
+        "{status:?}"
+    );
+    assert_eq!(store().record(held.0).expect("r").assignee, held.1);
+
+    // An intake review within its SLA, with no sub-status, that maria
+    // may claim: unheld, or hers (released first).
+    let (target, mine) = c
         .app
         .page
         .rows
@@ -476,13 +496,17 @@ fn claim_release_substatus_note_and_ack_from_the_keyboard() {
             r.stage == "intake_review"
                 && r.substatus.is_none()
                 && !sla::breached(r, now())
-                && r.assignee.as_deref() != Some("maria")
+                && r.assignee.as_deref().is_none_or(|a| a == "maria")
         })
-        .map(|r| r.id)
-        .expect("an intake review");
+        .map(|r| (r.id, r.assignee.is_some()))
+        .expect("an intake review maria may claim");
+    if mine {
+        select(&mut c, target);
+        c.press('u');
+        assert_eq!(store().record(target).expect("r").assignee, None);
+    }
     select(&mut c, target);
     c.press('c');
-    let store = || Store::open(&db).expect("open");
     assert_eq!(
         store().record(target).expect("r").assignee.as_deref(),
         Some("maria"),

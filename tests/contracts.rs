@@ -42,7 +42,7 @@ fn pipeline_json_has_the_spec_shape() {
         common::fixture("alt_pipeline.toml"),
     ] {
         let cq = Cq::init(&pipeline, T0);
-        let p = cq.json("x", T0, &["pipeline", "--json"]);
+        let p = cq.json(common::ADMIN, T0, &["pipeline", "--json"]);
         assert!(keys(&p).is_superset(&set(&["name", "phases", "transitions"])));
         assert!(p["name"].as_str().is_some_and(|n| !n.is_empty()));
         let phases = p["phases"].as_array().unwrap();
@@ -80,8 +80,8 @@ fn pipeline_json_has_the_spec_shape() {
         }
     }
     // Spot checks on the default pipeline's numbers.
-    let cq = Cq::new(common::default_pipeline());
-    let p = cq.json("x", T0, &["pipeline", "--json"]);
+    let cq = Cq::init_default(T0);
+    let p = cq.json(common::ADMIN, T0, &["pipeline", "--json"]);
     let ids: Vec<&str> = p["phases"]
         .as_array()
         .unwrap()
@@ -111,20 +111,31 @@ fn pipeline_json_has_the_spec_shape() {
 #[test]
 fn user_list_json_rows() {
     let cq = Cq::init_default(T0);
-    cq.ok("x", T0, &["user", "add", "ann", "--role", "ops"]);
+    cq.ok(common::ADMIN, T0, &["user", "add", "ann", "--role", "ops"]);
     cq.ok(
-        "x",
+        common::ADMIN,
         T0,
         &["user", "add", "kim", "--role", "ops", "--role", "pharmacy"],
     );
     // Adding roles to an existing user.
-    cq.ok("x", T0, &["user", "add", "ann", "--role", "supervisor"]);
-    let rows = cq.json("x", T0, &["user", "list", "--json"]);
+    cq.ok(
+        common::ADMIN,
+        T0,
+        &["user", "add", "ann", "--role", "supervisor"],
+    );
+    cq.ok(common::ADMIN, T0, &["user", "add", "lee", "--role", "ops"]);
+    cq.ok(common::ADMIN, T0, &["user", "disable", "lee"]);
+    let rows = cq.json("ann", T0, &["user", "list", "--json"]);
     let rows = rows.as_array().unwrap();
-    assert_eq!(rows.len(), 2);
+    // `init` made the admin; disabled users stay listed.
+    assert_eq!(rows.len(), 4, "{rows:?}");
     for r in rows {
-        assert_eq!(keys(r), set(&["name", "roles"]), "{r}");
+        assert_eq!(keys(r), set(&["name", "roles", "login", "enabled"]), "{r}");
     }
+    let row = |n: &str| rows.iter().find(|r| r["name"] == n).unwrap();
+    assert_eq!(row("lee")["enabled"], false);
+    assert_eq!(row("ann")["enabled"], true);
+    assert_eq!(row("ann")["login"], "ann", "the login defaults to the name");
     let find = |n: &str| -> BTreeSet<String> {
         rows.iter().find(|r| r["name"] == n).unwrap()["roles"]
             .as_array()
@@ -151,7 +162,7 @@ struct Board {
 fn board() -> Board {
     let cq = Cq::init_default(T0);
     for (n, role) in [("ann", "ops"), ("pat", "provider"), ("sue", "supervisor")] {
-        cq.ok("x", T0, &["user", "add", n, "--role", role]);
+        cq.ok(common::ADMIN, T0, &["user", "add", n, "--role", role]);
     }
     let mut c = Clock::at(T0);
     let r1 = cq.add("ann", T0, "One", &[]);

@@ -24,7 +24,11 @@ fn carequeue(db: &Path, args: &[&str]) -> Output {
 }
 
 fn list(db: &Path) -> Vec<Value> {
-    let out = carequeue(db, &["--as", "kim", "list", "--json"]);
+    list_as(db, "kim")
+}
+
+fn list_as(db: &Path, user: &str) -> Vec<Value> {
+    let out = carequeue(db, &["--as", user, "list", "--json"]);
     assert!(
         out.status.success(),
         "{}",
@@ -59,7 +63,7 @@ fn a_database_with_real_work_is_never_overwritten() {
         err.starts_with("error: ") && err.contains("not a demo database"),
         "{err}"
     );
-    let rows = list(&db);
+    let rows = list_as(&db, "ana");
     assert_eq!(rows.len(), 1, "the real record is still there");
     assert_eq!(rows[0]["patient"], "Real Patient");
 }

@@ -29,13 +29,13 @@ fn setup() -> Cq {
     cq
 }
 
-/// (records, events) as stored.
+/// (records, events of records) as stored.
 fn counts(db: &Path) -> (i64, i64) {
     let c = Connection::open(db).expect("open db");
     let n = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).expect("count") };
     (
         n("SELECT count(*) FROM records"),
-        n("SELECT count(*) FROM events"),
+        n("SELECT count(*) FROM events WHERE record_id IS NOT NULL"),
     )
 }
 
@@ -198,15 +198,18 @@ fn a_clean_file_imports_every_row() {
 }
 
 #[test]
-fn migration_columns_need_a_supervisor_and_owners_the_right_role() {
+fn import_needs_an_admin_and_owners_the_right_role() {
     let cq = setup();
     write(&cq, "m.csv", migration_csv(6).as_bytes());
     let err = cq.fail("ann", NOW, &["import", "m.csv"]);
-    assert!(err.contains("supervising role"), "{err}");
-    // A plain intake file is anyone's.
+    assert!(err.contains("import needs an admin role"), "{err}");
+    // Even a plain intake file: only admins import.
     write(&cq, "plain.csv", b"patient,dob\nAna,1990-01-01\n");
+    let err = cq.fail("ann", NOW, &["import", "plain.csv"]);
+    assert!(err.contains("`ann` holds none"), "{err}");
+    assert_eq!(counts(&cq.db).0, 0, "nothing was imported");
     assert_eq!(
-        cq.ok("ann", NOW, &["import", "plain.csv"]).trim(),
+        cq.ok("sup", NOW, &["import", "plain.csv"]).trim(),
         "imported 1 records"
     );
     // pete is a provider: he may not own an intake record; terminal stages
@@ -422,7 +425,7 @@ fn invalid_utf8_is_an_error_naming_row_and_column() {
 fn names_with_commas_quotes_and_newlines_round_trip() {
     let cq = setup();
     let file = fixture("csv/tricky_names.csv");
-    let out = cq.ok("ann", NOW, &["import", file.to_str().expect("path")]);
+    let out = cq.ok("sup", NOW, &["import", file.to_str().expect("path")]);
     assert_eq!(out.trim(), "imported 4 records");
     let want = [
         "Doe, Jane",
@@ -439,7 +442,7 @@ fn names_with_commas_quotes_and_newlines_round_trip() {
         "555-0101, ext \"9\""
     );
 
-    let exported = cq.ok("ann", NOW, &["export"]);
+    let exported = cq.ok("sup", NOW, &["export"]);
     let mut r = csv::Reader::from_reader(exported.as_bytes());
     let names: Vec<String> = r
         .records()
@@ -450,7 +453,7 @@ fn names_with_commas_quotes_and_newlines_round_trip() {
     let fresh = setup();
     write(&fresh, "e.csv", exported.as_bytes());
     fresh.ok("sup", NOW, &["import", "e.csv"]);
-    assert_eq!(fresh.ok("ann", NOW, &["export"]), exported);
+    assert_eq!(fresh.ok("sup", NOW, &["export"]), exported);
 }
 
 #[test]

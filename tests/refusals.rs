@@ -226,15 +226,15 @@ fn unknown_user_is_refused() {
     let mut w = team();
     let id = w.add("ann", "P", &[]);
     let sid = id.to_string();
-    let err = w.refused("nobody", &["move", &sid, "start_review"], id);
-    assert!(err.contains("nobody"), "{err}");
-    w.refused("nobody", &["claim", &sid], id);
-    w.refused("nobody", &["note", &sid, "hi"], id);
+    let err = w.refused("mallory", &["move", &sid, "start_review"], id);
+    assert!(err.contains("mallory"), "{err}");
+    w.refused("mallory", &["claim", &sid], id);
+    w.refused("mallory", &["note", &sid, "hi"], id);
     let err = w.refused("ann", &["assign", &sid, "ghost"], id);
     assert!(err.contains("ghost"), "{err}");
     let now = w.clock.tick();
-    let err = w.cq.fail("nobody", &now, &["add", "--patient", "Q"]);
-    assert!(err.contains("nobody"), "{err}");
+    let err = w.cq.fail("mallory", &now, &["add", "--patient", "Q"]);
+    assert!(err.contains("mallory"), "{err}");
     assert_eq!(w.cq.list("ann", &now, &[]).len(), 1, "no record was added");
     // The reserved system actor is not a way in either... for user add.
     w.cq.fail("ann", &now, &["user", "add", "system", "--role", "ops"]);

@@ -59,7 +59,9 @@ fn a_fresh_demo_and_later_operations_verify() {
     let (ok, text) = verify(&db);
     assert!(ok, "{text}");
     assert!(
-        text.starts_with("ok: ") && text.contains(" records, chain head "),
+        text.starts_with("ok: ")
+            && text.contains(" records, ")
+            && text.contains(" users, chain head "),
         "{text}"
     );
     assert!(carequeue(&db, &["sweep"]).status.success());
@@ -232,7 +234,8 @@ fn every_kind_of_cli_operation_verifies() {
     let t0 = "2026-11-30T14:00:00Z";
     let later = "2026-12-02T20:00:00Z";
     let much_later = "2026-12-04T20:00:00Z";
-    assert!(carequeue(&db, &["init"]).status.success());
+    // Trust mode: the test dates its writes with --now.
+    assert!(carequeue(&db, &["init", "--trust"]).status.success());
     for (name, roles) in [
         ("olivia", vec!["ops"]),
         ("omar", vec!["ops"]),
@@ -312,14 +315,20 @@ fn every_kind_of_cli_operation_verifies() {
         .expect("query")
         .collect::<rusqlite::Result<_>>()
         .expect("kinds");
-    let expected = "ack assign claim create escalation note override pause release resume substatus transition";
+    let expected = "ack assign claim create escalation init note override pause pipeline release resume substatus transition user";
     for k in expected.split(' ') {
         assert!(kinds.iter().any(|x| x == k), "no `{k}` event in {kinds:?}");
     }
     let events: i64 = c
         .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
         .expect("count");
-    assert!(text.starts_with(&format!("ok: {events} events, 3 records, chain head ")));
+    // The four users added and the account that ran `init`.
+    assert!(
+        text.starts_with(&format!(
+            "ok: {events} events, 3 records, 5 users, chain head "
+        )),
+        "{text}"
+    );
     assert!(version > 1);
 }
 

@@ -326,7 +326,7 @@ fn nothing_of_the_default_pipeline_leaks_in() {
     assert!(err.contains("coordinator"), "{err}");
     assert_eq!(ids(&cq.list("cora", &now, &[])), vec![id]);
     // The pipeline as the binary sees it.
-    let p = cq.json("x", &now, &["pipeline", "--json"]);
+    let p = cq.json("cora", &now, &["pipeline", "--json"]);
     assert_eq!(p["name"], "Northside Skin Clinic");
     let phases: Vec<&str> = p["phases"]
         .as_array()
@@ -335,7 +335,7 @@ fn nothing_of_the_default_pipeline_leaks_in() {
         .map(|x| x["id"].as_str().unwrap())
         .collect();
     assert_eq!(phases, ["screening", "consult", "dispense", "maintenance"]);
-    let users = cq.json("x", &now, &["user", "list", "--json"]);
+    let users = cq.json("cora", &now, &["user", "list", "--json"]);
     let roles: BTreeSet<&str> = users
         .as_array()
         .unwrap()
@@ -394,7 +394,8 @@ fn every_stage_of_the_alt_pipeline_is_visited() {
             }
         }
     }
-    let p = w.cq.json("x", &w.clock.now(), &["pipeline", "--json"]);
+    let p =
+        w.cq.json(common::ADMIN, &w.clock.now(), &["pipeline", "--json"]);
     let all: BTreeSet<String> = p["phases"]
         .as_array()
         .unwrap()

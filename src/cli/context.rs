@@ -124,6 +124,16 @@ impl Ctx {
                 (p, file, text, false)
             }
             Source::Database => {
+                // A given file is checked first, so its problems are
+                // reported even where there is no database yet.
+                let given = match &cli.pipeline {
+                    Some(path) => {
+                        let text = read_pipeline(path)?;
+                        let file = path.display().to_string();
+                        Some((validate(&file, &text)?, file, text))
+                    }
+                    None => None,
+                };
                 let s = Store::open_with(&db, cli.allow_network_fs)?;
                 let Some(stored) = setup::current_pipeline(s.conn())? else {
                     bail!(
@@ -132,17 +142,11 @@ impl Ctx {
                     );
                 };
                 let label = format!("{} (pipeline v{})", db.display(), stored.version);
-                let out = match &cli.pipeline {
-                    Some(path) => {
-                        let text = read_pipeline(path)?;
-                        if setup::pipeline_hash(&text) == stored.hash {
-                            (validate(&label, &stored.text)?, label, stored.text, false)
-                        } else {
-                            let file = path.display().to_string();
-                            (validate(&file, &text)?, file, text, true)
-                        }
+                let out = match given {
+                    Some((p, file, text)) if setup::pipeline_hash(&text) != stored.hash => {
+                        (p, file, text, true)
                     }
-                    None => (validate(&label, &stored.text)?, label, stored.text, false),
+                    _ => (validate(&label, &stored.text)?, label, stored.text, false),
                 };
                 store = Some(s);
                 out
