@@ -18,6 +18,8 @@ use std::time::Duration;
 const TICK: Duration = Duration::from_millis(100);
 /// Timers and escalations fire this often while the console is open.
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
+/// A checkpoint line is appended this often when a head moved.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(300);
 
 pub fn run(
     pipeline: Arc<Pipeline>,
@@ -35,23 +37,30 @@ pub fn run(
     };
     let mut store = store;
     crate::ops::reads::log_read(&mut store, &user, "console-open", None, None, clock.now())?;
-    let worker = Worker::spawn(Service {
+    let path = store.path().to_path_buf();
+    let closer = user.clone();
+    let worker = Worker::spawn(Service::new(
         pipeline,
         store,
-        clock: clock.clone(),
+        clock.clone(),
         user,
-        read_only: what_if.map(|w| format!("{w}: changes are refused")),
-    });
+        what_if.map(|w| format!("{w}: changes are refused")),
+    ));
     let theme = Theme::from_env();
     let mut terminal = ratatui::init();
     let result = (|| -> anyhow::Result<()> {
         worker.send(app.start());
         let mut last_sweep = std::time::Instant::now();
+        let mut last_checkpoint = std::time::Instant::now();
         let mut last_input = std::time::Instant::now();
         loop {
             if last_sweep.elapsed() >= SWEEP_EVERY {
                 last_sweep = std::time::Instant::now();
                 worker.send(vec![crate::app::service::Request::Sweep]);
+            }
+            if last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
+                last_checkpoint = std::time::Instant::now();
+                worker.send(vec![crate::app::service::Request::Checkpoint]);
             }
             let size = terminal.size()?;
             app.height = ui::table_rows(ratatui::layout::Rect::new(0, 0, size.width, size.height));
@@ -93,5 +102,21 @@ pub fn run(
         }
     })();
     ratatui::restore();
-    result
+    drop(worker);
+    let closed = close(&path, &closer, clock.now());
+    result.and(closed)
+}
+
+/// The session's end in the access log, and a last checkpoint line.
+fn close(
+    path: &std::path::Path,
+    user: &Actor,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    let mut store = Store::open_with(path, true)?;
+    if crate::ops::identity::revoked(&store, user)?.is_none() {
+        crate::ops::reads::log_read(&mut store, user, "console-close", None, None, now)?;
+    }
+    crate::ops::checkpoints::auto(&store, now)?;
+    Ok(())
 }

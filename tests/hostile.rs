@@ -384,13 +384,7 @@ fn console_shows_no_raw_control_characters() {
         .unwrap();
         ids.push(id);
     }
-    let mut svc = Service {
-        pipeline: p.clone(),
-        store,
-        clock: Arc::new(FixedClock(now)),
-        user: ann,
-        read_only: None,
-    };
+    let mut svc = Service::new(p.clone(), store, Arc::new(FixedClock(now)), ann, None);
     let mut app = App::new(p.clone(), ann_user.clone(), now);
     let reqs = app.start();
     pump(&mut app, &mut svc, reqs);

@@ -81,6 +81,9 @@ pub struct App {
     pub loading: bool,
     /// Idle lock: patient data hidden until a key is pressed.
     pub locked: bool,
+    /// The user was disabled (or their roles changed) while the console
+    /// was open: why. Locked for good; only quitting is left.
+    pub revoked: Option<String>,
     pub quit: bool,
     /// Shown in the header: trust mode, or a what-if pipeline.
     pub mode_label: Option<String>,
@@ -122,6 +125,7 @@ impl App {
             loading: true,
             mode_label: None,
             locked: false,
+            revoked: None,
             quit: false,
             seq: 0,
         };
@@ -134,10 +138,26 @@ impl App {
     /// timers runs after the first frame, not before it (and re-reads the
     /// screen if it fired anything).
     pub fn start(&mut self) -> Vec<Request> {
-        let mut out = self.count_requests();
+        let mut out = vec![self.visited()];
+        out.extend(self.count_requests());
         out.push(self.query(Anchor::First));
         out.extend([Request::Team, Request::Sweep]);
         out
+    }
+
+    /// The access-log entry for the view now shown.
+    fn visited(&self) -> Request {
+        Request::Visited(self.current().title.clone())
+    }
+
+    /// Access withdrawn: everything held is dropped and the console locks.
+    pub fn revoke(&mut self, why: String) {
+        self.revoked = Some(why);
+        self.locked = true;
+        self.popup = None;
+        self.detail = None;
+        self.page.rows.clear();
+        self.team.clear();
     }
 
     /// Per-stage counts, and the breach groups when the Breaches view shows them.
@@ -246,6 +266,13 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
         }
+        if self.revoked.is_some() {
+            use crossterm::event::{KeyCode, KeyModifiers};
+            let ctrl_c =
+                key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+            self.quit = key.code == KeyCode::Char('q') || ctrl_c;
+            return Vec::new();
+        }
         if self.locked {
             // The key that wakes the console does nothing else.
             self.locked = false;
@@ -303,6 +330,9 @@ impl App {
             Action::Refresh => self.reread(),
             Action::OpenDetail => {
                 self.detail_open = !self.detail_open;
+                if !self.detail_open {
+                    return vec![Request::DetailClosed];
+                }
                 self.detail_request().into_iter().collect()
             }
             Action::Help => {
@@ -348,7 +378,8 @@ impl App {
         self.view = i;
         self.stage_sel = 0;
         self.owner = self.default_owner();
-        let mut out = self.reset_query();
+        let mut out = vec![self.visited()];
+        out.extend(self.reset_query());
         match self.current().kind {
             // Groups first: the page's past-warn total is then read from
             // the same pass instead of counted again.

@@ -15,8 +15,12 @@ pub struct MoveDraft {
     pub version: i64,
     pub event: String,
     pub reason_codes: Vec<String>,
+    /// The stage's breach reasons, when the SLA is breached and not yet
+    /// acknowledged: asked after the transition's own reason.
+    pub breach_codes: Vec<String>,
     pub needs_note: bool,
     pub reason: Option<String>,
+    pub breach_reason: Option<String>,
     pub note: Option<String>,
 }
 
@@ -25,6 +29,7 @@ pub struct MoveDraft {
 pub enum Purpose {
     Event { id: i64, version: i64 },
     Reason(MoveDraft),
+    BreachReason(MoveDraft),
     MoveNote(MoveDraft),
     Assign { id: i64, version: i64 },
     Substatus { id: i64, version: i64 },

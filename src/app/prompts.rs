@@ -101,6 +101,16 @@ impl App {
             ));
             return Vec::new();
         }
+        if d.breach_reason.is_none() && !d.breach_codes.is_empty() {
+            let items = self.reason_items(&d.breach_codes);
+            let title = if d.reason.is_some() {
+                format!("Breach reason for record {} (its SLA was breached)", d.id)
+            } else {
+                format!("Breach reason for {} (the SLA was breached)", d.event)
+            };
+            self.popup = Some(Popup::pick(Purpose::BreachReason(d.clone()), title, items));
+            return Vec::new();
+        }
         if d.needs_note && d.note.is_none() {
             self.popup = Some(Popup::input(
                 Purpose::MoveNote(d.clone()),
@@ -110,11 +120,18 @@ impl App {
             return Vec::new();
         }
         self.popup = None;
+        // A breach reason alone travels as the event's reason (one event);
+        // beside a transition's reason it is acknowledged first.
+        let (reason, breach_reason) = match (d.reason, d.breach_reason) {
+            (None, b) => (b, None),
+            both => both,
+        };
         vec![Request::Commit(Cmd::Move {
             id: d.id,
             version: d.version,
             event: d.event,
-            reason: d.reason,
+            reason,
+            breach_reason,
             note: d.note,
         })]
     }
@@ -131,21 +148,14 @@ impl App {
             self.popup = None;
             return Vec::new();
         };
-        let needs_reason = a.requires.contains(&"reason");
-        let needs_breach = a.requires.contains(&"breach_reason");
-        if needs_reason && needs_breach {
-            self.popup = None;
-            self.set_status(
-                format!(
-                    "record {id}: the SLA was breached; acknowledge it first (x), then {event}"
-                ),
-                true,
-            );
-            return Vec::new();
-        }
-        let reason_codes = if needs_reason {
+        // The transition's reason first, then the breach reason: both in
+        // one flow when both are needed.
+        let reason_codes = if a.requires.contains(&"reason") {
             a.reasons
-        } else if needs_breach {
+        } else {
+            Vec::new()
+        };
+        let breach_codes = if a.requires.contains(&"breach_reason") {
             a.breach_reasons
         } else {
             Vec::new()
@@ -155,8 +165,10 @@ impl App {
             version,
             event,
             reason_codes,
+            breach_codes,
             needs_note: a.requires.contains(&"note"),
             reason: None,
+            breach_reason: None,
             note: None,
         };
         self.continue_move(d)
@@ -370,6 +382,10 @@ impl App {
             Purpose::Event { id, version } => self.picked_event(id, version, value),
             Purpose::Reason(mut d) => {
                 d.reason = Some(value);
+                self.continue_move(d)
+            }
+            Purpose::BreachReason(mut d) => {
+                d.breach_reason = Some(value);
                 self.continue_move(d)
             }
             Purpose::Assign { id, version } => vec![Request::Commit(Cmd::Assign {

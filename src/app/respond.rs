@@ -61,6 +61,11 @@ impl App {
                 );
                 self.reread()
             }
+            Response::Revoked(why) => {
+                self.revoke(why);
+                Vec::new()
+            }
+            Response::Noted => Vec::new(),
             Response::Error(e) => {
                 self.loading = false;
                 self.set_status(e, true);

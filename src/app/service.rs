@@ -40,6 +40,7 @@ pub enum Cmd {
         version: i64,
         event: String,
         reason: Option<String>,
+        breach_reason: Option<String>,
         note: Option<String>,
     },
     Assign {
@@ -87,6 +88,12 @@ pub enum Request {
     Sweep,
     /// The stage audit over the whole log (the Audit view).
     Audit,
+    /// A view was opened: logged in the access log, nothing returned.
+    Visited(String),
+    /// The detail pane was closed: opening it again is a new access.
+    DetailClosed,
+    /// Append to the checkpoint file if a head moved (every 5 minutes).
+    Checkpoint,
 }
 
 #[derive(Debug, Clone)]
@@ -114,6 +121,10 @@ pub enum Response {
     Committed(Result<String, String>),
     Swept(ops::SweepReport),
     Audit(Box<crate::engine::audit::AuditReport>),
+    /// The user was disabled (or their roles changed): the console locks.
+    Revoked(String),
+    /// A [`Request::Visited`] or [`Request::DetailClosed`] was taken.
+    Noted,
     Error(String),
 }
 
@@ -124,9 +135,29 @@ pub struct Service {
     pub user: ops::Actor,
     /// Why commits are refused (a what-if pipeline), if they are.
     pub read_only: Option<String>,
+    /// The record whose detail was last logged: a refresh of the same
+    /// pane is not another access.
+    last_detail: Option<i64>,
 }
 
 impl Service {
+    pub fn new(
+        pipeline: Arc<Pipeline>,
+        store: Store,
+        clock: Arc<dyn Clock>,
+        user: ops::Actor,
+        read_only: Option<String>,
+    ) -> Service {
+        Service {
+            pipeline,
+            store,
+            clock,
+            user,
+            read_only,
+            last_detail: None,
+        }
+    }
+
     pub fn handle(&mut self, req: Request) -> Response {
         match self.run(req) {
             Ok(r) => r,
@@ -136,6 +167,10 @@ impl Service {
 
     fn run(&mut self, req: Request) -> anyhow::Result<Response> {
         let now = self.clock.now();
+        // Every request is the user's: a disabled user reads nothing more.
+        if let Some(why) = ops::identity::revoked(&self.store, &self.user)? {
+            return Ok(Response::Revoked(why));
+        }
         Ok(match req {
             Request::Page { seq, query } => {
                 Response::Page(self.page(seq, &query, now.timestamp())?)
@@ -147,7 +182,17 @@ impl Service {
             Request::Detail(id) => {
                 let record = self.store.record(id)?;
                 let history = events::history(self.store.conn(), id)?;
-                ops::reads::log_read(&mut self.store, &self.user, "detail", Some(id), None, now)?;
+                if self.last_detail != Some(id) {
+                    ops::reads::log_read(
+                        &mut self.store,
+                        &self.user,
+                        "detail",
+                        Some(id),
+                        None,
+                        now,
+                    )?;
+                    self.last_detail = Some(id);
+                }
                 Response::Detail(Box::new(Detail { record, history }))
             }
             Request::Team => Response::Team(self.store.users()?),
@@ -156,6 +201,26 @@ impl Service {
             }
             Request::Sweep => Response::Swept(ops::sweep(&self.pipeline, &mut self.store, now)?),
             Request::Audit => Response::Audit(Box::new(self.audit(now)?)),
+            Request::Visited(view) => {
+                let detail = format!("view {view}");
+                ops::reads::log_read(
+                    &mut self.store,
+                    &self.user,
+                    "console-view",
+                    None,
+                    Some(&detail),
+                    now,
+                )?;
+                Response::Noted
+            }
+            Request::DetailClosed => {
+                self.last_detail = None;
+                Response::Noted
+            }
+            Request::Checkpoint => {
+                ops::checkpoints::auto(&self.store, now)?;
+                Response::Noted
+            }
         })
     }
 
@@ -221,10 +286,12 @@ impl Service {
                 version,
                 event,
                 reason,
+                breach_reason,
                 note,
             } => {
                 let args = MoveArgs {
                     reason: reason.as_deref(),
+                    breach_reason: breach_reason.as_deref(),
                     note: note.as_deref(),
                     ..Default::default()
                 };

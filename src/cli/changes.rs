@@ -134,7 +134,7 @@ pub fn ack(ctx: &Ctx, id: i64, reason: &str, note: Option<&str>, op: &OpArgs) ->
 pub fn sweep(ctx: &Ctx, as_json: bool) -> Result<()> {
     let (mut store, _actor) = setup(ctx, "sweep")?;
     let r = ops::sweep(&ctx.pipeline, &mut store, ctx.now())?;
-    super::verify_cmd::auto_checkpoint(&store, ctx.now())?;
+    crate::ops::checkpoints::auto(&store, ctx.now())?;
     if as_json {
         return super::fmt::print_json(&r);
     }

@@ -4,10 +4,10 @@
 
 use super::context::Ctx;
 use super::team::open;
+use crate::ops::checkpoints::{append, current};
 use crate::store::verify::{Checkpoint, verify};
 use crate::store::{Store, access, events};
 use anyhow::{Context as _, Result, bail};
-use std::io::Write;
 use std::path::Path;
 
 pub fn run(ctx: &Ctx, checkpoints: Option<&Path>) -> Result<()> {
@@ -82,27 +82,6 @@ fn diverges(store: &Store, cp: &Checkpoint, before: Option<&Checkpoint>) -> Resu
     Ok(None)
 }
 
-/// The checkpoint of the logs as they are now.
-fn current(store: &Store, now: chrono::DateTime<chrono::Utc>) -> Result<Checkpoint> {
-    Ok(crate::store::verify::checkpoint(
-        store.conn(),
-        now.timestamp(),
-    )?)
-}
-
-fn append(file: &Path, cp: &Checkpoint) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(file)
-        .with_context(|| format!("cannot append to {}", file.display()))?;
-    writeln!(f, "{}", serde_json::to_string(cp)?)?;
-    f.sync_all()?;
-    Ok(())
-}
-
 pub fn checkpoint(ctx: &Ctx, to: Option<&Path>) -> Result<()> {
     let store = open(ctx)?;
     ctx.reader(&store)?;
@@ -111,29 +90,5 @@ pub fn checkpoint(ctx: &Ctx, to: Option<&Path>) -> Result<()> {
         append(f, &cp)?;
     }
     println!("{}", serde_json::to_string(&cp)?);
-    Ok(())
-}
-
-/// Appends a checkpoint to `CAREQUEUE_CHECKPOINTS`, if set, when a head
-/// moved since its last line (the sweep and the console call this).
-pub fn auto_checkpoint(store: &Store, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
-    let Some(file) = std::env::var_os("CAREQUEUE_CHECKPOINTS") else {
-        return Ok(());
-    };
-    let file = Path::new(&file);
-    let cp = current(store, now)?;
-    let last = std::fs::read_to_string(file)
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .map(str::to_string)
-        })
-        .and_then(|l| serde_json::from_str::<Checkpoint>(&l).ok());
-    let moved = last.is_none_or(|l| l.head != cp.head || l.access_head != cp.access_head);
-    if moved {
-        append(file, &cp)?;
-    }
     Ok(())
 }

@@ -124,6 +124,20 @@ fn first_user(conn: &rusqlite::Connection) -> OpResult<String> {
 /// A known, enabled user by name: for a process that already knows who
 /// acts (the library's own callers, tests). The command line and the
 /// console use [`resolve`].
+/// Why an actor made earlier (an open console's) may no longer go on, if
+/// so: the user was disabled or their roles changed since.
+pub fn revoked(store: &Store, actor: &Actor) -> OpResult<Option<String>> {
+    Ok(match users::member(store.conn(), &actor.name)? {
+        None => Some(format!("user `{}` no longer exists", actor.name)),
+        Some(m) if !m.enabled => Some(format!("user `{}` was disabled by an admin", actor.name)),
+        Some(m) if m.roles != actor.roles => Some(format!(
+            "the roles of `{}` changed; open carequeue again to work under them",
+            actor.name
+        )),
+        Some(_) => None,
+    })
+}
+
 pub fn actor(store: &Store, name: &str) -> OpResult<Actor> {
     let trust = setup::trust_mode(store.conn())?;
     let mut a = lookup(store, name)?;

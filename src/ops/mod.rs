@@ -4,6 +4,7 @@
 
 mod actions;
 mod annotate;
+pub mod checkpoints;
 mod create;
 pub mod identity;
 mod import;

@@ -129,18 +129,27 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
 
 /// The idle lock: no patient data, only who is signed in and how to wake.
 fn draw_locked(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
-    let text = vec![
-        Line::from(ratatui::text::Span::styled(
-            "carequeue is locked",
-            t.title(),
-        )),
-        Line::from(""),
-        Line::from(format!(
-            "Locked after inactivity to protect patient information ({}).",
-            crate::text::clean(&app.user.name)
-        )),
-        Line::from("Press any key to continue."),
-    ];
+    let title = Line::from(ratatui::text::Span::styled(
+        "carequeue is locked",
+        t.title(),
+    ));
+    let text = match &app.revoked {
+        Some(why) => vec![
+            title,
+            Line::from(""),
+            Line::from(format!("Access withdrawn: {}.", crate::text::clean(why))),
+            Line::from("Press q to quit."),
+        ],
+        None => vec![
+            title,
+            Line::from(""),
+            Line::from(format!(
+                "Locked after inactivity to protect patient information ({}).",
+                crate::text::clean(&app.user.name)
+            )),
+            Line::from("Press any key to continue."),
+        ],
+    };
     let h = text.len() as u16 + 2;
     let y = area.y + area.height.saturating_sub(h) / 2;
     let rect = Rect {

@@ -57,13 +57,7 @@ impl Console {
         let u = carequeue::ops::actor(&store, user).expect("demo user");
         let mut app = App::new(p.clone(), u.user().clone(), now());
         app.height = ui::table_rows(Rect::new(0, 0, w, h));
-        let mut svc = Service {
-            pipeline: p,
-            store,
-            clock: Arc::new(FixedClock(now())),
-            user: u,
-            read_only: None,
-        };
+        let mut svc = Service::new(p, store, Arc::new(FixedClock(now())), u, None);
         let reqs = app.start();
         pump(&mut app, &mut svc, reqs);
         Console { app, svc }
