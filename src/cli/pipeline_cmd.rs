@@ -161,34 +161,29 @@ pub fn apply(ctx: &Ctx, file: &Path) -> Result<()> {
 pub fn history(ctx: &Ctx, as_json: bool) -> Result<()> {
     let store = ctx.store()?;
     ctx.reader(&store)?;
-    let conn = store.conn();
-    let mut rows = Vec::new();
-    for v in crate::store::setup::pipeline_versions(conn)? {
-        let (at, actor): (i64, String) = conn.query_row(
-            "SELECT at, actor FROM events WHERE id = ?1",
-            [v.event_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        rows.push((v.version, at, actor, v.hash));
-    }
+    let rows = crate::store::setup::pipeline_history(store.conn())?;
     if as_json {
         let out: Vec<_> = rows
             .iter()
-            .map(|(v, at, who, h)| json!({"version": v, "at": super::fmt::rfc3339(*at), "by": who, "hash": h}))
+            .map(|c| {
+                json!({"version": c.version, "at": super::fmt::rfc3339(c.at), "by": c.actor,
+                       "how": c.how, "hash": c.hash})
+            })
             .collect();
         return print_json(&out);
     }
     let t: Vec<Vec<String>> = rows
         .iter()
-        .map(|(v, at, who, h)| {
+        .map(|c| {
             vec![
-                v.to_string(),
-                super::fmt::rfc3339(*at),
-                who.clone(),
-                h[..16].to_string(),
+                c.version.to_string(),
+                super::fmt::rfc3339(c.at),
+                crate::text::clean(&c.actor),
+                c.how.clone(),
+                c.hash.chars().take(16).collect(),
             ]
         })
         .collect();
-    print!("{}", table(&["VERSION", "AT", "BY", "HASH"], &t));
+    print!("{}", table(&["VERSION", "AT", "BY", "HOW", "HASH"], &t));
     Ok(())
 }

@@ -21,6 +21,15 @@ pub fn init(ctx: &Ctx, a: &InitArgs) -> Result<()> {
             path.display()
         );
     }
+    let login = ops::identity::os_login()?;
+    // In trust mode `--as` may name the first admin; elsewhere it is you.
+    let admin = match (&ctx.user, a.trust) {
+        (Some(u), true) => u.clone(),
+        (Some(u), false) if *u != login => bail!(
+            "--as `{u}` refused: outside trust mode the first admin is your OS account `{login}` (use `init --trust` for a demo or test database)"
+        ),
+        _ => login.clone(),
+    };
     if let Some(g) = &a.group {
         super::group::prepare(path, g)?;
     }
@@ -28,12 +37,6 @@ pub fn init(ctx: &Ctx, a: &InitArgs) -> Result<()> {
     if let Some(g) = &a.group {
         super::group::share(path, g)?;
     }
-    let login = ops::identity::os_login()?;
-    // In trust mode `--as` may name the first admin; elsewhere it is you.
-    let admin = match (&ctx.user, a.trust) {
-        (Some(u), true) => u.clone(),
-        _ => login.clone(),
-    };
     let done = ops::team::init_db(
         &ctx.pipeline,
         &mut store,

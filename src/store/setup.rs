@@ -39,6 +39,40 @@ pub fn pipeline_versions(conn: &Connection) -> Result<Vec<StoredPipeline>> {
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// One applied version, as `pipeline history` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipelineChange {
+    pub version: i64,
+    pub at: i64,
+    pub actor: String,
+    pub hash: String,
+    /// How it came: `init`, `adopt` or `apply`.
+    pub how: String,
+}
+
+/// Every version with when, by whom and how it was stored, oldest first.
+pub fn pipeline_history(conn: &Connection) -> Result<Vec<PipelineChange>> {
+    let mut st = conn.prepare(
+        "SELECT p.version, e.at, e.actor, p.hash, e.data FROM pipelines p
+         JOIN events e ON e.id = p.event_id ORDER BY p.version",
+    )?;
+    let rows = st.query_map([], |r| {
+        let data: Option<String> = r.get(4)?;
+        let how = data
+            .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
+            .and_then(|v| v["how"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        Ok(PipelineChange {
+            version: r.get(0)?,
+            at: r.get(1)?,
+            actor: r.get(2)?,
+            hash: r.get(3)?,
+            how,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
 fn row(r: &rusqlite::Row) -> rusqlite::Result<StoredPipeline> {
     Ok(StoredPipeline {
         version: r.get(0)?,

@@ -8,6 +8,8 @@
 //! so a test can check a record's history event by event.
 #![allow(dead_code)]
 
+pub mod accounts;
+
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::Value;
 use std::collections::BTreeMap;
