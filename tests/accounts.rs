@@ -197,6 +197,9 @@ fn a_disabled_user_is_refused_and_their_records_released() {
     }
     let t = clinic();
     t.ok(1, &["--db", DB, "claim", "1"]);
+    let held: serde_json::Value =
+        serde_json::from_str(&t.ok(0, &["--db", DB, "show", "1", "--json"])).expect("json");
+    assert_eq!(held["owner"], "bee");
     let out = t.ok(0, &["--db", DB, "user", "disable", "bee"]);
     assert!(out.contains("1"), "the released count is reported: {out}");
     let err = t.refused(1, &[], &["--db", DB, "list"]);
@@ -204,7 +207,7 @@ fn a_disabled_user_is_refused_and_their_records_released() {
     t.refused(1, &[], &["--db", DB, "note", "1", "still here?"]);
     let v: serde_json::Value =
         serde_json::from_str(&t.ok(0, &["--db", DB, "show", "1", "--json"])).expect("json");
-    assert_eq!(v["assignee"], serde_json::Value::Null, "{v}");
+    assert_eq!(v["owner"], serde_json::Value::Null, "{v}");
     let last = v["history"]
         .as_array()
         .and_then(|h| h.last())

@@ -177,14 +177,19 @@ impl Ctx {
     }
 
     /// The acting user, for a read: known and enabled, never `system`.
+    /// A what-if read says so first, on stderr.
     pub fn reader(&self, store: &Store) -> Result<Actor> {
-        Ok(ops::identity::resolve(store, self.user.as_deref())?)
+        let actor = ops::identity::resolve(store, self.user.as_deref())?;
+        if let Some(label) = self.what_if_label() {
+            eprintln!("{label}");
+        }
+        Ok(actor)
     }
 
     /// The acting user, for a write: as [`Ctx::reader`], and refused under
     /// a what-if pipeline or with `--now` outside trust mode.
     pub fn writer(&self, store: &Store, command: &str) -> Result<Actor> {
-        let actor = self.reader(store)?;
+        let actor = ops::identity::resolve(store, self.user.as_deref())?;
         if self.what_if {
             bail!(
                 "`{command}` refused: --pipeline {} is not the database's pipeline (a what-if view is read-only); an admin changes it with `carequeue pipeline apply FILE`",

@@ -29,9 +29,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         _ => Source::Database,
     };
     let ctx = Ctx::load(&cli, source)?;
-    if let Some(label) = ctx.what_if_label() {
-        eprintln!("{label}");
-    }
     match &cli.command {
         None => console(&ctx),
         Some(cmd) => match cmd {
