@@ -350,3 +350,50 @@ fn an_unknown_user_gets_an_error_not_a_console() {
         "no alternate screen"
     );
 }
+
+/// A detail pane opened in the real console is in the access log, with the
+/// console's user, the record and the time; so are the session's open and
+/// close.
+#[test]
+fn a_detail_pane_opened_in_the_console_is_in_the_access_log() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = demo(dir.path(), "30");
+    let mut s = Screen::open(&db, "okafor");
+    s.wait(Duration::from_secs(10), "the Decisions view", |t| {
+        t.contains("Decisions ·") && t.contains("1/")
+    });
+    s.keys("\r");
+    s.wait(Duration::from_secs(5), "the detail pane", |t| {
+        t.contains("History")
+    });
+    // The selected row's id, from the pane's title " #N patient ".
+    let text = s.text();
+    let id: i64 = text
+        .split(" #")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a record id in the pane:\n{text}"));
+    let (ok, _) = s.quit();
+    assert!(ok);
+    let out = cli(
+        &db,
+        &["--as", "kim", "access-log", "--user", "okafor", "--json"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("json");
+    let actions: Vec<&str> = rows.iter().filter_map(|r| r["action"].as_str()).collect();
+    assert_eq!(actions.first(), Some(&"console-open"), "{actions:?}");
+    assert_eq!(actions.last(), Some(&"console-close"), "{actions:?}");
+    let detail = rows
+        .iter()
+        .find(|r| r["action"] == "detail")
+        .unwrap_or_else(|| panic!("no detail entry: {rows:?}"));
+    assert_eq!(detail["record"], id, "{detail}");
+    assert_eq!(detail["user"], "okafor");
+    assert_eq!(detail["at"], NOW);
+}
