@@ -13,20 +13,30 @@ use carequeue::domain::{DEFAULT_PIPELINE, Pipeline, check};
 use carequeue::engine::FixedClock;
 use carequeue::engine::rules::{MoveArgs, allowed_events};
 use carequeue::ops::{self, Guard};
-use carequeue::store::{Store, meta_get};
-use carequeue::{demo, ui};
+use carequeue::store::Store;
+use carequeue::ui;
 use chrono::{DateTime, Duration as Days, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::widgets::{Row, Table};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// As in the binary, so the figures are the binary's.
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+mod access;
+mod db;
+mod import;
+mod memory;
+mod print;
+mod raw;
+
+use db::bench_db;
+use print::print_report;
+use raw::{raw_first_frame, raw_page_and_draw};
 
 struct Line {
     work: String,
@@ -81,52 +91,6 @@ fn now() -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-fn bench_db(p: &Pipeline, records: usize, out: &mut Vec<Line>) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target");
-    let path = dir.join(format!("bench-{records}.db"));
-    // Read-only, so a stale file is neither migrated nor touched.
-    let reuse =
-        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .ok()
-            .and_then(|c| {
-                let generator = meta_get(&c, "demo_generator").ok().flatten()?;
-                let n: i64 = c
-                    .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
-                    .ok()?;
-                Some(generator == demo::GENERATOR && n as usize == records)
-            })
-            .unwrap_or(false);
-    if !reuse {
-        // The bench's own stale file: gone without being opened (opening
-        // would first migrate it).
-        for suffix in ["", "-wal", "-shm"] {
-            let mut f = path.as_os_str().to_owned();
-            f.push(suffix);
-            let _ = std::fs::remove_file(f);
-        }
-        let opts = demo::DemoOptions {
-            records,
-            seed: 1,
-            allow_network_fs: false,
-        };
-        let (_, took) =
-            time(|| demo::build(p, DEFAULT_PIPELINE, &path, &opts, now()).expect("demo builds"));
-        let events: i64 = Store::open(&path)
-            .and_then(|s| {
-                Ok(s.conn()
-                    .query_row("SELECT count(*) FROM events", [], |r| r.get(0))?)
-            })
-            .unwrap_or(0);
-        out.push(Line {
-            work: format!("demo build: {records} records, {events} events"),
-            budget: "≤ 30 s (1M)".into(),
-            ours: ms(took),
-            raw: "-".into(),
-        });
-    }
-    path
-}
-
 fn user(store: &Store, name: &str) -> ops::Actor {
     ops::actor(store, name).expect("demo user")
 }
@@ -147,55 +111,6 @@ fn console(p: &Arc<Pipeline>, path: &Path, who: &str) -> (App, Service, Terminal
 fn draw(app: &App, term: &mut Terminal<TestBackend>) {
     let theme = ui::theme::Theme { color: true };
     term.draw(|f| ui::draw(f, app, &theme)).expect("draw");
-}
-
-fn raw_first_frame(path: &Path) -> Duration {
-    let conn = rusqlite::Connection::open(path).expect("open");
-    let t = Instant::now();
-    let mut st = conn
-        .prepare("SELECT stage, count(*) FROM records GROUP BY stage")
-        .expect("prep");
-    let n: usize = st.query_map([], |r| r.get::<_, i64>(1)).expect("q").count();
-    let mut st = conn
-        .prepare("SELECT id, patient, stage, assignee, sort_due FROM records ORDER BY sort_due, id LIMIT 40")
-        .expect("prep");
-    let m: usize = st.query_map([], |r| r.get::<_, i64>(0)).expect("q").count();
-    assert!(n + m > 0);
-    t.elapsed()
-}
-
-fn raw_page_and_draw(
-    path: &Path,
-    term: &mut Terminal<TestBackend>,
-    samples: usize,
-) -> Vec<Duration> {
-    let conn = rusqlite::Connection::open(path).expect("open");
-    let mut out = Vec::new();
-    let mut after = 0i64;
-    for _ in 0..samples {
-        let t = Instant::now();
-        let mut st = conn
-            .prepare_cached(
-                "SELECT id, patient, stage, assignee, sort_due FROM records WHERE (sort_due, id) > (0, ?1)
-                 ORDER BY sort_due, id LIMIT 36",
-            )
-            .expect("prep");
-        let rows: Vec<(i64, String, String)> = st
-            .query_map([after], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .expect("q")
-            .filter_map(Result::ok)
-            .collect();
-        after = rows.first().map_or(0, |r| r.0);
-        term.draw(|f| {
-            let rows = rows
-                .iter()
-                .map(|r| Row::new(vec![r.0.to_string(), r.1.clone(), r.2.clone()]));
-            f.render_widget(Table::new(rows, [20, 30, 30]), f.area());
-        })
-        .expect("draw");
-        out.push(t.elapsed());
-    }
-    out
 }
 
 fn main() {
@@ -235,6 +150,9 @@ fn main() {
         ours: p50_p99(starts),
         raw: format!("p50 {}", ms(pct(raw_start, 0.5))),
     });
+
+    // The detail pane with its access-log insert.
+    access::detail_idle(&p, &path, &sup.name, &mut out);
 
     // Keypress to redrawn frame: scrolling, switching view, typing a filter.
     let (mut app, mut svc, mut term) = console(&p, &path, &sup.name);
@@ -356,13 +274,19 @@ fn main() {
             .expect("pragma");
         conn.pragma_update(None, "wal_autocheckpoint", 0)
             .expect("pragma");
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS bench_floor_events AS SELECT * FROM events WHERE 0",
+        )
+        .expect("scratch table");
         ids.iter()
             .map(|id| {
                 let t = Instant::now();
                 let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).expect("tx");
-                tx.execute("UPDATE records SET version = version + 1 WHERE id = ?1", [id]).expect("update");
+                // The same row writes, into a scratch table, so the
+                // database still verifies afterwards.
+                tx.execute("UPDATE records SET version = version WHERE id = ?1", [id]).expect("update");
                 tx.execute(
-                    "INSERT INTO events (record_id, at, actor, kind, hash) VALUES (?1, 0, 'raw', 'note', x'00')",
+                    "INSERT INTO bench_floor_events (record_id, at, actor, kind, hash) VALUES (?1, 0, 'raw', 'note', x'00')",
                     [id],
                 )
                 .expect("insert");
@@ -409,7 +333,8 @@ fn main() {
         raw: format!("indexed due scan p50 {}", ms(pct(raw_scan, 0.5))),
     });
     let later = now() + Days::days(3);
-    let (report, took) = time(|| ops::sweep(&p, &mut store, later).expect("sweep"));
+    // Fired on a connection of its own while detail panes open meanwhile.
+    let (report, took) = access::detail_during_sweep(&p, &path, &sup.name, later, &mut out);
     let fired = report.timers + report.escalations;
     out.push(Line {
         work: format!(
@@ -463,12 +388,16 @@ fn main() {
         raw: format!("read + reduce all events {}", ms(raw_audit)),
     });
 
+    // The whole database verified: every hash, every record and user
+    // replayed, every transition re-checked.
+    access::verify(&p, &path, &mut out);
+
     // Import of 100,000 and 1,000,000 rows into an empty database.
     for n in [100_000usize, 1_000_000] {
         if n > records.max(100_000) {
             continue;
         }
-        let (ours, raw) = import_rows(&p, n);
+        let (ours, raw) = import::import_rows(&p, n);
         out.push(Line {
             work: format!("import {n} rows (CSV, all or none)"),
             budget: "≤ 30 s (1M)".into(),
@@ -487,7 +416,7 @@ fn main() {
             20,
         ),
     ] {
-        match console_rss(&path, &sup.name, keys, Duration::from_secs(wait)) {
+        match memory::console_rss(&path, &sup.name, keys, Duration::from_secs(wait)) {
             Some(kb) => out.push(Line {
                 work: what.into(),
                 budget: "≤ 150 MB".into(),
@@ -498,157 +427,5 @@ fn main() {
         }
     }
 
-    println!("\ncarequeue performance report ({records} records)\n");
-    let w = [
-        out.iter().map(|l| l.work.len()).max().unwrap_or(4),
-        out.iter()
-            .map(|l| l.budget.chars().count())
-            .max()
-            .unwrap_or(6),
-        out.iter()
-            .map(|l| l.ours.chars().count())
-            .max()
-            .unwrap_or(4),
-    ];
-    println!(
-        "| {:<w0$} | {:<w1$} | {:<w2$} | raw floor |",
-        "work",
-        "budget",
-        "carequeue",
-        w0 = w[0],
-        w1 = w[1],
-        w2 = w[2]
-    );
-    println!(
-        "|{}|{}|{}|---|",
-        "-".repeat(w[0] + 2),
-        "-".repeat(w[1] + 2),
-        "-".repeat(w[2] + 2)
-    );
-    for l in &out {
-        println!(
-            "| {:<w0$} | {:<w1$} | {:<w2$} | {} |",
-            l.work,
-            l.budget,
-            l.ours,
-            l.raw,
-            w0 = w[0],
-            w1 = w[1] - l.budget.chars().count() + l.budget.len(),
-            w2 = w[2] - l.ours.chars().count() + l.ours.len()
-        );
-    }
-}
-
-/// Peak resident set (VmHWM, kB) of `carequeue` showing the console on
-/// `db` in a pseudo-terminal, `keys` typed a second after it starts and
-/// read `wait` later.
-fn console_rss(db: &Path, user: &str, keys: &[u8], wait: Duration) -> Option<u64> {
-    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-    let pty = native_pty_system();
-    let pair = pty
-        .openpty(PtySize {
-            rows: 40,
-            cols: 120,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .ok()?;
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_carequeue"));
-    cmd.args([
-        "--db",
-        db.to_str()?,
-        "--as",
-        user,
-        "--now",
-        "2026-11-26T15:00:00Z",
-    ]);
-    cmd.env("TERM", "xterm-256color");
-    let mut child = pair.slave.spawn_command(cmd).ok()?;
-    let mut reader = pair.master.try_clone_reader().ok()?;
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while matches!(std::io::Read::read(&mut reader, &mut buf), Ok(n) if n > 0) {}
-    });
-    let mut w = pair.master.take_writer().ok()?;
-    std::thread::sleep(Duration::from_secs(1));
-    let _ = std::io::Write::write_all(&mut w, keys);
-    std::thread::sleep(wait);
-    let pid = child.process_id()?;
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kb = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok();
-    let _ = std::io::Write::write_all(&mut w, b"q");
-    let _ = child.wait();
-    kb
-}
-
-/// Imports an `n`-row CSV into a fresh database; returns our time and the
-/// raw floor (the same rows through one prepared INSERT, indexes after).
-fn import_rows(p: &Pipeline, n: usize) -> (Duration, Duration) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target");
-    let csv_path = dir.join(format!("bench-import-{n}.csv"));
-    {
-        let mut w = csv::Writer::from_path(&csv_path).expect("csv");
-        w.write_record(["patient", "dob", "state", "program", "phone", "days_supply"])
-            .expect("header");
-        for i in 0..n {
-            let dob = format!("19{:02}-{:02}-{:02}", 40 + i % 60, 1 + i % 12, 1 + i % 28);
-            let state = ["CA", "NY", "TX", "FL"][i % 4];
-            let program = ["weight", "hair", "sleep", "dermatology"][i % 4];
-            w.write_record([
-                &format!("Patient {i}"),
-                &dob,
-                state,
-                program,
-                &format!("555-{:04}", i % 10_000),
-                "30",
-            ])
-            .expect("row");
-        }
-        w.flush().expect("flush");
-    }
-    let db = dir.join(format!("bench-import-{n}.db"));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
-    }
-    let mut store = Store::create(&db).expect("create");
-    store
-        .upsert_user("importer", &["ops".to_string()], 0)
-        .expect("user");
-    let who = ops::actor(&store, "importer").expect("importer");
-    let size = std::fs::metadata(&csv_path).map(|m| m.len()).unwrap_or(0);
-    let file = std::fs::File::open(&csv_path).expect("open csv");
-    let (res, ours) = time(|| ops::import_csv(p, &mut store, &who, "bench.csv", file, size, now()));
-    assert_eq!(res.ok(), Some(n), "import succeeds");
-    drop(store);
-
-    let raw_db = dir.join(format!("bench-import-raw-{n}.db"));
-    let _ = std::fs::remove_file(&raw_db);
-    let raw = time(|| {
-        let mut conn = rusqlite::Connection::open(&raw_db).expect("open");
-        conn.execute_batch(
-            "CREATE TABLE r (id INTEGER PRIMARY KEY, patient TEXT, stage TEXT, fields TEXT, sort_due INTEGER);",
-        )
-        .expect("schema");
-        let tx = conn.transaction().expect("tx");
-        {
-            let mut rdr = csv::Reader::from_path(&csv_path).expect("csv");
-            let mut st = tx.prepare("INSERT INTO r (patient, stage, fields, sort_due) VALUES (?1, 'new', ?2, ?3)").expect("prep");
-            for (i, row) in rdr.records().enumerate() {
-                let row = row.expect("row");
-                let fields = format!("{{\"dob\":\"{}\",\"state\":\"{}\"}}", &row[1], &row[2]);
-                st.execute(rusqlite::params![&row[0], fields, i as i64]).expect("insert");
-            }
-        }
-        tx.execute_batch("CREATE INDEX r_stage ON r(stage, sort_due, id);").expect("index");
-        tx.commit().expect("commit");
-    })
-    .1;
-    let _ = std::fs::remove_file(&raw_db);
-    (ours, raw)
+    print_report(records, &out);
 }

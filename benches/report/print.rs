@@ -1,0 +1,45 @@
+//! The report as a Markdown table.
+
+use super::Line;
+
+pub fn print_report(records: usize, out: &[Line]) {
+    println!("\ncarequeue performance report ({records} records)\n");
+    let w = [
+        out.iter().map(|l| l.work.len()).max().unwrap_or(4),
+        out.iter()
+            .map(|l| l.budget.chars().count())
+            .max()
+            .unwrap_or(6),
+        out.iter()
+            .map(|l| l.ours.chars().count())
+            .max()
+            .unwrap_or(4),
+    ];
+    println!(
+        "| {:<w0$} | {:<w1$} | {:<w2$} | raw floor |",
+        "work",
+        "budget",
+        "carequeue",
+        w0 = w[0],
+        w1 = w[1],
+        w2 = w[2]
+    );
+    println!(
+        "|{}|{}|{}|---|",
+        "-".repeat(w[0] + 2),
+        "-".repeat(w[1] + 2),
+        "-".repeat(w[2] + 2)
+    );
+    for l in out {
+        println!(
+            "| {:<w0$} | {:<w1$} | {:<w2$} | {} |",
+            l.work,
+            l.budget,
+            l.ours,
+            l.raw,
+            w0 = w[0],
+            w1 = w[1] - l.budget.chars().count() + l.budget.len(),
+            w2 = w[2] - l.ours.chars().count() + l.ours.len()
+        );
+    }
+}
