@@ -274,4 +274,15 @@ fn a_group_shared_database_is_written_by_each_member_in_turn() {
     let err = t.refused(0, &[], &["--db", "plain/x.db", "init", "--group", &t.group]);
     assert!(err.contains("setgid"), "{err}");
     assert!(!plain.join("x.db").exists(), "nothing half-made");
+    // A read that cannot be logged is refused: the file made read-only for
+    // the group, so bee can read it but not append to the access log.
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    let err = t.refused(1, &[], &["--db", DB, "show", "1"]);
+    assert!(
+        err.contains("could not be logged")
+            || err.contains("read-only")
+            || err.contains("readonly"),
+        "{err}"
+    );
+    assert!(!err.contains("Ada Quill"), "{err}");
 }

@@ -11,37 +11,11 @@ use carequeue::store::{Store, access, events};
 use console::{Console, demo_db, now, pipeline};
 use crossterm::event::KeyCode;
 
-/// Moves the open picker's cursor to `value` and chooses it.
-fn pick(c: &mut Console, value: &str) {
-    let Some(Popup::Pick { items, .. }) = &c.app.popup else {
-        panic!("no picker open: {:?}", c.app.popup)
-    };
-    let i = items
-        .iter()
-        .position(|it| it.value == value)
-        .unwrap_or_else(|| panic!("{value} not offered: {items:?}"));
-    for _ in 0..i {
-        c.press('j');
-    }
-    c.code(KeyCode::Enter);
-}
-
 fn popup_title(c: &Console) -> String {
     match &c.app.popup {
         Some(Popup::Pick { title, .. }) => title.clone(),
         other => panic!("no picker open: {other:?}"),
     }
-}
-
-fn select(c: &mut Console, id: i64) {
-    c.press('g');
-    for _ in 0..c.app.page.total {
-        if c.app.selected_record().map(|r| r.id) == Some(id) {
-            return;
-        }
-        c.press('j');
-    }
-    panic!("record {id} is not in this view");
 }
 
 fn entries(db: &std::path::Path, user: &str) -> Vec<access::AccessRow> {
@@ -86,21 +60,21 @@ fn a_breached_withdraw_asks_for_both_reasons_in_one_flow() {
         .find(|t| t.event == "withdraw")
         .and_then(|t| t.reasons.first().cloned())
         .expect("withdraw has reasons");
-    select(&mut c, target.0);
+    c.select(target.0);
     c.press('m');
-    pick(&mut c, "withdraw");
+    c.pick("withdraw");
     assert!(
         popup_title(&c).starts_with("Reason for withdraw"),
         "{}",
         popup_title(&c)
     );
-    pick(&mut c, &withdraw_reason);
+    c.pick(&withdraw_reason);
     assert!(
         popup_title(&c).starts_with("Breach reason for record"),
         "the breach reason is asked next, in the same flow: {}",
         popup_title(&c)
     );
-    pick(&mut c, &breach_code);
+    c.pick(&breach_code);
     let store = Store::open(&db).expect("open");
     let r = store.record(target.0).expect("record");
     assert_eq!(r.stage, "withdrawn", "{:?}", c.app.status);

@@ -10,33 +10,6 @@ use carequeue::store::{Store, events};
 use console::{Console, demo_db, now, pipeline};
 use crossterm::event::KeyCode;
 
-/// Selects the row with record `id` on the current page.
-fn select(c: &mut Console, id: i64) {
-    c.press('g');
-    for _ in 0..c.app.page.total {
-        if c.app.selected_record().map(|r| r.id) == Some(id) {
-            return;
-        }
-        c.press('j');
-    }
-    panic!("record {id} is not in this view");
-}
-
-/// Moves the open picker's cursor to the item whose value is `value`.
-fn pick(c: &mut Console, value: &str) {
-    let Some(Popup::Pick { items, .. }) = &c.app.popup else {
-        panic!("no picker open: {:?}", c.app.popup)
-    };
-    let i = items
-        .iter()
-        .position(|it| it.value == value)
-        .unwrap_or_else(|| panic!("{value} not offered: {items:?}"));
-    for _ in 0..i {
-        c.press('j');
-    }
-    c.code(KeyCode::Enter);
-}
-
 #[test]
 fn first_view_follows_the_role() {
     let (_d, db) = demo_db(60);
@@ -115,14 +88,14 @@ fn move_with_reason_and_note_prompts_commits_as_the_console_user() {
         .find(|r| r.stage == "in_review" && r.assignee.is_some() && !sla::breached(r, now()))
         .map(|r| r.id)
         .expect("an in-review record");
-    select(&mut c, target);
+    c.select(target);
     c.press('m');
-    pick(&mut c, "deny");
+    c.pick("deny");
     let reasons = p
         .transition(p.transition_ix("deny").expect("deny"))
         .reasons
         .clone();
-    pick(&mut c, &reasons[1]);
+    c.pick(&reasons[1]);
     assert!(
         matches!(c.app.popup, Some(Popup::Input { .. })),
         "the note prompt follows"
@@ -161,7 +134,7 @@ fn a_refused_move_shows_the_engines_reason_and_changes_nothing() {
         .find(|r| r.stage == "in_review" && !sla::breached(r, now()))
         .map(|r| r.id)
         .expect("an in-review record");
-    select(&mut c, target);
+    c.select(target);
     // Someone else changes the record after this console read it.
     let before = {
         let mut other = Store::open(&db).expect("open");
@@ -178,7 +151,7 @@ fn a_refused_move_shows_the_engines_reason_and_changes_nothing() {
         other.record(target).expect("record")
     };
     c.press('m');
-    pick(&mut c, "approve");
+    c.pick("approve");
     let status = c.app.status.clone().expect("status");
     assert!(status.error, "{status:?}");
     assert!(
@@ -226,10 +199,10 @@ fn a_guard_refusal_names_the_rule() {
     };
     let mut c = Console::open(&db, "maria", 120, 40);
     c.press('1');
-    select(&mut c, target);
+    c.select(target);
     let version = c.app.selected_record().expect("selected").version;
     c.press('m');
-    pick(&mut c, "complete_intake");
+    c.pick("complete_intake");
     let status = c.app.status.clone().expect("status");
     assert!(
         status.error && status.text.contains("sub-status `insurance_check` is open"),
@@ -252,14 +225,14 @@ fn assign_picks_from_holders_of_the_owning_role() {
         .find(|r| r.stage == "pending_provider" && r.assignee.as_deref() != Some("chen"))
         .map(|r| r.id)
         .expect("a pending record");
-    select(&mut c, target);
+    c.select(target);
     c.press('a');
     let Some(Popup::Pick { items, .. }) = &c.app.popup else {
         panic!("assign picker")
     };
     let names: Vec<&str> = items.iter().map(|i| i.value.as_str()).collect();
     assert_eq!(names, vec!["chen", "okafor"], "only providers");
-    pick(&mut c, "chen");
+    c.pick("chen");
     assert!(!c.app.status.as_ref().expect("status").error);
     let store = Store::open(&db).expect("open");
     assert_eq!(
@@ -476,7 +449,7 @@ fn claim_release_substatus_note_and_ack_from_the_keyboard() {
         .find(|r| r.stage == "intake_review" && r.assignee.as_deref().is_some_and(|a| a != "maria"))
         .map(|r| (r.id, r.assignee.clone()))
         .expect("an intake review a colleague holds");
-    select(&mut c, held.0);
+    c.select(held.0);
     c.press('c');
     let status = c.app.status.clone().expect("a refusal is shown");
     assert!(
@@ -501,11 +474,11 @@ fn claim_release_substatus_note_and_ack_from_the_keyboard() {
         .map(|r| (r.id, r.assignee.is_some()))
         .expect("an intake review maria may claim");
     if mine {
-        select(&mut c, target);
+        c.select(target);
         c.press('u');
         assert_eq!(store().record(target).expect("r").assignee, None);
     }
-    select(&mut c, target);
+    c.select(target);
     c.press('c');
     assert_eq!(
         store().record(target).expect("r").assignee.as_deref(),
@@ -513,16 +486,16 @@ fn claim_release_substatus_note_and_ack_from_the_keyboard() {
         "{:?}",
         c.app.status
     );
-    select(&mut c, target);
+    c.select(target);
     c.press('s');
-    pick(&mut c, "awaiting_patient");
+    c.pick("awaiting_patient");
     let r = store().record(target).expect("r");
     assert_eq!(r.substatus.as_deref(), Some("awaiting_patient"));
     assert!(
         r.paused_since.is_some(),
         "a pausing sub-status stops the clock"
     );
-    select(&mut c, target);
+    c.select(target);
     c.press('n');
     c.typed("Left a voicemail");
     c.code(KeyCode::Enter);
@@ -538,7 +511,7 @@ fn claim_release_substatus_note_and_ack_from_the_keyboard() {
         ),
         ("note", Some("Left a voicemail"), "maria")
     );
-    select(&mut c, target);
+    c.select(target);
     c.press('u');
     assert_eq!(store().record(target).expect("r").assignee, None);
 
@@ -553,14 +526,14 @@ fn claim_release_substatus_note_and_ack_from_the_keyboard() {
         })
         .map(|r| (r.id, r.stage.clone()))
         .expect("a breached record");
-    select(&mut c, breached.0);
+    c.select(breached.0);
     c.press('x');
     let p = pipeline();
     let codes = p
         .stage(p.stage_ix(&breached.1).expect("stage"))
         .breach_reasons
         .clone();
-    pick(&mut c, &codes[0]);
+    c.pick(&codes[0]);
     assert_eq!(
         store()
             .record(breached.0)
@@ -572,7 +545,7 @@ fn claim_release_substatus_note_and_ack_from_the_keyboard() {
         c.app.status
     );
     // And on a record within its SLA, `x` is refused with the reason.
-    select(&mut c, target);
+    c.select(target);
     c.press('x');
     assert!(c.app.popup.is_none());
     assert!(

@@ -179,20 +179,16 @@ impl Service {
             Request::BreachGroups => {
                 Response::BreachGroups(self.store.breach_groups(now.timestamp())?)
             }
+            Request::Detail(id) if self.last_detail != Some(id) => {
+                let (record, history) =
+                    ops::reads::record(&mut self.store, &self.user, "detail", id, now)?;
+                self.last_detail = Some(id);
+                Response::Detail(Box::new(Detail { record, history }))
+            }
+            // The pane already open, refreshed: not another access.
             Request::Detail(id) => {
                 let record = self.store.record(id)?;
                 let history = events::history(self.store.conn(), id)?;
-                if self.last_detail != Some(id) {
-                    ops::reads::log_read(
-                        &mut self.store,
-                        &self.user,
-                        "detail",
-                        Some(id),
-                        None,
-                        now,
-                    )?;
-                    self.last_detail = Some(id);
-                }
                 Response::Detail(Box::new(Detail { record, history }))
             }
             Request::Team => Response::Team(self.store.users()?),

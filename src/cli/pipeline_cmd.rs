@@ -126,6 +126,9 @@ pub fn show(ctx: &Ctx, as_json: bool) -> Result<()> {
 }
 
 pub fn adopt(ctx: &Ctx, file: &Path) -> Result<()> {
+    if ctx.now_given {
+        bail!("`pipeline adopt` refused: --now dates no write on a database outside trust mode");
+    }
     let text = read_pipeline(file)?;
     let p = validate(&file.display().to_string(), &text)?;
     let mut store = ctx.store()?;

@@ -7,7 +7,7 @@ use super::team::open;
 use crate::engine::rules::allowed_events;
 use crate::engine::sla;
 use crate::ops;
-use crate::store::{ListFilter, OwnerFilter, SlaFilter, events};
+use crate::store::{ListFilter, OwnerFilter, SlaFilter};
 use anyhow::{Result, anyhow, bail};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -104,9 +104,7 @@ pub fn list(ctx: &Ctx, a: &ListArgs) -> Result<()> {
     let actor = ctx.reader(&store)?;
     let f = filter(ctx, a, &actor.name)?;
     let now = ctx.now();
-    let recs = store.list(&f, now.timestamp())?;
-    let detail = format!("{} record(s); filter: {}", recs.len(), describe(a));
-    ops::reads::log_read(&mut store, &actor, "list", None, Some(&detail), now)?;
+    let recs = ops::reads::records(&mut store, &actor, &f, &describe(a), now)?;
     let p = &ctx.pipeline;
     if a.json {
         let rows: Vec<_> = recs.iter().map(|r| record_row(p, r, now)).collect();
@@ -157,9 +155,7 @@ pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
     let actor = ctx.reader(&store)?;
     let p = &ctx.pipeline;
     let now = ctx.now();
-    let r = store.record(id)?;
-    let hist = events::history(store.conn(), id)?;
-    ops::reads::log_read(&mut store, &actor, "show", Some(id), None, now)?;
+    let (r, hist) = ops::reads::record(&mut store, &actor, "show", id, now)?;
     let allowed = allowed_events(p, &r, &actor, now);
     if as_json {
         let mut row = record_row(p, &r, now);

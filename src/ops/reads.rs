@@ -4,8 +4,39 @@
 
 use super::{Actor, OpError, OpResult, is_admin, may_export, supervises};
 use crate::domain::Pipeline;
-use crate::store::{Store, access};
+use crate::engine::Record;
+use crate::store::{EventRow, ListFilter, Store, access, events};
 use chrono::{DateTime, Utc};
+
+/// One record and its history for `actor`, logged as `action` (`show`, or
+/// `detail` for the console's pane) before it is returned.
+pub fn record(
+    store: &mut Store,
+    actor: &Actor,
+    action: &str,
+    id: i64,
+    now: DateTime<Utc>,
+) -> OpResult<(Record, Vec<EventRow>)> {
+    let r = store.record(id)?;
+    let history = events::history(store.conn(), id)?;
+    log_read(store, actor, action, Some(id), None, now)?;
+    Ok((r, history))
+}
+
+/// The records `filter` selects for `actor`, logged with `described` (the
+/// filter in words) and the count, never patient data.
+pub fn records(
+    store: &mut Store,
+    actor: &Actor,
+    filter: &ListFilter,
+    described: &str,
+    now: DateTime<Utc>,
+) -> OpResult<Vec<Record>> {
+    let recs = store.list(filter, now.timestamp())?;
+    let detail = format!("{} record(s); filter: {described}", recs.len());
+    log_read(store, actor, "list", None, Some(&detail), now)?;
+    Ok(recs)
+}
 
 /// Logs one read by `actor`: `action` names what (show, detail, list,
 /// export, audit, console-open, ...), `record` the record if one, `detail`

@@ -252,12 +252,42 @@ pub fn adopt(p: &Pipeline, store: &mut Store, text: &str, now: DateTime<Utc>) ->
         let actor = check_user_name(&login).unwrap_or_else(|_| "owner".to_string());
         setup::record_init(tx, &mut chain, &actor, false, None, t)?;
         setup::store_pipeline(tx, &mut chain, &actor, "adopt", text, t)?;
-        for mut m in users::members(tx)? {
+        let members = users::members(tx)?;
+        let admins: Vec<String> = p
+            .roles
+            .iter()
+            .filter(|r| r.admin)
+            .map(|r| r.id.clone())
+            .collect();
+        let has_admin = members
+            .iter()
+            .any(|m| m.enabled && m.roles.iter().any(|r| admins.contains(r)));
+        for mut m in members {
             if m.login.is_none() {
                 m.login = Some(m.name.clone());
             }
+            if !has_admin && m.name == actor {
+                // Nobody could manage the team: the owner becomes its admin.
+                m.enabled = true;
+                let missing: Vec<String> = admins
+                    .iter()
+                    .filter(|a| !m.roles.contains(a))
+                    .cloned()
+                    .collect();
+                m.roles.extend(missing);
+            }
             let created = m.created_at;
             users::save(tx, &mut chain, &actor, &m, created)?;
+        }
+        if !has_admin && users::member(tx, &actor)?.is_none() {
+            let m = Member {
+                name: actor.clone(),
+                roles: admins,
+                login: Some(login.clone()),
+                enabled: true,
+                created_at: t,
+            };
+            users::save(tx, &mut chain, &actor, &m, t)?;
         }
         let ids: Vec<i64> = tx
             .prepare("SELECT id FROM records ORDER BY id")

@@ -2,7 +2,7 @@
 //! the first event) and the pipeline texts it has run under (each stored
 //! with its hash and logged as a `pipeline` event).
 
-use super::events::{self, NewEvent, hex};
+use super::events::{self, hex};
 use super::{Result, meta_get, meta_set};
 use rusqlite::{Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
@@ -95,17 +95,7 @@ pub fn store_pipeline(
     let version = current_pipeline(conn)?.map_or(1, |p| p.version + 1);
     let hash = pipeline_hash(text);
     let data = serde_json::json!({"version": version, "hash": hash, "how": how}).to_string();
-    let event_id = chain.append(
-        conn,
-        &NewEvent {
-            record_id: None,
-            at: now,
-            actor,
-            kind: "pipeline",
-            data: Some(&data),
-            ..Default::default()
-        },
-    )?;
+    let event_id = chain.append_about(conn, actor, "pipeline", None, &data, now)?;
     conn.execute(
         "INSERT INTO pipelines (version, hash, text, event_id) VALUES (?1, ?2, ?3, ?4)",
         rusqlite::params![version, hash, text, event_id],
@@ -124,17 +114,7 @@ pub fn record_init(
     now: i64,
 ) -> Result<()> {
     let data = serde_json::json!({"trust": trust, "group": group}).to_string();
-    chain.append(
-        conn,
-        &NewEvent {
-            record_id: None,
-            at: now,
-            actor,
-            kind: "init",
-            data: Some(&data),
-            ..Default::default()
-        },
-    )?;
+    chain.append_about(conn, actor, "init", None, &data, now)?;
     meta_set(conn, "trust", if trust { "1" } else { "0" })
 }
 

@@ -2,7 +2,7 @@
 //! whether they may still act. Every change is a `user` event carrying the
 //! user's whole state, so replay rebuilds the table from the log alone.
 
-use super::events::{self, NewEvent};
+use super::events;
 use super::{Result, Store};
 use crate::engine::User;
 use rusqlite::{Connection, OptionalExtension};
@@ -86,18 +86,7 @@ pub fn save(
         now
     ])?;
     let data = serde_json::to_string(m).unwrap_or_default();
-    chain.append(
-        conn,
-        &NewEvent {
-            record_id: None,
-            at: now,
-            actor,
-            kind: "user",
-            to: Some(&m.name),
-            data: Some(&data),
-            ..Default::default()
-        },
-    )?;
+    chain.append_about(conn, actor, "user", Some(&m.name), &data, now)?;
     Ok(())
 }
 

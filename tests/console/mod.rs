@@ -50,6 +50,34 @@ pub struct Console {
 }
 
 impl Console {
+    /// Moves the selection to record `id` in the current view.
+    pub fn select(&mut self, id: i64) {
+        self.press('g');
+        for _ in 0..self.app.page.total {
+            if self.app.selected_record().map(|r| r.id) == Some(id) {
+                return;
+            }
+            self.press('j');
+        }
+        panic!("record {id} is not in this view");
+    }
+
+    /// Moves the open picker's cursor to the item whose value is `value`
+    /// and chooses it.
+    pub fn pick(&mut self, value: &str) {
+        let Some(carequeue::app::popup::Popup::Pick { items, .. }) = &self.app.popup else {
+            panic!("no picker open: {:?}", self.app.popup)
+        };
+        let i = items
+            .iter()
+            .position(|it| it.value == value)
+            .unwrap_or_else(|| panic!("{value} not offered: {items:?}"));
+        for _ in 0..i {
+            self.press('j');
+        }
+        self.code(KeyCode::Enter);
+    }
+
     /// The console as `user`, sized for a `w`×`h` terminal, first frame loaded.
     pub fn open(db: &Path, user: &str, w: u16, h: u16) -> Console {
         let p = pipeline();
