@@ -22,8 +22,11 @@ fn sample_ids(path: &Path, n: usize) -> Vec<i64> {
     (0..n as i64).map(|i| 1 + (i * 7919) % max.max(1)).collect()
 }
 
+/// As the console's data worker runs it: WAL checkpoints deferred to idle
+/// ticks, so a pane's commit never copies a sweep's WAL into the file.
 fn service(p: &Arc<Pipeline>, path: &Path, who: &str) -> Service {
     let store = Store::open(path).expect("open");
+    store.defer_checkpoints().expect("defer checkpoints");
     let u = user(&store, who);
     Service::new(p.clone(), store, Arc::new(FixedClock(now())), u, None)
 }

@@ -35,9 +35,44 @@ pub const ESCALATIONS_DUE_SQL: &str = "SELECT sort_due, id FROM records
 
 /// Stop a record that keeps landing in stages with timers already due.
 const MAX_CASCADE: usize = 16;
-/// Firings per transaction: fewer commits write each touched page to the
-/// WAL fewer times; 2,000 holds the write lock for well under 100 ms.
+/// Records read per due query.
 const BATCH: i64 = 2000;
+/// How long one transaction of firings may hold the write lock: fewer
+/// commits write each touched page to the WAL fewer times, but every other
+/// writer (a commit, a read's access-log entry) waits for the one running.
+const SLICE: std::time::Duration = std::time::Duration::from_millis(30);
+/// The pause after each commit, so a writer waiting on the busy handler
+/// (which polls every millisecond) gets the lock between slices.
+const YIELD: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// Runs `fire` on each of `ids` in transactions of at most [`SLICE`] each,
+/// pausing [`YIELD`] after each commit.
+fn in_slices(
+    store: &mut Store,
+    ids: &[i64],
+    mut fire: impl FnMut(&rusqlite::Transaction, &mut Appender, i64) -> OpResult<()>,
+) -> OpResult<()> {
+    let mut rest = ids;
+    while !rest.is_empty() {
+        let done = store.write(|tx| -> OpResult<usize> {
+            let start = std::time::Instant::now();
+            let mut chain = Appender::load(tx)?;
+            let mut n = 0;
+            for id in rest {
+                fire(tx, &mut chain, *id)?;
+                n += 1;
+                if start.elapsed() >= SLICE {
+                    break;
+                }
+            }
+            chain.finish(tx)?;
+            Ok(n)
+        })?;
+        rest = &rest[done..];
+        std::thread::sleep(YIELD);
+    }
+    Ok(())
+}
 
 pub fn sweep(p: &Pipeline, store: &mut Store, now: DateTime<Utc>) -> OpResult<SweepReport> {
     let system = User {
@@ -102,33 +137,24 @@ fn fire_timers(
             return Ok(());
         };
         cursor = *last;
-        // One transaction per batch: a sweep that fires thousands of timers
-        // commits tens of times, not thousands.
-        store.write(|tx| -> OpResult<()> {
-            let mut chain = Appender::load(tx)?;
-            for (_, id) in &ids {
-                for _ in 0..MAX_CASCADE {
-                    let fired = change_in(
-                        tx,
-                        &mut chain,
-                        *id,
-                        system,
-                        now,
-                        Guard::default(),
-                        |cur, now| fire_timer(p, cur, system, now),
-                    );
-                    match fired {
-                        Ok(_) => report.timers += 1,
-                        Err(OpError::Denied(ref m)) if m == NOT_DUE => break,
-                        Err(OpError::Refused(_)) => {
-                            report.refused += 1;
-                            break;
-                        }
-                        Err(e) => return Err(e),
+        // A sweep that fires thousands of timers commits tens of times,
+        // not thousands, and never holds the lock for long.
+        let ids: Vec<i64> = ids.iter().map(|(_, id)| *id).collect();
+        in_slices(store, &ids, |tx, chain, id| {
+            for _ in 0..MAX_CASCADE {
+                let fired = change_in(tx, chain, id, system, now, Guard::default(), |cur, now| {
+                    fire_timer(p, cur, system, now)
+                });
+                match fired {
+                    Ok(_) => report.timers += 1,
+                    Err(OpError::Denied(ref m)) if m == NOT_DUE => break,
+                    Err(OpError::Refused(_)) => {
+                        report.refused += 1;
+                        break;
                     }
+                    Err(e) => return Err(e),
                 }
             }
-            chain.finish(tx)?;
             Ok(())
         })?;
     }
@@ -186,25 +212,16 @@ fn fire_escalations(
                 // Fired in id order: neighbouring records share pages.
                 let mut ids: Vec<i64> = ids.iter().map(|(_, id)| *id).collect();
                 ids.sort_unstable();
-                store.write(|tx| -> OpResult<()> {
-                    let mut chain = Appender::load(tx)?;
-                    for id in &ids {
-                        let fired = change_in(
-                            tx,
-                            &mut chain,
-                            *id,
-                            system,
-                            now,
-                            Guard::default(),
-                            |cur, now| escalate(p, cur, level, now),
-                        );
-                        match fired {
-                            Ok(_) => report.escalations += 1,
-                            Err(OpError::Denied(ref m)) if m == NOT_DUE => {}
-                            Err(e) => return Err(e),
-                        }
+                in_slices(store, &ids, |tx, chain, id| {
+                    let fired =
+                        change_in(tx, chain, id, system, now, Guard::default(), |cur, now| {
+                            escalate(p, cur, level, now)
+                        });
+                    match fired {
+                        Ok(_) => report.escalations += 1,
+                        Err(OpError::Denied(ref m)) if m == NOT_DUE => {}
+                        Err(e) => return Err(e),
                     }
-                    chain.finish(tx)?;
                     Ok(())
                 })?;
             }

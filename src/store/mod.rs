@@ -101,12 +101,17 @@ impl Store {
 
     fn open_inner(path: &Path, flags: OpenFlags) -> Result<Store> {
         let flags = flags | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
-        let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let mut conn =
+            Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+                path: path.display().to_string(),
+                source,
+            })?;
         cipher::apply_key(&conn)?;
-        conn.busy_timeout(Duration::from_secs(10))?;
+        // Waits for another writer by polling every millisecond for up to
+        // 10 s. SQLite's own busy timeout backs off to 100 ms sleeps, so a
+        // short commit (a detail pane's access entry) beside a sweep that
+        // commits batch after batch kept missing the gaps between them.
+        conn.busy_handler(Some(wait_for_writer))?;
         // The console, sweep and queries rotate through more statements than
         // rusqlite's default 16; re-preparing them costs more than keeping them.
         conn.set_prepared_statement_cache_capacity(64);
@@ -217,3 +222,13 @@ fn create_private(_path: &Path) -> Result<()> {
 // SQLite creates `-wal` and `-shm` with the main file's mode, so a 0600
 // database keeps them 0600 and a group's 0660 database keeps them 0660. Its
 // mode is never reset on open: `init --group` chose it.
+
+/// SQLite's busy handler: `true` to try again after a 1 ms sleep, up to
+/// about 10 s of waiting.
+fn wait_for_writer(attempt: i32) -> bool {
+    if attempt >= 10_000 {
+        return false;
+    }
+    std::thread::sleep(Duration::from_millis(1));
+    true
+}
