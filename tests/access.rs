@@ -389,3 +389,33 @@ fn reads_are_in_the_access_log_which_refuses_update_and_delete() {
     drop(c);
     cq.ok(ADMIN, T0, &["verify"]);
 }
+
+#[test]
+fn new_user_names_are_plain_and_case_folded_and_nobody_is_system() {
+    let cq = Cq::init_default(T0);
+    for (name, why) in [
+        ("\u{0455}ystem", "a Cyrillic look-alike"),
+        ("ann\u{200b}", "a zero-width space"),
+        ("system", "the timers' actor"),
+        ("SYSTEM", "the timers' actor, upper case"),
+        ("a b", "a space"),
+        ("", "nothing"),
+    ] {
+        let out = cq.run_exact(ADMIN, T0, &["user", "add", name, "--role", "ops"]);
+        assert_eq!(out.status.code(), Some(1), "{why} was accepted");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with("error: "), "{why}: {err}");
+    }
+    cq.ok(ADMIN, T0, &["user", "add", "Kim.Lee", "--role", "ops"]);
+    let users = cq.json(ADMIN, T0, &["user", "list", "--json"]);
+    let names: Vec<&str> = users
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|u| u["name"].as_str())
+        .collect();
+    assert!(names.contains(&"kim.lee"), "case-folded: {names:?}");
+    assert!(!names.iter().any(|n| n.contains("ystem") || n.starts_with("ann")), "{names:?}");
+    let err = cq.fail("system", T0, &["list"]);
+    assert!(err.contains("system"), "{err}");
+}
