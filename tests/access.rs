@@ -415,7 +415,12 @@ fn new_user_names_are_plain_and_case_folded_and_nobody_is_system() {
         .filter_map(|u| u["name"].as_str())
         .collect();
     assert!(names.contains(&"kim.lee"), "case-folded: {names:?}");
-    assert!(!names.iter().any(|n| n.contains("ystem") || n.starts_with("ann")), "{names:?}");
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.contains("ystem") || n.starts_with("ann")),
+        "{names:?}"
+    );
     let err = cq.fail("system", T0, &["list"]);
     assert!(err.contains("system"), "{err}");
 }

@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod keymap;
+mod move_flow;
 mod nav;
 pub mod popup;
 mod prompts;

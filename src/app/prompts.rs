@@ -1,19 +1,19 @@
-//! Opening popups for the selected record and answering them: the move
-//! flow (event → reason → note), assign, sub-status, note, acknowledge, filter.
+//! Opening popups for the selected record and answering them: assign,
+//! sub-status, note, acknowledge, filter, and the answers of the move flow
+//! (in `move_flow`).
 
 use super::App;
 use super::action::Action;
 use super::keymap::Mode;
-use super::popup::{Item, MAX_INPUT, MoveDraft, Popup, Purpose};
+use super::popup::{Item, MAX_INPUT, Popup, Purpose};
 use super::service::{Cmd, Request};
-use crate::engine::rules::allowed_events;
 use crate::engine::sla;
 use crate::ops::owner_role;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 impl App {
     /// Reason codes as picker items, with their labels from the taxonomy.
-    fn reason_items(&self, codes: &[String]) -> Vec<Item> {
+    pub(super) fn reason_items(&self, codes: &[String]) -> Vec<Item> {
         codes
             .iter()
             .map(|c| Item {
@@ -39,139 +39,12 @@ impl App {
         Vec::new()
     }
 
-    fn need_record(&mut self) -> Option<crate::engine::Record> {
+    pub(super) fn need_record(&mut self) -> Option<crate::engine::Record> {
         let r = self.selected_record().cloned();
         if r.is_none() {
             self.set_status("no record selected", true);
         }
         r
-    }
-
-    pub(super) fn open_move(&mut self) -> Vec<Request> {
-        let Some(r) = self.need_record() else {
-            return Vec::new();
-        };
-        let allowed = allowed_events(&self.pipeline, &r, &self.user, self.now);
-        if allowed.is_empty() {
-            self.set_status(
-                format!(
-                    "record {}: no events you may fire in stage `{}`",
-                    r.id, r.stage
-                ),
-                true,
-            );
-            return Vec::new();
-        }
-        let p = &self.pipeline;
-        let items = allowed
-            .iter()
-            .map(|a| {
-                let to = p
-                    .stage_ix(&a.to)
-                    .map_or(a.to.clone(), |s| p.stage(s).name.clone());
-                let req = if a.requires.is_empty() {
-                    String::new()
-                } else {
-                    format!("  [{}]", a.requires.join(", "))
-                };
-                Item {
-                    value: a.event.clone(),
-                    label: format!("{} → {}{}", a.label, to, req),
-                }
-            })
-            .collect();
-        self.popup = Some(Popup::pick(
-            Purpose::Event {
-                id: r.id,
-                version: r.version,
-            },
-            format!("Move record {}", r.id),
-            items,
-        ));
-        Vec::new()
-    }
-
-    fn continue_move(&mut self, d: MoveDraft) -> Vec<Request> {
-        if d.reason.is_none() && !d.reason_codes.is_empty() {
-            let items = self.reason_items(&d.reason_codes);
-            self.popup = Some(Popup::pick(
-                Purpose::Reason(d.clone()),
-                format!("Reason for {}", d.event),
-                items,
-            ));
-            return Vec::new();
-        }
-        if d.breach_reason.is_none() && !d.breach_codes.is_empty() {
-            let items = self.reason_items(&d.breach_codes);
-            let title = if d.reason.is_some() {
-                format!("Breach reason for record {} (its SLA was breached)", d.id)
-            } else {
-                format!("Breach reason for {} (the SLA was breached)", d.event)
-            };
-            self.popup = Some(Popup::pick(Purpose::BreachReason(d.clone()), title, items));
-            return Vec::new();
-        }
-        if d.needs_note && d.note.is_none() {
-            self.popup = Some(Popup::input(
-                Purpose::MoveNote(d.clone()),
-                format!("Note for {} (required)", d.event),
-                "",
-            ));
-            return Vec::new();
-        }
-        self.popup = None;
-        // A breach reason alone travels as the event's reason (one event);
-        // beside a transition's reason it is acknowledged first.
-        let (reason, breach_reason) = match (d.reason, d.breach_reason) {
-            (None, b) => (b, None),
-            both => both,
-        };
-        vec![Request::Commit(Cmd::Move {
-            id: d.id,
-            version: d.version,
-            event: d.event,
-            reason,
-            breach_reason,
-            note: d.note,
-        })]
-    }
-
-    fn picked_event(&mut self, id: i64, version: i64, event: String) -> Vec<Request> {
-        let Some(r) = self.selected_record().filter(|r| r.id == id).cloned() else {
-            self.popup = None;
-            return Vec::new();
-        };
-        let Some(a) = allowed_events(&self.pipeline, &r, &self.user, self.now)
-            .into_iter()
-            .find(|a| a.event == event)
-        else {
-            self.popup = None;
-            return Vec::new();
-        };
-        // The transition's reason first, then the breach reason: both in
-        // one flow when both are needed.
-        let reason_codes = if a.requires.contains(&"reason") {
-            a.reasons
-        } else {
-            Vec::new()
-        };
-        let breach_codes = if a.requires.contains(&"breach_reason") {
-            a.breach_reasons
-        } else {
-            Vec::new()
-        };
-        let d = MoveDraft {
-            id,
-            version,
-            event,
-            reason_codes,
-            breach_codes,
-            needs_note: a.requires.contains(&"note"),
-            reason: None,
-            breach_reason: None,
-            note: None,
-        };
-        self.continue_move(d)
     }
 
     pub(super) fn open_assign(&mut self) -> Vec<Request> {

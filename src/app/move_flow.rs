@@ -1,0 +1,136 @@
+//! The move flow: the events you may fire, then each guard's question in
+//! turn (the event's reason, the breach reason, the note), then the commit.
+
+use super::App;
+use super::popup::{Item, MoveDraft, Popup, Purpose};
+use super::service::{Cmd, Request};
+use crate::engine::rules::allowed_events;
+
+impl App {
+    pub(super) fn open_move(&mut self) -> Vec<Request> {
+        let Some(r) = self.need_record() else {
+            return Vec::new();
+        };
+        let allowed = allowed_events(&self.pipeline, &r, &self.user, self.now);
+        if allowed.is_empty() {
+            self.set_status(
+                format!(
+                    "record {}: no events you may fire in stage `{}`",
+                    r.id, r.stage
+                ),
+                true,
+            );
+            return Vec::new();
+        }
+        let p = &self.pipeline;
+        let items = allowed
+            .iter()
+            .map(|a| {
+                let to = p
+                    .stage_ix(&a.to)
+                    .map_or(a.to.clone(), |s| p.stage(s).name.clone());
+                let req = if a.requires.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [{}]", a.requires.join(", "))
+                };
+                Item {
+                    value: a.event.clone(),
+                    label: format!("{} → {}{}", a.label, to, req),
+                }
+            })
+            .collect();
+        self.popup = Some(Popup::pick(
+            Purpose::Event {
+                id: r.id,
+                version: r.version,
+            },
+            format!("Move record {}", r.id),
+            items,
+        ));
+        Vec::new()
+    }
+
+    pub(super) fn continue_move(&mut self, d: MoveDraft) -> Vec<Request> {
+        if d.reason.is_none() && !d.reason_codes.is_empty() {
+            let items = self.reason_items(&d.reason_codes);
+            self.popup = Some(Popup::pick(
+                Purpose::Reason(d.clone()),
+                format!("Reason for {}", d.event),
+                items,
+            ));
+            return Vec::new();
+        }
+        if d.breach_reason.is_none() && !d.breach_codes.is_empty() {
+            let items = self.reason_items(&d.breach_codes);
+            let title = if d.reason.is_some() {
+                format!("Breach reason for record {} (its SLA was breached)", d.id)
+            } else {
+                format!("Breach reason for {} (the SLA was breached)", d.event)
+            };
+            self.popup = Some(Popup::pick(Purpose::BreachReason(d.clone()), title, items));
+            return Vec::new();
+        }
+        if d.needs_note && d.note.is_none() {
+            self.popup = Some(Popup::input(
+                Purpose::MoveNote(d.clone()),
+                format!("Note for {} (required)", d.event),
+                "",
+            ));
+            return Vec::new();
+        }
+        self.popup = None;
+        // A breach reason alone travels as the event's reason (one event);
+        // beside a transition's reason it is acknowledged first.
+        let (reason, breach_reason) = match (d.reason, d.breach_reason) {
+            (None, b) => (b, None),
+            both => both,
+        };
+        vec![Request::Commit(Cmd::Move {
+            id: d.id,
+            version: d.version,
+            event: d.event,
+            reason,
+            breach_reason,
+            note: d.note,
+        })]
+    }
+
+    pub(super) fn picked_event(&mut self, id: i64, version: i64, event: String) -> Vec<Request> {
+        let Some(r) = self.selected_record().filter(|r| r.id == id).cloned() else {
+            self.popup = None;
+            return Vec::new();
+        };
+        let Some(a) = allowed_events(&self.pipeline, &r, &self.user, self.now)
+            .into_iter()
+            .find(|a| a.event == event)
+        else {
+            self.popup = None;
+            return Vec::new();
+        };
+        // The transition's reason first, then the breach reason: both in
+        // one flow when both are needed.
+        let reason_codes = if a.requires.contains(&"reason") {
+            a.reasons
+        } else {
+            Vec::new()
+        };
+        let breach_codes = if a.requires.contains(&"breach_reason") {
+            a.breach_reasons
+        } else {
+            Vec::new()
+        };
+        let d = MoveDraft {
+            id,
+            version,
+            event,
+            reason_codes,
+            breach_codes,
+            needs_note: a.requires.contains(&"note"),
+            reason: None,
+            breach_reason: None,
+            note: None,
+        };
+        self.continue_move(d)
+    }
+}
