@@ -132,6 +132,13 @@ fn detail_panes_and_views_are_in_the_access_log_once_each() {
         "the first view and the Intake view: {views:?}"
     );
     assert!(views[1].contains("Intake"), "{views:?}");
+    // The Audit view's read is logged too.
+    c.send(vec![carequeue::app::service::Request::Audit]);
+    let audits = entries(&db, "maria")
+        .into_iter()
+        .filter(|a| a.action == "audit")
+        .count();
+    assert_eq!(audits, 1);
     // Reads never bump a record's version.
     let store = Store::open(&db).expect("open");
     assert_eq!(

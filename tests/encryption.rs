@@ -41,7 +41,8 @@ fn patient_names_are_encrypted_and_a_wrong_key_is_refused() {
             .output()
             .expect("run")
     };
-    assert!(run(&key, &["init"]).status.success());
+    // Trust mode: the test names its actor with --as.
+    assert!(run(&key, &["init", "--trust"]).status.success());
     assert!(
         run(&key, &["user", "add", "ana", "--role", "ops"])
             .status

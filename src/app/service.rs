@@ -196,7 +196,10 @@ impl Service {
                 Response::Committed(self.commit(cmd).map_err(|e| e.to_string()))
             }
             Request::Sweep => Response::Swept(ops::sweep(&self.pipeline, &mut self.store, now)?),
-            Request::Audit => Response::Audit(Box::new(self.audit(now)?)),
+            Request::Audit => {
+                self.log_audit(now)?;
+                Response::Audit(Box::new(self.audit(now)?))
+            }
             Request::Visited(view) => {
                 let detail = format!("view {view}");
                 ops::reads::log_read(
@@ -218,6 +221,32 @@ impl Service {
                 Response::Noted
             }
         })
+    }
+
+    /// The Audit view's read, in the access log (the worker runs the audit
+    /// itself on a thread of its own): refused if the user may no longer
+    /// read or the entry cannot be written.
+    pub fn begin_audit(&mut self) -> Option<Response> {
+        let now = self.clock.now();
+        match ops::identity::revoked(&self.store, &self.user) {
+            Ok(Some(why)) => return Some(Response::Revoked(why)),
+            Ok(None) => {}
+            Err(e) => return Some(Response::Error(e.to_string())),
+        }
+        self.log_audit(now)
+            .err()
+            .map(|e| Response::Error(e.to_string()))
+    }
+
+    fn log_audit(&mut self, now: chrono::DateTime<chrono::Utc>) -> ops::OpResult<()> {
+        ops::reads::log_read(
+            &mut self.store,
+            &self.user,
+            "audit",
+            None,
+            Some("console Audit view"),
+            now,
+        )
     }
 
     /// The audit, read through its own connection so the worker's stays free.

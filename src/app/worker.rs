@@ -33,6 +33,12 @@ impl Worker {
             loop {
                 match req_rx.recv_timeout(POLL) {
                     Ok(Request::Audit) => {
+                        if let Some(refused) = service.begin_audit() {
+                            if msg_tx.send(Msg::Response(refused)).is_err() {
+                                return;
+                            }
+                            continue;
+                        }
                         // Seconds of work at scale: on a thread of its own, so
                         // pages and commits keep flowing meanwhile.
                         let (pipeline, path, clock, tx) = (
