@@ -421,6 +421,8 @@ fn new_user_names_are_plain_and_case_folded_and_nobody_is_system() {
             .any(|n| n.contains("ystem") || n.starts_with("ann")),
         "{names:?}"
     );
+    // However it is typed, the folded name is found.
+    cq.ok("Kim.Lee", T0, &["list"]);
     let err = cq.fail("system", T0, &["list"]);
     assert!(err.contains("system"), "{err}");
 }

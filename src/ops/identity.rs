@@ -99,6 +99,7 @@ pub fn resolve(store: &Store, requested: Option<&str>) -> OpResult<Actor> {
     };
     if let (false, Some(asked)) = (trust, requested)
         && asked != name
+        && asked.to_ascii_lowercase() != name
     {
         return Err(OpError::Denied(format!(
             "--as `{asked}` refused: this database is not in trust mode, and OS account `{login}` is carequeue user `{name}`"
@@ -151,7 +152,13 @@ fn lookup(store: &Store, name: &str) -> OpResult<Actor> {
             "`{SYSTEM}` is the actor of timers and escalations; nobody can act as it"
         )));
     }
-    match users::member(store.conn(), name)? {
+    // Names made since they are case-folded are found however typed;
+    // older names keep working exactly as they were made.
+    let found = match users::member(store.conn(), name)? {
+        Some(m) => Some(m),
+        None => users::member(store.conn(), &name.to_ascii_lowercase())?,
+    };
+    match found {
         Some(m) if m.enabled => Ok(Actor {
             user: m.user(),
             trust: false,
