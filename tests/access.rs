@@ -239,6 +239,12 @@ fn now_dates_no_write_outside_trust_mode() {
     assert!(out.status.success());
     let out = raw(dir.path(), &["--db", d, "--as", "system", "note", "1", "x"]);
     assert_eq!(out.status.code(), Some(1));
+    let out = raw(dir.path(), &["--db", d, "info"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("trust mode      off"),
+        "{text}"
+    );
     let out = raw(dir.path(), &["--db", d, "info", "--json"]);
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["trust_mode"], false);

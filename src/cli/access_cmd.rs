@@ -111,18 +111,18 @@ pub fn info(ctx: &Ctx, as_json: bool) -> Result<()> {
     println!(
         "pipeline        \"{}\" v{v} ({})",
         ctx.pipeline.name,
-        &hash[..hash.len().min(12)]
+        hash.chars().take(12).collect::<String>()
     );
     println!("records         {records}");
     println!(
         "event log       {} events, head {}",
         cp.events,
-        &cp.head[..12]
+        cp.head.chars().take(12).collect::<String>()
     );
     println!(
         "access log      {} entries, head {}",
         cp.access_events,
-        &cp.access_head[..12]
+        cp.access_head.chars().take(12).collect::<String>()
     );
     println!(
         "you             {} ({})",
