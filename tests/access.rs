@@ -84,43 +84,21 @@ fn a_forged_pipeline_grants_nothing_and_a_what_if_read_writes_nothing() {
     let db = cq.db.to_str().expect("utf-8");
     let f = file.to_str().expect("utf-8");
     let before = events(&cq.db);
+    // ann with the forged file as --pipeline.
+    let forged_as_ann = |args: &[&str]| {
+        let mut full = vec!["--db", db, "--pipeline", f, "--as", "ann", "--now", T0];
+        full.extend_from_slice(args);
+        raw(cq.dir.path(), &full)
+    };
     // With --pipeline: a labelled what-if read; writes refused.
-    let out = raw(
-        cq.dir.path(),
-        &[
-            "--db",
-            db,
-            "--pipeline",
-            f,
-            "--as",
-            "ann",
-            "--now",
-            T0,
-            "list",
-        ],
-    );
+    let out = forged_as_ann(&["list"]);
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("what-if") && err.contains("forged.toml"),
         "{err}"
     );
-    let out = raw(
-        cq.dir.path(),
-        &[
-            "--db",
-            db,
-            "--pipeline",
-            f,
-            "--as",
-            "ann",
-            "--now",
-            T0,
-            "move",
-            &s,
-            "approve",
-        ],
-    );
+    let out = forged_as_ann(&["move", &s, "approve"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
