@@ -114,9 +114,10 @@ fn close(
     now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<()> {
     let mut store = Store::open_with(path, true)?;
-    if crate::ops::identity::revoked(&store, user)?.is_none() {
-        crate::ops::reads::log_read(&mut store, user, "console-close", None, None, now)?;
-    }
+    // Logged also after access was withdrawn: the session's end is part of
+    // the record of who had patient data on screen, and until when.
+    let why = crate::ops::identity::revoked(&store, user)?.map(|_| "access withdrawn");
+    crate::ops::reads::log_read(&mut store, user, "console-close", None, why, now)?;
     crate::ops::checkpoints::auto(&store, now)?;
     Ok(())
 }
