@@ -199,10 +199,21 @@ impl Team {
         self.run_env(i, &[], args)
     }
 
+    /// Another test thread that forks while this one's copy of the binary
+    /// is still open for writing holds that descriptor until its child
+    /// execs, and exec of the copy then fails with ETXTBSY for a moment:
+    /// such a run is tried again.
     pub fn run_env(&self, i: usize, env: &[(&str, &str)], args: &[&str]) -> Output {
-        self.command(i, env, args)
-            .output()
-            .expect("run carequeue as an account")
+        let mut tries = 0;
+        loop {
+            match self.command(i, env, args).output() {
+                Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 100 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                done => return done.expect("run carequeue as an account"),
+            }
+        }
     }
 
     /// Runs and expects success; returns stdout.
