@@ -39,6 +39,16 @@ pub struct Pipeline {
     pub(crate) role_ids: HashMap<String, RoleIx>,
     pub(crate) event_ids: HashMap<String, TransitionIx>,
     pub(crate) field_ids: HashMap<String, FieldIx>,
+    /// Old ids named by `renamed_from`, to what they are now.
+    pub renames: Renames,
+}
+
+/// What `renamed_from` says: each old id and the item that now has it.
+#[derive(Debug, Default, Clone)]
+pub struct Renames {
+    pub stages: HashMap<String, StageIx>,
+    pub roles: HashMap<String, RoleIx>,
+    pub events: HashMap<String, TransitionIx>,
 }
 
 #[derive(Debug, Clone)]
@@ -228,6 +238,21 @@ impl Pipeline {
     }
     pub fn stage_ix(&self, id: &str) -> Option<StageIx> {
         self.stage_ids.get(id).copied()
+    }
+    /// A stage by its id, or by an id it had before (`renamed_from`).
+    pub fn stage_ix_or_renamed(&self, id: &str) -> Option<StageIx> {
+        self.stage_ix(id)
+            .or_else(|| self.renames.stages.get(id).copied())
+    }
+    /// A role by its id, or by an id it had before.
+    pub fn role_ix_or_renamed(&self, id: &str) -> Option<RoleIx> {
+        self.role_ix(id)
+            .or_else(|| self.renames.roles.get(id).copied())
+    }
+    /// A transition by its event id, or by an id it had before.
+    pub fn transition_ix_or_renamed(&self, event: &str) -> Option<TransitionIx> {
+        self.transition_ix(event)
+            .or_else(|| self.renames.events.get(event).copied())
     }
     pub fn role(&self, ix: RoleIx) -> &Role {
         &self.roles[ix.0]

@@ -42,6 +42,9 @@ pub struct RawRole {
     pub supervises: bool,
     #[serde(default)]
     pub admin: bool,
+    /// Ids this role had before: users holding one are carried over.
+    #[serde(default)]
+    pub renamed_from: Vec<S>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -97,6 +100,9 @@ pub struct RawStage {
     pub initial_substatus: Option<S>,
     #[serde(default)]
     pub escalations: Vec<RawEscalation>,
+    /// Ids this stage had before: its records are carried over.
+    #[serde(default)]
+    pub renamed_from: Vec<S>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -142,6 +148,9 @@ pub struct RawTransition {
     pub sets: BTreeMap<Spanned<String>, S>,
     pub counter: Option<S>,
     pub max: Option<Spanned<i64>>,
+    /// Event ids this transition had before.
+    #[serde(default)]
+    pub renamed_from: Vec<S>,
 }
 
 #[derive(Debug, Deserialize)]

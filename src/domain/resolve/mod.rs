@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 mod calendars;
+mod renames;
 mod stages;
 mod transitions;
 
@@ -123,6 +124,7 @@ impl Resolver {
             .map(|(i, k)| (k.get_ref().clone(), i))
             .collect();
 
+        let renames = self.renames(raw, &stages, &roles, &events);
         let timezone = match &raw.timezone {
             None => Some(chrono_tz::UTC),
             Some(tz) => match tz.get_ref().parse::<chrono_tz::Tz>() {
@@ -286,6 +288,7 @@ impl Resolver {
                 .map(|(k, v)| (k, TransitionIx(v)))
                 .collect(),
             field_ids: fields.into_iter().map(|(k, v)| (k, FieldIx(v))).collect(),
+            renames,
         })
     }
 }
