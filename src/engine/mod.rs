@@ -6,6 +6,7 @@ pub mod audit;
 pub mod clock;
 pub mod record;
 pub mod replay;
+pub mod retime;
 pub mod rules;
 pub mod sla;
 pub mod timers;

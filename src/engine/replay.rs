@@ -189,6 +189,13 @@ pub fn apply(p: &Pipeline, s: &mut Record, e: &Step) {
             super::timers::refresh(p, s);
         }
         "claim" | "assign" => s.assignee = to,
+        // A pipeline renamed the stage (or an admin mapped it): the stay
+        // and its clock go on under the new id.
+        "rename" => {
+            if let Some(stage) = to {
+                s.stage = stage;
+            }
+        }
         "release" => s.assignee = None,
         "substatus" | "pause" | "resume" => {
             s.substatus = to;

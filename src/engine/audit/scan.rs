@@ -200,7 +200,7 @@ impl<'p> Auditor<'p> {
         let p = self.p;
         let r = self.recs[slot as usize];
         let from = self.stage_of(&r);
-        let to = e.to.and_then(|t| p.stage_ix(t));
+        let to = e.to.and_then(|t| p.stage_ix_or_renamed(t));
         if r.has_stay {
             self.close(slot, e.at, e.reason, false);
         }
@@ -229,7 +229,7 @@ impl<'p> Auditor<'p> {
         if self.recs[slot as usize].has_stay {
             self.close(slot, at, None, false);
         }
-        let stage = to.and_then(|t| p.stage_ix(t));
+        let stage = to.and_then(|t| p.stage_ix_or_renamed(t));
         let (mut re_entry, mut paused) = (false, false);
         if let Some(s) = stage {
             let st = p.stage(s);

@@ -1,0 +1,154 @@
+//! An open record under a newly applied pipeline: its clock recomputed
+//! from when it entered its stage and the pauses of that stay, its timer
+//! and its escalation roles carried over. `pipeline apply` and replay both
+//! call these, so `verify` agrees with what apply wrote, without an event
+//! per record.
+
+use super::record::Record;
+use super::sla::{self, ClockState};
+use super::timers;
+use crate::domain::{Pipeline, StageIx};
+use chrono::{DateTime, Utc};
+
+/// The pause and resume events of the current stay, in order: `(at, true)`
+/// for a pause, `(at, false)` for a resume.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stay {
+    pub marks: Vec<(i64, bool)>,
+}
+
+impl Stay {
+    /// Follows one replayed event: entering a stage starts a new stay.
+    pub fn observe(&mut self, kind: &str, at: i64) {
+        match kind {
+            "create" | "transition" | "timer" | "override" | "snapshot" => self.marks.clear(),
+            "pause" => self.marks.push((at, true)),
+            "resume" => self.marks.push((at, false)),
+            _ => {}
+        }
+    }
+}
+
+/// What of a stage decides its records' clocks and timers, by ids (never
+/// indices), so two pipelines can be compared stage by stage.
+pub fn clock_key(p: &Pipeline, stage: StageIx) -> String {
+    let s = p.stage(stage);
+    let sla = s.sla.as_ref().map(|x| {
+        let cal = x.calendar.map(|c| {
+            let named = &p.calendars[c.0];
+            format!("{}={:?}", named.id, named.calendar)
+        });
+        (x.max.0, x.warn.0, cal)
+    });
+    let subs: Vec<(&str, bool)> = s
+        .substatuses
+        .iter()
+        .map(|x| (x.id.as_str(), x.pauses))
+        .collect();
+    let escalations: Vec<String> = s
+        .escalations
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{:?}:{:?}:{:?}",
+                e.after.0,
+                e.notify.map(|r| &p.role(r).id),
+                e.reassign.map(|r| &p.role(r).id),
+                e.priority
+            )
+        })
+        .collect();
+    let timers: Vec<String> = p
+        .timers
+        .iter()
+        .filter(|t| t.stage == stage)
+        .map(|t| {
+            let when = match &t.when {
+                crate::domain::TimerWhen::AfterInStage(d) => format!("after {}", d.0),
+                crate::domain::TimerWhen::AtField {
+                    field,
+                    plus_days_field,
+                    offset,
+                } => format!(
+                    "at {} + {:?} + {}",
+                    p.field(*field).id,
+                    plus_days_field.map(|f| &p.field(f).id),
+                    offset.0
+                ),
+            };
+            format!("{}:{when}", p.transition(t.transition).event)
+        })
+        .collect();
+    format!(
+        "{sla:?}|{subs:?}|{:?}|{escalations:?}|{timers:?}|{}",
+        s.initial_substatus,
+        p.timezone.name()
+    )
+}
+
+/// The stages (by id in `new`) whose records need their clocks recomputed:
+/// new to `new`, or keyed differently than in `old`.
+pub fn changed_stages(old: &Pipeline, new: &Pipeline) -> Vec<String> {
+    new.stage_ids()
+        .filter(|(ix, s)| {
+            !s.terminal
+                && match old.stage_ix(&s.id) {
+                    Some(o) => clock_key(old, o) != clock_key(new, *ix),
+                    None => true,
+                }
+        })
+        .map(|(_, s)| s.id.clone())
+        .collect()
+}
+
+/// Escalation roles renamed by `new` follow their new ids.
+pub fn carry_roles(new: &Pipeline, r: &mut Record) {
+    for role in [&mut r.owner_role, &mut r.notify_role] {
+        if let Some(old) = role.as_deref()
+            && new.role_ix(old).is_none()
+            && let Some(ix) = new.renames.roles.get(old)
+        {
+            *role = Some(new.role(*ix).id.clone());
+        }
+    }
+}
+
+/// Recomputes `r`'s clock and timer under `p`: the stay's SLA from
+/// `entered_at`, then each pause and resume of the stay in turn. A stay
+/// whose first mark is a resume began paused. Levels of escalation that
+/// fired stay fired. Records in stages `p` lacks, or terminal, are left.
+pub fn retime(p: &Pipeline, r: &mut Record, stay: &Stay) {
+    let Some(stage) = p.stage_ix(&r.stage) else {
+        return;
+    };
+    if p.stage(stage).terminal {
+        return;
+    }
+    let began_paused = stay
+        .marks
+        .first()
+        .map_or(r.paused_since.is_some(), |(_, pause)| !pause);
+    let mut c = sla::on_enter(p, stage, at(r.entered_at), began_paused);
+    for (t, pause) in &stay.marks {
+        c = if *pause {
+            sla::pause(p, stage, c, at(*t))
+        } else {
+            sla::resume(p, stage, c, at(*t))
+        };
+    }
+    let ClockState {
+        due_at,
+        warn_at,
+        paused_since,
+        paused_left,
+    } = c;
+    r.due_at = due_at;
+    r.warn_at = warn_at;
+    r.paused_since = paused_since;
+    r.paused_left = paused_left;
+    timers::refresh(p, r);
+}
+
+fn at(t: i64) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(t, 0).unwrap_or_default()
+}
