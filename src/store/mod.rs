@@ -9,6 +9,7 @@ pub mod bulk;
 mod cipher;
 pub mod events;
 mod fs_check;
+pub mod in_use;
 mod migrations;
 pub mod query;
 pub(crate) mod raw;
@@ -58,6 +59,10 @@ pub enum StoreError {
     NetworkFs { path: String, kind: &'static str },
     #[error("{0}")]
     Key(String),
+    #[error(
+        "the pipeline changed while you worked (version {version} was applied); nothing was written: run the command again under the new pipeline"
+    )]
+    PipelineChanged { version: i64 },
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -67,6 +72,9 @@ pub struct Store {
     path: PathBuf,
     /// The last pass over the attention index (see `attention`).
     attention: std::cell::RefCell<attention::Memo>,
+    /// The hash of the pipeline this handle's writes were decided under:
+    /// each write checks it inside its own transaction.
+    expected_pipeline: Option<String>,
 }
 
 impl Store {
@@ -125,9 +133,20 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             attention: Default::default(),
+            expected_pipeline: None,
         };
         migrations::apply(&mut store.conn)?;
         Ok(store)
+    }
+
+    /// Binds this handle's writes to the pipeline with `hash` (None: any).
+    pub fn expect_pipeline(&mut self, hash: Option<String>) {
+        self.expected_pipeline = hash;
+    }
+
+    /// The pipeline hash this handle's writes are bound to.
+    pub fn expected_pipeline(&self) -> Option<&str> {
+        self.expected_pipeline.as_deref()
     }
 
     pub fn path(&self) -> &Path {
@@ -147,6 +166,12 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
+        if let Some(expected) = &self.expected_pipeline
+            && meta_get(&tx, "pipeline_hash")?.as_deref() != Some(expected.as_str())
+        {
+            let version = setup::current_pipeline(&tx)?.map_or(0, |p| p.version);
+            return Err(StoreError::PipelineChanged { version }.into());
+        }
         let out = f(&tx)?;
         tx.commit().map_err(StoreError::from)?;
         Ok(out)

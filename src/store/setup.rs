@@ -12,6 +12,10 @@ pub fn pipeline_hash(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
 }
 
+/// The kind of the event that logs an applied pipeline (`init` and
+/// `adopt` log a `pipeline` event).
+pub const APPLIED: &str = "pipeline_applied";
+
 /// One stored pipeline version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredPipeline {
@@ -28,6 +32,14 @@ pub fn current_pipeline(conn: &Connection) -> Result<Option<StoredPipeline>> {
             "SELECT version, hash, text, event_id FROM pipelines ORDER BY version DESC LIMIT 1",
         )?
         .query_row([], row)
+        .optional()?)
+}
+
+/// One stored version by number.
+pub fn pipeline_version(conn: &Connection, version: i64) -> Result<Option<StoredPipeline>> {
+    Ok(conn
+        .prepare("SELECT version, hash, text, event_id FROM pipelines WHERE version = ?1")?
+        .query_row([version], row)
         .optional()?)
 }
 
@@ -95,7 +107,8 @@ pub fn store_pipeline(
     let version = current_pipeline(conn)?.map_or(1, |p| p.version + 1);
     let hash = pipeline_hash(text);
     let data = serde_json::json!({"version": version, "hash": hash, "how": how}).to_string();
-    let event_id = chain.append_about(conn, actor, "pipeline", None, &data, now)?;
+    let kind = if how == "apply" { APPLIED } else { "pipeline" };
+    let event_id = chain.append_about(conn, actor, kind, None, &data, now)?;
     conn.execute(
         "INSERT INTO pipelines (version, hash, text, event_id) VALUES (?1, ?2, ?3, ?4)",
         rusqlite::params![version, hash, text, event_id],

@@ -6,9 +6,10 @@ use super::{Checked, Problem};
 use crate::domain::Pipeline;
 use crate::engine::Record;
 use crate::engine::replay::{self, Step};
+use crate::engine::retime::{self, Stay};
 use crate::store::{Result, records, setup};
 use rusqlite::{Connection, OptionalExtension};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// The pipelines the log ran under, each with the id of the event that
 /// put it in force.
@@ -29,8 +30,8 @@ impl Versions {
             }
             let logged: Option<String> = conn
                 .query_row(
-                    "SELECT data FROM events WHERE id = ?1 AND kind = 'pipeline'",
-                    [v.event_id],
+                    "SELECT data FROM events WHERE id = ?1 AND kind IN ('pipeline', ?2)",
+                    rusqlite::params![v.event_id, setup::APPLIED],
                     |r| r.get(0),
                 )
                 .optional()?;
@@ -70,6 +71,40 @@ impl Versions {
     /// The id of the first pipeline event: permission checks start there.
     fn first_event(&self) -> i64 {
         self.0.first().map_or(i64::MAX, |(e, _)| *e)
+    }
+
+    /// For each version after the first, the stages whose open records
+    /// its apply re-timed.
+    fn retimed(&self) -> Vec<HashSet<String>> {
+        self.0
+            .windows(2)
+            .map(|w| {
+                retime::changed_stages(&w[0].1, &w[1].1)
+                    .into_iter()
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// What each apply between events `after` and `before` (exclusive) did
+    /// to the open record `state`, as `pipeline apply` did it.
+    fn cross(
+        &self,
+        retimed: &[HashSet<String>],
+        after: i64,
+        before: i64,
+        state: &mut Record,
+        stay: &Stay,
+    ) {
+        for (j, (event, p)) in self.0.iter().enumerate().skip(1) {
+            if *event <= after || *event >= before {
+                continue;
+            }
+            retime::carry_roles(p, state);
+            if retimed[j - 1].contains(&state.stage) {
+                retime::retime(p, state, stay);
+            }
+        }
     }
 }
 
@@ -157,6 +192,7 @@ pub(super) fn replay_all(p: &Pipeline, conn: &Connection) -> Checked<i64> {
         Err(problem) => return Ok(Err(problem)),
     };
     let checks_from = versions.first_event();
+    let retimed = versions.retimed();
     let mut rec_st = conn.prepare(&format!(
         "SELECT {} FROM records ORDER BY id",
         records::COLUMNS
@@ -177,6 +213,8 @@ pub(super) fn replay_all(p: &Pipeline, conn: &Connection) -> Checked<i64> {
         t.0 += 1;
         t.1 += i64::from(r.assignee.is_none());
         let mut state = replay::empty(r.id);
+        let mut stay = Stay::default();
+        let mut last = 0;
         let mut seen = 0;
         while let Some(e) = pending.take() {
             if e.record < r.id {
@@ -185,6 +223,9 @@ pub(super) fn replay_all(p: &Pipeline, conn: &Connection) -> Checked<i64> {
             if e.record > r.id {
                 pending = Some(e);
                 break;
+            }
+            if seen > 0 {
+                versions.cross(&retimed, last, e.id, &mut state, &stay);
             }
             let under = versions.at(e.id, p);
             if e.id > checks_from
@@ -204,12 +245,15 @@ pub(super) fn replay_all(p: &Pipeline, conn: &Connection) -> Checked<i64> {
                 data: e.data.as_deref(),
             };
             replay::apply(under, &mut state, &step);
+            stay.observe(&e.kind, e.at);
+            last = e.id;
             seen += 1;
             pending = evs.next()?.map(ev_of).transpose()?;
         }
         if seen == 0 {
             return Ok(Err(Problem::NoEvents(r.id)));
         }
+        versions.cross(&retimed, last, i64::MAX, &mut state, &stay);
         if let Some(what) = replay::difference(&r, &state) {
             return Ok(Err(Problem::Record { id: r.id, what }));
         }

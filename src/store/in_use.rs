@@ -1,0 +1,117 @@
+//! What the records hold of a pipeline, for `pipeline diff` and `apply`:
+//! counts per stage, sub-status and field value, and the quiet rewrite of
+//! an open record's clock when a new pipeline re-times it (no event: replay
+//! recomputes the same from the log).
+
+use super::Result;
+use crate::engine::Record;
+use crate::engine::retime::Stay;
+use crate::engine::sla::ClockState;
+use rusqlite::Connection;
+
+/// Records per stage, stages with none left out.
+pub fn stage_totals(conn: &Connection) -> Result<Vec<(String, i64)>> {
+    let mut st = conn
+        .prepare_cached("SELECT stage, total FROM stage_counts WHERE total > 0 ORDER BY stage")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Records per stage and sub-status, where one is set.
+pub fn substatus_totals(conn: &Connection) -> Result<Vec<(String, String, i64)>> {
+    let mut st = conn.prepare(
+        "SELECT stage, substatus, count(*) FROM records WHERE substatus IS NOT NULL
+         GROUP BY stage, substatus ORDER BY stage, substatus",
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Each value field `field` holds, with how many records hold it.
+pub fn field_values(conn: &Connection, field: &str) -> Result<Vec<(String, i64)>> {
+    let path = format!("$.\"{}\"", field.replace('"', "\\\""));
+    let mut st = conn.prepare(
+        "SELECT v, count(*) FROM (SELECT json_extract(fields, ?1) AS v FROM records)
+         WHERE v IS NOT NULL AND v != '' GROUP BY v",
+    )?;
+    let rows = st.query_map([path], |r| {
+        let v: rusqlite::types::Value = r.get(0)?;
+        let text = match v {
+            rusqlite::types::Value::Text(t) => t,
+            rusqlite::types::Value::Integer(i) => i.to_string(),
+            rusqlite::types::Value::Real(f) => f.to_string(),
+            _ => String::new(),
+        };
+        Ok((text, r.get(1)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Records in `stage` waiting on a timer.
+pub fn waiting_on_timers(conn: &Connection, stage: &str) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM records WHERE stage = ?1 AND timer_at IS NOT NULL",
+        [stage],
+        |r| r.get(0),
+    )?)
+}
+
+/// The ids of the records in `stage`, in id order.
+pub fn ids_in_stage(conn: &Connection, stage: &str) -> Result<Vec<i64>> {
+    let mut st = conn.prepare_cached("SELECT id FROM records WHERE stage = ?1 ORDER BY id")?;
+    let rows = st.query_map([stage], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// The pauses and resumes of record `id`'s current stay (the events after
+/// the last one that entered a stage).
+pub fn stay(conn: &Connection, id: i64) -> Result<Stay> {
+    let mut st = conn.prepare_cached(
+        "SELECT at, kind FROM events WHERE record_id = ?1 AND kind IN ('pause', 'resume')
+           AND id > (SELECT coalesce(max(id), 0) FROM events WHERE record_id = ?1
+                     AND kind IN ('create', 'transition', 'timer', 'override', 'snapshot'))
+         ORDER BY id",
+    )?;
+    let rows = st.query_map([id], |r| {
+        let kind: String = r.get(1)?;
+        Ok((r.get::<_, i64>(0)?, kind == "pause"))
+    })?;
+    Ok(Stay {
+        marks: rows.collect::<rusqlite::Result<Vec<_>>>()?,
+    })
+}
+
+/// Writes `r`'s clock, timer and escalation roles without an event and
+/// without a new version: what a newly applied pipeline recomputed.
+pub fn rewrite_clock(conn: &Connection, r: &Record) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE records SET due_at = ?2, warn_at = ?3, paused_since = ?4, paused_left = ?5,
+           sort_due = ?6, timer_at = ?7, owner_role = ?8, notify_role = ?9 WHERE id = ?1",
+    )?
+    .execute(rusqlite::params![
+        r.id,
+        r.due_at,
+        r.warn_at,
+        r.paused_since,
+        r.paused_left,
+        ClockState::of(r).sort_due(),
+        r.timer_at,
+        r.owner_role,
+        r.notify_role
+    ])?;
+    Ok(())
+}
+
+/// Escalation roles renamed: every record's owner and notified role that
+/// names `old` names `new` instead (no event; replay does the same).
+pub fn rename_role_in_records(conn: &Connection, old: &str, new: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE records SET owner_role = ?2 WHERE owner_role = ?1",
+        [old, new],
+    )?;
+    conn.execute(
+        "UPDATE records SET notify_role = ?2 WHERE notify_role = ?1",
+        [old, new],
+    )?;
+    Ok(())
+}
