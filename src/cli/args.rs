@@ -250,13 +250,48 @@ pub struct InitArgs {
 pub enum PipelineCmd {
     /// Give a database from before stored pipelines its pipeline (its OS owner only).
     Adopt { file: PathBuf },
-    /// Replace the pipeline in force (admins; records must all stay in known stages).
-    Apply { file: PathBuf },
+    /// What FILE would change, with the records each stage holds.
+    Diff {
+        file: PathBuf,
+        /// Carry the records of a removed stage OLD to stage NEW.
+        #[arg(long = "map", value_name = "OLD=NEW", value_parser = parse_map)]
+        maps: Vec<(String, String)>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace the pipeline in force (admins): refused if it would strand
+    /// records, sub-statuses, choices, roles, timers or the last admin.
+    Apply {
+        file: PathBuf,
+        /// Carry the records of a removed stage OLD to stage NEW.
+        #[arg(long = "map", value_name = "OLD=NEW", value_parser = parse_map)]
+        maps: Vec<(String, String)>,
+    },
+    /// Print the pipeline in force, or stored version N.
+    Show {
+        #[arg(long, value_name = "N")]
+        version: Option<i64>,
+        /// The version's text as stored (TOML), not the resolved table.
+        #[arg(long, conflicts_with = "json")]
+        toml: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// The versions applied: when, by whom, hash.
     History {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `OLD=NEW`, for `--map`.
+fn parse_map(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => {
+            Ok((a.trim().to_string(), b.trim().to_string()))
+        }
+        _ => Err("expected OLD=NEW (two stage ids)".to_string()),
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -148,6 +148,10 @@ impl Ctx {
                     }
                     _ => (validate(&label, &stored.text)?, label, stored.text, false),
                 };
+                let mut s = s;
+                // Writes are decided under the stored pipeline: each checks,
+                // in its own transaction, that it is still the one in force.
+                s.expect_pipeline(Some(stored.hash));
                 store = Some(s);
                 out
             }
@@ -173,7 +177,11 @@ impl Ctx {
         if let Some(s) = self.store.borrow_mut().take() {
             return Ok(s);
         }
-        Ok(Store::open_with(self.db_path(), self.allow_network_fs)?)
+        let mut s = Store::open_with(self.db_path(), self.allow_network_fs)?;
+        if !self.what_if && setup::current_pipeline(s.conn())?.is_some() {
+            s.expect_pipeline(Some(setup::pipeline_hash(&self.pipeline_text)));
+        }
+        Ok(s)
     }
 
     /// The acting user, for a read: known and enabled, never `system`.

@@ -8,6 +8,7 @@ pub mod context;
 mod exchange;
 pub mod fmt;
 mod group;
+mod pipeline_change_cmd;
 mod pipeline_cmd;
 mod records;
 pub mod team;
@@ -35,10 +36,23 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Check { json } => pipeline_cmd::check(&cli, *json),
             Command::Demo(a) => demo(ctx, a),
             Command::Init(a) => team::init(&ctx, a),
-            Command::Pipeline { json, action } => match action {
-                None => pipeline_cmd::show(&ctx, *json),
+            Command::Pipeline {
+                json: json_top,
+                action,
+            } => match action {
+                None => pipeline_cmd::show(&ctx, &ctx.pipeline, *json_top),
                 Some(PipelineCmd::Adopt { file }) => pipeline_cmd::adopt(&ctx, file),
-                Some(PipelineCmd::Apply { file }) => pipeline_cmd::apply(&ctx, file),
+                Some(PipelineCmd::Apply { file, maps }) => {
+                    pipeline_change_cmd::apply(&ctx, file, maps)
+                }
+                Some(PipelineCmd::Diff { file, maps, json }) => {
+                    pipeline_change_cmd::diff(&ctx, file, maps, *json)
+                }
+                Some(PipelineCmd::Show {
+                    version,
+                    toml,
+                    json,
+                }) => pipeline_cmd::show_version(&ctx, *version, *toml, *json || *json_top),
                 Some(PipelineCmd::History { json }) => pipeline_cmd::history(&ctx, *json),
             },
             Command::User(UserCmd::Add { name, roles, login }) => {

@@ -54,10 +54,41 @@ pub fn check(cli: &Cli, as_json: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn show(ctx: &Ctx, as_json: bool) -> Result<()> {
+pub fn show(ctx: &Ctx, p: &domain::Pipeline, as_json: bool) -> Result<()> {
     let store = ctx.store()?;
     ctx.reader(&store)?;
-    let p = &ctx.pipeline;
+    print_pipeline(p, &ctx.pipeline_file, as_json)
+}
+
+/// `pipeline show [--version N] [--toml]`: a stored version, resolved or
+/// as its text.
+pub fn show_version(ctx: &Ctx, version: Option<i64>, toml: bool, as_json: bool) -> Result<()> {
+    let store = ctx.store()?;
+    ctx.reader(&store)?;
+    let stored = match version {
+        Some(v) => match crate::store::setup::pipeline_version(store.conn(), v)? {
+            Some(s) => s,
+            None => {
+                let last =
+                    crate::store::setup::current_pipeline(store.conn())?.map_or(0, |c| c.version);
+                bail!("--version {v}: the database holds pipeline versions 1 to {last}")
+            }
+        },
+        None => match crate::store::setup::current_pipeline(store.conn())? {
+            Some(s) => s,
+            None => bail!("the database holds no pipeline"),
+        },
+    };
+    if toml {
+        print!("{}", stored.text);
+        return Ok(());
+    }
+    let label = format!("{} (pipeline v{})", ctx.db_path().display(), stored.version);
+    let p = validate(&label, &stored.text)?;
+    print_pipeline(&p, &label, as_json)
+}
+
+fn print_pipeline(p: &domain::Pipeline, label: &str, as_json: bool) -> Result<()> {
     let stage_json = |ix: crate::domain::StageIx| {
         let s = p.stage(ix);
         json!({
@@ -97,7 +128,11 @@ pub fn show(ctx: &Ctx, as_json: bool) -> Result<()> {
             "reasons": p.reasons.iter().map(|r| json!({"code": r.code, "label": r.label})).collect::<Vec<_>>(),
         }));
     }
-    println!("{} ({})", p.name, ctx.pipeline_file);
+    println!(
+        "{} ({})",
+        crate::text::clean(&p.name),
+        crate::text::clean(label)
+    );
     let mut rows = Vec::new();
     for ph in &p.phases {
         for s in &ph.stages {
@@ -139,25 +174,6 @@ pub fn adopt(ctx: &Ctx, file: &Path) -> Result<()> {
         p.name,
         file.display()
     );
-    Ok(())
-}
-
-pub fn apply(ctx: &Ctx, file: &Path) -> Result<()> {
-    let text = read_pipeline(file)?;
-    let p = validate(&file.display().to_string(), &text)?;
-    let mut store = ctx.store()?;
-    // The command changes the pipeline, so a different --pipeline is its
-    // input, not a what-if: check identity and the clock only.
-    let actor = ctx.reader(&store)?;
-    if ctx.now_given && !actor.trusted() {
-        bail!("`pipeline apply` refused: --now dates no write outside a trust-mode database");
-    }
-    let current = match crate::store::setup::current_pipeline(store.conn())? {
-        Some(c) => validate("<stored pipeline>", &c.text)?,
-        None => bail!("the database holds no pipeline; adopt one first"),
-    };
-    let v = ops::team::apply_pipeline(&p, &mut store, &actor, &current, &text, ctx.now())?;
-    println!("pipeline \"{}\" applied as version {v}", p.name);
     Ok(())
 }
 

@@ -9,6 +9,7 @@ mod create;
 pub mod identity;
 mod import;
 mod ownership;
+pub mod pipeline_change;
 pub mod reads;
 mod sweep;
 pub mod team;

@@ -181,31 +181,6 @@ pub fn disable_user(
     })
 }
 
-/// Replaces the pipeline in force (admins only), refusing one that would
-/// leave records in stages it does not have.
-pub fn apply_pipeline(
-    p_new: &Pipeline,
-    store: &mut Store,
-    actor: &Actor,
-    current: &Pipeline,
-    text: &str,
-    now: DateTime<Utc>,
-) -> OpResult<i64> {
-    require_admin(current, actor, "applying a pipeline")?;
-    if !is_admin(p_new, actor) {
-        return Err(OpError::Invalid(
-            "the new pipeline would leave you holding no admin role".into(),
-        ));
-    }
-    store.write(|tx| -> OpResult<i64> {
-        stranded(tx, p_new)?;
-        let mut chain = events::Appender::load(tx)?;
-        let v = setup::store_pipeline(tx, &mut chain, &actor.name, "apply", text, now.timestamp())?;
-        chain.finish(tx)?;
-        Ok(v)
-    })
-}
-
 /// Refuses, with counts, when records sit in stages `p` does not have.
 fn stranded(tx: &rusqlite::Connection, p: &Pipeline) -> OpResult<()> {
     let mut st = tx
