@@ -171,6 +171,23 @@ impl App {
     }
 
     /// Everything on screen, re-read: counts, the visible page, the detail.
+    /// Runs under a newly applied pipeline: views rebuilt (the current one
+    /// kept by name where it still exists), prompts decided under the old
+    /// rules closed.
+    fn reload(&mut self, pipeline: Arc<Pipeline>, user: User) {
+        let name = self.current().title.clone();
+        self.pipeline = pipeline;
+        self.user = user;
+        self.views = views::build(&self.pipeline, &self.user);
+        self.view = self
+            .views
+            .iter()
+            .position(|v| v.title == name)
+            .unwrap_or_else(|| views::first_view(&self.pipeline, &self.user, &self.views));
+        self.stage_sel = 0;
+        self.popup = None;
+    }
+
     fn reread(&mut self) -> Vec<Request> {
         let mut out = self.count_requests();
         out.push(self.refresh_query());

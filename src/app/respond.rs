@@ -32,6 +32,18 @@ impl App {
                 }
                 Vec::new()
             }
+            Response::PipelineChanged {
+                pipeline,
+                version,
+                user,
+            } => {
+                self.reload(pipeline, user);
+                self.set_status(
+                    format!("pipeline version {version} was applied: the console reloaded it"),
+                    false,
+                );
+                self.reread()
+            }
             Response::Team(t) => {
                 self.team = t;
                 Vec::new()

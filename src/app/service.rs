@@ -125,6 +125,13 @@ pub enum Response {
     Revoked(String),
     /// A [`Request::Visited`] or [`Request::DetailClosed`] was taken.
     Noted,
+    /// An admin applied another pipeline: the console now runs under it.
+    PipelineChanged {
+        pipeline: Arc<Pipeline>,
+        version: i64,
+        /// The user, with roles under the new pipeline's names.
+        user: User,
+    },
     Error(String),
 }
 
@@ -167,6 +174,13 @@ impl Service {
 
     fn run(&mut self, req: Request) -> anyhow::Result<Response> {
         let now = self.clock.now();
+        // A commit decided under the old rules is refused by the store
+        // itself; anything else first picks up a newly applied pipeline.
+        if !matches!(req, Request::Commit(_))
+            && let Some(changed) = self.reload_pipeline()?
+        {
+            return Ok(changed);
+        }
         // Every request is the user's: a disabled user reads nothing more.
         if let Some(why) = ops::identity::revoked(&self.store, &self.user)? {
             return Ok(Response::Revoked(why));
@@ -221,6 +235,51 @@ impl Service {
                 Response::Noted
             }
         })
+    }
+
+    /// Loads the stored pipeline if another was applied since this console
+    /// read it. A user whose roles only followed a rename keeps working.
+    fn reload_pipeline(&mut self) -> anyhow::Result<Option<Response>> {
+        let stored = self.store.meta("pipeline_hash")?;
+        if stored.is_none() || stored.as_deref() == self.store.expected_pipeline() {
+            return Ok(None);
+        }
+        let Some(current) = crate::store::setup::current_pipeline(self.store.conn())? else {
+            return Ok(None);
+        };
+        self.store.expect_pipeline(Some(current.hash.clone()));
+        if self.read_only.is_some() {
+            // A what-if console keeps its own pipeline; its writes stay refused.
+            return Ok(None);
+        }
+        let Some(p) = crate::domain::check(&current.text).pipeline else {
+            anyhow::bail!(
+                "the stored pipeline version {} does not pass its checks",
+                current.version
+            );
+        };
+        let p = Arc::new(p);
+        let renamed: Vec<String> = self
+            .user
+            .roles
+            .iter()
+            .map(|r| match p.role_ix_or_renamed(r) {
+                Some(ix) => p.role(ix).id.clone(),
+                None => r.clone(),
+            })
+            .collect();
+        if let Some(m) = crate::store::users::member(self.store.conn(), &self.user.name)?
+            && m.enabled
+            && m.roles == renamed
+        {
+            self.user = ops::identity::actor(&self.store, &self.user.name)?;
+        }
+        self.pipeline = p.clone();
+        Ok(Some(Response::PipelineChanged {
+            pipeline: p,
+            version: current.version,
+            user: (*self.user).clone(),
+        }))
     }
 
     /// The Audit view's read, in the access log (the worker runs the audit
