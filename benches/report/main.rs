@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod access;
+mod apply;
 mod db;
 mod import;
 mod memory;
@@ -122,6 +123,12 @@ fn main() {
     let p = pipeline();
     let mut out: Vec<Line> = Vec::new();
     let path = bench_db(&p, records, &mut out);
+    // CQ_BENCH_ONLY=apply: only the pipeline apply figure.
+    if std::env::var("CQ_BENCH_ONLY").as_deref() == Ok("apply") {
+        apply::apply_sla_change(&p, &path, &mut out);
+        print_report(records, &out);
+        return;
+    }
     let sup = {
         let s = Store::open(&path).expect("open");
         s.users()
@@ -407,6 +414,9 @@ fn main() {
     // The whole database verified: every hash, every record and user
     // replayed, every transition re-checked.
     access::verify(&p, &path, &mut out);
+
+    // An SLA change applied, its open records re-timed.
+    apply::apply_sla_change(&p, &path, &mut out);
 
     // Import of 100,000 and 1,000,000 rows into an empty database.
     for n in [100_000usize, 1_000_000] {

@@ -18,10 +18,11 @@ pub struct Stay {
 }
 
 impl Stay {
-    /// Follows one replayed event: entering a stage starts a new stay.
+    /// Follows one replayed event: entering a stage starts a new stay (a
+    /// `snapshot` does not: it records a stay already under way).
     pub fn observe(&mut self, kind: &str, at: i64) {
         match kind {
-            "create" | "transition" | "timer" | "override" | "snapshot" => self.marks.clear(),
+            "create" | "transition" | "timer" | "override" => self.marks.clear(),
             "pause" => self.marks.push((at, true)),
             "resume" => self.marks.push((at, false)),
             _ => {}

@@ -63,22 +63,37 @@ pub fn ids_in_stage(conn: &Connection, stage: &str) -> Result<Vec<i64>> {
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-/// The pauses and resumes of record `id`'s current stay (the events after
-/// the last one that entered a stage).
-pub fn stay(conn: &Connection, id: i64) -> Result<Stay> {
+/// The pauses and resumes of record `r`'s current stay: those after the
+/// last event that entered a stage. Events of a record are never dated
+/// before its latest, so they are the pauses dated from `entered_at` on,
+/// read from a small index; only a pause dated in the very second of the
+/// entry needs the exact (slower) look at which event came first.
+pub fn stay(conn: &Connection, r: &Record) -> Result<Stay> {
+    let mut st = conn.prepare_cached(
+        "SELECT at, kind FROM events WHERE record_id = ?1 AND kind IN ('pause', 'resume')
+           AND at >= ?2 ORDER BY id",
+    )?;
+    let marks = st
+        .query_map([r.id, r.entered_at], mark)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    if marks.first().is_none_or(|(at, _)| *at > r.entered_at) {
+        return Ok(Stay { marks });
+    }
     let mut st = conn.prepare_cached(
         "SELECT at, kind FROM events WHERE record_id = ?1 AND kind IN ('pause', 'resume')
            AND id > (SELECT coalesce(max(id), 0) FROM events WHERE record_id = ?1
-                     AND kind IN ('create', 'transition', 'timer', 'override', 'snapshot'))
+                     AND kind IN ('create', 'transition', 'timer', 'override'))
          ORDER BY id",
     )?;
-    let rows = st.query_map([id], |r| {
-        let kind: String = r.get(1)?;
-        Ok((r.get::<_, i64>(0)?, kind == "pause"))
-    })?;
-    Ok(Stay {
-        marks: rows.collect::<rusqlite::Result<Vec<_>>>()?,
-    })
+    let marks = st
+        .query_map([r.id], mark)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Stay { marks })
+}
+
+fn mark(row: &rusqlite::Row) -> rusqlite::Result<(i64, bool)> {
+    let kind: String = row.get(1)?;
+    Ok((row.get(0)?, kind == "pause"))
 }
 
 /// Writes `r`'s clock, timer and escalation roles without an event and

@@ -58,6 +58,14 @@ pub fn apply(
     }
     let t = now.timestamp();
     let applied = store.write(|tx| -> OpResult<Applied> {
+        if let Some(c) = setup::current_pipeline(tx)?
+            && c.hash == setup::pipeline_hash(text)
+        {
+            return Err(OpError::Invalid(format!(
+                "this text is already the pipeline in force (version {}); nothing to apply",
+                c.version
+            )));
+        }
         let plan = plan::plan(tx, old, new, maps)?.map_err(OpError::Invalid)?;
         if !plan.stranded.is_empty() {
             return Err(OpError::Invalid(format!(
@@ -104,7 +112,7 @@ pub fn apply(
         for stage in retime::changed_stages(old, new) {
             for id in in_use::ids_in_stage(tx, &stage)? {
                 let mut r = records::load(tx, id)?;
-                let stay = in_use::stay(tx, id)?;
+                let stay = in_use::stay(tx, &r)?;
                 retime::carry_roles(new, &mut r);
                 retime::retime(new, &mut r, &stay);
                 in_use::rewrite_clock(tx, &r)?;
