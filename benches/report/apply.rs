@@ -2,7 +2,8 @@
 //! holding the most open records gets a tighter SLA, and every open record
 //! there is re-timed in the apply's transaction. Run on a copy, so the
 //! bench database keeps its pipeline. The floor: the same rows' clock
-//! columns rewritten by id with a bare prepared UPDATE, in one transaction.
+//! columns rewritten by id with a bare prepared UPDATE, in one committed
+//! transaction (the apply then writes over it).
 
 use super::{Line, ms, now, time};
 use carequeue::domain::{DEFAULT_PIPELINE, Pipeline, check};
@@ -94,7 +95,7 @@ pub fn apply_sla_change(p: &Pipeline, path: &Path, out: &mut Vec<Line>) {
             up.execute([id]).expect("update");
         }
         drop(up);
-        tx.rollback().expect("rollback");
+        tx.commit().expect("commit");
     })
     .1;
     let (done, took) = time(|| {

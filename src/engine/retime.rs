@@ -153,3 +153,95 @@ pub fn retime(p: &Pipeline, r: &mut Record, stay: &Stay) {
 fn at(t: i64) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp(t, 0).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{DEFAULT_PIPELINE, check};
+    use crate::engine::replay;
+
+    const H: i64 = 3600;
+    const T: i64 = 1_772_460_000; // a Monday afternoon, 2026-03-02
+
+    fn pipelines() -> (Pipeline, Pipeline) {
+        let old = check(DEFAULT_PIPELINE).pipeline.expect("default");
+        let text = DEFAULT_PIPELINE.replace(
+            "owner = \"provider\"\nsla = { max = \"24h\", warn = \"18h\" }",
+            "owner = \"provider\"\nsla = { max = \"48h\", warn = \"36h\" }",
+        );
+        (old, check(&text).pipeline.expect("variant"))
+    }
+
+    fn waiting(entered: i64) -> Record {
+        let mut r = replay::empty(1);
+        r.stage = "pending_provider".into();
+        r.entered_at = entered;
+        r
+    }
+
+    #[test]
+    fn a_running_stay_is_due_its_new_sla_after_it_entered() {
+        let (old, new) = pipelines();
+        assert_eq!(changed_stages(&old, &new), ["pending_provider"]);
+        let mut r = waiting(T);
+        retime(&new, &mut r, &Stay::default());
+        assert_eq!(r.due_at, Some(T + 48 * H));
+        assert_eq!(r.warn_at, Some(T + 36 * H));
+        assert_eq!((r.paused_since, r.paused_left), (None, None));
+    }
+
+    #[test]
+    fn pauses_of_the_stay_are_replayed_under_the_new_sla() {
+        let (_, new) = pipelines();
+        let mut r = waiting(T);
+        // Ran 2h, paused 5h, resumed: 46h left of the new 48h.
+        let stay = Stay {
+            marks: vec![(T + 2 * H, true), (T + 7 * H, false)],
+        };
+        retime(&new, &mut r, &stay);
+        assert_eq!(r.due_at, Some(T + 7 * H + 46 * H));
+        // Still paused: the time left is kept, no due time.
+        let mut r = waiting(T);
+        let stay = Stay {
+            marks: vec![(T + 2 * H, true)],
+        };
+        retime(&new, &mut r, &stay);
+        assert_eq!((r.due_at, r.paused_left), (None, Some(46 * H)));
+        assert_eq!(r.paused_since, Some(T + 2 * H));
+    }
+
+    #[test]
+    fn a_stay_whose_first_mark_is_a_resume_began_paused() {
+        let (_, new) = pipelines();
+        let mut r = waiting(T);
+        let stay = Stay {
+            marks: vec![(T + 3 * H, false)],
+        };
+        retime(&new, &mut r, &stay);
+        assert_eq!(r.due_at, Some(T + 3 * H + 48 * H));
+    }
+
+    #[test]
+    fn terminal_and_unknown_stages_are_left_alone() {
+        let (_, new) = pipelines();
+        for stage in ["care_completed", "no_such_stage"] {
+            let mut r = waiting(T);
+            r.stage = stage.into();
+            r.due_at = Some(42);
+            retime(&new, &mut r, &Stay::default());
+            assert_eq!(r.due_at, Some(42), "{stage}");
+        }
+    }
+
+    #[test]
+    fn entering_a_stage_starts_a_new_stay_and_a_snapshot_does_not() {
+        let mut s = Stay::default();
+        s.observe("pause", 1);
+        s.observe("snapshot", 2);
+        s.observe("resume", 3);
+        assert_eq!(s.marks, [(1, true), (3, false)]);
+        s.observe("note", 4);
+        s.observe("transition", 5);
+        assert!(s.marks.is_empty());
+    }
+}

@@ -98,24 +98,57 @@ fn mark(row: &rusqlite::Row) -> rusqlite::Result<(i64, bool)> {
     Ok((row.get(0)?, kind == "pause"))
 }
 
-/// Writes `r`'s clock, timer and escalation roles without an event and
-/// without a new version: what a newly applied pipeline recomputed.
-pub fn rewrite_clock(conn: &Connection, r: &Record) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE records SET due_at = ?2, warn_at = ?3, paused_since = ?4, paused_left = ?5,
-           sort_due = ?6, timer_at = ?7, owner_role = ?8, notify_role = ?9 WHERE id = ?1",
-    )?
-    .execute(rusqlite::params![
-        r.id,
-        r.due_at,
-        r.warn_at,
-        r.paused_since,
-        r.paused_left,
-        ClockState::of(r).sort_due(),
-        r.timer_at,
-        r.owner_role,
-        r.notify_role
-    ])?;
+/// Writes the clock, timer and escalation-role columns of `r` that differ
+/// from `old`, without an event and without a new version: what a newly
+/// applied pipeline recomputed. Only changed columns are named, so only the
+/// indexes on them are touched.
+pub fn rewrite_clock(conn: &Connection, old: &Record, r: &Record) -> Result<()> {
+    use rusqlite::types::Value;
+    let int = |v: Option<i64>| v.map_or(Value::Null, Value::Integer);
+    let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
+    let (sort_old, sort_new) = (ClockState::of(old).sort_due(), ClockState::of(r).sort_due());
+    let cols: [(&str, bool, Value); 8] = [
+        ("due_at", old.due_at != r.due_at, int(r.due_at)),
+        ("warn_at", old.warn_at != r.warn_at, int(r.warn_at)),
+        (
+            "paused_since",
+            old.paused_since != r.paused_since,
+            int(r.paused_since),
+        ),
+        (
+            "paused_left",
+            old.paused_left != r.paused_left,
+            int(r.paused_left),
+        ),
+        ("sort_due", sort_old != sort_new, Value::Integer(sort_new)),
+        ("timer_at", old.timer_at != r.timer_at, int(r.timer_at)),
+        (
+            "owner_role",
+            old.owner_role != r.owner_role,
+            text(&r.owner_role),
+        ),
+        (
+            "notify_role",
+            old.notify_role != r.notify_role,
+            text(&r.notify_role),
+        ),
+    ];
+    let mut sets = Vec::new();
+    let mut args = vec![Value::Integer(r.id)];
+    for (name, changed, v) in cols {
+        if changed {
+            args.push(v);
+            sets.push(format!("{name} = ?{}", args.len()));
+        }
+    }
+    if sets.is_empty() {
+        return Ok(());
+    }
+    conn.prepare_cached(&format!(
+        "UPDATE records SET {} WHERE id = ?1",
+        sets.join(", ")
+    ))?
+    .execute(rusqlite::params_from_iter(args))?;
     Ok(())
 }
 

@@ -111,11 +111,12 @@ pub fn apply(
         let mut retimed = 0;
         for stage in retime::changed_stages(old, new) {
             for id in in_use::ids_in_stage(tx, &stage)? {
-                let mut r = records::load(tx, id)?;
-                let stay = in_use::stay(tx, &r)?;
+                let old_r = records::load(tx, id)?;
+                let stay = in_use::stay(tx, &old_r)?;
+                let mut r = old_r.clone();
                 retime::carry_roles(new, &mut r);
                 retime::retime(new, &mut r, &stay);
-                in_use::rewrite_clock(tx, &r)?;
+                in_use::rewrite_clock(tx, &old_r, &r)?;
                 retimed += 1;
             }
         }
