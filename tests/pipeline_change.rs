@@ -256,6 +256,20 @@ fn apply_refuses_what_it_would_strand_with_counts_and_changes_nothing() {
     );
 
     assert_eq!(versions(&cq), 2, "only the scribe pipeline was applied");
+
+    // Taking the role from its holder makes the change possible; the last
+    // admin's role cannot be taken.
+    let err = cq.fail(
+        "nobody",
+        T2,
+        &["user", "revoke", "nobody", "--role", "supervisor"],
+    );
+    assert!(err.contains("no enabled admin"), "{err}");
+    let out = cq.ok("nobody", T2, &["user", "revoke", "sam", "--role", "scribe"]);
+    assert!(out.starts_with("sam: no roles"), "{out}");
+    cq.ok("nobody", T2, &["pipeline", "apply", &file]);
+    cq.pipeline = file.into();
+    assert_eq!(versions(&cq), 3);
     for id in &ids {
         let r = cq.show("ann", T2, *id);
         assert_eq!(r["stage"], "intake_review");

@@ -305,6 +305,12 @@ pub enum UserCmd {
         #[arg(long, value_name = "OSNAME")]
         login: Option<String>,
     },
+    /// Take roles from a user; records they can no longer own are released. Admins only.
+    Revoke {
+        name: String,
+        #[arg(long = "role", required = true, value_name = "R")]
+        roles: Vec<String>,
+    },
     /// Disable a leaver: history kept, their records released. Admins only.
     Disable { name: String },
     /// List the team.

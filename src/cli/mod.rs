@@ -59,6 +59,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 team::add(&ctx, name, roles, login.as_deref())
             }
             Command::User(UserCmd::Disable { name }) => team::disable(&ctx, name),
+            Command::User(UserCmd::Revoke { name, roles }) => team::revoke(&ctx, name, roles),
             Command::User(UserCmd::List { json }) => team::list(&ctx, *json),
             Command::Add {
                 patient,

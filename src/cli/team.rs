@@ -95,6 +95,23 @@ pub fn disable(ctx: &Ctx, name: &str) -> Result<()> {
     Ok(())
 }
 
+pub fn revoke(ctx: &Ctx, name: &str, roles: &[String]) -> Result<()> {
+    let mut store = open(ctx)?;
+    let actor = ctx.writer(&store, "user revoke")?;
+    let (m, n) =
+        ops::team::revoke_roles(&ctx.pipeline, &mut store, &actor, name, roles, ctx.now())?;
+    println!(
+        "{}: {}; {n} record(s) released",
+        m.name,
+        if m.roles.is_empty() {
+            "no roles".to_string()
+        } else {
+            m.roles.join(", ")
+        }
+    );
+    Ok(())
+}
+
 pub fn list(ctx: &Ctx, as_json: bool) -> Result<()> {
     let store = open(ctx)?;
     ctx.reader(&store)?;

@@ -181,6 +181,87 @@ pub fn disable_user(
     })
 }
 
+/// Takes roles from a user (admins only): logged as a user event; records
+/// they hold in stages owned by a role they no longer have are released
+/// (a `release` event each). Refuses to leave no enabled admin.
+pub fn revoke_roles(
+    p: &Pipeline,
+    store: &mut Store,
+    actor: &Actor,
+    name: &str,
+    roles: &[String],
+    now: DateTime<Utc>,
+) -> OpResult<(Member, usize)> {
+    require_admin(p, actor, "changing users")?;
+    let t = now.timestamp();
+    store.write(|tx| -> OpResult<(Member, usize)> {
+        let Some(mut m) = users::member(tx, name)? else {
+            return Err(OpError::Invalid(format!("unknown user `{name}`")));
+        };
+        for r in roles {
+            if !m.roles.contains(r) {
+                return Err(OpError::Invalid(format!(
+                    "user `{}` does not hold role `{r}` (they hold: {})",
+                    m.name,
+                    m.roles.join(", ")
+                )));
+            }
+        }
+        m.roles.retain(|r| !roles.contains(r));
+        let admins_left = users::members(tx)?
+            .iter()
+            .map(|u| if u.name == m.name { m.clone() } else { u.clone() })
+            .filter(|u| u.enabled && is_admin(p, &u.user()))
+            .count();
+        if admins_left == 0 {
+            return Err(OpError::Invalid(format!(
+                "that would leave no enabled admin; give another user an admin role before taking it from `{}`",
+                m.name
+            )));
+        }
+        let mut chain = events::Appender::load(tx)?;
+        users::save(tx, &mut chain, &actor.name, &m, t)?;
+        let user = m.user();
+        let held: Vec<i64> = tx
+            .prepare("SELECT id, stage FROM records WHERE assignee = ?1 ORDER BY id")
+            .and_then(|mut st| {
+                st.query_map([&m.name], |r| Ok((r.get(0)?, r.get::<_, String>(1)?)))?
+                    .collect::<rusqlite::Result<Vec<(i64, String)>>>()
+            })
+            .map_err(crate::store::StoreError::from)?
+            .into_iter()
+            .filter(|(_, stage)| {
+                let owner = p.stage_ix(stage).and_then(|s| p.stage(s).owner);
+                owner.is_some_and(|o| !user.has_role(&p.role(o).id))
+                    && !super::supervises(p, &user)
+            })
+            .map(|(id, _)| id)
+            .collect();
+        for id in &held {
+            let cur = records::load(tx, *id)?;
+            let at = t.max(cur.updated_at);
+            let mut next = cur.clone();
+            next.assignee = None;
+            next.updated_at = at;
+            next.version = records::update(tx, &cur, &next)?;
+            chain.append(
+                tx,
+                &NewEvent {
+                    record_id: Some(*id),
+                    at,
+                    actor: &actor.name,
+                    kind: "release",
+                    from: Some(&m.name),
+                    note: Some("role revoked"),
+                    ..Default::default()
+                },
+            )?;
+        }
+        chain.finish(tx)?;
+        Ok((m, held.len()))
+    })
+}
+
 /// Refuses, with counts, when records sit in stages `p` does not have.
 fn stranded(tx: &rusqlite::Connection, p: &Pipeline) -> OpResult<()> {
     let mut st = tx
