@@ -32,6 +32,14 @@ pub enum Action {
     Quit,
     Confirm,
     Cancel,
+    /// Mark or unmark the selected record.
+    Mark,
+    /// Start a range mark, or mark every row from its start to here.
+    MarkRange,
+    /// Mark every record in the current view and filter.
+    MarkAll,
+    /// Clear the marks (with none: clear the filter).
+    ClearMarks,
 }
 
 impl Action {
@@ -54,16 +62,20 @@ impl Action {
             Action::Assign => "assign to a user",
             Action::Claim => "claim for yourself",
             Action::Release => "release to the queue",
-            Action::Substatus => "set / clear sub-status",
+            Action::Substatus => "set sub-status",
             Action::Note => "add a note",
             Action::Ack => "acknowledge breach",
-            Action::Filter => "filter by id, patient, owner",
-            Action::CycleOwner => "owner: mine / unassigned / all",
+            Action::Filter => "filter the queue",
+            Action::CycleOwner => "cycle owner filter",
             Action::Refresh => "refresh now",
             Action::Help => "help",
             Action::Quit => "quit",
             Action::Confirm => "confirm",
             Action::Cancel => "cancel / close",
+            Action::Mark => "mark / unmark",
+            Action::MarkRange => "range mark (v … v)",
+            Action::MarkAll => "mark all in filter",
+            Action::ClearMarks => "clear marks, filter",
         }
     }
 
@@ -83,6 +95,7 @@ impl Action {
             Action::Help => "help",
             Action::Quit => "quit",
             Action::Confirm => "ok",
+            Action::Mark => "mark",
             Action::Cancel => "cancel",
             _ => return None,
         })

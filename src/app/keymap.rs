@@ -116,6 +116,7 @@ impl Keymap {
 /// A key press as keymap text: "j", "G", "enter", "ctrl-c".
 pub fn key_text(key: &KeyEvent) -> Option<String> {
     let base = match key.code {
+        KeyCode::Char(' ') => "space".into(),
         KeyCode::Char(c) => c.to_string(),
         KeyCode::Enter => "enter".into(),
         KeyCode::Esc => "esc".into(),

@@ -169,6 +169,16 @@ pub fn draw_footer(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         Mode::Normal
     };
     let mut hints: Vec<(String, &'static str)> = Vec::new();
+    let marked = format!("{} marked", app.marks.len());
+    if mode == Mode::Normal && !app.marks.is_empty() {
+        // Marks first: every action key now acts on them.
+        let clear = app
+            .keymap
+            .first_key(mode, crate::app::action::Action::ClearMarks)
+            .unwrap_or("esc");
+        hints.push((marked.clone(), "· actions apply to them ·"));
+        hints.push((clear.to_string(), "clear"));
+    }
     if mode == Mode::Normal {
         hints.push((format!("1-{}", app.views.len()), "views"));
     }

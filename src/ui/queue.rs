@@ -47,8 +47,13 @@ pub fn title(app: &App) -> String {
         app.selected + 1
     };
     let loading = if app.loading { " · loading…" } else { "" };
+    let marked = if app.marks.is_empty() {
+        String::new()
+    } else {
+        format!(" · {} marked", app.marks.len())
+    };
     format!(
-        " {} · {}/{} · owner: {}{loading} ",
+        " {} · {}/{} · owner: {}{marked}{loading} ",
         app.current().title,
         shown,
         app.page.total,
@@ -56,10 +61,11 @@ pub fn title(app: &App) -> String {
     )
 }
 
-/// Column widths for a table `inner` cells wide: fixed id, owner, SLA and
-/// age; patient, stage and sub-status share the rest.
-fn widths(inner: u16) -> [u16; 7] {
-    let (id, owner, sla, age) = (5, if inner >= 90 { 12 } else { 9 }, 11, 6);
+/// Column widths for a table `inner` cells wide: id (as wide as the
+/// longest id on the page, with room for the mark), owner, SLA and age;
+/// patient, stage and sub-status share the rest.
+fn widths(inner: u16, id: u16) -> [u16; 7] {
+    let (owner, sla, age) = (if inner >= 90 { 12 } else { 9 }, 11, 6);
     let rest = inner.saturating_sub(id + owner + sla + age + 6);
     let patient = (rest * 36 / 100).min(24);
     let stage = (rest * 38 / 100).min(26);
@@ -68,9 +74,11 @@ fn widths(inner: u16) -> [u16; 7] {
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
-    let w = widths(area.width.saturating_sub(2));
+    let longest = app.page.rows.iter().map(|r| r.id).max().unwrap_or(0);
+    let id_width = (longest.max(9999).to_string().len() + 1) as u16;
+    let w = widths(area.width.saturating_sub(2), id_width);
     let header = Row::new([
-        "ID",
+        " ID",
         "PATIENT",
         "STAGE",
         "SUB-STATUS",
@@ -90,14 +98,20 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             continue;
         };
         let age = Secs((app.now.timestamp() - r.entered_at).max(0)).compact();
-        let style = if abs == app.selected {
-            t.selected()
+        let marked = app.marks.contains(r.id);
+        let style = match (abs == app.selected, marked) {
+            (true, _) => t.selected(),
+            (false, true) => t.marked(),
+            (false, false) => ratatui::style::Style::default(),
+        };
+        let id = if marked {
+            format!("✓{}", r.id)
         } else {
-            ratatui::style::Style::default()
+            format!(" {}", r.id)
         };
         rows.push(
             Row::new(vec![
-                Cell::from(r.id.to_string()),
+                Cell::from(id),
                 Cell::from(fit(&r.patient, w[1] as usize)),
                 Cell::from(fit(&stage_name(app, r), w[2] as usize)),
                 Cell::from(fit(r.substatus.as_deref().unwrap_or(""), w[3] as usize)),

@@ -49,6 +49,11 @@ impl Theme {
         }
     }
 
+    /// A marked row: stands out without colour too.
+    pub fn marked(&self) -> Style {
+        self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+    }
+
     pub fn dim(&self) -> Style {
         Style::default().add_modifier(Modifier::DIM)
     }
