@@ -3,7 +3,11 @@
 //! Nothing here draws or touches the terminal, so tests drive it directly.
 
 pub mod action;
+mod bulk;
+pub mod bulk_service;
 pub mod keymap;
+mod marking;
+pub mod marks;
 mod move_flow;
 mod nav;
 pub mod popup;
@@ -88,6 +92,8 @@ pub struct App {
     pub quit: bool,
     /// Shown in the header: trust mode, or a what-if pipeline.
     pub mode_label: Option<String>,
+    /// Records marked for a bulk action.
+    pub marks: marks::Marks,
     seq: u64,
 }
 
@@ -125,6 +131,7 @@ impl App {
             team: Vec::new(),
             loading: true,
             mode_label: None,
+            marks: marks::Marks::default(),
             locked: false,
             revoked: None,
             quit: false,
@@ -365,6 +372,14 @@ impl App {
                 ));
                 Vec::new()
             }
+            // With records marked, every action key acts on the marks.
+            Action::Move if !self.marks.is_empty() => self.bulk_move(),
+            Action::Assign if !self.marks.is_empty() => self.bulk_assign(),
+            Action::Claim if !self.marks.is_empty() => self.bulk_plain(popup::BulkKind::Claim),
+            Action::Release if !self.marks.is_empty() => self.bulk_plain(popup::BulkKind::Release),
+            Action::Substatus if !self.marks.is_empty() => self.bulk_substatus(),
+            Action::Note if !self.marks.is_empty() => self.bulk_note(),
+            Action::Ack if !self.marks.is_empty() => self.bulk_ack(),
             Action::Move => self.open_move(),
             Action::Assign => self.open_assign(),
             Action::Substatus => self.open_substatus(),
@@ -378,6 +393,10 @@ impl App {
                 id: r.id,
                 version: r.version,
             }),
+            Action::Mark => self.mark_selected(),
+            Action::MarkRange => self.mark_range(),
+            Action::MarkAll => self.mark_all(),
+            Action::ClearMarks => self.clear_marks(),
             Action::Confirm | Action::Cancel => Vec::new(),
         }
     }

@@ -24,18 +24,66 @@ pub struct MoveDraft {
     pub note: Option<String>,
 }
 
+/// Which bulk action is being put together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulkKind {
+    Move { event: String },
+    Assign,
+    Claim,
+    Release,
+    Substatus,
+    Note,
+    Ack,
+}
+
+/// A bulk action being put together: its answers so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkDraft {
+    pub kind: BulkKind,
+    /// The transition's reason codes, when it asks for one.
+    pub reason_codes: Vec<String>,
+    /// The union of the breach reasons of the marked records that need one.
+    pub breach_codes: Vec<String>,
+    pub needs_note: bool,
+    /// The user (assign), the sub-status (`""` clears), the breach reason
+    /// (acknowledge) or the text (note).
+    pub value: Option<String>,
+    pub reason: Option<String>,
+    pub breach_reason: Option<String>,
+    pub note: Option<String>,
+}
+
 /// What a picker's choice or a prompt's text is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Purpose {
-    Event { id: i64, version: i64 },
+    Event {
+        id: i64,
+        version: i64,
+    },
     Reason(MoveDraft),
     BreachReason(MoveDraft),
     MoveNote(MoveDraft),
-    Assign { id: i64, version: i64 },
-    Substatus { id: i64, version: i64 },
-    Note { id: i64, version: i64 },
-    Ack { id: i64, version: i64 },
+    Assign {
+        id: i64,
+        version: i64,
+    },
+    Substatus {
+        id: i64,
+        version: i64,
+    },
+    Note {
+        id: i64,
+        version: i64,
+    },
+    Ack {
+        id: i64,
+        version: i64,
+    },
     Filter,
+    /// The event of a bulk move.
+    BulkEvent,
+    /// The next answer a bulk action needs.
+    Bulk(BulkDraft),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +100,12 @@ pub enum Popup {
         text: String,
     },
     Help,
+    /// A bulk action's dry run, waiting for one confirmation.
+    BulkConfirm {
+        title: String,
+        verdicts: Vec<crate::app::bulk_service::Verdict>,
+        top: usize,
+    },
 }
 
 impl Popup {

@@ -179,6 +179,24 @@ impl App {
                 // Any key closes help.
                 Vec::new()
             }
+            Popup::BulkConfirm {
+                title,
+                verdicts,
+                mut top,
+            } => {
+                match action {
+                    Some(Action::Confirm) => return self.confirm_bulk(verdicts),
+                    Some(Action::Down) => top = (top + 1).min(verdicts.len().saturating_sub(1)),
+                    Some(Action::Up) => top = top.saturating_sub(1),
+                    _ => {}
+                }
+                self.popup = Some(Popup::BulkConfirm {
+                    title,
+                    verdicts,
+                    top,
+                });
+                Vec::new()
+            }
             Popup::Pick {
                 purpose,
                 title,
@@ -278,6 +296,8 @@ impl App {
                 version,
                 reason: value,
             })],
+            Purpose::BulkEvent => self.bulk_event(value),
+            Purpose::Bulk(d) => self.bulk_answer(d, value),
             Purpose::MoveNote(_) | Purpose::Note { .. } | Purpose::Filter => Vec::new(),
         }
     }
@@ -309,6 +329,7 @@ impl App {
                 d.note = Some(text.trim().to_string());
                 self.continue_move(d)
             }
+            Purpose::Bulk(d) => self.bulk_answer(d, text),
             Purpose::Note { id, version } => {
                 if text.trim().is_empty() {
                     return Vec::new();

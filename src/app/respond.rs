@@ -14,6 +14,9 @@ impl App {
                     return Vec::new();
                 }
                 self.loading = false;
+                for r in &page.rows {
+                    self.marks.refresh(r);
+                }
                 self.page = page;
                 self.clamp_selection();
                 self.detail_request().into_iter().collect()
@@ -43,6 +46,15 @@ impl App {
                     false,
                 );
                 self.reread()
+            }
+            Response::BulkChecked(verdicts) => {
+                self.on_bulk_checked(verdicts);
+                Vec::new()
+            }
+            Response::BulkDone(out) => self.on_bulk_done(out),
+            Response::Marked { rows, total } => {
+                self.on_marked(rows, total);
+                Vec::new()
             }
             Response::Team(t) => {
                 self.team = t;

@@ -33,7 +33,7 @@ pub struct PageQuery {
     pub limit: usize,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cmd {
     Move {
         id: i64,
@@ -94,6 +94,12 @@ pub enum Request {
     DetailClosed,
     /// Append to the checkpoint file if a head moved (every 5 minutes).
     Checkpoint,
+    /// Every record of the filter (up to its limit), to mark them.
+    MarkAll(ListFilter),
+    /// A bulk action's dry run: nothing is written.
+    BulkCheck(Vec<Cmd>),
+    /// A bulk action, confirmed: each command its own transaction.
+    BulkRun(Vec<Cmd>),
 }
 
 #[derive(Debug, Clone)]
@@ -125,6 +131,15 @@ pub enum Response {
     Revoked(String),
     /// A [`Request::Visited`] or [`Request::DetailClosed`] was taken.
     Noted,
+    /// The dry run of a bulk action, one verdict per marked record.
+    BulkChecked(Vec<super::bulk_service::Verdict>),
+    /// What a confirmed bulk action did.
+    BulkDone(super::bulk_service::BulkOutcome),
+    /// The records of a [`Request::MarkAll`], and how many matched.
+    Marked {
+        rows: Vec<Record>,
+        total: usize,
+    },
     /// An admin applied another pipeline: the console now runs under it.
     PipelineChanged {
         pipeline: Arc<Pipeline>,
@@ -176,7 +191,7 @@ impl Service {
         let now = self.clock.now();
         // A commit decided under the old rules is refused by the store
         // itself; anything else first picks up a newly applied pipeline.
-        if !matches!(req, Request::Commit(_))
+        if !matches!(req, Request::Commit(_) | Request::BulkRun(_))
             && let Some(changed) = self.reload_pipeline()?
         {
             return Ok(changed);
@@ -234,6 +249,13 @@ impl Service {
                 ops::checkpoints::auto(&self.store, now)?;
                 Response::Noted
             }
+            Request::BulkCheck(cmds) => Response::BulkChecked(self.bulk_check(cmds)),
+            Request::BulkRun(cmds) => Response::BulkDone(self.bulk_run(cmds)),
+            Request::MarkAll(filter) => {
+                let total = self.store.count(&filter, now.timestamp())? as usize;
+                let rows = self.store.list(&filter, now.timestamp())?;
+                Response::Marked { rows, total }
+            }
         })
     }
 
@@ -242,6 +264,12 @@ impl Service {
     fn reload_pipeline(&mut self) -> anyhow::Result<Option<Response>> {
         let stored = self.store.meta("pipeline_hash")?;
         if stored.is_none() || stored.as_deref() == self.store.expected_pipeline() {
+            return Ok(None);
+        }
+        if self.store.expected_pipeline().is_none() {
+            // A handle bound to nothing yet: what is stored now is what
+            // this console was opened under.
+            self.store.expect_pipeline(stored);
             return Ok(None);
         }
         let Some(current) = crate::store::setup::current_pipeline(self.store.conn())? else {
@@ -352,7 +380,7 @@ impl Service {
         })
     }
 
-    fn commit(&mut self, cmd: Cmd) -> Result<String, ops::OpError> {
+    pub(super) fn commit(&mut self, cmd: Cmd) -> Result<String, ops::OpError> {
         if let Some(why) = &self.read_only {
             return Err(ops::OpError::Denied(why.clone()));
         }

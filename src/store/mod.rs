@@ -75,6 +75,9 @@ pub struct Store {
     /// The hash of the pipeline this handle's writes were decided under:
     /// each write checks it inside its own transaction.
     expected_pipeline: Option<String>,
+    /// While set, every write runs whole and is then rolled back: a dry run
+    /// that meets exactly the checks a real write would.
+    dry_run: bool,
 }
 
 impl Store {
@@ -134,9 +137,15 @@ impl Store {
             path: path.to_path_buf(),
             attention: Default::default(),
             expected_pipeline: None,
+            dry_run: false,
         };
         migrations::apply(&mut store.conn)?;
         Ok(store)
+    }
+
+    /// Makes every write a dry run (rolled back after its checks) or real.
+    pub fn set_dry_run(&mut self, on: bool) {
+        self.dry_run = on;
     }
 
     /// Binds this handle's writes to the pipeline with `hash` (None: any).
@@ -173,7 +182,11 @@ impl Store {
             return Err(StoreError::PipelineChanged { version }.into());
         }
         let out = f(&tx)?;
-        tx.commit().map_err(StoreError::from)?;
+        if self.dry_run {
+            tx.rollback().map_err(StoreError::from)?;
+        } else {
+            tx.commit().map_err(StoreError::from)?;
+        }
         Ok(out)
     }
 

@@ -80,6 +80,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 rect,
             );
         }
+        Popup::BulkConfirm {
+            title,
+            verdicts,
+            top,
+        } => draw_bulk(f, area, app, t, title, verdicts, *top),
         Popup::Help => {
             let normal = app.keymap.bindings(Mode::Normal);
             let popup = app.keymap.bindings(Mode::Popup);
@@ -139,4 +144,88 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             }
         }
     }
+}
+
+/// A bulk action's dry run: what passes, and each refused record with the
+/// engine's reason; the refused first, so they are seen.
+fn draw_bulk(
+    f: &mut Frame,
+    area: Rect,
+    app: &App,
+    t: &Theme,
+    title: &str,
+    verdicts: &[crate::app::bulk_service::Verdict],
+    top: usize,
+) {
+    let w = centered(area, 90, 1).width.saturating_sub(2).max(1) as usize;
+    let patient = |id: i64| {
+        app.marks
+            .records()
+            .find(|r| r.id == id)
+            .map(|r| crate::text::clean(&r.patient))
+            .unwrap_or_default()
+    };
+    let mut rows: Vec<&crate::app::bulk_service::Verdict> = verdicts.iter().collect();
+    rows.sort_by_key(|v| (v.refused.is_none(), v.cmd.id()));
+    let texts: Vec<(String, ratatui::style::Style)> = rows
+        .iter()
+        .map(|v| {
+            let id = v.cmd.id();
+            match &v.refused {
+                Some(why) => (
+                    format!("✖ #{id} {}: {}", patient(id), crate::text::clean(why)),
+                    t.error(),
+                ),
+                None => (fit(&format!("✓ #{id} {}", patient(id)), w), t.ok()),
+            }
+        })
+        .collect();
+    // Refusal reasons wrap rather than lose their end: each row takes the
+    // lines it needs, as many rows as fit are shown.
+    // Word wrap leaves lines short: counted as if ten cells narrower.
+    let height = |s: &str| {
+        let n = s.chars().count();
+        if n <= w {
+            1
+        } else {
+            n.div_ceil(w.saturating_sub(10).max(1))
+        }
+    };
+    let budget = area.height.saturating_sub(5) as usize;
+    let mut used = 0;
+    let mut shown = 0;
+    for (text, _) in texts.iter().skip(top) {
+        if used + height(text) > budget {
+            break;
+        }
+        used += height(text);
+        shown += 1;
+    }
+    let rect = centered(area, 90, used as u16 + 3);
+    let room = shown;
+    let mut lines: Vec<Line> = texts
+        .iter()
+        .skip(top)
+        .take(room)
+        .map(|(text, style)| Line::from(Span::styled(text.clone(), *style)))
+        .collect();
+    let more = rows.len().saturating_sub(top + room);
+    let hint = if more > 0 {
+        format!("+{more} more (j/k) · enter do · esc cancel")
+    } else {
+        "enter do · esc cancel".to_string()
+    };
+    lines.push(Line::from(Span::styled(hint, t.dim())));
+    f.render_widget(Clear, rect);
+    // Refusal reasons wrap rather than lose their end.
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .block(
+                Block::bordered()
+                    .title(format!(" {title} "))
+                    .title_style(t.title()),
+            ),
+        rect,
+    );
 }
