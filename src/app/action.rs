@@ -32,6 +32,8 @@ pub enum Action {
     Quit,
     Confirm,
     Cancel,
+    /// The `:` command line.
+    Command,
     /// Mark or unmark the selected record.
     Mark,
     /// Start a range mark, or mark every row from its start to here.
@@ -72,6 +74,7 @@ impl Action {
             Action::Quit => "quit",
             Action::Confirm => "confirm",
             Action::Cancel => "cancel / close",
+            Action::Command => "command line (:go …)",
             Action::Mark => "mark / unmark",
             Action::MarkRange => "range mark (v … v)",
             Action::MarkAll => "mark all in filter",

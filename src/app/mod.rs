@@ -5,6 +5,7 @@
 pub mod action;
 mod bulk;
 pub mod bulk_service;
+mod command;
 pub mod keymap;
 mod marking;
 pub mod marks;
@@ -94,6 +95,11 @@ pub struct App {
     pub mode_label: Option<String>,
     /// Records marked for a bulk action.
     pub marks: marks::Marks,
+    /// `:owner NAME`: one user's records (the owner mode is then `all`).
+    pub owner_name: Option<String>,
+    /// This session's command lines, and where up/down is in them.
+    pub history: Vec<String>,
+    history_at: usize,
     seq: u64,
 }
 
@@ -132,6 +138,9 @@ impl App {
             loading: true,
             mode_label: None,
             marks: marks::Marks::default(),
+            owner_name: None,
+            history: Vec::new(),
+            history_at: 0,
             locked: false,
             revoked: None,
             quit: false,
@@ -228,6 +237,9 @@ impl App {
         ListFilter {
             stages: Some(self.active_stages()),
             owner: match self.owner {
+                OwnerMode::All if self.owner_name.is_some() => {
+                    OwnerFilter::User(self.owner_name.clone().unwrap_or_default())
+                }
                 OwnerMode::All => OwnerFilter::Any,
                 OwnerMode::Mine => OwnerFilter::User(me),
                 OwnerMode::Unassigned => OwnerFilter::Unassigned,
@@ -340,6 +352,7 @@ impl App {
             Action::View(i) if i < self.views.len() => self.switch_view(i),
             Action::View(_) => Vec::new(),
             Action::CycleOwner => {
+                self.owner_name = None;
                 self.owner = match self.owner {
                     OwnerMode::All => OwnerMode::Mine,
                     OwnerMode::Mine => OwnerMode::Unassigned,
@@ -393,6 +406,7 @@ impl App {
                 id: r.id,
                 version: r.version,
             }),
+            Action::Command => self.open_command(),
             Action::Mark => self.mark_selected(),
             Action::MarkRange => self.mark_range(),
             Action::MarkAll => self.mark_all(),

@@ -80,6 +80,8 @@ pub enum Purpose {
         version: i64,
     },
     Filter,
+    /// The `:` command line.
+    Command,
     /// The event of a bulk move.
     BulkEvent,
     /// The next answer a bulk action needs.

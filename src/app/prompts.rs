@@ -245,6 +245,23 @@ impl App {
                 if action == Some(Action::Confirm) {
                     return self.entered(purpose, text);
                 }
+                if purpose == Purpose::Command {
+                    match key.code {
+                        KeyCode::Tab => {
+                            let (done, options) = self.complete(&text);
+                            if options.len() > 1 {
+                                self.set_status(options.join("  "), false);
+                            }
+                            text = done;
+                        }
+                        KeyCode::Up | KeyCode::Down => {
+                            if let Some(t) = self.history_step(key.code == KeyCode::Up) {
+                                text = t;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
                 match key.code {
                     KeyCode::Backspace => {
                         text.pop();
@@ -298,7 +315,9 @@ impl App {
             })],
             Purpose::BulkEvent => self.bulk_event(value),
             Purpose::Bulk(d) => self.bulk_answer(d, value),
-            Purpose::MoveNote(_) | Purpose::Note { .. } | Purpose::Filter => Vec::new(),
+            Purpose::MoveNote(_) | Purpose::Note { .. } | Purpose::Filter | Purpose::Command => {
+                Vec::new()
+            }
         }
     }
 
@@ -330,6 +349,7 @@ impl App {
                 self.continue_move(d)
             }
             Purpose::Bulk(d) => self.bulk_answer(d, text),
+            Purpose::Command => self.run_command(text),
             Purpose::Note { id, version } => {
                 if text.trim().is_empty() {
                     return Vec::new();

@@ -52,6 +52,7 @@ impl App {
                 Vec::new()
             }
             Response::BulkDone(out) => self.on_bulk_done(out),
+            Response::Located(r) => self.on_located(r),
             Response::Marked { rows, total } => {
                 self.on_marked(rows, total);
                 Vec::new()

@@ -96,6 +96,8 @@ pub enum Request {
     Checkpoint,
     /// Every record of the filter (up to its limit), to mark them.
     MarkAll(ListFilter),
+    /// Whether a record exists, and where (`:go`).
+    Locate(i64),
     /// A bulk action's dry run: nothing is written.
     BulkCheck(Vec<Cmd>),
     /// A bulk action, confirmed: each command its own transaction.
@@ -131,6 +133,8 @@ pub enum Response {
     Revoked(String),
     /// A [`Request::Visited`] or [`Request::DetailClosed`] was taken.
     Noted,
+    /// The record `:go` asked for, if it exists.
+    Located(Option<Record>),
     /// The dry run of a bulk action, one verdict per marked record.
     BulkChecked(Vec<super::bulk_service::Verdict>),
     /// What a confirmed bulk action did.
@@ -249,6 +253,7 @@ impl Service {
                 ops::checkpoints::auto(&self.store, now)?;
                 Response::Noted
             }
+            Request::Locate(id) => Response::Located(self.store.record(id).ok()),
             Request::BulkCheck(cmds) => Response::BulkChecked(self.bulk_check(cmds)),
             Request::BulkRun(cmds) => Response::BulkDone(self.bulk_run(cmds)),
             Request::MarkAll(filter) => {

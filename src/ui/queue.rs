@@ -57,7 +57,7 @@ pub fn title(app: &App) -> String {
         app.current().title,
         shown,
         app.page.total,
-        app.owner.label()
+        app.owner_label()
     )
 }
 

@@ -1,0 +1,284 @@
+//! The `:` command line: `:go ID`, `:view NAME`, `:stage ID`, `:owner
+//! NAME|me|none|all`, `:filter TEXT`, `:mark TEXT`, `:q`, with Tab
+//! completion and the session's history on the up and down keys.
+
+use super::popup::{Popup, Purpose};
+use super::service::Request;
+use super::{App, OwnerMode};
+
+/// The commands, for completion and `?`.
+pub const COMMANDS: [(&str, &str); 7] = [
+    ("go", "ID: open a record wherever it is"),
+    ("view", "NAME: switch view (name or number)"),
+    ("stage", "ID: show one stage (its id or name)"),
+    ("owner", "NAME|me|none|all: whose records"),
+    ("filter", "TEXT: filter the queue (empty clears)"),
+    ("mark", "TEXT: mark every record matching TEXT here"),
+    ("q", "quit"),
+];
+
+/// Longest run of characters every one of `words` starts with.
+fn common_prefix(words: &[String]) -> String {
+    let Some(first) = words.first() else {
+        return String::new();
+    };
+    let mut n = first.chars().count();
+    for w in &words[1..] {
+        n = n.min(
+            first
+                .chars()
+                .zip(w.chars())
+                .take_while(|(a, b)| a.eq_ignore_ascii_case(b))
+                .count(),
+        );
+    }
+    first.chars().take(n).collect()
+}
+
+impl App {
+    pub(super) fn open_command(&mut self) -> Vec<Request> {
+        self.history_at = self.history.len();
+        self.popup = Some(Popup::input(Purpose::Command, ":", ""));
+        Vec::new()
+    }
+
+    /// What the command line could complete `text` to, and the candidates.
+    pub fn complete(&self, text: &str) -> (String, Vec<String>) {
+        let (head, arg) = match text.split_once(' ') {
+            Some((h, a)) => (h, Some(a)),
+            None => (text, None),
+        };
+        let Some(arg) = arg else {
+            let words: Vec<String> = COMMANDS
+                .iter()
+                .map(|(c, _)| c.to_string())
+                .filter(|c| c.starts_with(head))
+                .collect();
+            let done = match words.as_slice() {
+                [one] => format!("{one} "),
+                _ => common_prefix(&words),
+            };
+            return (if done.is_empty() { text.into() } else { done }, words);
+        };
+        let options: Vec<String> = match head {
+            "view" => self.views.iter().map(|v| v.title.clone()).collect(),
+            "stage" => self
+                .pipeline
+                .stages
+                .iter()
+                .filter(|s| !s.terminal)
+                .map(|s| s.id.clone())
+                .collect(),
+            "owner" => ["me", "none", "all"]
+                .iter()
+                .map(|s| s.to_string())
+                .chain(self.team.iter().map(|u| u.name.clone()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let lower = arg.to_lowercase();
+        let words: Vec<String> = options
+            .into_iter()
+            .filter(|o| o.to_lowercase().starts_with(&lower))
+            .collect();
+        let done = match words.as_slice() {
+            [one] => one.clone(),
+            _ => common_prefix(&words),
+        };
+        if done.chars().count() > arg.chars().count() {
+            (format!("{head} {done}"), words)
+        } else {
+            (text.into(), words)
+        }
+    }
+
+    /// Up and down in the command line: the session's earlier commands.
+    pub(super) fn history_step(&mut self, back: bool) -> Option<String> {
+        if back {
+            self.history_at = self.history_at.checked_sub(1)?;
+        } else {
+            self.history_at = (self.history_at + 1).min(self.history.len());
+        }
+        Some(
+            self.history
+                .get(self.history_at)
+                .cloned()
+                .unwrap_or_default(),
+        )
+    }
+
+    /// Runs one command line.
+    pub(super) fn run_command(&mut self, line: String) -> Vec<Request> {
+        let line = line.trim().trim_start_matches(':').trim().to_string();
+        if line.is_empty() {
+            return Vec::new();
+        }
+        if self.history.last() != Some(&line) {
+            self.history.push(line.clone());
+        }
+        let (cmd, arg) = match line.split_once(' ') {
+            Some((c, a)) => (c, a.trim()),
+            None => (line.as_str(), ""),
+        };
+        match cmd {
+            "q" | "quit" => {
+                self.quit = true;
+                Vec::new()
+            }
+            "go" => match arg.trim_start_matches('#').parse::<i64>() {
+                Ok(id) => vec![Request::Locate(id)],
+                Err(_) => self.command_error(":go needs a record id, e.g. `:go 265`"),
+            },
+            "view" => self.command_view(arg),
+            "stage" => self.command_stage(arg),
+            "owner" => self.command_owner(arg),
+            "filter" => {
+                self.filter = arg.to_string();
+                self.set_status(
+                    if arg.is_empty() {
+                        "filter cleared".to_string()
+                    } else {
+                        format!("filter: {arg}")
+                    },
+                    false,
+                );
+                self.reset_query()
+            }
+            "mark" => {
+                let mut f = self.list_filter();
+                f.text = Some(arg.to_string()).filter(|t| !t.is_empty());
+                f.limit = Some(super::marks::MAX_MARKS);
+                vec![Request::MarkAll(f)]
+            }
+            other => {
+                let known: Vec<&str> = COMMANDS.iter().map(|(c, _)| *c).collect();
+                self.command_error(&format!(
+                    "unknown command `:{other}` (commands: {})",
+                    known.join(", ")
+                ))
+            }
+        }
+    }
+
+    fn command_error(&mut self, text: &str) -> Vec<Request> {
+        self.set_status(text, true);
+        Vec::new()
+    }
+
+    fn command_view(&mut self, arg: &str) -> Vec<Request> {
+        let lower = arg.to_lowercase();
+        let by_number = arg
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .filter(|i| *i < self.views.len());
+        let found = by_number.or_else(|| {
+            self.views
+                .iter()
+                .position(|v| v.title.to_lowercase() == lower)
+                .or_else(|| {
+                    self.views
+                        .iter()
+                        .position(|v| v.title.to_lowercase().starts_with(&lower))
+                })
+        });
+        match found {
+            Some(i) if !arg.is_empty() => self.switch_view(i),
+            _ => self.command_error(&format!("no view `{arg}`")),
+        }
+    }
+
+    fn command_stage(&mut self, arg: &str) -> Vec<Request> {
+        let p = self.pipeline.clone();
+        let lower = arg.to_lowercase();
+        let Some(ix) = p.stage_ix(arg).or_else(|| {
+            p.stage_ids()
+                .find(|(_, s)| s.name.to_lowercase() == lower)
+                .map(|(ix, _)| ix)
+        }) else {
+            return self.command_error(&format!("no stage `{arg}`"));
+        };
+        // This view's stage if it has it, else the phase view that does.
+        let mut out = Vec::new();
+        if !self.current().stages.contains(&ix)
+            && let Some(v) = self.views.iter().position(|v| v.stages.contains(&ix))
+        {
+            out.extend(self.switch_view(v));
+        }
+        match self.current().stages.iter().position(|s| *s == ix) {
+            Some(i) => {
+                self.stage_sel = i + 1;
+                out.extend(self.reset_query());
+                out
+            }
+            None => self.command_error(&format!("no view shows stage `{arg}`")),
+        }
+    }
+
+    fn command_owner(&mut self, arg: &str) -> Vec<Request> {
+        self.owner_name = None;
+        self.owner = match arg {
+            "me" | "mine" => OwnerMode::Mine,
+            "none" | "unassigned" => OwnerMode::Unassigned,
+            "all" | "" => OwnerMode::All,
+            name => {
+                if !self.team.iter().any(|u| u.name == name) {
+                    return self.command_error(&format!("no user `{name}`"));
+                }
+                self.owner_name = Some(name.to_string());
+                OwnerMode::All
+            }
+        };
+        self.set_status(format!("owner filter: {}", self.owner_label()), false);
+        self.reset_query()
+    }
+
+    /// The owner filter as shown: a named owner, or the mode.
+    pub fn owner_label(&self) -> String {
+        match &self.owner_name {
+            Some(n) => n.clone(),
+            None => self.owner.label().to_string(),
+        }
+    }
+
+    /// A record located by `:go`: shown in the view that has its stage,
+    /// filtered to it, with its detail open.
+    pub(super) fn on_located(&mut self, r: Option<crate::engine::Record>) -> Vec<Request> {
+        let Some(r) = r else {
+            return self.command_error("no such record");
+        };
+        let Some(ix) = self.pipeline.stage_ix(&r.stage) else {
+            return self.command_error(&format!("record {} is in an unknown stage", r.id));
+        };
+        let mut out = Vec::new();
+        if let Some(v) = self.views.iter().position(|v| v.stages.contains(&ix)) {
+            out.extend(self.switch_view(v));
+        }
+        self.owner = OwnerMode::All;
+        self.owner_name = None;
+        self.filter = r.id.to_string();
+        self.detail_open = true;
+        self.set_status(
+            format!("record {}: filter `{}` (esc clears)", r.id, r.id),
+            false,
+        );
+        out.extend(self.reset_query());
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::common_prefix;
+
+    #[test]
+    fn the_common_prefix_of_candidates() {
+        let w = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            common_prefix(&w(&["intake_review", "intake_complete"])),
+            "intake_"
+        );
+        assert_eq!(common_prefix(&w(&["go"])), "go");
+        assert_eq!(common_prefix(&w(&[])), "");
+    }
+}
