@@ -243,7 +243,7 @@ impl App {
 
     /// A record located by `:go`: shown in the view that has its stage,
     /// filtered to it, with its detail open.
-    pub(super) fn on_located(&mut self, r: Option<crate::engine::Record>) -> Vec<Request> {
+    pub(super) fn on_located(&mut self, r: Option<Box<crate::engine::Record>>) -> Vec<Request> {
         let Some(r) = r else {
             return self.command_error("no such record");
         };

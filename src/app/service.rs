@@ -134,7 +134,7 @@ pub enum Response {
     /// A [`Request::Visited`] or [`Request::DetailClosed`] was taken.
     Noted,
     /// The record `:go` asked for, if it exists.
-    Located(Option<Record>),
+    Located(Option<Box<Record>>),
     /// The dry run of a bulk action, one verdict per marked record.
     BulkChecked(Vec<super::bulk_service::Verdict>),
     /// What a confirmed bulk action did.
@@ -253,7 +253,7 @@ impl Service {
                 ops::checkpoints::auto(&self.store, now)?;
                 Response::Noted
             }
-            Request::Locate(id) => Response::Located(self.store.record(id).ok()),
+            Request::Locate(id) => Response::Located(self.store.record(id).ok().map(Box::new)),
             Request::BulkCheck(cmds) => Response::BulkChecked(self.bulk_check(cmds)),
             Request::BulkRun(cmds) => Response::BulkDone(self.bulk_run(cmds)),
             Request::MarkAll(filter) => {
