@@ -63,14 +63,21 @@ fn a_breached_withdraw_asks_for_both_reasons_in_one_flow() {
     c.select(target.0);
     c.press('m');
     c.pick("withdraw");
+    // Titles name the event by its label and the record by id and patient.
+    let label = &p
+        .transitions
+        .iter()
+        .find(|t| t.event == "withdraw")
+        .expect("withdraw")
+        .label;
     assert!(
-        popup_title(&c).starts_with("Reason for withdraw"),
+        popup_title(&c).starts_with(&format!("Reason for {label}")),
         "{}",
         popup_title(&c)
     );
     c.pick(&withdraw_reason);
     assert!(
-        popup_title(&c).starts_with("Breach reason for record"),
+        popup_title(&c).starts_with(&format!("Breach reason for #{} ", target.0)),
         "the breach reason is asked next, in the same flow: {}",
         popup_title(&c)
     );

@@ -33,6 +33,11 @@ use views::{ViewDef, ViewKind};
 /// Rows fetched per page: a few screens, never the table.
 pub const WINDOW: usize = 200;
 
+/// A record as popup titles and status lines name it: `#265 Zane Papadopoulos`.
+pub fn record_label(r: &Record) -> String {
+    format!("#{} {}", r.id, crate::text::clean(&r.patient))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OwnerMode {
     All,
@@ -202,6 +207,22 @@ impl App {
             .unwrap_or_else(|| views::first_view(&self.pipeline, &self.user, &self.views));
         self.stage_sel = 0;
         self.popup = None;
+    }
+
+    /// An event's label, as people read it (its id if the pipeline has none).
+    pub fn event_label(&self, event: &str) -> String {
+        let p = &self.pipeline;
+        p.transition_ix(event)
+            .map_or(event.to_string(), |t| p.transition(t).label.clone())
+    }
+
+    /// `#265 Zane Papadopoulos` for record `id` if it is on screen, else `#265`.
+    pub fn label_of(&self, id: i64) -> String {
+        self.page
+            .rows
+            .iter()
+            .find(|r| r.id == id)
+            .map_or(format!("#{id}"), record_label)
     }
 
     fn reread(&mut self) -> Vec<Request> {

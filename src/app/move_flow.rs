@@ -45,7 +45,7 @@ impl App {
                 id: r.id,
                 version: r.version,
             },
-            format!("Move record {}", r.id),
+            format!("Move {}", super::record_label(&r)),
             items,
         ));
         Vec::new()
@@ -56,7 +56,7 @@ impl App {
             let items = self.reason_items(&d.reason_codes);
             self.popup = Some(Popup::pick(
                 Purpose::Reason(d.clone()),
-                format!("Reason for {}", d.event),
+                format!("Reason for {}", self.event_label(&d.event)),
                 items,
             ));
             return Vec::new();
@@ -64,9 +64,15 @@ impl App {
         if d.breach_reason.is_none() && !d.breach_codes.is_empty() {
             let items = self.reason_items(&d.breach_codes);
             let title = if d.reason.is_some() {
-                format!("Breach reason for record {} (its SLA was breached)", d.id)
+                format!(
+                    "Breach reason for {} (its SLA was breached)",
+                    self.label_of(d.id)
+                )
             } else {
-                format!("Breach reason for {} (the SLA was breached)", d.event)
+                format!(
+                    "Breach reason for {} (the SLA was breached)",
+                    self.event_label(&d.event)
+                )
             };
             self.popup = Some(Popup::pick(Purpose::BreachReason(d.clone()), title, items));
             return Vec::new();
@@ -74,7 +80,7 @@ impl App {
         if d.needs_note && d.note.is_none() {
             self.popup = Some(Popup::input(
                 Purpose::MoveNote(d.clone()),
-                format!("Note for {} (required)", d.event),
+                format!("Note for {} (required)", self.event_label(&d.event)),
                 "",
             ));
             return Vec::new();

@@ -68,7 +68,7 @@ impl App {
         let empty = format!("record {}: nobody holds role `{role}`", r.id);
         self.offer(
             purpose,
-            format!("Assign record {} ({role})", r.id),
+            format!("Assign {} ({role})", super::record_label(&r)),
             items,
             empty,
         )
@@ -113,7 +113,7 @@ impl App {
         let empty = format!("stage `{}` has no sub-statuses", r.stage);
         self.offer(
             purpose,
-            format!("Sub-status for record {}", r.id),
+            format!("Sub-status for {}", super::record_label(&r)),
             items,
             empty,
         )
@@ -128,7 +128,7 @@ impl App {
                 id: r.id,
                 version: r.version,
             },
-            format!("Note on record {}", r.id),
+            format!("Note on {}", super::record_label(&r)),
             "",
         ));
         Vec::new()
@@ -155,7 +155,7 @@ impl App {
                 id: r.id,
                 version: r.version,
             },
-            format!("Breach reason for record {}", r.id),
+            format!("Breach reason for {}", super::record_label(&r)),
             items,
         ));
         Vec::new()
@@ -339,7 +339,7 @@ impl App {
                 if text.trim().is_empty() {
                     self.popup = Some(Popup::input(
                         Purpose::MoveNote(d.clone()),
-                        format!("Note for {} (required)", d.event),
+                        format!("Note for {} (required)", self.event_label(&d.event)),
                         "",
                     ));
                     self.set_status("a note is required", true);

@@ -91,7 +91,7 @@ fn draw_groups(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
 /// Column widths for the records table `inner` cells wide: id, patient,
 /// stage, owner, SLA, level, reason. Text is cut to these, with an ellipsis.
 fn widths(inner: u16) -> [u16; 7] {
-    let (id, owner, sla, lvl) = (6, 12, 11, 5);
+    let (id, owner, sla, lvl) = (8, 12, 11, 5);
     let rest = inner.saturating_sub(id + owner + sla + lvl + 6);
     let avail = rest.saturating_sub(8);
     let patient = (avail * 45 / 100).clamp(6, 18);
@@ -111,11 +111,7 @@ fn draw_records(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         else {
             continue;
         };
-        let style = if abs == app.selected {
-            t.selected()
-        } else {
-            ratatui::style::Style::default()
-        };
+        let style = super::queue::row_style(app, abs, r, t);
         let level = if r.escalation > 0 {
             format!("L{}", r.escalation)
         } else {
@@ -123,7 +119,7 @@ fn draw_records(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         };
         rows.push(
             Row::new(vec![
-                Cell::from(r.id.to_string()),
+                Cell::from(super::queue::id_text(app, r)),
                 Cell::from(fit(&r.patient, w[1] as usize)),
                 Cell::from(fit(&stage_name(app, r), w[2] as usize)),
                 Cell::from(fit(&owner_text(app, r), w[3] as usize)),
@@ -136,7 +132,7 @@ fn draw_records(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     }
     let table = Table::new(rows, w.map(Constraint::Length))
         .header(
-            Row::new(["ID", "PATIENT", "STAGE", "OWNER", "SLA", "LVL", "REASON"]).style(t.title()),
+            Row::new([" ID", "PATIENT", "STAGE", "OWNER", "SLA", "LVL", "REASON"]).style(t.title()),
         )
         .block(Block::bordered().title(title(app)).title_style(t.title()))
         .column_spacing(1);

@@ -49,7 +49,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             f.render_widget(
                 Paragraph::new(lines).block(
                     Block::bordered()
-                        .title(format!(" {title} "))
+                        .title(format!(" {} ", crate::text::clean(title)))
                         .title_style(t.title()),
                 ),
                 rect,
@@ -74,7 +74,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             f.render_widget(
                 Paragraph::new(lines).block(
                     Block::bordered()
-                        .title(format!(" {title} "))
+                        .title(format!(" {} ", crate::text::clean(title)))
                         .title_style(t.title()),
                 ),
                 rect,
@@ -223,7 +223,7 @@ fn draw_bulk(
             .wrap(ratatui::widgets::Wrap { trim: false })
             .block(
                 Block::bordered()
-                    .title(format!(" {title} "))
+                    .title(format!(" {} ", crate::text::clean(title)))
                     .title_style(t.title()),
             ),
         rect,

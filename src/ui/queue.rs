@@ -34,6 +34,55 @@ pub fn owner_text(app: &App, r: &Record) -> String {
     }
 }
 
+/// The sub-status as the pipeline labels it (its id if unlabelled or unknown).
+pub fn substatus_label(app: &App, r: &Record) -> String {
+    let Some(sub) = &r.substatus else {
+        return String::new();
+    };
+    let p = &app.pipeline;
+    p.stage_ix(&r.stage)
+        .and_then(|s| p.stage(s).substatus(sub))
+        .map_or(sub.clone(), |s| s.label.clone())
+}
+
+/// The wall-clock due time in the pipeline's zone: `Thu 14:30`, with the
+/// date when it is not this week; `paused` or `-` without a running clock.
+pub fn due_text(app: &App, r: &Record) -> String {
+    let v = sla::view(&app.pipeline, r, app.now);
+    match (v.state, v.due_at) {
+        (SlaState::Paused, _) => "paused".into(),
+        (_, Some(due)) => {
+            let tz = app.pipeline.timezone;
+            let at = crate::engine::clock::from_unix(due).with_timezone(&tz);
+            let now = app.now.with_timezone(&tz);
+            let days = (at.date_naive() - now.date_naive()).num_days().abs();
+            if days < 6 {
+                at.format("%a %H:%M").to_string()
+            } else {
+                at.format("%m-%d %H:%M").to_string()
+            }
+        }
+        _ => "-".into(),
+    }
+}
+
+/// The id cell: `✓` before a marked record's id, a space before others.
+pub fn id_text(app: &App, r: &Record) -> String {
+    let mark = if app.marks.contains(r.id) { '✓' } else { ' ' };
+    format!("{mark}{}", r.id)
+}
+
+/// The selected row, a marked row, or a plain one.
+pub fn row_style(app: &App, abs: usize, r: &Record, t: &Theme) -> ratatui::style::Style {
+    if abs == app.selected {
+        t.selected()
+    } else if app.marks.contains(r.id) {
+        t.marked()
+    } else {
+        ratatui::style::Style::default()
+    }
+}
+
 pub fn stage_name(app: &App, r: &Record) -> String {
     let p = &app.pipeline;
     p.stage_ix(&r.stage)
@@ -53,7 +102,7 @@ pub fn title(app: &App) -> String {
         format!(" · {} marked", app.marks.len())
     };
     format!(
-        " {} · {}/{} · owner: {}{marked}{loading} ",
+        " {} · {}/{} · by due time ↑ · owner: {}{marked}{loading} ",
         app.current().title,
         shown,
         app.page.total,
@@ -61,32 +110,40 @@ pub fn title(app: &App) -> String {
     )
 }
 
+/// Width of the DUE column, shown when the table is at least
+/// [`DUE_FROM`] cells wide.
+const DUE: u16 = 11;
+const DUE_FROM: u16 = 110;
+
 /// Column widths for a table `inner` cells wide: id (as wide as the
-/// longest id on the page, with room for the mark), owner, SLA and age;
-/// patient, stage and sub-status share the rest.
-fn widths(inner: u16, id: u16) -> [u16; 7] {
-    let (owner, sla, age) = (if inner >= 90 { 12 } else { 9 }, 11, 6);
-    let rest = inner.saturating_sub(id + owner + sla + age + 6);
+/// longest id on the page, with room for the mark), owner, SLA, DUE (where
+/// it fits) and age; patient, stage and sub-status share the rest.
+fn widths(inner: u16, id: u16) -> Vec<u16> {
+    let (owner, sla, age) = (if inner >= 90 { 12 } else { 9 }, 11, 7);
+    let due = if inner >= DUE_FROM { DUE + 1 } else { 0 };
+    let rest = inner.saturating_sub(id + owner + sla + age + due + 6);
     let patient = (rest * 36 / 100).min(24);
     let stage = (rest * 38 / 100).min(26);
     let sub = rest.saturating_sub(patient + stage).min(18);
-    [id, patient, stage, sub, owner, sla, age]
+    let mut w = vec![id, patient, stage, sub, owner, sla];
+    if due > 0 {
+        w.push(DUE);
+    }
+    w.push(age);
+    w
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let longest = app.page.rows.iter().map(|r| r.id).max().unwrap_or(0);
     let id_width = (longest.max(9999).to_string().len() + 1) as u16;
     let w = widths(area.width.saturating_sub(2), id_width);
-    let header = Row::new([
-        " ID",
-        "PATIENT",
-        "STAGE",
-        "SUB-STATUS",
-        "OWNER",
-        "SLA",
-        "AGE",
-    ])
-    .style(t.title());
+    let with_due = w.len() == 8;
+    let mut heads = vec![" ID", "PATIENT", "STAGE", "SUB-STATUS", "OWNER", "SLA"];
+    if with_due {
+        heads.push("DUE");
+    }
+    heads.push("AGE");
+    let header = Row::new(heads).style(t.title());
     let visible = app.height.max(1);
     let mut rows = Vec::new();
     for abs in app.top..(app.top + visible).min(app.page.total) {
@@ -98,31 +155,23 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             continue;
         };
         let age = Secs((app.now.timestamp() - r.entered_at).max(0)).compact();
-        let marked = app.marks.contains(r.id);
-        let style = match (abs == app.selected, marked) {
-            (true, _) => t.selected(),
-            (false, true) => t.marked(),
-            (false, false) => ratatui::style::Style::default(),
-        };
-        let id = if marked {
-            format!("✓{}", r.id)
-        } else {
-            format!(" {}", r.id)
-        };
-        rows.push(
-            Row::new(vec![
-                Cell::from(id),
-                Cell::from(fit(&r.patient, w[1] as usize)),
-                Cell::from(fit(&stage_name(app, r), w[2] as usize)),
-                Cell::from(fit(r.substatus.as_deref().unwrap_or(""), w[3] as usize)),
-                Cell::from(fit(&owner_text(app, r), w[4] as usize)),
-                Cell::from(sla_cell(app, r, t)),
-                Cell::from(age),
-            ])
-            .style(style),
-        );
+        let style = row_style(app, abs, r, t);
+        let id = id_text(app, r);
+        let mut cells = vec![
+            Cell::from(id),
+            Cell::from(fit(&r.patient, w[1] as usize)),
+            Cell::from(fit(&stage_name(app, r), w[2] as usize)),
+            Cell::from(fit(&substatus_label(app, r), w[3] as usize)),
+            Cell::from(fit(&owner_text(app, r), w[4] as usize)),
+            Cell::from(sla_cell(app, r, t)),
+        ];
+        if with_due {
+            cells.push(Cell::from(due_text(app, r)));
+        }
+        cells.push(Cell::from(age));
+        rows.push(Row::new(cells).style(style));
     }
-    let widths = w.map(Constraint::Length);
+    let widths: Vec<Constraint> = w.iter().map(|x| Constraint::Length(*x)).collect();
     let table = Table::new(rows, widths)
         .header(header)
         .block(Block::bordered().title(title(app)).title_style(t.title()))
