@@ -65,3 +65,100 @@ fn labels_patients_order_and_due_times_are_on_screen() {
     };
     assert_eq!(title, &format!("Move #{id} {patient}"));
 }
+
+#[test]
+fn the_cursor_keeps_its_patient_or_says_where_it_went() {
+    let (_d, db) = demo_db(200);
+    let mut c = Console::open(&db, "kim", 120, 40);
+    c.press('1');
+    // Narrow to one stage so a move takes the record out of the view.
+    while c.app.active_stages() != ["intake_complete".to_string()] {
+        c.press('l');
+    }
+    assert!(c.app.page.total >= 3, "enough records");
+    c.press('j');
+    let r = c.app.selected_record().cloned().expect("a record");
+    // Another process changes the record before it: the cursor follows it.
+    {
+        let p = pipeline();
+        let mut store = Store::open(&db).expect("open");
+        let first = c.app.page.rows[0].id;
+        let kim = ops::actor(&store, "kim").expect("kim");
+        withdraw(&p, &mut store, &kim, first);
+    }
+    c.press('r');
+    assert_eq!(
+        c.app.selected_record().map(|x| x.id),
+        Some(r.id),
+        "still on its patient"
+    );
+
+    // Its own move takes it out of the view: the detail closes and says so.
+    c.code(crossterm::event::KeyCode::Enter);
+    assert!(c.app.detail_open);
+    {
+        let p = pipeline();
+        let mut store = Store::open(&db).expect("open");
+        let kim = ops::actor(&store, "kim").expect("kim");
+        withdraw(&p, &mut store, &kim, r.id);
+    }
+    c.press('r');
+    assert!(
+        !c.app.detail_open,
+        "the pane does not show the next patient"
+    );
+    assert!(c.app.detail.is_none());
+    let status = c.app.status.clone().expect("status").text;
+    assert!(
+        status.contains(&format!("#{} {} left this view", r.id, r.patient)),
+        "{status}"
+    );
+    assert!(status.contains("the cursor is on #"), "{status}");
+}
+
+/// Withdraws record `id` as `who`, with a breach reason if it needs one.
+fn withdraw(p: &carequeue::domain::Pipeline, store: &mut Store, who: &ops::Actor, id: i64) {
+    let code = p
+        .transitions
+        .iter()
+        .find(|t| t.event == "withdraw")
+        .and_then(|t| t.reasons.first().cloned())
+        .expect("withdraw reasons");
+    let breach = p
+        .stage(p.stage_ix("intake_complete").expect("stage"))
+        .breach_reasons[0]
+        .clone();
+    let args = carequeue::engine::rules::MoveArgs {
+        reason: Some(&code),
+        breach_reason: Some(&breach),
+        ..Default::default()
+    };
+    let plain = carequeue::engine::rules::MoveArgs {
+        reason: Some(&code),
+        ..Default::default()
+    };
+    if ops::move_record(
+        p,
+        store,
+        who,
+        id,
+        "withdraw",
+        &plain,
+        Guard::default(),
+        now(),
+    )
+    .is_err()
+    {
+        ops::move_record(
+            p,
+            store,
+            who,
+            id,
+            "withdraw",
+            &args,
+            Guard::default(),
+            now(),
+        )
+        .expect("withdraw");
+    }
+}

@@ -102,6 +102,9 @@ pub struct App {
     pub marks: marks::Marks,
     /// `:owner NAME`: one user's records (the owner mode is then `all`).
     pub owner_name: Option<String>,
+    /// The record the cursor was on when the screen was last re-read: the
+    /// cursor follows it, or says it left.
+    follow: Option<i64>,
     /// This session's command lines, and where up/down is in them.
     pub history: Vec<String>,
     history_at: usize,
@@ -144,6 +147,7 @@ impl App {
             mode_label: None,
             marks: marks::Marks::default(),
             owner_name: None,
+            follow: None,
             history: Vec::new(),
             history_at: 0,
             locked: false,
@@ -296,6 +300,7 @@ impl App {
 
     /// The query that re-reads what is on screen (live refresh).
     pub fn refresh_query(&mut self) -> Request {
+        self.follow = self.selected_record().map(|r| r.id);
         let anchor = match self.page.rows.first() {
             Some(r) if self.page.start > 0 => Anchor::From {
                 key: key(r),
@@ -475,6 +480,7 @@ impl App {
 
     /// Filter or view changed: back to the top.
     fn reset_query(&mut self) -> Vec<Request> {
+        self.follow = None;
         self.selected = 0;
         self.top = 0;
         let q = self.query(Anchor::First);

@@ -76,6 +76,44 @@ impl App {
     }
 
     /// After new rows arrive: keep the selection inside the queue.
+    /// After a re-read: the cursor stays on the record it was on. If that
+    /// record left the view, the detail pane closes rather than show the
+    /// next patient, and the status line says so and where the cursor is.
+    pub(super) fn keep_patient(&mut self, before: Option<crate::engine::Record>) -> Vec<Request> {
+        let (Some(id), Some(was)) = (self.follow.take(), before) else {
+            return Vec::new();
+        };
+        if was.id != id {
+            return Vec::new();
+        }
+        if let Some(i) = self.page.rows.iter().position(|r| r.id == id) {
+            self.selected = self.page.start + i;
+            self.scroll_to_selection();
+            return Vec::new();
+        }
+        self.clamp_selection();
+        let now_on = self
+            .selected_record()
+            .map_or("no record".to_string(), super::record_label);
+        let left = format!(
+            "{} left this view; the cursor is on {now_on}",
+            super::record_label(&was)
+        );
+        // After a commit, its own message comes first.
+        match self.status.take() {
+            Some(s) if !s.error && !s.text.contains("left this view") => {
+                self.set_status(format!("{} · {left}", s.text), false)
+            }
+            _ => self.set_status(left, false),
+        }
+        if self.detail_open {
+            self.detail_open = false;
+            self.detail = None;
+            return vec![Request::DetailClosed];
+        }
+        Vec::new()
+    }
+
     pub(super) fn clamp_selection(&mut self) {
         let total = self.page.total;
         if total == 0 {

@@ -17,9 +17,12 @@ impl App {
                 for r in &page.rows {
                     self.marks.refresh(r);
                 }
+                let before = self.selected_record().cloned();
                 self.page = page;
+                let mut out = self.keep_patient(before);
                 self.clamp_selection();
-                self.detail_request().into_iter().collect()
+                out.extend(self.detail_request());
+                out
             }
             Response::Counts(c) => {
                 self.counts = c;
