@@ -62,6 +62,16 @@ pub fn decide_assign(
             ),
         ));
     }
+    if target.name == actor.name && !could_fire(p, cur, target) {
+        return Err(deny(
+            cur,
+            "claim",
+            format!(
+                "`{}` could fire no event in stage `{}`; assign it to someone who holds `{role}`",
+                target.name, cur.stage
+            ),
+        ));
+    }
     if cur.assignee.as_deref() == Some(target.name.as_str()) {
         return Err(deny(
             cur,
@@ -85,6 +95,17 @@ pub fn decide_assign(
             ..Default::default()
         },
     ))
+}
+
+/// Whether `u` holds a role that may fire some event from the record's stage.
+fn could_fire(p: &Pipeline, cur: &Record, u: &User) -> bool {
+    let Some(stage) = p.stage_ix(&cur.stage) else {
+        return false;
+    };
+    p.transitions
+        .iter()
+        .filter(|t| t.from.contains(&stage))
+        .any(|t| t.roles.iter().any(|r| u.has_role(&p.role(*r).id)))
 }
 
 /// The acting user takes the record.
