@@ -183,12 +183,24 @@ impl Ctx {
         if let Some(label) = self.what_if_label() {
             eprintln!("{label}");
         }
+        if store.read_only() {
+            eprintln!(
+                "note: {} is read-only for you: opened for reading only, and this read cannot be added to its access log",
+                store.path().display()
+            );
+        }
         Ok(actor)
     }
 
     /// The acting user, for a write: as [`Ctx::reader`], and refused under
     /// a what-if pipeline or with `--now` outside trust mode.
     pub fn writer(&self, store: &Store, command: &str) -> Result<Actor> {
+        if store.read_only() {
+            let why = crate::store::StoreError::ReadOnly {
+                path: store.path().display().to_string(),
+            };
+            bail!("`{command}` refused: {why}");
+        }
         let actor = ops::identity::resolve(store, self.user.as_deref())?;
         if self.what_if {
             bail!(

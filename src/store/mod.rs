@@ -10,6 +10,7 @@ mod cipher;
 pub mod events;
 mod fs_check;
 mod migrations;
+pub mod opening;
 pub mod query;
 pub(crate) mod raw;
 pub mod records;
@@ -58,6 +59,24 @@ pub enum StoreError {
     NetworkFs { path: String, kind: &'static str },
     #[error("{0}")]
     Key(String),
+    #[error(
+        "{0}: not a carequeue database (left as it is; create one with `carequeue init` at another path)"
+    )]
+    Foreign(String),
+    #[error(
+        "{path} is read-only for you (its file mode or mount allows you no writes), so it was opened for reading only and nothing can be written to it"
+    )]
+    ReadOnly { path: String },
+    #[error(
+        "{path} is read-only for you and needs schema step {known} (it is at {found}): someone who may write it must open it first"
+    )]
+    ReadOnlyOld {
+        path: String,
+        found: i64,
+        known: i64,
+    },
+    #[error("cannot create {path}: {why}")]
+    Create { path: String, why: String },
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -67,6 +86,8 @@ pub struct Store {
     path: PathBuf,
     /// The last pass over the attention index (see `attention`).
     attention: std::cell::RefCell<attention::Memo>,
+    /// Opened read-only: the file is not writable for this process.
+    read_only: bool,
 }
 
 impl Store {
@@ -80,7 +101,11 @@ impl Store {
             return Err(StoreError::Missing(path.display().to_string()));
         }
         refuse_network(path, allow_network_fs)?;
-        Self::open_inner(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        if opening::writable(path) {
+            Self::open_inner(path, OpenFlags::SQLITE_OPEN_READ_WRITE, false)
+        } else {
+            Self::open_inner(path, OpenFlags::SQLITE_OPEN_READ_ONLY, false)
+        }
     }
 
     /// Opens or creates a database, created readable by its owner only.
@@ -96,10 +121,14 @@ impl Store {
         Self::open_inner(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+            true,
         )
     }
 
-    fn open_inner(path: &Path, flags: OpenFlags) -> Result<Store> {
+    /// `fresh`: an empty file may be given the schema (`init`, `demo`);
+    /// otherwise only a carequeue database is opened.
+    fn open_inner(path: &Path, flags: OpenFlags, fresh: bool) -> Result<Store> {
+        let read_only = flags.contains(OpenFlags::SQLITE_OPEN_READ_ONLY);
         let flags = flags | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
         let mut conn =
             Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
@@ -115,7 +144,12 @@ impl Store {
         // The console, sweep and queries rotate through more statements than
         // rusqlite's default 16; re-preparing them costs more than keeping them.
         conn.set_prepared_statement_cache_capacity(64);
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // Before anything that could write (the journal mode is in the
+        // file's header): is this file ours?
+        let found = opening::schema_version(&conn, path, fresh)?;
+        if !read_only {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+        }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // 16 MiB of page cache (SQLite's default is 2 MiB): a sweep or a
@@ -125,9 +159,29 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             attention: Default::default(),
+            read_only,
         };
-        migrations::apply(&mut store.conn)?;
+        if read_only {
+            let known = migrations::known();
+            if found < known {
+                return Err(StoreError::ReadOnlyOld {
+                    path: path.display().to_string(),
+                    found,
+                    known,
+                });
+            }
+            if found > known {
+                return Err(StoreError::TooNew { found, known });
+            }
+        } else {
+            migrations::apply(&mut store.conn)?;
+        }
         Ok(store)
+    }
+
+    /// Whether the file was opened read-only (it is not writable for us).
+    pub fn read_only(&self) -> bool {
+        self.read_only
     }
 
     pub fn path(&self) -> &Path {
@@ -143,6 +197,12 @@ impl Store {
         &mut self,
         f: impl FnOnce(&Transaction) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly {
+                path: self.path.display().to_string(),
+            }
+            .into());
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -205,12 +265,7 @@ pub fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
 
 #[cfg(unix)]
 fn create_private(path: &Path) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
+    opening::create_new_private(path)?;
     Ok(())
 }
 
