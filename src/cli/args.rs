@@ -168,6 +168,10 @@ pub enum Command {
     Export {
         #[arg(long, value_enum, default_value = "csv")]
         format: Format,
+        /// Write to this new file (mode 0600) instead of stdout; an
+        /// existing file or a symbolic link is refused.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Check database integrity, the hash chains and the replay of the log.
     Verify {

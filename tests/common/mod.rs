@@ -34,6 +34,17 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The binary, with the `CAREQUEUE_*` environment of the test run cleared.
+pub fn command() -> Command {
+    let mut cmd = Command::new(BIN);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("CAREQUEUE_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
 /// One isolated carequeue installation: a temp dir, a database, a pipeline.
 pub struct Cq {
     pub dir: TempDir,
@@ -89,12 +100,7 @@ impl Cq {
 
     /// Runs the binary exactly as `as_user`.
     pub fn run_exact(&self, as_user: &str, now: &str, args: &[&str]) -> Output {
-        let mut cmd = Command::new(BIN);
-        for (k, _) in std::env::vars() {
-            if k.starts_with("CAREQUEUE_") {
-                cmd.env_remove(k);
-            }
-        }
+        let mut cmd = command();
         cmd.current_dir(self.dir.path())
             .arg("--db")
             .arg(&self.db)
