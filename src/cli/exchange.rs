@@ -2,13 +2,14 @@
 //!
 //! Export streams: one read transaction (a consistent snapshot), records in
 //! id order through a single cursor, each written out as soon as it is read,
-//! so memory stays flat at any database size.
+//! so memory stays flat at any database size. CSV cells are formula-safe
+//! (see [`crate::ops::formula`]).
 
 use super::args::Format;
 use super::context::Ctx;
 use super::fmt::{record_row, rfc3339};
 use super::team::open;
-use crate::ops::{self, ImportError};
+use crate::ops::{self, ImportError, formula};
 use crate::store::{EventRow, records};
 use crate::text::clean;
 use anyhow::{Context as _, Result, bail};
@@ -122,7 +123,10 @@ fn write_export(
                         .iter()
                         .map(|f| r.fields.get(&f.id).map_or("", String::as_str)),
                 );
-                w.write_record(&cells)?;
+                for c in &cells {
+                    w.write_field(formula::escape(c).as_bytes())?;
+                }
+                w.write_record(None::<&[u8]>)?;
             }
             w.flush()?;
         }
