@@ -7,13 +7,23 @@ pub fn clean(s: &str) -> String {
     s.chars()
         .map(|c| match c {
             '\t' => ' ',
-            c if c.is_control() => '\u{FFFD}',
-            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' => {
-                '\u{FFFD}'
-            }
+            c if unsafe_char(c) => '\u{FFFD}',
             c => c,
         })
         .collect()
+}
+
+/// [`clean`] line by line: the line breaks of a multi-line text are kept,
+/// every other control character neutralised.
+pub fn clean_lines(s: &str) -> String {
+    s.split('\n').map(clean).collect::<Vec<_>>().join("\n")
+}
+
+/// A character that must not reach a terminal raw: a control character
+/// (C0, DEL, C1) or a bidi override, embedding, isolate or mark.
+pub fn unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
 }
 
 #[cfg(test)]

@@ -100,7 +100,11 @@ pub fn info(ctx: &Ctx, as_json: bool) -> Result<()> {
             "user": actor.name,
         }));
     }
-    outln!("store           sqlite {}", ctx.db_path().display())?;
+    let clean = crate::text::clean;
+    outln!(
+        "store           sqlite {}",
+        clean(&ctx.db_path().display().to_string())
+    )?;
     outln!(
         "trust mode      {}",
         if trust {
@@ -111,7 +115,7 @@ pub fn info(ctx: &Ctx, as_json: bool) -> Result<()> {
     )?;
     outln!(
         "pipeline        \"{}\" v{v} ({})",
-        ctx.pipeline.name,
+        clean(&ctx.pipeline.name),
         hash.chars().take(12).collect::<String>()
     )?;
     outln!("records         {records}")?;

@@ -33,7 +33,7 @@ pub fn run(ctx: &Ctx, since: Option<&str>, until: Option<&str>, json: bool) -> R
     if json {
         return print_json(&report);
     }
-    out!("{}", human(p, &report))?;
+    out!("{}", crate::text::clean_lines(&human(p, &report)))?;
     Ok(())
 }
 

@@ -221,7 +221,7 @@ impl Ctx {
         self.what_if.then(|| {
             format!(
                 "what-if: pipeline {} (not the database's; nothing is written)",
-                self.pipeline_file
+                crate::text::clean(&self.pipeline_file)
             )
         })
     }

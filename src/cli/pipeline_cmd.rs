@@ -97,7 +97,8 @@ pub fn show(ctx: &Ctx, as_json: bool) -> Result<()> {
             "reasons": p.reasons.iter().map(|r| json!({"code": r.code, "label": r.label})).collect::<Vec<_>>(),
         }));
     }
-    println!("{} ({})", p.name, ctx.pipeline_file);
+    let clean = crate::text::clean;
+    println!("{} ({})", clean(&p.name), clean(&ctx.pipeline_file));
     let mut rows = Vec::new();
     for ph in &p.phases {
         for s in &ph.stages {

@@ -3,7 +3,7 @@
 use super::args::ListArgs;
 use super::context::Ctx;
 use super::fmt::{Columns, countdown, local, print_json, record_row, rfc3339};
-use super::out::outln;
+use super::out::{out, outln};
 use super::team::open;
 use crate::engine::Record;
 use crate::engine::rules::allowed_events;
@@ -14,6 +14,7 @@ use anyhow::{Result, anyhow, bail};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::io::Write as _;
 
 pub fn add(ctx: &Ctx, patient: &str, fields: &[String], op_id: Option<&str>) -> Result<()> {
@@ -210,36 +211,46 @@ pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
         }
         return print_json(&row);
     }
+    // Every line is neutralised once, as it is printed: names and ids of the
+    // pipeline as much as patient data (notes keep their own line breaks out).
+    let mut text = String::new();
     let v = sla::view(p, &r, now);
     let stage_name = p
         .stage_ix(&r.stage)
         .map_or(r.stage.clone(), |s| p.stage(s).name.clone());
     let clean = crate::text::clean;
-    outln!("Record {}  {}", r.id, clean(&r.patient))?;
-    outln!("  stage      {} ({})", stage_name, r.stage)?;
-    outln!("  sub-status {}", r.substatus.as_deref().unwrap_or("-"))?;
-    outln!(
+    writeln!(text, "Record {}  {}", r.id, clean(&r.patient))?;
+    writeln!(text, "  stage      {} ({})", stage_name, r.stage)?;
+    writeln!(
+        text,
+        "  sub-status {}",
+        r.substatus.as_deref().unwrap_or("-")
+    )?;
+    writeln!(
+        text,
         "  owner      {} (role {})",
         r.assignee.as_deref().unwrap_or("unassigned"),
         ops::owner_role(p, &r).unwrap_or("-")
     )?;
-    outln!(
+    writeln!(
+        text,
         "  SLA        {}{}",
         countdown(v.state, v.seconds_left),
         v.due_at
             .map_or(String::new(), |d| format!(" (due {})", local(p, d)))
     )?;
-    outln!(
+    writeln!(
+        text,
         "  entered    {}   version {}",
         local(p, r.entered_at),
         r.version
     )?;
     for f in &p.fields {
         if let Some(val) = r.fields.get(&f.id) {
-            outln!("  {:<10} {}", f.label, clean(val))?;
+            writeln!(text, "  {:<10} {}", f.label, clean(val))?;
         }
     }
-    outln!("History:")?;
+    writeln!(text, "History:")?;
     for e in &hist {
         let what = match (&e.from, &e.to) {
             (Some(a), Some(b)) => format!("{a} → {b}"),
@@ -261,11 +272,11 @@ pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
         if let Some(x) = &e.note {
             line.push_str(&format!(" \"{}\"", clean(x)));
         }
-        outln!("{}", line.trim_end())?;
+        writeln!(text, "{}", line.trim_end())?;
     }
-    outln!("Allowed events:")?;
+    writeln!(text, "Allowed events:")?;
     if allowed.is_empty() {
-        outln!("  (none for you)")?;
+        writeln!(text, "  (none for you)")?;
     }
     for a in &allowed {
         let req = if a.requires.is_empty() {
@@ -273,8 +284,9 @@ pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
         } else {
             format!("  requires: {}", a.requires.join(", "))
         };
-        outln!("  {:<18} → {:<22}{}", a.event, a.to, req)?;
+        writeln!(text, "  {:<18} → {:<22}{}", a.event, a.to, req)?;
     }
+    out!("{}", crate::text::clean_lines(&text))?;
     Ok(())
 }
 

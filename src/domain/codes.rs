@@ -33,6 +33,8 @@ pub const BAD_TIMEZONE: &str = "E060";
 pub const NO_TRANSITION_ROLES: &str = "E061";
 pub const REASON_GUARD_WITHOUT_CODES: &str = "E062";
 pub const NO_ADMIN_ROLE: &str = "E063";
+pub const CONTROL_IN_ID: &str = "E064";
+pub const CONTROL_IN_NAME: &str = "E065";
 /// Warnings.
 pub const NO_BREACH_REASONS: &str = "W101";
 pub const EMPTY_PHASE: &str = "W102";
