@@ -266,7 +266,10 @@ pub(super) fn check_row(
             continue;
         }
         if v.len() > MAX_TEXT {
-            push(&f.id, format!("is longer than {MAX_TEXT} bytes"));
+            push(
+                &f.id,
+                format!("is {} bytes; the limit is {MAX_TEXT} bytes", v.len()),
+            );
             continue;
         }
         match check_value(f, v) {
