@@ -43,9 +43,28 @@ pub fn add(ctx: &Ctx, patient: &str, fields: &[String], op_id: Option<&str>) -> 
     Ok(())
 }
 
+/// The largest `--limit`: more rows than any database holds.
+pub const MAX_LIMIT: usize = 100_000_000;
+
 /// Builds the store filter from `list`'s flags, checking names against the pipeline.
-pub fn filter(ctx: &Ctx, a: &ListArgs, me: &str) -> Result<ListFilter> {
+pub fn filter(ctx: &Ctx, a: &ListArgs, me: &ops::Actor) -> Result<ListFilter> {
     let p = &ctx.pipeline;
+    let limit = match &a.limit {
+        None => None,
+        Some(l) => match l.n {
+            Some(n) if n <= MAX_LIMIT => Some(n),
+            _ => bail!(
+                "--limit {} is out of range: it takes a whole number from 0 to {MAX_LIMIT}",
+                crate::text::shown(&l.text)
+            ),
+        },
+    };
+    if a.mine && me.defaulted() {
+        bail!(
+            "--mine needs a current user, and there is none: this trust-mode database was read without --as and your OS account is linked to no user; name one with --as USER"
+        );
+    }
+    let me = me.name.as_str();
     let mut stages: Option<Vec<String>> = None;
     if let Some(ph) = &a.phase {
         let phase = p
@@ -99,7 +118,7 @@ pub fn filter(ctx: &Ctx, a: &ListArgs, me: &str) -> Result<ListFilter> {
         stages,
         owner,
         sla,
-        limit: a.limit,
+        limit,
         ..Default::default()
     })
 }
@@ -111,7 +130,7 @@ pub fn filter(ctx: &Ctx, a: &ListArgs, me: &str) -> Result<ListFilter> {
 pub fn list(ctx: &Ctx, a: &ListArgs) -> Result<()> {
     let mut store = open(ctx)?;
     let actor = ctx.reader(&store)?;
-    let f = filter(ctx, a, &actor.name)?;
+    let f = filter(ctx, a, &actor)?;
     let now = ctx.now();
     let listing = ops::reads::listing(&mut store, &actor, &f, &describe(a), now)?;
     let p = &ctx.pipeline;
@@ -313,7 +332,7 @@ fn describe(a: &ListArgs) -> String {
             parts.push(name.to_string());
         }
     }
-    if let Some(n) = a.limit {
+    if let Some(n) = a.limit.as_ref().and_then(|l| l.n) {
         parts.push(format!("limit={n}"));
     }
     if parts.is_empty() {
