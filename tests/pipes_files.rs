@@ -15,24 +15,7 @@ const NOW: &str = "2026-11-26T15:00:00Z";
 /// A database with `n` records whose names are long enough that `list`
 /// and `export` write far more than a pipe holds (64 KiB).
 fn big(n: usize) -> Cq {
-    let cq = Cq::init_default(NOW);
-    cq.ok(
-        "nobody",
-        NOW,
-        &["user", "add", "sup", "--role", "supervisor"],
-    );
-    let mut csv = String::from("patient,phone\n");
-    for i in 0..n {
-        csv.push_str(&format!("Patient {i} {},555-{i:04}\n", "x".repeat(900)));
-    }
-    let file = cq.dir.path().join("many.csv");
-    std::fs::write(&file, csv).expect("write csv");
-    cq.ok(
-        common::ADMIN,
-        NOW,
-        &["import", file.to_str().expect("path")],
-    );
-    cq
+    Cq::with_records(NOW, n, 900)
 }
 
 fn command(cq: &Cq, args: &[&str]) -> Command {
