@@ -1,14 +1,13 @@
 //! Streams, not buffers, through the real binary: `list` (table and
 //! `--json`) and `export` (CSV and JSON) write rows as they read them, so
-//! their peak memory does not follow the record count; their output is
+//! their peak memory does not follow the record count (read from /proc
+//! while they run, see tests/common/peak.rs); their output is
 //! byte for byte the format scripts know (its keys: tests/contracts.rs); and the read is logged before the
 //! first row: a read that cannot be logged prints nothing.
 
 mod common;
 
 use common::Cq;
-use std::io::Read;
-use std::process::Stdio;
 
 const NOW: &str = "2026-11-26T15:00:00Z";
 
@@ -21,45 +20,15 @@ fn big(n: usize) -> Cq {
 /// Runs `args` with stdout drained as it comes; returns (bytes written,
 /// the child's peak resident set in MB).
 fn peak_mb(cq: &Cq, args: &[&str]) -> (usize, f64) {
-    // Reaped below with wait4, which reports this child's own peak.
-    #[allow(clippy::zombie_processes)]
-    let mut child = common::command()
-        .current_dir(cq.dir.path())
+    let mut cmd = common::command();
+    cmd.current_dir(cq.dir.path())
         .arg("--db")
         .arg(&cq.db)
         .args(["--as", "sup", "--now", NOW])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let mut stdout = child.stdout.take().expect("stdout");
-    let reader = std::thread::spawn(move || {
-        let mut buf = vec![0u8; 1 << 16];
-        let mut total = 0;
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            total += n;
-        }
-        total
-    });
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is valid; wait4 fills it in for this child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `pid` is our child, not yet reaped; the out-pointers are valid.
-    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(rc, pid, "wait4");
-    assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "`{}` failed: {status}",
-        args.join(" ")
-    );
-    let total = reader.join().expect("reader");
-    // ru_maxrss is in kilobytes on Linux.
-    (total, usage.ru_maxrss as f64 / 1024.0)
+        .args(args);
+    let run = common::peak::run(&mut cmd).expect("run carequeue");
+    assert!(run.status.success(), "`{}` failed", args.join(" "));
+    (run.bytes, run.kb as f64 / 1024.0)
 }
 
 #[test]

@@ -3,56 +3,30 @@
 //! beside a bare query of the same rows in the same order.
 
 use super::{Line, ms, time};
+
+/// Shared with the tests: the peak read from /proc while the child runs.
+#[path = "../../tests/common/peak.rs"]
+mod peak;
 use carequeue::store::records::COLUMNS;
-use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 /// (wall time, bytes written, peak resident set in kB) of `list --json`.
 fn run_list(db: &Path, user: &str) -> Option<(Duration, usize, u64)> {
-    let (out, took) = time(|| -> Option<(usize, u64)> {
-        // Reaped below with wait4, which reports this child's own peak.
-        #[allow(clippy::zombie_processes)]
-        let mut child = Command::new(env!("CARGO_BIN_EXE_carequeue"))
-            .arg("--db")
-            .arg(db)
-            .args([
-                "--as",
-                user,
-                "--now",
-                "2026-11-26T15:00:00Z",
-                "list",
-                "--json",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?;
-        let mut stdout = child.stdout.take()?;
-        let reader = std::thread::spawn(move || {
-            let mut buf = vec![0u8; 1 << 16];
-            let mut total = 0usize;
-            while let Ok(n) = stdout.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                total += n;
-            }
-            total
-        });
-        let pid = child.id() as libc::pid_t;
-        let mut status = 0;
-        // SAFETY: an all-zero rusage is valid; wait4 fills it for our child.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        // SAFETY: `pid` is our unreaped child; the out-pointers are valid.
-        let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-        let bytes = reader.join().ok()?;
-        (rc == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0)
-            .then_some((bytes, usage.ru_maxrss as u64))
-    });
-    let (bytes, kb) = out?;
-    Some((took, bytes, kb))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_carequeue"));
+    cmd.arg("--db").arg(db).args([
+        "--as",
+        user,
+        "--now",
+        "2026-11-26T15:00:00Z",
+        "list",
+        "--json",
+    ]);
+    let run = peak::run(&mut cmd).ok()?;
+    run.status
+        .success()
+        .then_some((run.took, run.bytes, run.kb))
 }
 
 /// The same rows through a bare connection: every column read, in the

@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod accounts;
+pub mod peak;
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::Value;
