@@ -212,3 +212,41 @@ fn a_tampered_stored_pipeline_prints_no_raw_escape() {
         }
     }
 }
+
+#[test]
+fn text_written_into_the_database_behind_carequeue_is_neutralised() {
+    let cq = Cq::init_default(NOW);
+    cq.ok(
+        "nobody",
+        NOW,
+        &["user", "add", "sup", "--role", "supervisor"],
+    );
+    let id = cq.add("nobody", NOW, "Pat Doe", &[]);
+    {
+        // Rows written straight into the file (the chain is broken, which
+        // `verify` reports; reads still show them).
+        let c = rusqlite::Connection::open(&cq.db).expect("open");
+        c.execute_batch(
+            "UPDATE records SET substatus = 'sub\x1b[31mstatus', owner_role = 'ro\u{202e}le';
+             INSERT INTO events (record_id, at, actor, kind, event, from_stage, to_stage, reason, note, hash)
+                 VALUES (1, 1764169200, 'act\x1b]0;x\x07or', 'ki\x1b[2Jnd', 'ev\x1b[5ment',
+                         'fr\x08om', 'to\x1b[0m', 're\u{2066}ason', 'note', x'00');
+             INSERT INTO access_log (at, actor, action, record_id, detail, hash)
+                 VALUES (1764169200, 'sup', 'li\x1b[31mst', 1, 'de\x07tail', x'00');",
+        )
+        .expect("tamper");
+    }
+    let sid = id.to_string();
+    for args in [
+        &["show", sid.as_str()][..],
+        &["list"],
+        &["audit"],
+        &["access-log"],
+        &["user", "list"],
+    ] {
+        let out = cq.run("sup", NOW, args);
+        let text = both(&out);
+        assert!(out.status.success(), "{args:?}: {text}");
+        assert_clean(&text, &format!("{args:?}"));
+    }
+}
