@@ -3,7 +3,9 @@
 //! migrated), a refused `demo` leaves the file it would have replaced byte
 //! for byte, and a database that is read-only for its reader (mode 0400,
 //! run as a throwaway non-root account, since root ignores modes) serves
-//! reads while a write says why it is refused. A folder the account may not
+//! reads while a write says why it is refused (a group member who may only
+//! read a shared database is refused reads, which could not be logged:
+//! tests/accounts.rs). A folder the account may not
 //! write is named when a database or an export cannot be created in it.
 
 mod common;

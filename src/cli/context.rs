@@ -183,7 +183,7 @@ impl Ctx {
         if let Some(label) = self.what_if_label() {
             eprintln!("{label}");
         }
-        if store.read_only() {
+        if store.reads_unlogged() {
             eprintln!(
                 "note: {} is read-only for you: opened for reading only, and this read cannot be added to its access log",
                 store.path().display()

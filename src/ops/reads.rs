@@ -91,11 +91,16 @@ pub fn log_read(
     detail: Option<&str>,
     now: DateTime<Utc>,
 ) -> OpResult<()> {
-    if store.read_only() {
-        // The file is not writable for this process, which may therefore
-        // read it with any SQLite tool: the log could not bind it. The
-        // command line says so on stderr (see `Ctx::reader`).
+    if store.reads_unlogged() {
+        // Read-only for its own owner, whom the log could not bind: the
+        // read goes on, and the command line says so (see `Ctx::reader`).
         return Ok(());
+    }
+    if store.read_only() {
+        return Err(OpError::Denied(format!(
+            "the read could not be logged, so it is refused: {} is read-only for you",
+            store.path().display()
+        )));
     }
     store
         .write(|tx| access::append(tx, now.timestamp(), &actor.name, action, record, detail))

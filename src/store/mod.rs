@@ -88,6 +88,8 @@ pub struct Store {
     attention: std::cell::RefCell<attention::Memo>,
     /// Opened read-only: the file is not writable for this process.
     read_only: bool,
+    /// Read-only, and the caller owns the file (see [`Store::reads_unlogged`]).
+    owner: bool,
 }
 
 impl Store {
@@ -160,6 +162,7 @@ impl Store {
             path: path.to_path_buf(),
             attention: Default::default(),
             read_only,
+            owner: read_only && opening::owned_by_caller(path),
         };
         if read_only {
             let known = migrations::known();
@@ -182,6 +185,15 @@ impl Store {
     /// Whether the file was opened read-only (it is not writable for us).
     pub fn read_only(&self) -> bool {
         self.read_only
+    }
+
+    /// Whether reads go on although they cannot be logged: the file is
+    /// read-only for its own owner (a 0400 archive), who could make it
+    /// writable, or read it with any SQLite tool, at will. Anyone else who
+    /// may only read it (a group member of a 0640 file) is refused a read
+    /// that cannot be logged.
+    pub fn reads_unlogged(&self) -> bool {
+        self.read_only && self.owner
     }
 
     pub fn path(&self) -> &Path {

@@ -23,6 +23,22 @@ pub fn writable(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly())
 }
 
+/// Whether the calling process's real user owns `path`: the owner of a
+/// read-only file may make it writable again, so nothing it does to the
+/// file is bound by carequeue's logs.
+#[cfg(unix)]
+pub fn owned_by_caller(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    std::fs::metadata(path).is_ok_and(|m| m.uid() == uid)
+}
+
+#[cfg(not(unix))]
+pub fn owned_by_caller(_path: &Path) -> bool {
+    true
+}
+
 /// The schema step the file is at, read before anything could write to it.
 /// A file that is not SQLite, or a SQLite file without carequeue's schema
 /// (version 0 with tables of its own, or no tables at all when `fresh` is
