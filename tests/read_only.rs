@@ -86,6 +86,31 @@ fn a_foreign_sqlite_file_is_refused_and_left_unchanged() {
 }
 
 #[test]
+fn an_older_carequeue_database_is_not_migrated_by_a_read() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("old.db");
+    {
+        // The shape of schema step 1's first table, and its version.
+        let c = Connection::open(&db).expect("sqlite");
+        c.execute_batch(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             PRAGMA user_version = 1;",
+        )
+        .expect("schema");
+    }
+    let before = bytes(&db);
+    for args in [&["list"][..], &["show", "1"], &[], &["note", "1", "x"]] {
+        let err = refused(dir.path(), &db, args);
+        assert!(
+            err.contains("made by an older carequeue (schema step 1")
+                && err.contains("pipeline adopt"),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(bytes(&db), before, "no step was applied");
+}
+
+#[test]
 fn a_refused_demo_leaves_the_existing_file_byte_for_byte() {
     let dir = tempfile::tempdir().expect("dir");
     let other = dir.path().join("other.db");

@@ -173,7 +173,12 @@ impl Ctx {
         if let Some(s) = self.store.borrow_mut().take() {
             return Ok(s);
         }
-        Ok(Store::open_with(self.db_path(), self.allow_network_fs)?)
+        // Only `pipeline adopt` gets here (every other command opened the
+        // store while loading): it may bring an older database up to date.
+        Ok(Store::open_migrating(
+            self.db_path(),
+            self.allow_network_fs,
+        )?)
     }
 
     /// The acting user, for a read: known and enabled, never `system`.

@@ -75,11 +75,28 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
+    #[error(
+        "{path} was made by an older carequeue (schema step {found}; this one writes {known}): its OS owner must run `carequeue pipeline adopt FILE` first, which brings it up to date"
+    )]
+    Old {
+        path: String,
+        found: i64,
+        known: i64,
+    },
     #[error("cannot create {path}: {why}")]
     Create { path: String, why: String },
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// What opening may do to the file.
+#[derive(Clone, Copy)]
+struct Opening {
+    /// An empty file may be given the schema (`init`, `demo`).
+    fresh: bool,
+    /// An older carequeue database may be brought up to this schema.
+    migrate: bool,
+}
 
 pub struct Store {
     conn: Connection,
@@ -98,16 +115,37 @@ impl Store {
         Self::open_with(path, false)
     }
 
+    /// Opens an existing carequeue database at this carequeue's schema step;
+    /// one at an older step is refused, not migrated (see
+    /// [`Store::open_migrating`]), so no command but that changes its schema.
     pub fn open_with(path: &Path, allow_network_fs: bool) -> Result<Store> {
+        Self::open_existing(path, allow_network_fs, false)
+    }
+
+    /// [`Store::open_with`] that brings an older carequeue database up to
+    /// this schema step first: for `pipeline adopt`, its owner's command.
+    pub fn open_migrating(path: &Path, allow_network_fs: bool) -> Result<Store> {
+        Self::open_existing(path, allow_network_fs, true)
+    }
+
+    fn open_existing(path: &Path, allow_network_fs: bool, migrate: bool) -> Result<Store> {
         if !path.exists() {
             return Err(StoreError::Missing(path.display().to_string()));
         }
         refuse_network(path, allow_network_fs)?;
-        if opening::writable(path) {
-            Self::open_inner(path, OpenFlags::SQLITE_OPEN_READ_WRITE, false)
+        let flags = if opening::writable(path) {
+            OpenFlags::SQLITE_OPEN_READ_WRITE
         } else {
-            Self::open_inner(path, OpenFlags::SQLITE_OPEN_READ_ONLY, false)
-        }
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+        };
+        Self::open_inner(
+            path,
+            flags,
+            Opening {
+                fresh: false,
+                migrate,
+            },
+        )
     }
 
     /// Opens or creates a database, created readable by its owner only.
@@ -123,13 +161,15 @@ impl Store {
         Self::open_inner(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
-            true,
+            Opening {
+                fresh: true,
+                migrate: true,
+            },
         )
     }
 
-    /// `fresh`: an empty file may be given the schema (`init`, `demo`);
-    /// otherwise only a carequeue database is opened.
-    fn open_inner(path: &Path, flags: OpenFlags, fresh: bool) -> Result<Store> {
+    fn open_inner(path: &Path, flags: OpenFlags, how: Opening) -> Result<Store> {
+        let Opening { fresh, migrate } = how;
         let read_only = flags.contains(OpenFlags::SQLITE_OPEN_READ_ONLY);
         let flags = flags | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
         let mut conn =
@@ -149,6 +189,19 @@ impl Store {
         // Before anything that could write (the journal mode is in the
         // file's header): is this file ours?
         let found = opening::schema_version(&conn, path, fresh)?;
+        let known = migrations::known();
+        if found > known {
+            return Err(StoreError::TooNew { found, known });
+        }
+        if found < known && found > 0 {
+            let path = path.display().to_string();
+            if read_only {
+                return Err(StoreError::ReadOnlyOld { path, found, known });
+            }
+            if !migrate {
+                return Err(StoreError::Old { path, found, known });
+            }
+        }
         if !read_only {
             conn.pragma_update(None, "journal_mode", "WAL")?;
         }
@@ -164,19 +217,8 @@ impl Store {
             read_only,
             owner: read_only && opening::owned_by_caller(path),
         };
-        if read_only {
-            let known = migrations::known();
-            if found < known {
-                return Err(StoreError::ReadOnlyOld {
-                    path: path.display().to_string(),
-                    found,
-                    known,
-                });
-            }
-            if found > known {
-                return Err(StoreError::TooNew { found, known });
-            }
-        } else {
+        if found < known {
+            // A fresh file (`init`, `demo`), or `pipeline adopt`'s.
             migrations::apply(&mut store.conn)?;
         }
         Ok(store)
