@@ -289,10 +289,8 @@ fn invalid_utf8_or_oversized_csv_cells_are_refused_by_import() {
         );
     }
     // Hostile but valid cells are stored exactly (see tests/import_names.rs).
-    let importable: Vec<String> = corpus()
-        .into_iter()
-        .filter(|s| !s.chars().any(|c| c.is_control() && !"\t\n\r".contains(c)))
-        .collect();
+    let mut importable = corpus();
+    importable.retain(|s| !s.chars().any(|c| c.is_control() && !"\t\n\r".contains(c)));
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["patient", "phone"]).unwrap();
     for s in &importable {
