@@ -7,6 +7,7 @@ use std::process::ExitCode;
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = carequeue::cli::args::Cli::parse();
     match carequeue::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -28,4 +29,19 @@ fn one_line(e: &anyhow::Error) -> String {
         }
     }
     parts.join(": ").replace('\n', " ")
+}
+
+/// Commands write data through a locked stdout and end quietly when the
+/// reader closed the pipe (`carequeue ... | head`); this is the backstop for
+/// any `println!` still left: its panic on a closed pipe becomes a quiet
+/// exit 0 instead of a panic message. Every other panic is reported as ever.
+fn quiet_on_closed_pipe() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info.payload_as_str().unwrap_or("");
+        if msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        report(info);
+    }));
 }

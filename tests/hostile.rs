@@ -288,17 +288,19 @@ fn invalid_utf8_or_oversized_csv_cells_are_refused_by_import() {
             "{what}: a refused import adds nothing"
         );
     }
-    // Hostile but valid cells are stored exactly.
+    // Hostile but valid cells are stored exactly (see tests/import_names.rs).
+    let mut importable = corpus();
+    importable.retain(|s| !s.chars().any(|c| c.is_control() && !"\t\n\r".contains(c)));
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["patient", "phone"]).unwrap();
-    for s in corpus() {
+    for s in &importable {
         w.write_record([s.as_str(), s.as_str()]).unwrap();
     }
     let file = cq.dir.path().join("hostile.csv");
     std::fs::write(&file, w.into_inner().unwrap()).unwrap();
     cq.ok(common::ADMIN, NOW, &["import", file.to_str().unwrap()]);
     let rows = cq.list("ann", NOW, &[]);
-    for s in corpus() {
+    for s in importable {
         let row = rows
             .iter()
             .find(|r| r["patient"] == s.as_str())

@@ -4,6 +4,10 @@
 //!
 //!     cargo bench --bench report                       # 1,000,000 records
 //!     CQ_BENCH_RECORDS=100000 cargo bench --bench report
+//!     CQ_BENCH_RECORDS=200000 CQ_BENCH_ONLY=list cargo bench --bench report
+//!
+//! `CQ_BENCH_ONLY=list` builds (or reuses) the database and measures only
+//! `list --json` over every record.
 //!
 //! The database is kept in target/ and reused while its size matches.
 
@@ -31,6 +35,7 @@ mod access;
 mod apply;
 mod db;
 mod import;
+mod listing;
 mod memory;
 mod print;
 mod raw;
@@ -137,6 +142,12 @@ fn main() {
             .find(|u| u.roles.iter().any(|r| r == "supervisor"))
             .expect("supervisor")
     };
+
+    if std::env::var("CQ_BENCH_ONLY").as_deref() == Ok("list") {
+        listing::list_json(&path, &sup.name, &mut out);
+        print_report(records, &out);
+        return;
+    }
 
     // Warm the file cache and let the first sweep catch up.
     let _ = console(&p, &path, &sup.name);
@@ -431,6 +442,9 @@ fn main() {
             raw: format!("bare INSERT, indexes after {}", ms(raw)),
         });
     }
+
+    // `list --json` over every record: streamed, so its memory is flat.
+    listing::list_json(&path, &sup.name, &mut out);
 
     // Resident memory of the real console on this database: as opened, and
     // with the Audit view (the full audit runs in the console's process).

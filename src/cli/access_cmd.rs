@@ -2,6 +2,7 @@
 
 use super::context::Ctx;
 use super::fmt::{print_json, rfc3339, table};
+use super::out::{out, outln};
 use super::team::open;
 use crate::ops;
 use crate::store::{access, setup};
@@ -63,13 +64,13 @@ pub fn run(ctx: &Ctx, q: Query) -> Result<()> {
             ]
         })
         .collect();
-    print!(
+    out!(
         "{}",
         table(
             &["ID", "AT", "USER", "ACTION", "RECORD", "DETAIL"],
             &table_rows
         )
-    );
+    )?;
     Ok(())
 }
 
@@ -99,35 +100,39 @@ pub fn info(ctx: &Ctx, as_json: bool) -> Result<()> {
             "user": actor.name,
         }));
     }
-    println!("store           sqlite {}", ctx.db_path().display());
-    println!(
+    let clean = crate::text::clean;
+    outln!(
+        "store           sqlite {}",
+        clean(&ctx.db_path().display().to_string())
+    )?;
+    outln!(
         "trust mode      {}",
         if trust {
             "ON: --as names the actor and --now dates writes (demos and tests only)"
         } else {
             "off: the acting user is your OS account's"
         }
-    );
-    println!(
+    )?;
+    outln!(
         "pipeline        \"{}\" v{v} ({})",
-        ctx.pipeline.name,
+        clean(&ctx.pipeline.name),
         hash.chars().take(12).collect::<String>()
-    );
-    println!("records         {records}");
-    println!(
+    )?;
+    outln!("records         {records}")?;
+    outln!(
         "event log       {} events, head {}",
         cp.events,
         cp.head.chars().take(12).collect::<String>()
-    );
-    println!(
+    )?;
+    outln!(
         "access log      {} entries, head {}",
         cp.access_events,
         cp.access_head.chars().take(12).collect::<String>()
-    );
-    println!(
+    )?;
+    outln!(
         "you             {} ({})",
         actor.name,
         actor.roles.join(", ")
-    );
+    )?;
     Ok(())
 }

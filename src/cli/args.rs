@@ -168,6 +168,10 @@ pub enum Command {
     Export {
         #[arg(long, value_enum, default_value = "csv")]
         format: Format,
+        /// Write to this new file (mode 0600) instead of stdout; an
+        /// existing file or a symbolic link is refused.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Check database integrity, the hash chains and the replay of the log.
     Verify {
@@ -336,10 +340,32 @@ pub struct ListArgs {
     pub breached: bool,
     #[arg(long = "at-risk", group = "slaf")]
     pub at_risk: bool,
-    #[arg(long)]
-    pub limit: Option<usize>,
+    /// At most this many rows (0 to 100,000,000), most urgent first.
+    #[arg(long, value_name = "N", value_parser = parse_limit)]
+    pub limit: Option<Limit>,
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--limit` as given: a whole number, in range or not (`list` refuses one
+/// out of range itself, naming the flag and the range, exit 1).
+#[derive(Debug, Clone)]
+pub struct Limit {
+    pub text: String,
+    /// The number, if it is one `usize` holds.
+    pub n: Option<usize>,
+}
+
+fn parse_limit(s: &str) -> Result<Limit, String> {
+    let t = s.trim();
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!("`{}` is not a whole number", crate::text::shown(s)));
+    }
+    Ok(Limit {
+        text: t.to_string(),
+        n: t.parse().ok(),
+    })
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -2,6 +2,7 @@
 
 use super::context::Ctx;
 use super::fmt::{local, print_json, table};
+use super::out::out;
 use crate::domain::Pipeline;
 use crate::domain::duration::Secs;
 use crate::engine::audit::{AuditRange, AuditReport};
@@ -32,7 +33,7 @@ pub fn run(ctx: &Ctx, since: Option<&str>, until: Option<&str>, json: bool) -> R
     if json {
         return print_json(&report);
     }
-    print!("{}", human(p, &report));
+    out!("{}", crate::text::clean_lines(&human(p, &report)))?;
     Ok(())
 }
 

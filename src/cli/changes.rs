@@ -2,6 +2,7 @@
 
 use super::args::OpArgs;
 use super::context::Ctx;
+use super::out::outln;
 use super::team::open;
 use crate::engine::Record;
 use crate::engine::rules::MoveArgs;
@@ -30,8 +31,10 @@ pub struct MoveFlags<'a> {
     pub override_reason: Option<&'a str>,
 }
 
-fn report(r: &Record, what: &str) {
-    println!("record {}: {what} (version {})", r.id, r.version);
+fn report(r: &Record, what: &str) -> Result<()> {
+    let what = crate::text::clean(what);
+    outln!("record {}: {what} (version {})", r.id, r.version)?;
+    Ok(())
 }
 
 pub fn move_(ctx: &Ctx, id: i64, event: &str, f: MoveFlags, op: &OpArgs) -> Result<()> {
@@ -54,7 +57,7 @@ pub fn move_(ctx: &Ctx, id: i64, event: &str, f: MoveFlags, op: &OpArgs) -> Resu
         guard(op),
         ctx.now(),
     )?;
-    report(&r, &format!("{before} → {} ({event})", r.stage));
+    report(&r, &format!("{before} → {} ({event})", r.stage))?;
     Ok(())
 }
 
@@ -72,21 +75,21 @@ pub fn assign(ctx: &Ctx, id: i64, user: &str, op: &OpArgs) -> Result<()> {
         guard(op),
         ctx.now(),
     )?;
-    report(&r, &format!("assigned to {user}"));
+    report(&r, &format!("assigned to {user}"))?;
     Ok(())
 }
 
 pub fn claim(ctx: &Ctx, id: i64, op: &OpArgs) -> Result<()> {
     let (mut store, actor) = setup(ctx, "claim")?;
     let r = ops::claim(&ctx.pipeline, &mut store, &actor, id, guard(op), ctx.now())?;
-    report(&r, &format!("claimed by {}", actor.name));
+    report(&r, &format!("claimed by {}", actor.name))?;
     Ok(())
 }
 
 pub fn release(ctx: &Ctx, id: i64, op: &OpArgs) -> Result<()> {
     let (mut store, actor) = setup(ctx, "release")?;
     let r = ops::release(&ctx.pipeline, &mut store, &actor, id, guard(op), ctx.now())?;
-    report(&r, "released");
+    report(&r, "released")?;
     Ok(())
 }
 
@@ -104,14 +107,14 @@ pub fn substatus(ctx: &Ctx, id: i64, value: Option<&str>, op: &OpArgs) -> Result
     report(
         &r,
         &format!("sub-status {}", r.substatus.as_deref().unwrap_or("cleared")),
-    );
+    )?;
     Ok(())
 }
 
 pub fn note(ctx: &Ctx, id: i64, text: &str, op: &OpArgs) -> Result<()> {
     let (mut store, actor) = setup(ctx, "note")?;
     let r = ops::note(&mut store, &actor, id, text, guard(op), ctx.now())?;
-    report(&r, "note added");
+    report(&r, "note added")?;
     Ok(())
 }
 
@@ -127,7 +130,7 @@ pub fn ack(ctx: &Ctx, id: i64, reason: &str, note: Option<&str>, op: &OpArgs) ->
         guard(op),
         ctx.now(),
     )?;
-    report(&r, &format!("breach acknowledged ({reason})"));
+    report(&r, &format!("breach acknowledged ({reason})"))?;
     Ok(())
 }
 
@@ -138,9 +141,11 @@ pub fn sweep(ctx: &Ctx, as_json: bool) -> Result<()> {
     if as_json {
         return super::fmt::print_json(&r);
     }
-    println!(
+    outln!(
         "sweep: {} timer(s) fired, {} escalation(s) fired, {} due timer(s) refused by their guards",
-        r.timers, r.escalations, r.refused
-    );
+        r.timers,
+        r.escalations,
+        r.refused
+    )?;
     Ok(())
 }

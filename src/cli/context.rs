@@ -177,7 +177,9 @@ impl Ctx {
         if let Some(s) = self.store.borrow_mut().take() {
             return Ok(s);
         }
-        let mut s = Store::open_with(self.db_path(), self.allow_network_fs)?;
+        // Only `pipeline adopt` gets here (every other command opened the
+        // store while loading): it may bring an older database up to date.
+        let mut s = Store::open_migrating(self.db_path(), self.allow_network_fs)?;
         if !self.what_if && setup::current_pipeline(s.conn())?.is_some() {
             s.expect_pipeline(Some(setup::pipeline_hash(&self.pipeline_text)));
         }
@@ -191,12 +193,24 @@ impl Ctx {
         if let Some(label) = self.what_if_label() {
             eprintln!("{label}");
         }
+        if store.reads_unlogged() {
+            eprintln!(
+                "note: {} is read-only for you: opened for reading only, and this read cannot be added to its access log",
+                store.path().display()
+            );
+        }
         Ok(actor)
     }
 
     /// The acting user, for a write: as [`Ctx::reader`], and refused under
     /// a what-if pipeline or with `--now` outside trust mode.
     pub fn writer(&self, store: &Store, command: &str) -> Result<Actor> {
+        if store.read_only() {
+            let why = crate::store::StoreError::ReadOnly {
+                path: store.path().display().to_string(),
+            };
+            bail!("`{command}` refused: {why}");
+        }
         let actor = ops::identity::resolve(store, self.user.as_deref())?;
         if self.what_if {
             bail!(
@@ -217,7 +231,7 @@ impl Ctx {
         self.what_if.then(|| {
             format!(
                 "what-if: pipeline {} (not the database's; nothing is written)",
-                self.pipeline_file
+                crate::text::clean(&self.pipeline_file)
             )
         })
     }

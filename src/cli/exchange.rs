@@ -2,13 +2,14 @@
 //!
 //! Export streams: one read transaction (a consistent snapshot), records in
 //! id order through a single cursor, each written out as soon as it is read,
-//! so memory stays flat at any database size.
+//! so memory stays flat at any database size. CSV cells are formula-safe
+//! (see [`crate::ops::formula`]).
 
 use super::args::Format;
 use super::context::Ctx;
 use super::fmt::{record_row, rfc3339};
 use super::team::open;
-use crate::ops::{self, ImportError};
+use crate::ops::{self, ImportError, formula};
 use crate::store::{EventRow, records};
 use crate::text::clean;
 use anyhow::{Context as _, Result, bail};
@@ -34,7 +35,7 @@ pub fn import(ctx: &Ctx, file: &Path) -> Result<()> {
         ctx.now(),
     ) {
         Ok(n) => {
-            println!("imported {n} records");
+            super::out::outln!("imported {n} records")?;
             Ok(())
         }
         Err(ImportError::Problems { file, problems }) => {
@@ -51,43 +52,48 @@ pub fn import(ctx: &Ctx, file: &Path) -> Result<()> {
     }
 }
 
-pub fn export(ctx: &Ctx, format: Format) -> Result<()> {
-    match export_to_stdout(ctx, format) {
-        // The reader went away (`export | head`): not an error of ours.
-        Err(e) if broken_pipe(&e) => Ok(()),
-        other => other,
-    }
-}
-
-fn broken_pipe(e: &anyhow::Error) -> bool {
-    use std::io::ErrorKind::BrokenPipe;
-    e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == BrokenPipe)
-            || c.downcast_ref::<serde_json::Error>()
-                .is_some_and(|j| j.io_error_kind() == Some(BrokenPipe))
-            || c.downcast_ref::<csv::Error>().is_some_and(
-                |x| matches!(x.kind(), csv::ErrorKind::Io(io) if io.kind() == BrokenPipe),
-            )
-    })
-}
-
-fn export_to_stdout(ctx: &Ctx, format: Format) -> Result<()> {
+/// `export`: to stdout, or with `--output FILE` to a new file (mode 0600,
+/// never an existing file, never through a symbolic link; removed again if
+/// the export fails part way, so nothing is left half-written).
+pub fn export(ctx: &Ctx, format: Format, output: Option<&Path>) -> Result<()> {
     let mut store = open(ctx)?;
     let p = &ctx.pipeline;
     let now = ctx.now();
     let actor = ctx.reader(&store)?;
     ops::reads::authorise_export(p, &mut store, &actor, now)?;
+    let Some(path) = output else {
+        // A reader that went away (`export | head`) is not an error of
+        // ours: `cli::run` ends the command quietly.
+        return write_export(ctx, &mut store, &actor, format, &mut super::out::stdout());
+    };
+    let file = crate::store::opening::create_new_private(path)?;
+    let mut out = BufWriter::with_capacity(1 << 16, file);
+    let written = write_export(ctx, &mut store, &actor, format, &mut out)
+        .and_then(|()| Ok(out.into_inner().map_err(|e| e.into_error())?.sync_all()?));
+    if written.is_err() {
+        let _ = std::fs::remove_file(path);
+    }
+    written
+}
+
+/// Logs the export (before any row), then writes every record to `out`.
+fn write_export(
+    ctx: &Ctx,
+    store: &mut crate::store::Store,
+    actor: &ops::Actor,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let p = &ctx.pipeline;
+    let now = ctx.now();
     let n: i64 = store
         .conn()
         .query_row("SELECT count(*) FROM records", [], |r| r.get(0))?;
     let detail = format!("{n} record(s) as {format:?}").to_lowercase();
-    ops::reads::log_read(&mut store, &actor, "export", None, Some(&detail), now)?;
+    ops::reads::log_read(store, actor, "export", None, Some(&detail), now)?;
     let conn = store.conn();
     // A read transaction: records and histories from one snapshot.
     let tx = conn.unchecked_transaction()?;
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut st = tx.prepare(&format!(
         "SELECT {} FROM records ORDER BY id",
         records::COLUMNS
@@ -95,7 +101,7 @@ fn export_to_stdout(ctx: &Ctx, format: Format) -> Result<()> {
     let mut rows = st.query([])?;
     match format {
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(&mut out);
+            let mut w = csv::Writer::from_writer(&mut *out);
             let mut header: Vec<&str> =
                 vec!["id", "patient", "stage", "substatus", "owner", "entered_at"];
             header.extend(p.fields.iter().map(|f| f.id.as_str()));
@@ -117,7 +123,10 @@ fn export_to_stdout(ctx: &Ctx, format: Format) -> Result<()> {
                         .iter()
                         .map(|f| r.fields.get(&f.id).map_or("", String::as_str)),
                 );
-                w.write_record(&cells)?;
+                for c in &cells {
+                    w.write_field(formula::escape(c).as_bytes())?;
+                }
+                w.write_record(None::<&[u8]>)?;
             }
             w.flush()?;
         }
@@ -149,7 +158,7 @@ fn export_to_stdout(ctx: &Ctx, format: Format) -> Result<()> {
                 }
                 out.write_all(if first { b"\n" } else { b",\n" })?;
                 first = false;
-                serde_json::to_writer(&mut out, &v)?;
+                serde_json::to_writer(&mut *out, &v)?;
             }
             out.write_all(if first { b"]\n" } else { b"\n]\n" })?;
         }

@@ -56,41 +56,69 @@ pub fn record_row(p: &Pipeline, r: &Record, now: DateTime<Utc>) -> Value {
 
 /// Prints rows as left-aligned columns, two spaces apart.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let rows: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| r.iter().map(|c| clean(c)).collect())
-        .collect();
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for r in &rows {
-        for (i, c) in r.iter().enumerate() {
-            if let Some(w) = widths.get_mut(i) {
-                *w = (*w).max(c.chars().count());
-            }
-        }
+    let mut cols = Columns::new(headers);
+    for r in rows {
+        cols.measure(r);
     }
-    let line = |cells: Vec<&str>| {
-        let mut s = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            if i + 1 == cells.len() {
-                s.push_str(c);
-            } else {
-                let pad = widths[i].saturating_sub(c.chars().count());
-                s.push_str(c);
-                s.push_str(&" ".repeat(pad + 2));
-            }
-        }
-        s.trim_end().to_string()
-    };
-    let mut out = line(headers.to_vec());
-    out.push('\n');
-    for r in &rows {
-        out.push_str(&line(r.iter().map(String::as_str).collect()));
-        out.push('\n');
+    let mut out = cols.header();
+    for r in rows {
+        out.push_str(&cols.line(r));
     }
     out
 }
 
+/// A table's column widths, measured over rows handed in one at a time
+/// (so a table can be streamed: one pass to measure, one to print). Every
+/// cell is neutralised ([`clean`]) here, so no text reaches a terminal raw.
+pub struct Columns {
+    headers: Vec<String>,
+    widths: Vec<usize>,
+}
+
+impl Columns {
+    pub fn new(headers: &[&str]) -> Columns {
+        let headers: Vec<String> = headers.iter().map(|h| clean(h)).collect();
+        let widths = headers.iter().map(|h| h.chars().count()).collect();
+        Columns { headers, widths }
+    }
+
+    pub fn measure(&mut self, row: &[String]) {
+        for (i, c) in row.iter().enumerate() {
+            if let Some(w) = self.widths.get_mut(i) {
+                *w = (*w).max(clean(c).chars().count());
+            }
+        }
+    }
+
+    /// The header line, with its newline.
+    pub fn header(&self) -> String {
+        self.render(&self.headers)
+    }
+
+    /// One row's line, with its newline.
+    pub fn line(&self, row: &[String]) -> String {
+        let cells: Vec<String> = row.iter().map(|c| clean(c)).collect();
+        self.render(&cells)
+    }
+
+    fn render(&self, cells: &[String]) -> String {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            s.push_str(c);
+            if i + 1 < cells.len() {
+                let w = self.widths.get(i).copied().unwrap_or(0);
+                let pad = w.saturating_sub(c.chars().count());
+                s.push_str(&" ".repeat(pad + 2));
+            }
+        }
+        let mut s = s.trim_end().to_string();
+        s.push('\n');
+        s
+    }
+}
+
 pub fn print_json(v: &impl serde::Serialize) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
+    let text = serde_json::to_string_pretty(v)?;
+    super::out::outln!("{text}")?;
     Ok(())
 }

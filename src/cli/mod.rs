@@ -8,6 +8,7 @@ pub mod context;
 mod exchange;
 pub mod fmt;
 mod group;
+mod out;
 mod pipeline_change_cmd;
 mod pipeline_cmd;
 mod records;
@@ -16,9 +17,19 @@ mod verify_cmd;
 
 use args::{Cli, Command, PipelineCmd, UserCmd};
 use context::Ctx;
+use out::outln;
 
-/// Runs one command. `Ok(())` is exit 0; an error is printed as `error: …`, exit 1.
+/// Runs one command. `Ok(())` is exit 0; an error is printed as `error: …`,
+/// exit 1. A reader that closed the pipe early is not an error: the command
+/// ends quietly.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match dispatch(cli) {
+        Err(e) if out::broken_pipe(&e) => Ok(()),
+        other => other,
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<()> {
     use context::Source;
     let source = match &cli.command {
         Some(Command::Check { json }) => return pipeline_cmd::check(&cli, *json),
@@ -103,7 +114,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 audit_cmd::run(&ctx, since.as_deref(), until.as_deref(), *json)
             }
             Command::Import { file } => exchange::import(&ctx, file),
-            Command::Export { format } => exchange::export(&ctx, *format),
+            Command::Export { format, output } => {
+                exchange::export(&ctx, *format, output.as_deref())
+            }
             Command::Verify { checkpoint } => verify_cmd::run(&ctx, checkpoint.as_deref()),
             Command::Checkpoint { to } => verify_cmd::checkpoint(&ctx, to.as_deref()),
             Command::AccessLog {
@@ -144,7 +157,7 @@ fn demo(mut ctx: Ctx, a: &args::DemoArgs) -> anyhow::Result<()> {
     };
     let d = crate::demo::build(&ctx.pipeline, &ctx.pipeline_text, &ctx.db, &opts, ctx.now())?;
     if a.no_tui {
-        println!(
+        outln!(
             "{}: demo with {} records and {} users (open it as {}: carequeue --db {} --as {})",
             ctx.db.display(),
             d.records,
@@ -152,7 +165,7 @@ fn demo(mut ctx: Ctx, a: &args::DemoArgs) -> anyhow::Result<()> {
             d.supervisor,
             ctx.db.display(),
             d.supervisor
-        );
+        )?;
         return Ok(());
     }
     if ctx.user.is_none() {

@@ -2,15 +2,20 @@
 
 use super::args::ListArgs;
 use super::context::Ctx;
-use super::fmt::{countdown, local, print_json, record_row, rfc3339, table};
+use super::fmt::{Columns, countdown, local, print_json, record_row, rfc3339};
+use super::out::{out, outln};
 use super::team::open;
+use crate::engine::Record;
 use crate::engine::rules::allowed_events;
 use crate::engine::sla;
 use crate::ops;
 use crate::store::{ListFilter, OwnerFilter, SlaFilter};
 use anyhow::{Result, anyhow, bail};
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
 
 pub fn add(ctx: &Ctx, patient: &str, fields: &[String], op_id: Option<&str>) -> Result<()> {
     let mut map = BTreeMap::new();
@@ -34,13 +39,32 @@ pub fn add(ctx: &Ctx, patient: &str, fields: &[String], op_id: Option<&str>) -> 
         op_id,
         ctx.now(),
     )?;
-    println!("{id}");
+    outln!("{id}")?;
     Ok(())
 }
 
+/// The largest `--limit`: more rows than any database holds.
+pub const MAX_LIMIT: usize = 100_000_000;
+
 /// Builds the store filter from `list`'s flags, checking names against the pipeline.
-pub fn filter(ctx: &Ctx, a: &ListArgs, me: &str) -> Result<ListFilter> {
+pub fn filter(ctx: &Ctx, a: &ListArgs, me: &ops::Actor) -> Result<ListFilter> {
     let p = &ctx.pipeline;
+    let limit = match &a.limit {
+        None => None,
+        Some(l) => match l.n {
+            Some(n) if n <= MAX_LIMIT => Some(n),
+            _ => bail!(
+                "--limit {} is out of range: it takes a whole number from 0 to {MAX_LIMIT}",
+                crate::text::shown(&l.text)
+            ),
+        },
+    };
+    if a.mine && me.defaulted() {
+        bail!(
+            "--mine needs a current user, and there is none: this trust-mode database was read without --as and your OS account is linked to no user; name one with --as USER"
+        );
+    }
+    let me = me.name.as_str();
     let mut stages: Option<Vec<String>> = None;
     if let Some(ph) = &a.phase {
         let phase = p
@@ -94,60 +118,83 @@ pub fn filter(ctx: &Ctx, a: &ListArgs, me: &str) -> Result<ListFilter> {
         stages,
         owner,
         sla,
-        limit: a.limit,
+        limit,
         ..Default::default()
     })
 }
 
+/// `list`: rows streamed as they are read (memory does not grow with the
+/// count), logged before the first. `--json` is the pretty-printed array it
+/// always was, written element by element; the table takes two passes over
+/// one snapshot, one to measure its columns and one to print.
 pub fn list(ctx: &Ctx, a: &ListArgs) -> Result<()> {
     let mut store = open(ctx)?;
     let actor = ctx.reader(&store)?;
-    let f = filter(ctx, a, &actor.name)?;
+    let f = filter(ctx, a, &actor)?;
     let now = ctx.now();
-    let recs = ops::reads::records(&mut store, &actor, &f, &describe(a), now)?;
+    let listing = ops::reads::listing(&mut store, &actor, &f, &describe(a), now)?;
     let p = &ctx.pipeline;
+    let mut out = super::out::stdout();
     if a.json {
-        let rows: Vec<_> = recs.iter().map(|r| record_row(p, r, now)).collect();
-        return print_json(&rows);
+        let mut first = true;
+        listing.each(|r| -> Result<()> {
+            let row = serde_json::to_string_pretty(&record_row(p, &r, now))?;
+            out.write_all(if first { b"[\n" } else { b",\n" })?;
+            first = false;
+            // Each line one level in, as in a pretty-printed array (a JSON
+            // string never holds a raw newline).
+            for (i, line) in row.lines().enumerate() {
+                if i > 0 {
+                    out.write_all(b"\n")?;
+                }
+                out.write_all(b"  ")?;
+                out.write_all(line.as_bytes())?;
+            }
+            Ok(())
+        })?;
+        out.write_all(if first { b"[]\n" } else { b"\n]\n" })?;
+        out.flush()?;
+        return Ok(());
     }
-    let rows: Vec<Vec<String>> = recs
-        .iter()
-        .map(|r| {
-            let v = sla::view(p, r, now);
-            vec![
-                r.id.to_string(),
-                r.patient.clone(),
-                r.stage.clone(),
-                r.substatus.clone().unwrap_or_default(),
-                r.assignee
-                    .clone()
-                    .unwrap_or_else(|| format!("({})", ops::owner_role(p, r).unwrap_or("-"))),
-                match v.state {
-                    sla::SlaState::Paused | sla::SlaState::None => {
-                        countdown(v.state, v.seconds_left)
-                    }
-                    st => format!("{} {}", st.as_str(), countdown(v.state, v.seconds_left)),
-                },
-                crate::domain::duration::Secs(now.timestamp() - r.entered_at).compact(),
-            ]
-        })
-        .collect();
-    print!(
-        "{}",
-        table(
-            &[
-                "ID",
-                "PATIENT",
-                "STAGE",
-                "SUB-STATUS",
-                "OWNER",
-                "SLA",
-                "AGE"
-            ],
-            &rows
-        )
-    );
+    let mut cols = Columns::new(&[
+        "ID",
+        "PATIENT",
+        "STAGE",
+        "SUB-STATUS",
+        "OWNER",
+        "SLA",
+        "AGE",
+    ]);
+    listing.each(|r| -> Result<()> {
+        cols.measure(&list_cells(p, &r, now));
+        Ok(())
+    })?;
+    out.write_all(cols.header().as_bytes())?;
+    listing.each(|r| -> Result<()> {
+        out.write_all(cols.line(&list_cells(p, &r, now)).as_bytes())?;
+        Ok(())
+    })?;
+    out.flush()?;
     Ok(())
+}
+
+/// One row of the `list` table.
+fn list_cells(p: &crate::domain::Pipeline, r: &Record, now: DateTime<Utc>) -> Vec<String> {
+    let v = sla::view(p, r, now);
+    vec![
+        r.id.to_string(),
+        r.patient.clone(),
+        r.stage.clone(),
+        r.substatus.clone().unwrap_or_default(),
+        r.assignee
+            .clone()
+            .unwrap_or_else(|| format!("({})", ops::owner_role(p, r).unwrap_or("-"))),
+        match v.state {
+            sla::SlaState::Paused | sla::SlaState::None => countdown(v.state, v.seconds_left),
+            st => format!("{} {}", st.as_str(), countdown(v.state, v.seconds_left)),
+        },
+        crate::domain::duration::Secs(now.timestamp() - r.entered_at).compact(),
+    ]
 }
 
 pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
@@ -183,36 +230,46 @@ pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
         }
         return print_json(&row);
     }
+    // Every line is neutralised once, as it is printed: names and ids of the
+    // pipeline as much as patient data (notes keep their own line breaks out).
+    let mut text = String::new();
     let v = sla::view(p, &r, now);
     let stage_name = p
         .stage_ix(&r.stage)
         .map_or(r.stage.clone(), |s| p.stage(s).name.clone());
     let clean = crate::text::clean;
-    println!("Record {}  {}", r.id, clean(&r.patient));
-    println!("  stage      {} ({})", stage_name, r.stage);
-    println!("  sub-status {}", r.substatus.as_deref().unwrap_or("-"));
-    println!(
+    writeln!(text, "Record {}  {}", r.id, clean(&r.patient))?;
+    writeln!(text, "  stage      {} ({})", stage_name, r.stage)?;
+    writeln!(
+        text,
+        "  sub-status {}",
+        r.substatus.as_deref().unwrap_or("-")
+    )?;
+    writeln!(
+        text,
         "  owner      {} (role {})",
         r.assignee.as_deref().unwrap_or("unassigned"),
         ops::owner_role(p, &r).unwrap_or("-")
-    );
-    println!(
+    )?;
+    writeln!(
+        text,
         "  SLA        {}{}",
         countdown(v.state, v.seconds_left),
         v.due_at
             .map_or(String::new(), |d| format!(" (due {})", local(p, d)))
-    );
-    println!(
+    )?;
+    writeln!(
+        text,
         "  entered    {}   version {}",
         local(p, r.entered_at),
         r.version
-    );
+    )?;
     for f in &p.fields {
         if let Some(val) = r.fields.get(&f.id) {
-            println!("  {:<10} {}", f.label, clean(val));
+            writeln!(text, "  {:<10} {}", f.label, clean(val))?;
         }
     }
-    println!("History:");
+    writeln!(text, "History:")?;
     for e in &hist {
         let what = match (&e.from, &e.to) {
             (Some(a), Some(b)) => format!("{a} → {b}"),
@@ -234,11 +291,11 @@ pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
         if let Some(x) = &e.note {
             line.push_str(&format!(" \"{}\"", clean(x)));
         }
-        println!("{}", line.trim_end());
+        writeln!(text, "{}", line.trim_end())?;
     }
-    println!("Allowed events:");
+    writeln!(text, "Allowed events:")?;
     if allowed.is_empty() {
-        println!("  (none for you)");
+        writeln!(text, "  (none for you)")?;
     }
     for a in &allowed {
         let req = if a.requires.is_empty() {
@@ -246,8 +303,9 @@ pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
         } else {
             format!("  requires: {}", a.requires.join(", "))
         };
-        println!("  {:<18} → {:<22}{}", a.event, a.to, req);
+        writeln!(text, "  {:<18} → {:<22}{}", a.event, a.to, req)?;
     }
+    out!("{}", crate::text::clean_lines(&text))?;
     Ok(())
 }
 
@@ -274,7 +332,7 @@ fn describe(a: &ListArgs) -> String {
             parts.push(name.to_string());
         }
     }
-    if let Some(n) = a.limit {
+    if let Some(n) = a.limit.as_ref().and_then(|l| l.n) {
         parts.push(format!("limit={n}"));
     }
     if parts.is_empty() {

@@ -3,6 +3,7 @@
 use super::args::InitArgs;
 use super::context::Ctx;
 use super::fmt::{print_json, table};
+use super::out::{out, outln};
 use crate::ops;
 use crate::store::{Store, users};
 use anyhow::{Context as _, Result, bail};
@@ -57,12 +58,12 @@ pub fn init(ctx: &Ctx, a: &InitArgs) -> Result<()> {
         return Err(e.into());
     }
     let name = &ctx.pipeline.name;
-    println!(
+    outln!(
         "{}: created for pipeline \"{name}\"{}; admin user `{}` (OS account `{login}`)",
         path.display(),
         if a.trust { " in trust mode" } else { "" },
         admin.to_ascii_lowercase()
-    );
+    )?;
     Ok(())
 }
 
@@ -78,12 +79,12 @@ pub fn add(ctx: &Ctx, name: &str, roles: &[String], login: Option<&str>) -> Resu
         login,
         ctx.now(),
     )?;
-    println!(
+    outln!(
         "{}: {} (OS account {})",
         m.name,
         m.roles.join(", "),
         m.login.as_deref().unwrap_or("-")
-    );
+    )?;
     Ok(())
 }
 
@@ -91,7 +92,7 @@ pub fn disable(ctx: &Ctx, name: &str) -> Result<()> {
     let mut store = open(ctx)?;
     let actor = ctx.writer(&store, "user disable")?;
     let n = ops::team::disable_user(&ctx.pipeline, &mut store, &actor, name, ctx.now())?;
-    println!("{name}: disabled; {n} record(s) released");
+    outln!("{name}: disabled; {n} record(s) released")?;
     Ok(())
 }
 
@@ -134,6 +135,6 @@ pub fn list(ctx: &Ctx, as_json: bool) -> Result<()> {
             ]
         })
         .collect();
-    print!("{}", table(&["NAME", "ROLES", "LOGIN", ""], &rows));
+    out!("{}", table(&["NAME", "ROLES", "LOGIN", ""], &rows))?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! the file.
 
 use super::context::Ctx;
+use super::out::outln;
 use super::team::open;
 use crate::ops::checkpoints::{append, current};
 use crate::store::verify::{Checkpoint, verify};
@@ -37,7 +38,7 @@ pub fn run(ctx: &Ctx, checkpoints: Option<&Path>) -> Result<()> {
         }
     }
     let head: String = r.head.chars().take(12).collect();
-    println!(
+    outln!(
         "ok: {} events, {} records, {} users, chain head {head}; {} access entries{}",
         r.events,
         r.records,
@@ -47,7 +48,7 @@ pub fn run(ctx: &Ctx, checkpoints: Option<&Path>) -> Result<()> {
             Some(_) => format!("; the logs extend all {held} checkpoint(s)"),
             None => String::new(),
         }
-    );
+    )?;
     Ok(())
 }
 
@@ -89,6 +90,6 @@ pub fn checkpoint(ctx: &Ctx, to: Option<&Path>) -> Result<()> {
     if let Some(f) = to {
         append(f, &cp)?;
     }
-    println!("{}", serde_json::to_string(&cp)?);
+    outln!("{}", serde_json::to_string(&cp)?)?;
     Ok(())
 }

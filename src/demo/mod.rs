@@ -8,7 +8,7 @@ mod sim;
 use crate::domain::{FieldKind, Pipeline, StageIx, TransitionIx};
 use crate::engine::User;
 use crate::store::events::Chain;
-use crate::store::{Store, bulk, meta_get, meta_set};
+use crate::store::{Store, bulk, meta_set};
 use anyhow::{Result, bail};
 use chrono::{DateTime, Datelike, Utc};
 use rand::{RngExt, SeedableRng};
@@ -49,10 +49,9 @@ fn clear_previous(path: &Path) -> Result<()> {
     if !path.exists() {
         return Ok(());
     }
-    let is_demo = Store::open_with(path, true)
-        .ok()
-        .and_then(|s| meta_get(s.conn(), "demo").ok().flatten())
-        .is_some_and(|v| v == "true");
+    // Read through a read-only connection: a file refused here is left
+    // byte for byte as it was (no migration, no journal-mode change).
+    let is_demo = crate::store::opening::peek_meta(path, "demo").is_some_and(|v| v == "true");
     if !is_demo {
         bail!(
             "{} exists and is not a demo database; refusing to overwrite it (choose another --db)",

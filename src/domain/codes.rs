@@ -33,6 +33,8 @@ pub const BAD_TIMEZONE: &str = "E060";
 pub const NO_TRANSITION_ROLES: &str = "E061";
 pub const REASON_GUARD_WITHOUT_CODES: &str = "E062";
 pub const NO_ADMIN_ROLE: &str = "E063";
+pub const CONTROL_IN_ID: &str = "E064";
+pub const CONTROL_IN_NAME: &str = "E065";
 pub const RENAMED_FROM_IN_USE: &str = "E066";
 pub const RENAMED_FROM_TWICE: &str = "E067";
 /// Warnings.

@@ -54,13 +54,14 @@ pub struct Located {
 impl Located {
     pub fn new(file: &str, source: &str, d: &Diagnostic) -> Self {
         let (line, column) = line_col(source, d.span.start);
+        // Messages quote what the file says: neutralised for the terminal.
         Located {
-            file: file.to_string(),
+            file: crate::text::clean(file),
             line,
             column,
             severity: d.severity,
             code: d.code,
-            message: d.message.clone(),
+            message: crate::text::clean(&d.message),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod codes;
+mod controls;
 pub mod diag;
 pub mod duration;
 pub mod fields;
@@ -49,6 +50,7 @@ pub fn check(source: &str) -> Checked {
         }
     };
     let mut r = resolve::Resolver { diags: Vec::new() };
+    controls::check(source, &mut r.diags);
     let pipeline = r.resolve(&raw);
     if let Some(p) = &pipeline {
         graph::check(p, &raw, &mut r.diags);

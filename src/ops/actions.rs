@@ -122,13 +122,15 @@ pub fn move_record(
     g: Guard,
     now: DateTime<Utc>,
 ) -> OpResult<Record> {
-    if let Some(n) = args.note
-        && n.len() > super::MAX_TEXT
-    {
-        return Err(OpError::Invalid(format!(
-            "note is longer than {} bytes",
-            super::MAX_TEXT
-        )));
+    for (what, text) in [
+        ("note", args.note),
+        ("--override reason", args.override_reason),
+        ("reason", args.reason),
+        ("breach reason", args.breach_reason),
+    ] {
+        if let Some(t) = text {
+            super::check_len(what, t)?;
+        }
     }
     if let Some(o) = args.override_reason {
         if !super::supervises(p, actor) {

@@ -57,7 +57,10 @@ pub fn decide_substatus(
                 return Err(deny(
                     cur,
                     "sub-status",
-                    format!("`{v}` is not a sub-status of this stage (allowed: {known})"),
+                    format!(
+                        "`{}` is not a sub-status of this stage (allowed: {known})",
+                        crate::text::shown(v)
+                    ),
                 ));
             }
         },
@@ -107,12 +110,7 @@ pub fn note(
     if text.is_empty() {
         return Err(OpError::Invalid("note is empty".into()));
     }
-    if text.len() > super::MAX_TEXT {
-        return Err(OpError::Invalid(format!(
-            "note is longer than {} bytes",
-            super::MAX_TEXT
-        )));
-    }
+    super::check_len("note", text)?;
     change(store, id, actor, now, g, |cur, _| {
         Ok((
             cur.clone(),
@@ -137,6 +135,10 @@ pub fn ack(
     g: Guard,
     now: DateTime<Utc>,
 ) -> OpResult<Record> {
+    super::check_len("reason", reason)?;
+    if let Some(n) = note_text {
+        super::check_len("note", n)?;
+    }
     change(store, id, actor, now, g, |cur, now| {
         decide_ack(p, cur, actor, reason, note_text, now)
     })
@@ -176,7 +178,8 @@ pub fn decide_ack(
             cur,
             "acknowledge",
             format!(
-                "`{reason}` is not a breach reason of this stage (one of: {})",
+                "`{}` is not a breach reason of this stage (one of: {})",
+                crate::text::shown(reason),
                 stage.breach_reasons.join(", ")
             ),
         ));

@@ -8,8 +8,22 @@ use crate::store::{NewEvent, Store, events, records};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
-/// Longest patient name or field value accepted.
+/// Longest text accepted, in bytes: a patient name, a field value, a note
+/// (`note`, `move --note`, `ack --note`), an `--override` reason and a
+/// reason code all share it.
 pub const MAX_TEXT: usize = 4096;
+
+/// Refuses `text` past [`MAX_TEXT`], naming `what` and the sizes, never
+/// the text.
+pub fn check_len(what: &str, text: &str) -> OpResult<()> {
+    if text.len() > MAX_TEXT {
+        return Err(OpError::Invalid(format!(
+            "{what} is {} bytes; the limit is {MAX_TEXT} bytes",
+            text.len()
+        )));
+    }
+    Ok(())
+}
 
 /// Validates field values against the pipeline; errors name the field, not the value.
 pub fn check_fields(p: &Pipeline, fields: &BTreeMap<String, String>) -> OpResult<()> {
@@ -18,12 +32,8 @@ pub fn check_fields(p: &Pipeline, fields: &BTreeMap<String, String>) -> OpResult
             let known: Vec<&str> = p.fields.iter().map(|f| f.id.as_str()).collect();
             OpError::Invalid(format!("unknown field `{k}` (known: {})", known.join(", ")))
         })?;
+        check_len(&format!("field `{k}`"), v)?;
         check_value(p.field(fx), v).map_err(OpError::Invalid)?;
-        if v.len() > MAX_TEXT {
-            return Err(OpError::Invalid(format!(
-                "field `{k}` is longer than {MAX_TEXT} bytes"
-            )));
-        }
     }
     for f in p.fields.iter().filter(|f| f.required) {
         if !fields.contains_key(&f.id) {
@@ -37,12 +47,7 @@ pub fn check_patient(patient: &str) -> OpResult<()> {
     if patient.trim().is_empty() {
         return Err(OpError::Invalid("patient name is empty".into()));
     }
-    if patient.len() > MAX_TEXT {
-        return Err(OpError::Invalid(format!(
-            "patient name is longer than {MAX_TEXT} bytes"
-        )));
-    }
-    Ok(())
+    check_len("patient name", patient)
 }
 
 /// A fresh record at the entry stage, not yet stored.

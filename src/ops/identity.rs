@@ -17,6 +17,9 @@ use crate::store::{Store, setup, users};
 pub struct Actor {
     user: User,
     trust: bool,
+    /// Nobody was named: a trust-mode database read without `--as` by an
+    /// account linked to no user acts as its first admin.
+    defaulted: bool,
 }
 
 impl std::ops::Deref for Actor {
@@ -34,6 +37,12 @@ impl Actor {
     /// Whether the database is in trust mode (`--as` and `--now` honoured).
     pub fn trusted(&self) -> bool {
         self.trust
+    }
+
+    /// Whether nobody said who acts (see [`resolve`]): then there is no
+    /// current user for `--mine` to mean.
+    pub fn defaulted(&self) -> bool {
+        self.defaulted
     }
 }
 
@@ -83,13 +92,17 @@ pub fn resolve(store: &Store, requested: Option<&str>) -> OpResult<Actor> {
     let trust = setup::trust_mode(conn)?;
     let login = os_login()?;
     let linked = users::member_by_login(conn, &login)?;
+    let mut defaulted = false;
     let name = match (trust, requested) {
         (true, Some(name)) => name.to_string(),
         (_, None) | (false, Some(_)) => match &linked {
             Some(m) => m.name.clone(),
             // A trust-mode database (a demo, a test) read without --as:
             // its first admin, the user `init` made.
-            None if trust => first_user(conn)?,
+            None if trust => {
+                defaulted = true;
+                first_user(conn)?
+            }
             None => {
                 return Err(OpError::Denied(format!(
                     "OS account `{login}` is linked to no carequeue user; an admin can add you with `carequeue user add NAME --role ROLE --login {login}`"
@@ -107,6 +120,7 @@ pub fn resolve(store: &Store, requested: Option<&str>) -> OpResult<Actor> {
     }
     let mut a = lookup(store, &name)?;
     a.trust = trust;
+    a.defaulted = defaulted;
     Ok(a)
 }
 
@@ -162,6 +176,7 @@ fn lookup(store: &Store, name: &str) -> OpResult<Actor> {
         Some(m) if m.enabled => Ok(Actor {
             user: m.user(),
             trust: false,
+            defaulted: false,
         }),
         Some(_) => Err(OpError::Denied(format!(
             "user `{name}` is disabled: they can no longer act or read"

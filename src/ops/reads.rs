@@ -23,19 +23,61 @@ pub fn record(
     Ok((r, history))
 }
 
+/// The records a filter selects, to be streamed: the read is logged (the
+/// filter and the count) before the first row is read, then [`Listing::each`]
+/// hands the rows over one at a time from one snapshot, as many passes as the
+/// caller needs (a table measures its columns, then prints).
+pub struct Listing<'s> {
+    store: &'s Store,
+    filter: ListFilter,
+    now: i64,
+    count: i64,
+    /// A read transaction: every pass sees the same rows.
+    _snapshot: rusqlite::Transaction<'s>,
+}
+
+impl Listing<'_> {
+    /// How many rows were counted (and logged) for this read.
+    pub fn count(&self) -> i64 {
+        self.count
+    }
+
+    /// One pass over the rows, most urgent first.
+    pub fn each<E: From<crate::store::StoreError>>(
+        &self,
+        each: impl FnMut(Record) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.store.each_listed(&self.filter, self.now, each)
+    }
+}
+
 /// The records `filter` selects for `actor`, logged with `described` (the
-/// filter in words) and the count, never patient data.
-pub fn records(
-    store: &mut Store,
+/// filter in words) and the count, never patient data; read afterwards.
+pub fn listing<'s>(
+    store: &'s mut Store,
     actor: &Actor,
     filter: &ListFilter,
     described: &str,
     now: DateTime<Utc>,
-) -> OpResult<Vec<Record>> {
-    let recs = store.list(filter, now.timestamp())?;
-    let detail = format!("{} record(s); filter: {described}", recs.len());
+) -> OpResult<Listing<'s>> {
+    let mut count = store.count(filter, now.timestamp())?;
+    if let Some(limit) = filter.limit {
+        count = count.min(i64::try_from(limit).unwrap_or(i64::MAX));
+    }
+    let detail = format!("{count} record(s); filter: {described}");
     log_read(store, actor, "list", None, Some(&detail), now)?;
-    Ok(recs)
+    let store: &Store = store;
+    let snapshot = store
+        .conn()
+        .unchecked_transaction()
+        .map_err(crate::store::StoreError::from)?;
+    Ok(Listing {
+        store,
+        filter: filter.clone(),
+        now: now.timestamp(),
+        count,
+        _snapshot: snapshot,
+    })
 }
 
 /// Logs one read by `actor`: `action` names what (show, detail, list,
@@ -49,6 +91,17 @@ pub fn log_read(
     detail: Option<&str>,
     now: DateTime<Utc>,
 ) -> OpResult<()> {
+    if store.reads_unlogged() {
+        // Read-only for its own owner, whom the log could not bind: the
+        // read goes on, and the command line says so (see `Ctx::reader`).
+        return Ok(());
+    }
+    if store.read_only() {
+        return Err(OpError::Denied(format!(
+            "the read could not be logged, so it is refused: {} is read-only for you",
+            store.path().display()
+        )));
+    }
     store
         .write(|tx| access::append(tx, now.timestamp(), &actor.name, action, record, detail))
         .map_err(|e| {

@@ -192,8 +192,17 @@ const STEPS: &[&str] = &[
     "#,
 ];
 
+/// The schema step this carequeue writes.
+pub fn known() -> i64 {
+    STEPS.len() as i64
+}
+
+/// The first step at which a database holds its pipeline; every step
+/// after it only adds, so it is applied by any writable open.
+pub const HOLDS_PIPELINE: i64 = 3;
+
 pub fn apply(conn: &mut Connection) -> Result<()> {
-    let known = STEPS.len() as i64;
+    let known = known();
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if found > known {
         return Err(StoreError::TooNew { found, known });

@@ -11,6 +11,7 @@ pub mod events;
 mod fs_check;
 pub mod in_use;
 mod migrations;
+pub mod opening;
 pub mod query;
 pub(crate) mod raw;
 pub mod records;
@@ -63,9 +64,44 @@ pub enum StoreError {
         "the pipeline changed while you worked (version {version} was applied); nothing was written: run the command again under the new pipeline"
     )]
     PipelineChanged { version: i64 },
+    #[error(
+        "{0}: not a carequeue database (left as it is; create one with `carequeue init` at another path)"
+    )]
+    Foreign(String),
+    #[error(
+        "{path} is read-only for you (its file mode or mount allows you no writes), so it was opened for reading only and nothing can be written to it"
+    )]
+    ReadOnly { path: String },
+    #[error(
+        "{path} is read-only for you and needs schema step {known} (it is at {found}): someone who may write it must open it first"
+    )]
+    ReadOnlyOld {
+        path: String,
+        found: i64,
+        known: i64,
+    },
+    #[error(
+        "{path} was made by an older carequeue (schema step {found}; this one writes {known}): its OS owner must run `carequeue pipeline adopt FILE` first, which brings it up to date"
+    )]
+    Old {
+        path: String,
+        found: i64,
+        known: i64,
+    },
+    #[error("cannot create {path}: {why}")]
+    Create { path: String, why: String },
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// What opening may do to the file.
+#[derive(Clone, Copy)]
+struct Opening {
+    /// An empty file may be given the schema (`init`, `demo`).
+    fresh: bool,
+    /// An older carequeue database may be brought up to this schema.
+    migrate: bool,
+}
 
 pub struct Store {
     conn: Connection,
@@ -78,6 +114,10 @@ pub struct Store {
     /// While set, every write runs whole and is then rolled back: a dry run
     /// that meets exactly the checks a real write would.
     dry_run: bool,
+    /// Opened read-only: the file is not writable for this process.
+    read_only: bool,
+    /// Read-only, and the caller owns the file (see [`Store::reads_unlogged`]).
+    owner: bool,
 }
 
 impl Store {
@@ -86,12 +126,37 @@ impl Store {
         Self::open_with(path, false)
     }
 
+    /// Opens an existing carequeue database at this carequeue's schema step;
+    /// one at an older step is refused, not migrated (see
+    /// [`Store::open_migrating`]), so no command but that changes its schema.
     pub fn open_with(path: &Path, allow_network_fs: bool) -> Result<Store> {
+        Self::open_existing(path, allow_network_fs, false)
+    }
+
+    /// [`Store::open_with`] that brings an older carequeue database up to
+    /// this schema step first: for `pipeline adopt`, its owner's command.
+    pub fn open_migrating(path: &Path, allow_network_fs: bool) -> Result<Store> {
+        Self::open_existing(path, allow_network_fs, true)
+    }
+
+    fn open_existing(path: &Path, allow_network_fs: bool, migrate: bool) -> Result<Store> {
         if !path.exists() {
             return Err(StoreError::Missing(path.display().to_string()));
         }
         refuse_network(path, allow_network_fs)?;
-        Self::open_inner(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        let flags = if opening::writable(path) {
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+        };
+        Self::open_inner(
+            path,
+            flags,
+            Opening {
+                fresh: false,
+                migrate,
+            },
+        )
     }
 
     /// Opens or creates a database, created readable by its owner only.
@@ -107,10 +172,16 @@ impl Store {
         Self::open_inner(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+            Opening {
+                fresh: true,
+                migrate: true,
+            },
         )
     }
 
-    fn open_inner(path: &Path, flags: OpenFlags) -> Result<Store> {
+    fn open_inner(path: &Path, flags: OpenFlags, how: Opening) -> Result<Store> {
+        let Opening { fresh, migrate } = how;
+        let read_only = flags.contains(OpenFlags::SQLITE_OPEN_READ_ONLY);
         let flags = flags | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
         let mut conn =
             Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
@@ -126,7 +197,29 @@ impl Store {
         // The console, sweep and queries rotate through more statements than
         // rusqlite's default 16; re-preparing them costs more than keeping them.
         conn.set_prepared_statement_cache_capacity(64);
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // Before anything that could write (the journal mode is in the
+        // file's header): is this file ours?
+        let found = opening::schema_version(&conn, path, fresh)?;
+        let known = migrations::known();
+        if found > known {
+            return Err(StoreError::TooNew { found, known });
+        }
+        // From step 3 on a database holds its pipeline, and later steps only
+        // add (an index): any writable open applies them, and a read-only
+        // one reads without them.
+        let adopted = found >= migrations::HOLDS_PIPELINE;
+        if found < known && found > 0 && !adopted {
+            let path = path.display().to_string();
+            if read_only {
+                return Err(StoreError::ReadOnlyOld { path, found, known });
+            }
+            if !migrate {
+                return Err(StoreError::Old { path, found, known });
+            }
+        }
+        if !read_only {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+        }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // 16 MiB of page cache (SQLite's default is 2 MiB): a sweep or a
@@ -138,8 +231,14 @@ impl Store {
             attention: Default::default(),
             expected_pipeline: None,
             dry_run: false,
+            read_only,
+            owner: read_only && opening::owned_by_caller(path),
         };
-        migrations::apply(&mut store.conn)?;
+        if found < known && !read_only {
+            // A fresh file (`init`, `demo`), `pipeline adopt`'s, or one that
+            // already holds its pipeline and lacks a later index.
+            migrations::apply(&mut store.conn)?;
+        }
         Ok(store)
     }
 
@@ -158,6 +257,20 @@ impl Store {
         self.expected_pipeline.as_deref()
     }
 
+    /// Whether the file was opened read-only (it is not writable for us).
+    pub fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// Whether reads go on although they cannot be logged: the file is
+    /// read-only for its own owner (a 0400 archive), who could make it
+    /// writable, or read it with any SQLite tool, at will. Anyone else who
+    /// may only read it (a group member of a 0640 file) is refused a read
+    /// that cannot be logged.
+    pub fn reads_unlogged(&self) -> bool {
+        self.read_only && self.owner
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -171,6 +284,12 @@ impl Store {
         &mut self,
         f: impl FnOnce(&Transaction) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly {
+                path: self.path.display().to_string(),
+            }
+            .into());
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -243,12 +362,7 @@ pub fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
 
 #[cfg(unix)]
 fn create_private(path: &Path) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
+    opening::create_new_private(path)?;
     Ok(())
 }
 

@@ -256,6 +256,33 @@ impl Store {
         Ok(rows)
     }
 
+    /// Every record `f` selects (up to its limit), most urgent first, handed
+    /// to `each` as it is read: one query, one cursor, nothing collected, so
+    /// memory does not grow with the count. Keysets are for pages, not here.
+    pub fn each_listed<E: From<super::StoreError>>(
+        &self,
+        f: &ListFilter,
+        now: i64,
+        mut each: impl FnMut(Record) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let f = ListFilter {
+            before: None,
+            ..f.clone()
+        };
+        let (sql, args) = f.select_sql(now);
+        let mut st = self
+            .conn()
+            .prepare_cached(&sql)
+            .map_err(super::StoreError::from)?;
+        let mut rows = st
+            .query(rusqlite::params_from_iter(args))
+            .map_err(super::StoreError::from)?;
+        while let Some(row) = rows.next().map_err(super::StoreError::from)? {
+            each(from_row(row).map_err(super::StoreError::from)?)?;
+        }
+        Ok(())
+    }
+
     /// How many records match `f` (ignoring its keyset and limit).
     pub fn count(&self, f: &ListFilter, now: i64) -> Result<i64> {
         if let Some(n) = self.quick_count(f)? {

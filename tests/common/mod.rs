@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod accounts;
+pub mod peak;
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::Value;
@@ -32,6 +33,17 @@ pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
+}
+
+/// The binary, with the `CAREQUEUE_*` environment of the test run cleared.
+pub fn command() -> Command {
+    let mut cmd = Command::new(BIN);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("CAREQUEUE_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
 }
 
 /// One isolated carequeue installation: a temp dir, a database, a pipeline.
@@ -78,6 +90,28 @@ impl Cq {
         cq
     }
 
+    /// [`Cq::init_default`] with a supervisor `sup` and `n` records
+    /// imported, each name padded to about `name_bytes` (for output far
+    /// larger than a pipe or a buffer holds).
+    pub fn with_records(now: &str, n: usize, name_bytes: usize) -> Cq {
+        let cq = Cq::init_default(now);
+        cq.ok(
+            "nobody",
+            now,
+            &["user", "add", "sup", "--role", "supervisor"],
+        );
+        let pad = "n".repeat(name_bytes);
+        let mut csv = String::with_capacity(n * (name_bytes + 32));
+        csv.push_str("patient,phone\n");
+        for i in 0..n {
+            csv.push_str(&format!("Patient {i} {pad},555-{i:04}\n"));
+        }
+        let file = cq.dir.path().join("many.csv");
+        std::fs::write(&file, csv).expect("write csv");
+        cq.ok(ADMIN, now, &["import", file.to_str().expect("path")]);
+        cq
+    }
+
     /// Runs the binary as `as_user` at `now` with `args`; any exit status.
     /// Team changes are admin work: the harness runs them as
     /// the database's admin `nobody` (use [`Cq::run_exact`] to test who
@@ -89,12 +123,7 @@ impl Cq {
 
     /// Runs the binary exactly as `as_user`.
     pub fn run_exact(&self, as_user: &str, now: &str, args: &[&str]) -> Output {
-        let mut cmd = Command::new(BIN);
-        for (k, _) in std::env::vars() {
-            if k.starts_with("CAREQUEUE_") {
-                cmd.env_remove(k);
-            }
-        }
+        let mut cmd = command();
         cmd.current_dir(self.dir.path())
             .arg("--db")
             .arg(&self.db)

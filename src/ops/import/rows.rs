@@ -114,7 +114,8 @@ pub(super) fn check_row(
     let mut cells: Vec<Option<&str>> = Vec::with_capacity(n);
     for (i, cell) in raw.iter().enumerate() {
         match std::str::from_utf8(cell) {
-            Ok(s) => cells.push(Some(s)),
+            // Formula-safe cells: export's `'` before a risky character goes.
+            Ok(s) => cells.push(Some(crate::ops::formula::unescape(s))),
             Err(_) => {
                 push(&header.names[i], "is not valid UTF-8".into());
                 cells.push(None);
@@ -144,10 +145,18 @@ pub(super) fn check_row(
     }
 
     let patient = cell(Col::Patient).unwrap_or("");
-    if cells_ok(&header.cols, &cells, Col::Patient)
-        && let Err(e) = check_patient(patient)
-    {
-        push("patient", e.to_string());
+    if cells_ok(&header.cols, &cells, Col::Patient) {
+        if let Err(e) = check_patient(patient) {
+            push("patient", e.to_string());
+        } else if let Some(c) = control_in_name(patient) {
+            push(
+                "patient",
+                format!(
+                    "holds a control character (U+{:04X}); a name may hold none but tabs and line breaks",
+                    c as u32
+                ),
+            );
+        }
     }
 
     let mut stage: Option<StageIx> = Some(p.entry);
@@ -257,7 +266,10 @@ pub(super) fn check_row(
             continue;
         }
         if v.len() > MAX_TEXT {
-            push(&f.id, format!("is longer than {MAX_TEXT} bytes"));
+            push(
+                &f.id,
+                format!("is {} bytes; the limit is {MAX_TEXT} bytes", v.len()),
+            );
             continue;
         }
         match check_value(f, v) {
@@ -285,6 +297,13 @@ pub(super) fn check_row(
     rec.updated_at = lk.now.timestamp();
     rec.version = version;
     Ok(Some(Prepared { rec, initial }))
+}
+
+/// The first NUL or other control character of an imported name, if any
+/// (tabs and line breaks are kept: CSV carries them in quoted cells).
+fn control_in_name(name: &str) -> Option<char> {
+    name.chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
 }
 
 /// Whether the cell of column `c` decoded (or the column is absent).

@@ -1,0 +1,124 @@
+//! What opening a file may do to it. Opening never turns a file that is not
+//! a carequeue database into one: only `init` and `demo` (which create
+//! their file) lay down the schema. A file the caller may not write is
+//! opened read-only, and the commands that write say why they are refused.
+
+use super::{Result, StoreError};
+use rusqlite::Connection;
+use std::path::Path;
+
+/// Whether the calling process may write `path` (its mode, its owner, a
+/// read-only mount). Root may write whatever the mode says.
+#[cfg(unix)]
+pub fn writable(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let mut bytes = path.as_os_str().as_bytes().to_vec();
+    bytes.push(0);
+    // SAFETY: `bytes` is NUL-terminated and outlives the call.
+    unsafe { libc::access(bytes.as_ptr().cast(), libc::W_OK) == 0 }
+}
+
+#[cfg(not(unix))]
+pub fn writable(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly())
+}
+
+/// Whether the calling process's real user owns `path`: the owner of a
+/// read-only file may make it writable again, so nothing it does to the
+/// file is bound by carequeue's logs.
+#[cfg(unix)]
+pub fn owned_by_caller(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    std::fs::metadata(path).is_ok_and(|m| m.uid() == uid)
+}
+
+#[cfg(not(unix))]
+pub fn owned_by_caller(_path: &Path) -> bool {
+    true
+}
+
+/// The schema step the file is at, read before anything could write to it.
+/// A file that is not SQLite, or a SQLite file without carequeue's schema
+/// (version 0 with tables of its own, or no tables at all when `fresh` is
+/// not allowed), is refused: it is not a carequeue database.
+pub fn schema_version(conn: &Connection, path: &Path, fresh_allowed: bool) -> Result<i64> {
+    let foreign = || StoreError::Foreign(path.display().to_string());
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(|e| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::NotADatabase) => foreign(),
+            _ => StoreError::Sql(e),
+        })?;
+    if version > 0 {
+        return Ok(version);
+    }
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        .map_err(|e| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::NotADatabase) => foreign(),
+            _ => StoreError::Sql(e),
+        })?;
+    if tables > 0 || !fresh_allowed {
+        return Err(foreign());
+    }
+    Ok(0)
+}
+
+/// The `meta` value `key` of the file at `path`, read through a read-only
+/// connection that neither migrates nor changes the journal mode: for
+/// deciding about a file (is it a demo?) without touching it.
+pub fn peek_meta(path: &Path, key: &str) -> Option<String> {
+    use rusqlite::OpenFlags;
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .ok()?;
+    super::cipher::apply_key(&conn).ok()?;
+    super::meta_get(&conn, key).ok().flatten()
+}
+
+/// Creates `path` for writing: mode 0600, never an existing file
+/// (`O_EXCL`) and never through a symbolic link (`O_NOFOLLOW`). The error
+/// says why in words and names the path.
+pub fn create_new_private(path: &Path) -> Result<std::fs::File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    opts.open(path).map_err(|e| StoreError::Create {
+        path: path.display().to_string(),
+        why: why(path, &e),
+    })
+}
+
+/// Why `path` could not be created, in words.
+fn why(path: &Path, e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link {
+        return "it is a symbolic link (refused, its target is left untouched)".into();
+    }
+    match e.kind() {
+        ErrorKind::AlreadyExists => "it already exists (left untouched; choose a new path)".into(),
+        ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            format!("the folder {} is not writable for you", dir.display())
+        }
+        ErrorKind::NotFound => {
+            let dir = path
+                .parent()
+                .map_or(".".into(), |d| d.display().to_string());
+            format!("the folder {dir} does not exist")
+        }
+        _ => e.to_string(),
+    }
+}
