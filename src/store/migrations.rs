@@ -315,4 +315,29 @@ mod tests {
         assert!(refused.is_err(), "the log stays append-only");
         Ok(())
     }
+
+    #[test]
+    fn a_database_that_holds_its_pipeline_takes_later_steps_on_open() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("step3.db");
+        {
+            let store = crate::store::Store::create(&path)?;
+            // As the round before left it: step 3, no pause index.
+            store
+                .conn()
+                .execute_batch("DROP INDEX events_pauses; PRAGMA user_version = 3;")?;
+        }
+        let store = crate::store::Store::open(&path)?;
+        let version: i64 = store
+            .conn()
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        assert_eq!(version, known());
+        let index: i64 = store.conn().query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'events_pauses'",
+            [],
+            |r| r.get(0),
+        )?;
+        assert_eq!(index, 1);
+        Ok(())
+    }
 }
