@@ -153,7 +153,8 @@ fn a_bulk_move_dry_runs_then_writes_each_record_and_refuses_a_stale_one() {
     c.code(KeyCode::Enter);
     let status = c.app.status.clone().expect("summary").text;
     assert!(
-        status.starts_with("1 done, 1 refused (1 changed since the dry run)"),
+        status.starts_with("1 done, 1 refused (1 changed since the dry run)")
+            && status.ends_with("1 refused by the dry run stay marked"),
         "{status}"
     );
     assert_eq!(store.record(pass).expect("r").stage, "intake_complete");

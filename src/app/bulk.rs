@@ -322,6 +322,7 @@ impl App {
     }
 
     pub(super) fn confirm_bulk(&mut self, verdicts: Vec<Verdict>) -> Vec<Request> {
+        self.bulk_dry_refused = verdicts.iter().filter(|v| v.refused.is_some()).count();
         let cmds: Vec<Cmd> = verdicts
             .into_iter()
             .filter(|v| v.refused.is_none())
@@ -362,6 +363,10 @@ impl App {
                 out.refused.len(),
                 parts.join("; ")
             ));
+        }
+        let before = std::mem::take(&mut self.bulk_dry_refused);
+        if before > 0 {
+            text.push_str(&format!("; {before} refused by the dry run stay marked"));
         }
         self.set_status(text, !out.refused.is_empty());
         self.reread()

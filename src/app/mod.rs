@@ -100,6 +100,8 @@ pub struct App {
     pub mode_label: Option<String>,
     /// Records marked for a bulk action.
     pub marks: marks::Marks,
+    /// Records the last bulk dry run refused (left out of its run).
+    bulk_dry_refused: usize,
     /// `:owner NAME`: one user's records (the owner mode is then `all`).
     pub owner_name: Option<String>,
     /// The record the cursor was on when the screen was last re-read: the
@@ -147,6 +149,7 @@ impl App {
             mode_label: None,
             marks: marks::Marks::default(),
             owner_name: None,
+            bulk_dry_refused: 0,
             follow: None,
             history: Vec::new(),
             history_at: 0,
