@@ -10,7 +10,7 @@ pub mod demo;
 pub mod domain;
 pub mod engine;
 pub mod ops;
+pub mod present;
 pub mod store;
-pub mod text;
 pub mod tui;
 pub mod ui;

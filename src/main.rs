@@ -13,7 +13,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // What the user typed may come back in the message: neutralise it.
-            eprintln!("error: {}", carequeue::text::clean(&one_line(&e)));
+            eprintln!("error: {}", carequeue::present::clean(&one_line(&e)));
             ExitCode::from(1)
         }
     }

@@ -33,10 +33,7 @@ use views::{ViewDef, ViewKind};
 /// Rows fetched per page: a few screens, never the table.
 pub const WINDOW: usize = 200;
 
-/// A record as popup titles and status lines name it: `#265 Zane Papadopoulos`.
-pub fn record_label(r: &Record) -> String {
-    format!("#{} {}", r.id, crate::text::clean(&r.patient))
-}
+pub use crate::present::record_label;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OwnerMode {
@@ -218,9 +215,7 @@ impl App {
 
     /// An event's label, as people read it (its id if the pipeline has none).
     pub fn event_label(&self, event: &str) -> String {
-        let p = &self.pipeline;
-        p.transition_ix(event)
-            .map_or(event.to_string(), |t| p.transition(t).label.clone())
+        crate::present::event_label(&self.pipeline, event)
     }
 
     /// `#265 Zane Papadopoulos` for record `id` if it is on screen, else `#265`.

@@ -32,7 +32,7 @@ impl App {
                 let req = if a.requires.is_empty() {
                     String::new()
                 } else {
-                    format!("  [{}]", a.requires.join(", "))
+                    format!("  (needs {})", crate::present::guard_words(&a.requires))
                 };
                 Item {
                     value: a.event.clone(),

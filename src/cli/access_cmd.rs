@@ -100,7 +100,7 @@ pub fn info(ctx: &Ctx, as_json: bool) -> Result<()> {
             "user": actor.name,
         }));
     }
-    let clean = crate::text::clean;
+    let clean = crate::present::clean;
     outln!(
         "store           sqlite {}",
         clean(&ctx.db_path().display().to_string())

@@ -360,7 +360,10 @@ fn parse_limit(s: &str) -> Result<Limit, String> {
     let t = s.trim();
     let digits = t.strip_prefix('-').unwrap_or(t);
     if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
-        return Err(format!("`{}` is not a whole number", crate::text::shown(s)));
+        return Err(format!(
+            "`{}` is not a whole number",
+            crate::present::shown(s)
+        ));
     }
     Ok(Limit {
         text: t.to_string(),

@@ -33,7 +33,7 @@ pub fn run(ctx: &Ctx, since: Option<&str>, until: Option<&str>, json: bool) -> R
     if json {
         return print_json(&report);
     }
-    out!("{}", crate::text::clean_lines(&human(p, &report)))?;
+    out!("{}", crate::present::clean_lines(&human(p, &report)))?;
     Ok(())
 }
 
@@ -47,7 +47,7 @@ pub(super) fn parse_bound(p: &Pipeline, flag: &str, text: &str) -> Result<i64> {
     let bad = || {
         anyhow!(
             "{flag} `{}` is not a date (YYYY-MM-DD) or an RFC 3339 time",
-            crate::text::clean(text)
+            crate::present::clean(text)
         )
     };
     let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad())?;

@@ -32,7 +32,7 @@ pub struct MoveFlags<'a> {
 }
 
 fn report(r: &Record, what: &str) -> Result<()> {
-    let what = crate::text::clean(what);
+    let what = crate::present::clean(what);
     outln!("record {}: {what} (version {})", r.id, r.version)?;
     Ok(())
 }

@@ -231,7 +231,7 @@ impl Ctx {
         self.what_if.then(|| {
             format!(
                 "what-if: pipeline {} (not the database's; nothing is written)",
-                crate::text::clean(&self.pipeline_file)
+                crate::present::clean(&self.pipeline_file)
             )
         })
     }

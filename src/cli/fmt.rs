@@ -3,36 +3,14 @@
 
 use crate::domain::Pipeline;
 use crate::engine::Record;
-use crate::engine::clock::from_unix;
-use crate::engine::sla::{self, SlaState};
+use crate::engine::sla;
 use crate::ops::owner_role;
-use crate::text::clean;
-use chrono::{DateTime, SecondsFormat, Utc};
+use crate::present::clean;
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-pub fn rfc3339(secs: i64) -> String {
-    from_unix(secs).to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-/// Local time in the pipeline's zone, for people.
-pub fn local(p: &Pipeline, secs: i64) -> String {
-    from_unix(secs)
-        .with_timezone(&p.timezone)
-        .format("%Y-%m-%d %H:%M %Z")
-        .to_string()
-}
-
-/// Countdown text: `3h12m`, `+1h05m` once breached, `paused`, `-`.
-pub fn countdown(state: SlaState, left: Option<i64>) -> String {
-    let fmt = |s: i64| crate::domain::duration::Secs(s).compact();
-    match (state, left) {
-        (SlaState::None, _) | (_, None) => "-".into(),
-        (SlaState::Paused, Some(l)) if l > 0 => format!("paused ({} left)", fmt(l)),
-        (SlaState::Paused, _) => "paused".into(),
-        (SlaState::Breached, Some(l)) => format!("+{}", fmt(-l)),
-        (_, Some(l)) => fmt(l),
-    }
-}
+// Times and countdowns live in the presentation module, shared with the console.
+pub use crate::present::{countdown, local, rfc3339};
 
 /// One row of `list --json` (SPEC): stable keys.
 pub fn record_row(p: &Pipeline, r: &Record, now: DateTime<Utc>) -> Value {

@@ -130,8 +130,8 @@ fn print_pipeline(p: &domain::Pipeline, label: &str, as_json: bool) -> Result<()
     }
     println!(
         "{} ({})",
-        crate::text::clean(&p.name),
-        crate::text::clean(label)
+        crate::present::clean(&p.name),
+        crate::present::clean(label)
     );
     let mut rows = Vec::new();
     for ph in &p.phases {
@@ -197,7 +197,7 @@ pub fn history(ctx: &Ctx, as_json: bool) -> Result<()> {
             vec![
                 c.version.to_string(),
                 super::fmt::rfc3339(c.at),
-                crate::text::clean(&c.actor),
+                crate::present::clean(&c.actor),
                 c.how.clone(),
                 c.hash.chars().take(16).collect(),
             ]

@@ -55,7 +55,7 @@ pub fn filter(ctx: &Ctx, a: &ListArgs, me: &ops::Actor) -> Result<ListFilter> {
             Some(n) if n <= MAX_LIMIT => Some(n),
             _ => bail!(
                 "--limit {} is out of range: it takes a whole number from 0 to {MAX_LIMIT}",
-                crate::text::shown(&l.text)
+                crate::present::shown(&l.text)
             ),
         },
     };
@@ -237,13 +237,16 @@ pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
     let stage_name = p
         .stage_ix(&r.stage)
         .map_or(r.stage.clone(), |s| p.stage(s).name.clone());
-    let clean = crate::text::clean;
+    let clean = crate::present::clean;
     writeln!(text, "Record {}  {}", r.id, clean(&r.patient))?;
     writeln!(text, "  stage      {} ({})", stage_name, r.stage)?;
     writeln!(
         text,
         "  sub-status {}",
-        r.substatus.as_deref().unwrap_or("-")
+        match &r.substatus {
+            Some(id) => format!("{} ({id})", crate::present::substatus_label(p, &r)),
+            None => "-".to_string(),
+        }
     )?;
     writeln!(
         text,
@@ -270,28 +273,9 @@ pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
         }
     }
     writeln!(text, "History:")?;
+    // The same lines as the console's detail pane.
     for e in &hist {
-        let what = match (&e.from, &e.to) {
-            (Some(a), Some(b)) => format!("{a} → {b}"),
-            (None, Some(b)) => format!("→ {b}"),
-            (Some(a), None) => format!("{a} →"),
-            _ => String::new(),
-        };
-        let mut line = format!(
-            "  {}  {:<10} {:<11} {} {}",
-            local(p, e.at),
-            clean(&e.actor),
-            e.kind,
-            e.event.as_deref().unwrap_or(""),
-            what
-        );
-        if let Some(x) = &e.reason {
-            line.push_str(&format!(" [reason: {x}]"));
-        }
-        if let Some(x) = &e.note {
-            line.push_str(&format!(" \"{}\"", clean(x)));
-        }
-        writeln!(text, "{}", line.trim_end())?;
+        writeln!(text, "  {}", crate::present::history_line(p, e))?;
     }
     writeln!(text, "Allowed events:")?;
     if allowed.is_empty() {
@@ -305,7 +289,7 @@ pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
         };
         writeln!(text, "  {:<18} → {:<22}{}", a.event, a.to, req)?;
     }
-    out!("{}", crate::text::clean_lines(&text))?;
+    out!("{}", crate::present::clean_lines(&text))?;
     Ok(())
 }
 

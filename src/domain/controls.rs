@@ -9,7 +9,7 @@
 
 use super::codes as c;
 use super::diag::Diagnostic;
-use crate::text::unsafe_char;
+use crate::present::unsafe_char;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 

@@ -56,12 +56,12 @@ impl Located {
         let (line, column) = line_col(source, d.span.start);
         // Messages quote what the file says: neutralised for the terminal.
         Located {
-            file: crate::text::clean(file),
+            file: crate::present::clean(file),
             line,
             column,
             severity: d.severity,
             code: d.code,
-            message: crate::text::clean(&d.message),
+            message: crate::present::clean(&d.message),
         }
     }
 }

@@ -33,7 +33,7 @@ pub enum Why {
     Role { have: String, need: String },
     #[error("a reason code is required (one of: {0})")]
     ReasonRequired(String),
-    #[error("reason `{}` is not allowed here (one of: {allowed})", crate::text::shown(.given))]
+    #[error("reason `{}` is not allowed here (one of: {allowed})", crate::present::shown(.given))]
     BadReason { given: String, allowed: String },
     #[error("a note is required")]
     NoteRequired,
@@ -55,7 +55,7 @@ pub enum Why {
 
 /// A refused transition, naming record, event, current stage and what is allowed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("record {record}: event `{}` refused in stage `{stage}`: {why}; allowed events: {}", crate::text::shown(.event), allowed_list(.allowed))]
+#[error("record {record}: event `{}` refused in stage `{stage}`: {why}; allowed events: {}", crate::present::shown(.event), allowed_list(.allowed))]
 pub struct Refusal {
     pub record: i64,
     pub event: String,

@@ -59,7 +59,7 @@ pub fn decide_substatus(
                     "sub-status",
                     format!(
                         "`{}` is not a sub-status of this stage (allowed: {known})",
-                        crate::text::shown(v)
+                        crate::present::shown(v)
                     ),
                 ));
             }
@@ -179,7 +179,7 @@ pub fn decide_ack(
             "acknowledge",
             format!(
                 "`{}` is not a breach reason of this stage (one of: {})",
-                crate::text::shown(reason),
+                crate::present::shown(reason),
                 stage.breach_reasons.join(", ")
             ),
         ));

@@ -4,10 +4,9 @@
 use super::queue::{owner_text, sla_cell, stage_name};
 use super::{fit, theme::Theme};
 use crate::app::App;
-use crate::cli::fmt::local;
 use crate::engine::rules::allowed_events;
 use crate::engine::sla;
-use crate::text::clean;
+use crate::present::{self, local};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -19,20 +18,34 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let p = &app.pipeline;
     let w = area.width.saturating_sub(4) as usize;
     let mut lines: Vec<Line> = Vec::new();
+    // Keys as wide as the longest field label shown (within reason), so
+    // labels such as "Date of birth" are not cut; values wrap.
+    let key_w = p
+        .fields
+        .iter()
+        .filter(|f| r.fields.contains_key(&f.id))
+        .map(|f| f.label.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(10, 18)
+        + 2;
     let kv = |k: &str, v: String| {
         Line::from(vec![
-            Span::styled(format!("{k:<12}"), t.dim()),
+            Span::styled(format!("{k:<key_w$}"), t.dim()),
             Span::raw(v),
         ])
     };
     lines.push(kv("Stage", format!("{} ({})", stage_name(app, r), r.stage)));
     lines.push(kv(
         "Sub-status",
-        r.substatus.clone().unwrap_or_else(|| "-".into()),
+        match &r.substatus {
+            Some(_) => present::substatus_label(p, r),
+            None => "-".into(),
+        },
     ));
     lines.push(kv("Owner", owner_text(app, r)));
     let v = sla::view(p, r, app.now);
-    let mut sla_line = vec![Span::styled(format!("{:<12}", "SLA"), t.dim())];
+    let mut sla_line = vec![Span::styled(format!("{:<key_w$}", "SLA"), t.dim())];
     sla_line.extend(sla_cell(app, r, t).spans);
     if let Some(due) = v.due_at {
         sla_line.push(Span::raw(format!("  due {}", local(p, due))));
@@ -58,42 +71,23 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         let req = if a.requires.is_empty() {
             String::new()
         } else {
-            format!(" [{}]", a.requires.join(", "))
+            format!(" (needs {})", present::guard_words(&a.requires))
         };
-        lines.push(Line::from(format!("  {} → {}{req}", a.event, a.to)));
+        lines.push(Line::from(present::clean(&format!(
+            "  {} → {}{req}",
+            a.label,
+            present::stage_name(p, &a.to)
+        ))));
     }
     lines.push(Line::from(""));
     for fd in &p.fields {
         if let Some(val) = r.fields.get(&fd.id) {
-            lines.push(kv(&fit(&fd.label, 11), fit(val, w.saturating_sub(12))));
+            lines.push(kv(&fit(&fd.label, key_w - 2), present::clean(val)));
         }
     }
-    let mut history: Vec<Line> = vec![Line::from(Span::styled("History", t.title()))];
+    let mut history: Vec<Line> = Vec::new();
     for e in &d.history {
-        let arrow = match (&e.from, &e.to) {
-            (Some(a), Some(b)) => format!("{a} → {b}"),
-            (None, Some(b)) => format!("→ {b}"),
-            (Some(a), None) => format!("{a} →"),
-            (None, None) => String::new(),
-        };
-        let what = match &e.event {
-            Some(ev) => format!("{ev}: {arrow}"),
-            None => arrow,
-        };
-        let mut s = format!(
-            "{}  {} {} {}",
-            local(p, e.at),
-            clean(&e.actor),
-            e.kind,
-            what.trim()
-        );
-        if let Some(x) = &e.reason {
-            s.push_str(&format!(" [{x}]"));
-        }
-        if let Some(n) = &e.note {
-            s.push_str(&format!(" \"{}\"", clean(n)));
-        }
-        history.push(Line::from(s));
+        history.push(Line::from(present::history_line(p, e)));
     }
     let title = format!(" #{} {} ", r.id, fit(&r.patient, w.saturating_sub(10)));
     let block = Block::bordered().title(title).title_style(t.title());
@@ -101,14 +95,48 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     f.render_widget(block, area);
     // The record itself on top; the history below it, scrolled so its
     // latest events stay in view.
-    let top_h = (lines.len() as u16 + 1).min(inner.height.saturating_sub(3));
+    // Lines wrap rather than lose their end (a long event label and what
+    // it needs); word wrap may take a line more than the cells suggest.
+    let rows = |l: &Line| {
+        let n = l.width().max(1);
+        let w = inner.width.max(1) as usize;
+        if n <= w {
+            1
+        } else {
+            n.div_ceil(w.saturating_sub(8).max(1))
+        }
+    };
+    let top_rows: usize = lines.iter().map(rows).sum();
+    let top_h = (top_rows as u16 + 1).min(inner.height.saturating_sub(3));
+    // What does not fit is counted, never silently dropped.
+    if top_rows + 1 > top_h as usize {
+        let room = (top_h as usize).saturating_sub(1);
+        let (mut used, mut keep) = (0, 0);
+        for l in &lines {
+            if used + rows(l) > room {
+                break;
+            }
+            used += rows(l);
+            keep += 1;
+        }
+        let hidden = lines.len() - keep;
+        lines.truncate(keep);
+        lines.push(Line::from(Span::styled(
+            format!("+{hidden} more lines (a taller terminal shows them)"),
+            t.dim(),
+        )));
+    }
     let [top, rest] =
         Layout::vertical([Constraint::Length(top_h), Constraint::Min(0)]).areas(inner);
-    f.render_widget(Paragraph::new(lines), top);
-    let wrapped: usize = history
-        .iter()
-        .map(|l| l.width().max(1).div_ceil(rest.width.max(1) as usize))
-        .sum();
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
+    // The heading stays whatever the history's length; the lines below it
+    // scroll so the latest stay in view.
+    let [heading, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(rest);
+    f.render_widget(
+        Paragraph::new(Line::from(Span::styled("History", t.title()))),
+        heading,
+    );
+    let wrapped: usize = history.iter().map(rows).sum();
     let scroll = wrapped.saturating_sub(rest.height as usize) as u16;
     f.render_widget(
         Paragraph::new(history)

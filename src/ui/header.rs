@@ -28,7 +28,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let clock = app.now.with_timezone(&p.timezone).format(fmt);
     let user = format!(
         "{} ({}) ",
-        crate::text::clean(&app.user.name),
+        crate::present::clean(&app.user.name),
         app.user.roles.join(", ")
     );
     let totals = vec![
@@ -57,7 +57,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     }
     if let Some(label) = &app.mode_label {
         spans.push(Span::styled(
-            format!("[{}] ", crate::text::clean(label)),
+            format!("[{}] ", crate::present::clean(label)),
             t.sla(crate::engine::sla::SlaState::Warn),
         ));
     }
@@ -151,7 +151,7 @@ pub fn draw_status(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             let filter = if app.filter.is_empty() {
                 String::new()
             } else {
-                format!("  filter \"{}\"", crate::text::clean(&app.filter))
+                format!("  filter \"{}\"", crate::present::clean(&app.filter))
             };
             spans.push(Span::styled(
                 format!(" owner: {}{filter}", app.owner.label()),

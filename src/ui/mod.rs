@@ -137,7 +137,7 @@ fn draw_locked(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         Some(why) => vec![
             title,
             Line::from(""),
-            Line::from(format!("Access withdrawn: {}.", crate::text::clean(why))),
+            Line::from(format!("Access withdrawn: {}.", crate::present::clean(why))),
             Line::from("Press q to quit."),
         ],
         None => vec![
@@ -145,7 +145,7 @@ fn draw_locked(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             Line::from(""),
             Line::from(format!(
                 "Locked after inactivity to protect patient information ({}).",
-                crate::text::clean(&app.user.name)
+                crate::present::clean(&app.user.name)
             )),
             Line::from("Press any key to continue."),
         ],
@@ -168,7 +168,7 @@ fn draw_locked(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
 
 /// Truncates to `width` characters with an ellipsis.
 pub fn fit(s: &str, width: usize) -> String {
-    let clean = crate::text::clean(s);
+    let clean = crate::present::clean(s);
     if clean.chars().count() <= width {
         return clean;
     }

@@ -49,7 +49,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             f.render_widget(
                 Paragraph::new(lines).block(
                     Block::bordered()
-                        .title(format!(" {} ", crate::text::clean(title)))
+                        .title(format!(" {} ", crate::present::clean(title)))
                         .title_style(t.title()),
                 ),
                 rect,
@@ -59,7 +59,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             let rect = centered(area, 70, 5);
             let w = rect.width.saturating_sub(4) as usize;
             let shown: String = {
-                let clean = crate::text::clean(text);
+                let clean = crate::present::clean(text);
                 let n = clean.chars().count();
                 clean
                     .chars()
@@ -74,7 +74,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             f.render_widget(
                 Paragraph::new(lines).block(
                     Block::bordered()
-                        .title(format!(" {} ", crate::text::clean(title)))
+                        .title(format!(" {} ", crate::present::clean(title)))
                         .title_style(t.title()),
                 ),
                 rect,
@@ -162,7 +162,7 @@ fn draw_bulk(
         app.marks
             .records()
             .find(|r| r.id == id)
-            .map(|r| crate::text::clean(&r.patient))
+            .map(|r| crate::present::clean(&r.patient))
             .unwrap_or_default()
     };
     let mut rows: Vec<&crate::app::bulk_service::Verdict> = verdicts.iter().collect();
@@ -173,7 +173,7 @@ fn draw_bulk(
             let id = v.cmd.id();
             match &v.refused {
                 Some(why) => (
-                    format!("✖ #{id} {}: {}", patient(id), crate::text::clean(why)),
+                    format!("✖ #{id} {}: {}", patient(id), crate::present::clean(why)),
                     t.error(),
                 ),
                 None => (fit(&format!("✓ #{id} {}", patient(id)), w), t.ok()),
@@ -223,7 +223,7 @@ fn draw_bulk(
             .wrap(ratatui::widgets::Wrap { trim: false })
             .block(
                 Block::bordered()
-                    .title(format!(" {} ", crate::text::clean(title)))
+                    .title(format!(" {} ", crate::present::clean(title)))
                     .title_style(t.title()),
             ),
         rect,

@@ -4,11 +4,9 @@
 use super::fit;
 use super::theme::{Theme, sla_symbol};
 use crate::app::App;
-use crate::cli::fmt::countdown;
-use crate::domain::duration::Secs;
 use crate::engine::Record;
 use crate::engine::sla::{self, SlaState};
-use crate::ops::owner_role;
+use crate::present::{self, countdown};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
@@ -28,40 +26,21 @@ pub fn sla_cell(app: &App, r: &Record, t: &Theme) -> Line<'static> {
 }
 
 pub fn owner_text(app: &App, r: &Record) -> String {
-    match &r.assignee {
-        Some(a) => a.clone(),
-        None => format!("({})", owner_role(&app.pipeline, r).unwrap_or("-")),
-    }
+    present::owner_label(&app.pipeline, r)
 }
 
 /// The sub-status as the pipeline labels it (its id if unlabelled or unknown).
 pub fn substatus_label(app: &App, r: &Record) -> String {
-    let Some(sub) = &r.substatus else {
-        return String::new();
-    };
-    let p = &app.pipeline;
-    p.stage_ix(&r.stage)
-        .and_then(|s| p.stage(s).substatus(sub))
-        .map_or(sub.clone(), |s| s.label.clone())
+    present::substatus_label(&app.pipeline, r)
 }
 
-/// The wall-clock due time in the pipeline's zone: `Thu 14:30`, with the
-/// date when it is not this week; `paused` or `-` without a running clock.
+/// The wall-clock due time in the pipeline's zone; `paused` or `-`
+/// without a running clock.
 pub fn due_text(app: &App, r: &Record) -> String {
     let v = sla::view(&app.pipeline, r, app.now);
     match (v.state, v.due_at) {
         (SlaState::Paused, _) => "paused".into(),
-        (_, Some(due)) => {
-            let tz = app.pipeline.timezone;
-            let at = crate::engine::clock::from_unix(due).with_timezone(&tz);
-            let now = app.now.with_timezone(&tz);
-            let days = (at.date_naive() - now.date_naive()).num_days().abs();
-            if days < 6 {
-                at.format("%a %H:%M").to_string()
-            } else {
-                at.format("%m-%d %H:%M").to_string()
-            }
-        }
+        (_, Some(due)) => present::wall_due(&app.pipeline, due, app.now),
         _ => "-".into(),
     }
 }
@@ -84,9 +63,7 @@ pub fn row_style(app: &App, abs: usize, r: &Record, t: &Theme) -> ratatui::style
 }
 
 pub fn stage_name(app: &App, r: &Record) -> String {
-    let p = &app.pipeline;
-    p.stage_ix(&r.stage)
-        .map_or(r.stage.clone(), |s| p.stage(s).name.clone())
+    present::stage_name(&app.pipeline, &r.stage)
 }
 
 pub fn title(app: &App) -> String {
@@ -154,7 +131,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             rows.push(Row::new(vec![Cell::from("…")]).style(t.dim()));
             continue;
         };
-        let age = Secs((app.now.timestamp() - r.entered_at).max(0)).compact();
+        let age = present::age(r.entered_at, app.now);
         let style = row_style(app, abs, r, t);
         let id = id_text(app, r);
         let mut cells = vec![

@@ -145,7 +145,7 @@ fn fields(conn: &Connection, old: &Pipeline, new: &Pipeline, plan: &mut Plan) ->
             plan.stranded.push(format!(
                 "field `{}`: {records} record(s) hold choices the new pipeline removes: {}",
                 f.id,
-                crate::text::clean(&list.join(", "))
+                crate::present::clean(&list.join(", "))
             ));
         } else {
             plan.stranded.push(format!(

@@ -1,0 +1,128 @@
+//! Names people read in place of ids: stages, sub-statuses, events, owners,
+//! guards, records, and a record's history line.
+
+use super::clean::clean;
+use super::time::local;
+use crate::domain::Pipeline;
+use crate::engine::Record;
+use crate::ops::owner_role;
+use crate::store::EventRow;
+
+/// The stage's name (its id if the pipeline does not know it).
+pub fn stage_name(p: &Pipeline, stage: &str) -> String {
+    p.stage_ix_or_renamed(stage)
+        .map_or(stage.to_string(), |s| p.stage(s).name.clone())
+}
+
+/// The record's sub-status as its stage labels it; empty when none.
+pub fn substatus_label(p: &Pipeline, r: &Record) -> String {
+    let Some(sub) = &r.substatus else {
+        return String::new();
+    };
+    p.stage_ix(&r.stage)
+        .and_then(|s| p.stage(s).substatus(sub))
+        .map_or(sub.clone(), |s| s.label.clone())
+}
+
+/// Who holds the record: the user, or `(role)` when nobody does.
+pub fn owner_label(p: &Pipeline, r: &Record) -> String {
+    match &r.assignee {
+        Some(a) => a.clone(),
+        None => format!("({})", owner_role(p, r).unwrap_or("-")),
+    }
+}
+
+/// An event's label (its id if the pipeline has none).
+pub fn event_label(p: &Pipeline, event: &str) -> String {
+    p.transition_ix_or_renamed(event)
+        .map_or(event.to_string(), |t| p.transition(t).label.clone())
+}
+
+/// `#265 Zane Papadopoulos`.
+pub fn record_label(r: &Record) -> String {
+    format!("#{} {}", r.id, clean(&r.patient))
+}
+
+/// What a transition's guards ask for, in words: "a reason, a note".
+pub fn guard_words(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|g| match *g {
+            "reason" => "a reason",
+            "note" => "a note",
+            "no_substatus" => "no open sub-status",
+            "assignee" => "its assignee",
+            "breach_reason" => "a breach reason",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One line of a record's history, with stage and event names:
+/// `2026-11-23 15:49 EST  dev transition Start intake review: Form Submitted → Intake Review`.
+pub fn history_line(p: &Pipeline, e: &EventRow) -> String {
+    let stages = matches!(
+        e.kind.as_str(),
+        "create" | "transition" | "timer" | "override" | "rename"
+    );
+    let name = |s: &str| {
+        if stages {
+            stage_name(p, s)
+        } else {
+            s.to_string()
+        }
+    };
+    let arrow = match (&e.from, &e.to) {
+        (Some(a), Some(b)) => format!("{} → {}", name(a), name(b)),
+        (None, Some(b)) => format!("→ {}", name(b)),
+        (Some(a), None) => format!("{} →", name(a)),
+        (None, None) => String::new(),
+    };
+    let what = match &e.event {
+        Some(ev) => format!("{}: {arrow}", event_label(p, ev)),
+        None => arrow,
+    };
+    let mut s = format!("{}  {} {} {}", local(p, e.at), e.actor, e.kind, what.trim());
+    if let Some(x) = &e.reason {
+        s.push_str(&format!(" [{x}]"));
+    }
+    if let Some(n) = &e.note {
+        s.push_str(&format!(" \"{n}\""));
+    }
+    clean(s.trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{DEFAULT_PIPELINE, check};
+
+    #[test]
+    fn history_lines_name_stages_and_events_and_neutralise_text() {
+        let p = check(DEFAULT_PIPELINE).pipeline.expect("pipeline");
+        let e = EventRow {
+            id: 1,
+            record_id: Some(1),
+            at: 1_764_170_000,
+            actor: "dev".into(),
+            kind: "transition".into(),
+            event: Some("start_review".into()),
+            from: Some("form_submitted".into()),
+            to: Some("intake_review".into()),
+            reason: None,
+            note: Some("ok\u{1b}[2J".into()),
+            data: None,
+            hash: String::new(),
+        };
+        let line = history_line(&p, &e);
+        assert!(
+            line.ends_with("dev transition Start intake review: Form Submitted → Intake Review \"ok\u{FFFD}[2J\""),
+            "{line}"
+        );
+        assert_eq!(
+            guard_words(&["reason", "assignee"]),
+            "a reason, its assignee"
+        );
+    }
+}

@@ -1,0 +1,36 @@
+//! The layers stay apart: the console (`app`, `ui`) and the presentation
+//! module never reach into the command line's code. A file that does
+//! fails here.
+
+use std::path::Path;
+
+fn sources(dir: &str) -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(dir);
+    let mut out = Vec::new();
+    let mut todo = vec![root];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).expect("source dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&p).expect("source");
+                out.push((p.display().to_string(), text));
+            }
+        }
+    }
+    assert!(!out.is_empty(), "no sources under src/{dir}");
+    out
+}
+
+#[test]
+fn the_console_and_the_presentation_module_do_not_import_the_command_line() {
+    for dir in ["app", "ui", "present"] {
+        for (file, text) in sources(dir) {
+            assert!(
+                !text.contains("crate::cli"),
+                "{file} imports from the command line; shared display code belongs in `present`"
+            );
+        }
+    }
+}
