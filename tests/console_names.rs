@@ -162,3 +162,44 @@ fn withdraw(p: &carequeue::domain::Pipeline, store: &mut Store, who: &ops::Actor
         .expect("withdraw");
     }
 }
+
+#[test]
+fn taking_a_record_someone_holds_asks_first() {
+    let (_d, db) = demo_db(200);
+    let mut c = Console::open(&db, "kim", 120, 40);
+    c.press('1');
+    let held = c
+        .app
+        .page
+        .rows
+        .iter()
+        .find(|r| r.assignee.as_deref() == Some("maria"))
+        .cloned()
+        .expect("a record maria holds");
+    c.select(held.id);
+    c.press('a');
+    c.pick("dev");
+    let Some(Popup::Pick { title, .. }) = &c.app.popup else {
+        panic!("expected the question, got {:?}", c.app.popup)
+    };
+    assert_eq!(
+        title,
+        &format!(
+            "Take #{} {} from maria and give it to dev?",
+            held.id, held.patient
+        )
+    );
+    c.pick("no");
+    let store = Store::open(&db).expect("open");
+    assert_eq!(
+        store.record(held.id).expect("r").assignee.as_deref(),
+        Some("maria")
+    );
+    c.press('a');
+    c.pick("dev");
+    c.pick("yes");
+    assert_eq!(
+        store.record(held.id).expect("r").assignee.as_deref(),
+        Some("dev")
+    );
+}

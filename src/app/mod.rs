@@ -422,10 +422,16 @@ impl App {
             Action::Substatus => self.open_substatus(),
             Action::Note => self.open_note(),
             Action::Ack => self.open_ack(),
-            Action::Claim => self.with_selected(|r| Cmd::Claim {
-                id: r.id,
-                version: r.version,
-            }),
+            Action::Claim => match self.need_record() {
+                Some(r) => {
+                    let cmd = Cmd::Claim {
+                        id: r.id,
+                        version: r.version,
+                    };
+                    self.take_over(&r, cmd, None)
+                }
+                None => Vec::new(),
+            },
             Action::Release => self.with_selected(|r| Cmd::Release {
                 id: r.id,
                 version: r.version,
@@ -436,6 +442,42 @@ impl App {
             Action::MarkAll => self.mark_all(),
             Action::ClearMarks => self.clear_marks(),
             Action::Confirm | Action::Cancel => Vec::new(),
+        }
+    }
+
+    /// Sends `cmd` for `r`, or first asks "Take #218 … from okafor?" when
+    /// someone else holds it (`to`: the user an assign gives it to).
+    pub(super) fn take_over(&mut self, r: &Record, cmd: Cmd, to: Option<&str>) -> Vec<Request> {
+        let me = self.user.name.as_str();
+        let taker = to.unwrap_or(me);
+        // Only a supervisor may take a held record: anyone else hears the
+        // engine's reason straight away.
+        let may_take = crate::ops::supervises(&self.pipeline, &self.user);
+        match r.assignee.as_deref() {
+            Some(holder) if holder != me && holder != taker && may_take => {
+                let title = match to {
+                    Some(u) if u != me => {
+                        format!("Take {} from {holder} and give it to {u}?", record_label(r))
+                    }
+                    _ => format!("Take {} from {holder}?", record_label(r)),
+                };
+                self.popup = Some(Popup::pick(
+                    popup::Purpose::TakeOver(Box::new(cmd)),
+                    title,
+                    vec![
+                        popup::Item {
+                            value: "yes".into(),
+                            label: format!("Yes, take it from {holder}"),
+                        },
+                        popup::Item {
+                            value: "no".into(),
+                            label: "No, leave it".into(),
+                        },
+                    ],
+                ));
+                Vec::new()
+            }
+            _ => vec![Request::Commit(cmd)],
         }
     }
 

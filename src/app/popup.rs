@@ -82,6 +82,8 @@ pub enum Purpose {
     Filter,
     /// The `:` command line.
     Command,
+    /// Taking a record someone else holds: confirmed first.
+    TakeOver(Box<crate::app::service::Cmd>),
     /// The event of a bulk move.
     BulkEvent,
     /// The next answer a bulk action needs.

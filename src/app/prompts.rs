@@ -296,11 +296,22 @@ impl App {
                 d.breach_reason = Some(value);
                 self.continue_move(d)
             }
-            Purpose::Assign { id, version } => vec![Request::Commit(Cmd::Assign {
-                id,
-                version,
-                user: value,
-            })],
+            Purpose::Assign { id, version } => {
+                let cmd = Cmd::Assign {
+                    id,
+                    version,
+                    user: value.clone(),
+                };
+                match self.selected_record().filter(|r| r.id == id).cloned() {
+                    Some(r) => self.take_over(&r, cmd, Some(&value)),
+                    None => vec![Request::Commit(cmd)],
+                }
+            }
+            Purpose::TakeOver(cmd) if value == "yes" => vec![Request::Commit(*cmd)],
+            Purpose::TakeOver(_) => {
+                self.set_status("left with its holder", false);
+                Vec::new()
+            }
             Purpose::Substatus { id, version } => {
                 vec![Request::Commit(Cmd::Substatus {
                     id,

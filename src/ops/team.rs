@@ -156,26 +156,7 @@ pub fn disable_user(
                     .collect::<rusqlite::Result<Vec<i64>>>()
             })
             .map_err(crate::store::StoreError::from)?;
-        for id in &held {
-            let cur = records::load(tx, *id)?;
-            let at = t.max(cur.updated_at);
-            let mut next = cur.clone();
-            next.assignee = None;
-            next.updated_at = at;
-            next.version = records::update(tx, &cur, &next)?;
-            chain.append(
-                tx,
-                &NewEvent {
-                    record_id: Some(*id),
-                    at,
-                    actor: &actor.name,
-                    kind: "release",
-                    from: Some(name),
-                    note: Some("user disabled"),
-                    ..Default::default()
-                },
-            )?;
-        }
+        release_all(tx, &mut chain, &actor.name, name, &held, "user disabled", t)?;
         chain.finish(tx)?;
         Ok(held.len())
     })
@@ -237,29 +218,43 @@ pub fn revoke_roles(
             })
             .map(|(id, _)| id)
             .collect();
-        for id in &held {
-            let cur = records::load(tx, *id)?;
-            let at = t.max(cur.updated_at);
-            let mut next = cur.clone();
-            next.assignee = None;
-            next.updated_at = at;
-            next.version = records::update(tx, &cur, &next)?;
-            chain.append(
-                tx,
-                &NewEvent {
-                    record_id: Some(*id),
-                    at,
-                    actor: &actor.name,
-                    kind: "release",
-                    from: Some(&m.name),
-                    note: Some("role revoked"),
-                    ..Default::default()
-                },
-            )?;
-        }
+        release_all(tx, &mut chain, &actor.name, &m.name, &held, "role revoked", t)?;
         chain.finish(tx)?;
         Ok((m, held.len()))
     })
+}
+
+/// Releases each of `ids` from `holder`: a `release` event each, with `why`.
+fn release_all(
+    tx: &rusqlite::Connection,
+    chain: &mut events::Appender,
+    actor: &str,
+    holder: &str,
+    ids: &[i64],
+    why: &str,
+    t: i64,
+) -> OpResult<()> {
+    for id in ids {
+        let cur = records::load(tx, *id)?;
+        let at = t.max(cur.updated_at);
+        let mut next = cur.clone();
+        next.assignee = None;
+        next.updated_at = at;
+        next.version = records::update(tx, &cur, &next)?;
+        chain.append(
+            tx,
+            &NewEvent {
+                record_id: Some(*id),
+                at,
+                actor,
+                kind: "release",
+                from: Some(holder),
+                note: Some(why),
+                ..Default::default()
+            },
+        )?;
+    }
+    Ok(())
 }
 
 /// Refuses, with counts, when records sit in stages `p` does not have.

@@ -83,6 +83,12 @@ pub fn history_line(p: &Pipeline, e: &EventRow) -> String {
         Some(ev) => format!("{}: {arrow}", event_label(p, ev)),
         None => arrow,
     };
+    // An escalation says what it did, not who held the record.
+    let what = if e.kind == "escalation" {
+        escalation_words(e.data.as_deref()).unwrap_or(what)
+    } else {
+        what
+    };
     let mut s = format!("{}  {} {} {}", local(p, e.at), e.actor, e.kind, what.trim());
     if let Some(x) = &e.reason {
         s.push_str(&format!(" [{x}]"));
@@ -91,6 +97,23 @@ pub fn history_line(p: &Pipeline, e: &EventRow) -> String {
         s.push_str(&format!(" \"{n}\""));
     }
     clean(s.trim_end())
+}
+
+/// `notified supervisor`, `reassigned to provider, priority urgent`.
+fn escalation_words(data: Option<&str>) -> Option<String> {
+    let d: serde_json::Value = serde_json::from_str(data?).ok()?;
+    let mut parts = Vec::new();
+    if let Some(r) = d["notify"].as_str() {
+        parts.push(format!("notified {r}"));
+    }
+    if let Some(r) = d["reassign"].as_str() {
+        parts.push(format!("reassigned to {r}"));
+    }
+    if let Some(x) = d["priority"].as_str() {
+        parts.push(format!("priority {x}"));
+    }
+    let level = d["level"].as_i64()?;
+    (!parts.is_empty()).then(|| format!("level {level}: {}", parts.join(", ")))
 }
 
 #[cfg(test)]
@@ -123,6 +146,20 @@ mod tests {
         assert_eq!(
             guard_words(&["reason", "assignee"]),
             "a reason, its assignee"
+        );
+    }
+
+    #[test]
+    fn an_escalation_says_what_it_did() {
+        let d = r#"{"level":1,"notify":"supervisor","reassign":null,"priority":null}"#;
+        assert_eq!(
+            escalation_words(Some(d)).as_deref(),
+            Some("level 1: notified supervisor")
+        );
+        let d = r#"{"level":2,"notify":null,"reassign":"provider","priority":"urgent"}"#;
+        assert_eq!(
+            escalation_words(Some(d)).as_deref(),
+            Some("level 2: reassigned to provider, priority urgent")
         );
     }
 }

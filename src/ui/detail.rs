@@ -52,9 +52,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     }
     lines.push(Line::from(sla_line));
     if r.escalation > 0 || r.priority > 0 {
+        // Priority 0 is the normal case: named only when raised.
+        let priority = match r.priority {
+            0 => String::new(),
+            1 => " · priority high".to_string(),
+            _ => " · priority urgent".to_string(),
+        };
         lines.push(kv(
             "Escalation",
-            format!("level {} · priority {}", r.escalation, r.priority),
+            format!("level {}{priority}", r.escalation),
         ));
     }
     if let Some(b) = &r.breach_reason {

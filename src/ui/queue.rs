@@ -16,6 +16,8 @@ use ratatui::widgets::{Block, Cell, Row, Table};
 pub fn sla_cell(app: &App, r: &Record, t: &Theme) -> Line<'static> {
     let v = sla::view(&app.pipeline, r, app.now);
     let text = match v.state {
+        // A stay that breached and then paused still breached.
+        SlaState::Paused if v.seconds_left.is_some_and(|l| l <= 0) => "paused ✖".to_string(),
         SlaState::Paused => "paused".to_string(),
         _ => countdown(v.state, v.seconds_left),
     };
