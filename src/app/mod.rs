@@ -6,6 +6,8 @@ pub mod action;
 mod bulk;
 pub mod bulk_service;
 mod command;
+mod dispatch;
+mod held;
 pub mod keymap;
 mod marking;
 pub mod marks;
@@ -13,6 +15,7 @@ mod move_flow;
 mod nav;
 pub mod popup;
 mod prompts;
+mod reload;
 mod respond;
 pub mod service;
 pub mod views;
@@ -21,7 +24,6 @@ pub mod worker;
 use crate::domain::Pipeline;
 use crate::engine::{Record, User};
 use crate::store::{BreachGroup, ListFilter, OwnerFilter, SlaFilter, StageCount};
-use action::Action;
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use keymap::{Keymap, Mode};
@@ -195,24 +197,6 @@ impl App {
         out
     }
 
-    /// Everything on screen, re-read: counts, the visible page, the detail.
-    /// Runs under a newly applied pipeline: views rebuilt (the current one
-    /// kept by name where it still exists), prompts decided under the old
-    /// rules closed.
-    fn reload(&mut self, pipeline: Arc<Pipeline>, user: User) {
-        let name = self.current().title.clone();
-        self.pipeline = pipeline;
-        self.user = user;
-        self.views = views::build(&self.pipeline, &self.user);
-        self.view = self
-            .views
-            .iter()
-            .position(|v| v.title == name)
-            .unwrap_or_else(|| views::first_view(&self.pipeline, &self.user, &self.views));
-        self.stage_sel = 0;
-        self.popup = None;
-    }
-
     /// An event's label, as people read it (its id if the pipeline has none).
     pub fn event_label(&self, event: &str) -> String {
         crate::present::event_label(&self.pipeline, event)
@@ -345,139 +329,6 @@ impl App {
         match self.keymap.action(Mode::Normal, &key) {
             Some(a) => self.on_action(a),
             None => Vec::new(),
-        }
-    }
-
-    pub fn on_action(&mut self, a: Action) -> Vec<Request> {
-        match a {
-            Action::Quit => {
-                self.quit = true;
-                Vec::new()
-            }
-            Action::Down => self.select_by(1),
-            Action::Up => self.select_by(-1),
-            Action::PageDown => self.select_by(self.height.max(1) as i64),
-            Action::PageUp => self.select_by(-(self.height.max(1) as i64)),
-            Action::Top => self.jump_top(),
-            Action::Bottom => self.jump_bottom(),
-            Action::NextStage | Action::PrevStage => {
-                let n = self.current().stages.len() + 1;
-                self.stage_sel = if a == Action::NextStage {
-                    (self.stage_sel + 1) % n
-                } else {
-                    (self.stage_sel + n - 1) % n
-                };
-                self.reset_query()
-            }
-            Action::NextView => self.switch_view((self.view + 1) % self.views.len()),
-            Action::PrevView => {
-                self.switch_view((self.view + self.views.len() - 1) % self.views.len())
-            }
-            Action::View(i) if i < self.views.len() => self.switch_view(i),
-            Action::View(_) => Vec::new(),
-            Action::CycleOwner => {
-                self.owner_name = None;
-                self.owner = match self.owner {
-                    OwnerMode::All => OwnerMode::Mine,
-                    OwnerMode::Mine => OwnerMode::Unassigned,
-                    OwnerMode::Unassigned => OwnerMode::MineOrUnassigned,
-                    OwnerMode::MineOrUnassigned => OwnerMode::All,
-                };
-                self.set_status(format!("owner filter: {}", self.owner.label()), false);
-                self.reset_query()
-            }
-            Action::Refresh if self.current().kind == ViewKind::Audit => {
-                self.audit_request().into_iter().collect()
-            }
-            Action::Refresh => self.reread(),
-            Action::OpenDetail => {
-                self.detail_open = !self.detail_open;
-                if !self.detail_open {
-                    return vec![Request::DetailClosed];
-                }
-                self.detail_request().into_iter().collect()
-            }
-            Action::Help => {
-                self.popup = Some(Popup::Help);
-                Vec::new()
-            }
-            Action::Filter => {
-                self.popup = Some(Popup::input(
-                    popup::Purpose::Filter,
-                    "Filter: id, patient or owner",
-                    self.filter.clone(),
-                ));
-                Vec::new()
-            }
-            // With records marked, every action key acts on the marks.
-            Action::Move if !self.marks.is_empty() => self.bulk_move(),
-            Action::Assign if !self.marks.is_empty() => self.bulk_assign(),
-            Action::Claim if !self.marks.is_empty() => self.bulk_plain(popup::BulkKind::Claim),
-            Action::Release if !self.marks.is_empty() => self.bulk_plain(popup::BulkKind::Release),
-            Action::Substatus if !self.marks.is_empty() => self.bulk_substatus(),
-            Action::Note if !self.marks.is_empty() => self.bulk_note(),
-            Action::Ack if !self.marks.is_empty() => self.bulk_ack(),
-            Action::Move => self.open_move(),
-            Action::Assign => self.open_assign(),
-            Action::Substatus => self.open_substatus(),
-            Action::Note => self.open_note(),
-            Action::Ack => self.open_ack(),
-            Action::Claim => match self.need_record() {
-                Some(r) => {
-                    let cmd = Cmd::Claim {
-                        id: r.id,
-                        version: r.version,
-                    };
-                    self.take_over(&r, cmd, None)
-                }
-                None => Vec::new(),
-            },
-            Action::Release => self.with_selected(|r| Cmd::Release {
-                id: r.id,
-                version: r.version,
-            }),
-            Action::Command => self.open_command(),
-            Action::Mark => self.mark_selected(),
-            Action::MarkRange => self.mark_range(),
-            Action::MarkAll => self.mark_all(),
-            Action::ClearMarks => self.clear_marks(),
-            Action::Confirm | Action::Cancel => Vec::new(),
-        }
-    }
-
-    /// Sends `cmd` for `r`, or first asks "Take #218 … from okafor?" when
-    /// someone else holds it (`to`: the user an assign gives it to).
-    pub(super) fn take_over(&mut self, r: &Record, cmd: Cmd, to: Option<&str>) -> Vec<Request> {
-        let me = self.user.name.as_str();
-        let taker = to.unwrap_or(me);
-        // Only a supervisor may take a held record: anyone else hears the
-        // engine's reason straight away.
-        let may_take = crate::ops::supervises(&self.pipeline, &self.user);
-        match r.assignee.as_deref() {
-            Some(holder) if holder != me && holder != taker && may_take => {
-                let title = match to {
-                    Some(u) if u != me => {
-                        format!("Take {} from {holder} and give it to {u}?", record_label(r))
-                    }
-                    _ => format!("Take {} from {holder}?", record_label(r)),
-                };
-                self.popup = Some(Popup::pick(
-                    popup::Purpose::TakeOver(Box::new(cmd)),
-                    title,
-                    vec![
-                        popup::Item {
-                            value: "yes".into(),
-                            label: format!("Yes, take it from {holder}"),
-                        },
-                        popup::Item {
-                            value: "no".into(),
-                            label: "No, leave it".into(),
-                        },
-                    ],
-                ));
-                Vec::new()
-            }
-            _ => vec![Request::Commit(cmd)],
         }
     }
 

@@ -264,57 +264,6 @@ impl Service {
         })
     }
 
-    /// Loads the stored pipeline if another was applied since this console
-    /// read it. A user whose roles only followed a rename keeps working.
-    fn reload_pipeline(&mut self) -> anyhow::Result<Option<Response>> {
-        let stored = self.store.meta("pipeline_hash")?;
-        if stored.is_none() || stored.as_deref() == self.store.expected_pipeline() {
-            return Ok(None);
-        }
-        if self.store.expected_pipeline().is_none() {
-            // A handle bound to nothing yet: what is stored now is what
-            // this console was opened under.
-            self.store.expect_pipeline(stored);
-            return Ok(None);
-        }
-        let Some(current) = crate::store::setup::current_pipeline(self.store.conn())? else {
-            return Ok(None);
-        };
-        self.store.expect_pipeline(Some(current.hash.clone()));
-        if self.read_only.is_some() {
-            // A what-if console keeps its own pipeline; its writes stay refused.
-            return Ok(None);
-        }
-        let Some(p) = crate::domain::check(&current.text).pipeline else {
-            anyhow::bail!(
-                "the stored pipeline version {} does not pass its checks",
-                current.version
-            );
-        };
-        let p = Arc::new(p);
-        let renamed: Vec<String> = self
-            .user
-            .roles
-            .iter()
-            .map(|r| match p.role_ix_or_renamed(r) {
-                Some(ix) => p.role(ix).id.clone(),
-                None => r.clone(),
-            })
-            .collect();
-        if let Some(m) = crate::store::users::member(self.store.conn(), &self.user.name)?
-            && m.enabled
-            && m.roles == renamed
-        {
-            self.user = ops::identity::actor(&self.store, &self.user.name)?;
-        }
-        self.pipeline = p.clone();
-        Ok(Some(Response::PipelineChanged {
-            pipeline: p,
-            version: current.version,
-            user: (*self.user).clone(),
-        }))
-    }
-
     /// The Audit view's read, in the access log (the worker runs the audit
     /// itself on a thread of its own): refused if the user may no longer
     /// read or the entry cannot be written.

@@ -1,0 +1,108 @@
+//! What each action does in the normal mode: the key map's actions turned
+//! into state changes and requests. With records marked, the action keys
+//! act on the marks.
+
+use super::action::Action;
+use super::popup::{self, Popup};
+use super::service::{Cmd, Request};
+use super::views::ViewKind;
+use super::{App, OwnerMode};
+
+impl App {
+    pub fn on_action(&mut self, a: Action) -> Vec<Request> {
+        match a {
+            Action::Quit => {
+                self.quit = true;
+                Vec::new()
+            }
+            Action::Down => self.select_by(1),
+            Action::Up => self.select_by(-1),
+            Action::PageDown => self.select_by(self.height.max(1) as i64),
+            Action::PageUp => self.select_by(-(self.height.max(1) as i64)),
+            Action::Top => self.jump_top(),
+            Action::Bottom => self.jump_bottom(),
+            Action::NextStage | Action::PrevStage => {
+                let n = self.current().stages.len() + 1;
+                self.stage_sel = if a == Action::NextStage {
+                    (self.stage_sel + 1) % n
+                } else {
+                    (self.stage_sel + n - 1) % n
+                };
+                self.reset_query()
+            }
+            Action::NextView => self.switch_view((self.view + 1) % self.views.len()),
+            Action::PrevView => {
+                self.switch_view((self.view + self.views.len() - 1) % self.views.len())
+            }
+            Action::View(i) if i < self.views.len() => self.switch_view(i),
+            Action::View(_) => Vec::new(),
+            Action::CycleOwner => {
+                self.owner_name = None;
+                self.owner = match self.owner {
+                    OwnerMode::All => OwnerMode::Mine,
+                    OwnerMode::Mine => OwnerMode::Unassigned,
+                    OwnerMode::Unassigned => OwnerMode::MineOrUnassigned,
+                    OwnerMode::MineOrUnassigned => OwnerMode::All,
+                };
+                self.set_status(format!("owner filter: {}", self.owner.label()), false);
+                self.reset_query()
+            }
+            Action::Refresh if self.current().kind == ViewKind::Audit => {
+                self.audit_request().into_iter().collect()
+            }
+            Action::Refresh => self.reread(),
+            Action::OpenDetail => {
+                self.detail_open = !self.detail_open;
+                if !self.detail_open {
+                    return vec![Request::DetailClosed];
+                }
+                self.detail_request().into_iter().collect()
+            }
+            Action::Help => {
+                self.popup = Some(Popup::Help);
+                Vec::new()
+            }
+            Action::Filter => {
+                self.popup = Some(Popup::input(
+                    popup::Purpose::Filter,
+                    "Filter: id, patient or owner",
+                    self.filter.clone(),
+                ));
+                Vec::new()
+            }
+            // With records marked, every action key acts on the marks.
+            Action::Move if !self.marks.is_empty() => self.bulk_move(),
+            Action::Assign if !self.marks.is_empty() => self.bulk_assign(),
+            Action::Claim if !self.marks.is_empty() => self.bulk_plain(popup::BulkKind::Claim),
+            Action::Release if !self.marks.is_empty() => self.bulk_plain(popup::BulkKind::Release),
+            Action::Substatus if !self.marks.is_empty() => self.bulk_substatus(),
+            Action::Note if !self.marks.is_empty() => self.bulk_note(),
+            Action::Ack if !self.marks.is_empty() => self.bulk_ack(),
+            Action::Move => self.open_move(),
+            Action::Assign => self.open_assign(),
+            Action::Substatus => self.open_substatus(),
+            Action::Note => self.open_note(),
+            Action::Ack => self.open_ack(),
+            Action::Claim => match self.need_record() {
+                Some(r) => {
+                    let cmd = Cmd::Claim {
+                        id: r.id,
+                        version: r.version,
+                    };
+                    self.take_over(&r, cmd, None)
+                }
+                None => Vec::new(),
+            },
+            Action::Release => self.with_selected(|r| Cmd::Release {
+                id: r.id,
+                version: r.version,
+            }),
+            Action::Command => self.open_command(),
+            Action::Mark => self.mark_selected(),
+            Action::MarkRange => self.mark_range(),
+            Action::MarkAll => self.mark_all(),
+            Action::ClearMarks => self.clear_marks(),
+            Action::Confirm | Action::Cancel => Vec::new(),
+        }
+    }
+}
