@@ -3,6 +3,8 @@
 
 mod console;
 
+use carequeue::store::Sort;
+
 use carequeue::app::popup::Popup;
 use carequeue::app::views::ViewKind;
 use carequeue::engine::sla;
@@ -385,19 +387,19 @@ fn page_down_walks_every_window_in_urgency_order() {
     let last = c
         .app
         .selected_record()
-        .map(carequeue::app::key)
+        .map(|r| Sort::default().row_key(r))
         .expect("a last row");
     c.press('g');
     assert_eq!(c.app.selected, 0);
     let first = c
         .app
         .selected_record()
-        .map(carequeue::app::key)
+        .map(|r| Sort::default().row_key(r))
         .expect("a first row");
     assert!(first < last, "most urgent first: {first:?} vs {last:?}");
     // PageDown to the end and beyond: every step lands on a row, one page on,
     // never less urgent than the one before it.
-    let mut prev = first;
+    let mut prev = first.clone();
     let mut seen = vec![c.app.selected_record().expect("row").id];
     let mut at = vec![0];
     for step in 1..=total / h + 3 {
@@ -412,7 +414,7 @@ fn page_down_walks_every_window_in_urgency_order() {
                 c.app.page.rows.len()
             )
         });
-        let k = carequeue::app::key(r);
+        let k = Sort::default().row_key(r);
         assert!(k >= prev, "order kept across windows at {}", c.app.selected);
         assert!(
             c.app.top <= c.app.selected && c.app.selected < c.app.top + h,
@@ -429,7 +431,7 @@ fn page_down_walks_every_window_in_urgency_order() {
     assert_eq!(seen.len(), at.len(), "a different record at every position");
     c.press('g');
     assert_eq!(
-        c.app.selected_record().map(carequeue::app::key),
+        c.app.selected_record().map(|r| Sort::default().row_key(r)),
         Some(first)
     );
 }

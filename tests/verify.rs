@@ -461,5 +461,24 @@ fn a_bulk_loaded_demo_verifies_and_has_nothing_due() {
             |r| r.get(0),
         )
         .expect("indexes");
-    assert_eq!(indexes, 7, "every records index is rebuilt");
+    assert_eq!(
+        indexes, 14,
+        "every records index is rebuilt (the two filterable fields' included)"
+    );
+    let found: i64 = c
+        .query_row(
+            "SELECT count(*) FROM records_fts WHERE records_fts MATCH '\"grunewald\"'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("name search");
+    let named: i64 = c
+        .query_row(
+            "SELECT count(*) FROM records WHERE patient LIKE '%Grünewald%'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("names");
+    assert!(named > 0);
+    assert_eq!(found, named, "the name index holds every bulk-loaded record");
 }

@@ -1,19 +1,21 @@
 //! The `:` command line: `:go ID`, `:view NAME`, `:stage ID`, `:owner
-//! NAME|me|none|all`, `:filter TEXT`, `:mark TEXT`, `:q`, with Tab
-//! completion and the session's history on the up and down keys.
+//! NAME|me|none|all`, `:sort KEY [asc|desc]`, `:filter EXPR`, `:mark EXPR`,
+//! `:q`, with Tab completion and the session's history on the up and down
+//! keys.
 
 use super::popup::{Popup, Purpose};
 use super::service::Request;
 use super::{App, OwnerMode};
 
 /// The commands, for completion and `?`.
-pub const COMMANDS: [(&str, &str); 7] = [
+pub const COMMANDS: [(&str, &str); 8] = [
     ("go", "ID: open a record wherever it is"),
     ("view", "NAME: switch view (name or number)"),
     ("stage", "ID: show one stage (its id or name)"),
     ("owner", "NAME|me|none|all: whose records"),
-    ("filter", "TEXT: filter the queue (empty clears)"),
-    ("mark", "TEXT: mark every record matching TEXT here"),
+    ("filter", "EXPR: filter the queue (empty clears)"),
+    ("sort", "due|age|patient|id [asc|desc]: order the queue"),
+    ("mark", "EXPR: mark every record matching EXPR here"),
     ("q", "quit"),
 ];
 
@@ -68,6 +70,10 @@ impl App {
                 .iter()
                 .filter(|s| !s.terminal)
                 .map(|s| s.id.clone())
+                .collect(),
+            "sort" => crate::store::SortKey::ALL
+                .iter()
+                .flat_map(|k| [format!("{} asc", k.id()), format!("{} desc", k.id())])
                 .collect(),
             "owner" => ["me", "none", "all"]
                 .iter()
@@ -134,19 +140,24 @@ impl App {
             "owner" => self.command_owner(arg),
             "filter" => {
                 self.filter = arg.to_string();
-                self.set_status(
-                    if arg.is_empty() {
-                        "filter cleared".to_string()
-                    } else {
-                        format!("filter: {arg}")
-                    },
-                    false,
-                );
+                self.report_filter();
                 self.reset_query()
             }
+            "sort" => match crate::store::Sort::parse(arg) {
+                Ok(sort) => {
+                    self.sort = sort;
+                    self.set_status(format!("sorted {}", sort.title()), false);
+                    self.reset_query()
+                }
+                Err(e) => self.command_error(&format!(":sort {e}")),
+            },
             "mark" => {
+                let terms = crate::ops::filter_expr::parse(&self.pipeline, &self.user.name, arg);
+                if let Some(e) = terms.errors.first() {
+                    return self.command_error(&format!(":mark {e}"));
+                }
                 let mut f = self.list_filter();
-                f.text = Some(arg.to_string()).filter(|t| !t.is_empty());
+                terms.apply(&mut f);
                 f.limit = Some(super::marks::MAX_MARKS);
                 vec![Request::MarkAll(f)]
             }

@@ -63,9 +63,9 @@ impl App {
                 Vec::new()
             }
             Action::Filter => {
-                self.popup = Some(Popup::input(
+                self.popup = Some(Popup::input_selected(
                     popup::Purpose::Filter,
-                    "Filter: id, patient or owner",
+                    "Filter: name, #id, stage: owner: role: sla: sub: field:",
                     self.filter.clone(),
                 ));
                 Vec::new()

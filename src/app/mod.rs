@@ -23,7 +23,7 @@ pub mod worker;
 
 use crate::domain::Pipeline;
 use crate::engine::{Record, User};
-use crate::store::{BreachGroup, ListFilter, OwnerFilter, SlaFilter, StageCount};
+use crate::store::{BreachGroup, ListFilter, OwnerFilter, SlaFilter, Sort, StageCount};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use keymap::{Keymap, Mode};
@@ -73,6 +73,8 @@ pub struct App {
     pub stage_sel: usize,
     pub owner: OwnerMode,
     pub filter: String,
+    /// The queue's order (`:sort`).
+    pub sort: Sort,
     pub counts: Vec<StageCount>,
     pub groups: Vec<BreachGroup>,
     pub audit: Option<crate::engine::audit::AuditReport>,
@@ -126,6 +128,7 @@ impl App {
             stage_sel: 0,
             owner: OwnerMode::All,
             filter: String::new(),
+            sort: Sort::default(),
             counts: Vec::new(),
             groups: Vec::new(),
             audit: None,
@@ -239,7 +242,19 @@ impl App {
         }
     }
 
+    /// The filter as read: what applies, and the terms left out.
+    pub fn terms(&self) -> crate::ops::filter_expr::Terms {
+        crate::ops::filter_expr::parse(&self.pipeline, &self.user.name, &self.filter)
+    }
+
     pub fn list_filter(&self) -> ListFilter {
+        let mut f = self.view_filter();
+        self.terms().apply(&mut f);
+        f
+    }
+
+    /// What the view and owner mode select, before the typed filter.
+    fn view_filter(&self) -> ListFilter {
         let me = self.user.name.clone();
         ListFilter {
             stages: Some(self.active_stages()),
@@ -257,7 +272,7 @@ impl App {
             } else {
                 SlaFilter::Any
             },
-            text: Some(self.filter.clone()).filter(|f| !f.trim().is_empty()),
+            sort: self.sort,
             notified: if self.current().kind == ViewKind::MyQueue && self.stage_sel == 0 {
                 self.user.roles.clone()
             } else {
@@ -285,7 +300,7 @@ impl App {
         self.follow = self.selected_record().map(|r| r.id);
         let anchor = match self.page.rows.first() {
             Some(r) if self.page.start > 0 => Anchor::From {
-                key: key(r),
+                key: self.sort.row_key(r),
                 index: self.page.start,
             },
             _ => Anchor::First,
@@ -388,8 +403,4 @@ impl App {
     pub fn on_key_code(&mut self, code: KeyCode) -> Vec<Request> {
         self.on_key(KeyEvent::from(code))
     }
-}
-
-pub fn key(r: &Record) -> (i64, i64) {
-    (crate::engine::sla::ClockState::of(r).sort_due(), r.id)
 }

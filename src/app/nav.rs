@@ -1,7 +1,7 @@
 //! Moving the selection through a queue that is fetched a window at a time.
 
+use super::App;
 use super::service::{Anchor, Request};
-use super::{App, key};
 
 impl App {
     pub(super) fn select_by(&mut self, delta: i64) -> Vec<Request> {
@@ -62,13 +62,13 @@ impl App {
             let from = self.top.min(end.saturating_sub(1)).max(start);
             if let Some(r) = from.checked_sub(start).and_then(|i| self.page.rows.get(i)) {
                 return vec![self.query(Anchor::From {
-                    key: key(r),
+                    key: self.sort.row_key(r),
                     index: from,
                 })];
             }
         } else if let Some(first) = self.page.rows.first() {
             return vec![self.query(Anchor::Before {
-                key: key(first),
+                key: self.sort.row_key(first),
                 index: start,
             })];
         }

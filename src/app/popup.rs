@@ -102,6 +102,8 @@ pub enum Popup {
         purpose: Purpose,
         title: String,
         text: String,
+        /// The text is selected: typing replaces it (a reopened filter).
+        selected: bool,
     },
     Help,
     /// A bulk action's dry run, waiting for one confirmation.
@@ -127,6 +129,18 @@ impl Popup {
             purpose,
             title: title.into(),
             text: text.into(),
+            selected: false,
+        }
+    }
+
+    /// An input whose text starts selected, so typing replaces it.
+    pub fn input_selected(purpose: Purpose, title: impl Into<String>, text: String) -> Popup {
+        let selected = !text.is_empty();
+        Popup::Input {
+            purpose,
+            title: title.into(),
+            text,
+            selected,
         }
     }
 }

@@ -168,7 +168,20 @@ impl App {
             return Vec::new();
         }
         if action == Some(Action::Cancel) {
+            // Esc in the filter line clears the filter.
+            let filtering = matches!(
+                self.popup,
+                Some(Popup::Input {
+                    purpose: Purpose::Filter,
+                    ..
+                })
+            );
             self.popup = None;
+            if filtering && !self.filter.is_empty() {
+                self.filter.clear();
+                self.set_status("filter cleared", false);
+                return self.reset_filter();
+            }
             return Vec::new();
         }
         let Some(popup) = self.popup.take() else {
@@ -241,10 +254,12 @@ impl App {
                 purpose,
                 title,
                 mut text,
+                mut selected,
             } => {
                 if action == Some(Action::Confirm) {
                     return self.entered(purpose, text);
                 }
+                let before = text.clone();
                 if purpose == Purpose::Command {
                     match key.code {
                         KeyCode::Tab => {
@@ -262,24 +277,38 @@ impl App {
                         _ => {}
                     }
                 }
+                let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
                 match key.code {
+                    KeyCode::Char('u') if ctrl => text.clear(),
+                    KeyCode::Backspace if selected => text.clear(),
                     KeyCode::Backspace => {
                         text.pop();
                     }
-                    KeyCode::Char(c)
-                        if !key.modifiers.contains(KeyModifiers::CONTROL)
-                            && !c.is_control()
-                            && text.len() < MAX_INPUT =>
-                    {
-                        text.push(c);
+                    KeyCode::Char(c) if !ctrl && !c.is_control() => {
+                        if selected {
+                            text.clear();
+                        }
+                        if text.len() < MAX_INPUT {
+                            text.push(c);
+                        }
                     }
                     _ => {}
                 }
+                selected &= text == before
+                    && !matches!(key.code, KeyCode::Left | KeyCode::Right | KeyCode::End);
+                let live = purpose == Purpose::Filter && text != before;
                 self.popup = Some(Popup::Input {
                     purpose,
                     title,
-                    text,
+                    text: text.clone(),
+                    selected,
                 });
+                if live {
+                    // The filter applies as it is typed.
+                    self.filter = text.trim().to_string();
+                    self.report_filter();
+                    return self.reset_filter();
+                }
                 Vec::new()
             }
         }
@@ -335,16 +364,14 @@ impl App {
     fn entered(&mut self, purpose: Purpose, text: String) -> Vec<Request> {
         match purpose {
             Purpose::Filter => {
+                let changed = self.filter != text.trim();
                 self.filter = text.trim().to_string();
-                self.set_status(
-                    if self.filter.is_empty() {
-                        "filter cleared".to_string()
-                    } else {
-                        format!("filter: {}", self.filter)
-                    },
-                    false,
-                );
-                self.reset_filter()
+                self.report_filter();
+                if changed {
+                    self.reset_filter()
+                } else {
+                    Vec::new()
+                }
             }
             Purpose::MoveNote(mut d) => {
                 if text.trim().is_empty() {
@@ -375,7 +402,17 @@ impl App {
         }
     }
 
-    fn reset_filter(&mut self) -> Vec<Request> {
+    /// Says what the filter is, or which of its terms were left out.
+    pub(super) fn report_filter(&mut self) {
+        let terms = self.terms();
+        match terms.errors.first() {
+            Some(e) => self.set_status(format!("{e} (left out of the filter)"), true),
+            None if self.filter.is_empty() => self.set_status("filter cleared", false),
+            None => self.set_status(format!("filter: {}", self.filter), false),
+        }
+    }
+
+    pub(super) fn reset_filter(&mut self) -> Vec<Request> {
         self.selected = 0;
         self.top = 0;
         let q = self.query(super::service::Anchor::First);

@@ -6,21 +6,21 @@ use crate::domain::Pipeline;
 use crate::engine::rules::MoveArgs;
 use crate::engine::{Clock, Record, User};
 use crate::ops::{self, Guard};
-use crate::store::{BreachGroup, EventRow, ListFilter, StageCount, Store, events};
+use crate::store::{BreachGroup, EventRow, ListFilter, RowKey, Seek, StageCount, Store, events};
 use std::sync::Arc;
 
 /// Where a page of the queue starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Anchor {
     First,
     /// From this row (inclusive), known to sit at absolute `index`.
     From {
-        key: (i64, i64),
+        key: RowKey,
         index: usize,
     },
     /// The rows just before this key, ending at absolute `index`.
     Before {
-        key: (i64, i64),
+        key: RowKey,
         index: usize,
     },
     Last,
@@ -308,20 +308,20 @@ impl Service {
         let total = self.store.count(&q.filter, now)? as usize;
         let mut f = q.filter.clone();
         f.limit = Some(q.limit);
-        let (rows, start) = match q.anchor {
+        let (rows, start) = match &q.anchor {
             Anchor::First => (self.store.list(&f, now)?, 0),
             Anchor::From { key, index } => {
-                f.after = Some((key.0, key.1 - 1));
-                (self.store.list(&f, now)?, index)
+                f.seek = Seek::From(key.clone());
+                (self.store.list(&f, now)?, *index)
             }
             Anchor::Before { key, index } => {
-                f.before = Some(key);
+                f.seek = Seek::Before(key.clone());
                 let rows = self.store.list(&f, now)?;
                 let start = index.saturating_sub(rows.len());
                 (rows, start)
             }
             Anchor::Last => {
-                f.before = Some((i64::MAX, i64::MAX));
+                f.seek = Seek::End;
                 let rows = self.store.list(&f, now)?;
                 (rows.clone(), total.saturating_sub(rows.len()))
             }

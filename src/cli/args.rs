@@ -340,7 +340,15 @@ pub struct ListArgs {
     pub breached: bool,
     #[arg(long = "at-risk", group = "slaf")]
     pub at_risk: bool,
-    /// At most this many rows (0 to 100,000,000), most urgent first.
+    /// A structured filter, as in the console's `/`: `stage:S owner:NAME|me|none
+    /// role:R sla:breached|warn|ok|paused sub:S FIELD:VALUE #ID` and words of
+    /// the patient's name (accents and case ignored), all combined with AND.
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// The order: due (the default), age, patient or id, `:asc` or `:desc`.
+    #[arg(long, value_name = "KEY[:asc|desc]")]
+    pub sort: Option<String>,
+    /// At most this many rows (0 to 100,000,000), in the order chosen.
     #[arg(long, value_name = "N", value_parser = parse_limit)]
     pub limit: Option<Limit>,
     #[arg(long)]

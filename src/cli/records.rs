@@ -114,13 +114,24 @@ pub fn filter(ctx: &Ctx, a: &ListArgs, me: &ops::Actor) -> Result<ListFilter> {
     } else {
         SlaFilter::Any
     };
-    Ok(ListFilter {
+    let mut f = ListFilter {
         stages,
         owner,
         sla,
         limit,
         ..Default::default()
-    })
+    };
+    if let Some(text) = &a.filter {
+        let terms = ops::filter_expr::parse(p, me, text);
+        if let Some(e) = terms.errors.first() {
+            bail!("--filter: {e}");
+        }
+        terms.apply(&mut f);
+    }
+    if let Some(s) = &a.sort {
+        f.sort = crate::store::Sort::parse(s).map_err(|e| anyhow!("--sort: {e}"))?;
+    }
+    Ok(f)
 }
 
 /// `list`: rows streamed as they are read (memory does not grow with the
@@ -305,6 +316,9 @@ fn describe(a: &ListArgs) -> String {
     }
     if let Some(x) = &a.owner {
         parts.push(format!("owner={x}"));
+    }
+    if let Some(x) = &a.filter {
+        parts.push(format!("filter={x}"));
     }
     for (on, name) in [
         (a.unassigned, "unassigned"),

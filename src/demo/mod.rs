@@ -216,6 +216,7 @@ pub fn build(
         let mut chain = crate::store::events::Appender::load(tx)?;
         crate::store::setup::record_init(tx, &mut chain, &admin, true, None, t)?;
         crate::store::setup::store_pipeline(tx, &mut chain, &admin, "init", text, t)?;
+        crate::store::filter::index_fields(tx, &crate::ops::team::filterable(p))?;
         for u in &team {
             let m = crate::store::users::Member {
                 name: u.name.clone(),

@@ -89,6 +89,8 @@ pub struct Field {
     pub kind: FieldKind,
     pub choices: Vec<String>,
     pub required: bool,
+    /// Filterable in the console (`FIELD:VALUE`), on an index of its own.
+    pub filterable: bool,
 }
 
 #[derive(Debug, Clone)]

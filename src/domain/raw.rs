@@ -71,6 +71,9 @@ pub struct RawField {
     pub choices: Vec<String>,
     #[serde(default)]
     pub required: bool,
+    /// The console and `list --filter` may filter on it (it gets an index).
+    #[serde(default)]
+    pub filterable: bool,
 }
 
 #[derive(Debug, Deserialize)]

@@ -6,6 +6,7 @@ mod actions;
 mod annotate;
 pub mod checkpoints;
 mod create;
+pub mod filter_expr;
 pub mod formula;
 pub mod identity;
 mod import;

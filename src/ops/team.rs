@@ -47,9 +47,19 @@ pub fn init_db(
             created_at: t,
         };
         users::save(tx, &mut chain, &name, &m, t)?;
+        crate::store::filter::index_fields(tx, &filterable(p))?;
         chain.finish(tx)?;
         Ok(())
     })
+}
+
+/// The ids of the fields the pipeline lets the console filter on.
+pub fn filterable(p: &Pipeline) -> Vec<&str> {
+    p.fields
+        .iter()
+        .filter(|f| f.filterable)
+        .map(|f| f.id.as_str())
+        .collect()
 }
 
 /// Adds a user or adds roles to one (admins only). `login` links an OS

@@ -4,7 +4,7 @@
 //! The board, the Breaches view and its page total read the same pass,
 //! kept until the clock moves on or the database changes.
 
-use super::query::{ListFilter, OwnerFilter, SlaFilter};
+use super::filter::{ListFilter, OwnerFilter, SlaFilter};
 use super::{Result, Store};
 use std::collections::HashMap;
 
@@ -60,10 +60,7 @@ impl Store {
     /// the past-warn filters it answers; None otherwise (the count query is
     /// cheaper than a fresh pass).
     pub(super) fn attention_count(&self, f: &ListFilter, now: i64) -> Result<Option<i64>> {
-        if !matches!(f.sla, SlaFilter::Attention | SlaFilter::AtRisk)
-            || f.text.as_deref().is_some_and(|t| !t.trim().is_empty())
-            || !f.notified.is_empty()
-        {
+        if !matches!(f.sla, SlaFilter::Attention | SlaFilter::AtRisk) || f.has_terms() {
             return Ok(None);
         }
         let Some(groups) = self.memo_at(self.attention_key(now)?) else {

@@ -10,13 +10,14 @@ use std::collections::BTreeMap;
 /// [`restore_indexes`].
 pub struct DroppedIndexes(Vec<String>);
 
-/// Drops the secondary indexes of `records` (and its count triggers) inside
+/// Drops the secondary indexes of `records` (and its count and name-index
+/// triggers) inside
 /// the caller's transaction and returns their definitions.
 pub fn drop_indexes(conn: &Connection) -> Result<DroppedIndexes> {
     let mut st = conn.prepare(
         "SELECT name, sql, type FROM sqlite_master
          WHERE tbl_name IN ('records', 'events') AND sql IS NOT NULL
-           AND (type = 'index' OR (type = 'trigger' AND name LIKE 'records_count_%'))
+           AND (type = 'index' OR (type = 'trigger' AND (name LIKE 'records_count_%' OR name LIKE 'records_fts_%')))
            -- Kept: bulk loads add events of new records only, so their
            -- entries land at the index's right edge, which costs less than
            -- sorting them all afterwards; and op ids are never bulk loaded.
@@ -64,8 +65,14 @@ pub fn restore_indexes(
     // Let SQLite sort index entries on helper threads while it builds.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
     conn.pragma_update(None, "threads", cores as i64)?;
+    let mut names = false;
     for sql in dropped.0 {
+        names |= sql.contains("records_fts_insert");
         conn.execute_batch(&sql)?;
+    }
+    if names {
+        // The name index is built once, from every record.
+        conn.execute_batch("INSERT INTO records_fts(records_fts) VALUES ('rebuild')")?;
     }
     conn.execute_batch("DELETE FROM stage_counts")?;
     match tally {

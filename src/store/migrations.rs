@@ -190,6 +190,32 @@ const STEPS: &[&str] = &[
     r#"
     CREATE INDEX events_pauses ON events(record_id, id, at, kind) WHERE kind IN ('pause', 'resume');
     "#,
+    // 5: the console sorts and searches. Each order has a table-wide index
+    // and one per stage; patient names get a trigram full-text index with
+    // letter case and accents folded (`grunewald` finds Grünewald), kept
+    // by triggers. Records are never deleted, and their names change only
+    // through an UPDATE OF patient.
+    r#"
+    CREATE INDEX records_age ON records(entered_at);
+    CREATE INDEX records_stage_age ON records(stage, entered_at);
+    CREATE INDEX records_patient ON records(patient COLLATE NOCASE);
+    CREATE INDEX records_stage_patient ON records(stage, patient COLLATE NOCASE);
+    CREATE INDEX records_stage_id ON records(stage);
+    CREATE VIRTUAL TABLE records_fts USING fts5(
+        patient, content = 'records', content_rowid = 'id',
+        tokenize = 'trigram remove_diacritics 1');
+    INSERT INTO records_fts(records_fts) VALUES ('rebuild');
+    CREATE TRIGGER records_fts_insert AFTER INSERT ON records BEGIN
+        INSERT INTO records_fts(rowid, patient) VALUES (new.id, new.patient);
+    END;
+    CREATE TRIGGER records_fts_delete AFTER DELETE ON records BEGIN
+        INSERT INTO records_fts(records_fts, rowid, patient) VALUES ('delete', old.id, old.patient);
+    END;
+    CREATE TRIGGER records_fts_update AFTER UPDATE OF patient ON records BEGIN
+        INSERT INTO records_fts(records_fts, rowid, patient) VALUES ('delete', old.id, old.patient);
+        INSERT INTO records_fts(rowid, patient) VALUES (new.id, new.patient);
+    END;
+    "#,
 ];
 
 /// The schema step this carequeue writes.
@@ -322,10 +348,17 @@ mod tests {
         let path = dir.path().join("step3.db");
         {
             let store = crate::store::Store::create(&path)?;
-            // As the round before left it: step 3, no pause index.
-            store
-                .conn()
-                .execute_batch("DROP INDEX events_pauses; PRAGMA user_version = 3;")?;
+            // As an earlier round left it: step 3, without the objects of
+            // steps 4 and 5.
+            store.conn().execute_batch(
+                "DROP INDEX events_pauses;
+                 DROP INDEX records_age; DROP INDEX records_stage_age;
+                 DROP INDEX records_patient; DROP INDEX records_stage_patient;
+                 DROP INDEX records_stage_id;
+                 DROP TRIGGER records_fts_insert; DROP TRIGGER records_fts_delete;
+                 DROP TRIGGER records_fts_update; DROP TABLE records_fts;
+                 PRAGMA user_version = 3;",
+            )?;
         }
         let store = crate::store::Store::open(&path)?;
         let version: i64 = store
@@ -338,6 +371,12 @@ mod tests {
             |r| r.get(0),
         )?;
         assert_eq!(index, 1);
+        let objects: i64 = store.conn().query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name IN ('records_fts', 'records_patient', 'records_fts_insert')",
+            [],
+            |r| r.get(0),
+        )?;
+        assert_eq!(objects, 3, "step 5 is taken too");
         Ok(())
     }
 }

@@ -8,6 +8,7 @@ pub mod audit_scan;
 pub mod bulk;
 mod cipher;
 pub mod events;
+pub mod filter;
 mod fs_check;
 pub mod in_use;
 mod migrations;
@@ -16,12 +17,15 @@ pub mod query;
 pub(crate) mod raw;
 pub mod records;
 pub mod setup;
+pub mod sort;
 pub mod users;
 pub mod verify;
 
 pub use attention::BreachGroup;
 pub use events::{EventRow, NewEvent};
-pub use query::{ListFilter, OwnerFilter, SlaFilter, StageCount};
+pub use filter::{ListFilter, OwnerFilter, SlaFilter};
+pub use query::StageCount;
+pub use sort::{KeyVal, RowKey, Seek, Sort, SortKey};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};

@@ -1,53 +1,16 @@
-//! Queue queries: filtered, most urgent first, paged by keyset so a page
-//! costs the same at row 10 as at row 1,000,000.
+//! Queue queries: filtered, in the chosen order (most urgent first by
+//! default), paged by keyset so a page costs the same at row 10 as at row
+//! 1,000,000.
 
-use super::records::{COLUMNS, from_row};
+use super::filter::{ListFilter, OwnerFilter};
+use super::records::from_row;
+use super::sort::Seek;
 use super::{Result, Store};
 use crate::engine::Record;
-use crate::engine::sla::ClockState;
 
 /// Up to this many stages, a page is merged from one query per stage.
 const MERGE_STAGES: usize = 8;
 use rusqlite::types::Value;
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum OwnerFilter {
-    #[default]
-    Any,
-    User(String),
-    Unassigned,
-    /// Assigned to this user, or to nobody yet: "my work and what I could claim".
-    UserOrUnassigned(String),
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum SlaFilter {
-    #[default]
-    Any,
-    Breached,
-    AtRisk,
-    /// Breached or past warn.
-    Attention,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct ListFilter {
-    /// Only these stages (a phase filter expands to its stages).
-    pub stages: Option<Vec<String>>,
-    /// Also records an escalation notified one of these roles, whatever
-    /// their stage (a role's own queue).
-    pub notified: Vec<String>,
-    pub owner: OwnerFilter,
-    pub sla: SlaFilter,
-    /// Free text: a record id, or part of a patient or owner name.
-    pub text: Option<String>,
-    /// Keyset: rows strictly after this (sort_due, id).
-    pub after: Option<(i64, i64)>,
-    /// Keyset backwards: the rows strictly before this key, nearest last
-    /// (returned in normal order).
-    pub before: Option<(i64, i64)>,
-    pub limit: Option<usize>,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StageCount {
@@ -58,162 +21,11 @@ pub struct StageCount {
     pub unassigned: i64,
 }
 
-impl ListFilter {
-    fn where_clause(&self, now: i64, args: &mut Vec<Value>) -> String {
-        let mut w: Vec<String> = Vec::new();
-        if let Some(stages) = &self.stages {
-            if stages.is_empty() {
-                w.push("0".into());
-            } else {
-                let marks: Vec<String> = stages
-                    .iter()
-                    .map(|s| {
-                        args.push(Value::Text(s.clone()));
-                        format!("?{}", args.len())
-                    })
-                    .collect();
-                let notified: Vec<String> = self
-                    .notified
-                    .iter()
-                    .map(|r| {
-                        args.push(Value::Text(r.clone()));
-                        format!("?{}", args.len())
-                    })
-                    .collect();
-                if notified.is_empty() {
-                    w.push(format!("stage IN ({})", marks.join(", ")));
-                } else {
-                    w.push(format!(
-                        "(stage IN ({}) OR notify_role IN ({}))",
-                        marks.join(", "),
-                        notified.join(", ")
-                    ));
-                }
-            }
-        }
-        match &self.owner {
-            OwnerFilter::Any => {}
-            OwnerFilter::Unassigned => w.push("assignee IS NULL".into()),
-            OwnerFilter::User(u) => {
-                args.push(Value::Text(u.clone()));
-                w.push(format!("assignee = ?{}", args.len()));
-            }
-            OwnerFilter::UserOrUnassigned(u) => {
-                args.push(Value::Text(u.clone()));
-                w.push(format!("(assignee = ?{} OR assignee IS NULL)", args.len()));
-            }
-        }
-        if self.sla != SlaFilter::Any {
-            args.push(Value::Integer(now));
-        }
-        let n = args.len();
-        match self.sla {
-            SlaFilter::Any => {}
-            // A stay paused after its breach is still breached.
-            SlaFilter::Breached => w.push(format!(
-                "(sort_due <= ?{n} OR (paused_since IS NOT NULL AND paused_left <= 0))"
-            )),
-            SlaFilter::AtRisk => w.push(format!("warn_at <= ?{n} AND sort_due > ?{n}")),
-            // A running clock's due time never precedes its warn time, so
-            // "past warn" covers breached too (and the attention index serves it).
-            SlaFilter::Attention => w.push(format!("warn_at <= ?{n}")),
-        }
-        if let Some(text) = self
-            .text
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
-            let like = format!(
-                "%{}%",
-                text.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
-            args.push(Value::Text(like));
-            let l = args.len();
-            let id_match = match text.trim_start_matches('#').parse::<i64>() {
-                Ok(id) => {
-                    args.push(Value::Integer(id));
-                    format!("id = ?{} OR ", args.len())
-                }
-                Err(_) => String::new(),
-            };
-            w.push(format!(
-                "({id_match}patient LIKE ?{l} ESCAPE '\\' OR assignee LIKE ?{l} ESCAPE '\\')"
-            ));
-        }
-        if let Some((due, id)) = self.after {
-            args.push(Value::Integer(due));
-            let a = args.len();
-            args.push(Value::Integer(id));
-            w.push(format!("(sort_due, id) > (?{a}, ?{})", a + 1));
-        }
-        if let Some((due, id)) = self.before {
-            args.push(Value::Integer(due));
-            let a = args.len();
-            args.push(Value::Integer(id));
-            w.push(format!("(sort_due, id) < (?{a}, ?{})", a + 1));
-        }
-        if w.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", w.join(" AND "))
-        }
-    }
-}
-
-impl ListFilter {
-    /// The page query: SQL and its arguments.
-    pub fn select_sql(&self, now: i64) -> (String, Vec<Value>) {
-        let mut args = Vec::new();
-        let w = self.where_clause(now, &mut args);
-        let limit = self.limit.map_or(String::new(), |l| format!(" LIMIT {l}"));
-        let order = if self.before.is_some() {
-            "sort_due DESC, id DESC"
-        } else {
-            "sort_due, id"
-        };
-        // Several stages: walk the urgency index in order and stop at the
-        // page (SQLite cannot merge one range per stage in order, and would
-        // otherwise sort every row of the phase). One stage: its own index.
-        let hint = match &self.stages {
-            Some(st) if st.len() == 1 => "",
-            _ => "INDEXED BY records_urgency",
-        };
-        (
-            format!("SELECT {COLUMNS} FROM records {hint} {w} ORDER BY {order}{limit}"),
-            args,
-        )
-    }
-
-    /// The count query for filters the maintained counts cannot answer.
-    pub fn count_sql(&self, now: i64) -> (String, Vec<Value>) {
-        let f = ListFilter {
-            after: None,
-            before: None,
-            limit: None,
-            ..self.clone()
-        };
-        let mut args = Vec::new();
-        let w = f.where_clause(now, &mut args);
-        // Past-warn filters are answered from the attention index alone;
-        // an empty stage list matches nothing, and SQLite, having dropped
-        // the whole WHERE, would refuse the partial index.
-        let nothing = f.stages.as_ref().is_some_and(Vec::is_empty);
-        let hint = match f.sla {
-            SlaFilter::Attention | SlaFilter::AtRisk if !nothing => "INDEXED BY records_attention",
-            _ => "",
-        };
-        (format!("SELECT count(*) FROM records {hint} {w}"), args)
-    }
-}
-
 impl Store {
     /// Records matching `f`, most urgent first.
     pub fn list(&self, f: &ListFilter, now: i64) -> Result<Vec<Record>> {
         match &f.stages {
-            Some(stages) if (2..=MERGE_STAGES).contains(&stages.len()) && f.notified.is_empty() => {
+            Some(stages) if (2..=MERGE_STAGES).contains(&stages.len()) && f.mergeable() => {
                 self.list_merged(f, stages, now)
             }
             _ => self.list_one(f, now),
@@ -233,9 +45,9 @@ impl Store {
             };
             rows.extend(self.list_one(&one, now)?);
         }
-        rows.sort_by_cached_key(|r| (ClockState::of(r).sort_due(), r.id));
+        rows.sort_by(|a, b| f.sort.compare(a, b));
         if let Some(limit) = f.limit {
-            if f.before.is_some() {
+            if f.seek.backwards() {
                 // Backwards: the rows nearest the key are the last ones.
                 rows.drain(..rows.len().saturating_sub(limit));
             } else {
@@ -250,7 +62,7 @@ impl Store {
         let mut st = self.conn().prepare_cached(&sql)?;
         let rows = st.query_map(rusqlite::params_from_iter(args), from_row)?;
         let mut rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-        if f.before.is_some() {
+        if f.seek.backwards() {
             rows.reverse();
         }
         Ok(rows)
@@ -266,7 +78,7 @@ impl Store {
         mut each: impl FnMut(Record) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
         let f = ListFilter {
-            before: None,
+            seek: Seek::Start,
             ..f.clone()
         };
         let (sql, args) = f.select_sql(now);
@@ -339,10 +151,7 @@ impl Store {
     /// `count` for the filters the maintained counts answer directly (the
     /// common views), else None.
     fn quick_count(&self, f: &ListFilter) -> Result<Option<i64>> {
-        if f.sla != SlaFilter::Any
-            || f.text.as_deref().is_some_and(|t| !t.trim().is_empty())
-            || !f.notified.is_empty()
-        {
+        if f.sla != super::SlaFilter::Any || f.has_terms() {
             return Ok(None);
         }
         let Some(stages) = &f.stages else {

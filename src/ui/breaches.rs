@@ -19,12 +19,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
 }
 
 /// The groups' title, saying how many are cut off when they do not all fit.
-fn groups_title(n: usize, area: Rect) -> String {
+fn groups_title(n: usize, area: Rect, filtered: bool) -> String {
     let room = area.height.saturating_sub(3) as usize;
+    // The groups count every record: the filter narrows the list below.
+    let all = if filtered { " · all records" } else { "" };
     if n > room {
-        format!(" By stage and owner · {room} of {n} groups ")
+        format!(" By stage and owner · {room} of {n} groups{all} ")
     } else {
-        " By stage and owner ".to_string()
+        format!(" By stage and owner{all} ")
     }
 }
 
@@ -82,7 +84,7 @@ fn draw_groups(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     .header(Row::new(["STAGE", "OWNER", "BREACHED", "AT RISK", "WORST"]).style(t.title()))
     .block(
         Block::bordered()
-            .title(groups_title(groups.len(), area))
+            .title(groups_title(groups.len(), area, !app.filter.is_empty()))
             .title_style(t.title()),
     );
     f.render_widget(table, area);

@@ -55,7 +55,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 rect,
             );
         }
-        Popup::Input { title, text, .. } => {
+        Popup::Input {
+            title,
+            text,
+            selected,
+            ..
+        } => {
             let rect = centered(area, 70, 5);
             let w = rect.width.saturating_sub(4) as usize;
             let shown: String = {
@@ -66,9 +71,24 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                     .skip(n.saturating_sub(w.saturating_sub(1)))
                     .collect()
             };
+            let text_style = if *selected {
+                t.selected()
+            } else {
+                ratatui::style::Style::default()
+            };
             let lines = vec![
-                Line::from(vec![Span::raw(shown), Span::styled("█", t.key())]),
-                Line::from(Span::styled("enter confirm · esc cancel", t.dim())),
+                Line::from(vec![
+                    Span::styled(shown, text_style),
+                    Span::styled("█", t.key()),
+                ]),
+                Line::from(Span::styled(
+                    if *selected {
+                        "type to replace · ctrl-u clear · enter confirm · esc cancel"
+                    } else {
+                        "enter confirm · ctrl-u clear · esc cancel"
+                    },
+                    t.dim(),
+                )),
             ];
             f.render_widget(Clear, rect);
             f.render_widget(

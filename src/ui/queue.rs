@@ -80,13 +80,26 @@ pub fn title(app: &App) -> String {
     } else {
         format!(" · {} marked", app.marks.len())
     };
+    let filter = filter_label(app).map_or(String::new(), |f| format!(" · {f}"));
     format!(
-        " {} · {}/{} · by due time ↑ · owner: {}{marked}{loading} ",
+        " {} · {}/{}{filter} · {} · owner: {}{marked}{loading} ",
         app.current().title,
         shown,
         app.page.total,
+        app.sort.title(),
         app.owner_label()
     )
+}
+
+/// `filter "stage:intake gru"`, for titles and messages, when one is set.
+pub fn filter_label(app: &App) -> Option<String> {
+    if app.filter.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "filter \"{}\"",
+        super::fit(&crate::present::clean(&app.filter), 40)
+    ))
 }
 
 /// Width of the DUE column, shown when the table is at least
@@ -163,12 +176,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             width: area.width.saturating_sub(4),
             height: 1,
         };
-        f.render_widget(
-            ratatui::widgets::Paragraph::new(
-                "No records here. Try `o` (owner filter) or another view.",
-            )
-            .style(t.dim()),
-            inner,
-        );
+        let text = match filter_label(app) {
+            Some(f) => format!("No records match {f} here. Esc clears it."),
+            None => "No records here. Try `o` (owner filter) or another view.".to_string(),
+        };
+        f.render_widget(ratatui::widgets::Paragraph::new(text).style(t.dim()), inner);
     }
 }

@@ -93,6 +93,23 @@ impl Resolver {
                     continue;
                 }
             };
+            if f.filterable
+                && !f
+                    .id
+                    .get_ref()
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                self.err(
+                    c::FILTERABLE_FIELD_ID,
+                    sp(&f.id),
+                    format!(
+                        "filterable field `{}` needs an id of lowercase letters, digits and `_` (it names an index)",
+                        crate::present::shown(f.id.get_ref())
+                    ),
+                );
+                ok = false;
+            }
             if kind == FieldKind::Choice && f.choices.is_empty() {
                 self.err(
                     c::BAD_FIELD,
@@ -107,6 +124,7 @@ impl Resolver {
                 kind,
                 choices: f.choices.clone(),
                 required: f.required,
+                filterable: f.filterable,
             });
         }
         ok.then_some(out)

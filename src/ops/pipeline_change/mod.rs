@@ -105,6 +105,7 @@ pub fn apply(
             users::save(tx, &mut chain, &actor.name, m, t)?;
         }
         let version = setup::store_pipeline(tx, &mut chain, &actor.name, "apply", text, t)?;
+        crate::store::filter::index_fields(tx, &crate::ops::team::filterable(new))?;
         for (from, to) in &plan.roles {
             in_use::rename_role_in_records(tx, from, to)?;
         }

@@ -1,0 +1,313 @@
+//! What a queue query selects, and the SQL for it. Every term is served by
+//! an index: stages and owners by the urgency indexes, patient names by the
+//! trigram full-text index (accents and letter case folded), filterable
+//! record fields by an index of their own.
+
+use super::records::COLUMNS;
+use super::sort::{Seek, Sort, SortKey};
+use rusqlite::types::Value;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum OwnerFilter {
+    #[default]
+    Any,
+    User(String),
+    Unassigned,
+    /// Assigned to this user, or to nobody yet: "my work and what I could claim".
+    UserOrUnassigned(String),
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SlaFilter {
+    #[default]
+    Any,
+    Breached,
+    AtRisk,
+    /// Breached or past warn.
+    Attention,
+    /// A running clock, not yet past its warn time.
+    Ok,
+    /// The clock is paused.
+    Paused,
+}
+
+/// Shorter patient-name words than this match the start of the name (the
+/// trigram index needs three letters).
+pub const TRIGRAM: usize = 3;
+
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Only these stages (a phase filter expands to its stages).
+    pub stages: Option<Vec<String>>,
+    /// Also records an escalation notified one of these roles, whatever
+    /// their stage (a role's own queue).
+    pub notified: Vec<String>,
+    pub owner: OwnerFilter,
+    /// Only records owned by one of these roles: handed to it (an
+    /// escalation's `owner_role`), or in one of `role_stages`, the stages
+    /// it owns, and handed to no other role.
+    pub roles: Vec<String>,
+    pub role_stages: Vec<String>,
+    pub sla: SlaFilter,
+    /// Only records in one of these sub-statuses (`None`: in none).
+    pub substatus: Option<Vec<Option<String>>>,
+    /// Only this record.
+    pub id: Option<i64>,
+    /// Filterable record fields equal to one of these values.
+    pub fields: Vec<(String, Vec<String>)>,
+    /// Words of the patient's name (all must match).
+    pub text: Option<String>,
+    pub sort: Sort,
+    pub seek: Seek,
+    pub limit: Option<usize>,
+}
+
+impl ListFilter {
+    /// Terms the maintained counts cannot answer.
+    pub(super) fn has_terms(&self) -> bool {
+        !self.words().is_empty()
+            || !self.notified.is_empty()
+            || !self.roles.is_empty()
+            || self.substatus.is_some()
+            || self.id.is_some()
+            || !self.fields.is_empty()
+    }
+
+    fn words(&self) -> Vec<String> {
+        self.text
+            .as_deref()
+            .unwrap_or("")
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Whether a page is better read per stage and merged (a few stages,
+    /// each walked on its own index) than on one table-wide index.
+    pub(super) fn mergeable(&self) -> bool {
+        self.notified.is_empty() && self.words().is_empty() && self.id.is_none()
+    }
+
+    fn where_clause(&self, now: i64, args: &mut Vec<Value>) -> String {
+        let mut w: Vec<String> = Vec::new();
+        let marks = |vals: &[String], args: &mut Vec<Value>| -> String {
+            vals.iter()
+                .map(|s| {
+                    args.push(Value::Text(s.clone()));
+                    format!("?{}", args.len())
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if let Some(stages) = &self.stages {
+            if stages.is_empty() {
+                w.push("0".into());
+            } else {
+                let st = marks(stages, args);
+                if self.notified.is_empty() {
+                    w.push(format!("stage IN ({st})"));
+                } else {
+                    let nt = marks(&self.notified, args);
+                    w.push(format!("(stage IN ({st}) OR notify_role IN ({nt}))"));
+                }
+            }
+        }
+        match &self.owner {
+            OwnerFilter::Any => {}
+            OwnerFilter::Unassigned => w.push("assignee IS NULL".into()),
+            OwnerFilter::User(u) => {
+                args.push(Value::Text(u.clone()));
+                w.push(format!("assignee = ?{}", args.len()));
+            }
+            OwnerFilter::UserOrUnassigned(u) => {
+                args.push(Value::Text(u.clone()));
+                w.push(format!("(assignee = ?{} OR assignee IS NULL)", args.len()));
+            }
+        }
+        if !self.roles.is_empty() {
+            let handed = format!("owner_role IN ({})", marks(&self.roles, args));
+            w.push(if self.role_stages.is_empty() {
+                handed
+            } else {
+                format!(
+                    "({handed} OR (owner_role IS NULL AND stage IN ({})))",
+                    marks(&self.role_stages, args)
+                )
+            });
+        }
+        if let Some(subs) = &self.substatus {
+            let named: Vec<String> = subs.iter().flatten().cloned().collect();
+            let mut any = Vec::new();
+            if !named.is_empty() {
+                any.push(format!("substatus IN ({})", marks(&named, args)));
+            }
+            if subs.iter().any(Option::is_none) {
+                any.push("substatus IS NULL".into());
+            }
+            w.push(if any.is_empty() {
+                "0".into()
+            } else {
+                format!("({})", any.join(" OR "))
+            });
+        }
+        if !matches!(self.sla, SlaFilter::Any | SlaFilter::Paused) {
+            args.push(Value::Integer(now));
+        }
+        let n = args.len();
+        match self.sla {
+            SlaFilter::Any => {}
+            // A stay paused after its breach is still breached.
+            SlaFilter::Breached => w.push(format!(
+                "(sort_due <= ?{n} OR (paused_since IS NOT NULL AND paused_left <= 0))"
+            )),
+            SlaFilter::AtRisk => w.push(format!("warn_at <= ?{n} AND sort_due > ?{n}")),
+            // A running clock's due time never precedes its warn time, so
+            // "past warn" covers breached too (and the attention index serves it).
+            SlaFilter::Attention => w.push(format!("warn_at <= ?{n}")),
+            SlaFilter::Ok => w.push(format!(
+                "due_at > ?{n} AND (warn_at IS NULL OR warn_at > ?{n})"
+            )),
+            SlaFilter::Paused => w.push("paused_since IS NOT NULL".into()),
+        }
+        if let Some(id) = self.id {
+            args.push(Value::Integer(id));
+            w.push(format!("id = ?{}", args.len()));
+        }
+        for (field, values) in &self.fields {
+            w.push(format!(
+                "{} IN ({})",
+                field_expr(field),
+                marks(values, args)
+            ));
+        }
+        let words = self.words();
+        let (long, short): (Vec<&String>, Vec<&String>) =
+            words.iter().partition(|t| t.chars().count() >= TRIGRAM);
+        if !long.is_empty() {
+            // Each word a quoted phrase: a substring of the folded name.
+            let q: Vec<String> = long
+                .iter()
+                .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+                .collect();
+            args.push(Value::Text(q.join(" AND ")));
+            w.push(format!(
+                "id IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?{})",
+                args.len()
+            ));
+        }
+        for t in short {
+            // The start of the name, on the patient index.
+            args.push(Value::Text(t.to_ascii_lowercase()));
+            let a = args.len();
+            args.push(Value::Text(format!("{}\u{10FFFF}", t.to_ascii_lowercase())));
+            w.push(format!(
+                "patient COLLATE NOCASE >= ?{a} AND patient COLLATE NOCASE < ?{}",
+                a + 1
+            ));
+        }
+        match &self.seek {
+            Seek::From(k) => w.push(self.sort.bound(k, false, args)),
+            Seek::Before(k) => w.push(self.sort.bound(k, true, args)),
+            Seek::Start | Seek::End => {}
+        }
+        if w.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", w.join(" AND "))
+        }
+    }
+
+    /// The page query: SQL and its arguments.
+    pub fn select_sql(&self, now: i64) -> (String, Vec<Value>) {
+        let mut args = Vec::new();
+        let w = self.where_clause(now, &mut args);
+        let limit = self.limit.map_or(String::new(), |l| format!(" LIMIT {l}"));
+        let order = self.sort.order_by(self.seek.backwards());
+        // Several stages: walk the order's index and stop at the page
+        // (SQLite cannot merge one range per stage in order, and would
+        // otherwise sort every row of the phase). One stage: its own index.
+        // Names and ids: their own index finds the few rows, then a sort.
+        let hint = match (&self.stages, self.sort.wide_index()) {
+            _ if !self.words().is_empty() || self.id.is_some() || !self.fields.is_empty() => {
+                String::new()
+            }
+            (Some(st), _) if st.len() == 1 => String::new(),
+            (_, Some(ix)) => format!("INDEXED BY {ix}"),
+            // By id: walk the table in id order and stop at the page.
+            (_, None) => "NOT INDEXED".into(),
+        };
+        (
+            format!("SELECT {COLUMNS} FROM records {hint} {w} ORDER BY {order}{limit}"),
+            args,
+        )
+    }
+
+    /// The count query for filters the maintained counts cannot answer.
+    pub fn count_sql(&self, now: i64) -> (String, Vec<Value>) {
+        let f = ListFilter {
+            seek: Seek::Start,
+            limit: None,
+            sort: Sort::default(),
+            ..self.clone()
+        };
+        let mut args = Vec::new();
+        let w = f.where_clause(now, &mut args);
+        // Past-warn filters are answered from the attention index alone;
+        // an empty stage list matches nothing, and SQLite, having dropped
+        // the whole WHERE, would refuse the partial index.
+        let nothing = f.stages.as_ref().is_some_and(Vec::is_empty);
+        let hint = match f.sla {
+            SlaFilter::Attention | SlaFilter::AtRisk if !nothing && !f.has_terms() => {
+                "INDEXED BY records_attention"
+            }
+            _ => "",
+        };
+        (format!("SELECT count(*) FROM records {hint} {w}"), args)
+    }
+
+    /// The same filter in another order.
+    pub fn sorted(mut self, sort: Sort) -> Self {
+        self.sort = sort;
+        self
+    }
+
+    pub fn is_default_order(&self) -> bool {
+        self.sort.key == SortKey::Due && !self.sort.desc
+    }
+}
+
+/// The indexed expression of a filterable field (ids are checked to be
+/// `[a-z0-9_]` by the pipeline, so they are safe inside the path).
+pub fn field_expr(field: &str) -> String {
+    format!("json_extract(fields, '$.{field}')")
+}
+
+/// Gives each filterable field its index and drops those of fields no
+/// longer filterable (at `init` and `pipeline apply`, in their transaction).
+pub fn index_fields(conn: &rusqlite::Connection, fields: &[&str]) -> super::Result<()> {
+    let have: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'records\\_field\\_%' ESCAPE '\\'")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let safe: Vec<&str> = fields
+        .iter()
+        .copied()
+        .filter(|f| {
+            f.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        })
+        .collect();
+    let want: Vec<String> = safe.iter().map(|f| format!("records_field_{f}")).collect();
+    for name in have.iter().filter(|h| !want.contains(h)) {
+        conn.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+    }
+    for (name, field) in want.iter().zip(&safe) {
+        if !have.contains(name) {
+            conn.execute_batch(&format!(
+                "CREATE INDEX \"{name}\" ON records({})",
+                field_expr(field)
+            ))?;
+        }
+    }
+    Ok(())
+}
