@@ -11,6 +11,7 @@ pub mod domain;
 pub mod engine;
 pub mod ops;
 pub mod present;
+pub mod state_file;
 pub mod store;
 pub mod tui;
 pub mod ui;

@@ -21,15 +21,33 @@ const SWEEP_EVERY: Duration = Duration::from_secs(30);
 /// A checkpoint line is appended this often when a head moved.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(300);
 
+/// How the console runs, beyond the database and the user.
+#[derive(Default)]
+pub struct Options {
+    /// Lock the screen after this long without a key.
+    pub idle_lock: Option<Duration>,
+    /// The header's label for a what-if pipeline (changes are refused).
+    pub what_if: Option<String>,
+    /// The state file remembering the last view (`None`: nothing kept).
+    pub state: Option<std::path::PathBuf>,
+}
+
 pub fn run(
     pipeline: Arc<Pipeline>,
     store: Store,
     clock: Arc<dyn Clock>,
     user: Actor,
-    idle_lock: Option<Duration>,
-    what_if: Option<String>,
+    opts: Options,
 ) -> anyhow::Result<()> {
+    let Options {
+        idle_lock,
+        what_if,
+        state,
+    } = opts;
     let mut app = App::new(pipeline.clone(), user.user().clone(), clock.now());
+    app.resume = state
+        .as_deref()
+        .and_then(|f| crate::state_file::load(f, store.path(), &user.name));
     app.mode_label = match (&what_if, user.trusted()) {
         (Some(w), _) => Some(w.clone()),
         (None, true) => Some("trust mode".to_string()),
@@ -103,6 +121,15 @@ pub fn run(
     })();
     ratatui::restore();
     drop(worker);
+    if let Some(f) = &state
+        && app.revoked.is_none()
+        && let Err(e) = crate::state_file::save(f, &path, &closer.name, app.resume_point())
+    {
+        eprintln!(
+            "note: the last view was not remembered ({}): {e}",
+            f.display()
+        );
+    }
     let closed = close(&path, &closer, clock.now());
     result.and(closed)
 }

@@ -161,3 +161,62 @@ fn sort_orders_every_page_either_way_and_names_the_order() {
     );
     assert_eq!(c.app.sort.key, SortKey::Id, "a bad sort changes nothing");
 }
+
+#[test]
+fn saved_views_keep_filter_order_owner_and_stage_and_follow_the_built_in_ones() {
+    let (_d, db) = demo_db(300);
+    let mut c = Console::open(&db, "kim", 120, 40);
+    let builtin = c.app.views.len();
+    command(&mut c, "view 1");
+    command(&mut c, "stage intake_review");
+    command(&mut c, "filter sla:breached");
+    command(&mut c, "sort patient desc");
+    command(&mut c, "owner none");
+    let want: Vec<i64> = c.app.page.rows.iter().map(|r| r.id).collect();
+    command(&mut c, "save late intake");
+    assert_eq!(c.app.views.len(), builtin + 1);
+    assert_eq!(c.app.views[builtin].title, "late intake");
+
+    // Elsewhere, the filter and order are the defaults again.
+    command(&mut c, "view late intake");
+    command(&mut c, "view 2");
+    assert!(c.app.filter.is_empty());
+    assert_eq!(c.app.sort, Sort::default());
+    command(&mut c, "view late intake");
+    assert_eq!(c.app.filter, "sla:breached");
+    assert_eq!(
+        c.app.sort,
+        Sort {
+            key: SortKey::Patient,
+            desc: true
+        }
+    );
+    assert_eq!(c.app.active_stages(), ["intake_review"]);
+    assert_eq!(
+        c.app.page.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+        want
+    );
+    let screen = c.screen(120, 40);
+    assert!(screen.contains("late intake ·"), "{screen}");
+
+    // Another user does not see it; the name of a built-in view is refused.
+    let other = Console::open(&db, "maria", 120, 40);
+    assert!(other.app.views.iter().all(|v| v.saved.is_none()));
+    command(&mut c, "save Breaches");
+    let status = c.app.status.clone().expect("status");
+    assert!(
+        status.error && status.text.contains("built-in view"),
+        "{status:?}"
+    );
+    command(&mut c, "view delete Audit");
+    assert!(c.app.status.clone().is_some_and(|s| s.error));
+
+    command(&mut c, "view delete late intake");
+    assert_eq!(c.app.views.len(), builtin);
+    assert_eq!(
+        c.app.view, 0,
+        "the view shown was deleted: back to the first"
+    );
+    let reopened = Console::open(&db, "kim", 120, 40);
+    assert_eq!(reopened.app.views.len(), builtin);
+}

@@ -73,6 +73,10 @@ impl Screen {
         ]);
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("CAREQUEUE_USER");
+        // The user's own files, kept beside the database.
+        let home = db.parent().expect("the database's folder");
+        cmd.env("XDG_STATE_HOME", home.join("state"));
+        cmd.env("XDG_CONFIG_HOME", home.join("config"));
         let child = pair.slave.spawn_command(cmd).expect("spawn the console");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("reader");
@@ -398,4 +402,53 @@ fn a_detail_pane_opened_in_the_console_is_in_the_access_log() {
     assert_eq!(detail["record"], id, "{detail}");
     assert_eq!(detail["user"], "okafor");
     assert_eq!(detail["at"], NOW);
+}
+
+#[test]
+fn a_saved_view_and_the_last_view_come_back_after_a_restart() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = demo(dir.path(), "200");
+    let mut s = Screen::open(&db, "kim");
+    s.wait(Duration::from_secs(10), "the Breaches view", |t| {
+        t.contains("Breaches ·")
+    });
+    s.keys(":view 1\r");
+    s.keys(":filter sla:breached\r");
+    s.keys(":sort age\r");
+    s.keys(":save late ones\r");
+    s.wait(Duration::from_secs(5), "the save", |t| {
+        t.contains("saved view `late ones`")
+    });
+    s.keys(":view late ones\r");
+    s.wait(Duration::from_secs(5), "the saved view", |t| {
+        t.contains("late ones ·")
+    });
+    let (ok, _) = s.quit();
+    assert!(ok);
+    let state = std::fs::read_to_string(dir.path().join("state/carequeue/state.toml"))
+        .expect("the state file");
+    assert!(
+        state.contains("late ones") && !state.contains("breached"),
+        "{state}"
+    );
+
+    // Restarted: the saved view opens again, with its filter and order.
+    let mut s = Screen::open(&db, "kim");
+    s.wait(Duration::from_secs(10), "the saved view, reopened", |t| {
+        t.contains("late ones ·") && t.contains("filter \"sla:breached\"") && t.contains("by age ↓")
+    });
+    s.keys(":view delete late ones\r");
+    s.wait(Duration::from_secs(5), "the deletion", |t| {
+        t.contains("deleted view `late ones`")
+    });
+    let (ok, _) = s.quit();
+    assert!(ok);
+    let s = Screen::open(&db, "kim");
+    s.wait(
+        Duration::from_secs(10),
+        "the first view, the saved one gone",
+        |t| t.contains("Intake ·") && !t.contains("late ones"),
+    );
+    let (ok, _) = s.quit();
+    assert!(ok);
 }

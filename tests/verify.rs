@@ -480,5 +480,8 @@ fn a_bulk_loaded_demo_verifies_and_has_nothing_due() {
         )
         .expect("names");
     assert!(named > 0);
-    assert_eq!(found, named, "the name index holds every bulk-loaded record");
+    assert_eq!(
+        found, named,
+        "the name index holds every bulk-loaded record"
+    );
 }

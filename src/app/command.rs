@@ -8,14 +8,18 @@ use super::service::Request;
 use super::{App, OwnerMode};
 
 /// The commands, for completion and `?`.
-pub const COMMANDS: [(&str, &str); 8] = [
+pub const COMMANDS: [(&str, &str); 9] = [
     ("go", "ID: open a record wherever it is"),
-    ("view", "NAME: switch view (name or number)"),
+    (
+        "view",
+        "NAME: switch view (name or number); `delete NAME` deletes a saved one",
+    ),
     ("stage", "ID: show one stage (its id or name)"),
     ("owner", "NAME|me|none|all: whose records"),
     ("filter", "EXPR: filter the queue (empty clears)"),
     ("sort", "due|age|patient|id [asc|desc]: order the queue"),
     ("mark", "EXPR: mark every record matching EXPR here"),
+    ("save", "NAME: save this view (filter, order, owner, stage)"),
     ("q", "quit"),
 ];
 
@@ -135,7 +139,11 @@ impl App {
                 Ok(id) => vec![Request::Locate(id)],
                 Err(_) => self.command_error(":go needs a record id, e.g. `:go 265`"),
             },
-            "view" => self.command_view(arg),
+            "view" => match arg.split_once(' ') {
+                Some(("delete", name)) => self.command_delete_view(name),
+                _ => self.command_view(arg),
+            },
+            "save" => self.command_save(arg),
             "stage" => self.command_stage(arg),
             "owner" => self.command_owner(arg),
             "filter" => {
@@ -171,7 +179,7 @@ impl App {
         }
     }
 
-    fn command_error(&mut self, text: &str) -> Vec<Request> {
+    pub(super) fn command_error(&mut self, text: &str) -> Vec<Request> {
         self.set_status(text, true);
         Vec::new()
     }

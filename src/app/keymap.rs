@@ -76,9 +76,9 @@ impl Keymap {
         if mode == Mode::Normal
             && let Some(d) = text.chars().next().and_then(|c| c.to_digit(10))
             && text.len() == 1
-            && d >= 1
         {
-            return Some(Action::View(d as usize - 1));
+            // 1 to 9, then 0 for the tenth view.
+            return Some(Action::View(if d == 0 { 9 } else { d as usize - 1 }));
         }
         None
     }

@@ -17,6 +17,7 @@ pub mod popup;
 mod prompts;
 mod reload;
 mod respond;
+pub mod saved;
 pub mod service;
 pub mod views;
 pub mod worker;
@@ -111,6 +112,8 @@ pub struct App {
     /// This session's command lines, and where up/down is in them.
     pub history: Vec<String>,
     history_at: usize,
+    /// Where the last session left off, until its view is open.
+    pub resume: Option<saved::Resume>,
     seq: u64,
 }
 
@@ -155,6 +158,7 @@ impl App {
             follow: None,
             history: Vec::new(),
             history_at: 0,
+            resume: None,
             locked: false,
             revoked: None,
             quit: false,
@@ -169,10 +173,11 @@ impl App {
     /// timers runs after the first frame, not before it (and re-reads the
     /// screen if it fired anything).
     pub fn start(&mut self) -> Vec<Request> {
+        self.resume_builtin();
         let mut out = vec![self.visited()];
         out.extend(self.count_requests());
         out.push(self.query(Anchor::First));
-        out.extend([Request::Team, Request::Sweep]);
+        out.extend([Request::Team, Request::SavedViews, Request::Sweep]);
         out
     }
 
@@ -221,7 +226,7 @@ impl App {
         out
     }
 
-    fn default_owner(&self) -> OwnerMode {
+    pub(super) fn default_owner(&self) -> OwnerMode {
         match self.current().kind {
             ViewKind::MyQueue => OwnerMode::MineOrUnassigned,
             _ => OwnerMode::All,
@@ -357,10 +362,12 @@ impl App {
         }
     }
 
-    fn switch_view(&mut self, i: usize) -> Vec<Request> {
+    pub(super) fn switch_view(&mut self, i: usize) -> Vec<Request> {
+        let left_saved = self.current().saved.is_some();
         self.view = i;
         self.stage_sel = 0;
         self.owner = self.default_owner();
+        self.apply_saved(left_saved);
         let mut out = vec![self.visited()];
         out.extend(self.reset_query());
         match self.current().kind {

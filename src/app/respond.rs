@@ -56,6 +56,19 @@ impl App {
             }
             Response::BulkDone(out) => self.on_bulk_done(out),
             Response::Located(r) => self.on_located(r),
+            Response::SavedViews { views, said } => {
+                let gone = self.on_saved_views(views);
+                match said {
+                    Some(Ok(text)) => self.set_status(text, false),
+                    Some(Err(e)) => self.set_status(e, true),
+                    None => {}
+                }
+                // The view shown was deleted: back to the first one.
+                if gone {
+                    return self.switch_view(0);
+                }
+                self.try_resume()
+            }
             Response::Marked { rows, total } => {
                 self.on_marked(rows, total);
                 Vec::new()

@@ -102,6 +102,12 @@ pub enum Request {
     BulkCheck(Vec<Cmd>),
     /// A bulk action, confirmed: each command its own transaction.
     BulkRun(Vec<Cmd>),
+    /// The user's saved views.
+    SavedViews,
+    /// `:save`: keep this view under its name.
+    SaveView(crate::store::user_views::SavedView),
+    /// `:view delete NAME`.
+    DeleteView(String),
 }
 
 #[derive(Debug, Clone)]
@@ -139,6 +145,11 @@ pub enum Response {
     BulkChecked(Vec<super::bulk_service::Verdict>),
     /// What a confirmed bulk action did.
     BulkDone(super::bulk_service::BulkOutcome),
+    /// The user's saved views, and what a save or delete said.
+    SavedViews {
+        views: Vec<crate::store::user_views::SavedView>,
+        said: Option<Result<String, String>>,
+    },
     /// The records of a [`Request::MarkAll`], and how many matched.
     Marked {
         rows: Vec<Record>,
@@ -254,6 +265,28 @@ impl Service {
                 Response::Noted
             }
             Request::Locate(id) => Response::Located(self.store.record(id).ok().map(Box::new)),
+            Request::SavedViews => Response::SavedViews {
+                views: ops::views::list(&self.store, &self.user)?,
+                said: None,
+            },
+            Request::SaveView(v) => {
+                let said = ops::views::save(&mut self.store, &self.user, &v, now)
+                    .map(|()| format!("saved view `{}`", v.name))
+                    .map_err(|e| e.to_string());
+                Response::SavedViews {
+                    views: ops::views::list(&self.store, &self.user)?,
+                    said: Some(said),
+                }
+            }
+            Request::DeleteView(name) => {
+                let said = ops::views::delete(&mut self.store, &self.user, &name)
+                    .map(|()| format!("deleted view `{name}`"))
+                    .map_err(|e| e.to_string());
+                Response::SavedViews {
+                    views: ops::views::list(&self.store, &self.user)?,
+                    said: Some(said),
+                }
+            }
             Request::BulkCheck(cmds) => Response::BulkChecked(self.bulk_check(cmds)),
             Request::BulkRun(cmds) => Response::BulkDone(self.bulk_run(cmds)),
             Request::MarkAll(filter) => {

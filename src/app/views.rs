@@ -16,10 +16,13 @@ pub enum ViewKind {
 
 #[derive(Debug, Clone)]
 pub struct ViewDef {
+    /// A saved view has the kind of the built-in view it narrows.
     pub kind: ViewKind,
     pub title: String,
     /// Stages shown in the stage strip and queried by the table.
     pub stages: Vec<StageIx>,
+    /// The user's saved view this is, if it is one.
+    pub saved: Option<Box<crate::store::user_views::SavedView>>,
 }
 
 /// Stages where the owner chooses between outcomes that hand the record to
@@ -75,6 +78,7 @@ pub fn build(p: &Pipeline, u: &User) -> Vec<ViewDef> {
             kind: ViewKind::Phase(i),
             title: ph.name.clone(),
             stages: ph.stages.clone(),
+            saved: None,
         })
         .collect();
     let open: Vec<StageIx> = p
@@ -87,6 +91,7 @@ pub fn build(p: &Pipeline, u: &User) -> Vec<ViewDef> {
         kind: ViewKind::MyQueue,
         title: "My Queue".into(),
         stages: if mine.is_empty() { open.clone() } else { mine },
+        saved: None,
     });
     let decisions = decision_stages(p);
     let my_decisions = owned_by(p, u, &decisions);
@@ -98,16 +103,19 @@ pub fn build(p: &Pipeline, u: &User) -> Vec<ViewDef> {
         } else {
             my_decisions
         },
+        saved: None,
     });
     views.push(ViewDef {
         kind: ViewKind::Breaches,
         title: "Breaches".into(),
         stages: open,
+        saved: None,
     });
     views.push(ViewDef {
         kind: ViewKind::Audit,
         title: "Audit".into(),
         stages: Vec::new(),
+        saved: None,
     });
     views
 }

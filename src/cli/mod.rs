@@ -191,7 +191,10 @@ fn console(ctx: &Ctx) -> anyhow::Result<()> {
         store,
         ctx.clock.clone(),
         user,
-        idle,
-        ctx.what_if_label(),
+        crate::tui::Options {
+            idle_lock: idle,
+            what_if: ctx.what_if_label(),
+            state: crate::state_file::path(),
+        },
     )
 }

@@ -15,6 +15,7 @@ pub mod pipeline_change;
 pub mod reads;
 mod sweep;
 pub mod team;
+pub mod views;
 
 pub use actions::*;
 pub use annotate::*;

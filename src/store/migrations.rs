@@ -215,6 +215,19 @@ const STEPS: &[&str] = &[
         INSERT INTO records_fts(records_fts, rowid, patient) VALUES ('delete', old.id, old.patient);
         INSERT INTO records_fts(rowid, patient) VALUES (new.id, new.patient);
     END;
+    -- Each user's saved console views: preferences, outside the event chain.
+    CREATE TABLE user_views (
+        user TEXT NOT NULL,
+        name TEXT NOT NULL,
+        base TEXT NOT NULL,
+        stage TEXT,
+        filter TEXT NOT NULL,
+        sort TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        columns TEXT NOT NULL,
+        saved_at INTEGER NOT NULL,
+        PRIMARY KEY (user, name)
+    ) WITHOUT ROWID;
     "#,
 ];
 
@@ -357,6 +370,7 @@ mod tests {
                  DROP INDEX records_stage_id;
                  DROP TRIGGER records_fts_insert; DROP TRIGGER records_fts_delete;
                  DROP TRIGGER records_fts_update; DROP TABLE records_fts;
+                 DROP TABLE user_views;
                  PRAGMA user_version = 3;",
             )?;
         }

@@ -136,7 +136,11 @@ fn draw_records(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         .header(
             Row::new([" ID", "PATIENT", "STAGE", "OWNER", "SLA", "LVL", "REASON"]).style(t.title()),
         )
-        .block(Block::bordered().title(title(app)).title_style(t.title()))
+        .block(
+            Block::bordered()
+                .title(title(app, area.width))
+                .title_style(t.title()),
+        )
         .column_spacing(1);
     f.render_widget(table, area);
 }

@@ -69,13 +69,25 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// Tab names shortened, longest first, until every tab fits `width`; the
-/// current view keeps its full name while the others give way, down to
-/// their number alone on a very narrow terminal.
+/// The key that opens view `i` (1 to 9, then 0 for the tenth), if any.
+pub fn view_key(i: usize) -> Option<String> {
+    match i {
+        0..=8 => Some((i + 1).to_string()),
+        9 => Some("0".into()),
+        _ => None,
+    }
+}
+
+/// Tab names shortened, longest first, until every tab fits `width`, down
+/// to the key alone on a very narrow terminal. The names do not depend on
+/// which tab is active, so they stay put as the user moves between them.
 fn tab_names(app: &App, width: usize) -> Vec<String> {
     const MIN: usize = 3;
-    // " N name " plus a separating space; " N " and a space without a name.
-    let tab = |i: usize, l: usize| (i + 1).to_string().len() + if l == 0 { 3 } else { l + 4 };
+    // " K name " plus a separating space; " K " and a space without a name.
+    let tab = |i: usize, l: usize| {
+        let k = view_key(i).map_or(0, |k| k.len() + 1);
+        if l == 0 { k + 3 } else { k + l + 3 }
+    };
     let mut lens: Vec<usize> = app.views.iter().map(|v| v.title.chars().count()).collect();
     let total = |lens: &[usize]| {
         lens.iter()
@@ -84,22 +96,19 @@ fn tab_names(app: &App, width: usize) -> Vec<String> {
             .sum::<usize>()
     };
     while total(&lens) > width {
-        let others = |min: usize| {
-            lens.iter()
-                .enumerate()
-                .filter(|(i, l)| *i != app.view && **l > min)
-                .max_by_key(|(i, l)| (**l, std::cmp::Reverse(*i)))
-                .map(|(i, _)| i)
-        };
-        if let Some(i) = others(MIN) {
+        let longest = lens
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| **l > MIN)
+            .max_by_key(|(i, l)| (**l, std::cmp::Reverse(*i)))
+            .map(|(i, _)| i);
+        if let Some(i) = longest {
             lens[i] -= 1;
         } else if let Some(i) = (0..lens.len())
             .rev()
-            .find(|i| *i != app.view && lens[*i] > 0)
+            .find(|i| lens[*i] > 0 && view_key(*i).is_some())
         {
             lens[i] = 0;
-        } else if lens[app.view] > MIN {
-            lens[app.view] -= 1;
         } else {
             break;
         }
@@ -121,10 +130,10 @@ pub fn draw_tabs(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let mut spans = Vec::new();
     let names = tab_names(app, area.width as usize);
     for (i, name) in names.iter().enumerate() {
-        let label = if name.is_empty() {
-            format!(" {} ", i + 1)
-        } else {
-            format!(" {} {name} ", i + 1)
+        let label = match (view_key(i), name.is_empty()) {
+            (Some(k), true) => format!(" {k} "),
+            (Some(k), false) => format!(" {k} {name} "),
+            (None, _) => format!(" {name} "),
         };
         spans.push(if i == app.view {
             Span::styled(label, t.selected())

@@ -173,6 +173,8 @@ pub fn fit(s: &str, width: usize) -> String {
         return clean;
     }
     let mut out: String = clean.chars().take(width.saturating_sub(1)).collect();
+    // "Rx…", not "Rx …".
+    out.truncate(out.trim_end().len());
     out.push('…');
     out
 }

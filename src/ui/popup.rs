@@ -56,12 +56,17 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             );
         }
         Popup::Input {
+            purpose,
             title,
             text,
             selected,
-            ..
         } => {
-            let rect = centered(area, 70, 5);
+            let rect = centered(area, 70, 4);
+            let esc = if *purpose == crate::app::popup::Purpose::Filter {
+                "esc clear"
+            } else {
+                "esc cancel"
+            };
             let w = rect.width.saturating_sub(4) as usize;
             let shown: String = {
                 let clean = crate::present::clean(text);
@@ -83,9 +88,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 ]),
                 Line::from(Span::styled(
                     if *selected {
-                        "type to replace · ctrl-u clear · enter confirm · esc cancel"
+                        format!("type to replace · ctrl-u clear · enter confirm · {esc}")
                     } else {
-                        "enter confirm · ctrl-u clear · esc cancel"
+                        format!("enter confirm · ctrl-u clear · {esc}")
                     },
                     t.dim(),
                 )),

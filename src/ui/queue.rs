@@ -68,27 +68,55 @@ pub fn stage_name(app: &App, r: &Record) -> String {
     present::stage_name(&app.pipeline, &r.stage)
 }
 
-pub fn title(app: &App) -> String {
+/// The table's title, fitted to `width` cells: the view and position
+/// always, then the marks, the filter (shortened if need be), the order and
+/// the owner, as room allows; never a part cut in the middle.
+pub fn title(app: &App, width: u16) -> String {
     let shown = if app.page.total == 0 {
         0
     } else {
         app.selected + 1
     };
-    let loading = if app.loading { " · loading…" } else { "" };
-    let marked = if app.marks.is_empty() {
-        String::new()
-    } else {
-        format!(" · {} marked", app.marks.len())
+    let room = (width as usize).saturating_sub(4);
+    let head = format!("{} · {}/{}", app.current().title, shown, app.page.total);
+    let mut parts: Vec<String> = Vec::new();
+    if !app.marks.is_empty() {
+        parts.push(format!("{} marked", app.marks.len()));
+    }
+    let filter_at = parts.len();
+    if let Some(f) = filter_label(app) {
+        parts.push(f);
+    }
+    parts.push(app.sort.title());
+    parts.push(format!("owner: {}", app.owner_label()));
+    if app.loading {
+        parts.push("loading…".into());
+    }
+    let len = |parts: &[String]| {
+        head.chars().count() + parts.iter().map(|p| p.chars().count() + 3).sum::<usize>()
     };
-    let filter = filter_label(app).map_or(String::new(), |f| format!(" · {f}"));
-    format!(
-        " {} · {}/{}{filter} · {} · owner: {}{marked}{loading} ",
-        app.current().title,
-        shown,
-        app.page.total,
-        app.sort.title(),
-        app.owner_label()
-    )
+    // Least needed first: loading, then owner, then the order.
+    while len(&parts) > room && parts.len() > filter_at + 1 {
+        parts.pop();
+    }
+    if len(&parts) > room && !app.filter.is_empty() {
+        let over = len(&parts) - room;
+        let keep = crate::present::clean(&app.filter)
+            .chars()
+            .count()
+            .saturating_sub(over);
+        parts[filter_at] = format!(
+            "filter \"{}\"",
+            super::fit(&crate::present::clean(&app.filter), keep.max(4))
+        );
+    }
+    let mut out = format!(" {head}");
+    for p in parts {
+        out.push_str(" · ");
+        out.push_str(&p);
+    }
+    out.push(' ');
+    out
 }
 
 /// `filter "stage:intake gru"`, for titles and messages, when one is set.
@@ -166,7 +194,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let widths: Vec<Constraint> = w.iter().map(|x| Constraint::Length(*x)).collect();
     let table = Table::new(rows, widths)
         .header(header)
-        .block(Block::bordered().title(title(app)).title_style(t.title()))
+        .block(
+            Block::bordered()
+                .title(title(app, area.width))
+                .title_style(t.title()),
+        )
         .column_spacing(1);
     f.render_widget(table, area);
     if app.page.total == 0 && !app.loading {
