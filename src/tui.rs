@@ -22,7 +22,6 @@ const SWEEP_EVERY: Duration = Duration::from_secs(30);
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(300);
 
 /// How the console runs, beyond the database and the user.
-#[derive(Default)]
 pub struct Options {
     /// Lock the screen after this long without a key.
     pub idle_lock: Option<Duration>,
@@ -30,6 +29,8 @@ pub struct Options {
     pub what_if: Option<String>,
     /// The state file remembering the last view (`None`: nothing kept).
     pub state: Option<std::path::PathBuf>,
+    /// Keys, aliases, columns, theme, mouse.
+    pub config: crate::config::Config,
 }
 
 pub fn run(
@@ -43,8 +44,10 @@ pub fn run(
         idle_lock,
         what_if,
         state,
+        config,
     } = opts;
     let mut app = App::new(pipeline.clone(), user.user().clone(), clock.now());
+    app.configure(&config);
     app.resume = state
         .as_deref()
         .and_then(|f| crate::state_file::load(f, store.path(), &user.name));
@@ -64,7 +67,7 @@ pub fn run(
         user,
         what_if.map(|w| format!("{w}: changes are refused")),
     ));
-    let theme = Theme::from_env();
+    let theme = Theme::new(config.theme);
     let mut terminal = ratatui::init();
     let result = (|| -> anyhow::Result<()> {
         worker.send(app.start());

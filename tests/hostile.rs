@@ -329,8 +329,7 @@ fn assert_no_controls(text: &str, what: &str, allow_newlines: bool) {
 
 fn screen(app: &App, w: u16, h: u16) -> ratatui::buffer::Buffer {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| ui::draw(f, app, &Theme { color: false }))
-        .unwrap();
+    term.draw(|f| ui::draw(f, app, &Theme::mono())).unwrap();
     term.backend().buffer().clone()
 }
 

@@ -115,7 +115,7 @@ fn console(p: &Arc<Pipeline>, path: &Path, who: &str) -> (App, Service, Terminal
 }
 
 fn draw(app: &App, term: &mut Terminal<TestBackend>) {
-    let theme = ui::theme::Theme { color: true };
+    let theme = ui::theme::Theme::named(carequeue::config::ThemeName::Default);
     term.draw(|f| ui::draw(f, app, &theme)).expect("draw");
 }
 

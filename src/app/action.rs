@@ -1,8 +1,9 @@
-//! Everything a key can ask the console to do. Names match `assets/keymap.toml`.
+//! Everything a key can ask the console to do. Names are those of the
+//! configuration's `[keys.normal]` and `[keys.popup]` (`assets/config.toml`).
 
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Down,
@@ -42,6 +43,41 @@ pub enum Action {
     MarkAll,
     /// Clear the marks (with none: clear the filter).
     ClearMarks,
+    /// In a prompt: complete the command or its argument.
+    Complete,
+    /// In a prompt: clear the line.
+    ClearLine,
+    /// In a prompt: delete the character before the cursor.
+    DeleteBack,
+}
+
+/// The most views a key can open (`view_1` to `view_10`).
+pub const VIEW_KEYS: usize = 10;
+
+impl Action {
+    /// The action a configuration names (`move`, `view_3`).
+    pub fn from_name(name: &str) -> Option<Action> {
+        if let Some(n) = name.strip_prefix("view_") {
+            return n
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=VIEW_KEYS).contains(n) && format!("view_{n}") == name)
+                .map(|n| Action::View(n - 1));
+        }
+        let a: Action = toml::Value::String(name.to_string()).try_into().ok()?;
+        (!matches!(a, Action::View(_))).then_some(a)
+    }
+
+    /// The name a configuration uses for it.
+    pub fn name(self) -> String {
+        match self {
+            Action::View(i) => format!("view_{}", i + 1),
+            other => toml::Value::try_from(other)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+        }
+    }
 }
 
 impl Action {
@@ -79,6 +115,9 @@ impl Action {
             Action::MarkRange => "range mark (v … v)",
             Action::MarkAll => "mark all in filter",
             Action::ClearMarks => "clear marks, filter",
+            Action::Complete => "complete (command line)",
+            Action::ClearLine => "clear the line",
+            Action::DeleteBack => "delete the last character",
         }
     }
 

@@ -23,6 +23,12 @@ pub const COMMANDS: [(&str, &str); 9] = [
     ("q", "quit"),
 ];
 
+/// Whether `name` is one of the command line's own commands (or their
+/// long forms), which an alias may not shadow.
+pub fn is_command(name: &str) -> bool {
+    COMMANDS.iter().any(|(c, _)| *c == name) || name == "quit"
+}
+
 /// Longest run of characters every one of `words` starts with.
 fn common_prefix(words: &[String]) -> String {
     let Some(first) = words.first() else {
@@ -58,6 +64,7 @@ impl App {
             let words: Vec<String> = COMMANDS
                 .iter()
                 .map(|(c, _)| c.to_string())
+                .chain(self.aliases.keys().cloned())
                 .filter(|c| c.starts_with(head))
                 .collect();
             let done = match words.as_slice() {
@@ -169,6 +176,7 @@ impl App {
                 f.limit = Some(super::marks::MAX_MARKS);
                 vec![Request::MarkAll(f)]
             }
+            other if self.aliases.contains_key(other) => self.run_alias(other).unwrap_or_default(),
             other => {
                 let known: Vec<&str> = COMMANDS.iter().map(|(c, _)| *c).collect();
                 self.command_error(&format!(

@@ -59,7 +59,7 @@ impl App {
                 self.detail_request().into_iter().collect()
             }
             Action::Help => {
-                self.popup = Some(Popup::Help);
+                self.popup = Some(Popup::Help { top: 0 });
                 Vec::new()
             }
             Action::Filter => {
@@ -102,7 +102,11 @@ impl App {
             Action::MarkRange => self.mark_range(),
             Action::MarkAll => self.mark_all(),
             Action::ClearMarks => self.clear_marks(),
-            Action::Confirm | Action::Cancel => Vec::new(),
+            Action::Confirm
+            | Action::Cancel
+            | Action::Complete
+            | Action::ClearLine
+            | Action::DeleteBack => Vec::new(),
         }
     }
 }

@@ -1,11 +1,11 @@
-//! Key bindings as data: parsed from `assets/keymap.toml` (embedded), so the
-//! footer and the help panel are generated from the bindings themselves.
+//! Key bindings as data: the configuration's `[keys.normal]` and
+//! `[keys.popup]` over the defaults in `assets/config.toml` (see
+//! `config`), so the footer and the help panel are generated from the
+//! bindings themselves. Digits are bindings too (`view_1` = "1").
 
 use super::action::Action;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeMap;
-
-pub const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.toml");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -20,48 +20,33 @@ pub struct Keymap {
     popup: Vec<(String, Action)>,
 }
 
-#[derive(serde::Deserialize)]
-struct Raw {
-    normal: toml::Table,
-    popup: toml::Table,
-}
-
-fn section(t: &toml::Table) -> Result<Vec<(String, Action)>, String> {
-    let mut out = Vec::new();
-    for (name, keys) in t {
-        let action: Action = toml::Value::String(name.clone())
-            .try_into()
-            .map_err(|_| format!("unknown action `{name}`"))?;
-        let keys: Vec<String> = keys
-            .clone()
-            .try_into()
-            .map_err(|_| format!("`{name}` must list keys as strings"))?;
-        for k in keys {
-            out.push((k, action));
-        }
-    }
-    Ok(out)
-}
-
 impl Keymap {
-    pub fn parse(text: &str) -> Result<Keymap, String> {
-        let raw: Raw = toml::from_str(text).map_err(|e| e.message().to_string())?;
-        Ok(Keymap {
-            normal: section(&raw.normal)?,
-            popup: section(&raw.popup)?,
-        })
-    }
-
-    pub fn default_map() -> Keymap {
-        // The embedded file is tested to parse; an empty map keeps the
-        // console usable (q via Ctrl-C handling) if it ever did not.
-        Keymap::parse(DEFAULT_KEYMAP).unwrap_or(Keymap {
+    pub fn empty() -> Keymap {
+        Keymap {
             normal: Vec::new(),
             popup: Vec::new(),
-        })
+        }
     }
 
-    fn table(&self, mode: Mode) -> &[(String, Action)] {
+    /// The default bindings.
+    pub fn default_map() -> Keymap {
+        crate::config::defaults().keymap
+    }
+
+    /// One mode's bindings (`popup`: pickers and prompts).
+    pub fn table(&self, popup: bool) -> &[(String, Action)] {
+        if popup { &self.popup } else { &self.normal }
+    }
+
+    pub fn set_table(&mut self, popup: bool, bindings: Vec<(String, Action)>) {
+        if popup {
+            self.popup = bindings;
+        } else {
+            self.normal = bindings;
+        }
+    }
+
+    fn of(&self, mode: Mode) -> &[(String, Action)] {
         match mode {
             Mode::Normal => &self.normal,
             Mode::Popup => &self.popup,
@@ -70,24 +55,17 @@ impl Keymap {
 
     pub fn action(&self, mode: Mode, key: &KeyEvent) -> Option<Action> {
         let text = key_text(key)?;
-        if let Some((_, a)) = self.table(mode).iter().find(|(k, _)| *k == text) {
-            return Some(*a);
-        }
-        if mode == Mode::Normal
-            && let Some(d) = text.chars().next().and_then(|c| c.to_digit(10))
-            && text.len() == 1
-        {
-            // 1 to 9, then 0 for the tenth view.
-            return Some(Action::View(if d == 0 { 9 } else { d as usize - 1 }));
-        }
-        None
+        self.of(mode)
+            .iter()
+            .find(|(k, _)| *k == text)
+            .map(|(_, a)| *a)
     }
 
     /// Keys bound to each action, in file order: (action, "j/down").
     pub fn bindings(&self, mode: Mode) -> Vec<(Action, String)> {
         let mut order: Vec<Action> = Vec::new();
         let mut keys: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
-        for (k, a) in self.table(mode) {
+        for (k, a) in self.of(mode) {
             let i = match order.iter().position(|x| x == a) {
                 Some(i) => i,
                 None => {
@@ -106,7 +84,7 @@ impl Keymap {
 
     /// The first key bound to `action`, for footer hints.
     pub fn first_key(&self, mode: Mode, action: Action) -> Option<&str> {
-        self.table(mode)
+        self.of(mode)
             .iter()
             .find(|(_, a)| *a == action)
             .map(|(k, _)| k.as_str())
@@ -145,12 +123,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn embedded_keymap_parses_and_binds_the_spec_keys() {
-        let km = Keymap::parse(DEFAULT_KEYMAP).expect("embedded keymap parses");
+    fn the_default_keymap_binds_the_documented_keys() {
+        let km = Keymap::default_map();
         let k = |c: char| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
         assert_eq!(km.action(Mode::Normal, &k('j')), Some(Action::Down));
         assert_eq!(km.action(Mode::Normal, &k('m')), Some(Action::Move));
         assert_eq!(km.action(Mode::Normal, &k('3')), Some(Action::View(2)));
+        assert_eq!(km.action(Mode::Normal, &k('0')), Some(Action::View(9)));
         let cc = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(km.action(Mode::Normal, &cc), Some(Action::Quit));
         assert_eq!(
@@ -160,10 +139,7 @@ mod tests {
             ),
             Some(Action::Cancel)
         );
-    }
-
-    #[test]
-    fn unknown_action_is_an_error() {
-        assert!(Keymap::parse("[normal]\nfly = [\"f\"]\n[popup]\n").is_err());
+        let cu = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL);
+        assert_eq!(km.action(Mode::Popup, &cu), Some(Action::ClearLine));
     }
 }

@@ -5,7 +5,7 @@
 pub mod action;
 mod bulk;
 pub mod bulk_service;
-mod command;
+pub mod command;
 mod dispatch;
 mod held;
 pub mod keymap;
@@ -19,6 +19,7 @@ mod reload;
 mod respond;
 pub mod saved;
 pub mod service;
+mod settings;
 pub mod views;
 pub mod worker;
 
@@ -114,6 +115,12 @@ pub struct App {
     history_at: usize,
     /// Where the last session left off, until its view is open.
     pub resume: Option<saved::Resume>,
+    /// `:NAME` runs `:filter EXPR` (from the configuration).
+    pub aliases: std::collections::BTreeMap<String, String>,
+    /// The queue's columns, in order (from the configuration).
+    pub columns: Vec<crate::config::Column>,
+    /// Mouse clicks and the wheel (opt-in).
+    pub mouse: bool,
     seq: u64,
 }
 
@@ -159,6 +166,9 @@ impl App {
             history: Vec::new(),
             history_at: 0,
             resume: None,
+            aliases: Default::default(),
+            columns: crate::config::Column::ALL.to_vec(),
+            mouse: false,
             locked: false,
             revoked: None,
             quit: false,

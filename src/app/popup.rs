@@ -105,7 +105,8 @@ pub enum Popup {
         /// The text is selected: typing replaces it (a reopened filter).
         selected: bool,
     },
-    Help,
+    /// The help panel, scrolled `top` lines down.
+    Help { top: usize },
     /// A bulk action's dry run, waiting for one confirmation.
     BulkConfirm {
         title: String,

@@ -162,7 +162,15 @@ impl App {
     }
 
     pub(super) fn on_popup_key(&mut self, key: KeyEvent) -> Vec<Request> {
-        let action = self.keymap.action(Mode::Popup, &key);
+        // In a prompt, a typed character is text whatever it is bound to.
+        let text_key = matches!(self.popup, Some(Popup::Input { .. }))
+            && matches!(key.code, KeyCode::Char(c) if !c.is_control())
+            && !key.modifiers.contains(KeyModifiers::CONTROL);
+        let action = if text_key {
+            None
+        } else {
+            self.keymap.action(Mode::Popup, &key)
+        };
         if action == Some(Action::Quit) {
             self.quit = true;
             return Vec::new();
@@ -188,8 +196,17 @@ impl App {
             return Vec::new();
         };
         match popup {
-            Popup::Help => {
-                // Any key closes help.
+            Popup::Help { top } => {
+                // Up and down scroll it; any other key closes it.
+                match action {
+                    Some(Action::Down) => self.popup = Some(Popup::Help { top: top + 1 }),
+                    Some(Action::Up) => {
+                        self.popup = Some(Popup::Help {
+                            top: top.saturating_sub(1),
+                        })
+                    }
+                    _ => {}
+                }
                 Vec::new()
             }
             Popup::BulkConfirm {
@@ -260,36 +277,39 @@ impl App {
                     return self.entered(purpose, text);
                 }
                 let before = text.clone();
-                if purpose == Purpose::Command {
-                    match key.code {
-                        KeyCode::Tab => {
-                            let (done, options) = self.complete(&text);
-                            if options.len() > 1 {
-                                self.set_status(options.join("  "), false);
-                            }
-                            text = done;
-                        }
-                        KeyCode::Up | KeyCode::Down => {
-                            if let Some(t) = self.history_step(key.code == KeyCode::Up) {
-                                text = t;
-                            }
-                        }
-                        _ => {}
-                    }
-                }
                 let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-                match key.code {
-                    KeyCode::Char('u') if ctrl => text.clear(),
-                    KeyCode::Backspace if selected => text.clear(),
-                    KeyCode::Backspace => {
-                        text.pop();
-                    }
-                    KeyCode::Char(c) if !ctrl && !c.is_control() => {
+                let typed = match key.code {
+                    KeyCode::Char(c) if !ctrl && !c.is_control() => Some(c),
+                    _ => None,
+                };
+                // A typed character goes into the text; other keys by their
+                // bindings (Tab completes, Ctrl-U clears, Up recalls...).
+                match (typed, action) {
+                    (Some(c), _) => {
                         if selected {
                             text.clear();
                         }
                         if text.len() < MAX_INPUT {
                             text.push(c);
+                        }
+                    }
+                    (None, Some(Action::ClearLine)) => text.clear(),
+                    (None, Some(Action::DeleteBack)) if selected => text.clear(),
+                    (None, Some(Action::DeleteBack)) => {
+                        text.pop();
+                    }
+                    (None, Some(Action::Complete)) if purpose == Purpose::Command => {
+                        let (done, options) = self.complete(&text);
+                        if options.len() > 1 {
+                            self.set_status(options.join("  "), false);
+                        }
+                        text = done;
+                    }
+                    (None, Some(a @ (Action::Up | Action::Down)))
+                        if purpose == Purpose::Command =>
+                    {
+                        if let Some(t) = self.history_step(a == Action::Up) {
+                            text = t;
                         }
                     }
                     _ => {}

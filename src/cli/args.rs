@@ -47,6 +47,13 @@ pub struct Cli {
         value_name = "MINUTES"
     )]
     pub idle_lock: f64,
+    /// Console: the configuration file (keys, aliases, columns, theme,
+    /// mouse); default $XDG_CONFIG_HOME/carequeue/config.toml.
+    #[arg(long, global = true, env = "CAREQUEUE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Console: ignore the configuration file; run on the defaults.
+    #[arg(long, global = true, conflicts_with = "config")]
+    pub no_config: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -62,6 +69,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The console's configuration: print the defaults, or check a file.
+    #[command(subcommand)]
+    Config(ConfigCmd),
     /// Print the resolved pipeline, or adopt / apply one.
     Pipeline {
         #[arg(long)]
@@ -248,6 +258,15 @@ pub struct InitArgs {
     /// folder, so files made by any member get the group too.
     #[arg(long, value_name = "NAME")]
     pub group: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Print the full default configuration (a valid file to start from).
+    Defaults,
+    /// Validate a configuration file (default: --config, else the usual
+    /// place); every problem as FILE:LINE:COL: error[C0xx], exit 1 on any.
+    Check { file: Option<PathBuf> },
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,7 @@ mod access_cmd;
 pub mod args;
 mod audit_cmd;
 mod changes;
+mod config_cmd;
 pub mod context;
 mod exchange;
 pub mod fmt;
@@ -15,7 +16,7 @@ mod records;
 pub mod team;
 mod verify_cmd;
 
-use args::{Cli, Command, PipelineCmd, UserCmd};
+use args::{Cli, Command, ConfigCmd, PipelineCmd, UserCmd};
 use context::Ctx;
 use out::outln;
 
@@ -33,6 +34,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     use context::Source;
     let source = match &cli.command {
         Some(Command::Check { json }) => return pipeline_cmd::check(&cli, *json),
+        Some(Command::Config(ConfigCmd::Defaults)) => return config_cmd::defaults(),
+        Some(Command::Config(ConfigCmd::Check { file })) => {
+            return config_cmd::check(&cli, file.as_deref());
+        }
         Some(Command::Init(_)) | Some(Command::Demo(_)) => Source::File,
         Some(Command::Pipeline {
             action: Some(PipelineCmd::Adopt { .. }),
@@ -40,12 +45,19 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }) => Source::None,
         _ => Source::Database,
     };
+    // The console's configuration is checked before anything is opened.
+    let config = match &cli.command {
+        None => Some(config_cmd::for_console(&cli)?),
+        Some(Command::Demo(a)) if !a.no_tui => Some(config_cmd::for_console(&cli)?),
+        _ => None,
+    };
     let ctx = Ctx::load(&cli, source)?;
     match &cli.command {
-        None => console(&ctx),
+        None => console(&ctx, config.unwrap_or_else(crate::config::defaults)),
         Some(cmd) => match cmd {
             Command::Check { json } => pipeline_cmd::check(&cli, *json),
-            Command::Demo(a) => demo(ctx, a),
+            Command::Config(_) => Ok(()),
+            Command::Demo(a) => demo(ctx, a, config.unwrap_or_else(crate::config::defaults)),
             Command::Init(a) => team::init(&ctx, a),
             Command::Pipeline {
                 json: json_top,
@@ -146,7 +158,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-fn demo(mut ctx: Ctx, a: &args::DemoArgs) -> anyhow::Result<()> {
+fn demo(mut ctx: Ctx, a: &args::DemoArgs, config: crate::config::Config) -> anyhow::Result<()> {
     if !ctx.db_given {
         ctx.db = std::path::PathBuf::from("demo.db");
     }
@@ -171,11 +183,11 @@ fn demo(mut ctx: Ctx, a: &args::DemoArgs) -> anyhow::Result<()> {
     if ctx.user.is_none() {
         ctx.user = Some(d.supervisor);
     }
-    console(&ctx)
+    console(&ctx, config)
 }
 
 /// Opens the console on `--db` as the acting user.
-fn console(ctx: &Ctx) -> anyhow::Result<()> {
+fn console(ctx: &Ctx, config: crate::config::Config) -> anyhow::Result<()> {
     let store = ctx.store()?;
     let user = ctx.reader(&store)?;
     if ctx.now_given && !user.trusted() {
@@ -195,6 +207,7 @@ fn console(ctx: &Ctx) -> anyhow::Result<()> {
             idle_lock: idle,
             what_if: ctx.what_if_label(),
             state: crate::state_file::path(),
+            config,
         },
     )
 }

@@ -251,7 +251,7 @@ mod tests {
 
     fn screen(report: Option<&AuditReport>, computing: bool) -> String {
         let mut term = Terminal::new(TestBackend::new(120, 40)).expect("test terminal");
-        term.draw(|f| draw(f, f.area(), report, computing, &Theme { color: false }))
+        term.draw(|f| draw(f, f.area(), report, computing, &Theme::mono()))
             .expect("draw");
         term.backend().to_string()
     }

@@ -69,13 +69,42 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// The key that opens view `i` (1 to 9, then 0 for the tenth), if any.
-pub fn view_key(i: usize) -> Option<String> {
-    match i {
-        0..=8 => Some((i + 1).to_string()),
-        9 => Some("0".into()),
-        _ => None,
+/// The key that opens view `i`, as bound (`view_1`... in the keymap).
+pub fn view_key_of(app: &App, i: usize) -> Option<String> {
+    app.keymap
+        .first_key(Mode::Normal, crate::app::action::Action::View(i))
+        .map(str::to_string)
+}
+
+/// The view keys in short (`1-9`, `1-9,0`, or as listed), and how many
+/// views they reach.
+pub fn view_keys(app: &App) -> Option<(String, usize)> {
+    let keys: Vec<String> = (0..app.views.len())
+        .map_while(|i| view_key_of(app, i))
+        .collect();
+    let n = keys.len();
+    keys.last()?;
+    // Runs of consecutive digits in short: `1-9,0`, `!,2-9`.
+    let digit = |k: &str| k.parse::<u32>().ok().filter(|_| k.len() == 1);
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let mut j = i;
+        while j + 1 < n
+            && let (Some(a), Some(b)) = (digit(&keys[j]), digit(&keys[j + 1]))
+            && b == a + 1
+        {
+            j += 1;
+        }
+        parts.push(if j >= i + 2 {
+            format!("{}-{}", keys[i], keys[j])
+        } else {
+            keys[i..=j].join(",")
+        });
+        i = j + 1;
     }
+    let text = parts.join(",");
+    Some((text, n))
 }
 
 /// Tab names shortened, longest first, until every tab fits `width`, down
@@ -85,7 +114,7 @@ fn tab_names(app: &App, width: usize) -> Vec<String> {
     const MIN: usize = 3;
     // " K name " plus a separating space; " K " and a space without a name.
     let tab = |i: usize, l: usize| {
-        let k = view_key(i).map_or(0, |k| k.len() + 1);
+        let k = view_key_of(app, i).map_or(0, |k| k.chars().count() + 1);
         if l == 0 { k + 3 } else { k + l + 3 }
     };
     let mut lens: Vec<usize> = app.views.iter().map(|v| v.title.chars().count()).collect();
@@ -106,7 +135,7 @@ fn tab_names(app: &App, width: usize) -> Vec<String> {
             lens[i] -= 1;
         } else if let Some(i) = (0..lens.len())
             .rev()
-            .find(|i| lens[*i] > 0 && view_key(*i).is_some())
+            .find(|i| lens[*i] > 0 && view_key_of(app, *i).is_some())
         {
             lens[i] = 0;
         } else {
@@ -130,7 +159,7 @@ pub fn draw_tabs(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let mut spans = Vec::new();
     let names = tab_names(app, area.width as usize);
     for (i, name) in names.iter().enumerate() {
-        let label = match (view_key(i), name.is_empty()) {
+        let label = match (view_key_of(app, i), name.is_empty()) {
             (Some(k), true) => format!(" {k} "),
             (Some(k), false) => format!(" {k} {name} "),
             (None, _) => format!(" {name} "),
@@ -188,8 +217,10 @@ pub fn draw_footer(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         hints.push((marked.clone(), "· actions apply to them ·"));
         hints.push((clear.to_string(), "clear"));
     }
-    if mode == Mode::Normal {
-        hints.push((format!("1-{}", app.views.len()), "views"));
+    if mode == Mode::Normal
+        && let Some((keys, _)) = view_keys(app)
+    {
+        hints.push((keys, "views"));
     }
     for (action, _) in app.keymap.bindings(mode) {
         let Some(hint) = action.hint() else { continue };

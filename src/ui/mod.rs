@@ -3,6 +3,7 @@
 pub mod audit;
 mod board;
 mod breaches;
+mod columns;
 mod detail;
 mod header;
 mod popup;

@@ -2,6 +2,7 @@
 
 use super::{fit, theme::Theme};
 use crate::app::App;
+use crate::app::action::Action;
 use crate::app::keymap::Mode;
 use crate::app::popup::Popup;
 use ratatui::Frame;
@@ -110,14 +111,34 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             verdicts,
             top,
         } => draw_bulk(f, area, app, t, title, verdicts, *top),
-        Popup::Help => {
-            let normal = app.keymap.bindings(Mode::Normal);
+        Popup::Help { top } => {
+            let is_view = |a: &Action| matches!(a, Action::View(_));
+            let normal: Vec<_> = app
+                .keymap
+                .bindings(Mode::Normal)
+                .into_iter()
+                .filter(|(a, _)| !is_view(a))
+                .collect();
             let popup = app.keymap.bindings(Mode::Popup);
-            // Title, views, the bindings, a gap, a title, the bindings, the hint.
-            let count = 2 + normal.len() + 2 + popup.len() + 1;
+            let views = super::header::view_keys(app);
+            let symbols = [
+                ("✖", "breached: past its SLA (+ how long over)"),
+                ("▲", "at risk: past the warn time"),
+                ("●", "on time: working time left"),
+                ("‖", "paused: a sub-status stops the clock"),
+                ("·", "no SLA in this stage"),
+                ("✓", "marked for a bulk action"),
+            ];
+            let owner_key = app
+                .keymap
+                .first_key(Mode::Normal, Action::CycleOwner)
+                .unwrap_or("o")
+                .to_string();
+            // Titles, the bindings, gaps, the symbols, the owner cycle, the hint.
+            let count = 2 + normal.len() + 2 + popup.len() + 2 + symbols.len() + 3;
             // Two columns when one does not fit the terminal's height.
             let room = area.height.saturating_sub(4) as usize;
-            let two = count > room && room > 0;
+            let two = count > room && room > 0 && area.width >= 100;
             let rect_w = if two { 110 } else { 60 };
             // Descriptions are cut, with an ellipsis, to what a column leaves.
             let col_w = centered(area, rect_w, 1).width.saturating_sub(2) as usize
@@ -130,10 +151,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 ])
             };
             let mut lines = vec![Line::from(Span::styled(
-                "Keys (from the keymap)",
+                "Keys (from your configuration)",
                 t.title(),
             ))];
-            lines.push(row(format!("1-{}", app.views.len()), "switch view"));
+            if let Some((keys, n)) = &views {
+                lines.push(row(
+                    keys.clone(),
+                    &format!("switch view (1 to {n}; `:view NAME` any)"),
+                ));
+            }
             for (a, keys) in normal {
                 lines.push(row(keys, a.description()));
             }
@@ -145,8 +171,18 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             for (a, keys) in popup {
                 lines.push(row(keys, a.description()));
             }
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled("Symbols", t.title())));
+            for (sym, what) in symbols {
+                lines.push(row(sym.to_string(), what));
+            }
+            lines.push(Line::from(""));
+            lines.push(row(owner_key, "cycles the owner filter:"));
+            lines.push(Line::from(
+                "    all → mine → unassigned → mine + unassigned",
+            ));
             lines.push(Line::from(Span::styled(
-                "any key closes this help",
+                "down/up scroll · any other key closes this help",
                 t.dim(),
             )));
             let (cols, per) = if two {
@@ -154,9 +190,19 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             } else {
                 (1, lines.len())
             };
-            let rect = centered(area, rect_w, per as u16 + 2);
+            // What does not fit scrolls (up and down), and the title says so.
+            let fit_rows = (area.height.saturating_sub(4) as usize).max(1);
+            let rows = per.min(fit_rows);
+            let hidden = per - rows;
+            let top = (*top).min(hidden);
+            let title = if hidden > 0 {
+                format!(" Help · +{} more · down/up scroll ", hidden - top)
+            } else {
+                " Help ".to_string()
+            };
+            let rect = centered(area, rect_w, rows as u16 + 2);
             f.render_widget(Clear, rect);
-            let block = Block::bordered().title(" Help ").title_style(t.title());
+            let block = Block::bordered().title(title).title_style(t.title());
             let inner = block.inner(rect);
             f.render_widget(block, rect);
             let halves = Layout::horizontal((0..cols).map(|_| Constraint::Ratio(1, cols as u32)))
@@ -164,7 +210,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             let mut rest = lines;
             for half in halves.iter() {
                 let take = per.min(rest.len());
-                let col: Vec<Line> = rest.drain(..take).collect();
+                let col: Vec<Line> = rest.drain(..take).skip(top).take(rows).collect();
                 f.render_widget(Paragraph::new(col), *half);
             }
         }

@@ -1,9 +1,12 @@
-//! The queue table: id, patient, stage, sub-status, owner, SLA countdown,
-//! age. Only the visible rows are drawn.
+//! The queue table: the configured columns (id, patient, stage,
+//! sub-status, owner, SLA countdown, due, age), sized to what the visible
+//! rows hold. Only the visible rows are drawn.
 
+use super::columns::{self, Need};
 use super::fit;
 use super::theme::{Theme, sla_symbol};
 use crate::app::App;
+use crate::config::Column;
 use crate::engine::Record;
 use crate::engine::sla::{self, SlaState};
 use crate::present::{self, countdown};
@@ -130,41 +133,73 @@ pub fn filter_label(app: &App) -> Option<String> {
     ))
 }
 
-/// Width of the DUE column, shown when the table is at least
-/// [`DUE_FROM`] cells wide.
-const DUE: u16 = 11;
-const DUE_FROM: u16 = 110;
-
-/// Column widths for a table `inner` cells wide: id (as wide as the
-/// longest id on the page, with room for the mark), owner, SLA, DUE (where
-/// it fits) and age; patient, stage and sub-status share the rest.
-fn widths(inner: u16, id: u16) -> Vec<u16> {
-    let (owner, sla, age) = (if inner >= 90 { 12 } else { 9 }, 11, 7);
-    let due = if inner >= DUE_FROM { DUE + 1 } else { 0 };
-    let rest = inner.saturating_sub(id + owner + sla + age + due + 6);
-    let patient = (rest * 36 / 100).min(24);
-    let stage = (rest * 38 / 100).min(26);
-    let sub = rest.saturating_sub(patient + stage).min(18);
-    let mut w = vec![id, patient, stage, sub, owner, sla];
-    if due > 0 {
-        w.push(DUE);
+fn heading(c: Column) -> &'static str {
+    match c {
+        Column::Id => " ID",
+        Column::Patient => "PATIENT",
+        Column::Stage => "STAGE",
+        Column::Substatus => "SUB-STATUS",
+        Column::Owner => "OWNER",
+        Column::Sla => "SLA",
+        Column::Due => "DUE",
+        Column::Age => "AGE",
     }
-    w.push(age);
-    w
+}
+
+/// One cell's text (the SLA cell's as drawn, without its style).
+fn text(app: &App, r: &Record, c: Column) -> String {
+    match c {
+        Column::Id => id_text(app, r),
+        Column::Patient => crate::present::clean(&r.patient),
+        Column::Stage => stage_name(app, r),
+        Column::Substatus => substatus_label(app, r),
+        Column::Owner => owner_text(app, r),
+        Column::Sla => sla_cell(app, r, &Theme::mono())
+            .spans
+            .iter()
+            .map(|s| s.content.as_ref())
+            .collect(),
+        Column::Due => due_text(app, r),
+        Column::Age => present::age(r.entered_at, app.now),
+    }
+}
+
+/// What each configured column needs for the rows on screen.
+fn needs(app: &App, rows: &[&Record]) -> Vec<Need> {
+    app.columns
+        .iter()
+        .map(|&col| {
+            let widest = rows
+                .iter()
+                .map(|r| text(app, r, col).chars().count())
+                .max()
+                .unwrap_or(0);
+            let filled = rows.iter().any(|r| !text(app, r, col).trim().is_empty());
+            // An empty table still reads as a table.
+            let floor = if rows.is_empty() && matches!(col, Column::Patient | Column::Stage) {
+                16
+            } else {
+                0
+            };
+            Need {
+                col,
+                want: widest.max(heading(col).chars().count()).max(floor) as u16,
+                filled: filled || rows.is_empty(),
+            }
+        })
+        .collect()
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
-    let longest = app.page.rows.iter().map(|r| r.id).max().unwrap_or(0);
-    let id_width = (longest.max(9999).to_string().len() + 1) as u16;
-    let w = widths(area.width.saturating_sub(2), id_width);
-    let with_due = w.len() == 8;
-    let mut heads = vec![" ID", "PATIENT", "STAGE", "SUB-STATUS", "OWNER", "SLA"];
-    if with_due {
-        heads.push("DUE");
-    }
-    heads.push("AGE");
-    let header = Row::new(heads).style(t.title());
     let visible = app.height.max(1);
+    let on_screen: Vec<&Record> = (app.top..(app.top + visible).min(app.page.total))
+        .filter_map(|abs| {
+            abs.checked_sub(app.page.start)
+                .and_then(|i| app.page.rows.get(i))
+        })
+        .collect();
+    let cols = columns::layout(area.width.saturating_sub(2), &needs(app, &on_screen));
+    let header = Row::new(cols.iter().map(|(c, _)| heading(*c))).style(t.title());
     let mut rows = Vec::new();
     for abs in app.top..(app.top + visible).min(app.page.total) {
         let Some(r) = abs
@@ -174,23 +209,17 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             rows.push(Row::new(vec![Cell::from("…")]).style(t.dim()));
             continue;
         };
-        let age = present::age(r.entered_at, app.now);
         let style = row_style(app, abs, r, t);
-        let id = id_text(app, r);
-        let mut cells = vec![
-            Cell::from(id),
-            Cell::from(fit(&r.patient, w[1] as usize)),
-            Cell::from(fit(&stage_name(app, r), w[2] as usize)),
-            Cell::from(fit(&substatus_label(app, r), w[3] as usize)),
-            Cell::from(fit(&owner_text(app, r), w[4] as usize)),
-            Cell::from(sla_cell(app, r, t)),
-        ];
-        if with_due {
-            cells.push(Cell::from(due_text(app, r)));
-        }
-        cells.push(Cell::from(age));
+        let cells: Vec<Cell> = cols
+            .iter()
+            .map(|&(c, w)| match c {
+                Column::Sla => Cell::from(sla_cell(app, r, t)),
+                _ => Cell::from(fit(&text(app, r, c), w as usize)),
+            })
+            .collect();
         rows.push(Row::new(cells).style(style));
     }
+    let w: Vec<u16> = cols.iter().map(|(_, w)| *w).collect();
     let widths: Vec<Constraint> = w.iter().map(|x| Constraint::Length(*x)).collect();
     let table = Table::new(rows, widths)
         .header(header)

@@ -118,7 +118,7 @@ impl Console {
     pub fn screen(&mut self, w: u16, h: u16) -> String {
         self.app.height = ui::table_rows(Rect::new(0, 0, w, h));
         let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-        t.draw(|f| ui::draw(f, &self.app, &Theme { color: false }))
+        t.draw(|f| ui::draw(f, &self.app, &Theme::mono()))
             .expect("draw");
         let buf = t.backend().buffer().clone();
         let mut out = String::new();

@@ -1,0 +1,157 @@
+//! Column widths for the queue table, from what the visible rows hold: the
+//! short columns (id, owner, SLA, due, age) as wide as their widest cell,
+//! the long ones (patient, stage, sub-status) sharing the rest up to what
+//! they hold. An empty sub-status column gives its room away; the DUE
+//! column is the first to go when the width runs short, then sub-status.
+
+use crate::config::Column;
+
+/// What one column needs: the widest cell (header included) and the
+/// least it can be cut to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Need {
+    pub col: Column,
+    pub want: u16,
+    /// Whether any visible row has something in it.
+    pub filled: bool,
+}
+
+fn is_long(c: Column) -> bool {
+    matches!(c, Column::Patient | Column::Stage | Column::Substatus)
+}
+
+/// The narrowest a long column is cut to before another column goes:
+/// names need the most room to be told apart.
+fn long_min(c: Column) -> u16 {
+    match c {
+        Column::Patient => 14,
+        Column::Stage => 12,
+        _ => 10,
+    }
+}
+
+/// The most spare cells a column gets beyond what it holds.
+const MAX_AIR: u16 = 4;
+
+/// Widths for a table `inner` cells wide (one cell between columns).
+pub fn layout(inner: u16, needs: &[Need]) -> Vec<(Column, u16)> {
+    let mut cols: Vec<Need> = needs
+        .iter()
+        .copied()
+        .filter(|n| n.filled || n.col != Column::Substatus)
+        .collect();
+    let fits = |cols: &[Need]| {
+        let gaps = cols.len().saturating_sub(1) as u16;
+        let fixed: u16 = cols
+            .iter()
+            .map(|n| {
+                if is_long(n.col) {
+                    n.want.min(long_min(n.col))
+                } else {
+                    n.want
+                }
+            })
+            .sum();
+        fixed + gaps <= inner
+    };
+    for drop in [Column::Due, Column::Substatus, Column::Age] {
+        if fits(&cols) {
+            break;
+        }
+        cols.retain(|n| n.col != drop);
+    }
+    let gaps = cols.len().saturating_sub(1) as u16;
+    let short: u16 = cols
+        .iter()
+        .filter(|n| !is_long(n.col))
+        .map(|n| n.want)
+        .sum();
+    let mut room = inner.saturating_sub(short + gaps);
+    let long: Vec<Need> = cols.iter().copied().filter(|n| is_long(n.col)).collect();
+    // Each long column first gets its share of the room, up to its want;
+    // what a column does not need goes to the others.
+    let mut given: Vec<u16> = vec![0; long.len()];
+    let mut open: Vec<usize> = (0..long.len()).collect();
+    while room > 0 && !open.is_empty() {
+        let share = (room / open.len() as u16).max(1);
+        let mut next = Vec::new();
+        for &i in &open {
+            let take = share.min(long[i].want - given[i]).min(room);
+            given[i] += take;
+            room -= take;
+            if given[i] < long[i].want {
+                next.push(i);
+            }
+        }
+        open = next;
+    }
+    // Room left over spreads evenly as air between the columns (a few
+    // cells each at most); the rest stays blank at the right.
+    let extra = (room / cols.len().max(1) as u16).min(MAX_AIR);
+    cols.iter()
+        .map(|n| {
+            let w = match long.iter().position(|l| l.col == n.col) {
+                Some(i) => given[i],
+                None => n.want,
+            };
+            (n.col, w + extra)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn need(col: Column, want: u16) -> Need {
+        Need {
+            col,
+            want,
+            filled: true,
+        }
+    }
+
+    fn all(sub_filled: bool) -> Vec<Need> {
+        vec![
+            need(Column::Id, 7),
+            need(Column::Patient, 22),
+            need(Column::Stage, 25),
+            Need {
+                col: Column::Substatus,
+                want: 16,
+                filled: sub_filled,
+            },
+            need(Column::Owner, 10),
+            need(Column::Sla, 9),
+            need(Column::Due, 11),
+            need(Column::Age, 7),
+        ]
+    }
+
+    fn width(l: &[(Column, u16)], c: Column) -> Option<u16> {
+        l.iter().find(|(x, _)| *x == c).map(|(_, w)| *w)
+    }
+
+    #[test]
+    fn short_columns_keep_their_content_and_long_ones_share_the_rest() {
+        let l = layout(118, &all(true));
+        assert_eq!(width(&l, Column::Owner), Some(10), "`(provider)` whole");
+        assert_eq!(width(&l, Column::Stage), Some(25), "the stage name whole");
+        let used: u16 = l.iter().map(|(_, w)| w).sum::<u16>() + l.len() as u16 - 1;
+        assert!(used <= 118 && used > 110, "the width is used: {used}");
+    }
+
+    #[test]
+    fn narrow_tables_drop_due_first_then_sub_status_and_empty_ones_give_way() {
+        let l = layout(78, &all(true));
+        assert_eq!(width(&l, Column::Due), None);
+        assert_eq!(width(&l, Column::Owner), Some(10));
+        assert!(width(&l, Column::Substatus).is_some());
+        let l = layout(60, &all(true));
+        assert_eq!(width(&l, Column::Substatus), None);
+        assert_eq!(width(&l, Column::Id), Some(7), "ids are never cut");
+        let l = layout(118, &all(false));
+        assert_eq!(width(&l, Column::Substatus), None, "nothing to show");
+        assert!(width(&l, Column::Patient).is_some_and(|w| (22..=26).contains(&w)));
+    }
+}

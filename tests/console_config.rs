@@ -1,0 +1,83 @@
+//! The user's configuration in the console: rebound keys (and the footer
+//! and `?` telling the truth about them), aliases on the command line,
+//! the chosen columns, and `?` explaining the symbols and the owner cycle.
+
+mod console;
+
+use carequeue::app::popup::Popup;
+use console::{Console, demo_db};
+use crossterm::event::KeyCode;
+
+const CONFIG: &str = r#"
+columns = ["id", "patient", "owner", "sla", "age"]
+[aliases]
+late = "sla:breached"
+[keys.normal]
+move = ["M"]
+assign = ["m"]
+view_1 = ["!"]
+"#;
+
+#[test]
+fn rebound_keys_aliases_and_columns_apply_and_the_screen_says_so() {
+    let (cfg, problems) = carequeue::config::read(CONFIG);
+    assert!(problems.is_empty(), "{problems:?}");
+    let (_d, db) = demo_db(200);
+    let mut c = Console::open(&db, "kim", 120, 40);
+    c.app.configure(&cfg);
+
+    c.press('!');
+    assert_eq!(c.app.view, 0, "view_1 is on `!` now");
+    c.press('1');
+    assert_eq!(c.app.view, 0, "`1` is no longer bound");
+    c.press('M');
+    match &c.app.popup {
+        Some(Popup::Pick { title, .. }) => assert!(title.starts_with("Move #"), "{title}"),
+        other => panic!("M opens the move picker: {other:?}"),
+    }
+    c.code(KeyCode::Esc);
+    c.press('m');
+    match &c.app.popup {
+        Some(Popup::Pick { title, .. }) => assert!(title.starts_with("Assign #"), "{title}"),
+        other => panic!("m assigns now: {other:?}"),
+    }
+    c.code(KeyCode::Esc);
+
+    let screen = c.screen(120, 40);
+    let footer = screen.lines().last().unwrap_or("");
+    assert!(
+        footer.contains("M move") && footer.contains("m assign"),
+        "{footer}"
+    );
+    let heads = screen
+        .lines()
+        .find(|l| l.contains("PATIENT"))
+        .unwrap_or_else(|| panic!("a header row:\n{screen}"));
+    assert!(heads.contains("OWNER") && heads.contains("AGE"), "{heads}");
+    assert!(
+        !heads.contains("STAGE") && !heads.contains("DUE"),
+        "{heads}"
+    );
+
+    c.press(':');
+    c.typed("late");
+    c.code(KeyCode::Enter);
+    assert_eq!(c.app.filter, "sla:breached");
+    assert!(c.app.page.total > 0);
+
+    c.press('?');
+    let help = c.screen(120, 40);
+    for want in [
+        "M ",
+        "move: fire an event",
+        "✖",
+        "breached",
+        "‖",
+        "paused",
+        "cycles the owner filter",
+        "all → mine → unassigned → mine + unassigned",
+        "!,2-9 ",
+    ] {
+        assert!(help.contains(want), "`{want}` in help:\n{help}");
+    }
+}
