@@ -69,6 +69,10 @@ pub fn run(
     ));
     let theme = Theme::new(config.theme);
     let mut terminal = ratatui::init();
+    // Without a terminal that takes mouse reports, the keys still work.
+    let mouse = config.mouse
+        && crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture).is_ok();
+    app.mouse = mouse;
     let result = (|| -> anyhow::Result<()> {
         worker.send(app.start());
         let mut last_sweep = std::time::Instant::now();
@@ -91,6 +95,20 @@ pub fn run(
                     Event::Key(k) => {
                         last_input = std::time::Instant::now();
                         let reqs = app.on_key(k);
+                        worker.send(reqs);
+                    }
+                    Event::Mouse(m) => {
+                        use crossterm::event::{MouseButton, MouseEventKind};
+                        let reqs = match m.kind {
+                            MouseEventKind::Down(MouseButton::Left) => {
+                                let area =
+                                    ratatui::layout::Rect::new(0, 0, size.width, size.height);
+                                app.on_click(ui::hit::hit(area, &app, m.column, m.row))
+                            }
+                            MouseEventKind::ScrollDown => app.on_wheel(true),
+                            MouseEventKind::ScrollUp => app.on_wheel(false),
+                            _ => Vec::new(),
+                        };
                         worker.send(reqs);
                     }
                     Event::Resize(_, _) => terminal.autoresize()?,
@@ -122,6 +140,9 @@ pub fn run(
             }
         }
     })();
+    if mouse {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+    }
     ratatui::restore();
     drop(worker);
     if let Some(f) = &state

@@ -56,7 +56,10 @@ fn labels_patients_order_and_due_times_are_on_screen() {
     assert!(wide.contains(" DUE "), "{wide}");
     // DUE is the first column to give way when the width runs short.
     let narrow = c.screen(60, 24);
-    assert!(!narrow.contains(" DUE "), "no room for DUE at 60 columns:\n{narrow}");
+    assert!(
+        !narrow.contains(" DUE "),
+        "no room for DUE at 60 columns:\n{narrow}"
+    );
     assert!(narrow.contains(" AGE"), "{narrow}");
 
     c.press('m');

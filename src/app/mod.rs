@@ -11,6 +11,7 @@ mod held;
 pub mod keymap;
 mod marking;
 pub mod marks;
+pub mod mouse;
 mod move_flow;
 mod nav;
 pub mod popup;
@@ -402,7 +403,7 @@ impl App {
     }
 
     /// Filter or view changed: back to the top.
-    fn reset_query(&mut self) -> Vec<Request> {
+    pub(super) fn reset_query(&mut self) -> Vec<Request> {
         self.follow = None;
         self.selected = 0;
         self.top = 0;

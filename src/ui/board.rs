@@ -12,6 +12,21 @@ use ratatui::widgets::{Block, Paragraph};
 /// Narrowest stage cell: a name and its counts stay legible.
 const MIN_CELL: u16 = 17;
 
+/// The boxes shown: the index of the first one (0 is "All stages", i the
+/// view's i-th stage) and their places. As many as fit at a readable
+/// width, scrolled to keep the selected stage in view.
+pub fn boxes(area: Rect, app: &App) -> (usize, Vec<Rect>) {
+    let total = app.current().stages.len() + 1;
+    let fit_n = ((area.width / MIN_CELL) as usize).max(1);
+    let first = app
+        .stage_sel
+        .saturating_sub(fit_n - 1)
+        .min(total.saturating_sub(fit_n));
+    let n = (total - first).min(fit_n) as u32;
+    let cols = Layout::horizontal((0..n).map(|_| Constraint::Ratio(1, n))).split(area);
+    (first, cols.to_vec())
+}
+
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let p = &app.pipeline;
     let v = app.current();
@@ -28,16 +43,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         cells.push((st.name.clone(), n, b, r));
     }
     cells.insert(0, ("All stages".to_string(), total, br, risk));
-    // As many cells as fit at a readable width, scrolled to keep the
-    // selected stage in view.
-    let fit_n = ((area.width / MIN_CELL) as usize).max(1);
-    let first = app
-        .stage_sel
-        .saturating_sub(fit_n - 1)
-        .min(cells.len().saturating_sub(fit_n));
-    let shown = &cells[first..(first + fit_n).min(cells.len())];
-    let n = shown.len() as u32;
-    let cols = Layout::horizontal((0..n).map(|_| Constraint::Ratio(1, n))).split(area);
+    let (first, cols) = boxes(area, app);
+    let shown = &cells[first..(first + cols.len()).min(cells.len())];
     for (k, ((name, total, breached, at_risk), rect)) in shown.iter().zip(cols.iter()).enumerate() {
         let i = first + k;
         let more_left = k == 0 && first > 0;

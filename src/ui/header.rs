@@ -155,15 +155,22 @@ fn tab_names(app: &App, width: usize) -> Vec<String> {
         .collect()
 }
 
-pub fn draw_tabs(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
-    let mut spans = Vec::new();
-    let names = tab_names(app, area.width as usize);
-    for (i, name) in names.iter().enumerate() {
-        let label = match (view_key_of(app, i), name.is_empty()) {
+/// Each tab's label as drawn (a space follows each).
+pub fn tab_labels(app: &App, width: u16) -> Vec<String> {
+    tab_names(app, width as usize)
+        .iter()
+        .enumerate()
+        .map(|(i, name)| match (view_key_of(app, i), name.is_empty()) {
             (Some(k), true) => format!(" {k} "),
             (Some(k), false) => format!(" {k} {name} "),
             (None, _) => format!(" {name} "),
-        };
+        })
+        .collect()
+}
+
+pub fn draw_tabs(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
+    let mut spans = Vec::new();
+    for (i, label) in tab_labels(app, area.width).into_iter().enumerate() {
         spans.push(if i == app.view {
             Span::styled(label, t.selected())
         } else {

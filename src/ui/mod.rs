@@ -6,6 +6,7 @@ mod breaches;
 mod columns;
 mod detail;
 mod header;
+pub mod hit;
 mod popup;
 mod queue;
 pub mod theme;

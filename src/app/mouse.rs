@@ -1,0 +1,43 @@
+//! Mouse input, when the configuration turns it on: a click on a tab, a
+//! stage box or a row acts like the keys that get there; the wheel scrolls.
+
+use super::App;
+use super::service::Request;
+
+/// Where a click landed (the front end finds it from its layout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hit {
+    /// A view's tab.
+    Tab(usize),
+    /// A stage box: 0 is every stage, i the view's i-th.
+    Stage(usize),
+    /// A queue row, by absolute index.
+    Row(usize),
+}
+
+/// Rows one turn of the wheel moves.
+const WHEEL: i64 = 3;
+
+impl App {
+    pub fn on_click(&mut self, hit: Option<Hit>) -> Vec<Request> {
+        if !self.mouse || self.locked || self.popup.is_some() {
+            return Vec::new();
+        }
+        match hit {
+            Some(Hit::Tab(i)) if i < self.views.len() => self.switch_view(i),
+            Some(Hit::Stage(s)) if s <= self.current().stages.len() => {
+                self.stage_sel = s;
+                self.reset_query()
+            }
+            Some(Hit::Row(abs)) => self.select_by(abs as i64 - self.selected as i64),
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn on_wheel(&mut self, down: bool) -> Vec<Request> {
+        if !self.mouse || self.locked || self.popup.is_some() {
+            return Vec::new();
+        }
+        self.select_by(if down { WHEEL } else { -WHEEL })
+    }
+}
