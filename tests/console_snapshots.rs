@@ -1,13 +1,15 @@
-//! Screen snapshots of the console (TestBackend + insta) at 120x40 and 80x24:
-//! every view, the detail pane, the move picker and help, on seeded demo data
-//! at a fixed instant. Review a changed snapshot like code.
+//! Screen snapshots of the console (TestBackend + insta) at 200x50, 120x40
+//! and 80x24: every view, the detail pane, the move picker and help, on
+//! seeded demo data at a fixed instant, and on a seven-phase fixture with
+//! an accented phase and a long accented stage name. Review a changed
+//! snapshot like code.
 
 mod console;
 
 use console::{Console, demo_db};
 use crossterm::event::KeyCode;
 
-const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
+const SIZES: [(u16, u16); 3] = [(200, 50), (120, 40), (80, 24)];
 
 #[test]
 fn every_view_at_both_sizes() {
@@ -24,6 +26,43 @@ fn every_view_at_both_sizes() {
                 .replace("__", "_");
             insta::assert_snapshot!(format!("view_{}_{title}_{w}x{h}", i + 1), c.screen(w, h));
         }
+    }
+}
+
+/// Seven phases make eleven views: `0` opens the tenth, `:view` the
+/// eleventh; an accented phase and a long accented stage name stay
+/// readable and distinguishable.
+#[test]
+fn a_seven_phase_pipeline_at_every_size() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/seven_phases.toml"
+    ))
+    .expect("fixture");
+    let (_dir, db, p) = console::demo_db_on(&text, 160);
+    for (w, h) in SIZES {
+        let mut c = Console::open_on(&db, p.clone(), "kim", w, h);
+        let n = c.app.views.len();
+        assert_eq!(n, 11, "seven phases and four more views");
+        for i in 0..n {
+            if i < 9 {
+                c.press(char::from_digit(i as u32 + 1, 10).expect("digit"));
+            } else if i == 9 {
+                c.press('0');
+            } else {
+                c.press(':');
+                c.typed(&format!("view {}", i + 1));
+                c.code(KeyCode::Enter);
+            }
+            assert_eq!(c.app.view, i);
+            let screen = c.screen(w, h);
+            insta::assert_snapshot!(format!("seven_view_{}_{w}x{h}", i + 1), screen);
+        }
+        // The long stage, selected: its box and rows.
+        c.press('4');
+        c.press('l');
+        c.press('l');
+        insta::assert_snapshot!(format!("seven_long_stage_{w}x{h}"), c.screen(w, h));
     }
 }
 
@@ -104,7 +143,9 @@ fn tabs_stay_put_as_the_active_one_changes_and_the_title_names_the_view() {
             for j in 0..c.app.views.len() {
                 let n = format!(" {}", j + 1);
                 assert!(
-                    tabs.contains(&format!("{n} ")) || tabs.ends_with(&n),
+                    tabs.contains(&format!("{n} "))
+                        || tabs.ends_with(&n)
+                        || tabs.starts_with(&format!("{} ", j + 1)),
                     "{w}x{h}: tab {} missing:\n{tabs}",
                     j + 1
                 );

@@ -110,12 +110,12 @@ pub fn view_keys(app: &App) -> Option<(String, usize)> {
 /// Tab names shortened, longest first, until every tab fits `width`, down
 /// to the key alone on a very narrow terminal. The names do not depend on
 /// which tab is active, so they stay put as the user moves between them.
-fn tab_names(app: &App, width: usize) -> Vec<String> {
+fn tab_names(app: &App, width: usize, pad: usize) -> Vec<String> {
     const MIN: usize = 3;
-    // " K name " plus a separating space; " K " and a space without a name.
+    // "K name" padded on both sides, plus a separating space.
     let tab = |i: usize, l: usize| {
         let k = view_key_of(app, i).map_or(0, |k| k.chars().count() + 1);
-        if l == 0 { k + 3 } else { k + l + 3 }
+        k + l + 2 * pad + 1
     };
     let mut lens: Vec<usize> = app.views.iter().map(|v| v.title.chars().count()).collect();
     let total = |lens: &[usize]| {
@@ -156,14 +156,21 @@ fn tab_names(app: &App, width: usize) -> Vec<String> {
 }
 
 /// Each tab's label as drawn (a space follows each).
+/// On a narrow terminal the padding goes before any name does.
 pub fn tab_labels(app: &App, width: u16) -> Vec<String> {
-    tab_names(app, width as usize)
+    let mut names = tab_names(app, width as usize, 1);
+    let mut pad = " ";
+    if names.iter().any(String::is_empty) {
+        names = tab_names(app, width as usize, 0);
+        pad = "";
+    }
+    names
         .iter()
         .enumerate()
         .map(|(i, name)| match (view_key_of(app, i), name.is_empty()) {
-            (Some(k), true) => format!(" {k} "),
-            (Some(k), false) => format!(" {k} {name} "),
-            (None, _) => format!(" {name} "),
+            (Some(k), true) => format!("{pad}{k}{pad}"),
+            (Some(k), false) => format!("{pad}{k} {name}{pad}"),
+            (None, _) => format!("{pad}{name}{pad}"),
         })
         .collect()
 }

@@ -31,6 +31,21 @@ pub fn pipeline() -> Arc<Pipeline> {
     Arc::new(check(DEFAULT_PIPELINE).pipeline.expect("default pipeline"))
 }
 
+/// A demo database on pipeline `text`, `records` records, seed 11.
+#[allow(dead_code)]
+pub fn demo_db_on(text: &str, records: usize) -> (TempDir, PathBuf, Arc<Pipeline>) {
+    let p = Arc::new(check(text).pipeline.expect("the pipeline checks"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("demo.db");
+    let opts = DemoOptions {
+        records,
+        seed: 11,
+        ..Default::default()
+    };
+    demo::build(&p, text, &db, &opts, now()).expect("demo builds");
+    (dir, db, p)
+}
+
 /// A demo database with `records` records, seed 11, built at [`NOW`].
 pub fn demo_db(records: usize) -> (TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -80,7 +95,11 @@ impl Console {
 
     /// The console as `user`, sized for a `w`×`h` terminal, first frame loaded.
     pub fn open(db: &Path, user: &str, w: u16, h: u16) -> Console {
-        let p = pipeline();
+        Console::open_on(db, pipeline(), user, w, h)
+    }
+
+    /// [`Console::open`] under pipeline `p`.
+    pub fn open_on(db: &Path, p: Arc<Pipeline>, user: &str, w: u16, h: u16) -> Console {
         let store = Store::open(db).expect("open db");
         let u = carequeue::ops::actor(&store, user).expect("demo user");
         let mut app = App::new(p.clone(), u.user().clone(), now());
