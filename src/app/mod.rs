@@ -240,6 +240,10 @@ impl App {
     pub(super) fn default_owner(&self) -> OwnerMode {
         match self.current().kind {
             ViewKind::MyQueue => OwnerMode::MineOrUnassigned,
+            // A provider's decisions: their own, and those no one has yet.
+            ViewKind::Decisions if !crate::ops::supervises(&self.pipeline, &self.user) => {
+                OwnerMode::MineOrUnassigned
+            }
             _ => OwnerMode::All,
         }
     }

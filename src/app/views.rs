@@ -120,9 +120,32 @@ pub fn build(p: &Pipeline, u: &User) -> Vec<ViewDef> {
     views
 }
 
-/// The view a user sees first: supervisors the breaches, decision makers
-/// their decisions, everyone else their own queue.
+/// The view a user sees first: the `start_view` of their first role that
+/// names one; else supervisors the breaches, decision makers their
+/// decisions, everyone else their own queue.
 pub fn first_view(p: &Pipeline, u: &User, views: &[ViewDef]) -> usize {
+    let named = p
+        .roles
+        .iter()
+        .filter(|r| u.has_role(&r.id))
+        .find_map(|r| r.start_view.as_deref());
+    let kind = |name: &str| match name {
+        "my_queue" => Some(ViewKind::MyQueue),
+        "decisions" => Some(ViewKind::Decisions),
+        "breaches" => Some(ViewKind::Breaches),
+        "audit" => Some(ViewKind::Audit),
+        phase => p
+            .phases
+            .iter()
+            .position(|ph| ph.id == phase)
+            .map(ViewKind::Phase),
+    };
+    if let Some(i) = named
+        .and_then(kind)
+        .and_then(|k| views.iter().position(|v| v.kind == k))
+    {
+        return i;
+    }
     let want = if supervises(p, u) {
         ViewKind::Breaches
     } else if !owned_by(p, u, &decision_stages(p)).is_empty() {

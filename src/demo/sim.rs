@@ -37,6 +37,10 @@ pub struct Sim<'a> {
     records: Vec<Record>,
     log: Vec<Logged>,
     system: User,
+    /// Owned stages that already hold a record nobody has claimed: the
+    /// first record to end in each stays unclaimed, so every queue has
+    /// work to claim.
+    unclaimed: std::collections::HashSet<String>,
 }
 
 impl<'a> Sim<'a> {
@@ -60,6 +64,7 @@ impl<'a> Sim<'a> {
                 name: ops::SYSTEM.into(),
                 roles: vec![],
             },
+            unclaimed: Default::default(),
         }
     }
 
@@ -356,6 +361,22 @@ impl<'a> Sim<'a> {
         }
         // Everything due by now has fired, as if the sweep had been running.
         self.catch_up(&mut rec, self.now.timestamp() + 1, true);
+        // The first record to end in an owned stage is work to claim: its
+        // holder, if any, hands it back to the queue a minute ago.
+        let owned = p
+            .stage_ix(&rec.stage)
+            .is_some_and(|s| !p.stage(s).terminal && p.stage(s).owner.is_some());
+        if owned
+            && self.unclaimed.insert(rec.stage.clone())
+            && let Some(holder) = self
+                .team
+                .iter()
+                .find(|u| rec.assignee.as_deref() == Some(&u.name))
+        {
+            let at = (self.now.timestamp() - 60).max(rec.updated_at);
+            let r = ops::decide_release(p, &rec, holder);
+            self.apply(&mut rec, at, holder, r);
+        }
         self.records.push(rec);
     }
 

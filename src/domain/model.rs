@@ -60,7 +60,13 @@ pub struct Role {
     pub supervises: bool,
     /// Manages the team, applies pipelines and imports.
     pub admin: bool,
+    /// The console view the role opens on (a phase id, `my_queue`,
+    /// `decisions`, `breaches` or `audit`); None: chosen from the role.
+    pub start_view: Option<String>,
 }
+
+/// The built-in views a role's `start_view` may name besides its phases.
+pub const START_VIEWS: [&str; 4] = ["my_queue", "decisions", "breaches", "audit"];
 
 #[derive(Debug)]
 pub struct NamedCalendar {

@@ -42,6 +42,9 @@ pub struct RawRole {
     pub supervises: bool,
     #[serde(default)]
     pub admin: bool,
+    /// The console view this role opens on: a phase id, or `my_queue`,
+    /// `decisions`, `breaches`, `audit`.
+    pub start_view: Option<S>,
     /// Ids this role had before: users holding one are carried over.
     #[serde(default)]
     pub renamed_from: Vec<S>,

@@ -130,25 +130,30 @@ pub fn release(
     now: DateTime<Utc>,
 ) -> OpResult<Record> {
     change(store, id, actor, now, g, |cur, _| {
-        let Some(who) = cur.assignee.clone() else {
-            return Err(deny(cur, "release", "the record has no assignee".into()));
-        };
-        if who != actor.name && !supervises(p, actor) {
-            return Err(deny(
-                cur,
-                "release",
-                format!("it is assigned to `{who}`; only they or a supervisor may release it"),
-            ));
-        }
-        let mut next = cur.clone();
-        next.assignee = None;
-        Ok((
-            next,
-            EventSpec {
-                kind: "release",
-                from: Some(who),
-                ..Default::default()
-            },
-        ))
+        decide_release(p, cur, actor)
     })
+}
+
+/// The release of `cur` by `actor`: the record and its event, or why not.
+pub fn decide_release(p: &Pipeline, cur: &Record, actor: &User) -> OpResult<(Record, EventSpec)> {
+    let Some(who) = cur.assignee.clone() else {
+        return Err(deny(cur, "release", "the record has no assignee".into()));
+    };
+    if who != actor.name && !supervises(p, actor) {
+        return Err(deny(
+            cur,
+            "release",
+            format!("it is assigned to `{who}`; only they or a supervisor may release it"),
+        ));
+    }
+    let mut next = cur.clone();
+    next.assignee = None;
+    Ok((
+        next,
+        EventSpec {
+            kind: "release",
+            from: Some(who),
+            ..Default::default()
+        },
+    ))
 }

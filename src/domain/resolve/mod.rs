@@ -252,6 +252,23 @@ impl Resolver {
                 );
             }
         }
+        for r in &raw.roles {
+            if let Some(v) = &r.start_view {
+                let name = v.get_ref().as_str();
+                if !START_VIEWS.contains(&name) && !phase_list.iter().any(|p| p.id == name) {
+                    self.err(
+                        c::BAD_START_VIEW,
+                        sp(v),
+                        format!(
+                            "role `{}` starts on `{}`, which is no view (a phase id, or one of {})",
+                            r.id.get_ref(),
+                            crate::present::shown(name),
+                            START_VIEWS.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
         Some(Pipeline {
             name: raw.name.get_ref().clone(),
             timezone,
@@ -264,6 +281,7 @@ impl Resolver {
                     name: r.name.clone().unwrap_or_else(|| r.id.get_ref().clone()),
                     supervises: r.supervises,
                     admin: r.admin,
+                    start_view: r.start_view.as_ref().map(|v| v.get_ref().clone()),
                 })
                 .collect(),
             export_roles,
