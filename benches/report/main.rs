@@ -13,8 +13,8 @@
 //!
 //! The database is kept in target/ and reused while its size matches.
 
+use carequeue::app::App;
 use carequeue::app::service::{Service, pump};
-use carequeue::app::{App, keymap};
 use carequeue::domain::{DEFAULT_PIPELINE, Pipeline, check};
 use carequeue::engine::FixedClock;
 use carequeue::engine::rules::{MoveArgs, allowed_events};
@@ -37,6 +37,7 @@ mod access;
 mod apply;
 mod db;
 mod import;
+mod keys;
 mod listing;
 mod memory;
 mod power;
@@ -45,7 +46,7 @@ mod raw;
 
 use db::bench_db;
 use print::print_report;
-use raw::{raw_first_frame, raw_page_and_draw};
+use raw::raw_first_frame;
 
 struct Line {
     work: String,
@@ -181,67 +182,7 @@ fn main() {
     // The detail pane with its access-log insert.
     access::detail_idle(&p, &path, &sup.name, &mut out);
 
-    // Keypress to redrawn frame: scrolling, switching view, typing a filter.
-    let (mut app, mut svc, mut term) = console(&p, &path, &sup.name);
-    app.on_key(key('1'));
-    // The console redraws on the input thread right after a key; the data
-    // worker answers the key's queries and the next frame shows them. Both
-    // are measured: to the redrawn frame, and to the frame with the data.
-    let mut keys = Vec::new();
-    let mut with_data = Vec::new();
-    let mut press =
-        |app: &mut App, svc: &mut Service, term: &mut Terminal<TestBackend>, k: KeyEvent| {
-            let t = Instant::now();
-            let reqs = app.on_key(k);
-            draw(app, term);
-            keys.push(t.elapsed());
-            pump(app, svc, reqs);
-            draw(app, term);
-            with_data.push(t.elapsed());
-        };
-    for i in 0..600 {
-        let k = if i % 50 == 49 {
-            KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE)
-        } else {
-            key('j')
-        };
-        press(&mut app, &mut svc, &mut term, k);
-    }
-    for _ in 0..16 {
-        press(
-            &mut app,
-            &mut svc,
-            &mut term,
-            KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE),
-        );
-    }
-    press(&mut app, &mut svc, &mut term, key('/'));
-    for c in "Nguyen".chars() {
-        press(&mut app, &mut svc, &mut term, key(c));
-    }
-    press(
-        &mut app,
-        &mut svc,
-        &mut term,
-        KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE),
-    );
-    let _ = keymap::Mode::Normal;
-    let raw_keys = raw_page_and_draw(&path, &mut term, 600);
-    out.push(Line {
-        work: format!(
-            "keypress to frame ({} keys: scroll, views, filter)",
-            keys.len()
-        ),
-        budget: "p50 ≤ 2 ms, p99 ≤ 16 ms".into(),
-        ours: p50_p99(keys),
-        raw: p50_p99(raw_keys.clone()),
-    });
-    out.push(Line {
-        work: "keypress to frame with its data (worker queries included)".into(),
-        budget: "-".into(),
-        ours: p50_p99(with_data),
-        raw: p50_p99(raw_keys),
-    });
+    keys::scroll_views_filter(&p, &path, &sup.name, &mut out);
 
     power::run(&p, &path, &sup.name, &mut out);
 
