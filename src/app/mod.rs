@@ -22,6 +22,7 @@ pub mod saved;
 pub mod service;
 mod settings;
 pub mod views;
+mod views_service;
 pub mod worker;
 
 use crate::domain::Pipeline;

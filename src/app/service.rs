@@ -265,27 +265,8 @@ impl Service {
                 Response::Noted
             }
             Request::Locate(id) => Response::Located(self.store.record(id).ok().map(Box::new)),
-            Request::SavedViews => Response::SavedViews {
-                views: ops::views::list(&self.store, &self.user)?,
-                said: None,
-            },
-            Request::SaveView(v) => {
-                let said = ops::views::save(&mut self.store, &self.user, &v, now)
-                    .map(|()| format!("saved view `{}`", v.name))
-                    .map_err(|e| e.to_string());
-                Response::SavedViews {
-                    views: ops::views::list(&self.store, &self.user)?,
-                    said: Some(said),
-                }
-            }
-            Request::DeleteView(name) => {
-                let said = ops::views::delete(&mut self.store, &self.user, &name)
-                    .map(|()| format!("deleted view `{name}`"))
-                    .map_err(|e| e.to_string());
-                Response::SavedViews {
-                    views: ops::views::list(&self.store, &self.user)?,
-                    said: Some(said),
-                }
+            r @ (Request::SavedViews | Request::SaveView(_) | Request::DeleteView(_)) => {
+                self.saved_views(r, now)?
             }
             Request::BulkCheck(cmds) => Response::BulkChecked(self.bulk_check(cmds)),
             Request::BulkRun(cmds) => Response::BulkDone(self.bulk_run(cmds)),

@@ -164,17 +164,15 @@ fn text(app: &App, r: &Record, c: Column) -> String {
     }
 }
 
-/// What each configured column needs for the rows on screen.
+/// What each configured column needs for the rows on screen (each cell's
+/// text made once).
 fn needs(app: &App, rows: &[&Record]) -> Vec<Need> {
     app.columns
         .iter()
         .map(|&col| {
-            let widest = rows
-                .iter()
-                .map(|r| text(app, r, col).chars().count())
-                .max()
-                .unwrap_or(0);
-            let filled = rows.iter().any(|r| !text(app, r, col).trim().is_empty());
+            let texts: Vec<String> = rows.iter().map(|r| text(app, r, col)).collect();
+            let widest = texts.iter().map(|t| t.chars().count()).max().unwrap_or(0);
+            let filled = texts.iter().any(|t| !t.trim().is_empty());
             // An empty table still reads as a table.
             let floor = if rows.is_empty() && matches!(col, Column::Patient | Column::Stage) {
                 16

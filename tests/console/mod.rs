@@ -32,7 +32,6 @@ pub fn pipeline() -> Arc<Pipeline> {
 }
 
 /// A demo database on pipeline `text`, `records` records, seed 11.
-#[allow(dead_code)]
 pub fn demo_db_on(text: &str, records: usize) -> (TempDir, PathBuf, Arc<Pipeline>) {
     let p = Arc::new(check(text).pipeline.expect("the pipeline checks"));
     let dir = tempfile::tempdir().expect("temp dir");
@@ -48,14 +47,7 @@ pub fn demo_db_on(text: &str, records: usize) -> (TempDir, PathBuf, Arc<Pipeline
 
 /// A demo database with `records` records, seed 11, built at [`NOW`].
 pub fn demo_db(records: usize) -> (TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("demo.db");
-    let opts = DemoOptions {
-        records,
-        seed: 11,
-        ..Default::default()
-    };
-    demo::build(&pipeline(), DEFAULT_PIPELINE, &db, &opts, now()).expect("demo builds");
+    let (dir, db, _) = demo_db_on(DEFAULT_PIPELINE, records);
     (dir, db)
 }
 
