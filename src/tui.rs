@@ -88,7 +88,10 @@ pub fn run(
                 worker.send(vec![crate::app::service::Request::Checkpoint]);
             }
             let size = terminal.size()?;
-            app.height = ui::table_rows(ratatui::layout::Rect::new(0, 0, size.width, size.height));
+            ui::fit_app(
+                &mut app,
+                ratatui::layout::Rect::new(0, 0, size.width, size.height),
+            );
             terminal.draw(|f| ui::draw(f, &app, &theme))?;
             if event::poll(TICK)? {
                 match event::read()? {

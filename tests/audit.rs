@@ -322,7 +322,7 @@ fn human_output_marks_and_bad_dates() {
         .lines()
         .find(|l| l.starts_with("review "))
         .unwrap_or_else(|| panic!("review row in\n{out}"));
-    assert!(line.contains("highest median"), "{line}");
+    assert!(line.contains("highest median for its SLA"), "{line}");
     assert!(line.contains("widest variance"), "{line}");
     assert!(out.contains("Exits before Care: 2"), "{out}");
     assert!(out.contains("Breaches by reason: 5"), "{out}");
@@ -335,4 +335,34 @@ fn human_output_marks_and_bad_dates() {
         &["audit", "--since", &t("05:00"), "--until", &t("01:00")],
     );
     assert!(err.contains("before"), "{err}");
+}
+
+#[test]
+fn the_marks_judge_each_stage_against_its_own_sla() {
+    let cq = build();
+    // As built: new's median is half its 2h SLA, review's 3h of its 4h.
+    let r = audit(&cq, &[]);
+    assert_eq!(stage(&r, "new")["median_of_sla"], 0.5);
+    assert_eq!(stage(&r, "review")["median_of_sla"], 0.75);
+    assert_eq!(r["highest_median"], "review");
+    // Give review a 30-day SLA: its 3h median is now the smallest share,
+    // though still the longest duration, and new (3582s spread of 2h)
+    // is the widest spread for its SLA.
+    let text = std::fs::read_to_string(fixture("audit_pipeline.toml")).expect("fixture");
+    let review_sla = r#"sla = { max = "4h", warn = "3h" }"#;
+    assert!(text.contains(review_sla));
+    let loose = audit_under(
+        &cq,
+        "loose_review.toml",
+        &text.replace(review_sla, r#"sla = { max = "30d", warn = "20d" }"#),
+    );
+    assert_eq!(stage(&loose, "review")["median_seconds"], 10800);
+    assert_eq!(loose["highest_median"], "new");
+    assert_eq!(loose["widest_variance"], "new");
+    assert_eq!(
+        loose["rank_by_median"],
+        serde_json::json!(["new", "review", "active"])
+    );
+    assert_eq!(stage(&loose, "new")["highest_median"], true);
+    assert_eq!(stage(&loose, "review")["highest_median"], false);
 }

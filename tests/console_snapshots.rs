@@ -196,9 +196,12 @@ fn breach_groups_count_time_over_like_the_sla_cells() {
             continue;
         };
         let stage = p.stage(p.stage_ix(&g.stage).expect("stage")).name.clone();
-        let owner = g.owner.clone().unwrap_or_else(|| "(unassigned)".into());
-        let head = format!("│{stage:<26} {owner:<14} ");
-        let Some(line) = s.lines().find(|l| l.starts_with(&head)) else {
+        let owner = carequeue::present::group_owner_label(&p, &g.stage, g.owner.as_deref());
+        // After the border and the one-character cursor gutter.
+        let head = format!(" {stage:<26} {owner:<14} ");
+        let Some(line) = s.lines().find(|l| {
+            l.starts_with('│') && l.chars().skip(2).collect::<String>().starts_with(&head)
+        }) else {
             continue; // not among the groups that fit
         };
         let want = format!("+{}", carequeue::domain::duration::Secs(over).compact());

@@ -402,7 +402,7 @@ fn console_shows_no_raw_control_characters() {
     let mut shown = String::new();
     for (w, h) in [(160u16, 50u16), (80, 30)] {
         // Walk every hostile record with the detail pane open.
-        app.height = ui::table_rows(ratatui::layout::Rect::new(0, 0, w, h));
+        ui::fit_app(&mut app, ratatui::layout::Rect::new(0, 0, w, h));
         let reqs = app.on_action(Action::Top);
         pump(&mut app, &mut svc, reqs);
         if !app.detail_open {

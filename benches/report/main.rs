@@ -112,7 +112,7 @@ fn console(p: &Arc<Pipeline>, path: &Path, who: &str) -> (App, Service, Terminal
     let mut app = App::new(p.clone(), u.user().clone(), now());
     let mut svc = Service::new(p.clone(), store, clock, u, None);
     let term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
-    app.height = ui::table_rows(ratatui::layout::Rect::new(0, 0, 120, 40));
+    ui::fit_app(&mut app, ratatui::layout::Rect::new(0, 0, 120, 40));
     let reqs = app.start();
     pump(&mut app, &mut svc, reqs);
     (app, svc, term)

@@ -43,6 +43,8 @@ pub enum Action {
     MarkAll,
     /// Clear the marks (with none: clear the filter).
     ClearMarks,
+    /// The Breaches view: the keys move between its groups and records.
+    SwitchPane,
     /// In a prompt: complete the command or its argument.
     Complete,
     /// In a prompt: clear the line.
@@ -115,6 +117,7 @@ impl Action {
             Action::MarkRange => "range mark (v … v)",
             Action::MarkAll => "mark all in filter",
             Action::ClearMarks => "clear marks, filter",
+            Action::SwitchPane => "Breaches: groups ⇄ records",
             Action::Complete => "complete (command line)",
             Action::ClearLine => "clear the line",
             Action::DeleteBack => "delete the last character",

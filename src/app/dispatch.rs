@@ -10,7 +10,27 @@ use super::{App, OwnerMode};
 
 impl App {
     pub fn on_action(&mut self, a: Action) -> Vec<Request> {
+        if self.group_nav.focus && self.current().kind == ViewKind::Breaches {
+            let page = self.group_nav.rows.max(1) as i64;
+            match a {
+                Action::Down => return self.group_by(1),
+                Action::Up => return self.group_by(-1),
+                Action::PageDown => return self.group_by(page),
+                Action::PageUp => return self.group_by(-page),
+                Action::Top => return self.group_by(i64::MIN / 2),
+                Action::Bottom => return self.group_by(i64::MAX / 2),
+                Action::OpenDetail => return self.open_group(self.group_nav.sel),
+                Action::ClearMarks if self.marks.is_empty() => return self.switch_pane(),
+                _ => {}
+            }
+        }
+        if self.current().kind == ViewKind::Audit
+            && let Some(out) = self.on_audit_action(a)
+        {
+            return out;
+        }
         match a {
+            Action::SwitchPane => self.switch_pane(),
             Action::Quit => {
                 self.quit = true;
                 Vec::new()
@@ -28,6 +48,7 @@ impl App {
                 } else {
                     (self.stage_sel + n - 1) % n
                 };
+                self.groups_follow_stage();
                 self.reset_query()
             }
             Action::NextView => self.switch_view((self.view + 1) % self.views.len()),
@@ -47,10 +68,12 @@ impl App {
                 self.set_status(format!("owner filter: {}", self.owner.label()), false);
                 self.reset_query()
             }
-            Action::Refresh if self.current().kind == ViewKind::Audit => {
-                self.audit_request().into_iter().collect()
+            Action::Refresh => {
+                let out = self.reread();
+                self.refresh_seq = Some(self.seq);
+                self.set_status("re-reading…", false);
+                out
             }
-            Action::Refresh => self.reread(),
             Action::OpenDetail => {
                 self.detail_open = !self.detail_open;
                 if !self.detail_open {

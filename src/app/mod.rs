@@ -3,10 +3,12 @@
 //! Nothing here draws or touches the terminal, so tests drive it directly.
 
 pub mod action;
+pub mod audit_nav;
 mod bulk;
 pub mod bulk_service;
 pub mod command;
 mod dispatch;
+pub mod groups;
 mod held;
 pub mod keymap;
 mod marking;
@@ -81,8 +83,16 @@ pub struct App {
     pub sort: Sort,
     pub counts: Vec<StageCount>,
     pub groups: Vec<BreachGroup>,
+    /// The Breaches view's groups: where the keys go, and their cursor.
+    pub group_nav: groups::GroupNav,
     pub audit: Option<crate::engine::audit::AuditReport>,
     pub audit_computing: bool,
+    /// Why the last audit failed (`r` retries).
+    pub audit_error: Option<String>,
+    /// The Audit view's panels: which one the keys scroll, and where.
+    pub audit_nav: audit_nav::AuditNav,
+    /// The page a `r` asked for: its arrival says the screen is current.
+    refresh_seq: Option<u64>,
     pub page: Page,
     /// Absolute index of the selected row, and of the first visible row.
     pub selected: usize,
@@ -143,8 +153,12 @@ impl App {
             sort: Sort::default(),
             counts: Vec::new(),
             groups: Vec::new(),
+            group_nav: Default::default(),
             audit: None,
             audit_computing: false,
+            audit_error: None,
+            audit_nav: Default::default(),
+            refresh_seq: None,
             page: Page {
                 seq: 0,
                 rows: Vec::new(),
@@ -382,6 +396,7 @@ impl App {
         let left_saved = self.current().saved.is_some();
         self.view = i;
         self.stage_sel = 0;
+        self.group_nav.focus = false;
         self.owner = self.default_owner();
         self.apply_saved(left_saved);
         let mut out = vec![self.visited()];

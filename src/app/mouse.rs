@@ -13,6 +13,8 @@ pub enum Hit {
     Stage(usize),
     /// A queue row, by absolute index.
     Row(usize),
+    /// A Breaches group, by its place in the (sorted) groups.
+    Group(usize),
 }
 
 /// Rows one turn of the wheel moves.
@@ -29,7 +31,11 @@ impl App {
                 self.stage_sel = s;
                 self.reset_query()
             }
-            Some(Hit::Row(abs)) => self.select_by(abs as i64 - self.selected as i64),
+            Some(Hit::Row(abs)) => {
+                self.group_nav.focus = false;
+                self.select_by(abs as i64 - self.selected as i64)
+            }
+            Some(Hit::Group(i)) => self.open_group(i),
             _ => Vec::new(),
         }
     }

@@ -12,6 +12,7 @@ impl App {
         let target = (self.selected as i64 + delta).clamp(0, total as i64 - 1) as usize;
         self.selected = target;
         self.scroll_to_selection();
+        self.follow_group();
         let mut out = self.ensure_window();
         out.extend(self.detail_request());
         out

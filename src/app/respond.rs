@@ -14,6 +14,17 @@ impl App {
                     return Vec::new();
                 }
                 self.loading = false;
+                if self.refresh_seq.take() == Some(page.seq) {
+                    let at = self.now.with_timezone(&self.pipeline.timezone);
+                    self.set_status(
+                        format!(
+                            "up to date at {} · {} records",
+                            at.format("%H:%M:%S"),
+                            page.total
+                        ),
+                        false,
+                    );
+                }
                 for r in &page.rows {
                     self.marks.refresh(r);
                 }
@@ -21,6 +32,7 @@ impl App {
                 self.page = page;
                 let mut out = self.keep_patient(before);
                 self.clamp_selection();
+                self.follow_group();
                 out.extend(self.detail_request());
                 out
             }
@@ -29,7 +41,7 @@ impl App {
                 Vec::new()
             }
             Response::BreachGroups(g) => {
-                self.groups = g;
+                self.on_groups(g);
                 Vec::new()
             }
             Response::Detail(d) => {
@@ -85,8 +97,11 @@ impl App {
                 self.reread()
             }
             Response::Audit(report) => {
-                self.audit = Some(*report);
-                self.audit_computing = false;
+                self.on_audit(*report);
+                Vec::new()
+            }
+            Response::AuditFailed(why) => {
+                self.on_audit_failed(why);
                 Vec::new()
             }
             Response::Swept(r) => {

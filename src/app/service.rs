@@ -135,6 +135,8 @@ pub enum Response {
     Committed(Result<String, String>),
     Swept(ops::SweepReport),
     Audit(Box<crate::engine::audit::AuditReport>),
+    /// The audit could not be computed: why.
+    AuditFailed(String),
     /// The user was disabled (or their roles changed): the console locks.
     Revoked(String),
     /// A [`Request::Visited`] or [`Request::DetailClosed`] was taken.
@@ -196,8 +198,11 @@ impl Service {
     }
 
     pub fn handle(&mut self, req: Request) -> Response {
+        let audit = matches!(req, Request::Audit);
         match self.run(req) {
             Ok(r) => r,
+            // The Audit view says it failed, and `r` retries.
+            Err(e) if audit => Response::AuditFailed(e.to_string()),
             Err(e) => Response::Error(e.to_string()),
         }
     }
@@ -286,11 +291,11 @@ impl Service {
         match ops::identity::revoked(&self.store, &self.user) {
             Ok(Some(why)) => return Some(Response::Revoked(why)),
             Ok(None) => {}
-            Err(e) => return Some(Response::Error(e.to_string())),
+            Err(e) => return Some(Response::AuditFailed(e.to_string())),
         }
         self.log_audit(now)
             .err()
-            .map(|e| Response::Error(e.to_string()))
+            .map(|e| Response::AuditFailed(e.to_string()))
     }
 
     fn log_audit(&mut self, now: chrono::DateTime<chrono::Utc>) -> ops::OpResult<()> {

@@ -60,7 +60,7 @@ impl Worker {
                                 });
                             let msg = match r {
                                 Ok(report) => Response::Audit(Box::new(report)),
-                                Err(e) => Response::Error(format!("audit: {e}")),
+                                Err(e) => Response::AuditFailed(e.to_string()),
                             };
                             let _ = tx.send(Msg::Response(msg));
                         });

@@ -85,10 +85,10 @@ pub fn human(p: &Pipeline, r: &AuditReport) -> String {
         .map(|s| {
             let mut mark = Vec::new();
             if s.highest_median {
-                mark.push("▲ highest median");
+                mark.push("▲ highest median for its SLA");
             }
             if s.widest_variance {
-                mark.push("◆ widest variance");
+                mark.push("◆ widest variance for its SLA");
             }
             vec![
                 s.stage.clone(),

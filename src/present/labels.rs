@@ -24,12 +24,29 @@ pub fn substatus_label(p: &Pipeline, r: &Record) -> String {
         .map_or(sub.clone(), |s| s.label.clone())
 }
 
-/// Who holds the record: the user, or `(role)` when nobody does.
+/// Who holds the record: the user; `(role)` when nobody does and the
+/// stage's owning role takes it; `-` when no role owns the stage.
 pub fn owner_label(p: &Pipeline, r: &Record) -> String {
     match &r.assignee {
         Some(a) => a.clone(),
-        None => format!("({})", owner_role(p, r).unwrap_or("-")),
+        None => unheld(owner_role(p, r)),
     }
+}
+
+/// [`owner_label`] for a Breaches group: its stage and holder.
+pub fn group_owner_label(p: &Pipeline, stage: &str, owner: Option<&str>) -> String {
+    match owner {
+        Some(a) => a.to_string(),
+        None => unheld(
+            p.stage_ix(stage)
+                .and_then(|s| p.stage(s).owner)
+                .map(|o| p.role(o).id.as_str()),
+        ),
+    }
+}
+
+fn unheld(role: Option<&str>) -> String {
+    role.map_or("-".into(), |r| format!("({r})"))
 }
 
 /// An event's label (its id if the pipeline has none).

@@ -10,6 +10,7 @@ mod time;
 
 pub use clean::{clean, clean_lines, shown, unsafe_char};
 pub use labels::{
-    event_label, guard_words, history_line, owner_label, record_label, stage_name, substatus_label,
+    event_label, group_owner_label, guard_words, history_line, owner_label, record_label,
+    stage_name, substatus_label,
 };
 pub use time::{age, countdown, local, rfc3339, wall_due};

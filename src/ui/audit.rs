@@ -1,17 +1,21 @@
-//! The Audit view: the per-stage table with the widest-variance and
-//! highest-median marks, a bar chart of median time in stage, breaches per
-//! reason and the exits-before-Active-Care funnel. Same numbers as
-//! `audit --json` (one `AuditReport`).
+//! The Audit view: the per-stage table (working and wall time, the marks
+//! for the slowest stage and the widest spread against their own SLA), the
+//! median time in stage as a share of each stage's SLA, breaches per
+//! reason and the exits before the active-care phase. Every panel scrolls
+//! and says what it leaves out. Same numbers as `audit --json`.
 
 use super::fit;
 use super::theme::Theme;
+use crate::app::App;
+use crate::app::audit_nav::{AuditNav, clamp_top, panel_len};
+use crate::domain::Pipeline;
 use crate::domain::duration::Secs;
-use crate::engine::audit::AuditReport;
+use crate::engine::audit::{AuditReport, StageAudit};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Direction, Layout, Rect};
-use ratatui::style::{Modifier, Style};
-use ratatui::text::Line;
-use ratatui::widgets::{Bar, BarChart, Block, Cell, Paragraph, Row, Table};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 
 const HIGHEST: &str = "▲";
 const WIDEST: &str = "◆";
@@ -20,21 +24,99 @@ fn dur(v: Option<i64>) -> String {
     v.map_or("-".into(), |s| Secs(s).compact())
 }
 
-pub fn draw(
-    f: &mut Frame,
-    area: Rect,
-    report: Option<&AuditReport>,
-    computing: bool,
-    theme: &Theme,
-) {
-    let Some(r) = report else {
-        let msg = if computing {
-            "Computing audit…"
-        } else {
-            "No audit yet."
+/// What the view draws from: the report (or why there is none) and where
+/// each panel is scrolled.
+pub struct AuditScreen<'a> {
+    pub pipeline: &'a Pipeline,
+    pub report: Option<&'a AuditReport>,
+    pub computing: bool,
+    pub error: Option<&'a str>,
+    pub nav: &'a AuditNav,
+}
+
+impl<'a> AuditScreen<'a> {
+    pub fn of(app: &'a App) -> AuditScreen<'a> {
+        AuditScreen {
+            pipeline: &app.pipeline,
+            report: app.audit.as_ref(),
+            computing: app.audit_computing,
+            error: app.audit_error.as_deref(),
+            nav: &app.audit_nav,
+        }
+    }
+}
+
+/// The four panels' areas: the stage table over the medians, beside the
+/// reasons over the exits.
+fn areas(area: Rect, r: &AuditReport) -> [Rect; 4] {
+    let rows_h = (r.stages.len() as u16 + 3)
+        .min(area.height.saturating_mul(3) / 5)
+        .max(4);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(rows_h), Constraint::Min(0)]).areas(area);
+    let [chart, side] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(bottom);
+    let [reasons, exits] =
+        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(side);
+    [top, chart, reasons, exits]
+}
+
+/// Rows each panel shows in `area` (the table has a heading row too).
+pub fn rows(area: Rect, r: &AuditReport) -> [usize; 4] {
+    let a = areas(area, r);
+    let inner = |x: Rect, extra: u16| x.height.saturating_sub(2 + extra) as usize;
+    [
+        inner(a[0], 1),
+        inner(a[1], 0),
+        inner(a[2], 0),
+        inner(a[3], 0),
+    ]
+}
+
+/// A panel's title: `▸` when the keys scroll it, and which rows it shows
+/// of how many when it cannot show them all.
+/// It fits `width` (the panel's): the range goes first, then the long
+/// name gives way to the short one (after a `|` in `name`), which is cut
+/// last; "+N more" stays.
+fn title(name: &str, focused: bool, (top, rows, len): (usize, usize, usize), width: u16) -> String {
+    let (long, short) = name.split_once('|').unwrap_or((name, name));
+    let lead = if focused { " ▸ " } else { " " };
+    let (mut range, mut more) = (String::new(), String::new());
+    if len > rows {
+        let last = (top + rows).min(len);
+        range = format!(" · {}–{last} of {len}", top + 1);
+        if last < len {
+            more = format!(" · +{} more", len - last);
+        }
+    }
+    let room = (width as usize).saturating_sub(2);
+    let size = |parts: &[&str]| parts.iter().map(|p| p.chars().count()).sum::<usize>() + 1;
+    for name in [long, short] {
+        for range in [range.as_str(), ""] {
+            if size(&[lead, name, range, &more]) <= room {
+                return format!("{lead}{name}{range}{more} ");
+            }
+        }
+    }
+    let keep = room.saturating_sub(size(&[lead, &more]));
+    format!("{lead}{}{more} ", fit(short, keep))
+}
+
+pub fn draw(f: &mut Frame, area: Rect, v: &AuditScreen, theme: &Theme) {
+    let Some(r) = v.report else {
+        let (msg, style) = match (v.error, v.computing) {
+            (_, true) => ("Computing audit…".to_string(), theme.plain()),
+            (Some(e), false) => (
+                format!(
+                    "The audit failed: {}. Press r to try again.",
+                    crate::present::clean(e)
+                ),
+                theme.error(),
+            ),
+            (None, false) => ("No audit yet. Press r to compute it.".into(), theme.plain()),
         };
         f.render_widget(
-            Paragraph::new(msg).block(
+            Paragraph::new(msg).style(style).block(
                 Block::bordered()
                     .title(" Audit ")
                     .title_style(theme.title()),
@@ -43,179 +125,301 @@ pub fn draw(
         );
         return;
     };
-    let rows_h = (r.stages.len() as u16 + 3)
-        .min(area.height.saturating_mul(3) / 5)
-        .max(4);
-    let [top, bottom] =
-        Layout::vertical([Constraint::Length(rows_h), Constraint::Min(0)]).areas(area);
-    draw_table(f, top, r, computing, theme);
-    if bottom.height < 4 {
+    let a = areas(area, r);
+    let shown = rows(area, r);
+    let place = |i: usize| {
+        let top = clamp_top(v.nav.tops[i], shown[i], panel_len(r, i));
+        (top, shown[i], v.nav.focus == i)
+    };
+    draw_table(f, a[0], r, v, place(0), theme);
+    if a[1].height < 3 {
         return;
     }
-    let [chart, side] =
-        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(bottom);
-    draw_medians(f, chart, r, theme);
-    let [reasons, exits] =
-        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(side);
-    draw_reasons(f, reasons, r, theme);
-    draw_exits(f, exits, r, theme);
+    draw_medians(f, a[1], r, place(1), theme);
+    draw_reasons(f, a[2], r, place(2), theme);
+    let phase = r
+        .active_care_phase
+        .as_ref()
+        .and_then(|id| v.pipeline.phases.iter().find(|p| &p.id == id))
+        .map(|p| p.name.clone());
+    draw_exits(f, a[3], r, phase.as_deref(), place(3), theme);
 }
 
-fn draw_table(f: &mut Frame, area: Rect, r: &AuditReport, computing: bool, t: &Theme) {
-    let rows: Vec<Row> = r
+/// The table's columns: heading, width, and the order they give way in
+/// when the terminal is narrow (0: never).
+const COLUMNS: [(&str, u16, u8); 12] = [
+    ("", 2, 0),
+    ("STAGE", 24, 0),
+    ("ENTERED", 7, 0),
+    ("NOW", 5, 5),
+    ("MEDIAN", 7, 0),
+    ("WALL", 7, 0),
+    ("P90", 7, 3),
+    ("STDDEV", 7, 4),
+    ("IQR", 7, 1),
+    ("RE-IN", 5, 2),
+    ("BREACHED", 8, 0),
+    ("NO OWNER", 8, 0),
+];
+
+/// Which columns fit `inner` cells, and the stage column's width.
+fn table_columns(inner: u16) -> (Vec<usize>, u16) {
+    let mut keep: Vec<usize> = (0..COLUMNS.len()).collect();
+    let need = |keep: &[usize], stage: u16| {
+        keep.iter()
+            .map(|&i| if i == 1 { stage } else { COLUMNS[i].1 })
+            .sum::<u16>()
+            + keep.len() as u16
+            - 1
+    };
+    for drop in 1..=5u8 {
+        if need(&keep, 16) <= inner {
+            break;
+        }
+        keep.retain(|&i| COLUMNS[i].2 != drop);
+    }
+    let stage = (inner.saturating_sub(need(&keep, 0))).clamp(12, 26);
+    (keep, stage)
+}
+
+fn stage_cells(s: &StageAudit, stage_w: u16) -> [String; 12] {
+    let mark = format!(
+        "{}{}",
+        if s.highest_median { HIGHEST } else { " " },
+        if s.widest_variance { WIDEST } else { " " }
+    );
+    let dash = |n: u64| {
+        if s.terminal {
+            "-".into()
+        } else {
+            n.to_string()
+        }
+    };
+    [
+        mark,
+        fit(&s.name, stage_w as usize),
+        s.entered.to_string(),
+        s.current.to_string(),
+        dur(s.median_seconds),
+        dur(s.median_wall_seconds),
+        dur(s.p90_seconds),
+        dur(s.stddev_seconds),
+        dur(s.iqr_seconds),
+        s.re_entries.to_string(),
+        dash(s.breaches),
+        dash(s.no_owner_action),
+    ]
+}
+
+fn draw_table(
+    f: &mut Frame,
+    area: Rect,
+    r: &AuditReport,
+    v: &AuditScreen,
+    (top, rows, focused): (usize, usize, bool),
+    t: &Theme,
+) {
+    let (keep, stage_w) = table_columns(area.width.saturating_sub(2));
+    let body: Vec<Row> = r
         .stages
         .iter()
+        .skip(top)
+        .take(rows)
         .map(|s| {
-            let mark = format!(
-                "{}{}",
-                if s.highest_median { HIGHEST } else { " " },
-                if s.widest_variance { WIDEST } else { " " }
-            );
-            let marked = s.highest_median || s.widest_variance;
-            let style = if marked {
+            let style = if s.highest_median || s.widest_variance {
                 t.error()
             } else if s.terminal {
                 t.dim()
             } else {
                 Style::default()
             };
-            let dash = |n: u64| {
-                if s.terminal {
-                    "-".into()
-                } else {
-                    n.to_string()
-                }
-            };
-            Row::new(vec![
-                Cell::from(mark),
-                Cell::from(fit(&s.name, 24)),
-                Cell::from(s.entered.to_string()),
-                Cell::from(s.current.to_string()),
-                Cell::from(dur(s.median_seconds)),
-                Cell::from(dur(s.p90_seconds)),
-                Cell::from(dur(s.stddev_seconds)),
-                Cell::from(dur(s.iqr_seconds)),
-                Cell::from(s.re_entries.to_string()),
-                Cell::from(dash(s.breaches)),
-                Cell::from(dash(s.no_owner_action)),
-            ])
-            .style(style)
+            let cells = stage_cells(s, stage_w);
+            Row::new(keep.iter().map(|&i| Cell::from(cells[i].clone()))).style(style)
         })
         .collect();
-    let widths = [
-        Constraint::Length(2),
-        Constraint::Length(24),
-        Constraint::Length(8),
-        Constraint::Length(7),
-        Constraint::Length(8),
-        Constraint::Length(8),
-        Constraint::Length(8),
-        Constraint::Length(8),
-        Constraint::Length(6),
-        Constraint::Length(8),
-        Constraint::Min(8),
-    ];
-    let title = format!(
-        " Stage audit{} — {HIGHEST} highest median  {WIDEST} widest variance ",
-        if computing { " (refreshing…)" } else { "" }
+    let widths: Vec<Constraint> = keep
+        .iter()
+        .map(|&i| Constraint::Length(if i == 1 { stage_w } else { COLUMNS[i].1 }))
+        .collect();
+    let state = match (v.computing, v.error) {
+        (true, _) => " (refreshing…)",
+        (false, Some(_)) => " (the last refresh failed: r retries)",
+        _ => "",
+    };
+    let name = format!(
+        "Stage audit{state} — {HIGHEST} slowest  {WIDEST} widest spread, each for its SLA|Stage audit{state} — {HIGHEST} slowest  {WIDEST} widest spread"
     );
-    let table = Table::new(rows, widths)
-        .header(
-            Row::new([
-                "", "STAGE", "ENTERED", "NOW", "MEDIAN", "P90", "STDDEV", "IQR", "RE-IN",
-                "BREACHED", "NO OWNER",
-            ])
-            .style(t.title()),
+    let table = Table::new(body, widths)
+        .header(Row::new(keep.iter().map(|&i| COLUMNS[i].0)).style(t.title()))
+        .block(
+            Block::bordered()
+                .title(title(
+                    &name,
+                    focused,
+                    (top, rows, r.stages.len()),
+                    area.width,
+                ))
+                .title_style(t.title()),
         )
-        .block(Block::bordered().title(title).title_style(t.title()))
         .column_spacing(1);
     f.render_widget(table, area);
 }
 
-fn bar_label(s: &str, width: usize) -> Line<'static> {
-    Line::from(fit(s, width))
+/// One bar `width` cells long for `share` of `scale` (clipped with `»`).
+fn bar(share: f64, scale: f64, width: usize) -> String {
+    if width == 0 {
+        return String::new();
+    }
+    let cells = (share / scale * width as f64).round() as usize;
+    if cells > width {
+        let mut s = "█".repeat(width - 1);
+        s.push('»');
+        s
+    } else {
+        format!("{:<width$}", "█".repeat(cells))
+    }
 }
 
-fn draw_medians(f: &mut Frame, area: Rect, r: &AuditReport, t: &Theme) {
-    let label_w = 16usize.min(area.width.saturating_sub(12) as usize).max(4);
-    let bars: Vec<Bar> = r
-        .stages
+/// The median time in stage as a share of the stage's own SLA, so a
+/// 50-day stage with a 90-day SLA does not flatten every other bar; a
+/// stage without an SLA shows its time and no bar.
+fn draw_medians(
+    f: &mut Frame,
+    area: Rect,
+    r: &AuditReport,
+    (top, rows, focused): (usize, usize, bool),
+    t: &Theme,
+) {
+    let stages: Vec<&StageAudit> = r.stages.iter().filter(|s| !s.terminal).collect();
+    let inner = area.width.saturating_sub(2) as usize;
+    let label_w = 16usize.min(inner / 3);
+    // Where the panel is narrow, the table's WALL column keeps wall time.
+    let roomy = inner >= 60;
+    let value_w = if roomy { 24 } else { 11 }.min(inner.saturating_sub(label_w + 4));
+    let bar_w = inner.saturating_sub(label_w + value_w + 2);
+    // 100% of the SLA at least; beyond twice it, bars are clipped.
+    let scale = stages
         .iter()
-        .filter(|s| !s.terminal)
+        .filter_map(|s| s.median_of_sla)
+        .fold(1.0f64, f64::max)
+        .min(2.0);
+    let lines: Vec<Line> = stages
+        .iter()
+        .skip(top)
+        .take(rows)
         .map(|s| {
-            let v = s.median_seconds.unwrap_or(0).max(0) as u64;
-            let mut bar = Bar::default()
-                .value(v)
-                .text_value(dur(s.median_seconds))
-                .label(bar_label(&s.name, label_w));
-            if s.highest_median {
-                bar = bar.style(t.error());
-            }
-            bar
+            let wall = match (s.median_seconds, s.median_wall_seconds) {
+                (Some(w), Some(x)) if x > w && roomy => format!(" wall {}", dur(Some(x))),
+                _ => String::new(),
+            };
+            let (b, value) = match s.median_of_sla {
+                Some(share) => (
+                    bar(share, scale, bar_w),
+                    format!("{} {:.0}%{wall}", dur(s.median_seconds), share * 100.0),
+                ),
+                None if s.median_seconds.is_none() => (" ".repeat(bar_w), "-".into()),
+                None => (
+                    " ".repeat(bar_w),
+                    format!("{} no SLA{wall}", dur(s.median_seconds)),
+                ),
+            };
+            let style = if s.highest_median {
+                t.error()
+            } else {
+                t.plain()
+            };
+            Line::from(vec![
+                Span::raw(format!("{:<label_w$} ", fit(&s.name, label_w))),
+                Span::styled(b, style),
+                Span::raw(format!(" {}", fit(&value, value_w))),
+            ])
         })
         .collect();
-    let chart = BarChart::default()
-        .direction(Direction::Horizontal)
-        .data(ratatui::widgets::BarGroup::default().bars(&bars))
-        .bar_width(1)
-        .bar_gap(0)
-        .value_style(Style::default().add_modifier(Modifier::BOLD))
-        .block(
+    let name = format!(
+        "Median time in stage vs its SLA (a full bar is {:.0}%)|Median vs SLA",
+        scale * 100.0
+    );
+    f.render_widget(
+        Paragraph::new(lines).block(
             Block::bordered()
-                .title(" Median time in stage ")
+                .title(title(&name, focused, (top, rows, stages.len()), area.width))
                 .title_style(t.title()),
-        );
-    f.render_widget(chart, area);
+        ),
+        area,
+    );
 }
 
-fn draw_reasons(f: &mut Frame, area: Rect, r: &AuditReport, t: &Theme) {
-    let total: u64 = r.breaches_by_reason.iter().map(|x| x.count).sum();
-    let label_w = 18usize.min(area.width.saturating_sub(10) as usize).max(4);
-    let items: Vec<(&str, u64)> = r
-        .breaches_by_reason
-        .iter()
-        .map(|x| (x.reason.as_str(), x.count))
-        .collect();
-    let block = Block::bordered()
-        .title(format!(" Breaches by reason ({total}) "))
-        .title_style(t.title());
-    let style = t.sla(crate::engine::sla::SlaState::Breached);
-    let bars = count_bars(&items, label_w);
-    let chart = count_chart(&bars, style, block);
-    f.render_widget(chart, area);
-}
-
-/// One horizontal bar per (label, count).
-fn count_bars(items: &[(&str, u64)], label_w: usize) -> Vec<Bar<'static>> {
+/// Labelled counts with bars scaled to the largest (of all, not only the
+/// rows shown), `top` and `rows` of them.
+fn count_lines(
+    items: &[(String, u64)],
+    width: usize,
+    (top, rows): (usize, usize),
+    style: Style,
+) -> Vec<Line<'static>> {
+    let label_w = 28usize.min(width / 2);
+    let max = items.iter().map(|x| x.1).max().unwrap_or(0).max(1);
+    let count_w = max.to_string().len();
+    let bar_w = width.saturating_sub(label_w + count_w + 2);
     items
         .iter()
+        .skip(top)
+        .take(rows)
         .map(|(label, n)| {
-            Bar::default()
-                .value(*n)
-                .text_value(n.to_string())
-                .label(bar_label(label, label_w))
+            let cells = ((*n as f64 / max as f64) * bar_w as f64).round() as usize;
+            Line::from(vec![
+                Span::raw(format!("{:<label_w$} {n:>count_w$} ", fit(label, label_w))),
+                Span::styled("█".repeat(cells.max(usize::from(*n > 0))), style),
+            ])
         })
         .collect()
 }
 
-/// A horizontal bar chart of counts in `block`.
-fn count_chart<'a>(
-    bars: &'a [Bar<'a>],
-    style: ratatui::style::Style,
-    block: Block<'a>,
-) -> BarChart<'a> {
-    BarChart::default()
-        .direction(Direction::Horizontal)
-        .data(ratatui::widgets::BarGroup::default().bars(bars))
-        .bar_width(1)
-        .bar_gap(0)
-        .bar_style(style)
-        .block(block)
+fn draw_reasons(
+    f: &mut Frame,
+    area: Rect,
+    r: &AuditReport,
+    (top, rows, focused): (usize, usize, bool),
+    t: &Theme,
+) {
+    let total: u64 = r.breaches_by_reason.iter().map(|x| x.count).sum();
+    let items: Vec<(String, u64)> = r
+        .breaches_by_reason
+        .iter()
+        .map(|x| (x.label.clone().unwrap_or_else(|| x.reason.clone()), x.count))
+        .collect();
+    let style = t.sla(crate::engine::sla::SlaState::Breached);
+    let lines = count_lines(
+        &items,
+        area.width.saturating_sub(2) as usize,
+        (top, rows),
+        style,
+    );
+    let noun = if total == 1 { "breach" } else { "breaches" };
+    let name = format!("{total} {noun} by reason|{total} {noun}");
+    let block = Block::bordered()
+        .title(title(&name, focused, (top, rows, items.len()), area.width))
+        .title_style(t.title());
+    let lines = if items.is_empty() {
+        vec![Line::from("No breaches.")]
+    } else {
+        lines
+    };
+    f.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-fn draw_exits(f: &mut Frame, area: Rect, r: &AuditReport, t: &Theme) {
+fn draw_exits(
+    f: &mut Frame,
+    area: Rect,
+    r: &AuditReport,
+    phase: Option<&str>,
+    (top, rows, focused): (usize, usize, bool),
+    t: &Theme,
+) {
+    let name = format!("Exits before {}", phase.unwrap_or("active care"));
+    let len = r.exits_before_active_care.len();
     let block = Block::bordered()
-        .title(" Exits before Active Care ")
+        .title(title(&name, focused, (top, rows, len), area.width))
         .title_style(t.title());
     if r.active_care_phase.is_none() {
         f.render_widget(
@@ -224,11 +428,10 @@ fn draw_exits(f: &mut Frame, area: Rect, r: &AuditReport, t: &Theme) {
         );
         return;
     }
-    if r.exits_before_active_care.is_empty() {
+    if len == 0 {
         f.render_widget(Paragraph::new("None.").block(block), area);
         return;
     }
-    let label_w = 18usize.min(area.width.saturating_sub(10) as usize).max(4);
     // A funnel: the stages records left from, in pipeline order.
     let mut exits = r.exits_before_active_care.clone();
     exits.sort_by_key(|e| {
@@ -237,10 +440,15 @@ fn draw_exits(f: &mut Frame, area: Rect, r: &AuditReport, t: &Theme) {
             .position(|s| s.stage == e.stage)
             .unwrap_or(usize::MAX)
     });
-    let items: Vec<(&str, u64)> = exits.iter().map(|e| (e.name.as_str(), e.count)).collect();
-    let bars = count_bars(&items, label_w);
-    let chart = count_chart(&bars, t.sla(crate::engine::sla::SlaState::Warn), block);
-    f.render_widget(chart, area);
+    let items: Vec<(String, u64)> = exits.iter().map(|e| (e.name.clone(), e.count)).collect();
+    let style = t.sla(crate::engine::sla::SlaState::Warn);
+    let lines = count_lines(
+        &items,
+        area.width.saturating_sub(2) as usize,
+        (top, rows),
+        style,
+    );
+    f.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 #[cfg(test)]
@@ -250,8 +458,19 @@ mod tests {
     use ratatui::backend::TestBackend;
 
     fn screen(report: Option<&AuditReport>, computing: bool) -> String {
+        let p = crate::domain::check(crate::domain::DEFAULT_PIPELINE)
+            .pipeline
+            .expect("default pipeline");
+        let nav = AuditNav::default();
+        let v = AuditScreen {
+            pipeline: &p,
+            report,
+            computing,
+            error: None,
+            nav: &nav,
+        };
         let mut term = Terminal::new(TestBackend::new(120, 40)).expect("test terminal");
-        term.draw(|f| draw(f, f.area(), report, computing, &Theme::mono()))
+        term.draw(|f| draw(f, f.area(), &v, &Theme::mono()))
             .expect("draw");
         term.backend().to_string()
     }
@@ -299,8 +518,9 @@ mod tests {
         let s = screen(Some(&r), false);
         assert!(s.contains("Stage audit"), "{s}");
         assert!(s.contains("Median time in stage"), "{s}");
-        assert!(s.contains("Breaches by reason"), "{s}");
+        assert!(s.contains("1 breach by reason"), "{s}");
         assert!(s.contains("Exits before Active Care"), "{s}");
+        assert!(s.contains("WALL"), "{s}");
         assert!(s.contains(HIGHEST), "{s}");
     }
 }

@@ -1,79 +1,109 @@
 //! The Breaches view: breached and at-risk records grouped by stage and
 //! owner, then the records with escalation level, time over and reason.
 
-use super::queue::{owner_text, sla_cell, stage_name, title};
+use super::queue::{due_text, owner_text, sla_cell, stage_name, title};
 use super::{fit, theme::Theme};
 use crate::app::App;
+use crate::app::groups::time_over;
 use crate::domain::duration::Secs;
-use crate::engine::clock::from_unix;
+use crate::present;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Block, Cell, Row, Table};
 
+/// The groups' panel and the records' table in `area`: the groups take
+/// what they need, at most a third, and at least room for two.
+pub fn split(area: Rect, app: &App) -> [Rect; 2] {
+    let group_h = (app.groups.len().max(1) as u16 + 3)
+        .min(area.height / 3)
+        .max(5);
+    Layout::vertical([Constraint::Length(group_h), Constraint::Min(3)]).areas(area)
+}
+
+/// Rows of groups and of records that `area` shows (the app pages by them).
+pub fn rows(area: Rect, app: &App) -> (usize, usize) {
+    let [g, r] = split(area, app);
+    // Borders and the column headings.
+    (
+        g.height.saturating_sub(3) as usize,
+        r.height.saturating_sub(3) as usize,
+    )
+}
+
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
-    let group_h = (app.groups.len() as u16 + 3).min(area.height / 3).max(4);
-    let [groups, records] =
-        Layout::vertical([Constraint::Length(group_h), Constraint::Min(3)]).areas(area);
+    let [groups, records] = split(area, app);
     draw_groups(f, groups, app, t);
     draw_records(f, records, app, t);
 }
 
-/// The groups' title, saying how many are cut off when they do not all fit.
-fn groups_title(n: usize, area: Rect, filtered: bool) -> String {
-    let room = area.height.saturating_sub(3) as usize;
-    // The groups count every record: the filter narrows the list below.
-    let all = if filtered { " · all records" } else { "" };
+/// The groups' title: the order, which ones are shown of how many, and
+/// how many are below; a filter narrows only the list under it.
+fn groups_title(app: &App, top: usize, room: usize) -> String {
+    let n = app.groups.len();
+    let mut out = String::from(" By stage and owner · worst first");
     if n > room {
-        format!(" By stage and owner · {room} of {n} groups{all} ")
-    } else {
-        format!(" By stage and owner{all} ")
+        let last = (top + room).min(n);
+        out.push_str(&format!(" · {}–{last} of {n}", top + 1));
+        if last < n {
+            out.push_str(&format!(" · +{} more", n - last));
+        }
     }
+    if !app.filter.is_empty() {
+        out.push_str(" · all records");
+    }
+    if app.group_nav.focus {
+        out.push_str(" · enter shows one");
+    }
+    out.push(' ');
+    out
 }
 
 fn draw_groups(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let p = &app.pipeline;
-    let now = app.now.timestamp();
-    let mut groups = app.groups.clone();
-    // Pipeline order, then the worst first.
-    groups.sort_by_key(|g| {
-        (
-            p.stage_ix(&g.stage).map_or(usize::MAX, |s| s.0),
-            g.oldest_due,
-        )
-    });
-    let rows: Vec<Row> = groups
+    let room = area.height.saturating_sub(3) as usize;
+    let top = app
+        .group_nav
+        .top
+        .min(app.groups.len().saturating_sub(room.max(1)));
+    let shown = app.shown_group();
+    let rows: Vec<Row> = app
+        .groups
         .iter()
-        .map(|g| {
-            let stage = p
-                .stage_ix(&g.stage)
-                .map_or(g.stage.clone(), |s| p.stage(s).name.clone());
-            // Time over in the stage's working time, as the SLA cells count it.
-            let over = p
-                .stage_ix(&g.stage)
-                .and_then(|s| p.stage(s).sla.as_ref())
-                .map_or(now - g.oldest_due, |sla| {
-                    -p.calendar(sla)
-                        .working_seconds(app.now, from_unix(g.oldest_due))
-                });
-            let worst = if g.oldest_due <= now {
-                format!("+{}", Secs(over.max(0)).compact())
-            } else {
-                "-".into()
+        .enumerate()
+        .skip(top)
+        .take(room)
+        .map(|(i, g)| {
+            let stage = present::stage_name(p, &g.stage);
+            let worst =
+                time_over(p, g, app.now).map_or("-".into(), |s| format!("+{}", Secs(s).compact()));
+            let owner = present::group_owner_label(p, &g.stage, g.owner.as_deref());
+            let gutter = match shown {
+                Some(s) if s == i && app.group_nav.focus => "▸",
+                Some(s) if s == i => "›",
+                _ => " ",
             };
-            Row::new(vec![
+            let row = Row::new(vec![
+                Cell::from(gutter),
                 Cell::from(fit(&stage, 26)),
-                Cell::from(fit(g.owner.as_deref().unwrap_or("(unassigned)"), 14)),
+                Cell::from(fit(&owner, 14)),
                 Cell::from(format!("✖ {}", g.breached))
                     .style(t.sla(crate::engine::sla::SlaState::Breached)),
                 Cell::from(format!("▲ {}", g.at_risk))
                     .style(t.sla(crate::engine::sla::SlaState::Warn)),
                 Cell::from(worst),
-            ])
+            ]);
+            match shown {
+                Some(s) if s == i && app.group_nav.focus => row.style(t.selected()),
+                Some(s) if s == i => row.style(t.followed()),
+                _ => row,
+            }
         })
         .collect();
+    let empty = rows.is_empty();
     let table = Table::new(
         rows,
         [
+            Constraint::Length(1),
             Constraint::Length(26),
             Constraint::Length(14),
             Constraint::Length(8),
@@ -81,36 +111,63 @@ fn draw_groups(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             Constraint::Min(8),
         ],
     )
-    .header(Row::new(["STAGE", "OWNER", "BREACHED", "AT RISK", "WORST"]).style(t.title()))
+    .header(Row::new(["", "STAGE", "OWNER", "BREACHED", "AT RISK", "WORST"]).style(t.title()))
     .block(
         Block::bordered()
-            .title(groups_title(groups.len(), area, !app.filter.is_empty()))
-            .title_style(t.title()),
+            .title(groups_title(app, top, room))
+            .title_style(t.title())
+            .border_style(if app.group_nav.focus {
+                t.title()
+            } else {
+                t.plain()
+            }),
     );
     f.render_widget(table, area);
+    if empty && area.height > 3 {
+        let msg = if app.loading {
+            "loading…"
+        } else {
+            "no breached or at-risk records"
+        };
+        let inner = Rect {
+            x: area.x + 1,
+            y: area.y + 2,
+            width: area.width.saturating_sub(2),
+            height: 1,
+        };
+        f.render_widget(ratatui::widgets::Paragraph::new(msg), inner);
+    }
 }
 
 /// Column widths for the records table `inner` cells wide: id, patient,
-/// stage, owner, SLA, level, reason. Text is cut to these, with an ellipsis.
-fn widths(inner: u16) -> [u16; 7] {
+/// stage, owner, SLA, due (0: left out), level, reason. Text is cut to
+/// these, with an ellipsis.
+fn widths(inner: u16) -> [u16; 8] {
     let (id, owner, sla, lvl) = (8, 12, 11, 5);
-    let rest = inner.saturating_sub(id + owner + sla + lvl + 6);
+    // The wall-clock due time beside the countdown, where there is room:
+    // the list is in due order, which working time alone does not show.
+    let due = if inner >= 100 { 12 } else { 0 };
+    let spacing = if due > 0 { 7 } else { 6 };
+    let rest = inner.saturating_sub(id + owner + sla + due + lvl + spacing);
     let avail = rest.saturating_sub(8);
     let patient = (avail * 45 / 100).clamp(6, 18);
     let stage = avail.saturating_sub(patient).min(26);
     let reason = rest.saturating_sub(patient + stage);
-    [id, patient, stage, owner, sla, lvl, reason]
+    [id, patient, stage, owner, sla, due, lvl, reason]
 }
 
 fn draw_records(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let w = widths(area.width.saturating_sub(2));
-    let rows_h = area.height.saturating_sub(3) as usize;
+    // The DUE column (index 5) only where it has room.
+    let keep = |i: usize| i != 5 || w[5] > 0;
+    let rows_h = app.height.max(1);
     let mut rows = Vec::new();
-    for abs in app.top..(app.top + rows_h.max(1)).min(app.page.total) {
+    for abs in app.top..(app.top + rows_h).min(app.page.total) {
         let Some(r) = abs
             .checked_sub(app.page.start)
             .and_then(|i| app.page.rows.get(i))
         else {
+            rows.push(Row::new(vec![Cell::from("…")]).style(t.dim()));
             continue;
         };
         let style = super::queue::row_style(app, abs, r, t);
@@ -119,23 +176,43 @@ fn draw_records(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         } else {
             "-".into()
         };
-        rows.push(
-            Row::new(vec![
-                Cell::from(super::queue::id_text(app, r)),
-                Cell::from(fit(&r.patient, w[1] as usize)),
-                Cell::from(fit(&stage_name(app, r), w[2] as usize)),
-                Cell::from(fit(&owner_text(app, r), w[3] as usize)),
-                Cell::from(sla_cell(app, r, t)),
-                Cell::from(level),
-                Cell::from(fit(r.breach_reason.as_deref().unwrap_or(""), w[6] as usize)),
-            ])
-            .style(style),
-        );
+        let cells = vec![
+            Cell::from(super::queue::id_text(app, r)),
+            Cell::from(fit(&r.patient, w[1] as usize)),
+            Cell::from(fit(&stage_name(app, r), w[2] as usize)),
+            Cell::from(fit(&owner_text(app, r), w[3] as usize)),
+            Cell::from(sla_cell(app, r, t)),
+            Cell::from(due_text(app, r)),
+            Cell::from(level),
+            Cell::from(fit(r.breach_reason.as_deref().unwrap_or(""), w[7] as usize)),
+        ];
+        let cells: Vec<Cell> = cells
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| keep(*i))
+            .map(|(_, c)| c)
+            .collect();
+        rows.push(Row::new(cells).style(style));
     }
-    let table = Table::new(rows, w.map(Constraint::Length))
-        .header(
-            Row::new([" ID", "PATIENT", "STAGE", "OWNER", "SLA", "LVL", "REASON"]).style(t.title()),
-        )
+    let heads = [
+        " ID", "PATIENT", "STAGE", "OWNER", "SLA", "DUE", "LVL", "REASON",
+    ];
+    let header = Row::new(
+        heads
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| keep(*i))
+            .map(|(_, h)| *h),
+    )
+    .style(t.title());
+    let widths: Vec<Constraint> = w
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| keep(*i))
+        .map(|(_, x)| Constraint::Length(*x))
+        .collect();
+    let table = Table::new(rows, widths)
+        .header(header)
         .block(
             Block::bordered()
                 .title(title(app, area.width))
@@ -143,4 +220,17 @@ fn draw_records(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         )
         .column_spacing(1);
     f.render_widget(table, area);
+    if app.page.total == 0 && !app.loading && area.height > 3 {
+        let inner = Rect {
+            x: area.x + 2,
+            y: area.y + 2,
+            width: area.width.saturating_sub(4),
+            height: 1,
+        };
+        let text = match super::queue::filter_label(app) {
+            Some(f) => format!("No breached or at-risk records match {f} here. Esc clears it."),
+            None => "No breached or at-risk records here.".to_string(),
+        };
+        f.render_widget(ratatui::widgets::Paragraph::new(text).style(t.dim()), inner);
+    }
 }

@@ -3,7 +3,9 @@
 
 use super::theme::Theme;
 use crate::app::App;
+use crate::app::action::Action;
 use crate::app::keymap::Mode;
+use crate::app::views::ViewKind;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -236,8 +238,32 @@ pub fn draw_footer(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     {
         hints.push((keys, "views"));
     }
+    let breaches = mode == Mode::Normal && app.current().kind == ViewKind::Breaches;
+    if breaches && let Some(k) = app.keymap.first_key(mode, Action::SwitchPane) {
+        let to = if app.group_nav.focus {
+            "records"
+        } else {
+            "groups"
+        };
+        hints.push((k.to_string(), to));
+    }
+    let audit = mode == Mode::Normal && app.current().kind == ViewKind::Audit;
     for (action, _) in app.keymap.bindings(mode) {
-        let Some(hint) = action.hint() else { continue };
+        // The Audit view has no records: its own keys only.
+        let hint = match action {
+            Action::SwitchPane if audit => Some("next panel"),
+            Action::Down if audit => Some("scroll"),
+            Action::Refresh if audit => Some("recompute"),
+            Action::Help | Action::Quit => action.hint(),
+            _ if audit => None,
+            _ => action.hint(),
+        };
+        let Some(hint) = hint else { continue };
+        let hint = if breaches && app.group_nav.focus && action == Action::OpenDetail {
+            "show group"
+        } else {
+            hint
+        };
         let key = app.keymap.first_key(mode, action).unwrap_or("");
         hints.push((key.to_string(), hint));
     }

@@ -42,7 +42,7 @@ pub fn hit(area: Rect, app: &App, x: u16, y: u16) -> Option<Hit> {
             .position(|b| inside(*b, x, y))
             .map(|k| Hit::Stage(first + k));
     }
-    if !inside(r.body, x, y) || app.current().kind == ViewKind::Breaches {
+    if !inside(r.body, x, y) {
         return None;
     }
     let detail = app.detail_open && app.detail.is_some();
@@ -54,6 +54,20 @@ pub fn hit(area: Rect, app: &App, x: u16, y: u16) -> Option<Hit> {
         return None;
     } else {
         r.body
+    };
+    let table = if app.current().kind == ViewKind::Breaches {
+        let [groups, records] = super::breaches::split(table, app);
+        if inside(groups, x, y) {
+            let first_row = groups.y + 2;
+            if y < first_row || y + 1 >= groups.y + groups.height {
+                return None;
+            }
+            let i = app.group_nav.top + (y - first_row) as usize;
+            return (i < app.groups.len()).then_some(Hit::Group(i));
+        }
+        records
+    } else {
+        table
     };
     // Below the top border and the column headings, above the bottom border.
     let first_row = table.y + 2;

@@ -54,11 +54,32 @@ fn regions(area: Rect) -> Regions {
     }
 }
 
-/// Rows of records the table can show in a terminal of this size (the app
-/// pages by it).
-pub fn table_rows(area: Rect) -> usize {
-    // Block borders (2) and the column header row (1).
-    regions(area).body.height.saturating_sub(3) as usize
+/// Tells the app how many rows of records (and, in the Breaches view, of
+/// groups) a terminal of this size shows: it pages and scrolls by them.
+pub fn fit_app(app: &mut App, area: Rect) {
+    let r = regions(area);
+    let body = r.body;
+    if app.current().kind == ViewKind::Audit {
+        if let Some(report) = &app.audit {
+            app.audit_nav.rows = audit::rows(audit_area(&r), report);
+        }
+    } else if app.current().kind == ViewKind::Breaches {
+        let (groups, records) = breaches::rows(body, app);
+        app.height = records;
+        app.group_nav.rows = groups;
+    } else {
+        // Block borders (2) and the column header row (1).
+        app.height = body.height.saturating_sub(3) as usize;
+    }
+}
+
+/// The audit has no stage board or queue: it takes the whole body.
+fn audit_area(r: &Regions) -> Rect {
+    Rect {
+        y: r.board.y,
+        height: r.board.height + r.body.height,
+        ..r.body
+    }
 }
 
 /// Whether the detail pane sits beside the table (wide) or replaces it.
@@ -87,13 +108,8 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     header::draw(f, r.header, app, theme);
     header::draw_tabs(f, r.tabs, app, theme);
     if app.current().kind == ViewKind::Audit {
-        // The audit has no stage board or queue: it takes the whole body.
-        let body = Rect {
-            y: r.board.y,
-            height: r.board.height + r.body.height,
-            ..r.body
-        };
-        audit::draw(f, body, app.audit.as_ref(), app.audit_computing, theme);
+        let body = audit_area(&r);
+        audit::draw(f, body, &audit::AuditScreen::of(app), theme);
         header::draw_status(f, r.status, app, theme);
         header::draw_footer(f, r.footer, app, theme);
         if app.popup.is_some() {

@@ -121,13 +121,25 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 .collect();
             let popup = app.keymap.bindings(Mode::Popup);
             let views = super::header::view_keys(app);
+            // An owning role of this pipeline, to show what `(role)` means.
+            let role = app
+                .pipeline
+                .stages
+                .iter()
+                .find_map(|s| s.owner)
+                .map_or("role".to_string(), |o| app.pipeline.role(o).id.clone());
+            let unheld = format!("({})", fit(&role, 12));
+            let unheld_text = format!("nobody yet: the {} queue", fit(&role, 12));
             let symbols = [
-                ("✖", "breached: past its SLA (+ how long over)"),
+                ("✖", "breached: past its SLA (+ time over)"),
                 ("▲", "at risk: past the warn time"),
                 ("●", "on time: working time left"),
                 ("‖", "paused: a sub-status stops the clock"),
                 ("·", "no SLA in this stage"),
                 ("✓", "marked for a bulk action"),
+                (unheld.as_str(), unheld_text.as_str()),
+                ("-", "owner: no role owns the stage"),
+                ("▸ ›", "Breaches: group cursor, row's group"),
             ];
             let owner_key = app
                 .keymap
@@ -157,7 +169,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             if let Some((keys, n)) = &views {
                 lines.push(row(
                     keys.clone(),
-                    &format!("switch view (1 to {n}; `:view NAME` any)"),
+                    &format!("views 1 to {n}; `:view NAME` any"),
                 ));
             }
             for (a, keys) in normal {

@@ -103,6 +103,16 @@ impl Theme {
         }
     }
 
+    /// The Breaches group of the selected record, while the keys are on
+    /// the records.
+    pub fn followed(&self) -> Style {
+        Style::default().add_modifier(Modifier::BOLD)
+    }
+
+    pub fn plain(&self) -> Style {
+        Style::default()
+    }
+
     /// A marked row: stands out without colour too.
     pub fn marked(&self) -> Style {
         let s = Theme::fg(self.palette.marked).add_modifier(Modifier::BOLD);

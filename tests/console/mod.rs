@@ -54,6 +54,9 @@ pub fn demo_db(records: usize) -> (TempDir, PathBuf) {
 pub struct Console {
     pub app: App,
     pub svc: Service,
+    /// The terminal's size: the app pages by the layout drawn in it, as
+    /// the real console's loop tells it before every frame.
+    pub size: Rect,
 }
 
 impl Console {
@@ -95,14 +98,19 @@ impl Console {
         let store = Store::open(db).expect("open db");
         let u = carequeue::ops::actor(&store, user).expect("demo user");
         let mut app = App::new(p.clone(), u.user().clone(), now());
-        app.height = ui::table_rows(Rect::new(0, 0, w, h));
+        ui::fit_app(&mut app, Rect::new(0, 0, w, h));
         let mut svc = Service::new(p, store, Arc::new(FixedClock(now())), u, None);
         let reqs = app.start();
         pump(&mut app, &mut svc, reqs);
-        Console { app, svc }
+        Console {
+            app,
+            svc,
+            size: Rect::new(0, 0, w, h),
+        }
     }
 
     pub fn key(&mut self, k: KeyEvent) {
+        ui::fit_app(&mut self.app, self.size);
         let reqs = self.app.on_key(k);
         pump(&mut self.app, &mut self.svc, reqs);
     }
@@ -127,7 +135,8 @@ impl Console {
 
     /// The screen as text, one line per row (trailing spaces trimmed).
     pub fn screen(&mut self, w: u16, h: u16) -> String {
-        self.app.height = ui::table_rows(Rect::new(0, 0, w, h));
+        self.size = Rect::new(0, 0, w, h);
+        ui::fit_app(&mut self.app, self.size);
         let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
         t.draw(|f| ui::draw(f, &self.app, &Theme::mono()))
             .expect("draw");

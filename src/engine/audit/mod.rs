@@ -46,9 +46,11 @@
 //!   `active_care = true` (and whose terminal stage is not in that phase),
 //!   counted by the stage it left. Empty when no phase is marked.
 //! - **Ranking**: stages with time statistics ordered by median (highest
-//!   first) and by standard deviation (widest first), ties in pipeline
-//!   order; `highest_median` and `widest_variance` name the first of each
-//!   (a spread needs two stays and a non-zero deviation).
+//!   first) and by standard deviation (widest first), each as a share of
+//!   the stage's own SLA (`median_of_sla`, `stddev_of_sla`); stages without
+//!   an SLA after, by raw duration; ties in pipeline order.
+//!   `highest_median` and `widest_variance` name the first of each that
+//!   has an SLA (a spread needs two stays and a non-zero deviation).
 
 mod clocks;
 mod rec;

@@ -85,9 +85,15 @@ pub struct StageAudit {
     pub sla_max_seconds: Option<i64>,
     pub sla_warn_seconds: Option<i64>,
     pub breaches_by_reason: Vec<ReasonCount>,
-    /// Position when ranked by median (1 = highest).
+    /// The median as a share of the stage's SLA (0.5: half of it); None
+    /// without an SLA or a median.
+    pub median_of_sla: Option<f64>,
+    /// The standard deviation as a share of the stage's SLA.
+    pub stddev_of_sla: Option<f64>,
+    /// Position when ranked by median against the stage's SLA (1 = the
+    /// largest share; stages without an SLA after, by raw median).
     pub median_rank: Option<usize>,
-    /// Position when ranked by standard deviation (1 = widest).
+    /// Position when ranked by standard deviation against the SLA.
     pub spread_rank: Option<usize>,
     pub highest_median: bool,
     pub widest_variance: bool,
@@ -109,9 +115,9 @@ pub struct AuditReport {
     pub breaches_by_reason: Vec<ReasonCount>,
     pub highest_median: Option<String>,
     pub widest_variance: Option<String>,
-    /// Stage ids by median, highest first.
+    /// Stage ids by median against their SLA, highest first.
     pub rank_by_median: Vec<String>,
-    /// Stage ids by standard deviation, widest first.
+    /// Stage ids by standard deviation against their SLA, widest first.
     pub rank_by_spread: Vec<String>,
     pub records: u64,
     pub events: u64,
@@ -191,7 +197,8 @@ impl AuditReport {
         let names = std::mem::take(&mut a.reasons.names);
         let mut totals: Vec<u64> = vec![0; names.len()];
         let mut stages = Vec::with_capacity(p.stages.len());
-        let mut spreads: Vec<(usize, f64, f64, usize)> = Vec::new();
+        // (stage, median, stddev, stays, SLA max): ranked against the SLA.
+        let mut spreads: Vec<(usize, f64, f64, usize, Option<f64>)> = Vec::new();
         let records = a.records();
         let mut seen = vec![0u64; records.div_ceil(64)];
         for (six, st) in p.stage_ids() {
@@ -210,9 +217,12 @@ impl AuditReport {
                     *t += c;
                 }
             }
+            let sla = st.sla.as_ref().map(|x| x.max.0 as f64).filter(|m| *m > 0.0);
             if !st.terminal && s.n > 0 {
-                spreads.push((six.0, s.median.unwrap_or(0.0), s.stddev.unwrap_or(0.0), s.n));
+                let (m, d) = (s.median.unwrap_or(0.0), s.stddev.unwrap_or(0.0));
+                spreads.push((six.0, m, d, s.n, sla));
             }
+            let of_sla = |v: Option<f64>| Some(v? / sla?);
             stages.push(StageAudit {
                 stage: st.id.clone(),
                 name: st.name.clone(),
@@ -243,27 +253,38 @@ impl AuditReport {
                 sla_max_seconds: st.sla.as_ref().map(|x| x.max.0),
                 sla_warn_seconds: st.sla.as_ref().map(|x| x.warn.0),
                 breaches_by_reason: reason_counts(p, &names, &acc.by_reason),
+                median_of_sla: of_sla(s.median),
+                stddev_of_sla: of_sla(s.stddev),
                 median_rank: None,
                 spread_rank: None,
                 highest_median: false,
                 widest_variance: false,
             });
         }
-        // Stable sorts keep pipeline order among ties.
+        // Each stage is judged against its own SLA: a 50-day stage with a
+        // 90-day SLA is not slower than a 4-hour one at 150% of its SLA.
+        // Stages without an SLA come after, by raw duration. Stable sorts
+        // keep pipeline order among ties.
+        let judged = |v: f64, sla: Option<f64>| (sla.is_some(), sla.map_or(v, |m| v / m));
+        let order = |a: (bool, f64), b: (bool, f64)| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1));
         let mut by_median = spreads.clone();
-        by_median.sort_by(|x, y| y.1.total_cmp(&x.1));
+        by_median.sort_by(|x, y| order(judged(x.1, x.4), judged(y.1, y.4)));
         let mut by_spread = spreads;
-        by_spread.sort_by(|x, y| y.2.total_cmp(&x.2));
+        by_spread.sort_by(|x, y| order(judged(x.2, x.4), judged(y.2, y.4)));
         for (rank, (ix, ..)) in by_median.iter().enumerate() {
             stages[*ix].median_rank = Some(rank + 1);
         }
         for (rank, (ix, ..)) in by_spread.iter().enumerate() {
             stages[*ix].spread_rank = Some(rank + 1);
         }
-        let highest = by_median.first().filter(|x| x.1 > 0.0).map(|x| x.0);
+        // A mark needs an SLA to be judged against.
+        let highest = by_median
+            .first()
+            .filter(|x| x.1 > 0.0 && x.4.is_some())
+            .map(|x| x.0);
         let widest = by_spread
             .first()
-            .filter(|x| x.2 > 0.0 && x.3 >= 2)
+            .filter(|x| x.2 > 0.0 && x.3 >= 2 && x.4.is_some())
             .map(|x| x.0);
         if let Some(i) = highest {
             stages[i].highest_median = true;

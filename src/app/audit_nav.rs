@@ -1,0 +1,115 @@
+//! The Audit view's panels (the stage table, the medians, the breach
+//! reasons, the exits): `switch_pane` picks the one the keys scroll; the
+//! audit's arrival, failure and `r` each say so on the status line.
+
+use super::App;
+use super::action::Action;
+use super::service::Request;
+use crate::engine::audit::AuditReport;
+
+/// The panels, in the order `switch_pane` visits them.
+pub const PANELS: [&str; 4] = ["stages", "medians", "breach reasons", "exits"];
+
+/// Which panel the keys scroll, and each panel's first row and height.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditNav {
+    pub focus: usize,
+    pub tops: [usize; 4],
+    /// Rows each panel shows; set by the front end from the layout.
+    pub rows: [usize; 4],
+}
+
+/// How many rows panel `i` holds for report `r`.
+pub fn panel_len(r: &AuditReport, i: usize) -> usize {
+    match i {
+        0 => r.stages.len(),
+        1 => r.stages.iter().filter(|s| !s.terminal).count(),
+        2 => r.breaches_by_reason.len(),
+        _ => r.exits_before_active_care.len(),
+    }
+}
+
+/// The first row to draw: `top`, but never past the last full screen.
+pub fn clamp_top(top: usize, rows: usize, len: usize) -> usize {
+    top.min(len.saturating_sub(rows.max(1)))
+}
+
+impl App {
+    /// A key in the Audit view: scrolling and panel keys; None for the
+    /// others (view switches, help, quit…).
+    pub(super) fn on_audit_action(&mut self, a: Action) -> Option<Vec<Request>> {
+        let nav = &mut self.audit_nav;
+        let i = nav.focus;
+        let page = nav.rows[i].max(1) as i64;
+        let delta = match a {
+            Action::SwitchPane => {
+                nav.focus = (i + 1) % PANELS.len();
+                let name = PANELS[nav.focus];
+                self.set_status(format!("the keys scroll {name}"), false);
+                return Some(Vec::new());
+            }
+            Action::Refresh => {
+                let out: Vec<Request> = self.audit_request().into_iter().collect();
+                let text = if out.is_empty() {
+                    "the audit is already being computed"
+                } else {
+                    "recomputing the audit…"
+                };
+                self.set_status(text, false);
+                return Some(out);
+            }
+            Action::Down => 1,
+            Action::Up => -1,
+            Action::PageDown => page,
+            Action::PageUp => -page,
+            Action::Top => i64::MIN / 2,
+            Action::Bottom => i64::MAX / 2,
+            _ => return None,
+        };
+        let len = self.audit.as_ref().map_or(0, |r| panel_len(r, i));
+        let rows = self.audit_nav.rows[i];
+        let top = clamp_top(self.audit_nav.tops[i], rows, len) as i64;
+        let max = len.saturating_sub(rows.max(1)) as i64;
+        self.audit_nav.tops[i] = (top + delta).clamp(0, max) as usize;
+        Some(Vec::new())
+    }
+
+    pub(super) fn on_audit(&mut self, report: AuditReport) {
+        let at = crate::present::local(&self.pipeline, report.as_of);
+        self.set_status(
+            format!(
+                "audit computed: {} stages, {} events, as of {at}",
+                report.stages.len(),
+                report.events
+            ),
+            false,
+        );
+        self.audit = Some(report);
+        self.audit_error = None;
+        self.audit_computing = false;
+    }
+
+    pub(super) fn on_audit_failed(&mut self, why: String) {
+        self.audit_computing = false;
+        let key = self
+            .keymap
+            .first_key(super::keymap::Mode::Normal, Action::Refresh)
+            .unwrap_or("r")
+            .to_string();
+        self.set_status(format!("the audit failed: {why} · {key} retries"), true);
+        self.audit_error = Some(why);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clamp_top;
+
+    #[test]
+    fn a_panel_never_scrolls_past_its_last_screen() {
+        assert_eq!(clamp_top(0, 5, 3), 0);
+        assert_eq!(clamp_top(9, 5, 12), 7);
+        assert_eq!(clamp_top(2, 5, 12), 2);
+        assert_eq!(clamp_top(4, 0, 3), 2);
+    }
+}
