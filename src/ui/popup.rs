@@ -27,11 +27,34 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         Popup::Pick {
             title, items, sel, ..
         } => {
-            let rect = centered(area, 70, items.len() as u16 + 4);
-            let w = rect.width.saturating_sub(4) as usize;
+            // As wide as its longest line and as tall as its items (with
+            // the hint), within the terminal; a long list scrolls with the
+            // cursor and its title says how many are left out.
+            let hint = "enter choose · esc cancel";
+            let title_text = crate::present::clean(title);
+            let room = area.height.saturating_sub(2 + 3) as usize;
+            let shown = items.len().min(room.max(1));
+            let top =
+                crate::app::groups::window(*sel, sel.saturating_sub(shown / 2), shown, items.len());
+            let cut = if shown < items.len() {
+                format!(" · {}–{} of {}", top + 1, top + shown, items.len())
+            } else {
+                String::new()
+            };
+            let title = format!("{title_text}{cut}");
+            let longest = items
+                .iter()
+                .map(|it| crate::present::clean(&it.label).chars().count() + 2)
+                .chain([hint.chars().count(), title.chars().count() + 4])
+                .max()
+                .unwrap_or(0);
+            let rect = centered(area, (longest as u16 + 3).max(30), shown as u16 + 3);
+            let w = rect.width.saturating_sub(2) as usize;
             let mut lines: Vec<Line> = items
                 .iter()
                 .enumerate()
+                .skip(top)
+                .take(shown)
                 .map(|(i, it)| {
                     let mark = if i == *sel { "▶ " } else { "  " };
                     let text = format!("{mark}{}", fit(&it.label, w.saturating_sub(2)));
@@ -42,15 +65,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                     }
                 })
                 .collect();
-            lines.push(Line::from(Span::styled(
-                "enter choose · esc cancel",
-                t.dim(),
-            )));
+            lines.push(Line::from(Span::styled(hint, t.dim())));
             f.render_widget(Clear, rect);
             f.render_widget(
                 Paragraph::new(lines).block(
                     Block::bordered()
-                        .title(format!(" {} ", crate::present::clean(title)))
+                        .title(format!(" {} ", fit(&title, w.saturating_sub(2))))
                         .title_style(t.title()),
                 ),
                 rect,
@@ -311,4 +331,77 @@ fn draw_bulk(
             ),
         rect,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::app::App;
+    use crate::app::popup::{Item, Popup, Purpose};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use std::sync::Arc;
+
+    fn app_with_picker(n: usize, sel: usize) -> App {
+        let p = crate::domain::check(crate::domain::DEFAULT_PIPELINE)
+            .pipeline
+            .expect("default pipeline");
+        let user = crate::engine::User {
+            name: "kim".into(),
+            roles: vec!["supervisor".into()],
+        };
+        let mut app = App::new(Arc::new(p), user, chrono::Utc::now());
+        let items = (0..n)
+            .map(|i| Item {
+                value: format!("u{i}"),
+                label: format!("user number {i}"),
+            })
+            .collect();
+        let mut popup = Popup::pick(
+            Purpose::Assign { id: 1, version: 1 },
+            "Assign #1 Ann",
+            items,
+        );
+        if let Popup::Pick { sel: s, .. } = &mut popup {
+            *s = sel;
+        }
+        app.popup = Some(popup);
+        app
+    }
+
+    fn screen(app: &App, w: u16, h: u16) -> Vec<String> {
+        let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+        t.draw(|f| super::draw(f, f.area(), app, &crate::ui::theme::Theme::mono()))
+            .expect("draw");
+        let buf = t.backend().buffer().clone();
+        (0..h)
+            .map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_picker_is_as_big_as_its_items_and_a_long_one_scrolls_to_the_cursor() {
+        // Three items: three rows, the hint, the borders; no spare row, and
+        // no wider than its longest line needs.
+        let s = screen(&app_with_picker(3, 0), 120, 40);
+        let rows: Vec<&String> = s.iter().filter(|l| l.contains('│')).collect();
+        assert_eq!(rows.len(), 4, "{s:#?}");
+        let top = s
+            .iter()
+            .find(|l| l.contains("Assign #1 Ann"))
+            .expect("title");
+        assert!(top.trim().chars().count() < 40, "{top}");
+        // Forty in a 24-row terminal: the cursor's row is drawn, and the
+        // title says which of how many are shown.
+        let s = screen(&app_with_picker(40, 33), 80, 24);
+        assert!(s.iter().any(|l| l.contains("▶ user number 33")), "{s:#?}");
+        let title = s
+            .iter()
+            .find(|l| l.contains("Assign #1 Ann"))
+            .expect("title");
+        assert!(title.contains(" of 40"), "{title}");
+        assert!(
+            s.iter().any(|l| l.contains("enter choose")),
+            "the hint stays"
+        );
+    }
 }
