@@ -220,3 +220,48 @@ fn saved_views_keep_filter_order_owner_and_stage_and_follow_the_built_in_ones() 
     let reopened = Console::open(&db, "kim", 120, 40);
     assert_eq!(reopened.app.views.len(), builtin);
 }
+
+/// The queue table's heading line.
+fn heading(screen: &str) -> String {
+    screen
+        .lines()
+        .find(|l| l.contains("PATIENT") && l.contains(" SLA"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(|w| w.trim_matches('│'))
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn a_saved_view_keeps_its_columns() {
+    let (_d, db) = demo_db(120);
+    let mut c = Console::open(&db, "kim", 120, 40);
+    command(&mut c, "view 1");
+    let all = heading(&c.screen(120, 40));
+    assert!(all.contains("STAGE") && all.contains("OWNER"), "{all}");
+    command(&mut c, "columns patient,id,sla");
+    assert_eq!(heading(&c.screen(120, 40)), "PATIENT ID SLA");
+    command(&mut c, "save slim");
+    // Like the filter, the columns hold across built-in views until
+    // changed; the saved view brings its own, and leaving it puts the
+    // configured ones back.
+    command(&mut c, "columns default");
+    assert!(heading(&c.screen(120, 40)).contains("STAGE"));
+    command(&mut c, "view slim");
+    assert_eq!(heading(&c.screen(120, 40)), "PATIENT ID SLA");
+    command(&mut c, "view 2");
+    assert!(heading(&c.screen(120, 40)).contains("STAGE"));
+    // Kept in the database: the next session's saved view has them too.
+    let mut again = Console::open(&db, "kim", 120, 40);
+    command(&mut again, "view slim");
+    assert_eq!(heading(&again.screen(120, 40)), "PATIENT ID SLA");
+    // `default` goes back; an unknown column is named and changes nothing.
+    command(&mut c, "columns default");
+    assert!(heading(&c.screen(120, 40)).contains("STAGE"));
+    command(&mut c, "columns id,nope");
+    let st = c.app.status.clone().expect("status");
+    assert!(st.error && st.text.contains("no column `nope`"), "{st:?}");
+    assert!(heading(&c.screen(120, 40)).contains("STAGE"));
+}

@@ -8,7 +8,7 @@ use super::service::Request;
 use super::{App, OwnerMode};
 
 /// The commands, for completion and `?`.
-pub const COMMANDS: [(&str, &str); 9] = [
+pub const COMMANDS: [(&str, &str); 10] = [
     ("go", "ID: open a record wherever it is"),
     (
         "view",
@@ -19,7 +19,11 @@ pub const COMMANDS: [(&str, &str); 9] = [
     ("filter", "EXPR: filter the queue (empty clears)"),
     ("sort", "due|age|patient|id [asc|desc]: order the queue"),
     ("mark", "EXPR: mark every record matching EXPR here"),
-    ("save", "NAME: save this view (filter, order, owner, stage)"),
+    ("columns", "ID,ID…|default: the queue's columns, in order"),
+    (
+        "save",
+        "NAME: save this view (filter, order, owner, stage, columns)",
+    ),
     ("q", "quit"),
 ];
 
@@ -86,6 +90,11 @@ impl App {
                 .iter()
                 .flat_map(|k| [format!("{} asc", k.id()), format!("{} desc", k.id())])
                 .collect(),
+            "columns" => crate::config::Column::ALL
+                .iter()
+                .map(|c| c.id().to_string())
+                .chain(["default".to_string()])
+                .collect(),
             "owner" => ["me", "none", "all"]
                 .iter()
                 .map(|s| s.to_string())
@@ -151,6 +160,7 @@ impl App {
                 _ => self.command_view(arg),
             },
             "save" => self.command_save(arg),
+            "columns" => self.command_columns(arg),
             "stage" => self.command_stage(arg),
             "owner" => self.command_owner(arg),
             "filter" => {

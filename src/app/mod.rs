@@ -131,6 +131,9 @@ pub struct App {
     pub aliases: std::collections::BTreeMap<String, String>,
     /// The queue's columns, in order (from the configuration).
     pub columns: Vec<crate::config::Column>,
+    /// The configuration's columns (`:columns default` and leaving a saved
+    /// view go back to them).
+    pub configured_columns: Vec<crate::config::Column>,
     /// Mouse clicks and the wheel (opt-in).
     pub mouse: bool,
     seq: u64,
@@ -184,6 +187,7 @@ impl App {
             resume: None,
             aliases: Default::default(),
             columns: crate::config::Column::ALL.to_vec(),
+            configured_columns: crate::config::Column::ALL.to_vec(),
             mouse: false,
             locked: false,
             revoked: None,

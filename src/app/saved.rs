@@ -1,5 +1,5 @@
 //! Saved views: `:save NAME` keeps the current view's filter, order, owner
-//! mode and stage under a name of the user's; the saved views are listed
+//! mode, stage and columns (`:columns`) under a name of the user's; the saved views are listed
 //! after the built-in ones and open with `:view NAME` (or their number);
 //! `:view delete NAME` removes one.
 
@@ -104,7 +104,7 @@ impl App {
             filter: self.filter.clone(),
             sort: self.sort.text(),
             owner,
-            columns: String::new(),
+            columns: self.columns_text(),
         })]
     }
 
@@ -122,17 +122,21 @@ impl App {
         }
     }
 
-    /// Entering a view: a saved one sets its filter, order, owner mode and
-    /// stage; leaving one puts them back to the defaults.
+    /// Entering a view: a saved one sets its filter, order, owner mode,
+    /// stage and columns; leaving one puts them back to the defaults.
     pub(super) fn apply_saved(&mut self, left_saved: bool) {
         let Some(v) = self.current().saved.clone() else {
             if left_saved {
                 self.filter.clear();
                 self.sort = Sort::default();
                 self.owner_name = None;
+                self.columns = self.configured_columns.clone();
             }
             return;
         };
+        // Columns the configuration no longer allows: the configured ones.
+        self.columns = super::settings::parse_columns(&v.columns)
+            .unwrap_or_else(|_| self.configured_columns.clone());
         self.filter = v.filter.clone();
         self.sort = Sort::parse(&v.sort).unwrap_or_default();
         self.owner_name = v.owner.strip_prefix("user:").map(str::to_string);
