@@ -365,3 +365,35 @@ fn no_structured_filter_scans_the_table() {
         }
     }
 }
+
+/// A page whose field or name terms match many rows walks the order's own
+/// index, testing each row, and stops at the page: no sort, whichever the
+/// order, over one stage or several.
+#[test]
+fn a_broad_term_walks_the_orders_index_without_sorting() {
+    let (_d, s) = store();
+    carequeue::store::filter::index_fields(s.conn(), &["state"]).expect("field index");
+    for sort in sorts() {
+        for st in [stages(&["a"]), stages(&["a", "b", "c"]), None] {
+            for (fields, text) in [
+                (vec![("state".to_string(), vec!["TX".to_string()])], None),
+                (Vec::new(), Some("grunewald".to_string())),
+            ] {
+                let f = ListFilter {
+                    stages: st.clone(),
+                    sort,
+                    fields,
+                    text,
+                    walk: true,
+                    seek: seek_for(sort),
+                    limit: Some(60),
+                    ..Default::default()
+                };
+                let (sql, args) = f.select_sql(1000);
+                let p = plan(&s, &sql, &args);
+                assert!(!p.contains("TEMP B-TREE"), "{f:?}: {p}");
+                assert!(!p.contains("records_field_state"), "{f:?}: {p}");
+            }
+        }
+    }
+}

@@ -327,6 +327,7 @@ impl Service {
         let total = self.store.count(&q.filter, now)? as usize;
         let mut f = q.filter.clone();
         f.limit = Some(q.limit);
+        f.walk = self.store.walks(&f, total as i64)?;
         let (rows, start) = match &q.anchor {
             Anchor::First => (self.store.list(&f, now)?, 0),
             Anchor::From { key, index } => {

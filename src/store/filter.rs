@@ -60,6 +60,10 @@ pub struct ListFilter {
     pub sort: Sort,
     pub seek: Seek,
     pub limit: Option<usize>,
+    /// Walk the order's own index, testing the name and field terms on
+    /// each row, rather than find the terms' rows by their index and sort
+    /// them: cheaper when the terms match many rows ([`Store::walks`]).
+    pub walk: bool,
 }
 
 impl ListFilter {
@@ -80,6 +84,11 @@ impl ListFilter {
             .split_whitespace()
             .map(str::to_string)
             .collect()
+    }
+
+    /// Terms that find their rows on an index of their own (names, fields).
+    pub(super) fn picks_rows(&self) -> bool {
+        self.id.is_none() && (!self.words().is_empty() || !self.fields.is_empty())
     }
 
     /// Whether a page is better read per stage and merged (a few stages,
@@ -228,6 +237,13 @@ impl ListFilter {
         // otherwise sort every row of the phase). One stage: its own index.
         // Names and ids: their own index finds the few rows, then a sort.
         let hint = match (&self.stages, self.sort.wide_index()) {
+            (Some(st), _) if self.walk && st.len() == 1 => {
+                format!("INDEXED BY {}", self.sort.stage_index())
+            }
+            _ if self.walk => match self.sort.wide_index() {
+                Some(ix) => format!("INDEXED BY {ix}"),
+                None => "NOT INDEXED".into(),
+            },
             _ if !self.words().is_empty() || self.id.is_some() || !self.fields.is_empty() => {
                 String::new()
             }

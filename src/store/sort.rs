@@ -154,6 +154,16 @@ impl Sort {
     }
 
     /// The index a several-stage page walks in order.
+    /// The index that walks one stage in this order.
+    pub(super) fn stage_index(self) -> &'static str {
+        match self.key {
+            SortKey::Due => "records_stage_urgency",
+            SortKey::Age => "records_stage_age",
+            SortKey::Patient => "records_stage_patient",
+            SortKey::Id => "records_stage_id",
+        }
+    }
+
     pub(super) fn wide_index(self) -> Option<&'static str> {
         match self.key {
             SortKey::Due => Some("records_urgency"),
