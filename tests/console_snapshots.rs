@@ -24,7 +24,22 @@ fn every_view_at_both_sizes() {
                 .to_lowercase()
                 .replace([' ', '&', '/'], "_")
                 .replace("__", "_");
-            insta::assert_snapshot!(format!("view_{}_{title}_{w}x{h}", i + 1), c.screen(w, h));
+            let screen = c.screen(w, h);
+            // The footer keeps the keys a queue is worked with, at every size.
+            let footer = screen.lines().last().unwrap_or_default();
+            let keys: &[&str] = if c.app.views[i].kind == carequeue::app::views::ViewKind::Audit {
+                &["w next panel", "r recompute", "? help", "q quit"]
+            } else {
+                &["m move", "c claim", "x ack", "/ filter", "? help", "q quit"]
+            };
+            for k in keys {
+                assert!(
+                    footer.contains(k),
+                    "{w}x{h} view {}: no `{k}` in {footer}",
+                    i + 1
+                );
+            }
+            insta::assert_snapshot!(format!("view_{}_{title}_{w}x{h}", i + 1), screen);
         }
     }
 }

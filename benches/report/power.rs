@@ -59,6 +59,12 @@ fn filtered_keys(p: &Arc<Pipeline>, path: &Path, who: &str, out: &mut Vec<Line>)
     let mut f = app.list_filter();
     f.stages = f.stages.map(|s| s.into_iter().take(1).collect());
     f.limit = Some(36);
+    // The plan carequeue picks for this page (a walk of the order's index
+    // when the terms match many rows), so the floor runs the same one.
+    let store = carequeue::store::Store::open(path).expect("open");
+    let total = store.count(&f, now_ts()).expect("count");
+    f.walk = store.walks(&f, total).expect("walks");
+    drop(store);
     let (sql, args) = f
         .clone()
         .sorted(Sort {

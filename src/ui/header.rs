@@ -216,6 +216,27 @@ pub fn draw_status(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// Which footer hints give way last (lower first) on a narrow terminal.
+fn footer_rank(hint: &str) -> usize {
+    const ORDER: [&str; 14] = [
+        "· actions apply to them ·",
+        "clear",
+        "move",
+        "groups",
+        "records",
+        "show group",
+        "claim",
+        "ack",
+        "filter",
+        "assign",
+        "next panel",
+        "scroll",
+        "recompute",
+        "release",
+    ];
+    ORDER.iter().position(|h| *h == hint).unwrap_or(ORDER.len())
+}
+
 pub fn draw_footer(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let mode = if app.popup.is_some() {
         Mode::Popup
@@ -277,13 +298,24 @@ pub fn draw_footer(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             .sum::<usize>()
     };
     let room = (area.width as usize).saturating_sub(width(&tail) + 1);
-    let mut shown: Vec<(String, &str)> = Vec::new();
-    for h in body {
-        if width(&shown) + h.0.chars().count() + h.1.len() + 3 > room {
-            break;
+    // Where not all fit, the most used keys win (the tabs show the view
+    // numbers anyway); they keep their usual order on the line.
+    let mut by_need: Vec<usize> = (0..body.len()).collect();
+    by_need.sort_by_key(|&i| footer_rank(body[i].1));
+    let mut keep = vec![false; body.len()];
+    let mut used = 0;
+    for i in by_need {
+        let w = body[i].0.chars().count() + body[i].1.len() + 3;
+        if used + w <= room {
+            used += w;
+            keep[i] = true;
         }
-        shown.push(h);
     }
+    let mut shown: Vec<(String, &str)> = body
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(h, k)| k.then_some(h))
+        .collect();
     shown.extend(tail);
     let mut spans = vec![Span::raw(" ")];
     for (k, h) in shown {
