@@ -1,0 +1,246 @@
+//! A throwaway PostgreSQL cluster per test binary: `initdb` into a fresh
+//! folder owned by the `postgres` account (initdb and the server refuse
+//! root), started with `pg_ctl` on a private socket folder, `fsync=off`,
+//! and, when asked, TCP on 127.0.0.1 with TLS and `scram-sha-256`. Stopped
+//! (immediate) and its folder removed on drop.
+//!
+//! Needs root (to run as `postgres`) and the server binaries under
+//! `/usr/lib/postgresql/*/bin`: without them a test skips with a note,
+//! unless `CQ_REQUIRE_ROOT=1` (as in CI), where it fails instead.
+#![allow(dead_code)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub struct Cluster {
+    pub dir: tempfile::TempDir,
+    /// The socket folder (`host=` for local connections).
+    pub socket: PathBuf,
+    pub port: u16,
+    /// TCP on 127.0.0.1, TLS with the certificates under `dir/tls`.
+    pub tcp: bool,
+    bin: PathBuf,
+    uid: u32,
+    gid: u32,
+}
+
+/// Options for [`Cluster::start`].
+#[derive(Default)]
+pub struct Opts {
+    /// Listen on 127.0.0.1 too, TLS on, passwords by scram-sha-256.
+    pub tcp: bool,
+}
+
+/// The newest server's bin folder, if one is installed.
+pub fn server_bin() -> Option<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .flatten()
+        .map(|e| e.path().join("bin"))
+        .filter(|b| b.join("initdb").exists() && b.join("pg_ctl").exists())
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+fn ids(name: &str) -> Option<(u32, u32)> {
+    let c = std::ffi::CString::new(name).ok()?;
+    // SAFETY: getpwnam returns a pointer to static storage or null.
+    let pw = unsafe { libc::getpwnam(c.as_ptr()) };
+    if pw.is_null() {
+        return None;
+    }
+    // SAFETY: non-null, just returned.
+    Some(unsafe { ((*pw).pw_uid, (*pw).pw_gid) })
+}
+
+/// Whether a cluster can be started here; if not, skips (prints a note
+/// and returns false) or, under `CQ_REQUIRE_ROOT=1`, fails the test.
+pub fn available(test: &str) -> bool {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let why = if !root {
+        "running the server as `postgres` needs root"
+    } else if server_bin().is_none() {
+        "no PostgreSQL server under /usr/lib/postgresql (apt-get install postgresql)"
+    } else if ids("postgres").is_none() {
+        "no `postgres` account"
+    } else {
+        return true;
+    };
+    assert!(
+        std::env::var("CQ_REQUIRE_ROOT").as_deref() != Ok("1"),
+        "{test}: {why}, and CQ_REQUIRE_ROOT=1 forbids skipping"
+    );
+    eprintln!("note: {test} skipped: {why}");
+    false
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn check(what: &str, out: &Output) {
+    assert!(
+        out.status.success(),
+        "{what}: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A CA and a server certificate for `localhost` (and no address), made
+/// with the openssl command into `dir`.
+fn certificates(dir: &Path) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl");
+        check(&format!("openssl {args:?}"), &out);
+    };
+    run(&[
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+        "/CN=carequeue test CA", "-keyout", "ca.key", "-out", "ca.crt",
+    ]);
+    run(&[
+        "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout",
+        "server.key", "-out", "server.csr",
+    ]);
+    std::fs::write(dir.join("san.ext"), "subjectAltName=DNS:localhost\n").expect("ext");
+    run(&[
+        "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+        "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.crt",
+    ]);
+}
+
+impl Cluster {
+    /// A fresh cluster; call [`available`] first.
+    pub fn start(opts: &Opts) -> Cluster {
+        let bin = server_bin().expect("server binaries");
+        let (uid, gid) = ids("postgres").expect("postgres account");
+        let dir = tempfile::Builder::new()
+            .prefix("cq-pg-")
+            .tempdir()
+            .expect("temp dir");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
+        let data = dir.path().join("data");
+        let socket = dir.path().join("sock");
+        std::fs::create_dir(&socket).expect("socket dir");
+        std::os::unix::fs::chown(&socket, Some(uid), Some(gid)).expect("chown socket");
+        std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).expect("chown dir");
+        let c = Cluster {
+            dir,
+            socket,
+            port: free_port(),
+            tcp: opts.tcp,
+            bin,
+            uid,
+            gid,
+        };
+        let out = c
+            .as_postgres("initdb")
+            .args(["-D"])
+            .arg(&data)
+            .args(["-U", "postgres", "--auth-local=peer", "--auth-host=scram-sha-256"])
+            .args(["-E", "UTF8", "--no-sync"])
+            .output()
+            .expect("initdb");
+        check("initdb", &out);
+        let mut conf = format!(
+            "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n\
+             unix_socket_directories = '{}'\nport = {}\nlisten_addresses = '{}'\n",
+            c.socket.display(),
+            c.port,
+            if opts.tcp { "127.0.0.1" } else { "" }
+        );
+        if opts.tcp {
+            let tls = c.dir.path().join("tls");
+            std::fs::create_dir(&tls).expect("tls dir");
+            certificates(&tls);
+            for f in ["server.key", "server.crt"] {
+                std::fs::copy(tls.join(f), data.join(f)).expect("copy cert");
+                std::os::unix::fs::chown(data.join(f), Some(uid), Some(gid)).expect("chown");
+                std::fs::set_permissions(data.join(f), std::fs::Permissions::from_mode(0o600))
+                    .expect("chmod");
+            }
+            conf.push_str("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n");
+            // TCP only with TLS and a scram-sha-256 password.
+            std::fs::write(
+                data.join("pg_hba.conf"),
+                "local all all peer\nhostssl all all 127.0.0.1/32 scram-sha-256\n",
+            )
+            .expect("hba");
+        }
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(data.join("postgresql.conf"))
+            .expect("conf");
+        std::io::Write::write_all(&mut f, conf.as_bytes()).expect("write conf");
+        let out = c
+            .as_postgres("pg_ctl")
+            .args(["-D"])
+            .arg(&data)
+            .args(["-l"])
+            .arg(c.dir.path().join("server.log"))
+            .args(["-w", "-t", "60", "start"])
+            .output()
+            .expect("pg_ctl start");
+        check("pg_ctl start", &out);
+        c
+    }
+
+    fn as_postgres(&self, tool: &str) -> Command {
+        let mut cmd = Command::new(self.bin.join(tool));
+        cmd.uid(self.uid).gid(self.gid).current_dir(self.dir.path());
+        cmd.env_clear().env("PATH", "/usr/bin:/bin");
+        cmd
+    }
+
+    /// Runs `sql` as the superuser over the socket; returns psql's output
+    /// (unaligned, tuples only).
+    pub fn psql(&self, db: &str, sql: &str) -> String {
+        let out = Command::new("psql")
+            .uid(self.uid)
+            .gid(self.gid)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .current_dir(self.dir.path())
+            .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h"])
+            .arg(&self.socket)
+            .args(["-p", &self.port.to_string(), "-U", "postgres", "-d", db, "-c", sql])
+            .output()
+            .expect("psql");
+        check(&format!("psql {sql}"), &out);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// A fresh database for one test.
+    pub fn database(&self, name: &str) -> String {
+        self.psql("postgres", &format!("CREATE DATABASE \"{name}\""));
+        name.to_string()
+    }
+
+    /// The CA certificate the server's chains to (TCP clusters).
+    pub fn ca(&self) -> PathBuf {
+        self.dir.path().join("tls/ca.crt")
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = self
+            .as_postgres("pg_ctl")
+            .args(["-D"])
+            .arg(self.dir.path().join("data"))
+            .args(["-m", "immediate", "-w", "stop"])
+            .output();
+    }
+}
