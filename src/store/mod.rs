@@ -13,6 +13,7 @@ mod fs_check;
 pub mod in_use;
 mod migrations;
 pub mod opening;
+pub mod pg;
 pub mod query;
 pub(crate) mod raw;
 pub mod records;

@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod peak;
+pub mod pg;
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::Value;

@@ -59,7 +59,9 @@ pub fn tls(c: &ConnInfo) -> Result<MakeTlsConnector, String> {
                 "the CA certificate {} does not exist",
                 c.sslrootcert
                     .as_ref()
-                    .map_or("(none)".into(), |p| crate::present::clean(&p.display().to_string()))
+                    .map_or("(none)".into(), |p| crate::present::clean(
+                        &p.display().to_string()
+                    ))
             )
         })?;
         b.set_ca_file(root).map_err(|e| {
@@ -88,18 +90,16 @@ pub fn connect(c: &ConnInfo) -> Result<postgres::Client, String> {
         .iter()
         .map(|h| format!("{}:{}", h.name, h.port))
         .collect();
-    config(c)
-        .connect(tls(c)?)
-        .map_err(|e| {
-            let why = match std::error::Error::source(&e) {
-                Some(s) => format!("{e}: {s}"),
-                None => e.to_string(),
-            };
-            format!(
-                "cannot connect to PostgreSQL at {} as {}: {}",
-                crate::present::clean(&hosts.join(",")),
-                crate::present::clean(&c.user),
-                crate::present::clean(&why)
-            )
-        })
+    config(c).connect(tls(c)?).map_err(|e| {
+        let why = match std::error::Error::source(&e) {
+            Some(s) => format!("{e}: {s}"),
+            None => e.to_string(),
+        };
+        format!(
+            "cannot connect to PostgreSQL at {} as {}: {}",
+            crate::present::clean(&hosts.join(",")),
+            crate::present::clean(&c.user),
+            crate::present::clean(&why)
+        )
+    })
 }

@@ -144,19 +144,21 @@ fn split_url(url: &str) -> Result<UrlParts, String> {
             }
         };
         let port = match port {
-            Some(p) => Some(
-                p.parse::<u16>()
-                    .map_err(|_| format!("port `{}` is not a number from 1 to 65535", crate::present::shown(p)))?,
-            ),
+            Some(p) => Some(p.parse::<u16>().map_err(|_| {
+                format!(
+                    "port `{}` is not a number from 1 to 65535",
+                    crate::present::shown(p)
+                )
+            })?),
             None => None,
         };
         hosts.push((decode(&name)?, port));
     }
     let mut params = Vec::new();
     for kv in query.split('&').filter(|s| !s.is_empty()) {
-        let (k, v) = kv.split_once('=').ok_or_else(|| {
-            format!("parameter `{}` has no `=value`", crate::present::shown(kv))
-        })?;
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| format!("parameter `{}` has no `=value`", crate::present::shown(kv)))?;
         params.push((decode(k)?, decode(v)?));
     }
     Ok(UrlParts {
@@ -187,7 +189,9 @@ pub fn parse(url: &str, env: &dyn Env) -> Result<ConnInfo, String> {
             "target_session_attrs" => tsa = Some(v),
             "connect_timeout" => timeout = Some(v),
             "password" | "passfile" => {
-                return Err(format!("the URL holds `{k}`: put the password in ~/.pgpass (or PGPASSFILE) instead"));
+                return Err(format!(
+                    "the URL holds `{k}`: put the password in ~/.pgpass (or PGPASSFILE) instead"
+                ));
             }
             other => {
                 return Err(format!(
@@ -198,10 +202,12 @@ pub fn parse(url: &str, env: &dyn Env) -> Result<ConnInfo, String> {
         }
     }
     let port_of = |s: &str| -> Result<u16, String> {
-        s.parse::<u16>()
-            .ok()
-            .filter(|p| *p > 0)
-            .ok_or_else(|| format!("port `{}` is not a number from 1 to 65535", crate::present::shown(s)))
+        s.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
+            format!(
+                "port `{}` is not a number from 1 to 65535",
+                crate::present::shown(s)
+            )
+        })
     };
     let default_port = match port_param.or_else(|| env.var("PGPORT")) {
         Some(p) => port_of(&p)?,
@@ -272,7 +278,10 @@ pub fn parse(url: &str, env: &dyn Env) -> Result<ConnInfo, String> {
     };
     let connect_timeout = match timeout.or_else(|| env.var("PGCONNECT_TIMEOUT")) {
         Some(t) => Some(t.parse::<u64>().map_err(|_| {
-            format!("connect_timeout `{}` is not a number of seconds", crate::present::shown(&t))
+            format!(
+                "connect_timeout `{}` is not a number of seconds",
+                crate::present::shown(&t)
+            )
         })?),
         None => None,
     };
@@ -327,12 +336,22 @@ mod tests {
 
     #[test]
     fn the_url_first_then_the_environment_then_libpqs_defaults() {
-        let c = parse("postgres://ann@db1:6000,db2/care?sslmode=require", &env(&[])).expect("parse");
+        let c = parse(
+            "postgres://ann@db1:6000,db2/care?sslmode=require",
+            &env(&[]),
+        )
+        .expect("parse");
         assert_eq!(
             c.hosts,
             vec![
-                Host { name: "db1".into(), port: 6000 },
-                Host { name: "db2".into(), port: 5432 }
+                Host {
+                    name: "db1".into(),
+                    port: 6000
+                },
+                Host {
+                    name: "db2".into(),
+                    port: 5432
+                }
             ]
         );
         assert_eq!((c.user.as_str(), c.dbname.as_str()), ("ann", "care"));
@@ -346,7 +365,13 @@ mod tests {
             ("PGTARGETSESSIONATTRS", "read-write"),
         ]);
         let c = parse("postgresql://", &e).expect("parse");
-        assert_eq!(c.hosts, vec![Host { name: "/tmp/sock".into(), port: 7000 }]);
+        assert_eq!(
+            c.hosts,
+            vec![Host {
+                name: "/tmp/sock".into(),
+                port: 7000
+            }]
+        );
         assert_eq!((c.user.as_str(), c.dbname.as_str()), ("bob", "clinic"));
         assert_eq!(c.sslmode, SslMode::Disable);
         assert!(c.read_write);
@@ -355,9 +380,21 @@ mod tests {
         assert_eq!(c.user, "osname", "the OS account, as libpq");
         assert_eq!(c.sslmode, SslMode::Prefer);
         let c = parse("postgres://%2Ftmp%2Fpg:5433/x?host=ignored", &env(&[])).expect("parse");
-        assert_eq!(c.hosts, vec![Host { name: "/tmp/pg".into(), port: 5433 }]);
+        assert_eq!(
+            c.hosts,
+            vec![Host {
+                name: "/tmp/pg".into(),
+                port: 5433
+            }]
+        );
         let c = parse("postgres://[::1]:5439/x", &env(&[])).expect("parse");
-        assert_eq!(c.hosts, vec![Host { name: "::1".into(), port: 5439 }]);
+        assert_eq!(
+            c.hosts,
+            vec![Host {
+                name: "::1".into(),
+                port: 5439
+            }]
+        );
     }
 
     #[test]
@@ -367,14 +404,23 @@ mod tests {
             ("postgres://db/care?password=secret", "password"),
             ("postgres://db/care?sslmode=maybe", "sslmode `maybe`"),
             ("postgres://db:99999/care", "port `99999`"),
-            ("postgres://db/care?colour=red", "unknown connection parameter `colour`"),
+            (
+                "postgres://db/care?colour=red",
+                "unknown connection parameter `colour`",
+            ),
             ("postgres://db/care?sslmode=verify-full", "CA certificate"),
-            ("postgres://db/care?target_session_attrs=primary", "target_session_attrs"),
+            (
+                "postgres://db/care?target_session_attrs=primary",
+                "target_session_attrs",
+            ),
             ("postgres://db/ca%zzre", "%-escape"),
         ] {
             let err = parse(url, &env(&[])).expect_err(url);
             assert!(err.contains(want), "{url}: {err}");
-            assert!(!err.contains("secret"), "{url}: the password is not repeated: {err}");
+            assert!(
+                !err.contains("secret"),
+                "{url}: the password is not repeated: {err}"
+            );
         }
     }
 }

@@ -23,7 +23,11 @@ fn fields(line: &str) -> Option<[String; 5]> {
 /// The password for `host:port:database:user` in the file's text.
 pub fn lookup(text: &str, host: &str, port: u16, database: &str, user: &str) -> Option<String> {
     // A socket directory is `localhost` to the password file.
-    let host = if host.starts_with('/') { "localhost" } else { host };
+    let host = if host.starts_with('/') {
+        "localhost"
+    } else {
+        host
+    };
     let port = port.to_string();
     let want = [host, port.as_str(), database, user];
     text.lines()
