@@ -397,3 +397,42 @@ fn a_broad_term_walks_the_orders_index_without_sorting() {
         }
     }
 }
+
+/// Where a capped walk stops is found on the order's own index, counting
+/// index rows only: no sort, and a covering read where the index has the key.
+#[test]
+fn a_capped_walks_stop_is_read_from_the_orders_index() {
+    let (_d, s) = store();
+    for sort in sorts() {
+        for st in [stages(&["a"]), stages(&["a", "b", "c"]), None] {
+            let f = ListFilter {
+                stages: st.clone(),
+                sort,
+                fields: vec![("state".to_string(), vec!["TX".to_string()])],
+                walk: true,
+                scan_cap: Some(20_000),
+                seek: seek_for(sort),
+                limit: Some(60),
+                ..Default::default()
+            };
+            let (sql, args) = f.boundary_sql(1000).expect("a capped walk");
+            let p = plan(&s, &sql, &args);
+            assert!(!p.contains("TEMP B-TREE"), "{f:?}: {p}");
+            assert!(
+                !sql.contains("json_extract"),
+                "only the index counts: {sql}"
+            );
+            // Backwards, or without a cap, there is no stop to find.
+            let back = ListFilter {
+                seek: Seek::End,
+                ..f.clone()
+            };
+            assert!(back.boundary_sql(1000).is_none());
+            let uncapped = ListFilter {
+                scan_cap: None,
+                ..f
+            };
+            assert!(uncapped.boundary_sql(1000).is_none());
+        }
+    }
+}

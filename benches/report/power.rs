@@ -65,16 +65,30 @@ fn filtered_keys(p: &Arc<Pipeline>, path: &Path, who: &str, out: &mut Vec<Line>)
     let total = store.count(&f, now_ts()).expect("count");
     f.walk = store.walks(&f, total).expect("walks");
     drop(store);
-    let (sql, args) = f
-        .clone()
-        .sorted(Sort {
-            key: SortKey::Age,
-            desc: true,
-        })
-        .select_sql(now_ts());
+    let f = f.sorted(Sort {
+        key: SortKey::Age,
+        desc: true,
+    });
+    // And its cap: a walk first finds where the cap stops it, on the index.
+    let f = ListFilter {
+        scan_cap: f.walk.then_some(carequeue::app::service::SCAN_CAP),
+        ..f
+    };
+    let boundary = f.boundary_sql(now_ts());
     let mut raw = Vec::new();
     for _ in 0..400 {
         let t = Instant::now();
+        let until = boundary.as_ref().and_then(|(bsql, bargs)| {
+            let mut st = conn.prepare_cached(bsql).expect("prep");
+            st.query_row(rusqlite::params_from_iter(bargs.iter()), |r| {
+                Ok((
+                    carequeue::store::KeyVal::Int(r.get(0)?),
+                    r.get::<_, i64>(1)?,
+                ))
+            })
+            .ok()
+        });
+        let (sql, args) = ListFilter { until, ..f.clone() }.select_sql(now_ts());
         let mut st = conn.prepare_cached(&sql).expect("prep");
         let rows: Vec<(i64, String)> = st
             .query_map(rusqlite::params_from_iter(args.iter()), |r| {

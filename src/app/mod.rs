@@ -93,6 +93,9 @@ pub struct App {
     pub audit_nav: audit_nav::AuditNav,
     /// The page a `r` asked for: its arrival says the screen is current.
     refresh_seq: Option<u64>,
+    /// The request that reads on past a page the scan cap cut short: its
+    /// rows extend the page rather than replace it.
+    continuing: Option<u64>,
     pub page: Page,
     /// Absolute index of the selected row, and of the first visible row.
     pub selected: usize,
@@ -162,11 +165,13 @@ impl App {
             audit_error: None,
             audit_nav: Default::default(),
             refresh_seq: None,
+            continuing: None,
             page: Page {
                 seq: 0,
                 rows: Vec::new(),
                 start: 0,
                 total: 0,
+                resume: None,
             },
             selected: 0,
             top: 0,
@@ -322,6 +327,8 @@ impl App {
     }
 
     fn query(&mut self, anchor: Anchor) -> Request {
+        // A newer page supersedes a read-on still on its way.
+        self.continuing = None;
         self.seq += 1;
         self.loading = true;
         Request::Page {

@@ -49,6 +49,24 @@ impl App {
         }
     }
 
+    /// A page the scan cap cut short, with rows on screen still to read:
+    /// asks for the rest, from where the walk stopped, to append.
+    pub(super) fn read_on(&mut self) -> Vec<Request> {
+        let Some(key) = self.page.resume.clone() else {
+            return Vec::new();
+        };
+        let end = self.page.start + self.page.rows.len();
+        let visible_end = (self.top + self.height.max(1)).min(self.page.total);
+        if end >= visible_end || self.continuing.is_some() {
+            return Vec::new();
+        }
+        let q = self.query(Anchor::From { key, index: end });
+        if let Request::Page { seq, .. } = &q {
+            self.continuing = Some(*seq);
+        }
+        vec![q]
+    }
+
     /// Fetches another window when the visible rows leave the fetched ones.
     fn ensure_window(&mut self) -> Vec<Request> {
         let (start, len) = (self.page.start, self.page.rows.len());
@@ -56,6 +74,10 @@ impl App {
         let visible_end = (self.top + self.height.max(1)).min(self.page.total);
         if self.top >= start && visible_end <= end {
             return Vec::new();
+        }
+        // A capped walk reads on from where it stopped.
+        if self.page.resume.is_some() && self.top >= start && self.top <= end {
+            return self.read_on();
         }
         if visible_end > end {
             // Forward: restart the window at the first visible row, which

@@ -28,12 +28,24 @@ impl App {
                 for r in &page.rows {
                     self.marks.refresh(r);
                 }
+                // The rest of a page the scan cap cut short: appended.
+                if self.continuing.take() == Some(page.seq)
+                    && page.start == self.page.start + self.page.rows.len()
+                {
+                    self.page.rows.extend(page.rows);
+                    self.page.resume = page.resume;
+                    self.page.total = page.total;
+                    let mut out = self.read_on();
+                    out.extend(self.detail_request());
+                    return out;
+                }
                 let before = self.selected_record().cloned();
                 self.page = page;
                 let mut out = self.keep_patient(before);
                 self.clamp_selection();
                 self.follow_group();
                 out.extend(self.detail_request());
+                out.extend(self.read_on());
                 out
             }
             Response::Counts(c) => {

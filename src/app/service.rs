@@ -117,6 +117,8 @@ pub struct Page {
     /// Absolute index of the first row.
     pub start: usize,
     pub total: usize,
+    /// A walk cut short by the scan cap: the rows go on from this key.
+    pub resume: Option<RowKey>,
 }
 
 #[derive(Debug, Clone)]
@@ -177,7 +179,14 @@ pub struct Service {
     /// The record whose detail was last logged: a refresh of the same
     /// pane is not another access.
     last_detail: Option<i64>,
+    /// Rows of an order's index one page's walk may read (a page cut short
+    /// says where to resume, and the console reads on from there).
+    pub scan_cap: usize,
 }
+
+/// The default [`Service::scan_cap`]: about 2 ms of reading at a million
+/// records, and room for a page of 200 at one match in a hundred.
+pub const SCAN_CAP: usize = 20_000;
 
 impl Service {
     pub fn new(
@@ -194,6 +203,7 @@ impl Service {
             user,
             read_only,
             last_detail: None,
+            scan_cap: SCAN_CAP,
         }
     }
 
@@ -328,11 +338,19 @@ impl Service {
         let mut f = q.filter.clone();
         f.limit = Some(q.limit);
         f.walk = self.store.walks(&f, total as i64)?;
+        f.scan_cap = Some(self.scan_cap);
+        let mut resume = None;
         let (rows, start) = match &q.anchor {
-            Anchor::First => (self.store.list(&f, now)?, 0),
+            Anchor::First => {
+                let (rows, r) = self.store.list_page(&f, now)?;
+                resume = r;
+                (rows, 0)
+            }
             Anchor::From { key, index } => {
                 f.seek = Seek::From(key.clone());
-                (self.store.list(&f, now)?, *index)
+                let (rows, r) = self.store.list_page(&f, now)?;
+                resume = r;
+                (rows, *index)
             }
             Anchor::Before { key, index } => {
                 f.seek = Seek::Before(key.clone());
@@ -351,6 +369,7 @@ impl Service {
             rows,
             start,
             total,
+            resume,
         })
     }
 

@@ -4,7 +4,7 @@
 //! record fields by an index of their own.
 
 use super::records::COLUMNS;
-use super::sort::{Seek, Sort, SortKey};
+use super::sort::{RowKey, Seek, Sort, SortKey};
 use rusqlite::types::Value;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -64,6 +64,12 @@ pub struct ListFilter {
     /// each row, rather than find the terms' rows by their index and sort
     /// them: cheaper when the terms match many rows ([`Store::walks`]).
     pub walk: bool,
+    /// Only rows strictly before this key in the order (a capped walk).
+    pub until: Option<RowKey>,
+    /// A walk reads at most this many rows of the order's index for one
+    /// page; the page then ends early and says where to resume
+    /// ([`Store::list_page`]).
+    pub scan_cap: Option<usize>,
 }
 
 impl ListFilter {
@@ -219,6 +225,9 @@ impl ListFilter {
             Seek::Before(k) => w.push(self.sort.bound(k, true, args)),
             Seek::Start | Seek::End => {}
         }
+        if let Some(k) = &self.until {
+            w.push(self.sort.bound(k, true, args));
+        }
         if w.is_empty() {
             String::new()
         } else {
@@ -232,11 +241,48 @@ impl ListFilter {
         let w = self.where_clause(now, &mut args);
         let limit = self.limit.map_or(String::new(), |l| format!(" LIMIT {l}"));
         let order = self.sort.order_by(self.seek.backwards());
+        let hint = self.hint();
+        (
+            format!("SELECT {COLUMNS} FROM records {hint} {w} ORDER BY {order}{limit}"),
+            args,
+        )
+    }
+
+    /// Where a capped walk must stop: the key of the first row of the
+    /// order's index past the cap, counting only what the index serves
+    /// (the stages and the cursor). None without a cap, or backwards.
+    pub fn boundary_sql(&self, now: i64) -> Option<(String, Vec<Value>)> {
+        let cap = self.scan_cap?;
+        if !self.walk || self.seek.backwards() || self.limit.is_none() {
+            return None;
+        }
+        let scope = ListFilter {
+            stages: self.stages.clone(),
+            sort: self.sort,
+            seek: self.seek.clone(),
+            walk: true,
+            ..Default::default()
+        };
+        let mut args = Vec::new();
+        let w = scope.where_clause(now, &mut args);
+        let col = self.sort.column();
+        Some((
+            format!(
+                "SELECT {col}, id FROM records {} {w} ORDER BY {} LIMIT 1 OFFSET {cap}",
+                scope.hint(),
+                self.sort.order_by(false)
+            ),
+            args,
+        ))
+    }
+
+    /// Which index the page query is told to use, if any.
+    fn hint(&self) -> String {
         // Several stages: walk the order's index and stop at the page
         // (SQLite cannot merge one range per stage in order, and would
         // otherwise sort every row of the phase). One stage: its own index.
         // Names and ids: their own index finds the few rows, then a sort.
-        let hint = match (&self.stages, self.sort.wide_index()) {
+        match (&self.stages, self.sort.wide_index()) {
             (Some(st), _) if self.walk && st.len() == 1 => {
                 format!("INDEXED BY {}", self.sort.stage_index())
             }
@@ -251,11 +297,7 @@ impl ListFilter {
             (_, Some(ix)) => format!("INDEXED BY {ix}"),
             // By id: walk the table in id order and stop at the page.
             (_, None) => "NOT INDEXED".into(),
-        };
-        (
-            format!("SELECT {COLUMNS} FROM records {hint} {w} ORDER BY {order}{limit}"),
-            args,
-        )
+        }
     }
 
     /// The count query for filters the maintained counts cannot answer.

@@ -4,7 +4,7 @@
 
 use super::filter::{ListFilter, OwnerFilter};
 use super::records::from_row;
-use super::sort::Seek;
+use super::sort::{RowKey, Seek};
 use super::{Result, Store};
 use crate::engine::Record;
 
@@ -55,6 +55,76 @@ impl Store {
             }
         }
         Ok(rows)
+    }
+
+    /// A page of `f` for the console: like [`Store::list`], but a walk
+    /// ([`ListFilter::walk`]) with a [`ListFilter::scan_cap`] reads at most
+    /// that many rows of the order's index per stage. A page cut short
+    /// returns the key to resume from (`Seek::From` it): the rows it holds
+    /// are every match before that key, so reading on from there misses
+    /// none and repeats none.
+    pub fn list_page(&self, f: &ListFilter, now: i64) -> Result<(Vec<Record>, Option<RowKey>)> {
+        match &f.stages {
+            Some(stages) if (2..=MERGE_STAGES).contains(&stages.len()) && f.mergeable() => {
+                let mut rows = Vec::new();
+                let mut stop: Option<RowKey> = None;
+                for stage in stages {
+                    let one = ListFilter {
+                        stages: Some(vec![stage.clone()]),
+                        ..f.clone()
+                    };
+                    let (r, b) = self.page_one(&one, now)?;
+                    rows.extend(r);
+                    if let Some(b) = b {
+                        stop = Some(match stop {
+                            Some(s) if f.sort.key_cmp(&s, &b).is_le() => s,
+                            _ => b,
+                        });
+                    }
+                }
+                rows.sort_by(|a, b| f.sort.compare(a, b));
+                // Past the earliest stop, a capped stage may hold rows not read.
+                if let Some(s) = &stop {
+                    rows.retain(|r| f.sort.key_cmp(&f.sort.row_key(r), s).is_lt());
+                }
+                if let Some(limit) = f.limit {
+                    if f.seek.backwards() {
+                        rows.drain(..rows.len().saturating_sub(limit));
+                    } else {
+                        rows.truncate(limit);
+                    }
+                }
+                let full = f.limit.is_some_and(|l| rows.len() >= l);
+                Ok((rows, stop.filter(|_| !full)))
+            }
+            _ => self.page_one(f, now),
+        }
+    }
+
+    /// One stage's (or one query's) page, capped as [`Store::list_page`] says.
+    fn page_one(&self, f: &ListFilter, now: i64) -> Result<(Vec<Record>, Option<RowKey>)> {
+        let Some((sql, args)) = f.boundary_sql(now) else {
+            return Ok((self.list_one(f, now)?, None));
+        };
+        use rusqlite::OptionalExtension;
+        let boundary = self
+            .conn()
+            .prepare_cached(&sql)?
+            .query_row(rusqlite::params_from_iter(args), |r| {
+                Ok(f.sort.key_of(r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let Some(boundary) = boundary else {
+            // Fewer rows than the cap are left: the walk ends by itself.
+            return Ok((self.list_one(f, now)?, None));
+        };
+        let capped = ListFilter {
+            until: Some(boundary.clone()),
+            ..f.clone()
+        };
+        let rows = self.list_one(&capped, now)?;
+        let full = f.limit.is_some_and(|l| rows.len() >= l);
+        Ok((rows, (!full).then_some(boundary)))
     }
 
     fn list_one(&self, f: &ListFilter, now: i64) -> Result<Vec<Record>> {

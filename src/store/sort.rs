@@ -192,6 +192,24 @@ impl Sort {
         if self.sql_desc() { o.reverse() } else { o }
     }
 
+    /// How two keys compare in this order (the first is read first when Less).
+    pub fn key_cmp(self, a: &RowKey, b: &RowKey) -> Ordering {
+        let o = a.cmp(b);
+        if self.sql_desc() { o.reverse() } else { o }
+    }
+
+    /// A key as SQLite returns it for this order (names folded as NOCASE
+    /// folds them, as [`Sort::row_key`] does).
+    pub(super) fn key_of(self, v: rusqlite::types::Value, id: i64) -> RowKey {
+        use rusqlite::types::Value;
+        let k = match v {
+            Value::Integer(i) => KeyVal::Int(i),
+            Value::Text(t) => KeyVal::Text(t.to_ascii_lowercase()),
+            _ => KeyVal::Int(i64::MIN),
+        };
+        (k, id)
+    }
+
     /// The condition for rows from `key` on (inclusive) or strictly before it.
     pub(super) fn bound(self, key: &RowKey, before: bool, args: &mut Vec<Value>) -> String {
         let op = match (before, self.sql_desc()) {
