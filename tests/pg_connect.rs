@@ -7,26 +7,11 @@
 mod common;
 
 use carequeue::store::pg::{self, conninfo};
-use common::pg::{Cluster, Opts, available};
+use common::pg::{Cluster, Opts, Vars, available};
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
 
 const SECRET: &str = "s3cret-Horse-battery";
-
-struct Vars(BTreeMap<&'static str, String>);
-
-impl conninfo::Env for Vars {
-    fn var(&self, key: &str) -> Option<String> {
-        self.0.get(key).cloned()
-    }
-    fn home(&self) -> Option<PathBuf> {
-        None
-    }
-    fn os_user(&self) -> Option<String> {
-        None
-    }
-}
 
 fn env(passfile: &std::path::Path, extra: &[(&'static str, String)]) -> Vars {
     let mut m = BTreeMap::new();

@@ -184,9 +184,10 @@ pub struct Service {
     pub scan_cap: usize,
 }
 
-/// The default [`Service::scan_cap`]: about 2 ms of reading at a million
-/// records, and room for a page of 200 at one match in a hundred.
-pub const SCAN_CAP: usize = 20_000;
+/// The default [`Service::scan_cap`]: a few milliseconds of reading (each
+/// row read is a table row with its fields); a sparse filter reads on in
+/// more such steps, with the keys served between them.
+pub const SCAN_CAP: usize = 2_000;
 
 impl Service {
     pub fn new(

@@ -14,6 +14,22 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// Connection settings' surroundings for a test: these variables only,
+/// no home folder, no OS account.
+pub struct Vars(pub std::collections::BTreeMap<&'static str, String>);
+
+impl carequeue::store::pg::conninfo::Env for Vars {
+    fn var(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn home(&self) -> Option<PathBuf> {
+        None
+    }
+    fn os_user(&self) -> Option<String> {
+        None
+    }
+}
+
 pub struct Cluster {
     pub dir: tempfile::TempDir,
     /// The socket folder (`host=` for local connections).

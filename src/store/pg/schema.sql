@@ -1,0 +1,180 @@
+-- carequeue on PostgreSQL, schema step 1. Run by the init owner (a login
+-- with CREATEROLE and CREATE on the database, not a superuser), in one
+-- transaction, under the migration advisory lock. @member@ and @admin@ are
+-- the database's group roles (role names are server-wide, so they carry
+-- the database's name).
+
+CREATE SCHEMA carequeue;
+SET LOCAL search_path = carequeue, pg_temp;
+
+CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE users (
+    name text PRIMARY KEY,
+    -- The database login that acts as this user.
+    login text UNIQUE,
+    roles text NOT NULL,
+    created_at bigint NOT NULL,
+    disabled boolean NOT NULL DEFAULT false
+);
+CREATE TABLE records (
+    id bigint PRIMARY KEY,
+    patient text NOT NULL,
+    stage text NOT NULL,
+    substatus text,
+    assignee text REFERENCES users(name),
+    owner_role text,
+    entered_at bigint NOT NULL,
+    due_at bigint,
+    warn_at bigint,
+    paused_since bigint,
+    paused_left bigint,
+    sort_due bigint NOT NULL,
+    escalation integer NOT NULL DEFAULT 0,
+    priority integer NOT NULL DEFAULT 0,
+    breach_reason text,
+    fields text NOT NULL DEFAULT '{}',
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL,
+    version bigint NOT NULL DEFAULT 1,
+    timer_at bigint,
+    notify_role text
+);
+CREATE INDEX records_stage_urgency ON records (stage, sort_due, id);
+CREATE INDEX records_urgency ON records (sort_due, id);
+CREATE TABLE events (
+    id bigint PRIMARY KEY,
+    record_id bigint REFERENCES records(id),
+    at bigint NOT NULL,
+    actor text NOT NULL,
+    -- The login that wrote it, set by the server: `verify` compares it
+    -- with the actor, so a client that bypasses carequeue is named.
+    login text NOT NULL,
+    kind text NOT NULL,
+    event text,
+    from_stage text,
+    to_stage text,
+    reason text,
+    note text,
+    data text,
+    op_id text,
+    hash bytea NOT NULL
+);
+CREATE INDEX events_record ON events (record_id, id);
+CREATE UNIQUE INDEX events_op ON events (op_id) WHERE op_id IS NOT NULL;
+CREATE TABLE access_log (
+    id bigint PRIMARY KEY,
+    at bigint NOT NULL,
+    actor text NOT NULL,
+    login text NOT NULL,
+    action text NOT NULL,
+    record_id bigint,
+    detail text,
+    hash bytea NOT NULL
+);
+-- Each log's length and head: an append locks its row, so appends to one
+-- chain are serialised inside their transactions.
+CREATE TABLE chains (name text PRIMARY KEY, length bigint NOT NULL, head bytea NOT NULL);
+INSERT INTO chains VALUES ('events', 0, '\x'::bytea), ('access', 0, '\x'::bytea);
+CREATE TABLE pipelines (
+    version integer PRIMARY KEY,
+    hash text NOT NULL,
+    text text NOT NULL,
+    event_id bigint NOT NULL REFERENCES events(id)
+);
+
+-- The logs are append-only for everyone, their owner included.
+CREATE FUNCTION append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
+    FOR EACH ROW EXECUTE FUNCTION append_only();
+CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION append_only();
+CREATE TRIGGER access_append_only BEFORE UPDATE OR DELETE ON access_log
+    FOR EACH ROW EXECUTE FUNCTION append_only();
+CREATE TRIGGER access_no_truncate BEFORE TRUNCATE ON access_log
+    FOR EACH STATEMENT EXECUTE FUNCTION append_only();
+
+-- The carequeue user this session's login acts as; refused when none is
+-- linked, or it is disabled.
+CREATE FUNCTION session_actor() RETURNS text LANGUAGE plpgsql STABLE
+SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
+DECLARE who text;
+BEGIN
+    SELECT name INTO who FROM users WHERE login = session_user AND NOT disabled;
+    IF who IS NULL THEN
+        RAISE EXCEPTION 'login % is not an enabled carequeue user', session_user
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN who;
+END $$;
+
+-- Appends one event to the chain as this session's user, after the head
+-- the client sealed it against (else: retry, the chain moved). The actor
+-- and the login come from the session, never from the caller.
+CREATE FUNCTION append_event(
+    p_record_id bigint, p_at bigint, p_kind text, p_event text,
+    p_from text, p_to text, p_reason text, p_note text, p_data text,
+    p_op_id text, p_prev bytea, p_hash bytea
+) RETURNS bigint LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
+DECLARE who text := session_actor(); n bigint; h bytea;
+BEGIN
+    SELECT length, head INTO n, h FROM chains WHERE name = 'events' FOR UPDATE;
+    IF h <> p_prev THEN
+        RAISE EXCEPTION 'the event chain moved on: seal against its new head and retry'
+            USING ERRCODE = 'serialization_failure';
+    END IF;
+    INSERT INTO events (id, record_id, at, actor, login, kind, event, from_stage,
+        to_stage, reason, note, data, op_id, hash)
+    VALUES (n + 1, p_record_id, p_at, who, session_user, p_kind, p_event, p_from,
+        p_to, p_reason, p_note, p_data, p_op_id, p_hash);
+    UPDATE chains SET length = n + 1, head = p_hash WHERE name = 'events';
+    RETURN n + 1;
+END $$;
+
+-- One access-log entry as this session's user.
+CREATE FUNCTION log_access(
+    p_at bigint, p_action text, p_record_id bigint, p_detail text,
+    p_prev bytea, p_hash bytea
+) RETURNS bigint LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
+DECLARE who text := session_actor(); n bigint; h bytea;
+BEGIN
+    SELECT length, head INTO n, h FROM chains WHERE name = 'access' FOR UPDATE;
+    IF h <> p_prev THEN
+        RAISE EXCEPTION 'the access chain moved on: seal against its new head and retry'
+            USING ERRCODE = 'serialization_failure';
+    END IF;
+    INSERT INTO access_log (id, at, actor, login, action, record_id, detail, hash)
+    VALUES (n + 1, p_at, who, session_user, p_action, p_record_id, p_detail, p_hash);
+    UPDATE chains SET length = n + 1, head = p_hash WHERE name = 'access';
+    RETURN n + 1;
+END $$;
+
+-- Links a login to a carequeue user (admins only; the grant of the
+-- database's member role is the owner's, so no admin needs CREATEROLE).
+CREATE FUNCTION link_login(p_user text, p_login text) RETURNS void LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
+BEGIN
+    IF NOT pg_has_role(session_user, '@admin@', 'MEMBER') THEN
+        RAISE EXCEPTION 'only an admin links logins' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    UPDATE users SET login = p_login WHERE name = p_user;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no user %', p_user;
+    END IF;
+    EXECUTE format('GRANT %I TO %I', '@member@', p_login);
+END $$;
+
+REVOKE ALL ON ALL TABLES IN SCHEMA carequeue FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA carequeue FROM PUBLIC;
+GRANT USAGE ON SCHEMA carequeue TO "@member@", "@admin@";
+GRANT SELECT ON meta, users, records, events, pipelines, chains TO "@member@";
+GRANT SELECT ON access_log TO "@admin@";
+GRANT EXECUTE ON FUNCTION session_actor(), append_event(bigint, bigint, text, text, text, text,
+    text, text, text, text, bytea, bytea), log_access(bigint, text, bigint, text, bytea, bytea)
+    TO "@member@";
+GRANT EXECUTE ON FUNCTION link_login(text, text) TO "@admin@";
+INSERT INTO meta VALUES ('schema_step', '1');

@@ -1,0 +1,201 @@
+//! The PostgreSQL schema against a real server, as a DBA would check it:
+//! installed by a login without superuser, once; application logins read
+//! but cannot write any table; the logs refuse UPDATE, DELETE and TRUNCATE
+//! even to their owner; writes go through functions that take the actor
+//! from the session's login, so no login can write as another; appends to
+//! the chain are ordered by its head; only admins link logins.
+
+mod common;
+
+use carequeue::store::pg::{self, conninfo, schema};
+use common::pg::{Cluster, Opts, Vars, available};
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+
+struct Server {
+    cluster: Cluster,
+    vars: Vars,
+    _dir: tempfile::TempDir,
+}
+
+const LOGINS: [&str; 4] = ["owner", "ann_login", "kim_login", "mallory"];
+
+fn server() -> Server {
+    let cluster = Cluster::start(&Opts { tcp: true });
+    let mut sql = String::new();
+    for l in LOGINS {
+        sql.push_str(&format!("CREATE ROLE {l} LOGIN PASSWORD 'pw-{l}';"));
+    }
+    // The init owner: may create roles and owns the database; no superuser.
+    sql.push_str("ALTER ROLE owner CREATEROLE;");
+    cluster.psql("postgres", &sql);
+    cluster.psql("postgres", "CREATE DATABASE care OWNER owner");
+    let dir = tempfile::tempdir().expect("dir");
+    let passfile = dir.path().join("pgpass");
+    let lines: String = LOGINS
+        .iter()
+        .map(|l| format!("*:*:*:{l}:pw-{l}\n"))
+        .collect();
+    std::fs::write(&passfile, lines).expect("pgpass");
+    std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let mut m = BTreeMap::new();
+    m.insert("PGPASSFILE", passfile.display().to_string());
+    m.insert("PGSSLROOTCERT", cluster.ca().display().to_string());
+    m.insert("PGSSLMODE", "verify-full".to_string());
+    Server {
+        cluster,
+        vars: Vars(m),
+        _dir: dir,
+    }
+}
+
+impl Server {
+    fn login(&self, login: &str) -> postgres::Client {
+        let url = format!("postgres://{login}@localhost:{}/care", self.cluster.port);
+        let info = conninfo::parse(&url, &self.vars).expect("settings");
+        let mut c = pg::connect(&info).expect("connect");
+        schema::session(&mut c).expect("session");
+        c
+    }
+}
+
+/// The SQLSTATE of a refused statement.
+fn refused(r: Result<impl Sized, postgres::Error>) -> String {
+    match r {
+        Ok(_) => panic!("the statement was allowed"),
+        Err(e) => e
+            .as_db_error()
+            .map(|d| format!("{} {}", d.code().code(), d.message()))
+            .unwrap_or_else(|| e.to_string()),
+    }
+}
+
+fn append(
+    c: &mut postgres::Client,
+    record: Option<i64>,
+    prev: &[u8],
+    hash: &[u8],
+) -> Result<i64, postgres::Error> {
+    c.query_one(
+        "SELECT append_event($1, 100, 'note', NULL, NULL, NULL, NULL, 'hi', NULL, NULL, $2, $3)",
+        &[&record, &prev, &hash],
+    )
+    .map(|r| r.get(0))
+}
+
+#[test]
+fn a_dba_grade_schema_where_no_login_writes_as_another() {
+    if !available("a_dba_grade_schema_where_no_login_writes_as_another") {
+        return;
+    }
+    let s = server();
+    let mut owner = s.login("owner");
+    schema::install(&mut owner).expect("install");
+    let again = schema::install(&mut owner).expect_err("twice");
+    assert!(again.contains("already holds"), "{again}");
+    // The owner's init lays down the first users (its own functions will).
+    owner
+        .batch_execute(
+            "INSERT INTO users (name, login, roles, created_at) VALUES
+               ('ann', NULL, 'ops', 0), ('kim', 'kim_login', 'supervisor', 0);
+             INSERT INTO records (id, patient, stage, entered_at, sort_due, created_at, updated_at)
+               VALUES (1, 'P', 'new', 0, 0, 0, 0);",
+        )
+        .expect("seed");
+    s.cluster.psql("postgres", "GRANT care_admin TO kim_login");
+
+    // An admin links a login to a user; the link grants the member role.
+    let mut kim = s.login("kim_login");
+    kim.execute("SELECT link_login('ann', 'ann_login')", &[])
+        .expect("link");
+    let mut ann = s.login("ann_login");
+    assert_eq!(
+        ann.query_one("SELECT count(*) FROM records", &[])
+            .expect("read")
+            .get::<_, i64>(0),
+        1
+    );
+    // No table is writable to an application login.
+    for sql in [
+        "INSERT INTO events (id, at, actor, login, kind, hash) VALUES (9, 0, 'kim', 'kim_login', 'note', '\\x00')",
+        "UPDATE records SET stage = 'done'",
+        "DELETE FROM records",
+        "INSERT INTO users (name, roles, created_at) VALUES ('mallory', 'supervisor', 0)",
+        "UPDATE users SET roles = 'supervisor' WHERE name = 'ann'",
+        "UPDATE chains SET length = 0",
+        "SELECT * FROM access_log",
+    ] {
+        let why = refused(ann.batch_execute(sql));
+        assert!(why.starts_with("42501"), "{sql}: {why}");
+    }
+    // Nor may a member link logins (that is the admins' function).
+    let why = refused(ann.execute("SELECT link_login('kim', 'ann_login')", &[]));
+    assert!(why.contains("42501"), "{why}");
+
+    // Through the function: the actor is the session's user, whatever the
+    // client would like.
+    let id = append(&mut ann, Some(1), b"", b"h1").expect("append");
+    assert_eq!(id, 1);
+    let row = owner
+        .query_one("SELECT actor, login FROM events WHERE id = 1", &[])
+        .expect("event");
+    assert_eq!(
+        (row.get::<_, String>(0), row.get::<_, String>(1)),
+        ("ann".into(), "ann_login".into())
+    );
+    // Sealed against a head the chain has left: refused, to be retried.
+    let why = refused(append(&mut kim, Some(1), b"", b"h2"));
+    assert!(why.starts_with("40001"), "{why}");
+    assert_eq!(append(&mut kim, Some(1), b"h1", b"h2").expect("append"), 2);
+    let row = owner
+        .query_one("SELECT length, head FROM chains WHERE name = 'events'", &[])
+        .expect("head");
+    assert_eq!(
+        (row.get::<_, i64>(0), row.get::<_, Vec<u8>>(1)),
+        (2, b"h2".to_vec())
+    );
+
+    // A login linked to no user (granted the member role by hand) cannot write.
+    s.cluster.psql("postgres", "GRANT care_member TO mallory");
+    let mut mallory = s.login("mallory");
+    let why = refused(append(&mut mallory, Some(1), b"h2", b"h3"));
+    assert!(why.contains("not an enabled carequeue user"), "{why}");
+    // A disabled user neither.
+    owner
+        .batch_execute("UPDATE users SET disabled = true WHERE name = 'ann'")
+        .expect("disable");
+    let why = refused(append(&mut ann, Some(1), b"h2", b"h3"));
+    assert!(why.contains("not an enabled carequeue user"), "{why}");
+
+    // An access entry, as kim: the actor from the session, like events.
+    let n: i64 = kim
+        .query_one(
+            "SELECT log_access(100, 'show', 1, NULL, '\\x'::bytea, '\\x01'::bytea)",
+            &[],
+        )
+        .expect("log")
+        .get(0);
+    assert_eq!(n, 1);
+    let row = owner
+        .query_one("SELECT actor, login FROM access_log WHERE id = 1", &[])
+        .expect("entry");
+    assert_eq!(
+        (row.get::<_, String>(0), row.get::<_, String>(1)),
+        ("kim".into(), "kim_login".into())
+    );
+    // The logs are append-only for their owner too.
+    for sql in [
+        "UPDATE events SET actor = 'kim' WHERE id = 1",
+        "DELETE FROM events",
+        "TRUNCATE events CASCADE",
+        "DELETE FROM access_log",
+    ] {
+        let why = refused(owner.batch_execute(sql));
+        assert!(why.contains("append-only"), "{sql}: {why}");
+    }
+    // No superuser was needed: the owner holds no such attribute.
+    let row = owner
+        .query_one("SELECT rolsuper FROM pg_roles WHERE rolname = 'owner'", &[])
+        .expect("role");
+    assert!(!row.get::<_, bool>(0));
+}
