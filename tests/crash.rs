@@ -543,15 +543,27 @@ fn same_op_id_is_applied_once() {
     assert_eq!(rec["history"].as_array().unwrap().len(), 5);
     // A retried `add` returns the record the first one made, and makes no other.
     let records = cq.list(USER, NOW, &[]).len();
-    let first = cq.ok(USER, NOW, &["add", "--patient", "Retried Patient", "--op-id", "a1"]);
-    let again = cq.ok(USER, NOW, &["add", "--patient", "Retried Patient", "--op-id", "a1"]);
+    let first = cq.ok(
+        USER,
+        NOW,
+        &["add", "--patient", "Retried Patient", "--op-id", "a1"],
+    );
+    let again = cq.ok(
+        USER,
+        NOW,
+        &["add", "--patient", "Retried Patient", "--op-id", "a1"],
+    );
     assert_eq!(first, again, "a retried add names the first record");
     assert_eq!(
         cq.list(USER, NOW, &[]).len(),
         records + 1,
         "one record made"
     );
-    let third = cq.ok(USER, NOW, &["add", "--patient", "Retried Patient", "--op-id", "a2"]);
+    let third = cq.ok(
+        USER,
+        NOW,
+        &["add", "--patient", "Retried Patient", "--op-id", "a2"],
+    );
     assert_ne!(first, third, "another op-id is another record");
     verify(&cq, "after retries");
 }

@@ -199,3 +199,98 @@ fn a_dba_grade_schema_where_no_login_writes_as_another() {
         .expect("role");
     assert!(!row.get::<_, bool>(0));
 }
+
+/// Four logins appending at once, each change its own transaction: every
+/// append waits its turn on the chain's head, none fails or forks it, the
+/// ids run without gaps, and every hash is the one carequeue computes from
+/// the content and its predecessor; an edit behind the triggers' back is
+/// named.
+#[test]
+fn concurrent_appends_make_one_unbroken_chain() {
+    if !available("concurrent_appends_make_one_unbroken_chain") {
+        return;
+    }
+    let s = server();
+    let mut owner = s.login("owner");
+    schema::install(&mut owner).expect("install");
+    owner
+        .batch_execute(
+            "INSERT INTO users (name, login, roles, created_at) VALUES
+               ('ann', 'ann_login', 'ops', 0), ('kim', 'kim_login', 'supervisor', 0),
+               ('mal', 'mallory', 'ops', 0), ('own', 'owner', 'admin', 0);
+             INSERT INTO records (id, patient, stage, entered_at, sort_due, created_at, updated_at)
+               VALUES (1, 'P', 'new', 0, 0, 0, 0);",
+        )
+        .expect("seed");
+    s.cluster.psql(
+        "postgres",
+        "GRANT care_member TO ann_login, kim_login, mallory",
+    );
+    const EACH: usize = 50;
+    let s = std::sync::Arc::new(s);
+    let writers: Vec<_> = LOGINS
+        .iter()
+        .map(|login| {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                let mut c = s.login(login);
+                for i in 0..EACH {
+                    let mut tx = c.transaction().expect("begin");
+                    let note = format!("{login} {i}");
+                    pg::chain::append(
+                        &mut tx,
+                        &carequeue::store::events::NewEvent {
+                            record_id: Some(1),
+                            at: 1000 + i as i64,
+                            actor: "someone else",
+                            kind: "note",
+                            note: Some(&note),
+                            ..Default::default()
+                        },
+                    )
+                    .expect("append");
+                    tx.commit().expect("commit");
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().expect("writer");
+    }
+    let mut owner = s.login("owner");
+    assert_eq!(
+        pg::chain::check(&mut owner),
+        Ok((EACH * LOGINS.len()) as i64)
+    );
+    // Each login's events carry its own user, whatever the client sent.
+    let rows = owner
+        .query(
+            "SELECT login, actor, count(*) FROM events GROUP BY login, actor ORDER BY login",
+            &[],
+        )
+        .expect("counts");
+    let got: Vec<(String, String, i64)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    let n = EACH as i64;
+    assert_eq!(
+        got,
+        vec![
+            ("ann_login".into(), "ann".into(), n),
+            ("kim_login".into(), "kim".into(), n),
+            ("mallory".into(), "mal".into(), n),
+            ("owner".into(), "own".into(), n),
+        ]
+    );
+    // A superuser edits a note with the triggers switched off: the chain
+    // check names that event.
+    s.cluster.psql(
+        "care",
+        "SET session_replication_role = replica; UPDATE carequeue.events SET note = 'edited' WHERE id = 77",
+    );
+    assert_eq!(
+        pg::chain::check(&mut owner),
+        Err("event 77: its hash does not match its content".into())
+    );
+}

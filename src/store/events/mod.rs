@@ -97,7 +97,7 @@ impl EventRow {
 }
 
 /// Stands for an absent value in the hash input (distinct from "").
-pub(super) const NONE: &str = "\u{0}";
+pub(crate) const NONE: &str = "\u{0}";
 
 fn opt(s: &Option<String>) -> &str {
     s.as_deref().unwrap_or(NONE)
@@ -107,7 +107,7 @@ fn opt(s: &Option<String>) -> &str {
 /// time (decimal; an absent record id as [`NONE`]) and each text, every part
 /// length-prefixed so that no two different contents hash alike. The
 /// message is built in `buf` (reused by a bulk load) and hashed at once.
-pub(super) fn chain_hash(
+pub(crate) fn chain_hash(
     buf: &mut Vec<u8>,
     prev: &str,
     [id, at]: [i64; 2],

@@ -5,6 +5,7 @@
 //! `SECURITY DEFINER` write functions ([`schema`]). The store on top of
 //! them follows.
 
+pub mod chain;
 mod connect;
 pub mod conninfo;
 pub mod pgpass;

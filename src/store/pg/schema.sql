@@ -110,6 +110,18 @@ BEGIN
     RETURN who;
 END $$;
 
+-- Locks a chain's head until the caller's transaction ends and returns it:
+-- the caller seals its event against it, then appends; appends by others
+-- wait their turn instead of failing.
+CREATE FUNCTION lock_chain(p_name text, OUT length bigint, OUT head bytea) LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
+BEGIN
+    SELECT c.length, c.head INTO length, head FROM chains c WHERE c.name = p_name FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no chain %', p_name;
+    END IF;
+END $$;
+
 -- Appends one event to the chain as this session's user, after the head
 -- the client sealed it against (else: retry, the chain moved). The actor
 -- and the login come from the session, never from the caller.
@@ -173,7 +185,7 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA carequeue FROM PUBLIC;
 GRANT USAGE ON SCHEMA carequeue TO "@member@", "@admin@";
 GRANT SELECT ON meta, users, records, events, pipelines, chains TO "@member@";
 GRANT SELECT ON access_log TO "@admin@";
-GRANT EXECUTE ON FUNCTION session_actor(), append_event(bigint, bigint, text, text, text, text,
+GRANT EXECUTE ON FUNCTION session_actor(), lock_chain(text), append_event(bigint, bigint, text, text, text, text,
     text, text, text, text, bytea, bytea), log_access(bigint, text, bigint, text, bytea, bytea)
     TO "@member@";
 GRANT EXECUTE ON FUNCTION link_login(text, text) TO "@admin@";

@@ -1,0 +1,127 @@
+//! Appending to the event chain on PostgreSQL: inside the caller's
+//! transaction, lock the head (`lock_chain`), seal the event against it
+//! with the same hash as on SQLite (its id the chain's next, its actor the
+//! session's own user), and hand it to `append_event`, which checks the
+//! head and takes the actor from the session itself. Writers wait their
+//! turn on the lock rather than fail.
+
+use crate::store::events::{GENESIS, NONE, NewEvent, chain_hash, hex};
+
+fn err(e: postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(d) => format!("{}: {}", d.code().code(), d.message()),
+        None => e.to_string(),
+    }
+}
+
+/// The chain's previous hash as the hash input reads it (hex; the genesis
+/// for an empty chain).
+fn prev_text(head: &[u8]) -> String {
+    if head.is_empty() {
+        GENESIS.to_string()
+    } else {
+        hex(head)
+    }
+}
+
+/// Appends `e` (its `actor` is ignored: the session's user is the actor)
+/// and returns its id. Call inside a transaction: the head stays locked
+/// until it commits or rolls back.
+pub fn append(tx: &mut postgres::Transaction, e: &NewEvent) -> Result<i64, String> {
+    let actor: String = tx
+        .query_one("SELECT carequeue.session_actor()", &[])
+        .map_err(err)?
+        .get(0);
+    let row = tx
+        .query_one(
+            "SELECT length, head FROM carequeue.lock_chain('events')",
+            &[],
+        )
+        .map_err(err)?;
+    let (length, head): (i64, Vec<u8>) = (row.get(0), row.get(1));
+    let hash = chain_hash(
+        &mut Vec::new(),
+        &prev_text(&head),
+        [length + 1, e.at],
+        e.record_id,
+        [
+            &actor,
+            e.kind,
+            e.event.unwrap_or(NONE),
+            e.from.unwrap_or(NONE),
+            e.to.unwrap_or(NONE),
+            e.reason.unwrap_or(NONE),
+            e.note.unwrap_or(NONE),
+            e.data.unwrap_or(NONE),
+        ],
+    );
+    let id: i64 = tx
+        .query_one(
+            "SELECT carequeue.append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            &[
+                &e.record_id,
+                &e.at,
+                &e.kind,
+                &e.event,
+                &e.from,
+                &e.to,
+                &e.reason,
+                &e.note,
+                &e.data,
+                &e.op_id,
+                &head,
+                &&hash[..],
+            ],
+        )
+        .map_err(err)?
+        .get(0);
+    Ok(id)
+}
+
+/// Re-reads the whole chain and checks every hash against its content and
+/// its predecessor, and the head against the last: the first event that
+/// does not fit, or the count checked.
+pub fn check(c: &mut postgres::Client) -> Result<i64, String> {
+    let rows = c
+        .query(
+            "SELECT id, record_id, at, actor, kind, event, from_stage, to_stage, reason, note, data, hash
+             FROM carequeue.events ORDER BY id",
+            &[],
+        )
+        .map_err(err)?;
+    let mut prev = GENESIS.to_string();
+    let mut buf = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        let id: i64 = r.get(0);
+        if id != i as i64 + 1 {
+            return Err(format!("event {id}: the ids skip after {i}"));
+        }
+        let text = |k: usize| r.get::<_, Option<String>>(k);
+        let (actor, kind): (String, String) = (r.get(3), r.get(4));
+        let opt: Vec<Option<String>> = (5..=10).map(text).collect();
+        let o = |k: usize| opt[k].as_deref().unwrap_or(NONE);
+        let want = chain_hash(
+            &mut buf,
+            &prev,
+            [id, r.get(2)],
+            r.get(1),
+            [&actor, &kind, o(0), o(1), o(2), o(3), o(4), o(5)],
+        );
+        let have: Vec<u8> = r.get(11);
+        if have != want {
+            return Err(format!("event {id}: its hash does not match its content"));
+        }
+        prev = hex(&want);
+    }
+    let head: Vec<u8> = c
+        .query_one(
+            "SELECT head FROM carequeue.chains WHERE name = 'events'",
+            &[],
+        )
+        .map_err(err)?
+        .get(0);
+    if prev_text(&head) != prev {
+        return Err("the recorded head is not the last event's hash".into());
+    }
+    Ok(rows.len() as i64)
+}
