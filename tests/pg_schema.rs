@@ -59,6 +59,34 @@ impl Server {
     }
 }
 
+/// A server with the schema installed by `owner`, these (user, login)
+/// pairs linked (the non-owner logins granted the member role), and one
+/// record to write about.
+fn seeded(users: &[(&str, &str)]) -> Server {
+    let s = server();
+    let mut owner = s.login("owner");
+    schema::install(&mut owner).expect("install");
+    let mut sql = String::from(
+        "INSERT INTO records (id, patient, stage, entered_at, sort_due, created_at, updated_at) \
+         VALUES (1, 'P', 'new', 0, 0, 0, 0);",
+    );
+    let mut grants = Vec::new();
+    for (name, login) in users {
+        sql.push_str(&format!(
+            "INSERT INTO users (name, login, roles, created_at) VALUES ('{name}', '{login}', 'ops', 0);"
+        ));
+        if *login != "owner" {
+            grants.push(*login);
+        }
+    }
+    owner.batch_execute(&sql).expect("seed");
+    s.cluster.psql(
+        "postgres",
+        &format!("GRANT care_member TO {}", grants.join(", ")),
+    );
+    s
+}
+
 /// The SQLSTATE of a refused statement.
 fn refused(r: Result<impl Sized, postgres::Error>) -> String {
     match r {
@@ -210,22 +238,12 @@ fn concurrent_appends_make_one_unbroken_chain() {
     if !available("concurrent_appends_make_one_unbroken_chain") {
         return;
     }
-    let s = server();
-    let mut owner = s.login("owner");
-    schema::install(&mut owner).expect("install");
-    owner
-        .batch_execute(
-            "INSERT INTO users (name, login, roles, created_at) VALUES
-               ('ann', 'ann_login', 'ops', 0), ('kim', 'kim_login', 'supervisor', 0),
-               ('mal', 'mallory', 'ops', 0), ('own', 'owner', 'admin', 0);
-             INSERT INTO records (id, patient, stage, entered_at, sort_due, created_at, updated_at)
-               VALUES (1, 'P', 'new', 0, 0, 0, 0);",
-        )
-        .expect("seed");
-    s.cluster.psql(
-        "postgres",
-        "GRANT care_member TO ann_login, kim_login, mallory",
-    );
+    let s = seeded(&[
+        ("ann", "ann_login"),
+        ("kim", "kim_login"),
+        ("mal", "mallory"),
+        ("own", "owner"),
+    ]);
     const EACH: usize = 50;
     let s = std::sync::Arc::new(s);
     let writers: Vec<_> = LOGINS
@@ -293,4 +311,73 @@ fn concurrent_appends_make_one_unbroken_chain() {
         pg::chain::check(&mut owner),
         Err("event 77: its hash does not match its content".into())
     );
+}
+
+/// The next report from `l`, waiting at most a generous bound (a liveness
+/// check, not a timing).
+fn next(l: &pg::live::Listener) -> pg::live::Live {
+    l.rx.recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the listener reports")
+}
+
+fn note(c: &mut postgres::Client, text: &str) -> i64 {
+    let mut tx = c.transaction().expect("begin");
+    let id = pg::chain::append(
+        &mut tx,
+        &carequeue::store::events::NewEvent {
+            record_id: Some(1),
+            at: 1000,
+            actor: "",
+            kind: "note",
+            note: Some(text),
+            ..Default::default()
+        },
+    )
+    .expect("append");
+    tx.commit().expect("commit");
+    id
+}
+
+/// A console's listener hears each commit's new chain length by
+/// LISTEN/NOTIFY; when its connection is killed it says so, reconnects by
+/// itself and catches up on what it missed.
+#[test]
+fn live_updates_by_notify_survive_a_killed_connection() {
+    use pg::live::{Listener, Live};
+    if !available("live_updates_by_notify_survive_a_killed_connection") {
+        return;
+    }
+    let s = seeded(&[("ann", "ann_login"), ("kim", "kim_login")]);
+    let url = format!("postgres://ann_login@localhost:{}/care", s.cluster.port);
+    let info = conninfo::parse(&url, &s.vars).expect("settings");
+    let l = Listener::start(info);
+    assert_eq!(next(&l), Live::Connected);
+    assert_eq!(next(&l), Live::Seq(0), "the catch-up read first");
+    let mut kim = s.login("kim_login");
+    assert_eq!(note(&mut kim, "one"), 1);
+    assert_eq!(next(&l), Live::Seq(1));
+    // The listener's connection is killed; a change lands meanwhile.
+    s.cluster.psql(
+        "postgres",
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'ann_login'",
+    );
+    assert!(matches!(next(&l), Live::Lost(_)));
+    assert_eq!(note(&mut kim, "two"), 2);
+    // Back by itself, and the catch-up brings the change it missed.
+    let mut seen = Vec::new();
+    loop {
+        match next(&l) {
+            Live::Seq(n) => {
+                seen.push(n);
+                if n == 2 {
+                    break;
+                }
+            }
+            Live::Connected => seen.push(-1),
+            Live::Lost(_) => {}
+        }
+    }
+    assert!(seen.contains(&-1), "it reconnected: {seen:?}");
+    assert_eq!(note(&mut kim, "three"), 3);
+    assert_eq!(next(&l), Live::Seq(3));
 }

@@ -8,6 +8,7 @@
 pub mod chain;
 mod connect;
 pub mod conninfo;
+pub mod live;
 pub mod pgpass;
 pub mod schema;
 

@@ -143,6 +143,8 @@ BEGIN
     VALUES (n + 1, p_record_id, p_at, who, session_user, p_kind, p_event, p_from,
         p_to, p_reason, p_note, p_data, p_op_id, p_hash);
     UPDATE chains SET length = n + 1, head = p_hash WHERE name = 'events';
+    -- Consoles listening hear the new length at commit: a number, no PHI.
+    PERFORM pg_notify('carequeue_events', (n + 1)::text);
     RETURN n + 1;
 END $$;
 
