@@ -381,3 +381,112 @@ fn live_updates_by_notify_survive_a_killed_connection() {
     assert_eq!(note(&mut kim, "three"), 3);
     assert_eq!(next(&l), Live::Seq(3));
 }
+
+fn rec(id: i64, stage: &str, version: i64) -> carequeue::engine::Record {
+    carequeue::engine::Record {
+        id,
+        patient: "P".into(),
+        stage: stage.into(),
+        substatus: None,
+        assignee: None,
+        owner_role: None,
+        entered_at: 0,
+        due_at: None,
+        warn_at: None,
+        paused_since: None,
+        paused_left: None,
+        escalation: 0,
+        priority: 0,
+        breach_reason: None,
+        fields: Default::default(),
+        created_at: 0,
+        updated_at: 0,
+        version,
+        timer_at: None,
+        notify_role: None,
+    }
+}
+
+fn moved<'a>(op: Option<&'a str>) -> carequeue::store::events::NewEvent<'a> {
+    carequeue::store::events::NewEvent {
+        record_id: Some(1),
+        at: 2000,
+        actor: "",
+        kind: "transition",
+        event: Some("go"),
+        op_id: op,
+        ..Default::default()
+    }
+}
+
+/// A change is its record's new state and its event together, written
+/// only over the version it was decided on; a retried op id is not applied
+/// twice; eight writers on one record make exactly one change per version.
+#[test]
+fn changes_are_refused_when_stale_applied_once_and_serialised() {
+    use pg::chain::{Written, write};
+    if !available("changes_are_refused_when_stale_applied_once_and_serialised") {
+        return;
+    }
+    let s = seeded(&[("ann", "ann_login"), ("kim", "kim_login")]);
+    let mut ann = s.login("ann_login");
+    let Ok(Written::Applied(first)) =
+        write(&mut ann, &rec(1, "review", 2), 1, &moved(Some("op-1")))
+    else {
+        panic!("the first write applies");
+    };
+    // The same op again (an unknown outcome retried): not applied twice.
+    assert_eq!(
+        write(&mut ann, &rec(1, "review", 2), 1, &moved(Some("op-1"))),
+        Ok(Written::Replayed(first))
+    );
+    // Decided on version 1, now at 2: stale, nothing written.
+    let mut kim = s.login("kim_login");
+    assert_eq!(
+        write(&mut kim, &rec(1, "done", 2), 1, &moved(Some("op-2"))),
+        Ok(Written::Stale)
+    );
+    let mut owner = s.login("owner");
+    let row = owner
+        .query_one("SELECT stage, version FROM records WHERE id = 1", &[])
+        .expect("record");
+    assert_eq!(
+        (row.get::<_, String>(0), row.get::<_, i64>(1)),
+        ("review".into(), 2)
+    );
+    assert_eq!(pg::chain::check(&mut owner), Ok(1));
+
+    // Eight writers racing on the same record, each reading its version
+    // and writing the next: every version is written exactly once.
+    let s = std::sync::Arc::new(s);
+    let workers: Vec<_> = (0..8)
+        .map(|w| {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                let login = if w % 2 == 0 { "ann_login" } else { "kim_login" };
+                let mut c = s.login(login);
+                let mut applied = 0;
+                for _ in 0..25 {
+                    let v: i64 = c
+                        .query_one("SELECT version FROM records WHERE id = 1", &[])
+                        .expect("read")
+                        .get(0);
+                    match write(&mut c, &rec(1, "review", v + 1), v, &moved(None)) {
+                        Ok(Written::Applied(_)) => applied += 1,
+                        Ok(Written::Stale) => {}
+                        other => panic!("{other:?}"),
+                    }
+                }
+                applied
+            })
+        })
+        .collect();
+    let applied: i64 = workers.into_iter().map(|w| w.join().expect("writer")).sum();
+    assert!(applied > 0);
+    let v: i64 = owner
+        .query_one("SELECT version FROM records WHERE id = 1", &[])
+        .expect("record")
+        .get(0);
+    assert_eq!(v, 2 + applied, "one change per version");
+    assert_eq!(pg::chain::check(&mut owner), Ok(1 + applied));
+}

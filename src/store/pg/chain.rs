@@ -5,6 +5,7 @@
 //! head and takes the actor from the session itself. Writers wait their
 //! turn on the lock rather than fail.
 
+use crate::engine::Record;
 use crate::store::events::{GENESIS, NONE, NewEvent, chain_hash, hex};
 
 fn err(e: postgres::Error) -> String {
@@ -24,10 +25,9 @@ fn prev_text(head: &[u8]) -> String {
     }
 }
 
-/// Appends `e` (its `actor` is ignored: the session's user is the actor)
-/// and returns its id. Call inside a transaction: the head stays locked
-/// until it commits or rolls back.
-pub fn append(tx: &mut postgres::Transaction, e: &NewEvent) -> Result<i64, String> {
+/// Locks the head and seals `e` against it (its id the next, its actor
+/// the session's user): the head and the hash.
+fn seal(tx: &mut postgres::Transaction, e: &NewEvent) -> Result<(Vec<u8>, [u8; 32]), String> {
     let actor: String = tx
         .query_one("SELECT carequeue.session_actor()", &[])
         .map_err(err)?
@@ -55,6 +55,14 @@ pub fn append(tx: &mut postgres::Transaction, e: &NewEvent) -> Result<i64, Strin
             e.data.unwrap_or(NONE),
         ],
     );
+    Ok((head, hash))
+}
+
+/// Appends `e` (its `actor` is ignored: the session's user is the actor)
+/// and returns its id. Call inside a transaction: the head stays locked
+/// until it commits or rolls back.
+pub fn append(tx: &mut postgres::Transaction, e: &NewEvent) -> Result<i64, String> {
+    let (head, hash) = seal(tx, e)?;
     let id: i64 = tx
         .query_one(
             "SELECT carequeue.append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
@@ -76,6 +84,78 @@ pub fn append(tx: &mut postgres::Transaction, e: &NewEvent) -> Result<i64, Strin
         .map_err(err)?
         .get(0);
     Ok(id)
+}
+
+/// What a change came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Written {
+    /// Applied: its event's id.
+    Applied(i64),
+    /// Its op id was already in the log: not applied again (that event).
+    Replayed(i64),
+    /// The record moved past the version the change was decided on.
+    Stale,
+}
+
+/// The record's columns as the schema's `records` row, for `write_change`.
+fn record_json(r: &Record) -> serde_json::Value {
+    serde_json::json!({
+        "id": r.id, "patient": r.patient, "stage": r.stage, "substatus": r.substatus,
+        "assignee": r.assignee, "owner_role": r.owner_role, "entered_at": r.entered_at,
+        "due_at": r.due_at, "warn_at": r.warn_at, "paused_since": r.paused_since,
+        "paused_left": r.paused_left,
+        "sort_due": crate::engine::sla::ClockState::of(r).sort_due(),
+        "escalation": r.escalation, "priority": r.priority, "breach_reason": r.breach_reason,
+        "fields": serde_json::to_string(&r.fields).unwrap_or_else(|_| "{}".into()),
+        "created_at": r.created_at, "updated_at": r.updated_at, "version": r.version,
+        "timer_at": r.timer_at, "notify_role": r.notify_role,
+    })
+}
+
+/// One change in its own transaction: the record's new state `r` (written
+/// only while the stored one is still at `expected`, 0 for a new record)
+/// and its event `e`, together. A serialization failure or deadlock is
+/// retried here, up to 5 times; with an op id a retry after an unknown
+/// outcome never applies twice.
+pub fn write(
+    c: &mut postgres::Client,
+    r: &Record,
+    expected: i64,
+    e: &NewEvent,
+) -> Result<Written, String> {
+    let mut last = String::new();
+    for _ in 0..5 {
+        let mut tx = c.transaction().map_err(err)?;
+        let attempt = (|| {
+            let (head, hash) = seal(&mut tx, e)?;
+            let json = record_json(r).to_string();
+            tx.query_one(
+                "SELECT carequeue.write_change($1::text::jsonb, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                &[
+                    &json, &expected, &e.at, &e.kind, &e.event, &e.from, &e.to, &e.reason,
+                    &e.note, &e.data, &e.op_id, &head, &&hash[..],
+                ],
+            )
+            .map(|row| row.get::<_, i64>(0))
+            .map_err(|x| (x.code().map(|c| c.code().to_string()), err(x)))
+            .map_err(|(code, msg)| match code.as_deref() {
+                Some("CQ409") => "stale".to_string(),
+                Some("40001") | Some("40P01") => format!("retry: {msg}"),
+                _ => msg,
+            })
+        })();
+        match attempt {
+            Ok(id) if id < 0 => return Ok(Written::Replayed(-id)),
+            Ok(id) => {
+                tx.commit().map_err(err)?;
+                return Ok(Written::Applied(id));
+            }
+            Err(m) if m == "stale" => return Ok(Written::Stale),
+            Err(m) if m.starts_with("retry: ") => last = m,
+            Err(m) => return Err(m),
+        }
+    }
+    Err(format!("gave up after 5 tries: {last}"))
 }
 
 /// Re-reads the whole chain and checks every hash against its content and

@@ -148,6 +148,46 @@ BEGIN
     RETURN n + 1;
 END $$;
 
+-- One change: the record's new state (written only if it is still at the
+-- version the change was decided on: else SQLSTATE CQ409, stale) and its
+-- event, together. A change whose op id is already in the log is not
+-- applied again: its event's id comes back negated.
+CREATE FUNCTION write_change(
+    p_record jsonb, p_expected bigint, p_at bigint, p_kind text, p_event text,
+    p_from text, p_to text, p_reason text, p_note text, p_data text,
+    p_op_id text, p_prev bytea, p_hash bytea
+) RETURNS bigint LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
+DECLARE r records; seen bigint;
+BEGIN
+    PERFORM session_actor();
+    IF p_op_id IS NOT NULL THEN
+        SELECT e.id INTO seen FROM events e WHERE e.op_id = p_op_id;
+        IF seen IS NOT NULL THEN
+            RETURN -seen;
+        END IF;
+    END IF;
+    r := jsonb_populate_record(NULL::records, p_record);
+    IF p_expected = 0 THEN
+        INSERT INTO records SELECT (r).*;
+    ELSE
+        UPDATE records SET patient = r.patient, stage = r.stage, substatus = r.substatus,
+            assignee = r.assignee, owner_role = r.owner_role, entered_at = r.entered_at,
+            due_at = r.due_at, warn_at = r.warn_at, paused_since = r.paused_since,
+            paused_left = r.paused_left, sort_due = r.sort_due, escalation = r.escalation,
+            priority = r.priority, breach_reason = r.breach_reason, fields = r.fields,
+            updated_at = r.updated_at, version = r.version, timer_at = r.timer_at,
+            notify_role = r.notify_role
+        WHERE records.id = r.id AND records.version = p_expected;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'record % changed since version %', r.id, p_expected
+                USING ERRCODE = 'CQ409';
+        END IF;
+    END IF;
+    RETURN append_event(r.id, p_at, p_kind, p_event, p_from, p_to, p_reason, p_note,
+        p_data, p_op_id, p_prev, p_hash);
+END $$;
+
 -- One access-log entry as this session's user.
 CREATE FUNCTION log_access(
     p_at bigint, p_action text, p_record_id bigint, p_detail text,
@@ -187,6 +227,8 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA carequeue FROM PUBLIC;
 GRANT USAGE ON SCHEMA carequeue TO "@member@", "@admin@";
 GRANT SELECT ON meta, users, records, events, pipelines, chains TO "@member@";
 GRANT SELECT ON access_log TO "@admin@";
+GRANT EXECUTE ON FUNCTION write_change(jsonb, bigint, bigint, text, text, text, text, text,
+    text, text, text, bytea, bytea) TO "@member@";
 GRANT EXECUTE ON FUNCTION session_actor(), lock_chain(text), append_event(bigint, bigint, text, text, text, text,
     text, text, text, text, bytea, bytea), log_access(bigint, text, bigint, text, bytea, bytea)
     TO "@member@";
