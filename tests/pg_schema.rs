@@ -63,9 +63,14 @@ impl Server {
 /// pairs linked (the non-owner logins granted the member role), and one
 /// record to write about.
 fn seeded(users: &[(&str, &str)]) -> Server {
+    seeded_as(users, false)
+}
+
+/// [`seeded`], in trust mode or not.
+fn seeded_as(users: &[(&str, &str)], trust: bool) -> Server {
     let s = server();
     let mut owner = s.login("owner");
-    schema::install(&mut owner).expect("install");
+    schema::install(&mut owner, trust).expect("install");
     let mut sql = String::from(
         "INSERT INTO records (id, patient, stage, entered_at, sort_due, created_at, updated_at) \
          VALUES (1, 'P', 'new', 0, 0, 0, 0);",
@@ -118,8 +123,8 @@ fn a_dba_grade_schema_where_no_login_writes_as_another() {
     }
     let s = server();
     let mut owner = s.login("owner");
-    schema::install(&mut owner).expect("install");
-    let again = schema::install(&mut owner).expect_err("twice");
+    schema::install(&mut owner, false).expect("install");
+    let again = schema::install(&mut owner, false).expect_err("twice");
     assert!(again.contains("already holds"), "{again}");
     // The owner's init lays down the first users (its own functions will).
     owner
@@ -489,4 +494,46 @@ fn changes_are_refused_when_stale_applied_once_and_serialised() {
         .get(0);
     assert_eq!(v, 2 + applied, "one change per version");
     assert_eq!(pg::chain::check(&mut owner), Ok(1 + applied));
+}
+
+/// In a trust-mode database a session acts as another login with SET ROLE
+/// (`--as`), which the server allows only into roles its login is a
+/// member of; elsewhere SET ROLE changes nothing: the actor is the login's.
+#[test]
+fn set_role_names_the_actor_only_in_trust_mode() {
+    use pg::chain::{Written, write};
+    if !available("set_role_names_the_actor_only_in_trust_mode") {
+        return;
+    }
+    let s = seeded_as(&[("ann", "ann_login"), ("kim", "kim_login")], true);
+    s.cluster.psql("postgres", "GRANT ann_login TO kim_login");
+    let mut kim = s.login("kim_login");
+    kim.batch_execute("SET ROLE ann_login").expect("set role");
+    assert!(matches!(
+        write(&mut kim, &rec(1, "review", 2), 1, &moved(None)),
+        Ok(Written::Applied(_))
+    ));
+    let mut owner = s.login("owner");
+    let who = |owner: &mut postgres::Client| -> (String, String) {
+        let r = owner
+            .query_one(
+                "SELECT actor, login FROM events ORDER BY id DESC LIMIT 1",
+                &[],
+            )
+            .expect("event");
+        (r.get(0), r.get(1))
+    };
+    assert_eq!(who(&mut owner), ("ann".into(), "ann_login".into()));
+    // Not into a role kim's login is not a member of.
+    let why = refused(kim.batch_execute("SET ROLE mallory"));
+    assert!(why.contains("42501"), "{why}");
+    // Outside trust mode the same SET ROLE changes nothing.
+    owner
+        .batch_execute("UPDATE meta SET value = 'false' WHERE key = 'trust'")
+        .expect("trust off");
+    assert!(matches!(
+        write(&mut kim, &rec(1, "done", 3), 2, &moved(None)),
+        Ok(Written::Applied(_))
+    ));
+    assert_eq!(who(&mut owner), ("kim".into(), "kim_login".into()));
 }

@@ -24,8 +24,10 @@ fn err(e: postgres::Error) -> String {
     }
 }
 
-/// Lays down the schema in the connected database.
-pub fn install(c: &mut postgres::Client) -> Result<(), String> {
+/// Lays down the schema in the connected database; `trust` (fixed here,
+/// as at `init` on SQLite) lets a session act as another login it may
+/// `SET ROLE` to.
+pub fn install(c: &mut postgres::Client, trust: bool) -> Result<(), String> {
     let db: String = c
         .query_one("SELECT current_database()", &[])
         .map_err(err)?
@@ -68,8 +70,11 @@ pub fn install(c: &mut postgres::Client) -> Result<(), String> {
     // Admins are members too.
     tx.batch_execute(&format!("GRANT \"{member}\" TO \"{admin}\""))
         .map_err(err)?;
-    tx.batch_execute(&SQL.replace("@member@", &member).replace("@admin@", &admin))
-        .map_err(err)?;
+    let sql = SQL
+        .replace("@member@", &member)
+        .replace("@admin@", &admin)
+        .replace("@trust@", if trust { "true" } else { "false" });
+    tx.batch_execute(&sql).map_err(err)?;
     tx.commit().map_err(err)
 }
 

@@ -96,15 +96,28 @@ CREATE TRIGGER access_append_only BEFORE UPDATE OR DELETE ON access_log
 CREATE TRIGGER access_no_truncate BEFORE TRUNCATE ON access_log
     FOR EACH STATEMENT EXECUTE FUNCTION append_only();
 
+-- The login this session acts as: its own, or in a trust-mode database
+-- (demos, tests) the login it switched to with SET ROLE (which the server
+-- allows only into roles the session's login is a member of).
+CREATE FUNCTION session_login() RETURNS text LANGUAGE plpgsql STABLE
+SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
+BEGIN
+    IF (SELECT value FROM meta WHERE key = 'trust') = 'true'
+        AND current_setting('role') <> 'none' THEN
+        RETURN current_setting('role');
+    END IF;
+    RETURN session_user;
+END $$;
+
 -- The carequeue user this session's login acts as; refused when none is
 -- linked, or it is disabled.
 CREATE FUNCTION session_actor() RETURNS text LANGUAGE plpgsql STABLE
 SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
-DECLARE who text;
+DECLARE who text; me text := session_login();
 BEGIN
-    SELECT name INTO who FROM users WHERE login = session_user AND NOT disabled;
+    SELECT name INTO who FROM users WHERE login = me AND NOT disabled;
     IF who IS NULL THEN
-        RAISE EXCEPTION 'login % is not an enabled carequeue user', session_user
+        RAISE EXCEPTION 'login % is not an enabled carequeue user', me
             USING ERRCODE = 'insufficient_privilege';
     END IF;
     RETURN who;
@@ -140,7 +153,7 @@ BEGIN
     END IF;
     INSERT INTO events (id, record_id, at, actor, login, kind, event, from_stage,
         to_stage, reason, note, data, op_id, hash)
-    VALUES (n + 1, p_record_id, p_at, who, session_user, p_kind, p_event, p_from,
+    VALUES (n + 1, p_record_id, p_at, who, session_login(), p_kind, p_event, p_from,
         p_to, p_reason, p_note, p_data, p_op_id, p_hash);
     UPDATE chains SET length = n + 1, head = p_hash WHERE name = 'events';
     -- Consoles listening hear the new length at commit: a number, no PHI.
@@ -202,7 +215,7 @@ BEGIN
             USING ERRCODE = 'serialization_failure';
     END IF;
     INSERT INTO access_log (id, at, actor, login, action, record_id, detail, hash)
-    VALUES (n + 1, p_at, who, session_user, p_action, p_record_id, p_detail, p_hash);
+    VALUES (n + 1, p_at, who, session_login(), p_action, p_record_id, p_detail, p_hash);
     UPDATE chains SET length = n + 1, head = p_hash WHERE name = 'access';
     RETURN n + 1;
 END $$;
@@ -212,7 +225,7 @@ END $$;
 CREATE FUNCTION link_login(p_user text, p_login text) RETURNS void LANGUAGE plpgsql
 SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
 BEGIN
-    IF NOT pg_has_role(session_user, '@admin@', 'MEMBER') THEN
+    IF NOT pg_has_role(session_login(), '@admin@', 'MEMBER') THEN
         RAISE EXCEPTION 'only an admin links logins' USING ERRCODE = 'insufficient_privilege';
     END IF;
     UPDATE users SET login = p_login WHERE name = p_user;
@@ -229,8 +242,8 @@ GRANT SELECT ON meta, users, records, events, pipelines, chains TO "@member@";
 GRANT SELECT ON access_log TO "@admin@";
 GRANT EXECUTE ON FUNCTION write_change(jsonb, bigint, bigint, text, text, text, text, text,
     text, text, text, bytea, bytea) TO "@member@";
-GRANT EXECUTE ON FUNCTION session_actor(), lock_chain(text), append_event(bigint, bigint, text, text, text, text,
+GRANT EXECUTE ON FUNCTION session_login(), session_actor(), lock_chain(text), append_event(bigint, bigint, text, text, text, text,
     text, text, text, text, bytea, bytea), log_access(bigint, text, bigint, text, bytea, bytea)
     TO "@member@";
 GRANT EXECUTE ON FUNCTION link_login(text, text) TO "@admin@";
-INSERT INTO meta VALUES ('schema_step', '1');
+INSERT INTO meta VALUES ('schema_step', '1'), ('trust', '@trust@');
