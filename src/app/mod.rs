@@ -11,11 +11,13 @@ mod dispatch;
 pub mod groups;
 mod held;
 pub mod keymap;
+mod list_filter;
 mod marking;
 pub mod marks;
 pub mod mouse;
 mod move_flow;
 mod nav;
+mod page_service;
 pub mod popup;
 mod prompts;
 mod reload;
@@ -29,7 +31,7 @@ pub mod worker;
 
 use crate::domain::Pipeline;
 use crate::engine::{Record, User};
-use crate::store::{BreachGroup, ListFilter, OwnerFilter, SlaFilter, Sort, StageCount};
+use crate::store::{BreachGroup, Sort, StageCount};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use keymap::{Keymap, Mode};
@@ -274,56 +276,6 @@ impl App {
 
     pub fn current(&self) -> &ViewDef {
         &self.views[self.view]
-    }
-
-    /// Stages the table shows now: the selected one, or all of the view's.
-    pub fn active_stages(&self) -> Vec<String> {
-        let v = self.current();
-        let p = &self.pipeline;
-        match self.stage_sel.checked_sub(1).and_then(|i| v.stages.get(i)) {
-            Some(s) => vec![p.stage(*s).id.clone()],
-            None => v.stages.iter().map(|s| p.stage(*s).id.clone()).collect(),
-        }
-    }
-
-    /// The filter as read: what applies, and the terms left out.
-    pub fn terms(&self) -> crate::ops::filter_expr::Terms {
-        crate::ops::filter_expr::parse(&self.pipeline, &self.user.name, &self.filter)
-    }
-
-    pub fn list_filter(&self) -> ListFilter {
-        let mut f = self.view_filter();
-        self.terms().apply(&mut f);
-        f
-    }
-
-    /// What the view and owner mode select, before the typed filter.
-    fn view_filter(&self) -> ListFilter {
-        let me = self.user.name.clone();
-        ListFilter {
-            stages: Some(self.active_stages()),
-            owner: match self.owner {
-                OwnerMode::All if self.owner_name.is_some() => {
-                    OwnerFilter::User(self.owner_name.clone().unwrap_or_default())
-                }
-                OwnerMode::All => OwnerFilter::Any,
-                OwnerMode::Mine => OwnerFilter::User(me),
-                OwnerMode::Unassigned => OwnerFilter::Unassigned,
-                OwnerMode::MineOrUnassigned => OwnerFilter::UserOrUnassigned(me),
-            },
-            sla: if self.current().kind == ViewKind::Breaches {
-                SlaFilter::Attention
-            } else {
-                SlaFilter::Any
-            },
-            sort: self.sort,
-            notified: if self.current().kind == ViewKind::MyQueue && self.stage_sel == 0 {
-                self.user.roles.clone()
-            } else {
-                Vec::new()
-            },
-            ..Default::default()
-        }
     }
 
     fn query(&mut self, anchor: Anchor) -> Request {

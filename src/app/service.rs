@@ -6,7 +6,7 @@ use crate::domain::Pipeline;
 use crate::engine::rules::MoveArgs;
 use crate::engine::{Clock, Record, User};
 use crate::ops::{self, Guard};
-use crate::store::{BreachGroup, EventRow, ListFilter, RowKey, Seek, StageCount, Store, events};
+use crate::store::{BreachGroup, EventRow, ListFilter, RowKey, StageCount, Store, events};
 use std::sync::Arc;
 
 /// Where a page of the queue starts.
@@ -332,46 +332,6 @@ impl Service {
             crate::engine::audit::AuditRange::ALL,
             now,
         )?)
-    }
-
-    fn page(&self, seq: u64, q: &PageQuery, now: i64) -> anyhow::Result<Page> {
-        let total = self.store.count(&q.filter, now)? as usize;
-        let mut f = q.filter.clone();
-        f.limit = Some(q.limit);
-        f.walk = self.store.walks(&f, total as i64)?;
-        f.scan_cap = Some(self.scan_cap);
-        let mut resume = None;
-        let (rows, start) = match &q.anchor {
-            Anchor::First => {
-                let (rows, r) = self.store.list_page(&f, now)?;
-                resume = r;
-                (rows, 0)
-            }
-            Anchor::From { key, index } => {
-                f.seek = Seek::From(key.clone());
-                let (rows, r) = self.store.list_page(&f, now)?;
-                resume = r;
-                (rows, *index)
-            }
-            Anchor::Before { key, index } => {
-                f.seek = Seek::Before(key.clone());
-                let rows = self.store.list(&f, now)?;
-                let start = index.saturating_sub(rows.len());
-                (rows, start)
-            }
-            Anchor::Last => {
-                f.seek = Seek::End;
-                let rows = self.store.list(&f, now)?;
-                (rows.clone(), total.saturating_sub(rows.len()))
-            }
-        };
-        Ok(Page {
-            seq,
-            rows,
-            start,
-            total,
-            resume,
-        })
     }
 
     pub(super) fn commit(&mut self, cmd: Cmd) -> Result<String, ops::OpError> {

@@ -15,12 +15,12 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Paragraph};
 
-const HIGHEST: &str = "▲";
-const WIDEST: &str = "◆";
+pub(super) const HIGHEST: &str = "▲";
+pub(super) const WIDEST: &str = "◆";
 
-fn dur(v: Option<i64>) -> String {
+pub(super) fn dur(v: Option<i64>) -> String {
     v.map_or("-".into(), |s| Secs(s).compact())
 }
 
@@ -78,7 +78,12 @@ pub fn rows(area: Rect, r: &AuditReport) -> [usize; 4] {
 /// It fits `width` (the panel's): the range goes first, then the long
 /// name gives way to the short one (after a `|` in `name`), which is cut
 /// last; "+N more" stays.
-fn title(name: &str, focused: bool, (top, rows, len): (usize, usize, usize), width: u16) -> String {
+pub(super) fn title(
+    name: &str,
+    focused: bool,
+    (top, rows, len): (usize, usize, usize),
+    width: u16,
+) -> String {
     let (long, short) = name.split_once('|').unwrap_or((name, name));
     let lead = if focused { " ▸ " } else { " " };
     let (mut range, mut more) = (String::new(), String::new());
@@ -131,7 +136,7 @@ pub fn draw(f: &mut Frame, area: Rect, v: &AuditScreen, theme: &Theme) {
         let top = clamp_top(v.nav.tops[i], shown[i], panel_len(r, i));
         (top, shown[i], v.nav.focus == i)
     };
-    draw_table(f, a[0], r, v, place(0), theme);
+    super::audit_table::draw(f, a[0], r, v, place(0), theme);
     if a[1].height < 3 {
         return;
     }
@@ -143,126 +148,6 @@ pub fn draw(f: &mut Frame, area: Rect, v: &AuditScreen, theme: &Theme) {
         .and_then(|id| v.pipeline.phases.iter().find(|p| &p.id == id))
         .map(|p| p.name.clone());
     draw_exits(f, a[3], r, phase.as_deref(), place(3), theme);
-}
-
-/// The table's columns: heading, width, and the order they give way in
-/// when the terminal is narrow (0: never).
-const COLUMNS: [(&str, u16, u8); 12] = [
-    ("", 2, 0),
-    ("STAGE", 24, 0),
-    ("ENTERED", 7, 0),
-    ("NOW", 5, 5),
-    ("MEDIAN", 7, 0),
-    ("WALL", 7, 0),
-    ("P90", 7, 3),
-    ("STDDEV", 7, 4),
-    ("IQR", 7, 1),
-    ("RE-IN", 5, 2),
-    ("BREACHED", 8, 0),
-    ("NO OWNER", 8, 0),
-];
-
-/// Which columns fit `inner` cells, and the stage column's width.
-fn table_columns(inner: u16) -> (Vec<usize>, u16) {
-    let mut keep: Vec<usize> = (0..COLUMNS.len()).collect();
-    let need = |keep: &[usize], stage: u16| {
-        keep.iter()
-            .map(|&i| if i == 1 { stage } else { COLUMNS[i].1 })
-            .sum::<u16>()
-            + keep.len() as u16
-            - 1
-    };
-    for drop in 1..=5u8 {
-        if need(&keep, 16) <= inner {
-            break;
-        }
-        keep.retain(|&i| COLUMNS[i].2 != drop);
-    }
-    let stage = (inner.saturating_sub(need(&keep, 0))).clamp(12, 26);
-    (keep, stage)
-}
-
-fn stage_cells(s: &StageAudit, stage_w: u16) -> [String; 12] {
-    let mark = format!(
-        "{}{}",
-        if s.highest_median { HIGHEST } else { " " },
-        if s.widest_variance { WIDEST } else { " " }
-    );
-    let dash = |n: u64| {
-        if s.terminal {
-            "-".into()
-        } else {
-            n.to_string()
-        }
-    };
-    [
-        mark,
-        fit(&s.name, stage_w as usize),
-        s.entered.to_string(),
-        s.current.to_string(),
-        dur(s.median_seconds),
-        dur(s.median_wall_seconds),
-        dur(s.p90_seconds),
-        dur(s.stddev_seconds),
-        dur(s.iqr_seconds),
-        s.re_entries.to_string(),
-        dash(s.breaches),
-        dash(s.no_owner_action),
-    ]
-}
-
-fn draw_table(
-    f: &mut Frame,
-    area: Rect,
-    r: &AuditReport,
-    v: &AuditScreen,
-    (top, rows, focused): (usize, usize, bool),
-    t: &Theme,
-) {
-    let (keep, stage_w) = table_columns(area.width.saturating_sub(2));
-    let body: Vec<Row> = r
-        .stages
-        .iter()
-        .skip(top)
-        .take(rows)
-        .map(|s| {
-            let style = if s.highest_median || s.widest_variance {
-                t.error()
-            } else if s.terminal {
-                t.dim()
-            } else {
-                Style::default()
-            };
-            let cells = stage_cells(s, stage_w);
-            Row::new(keep.iter().map(|&i| Cell::from(cells[i].clone()))).style(style)
-        })
-        .collect();
-    let widths: Vec<Constraint> = keep
-        .iter()
-        .map(|&i| Constraint::Length(if i == 1 { stage_w } else { COLUMNS[i].1 }))
-        .collect();
-    let state = match (v.computing, v.error) {
-        (true, _) => " (refreshing…)",
-        (false, Some(_)) => " (the last refresh failed: r retries)",
-        _ => "",
-    };
-    let name = format!(
-        "Stage audit{state} — {HIGHEST} slowest  {WIDEST} widest spread, each for its SLA|Stage audit{state} — {HIGHEST} slowest  {WIDEST} widest spread"
-    );
-    let table = Table::new(body, widths)
-        .header(Row::new(keep.iter().map(|&i| COLUMNS[i].0)).style(t.title()))
-        .block(
-            Block::bordered()
-                .title(title(
-                    &name,
-                    focused,
-                    (top, rows, r.stages.len()),
-                    area.width,
-                ))
-                .title_style(t.title()),
-        )
-        .column_spacing(1);
-    f.render_widget(table, area);
 }
 
 /// One bar `width` cells long for `share` of `scale` (clipped with `»`).

@@ -1,6 +1,7 @@
 //! Drawing: one pure function per screen region, reading the app state.
 
 pub mod audit;
+mod audit_table;
 mod board;
 mod breaches;
 mod columns;
