@@ -40,7 +40,10 @@ fn passwords_from_the_password_file_and_certificates_checked_as_sslmode_asks() {
     if !available("passwords_from_the_password_file_and_certificates_checked_as_sslmode_asks") {
         return;
     }
-    let c = Cluster::start(&Opts { tcp: true });
+    let c = Cluster::start(&Opts {
+        tcp: true,
+        ..Default::default()
+    });
     c.database("care");
     c.psql(
         "postgres",

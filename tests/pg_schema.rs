@@ -21,7 +21,12 @@ struct Server {
 const LOGINS: [&str; 4] = ["owner", "ann_login", "kim_login", "mallory"];
 
 fn server() -> Server {
-    let cluster = Cluster::start(&Opts { tcp: true });
+    server_with(false)
+}
+
+/// [`server`], durable (fsync on) or not.
+fn server_with(durable: bool) -> Server {
+    let cluster = Cluster::start(&Opts { tcp: true, durable });
     let mut sql = String::new();
     for l in LOGINS {
         sql.push_str(&format!("CREATE ROLE {l} LOGIN PASSWORD 'pw-{l}';"));
@@ -51,11 +56,15 @@ fn server() -> Server {
 
 impl Server {
     fn login(&self, login: &str) -> postgres::Client {
+        self.try_login(login).expect("connect")
+    }
+
+    fn try_login(&self, login: &str) -> Result<postgres::Client, String> {
         let url = format!("postgres://{login}@localhost:{}/care", self.cluster.port);
-        let info = conninfo::parse(&url, &self.vars).expect("settings");
-        let mut c = pg::connect(&info).expect("connect");
-        schema::session(&mut c).expect("session");
-        c
+        let info = conninfo::parse(&url, &self.vars)?;
+        let mut c = pg::connect(&info)?;
+        schema::session(&mut c)?;
+        Ok(c)
     }
 }
 
@@ -68,7 +77,11 @@ fn seeded(users: &[(&str, &str)]) -> Server {
 
 /// [`seeded`], in trust mode or not.
 fn seeded_as(users: &[(&str, &str)], trust: bool) -> Server {
-    let s = server();
+    seeded_on(server(), users, trust)
+}
+
+/// [`seeded_as`] on a given server.
+fn seeded_on(s: Server, users: &[(&str, &str)], trust: bool) -> Server {
     let mut owner = s.login("owner");
     schema::install(&mut owner, trust).expect("install");
     let mut sql = String::from(
@@ -536,4 +549,113 @@ fn set_role_names_the_actor_only_in_trust_mode() {
         Ok(Written::Applied(_))
     ));
     assert_eq!(who(&mut owner), ("kim".into(), "kim_login".into()));
+}
+
+/// Four writers while the server is killed with SIGKILL and restarted
+/// (fsync on): each retries its change with the same op id until it is
+/// acknowledged, reconnecting by itself; afterwards every acknowledged
+/// change is there exactly once and the chain is unbroken.
+#[test]
+fn a_killed_server_loses_no_acknowledged_change_and_applies_none_twice() {
+    use pg::chain::{Written, write};
+    if !available("a_killed_server_loses_no_acknowledged_change_and_applies_none_twice") {
+        return;
+    }
+    let s = seeded_on(
+        server_with(true),
+        &[("ann", "ann_login"), ("kim", "kim_login")],
+        false,
+    );
+    let s = std::sync::Arc::new(s);
+    const EACH: i64 = 30;
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let writers: Vec<_> = (0..4i64)
+        .map(|w| {
+            let (s, done) = (s.clone(), done.clone());
+            std::thread::spawn(move || {
+                let login = if w % 2 == 0 { "ann_login" } else { "kim_login" };
+                // The server may be down already: connect as a retry would.
+                let connect = || {
+                    for _ in 0..400 {
+                        if let Ok(c) = s.try_login(login) {
+                            return c;
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                    }
+                    panic!("{login}: the server never came back");
+                };
+                let mut c = connect();
+                let mut outcomes = Vec::new();
+                let mut retried = 0;
+                for i in 0..EACH {
+                    let id = 100 + w * 1000 + i;
+                    let op = format!("w{w}-{i}");
+                    let e = carequeue::store::events::NewEvent {
+                        record_id: Some(id),
+                        at: 3000,
+                        actor: "",
+                        kind: "create",
+                        op_id: Some(&op),
+                        ..Default::default()
+                    };
+                    let mut tries = 0;
+                    loop {
+                        match write(&mut c, &rec(id, "new", 1), 0, &e) {
+                            Ok(w @ (Written::Applied(_) | Written::Replayed(_))) => {
+                                outcomes.push(w);
+                                break;
+                            }
+                            Ok(Written::Stale) => panic!("{op}: a new record is never stale"),
+                            Err(_) => {
+                                // The server is gone: reconnect and retry
+                                // the same op (its outcome is unknown).
+                                tries += 1;
+                                retried += 1;
+                                assert!(tries < 400, "{op}: the server never came back");
+                                c = connect();
+                            }
+                        }
+                    }
+                    done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+                (outcomes, retried)
+            })
+        })
+        .collect();
+    // Kill the server once the writers are well under way, and again.
+    for at in [20, 70] {
+        while done.load(std::sync::atomic::Ordering::SeqCst) < at {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        s.cluster.kill9();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        s.cluster.restart();
+    }
+    let results: Vec<(Vec<Written>, i64)> = writers
+        .into_iter()
+        .map(|w| w.join().expect("writer"))
+        .collect();
+    let retried: i64 = results.iter().map(|r| r.1).sum();
+    assert!(retried > 0, "the kills interrupted writers");
+    let acknowledged: usize = results.iter().map(|r| r.0.len()).sum();
+    assert_eq!(acknowledged as i64, 4 * EACH, "every change acknowledged");
+    let mut owner = s.login("owner");
+    let once: i64 = owner
+        .query_one(
+            "SELECT count(*) FROM (SELECT op_id FROM events WHERE op_id LIKE 'w%' GROUP BY op_id HAVING count(*) = 1) x",
+            &[],
+        )
+        .expect("ops")
+        .get(0);
+    assert_eq!(
+        once,
+        4 * EACH,
+        "each acknowledged op is in the log exactly once"
+    );
+    let records: i64 = owner
+        .query_one("SELECT count(*) FROM records WHERE id >= 100", &[])
+        .expect("records")
+        .get(0);
+    assert_eq!(records, 4 * EACH);
+    assert_eq!(pg::chain::check(&mut owner), Ok(4 * EACH));
 }

@@ -47,6 +47,9 @@ pub struct Cluster {
 pub struct Opts {
     /// Listen on 127.0.0.1 too, TLS on, passwords by scram-sha-256.
     pub tcp: bool,
+    /// fsync, synchronous commits and full page writes on: for the tests
+    /// that kill the server and count what survived.
+    pub durable: bool,
 }
 
 /// The newest server's bin folder, if one is installed.
@@ -207,9 +210,13 @@ impl Cluster {
             .output()
             .expect("initdb");
         check("initdb", &out);
+        let durability = if opts.durable {
+            "fsync = on\nsynchronous_commit = on\nfull_page_writes = on\n"
+        } else {
+            "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+        };
         let mut conf = format!(
-            "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n\
-             unix_socket_directories = '{}'\nport = {}\nlisten_addresses = '{}'\n",
+            "{durability}unix_socket_directories = '{}'\nport = {}\nlisten_addresses = '{}'\n",
             c.socket.display(),
             c.port,
             if opts.tcp { "127.0.0.1" } else { "" }
@@ -237,17 +244,56 @@ impl Cluster {
             .open(data.join("postgresql.conf"))
             .expect("conf");
         std::io::Write::write_all(&mut f, conf.as_bytes()).expect("write conf");
-        let out = c
-            .as_postgres("pg_ctl")
-            .args(["-D"])
-            .arg(&data)
-            .args(["-l"])
-            .arg(c.dir.path().join("server.log"))
-            .args(["-w", "-t", "60", "start"])
-            .output()
-            .expect("pg_ctl start");
-        check("pg_ctl start", &out);
+        c.pg_start();
         c
+    }
+
+    fn pg_start(&self) {
+        self.restart();
+    }
+
+    /// Kills the server's postmaster with SIGKILL (no shutdown, no
+    /// checkpoint), then waits until its processes are gone.
+    pub fn kill9(&self) {
+        let pidfile = self.dir.path().join("data/postmaster.pid");
+        let text = std::fs::read_to_string(&pidfile).expect("postmaster.pid");
+        let pid: i32 = text
+            .lines()
+            .next()
+            .and_then(|l| l.trim().parse().ok())
+            .expect("a pid");
+        // SAFETY: kill on a pid we read from the server's own lock file.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0, "kill {pid}");
+        for _ in 0..200 {
+            if !Path::new("/proc").join(pid.to_string()).exists() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the killed server did not exit");
+    }
+
+    /// Starts the server again after [`Cluster::kill9`] (crash recovery),
+    /// once the killed server's backends have let go of its shared memory.
+    pub fn restart(&self) {
+        let mut last = String::new();
+        for _ in 0..120 {
+            let out = self
+                .as_postgres("pg_ctl")
+                .args(["-D"])
+                .arg(self.dir.path().join("data"))
+                .args(["-l"])
+                .arg(self.dir.path().join("server.log"))
+                .args(["-w", "-t", "60", "start"])
+                .output()
+                .expect("pg_ctl start");
+            if out.status.success() {
+                return;
+            }
+            last = String::from_utf8_lossy(&out.stderr).into_owned();
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
+        panic!("the server did not come back: {last}");
     }
 
     fn as_postgres(&self, tool: &str) -> Command {
