@@ -29,6 +29,18 @@ fn filter(fields: &[(&str, &str)], sort: Sort, stages: Option<Vec<String>>) -> L
 
 const LIMIT: usize = 20;
 
+/// Every order, each in one direction (`flip` takes the other one).
+fn orders(flip: bool) -> Vec<Sort> {
+    [SortKey::Due, SortKey::Age, SortKey::Patient, SortKey::Id]
+        .into_iter()
+        .enumerate()
+        .map(|(i, key)| Sort {
+            key,
+            desc: (i % 2 == 1) != flip,
+        })
+        .collect()
+}
+
 #[test]
 fn a_filtered_page_reads_few_rows_either_way_and_the_same_rows() {
     let (_d, db) = console::demo_db(3000);
@@ -39,21 +51,7 @@ fn a_filtered_page_reads_few_rows_either_way_and_the_same_rows() {
         .map(|x| x.to_string())
         .collect();
     let (mut walked, mut sorted) = (0, 0);
-    for sort in [
-        Sort::default(),
-        Sort {
-            key: SortKey::Age,
-            desc: true,
-        },
-        Sort {
-            key: SortKey::Patient,
-            desc: false,
-        },
-        Sort {
-            key: SortKey::Id,
-            desc: true,
-        },
-    ] {
+    for sort in orders(false) {
         for stages in [None, Some(phase.clone()), Some(vec!["lapsed".to_string()])] {
             // Every record in scope, in the order, without the terms: what
             // a walk reads, in the order it reads it.
@@ -145,21 +143,7 @@ fn a_capped_walk_reads_on_from_where_it_stopped() {
         .collect();
     const CAP: usize = 60;
     let mut capped_pages = 0;
-    for sort in [
-        Sort {
-            key: SortKey::Age,
-            desc: true,
-        },
-        Sort::default(),
-        Sort {
-            key: SortKey::Patient,
-            desc: true,
-        },
-        Sort {
-            key: SortKey::Id,
-            desc: false,
-        },
-    ] {
+    for sort in orders(true) {
         for stages in [None, Some(phase.clone()), Some(vec!["lapsed".to_string()])] {
             let scope = s
                 .list(

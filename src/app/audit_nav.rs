@@ -17,6 +17,9 @@ pub struct AuditNav {
     pub tops: [usize; 4],
     /// Rows each panel shows; set by the front end from the layout.
     pub rows: [usize; 4],
+    /// `r` asked for the audit: its arrival is said on the status line
+    /// (one computed on entering the view shows itself).
+    pub asked: bool,
 }
 
 /// How many rows panel `i` holds for report `r`.
@@ -50,6 +53,7 @@ impl App {
             }
             Action::Refresh => {
                 let out: Vec<Request> = self.audit_request().into_iter().collect();
+                self.audit_nav.asked = true;
                 let text = if out.is_empty() {
                     "the audit is already being computed"
                 } else {
@@ -75,15 +79,17 @@ impl App {
     }
 
     pub(super) fn on_audit(&mut self, report: AuditReport) {
-        let at = crate::present::local(&self.pipeline, report.as_of);
-        self.set_status(
-            format!(
-                "audit computed: {} stages, {} events, as of {at}",
-                report.stages.len(),
-                report.events
-            ),
-            false,
-        );
+        if std::mem::take(&mut self.audit_nav.asked) {
+            let at = crate::present::local(&self.pipeline, report.as_of);
+            self.set_status(
+                format!(
+                    "audit computed: {} stages, {} events, as of {at}",
+                    report.stages.len(),
+                    report.events
+                ),
+                false,
+            );
+        }
         self.audit = Some(report);
         self.audit_error = None;
         self.audit_computing = false;
@@ -91,6 +97,7 @@ impl App {
 
     pub(super) fn on_audit_failed(&mut self, why: String) {
         self.audit_computing = false;
+        self.audit_nav.asked = false;
         let key = self
             .keymap
             .first_key(super::keymap::Mode::Normal, Action::Refresh)

@@ -133,6 +133,33 @@ pub(crate) fn chain_hash(
     Sha256::digest(&buf[..]).into()
 }
 
+/// The hash `e` carries as event `id` after `prev`, with `actor` as its
+/// actor (on PostgreSQL the server's, whatever `e` says).
+pub(crate) fn event_hash(
+    buf: &mut Vec<u8>,
+    prev: &str,
+    id: i64,
+    e: &NewEvent,
+    actor: &str,
+) -> [u8; 32] {
+    chain_hash(
+        buf,
+        prev,
+        [id, e.at],
+        e.record_id,
+        [
+            actor,
+            e.kind,
+            e.event.unwrap_or(NONE),
+            e.from.unwrap_or(NONE),
+            e.to.unwrap_or(NONE),
+            e.reason.unwrap_or(NONE),
+            e.note.unwrap_or(NONE),
+            e.data.unwrap_or(NONE),
+        ],
+    )
+}
+
 /// `n` in decimal, as `n.to_string()` writes it, without allocating.
 fn decimal(n: i64, out: &mut [u8; 20]) -> &[u8] {
     let mut v = n.unsigned_abs();
@@ -209,22 +236,7 @@ impl Chain {
     /// Gives `e` the next id and its hash, and advances the chain.
     pub fn seal(&mut self, e: &NewEvent) -> Sealed {
         let id = self.next_id;
-        let hash = chain_hash(
-            &mut self.buf,
-            &self.prev,
-            [id, e.at],
-            e.record_id,
-            [
-                e.actor,
-                e.kind,
-                e.event.unwrap_or(NONE),
-                e.from.unwrap_or(NONE),
-                e.to.unwrap_or(NONE),
-                e.reason.unwrap_or(NONE),
-                e.note.unwrap_or(NONE),
-                e.data.unwrap_or(NONE),
-            ],
-        );
+        let hash = event_hash(&mut self.buf, &self.prev, id, e, e.actor);
         self.prev.clear();
         push_hex(&mut self.prev, &hash);
         self.count += 1;

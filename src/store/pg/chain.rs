@@ -6,7 +6,7 @@
 //! turn on the lock rather than fail.
 
 use crate::engine::Record;
-use crate::store::events::{GENESIS, NONE, NewEvent, chain_hash, hex};
+use crate::store::events::{GENESIS, NONE, NewEvent, chain_hash, event_hash, hex};
 
 fn err(e: postgres::Error) -> String {
     match e.as_db_error() {
@@ -39,22 +39,7 @@ fn seal(tx: &mut postgres::Transaction, e: &NewEvent) -> Result<(Vec<u8>, [u8; 3
         )
         .map_err(err)?;
     let (length, head): (i64, Vec<u8>) = (row.get(0), row.get(1));
-    let hash = chain_hash(
-        &mut Vec::new(),
-        &prev_text(&head),
-        [length + 1, e.at],
-        e.record_id,
-        [
-            &actor,
-            e.kind,
-            e.event.unwrap_or(NONE),
-            e.from.unwrap_or(NONE),
-            e.to.unwrap_or(NONE),
-            e.reason.unwrap_or(NONE),
-            e.note.unwrap_or(NONE),
-            e.data.unwrap_or(NONE),
-        ],
-    );
+    let hash = event_hash(&mut Vec::new(), &prev_text(&head), length + 1, e, &actor);
     Ok((head, hash))
 }
 
