@@ -10,12 +10,11 @@ mod common;
 use carequeue::store::pg::{self, conninfo, schema};
 use common::pg::{Cluster, Opts, Vars, available};
 use std::collections::BTreeMap;
-use std::os::unix::fs::PermissionsExt;
 
 struct Server {
     cluster: Cluster,
     vars: Vars,
-    _dir: tempfile::TempDir,
+    _passwords: common::pg::Passwords,
 }
 
 const LOGINS: [&str; 4] = ["owner", "ann_login", "kim_login", "mallory"];
@@ -27,30 +26,16 @@ fn server() -> Server {
 /// [`server`], durable (fsync on) or not.
 fn server_with(durable: bool) -> Server {
     let cluster = Cluster::start(&Opts { tcp: true, durable });
-    let mut sql = String::new();
-    for l in LOGINS {
-        sql.push_str(&format!("CREATE ROLE {l} LOGIN PASSWORD 'pw-{l}';"));
-    }
-    // The init owner: may create roles and owns the database; no superuser.
-    sql.push_str("ALTER ROLE owner CREATEROLE;");
-    cluster.psql("postgres", &sql);
+    let passwords = cluster.logins(&LOGINS);
     cluster.psql("postgres", "CREATE DATABASE care OWNER owner");
-    let dir = tempfile::tempdir().expect("dir");
-    let passfile = dir.path().join("pgpass");
-    let lines: String = LOGINS
-        .iter()
-        .map(|l| format!("*:*:*:{l}:pw-{l}\n"))
-        .collect();
-    std::fs::write(&passfile, lines).expect("pgpass");
-    std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(0o600)).expect("chmod");
     let mut m = BTreeMap::new();
-    m.insert("PGPASSFILE", passfile.display().to_string());
+    m.insert("PGPASSFILE", passwords.file.display().to_string());
     m.insert("PGSSLROOTCERT", cluster.ca().display().to_string());
     m.insert("PGSSLMODE", "verify-full".to_string());
     Server {
         cluster,
         vars: Vars(m),
-        _dir: dir,
+        _passwords: passwords,
     }
 }
 
@@ -208,7 +193,7 @@ fn a_dba_grade_schema_where_no_login_writes_as_another() {
     assert!(why.contains("not an enabled carequeue user"), "{why}");
     // A disabled user neither.
     owner
-        .batch_execute("UPDATE users SET disabled = true WHERE name = 'ann'")
+        .batch_execute("UPDATE users SET enabled = false WHERE name = 'ann'")
         .expect("disable");
     let why = refused(append(&mut ann, Some(1), b"h2", b"h3"));
     assert!(why.contains("not an enabled carequeue user"), "{why}");

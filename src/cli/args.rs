@@ -189,6 +189,21 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         checkpoint: Option<PathBuf>,
     },
+    /// Copy a SQLite database into PostgreSQL: records, events, users and
+    /// their logins, the access log, pipeline versions, saved views and
+    /// the trust flag, in one transaction, verified before it commits.
+    /// Run by an admin of the source, connected as the target database's
+    /// owner; a target that already holds records is refused.
+    Migrate {
+        /// The SQLite database to copy (an encrypted one opens with
+        /// CAREQUEUE_KEY_FILE, as always).
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// The target: postgres://[user@]host[:port]/database[?sslmode=…]
+        /// (no password here: it comes from PGPASSFILE or ~/.pgpass).
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
     /// Print the logs' heads and counts, and append them to FILE (kept
     /// elsewhere) as one JSON line.
     Checkpoint {

@@ -104,10 +104,14 @@ impl Ctx {
     /// Loads and validates the pipeline from `source`; refuses to go on if
     /// it has errors, or if the database predates stored pipelines.
     pub fn load(cli: &Cli, source: Source) -> Result<Ctx> {
-        let db = cli
-            .db
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("carequeue.db"));
+        let db = match &cli.command {
+            // `migrate` reads the database it copies.
+            Some(crate::cli::args::Command::Migrate { from, .. }) => from.clone(),
+            _ => cli
+                .db
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("carequeue.db")),
+        };
         let mut store = None;
         let (pipeline, pipeline_file, pipeline_text, what_if) = match source {
             Source::File | Source::None => {

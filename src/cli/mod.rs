@@ -9,6 +9,7 @@ pub mod context;
 mod exchange;
 pub mod fmt;
 mod group;
+mod migrate_cmd;
 mod out;
 mod pipeline_change_cmd;
 mod pipeline_cmd;
@@ -32,11 +33,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
     use context::Source;
+    if verify_cmd::on_postgres(&cli) && !matches!(cli.command, Some(Command::Verify { .. })) {
+        anyhow::bail!(
+            "--db postgres://…: only `verify` (and `migrate --to`) run on PostgreSQL so far; every other command still needs a SQLite file"
+        );
+    }
     let source = match &cli.command {
         Some(Command::Check { json }) => return pipeline_cmd::check(&cli, *json),
         Some(Command::Config(ConfigCmd::Defaults)) => return config_cmd::defaults(),
         Some(Command::Config(ConfigCmd::Check { file })) => {
             return config_cmd::check(&cli, file.as_deref());
+        }
+        Some(Command::Verify { checkpoint }) if verify_cmd::on_postgres(&cli) => {
+            return verify_cmd::run_pg(&cli, checkpoint.as_deref());
         }
         Some(Command::Init(_)) | Some(Command::Demo(_)) => Source::File,
         Some(Command::Pipeline {
@@ -130,6 +139,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 exchange::export(&ctx, *format, output.as_deref())
             }
             Command::Verify { checkpoint } => verify_cmd::run(&ctx, checkpoint.as_deref()),
+            Command::Migrate { to, .. } => migrate_cmd::run(&ctx, to),
             Command::Checkpoint { to } => verify_cmd::checkpoint(&ctx, to.as_deref()),
             Command::AccessLog {
                 user,

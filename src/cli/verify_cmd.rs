@@ -2,13 +2,15 @@
 //! proof against a rewrite with recomputed hashes, from heads kept outside
 //! the file.
 
+use super::args::Cli;
 use super::context::Ctx;
 use super::out::outln;
 use super::team::open;
 use crate::ops::checkpoints::{append, current};
-use crate::store::verify::{Checkpoint, verify};
+use crate::store::pg::{self, conninfo};
+use crate::store::verify::{Checkpoint, VerifyReport, verify};
 use crate::store::{Store, access, events};
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result, anyhow, bail};
 use std::path::Path;
 
 pub fn run(ctx: &Ctx, checkpoints: Option<&Path>) -> Result<()> {
@@ -18,6 +20,40 @@ pub fn run(ctx: &Ctx, checkpoints: Option<&Path>) -> Result<()> {
         Ok(r) => r,
         Err(problem) => bail!("{problem}"),
     };
+    report(&store, &r, checkpoints, "")
+}
+
+/// Whether `--db` names a PostgreSQL database.
+pub fn on_postgres(cli: &Cli) -> bool {
+    cli.db
+        .as_deref()
+        .and_then(Path::to_str)
+        .is_some_and(conninfo::is_url)
+}
+
+/// `verify --db postgres://…`: as the connecting login (an admin or the
+/// database's owner: verify reads the access log too).
+pub fn run_pg(cli: &Cli, checkpoints: Option<&Path>) -> Result<()> {
+    let url = cli.db.as_deref().and_then(Path::to_str).unwrap_or_default();
+    let info = conninfo::parse(url, &conninfo::ProcessEnv).map_err(|e| anyhow!("--db: {e}"))?;
+    let mut c = pg::connect(&info).map_err(|e| anyhow!(e))?;
+    let v = match pg::verify::run(&mut c).map_err(|e| anyhow!(e))? {
+        Ok(v) => v,
+        Err(problem) => bail!("{problem}"),
+    };
+    let migrated = if v.migrated_events > 0 {
+        format!(
+            "; events 1-{} came from SQLite by `migrate`, every later one matches the login that wrote it",
+            v.migrated_events
+        )
+    } else {
+        "; every event matches the login that wrote it".to_string()
+    };
+    report(&v.snapshot, &v.report, checkpoints, &migrated)
+}
+
+/// Checks the checkpoints against `store` and prints the `ok:` line.
+fn report(store: &Store, r: &VerifyReport, checkpoints: Option<&Path>, more: &str) -> Result<()> {
     let mut held = 0;
     if let Some(file) = checkpoints {
         let text = std::fs::read_to_string(file)
@@ -30,7 +66,7 @@ pub fn run(ctx: &Ctx, checkpoints: Option<&Path>) -> Result<()> {
         {
             let cp: Checkpoint = serde_json::from_str(line)
                 .with_context(|| format!("{}:{}: not a checkpoint line", file.display(), i + 1))?;
-            if let Some(what) = diverges(&store, &cp, last_good.as_ref())? {
+            if let Some(what) = diverges(store, &cp, last_good.as_ref())? {
                 bail!("{}:{}: {what}", file.display(), i + 1);
             }
             held += 1;
@@ -39,7 +75,7 @@ pub fn run(ctx: &Ctx, checkpoints: Option<&Path>) -> Result<()> {
     }
     let head: String = r.head.chars().take(12).collect();
     outln!(
-        "ok: {} events, {} records, {} users, chain head {head}; {} access entries{}",
+        "ok: {} events, {} records, {} users, chain head {head}; {} access entries{}{more}",
         r.events,
         r.records,
         r.users,

@@ -248,6 +248,24 @@ impl Store {
         Ok(store)
     }
 
+    /// A private, empty database in memory at this schema step: the
+    /// snapshot `verify` checks a PostgreSQL database in (nothing of it
+    /// reaches a disk).
+    pub fn scratch() -> Result<Store> {
+        let mut conn = Connection::open_in_memory()?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrations::apply(&mut conn)?;
+        Ok(Store {
+            conn,
+            path: PathBuf::from(":memory:"),
+            attention: Default::default(),
+            expected_pipeline: None,
+            dry_run: false,
+            read_only: false,
+            owner: false,
+        })
+    }
+
     /// Makes every write a dry run (rolled back after its checks) or real.
     pub fn set_dry_run(&mut self, on: bool) {
         self.dry_run = on;

@@ -42,6 +42,12 @@ pub struct Cluster {
     gid: u32,
 }
 
+/// A password file for the logins [`Cluster::logins`] made.
+pub struct Passwords {
+    _dir: tempfile::TempDir,
+    pub file: PathBuf,
+}
+
 /// Options for [`Cluster::start`].
 #[derive(Default)]
 pub struct Opts {
@@ -334,6 +340,29 @@ impl Cluster {
     pub fn database(&self, name: &str) -> String {
         self.psql("postgres", &format!("CREATE DATABASE \"{name}\""));
         name.to_string()
+    }
+
+    /// Creates each of `logins` with the password `pw-LOGIN` (the first
+    /// also CREATEROLE: the init owner, no superuser) and a password file
+    /// (0600) that holds them all.
+    pub fn logins(&self, logins: &[&str]) -> Passwords {
+        let mut sql = String::new();
+        for l in logins {
+            sql.push_str(&format!("CREATE ROLE {l} LOGIN PASSWORD 'pw-{l}';"));
+        }
+        if let Some(owner) = logins.first() {
+            sql.push_str(&format!("ALTER ROLE {owner} CREATEROLE;"));
+        }
+        self.psql("postgres", &sql);
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("pgpass");
+        let lines: String = logins
+            .iter()
+            .map(|l| format!("*:*:*:{l}:pw-{l}\n"))
+            .collect();
+        std::fs::write(&file, lines).expect("pgpass");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        Passwords { _dir: dir, file }
     }
 
     /// The CA certificate the server's chains to (TCP clusters).

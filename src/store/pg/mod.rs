@@ -2,14 +2,31 @@
 //! who connects, read as libpq reads it ([`conninfo`], [`pgpass`]); a
 //! connection whose certificates are checked as `sslmode` asks
 //! ([`connect`]); and the schema with its roles, append-only logs and
-//! `SECURITY DEFINER` write functions ([`schema`]). The store on top of
-//! them follows.
+//! `SECURITY DEFINER` write functions ([`schema`]); `migrate` from SQLite
+//! ([`migrate`], through [`copy`]) and `verify` ([`verify`]). The store
+//! for every other command follows.
 
 pub mod chain;
 mod connect;
 pub mod conninfo;
+pub mod copy;
 pub mod live;
+pub mod migrate;
 pub mod pgpass;
 pub mod schema;
+pub mod verify;
 
 pub use connect::{config, connect, tls};
+
+/// A server error in the server's own words (its SQLSTATE first; never a
+/// password). Refused reads say which logins may make them.
+pub(crate) fn db_error(e: postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(d) if d.code() == &postgres::error::SqlState::INSUFFICIENT_PRIVILEGE => format!(
+            "{}: reading every table, the access log included, takes an admin login or the database's owner",
+            d.message()
+        ),
+        Some(d) => format!("{}: {}", d.code().code(), d.message()),
+        None => e.to_string(),
+    }
+}

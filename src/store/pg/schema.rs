@@ -28,7 +28,14 @@ fn err(e: postgres::Error) -> String {
 /// as at `init` on SQLite) lets a session act as another login it may
 /// `SET ROLE` to.
 pub fn install(c: &mut postgres::Client, trust: bool) -> Result<(), String> {
-    let db: String = c
+    let mut tx = c.transaction().map_err(err)?;
+    install_in(&mut tx, trust)?;
+    tx.commit().map_err(err)
+}
+
+/// The database's name, if carequeue can name its roles after it.
+pub fn database(tx: &mut postgres::Transaction) -> Result<String, String> {
+    let db: String = tx
         .query_one("SELECT current_database()", &[])
         .map_err(err)?
         .get(0);
@@ -41,17 +48,27 @@ pub fn install(c: &mut postgres::Client, trust: bool) -> Result<(), String> {
             crate::present::shown(&db)
         ));
     }
-    let (member, admin) = roles(&db);
-    let mut tx = c.transaction().map_err(err)?;
-    tx.execute(MIGRATION_LOCK, &[]).map_err(err)?;
-    let exists: bool = tx
+    Ok(db)
+}
+
+/// Whether the database already holds a carequeue schema.
+pub fn installed(tx: &mut postgres::Transaction) -> Result<bool, String> {
+    Ok(tx
         .query_one(
             "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'carequeue')",
             &[],
         )
         .map_err(err)?
-        .get(0);
-    if exists {
+        .get(0))
+}
+
+/// [`install`] inside the caller's transaction (`migrate` installs and
+/// copies in one), under the migration lock.
+pub fn install_in(tx: &mut postgres::Transaction, trust: bool) -> Result<(), String> {
+    let db = database(tx)?;
+    let (member, admin) = roles(&db);
+    tx.execute(MIGRATION_LOCK, &[]).map_err(err)?;
+    if installed(tx)? {
         return Err(format!("database {db} already holds a carequeue schema"));
     }
     for role in [&member, &admin] {
@@ -74,8 +91,13 @@ pub fn install(c: &mut postgres::Client, trust: bool) -> Result<(), String> {
         .replace("@member@", &member)
         .replace("@admin@", &admin)
         .replace("@trust@", if trust { "true" } else { "false" });
-    tx.batch_execute(&sql).map_err(err)?;
-    tx.commit().map_err(err)
+    tx.batch_execute(&sql).map_err(err)
+}
+
+/// The migration lock, for a caller that changes the schema's contents
+/// wholesale (`migrate`).
+pub fn lock(tx: &mut postgres::Transaction) -> Result<(), String> {
+    tx.execute(MIGRATION_LOCK, &[]).map(|_| ()).map_err(err)
 }
 
 /// Every connection's settings: the schema first on the search path, and

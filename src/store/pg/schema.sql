@@ -14,7 +14,7 @@ CREATE TABLE users (
     login text UNIQUE,
     roles text NOT NULL,
     created_at bigint NOT NULL,
-    disabled boolean NOT NULL DEFAULT false
+    enabled boolean NOT NULL DEFAULT true
 );
 CREATE TABLE records (
     id bigint PRIMARY KEY,
@@ -47,8 +47,10 @@ CREATE TABLE events (
     at bigint NOT NULL,
     actor text NOT NULL,
     -- The login that wrote it, set by the server: `verify` compares it
-    -- with the actor, so a client that bypasses carequeue is named.
-    login text NOT NULL,
+    -- with the actor, so a client that bypasses carequeue is named. Empty
+    -- for the events `migrate` brought from SQLite (ids up to the meta
+    -- key `migrated_events`), whose identity SQLite checked.
+    login text NOT NULL DEFAULT '',
     kind text NOT NULL,
     event text,
     from_stage text,
@@ -65,7 +67,8 @@ CREATE TABLE access_log (
     id bigint PRIMARY KEY,
     at bigint NOT NULL,
     actor text NOT NULL,
-    login text NOT NULL,
+    -- As in events; empty up to the meta key `migrated_access`.
+    login text NOT NULL DEFAULT '',
     action text NOT NULL,
     record_id bigint,
     detail text,
@@ -80,6 +83,19 @@ CREATE TABLE pipelines (
     hash text NOT NULL,
     text text NOT NULL,
     event_id bigint NOT NULL REFERENCES events(id)
+);
+-- Each user's saved console views: preferences, outside the chain.
+CREATE TABLE user_views (
+    "user" text NOT NULL REFERENCES users(name),
+    name text NOT NULL,
+    base text NOT NULL,
+    stage text,
+    filter text NOT NULL,
+    sort text NOT NULL,
+    owner text NOT NULL,
+    columns text NOT NULL,
+    saved_at bigint NOT NULL,
+    PRIMARY KEY ("user", name)
 );
 
 -- The logs are append-only for everyone, their owner included.
@@ -115,7 +131,7 @@ CREATE FUNCTION session_actor() RETURNS text LANGUAGE plpgsql STABLE
 SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
 DECLARE who text; me text := session_login();
 BEGIN
-    SELECT name INTO who FROM users WHERE login = me AND NOT disabled;
+    SELECT name INTO who FROM users WHERE login = me AND enabled;
     IF who IS NULL THEN
         RAISE EXCEPTION 'login % is not an enabled carequeue user', me
             USING ERRCODE = 'insufficient_privilege';
@@ -239,7 +255,7 @@ REVOKE ALL ON ALL TABLES IN SCHEMA carequeue FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA carequeue FROM PUBLIC;
 GRANT USAGE ON SCHEMA carequeue TO "@member@", "@admin@";
 GRANT SELECT ON meta, users, records, events, pipelines, chains TO "@member@";
-GRANT SELECT ON access_log TO "@admin@";
+GRANT SELECT ON access_log, user_views TO "@admin@";
 GRANT EXECUTE ON FUNCTION write_change(jsonb, bigint, bigint, text, text, text, text, text,
     text, text, text, bytea, bytea) TO "@member@";
 GRANT EXECUTE ON FUNCTION session_login(), session_actor(), lock_chain(text), append_event(bigint, bigint, text, text, text, text,

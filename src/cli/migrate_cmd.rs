@@ -1,0 +1,81 @@
+//! `migrate --from FILE.db --to postgres://…`: the whole database into
+//! PostgreSQL, verified on both sides with the same heads.
+
+use super::context::Ctx;
+use super::out::outln;
+use super::team::open;
+use crate::ops;
+use crate::store::pg::{self, conninfo};
+use crate::store::verify::verify;
+use anyhow::{Result, anyhow, bail};
+
+pub fn run(ctx: &Ctx, to: &str) -> Result<()> {
+    let mut store = open(ctx)?;
+    let actor = ctx.writer(&store, "migrate")?;
+    let p = &ctx.pipeline;
+    ops::require_admin(p, actor.user(), "migrate a database")?;
+    if !conninfo::is_url(to) {
+        bail!(
+            "--to `{}`: not a postgres:// or postgresql:// URL",
+            crate::present::shown(to)
+        );
+    }
+    let info = conninfo::parse(to, &conninfo::ProcessEnv).map_err(|e| anyhow!("--to: {e}"))?;
+    // The source must verify before it is copied: a broken log is not
+    // carried over to look sound on a server.
+    let source = match verify(p, &store)? {
+        Ok(r) => r,
+        Err(problem) => bail!(
+            "{} does not verify ({problem}): nothing was copied",
+            ctx.db_path().display()
+        ),
+    };
+    let mut c = pg::connect(&info).map_err(|e| anyhow!(e))?;
+    let records = source.records;
+    ops::reads::log_read(
+        &mut store,
+        &actor,
+        "migrate",
+        None,
+        Some(&format!("{records} record(s) to PostgreSQL")),
+        ctx.now(),
+    )?;
+    let admins: Vec<String> = crate::store::users::members(store.conn())?
+        .into_iter()
+        .filter(|m| ops::is_admin(p, &m.user()))
+        .map(|m| m.name)
+        .collect();
+    let m = pg::migrate::run(&store, &mut c, &admins).map_err(|e| anyhow!(e))?;
+    let r = &m.verified.report;
+    let counts: Vec<String> = m.copied.iter().map(|(t, n)| format!("{n} {t}")).collect();
+    let host: Vec<String> = info
+        .hosts
+        .iter()
+        .map(|h| format!("{}:{}", h.name, h.port))
+        .collect();
+    outln!(
+        "migrated {} to database {} at {}: {}",
+        ctx.db_path().display(),
+        crate::present::clean(&info.dbname),
+        crate::present::clean(&host.join(",")),
+        counts.join(", ")
+    )?;
+    let short = |h: &str| h.chars().take(12).collect::<String>();
+    outln!(
+        "verified on PostgreSQL: {} events, chain head {}; {} access entries, access head {}",
+        r.events,
+        short(&r.head),
+        r.access_events,
+        short(&r.access_head)
+    )?;
+    for (user, login) in &m.linked {
+        outln!("linked: {user} as login {login}")?;
+    }
+    if !m.unlinked.is_empty() {
+        outln!(
+            "not linked: {} (no enabled login the server has: create the login, then grant it the member role, before they work on PostgreSQL)",
+            m.unlinked.join(", ")
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,352 @@
+//! Tables between SQLite and PostgreSQL, row for row, through `COPY` in
+//! its text format: to PostgreSQL for `migrate`, and back into a private
+//! in-memory SQLite snapshot for `verify`. One list of tables and columns
+//! serves both directions, so they cannot drift apart.
+
+use super::db_error;
+use rusqlite::types::{Value, ValueRef};
+use std::io::{BufRead, Write};
+
+/// How a column's values are written in COPY's text format.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Int,
+    Text,
+    /// SQLite's 0/1, PostgreSQL's boolean.
+    Bool,
+    /// SQLite's BLOB (or a hash kept as hex text), PostgreSQL's bytea.
+    Bytes,
+}
+
+use Kind::{Bool, Bytes, Int, Text};
+
+/// A table both stores hold, its columns by the same names.
+pub struct Table {
+    pub name: &'static str,
+    cols: &'static [(&'static str, Kind)],
+    /// The order rows are read in (parents before children).
+    order: &'static str,
+}
+
+/// Every table `migrate` copies, parents first (foreign keys hold at each
+/// step). `meta` and the chains' heads are carried separately.
+pub const TABLES: &[Table] = &[
+    Table {
+        name: "users",
+        cols: &[
+            ("name", Text),
+            ("roles", Text),
+            ("created_at", Int),
+            ("login", Text),
+            ("enabled", Bool),
+        ],
+        order: "name",
+    },
+    Table {
+        name: "records",
+        cols: &[
+            ("id", Int),
+            ("patient", Text),
+            ("stage", Text),
+            ("substatus", Text),
+            ("assignee", Text),
+            ("owner_role", Text),
+            ("entered_at", Int),
+            ("due_at", Int),
+            ("warn_at", Int),
+            ("paused_since", Int),
+            ("paused_left", Int),
+            ("sort_due", Int),
+            ("escalation", Int),
+            ("priority", Int),
+            ("breach_reason", Text),
+            ("fields", Text),
+            ("created_at", Int),
+            ("updated_at", Int),
+            ("version", Int),
+            ("timer_at", Int),
+            ("notify_role", Text),
+        ],
+        order: "id",
+    },
+    Table {
+        name: "events",
+        cols: &[
+            ("id", Int),
+            ("record_id", Int),
+            ("at", Int),
+            ("actor", Text),
+            ("kind", Text),
+            ("event", Text),
+            ("from_stage", Text),
+            ("to_stage", Text),
+            ("reason", Text),
+            ("note", Text),
+            ("data", Text),
+            ("op_id", Text),
+            ("hash", Bytes),
+        ],
+        order: "id",
+    },
+    Table {
+        name: "pipelines",
+        cols: &[
+            ("version", Int),
+            ("hash", Text),
+            ("text", Text),
+            ("event_id", Int),
+        ],
+        order: "version",
+    },
+    Table {
+        name: "access_log",
+        cols: &[
+            ("id", Int),
+            ("at", Int),
+            ("actor", Text),
+            ("action", Text),
+            ("record_id", Int),
+            ("detail", Text),
+            ("hash", Bytes),
+        ],
+        order: "id",
+    },
+    Table {
+        name: "user_views",
+        cols: &[
+            ("user", Text),
+            ("name", Text),
+            ("base", Text),
+            ("stage", Text),
+            ("filter", Text),
+            ("sort", Text),
+            ("owner", Text),
+            ("columns", Text),
+            ("saved_at", Int),
+        ],
+        order: "\"user\", name",
+    },
+];
+
+impl Table {
+    /// The column list, each name quoted (`user` is reserved in PostgreSQL).
+    fn columns(&self) -> String {
+        let names: Vec<String> = self.cols.iter().map(|(c, _)| format!("\"{c}\"")).collect();
+        names.join(", ")
+    }
+
+    /// `SELECT` of this table's columns in its order (the same text reads
+    /// either store).
+    fn select(&self) -> String {
+        format!(
+            "SELECT {} FROM {} ORDER BY {}",
+            self.columns(),
+            self.name,
+            self.order
+        )
+    }
+}
+
+/// One value as a field of COPY's text format.
+fn encode(out: &mut Vec<u8>, v: ValueRef, kind: Kind) {
+    match (v, kind) {
+        (ValueRef::Null, _) => out.extend_from_slice(b"\\N"),
+        (ValueRef::Integer(i), _) => out.extend_from_slice(i.to_string().as_bytes()),
+        (ValueRef::Real(f), _) => out.extend_from_slice(f.to_string().as_bytes()),
+        // A hash kept as hex text is the same bytes.
+        (ValueRef::Text(t), Bytes) => {
+            out.extend_from_slice(b"\\\\x");
+            out.extend_from_slice(t);
+        }
+        (ValueRef::Text(t), _) => escape(out, t),
+        (ValueRef::Blob(b), _) => {
+            out.extend_from_slice(b"\\\\x");
+            out.extend_from_slice(super::super::events::hex(b).as_bytes());
+        }
+    }
+}
+
+fn escape(out: &mut Vec<u8>, t: &[u8]) {
+    for &b in t {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            _ => out.push(b),
+        }
+    }
+}
+
+/// One field of COPY's text format back into a value; `None` if it is
+/// not one this column could hold.
+fn decode(field: &[u8], kind: Kind) -> Option<Value> {
+    if field == b"\\N" {
+        return Some(Value::Null);
+    }
+    let text = unescape(field)?;
+    Some(match kind {
+        Int => Value::Integer(std::str::from_utf8(&text).ok()?.parse().ok()?),
+        Bool => Value::Integer(match &text[..] {
+            b"t" => 1,
+            b"f" => 0,
+            _ => return None,
+        }),
+        Bytes => Value::Blob(unhex(text.strip_prefix(b"\\x")?)?),
+        Text => Value::Text(String::from_utf8(text).ok()?),
+    })
+}
+
+fn unescape(field: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(field.len());
+    let mut it = field.iter();
+    while let Some(&b) = it.next() {
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        out.push(match it.next()? {
+            b't' => b'\t',
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b'b' => 8,
+            b'f' => 12,
+            b'v' => 11,
+            &other => other,
+        });
+    }
+    Some(out)
+}
+
+/// Bytes from lowercase or uppercase hex.
+pub(super) fn unhex(h: &[u8]) -> Option<Vec<u8>> {
+    let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    if !h.len().is_multiple_of(2) {
+        return None;
+    }
+    h.chunks(2)
+        .map(|p| Some(digit(p[0])? << 4 | digit(p[1])?))
+        .collect()
+}
+
+/// Copies `t`'s rows from SQLite into PostgreSQL (inside `tx`) with one
+/// `COPY … FROM STDIN`; returns how many.
+pub fn to_pg(
+    conn: &rusqlite::Connection,
+    tx: &mut postgres::Transaction,
+    t: &Table,
+) -> Result<i64, String> {
+    let mut st = conn.prepare(&t.select()).map_err(|e| e.to_string())?;
+    let mut rows = st.query([]).map_err(|e| e.to_string())?;
+    let mut w = tx
+        .copy_in(&format!("COPY {} ({}) FROM STDIN", t.name, t.columns()))
+        .map_err(db_error)?;
+    let mut line = Vec::with_capacity(256);
+    let mut n = 0i64;
+    while let Some(row) = rows.next().map_err(|e| e.to_string())? {
+        line.clear();
+        for (i, (_, kind)) in t.cols.iter().enumerate() {
+            if i > 0 {
+                line.push(b'\t');
+            }
+            encode(&mut line, row.get_ref(i).map_err(|e| e.to_string())?, *kind);
+        }
+        line.push(b'\n');
+        w.write_all(&line)
+            .map_err(|e| format!("copying {}: {e}", t.name))?;
+        n += 1;
+    }
+    w.finish().map_err(db_error)?;
+    Ok(n)
+}
+
+/// Copies `t`'s rows from PostgreSQL (as `tx` sees them) into SQLite with
+/// `COPY … TO STDOUT`; returns how many.
+pub fn to_sqlite(
+    tx: &mut postgres::Transaction,
+    conn: &rusqlite::Connection,
+    t: &Table,
+) -> Result<i64, String> {
+    let r = tx
+        .copy_out(&format!("COPY ({}) TO STDOUT", t.select()))
+        .map_err(db_error)?;
+    let marks = vec!["?"; t.cols.len()].join(", ");
+    let mut ins = conn
+        .prepare(&format!(
+            "INSERT INTO {} ({}) VALUES ({marks})",
+            t.name,
+            t.columns()
+        ))
+        .map_err(|e| e.to_string())?;
+    let mut n = 0i64;
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, r);
+    let mut line = Vec::with_capacity(256);
+    loop {
+        line.clear();
+        let got = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| format!("reading {}: {e}", t.name))?;
+        if got == 0 {
+            break;
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        let fields: Vec<&[u8]> = line.split(|b| *b == b'\t').collect();
+        if fields.len() != t.cols.len() {
+            return Err(format!("{} row {}: unexpected columns", t.name, n + 1));
+        }
+        let mut values = Vec::with_capacity(fields.len());
+        for (f, (col, kind)) in fields.iter().zip(t.cols) {
+            values.push(
+                decode(f, *kind)
+                    .ok_or_else(|| format!("{} row {}: column {col} unreadable", t.name, n + 1))?,
+            );
+        }
+        ins.execute(rusqlite::params_from_iter(values))
+            .map_err(|e| format!("{} row {}: {e}", t.name, n + 1))?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_fields_round_trip_through_the_copy_format() {
+        for s in [
+            "plain",
+            "tab\there",
+            "new\nline",
+            "back\\slash\\N",
+            "\r",
+            "",
+            "Grünewald",
+        ] {
+            let mut out = Vec::new();
+            encode(&mut out, ValueRef::Text(s.as_bytes()), Text);
+            assert!(!out.contains(&b'\t') && !out.contains(&b'\n'), "{s:?}");
+            assert_eq!(decode(&out, Text), Some(Value::Text(s.into())), "{s:?}");
+        }
+        let mut out = Vec::new();
+        encode(&mut out, ValueRef::Null, Text);
+        assert_eq!(decode(&out, Text), Some(Value::Null));
+    }
+
+    #[test]
+    fn hashes_and_flags_cross_as_their_postgresql_types() {
+        let mut out = Vec::new();
+        encode(&mut out, ValueRef::Blob(&[0xab, 0x01]), Bytes);
+        assert_eq!(out, b"\\\\xab01");
+        assert_eq!(decode(&out, Bytes), Some(Value::Blob(vec![0xab, 0x01])));
+        let mut out = Vec::new();
+        encode(&mut out, ValueRef::Text(b"ab01"), Bytes);
+        assert_eq!(decode(&out, Bytes), Some(Value::Blob(vec![0xab, 0x01])));
+        assert_eq!(decode(b"t", Bool), Some(Value::Integer(1)));
+        assert_eq!(decode(b"f", Bool), Some(Value::Integer(0)));
+        assert_eq!(decode(b"yes", Bool), None);
+        assert_eq!(decode(b"12x", Int), None);
+    }
+}
