@@ -342,6 +342,89 @@ impl Cluster {
         name.to_string()
     }
 
+    /// Appends `lines` to the server's configuration (later lines win);
+    /// takes effect at the next start or [`Cluster::reload`].
+    pub fn configure(&self, lines: &str) {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.dir.path().join("data/postgresql.conf"))
+            .expect("conf");
+        std::io::Write::write_all(&mut f, format!("\n{lines}\n").as_bytes()).expect("write conf");
+    }
+
+    /// Re-reads the configuration and pg_hba.conf.
+    pub fn reload(&self) {
+        let out = self
+            .as_postgres("pg_ctl")
+            .args(["-D"])
+            .arg(self.dir.path().join("data"))
+            .arg("reload")
+            .output()
+            .expect("pg_ctl reload");
+        check("pg_ctl reload", &out);
+    }
+
+    /// A streaming standby of this server named `name` (its
+    /// `application_name`, for `synchronous_standby_names`), made by
+    /// `pg_basebackup -R` over the socket and started on a port and socket
+    /// of its own. It inherits this server's configuration, TLS and
+    /// logins.
+    pub fn standby(&self, name: &str) -> Cluster {
+        let hba = self.dir.path().join("data/pg_hba.conf");
+        let mut rules = std::fs::read_to_string(&hba).expect("hba");
+        rules.push_str("local replication all peer\n");
+        std::fs::write(&hba, rules).expect("hba");
+        self.reload();
+        let dir = tempfile::Builder::new()
+            .prefix("cq-pg-")
+            .tempdir()
+            .expect("temp dir");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
+        let socket = dir.path().join("sock");
+        std::fs::create_dir(&socket).expect("socket dir");
+        std::os::unix::fs::chown(&socket, Some(self.uid), Some(self.gid)).expect("chown");
+        std::os::unix::fs::chown(dir.path(), Some(self.uid), Some(self.gid)).expect("chown");
+        let c = Cluster {
+            dir,
+            socket,
+            port: free_port(),
+            tcp: self.tcp,
+            bin: self.bin.clone(),
+            uid: self.uid,
+            gid: self.gid,
+        };
+        let out = c
+            .as_postgres("pg_basebackup")
+            .args(["-D"])
+            .arg(c.dir.path().join("data"))
+            .args(["-R", "-X", "stream", "-c", "fast", "--no-sync", "-h"])
+            .arg(&self.socket)
+            .args(["-p", &self.port.to_string(), "-U", "postgres"])
+            .output()
+            .expect("pg_basebackup");
+        check("pg_basebackup", &out);
+        c.configure(&format!(
+            "port = {}\nunix_socket_directories = '{}'\ncluster_name = '{name}'",
+            c.port,
+            c.socket.display()
+        ));
+        c.pg_start();
+        c
+    }
+
+    /// Promotes a standby to primary (waits until it accepts writes).
+    pub fn promote(&self) {
+        let out = self
+            .as_postgres("pg_ctl")
+            .args(["-D"])
+            .arg(self.dir.path().join("data"))
+            .args(["-w", "promote"])
+            .output()
+            .expect("pg_ctl promote");
+        check("pg_ctl promote", &out);
+    }
+
     /// Creates each of `logins` with the password `pw-LOGIN` (the first
     /// also CREATEROLE: the init owner, no superuser) and a password file
     /// (0600) that holds them all.
