@@ -177,22 +177,27 @@ fn certificates(dir: &Path) {
     ]);
 }
 
+/// A cluster's folder and its socket folder, owned by the server's account.
+fn folders(uid: u32, gid: u32) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::Builder::new()
+        .prefix("cq-pg-")
+        .tempdir()
+        .expect("temp dir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let socket = dir.path().join("sock");
+    std::fs::create_dir(&socket).expect("socket dir");
+    std::os::unix::fs::chown(&socket, Some(uid), Some(gid)).expect("chown socket");
+    std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).expect("chown dir");
+    (dir, socket)
+}
+
 impl Cluster {
     /// A fresh cluster; call [`available`] first.
     pub fn start(opts: &Opts) -> Cluster {
         let bin = server_bin().expect("server binaries");
         let (uid, gid) = ids("postgres").expect("postgres account");
-        let dir = tempfile::Builder::new()
-            .prefix("cq-pg-")
-            .tempdir()
-            .expect("temp dir");
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
-            .expect("chmod");
+        let (dir, socket) = folders(uid, gid);
         let data = dir.path().join("data");
-        let socket = dir.path().join("sock");
-        std::fs::create_dir(&socket).expect("socket dir");
-        std::os::unix::fs::chown(&socket, Some(uid), Some(gid)).expect("chown socket");
-        std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).expect("chown dir");
         let c = Cluster {
             dir,
             socket,
@@ -375,16 +380,7 @@ impl Cluster {
         rules.push_str("local replication all peer\n");
         std::fs::write(&hba, rules).expect("hba");
         self.reload();
-        let dir = tempfile::Builder::new()
-            .prefix("cq-pg-")
-            .tempdir()
-            .expect("temp dir");
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
-            .expect("chmod");
-        let socket = dir.path().join("sock");
-        std::fs::create_dir(&socket).expect("socket dir");
-        std::os::unix::fs::chown(&socket, Some(self.uid), Some(self.gid)).expect("chown");
-        std::os::unix::fs::chown(dir.path(), Some(self.uid), Some(self.gid)).expect("chown");
+        let (dir, socket) = folders(self.uid, self.gid);
         let c = Cluster {
             dir,
             socket,
