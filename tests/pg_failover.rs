@@ -54,6 +54,7 @@ fn writers_go_on_on_the_promoted_standby_with_every_acknowledged_change() {
     let primary = Cluster::start(&Opts {
         tcp: true,
         durable: true,
+        ..Default::default()
     });
     let passwords = primary.logins(&["owner", "maria", "kim"]);
     primary.psql("postgres", "CREATE DATABASE care OWNER owner");

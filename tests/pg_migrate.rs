@@ -25,6 +25,7 @@ fn server() -> Server {
     let cluster = Cluster::start(&Opts {
         tcp: true,
         durable: false,
+        ..Default::default()
     });
     let passwords = cluster.logins(&LOGINS);
     for db in ["care", "care2"] {

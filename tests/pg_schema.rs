@@ -25,7 +25,11 @@ fn server() -> Server {
 
 /// [`server`], durable (fsync on) or not.
 fn server_with(durable: bool) -> Server {
-    let cluster = Cluster::start(&Opts { tcp: true, durable });
+    let cluster = Cluster::start(&Opts {
+        tcp: true,
+        durable,
+        ..Default::default()
+    });
     let passwords = cluster.logins(&LOGINS);
     cluster.psql("postgres", "CREATE DATABASE care OWNER owner");
     let mut m = BTreeMap::new();

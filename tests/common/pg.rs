@@ -56,6 +56,9 @@ pub struct Opts {
     /// fsync, synchronous commits and full page writes on: for the tests
     /// that kill the server and count what survived.
     pub durable: bool,
+    /// One more address to listen on over TCP (a veth's, for the
+    /// two-host test), its /24 let in like 127.0.0.1.
+    pub also: Option<&'static str>,
 }
 
 /// The newest server's bin folder, if one is installed.
@@ -230,7 +233,11 @@ impl Cluster {
             "{durability}unix_socket_directories = '{}'\nport = {}\nlisten_addresses = '{}'\n",
             c.socket.display(),
             c.port,
-            if opts.tcp { "127.0.0.1" } else { "" }
+            match (opts.tcp, opts.also) {
+                (false, _) => String::new(),
+                (true, None) => "127.0.0.1".into(),
+                (true, Some(a)) => format!("127.0.0.1,{a}"),
+            }
         );
         if opts.tcp {
             let tls = c.dir.path().join("tls");
@@ -244,11 +251,12 @@ impl Cluster {
             }
             conf.push_str("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n");
             // TCP only with TLS and a scram-sha-256 password.
-            std::fs::write(
-                data.join("pg_hba.conf"),
-                "local all all peer\nhostssl all all 127.0.0.1/32 scram-sha-256\n",
-            )
-            .expect("hba");
+            let mut hba =
+                String::from("local all all peer\nhostssl all all 127.0.0.1/32 scram-sha-256\n");
+            if let Some(a) = opts.also {
+                hba.push_str(&format!("hostssl all all {a}/24 scram-sha-256\n"));
+            }
+            std::fs::write(data.join("pg_hba.conf"), hba).expect("hba");
         }
         let mut f = std::fs::OpenOptions::new()
             .append(true)
