@@ -7,7 +7,7 @@ use super::team::open;
 use crate::engine::Record;
 use crate::engine::rules::MoveArgs;
 use crate::ops::{self, Guard};
-use crate::store::Store;
+use crate::store::Db;
 use anyhow::Result;
 
 fn guard(op: &OpArgs) -> Guard<'_> {
@@ -17,9 +17,9 @@ fn guard(op: &OpArgs) -> Guard<'_> {
     }
 }
 
-fn setup(ctx: &Ctx, command: &str) -> Result<(Store, ops::Actor)> {
-    let store = open(ctx)?;
-    let actor = ctx.writer(&store, command)?;
+fn setup(ctx: &Ctx, command: &str) -> Result<(Box<dyn Db>, ops::Actor)> {
+    let store = ctx.db()?;
+    let actor = ctx.writer(&*store, command)?;
     Ok((store, actor))
 }
 
@@ -49,7 +49,7 @@ pub fn move_(ctx: &Ctx, id: i64, event: &str, f: MoveFlags, op: &OpArgs) -> Resu
     };
     let r = ops::move_record(
         &ctx.pipeline,
-        &mut store,
+        &mut *store,
         &actor,
         id,
         event,
@@ -64,11 +64,13 @@ pub fn move_(ctx: &Ctx, id: i64, event: &str, f: MoveFlags, op: &OpArgs) -> Resu
 pub fn assign(ctx: &Ctx, id: i64, user: &str, op: &OpArgs) -> Result<()> {
     let (mut store, actor) = setup(ctx, "assign")?;
     let target = store
-        .user(user)?
+        .member(user)?
+        .filter(|m| m.enabled)
+        .map(|m| m.user())
         .ok_or_else(|| anyhow::anyhow!("unknown user `{user}` (see `carequeue user list`)"))?;
     let r = ops::assign(
         &ctx.pipeline,
-        &mut store,
+        &mut *store,
         &actor,
         id,
         &target,
@@ -81,14 +83,14 @@ pub fn assign(ctx: &Ctx, id: i64, user: &str, op: &OpArgs) -> Result<()> {
 
 pub fn claim(ctx: &Ctx, id: i64, op: &OpArgs) -> Result<()> {
     let (mut store, actor) = setup(ctx, "claim")?;
-    let r = ops::claim(&ctx.pipeline, &mut store, &actor, id, guard(op), ctx.now())?;
+    let r = ops::claim(&ctx.pipeline, &mut *store, &actor, id, guard(op), ctx.now())?;
     report(&r, &format!("claimed by {}", actor.name))?;
     Ok(())
 }
 
 pub fn release(ctx: &Ctx, id: i64, op: &OpArgs) -> Result<()> {
     let (mut store, actor) = setup(ctx, "release")?;
-    let r = ops::release(&ctx.pipeline, &mut store, &actor, id, guard(op), ctx.now())?;
+    let r = ops::release(&ctx.pipeline, &mut *store, &actor, id, guard(op), ctx.now())?;
     report(&r, "released")?;
     Ok(())
 }
@@ -97,7 +99,7 @@ pub fn substatus(ctx: &Ctx, id: i64, value: Option<&str>, op: &OpArgs) -> Result
     let (mut store, actor) = setup(ctx, "substatus")?;
     let r = ops::set_substatus(
         &ctx.pipeline,
-        &mut store,
+        &mut *store,
         &actor,
         id,
         value,
@@ -113,7 +115,7 @@ pub fn substatus(ctx: &Ctx, id: i64, value: Option<&str>, op: &OpArgs) -> Result
 
 pub fn note(ctx: &Ctx, id: i64, text: &str, op: &OpArgs) -> Result<()> {
     let (mut store, actor) = setup(ctx, "note")?;
-    let r = ops::note(&mut store, &actor, id, text, guard(op), ctx.now())?;
+    let r = ops::note(&mut *store, &actor, id, text, guard(op), ctx.now())?;
     report(&r, "note added")?;
     Ok(())
 }
@@ -122,7 +124,7 @@ pub fn ack(ctx: &Ctx, id: i64, reason: &str, note: Option<&str>, op: &OpArgs) ->
     let (mut store, actor) = setup(ctx, "ack")?;
     let r = ops::ack(
         &ctx.pipeline,
-        &mut store,
+        &mut *store,
         &actor,
         id,
         reason,
@@ -135,7 +137,8 @@ pub fn ack(ctx: &Ctx, id: i64, reason: &str, note: Option<&str>, op: &OpArgs) ->
 }
 
 pub fn sweep(ctx: &Ctx, as_json: bool) -> Result<()> {
-    let (mut store, _actor) = setup(ctx, "sweep")?;
+    let mut store = open(ctx)?;
+    ctx.writer(&store, "sweep")?;
     let r = ops::sweep(&ctx.pipeline, &mut store, ctx.now())?;
     crate::ops::checkpoints::auto(&store, ctx.now())?;
     if as_json {

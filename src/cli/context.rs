@@ -12,7 +12,8 @@ use crate::domain::{self, DEFAULT_PIPELINE, Located, Pipeline};
 use crate::engine::clock::parse_instant;
 use crate::engine::{Clock, FixedClock, SystemClock};
 use crate::ops::{self, Actor};
-use crate::store::{Store, setup};
+use crate::store::pg::{PgStore, conninfo};
+use crate::store::{Db, Store, setup};
 use anyhow::{Context as _, Result, anyhow, bail};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -49,6 +50,8 @@ pub struct Ctx {
     pub idle_lock: f64,
     /// The store opened while loading, handed to the command.
     store: RefCell<Option<Store>>,
+    /// The same, where `--db` is a PostgreSQL URL.
+    pg: RefCell<Option<PgStore>>,
 }
 
 /// The pipeline file for `init`, `demo` and `check`, and the name to
@@ -113,6 +116,7 @@ impl Ctx {
                 .unwrap_or_else(|| PathBuf::from("carequeue.db")),
         };
         let mut store = None;
+        let mut pg = None;
         let (pipeline, pipeline_file, pipeline_text, what_if) = match source {
             Source::File | Source::None => {
                 let (file, text) = pipeline_source(cli)?;
@@ -138,25 +142,42 @@ impl Ctx {
                     }
                     None => None,
                 };
-                let s = Store::open_with(&db, cli.allow_network_fs)?;
-                let Some(stored) = setup::current_pipeline(s.conn())? else {
+                let url = db.to_str().filter(|u| conninfo::is_url(u));
+                let (stored, label) = match url {
+                    Some(url) => {
+                        let s = PgStore::open(url)?;
+                        let stored = s.current_pipeline()?;
+                        let label = s.label();
+                        pg = Some(s);
+                        (stored, label)
+                    }
+                    None => {
+                        let s = Store::open_with(&db, cli.allow_network_fs)?;
+                        let stored = setup::current_pipeline(s.conn())?;
+                        store = Some(s);
+                        (stored, db.display().to_string())
+                    }
+                };
+                let Some(stored) = stored else {
                     bail!(
-                        "{} was made before databases held their pipeline: its OS owner must run `carequeue pipeline adopt FILE` first",
-                        db.display()
+                        "{label} was made before databases held their pipeline: its OS owner must run `carequeue pipeline adopt FILE` first"
                     );
                 };
-                let label = format!("{} (pipeline v{})", db.display(), stored.version);
+                let shown = format!("{label} (pipeline v{})", stored.version);
                 let out = match given {
                     Some((p, file, text)) if setup::pipeline_hash(&text) != stored.hash => {
                         (p, file, text, true)
                     }
-                    _ => (validate(&label, &stored.text)?, label, stored.text, false),
+                    _ => (validate(&shown, &stored.text)?, shown, stored.text, false),
                 };
-                let mut s = s;
                 // Writes are decided under the stored pipeline: each checks,
                 // in its own transaction, that it is still the one in force.
-                s.expect_pipeline(Some(stored.hash));
-                store = Some(s);
+                if let Some(s) = store.as_mut() {
+                    s.expect_pipeline(Some(stored.hash.clone()));
+                }
+                if let Some(s) = pg.as_mut() {
+                    s.expect_pipeline(Some(stored.hash));
+                }
                 out
             }
         };
@@ -173,11 +194,26 @@ impl Ctx {
             allow_network_fs: cli.allow_network_fs,
             idle_lock: cli.idle_lock,
             store: RefCell::new(store),
+            pg: RefCell::new(pg),
         })
     }
 
-    /// The database: the one opened while loading, else opened now.
+    /// The database as operations see it, either kind: the commands that
+    /// run on PostgreSQL too take it.
+    pub fn db(&self) -> Result<Box<dyn Db>> {
+        if let Some(s) = self.pg.borrow_mut().take() {
+            return Ok(Box::new(s));
+        }
+        Ok(Box::new(self.store()?))
+    }
+
+    /// The SQLite database: the one opened while loading, else opened now.
     pub fn store(&self) -> Result<Store> {
+        if self.pg.borrow().is_some() {
+            bail!(
+                "--db postgres://…: this command does not run on PostgreSQL yet; it still needs a SQLite file"
+            );
+        }
         if let Some(s) = self.store.borrow_mut().take() {
             return Ok(s);
         }
@@ -192,7 +228,7 @@ impl Ctx {
 
     /// The acting user, for a read: known and enabled, never `system`.
     /// A what-if read says so first, on stderr.
-    pub fn reader(&self, store: &Store) -> Result<Actor> {
+    pub fn reader(&self, store: &dyn Db) -> Result<Actor> {
         let actor = ops::identity::resolve(store, self.user.as_deref())?;
         if let Some(label) = self.what_if_label() {
             eprintln!("{label}");
@@ -200,7 +236,7 @@ impl Ctx {
         if store.reads_unlogged() {
             eprintln!(
                 "note: {} is read-only for you: opened for reading only, and this read cannot be added to its access log",
-                store.path().display()
+                store.label()
             );
         }
         Ok(actor)
@@ -208,10 +244,10 @@ impl Ctx {
 
     /// The acting user, for a write: as [`Ctx::reader`], and refused under
     /// a what-if pipeline or with `--now` outside trust mode.
-    pub fn writer(&self, store: &Store, command: &str) -> Result<Actor> {
+    pub fn writer(&self, store: &dyn Db, command: &str) -> Result<Actor> {
         if store.read_only() {
             let why = crate::store::StoreError::ReadOnly {
-                path: store.path().display().to_string(),
+                path: store.label(),
             };
             bail!("`{command}` refused: {why}");
         }

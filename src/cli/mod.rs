@@ -33,9 +33,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
     use context::Source;
-    if verify_cmd::on_postgres(&cli) && !matches!(cli.command, Some(Command::Verify { .. })) {
+    if verify_cmd::on_postgres(&cli) && !on_postgres_too(cli.command.as_ref()) {
         anyhow::bail!(
-            "--db postgres://…: only `verify` (and `migrate --to`) run on PostgreSQL so far; every other command still needs a SQLite file"
+            "--db postgres://…: this command does not run on PostgreSQL yet (so far: add, list, show, move, assign, claim, release, substatus, note, ack and verify); it still needs a SQLite file"
         );
     }
     let source = match &cli.command {
@@ -166,6 +166,27 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             } => changes::ack(&ctx, *id, reason, note.as_deref(), op),
         },
     }
+}
+
+/// The commands that run on PostgreSQL as on SQLite (through the store
+/// interface); the rest still need a SQLite file.
+fn on_postgres_too(cmd: Option<&Command>) -> bool {
+    matches!(
+        cmd,
+        Some(
+            Command::Verify { .. }
+                | Command::Add { .. }
+                | Command::List(_)
+                | Command::Show { .. }
+                | Command::Move { .. }
+                | Command::Assign { .. }
+                | Command::Claim { .. }
+                | Command::Release { .. }
+                | Command::Substatus { .. }
+                | Command::Note { .. }
+                | Command::Ack { .. }
+        )
+    )
 }
 
 fn demo(mut ctx: Ctx, a: &args::DemoArgs, config: crate::config::Config) -> anyhow::Result<()> {

@@ -4,7 +4,6 @@ use super::args::ListArgs;
 use super::context::Ctx;
 use super::fmt::{Columns, countdown, local, print_json, record_row, rfc3339};
 use super::out::{out, outln};
-use super::team::open;
 use crate::engine::Record;
 use crate::engine::rules::allowed_events;
 use crate::engine::sla;
@@ -28,11 +27,11 @@ pub fn add(ctx: &Ctx, patient: &str, fields: &[String], op_id: Option<&str>) -> 
         };
         map.insert(k.trim().to_string(), v.to_string());
     }
-    let mut store = open(ctx)?;
-    let actor = ctx.writer(&store, "add")?;
+    let mut store = ctx.db()?;
+    let actor = ctx.writer(&*store, "add")?;
     let id = ops::add_record_once(
         &ctx.pipeline,
-        &mut store,
+        &mut *store,
         &actor,
         patient,
         map,
@@ -139,11 +138,11 @@ pub fn filter(ctx: &Ctx, a: &ListArgs, me: &ops::Actor) -> Result<ListFilter> {
 /// always was, written element by element; the table takes two passes over
 /// one snapshot, one to measure its columns and one to print.
 pub fn list(ctx: &Ctx, a: &ListArgs) -> Result<()> {
-    let mut store = open(ctx)?;
-    let actor = ctx.reader(&store)?;
+    let mut store = ctx.db()?;
+    let actor = ctx.reader(&*store)?;
     let f = filter(ctx, a, &actor)?;
     let now = ctx.now();
-    let listing = ops::reads::listing(&mut store, &actor, &f, &describe(a), now)?;
+    let listing = ops::reads::listing(&mut *store, &actor, &f, &describe(a), now)?;
     let p = &ctx.pipeline;
     let mut out = super::out::stdout();
     if a.json {
@@ -209,11 +208,11 @@ fn list_cells(p: &crate::domain::Pipeline, r: &Record, now: DateTime<Utc>) -> Ve
 }
 
 pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
-    let mut store = open(ctx)?;
-    let actor = ctx.reader(&store)?;
+    let mut store = ctx.db()?;
+    let actor = ctx.reader(&*store)?;
     let p = &ctx.pipeline;
     let now = ctx.now();
-    let (r, hist) = ops::reads::record(&mut store, &actor, "show", id, now)?;
+    let (r, hist) = ops::reads::record(&mut *store, &actor, "show", id, now)?;
     let allowed = allowed_events(p, &r, &actor, now);
     if as_json {
         let mut row = record_row(p, &r, now);

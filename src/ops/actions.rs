@@ -6,7 +6,8 @@ use crate::domain::Pipeline;
 use crate::engine::rules::{self, MoveArgs};
 use crate::engine::sla::ClockState;
 use crate::engine::{Record, User};
-use crate::store::{NewEvent, Store, StoreError, events, records};
+use crate::store::db::{self, Db, Tx};
+use crate::store::{NewEvent, StoreError};
 use chrono::{DateTime, Utc};
 /// The event a change appends.
 #[derive(Debug, Default, Clone)]
@@ -31,90 +32,82 @@ pub struct Guard<'a> {
 
 /// Loads, decides, saves and logs in one transaction. Returns the new state.
 pub(crate) fn change(
-    store: &mut Store,
+    store: &mut dyn Db,
     id: i64,
     actor: &User,
     now: DateTime<Utc>,
     g: Guard,
     decide: impl FnOnce(&Record, DateTime<Utc>) -> OpResult<(Record, EventSpec)>,
 ) -> OpResult<Record> {
-    store.write(|tx| {
-        let mut chain = events::Appender::load(tx)?;
-        let r = change_in(tx, &mut chain, id, actor, now, g, decide)?;
-        chain.finish(tx)?;
-        Ok(r)
-    })
+    db::write(store, |tx| change_in(tx, id, actor, now, g, decide))
 }
 
 /// [`change`] inside the caller's transaction (the sweep batches many).
 pub(crate) fn change_in(
-    tx: &rusqlite::Connection,
-    chain: &mut events::Appender,
+    tx: &mut dyn Tx,
     id: i64,
     actor: &User,
     now: DateTime<Utc>,
     g: Guard,
     decide: impl FnOnce(&Record, DateTime<Utc>) -> OpResult<(Record, EventSpec)>,
 ) -> OpResult<Record> {
+    if let Some(op) = g.op_id
+        && let Some(seen) = tx.op_seen(op)?
     {
-        if let Some(op) = g.op_id
-            && let Some(seen) = events::op_seen(tx, op)?
-        {
-            // A retry of an operation already applied: nothing to do. The
-            // same id on another record is a different operation, refused
-            // rather than silently skipped.
-            if seen != id {
-                return Err(OpError::Invalid(format!(
-                    "operation id `{op}` was already used for record {seen}, not record {id}"
-                )));
-            }
-            return Ok(records::load(tx, id)?);
+        // A retry of an operation already applied: nothing to do. The
+        // same id on another record is a different operation, refused
+        // rather than silently skipped.
+        if seen != id {
+            return Err(OpError::Invalid(format!(
+                "operation id `{op}` was already used for record {seen}, not record {id}"
+            )));
         }
-        let cur = records::load(tx, id)?;
-        if let Some(v) = g.expect_version
-            && v != cur.version
-        {
-            return Err(StoreError::Stale {
-                id,
-                expected: v,
-                actual: cur.version,
-            }
-            .into());
-        }
-        // A clock stepped back never dates an event before the record's
-        // latest: the change happens, and is judged, at that instant.
-        let now = match DateTime::from_timestamp(cur.updated_at, 0) {
-            Some(last) if last > now => last,
-            _ => now,
-        };
-        let (mut next, ev) = decide(&cur, now)?;
-        next.updated_at = now.timestamp();
-        next.version = records::update(tx, &cur, &next)?;
-        chain.append(
-            tx,
-            &NewEvent {
-                record_id: Some(id),
-                at: now.timestamp(),
-                actor: &actor.name,
-                kind: ev.kind,
-                event: ev.event.as_deref(),
-                from: ev.from.as_deref(),
-                to: ev.to.as_deref(),
-                reason: ev.reason.as_deref(),
-                note: ev.note.as_deref(),
-                data: ev.data.as_deref(),
-                op_id: g.op_id,
-            },
-        )?;
-        Ok(next)
+        return Ok(tx.load(id)?);
     }
+    let cur = tx.load(id)?;
+    if let Some(v) = g.expect_version
+        && v != cur.version
+    {
+        return Err(StoreError::Stale {
+            id,
+            expected: v,
+            actual: cur.version,
+        }
+        .into());
+    }
+    // A clock stepped back never dates an event before the record's
+    // latest: the change happens, and is judged, at that instant.
+    let now = match DateTime::from_timestamp(cur.updated_at, 0) {
+        Some(last) if last > now => last,
+        _ => now,
+    };
+    let (mut next, ev) = decide(&cur, now)?;
+    next.updated_at = now.timestamp();
+    tx.save(
+        Some(&cur),
+        &mut next,
+        &NewEvent {
+            record_id: Some(id),
+            at: now.timestamp(),
+            actor: &actor.name,
+            kind: ev.kind,
+            event: ev.event.as_deref(),
+            from: ev.from.as_deref(),
+            to: ev.to.as_deref(),
+            reason: ev.reason.as_deref(),
+            note: ev.note.as_deref(),
+            data: ev.data.as_deref(),
+            op_id: g.op_id,
+        },
+    )?;
+    Ok(next)
 }
 
 /// Fires a transition.
 #[allow(clippy::too_many_arguments)]
 pub fn move_record(
     p: &Pipeline,
-    store: &mut Store,
+    store: &mut dyn Db,
     actor: &super::Actor,
     id: i64,
     event: &str,
@@ -150,19 +143,18 @@ pub fn move_record(
     };
     // Both reasons: the breach is acknowledged, then the event fires, in
     // one transaction (two events, so the audit and replay read each).
-    store.write(|tx| {
-        let mut chain = events::Appender::load(tx)?;
+    db::write(store, |tx| {
         if let Some(op) = g.op_id
-            && events::op_seen(tx, op)?.is_some()
+            && tx.op_seen(op)?.is_some()
         {
             // A retry of an operation already applied.
-            return Ok(records::load(tx, id)?);
+            return Ok(tx.load(id)?);
         }
         let first = Guard {
             expect_version: g.expect_version,
             op_id: None,
         };
-        change_in(tx, &mut chain, id, actor, now, first, |cur, now| {
+        change_in(tx, id, actor, now, first, |cur, now| {
             super::decide_ack(p, cur, actor, breach, None, now)
         })?;
         let rest = MoveArgs {
@@ -173,11 +165,9 @@ pub fn move_record(
             expect_version: None,
             op_id: g.op_id,
         };
-        let r = change_in(tx, &mut chain, id, actor, now, then, |cur, now| {
+        change_in(tx, id, actor, now, then, |cur, now| {
             decide_move(p, cur, actor, event, &rest, now)
-        })?;
-        chain.finish(tx)?;
-        Ok(r)
+        })
     })
 }
 

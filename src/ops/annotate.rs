@@ -5,13 +5,13 @@ use super::{OpError, OpResult, stage_ix};
 use crate::domain::Pipeline;
 use crate::engine::sla::{self, ClockState};
 use crate::engine::{Record, User};
-use crate::store::Store;
+use crate::store::Db;
 use chrono::{DateTime, Utc};
 
 /// Sets (`Some`) or clears (`None`) the sub-status; pausing values stop the SLA clock.
 pub fn set_substatus(
     p: &Pipeline,
-    store: &mut Store,
+    store: &mut dyn Db,
     actor: &super::Actor,
     id: i64,
     value: Option<&str>,
@@ -99,7 +99,7 @@ pub fn decide_substatus(
 
 /// Adds a note to the record's history.
 pub fn note(
-    store: &mut Store,
+    store: &mut dyn Db,
     actor: &super::Actor,
     id: i64,
     text: &str,
@@ -127,7 +127,7 @@ pub fn note(
 #[allow(clippy::too_many_arguments)]
 pub fn ack(
     p: &Pipeline,
-    store: &mut Store,
+    store: &mut dyn Db,
     actor: &super::Actor,
     id: i64,
     reason: &str,

@@ -4,7 +4,8 @@ use super::{OpError, OpResult};
 use crate::domain::{Pipeline, StageIx, fields::check_value};
 use crate::engine::Record;
 use crate::engine::sla;
-use crate::store::{NewEvent, Store, events, records};
+use crate::store::NewEvent;
+use crate::store::db::{self, Db};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
@@ -107,7 +108,7 @@ pub fn record_at(
 /// Adds a record at the entry stage; returns its id.
 pub fn add_record(
     p: &Pipeline,
-    store: &mut Store,
+    store: &mut dyn Db,
     actor: &super::Actor,
     patient: &str,
     fields: BTreeMap<String, String>,
@@ -120,7 +121,7 @@ pub fn add_record(
 /// `op_id` returns the record the first one made.
 pub fn add_record_once(
     p: &Pipeline,
-    store: &mut Store,
+    store: &mut dyn Db,
     actor: &super::Actor,
     patient: &str,
     fields: BTreeMap<String, String>,
@@ -130,30 +131,32 @@ pub fn add_record_once(
     check_patient(patient)?;
     check_fields(p, &fields)?;
     let rec = new_record(p, patient, fields, now);
-    store.write(|tx| -> OpResult<i64> {
+    db::write(store, |tx| -> OpResult<i64> {
         if let Some(op) = op_id
-            && let Some(seen) = events::op_seen(tx, op)?
+            && let Some(seen) = tx.op_seen(op)?
         {
             return Ok(seen);
         }
-        let id = records::insert(tx, &rec)?;
+        let mut rec = rec;
         let data = Some(crate::engine::replay::create_data(
             &rec.patient,
             &rec.fields,
         ));
-        events::append(
-            tx,
+        let (to, at) = (rec.stage.clone(), rec.created_at);
+        tx.save(
+            None,
+            &mut rec,
             &NewEvent {
-                record_id: Some(id),
-                at: rec.created_at,
+                record_id: None,
+                at,
                 actor: &actor.name,
                 kind: "create",
-                to: Some(&rec.stage),
+                to: Some(&to),
                 data: data.as_deref(),
                 op_id,
                 ..Default::default()
             },
         )?;
-        Ok(id)
+        Ok(rec.id)
     })
 }

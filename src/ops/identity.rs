@@ -9,7 +9,8 @@
 
 use super::{OpError, OpResult, SYSTEM};
 use crate::engine::User;
-use crate::store::{Store, setup, users};
+use crate::store::Db;
+use crate::store::users::Member;
 
 /// A known, enabled user allowed to act now (or the system, for timers and
 /// escalations, which only `ops` itself can make).
@@ -87,11 +88,12 @@ pub fn os_login() -> OpResult<String> {
 }
 
 /// The actor for this process: `requested` is `--as` / `CAREQUEUE_USER`.
-pub fn resolve(store: &Store, requested: Option<&str>) -> OpResult<Actor> {
-    let conn = store.conn();
-    let trust = setup::trust_mode(conn)?;
-    let login = os_login()?;
-    let linked = users::member_by_login(conn, &login)?;
+/// Who the process is comes from the database's side: the OS account on
+/// SQLite, the server login on PostgreSQL.
+pub fn resolve(store: &dyn Db, requested: Option<&str>) -> OpResult<Actor> {
+    let trust = store.trust_mode()?;
+    let login = store.login()?;
+    let linked = store.member_by_login(&login)?;
     let mut defaulted = false;
     let name = match (trust, requested) {
         (true, Some(name)) => name.to_string(),
@@ -101,48 +103,40 @@ pub fn resolve(store: &Store, requested: Option<&str>) -> OpResult<Actor> {
             // its first admin, the user `init` made.
             None if trust => {
                 defaulted = true;
-                first_user(conn)?
+                store
+                    .first_user()?
+                    .ok_or_else(|| OpError::Denied("the database has no users".into()))?
             }
-            None => {
-                return Err(OpError::Denied(format!(
-                    "OS account `{login}` is linked to no carequeue user; an admin can add you with `carequeue user add NAME --role ROLE --login {login}`"
-                )));
-            }
+            None => return Err(OpError::Denied(store.unlinked_hint(&login))),
         },
     };
     if let (false, Some(asked)) = (trust, requested)
         && asked != name
         && asked.to_ascii_lowercase() != name
     {
+        let who = match store.label().starts_with("postgres://") {
+            true => "database login",
+            false => "OS account",
+        };
         return Err(OpError::Denied(format!(
-            "--as `{asked}` refused: this database is not in trust mode, and OS account `{login}` is carequeue user `{name}`"
+            "--as `{asked}` refused: this database is not in trust mode, and {who} `{login}` is carequeue user `{name}`"
         )));
     }
-    let mut a = lookup(store, &name)?;
+    let (mut a, m) = lookup(store, &name)?;
+    if trust && linked.as_ref().map(|l| &l.name) != Some(&m.name) {
+        // Someone else's turn: on PostgreSQL the session becomes their
+        // login, so the server's rules are theirs.
+        store.act_as(&m)?;
+    }
     a.trust = trust;
     a.defaulted = defaulted;
     Ok(a)
 }
 
-fn first_user(conn: &rusqlite::Connection) -> OpResult<String> {
-    use rusqlite::OptionalExtension;
-    conn.query_row(
-        "SELECT to_stage FROM events WHERE kind = 'user' ORDER BY id LIMIT 1",
-        [],
-        |r| r.get::<_, String>(0),
-    )
-    .optional()
-    .map_err(crate::store::StoreError::from)?
-    .ok_or_else(|| OpError::Denied("the database has no users".into()))
-}
-
-/// A known, enabled user by name: for a process that already knows who
-/// acts (the library's own callers, tests). The command line and the
-/// console use [`resolve`].
 /// Why an actor made earlier (an open console's) may no longer go on, if
 /// so: the user was disabled or their roles changed since.
-pub fn revoked(store: &Store, actor: &Actor) -> OpResult<Option<String>> {
-    Ok(match users::member(store.conn(), &actor.name)? {
+pub fn revoked(store: &dyn Db, actor: &Actor) -> OpResult<Option<String>> {
+    Ok(match store.member(&actor.name)? {
         None => Some(format!("user `{}` no longer exists", actor.name)),
         Some(m) if !m.enabled => Some(format!("user `{}` was disabled by an admin", actor.name)),
         Some(m) if m.roles != actor.roles => Some(format!(
@@ -153,14 +147,17 @@ pub fn revoked(store: &Store, actor: &Actor) -> OpResult<Option<String>> {
     })
 }
 
-pub fn actor(store: &Store, name: &str) -> OpResult<Actor> {
-    let trust = setup::trust_mode(store.conn())?;
-    let mut a = lookup(store, name)?;
+/// A known, enabled user by name: for a process that already knows who
+/// acts (the library's own callers, tests). The command line and the
+/// console use [`resolve`].
+pub fn actor(store: &dyn Db, name: &str) -> OpResult<Actor> {
+    let trust = store.trust_mode()?;
+    let (mut a, _) = lookup(store, name)?;
     a.trust = trust;
     Ok(a)
 }
 
-fn lookup(store: &Store, name: &str) -> OpResult<Actor> {
+fn lookup(store: &dyn Db, name: &str) -> OpResult<(Actor, Member)> {
     if name == SYSTEM {
         return Err(OpError::Denied(format!(
             "`{SYSTEM}` is the actor of timers and escalations; nobody can act as it"
@@ -168,16 +165,19 @@ fn lookup(store: &Store, name: &str) -> OpResult<Actor> {
     }
     // Names made since they are case-folded are found however typed;
     // older names keep working exactly as they were made.
-    let found = match users::member(store.conn(), name)? {
+    let found = match store.member(name)? {
         Some(m) => Some(m),
-        None => users::member(store.conn(), &name.to_ascii_lowercase())?,
+        None => store.member(&name.to_ascii_lowercase())?,
     };
     match found {
-        Some(m) if m.enabled => Ok(Actor {
-            user: m.user(),
-            trust: false,
-            defaulted: false,
-        }),
+        Some(m) if m.enabled => Ok((
+            Actor {
+                user: m.user(),
+                trust: false,
+                defaulted: false,
+            },
+            m,
+        )),
         Some(_) => Err(OpError::Denied(format!(
             "user `{name}` is disabled: they can no longer act or read"
         ))),

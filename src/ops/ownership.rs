@@ -4,13 +4,13 @@ use super::actions::{EventSpec, Guard, change, deny, may_work};
 use super::{OpResult, owner_role, stage_ix, supervises};
 use crate::domain::Pipeline;
 use crate::engine::{Record, User};
-use crate::store::Store;
+use crate::store::Db;
 use chrono::{DateTime, Utc};
 
 /// Gives the record to `target`, who must hold the role that owns it now.
 pub fn assign(
     p: &Pipeline,
-    store: &mut Store,
+    store: &mut dyn Db,
     actor: &super::Actor,
     id: i64,
     target: &User,
@@ -111,7 +111,7 @@ fn could_fire(p: &Pipeline, cur: &Record, u: &User) -> bool {
 /// The acting user takes the record.
 pub fn claim(
     p: &Pipeline,
-    store: &mut Store,
+    store: &mut dyn Db,
     actor: &super::Actor,
     id: i64,
     g: Guard,
@@ -123,7 +123,7 @@ pub fn claim(
 /// Returns the record to the unowned queue of its role.
 pub fn release(
     p: &Pipeline,
-    store: &mut Store,
+    store: &mut dyn Db,
     actor: &super::Actor,
     id: i64,
     g: Guard,

@@ -5,20 +5,21 @@
 use super::{Actor, OpError, OpResult, is_admin, may_export, supervises};
 use crate::domain::Pipeline;
 use crate::engine::Record;
-use crate::store::{EventRow, ListFilter, Store, access, events};
+use crate::store::db::Snapshot;
+use crate::store::{Db, EventRow, ListFilter};
 use chrono::{DateTime, Utc};
 
 /// One record and its history for `actor`, logged as `action` (`show`, or
 /// `detail` for the console's pane) before it is returned.
 pub fn record(
-    store: &mut Store,
+    store: &mut dyn Db,
     actor: &Actor,
     action: &str,
     id: i64,
     now: DateTime<Utc>,
 ) -> OpResult<(Record, Vec<EventRow>)> {
     let r = store.record(id)?;
-    let history = events::history(store.conn(), id)?;
+    let history = store.history(id)?;
     log_read(store, actor, action, Some(id), None, now)?;
     Ok((r, history))
 }
@@ -28,12 +29,12 @@ pub fn record(
 /// hands the rows over one at a time from one snapshot, as many passes as the
 /// caller needs (a table measures its columns, then prints).
 pub struct Listing<'s> {
-    store: &'s Store,
+    store: &'s dyn Db,
     filter: ListFilter,
     now: i64,
     count: i64,
     /// A read transaction: every pass sees the same rows.
-    _snapshot: rusqlite::Transaction<'s>,
+    _snapshot: Box<dyn Snapshot + 's>,
 }
 
 impl Listing<'_> {
@@ -45,16 +46,28 @@ impl Listing<'_> {
     /// One pass over the rows, most urgent first.
     pub fn each<E: From<crate::store::StoreError>>(
         &self,
-        each: impl FnMut(Record) -> Result<(), E>,
+        mut each: impl FnMut(Record) -> Result<(), E>,
     ) -> Result<(), E> {
-        self.store.each_listed(&self.filter, self.now, each)
+        // The caller's error is carried past the store's callback type.
+        let mut failed: Option<E> = None;
+        let ran = self.store.each_listed(&self.filter, self.now, &mut |r| {
+            each(r).map_err(|e| {
+                failed = Some(e);
+                crate::store::StoreError::Aborted
+            })
+        });
+        match (ran, failed) {
+            (_, Some(e)) => Err(e),
+            (Err(e), None) => Err(e.into()),
+            (Ok(()), None) => Ok(()),
+        }
     }
 }
 
 /// The records `filter` selects for `actor`, logged with `described` (the
 /// filter in words) and the count, never patient data; read afterwards.
 pub fn listing<'s>(
-    store: &'s mut Store,
+    store: &'s mut dyn Db,
     actor: &Actor,
     filter: &ListFilter,
     described: &str,
@@ -66,11 +79,8 @@ pub fn listing<'s>(
     }
     let detail = format!("{count} record(s); filter: {described}");
     log_read(store, actor, "list", None, Some(&detail), now)?;
-    let store: &Store = store;
-    let snapshot = store
-        .conn()
-        .unchecked_transaction()
-        .map_err(crate::store::StoreError::from)?;
+    let store: &dyn Db = store;
+    let snapshot = store.snapshot()?;
     Ok(Listing {
         store,
         filter: filter.clone(),
@@ -84,7 +94,7 @@ pub fn listing<'s>(
 /// export, audit, console-open, ...), `record` the record if one, `detail`
 /// the filter and count (never patient data).
 pub fn log_read(
-    store: &mut Store,
+    store: &mut dyn Db,
     actor: &Actor,
     action: &str,
     record: Option<i64>,
@@ -99,11 +109,11 @@ pub fn log_read(
     if store.read_only() {
         return Err(OpError::Denied(format!(
             "the read could not be logged, so it is refused: {} is read-only for you",
-            store.path().display()
+            store.label()
         )));
     }
     store
-        .write(|tx| access::append(tx, now.timestamp(), &actor.name, action, record, detail))
+        .log_read(now.timestamp(), &actor.name, action, record, detail)
         .map_err(|e| {
             OpError::Denied(format!(
                 "the read could not be logged, so it is refused: {e}"
@@ -116,7 +126,7 @@ pub fn log_read(
 /// `export_roles`; a refused attempt is logged too.
 pub fn authorise_export(
     p: &Pipeline,
-    store: &mut Store,
+    store: &mut dyn Db,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> OpResult<()> {
@@ -139,7 +149,7 @@ pub fn authorise_export(
 /// Who may read the access log: admins and supervising roles.
 pub fn authorise_access_log(
     p: &Pipeline,
-    store: &mut Store,
+    store: &mut dyn Db,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> OpResult<()> {

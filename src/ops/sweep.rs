@@ -50,7 +50,7 @@ const YIELD: std::time::Duration = std::time::Duration::from_millis(1);
 fn in_slices(
     store: &mut Store,
     ids: &[i64],
-    mut fire: impl FnMut(&rusqlite::Transaction, &mut Appender, i64) -> OpResult<()>,
+    mut fire: impl FnMut(&mut dyn crate::store::Tx, i64) -> OpResult<()>,
 ) -> OpResult<()> {
     let mut rest = ids;
     while !rest.is_empty() {
@@ -58,8 +58,12 @@ fn in_slices(
             let start = std::time::Instant::now();
             let mut chain = Appender::load(tx)?;
             let mut n = 0;
+            let mut t = crate::store::db::SqliteTx {
+                conn: tx,
+                chain: &mut chain,
+            };
             for id in rest {
-                fire(tx, &mut chain, *id)?;
+                fire(&mut t, *id)?;
                 n += 1;
                 if start.elapsed() >= SLICE {
                     break;
@@ -140,9 +144,9 @@ fn fire_timers(
         // A sweep that fires thousands of timers commits tens of times,
         // not thousands, and never holds the lock for long.
         let ids: Vec<i64> = ids.iter().map(|(_, id)| *id).collect();
-        in_slices(store, &ids, |tx, chain, id| {
+        in_slices(store, &ids, |tx, id| {
             for _ in 0..MAX_CASCADE {
-                let fired = change_in(tx, chain, id, system, now, Guard::default(), |cur, now| {
+                let fired = change_in(tx, id, system, now, Guard::default(), |cur, now| {
                     fire_timer(p, cur, system, now)
                 });
                 match fired {
@@ -212,11 +216,10 @@ fn fire_escalations(
                 // Fired in id order: neighbouring records share pages.
                 let mut ids: Vec<i64> = ids.iter().map(|(_, id)| *id).collect();
                 ids.sort_unstable();
-                in_slices(store, &ids, |tx, chain, id| {
-                    let fired =
-                        change_in(tx, chain, id, system, now, Guard::default(), |cur, now| {
-                            escalate(p, cur, level, now)
-                        });
+                in_slices(store, &ids, |tx, id| {
+                    let fired = change_in(tx, id, system, now, Guard::default(), |cur, now| {
+                        escalate(p, cur, level, now)
+                    });
                     match fired {
                         Ok(_) => report.escalations += 1,
                         Err(OpError::Denied(ref m)) if m == NOT_DUE => {}

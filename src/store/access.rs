@@ -53,7 +53,7 @@ impl AccessRow {
     }
 }
 
-fn digest(
+pub(crate) fn digest(
     prev: &str,
     id: i64,
     at: i64,

@@ -7,6 +7,7 @@ pub mod attention;
 pub mod audit_scan;
 pub mod bulk;
 mod cipher;
+pub mod db;
 pub mod events;
 pub mod filter;
 mod fs_check;
@@ -24,6 +25,7 @@ pub mod users;
 pub mod verify;
 
 pub use attention::BreachGroup;
+pub use db::{Db, Tx};
 pub use events::{EventRow, NewEvent};
 pub use filter::{ListFilter, OwnerFilter, SlaFilter};
 pub use query::StageCount;
@@ -96,6 +98,12 @@ pub enum StoreError {
     },
     #[error("cannot create {path}: {why}")]
     Create { path: String, why: String },
+    /// The database server's own words (SQLSTATE and message).
+    #[error("{0}")]
+    Server(String),
+    /// A transaction rolled back by its caller, who holds the reason.
+    #[error("the change was rolled back")]
+    Aborted,
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

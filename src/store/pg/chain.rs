@@ -8,7 +8,7 @@
 use crate::engine::Record;
 use crate::store::events::{GENESIS, NONE, NewEvent, chain_hash, event_hash, hex};
 
-fn err(e: postgres::Error) -> String {
+pub(super) fn err(e: postgres::Error) -> String {
     match e.as_db_error() {
         Some(d) => format!("{}: {}", d.code().code(), d.message()),
         None => e.to_string(),
@@ -17,7 +17,7 @@ fn err(e: postgres::Error) -> String {
 
 /// The chain's previous hash as the hash input reads it (hex; the genesis
 /// for an empty chain).
-fn prev_text(head: &[u8]) -> String {
+pub(super) fn prev_text(head: &[u8]) -> String {
     if head.is_empty() {
         GENESIS.to_string()
     } else {
@@ -83,7 +83,7 @@ pub enum Written {
 }
 
 /// The record's columns as the schema's `records` row, for `write_change`.
-fn record_json(r: &Record) -> serde_json::Value {
+pub(super) fn record_json(r: &Record) -> serde_json::Value {
     serde_json::json!({
         "id": r.id, "patient": r.patient, "stage": r.stage, "substatus": r.substatus,
         "assignee": r.assignee, "owner_role": r.owner_role, "entered_at": r.entered_at,

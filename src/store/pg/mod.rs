@@ -3,8 +3,10 @@
 //! connection whose certificates are checked as `sslmode` asks
 //! ([`connect`]); and the schema with its roles, append-only logs and
 //! `SECURITY DEFINER` write functions ([`schema`]); `migrate` from SQLite
-//! ([`migrate`], through [`copy`]) and `verify` ([`verify`]). The store
-//! for every other command follows.
+//! ([`migrate`], through [`copy`]) and `verify` ([`verify`]); and the
+//! store itself ([`PgStore`]: `store::Db` on a server session, its writes
+//! in [`tx`], its queue queries in [`query`]), which the record commands
+//! run on. The console and the other commands follow.
 
 pub mod chain;
 mod connect;
@@ -13,10 +15,15 @@ pub mod copy;
 pub mod live;
 pub mod migrate;
 pub mod pgpass;
+pub mod query;
+mod rows;
 pub mod schema;
+pub mod store;
+mod tx;
 pub mod verify;
 
 pub use connect::{config, connect, tls};
+pub use store::PgStore;
 
 /// A server error in the server's own words (its SQLSTATE first; never a
 /// password). Refused reads say which logins may make them.

@@ -1,0 +1,221 @@
+//! A queue query on PostgreSQL: the same [`ListFilter`] as on SQLite, in
+//! PostgreSQL's words (`$n` arguments, `json` fields, `ILIKE` for name
+//! words, where SQLite has its trigram index).
+
+use crate::store::records::COLUMNS;
+use crate::store::sort::SortKey;
+use crate::store::{ListFilter, OwnerFilter, SlaFilter};
+
+/// The record columns, typed as the record reads them.
+pub fn columns() -> String {
+    COLUMNS
+        .replace("escalation,", "escalation::bigint,")
+        .replace("priority,", "priority::bigint,")
+}
+
+/// One argument of a query.
+pub enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+impl Arg {
+    pub fn sql(&self) -> &(dyn postgres::types::ToSql + Sync) {
+        match self {
+            Arg::Text(s) => s,
+            Arg::Int(n) => n,
+        }
+    }
+}
+
+/// Borrows each argument as the client takes them.
+pub fn refs(args: &[Arg]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
+    args.iter().map(Arg::sql).collect()
+}
+
+fn marks(vals: &[String], args: &mut Vec<Arg>) -> String {
+    vals.iter()
+        .map(|s| {
+            args.push(Arg::Text(s.clone()));
+            format!("${}", args.len())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `WHERE …` for `f` at `now` (its keyset is for console pages and is not
+/// read here).
+pub fn where_clause(f: &ListFilter, now: i64, args: &mut Vec<Arg>) -> String {
+    let mut w: Vec<String> = Vec::new();
+    if let Some(stages) = &f.stages {
+        if stages.is_empty() {
+            w.push("false".into());
+        } else {
+            let st = marks(stages, args);
+            if f.notified.is_empty() {
+                w.push(format!("stage IN ({st})"));
+            } else {
+                let nt = marks(&f.notified, args);
+                w.push(format!("(stage IN ({st}) OR notify_role IN ({nt}))"));
+            }
+        }
+    }
+    match &f.owner {
+        OwnerFilter::Any => {}
+        OwnerFilter::Unassigned => w.push("assignee IS NULL".into()),
+        OwnerFilter::User(u) => {
+            args.push(Arg::Text(u.clone()));
+            w.push(format!("assignee = ${}", args.len()));
+        }
+        OwnerFilter::UserOrUnassigned(u) => {
+            args.push(Arg::Text(u.clone()));
+            w.push(format!("(assignee = ${} OR assignee IS NULL)", args.len()));
+        }
+    }
+    if !f.roles.is_empty() {
+        let handed = format!("owner_role IN ({})", marks(&f.roles, args));
+        w.push(if f.role_stages.is_empty() {
+            handed
+        } else {
+            format!(
+                "({handed} OR (owner_role IS NULL AND stage IN ({})))",
+                marks(&f.role_stages, args)
+            )
+        });
+    }
+    if let Some(subs) = &f.substatus {
+        let named: Vec<String> = subs.iter().flatten().cloned().collect();
+        let mut any = Vec::new();
+        if !named.is_empty() {
+            any.push(format!("substatus IN ({})", marks(&named, args)));
+        }
+        if subs.iter().any(Option::is_none) {
+            any.push("substatus IS NULL".into());
+        }
+        w.push(if any.is_empty() {
+            "false".into()
+        } else {
+            format!("({})", any.join(" OR "))
+        });
+    }
+    if !matches!(f.sla, SlaFilter::Any | SlaFilter::Paused) {
+        args.push(Arg::Int(now));
+    }
+    let n = args.len();
+    match f.sla {
+        SlaFilter::Any => {}
+        SlaFilter::Breached => w.push(format!(
+            "(sort_due <= ${n} OR (paused_since IS NOT NULL AND paused_left <= 0))"
+        )),
+        SlaFilter::AtRisk => w.push(format!("warn_at <= ${n} AND sort_due > ${n}")),
+        SlaFilter::Attention => w.push(format!("warn_at <= ${n}")),
+        SlaFilter::Ok => w.push(format!(
+            "due_at > ${n} AND (warn_at IS NULL OR warn_at > ${n})"
+        )),
+        SlaFilter::Paused => w.push("paused_since IS NOT NULL".into()),
+    }
+    if let Some(id) = f.id {
+        args.push(Arg::Int(id));
+        w.push(format!("id = ${}", args.len()));
+    }
+    for (field, values) in &f.fields {
+        args.push(Arg::Text(field.clone()));
+        let key = args.len();
+        w.push(format!(
+            "(fields::json ->> ${key}) IN ({})",
+            marks(values, args)
+        ));
+    }
+    for word in f.text.as_deref().unwrap_or("").split_whitespace() {
+        // A substring of the name, letter case folded.
+        let escaped = word
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        args.push(Arg::Text(format!("%{escaped}%")));
+        w.push(format!("patient ILIKE ${}", args.len()));
+    }
+    if w.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", w.join(" AND "))
+    }
+}
+
+/// `ORDER BY …` for `f`'s sort, as on SQLite (ties by id).
+pub fn order_by(f: &ListFilter) -> String {
+    let desc = match f.sort.key {
+        SortKey::Age => !f.sort.desc,
+        _ => f.sort.desc,
+    };
+    let dir = if desc { "DESC" } else { "ASC" };
+    match f.sort.key {
+        SortKey::Id => format!("id {dir}"),
+        SortKey::Due => format!("sort_due {dir}, id {dir}"),
+        SortKey::Age => format!("entered_at {dir}, id {dir}"),
+        SortKey::Patient => format!("lower(patient) {dir}, id {dir}"),
+    }
+}
+
+/// The rows of `f`, most urgent first (or in its sort), up to its limit.
+pub fn select_sql(f: &ListFilter, now: i64) -> (String, Vec<Arg>) {
+    let mut args = Vec::new();
+    let w = where_clause(f, now, &mut args);
+    let limit = f.limit.map_or(String::new(), |l| format!(" LIMIT {l}"));
+    (
+        format!(
+            "SELECT {} FROM records {w} ORDER BY {}{limit}",
+            columns(),
+            order_by(f)
+        ),
+        args,
+    )
+}
+
+/// How many rows `f` selects, ignoring its limit.
+pub fn count_sql(f: &ListFilter, now: i64) -> (String, Vec<Arg>) {
+    let mut args = Vec::new();
+    let w = where_clause(f, now, &mut args);
+    (format!("SELECT count(*) FROM records {w}"), args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_are_numbered_in_order_and_words_are_escaped() {
+        let f = ListFilter {
+            stages: Some(vec!["a".into(), "b".into()]),
+            owner: OwnerFilter::User("kim".into()),
+            sla: SlaFilter::AtRisk,
+            text: Some("50%_off".into()),
+            limit: Some(5),
+            ..Default::default()
+        };
+        let (sql, args) = select_sql(&f, 100);
+        assert!(sql.contains("stage IN ($1, $2)"), "{sql}");
+        assert!(sql.contains("assignee = $3"), "{sql}");
+        assert!(sql.contains("warn_at <= $4 AND sort_due > $4"), "{sql}");
+        assert!(sql.contains("patient ILIKE $5"), "{sql}");
+        assert!(
+            sql.ends_with("ORDER BY sort_due ASC, id ASC LIMIT 5"),
+            "{sql}"
+        );
+        assert_eq!(args.len(), 5);
+        match &args[4] {
+            Arg::Text(t) => assert_eq!(t, "%50\\%\\_off%"),
+            Arg::Int(_) => panic!("a word is text"),
+        }
+    }
+
+    #[test]
+    fn an_empty_stage_list_selects_nothing() {
+        let f = ListFilter {
+            stages: Some(vec![]),
+            ..Default::default()
+        };
+        let (sql, _) = count_sql(&f, 0);
+        assert_eq!(sql, "SELECT count(*) FROM records WHERE false");
+    }
+}

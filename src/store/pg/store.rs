@@ -1,0 +1,282 @@
+//! The store on PostgreSQL: one session, its identity the server's (the
+//! login, or in a trust-mode database the login `act_as` switched to with
+//! `SET ROLE`). Reads are plain queries the member role may make; every
+//! write goes through the schema's `SECURITY DEFINER` functions.
+
+use super::conninfo::{self, ConnInfo};
+use super::query::{self, refs};
+use super::rows;
+use super::tx::PgTx;
+use crate::engine::Record;
+use crate::store::db::{Db, Tx};
+use crate::store::users::Member;
+use crate::store::{EventRow, ListFilter, Result, StoreError, access};
+use std::cell::RefCell;
+
+/// A server error as a store error (its SQLSTATE and message; never a
+/// password or patient data: no statement text is quoted).
+pub(crate) fn server(e: postgres::Error) -> StoreError {
+    StoreError::Server(super::db_error(e))
+}
+
+pub struct PgStore {
+    client: RefCell<postgres::Client>,
+    label: String,
+    trust: bool,
+    /// The pipeline the caller decided under: each write checks it is
+    /// still the one in force, inside its own transaction.
+    expected_pipeline: Option<String>,
+}
+
+impl PgStore {
+    /// Connects to `url` (with the libpq environment and password file)
+    /// and sets the session up.
+    pub fn open(url: &str) -> Result<PgStore> {
+        let info = conninfo::parse(url, &conninfo::ProcessEnv)
+            .map_err(|e| StoreError::Server(format!("--db: {e}")))?;
+        PgStore::connect(&info)
+    }
+
+    pub fn connect(info: &ConnInfo) -> Result<PgStore> {
+        let mut c = super::connect(info).map_err(StoreError::Server)?;
+        super::schema::session(&mut c).map_err(StoreError::Server)?;
+        let trust: Option<String> = c
+            .query_opt("SELECT value FROM meta WHERE key = 'trust'", &[])
+            .map_err(|e| match e.as_db_error() {
+                Some(d) if d.code() == &postgres::error::SqlState::UNDEFINED_TABLE => {
+                    StoreError::Server(format!(
+                        "database {} holds no carequeue schema (create it with `carequeue init --db postgres://…` or `carequeue migrate`)",
+                        info.dbname
+                    ))
+                }
+                _ => server(e),
+            })?
+            .map(|r| r.get(0));
+        let host = info
+            .hosts
+            .iter()
+            .map(|h| format!("{}:{}", h.name, h.port))
+            .collect::<Vec<_>>()
+            .join(",");
+        Ok(PgStore {
+            client: RefCell::new(c),
+            label: format!("postgres://{}@{host}/{}", info.user, info.dbname),
+            trust: trust.as_deref() == Some("true"),
+            expected_pipeline: None,
+        })
+    }
+
+    pub fn expect_pipeline(&mut self, hash: Option<String>) {
+        self.expected_pipeline = hash;
+    }
+
+    /// The pipeline in force: its version, hash and text.
+    pub fn current_pipeline(&self) -> Result<Option<crate::store::setup::StoredPipeline>> {
+        let row = self
+            .client
+            .borrow_mut()
+            .query_opt(
+                "SELECT version::bigint, hash, text, event_id FROM pipelines ORDER BY version DESC LIMIT 1",
+                &[],
+            )
+            .map_err(server)?;
+        Ok(row.map(|r| crate::store::setup::StoredPipeline {
+            version: r.get(0),
+            hash: r.get(1),
+            text: r.get(2),
+            event_id: r.get(3),
+        }))
+    }
+
+    fn members_where(&self, column: &str, value: &str) -> Result<Option<Member>> {
+        let sql = format!("SELECT {} FROM users WHERE {column} = $1", rows::MEMBER);
+        let row = self
+            .client
+            .borrow_mut()
+            .query_opt(&sql, &[&value])
+            .map_err(server)?;
+        Ok(row.map(|r| rows::member(&r)))
+    }
+}
+
+impl Db for PgStore {
+    fn label(&self) -> String {
+        self.label.clone()
+    }
+
+    fn read_only(&self) -> bool {
+        false
+    }
+
+    fn reads_unlogged(&self) -> bool {
+        false
+    }
+
+    fn trust_mode(&self) -> Result<bool> {
+        Ok(self.trust)
+    }
+
+    fn login(&self) -> Result<String> {
+        let row = self
+            .client
+            .borrow_mut()
+            .query_one("SELECT session_login()", &[])
+            .map_err(server)?;
+        Ok(row.get(0))
+    }
+
+    fn unlinked_hint(&self, login: &str) -> String {
+        format!(
+            "database login `{login}` is linked to no carequeue user; an admin can link you with `carequeue user add NAME --role ROLE --login {login}`"
+        )
+    }
+
+    fn act_as(&self, m: &Member) -> Result<()> {
+        let Some(login) = m.login.as_deref().filter(|l| !l.is_empty()) else {
+            return Err(StoreError::Server(format!(
+                "user `{}` has no database login to act as",
+                m.name
+            )));
+        };
+        let mut c = self.client.borrow_mut();
+        // Its own login: nothing to switch (and SET ROLE would need it to
+        // be a member of itself, which it is not).
+        let me: String = c
+            .query_one("SELECT session_user::text", &[])
+            .map_err(server)?
+            .get(0);
+        if me == login {
+            return Ok(());
+        }
+        let quoted = login.replace('"', "\"\"");
+        c.batch_execute(&format!("SET ROLE \"{quoted}\""))
+            .map_err(|e| {
+                StoreError::Server(format!(
+                    "acting as `{}` (login {login}): {}",
+                    m.name,
+                    super::db_error(e)
+                ))
+            })
+    }
+
+    fn member(&self, name: &str) -> Result<Option<Member>> {
+        self.members_where("name", name)
+    }
+
+    fn member_by_login(&self, login: &str) -> Result<Option<Member>> {
+        self.members_where("login", login)
+    }
+
+    fn first_user(&self) -> Result<Option<String>> {
+        let row = self
+            .client
+            .borrow_mut()
+            .query_opt(
+                "SELECT to_stage FROM events WHERE kind = 'user' ORDER BY id LIMIT 1",
+                &[],
+            )
+            .map_err(server)?;
+        Ok(row.and_then(|r| r.get(0)))
+    }
+
+    fn record(&self, id: i64) -> Result<Record> {
+        rows::load(&mut *self.client.borrow_mut(), id)
+    }
+
+    fn history(&self, id: i64) -> Result<Vec<EventRow>> {
+        let sql = format!(
+            "SELECT {} FROM events WHERE record_id = $1 ORDER BY id",
+            rows::EVENT
+        );
+        let found = self
+            .client
+            .borrow_mut()
+            .query(&sql, &[&id])
+            .map_err(server)?;
+        Ok(found.iter().map(rows::event).collect())
+    }
+
+    fn count(&self, f: &ListFilter, now: i64) -> Result<i64> {
+        let (sql, args) = query::count_sql(f, now);
+        let mut n: i64 = self
+            .client
+            .borrow_mut()
+            .query_one(&sql, &refs(&args))
+            .map_err(server)?
+            .get(0);
+        if let Some(limit) = f.limit {
+            n = n.min(i64::try_from(limit).unwrap_or(i64::MAX));
+        }
+        Ok(n)
+    }
+
+    fn each_listed(
+        &self,
+        f: &ListFilter,
+        now: i64,
+        each: &mut dyn FnMut(Record) -> Result<()>,
+    ) -> Result<()> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let (sql, args) = query::select_sql(f, now);
+        let mut c = self.client.borrow_mut();
+        // A portal inside one read-only snapshot: rows stream in as they
+        // are read, memory does not grow with the count.
+        let mut tx = c
+            .build_transaction()
+            .read_only(true)
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .start()
+            .map_err(server)?;
+        {
+            let mut it = tx.query_raw(sql.as_str(), refs(&args)).map_err(server)?;
+            while let Some(row) = it.next().map_err(server)? {
+                each(rows::record(&row))?;
+            }
+        }
+        tx.commit().map_err(server)
+    }
+
+    fn snapshot(&self) -> Result<Box<dyn crate::store::db::Snapshot + '_>> {
+        Ok(Box::new(()))
+    }
+
+    fn log_read(
+        &mut self,
+        at: i64,
+        _actor: &str,
+        action: &str,
+        record: Option<i64>,
+        detail: Option<&str>,
+    ) -> Result<()> {
+        let c = self.client.get_mut();
+        let mut tx = c.transaction().map_err(server)?;
+        // The actor is the session's own user, as the server will record it.
+        let actor: String = tx
+            .query_one("SELECT session_actor()", &[])
+            .map_err(server)?
+            .get(0);
+        let row = tx
+            .query_one("SELECT length, head FROM lock_chain('access')", &[])
+            .map_err(server)?;
+        let (length, head): (i64, Vec<u8>) = (row.get(0), row.get(1));
+        let prev = super::chain::prev_text(&head);
+        let hash = access::digest(&prev, length + 1, at, record, &actor, action, detail);
+        tx.query_one(
+            "SELECT log_access($1, $2, $3, $4, $5, $6)",
+            &[&at, &action, &record, &detail, &head, &&hash[..]],
+        )
+        .map_err(server)?;
+        tx.commit().map_err(server)
+    }
+
+    fn transact(&mut self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
+        let c = self.client.get_mut();
+        let tx = c.transaction().map_err(server)?;
+        let mut t = PgTx::begin(tx)?;
+        if let Some(expected) = &self.expected_pipeline {
+            t.check_pipeline(expected)?;
+        }
+        f(&mut t)?;
+        t.commit()
+    }
+}

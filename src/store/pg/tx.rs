@@ -1,0 +1,132 @@
+//! One write transaction on PostgreSQL. It starts by locking the event
+//! chain's head, so writers take turns as under SQLite's `BEGIN
+//! IMMEDIATE`: what it reads next is what it writes over, and its events
+//! are sealed against a head nobody else can move. Record and event go
+//! together through `write_change`, which takes the actor from the session.
+
+use super::chain::{prev_text, record_json};
+use super::rows;
+use super::store::server;
+use crate::engine::Record;
+use crate::store::db::Tx;
+use crate::store::events::{NewEvent, event_hash};
+use crate::store::{Result, StoreError};
+
+pub struct PgTx<'c> {
+    tx: postgres::Transaction<'c>,
+    /// The session's carequeue user: every event's actor.
+    actor: String,
+    length: i64,
+    head: Vec<u8>,
+}
+
+impl<'c> PgTx<'c> {
+    pub fn begin(mut tx: postgres::Transaction<'c>) -> Result<PgTx<'c>> {
+        let actor: String = tx
+            .query_one("SELECT session_actor()", &[])
+            .map_err(server)?
+            .get(0);
+        let row = tx
+            .query_one("SELECT length, head FROM lock_chain('events')", &[])
+            .map_err(server)?;
+        Ok(PgTx {
+            tx,
+            actor,
+            length: row.get(0),
+            head: row.get(1),
+        })
+    }
+
+    /// Refuses to go on if the pipeline in force is no longer `expected`.
+    pub fn check_pipeline(&mut self, expected: &str) -> Result<()> {
+        let row = self
+            .tx
+            .query_opt(
+                "SELECT version::bigint, hash FROM pipelines ORDER BY version DESC LIMIT 1",
+                &[],
+            )
+            .map_err(server)?;
+        match row {
+            Some(r) if r.get::<_, String>(1) == expected => Ok(()),
+            Some(r) => Err(StoreError::PipelineChanged { version: r.get(0) }),
+            None => Err(StoreError::PipelineChanged { version: 0 }),
+        }
+    }
+
+    pub fn commit(self) -> Result<()> {
+        self.tx.commit().map_err(server)
+    }
+}
+
+impl Tx for PgTx<'_> {
+    fn op_seen(&mut self, op: &str) -> Result<Option<i64>> {
+        let row = self
+            .tx
+            .query_opt(
+                "SELECT coalesce(record_id, 0) FROM events WHERE op_id = $1",
+                &[&op],
+            )
+            .map_err(server)?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    fn load(&mut self, id: i64) -> Result<Record> {
+        rows::load(&mut self.tx, id)
+    }
+
+    fn save(&mut self, cur: Option<&Record>, next: &mut Record, e: &NewEvent) -> Result<()> {
+        let expected = match cur {
+            Some(cur) => {
+                next.version = cur.version + 1;
+                cur.version
+            }
+            None => {
+                // Under the chain's lock: no other writer takes this id.
+                next.id = self
+                    .tx
+                    .query_one("SELECT coalesce(max(id), 0) + 1 FROM records", &[])
+                    .map_err(server)?
+                    .get(0);
+                next.version = 1;
+                0
+            }
+        };
+        let mut e = e.clone();
+        e.record_id = Some(next.id);
+        let hash = event_hash(
+            &mut Vec::new(),
+            &prev_text(&self.head),
+            self.length + 1,
+            &e,
+            &self.actor,
+        );
+        let json = record_json(next).to_string();
+        let row = self
+            .tx
+            .query_one(
+                "SELECT write_change($1::text::jsonb, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                &[
+                    &json, &expected, &e.at, &e.kind, &e.event, &e.from, &e.to, &e.reason,
+                    &e.note, &e.data, &e.op_id, &self.head, &&hash[..],
+                ],
+            )
+            .map_err(|x| match x.code().map(|c| c.code()) {
+                Some("CQ409") => StoreError::Stale {
+                    id: next.id,
+                    expected,
+                    actual: expected + 1,
+                },
+                _ => server(x),
+            })?;
+        let id: i64 = row.get(0);
+        if id < 0 {
+            return Err(StoreError::Server(format!(
+                "operation id was already applied (event {})",
+                -id
+            )));
+        }
+        self.length = id;
+        self.head = hash.to_vec();
+        Ok(())
+    }
+}

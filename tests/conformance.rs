@@ -1,0 +1,433 @@
+//! One behaviour suite, two stores: each case runs the real binary on a
+//! SQLite file and on a PostgreSQL database (on a server this binary
+//! starts: one cluster for the binary, one database per case, reached over
+//! TCP with TLS and scram-sha-256). The PostgreSQL database is made the
+//! way a team gets one: `init` on SQLite, the team added, `migrate`.
+//! Trust mode: a `driver` login that may `SET ROLE` to each user's login,
+//! so every write on the server is made as that user's own login.
+
+mod common;
+
+use common::pg::{Cluster, Opts, Passwords, available};
+use common::{Cq, command};
+use serde_json::Value;
+use std::process::Output;
+use std::sync::Arc;
+
+const NOW: &str = "2026-11-02T09:00:00Z";
+const USERS: [(&str, &str); 4] = [
+    ("kim", "supervisor"),
+    ("maria", "ops"),
+    ("dev", "ops"),
+    ("okafor", "provider"),
+];
+
+struct Server {
+    cluster: Cluster,
+    passwords: Passwords,
+}
+
+fn server() -> Server {
+    let cluster = Cluster::start(&Opts {
+        tcp: true,
+        durable: false,
+        ..Default::default()
+    });
+    let mut logins = vec!["owner", "driver"];
+    logins.extend(USERS.iter().map(|(u, _)| *u));
+    let passwords = cluster.logins(&logins);
+    let users: Vec<&str> = USERS.iter().map(|(u, _)| *u).collect();
+    cluster.psql("postgres", &format!("GRANT {} TO driver", users.join(", ")));
+    Server { cluster, passwords }
+}
+
+/// One case's database, of either kind.
+struct Target {
+    cq: Cq,
+    /// PostgreSQL: the server, and this case's database.
+    pg: Option<(Arc<Server>, String)>,
+}
+
+impl Target {
+    fn new(pg: Option<(&Arc<Server>, &str)>) -> Target {
+        let cq = Cq::init_default(NOW);
+        for (u, role) in USERS {
+            cq.ok("nobody", NOW, &["user", "add", u, "--role", role]);
+        }
+        let Some((s, name)) = pg else {
+            return Target { cq, pg: None };
+        };
+        s.cluster
+            .psql("postgres", &format!("CREATE DATABASE {name} OWNER owner"));
+        let t = Target {
+            cq,
+            pg: Some((s.clone(), name.to_string())),
+        };
+        let url = t.url("owner");
+        let from = t.cq.db.display().to_string();
+        ok(&t.bare(&[
+            "--as", "nobody", "--now", NOW, "migrate", "--from", &from, "--to", &url,
+        ]));
+        t
+    }
+
+    fn url(&self, login: &str) -> String {
+        let (s, db) = self.pg.as_ref().expect("a PostgreSQL target");
+        format!("postgres://{login}@localhost:{}/{db}", s.cluster.port)
+    }
+
+    fn kind(&self) -> &'static str {
+        if self.pg.is_some() {
+            "postgres"
+        } else {
+            "sqlite"
+        }
+    }
+
+    /// The binary with only these arguments (and the connection settings).
+    fn bare(&self, args: &[&str]) -> Output {
+        let mut cmd = command();
+        for k in ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD"] {
+            cmd.env_remove(k);
+        }
+        if let Some((s, _)) = &self.pg {
+            cmd.env("PGPASSFILE", &s.passwords.file)
+                .env("PGSSLROOTCERT", s.cluster.ca())
+                .env("PGSSLMODE", "verify-full");
+        }
+        cmd.current_dir(self.cq.dir.path())
+            .args(args)
+            .output()
+            .expect("run carequeue")
+    }
+
+    /// `args` as `user` on this case's database.
+    fn run(&self, user: &str, args: &[&str]) -> Output {
+        let db = match &self.pg {
+            Some(_) => self.url("driver"),
+            None => self.cq.db.display().to_string(),
+        };
+        let pipeline = self.cq.pipeline.display().to_string();
+        let mut all = vec![
+            "--db",
+            &db,
+            "--pipeline",
+            &pipeline,
+            "--as",
+            user,
+            "--now",
+            NOW,
+        ];
+        all.extend_from_slice(args);
+        self.bare(&all)
+    }
+
+    #[track_caller]
+    fn ok(&self, user: &str, args: &[&str]) -> String {
+        ok(&self.run(user, args))
+    }
+
+    #[track_caller]
+    fn refused(&self, user: &str, args: &[&str]) -> String {
+        refused(&self.run(user, args))
+    }
+
+    fn json(&self, user: &str, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(user, args)).expect("json")
+    }
+
+    fn add(&self, user: &str, patient: &str) -> i64 {
+        self.ok(user, &["add", "--patient", patient])
+            .trim()
+            .parse()
+            .expect("id")
+    }
+
+    /// `verify`, as an admin login on PostgreSQL (it reads the access log).
+    fn verify(&self) -> String {
+        match &self.pg {
+            Some(_) => ok(&self.bare(&["--db", &self.url("owner"), "verify"])),
+            None => self.ok("nobody", &["verify"]),
+        }
+    }
+}
+
+#[track_caller]
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "expected success:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[track_caller]
+fn refused(out: &Output) -> String {
+    let (o, e) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "expected exit 1:\n{o}\n{e}");
+    assert!(o.is_empty(), "nothing on stdout on a refusal: {o}");
+    assert!(
+        e.starts_with("error: ") && e.trim_end().lines().count() == 1,
+        "one error line: {e}"
+    );
+    e.into_owned()
+}
+
+/// The number before `word` in a verify line.
+fn count_before(line: &str, word: &str) -> i64 {
+    let words: Vec<&str> = line
+        .split([' ', ',', ';'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    let at = words
+        .iter()
+        .position(|w| *w == word)
+        .unwrap_or_else(|| panic!("no `{word}` in {line}"));
+    words[at - 1]
+        .parse()
+        .unwrap_or_else(|_| panic!("no count before `{word}` in {line}"))
+}
+
+/// A record through intake to the provider, with the stages, owners,
+/// versions and history each step leaves, and `show`'s allowed events.
+fn lifecycle(t: &Target) {
+    let id = t.add("maria", "Zoë Grünewald");
+    let s = id.to_string();
+    let r = t.json("maria", &["show", &s, "--json"]);
+    assert_eq!(r["stage"], "form_submitted", "{}", t.kind());
+    assert_eq!(r["version"], 1);
+    assert_eq!(r["patient"], "Zoë Grünewald");
+    let out = t.ok("maria", &["move", &s, "start_review"]);
+    assert!(out.contains("form_submitted → intake_review"), "{out}");
+    t.ok("maria", &["claim", &s]);
+    t.ok("maria", &["note", &s, "called, left a message"]);
+    t.ok("maria", &["move", &s, "complete_intake"]);
+    t.ok("maria", &["move", &s, "send_to_provider"]);
+    let r = t.json("okafor", &["show", &s, "--json"]);
+    assert_eq!(r["stage"], "pending_provider");
+    assert_eq!(r["version"], 6);
+    let kinds: Vec<&str> = r["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|e| e["kind"].as_str().expect("kind"))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "create",
+            "transition",
+            "claim",
+            "note",
+            "transition",
+            "transition"
+        ]
+    );
+    let actors: Vec<&str> = r["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|e| e["actor"].as_str().expect("actor"))
+        .collect();
+    assert!(actors.iter().all(|a| *a == "maria"), "{actors:?}");
+    let allowed: Vec<&str> = r["allowed_events"]
+        .as_array()
+        .expect("allowed")
+        .iter()
+        .map(|e| e["event"].as_str().expect("event"))
+        .collect();
+    assert!(allowed.contains(&"begin_review"), "{allowed:?}");
+    t.ok("okafor", &["move", &s, "begin_review"]);
+    let v = t.verify();
+    assert!(v.starts_with("ok:"), "{v}");
+    assert_eq!(count_before(&v, "records"), 1, "{v}");
+}
+
+/// Refusals are one `error:` line, exit 1, and change nothing.
+fn refusals(t: &Target) {
+    let id = t.add("maria", "Ana Ruiz");
+    let s = id.to_string();
+    let e = t.refused("okafor", &["move", &s, "start_review"]);
+    assert!(e.contains("refused"), "{e}");
+    let e = t.refused("maria", &["move", &s, "approve"]);
+    assert!(e.contains("approve"), "{e}");
+    let e = t.refused("maria", &["show", "999"]);
+    assert!(e.contains("record 999 not found"), "{e}");
+    let e = t.refused("nosuch", &["list"]);
+    assert!(e.contains("unknown user `nosuch`"), "{e}");
+    t.ok("maria", &["move", &s, "start_review"]);
+    let e = t.refused("maria", &["claim", &s, "--expect-version", "1"]);
+    assert!(
+        e.contains("changed since you read it (version 1, now 2)"),
+        "{e}"
+    );
+    let r = t.json("maria", &["show", &s, "--json"]);
+    assert_eq!(
+        r["version"],
+        2,
+        "{}: nothing written by a refusal",
+        t.kind()
+    );
+    assert!(r["owner"].is_null());
+}
+
+/// An operation id makes a retry a no-op, for adds and changes alike.
+fn retries(t: &Target) {
+    let a = t.ok(
+        "maria",
+        &["add", "--patient", "Retry Once", "--op-id", "add-1"],
+    );
+    let b = t.ok(
+        "maria",
+        &["add", "--patient", "Retry Once", "--op-id", "add-1"],
+    );
+    assert_eq!(a, b, "the same record comes back");
+    let s = a.trim().to_string();
+    t.ok("maria", &["move", &s, "start_review", "--op-id", "mv-1"]);
+    t.ok("maria", &["move", &s, "start_review", "--op-id", "mv-1"]);
+    let r = t.json("maria", &["show", &s, "--json"]);
+    assert_eq!(r["version"], 2, "applied once");
+    assert_eq!(r["history"].as_array().map(Vec::len), Some(2));
+    let rows = t.json("maria", &["list", "--json"]);
+    assert_eq!(rows.as_array().map(Vec::len), Some(1), "one record made");
+}
+
+/// `list`'s filters select the same rows on both stores.
+fn listing(t: &Target) {
+    let ids: Vec<i64> = (0..6)
+        .map(|i| t.add("maria", &format!("Pat {i}")))
+        .collect();
+    for id in &ids[..3] {
+        t.ok("maria", &["move", &id.to_string(), "start_review"]);
+    }
+    t.ok("maria", &["claim", &ids[0].to_string()]);
+    t.ok("dev", &["claim", &ids[1].to_string()]);
+    let count = |args: &[&str]| {
+        let mut all = vec!["list", "--json"];
+        all.extend_from_slice(args);
+        t.json("kim", &all).as_array().map_or(0, Vec::len)
+    };
+    assert_eq!(count(&[]), 6, "{}", t.kind());
+    assert_eq!(count(&["--stage", "intake_review"]), 3);
+    assert_eq!(count(&["--stage", "form_submitted"]), 3);
+    assert_eq!(count(&["--owner", "dev"]), 1);
+    assert_eq!(count(&["--unassigned"]), 4);
+    assert_eq!(count(&["--limit", "2"]), 2);
+    assert_eq!(count(&["--filter", "pat 4"]), 1);
+    let mine = t.json("maria", &["list", "--mine", "--json"]);
+    assert_eq!(mine[0]["id"], ids[0]);
+    let table = t.ok("kim", &["list", "--stage", "intake_review"]);
+    assert!(table.starts_with("ID"), "{table}");
+    assert_eq!(table.lines().count(), 4, "{table}");
+}
+
+/// Every read is logged before it is shown, and the log verifies.
+fn reads_are_logged(t: &Target) {
+    let id = t.add("maria", "Logged Read");
+    let before = count_before(&t.verify(), "access");
+    t.ok("kim", &["show", &id.to_string()]);
+    t.ok("kim", &["list"]);
+    let after = count_before(&t.verify(), "access");
+    assert_eq!(after - before, 2, "{}: show and list logged", t.kind());
+}
+
+/// Four processes on the same records at once: each change applied once or
+/// refused clearly (stale or not allowed), never a lock error, and the log
+/// verifies with one event per applied change.
+fn concurrent_writers(t: &Target) {
+    let ids: Vec<i64> = (0..3)
+        .map(|i| t.add("maria", &format!("Busy {i}")))
+        .collect();
+    let before = count_before(&t.verify(), "events");
+    let applied = std::sync::atomic::AtomicI64::new(0);
+    std::thread::scope(|sc| {
+        for w in 0..4 {
+            let (ids, applied) = (&ids, &applied);
+            sc.spawn(move || {
+                let me = if w % 2 == 0 { "maria" } else { "dev" };
+                for n in 0..12 {
+                    let s = ids[(w + n) % ids.len()].to_string();
+                    let r = t.json(me, &["show", &s, "--json"]);
+                    let v = r["version"].as_i64().expect("version").to_string();
+                    let args: Vec<&str> = match n % 3 {
+                        0 => vec!["note", &s, "busy", "--expect-version", &v],
+                        1 => vec!["claim", &s, "--expect-version", &v],
+                        _ => vec!["release", &s],
+                    };
+                    let out = t.run(me, &args);
+                    let err = String::from_utf8_lossy(&out.stderr).to_lowercase();
+                    assert!(
+                        !err.contains("locked") && !err.contains("busy handler"),
+                        "{err}"
+                    );
+                    match out.status.code() {
+                        Some(0) => {
+                            applied.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        }
+                        Some(1) => {
+                            refused(&out);
+                            assert!(
+                                err.contains("changed since you read it")
+                                    || err.contains("refused"),
+                                "not a clear refusal: {err}"
+                            );
+                        }
+                        other => panic!("exit {other:?}: {err}"),
+                    }
+                }
+            });
+        }
+    });
+    let v = t.verify();
+    let after = count_before(&v, "events");
+    let applied = applied.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(applied > 0, "some changes went through");
+    assert_eq!(
+        after - before,
+        applied,
+        "{}: one event per applied change: {v}",
+        t.kind()
+    );
+    for id in ids {
+        let r = t.json("kim", &["show", &id.to_string(), "--json"]);
+        let n = r["history"].as_array().map_or(0, Vec::len) as i64;
+        assert_eq!(r["version"].as_i64(), Some(n), "version = its events");
+    }
+}
+
+/// A case: its name and its body.
+type Case = (&'static str, fn(&Target));
+
+const CASES: &[Case] = &[
+    ("lifecycle", lifecycle),
+    ("refusals", refusals),
+    ("retries", retries),
+    ("listing", listing),
+    ("reads_are_logged", reads_are_logged),
+    ("concurrent_writers", concurrent_writers),
+];
+
+#[test]
+fn every_case_on_sqlite() {
+    for (name, case) in CASES {
+        eprintln!("sqlite: {name}");
+        case(&Target::new(None));
+    }
+}
+
+#[test]
+fn every_case_on_postgresql() {
+    if !available("every_case_on_postgresql") {
+        return;
+    }
+    let s = Arc::new(server());
+    for (name, case) in CASES {
+        eprintln!("postgres: {name}");
+        case(&Target::new(Some((&s, name))));
+    }
+}
