@@ -11,32 +11,33 @@ pub const EVENT: &str =
     "id, record_id, at, actor, kind, event, from_stage, to_stage, reason, note, data, hash";
 pub const MEMBER: &str = "name, roles, login, enabled, created_at";
 
-/// A `records` row selected with [`columns`].
-pub fn record(r: &postgres::Row) -> Record {
-    let fields: String = r.get(14);
-    Record {
-        id: r.get(0),
-        patient: r.get(1),
-        stage: r.get(2),
-        substatus: r.get(3),
-        assignee: r.get(4),
-        owner_role: r.get(5),
-        entered_at: r.get(6),
-        due_at: r.get(7),
-        warn_at: r.get(8),
-        paused_since: r.get(9),
-        paused_left: r.get(10),
-        escalation: r.get(11),
-        priority: r.get(12),
-        breach_reason: r.get(13),
+/// A `records` row selected with [`columns`]; a column of another type
+/// than the schema's is an error, never a panic.
+pub fn record(r: &postgres::Row) -> Result<Record> {
+    let fields: String = r.try_get(14).map_err(server)?;
+    Ok(Record {
+        id: r.try_get(0).map_err(server)?,
+        patient: r.try_get(1).map_err(server)?,
+        stage: r.try_get(2).map_err(server)?,
+        substatus: r.try_get(3).map_err(server)?,
+        assignee: r.try_get(4).map_err(server)?,
+        owner_role: r.try_get(5).map_err(server)?,
+        entered_at: r.try_get(6).map_err(server)?,
+        due_at: r.try_get(7).map_err(server)?,
+        warn_at: r.try_get(8).map_err(server)?,
+        paused_since: r.try_get(9).map_err(server)?,
+        paused_left: r.try_get(10).map_err(server)?,
+        escalation: r.try_get(11).map_err(server)?,
+        priority: r.try_get(12).map_err(server)?,
+        breach_reason: r.try_get(13).map_err(server)?,
         // As on SQLite: a corrupt fields text shows as no fields.
         fields: serde_json::from_str(&fields).unwrap_or_default(),
-        created_at: r.get(15),
-        updated_at: r.get(16),
-        version: r.get(17),
-        timer_at: r.get(18),
-        notify_role: r.get(19),
-    }
+        created_at: r.try_get(15).map_err(server)?,
+        updated_at: r.try_get(16).map_err(server)?,
+        version: r.try_get(17).map_err(server)?,
+        timer_at: r.try_get(18).map_err(server)?,
+        notify_role: r.try_get(19).map_err(server)?,
+    })
 }
 
 /// One record by id, in the client's (or its transaction's) snapshot.
@@ -45,34 +46,34 @@ pub fn load(c: &mut impl postgres::GenericClient, id: i64) -> Result<Record> {
     c.query_opt(&sql, &[&id])
         .map_err(server)?
         .map(|r| record(&r))
-        .ok_or(StoreError::NoRecord(id))
+        .ok_or(StoreError::NoRecord(id))?
 }
 
-pub fn event(r: &postgres::Row) -> EventRow {
-    let hash: Vec<u8> = r.get(11);
-    EventRow {
-        id: r.get(0),
-        record_id: r.get(1),
-        at: r.get(2),
-        actor: r.get(3),
-        kind: r.get(4),
-        event: r.get(5),
-        from: r.get(6),
-        to: r.get(7),
-        reason: r.get(8),
-        note: r.get(9),
-        data: r.get(10),
+pub fn event(r: &postgres::Row) -> Result<EventRow> {
+    let hash: Vec<u8> = r.try_get(11).map_err(server)?;
+    Ok(EventRow {
+        id: r.try_get(0).map_err(server)?,
+        record_id: r.try_get(1).map_err(server)?,
+        at: r.try_get(2).map_err(server)?,
+        actor: r.try_get(3).map_err(server)?,
+        kind: r.try_get(4).map_err(server)?,
+        event: r.try_get(5).map_err(server)?,
+        from: r.try_get(6).map_err(server)?,
+        to: r.try_get(7).map_err(server)?,
+        reason: r.try_get(8).map_err(server)?,
+        note: r.try_get(9).map_err(server)?,
+        data: r.try_get(10).map_err(server)?,
         hash: hex(&hash),
-    }
+    })
 }
 
-pub fn member(r: &postgres::Row) -> Member {
-    let roles: String = r.get(1);
-    Member {
-        name: r.get(0),
+pub fn member(r: &postgres::Row) -> Result<Member> {
+    let roles: String = r.try_get(1).map_err(server)?;
+    Ok(Member {
+        name: r.try_get(0).map_err(server)?,
         roles: roles.split_whitespace().map(str::to_string).collect(),
-        login: r.get(2),
-        enabled: r.get(3),
-        created_at: r.get(4),
-    }
+        login: r.try_get(2).map_err(server)?,
+        enabled: r.try_get(3).map_err(server)?,
+        created_at: r.try_get(4).map_err(server)?,
+    })
 }

@@ -95,7 +95,7 @@ impl PgStore {
             .borrow_mut()
             .query_opt(&sql, &[&value])
             .map_err(server)?;
-        Ok(row.map(|r| rows::member(&r)))
+        row.map(|r| rows::member(&r)).transpose()
     }
 }
 
@@ -193,7 +193,7 @@ impl Db for PgStore {
             .borrow_mut()
             .query(&sql, &[&id])
             .map_err(server)?;
-        Ok(found.iter().map(rows::event).collect())
+        found.iter().map(rows::event).collect()
     }
 
     fn count(&self, f: &ListFilter, now: i64) -> Result<i64> {
@@ -230,7 +230,7 @@ impl Db for PgStore {
         {
             let mut it = tx.query_raw(sql.as_str(), refs(&args)).map_err(server)?;
             while let Some(row) = it.next().map_err(server)? {
-                each(rows::record(&row))?;
+                each(rows::record(&row)?)?;
             }
         }
         tx.commit().map_err(server)
