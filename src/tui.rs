@@ -8,7 +8,7 @@ use crate::app::worker::{Msg, Worker};
 use crate::domain::Pipeline;
 use crate::engine::Clock;
 use crate::ops::Actor;
-use crate::store::Store;
+use crate::store::Board;
 use crate::ui::{self, theme::Theme};
 use crossterm::event::{self, Event};
 use std::sync::Arc;
@@ -35,7 +35,7 @@ pub struct Options {
 
 pub fn run(
     pipeline: Arc<Pipeline>,
-    store: Store,
+    store: Box<dyn Board>,
     clock: Arc<dyn Clock>,
     user: Actor,
     opts: Options,
@@ -48,17 +48,20 @@ pub fn run(
     } = opts;
     let mut app = App::new(pipeline.clone(), user.user().clone(), clock.now());
     app.configure(&config);
+    // The database as the state file names it: a path, or a URL.
+    let path = std::path::PathBuf::from(store.label());
     app.resume = state
         .as_deref()
-        .and_then(|f| crate::state_file::load(f, store.path(), &user.name));
+        .and_then(|f| crate::state_file::load(f, &path, &user.name));
     app.mode_label = match (&what_if, user.trusted()) {
         (Some(w), _) => Some(w.clone()),
         (None, true) => Some("trust mode".to_string()),
         (None, false) => None,
     };
     let mut store = store;
-    crate::ops::reads::log_read(&mut store, &user, "console-open", None, None, clock.now())?;
-    let path = store.path().to_path_buf();
+    crate::ops::reads::log_read(&mut *store, &user, "console-open", None, None, clock.now())?;
+    // The closing entry's handle, opened now: the worker owns `store`.
+    let closing = store.reopen()?;
     let closer = user.clone();
     let worker = Worker::spawn(Service::new(
         pipeline,
@@ -128,6 +131,7 @@ pub fn run(
                         let reqs = app.on_data_changed();
                         worker.send(reqs);
                     }
+                    Ok(Msg::Link(lost)) => app.link_lost = lost,
                     Err(std::sync::mpsc::TryRecvError::Empty) => break,
                     Err(std::sync::mpsc::TryRecvError::Disconnected) => {
                         anyhow::bail!("the data worker stopped unexpectedly")
@@ -157,21 +161,25 @@ pub fn run(
             f.display()
         );
     }
-    let closed = close(&path, &closer, clock.now());
+    // A fresh handle: the one opened at the start may have lost its
+    // server meanwhile.
+    let closed = closing
+        .reopen()
+        .map_err(anyhow::Error::from)
+        .and_then(|s| close(s, &closer, clock.now()));
     result.and(closed)
 }
 
 /// The session's end in the access log, and a last checkpoint line.
 fn close(
-    path: &std::path::Path,
+    mut store: Box<dyn Board>,
     user: &Actor,
     now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<()> {
-    let mut store = Store::open_with(path, true)?;
     // Logged also after access was withdrawn: the session's end is part of
     // the record of who had patient data on screen, and until when.
-    let why = crate::ops::identity::revoked(&store, user)?.map(|_| "access withdrawn");
-    crate::ops::reads::log_read(&mut store, user, "console-close", None, why, now)?;
-    crate::ops::checkpoints::auto(&store, now)?;
+    let why = crate::ops::identity::revoked(&*store, user)?.map(|_| "access withdrawn");
+    crate::ops::reads::log_read(&mut *store, user, "console-close", None, why, now)?;
+    crate::ops::checkpoints::auto(&*store, now)?;
     Ok(())
 }

@@ -2,12 +2,13 @@
 //! lands in the database as the console's user; a change made by another
 //! process shows up on screen without a keypress; `q` restores the terminal.
 
-use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
-use std::io::{Read, Write};
+mod common;
+
+use common::screen::Screen;
+use portable_pty::CommandBuilder;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_carequeue");
 const NOW: &str = "2026-11-26T15:00:00Z";
@@ -41,127 +42,33 @@ fn demo(dir: &Path, records: &str) -> PathBuf {
     db
 }
 
-/// The console running in a 120x40 pseudo-terminal, its output parsed by vt100.
-struct Screen {
-    parser: Arc<Mutex<vt100::Parser>>,
-    raw: Arc<Mutex<Vec<u8>>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn Child + Send + Sync>,
-    _master: Box<dyn MasterPty + Send>,
-}
-
-impl Screen {
-    fn open(db: &Path, user: &str) -> Screen {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: 40,
-                cols: 120,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("a pseudo-terminal");
-        let mut cmd = CommandBuilder::new(BIN);
-        cmd.args([
-            "--db",
-            db.to_str().expect("utf-8"),
-            "--as",
-            user,
-            "--pipeline",
-            &pipeline(),
-            "--now",
-            NOW,
-        ]);
-        cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("CAREQUEUE_USER");
-        // The user's own files, kept beside the database.
-        let home = db.parent().expect("the database's folder");
-        cmd.env("XDG_STATE_HOME", home.join("state"));
-        cmd.env("XDG_CONFIG_HOME", home.join("config"));
-        let child = pair.slave.spawn_command(cmd).expect("spawn the console");
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().expect("reader");
-        let writer = pair.master.take_writer().expect("writer");
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(
-            std::num::NonZero::new(40).expect("rows"),
-            std::num::NonZero::new(120).expect("cols"),
-            0,
-        )));
-        let raw = Arc::new(Mutex::new(Vec::new()));
-        let (p, r) = (parser.clone(), raw.clone());
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                if let Ok(mut p) = p.lock() {
-                    p.process(&buf[..n]);
-                }
-                if let Ok(mut r) = r.lock() {
-                    r.extend_from_slice(&buf[..n]);
-                }
-            }
-        });
-        Screen {
-            parser,
-            raw,
-            writer,
-            child,
-            _master: pair.master,
-        }
-    }
-
-    fn text(&self) -> String {
-        self.parser
-            .lock()
-            .map(|p| p.screen().contents())
-            .unwrap_or_default()
-    }
-
-    /// Waits up to `limit` for `pred` to hold on the screen; returns how long it took.
-    fn wait(&self, limit: Duration, what: &str, pred: impl Fn(&str) -> bool) -> Duration {
-        let start = Instant::now();
-        loop {
-            if pred(&self.text()) {
-                return start.elapsed();
-            }
-            if start.elapsed() > limit {
-                panic!("timed out waiting for {what}; screen:\n{}", self.text());
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-    }
-
-    fn keys(&mut self, s: &str) {
-        self.writer.write_all(s.as_bytes()).expect("type");
-        self.writer.flush().expect("flush");
-        std::thread::sleep(Duration::from_millis(150));
-    }
-
-    fn quit(mut self) -> (bool, Vec<u8>) {
-        self.keys("q");
-        let start = Instant::now();
-        let status = loop {
-            if let Ok(Some(s)) = self.child.try_wait() {
-                break s;
-            }
-            if start.elapsed() > Duration::from_secs(10) {
-                let _ = self.child.kill();
-                panic!("the console did not quit on q; screen:\n{}", self.text());
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        };
-        std::thread::sleep(Duration::from_millis(200));
-        let raw = self.raw.lock().map(|r| r.clone()).unwrap_or_default();
-        (status.success(), raw)
-    }
+/// The console on `db` as `user`, in a pseudo-terminal.
+fn open(db: &Path, user: &str) -> Screen {
+    let mut cmd = CommandBuilder::new(BIN);
+    cmd.args([
+        "--db",
+        db.to_str().expect("utf-8"),
+        "--as",
+        user,
+        "--pipeline",
+        &pipeline(),
+        "--now",
+        NOW,
+    ]);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env_remove("CAREQUEUE_USER");
+    // The user's own files, kept beside the database.
+    let home = db.parent().expect("the database's folder");
+    cmd.env("XDG_STATE_HOME", home.join("state"));
+    cmd.env("XDG_CONFIG_HOME", home.join("config"));
+    Screen::spawn(cmd)
 }
 
 #[test]
 fn a_move_made_with_the_keyboard_is_in_the_database_as_the_console_user() {
     let dir = tempfile::tempdir().expect("dir");
     let db = demo(dir.path(), "120");
-    let mut s = Screen::open(&db, "okafor");
+    let mut s = open(&db, "okafor");
     s.wait(Duration::from_secs(10), "the Decisions view", |t| {
         t.contains("Decisions ·") && t.contains("1/")
     });
@@ -261,7 +168,7 @@ fn a_change_by_another_process_appears_without_a_keypress() {
     let id = rec["id"].as_i64().expect("id");
     let patient = rec["patient"].as_str().expect("patient").to_string();
 
-    let mut s = Screen::open(&db, "kim");
+    let mut s = open(&db, "kim");
     s.wait(Duration::from_secs(10), "the console", |t| {
         t.contains("Breaches ·")
     });
@@ -323,7 +230,7 @@ fn a_change_by_another_process_appears_without_a_keypress() {
 fn quitting_restores_the_terminal() {
     let dir = tempfile::tempdir().expect("dir");
     let db = demo(dir.path(), "20");
-    let s = Screen::open(&db, "maria");
+    let s = open(&db, "maria");
     s.wait(Duration::from_secs(10), "the console", |t| {
         t.contains("My Queue ·")
     });
@@ -364,7 +271,7 @@ fn an_unknown_user_gets_an_error_not_a_console() {
 fn a_detail_pane_opened_in_the_console_is_in_the_access_log() {
     let dir = tempfile::tempdir().expect("dir");
     let db = demo(dir.path(), "30");
-    let mut s = Screen::open(&db, "okafor");
+    let mut s = open(&db, "okafor");
     s.wait(Duration::from_secs(10), "the Decisions view", |t| {
         t.contains("Decisions ·") && t.contains("1/")
     });
@@ -408,7 +315,7 @@ fn a_detail_pane_opened_in_the_console_is_in_the_access_log() {
 fn a_saved_view_and_the_last_view_come_back_after_a_restart() {
     let dir = tempfile::tempdir().expect("dir");
     let db = demo(dir.path(), "200");
-    let mut s = Screen::open(&db, "kim");
+    let mut s = open(&db, "kim");
     s.wait(Duration::from_secs(10), "the Breaches view", |t| {
         t.contains("Breaches ·")
     });
@@ -433,7 +340,7 @@ fn a_saved_view_and_the_last_view_come_back_after_a_restart() {
     );
 
     // Restarted: the saved view opens again, with its filter and order.
-    let mut s = Screen::open(&db, "kim");
+    let mut s = open(&db, "kim");
     s.wait(Duration::from_secs(10), "the saved view, reopened", |t| {
         t.contains("late ones ·") && t.contains("filter \"sla:breached\"") && t.contains("by age ↓")
     });
@@ -443,7 +350,7 @@ fn a_saved_view_and_the_last_view_come_back_after_a_restart() {
     });
     let (ok, _) = s.quit();
     assert!(ok);
-    let s = Screen::open(&db, "kim");
+    let s = open(&db, "kim");
     s.wait(
         Duration::from_secs(10),
         "the first view, the saved one gone",

@@ -118,6 +118,9 @@ pub struct App {
     pub quit: bool,
     /// Shown in the header: trust mode, or a what-if pipeline.
     pub mode_label: Option<String>,
+    /// The database connection was lost (why), and is being retried: the
+    /// header says so until it is back.
+    pub link_lost: Option<String>,
     /// Records marked for a bulk action.
     pub marks: marks::Marks,
     /// Records the last bulk dry run refused (left out of its run).
@@ -185,6 +188,7 @@ impl App {
             team: Vec::new(),
             loading: true,
             mode_label: None,
+            link_lost: None,
             marks: marks::Marks::default(),
             owner_name: None,
             bulk_dry_refused: 0,

@@ -12,8 +12,8 @@ impl Service {
     /// Loads the stored pipeline if another was applied since this console
     /// read it. A user whose roles only followed a rename keeps working.
     pub(super) fn reload_pipeline(&mut self) -> anyhow::Result<Option<Response>> {
-        let stored = self.store.meta("pipeline_hash")?;
-        if stored.is_none() || stored.as_deref() == self.store.expected_pipeline() {
+        let stored = self.store.pipeline_hash()?;
+        if stored.is_none() || stored == self.store.expected_pipeline() {
             return Ok(None);
         }
         if self.store.expected_pipeline().is_none() {
@@ -22,7 +22,7 @@ impl Service {
             self.store.expect_pipeline(stored);
             return Ok(None);
         }
-        let Some(current) = crate::store::setup::current_pipeline(self.store.conn())? else {
+        let Some(current) = self.store.stored_pipeline()? else {
             return Ok(None);
         };
         self.store.expect_pipeline(Some(current.hash.clone()));
@@ -46,11 +46,11 @@ impl Service {
                 None => r.clone(),
             })
             .collect();
-        if let Some(m) = crate::store::users::member(self.store.conn(), &self.user.name)?
+        if let Some(m) = self.store.member(&self.user.name)?
             && m.enabled
             && m.roles == renamed
         {
-            self.user = ops::identity::actor(&self.store, &self.user.name)?;
+            self.user = ops::identity::actor(&*self.store, &self.user.name)?;
         }
         self.pipeline = p.clone();
         Ok(Some(Response::PipelineChanged {

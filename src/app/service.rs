@@ -6,7 +6,7 @@ use crate::domain::Pipeline;
 use crate::engine::rules::MoveArgs;
 use crate::engine::{Clock, Record, User};
 use crate::ops::{self, Guard};
-use crate::store::{BreachGroup, EventRow, ListFilter, RowKey, StageCount, Store, events};
+use crate::store::{Board, BreachGroup, EventRow, ListFilter, RowKey, StageCount};
 use std::sync::Arc;
 
 /// Where a page of the queue starts.
@@ -171,7 +171,7 @@ pub enum Response {
 
 pub struct Service {
     pub pipeline: Arc<Pipeline>,
-    pub store: Store,
+    pub store: Box<dyn Board>,
     pub clock: Arc<dyn Clock>,
     pub user: ops::Actor,
     /// Why commits are refused (a what-if pipeline), if they are.
@@ -192,14 +192,14 @@ pub const SCAN_CAP: usize = 2_000;
 impl Service {
     pub fn new(
         pipeline: Arc<Pipeline>,
-        store: Store,
+        store: impl Into<Box<dyn Board>>,
         clock: Arc<dyn Clock>,
         user: ops::Actor,
         read_only: Option<String>,
     ) -> Service {
         Service {
             pipeline,
-            store,
+            store: store.into(),
             clock,
             user,
             read_only,
@@ -228,7 +228,7 @@ impl Service {
             return Ok(changed);
         }
         // Every request is the user's: a disabled user reads nothing more.
-        if let Some(why) = ops::identity::revoked(&self.store, &self.user)? {
+        if let Some(why) = ops::identity::revoked(&*self.store, &self.user)? {
             return Ok(Response::Revoked(why));
         }
         Ok(match req {
@@ -241,21 +241,21 @@ impl Service {
             }
             Request::Detail(id) if self.last_detail != Some(id) => {
                 let (record, history) =
-                    ops::reads::record(&mut self.store, &self.user, "detail", id, now)?;
+                    ops::reads::record(&mut *self.store, &self.user, "detail", id, now)?;
                 self.last_detail = Some(id);
                 Response::Detail(Box::new(Detail { record, history }))
             }
             // The pane already open, refreshed: not another access.
             Request::Detail(id) => {
                 let record = self.store.record(id)?;
-                let history = events::history(self.store.conn(), id)?;
+                let history = self.store.history(id)?;
                 Response::Detail(Box::new(Detail { record, history }))
             }
             Request::Team => Response::Team(self.store.users()?),
             Request::Commit(cmd) => {
                 Response::Committed(self.commit(cmd).map_err(|e| e.to_string()))
             }
-            Request::Sweep => Response::Swept(ops::sweep(&self.pipeline, &mut self.store, now)?),
+            Request::Sweep => Response::Swept(self.sweep(now)?),
             Request::Audit => {
                 self.log_audit(now)?;
                 Response::Audit(Box::new(self.audit(now)?))
@@ -263,7 +263,7 @@ impl Service {
             Request::Visited(view) => {
                 let detail = format!("view {view}");
                 ops::reads::log_read(
-                    &mut self.store,
+                    &mut *self.store,
                     &self.user,
                     "console-view",
                     None,
@@ -277,7 +277,7 @@ impl Service {
                 Response::Noted
             }
             Request::Checkpoint => {
-                ops::checkpoints::auto(&self.store, now)?;
+                ops::checkpoints::auto(&*self.store, now)?;
                 Response::Noted
             }
             Request::Locate(id) => Response::Located(self.store.record(id).ok().map(Box::new)),
@@ -299,7 +299,7 @@ impl Service {
     /// read or the entry cannot be written.
     pub fn begin_audit(&mut self) -> Option<Response> {
         let now = self.clock.now();
-        match ops::identity::revoked(&self.store, &self.user) {
+        match ops::identity::revoked(&*self.store, &self.user) {
             Ok(Some(why)) => return Some(Response::Revoked(why)),
             Ok(None) => {}
             Err(e) => return Some(Response::AuditFailed(e.to_string())),
@@ -311,7 +311,7 @@ impl Service {
 
     fn log_audit(&mut self, now: chrono::DateTime<chrono::Utc>) -> ops::OpResult<()> {
         ops::reads::log_read(
-            &mut self.store,
+            &mut *self.store,
             &self.user,
             "audit",
             None,
@@ -325,13 +325,17 @@ impl Service {
         &self,
         now: chrono::DateTime<chrono::Utc>,
     ) -> anyhow::Result<crate::engine::audit::AuditReport> {
-        let store = Store::open_with(self.store.path(), true)?;
-        Ok(crate::store::audit_scan::audit(
-            store.conn(),
-            &self.pipeline,
-            crate::engine::audit::AuditRange::ALL,
-            now,
-        )?)
+        Ok(self.store.audit(&self.pipeline, now)?)
+    }
+
+    /// Fires due timers and escalations. The sweep runs on SQLite so far;
+    /// on PostgreSQL it is left to `carequeue sweep` on a SQLite file's
+    /// team, and reports nothing fired.
+    fn sweep(&mut self, now: chrono::DateTime<chrono::Utc>) -> ops::OpResult<ops::SweepReport> {
+        match self.store.as_sqlite() {
+            Some(store) => ops::sweep(&self.pipeline, store, now),
+            None => Ok(ops::SweepReport::default()),
+        }
     }
 
     pub(super) fn commit(&mut self, cmd: Cmd) -> Result<String, ops::OpError> {
@@ -345,7 +349,7 @@ impl Service {
             expect_version: Some(v),
             op_id: None,
         };
-        let store = &mut self.store;
+        let store: &mut dyn crate::store::Db = &mut *self.store;
         Ok(match cmd {
             Cmd::Move {
                 id,
@@ -366,7 +370,9 @@ impl Service {
             }
             Cmd::Assign { id, version, user } => {
                 let target = store
-                    .user(&user)?
+                    .member(&user)?
+                    .filter(|m| m.enabled)
+                    .map(|m| m.user())
                     .ok_or_else(|| ops::OpError::Invalid(format!("unknown user `{user}`")))?;
                 ops::assign(&p, store, &u, id, &target, g(version), now)?;
                 format!("record {id}: assigned to {user}")

@@ -13,17 +13,17 @@ impl Service {
     ) -> anyhow::Result<Response> {
         let said = match req {
             Request::SaveView(v) => Some(
-                ops::views::save(&mut self.store, &self.user, &v, now)
+                ops::views::save(&mut *self.store, &self.user, &v, now)
                     .map(|()| format!("saved view `{}`", v.name)),
             ),
             Request::DeleteView(name) => Some(
-                ops::views::delete(&mut self.store, &self.user, &name)
+                ops::views::delete(&mut *self.store, &self.user, &name)
                     .map(|()| format!("deleted view `{name}`")),
             ),
             _ => None,
         };
         Ok(Response::SavedViews {
-            views: ops::views::list(&self.store, &self.user)?,
+            views: ops::views::list(&*self.store, &self.user)?,
             said: said.map(|r| r.map_err(|e| e.to_string())),
         })
     }

@@ -207,6 +207,14 @@ impl Ctx {
         Ok(Box::new(self.store()?))
     }
 
+    /// The database as the console sees it, either kind.
+    pub fn board(&self) -> Result<Box<dyn crate::store::Board>> {
+        if let Some(s) = self.pg.borrow_mut().take() {
+            return Ok(Box::new(s));
+        }
+        Ok(Box::new(self.store()?))
+    }
+
     /// The SQLite database: the one opened while loading, else opened now.
     pub fn store(&self) -> Result<Store> {
         if self.pg.borrow().is_some() {

@@ -35,7 +35,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     use context::Source;
     if verify_cmd::on_postgres(&cli) && !on_postgres_too(cli.command.as_ref()) {
         anyhow::bail!(
-            "--db postgres://…: this command does not run on PostgreSQL yet (so far: add, list, show, move, assign, claim, release, substatus, note, ack and verify); it still needs a SQLite file"
+            "--db postgres://…: this command does not run on PostgreSQL yet (so far: the console, add, list, show, move, assign, claim, release, substatus, note, ack and verify); it still needs a SQLite file"
         );
     }
     let source = match &cli.command {
@@ -169,11 +169,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// The commands that run on PostgreSQL as on SQLite (through the store
-/// interface); the rest still need a SQLite file.
+/// interface), the console (no command) among them; the rest still need a
+/// SQLite file.
 fn on_postgres_too(cmd: Option<&Command>) -> bool {
     matches!(
         cmd,
-        Some(
+        None | Some(
             Command::Verify { .. }
                 | Command::Add { .. }
                 | Command::List(_)
@@ -219,8 +220,8 @@ fn demo(mut ctx: Ctx, a: &args::DemoArgs, config: crate::config::Config) -> anyh
 
 /// Opens the console on `--db` as the acting user.
 fn console(ctx: &Ctx, config: crate::config::Config) -> anyhow::Result<()> {
-    let store = ctx.store()?;
-    let user = ctx.reader(&store)?;
+    let store = ctx.board()?;
+    let user = ctx.reader(&*store)?;
     if ctx.now_given && !user.trusted() {
         anyhow::bail!(
             "the console refuses --now / CAREQUEUE_NOW outside a trust-mode database: its changes would be dated by it"

@@ -2,8 +2,8 @@
 //! appended to a file the database cannot rewrite. The CLI writes them on
 //! demand, the sweep and the console on their own.
 
-use crate::store::Store;
-use crate::store::verify::{Checkpoint, checkpoint};
+use crate::store::Board;
+use crate::store::verify::Checkpoint;
 use chrono::{DateTime, Utc};
 use std::io::Write;
 use std::path::Path;
@@ -12,8 +12,8 @@ use std::path::Path;
 pub const ENV: &str = "CAREQUEUE_CHECKPOINTS";
 
 /// The checkpoint of the logs as they are now.
-pub fn current(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Checkpoint> {
-    Ok(checkpoint(store.conn(), now.timestamp())?)
+pub fn current(store: &dyn Board, now: DateTime<Utc>) -> anyhow::Result<Checkpoint> {
+    Ok(store.checkpoint(now.timestamp())?)
 }
 
 /// Appends `cp` to `file` as one line (the file is made 0600), synced.
@@ -40,7 +40,7 @@ fn last(file: &Path) -> Option<Checkpoint> {
 
 /// Appends a checkpoint to the file named by [`ENV`], if set, when a head
 /// moved since its last line. Returns whether a line was written.
-pub fn auto(store: &Store, now: DateTime<Utc>) -> anyhow::Result<bool> {
+pub fn auto(store: &dyn Board, now: DateTime<Utc>) -> anyhow::Result<bool> {
     let Some(file) = std::env::var_os(ENV) else {
         return Ok(false);
     };

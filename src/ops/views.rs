@@ -3,27 +3,31 @@
 //! of its own (its filter is the user's own text).
 
 use super::{Actor, OpError, OpResult};
-use crate::store::Store;
-use crate::store::user_views::{self, SavedView};
+use crate::store::Board;
+use crate::store::user_views::SavedView;
 use chrono::{DateTime, Utc};
 
 /// Longest view name.
 pub const MAX_NAME: usize = 40;
 
-pub fn list(store: &Store, actor: &Actor) -> OpResult<Vec<SavedView>> {
-    Ok(user_views::list(store.conn(), &actor.name)?)
+pub fn list(store: &dyn Board, actor: &Actor) -> OpResult<Vec<SavedView>> {
+    Ok(store.views(&actor.name)?)
 }
 
 /// Saves `v` as one of `actor`'s views (replacing one of the same name).
-pub fn save(store: &mut Store, actor: &Actor, v: &SavedView, now: DateTime<Utc>) -> OpResult<()> {
+pub fn save(
+    store: &mut dyn Board,
+    actor: &Actor,
+    v: &SavedView,
+    now: DateTime<Utc>,
+) -> OpResult<()> {
     check_name(&v.name)?;
-    store.write(|tx| -> OpResult<()> { Ok(user_views::save(tx, &actor.name, v, now.timestamp())?) })
+    Ok(store.save_view(&actor.name, v, now.timestamp())?)
 }
 
 /// Deletes `actor`'s view `name`.
-pub fn delete(store: &mut Store, actor: &Actor, name: &str) -> OpResult<()> {
-    let gone =
-        store.write(|tx| -> OpResult<bool> { Ok(user_views::delete(tx, &actor.name, name)?) })?;
+pub fn delete(store: &mut dyn Board, actor: &Actor, name: &str) -> OpResult<()> {
+    let gone = store.delete_view(&actor.name, name)?;
     if gone {
         Ok(())
     } else {

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod attention;
 pub mod audit_scan;
+pub mod board;
 pub mod bulk;
 mod cipher;
 pub mod db;
@@ -25,6 +26,7 @@ pub mod users;
 pub mod verify;
 
 pub use attention::BreachGroup;
+pub use board::{Board, Watch};
 pub use db::{Db, Tx};
 pub use events::{EventRow, NewEvent};
 pub use filter::{ListFilter, OwnerFilter, SlaFilter};

@@ -11,6 +11,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+/// The header's word while the database connection is being retried.
+const LOST: &str = "✖ connection lost, reconnecting… ";
+
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let p = &app.pipeline;
     let open: i64 = app
@@ -44,7 +47,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             t.sla(crate::engine::sla::SlaState::Breached),
         ),
     ];
-    let fixed: usize = user.chars().count() + clock.to_string().chars().count() + 30;
+    let lost = app.link_lost.as_ref().map(|_| LOST);
+    let fixed: usize = user.chars().count()
+        + clock.to_string().chars().count()
+        + lost.map_or(0, |l| l.chars().count())
+        + 30;
     // The pipeline name gives way first on a narrow terminal.
     let name_room = (area.width as usize).saturating_sub(fixed);
     let mut spans = Vec::new();
@@ -61,6 +68,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         spans.push(Span::styled(
             format!("[{}] ", crate::present::clean(label)),
             t.sla(crate::engine::sla::SlaState::Warn),
+        ));
+    }
+    if let Some(lost) = lost {
+        // Symbol and words, not colour alone: it reads under NO_COLOR.
+        spans.push(Span::styled(
+            lost,
+            t.sla(crate::engine::sla::SlaState::Breached),
         ));
     }
     spans.push(Span::raw(user));

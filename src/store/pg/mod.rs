@@ -8,6 +8,7 @@
 //! in [`tx`], its queue queries in [`query`]), which the record commands
 //! run on. The console and the other commands follow.
 
+mod board;
 pub mod chain;
 mod connect;
 pub mod conninfo;

@@ -3,7 +3,7 @@
 //! words, where SQLite has its trigram index).
 
 use crate::store::records::COLUMNS;
-use crate::store::sort::SortKey;
+use crate::store::sort::{KeyVal, RowKey, Seek, SortKey};
 use crate::store::{ListFilter, OwnerFilter, SlaFilter};
 
 /// The record columns, typed as the record reads them.
@@ -43,8 +43,7 @@ fn marks(vals: &[String], args: &mut Vec<Arg>) -> String {
         .join(", ")
 }
 
-/// `WHERE …` for `f` at `now` (its keyset is for console pages and is not
-/// read here).
+/// `WHERE …` for `f` at `now`, from its keyset (console pages) on.
 pub fn where_clause(f: &ListFilter, now: i64, args: &mut Vec<Arg>) -> String {
     let mut w: Vec<String> = Vec::new();
     if let Some(stages) = &f.stages {
@@ -135,6 +134,14 @@ pub fn where_clause(f: &ListFilter, now: i64, args: &mut Vec<Arg>) -> String {
         args.push(Arg::Text(format!("%{escaped}%")));
         w.push(format!("patient ILIKE ${}", args.len()));
     }
+    match &f.seek {
+        Seek::From(k) => w.push(bound(f, k, false, args)),
+        Seek::Before(k) => w.push(bound(f, k, true, args)),
+        Seek::Start | Seek::End => {}
+    }
+    if let Some(k) = &f.until {
+        w.push(bound(f, k, true, args));
+    }
     if w.is_empty() {
         String::new()
     } else {
@@ -142,18 +149,59 @@ pub fn where_clause(f: &ListFilter, now: i64, args: &mut Vec<Arg>) -> String {
     }
 }
 
-/// `ORDER BY …` for `f`'s sort, as on SQLite (ties by id).
-pub fn order_by(f: &ListFilter) -> String {
-    let desc = match f.sort.key {
+/// The column an order reads. Names fold ASCII letters only and compare
+/// byte by byte (the C collation), as `Sort::row_key` keys them, so a
+/// keyset taken from a row finds its place again.
+fn column(key: SortKey) -> &'static str {
+    match key {
+        SortKey::Due => "sort_due",
+        SortKey::Age => "entered_at",
+        SortKey::Patient => "lower(patient COLLATE \"C\")",
+        SortKey::Id => "id",
+    }
+}
+
+/// Whether the SQL order is descending (age ascending is the latest entry
+/// first).
+fn sql_desc(f: &ListFilter) -> bool {
+    match f.sort.key {
         SortKey::Age => !f.sort.desc,
         _ => f.sort.desc,
+    }
+}
+
+/// Rows from `key` on in the order (inclusive), or strictly before it.
+fn bound(f: &ListFilter, key: &RowKey, before: bool, args: &mut Vec<Arg>) -> String {
+    let op = match (before, sql_desc(f)) {
+        (false, false) => ">=",
+        (false, true) => "<=",
+        (true, false) => "<",
+        (true, true) => ">",
     };
-    let dir = if desc { "DESC" } else { "ASC" };
+    if f.sort.key == SortKey::Id {
+        args.push(Arg::Int(key.1));
+        return format!("id {op} ${}", args.len());
+    }
+    args.push(match &key.0 {
+        KeyVal::Int(i) => Arg::Int(*i),
+        KeyVal::Text(t) => Arg::Text(t.clone()),
+    });
+    let a = args.len();
+    args.push(Arg::Int(key.1));
+    format!("({}, id) {op} (${a}, ${})", column(f.sort.key), a + 1)
+}
+
+/// `ORDER BY …` for `f`'s sort, as on SQLite (ties by id); read backwards
+/// from a keyset, the other way round.
+pub fn order_by(f: &ListFilter) -> String {
+    let dir = if sql_desc(f) != f.seek.backwards() {
+        "DESC"
+    } else {
+        "ASC"
+    };
     match f.sort.key {
         SortKey::Id => format!("id {dir}"),
-        SortKey::Due => format!("sort_due {dir}, id {dir}"),
-        SortKey::Age => format!("entered_at {dir}, id {dir}"),
-        SortKey::Patient => format!("lower(patient) {dir}, id {dir}"),
+        key => format!("{} {dir}, id {dir}", column(key)),
     }
 }
 
@@ -174,8 +222,13 @@ pub fn select_sql(f: &ListFilter, now: i64) -> (String, Vec<Arg>) {
 
 /// How many rows `f` selects, ignoring its limit.
 pub fn count_sql(f: &ListFilter, now: i64) -> (String, Vec<Arg>) {
+    let f = ListFilter {
+        seek: Seek::Start,
+        until: None,
+        ..f.clone()
+    };
     let mut args = Vec::new();
-    let w = where_clause(f, now, &mut args);
+    let w = where_clause(&f, now, &mut args);
     (format!("SELECT count(*) FROM records {w}"), args)
 }
 

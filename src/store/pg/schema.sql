@@ -41,6 +41,8 @@ CREATE TABLE records (
 );
 CREATE INDEX records_stage_urgency ON records (stage, sort_due, id);
 CREATE INDEX records_urgency ON records (sort_due, id);
+-- Records past their warn time: the board's breach and at-risk counts.
+CREATE INDEX records_attention ON records (warn_at) WHERE warn_at IS NOT NULL;
 CREATE TABLE events (
     id bigint PRIMARY KEY,
     record_id bigint REFERENCES records(id),
@@ -251,6 +253,28 @@ BEGIN
     EXECUTE format('GRANT %I TO %I', '@member@', p_login);
 END $$;
 
+-- A user's own saved views: read, saved and deleted as the session's
+-- user, never another's.
+CREATE FUNCTION my_views() RETURNS SETOF user_views LANGUAGE sql STABLE
+SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
+    SELECT * FROM user_views WHERE "user" = session_actor() ORDER BY name COLLATE "C";
+$$;
+CREATE FUNCTION save_view(p_name text, p_base text, p_stage text, p_filter text,
+    p_sort text, p_owner text, p_columns text, p_at bigint) RETURNS void LANGUAGE sql
+SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
+    INSERT INTO user_views ("user", name, base, stage, filter, sort, owner, columns, saved_at)
+    VALUES (session_actor(), p_name, p_base, p_stage, p_filter, p_sort, p_owner, p_columns, p_at)
+    ON CONFLICT ("user", name) DO UPDATE SET base = excluded.base, stage = excluded.stage,
+        filter = excluded.filter, sort = excluded.sort, owner = excluded.owner,
+        columns = excluded.columns, saved_at = excluded.saved_at;
+$$;
+CREATE FUNCTION delete_view(p_name text) RETURNS boolean LANGUAGE sql
+SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
+    WITH gone AS (DELETE FROM user_views WHERE "user" = session_actor() AND name = p_name
+        RETURNING 1)
+    SELECT EXISTS (SELECT 1 FROM gone);
+$$;
+
 REVOKE ALL ON ALL TABLES IN SCHEMA carequeue FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA carequeue FROM PUBLIC;
 GRANT USAGE ON SCHEMA carequeue TO "@member@", "@admin@";
@@ -259,7 +283,8 @@ GRANT SELECT ON access_log, user_views TO "@admin@";
 GRANT EXECUTE ON FUNCTION write_change(jsonb, bigint, bigint, text, text, text, text, text,
     text, text, text, bytea, bytea) TO "@member@";
 GRANT EXECUTE ON FUNCTION session_login(), session_actor(), lock_chain(text), append_event(bigint, bigint, text, text, text, text,
-    text, text, text, text, bytea, bytea), log_access(bigint, text, bigint, text, bytea, bytea)
+    text, text, text, text, bytea, bytea), log_access(bigint, text, bigint, text, bytea, bytea),
+    my_views(), save_view(text, text, text, text, text, text, text, bigint), delete_view(text)
     TO "@member@";
 GRANT EXECUTE ON FUNCTION link_login(text, text) TO "@admin@";
 INSERT INTO meta VALUES ('schema_step', '1'), ('trust', '@trust@');

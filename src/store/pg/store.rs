@@ -21,6 +21,12 @@ pub(crate) fn server(e: postgres::Error) -> StoreError {
 
 pub struct PgStore {
     client: RefCell<postgres::Client>,
+    /// Where it connects: a lost session is opened again from these.
+    info: ConnInfo,
+    /// The login `act_as` switched to, switched to again on a new session.
+    acting: RefCell<Option<String>>,
+    /// While set, every write runs whole and is then rolled back.
+    dry_run: bool,
     label: String,
     trust: bool,
     /// The pipeline the caller decided under: each write checks it is
@@ -60,6 +66,9 @@ impl PgStore {
             .join(",");
         Ok(PgStore {
             client: RefCell::new(c),
+            info: info.clone(),
+            acting: RefCell::new(None),
+            dry_run: false,
             label: format!("postgres://{}@{host}/{}", info.user, info.dbname),
             trust: trust.as_deref() == Some("true"),
             expected_pipeline: None,
@@ -70,11 +79,51 @@ impl PgStore {
         self.expected_pipeline = hash;
     }
 
+    pub fn expected_pipeline(&self) -> Option<&str> {
+        self.expected_pipeline.as_deref()
+    }
+
+    pub fn set_dry_run(&mut self, on: bool) {
+        self.dry_run = on;
+    }
+
+    pub fn info(&self) -> &ConnInfo {
+        &self.info
+    }
+
+    /// The session, opened again (as the same acting login) if the server
+    /// closed it: after a restart or a failover the next request goes on
+    /// by itself. The request that met the loss has failed already.
+    pub(super) fn client(&self) -> Result<std::cell::RefMut<'_, postgres::Client>> {
+        let mut c = self.client.borrow_mut();
+        if c.is_closed() {
+            let mut fresh = super::connect(&self.info).map_err(StoreError::Server)?;
+            super::schema::session(&mut fresh).map_err(StoreError::Server)?;
+            if let Some(login) = self.acting.borrow().as_deref() {
+                fresh.batch_execute(&set_role(login)).map_err(server)?;
+            }
+            *c = fresh;
+        }
+        Ok(c)
+    }
+
+    /// A second session on the same database as the same acting login.
+    pub fn reopen(&self) -> Result<PgStore> {
+        let mut s = PgStore::connect(&self.info)?;
+        if let Some(login) = self.acting.borrow().as_deref() {
+            s.client
+                .get_mut()
+                .batch_execute(&set_role(login))
+                .map_err(server)?;
+            *s.acting.borrow_mut() = Some(login.to_string());
+        }
+        s.expected_pipeline = self.expected_pipeline.clone();
+        Ok(s)
+    }
+
     /// The pipeline in force: its version, hash and text.
     pub fn current_pipeline(&self) -> Result<Option<crate::store::setup::StoredPipeline>> {
-        let row = self
-            .client
-            .borrow_mut()
+        let row = self.client()?
             .query_opt(
                 "SELECT version::bigint, hash, text, event_id FROM pipelines ORDER BY version DESC LIMIT 1",
                 &[],
@@ -90,13 +139,14 @@ impl PgStore {
 
     fn members_where(&self, column: &str, value: &str) -> Result<Option<Member>> {
         let sql = format!("SELECT {} FROM users WHERE {column} = $1", rows::MEMBER);
-        let row = self
-            .client
-            .borrow_mut()
-            .query_opt(&sql, &[&value])
-            .map_err(server)?;
+        let row = self.client()?.query_opt(&sql, &[&value]).map_err(server)?;
         row.map(|r| rows::member(&r)).transpose()
     }
+}
+
+/// `SET ROLE` to `login`, quoted.
+fn set_role(login: &str) -> String {
+    format!("SET ROLE \"{}\"", login.replace('"', "\"\""))
 }
 
 impl Db for PgStore {
@@ -118,8 +168,7 @@ impl Db for PgStore {
 
     fn login(&self) -> Result<String> {
         let row = self
-            .client
-            .borrow_mut()
+            .client()?
             .query_one("SELECT session_login()", &[])
             .map_err(server)?;
         Ok(row.get(0))
@@ -138,7 +187,7 @@ impl Db for PgStore {
                 m.name
             )));
         };
-        let mut c = self.client.borrow_mut();
+        let mut c = self.client()?;
         // Its own login: nothing to switch (and SET ROLE would need it to
         // be a member of itself, which it is not).
         let me: String = c
@@ -148,15 +197,15 @@ impl Db for PgStore {
         if me == login {
             return Ok(());
         }
-        let quoted = login.replace('"', "\"\"");
-        c.batch_execute(&format!("SET ROLE \"{quoted}\""))
-            .map_err(|e| {
-                StoreError::Server(format!(
-                    "acting as `{}` (login {login}): {}",
-                    m.name,
-                    super::db_error(e)
-                ))
-            })
+        c.batch_execute(&set_role(login)).map_err(|e| {
+            StoreError::Server(format!(
+                "acting as `{}` (login {login}): {}",
+                m.name,
+                super::db_error(e)
+            ))
+        })?;
+        *self.acting.borrow_mut() = Some(login.to_string());
+        Ok(())
     }
 
     fn member(&self, name: &str) -> Result<Option<Member>> {
@@ -169,8 +218,7 @@ impl Db for PgStore {
 
     fn first_user(&self) -> Result<Option<String>> {
         let row = self
-            .client
-            .borrow_mut()
+            .client()?
             .query_opt(
                 "SELECT to_stage FROM events WHERE kind = 'user' ORDER BY id LIMIT 1",
                 &[],
@@ -180,7 +228,7 @@ impl Db for PgStore {
     }
 
     fn record(&self, id: i64) -> Result<Record> {
-        rows::load(&mut *self.client.borrow_mut(), id)
+        rows::load(&mut *self.client()?, id)
     }
 
     fn history(&self, id: i64) -> Result<Vec<EventRow>> {
@@ -188,19 +236,14 @@ impl Db for PgStore {
             "SELECT {} FROM events WHERE record_id = $1 ORDER BY id",
             rows::EVENT
         );
-        let found = self
-            .client
-            .borrow_mut()
-            .query(&sql, &[&id])
-            .map_err(server)?;
+        let found = self.client()?.query(&sql, &[&id]).map_err(server)?;
         found.iter().map(rows::event).collect()
     }
 
     fn count(&self, f: &ListFilter, now: i64) -> Result<i64> {
         let (sql, args) = query::count_sql(f, now);
         let mut n: i64 = self
-            .client
-            .borrow_mut()
+            .client()?
             .query_one(&sql, &refs(&args))
             .map_err(server)?
             .get(0);
@@ -218,7 +261,7 @@ impl Db for PgStore {
     ) -> Result<()> {
         use postgres::fallible_iterator::FallibleIterator;
         let (sql, args) = query::select_sql(f, now);
-        let mut c = self.client.borrow_mut();
+        let mut c = self.client()?;
         // A portal inside one read-only snapshot: rows stream in as they
         // are read, memory does not grow with the count.
         let mut tx = c
@@ -248,7 +291,7 @@ impl Db for PgStore {
         record: Option<i64>,
         detail: Option<&str>,
     ) -> Result<()> {
-        let c = self.client.get_mut();
+        let mut c = self.client()?;
         let mut tx = c.transaction().map_err(server)?;
         // The actor is the session's own user, as the server will record it.
         let actor: String = tx
@@ -270,13 +313,18 @@ impl Db for PgStore {
     }
 
     fn transact(&mut self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
-        let c = self.client.get_mut();
+        let dry_run = self.dry_run;
+        let mut c = self.client()?;
         let tx = c.transaction().map_err(server)?;
         let mut t = PgTx::begin(tx)?;
         if let Some(expected) = &self.expected_pipeline {
             t.check_pipeline(expected)?;
         }
         f(&mut t)?;
+        if dry_run {
+            // Dropped unfinished: rolled back, after every check ran.
+            return Ok(());
+        }
         t.commit()
     }
 }

@@ -1,0 +1,283 @@
+//! The console's reads on PostgreSQL ([`Board`]): counts and breach
+//! groups by `GROUP BY` (the server's planner where SQLite keeps counts),
+//! queue pages by keyset, the team, saved views through the session's own
+//! functions, checkpoints from the chains' heads, the audit over a second
+//! session, and live updates by LISTEN/NOTIFY.
+
+use super::query::{self, refs};
+use super::rows;
+use super::store::{PgStore, server};
+use crate::domain::Pipeline;
+use crate::engine::audit::{AuditEvent, AuditRange, AuditReport, Auditor};
+use crate::engine::{Record, User};
+use crate::store::board::{Board, Watch};
+use crate::store::setup::StoredPipeline;
+use crate::store::user_views::SavedView;
+use crate::store::verify::Checkpoint;
+use crate::store::{BreachGroup, ListFilter, Result, RowKey, StageCount};
+
+/// The past-warn records by stage and owner, counted on the server.
+const GROUPS_SQL: &str = "SELECT stage, assignee, count(*) FILTER (WHERE sort_due <= $1),
+        count(*) FILTER (WHERE sort_due > $1), min(sort_due)
+     FROM records WHERE warn_at <= $1 GROUP BY stage, assignee";
+
+const EVENTS_SQL: &str = "SELECT record_id, at, actor, kind, from_stage, to_stage, reason, data
+     FROM events WHERE record_id IS NOT NULL ORDER BY id";
+
+impl Board for PgStore {
+    fn stage_counts(&self, now: i64) -> Result<Vec<StageCount>> {
+        let found = self
+            .client()?
+            .query(
+                "SELECT stage, count(*), count(*) FILTER (WHERE assignee IS NULL)
+                 FROM records GROUP BY stage",
+                &[],
+            )
+            .map_err(server)?;
+        let mut out = found
+            .iter()
+            .map(|r| {
+                Ok(StageCount {
+                    stage: r.try_get(0).map_err(server)?,
+                    total: r.try_get(1).map_err(server)?,
+                    breached: 0,
+                    at_risk: 0,
+                    unassigned: r.try_get(2).map_err(server)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        for g in self.breach_groups(now)? {
+            if let Some(c) = out.iter_mut().find(|c| c.stage == g.stage) {
+                c.breached += g.breached;
+                c.at_risk += g.at_risk;
+            }
+        }
+        Ok(out)
+    }
+
+    fn breach_groups(&self, now: i64) -> Result<Vec<BreachGroup>> {
+        let found = self.client()?.query(GROUPS_SQL, &[&now]).map_err(server)?;
+        let mut groups = found
+            .iter()
+            .map(|r| {
+                Ok(BreachGroup {
+                    stage: r.try_get(0).map_err(server)?,
+                    owner: r.try_get(1).map_err(server)?,
+                    breached: r.try_get(2).map_err(server)?,
+                    at_risk: r.try_get(3).map_err(server)?,
+                    oldest_due: r.try_get(4).map_err(server)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        // SQLite's order: text by bytes, no owner first.
+        groups.sort_by(|a, b| (&a.stage, &a.owner).cmp(&(&b.stage, &b.owner)));
+        Ok(groups)
+    }
+
+    fn list(&self, f: &ListFilter, now: i64) -> Result<Vec<Record>> {
+        let (sql, args) = query::select_sql(f, now);
+        let found = self
+            .client()?
+            .query(sql.as_str(), &refs(&args))
+            .map_err(server)?;
+        let mut rows = found.iter().map(rows::record).collect::<Result<Vec<_>>>()?;
+        if f.seek.backwards() {
+            rows.reverse();
+        }
+        Ok(rows)
+    }
+
+    fn list_page(&self, f: &ListFilter, now: i64) -> Result<(Vec<Record>, Option<RowKey>)> {
+        // The server plans each page itself: no walk is capped here.
+        Ok((self.list(f, now)?, None))
+    }
+
+    fn walks(&self, _f: &ListFilter, _total: i64) -> Result<bool> {
+        Ok(false)
+    }
+
+    fn users(&self) -> Result<Vec<User>> {
+        let sql = format!(
+            "SELECT {} FROM users WHERE enabled ORDER BY name COLLATE \"C\"",
+            rows::MEMBER
+        );
+        let found = self.client()?.query(&sql, &[]).map_err(server)?;
+        found
+            .iter()
+            .map(|r| rows::member(r).map(|m| m.user()))
+            .collect()
+    }
+
+    fn stored_pipeline(&self) -> Result<Option<StoredPipeline>> {
+        self.current_pipeline()
+    }
+
+    fn pipeline_hash(&self) -> Result<Option<String>> {
+        let row = self
+            .client()?
+            .query_opt(
+                "SELECT hash FROM pipelines ORDER BY version DESC LIMIT 1",
+                &[],
+            )
+            .map_err(server)?;
+        row.map(|r| r.try_get(0).map_err(server)).transpose()
+    }
+
+    fn expected_pipeline(&self) -> Option<String> {
+        PgStore::expected_pipeline(self).map(str::to_string)
+    }
+
+    fn expect_pipeline(&mut self, hash: Option<String>) {
+        PgStore::expect_pipeline(self, hash);
+    }
+
+    fn set_dry_run(&mut self, on: bool) {
+        PgStore::set_dry_run(self, on);
+    }
+
+    fn views(&self, _user: &str) -> Result<Vec<SavedView>> {
+        // The session's own user's views: the server knows whose.
+        let found = self
+            .client()?
+            .query(
+                "SELECT name, base, stage, filter, sort, owner, columns FROM my_views()",
+                &[],
+            )
+            .map_err(server)?;
+        found
+            .iter()
+            .map(|r| {
+                Ok(SavedView {
+                    name: r.try_get(0).map_err(server)?,
+                    base: r.try_get(1).map_err(server)?,
+                    stage: r.try_get(2).map_err(server)?,
+                    filter: r.try_get(3).map_err(server)?,
+                    sort: r.try_get(4).map_err(server)?,
+                    owner: r.try_get(5).map_err(server)?,
+                    columns: r.try_get(6).map_err(server)?,
+                })
+            })
+            .collect()
+    }
+
+    fn save_view(&mut self, _user: &str, v: &SavedView, at: i64) -> Result<()> {
+        self.client()?
+            .execute(
+                "SELECT save_view($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[
+                    &v.name, &v.base, &v.stage, &v.filter, &v.sort, &v.owner, &v.columns, &at,
+                ],
+            )
+            .map_err(server)?;
+        Ok(())
+    }
+
+    fn delete_view(&mut self, _user: &str, name: &str) -> Result<bool> {
+        let row = self
+            .client()?
+            .query_one("SELECT delete_view($1)", &[&name])
+            .map_err(server)?;
+        row.try_get(0).map_err(server)
+    }
+
+    fn checkpoint(&self, at: i64) -> Result<Checkpoint> {
+        let found = self
+            .client()?
+            .query("SELECT name, length, head FROM chains", &[])
+            .map_err(server)?;
+        let mut cp = Checkpoint {
+            events: 0,
+            head: super::chain::prev_text(&[]),
+            access_events: 0,
+            access_head: super::chain::prev_text(&[]),
+            at: chrono::DateTime::<chrono::Utc>::from_timestamp(at, 0)
+                .unwrap_or_default()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        };
+        for r in &found {
+            let name: String = r.try_get(0).map_err(server)?;
+            let length: i64 = r.try_get(1).map_err(server)?;
+            let head: Vec<u8> = r.try_get(2).map_err(server)?;
+            match name.as_str() {
+                "events" => (cp.events, cp.head) = (length, super::chain::prev_text(&head)),
+                "access" => {
+                    (cp.access_events, cp.access_head) = (length, super::chain::prev_text(&head))
+                }
+                _ => {}
+            }
+        }
+        Ok(cp)
+    }
+
+    fn audit(&self, p: &Pipeline, now: chrono::DateTime<chrono::Utc>) -> Result<AuditReport> {
+        // A session of its own: the console's stays free meanwhile.
+        let other = self.reopen()?;
+        let mut c = other.client()?;
+        let max_id: i64 = c
+            .query_one("SELECT coalesce(max(id), 0) FROM records", &[])
+            .map_err(server)?
+            .try_get(0)
+            .map_err(server)?;
+        // A log that re-enters stages outside the graph is read again
+        // keeping every stay's record (as on SQLite).
+        for all_slots in [false, true] {
+            let mut a = Auditor::new(p, AuditRange::ALL, now.timestamp());
+            a.reserve(max_id);
+            if all_slots {
+                a.keep_all_slots();
+            }
+            scan_events(&mut c, &mut a)?;
+            if !a.needs_all_slots() {
+                return Ok(a.finish());
+            }
+        }
+        Err(crate::store::StoreError::Server(
+            "the audit could not keep its records".into(),
+        ))
+    }
+
+    fn watch(&self) -> Watch {
+        Watch::Listen(super::live::Listener::start(self.info().clone()))
+    }
+
+    fn data_version(&self) -> Result<i64> {
+        // Changes are heard by the listener, not polled.
+        Ok(0)
+    }
+
+    fn reopen(&self) -> Result<Box<dyn Board>> {
+        Ok(Box::new(PgStore::reopen(self)?))
+    }
+}
+
+/// Every event in log order into `a`, streamed from one read-only snapshot.
+fn scan_events(c: &mut postgres::Client, a: &mut Auditor) -> Result<()> {
+    use postgres::fallible_iterator::FallibleIterator;
+    let mut tx = c
+        .build_transaction()
+        .read_only(true)
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .start()
+        .map_err(server)?;
+    {
+        let none: [&(dyn postgres::types::ToSql + Sync); 0] = [];
+        let mut it = tx.query_raw(EVENTS_SQL, none).map_err(server)?;
+        while let Some(r) = it.next().map_err(server)? {
+            let record_id: i64 = r.try_get(0).map_err(server)?;
+            let at: i64 = r.try_get(1).map_err(server)?;
+            let actor: &str = r.try_get(2).map_err(server)?;
+            let kind: &str = r.try_get(3).map_err(server)?;
+            a.push(&AuditEvent {
+                record_id,
+                at,
+                actor,
+                kind,
+                from: r.try_get(4).map_err(server)?,
+                to: r.try_get(5).map_err(server)?,
+                reason: r.try_get(6).map_err(server)?,
+                data: r.try_get(7).map_err(server)?,
+            });
+        }
+    }
+    tx.commit().map_err(server)
+}
