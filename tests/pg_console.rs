@@ -8,162 +8,18 @@
 
 mod common;
 
-use common::pg::{Cluster, Opts, Passwords, available};
-use common::screen::Screen;
-use common::{Cq, command};
-use portable_pty::CommandBuilder;
-use std::process::Output;
+use common::pg::{Opts, available};
+use common::pg_team::{Team, id_of, ok, row};
 use std::time::{Duration, Instant};
 
-const NOW: &str = "2026-11-02T09:00:00Z";
-const USERS: [(&str, &str); 3] = [("kim", "supervisor"), ("maria", "ops"), ("dev", "ops")];
 const LOST: &str = "connection lost";
-
-struct Team {
-    cluster: Cluster,
-    passwords: Passwords,
-    cq: Cq,
-}
-
-impl Team {
-    /// A server, a SQLite team migrated onto it, and three intake records.
-    fn new() -> Team {
-        let cluster = Cluster::start(&Opts {
-            tcp: true,
-            ..Default::default()
-        });
-        let mut logins = vec!["owner", "driver"];
-        logins.extend(USERS.iter().map(|(u, _)| *u));
-        let passwords = cluster.logins(&logins);
-        let users: Vec<&str> = USERS.iter().map(|(u, _)| *u).collect();
-        cluster.psql("postgres", &format!("GRANT {} TO driver", users.join(", ")));
-        cluster.psql("postgres", "CREATE DATABASE care OWNER owner");
-        let cq = Cq::init_default(NOW);
-        for (u, role) in USERS {
-            cq.ok("nobody", NOW, &["user", "add", u, "--role", role]);
-        }
-        for name in ["Ada Quist", "Bea Quist", "Cyd Quist"] {
-            cq.add("maria", NOW, name, &[]);
-        }
-        let t = Team {
-            cluster,
-            passwords,
-            cq,
-        };
-        let from = t.cq.db.display().to_string();
-        ok(&t.run(&[
-            "--as",
-            "nobody",
-            "migrate",
-            "--from",
-            &from,
-            "--to",
-            &t.url("owner"),
-        ]));
-        t
-    }
-
-    fn url(&self, login: &str) -> String {
-        format!("postgres://{login}@localhost:{}/care", self.cluster.port)
-    }
-
-    /// The connection settings every client here uses (no others).
-    fn vars(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("PGPASSFILE", self.passwords.file.display().to_string()),
-            ("PGSSLROOTCERT", self.cluster.ca().display().to_string()),
-            ("PGSSLMODE", "verify-full".to_string()),
-        ]
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        let mut cmd = command();
-        for k in ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD"] {
-            cmd.env_remove(k);
-        }
-        cmd.envs(self.vars())
-            .current_dir(self.cq.dir.path())
-            .args(["--now", NOW])
-            .args(args)
-            .output()
-            .expect("run carequeue")
-    }
-
-    /// `args` as `user`, through the driver login (trust mode: the session
-    /// acts as the user's own login).
-    fn as_user(&self, user: &str, args: &[&str]) -> Output {
-        let url = self.url("driver");
-        let pipeline = self.cq.pipeline.display().to_string();
-        let mut all = vec!["--db", &url, "--pipeline", &pipeline, "--as", user];
-        all.extend_from_slice(args);
-        self.run(&all)
-    }
-
-    /// The console as `user`, in a pseudo-terminal.
-    fn console(&self, user: &str) -> Screen {
-        let mut cmd = CommandBuilder::new(common::BIN);
-        cmd.args([
-            "--db",
-            &self.url("driver"),
-            "--pipeline",
-            &self.cq.pipeline.display().to_string(),
-            "--as",
-            user,
-            "--now",
-            NOW,
-        ]);
-        for k in ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD"] {
-            cmd.env_remove(k);
-        }
-        for (k, v) in self.vars() {
-            cmd.env(k, v);
-        }
-        cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("CAREQUEUE_USER");
-        let home = self.cq.dir.path();
-        cmd.env("XDG_STATE_HOME", home.join("state"));
-        cmd.env("XDG_CONFIG_HOME", home.join("config"));
-        cmd.cwd(home);
-        Screen::spawn(cmd)
-    }
-}
-
-#[track_caller]
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "expected success:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// The table row of `patient` on the screen, if shown.
-fn row(screen: &str, patient: &str) -> Option<String> {
-    screen
-        .lines()
-        .find(|l| l.starts_with('│') && l.contains(patient))
-        .map(str::to_string)
-}
-
-/// The id of `patient`'s record, as `list` shows it.
-fn id_of(t: &Team, patient: &str) -> String {
-    let rows: Vec<serde_json::Value> =
-        serde_json::from_str(&ok(&t.as_user("maria", &["list", "--json"]))).expect("json");
-    rows.iter()
-        .find(|r| r["patient"] == patient)
-        .and_then(|r| r["id"].as_i64())
-        .unwrap_or_else(|| panic!("{patient} in {rows:?}"))
-        .to_string()
-}
 
 #[test]
 fn the_console_on_postgres_follows_other_clients_and_rides_out_a_server_kill() {
     if !available("pg_console") {
         return;
     }
-    let t = Team::new();
+    let t = Team::new(Opts::default());
     let (ada, bea) = (id_of(&t, "Ada Quist"), id_of(&t, "Bea Quist"));
 
     let mut s = t.console("kim");

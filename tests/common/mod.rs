@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod peak;
 pub mod pg;
+pub mod pg_team;
 pub mod screen;
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};

@@ -1,0 +1,178 @@
+//! A team on a throwaway PostgreSQL server: a SQLite database with three
+//! users (kim, maria, dev) and three intake records, migrated onto the
+//! server; logins with passwords, a trust-mode `driver` login that acts
+//! as each user's own; the binary and the console run as a person would,
+//! on this host or on another (a network namespace).
+#![allow(dead_code)]
+
+use super::pg::{Cluster, Opts, Passwords};
+use super::screen::Screen;
+use super::{Cq, command};
+use portable_pty::CommandBuilder;
+use std::process::Output;
+
+pub const NOW: &str = "2026-11-02T09:00:00Z";
+pub const USERS: [(&str, &str); 3] = [("kim", "supervisor"), ("maria", "ops"), ("dev", "ops")];
+
+pub struct Team {
+    pub cluster: Cluster,
+    pub passwords: Passwords,
+    pub cq: Cq,
+    /// Where clients reach the server, and how its certificate is checked.
+    pub host: String,
+    pub sslmode: &'static str,
+    /// Clients run inside this network namespace (another host), if set.
+    pub netns: Option<String>,
+}
+
+impl Team {
+    /// A server (`opts`, TCP on), a SQLite team migrated onto it, and
+    /// three intake records.
+    pub fn new(opts: Opts) -> Team {
+        let cluster = Cluster::start(&Opts { tcp: true, ..opts });
+        let mut logins = vec!["owner", "driver"];
+        logins.extend(USERS.iter().map(|(u, _)| *u));
+        let passwords = cluster.logins(&logins);
+        let users: Vec<&str> = USERS.iter().map(|(u, _)| *u).collect();
+        cluster.psql("postgres", &format!("GRANT {} TO driver", users.join(", ")));
+        cluster.psql("postgres", "CREATE DATABASE care OWNER owner");
+        let cq = Cq::init_default(NOW);
+        for (u, role) in USERS {
+            cq.ok("nobody", NOW, &["user", "add", u, "--role", role]);
+        }
+        for name in ["Ada Quist", "Bea Quist", "Cyd Quist"] {
+            cq.add("maria", NOW, name, &[]);
+        }
+        let t = Team {
+            cluster,
+            passwords,
+            cq,
+            host: "localhost".to_string(),
+            sslmode: "verify-full",
+            netns: None,
+        };
+        let from = t.cq.db.display().to_string();
+        ok(&t.run(&[
+            "--as",
+            "nobody",
+            "migrate",
+            "--from",
+            &from,
+            "--to",
+            &t.url("owner"),
+        ]));
+        t
+    }
+
+    pub fn url(&self, login: &str) -> String {
+        format!(
+            "postgres://{login}@{}:{}/care",
+            self.host, self.cluster.port
+        )
+    }
+
+    /// The connection settings every client here uses (no others).
+    pub fn vars(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("PGPASSFILE", self.passwords.file.display().to_string()),
+            ("PGSSLROOTCERT", self.cluster.ca().display().to_string()),
+            ("PGSSLMODE", self.sslmode.to_string()),
+        ]
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        let mut cmd = match &self.netns {
+            Some(ns) => {
+                let mut c = std::process::Command::new("ip");
+                c.args(["netns", "exec", ns, super::BIN]);
+                c.env_clear().env("PATH", "/usr/bin:/bin");
+                c
+            }
+            None => command(),
+        };
+        for k in ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD"] {
+            cmd.env_remove(k);
+        }
+        cmd.envs(self.vars())
+            .current_dir(self.cq.dir.path())
+            .args(["--now", NOW])
+            .args(args)
+            .output()
+            .expect("run carequeue")
+    }
+
+    /// `args` as `user`, through the driver login (trust mode: the session
+    /// acts as the user's own login).
+    pub fn as_user(&self, user: &str, args: &[&str]) -> Output {
+        let url = self.url("driver");
+        let pipeline = self.cq.pipeline.display().to_string();
+        let mut all = vec!["--db", &url, "--pipeline", &pipeline, "--as", user];
+        all.extend_from_slice(args);
+        self.run(&all)
+    }
+
+    /// The console as `user`, in a pseudo-terminal.
+    pub fn console(&self, user: &str) -> Screen {
+        let mut cmd = match &self.netns {
+            Some(ns) => {
+                let mut c = CommandBuilder::new("ip");
+                c.args(["netns", "exec", ns, super::BIN]);
+                c
+            }
+            None => CommandBuilder::new(super::BIN),
+        };
+        cmd.args([
+            "--db",
+            &self.url("driver"),
+            "--pipeline",
+            &self.cq.pipeline.display().to_string(),
+            "--as",
+            user,
+            "--now",
+            NOW,
+        ]);
+        for k in ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD"] {
+            cmd.env_remove(k);
+        }
+        for (k, v) in self.vars() {
+            cmd.env(k, v);
+        }
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("CAREQUEUE_USER");
+        let home = self.cq.dir.path();
+        cmd.env("XDG_STATE_HOME", home.join("state"));
+        cmd.env("XDG_CONFIG_HOME", home.join("config"));
+        cmd.cwd(home);
+        Screen::spawn(cmd)
+    }
+}
+
+#[track_caller]
+pub fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "expected success:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The table row of `patient` on the screen, if shown.
+pub fn row(screen: &str, patient: &str) -> Option<String> {
+    screen
+        .lines()
+        .find(|l| l.starts_with('│') && l.contains(patient))
+        .map(str::to_string)
+}
+
+/// The id of `patient`'s record, as `list` shows it.
+pub fn id_of(t: &Team, patient: &str) -> String {
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&ok(&t.as_user("maria", &["list", "--json"]))).expect("json");
+    rows.iter()
+        .find(|r| r["patient"] == patient)
+        .and_then(|r| r["id"].as_i64())
+        .unwrap_or_else(|| panic!("{patient} in {rows:?}"))
+        .to_string()
+}
