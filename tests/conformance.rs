@@ -400,6 +400,50 @@ fn concurrent_writers(t: &Target) {
     }
 }
 
+/// What the database says of itself, the same on both stores: `info`,
+/// the team, a checkpoint of the logs and the stage audit.
+fn described(t: &Target) {
+    let id = t.add("maria", "Ida Quell").to_string();
+    t.ok("maria", &["move", &id, "start_review"]);
+    let info = t.json("kim", &["info", "--json"]);
+    assert_eq!(info["store"], t.kind(), "{info}");
+    assert_eq!(info["records"], 1, "{info}");
+    assert_eq!(info["trust_mode"], true, "{info}");
+    assert_eq!(info["user"], "kim", "{info}");
+    assert_eq!(info["pipeline_version"], 1, "{info}");
+    let team = t.json("kim", &["user", "list", "--json"]);
+    let names: Vec<&str> = team
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|u| u["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, ["dev", "kim", "maria", "nobody", "okafor"], "{team}");
+    assert_eq!(team[4]["roles"], serde_json::json!(["provider"]), "{team}");
+    assert_eq!(team[4]["enabled"], true, "{team}");
+    // A checkpoint names the event log as verify counts it.
+    let cp: Value = serde_json::from_str(&t.ok("kim", &["checkpoint"])).expect("json");
+    assert_eq!(cp["events"], info["events"], "reads add no events: {cp}");
+    assert_eq!(cp["head"], info["head"], "{cp}");
+    assert_eq!(
+        cp["events"].as_i64(),
+        Some(count_before(&t.verify(), "events")),
+        "{cp}"
+    );
+    let audit = t.json("kim", &["audit", "--json"]);
+    let stage = |id: &str| {
+        audit["stages"]
+            .as_array()
+            .and_then(|s| s.iter().find(|x| x["stage"] == id))
+            .unwrap_or_else(|| panic!("{id} in {audit}"))
+            .clone()
+    };
+    assert_eq!(stage("form_submitted")["entered"], 1, "{audit}");
+    assert_eq!(stage("form_submitted")["current"], 0, "{audit}");
+    assert_eq!(stage("intake_review")["entered"], 1, "{audit}");
+    assert_eq!(stage("intake_review")["current"], 1, "{audit}");
+}
+
 /// A case: its name and its body.
 type Case = (&'static str, fn(&Target));
 
@@ -410,6 +454,7 @@ const CASES: &[Case] = &[
     ("listing", listing),
     ("reads_are_logged", reads_are_logged),
     ("concurrent_writers", concurrent_writers),
+    ("described", described),
 ];
 
 #[test]

@@ -325,7 +325,9 @@ impl Service {
         &self,
         now: chrono::DateTime<chrono::Utc>,
     ) -> anyhow::Result<crate::engine::audit::AuditReport> {
-        Ok(self.store.audit(&self.pipeline, now)?)
+        Ok(self
+            .store
+            .audit(&self.pipeline, crate::engine::audit::AuditRange::ALL, now)?)
     }
 
     /// Fires due timers and escalations. The sweep runs on SQLite so far;

@@ -99,7 +99,8 @@ fn audit_aside(service: &Service, tx: Sender<Msg>) {
     let (pipeline, clock) = (service.pipeline.clone(), service.clock.clone());
     let store = service.store.reopen();
     std::thread::spawn(move || {
-        let r = store.and_then(|s| s.audit(&pipeline, clock.now()));
+        let all = crate::engine::audit::AuditRange::ALL;
+        let r = store.and_then(|s| s.audit(&pipeline, all, clock.now()));
         let msg = match r {
             Ok(report) => Response::Audit(Box::new(report)),
             Err(e) => Response::AuditFailed(e.to_string()),

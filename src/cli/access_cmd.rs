@@ -5,7 +5,7 @@ use super::fmt::{print_json, rfc3339, table};
 use super::out::{out, outln};
 use super::team::open;
 use crate::ops;
-use crate::store::{access, setup};
+use crate::store::access;
 use anyhow::{Result, bail};
 use serde_json::json;
 
@@ -75,18 +75,20 @@ pub fn run(ctx: &Ctx, q: Query) -> Result<()> {
 }
 
 pub fn info(ctx: &Ctx, as_json: bool) -> Result<()> {
-    let store = open(ctx)?;
-    let actor = ctx.reader(&store)?;
-    let conn = store.conn();
-    let trust = setup::trust_mode(conn)?;
-    let version = setup::current_pipeline(conn)?.map(|p| (p.version, p.hash));
-    let cp = crate::store::verify::checkpoint(conn, ctx.now().timestamp())?;
-    let records: i64 = conn.query_row("SELECT count(*) FROM records", [], |r| r.get(0))?;
+    let store = ctx.board()?;
+    let actor = ctx.reader(&*store)?;
+    let now = ctx.now();
+    let trust = store.trust_mode()?;
+    let version = store.stored_pipeline()?.map(|p| (p.version, p.hash));
+    let cp = store.checkpoint(now.timestamp())?;
+    let records = store.count(&Default::default(), now.timestamp())?;
     let (v, hash) = version.unwrap_or_default();
+    // The database as given: a path, or a URL without its password.
+    let place = store.label();
     if as_json {
         return print_json(&json!({
-            "store": "sqlite",
-            "path": ctx.db_path().display().to_string(),
+            "store": store.kind(),
+            "path": place,
             "trust_mode": trust,
             "pipeline": ctx.pipeline.name,
             "pipeline_version": v,
@@ -101,16 +103,17 @@ pub fn info(ctx: &Ctx, as_json: bool) -> Result<()> {
         }));
     }
     let clean = crate::present::clean;
-    outln!(
-        "store           sqlite {}",
-        clean(&ctx.db_path().display().to_string())
-    )?;
+    outln!("store           {} {}", store.kind(), clean(&place))?;
     outln!(
         "trust mode      {}",
         if trust {
             "ON: --as names the actor and --now dates writes (demos and tests only)"
         } else {
-            "off: the acting user is your OS account's"
+            if store.kind() == "postgres" {
+                "off: the acting user is your database login's"
+            } else {
+                "off: the acting user is your OS account's"
+            }
         }
     )?;
     outln!(

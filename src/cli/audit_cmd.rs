@@ -21,15 +21,15 @@ pub fn run(ctx: &Ctx, since: Option<&str>, until: Option<&str>, json: bool) -> R
     {
         bail!("--since must be before --until (the range is [since, until))");
     }
-    let mut store = super::team::open(ctx)?;
-    let actor = ctx.reader(&store)?;
+    let mut store = ctx.board()?;
+    let actor = ctx.reader(&*store)?;
     let detail = format!(
         "since={} until={}",
         since.unwrap_or("-"),
         until.unwrap_or("-")
     );
-    crate::ops::reads::log_read(&mut store, &actor, "audit", None, Some(&detail), ctx.now())?;
-    let report = crate::store::audit_scan::audit(store.conn(), p, range, ctx.now())?;
+    crate::ops::reads::log_read(&mut *store, &actor, "audit", None, Some(&detail), ctx.now())?;
+    let report = store.audit(p, range, ctx.now())?;
     if json {
         return print_json(&report);
     }

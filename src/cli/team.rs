@@ -5,7 +5,7 @@ use super::context::Ctx;
 use super::fmt::{print_json, table};
 use super::out::{out, outln};
 use crate::ops;
-use crate::store::{Store, users};
+use crate::store::Store;
 use anyhow::{Context as _, Result, bail};
 use serde_json::json;
 
@@ -114,9 +114,9 @@ pub fn revoke(ctx: &Ctx, name: &str, roles: &[String]) -> Result<()> {
 }
 
 pub fn list(ctx: &Ctx, as_json: bool) -> Result<()> {
-    let store = open(ctx)?;
-    ctx.reader(&store)?;
-    let all = users::members(store.conn()).context("reading the team")?;
+    let store = ctx.board()?;
+    ctx.reader(&*store)?;
+    let all = store.members().context("reading the team")?;
     if as_json {
         let rows: Vec<_> = all
             .iter()

@@ -120,9 +120,9 @@ fn diverges(store: &Store, cp: &Checkpoint, before: Option<&Checkpoint>) -> Resu
 }
 
 pub fn checkpoint(ctx: &Ctx, to: Option<&Path>) -> Result<()> {
-    let store = open(ctx)?;
-    ctx.reader(&store)?;
-    let cp = current(&store, ctx.now())?;
+    let store = ctx.board()?;
+    ctx.reader(&*store)?;
+    let cp = current(&*store, ctx.now())?;
     if let Some(f) = to {
         append(f, &cp)?;
     }

@@ -7,6 +7,7 @@
 use super::db::Db;
 use super::setup::{self, StoredPipeline};
 use super::user_views::{self, SavedView};
+use super::users::Member;
 use super::verify::Checkpoint;
 use super::{BreachGroup, ListFilter, Result, RowKey, StageCount, Store};
 use crate::domain::Pipeline;
@@ -34,8 +35,19 @@ pub trait Board: Db + Send {
     fn list_page(&self, f: &ListFilter, now: i64) -> Result<(Vec<Record>, Option<RowKey>)>;
     /// Whether a page of `f` matching `total` rows walks the order's index.
     fn walks(&self, f: &ListFilter, total: i64) -> Result<bool>;
-    /// The team, with each user's roles.
-    fn users(&self) -> Result<Vec<User>>;
+    /// Which kind of store: `sqlite` or `postgres`.
+    fn kind(&self) -> &'static str;
+    /// The team, disabled users too, by name.
+    fn members(&self) -> Result<Vec<Member>>;
+    /// The users who may act, with their roles.
+    fn users(&self) -> Result<Vec<User>> {
+        Ok(self
+            .members()?
+            .into_iter()
+            .filter(|m| m.enabled)
+            .map(|m| m.user())
+            .collect())
+    }
     /// The pipeline in force.
     fn stored_pipeline(&self) -> Result<Option<StoredPipeline>>;
     /// Its hash alone (read before every console request).
@@ -51,9 +63,14 @@ pub trait Board: Db + Send {
     fn delete_view(&mut self, user: &str, name: &str) -> Result<bool>;
     /// The logs' lengths and heads now.
     fn checkpoint(&self, at: i64) -> Result<Checkpoint>;
-    /// The stage audit over the whole log, through a connection of its own
-    /// (so it can run beside the console's).
-    fn audit(&self, p: &Pipeline, now: chrono::DateTime<chrono::Utc>) -> Result<AuditReport>;
+    /// The stage audit of the stays in `range`, through a connection of
+    /// its own (so it can run beside the console's).
+    fn audit(
+        &self,
+        p: &Pipeline,
+        range: AuditRange,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<AuditReport>;
     /// How this console hears of other people's commits.
     fn watch(&self) -> Watch;
     /// Changes whenever anyone else commits (where changes are polled).
@@ -97,8 +114,12 @@ impl Board for Store {
         Store::walks(self, f, total)
     }
 
-    fn users(&self) -> Result<Vec<User>> {
-        Store::users(self)
+    fn kind(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn members(&self) -> Result<Vec<Member>> {
+        super::users::members(self.conn())
     }
 
     fn stored_pipeline(&self) -> Result<Option<StoredPipeline>> {
@@ -137,9 +158,14 @@ impl Board for Store {
         super::verify::checkpoint(self.conn(), at)
     }
 
-    fn audit(&self, p: &Pipeline, now: chrono::DateTime<chrono::Utc>) -> Result<AuditReport> {
+    fn audit(
+        &self,
+        p: &Pipeline,
+        range: AuditRange,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<AuditReport> {
         let store = Store::open_with(self.path(), true)?;
-        super::audit_scan::audit(store.conn(), p, AuditRange::ALL, now)
+        super::audit_scan::audit(store.conn(), p, range, now)
     }
 
     fn watch(&self) -> Watch {

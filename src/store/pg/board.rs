@@ -9,7 +9,8 @@ use super::rows;
 use super::store::{PgStore, server};
 use crate::domain::Pipeline;
 use crate::engine::audit::{AuditEvent, AuditRange, AuditReport, Auditor};
-use crate::engine::{Record, User};
+use crate::engine::Record;
+use crate::store::users::Member;
 use crate::store::board::{Board, Watch};
 use crate::store::setup::StoredPipeline;
 use crate::store::user_views::SavedView;
@@ -96,16 +97,17 @@ impl Board for PgStore {
         Ok(false)
     }
 
-    fn users(&self) -> Result<Vec<User>> {
+    fn kind(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn members(&self) -> Result<Vec<Member>> {
         let sql = format!(
-            "SELECT {} FROM users WHERE enabled ORDER BY name COLLATE \"C\"",
+            "SELECT {} FROM users ORDER BY name COLLATE \"C\"",
             rows::MEMBER
         );
         let found = self.client()?.query(&sql, &[]).map_err(server)?;
-        found
-            .iter()
-            .map(|r| rows::member(r).map(|m| m.user()))
-            .collect()
+        found.iter().map(rows::member).collect()
     }
 
     fn stored_pipeline(&self) -> Result<Option<StoredPipeline>> {
@@ -209,7 +211,12 @@ impl Board for PgStore {
         Ok(cp)
     }
 
-    fn audit(&self, p: &Pipeline, now: chrono::DateTime<chrono::Utc>) -> Result<AuditReport> {
+    fn audit(
+        &self,
+        p: &Pipeline,
+        range: AuditRange,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<AuditReport> {
         // A session of its own: the console's stays free meanwhile.
         let other = self.reopen()?;
         let mut c = other.client()?;
@@ -221,7 +228,7 @@ impl Board for PgStore {
         // A log that re-enters stages outside the graph is read again
         // keeping every stay's record (as on SQLite).
         for all_slots in [false, true] {
-            let mut a = Auditor::new(p, AuditRange::ALL, now.timestamp());
+            let mut a = Auditor::new(p, range, now.timestamp());
             a.reserve(max_id);
             if all_slots {
                 a.keep_all_slots();
