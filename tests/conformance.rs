@@ -103,6 +103,11 @@ impl Target {
 
     /// `args` as `user` on this case's database.
     fn run(&self, user: &str, args: &[&str]) -> Output {
+        self.run_at(user, NOW, args)
+    }
+
+    /// `args` as `user` at `now`.
+    fn run_at(&self, user: &str, now: &str, args: &[&str]) -> Output {
         let db = match &self.pg {
             Some(_) => self.url("driver"),
             None => self.cq.db.display().to_string(),
@@ -116,7 +121,7 @@ impl Target {
             "--as",
             user,
             "--now",
-            NOW,
+            now,
         ];
         all.extend_from_slice(args);
         self.bare(&all)
@@ -444,6 +449,53 @@ fn described(t: &Target) {
     assert_eq!(stage("intake_review")["current"], 1, "{audit}");
 }
 
+/// Two sweeps at once fire each due escalation exactly once, as the
+/// system actor; a third finds nothing due.
+fn sweeps(t: &Target) {
+    const LATER: &str = "2026-11-05T09:00:00Z";
+    let ids: Vec<String> = ["Sam One", "Sam Two", "Sam Three"]
+        .iter()
+        .map(|p| t.add("maria", p).to_string())
+        .collect();
+    let fired: i64 = std::thread::scope(|s| {
+        let runs: Vec<_> = ["kim", "maria"]
+            .iter()
+            .map(|u| s.spawn(move || t.run_at(u, LATER, &["sweep", "--json"])))
+            .collect();
+        runs.into_iter()
+            .map(|r| {
+                let v: Value = serde_json::from_str(&ok(&r.join().expect("sweep"))).expect("json");
+                v["escalations"].as_i64().expect("escalations")
+            })
+            .sum()
+    });
+    // Form Submitted escalates twice: at the breach, and 4 working hours on.
+    assert_eq!(
+        fired,
+        6,
+        "{}: each escalation once across both sweeps",
+        t.kind()
+    );
+    let again: Value =
+        serde_json::from_str(&ok(&t.run_at("kim", LATER, &["sweep", "--json"]))).expect("json");
+    assert_eq!(again["escalations"], 0, "{again}");
+    assert_eq!(again["timers"], 0, "{again}");
+    for id in &ids {
+        let r = t.json("kim", &["show", id, "--json"]);
+        let by_system: Vec<&Value> = r["history"]
+            .as_array()
+            .expect("history")
+            .iter()
+            .filter(|e| e["kind"] == "escalation")
+            .collect();
+        assert_eq!(by_system.len(), 2, "{r}");
+        assert!(by_system.iter().all(|e| e["actor"] == "system"), "{r}");
+        assert_eq!(r["owner_role"], "supervisor", "reassigned: {r}");
+    }
+    let v = t.verify();
+    assert!(v.starts_with("ok:"), "{v}");
+}
+
 /// A case: its name and its body.
 type Case = (&'static str, fn(&Target));
 
@@ -455,6 +507,7 @@ const CASES: &[Case] = &[
     ("reads_are_logged", reads_are_logged),
     ("concurrent_writers", concurrent_writers),
     ("described", described),
+    ("sweeps", sweeps),
 ];
 
 #[test]

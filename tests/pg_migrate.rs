@@ -277,10 +277,10 @@ fn other_commands_refuse_a_postgres_url_plainly() {
     let cq = Cq::init_default(NOW);
     let out = command()
         .current_dir(cq.dir.path())
-        .args(["--db", "postgres://localhost/care", "sweep"])
+        .args(["--db", "postgres://localhost/care", "export"])
         .output()
         .expect("run");
     let e = refused(out);
     assert!(e.contains("does not run on PostgreSQL yet"), "{e}");
-    assert!(e.contains("so far: add, list, show"), "{e}");
+    assert!(e.contains("so far: the console, add, list, show"), "{e}");
 }

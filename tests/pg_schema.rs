@@ -166,6 +166,16 @@ fn a_dba_grade_schema_where_no_login_writes_as_another() {
     // Nor may a member link logins (that is the admins' function).
     let why = refused(ann.execute("SELECT link_login('kim', 'ann_login')", &[]));
     assert!(why.contains("42501"), "{why}");
+    // Nor call the internal writers that take an actor; and what the
+    // system actor writes is the sweep's timers and escalations only.
+    for sql in [
+        "SELECT append_as('kim', 1, 0, 'note', NULL, NULL, NULL, NULL, NULL, NULL, NULL, '\\x'::bytea, '\\x01'::bytea)",
+        "SELECT write_as('kim', '{}'::jsonb, 1, 0, 'note', NULL, NULL, NULL, NULL, NULL, NULL, NULL, '\\x'::bytea, '\\x01'::bytea)",
+        "SELECT write_system_change('{}'::jsonb, 1, 0, 'transition', 'approve', NULL, NULL, NULL, NULL, NULL, NULL, '\\x'::bytea, '\\x01'::bytea)",
+    ] {
+        let why = refused(ann.batch_execute(sql));
+        assert!(why.starts_with("42501"), "{sql}: {why}");
+    }
 
     // Through the function: the actor is the session's user, whatever the
     // client would like.

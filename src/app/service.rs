@@ -330,14 +330,9 @@ impl Service {
             .audit(&self.pipeline, crate::engine::audit::AuditRange::ALL, now)?)
     }
 
-    /// Fires due timers and escalations. The sweep runs on SQLite so far;
-    /// on PostgreSQL it is left to `carequeue sweep` on a SQLite file's
-    /// team, and reports nothing fired.
+    /// Fires due timers and escalations.
     fn sweep(&mut self, now: chrono::DateTime<chrono::Utc>) -> ops::OpResult<ops::SweepReport> {
-        match self.store.as_sqlite() {
-            Some(store) => ops::sweep(&self.pipeline, store, now),
-            None => Ok(ops::SweepReport::default()),
-        }
+        ops::sweep(&self.pipeline, &mut *self.store, now)
     }
 
     pub(super) fn commit(&mut self, cmd: Cmd) -> Result<String, ops::OpError> {

@@ -3,7 +3,6 @@
 use super::args::OpArgs;
 use super::context::Ctx;
 use super::out::outln;
-use super::team::open;
 use crate::engine::Record;
 use crate::engine::rules::MoveArgs;
 use crate::ops::{self, Guard};
@@ -137,10 +136,10 @@ pub fn ack(ctx: &Ctx, id: i64, reason: &str, note: Option<&str>, op: &OpArgs) ->
 }
 
 pub fn sweep(ctx: &Ctx, as_json: bool) -> Result<()> {
-    let mut store = open(ctx)?;
-    ctx.writer(&store, "sweep")?;
-    let r = ops::sweep(&ctx.pipeline, &mut store, ctx.now())?;
-    crate::ops::checkpoints::auto(&store, ctx.now())?;
+    let mut store = ctx.board()?;
+    ctx.writer(&*store, "sweep")?;
+    let r = ops::sweep(&ctx.pipeline, &mut *store, ctx.now())?;
+    crate::ops::checkpoints::auto(&*store, ctx.now())?;
     if as_json {
         return super::fmt::print_json(&r);
     }

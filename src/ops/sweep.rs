@@ -7,8 +7,7 @@ use super::{OpError, OpResult, SYSTEM};
 use crate::domain::{Pipeline, Priority};
 use crate::engine::rules::MoveArgs;
 use crate::engine::{Record, User, timers};
-use crate::store::Store;
-use crate::store::events::Appender;
+use crate::store::{Board, Store};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -23,15 +22,7 @@ pub struct SweepReport {
     pub refused: usize,
 }
 
-/// Records with a timer due, in due order, a batch after a keyset cursor.
-pub const TIMERS_DUE_SQL: &str = "SELECT timer_at, id FROM records
-     WHERE timer_at <= ?1 AND (timer_at, id) > (?2, ?3) ORDER BY timer_at, id LIMIT ?4";
-
-/// Records of a stage due for escalation level ?2, in due order.
-pub const ESCALATIONS_DUE_SQL: &str = "SELECT sort_due, id FROM records
-     WHERE stage = ?1 AND escalation = ?2 AND due_at IS NOT NULL AND sort_due <= ?3
-       AND (sort_due, id) > (?4, ?5)
-     ORDER BY sort_due, id LIMIT ?6";
+pub use crate::store::due::{ESCALATIONS_DUE_SQL, TIMERS_DUE_SQL};
 
 /// Stop a record that keeps landing in stages with timers already due.
 const MAX_CASCADE: usize = 16;
@@ -48,28 +39,22 @@ const YIELD: std::time::Duration = std::time::Duration::from_millis(1);
 /// Runs `fire` on each of `ids` in transactions of at most [`SLICE`] each,
 /// pausing [`YIELD`] after each commit.
 fn in_slices(
-    store: &mut Store,
+    store: &mut dyn Board,
     ids: &[i64],
     mut fire: impl FnMut(&mut dyn crate::store::Tx, i64) -> OpResult<()>,
 ) -> OpResult<()> {
     let mut rest = ids;
     while !rest.is_empty() {
-        let done = store.write(|tx| -> OpResult<usize> {
+        let done = crate::store::db::write(store, |tx| -> OpResult<usize> {
             let start = std::time::Instant::now();
-            let mut chain = Appender::load(tx)?;
             let mut n = 0;
-            let mut t = crate::store::db::SqliteTx {
-                conn: tx,
-                chain: &mut chain,
-            };
             for id in rest {
-                fire(&mut t, *id)?;
+                fire(tx, *id)?;
                 n += 1;
                 if start.elapsed() >= SLICE {
                     break;
                 }
             }
-            chain.finish(tx)?;
             Ok(n)
         })?;
         rest = &rest[done..];
@@ -78,57 +63,65 @@ fn in_slices(
     Ok(())
 }
 
-pub fn sweep(p: &Pipeline, store: &mut Store, now: DateTime<Utc>) -> OpResult<SweepReport> {
+/// Fires every due timer and escalation as of `now`. Two sweeps at once
+/// (two consoles, or a console and `carequeue sweep`) fire each once:
+/// every firing re-reads its record inside its own transaction, where a
+/// timer already fired is no longer due.
+pub fn sweep(p: &Pipeline, store: &mut dyn Board, now: DateTime<Utc>) -> OpResult<SweepReport> {
     let system = User {
         name: SYSTEM.to_string(),
         roles: Vec::new(),
     };
     let mut report = SweepReport::default();
-    // A large sweep rewrites the same index pages batch after batch; with
-    // checkpoints only every 256 MiB of WAL, each page reaches the database
-    // file once per checkpoint rather than once per batch (a 358k-firing
-    // sweep on 1M records: 29 s -> 18 s). Where checkpoints are deferred to
-    // idle time (the console's worker), a long sweep would otherwise grow
-    // the WAL without bound; it checkpoints at the same pace there too.
-    let wal = |store: &Store, v: i64| -> OpResult<i64> {
-        Ok(store
-            .conn()
-            .pragma_update_and_check(None, "wal_autocheckpoint", v, |r| r.get(0))
-            .map_err(crate::store::StoreError::from)?)
+    let before = match store.as_sqlite() {
+        Some(s) => Some(wal_begin(s)?),
+        None => None,
     };
+    let fired = fire_timers(p, store, &system, now, &mut report)
+        .and_then(|()| fire_escalations(p, store, &system, now, &mut report));
+    if let (Some(before), Some(s)) = (before, store.as_sqlite()) {
+        wal_end(s, before, report.timers + report.escalations > 0)?;
+    }
+    fired.map(|()| report)
+}
+
+/// A large sweep rewrites the same index pages batch after batch; with
+/// checkpoints only every 256 MiB of WAL, each page reaches the database
+/// file once per checkpoint rather than once per batch (a 358k-firing
+/// sweep on 1M records: 29 s -> 18 s). Where checkpoints are deferred to
+/// idle time (the console's worker), a long sweep would otherwise grow the
+/// WAL without bound; it checkpoints at the same pace there too. Returns
+/// the setting to put back.
+fn wal_begin(store: &Store) -> OpResult<i64> {
     let before: i64 = store
         .conn()
         .pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))
         .map_err(crate::store::StoreError::from)?;
     wal(store, SWEEP_CHECKPOINT_PAGES)?;
-    let fired = fire_timers(p, store, &system, now, &mut report)
-        .and_then(|()| fire_escalations(p, store, &system, now, &mut report));
+    Ok(before)
+}
+
+fn wal_end(store: &Store, before: i64, fired: bool) -> OpResult<()> {
     wal(store, before)?;
-    if report.timers + report.escalations > 0 {
+    if fired {
         store.checkpoint()?;
     }
-    fired.map(|()| report)
+    Ok(())
+}
+
+fn wal(store: &Store, v: i64) -> OpResult<i64> {
+    Ok(store
+        .conn()
+        .pragma_update_and_check(None, "wal_autocheckpoint", v, |r| r.get(0))
+        .map_err(crate::store::StoreError::from)?)
 }
 
 /// WAL pages between checkpoints while a sweep runs (4 KiB pages: 256 MiB).
 const SWEEP_CHECKPOINT_PAGES: i64 = 65_536;
 
-fn batch(store: &Store, sql: &str, params: &[&dyn rusqlite::ToSql]) -> OpResult<Vec<(i64, i64)>> {
-    let mut st = store
-        .conn()
-        .prepare_cached(sql)
-        .map_err(crate::store::StoreError::from)?;
-    let rows = st
-        .query_map(params, |r| Ok((r.get(0)?, r.get(1)?)))
-        .map_err(crate::store::StoreError::from)?;
-    Ok(rows
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(crate::store::StoreError::from)?)
-}
-
 fn fire_timers(
     p: &Pipeline,
-    store: &mut Store,
+    store: &mut dyn Board,
     system: &User,
     now: DateTime<Utc>,
     report: &mut SweepReport,
@@ -136,7 +129,7 @@ fn fire_timers(
     let t = now.timestamp();
     let mut cursor = (i64::MIN, i64::MIN);
     loop {
-        let ids = batch(store, TIMERS_DUE_SQL, &[&t, &cursor.0, &cursor.1, &BATCH])?;
+        let ids = store.timers_due(t, cursor, BATCH)?;
         let Some(last) = ids.last() else {
             return Ok(());
         };
@@ -191,7 +184,7 @@ pub(crate) fn fire_timer(
 
 fn fire_escalations(
     p: &Pipeline,
-    store: &mut Store,
+    store: &mut dyn Board,
     system: &User,
     now: DateTime<Utc>,
     report: &mut SweepReport,
@@ -206,11 +199,7 @@ fn fire_escalations(
             let mut cursor = (i64::MIN, i64::MIN);
             loop {
                 let lvl = level as i64;
-                let ids = batch(
-                    store,
-                    ESCALATIONS_DUE_SQL,
-                    &[&stage.id, &lvl, &latest_due, &cursor.0, &cursor.1, &BATCH],
-                )?;
+                let ids = store.escalations_due(&stage.id, lvl, latest_due, cursor, BATCH)?;
                 let Some(last) = ids.last() else { break };
                 cursor = *last;
                 // Fired in id order: neighbouring records share pages.

@@ -5,6 +5,7 @@
 //! implements it here; PostgreSQL's in `pg::board`.
 
 use super::db::Db;
+use super::due::{self, Cursor};
 use super::setup::{self, StoredPipeline};
 use super::user_views::{self, SavedView};
 use super::users::Member;
@@ -61,6 +62,18 @@ pub trait Board: Db + Send {
     fn views(&self, user: &str) -> Result<Vec<SavedView>>;
     fn save_view(&mut self, user: &str, v: &SavedView, at: i64) -> Result<()>;
     fn delete_view(&mut self, user: &str, name: &str) -> Result<bool>;
+    /// Records with a timer due by `now`, after the keyset `after`.
+    fn timers_due(&self, now: i64, after: Cursor, limit: i64) -> Result<Vec<Cursor>>;
+    /// Records of `stage` due for escalation `level` (due by `latest_due`),
+    /// after the keyset `after`.
+    fn escalations_due(
+        &self,
+        stage: &str,
+        level: i64,
+        latest_due: i64,
+        after: Cursor,
+        limit: i64,
+    ) -> Result<Vec<Cursor>>;
     /// The logs' lengths and heads now.
     fn checkpoint(&self, at: i64) -> Result<Checkpoint>;
     /// The stage audit of the stays in `range`, through a connection of
@@ -152,6 +165,21 @@ impl Board for Store {
 
     fn delete_view(&mut self, user: &str, name: &str) -> Result<bool> {
         self.write(|tx| user_views::delete(tx, user, name))
+    }
+
+    fn timers_due(&self, now: i64, after: Cursor, limit: i64) -> Result<Vec<Cursor>> {
+        due::timers(self, now, after, limit)
+    }
+
+    fn escalations_due(
+        &self,
+        stage: &str,
+        level: i64,
+        latest_due: i64,
+        after: Cursor,
+        limit: i64,
+    ) -> Result<Vec<Cursor>> {
+        due::escalations(self, stage, level, latest_due, after, limit)
     }
 
     fn checkpoint(&self, at: i64) -> Result<Checkpoint> {

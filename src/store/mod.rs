@@ -9,6 +9,7 @@ pub mod board;
 pub mod bulk;
 mod cipher;
 pub mod db;
+pub mod due;
 pub mod events;
 pub mod filter;
 mod fs_check;

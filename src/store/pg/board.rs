@@ -8,12 +8,13 @@ use super::query::{self, refs};
 use super::rows;
 use super::store::{PgStore, server};
 use crate::domain::Pipeline;
-use crate::engine::audit::{AuditEvent, AuditRange, AuditReport, Auditor};
 use crate::engine::Record;
-use crate::store::users::Member;
+use crate::engine::audit::{AuditEvent, AuditRange, AuditReport, Auditor};
 use crate::store::board::{Board, Watch};
+use crate::store::due::{self, Cursor};
 use crate::store::setup::StoredPipeline;
 use crate::store::user_views::SavedView;
+use crate::store::users::Member;
 use crate::store::verify::Checkpoint;
 use crate::store::{BreachGroup, ListFilter, Result, RowKey, StageCount};
 
@@ -182,6 +183,24 @@ impl Board for PgStore {
         row.try_get(0).map_err(server)
     }
 
+    fn timers_due(&self, now: i64, after: Cursor, limit: i64) -> Result<Vec<Cursor>> {
+        self.cursors(due::PG_TIMERS_DUE_SQL, &[&now, &after.0, &after.1, &limit])
+    }
+
+    fn escalations_due(
+        &self,
+        stage: &str,
+        level: i64,
+        latest_due: i64,
+        after: Cursor,
+        limit: i64,
+    ) -> Result<Vec<Cursor>> {
+        self.cursors(
+            due::PG_ESCALATIONS_DUE_SQL,
+            &[&stage, &level, &latest_due, &after.0, &after.1, &limit],
+        )
+    }
+
     fn checkpoint(&self, at: i64) -> Result<Checkpoint> {
         let found = self
             .client()?
@@ -254,6 +273,21 @@ impl Board for PgStore {
 
     fn reopen(&self) -> Result<Box<dyn Board>> {
         Ok(Box::new(PgStore::reopen(self)?))
+    }
+}
+
+impl PgStore {
+    /// `(due, id)` keysets a due query returns.
+    fn cursors(
+        &self,
+        sql: &str,
+        args: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Cursor>> {
+        let found = self.client()?.query(sql, args).map_err(server)?;
+        found
+            .iter()
+            .map(|r| Ok((r.try_get(0).map_err(server)?, r.try_get(1).map_err(server)?)))
+            .collect()
     }
 }
 

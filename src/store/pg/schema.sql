@@ -153,16 +153,17 @@ BEGIN
     END IF;
 END $$;
 
--- Appends one event to the chain as this session's user, after the head
--- the client sealed it against (else: retry, the chain moved). The actor
--- and the login come from the session, never from the caller.
-CREATE FUNCTION append_event(
-    p_record_id bigint, p_at bigint, p_kind text, p_event text,
+-- Appends one event to the chain as `p_actor`, after the head the client
+-- sealed it against (else: retry, the chain moved); the login is the
+-- session's. Internal: callable only through the functions below, which
+-- decide the actor themselves.
+CREATE FUNCTION append_as(
+    p_actor text, p_record_id bigint, p_at bigint, p_kind text, p_event text,
     p_from text, p_to text, p_reason text, p_note text, p_data text,
     p_op_id text, p_prev bytea, p_hash bytea
 ) RETURNS bigint LANGUAGE plpgsql
 SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
-DECLARE who text := session_actor(); n bigint; h bytea;
+DECLARE n bigint; h bytea;
 BEGIN
     SELECT length, head INTO n, h FROM chains WHERE name = 'events' FOR UPDATE;
     IF h <> p_prev THEN
@@ -171,7 +172,7 @@ BEGIN
     END IF;
     INSERT INTO events (id, record_id, at, actor, login, kind, event, from_stage,
         to_stage, reason, note, data, op_id, hash)
-    VALUES (n + 1, p_record_id, p_at, who, session_login(), p_kind, p_event, p_from,
+    VALUES (n + 1, p_record_id, p_at, p_actor, session_login(), p_kind, p_event, p_from,
         p_to, p_reason, p_note, p_data, p_op_id, p_hash);
     UPDATE chains SET length = n + 1, head = p_hash WHERE name = 'events';
     -- Consoles listening hear the new length at commit: a number, no PHI.
@@ -179,19 +180,30 @@ BEGIN
     RETURN n + 1;
 END $$;
 
--- One change: the record's new state (written only if it is still at the
--- version the change was decided on: else SQLSTATE CQ409, stale) and its
--- event, together. A change whose op id is already in the log is not
--- applied again: its event's id comes back negated.
-CREATE FUNCTION write_change(
-    p_record jsonb, p_expected bigint, p_at bigint, p_kind text, p_event text,
+-- Appends one event as this session's user: the actor and the login come
+-- from the session, never from the caller.
+CREATE FUNCTION append_event(
+    p_record_id bigint, p_at bigint, p_kind text, p_event text,
     p_from text, p_to text, p_reason text, p_note text, p_data text,
+    p_op_id text, p_prev bytea, p_hash bytea
+) RETURNS bigint LANGUAGE sql
+SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
+    SELECT append_as(session_actor(), p_record_id, p_at, p_kind, p_event, p_from, p_to,
+        p_reason, p_note, p_data, p_op_id, p_prev, p_hash);
+$$;
+
+-- One change as `p_actor` (internal): the record's new state (written only
+-- if it is still at the version the change was decided on: else SQLSTATE
+-- CQ409, stale) and its event, together. A change whose op id is already
+-- in the log is not applied again: its event's id comes back negated.
+CREATE FUNCTION write_as(
+    p_actor text, p_record jsonb, p_expected bigint, p_at bigint, p_kind text,
+    p_event text, p_from text, p_to text, p_reason text, p_note text, p_data text,
     p_op_id text, p_prev bytea, p_hash bytea
 ) RETURNS bigint LANGUAGE plpgsql
 SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
 DECLARE r records; seen bigint;
 BEGIN
-    PERFORM session_actor();
     IF p_op_id IS NOT NULL THEN
         SELECT e.id INTO seen FROM events e WHERE e.op_id = p_op_id;
         IF seen IS NOT NULL THEN
@@ -215,8 +227,38 @@ BEGIN
                 USING ERRCODE = 'CQ409';
         END IF;
     END IF;
-    RETURN append_event(r.id, p_at, p_kind, p_event, p_from, p_to, p_reason, p_note,
+    RETURN append_as(p_actor, r.id, p_at, p_kind, p_event, p_from, p_to, p_reason, p_note,
         p_data, p_op_id, p_prev, p_hash);
+END $$;
+
+-- One change as this session's user.
+CREATE FUNCTION write_change(
+    p_record jsonb, p_expected bigint, p_at bigint, p_kind text, p_event text,
+    p_from text, p_to text, p_reason text, p_note text, p_data text,
+    p_op_id text, p_prev bytea, p_hash bytea
+) RETURNS bigint LANGUAGE sql
+SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
+    SELECT write_as(session_actor(), p_record, p_expected, p_at, p_kind, p_event, p_from,
+        p_to, p_reason, p_note, p_data, p_op_id, p_prev, p_hash);
+$$;
+
+-- A timer or an escalation the sweep fires: its actor is `system`, its
+-- login the enabled user's who ran the sweep; nothing else may be written
+-- as `system` (and `verify` re-checks that each was due from its stage).
+CREATE FUNCTION write_system_change(
+    p_record jsonb, p_expected bigint, p_at bigint, p_kind text, p_event text,
+    p_from text, p_to text, p_reason text, p_note text, p_data text,
+    p_op_id text, p_prev bytea, p_hash bytea
+) RETURNS bigint LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
+BEGIN
+    PERFORM session_actor();
+    IF p_kind NOT IN ('timer', 'escalation') THEN
+        RAISE EXCEPTION 'the system actor fires only timers and escalations, not %', p_kind
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN write_as('system', p_record, p_expected, p_at, p_kind, p_event, p_from, p_to,
+        p_reason, p_note, p_data, p_op_id, p_prev, p_hash);
 END $$;
 
 -- One access-log entry as this session's user.
@@ -281,7 +323,8 @@ GRANT USAGE ON SCHEMA carequeue TO "@member@", "@admin@";
 GRANT SELECT ON meta, users, records, events, pipelines, chains TO "@member@";
 GRANT SELECT ON access_log, user_views TO "@admin@";
 GRANT EXECUTE ON FUNCTION write_change(jsonb, bigint, bigint, text, text, text, text, text,
-    text, text, text, bytea, bytea) TO "@member@";
+    text, text, text, bytea, bytea), write_system_change(jsonb, bigint, bigint, text, text,
+    text, text, text, text, text, text, bytea, bytea) TO "@member@";
 GRANT EXECUTE ON FUNCTION session_login(), session_actor(), lock_chain(text), append_event(bigint, bigint, text, text, text, text,
     text, text, text, text, bytea, bytea), log_access(bigint, text, bigint, text, bytea, bytea),
     my_views(), save_view(text, text, text, text, text, text, text, bigint), delete_view(text)

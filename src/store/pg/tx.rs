@@ -93,18 +93,25 @@ impl Tx for PgTx<'_> {
         };
         let mut e = e.clone();
         e.record_id = Some(next.id);
+        // The sweep's timers and escalations are the system's; everything
+        // else is the session's own user's (the server decides either way).
+        let (actor, write) = if e.actor == crate::ops::SYSTEM {
+            (crate::ops::SYSTEM, "write_system_change")
+        } else {
+            (self.actor.as_str(), "write_change")
+        };
         let hash = event_hash(
             &mut Vec::new(),
             &prev_text(&self.head),
             self.length + 1,
             &e,
-            &self.actor,
+            actor,
         );
         let json = record_json(next).to_string();
         let row = self
             .tx
             .query_one(
-                "SELECT write_change($1::text::jsonb, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                &format!("SELECT {write}($1::text::jsonb, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"),
                 &[
                     &json, &expected, &e.at, &e.kind, &e.event, &e.from, &e.to, &e.reason,
                     &e.note, &e.data, &e.op_id, &self.head, &&hash[..],

@@ -118,17 +118,22 @@ fn triggers(tx: &mut postgres::Transaction) -> Checked<()> {
 /// Each entry after the migrated ones against the login the server
 /// recorded for it: that login must be linked to the entry's actor.
 fn logins(tx: &mut postgres::Transaction, table: &str, migrated: i64) -> Checked<()> {
-    let record = if table == "events" {
-        "e.record_id"
+    let (record, wrong) = if table == "events" {
+        // The sweep's events are the system's, written by the login of an
+        // enabled user who ran it.
+        (
+            "e.record_id",
+            "CASE WHEN e.actor = 'system' THEN u.name IS NULL ELSE u.name IS DISTINCT FROM e.actor END",
+        )
     } else {
-        "NULL::bigint"
+        ("NULL::bigint", "u.name IS DISTINCT FROM e.actor")
     };
     let row = tx
         .query_opt(
             &format!(
                 "SELECT e.id, coalesce({record}, 0), e.login, e.actor, u.name FROM {table} e
                  LEFT JOIN users u ON u.login = e.login AND e.login <> ''
-                 WHERE (e.id > $1 AND u.name IS DISTINCT FROM e.actor)
+                 WHERE (e.id > $1 AND {wrong})
                     OR (e.id <= $1 AND e.login <> '')
                  ORDER BY e.id LIMIT 1"
             ),
