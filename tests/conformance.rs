@@ -496,6 +496,47 @@ fn sweeps(t: &Target) {
     assert!(v.starts_with("ok:"), "{v}");
 }
 
+/// `export`: every record with its history (JSON) or its columns (CSV),
+/// alike on both stores.
+fn exported(t: &Target) {
+    let a = t.add("maria", "Eve Export").to_string();
+    let b = t.add("maria", "Fay Export").to_string();
+    t.ok("maria", &["move", &a, "start_review"]);
+    t.ok("maria", &["note", &b, "left a voicemail"]);
+    t.ok("maria", &["claim", &b]);
+    let all = t.json("kim", &["export", "--format", "json"]);
+    let rows = all.as_array().expect("rows");
+    assert_eq!(rows.len(), 2, "{all}");
+    let kinds = |r: &Value| -> Vec<String> {
+        r["history"]
+            .as_array()
+            .expect("history")
+            .iter()
+            .map(|e| e["kind"].as_str().expect("kind").to_string())
+            .collect()
+    };
+    assert_eq!(rows[0]["patient"], "Eve Export", "{all}");
+    assert_eq!(kinds(&rows[0]), ["create", "transition"], "{}", t.kind());
+    assert_eq!(rows[1]["patient"], "Fay Export", "{all}");
+    assert_eq!(kinds(&rows[1]), ["create", "note", "claim"], "{}", t.kind());
+    assert_eq!(rows[1]["history"][1]["note"], "left a voicemail");
+    let csv = t.ok("kim", &["export", "--format", "csv"]);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(
+        lines[0].starts_with("id,patient,stage,substatus,owner,entered_at"),
+        "{csv}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("{a},Eve Export,intake_review,")),
+        "{csv}"
+    );
+    assert!(
+        lines[2].starts_with(&format!("{b},Fay Export,form_submitted,,maria,")),
+        "{csv}"
+    );
+}
+
 /// A case: its name and its body.
 type Case = (&'static str, fn(&Target));
 
@@ -508,6 +549,7 @@ const CASES: &[Case] = &[
     ("concurrent_writers", concurrent_writers),
     ("described", described),
     ("sweeps", sweeps),
+    ("exported", exported),
 ];
 
 #[test]

@@ -277,7 +277,7 @@ fn other_commands_refuse_a_postgres_url_plainly() {
     let cq = Cq::init_default(NOW);
     let out = command()
         .current_dir(cq.dir.path())
-        .args(["--db", "postgres://localhost/care", "export"])
+        .args(["--db", "postgres://localhost/care", "import", "x.csv"])
         .output()
         .expect("run");
     let e = refused(out);

@@ -11,7 +11,7 @@ use super::fmt::{record_row, rfc3339};
 use super::team::open;
 use crate::ops::{self, ImportError, formula};
 use crate::present::clean;
-use crate::store::{EventRow, records};
+use crate::store::{Board, StoreError};
 use anyhow::{Context as _, Result, bail};
 use serde_json::json;
 use std::io::{BufReader, BufWriter, Write};
@@ -56,19 +56,19 @@ pub fn import(ctx: &Ctx, file: &Path) -> Result<()> {
 /// never an existing file, never through a symbolic link; removed again if
 /// the export fails part way, so nothing is left half-written).
 pub fn export(ctx: &Ctx, format: Format, output: Option<&Path>) -> Result<()> {
-    let mut store = open(ctx)?;
+    let mut store = ctx.board()?;
     let p = &ctx.pipeline;
     let now = ctx.now();
-    let actor = ctx.reader(&store)?;
-    ops::reads::authorise_export(p, &mut store, &actor, now)?;
+    let actor = ctx.reader(&*store)?;
+    ops::reads::authorise_export(p, &mut *store, &actor, now)?;
     let Some(path) = output else {
         // A reader that went away (`export | head`) is not an error of
         // ours: `cli::run` ends the command quietly.
-        return write_export(ctx, &mut store, &actor, format, &mut super::out::stdout());
+        return write_export(ctx, &mut *store, &actor, format, &mut super::out::stdout());
     };
     let file = crate::store::opening::create_new_private(path)?;
     let mut out = BufWriter::with_capacity(1 << 16, file);
-    let written = write_export(ctx, &mut store, &actor, format, &mut out)
+    let written = write_export(ctx, &mut *store, &actor, format, &mut out)
         .and_then(|()| Ok(out.into_inner().map_err(|e| e.into_error())?.sync_all()?));
     if written.is_err() {
         let _ = std::fs::remove_file(path);
@@ -79,26 +79,17 @@ pub fn export(ctx: &Ctx, format: Format, output: Option<&Path>) -> Result<()> {
 /// Logs the export (before any row), then writes every record to `out`.
 fn write_export(
     ctx: &Ctx,
-    store: &mut crate::store::Store,
+    store: &mut dyn Board,
     actor: &ops::Actor,
     format: Format,
     out: &mut dyn Write,
 ) -> Result<()> {
     let p = &ctx.pipeline;
     let now = ctx.now();
-    let n: i64 = store
-        .conn()
-        .query_row("SELECT count(*) FROM records", [], |r| r.get(0))?;
+    let n = store.count(&Default::default(), now.timestamp())?;
     let detail = format!("{n} record(s) as {format:?}").to_lowercase();
     ops::reads::log_read(store, actor, "export", None, Some(&detail), now)?;
-    let conn = store.conn();
-    // A read transaction: records and histories from one snapshot.
-    let tx = conn.unchecked_transaction()?;
-    let mut st = tx.prepare(&format!(
-        "SELECT {} FROM records ORDER BY id",
-        records::COLUMNS
-    ))?;
-    let mut rows = st.query([])?;
+    let io = |e: std::io::Error| StoreError::Io(e);
     match format {
         Format::Csv => {
             let mut w = csv::Writer::from_writer(&mut *out);
@@ -106,8 +97,7 @@ fn write_export(
                 vec!["id", "patient", "stage", "substatus", "owner", "entered_at"];
             header.extend(p.fields.iter().map(|f| f.id.as_str()));
             w.write_record(&header)?;
-            while let Some(row) = rows.next()? {
-                let r = records::from_row(row)?;
+            store.export_each(false, &mut |r, _| {
                 let id = r.id.to_string();
                 let entered = rfc3339(r.entered_at);
                 let mut cells: Vec<&str> = vec![
@@ -124,48 +114,40 @@ fn write_export(
                         .map(|f| r.fields.get(&f.id).map_or("", String::as_str)),
                 );
                 for c in &cells {
-                    w.write_field(formula::escape(c).as_bytes())?;
+                    w.write_field(formula::escape(c).as_bytes())
+                        .map_err(|e| io(e.into()))?;
                 }
-                w.write_record(None::<&[u8]>)?;
-            }
+                w.write_record(None::<&[u8]>).map_err(|e| io(e.into()))
+            })?;
             w.flush()?;
         }
         Format::Json => {
-            let mut hist = tx.prepare(&format!(
-                "SELECT {} FROM events WHERE record_id = ?1 ORDER BY id",
-                EventRow::COLUMNS
-            ))?;
             out.write_all(b"[")?;
             let mut first = true;
-            while let Some(row) = rows.next()? {
-                let r = records::from_row(row)?;
+            store.export_each(true, &mut |r, events| {
                 let mut v = record_row(p, &r, now);
-                let history: Vec<serde_json::Value> = hist
-                    .query_map([r.id], EventRow::from_row)?
+                let history: Vec<serde_json::Value> = events
+                    .iter()
                     .map(|e| {
-                        e.map(|e| {
-                            json!({
-                                "at": rfc3339(e.at), "actor": e.actor, "kind": e.kind,
-                                "event": e.event, "from": e.from, "to": e.to,
-                                "reason": e.reason, "note": e.note,
-                            })
+                        json!({
+                            "at": rfc3339(e.at), "actor": e.actor, "kind": e.kind,
+                            "event": e.event, "from": e.from, "to": e.to,
+                            "reason": e.reason, "note": e.note,
                         })
                     })
-                    .collect::<rusqlite::Result<_>>()?;
+                    .collect();
                 if let Some(obj) = v.as_object_mut() {
                     obj.insert("fields".into(), json!(r.fields));
                     obj.insert("history".into(), json!(history));
                 }
-                out.write_all(if first { b"\n" } else { b",\n" })?;
+                out.write_all(if first { b"\n" } else { b",\n" })
+                    .map_err(io)?;
                 first = false;
-                serde_json::to_writer(&mut *out, &v)?;
-            }
+                serde_json::to_writer(&mut *out, &v).map_err(|e| io(e.into()))
+            })?;
             out.write_all(if first { b"]\n" } else { b"\n]\n" })?;
         }
     }
     out.flush()?;
-    drop(rows);
-    drop(st);
-    tx.commit()?;
     Ok(())
 }

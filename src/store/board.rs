@@ -10,7 +10,7 @@ use super::setup::{self, StoredPipeline};
 use super::user_views::{self, SavedView};
 use super::users::Member;
 use super::verify::Checkpoint;
-use super::{BreachGroup, ListFilter, Result, RowKey, StageCount, Store};
+use super::{BreachGroup, EventRow, ListFilter, Result, RowKey, StageCount, Store};
 use crate::domain::Pipeline;
 use crate::engine::audit::{AuditRange, AuditReport};
 use crate::engine::{Record, User};
@@ -74,6 +74,13 @@ pub trait Board: Db + Send {
         after: Cursor,
         limit: i64,
     ) -> Result<Vec<Cursor>>;
+    /// Every record by id and, with `history`, its events, from one
+    /// snapshot (`export`).
+    fn export_each(
+        &self,
+        history: bool,
+        each: &mut dyn FnMut(Record, Vec<EventRow>) -> Result<()>,
+    ) -> Result<()>;
     /// The logs' lengths and heads now.
     fn checkpoint(&self, at: i64) -> Result<Checkpoint>;
     /// The stage audit of the stays in `range`, through a connection of
@@ -180,6 +187,14 @@ impl Board for Store {
         limit: i64,
     ) -> Result<Vec<Cursor>> {
         due::escalations(self, stage, level, latest_due, after, limit)
+    }
+
+    fn export_each(
+        &self,
+        history: bool,
+        each: &mut dyn FnMut(Record, Vec<EventRow>) -> Result<()>,
+    ) -> Result<()> {
+        super::export::each(self, history, each)
     }
 
     fn checkpoint(&self, at: i64) -> Result<Checkpoint> {

@@ -11,6 +11,7 @@ mod cipher;
 pub mod db;
 pub mod due;
 pub mod events;
+pub mod export;
 pub mod filter;
 mod fs_check;
 pub mod in_use;

@@ -16,7 +16,7 @@ use crate::store::setup::StoredPipeline;
 use crate::store::user_views::SavedView;
 use crate::store::users::Member;
 use crate::store::verify::Checkpoint;
-use crate::store::{BreachGroup, ListFilter, Result, RowKey, StageCount};
+use crate::store::{BreachGroup, EventRow, ListFilter, Result, RowKey, StageCount};
 
 /// The past-warn records by stage and owner, counted on the server.
 const GROUPS_SQL: &str = "SELECT stage, assignee, count(*) FILTER (WHERE sort_due <= $1),
@@ -199,6 +199,14 @@ impl Board for PgStore {
             due::PG_ESCALATIONS_DUE_SQL,
             &[&stage, &level, &latest_due, &after.0, &after.1, &limit],
         )
+    }
+
+    fn export_each(
+        &self,
+        history: bool,
+        each: &mut dyn FnMut(Record, Vec<EventRow>) -> Result<()>,
+    ) -> Result<()> {
+        PgStore::export_each(self, history, each)
     }
 
     fn checkpoint(&self, at: i64) -> Result<Checkpoint> {

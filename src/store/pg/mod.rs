@@ -13,6 +13,7 @@ pub mod chain;
 mod connect;
 pub mod conninfo;
 pub mod copy;
+mod export;
 pub mod live;
 pub mod migrate;
 pub mod pgpass;
