@@ -76,6 +76,15 @@ pub fn export(ctx: &Ctx, format: Format, output: Option<&Path>) -> Result<()> {
     written
 }
 
+/// A CSV write's error as the store passes it on: a closed pipe stays an
+/// I/O error of that kind, so the command ends quietly.
+fn csv_io(e: csv::Error) -> StoreError {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => StoreError::Io(io),
+        other => StoreError::Io(std::io::Error::other(format!("{other:?}"))),
+    }
+}
+
 /// Logs the export (before any row), then writes every record to `out`.
 fn write_export(
     ctx: &Ctx,
@@ -115,9 +124,9 @@ fn write_export(
                 );
                 for c in &cells {
                     w.write_field(formula::escape(c).as_bytes())
-                        .map_err(|e| io(e.into()))?;
+                        .map_err(csv_io)?;
                 }
-                w.write_record(None::<&[u8]>).map_err(|e| io(e.into()))
+                w.write_record(None::<&[u8]>).map_err(csv_io)
             })?;
             w.flush()?;
         }
