@@ -537,6 +537,34 @@ fn exported(t: &Target) {
     );
 }
 
+/// `access-log`: a supervisor reads who read what; an ops user may not
+/// (on PostgreSQL the server refuses it too).
+fn access_log(t: &Target) {
+    let id = t.add("maria", "Gil Access").to_string();
+    t.ok("okafor", &["show", &id]);
+    let log = t.json("kim", &["access-log", "--record", &id, "--json"]);
+    let rows = log.as_array().expect("rows");
+    assert_eq!(rows.len(), 1, "{}: {log}", t.kind());
+    assert_eq!(rows[0]["user"], "okafor", "{log}");
+    assert_eq!(rows[0]["action"], "show", "{log}");
+    let e = t.refused("maria", &["access-log", "--json"]);
+    assert!(
+        e.contains("admins and supervising roles"),
+        "{}: {e}",
+        t.kind()
+    );
+    // Reading the log is itself logged (after the listing).
+    let again = t.json("kim", &["access-log", "--user", "kim", "--json"]);
+    assert!(
+        again
+            .as_array()
+            .expect("rows")
+            .iter()
+            .any(|r| r["action"] == "access-log"),
+        "{again}"
+    );
+}
+
 /// A case: its name and its body.
 type Case = (&'static str, fn(&Target));
 
@@ -550,6 +578,7 @@ const CASES: &[Case] = &[
     ("described", described),
     ("sweeps", sweeps),
     ("exported", exported),
+    ("access_log", access_log),
 ];
 
 #[test]

@@ -45,7 +45,8 @@ pub fn run(ctx: &Ctx, to: &str) -> Result<()> {
         .filter(|m| ops::is_admin(p, &m.user()))
         .map(|m| m.name)
         .collect();
-    let m = pg::migrate::run(&store, &mut c, &admins).map_err(|e| anyhow!(e))?;
+    let log_readers = ops::log_readers(p);
+    let m = pg::migrate::run(&store, &mut c, &admins, &log_readers).map_err(|e| anyhow!(e))?;
     let r = &m.verified.report;
     let counts: Vec<String> = m.copied.iter().map(|(t, n)| format!("{n} {t}")).collect();
     let host: Vec<String> = info

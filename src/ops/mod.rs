@@ -62,6 +62,16 @@ pub fn supervises(p: &Pipeline, u: &User) -> bool {
     p.roles.iter().any(|r| r.supervises && u.has_role(&r.id))
 }
 
+/// The roles whose holders may read the access log: admin and
+/// supervising roles (kept on PostgreSQL, whose server enforces it).
+pub fn log_readers(p: &Pipeline) -> Vec<String> {
+    p.roles
+        .iter()
+        .filter(|r| r.admin || r.supervises)
+        .map(|r| r.id.clone())
+        .collect()
+}
+
 /// Holds an admin role: manages the team, applies pipelines, imports.
 pub fn is_admin(p: &Pipeline, u: &User) -> bool {
     p.roles.iter().any(|r| r.admin && u.has_role(&r.id))

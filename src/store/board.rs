@@ -4,6 +4,7 @@
 //! how the console hears of other people's changes. SQLite's [`Store`]
 //! implements it here; PostgreSQL's in `pg::board`.
 
+use super::access::{AccessFilter, AccessRow};
 use super::db::Db;
 use super::due::{self, Cursor};
 use super::setup::{self, StoredPipeline};
@@ -74,6 +75,8 @@ pub trait Board: Db + Send {
         after: Cursor,
         limit: i64,
     ) -> Result<Vec<Cursor>>;
+    /// The access log, oldest first, as `f` selects (admins).
+    fn access_entries(&self, f: &AccessFilter) -> Result<Vec<AccessRow>>;
     /// Every record by id and, with `history`, its events, from one
     /// snapshot (`export`).
     fn export_each(
@@ -187,6 +190,10 @@ impl Board for Store {
         limit: i64,
     ) -> Result<Vec<Cursor>> {
         due::escalations(self, stage, level, latest_due, after, limit)
+    }
+
+    fn access_entries(&self, f: &AccessFilter) -> Result<Vec<AccessRow>> {
+        super::access::list(self.conn(), f)
     }
 
     fn export_each(

@@ -10,6 +10,7 @@ use super::store::{PgStore, server};
 use crate::domain::Pipeline;
 use crate::engine::Record;
 use crate::engine::audit::{AuditEvent, AuditRange, AuditReport, Auditor};
+use crate::store::access::{AccessFilter, AccessRow};
 use crate::store::board::{Board, Watch};
 use crate::store::due::{self, Cursor};
 use crate::store::setup::StoredPipeline;
@@ -199,6 +200,32 @@ impl Board for PgStore {
             due::PG_ESCALATIONS_DUE_SQL,
             &[&stage, &level, &latest_due, &after.0, &after.1, &limit],
         )
+    }
+
+    fn access_entries(&self, f: &AccessFilter) -> Result<Vec<AccessRow>> {
+        let found = self
+            .client()?
+            .query(
+                "SELECT id, at, actor, action, record_id, detail, hash
+                 FROM access_entries($1, $2, $3, $4)",
+                &[&f.user, &f.record, &f.since, &f.until],
+            )
+            .map_err(server)?;
+        found
+            .iter()
+            .map(|r| {
+                let hash: Vec<u8> = r.try_get(6).map_err(server)?;
+                Ok(AccessRow {
+                    id: r.try_get(0).map_err(server)?,
+                    at: r.try_get(1).map_err(server)?,
+                    actor: r.try_get(2).map_err(server)?,
+                    action: r.try_get(3).map_err(server)?,
+                    record: r.try_get(4).map_err(server)?,
+                    detail: r.try_get(5).map_err(server)?,
+                    hash: crate::store::events::hex(&hash),
+                })
+            })
+            .collect()
     }
 
     fn export_each(

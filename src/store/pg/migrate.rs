@@ -31,11 +31,14 @@ pub struct Migrated {
 
 /// Copies `source` into the database `c` is connected to (as its owner:
 /// CREATEROLE and CREATE on it). `admins` are the users whose logins get
-/// the admin role. Refuses a target that already holds records or events.
+/// the admin role; `log_readers` the roles (admin and supervising) whose
+/// users may read the access log. Refuses a target that already holds
+/// records or events.
 pub fn run(
     source: &Store,
     c: &mut postgres::Client,
     admins: &[String],
+    log_readers: &[String],
 ) -> Result<Migrated, String> {
     let conn = source.conn();
     // One read snapshot of the source for everything copied.
@@ -115,6 +118,7 @@ pub fn run(
             upsert(&mut tx, k, v)?;
         }
     }
+    upsert(&mut tx, "log_readers", &log_readers.join(" "))?;
     let (linked, unlinked) = link(&mut tx, &db, conn, admins)?;
     let verified = match in_tx(&mut tx)? {
         Ok(v) => v,

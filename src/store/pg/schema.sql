@@ -317,6 +317,25 @@ SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
     SELECT EXISTS (SELECT 1 FROM gone);
 $$;
 
+-- The access log, for admins and the users of the roles the pipeline
+-- lets read it (meta `log_readers`, kept with the pipeline).
+CREATE FUNCTION access_entries(p_user text, p_record bigint, p_since bigint, p_until bigint)
+RETURNS SETOF access_log LANGUAGE plpgsql STABLE
+SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
+BEGIN
+    IF NOT pg_has_role(session_login(), '@admin@', 'MEMBER') AND NOT EXISTS (
+        SELECT 1 FROM users u, meta m
+        WHERE u.name = session_actor() AND m.key = 'log_readers'
+          AND string_to_array(u.roles, ' ') && string_to_array(m.value, ' ')) THEN
+        RAISE EXCEPTION 'the access log is for admins and supervising roles'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN QUERY SELECT * FROM access_log a
+        WHERE (p_user IS NULL OR a.actor = p_user) AND (p_record IS NULL OR a.record_id = p_record)
+          AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+        ORDER BY a.id;
+END $$;
+
 REVOKE ALL ON ALL TABLES IN SCHEMA carequeue FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA carequeue FROM PUBLIC;
 GRANT USAGE ON SCHEMA carequeue TO "@member@", "@admin@";
@@ -327,7 +346,8 @@ GRANT EXECUTE ON FUNCTION write_change(jsonb, bigint, bigint, text, text, text, 
     text, text, text, text, text, text, bytea, bytea) TO "@member@";
 GRANT EXECUTE ON FUNCTION session_login(), session_actor(), lock_chain(text), append_event(bigint, bigint, text, text, text, text,
     text, text, text, text, bytea, bytea), log_access(bigint, text, bigint, text, bytea, bytea),
-    my_views(), save_view(text, text, text, text, text, text, text, bigint), delete_view(text)
+    my_views(), save_view(text, text, text, text, text, text, text, bigint), delete_view(text),
+    access_entries(text, bigint, bigint, bigint)
     TO "@member@";
 GRANT EXECUTE ON FUNCTION link_login(text, text) TO "@admin@";
 INSERT INTO meta VALUES ('schema_step', '1'), ('trust', '@trust@');
