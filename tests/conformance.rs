@@ -22,6 +22,10 @@ const USERS: [(&str, &str); 4] = [
     ("okafor", "provider"),
 ];
 
+/// A login on the server (and an OS account name on SQLite) that no user
+/// is linked to until a case adds one.
+const NEWCOMER: &str = "lee";
+
 struct Server {
     cluster: Cluster,
     passwords: Passwords,
@@ -33,10 +37,11 @@ fn server() -> Server {
         durable: false,
         ..Default::default()
     });
-    let mut logins = vec!["owner", "driver"];
+    let mut logins = vec!["owner", "driver", NEWCOMER];
     logins.extend(USERS.iter().map(|(u, _)| *u));
     let passwords = cluster.logins(&logins);
-    let users: Vec<&str> = USERS.iter().map(|(u, _)| *u).collect();
+    let mut users: Vec<&str> = USERS.iter().map(|(u, _)| *u).collect();
+    users.push(NEWCOMER);
     cluster.psql("postgres", &format!("GRANT {} TO driver", users.join(", ")));
     Server { cluster, passwords }
 }
@@ -565,6 +570,46 @@ fn access_log(t: &Target) {
     );
 }
 
+/// The team changed by an admin: a user added (on PostgreSQL their login
+/// linked by the server), acting at once; disabled, their records
+/// released, refused from then on; a non-admin may change nobody.
+fn team_changes(t: &Target) {
+    let out = t.ok(
+        "kim",
+        &[
+            "user", "add", NEWCOMER, "--role", "ops", "--login", NEWCOMER,
+        ],
+    );
+    assert!(out.starts_with("lee: ops"), "{out}");
+    let id = t.add(NEWCOMER, "Hal Team").to_string();
+    t.ok(NEWCOMER, &["claim", &id]);
+    let r = t.json("kim", &["show", &id, "--json"]);
+    assert_eq!(r["owner"], NEWCOMER, "{}: {r}", t.kind());
+    let e = t.refused("maria", &["user", "add", "mal", "--role", "ops"]);
+    assert!(e.contains("admin"), "{e}");
+    let e = t.refused("maria", &["user", "disable", NEWCOMER]);
+    assert!(e.contains("admin"), "{e}");
+    t.ok("kim", &["user", "disable", NEWCOMER]);
+    let r = t.json("kim", &["show", &id, "--json"]);
+    assert!(r["owner"].is_null(), "released on disable: {r}");
+    let last = r["history"]
+        .as_array()
+        .and_then(|h| h.last())
+        .expect("history");
+    assert_eq!(last["kind"], "release", "{r}");
+    assert_eq!(last["actor"], "kim", "{r}");
+    let e = t.refused(NEWCOMER, &["list"]);
+    assert!(e.contains("disabled"), "{}: {e}", t.kind());
+    let team = t.json("kim", &["user", "list", "--json"]);
+    let lee = team
+        .as_array()
+        .and_then(|u| u.iter().find(|u| u["name"] == NEWCOMER))
+        .expect("lee listed");
+    assert_eq!(lee["enabled"], false, "{team}");
+    let v = t.verify();
+    assert!(v.starts_with("ok:"), "{v}");
+}
+
 /// A case: its name and its body.
 type Case = (&'static str, fn(&Target));
 
@@ -579,6 +624,7 @@ const CASES: &[Case] = &[
     ("sweeps", sweeps),
     ("exported", exported),
     ("access_log", access_log),
+    ("team_changes", team_changes),
 ];
 
 #[test]

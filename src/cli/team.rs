@@ -68,19 +68,23 @@ pub fn init(ctx: &Ctx, a: &InitArgs) -> Result<()> {
 }
 
 pub fn add(ctx: &Ctx, name: &str, roles: &[String], login: Option<&str>) -> Result<()> {
-    let mut store = open(ctx)?;
-    let actor = ctx.writer(&store, "user add")?;
+    let mut store = ctx.board()?;
+    let actor = ctx.writer(&*store, "user add")?;
     let m = ops::team::add_user(
         &ctx.pipeline,
-        &mut store,
+        &mut *store,
         &actor,
         name,
         roles,
         login,
         ctx.now(),
     )?;
+    let account = match store.kind() {
+        "postgres" => "database login",
+        _ => "OS account",
+    };
     outln!(
-        "{}: {} (OS account {})",
+        "{}: {} ({account} {})",
         m.name,
         m.roles.join(", "),
         m.login.as_deref().unwrap_or("-")
@@ -89,18 +93,18 @@ pub fn add(ctx: &Ctx, name: &str, roles: &[String], login: Option<&str>) -> Resu
 }
 
 pub fn disable(ctx: &Ctx, name: &str) -> Result<()> {
-    let mut store = open(ctx)?;
-    let actor = ctx.writer(&store, "user disable")?;
-    let n = ops::team::disable_user(&ctx.pipeline, &mut store, &actor, name, ctx.now())?;
+    let mut store = ctx.db()?;
+    let actor = ctx.writer(&*store, "user disable")?;
+    let n = ops::team::disable_user(&ctx.pipeline, &mut *store, &actor, name, ctx.now())?;
     outln!("{name}: disabled; {n} record(s) released")?;
     Ok(())
 }
 
 pub fn revoke(ctx: &Ctx, name: &str, roles: &[String]) -> Result<()> {
-    let mut store = open(ctx)?;
-    let actor = ctx.writer(&store, "user revoke")?;
+    let mut store = ctx.db()?;
+    let actor = ctx.writer(&*store, "user revoke")?;
     let (m, n) =
-        ops::team::revoke_roles(&ctx.pipeline, &mut store, &actor, name, roles, ctx.now())?;
+        ops::team::revoke_roles(&ctx.pipeline, &mut *store, &actor, name, roles, ctx.now())?;
     println!(
         "{}: {}; {n} record(s) released",
         m.name,

@@ -6,8 +6,9 @@ use super::identity::{Actor, check_user_name, os_login};
 use super::{OpError, OpResult, is_admin, require_admin};
 use crate::domain::Pipeline;
 use crate::engine::replay;
+use crate::store::db::write;
 use crate::store::users::{self, Member};
-use crate::store::{NewEvent, Store, events, records, setup};
+use crate::store::{Db, NewEvent, Store, Tx, events, records, setup};
 use chrono::{DateTime, Utc};
 
 /// Creates the database's first events: the trust mode, the pipeline, and
@@ -66,7 +67,7 @@ pub fn filterable(p: &Pipeline) -> Vec<&str> {
 /// account (default: the account of the same name).
 pub fn add_user(
     p: &Pipeline,
-    store: &mut Store,
+    store: &mut dyn Db,
     actor: &Actor,
     name: &str,
     roles: &[String],
@@ -84,9 +85,9 @@ pub fn add_user(
         }
     }
     let t = now.timestamp();
-    store.write(|tx| -> OpResult<Member> {
+    write(store, |tx| -> OpResult<Member> {
         // Existing names keep working as they are; new ones are checked.
-        let existing = users::member(tx, name)?;
+        let existing = tx.member(name)?;
         let name = match &existing {
             Some(m) => m.name.clone(),
             None => check_user_name(name)?,
@@ -107,7 +108,7 @@ pub fn add_user(
             m.login = Some(l.to_string());
         }
         if let Some(l) = &m.login
-            && let Some(other) = users::member_by_login(tx, l)?
+            && let Some(other) = tx.member_by_login(l)?
             && other.name != m.name
         {
             return Err(OpError::Invalid(format!(
@@ -120,9 +121,7 @@ pub fn add_user(
                 m.roles.push(r.clone());
             }
         }
-        let mut chain = events::Appender::load(tx)?;
-        users::save(tx, &mut chain, &actor.name, &m, t)?;
-        chain.finish(tx)?;
+        tx.save_user(&actor.name, &m, is_admin(p, &m.user()), t)?;
         Ok(m)
     })
 }
@@ -131,15 +130,15 @@ pub fn add_user(
 /// released (a `release` event each). Refuses to disable the last enabled admin.
 pub fn disable_user(
     p: &Pipeline,
-    store: &mut Store,
+    store: &mut dyn Db,
     actor: &Actor,
     name: &str,
     now: DateTime<Utc>,
 ) -> OpResult<usize> {
     require_admin(p, actor, "disabling users")?;
     let t = now.timestamp();
-    store.write(|tx| -> OpResult<usize> {
-        let Some(mut m) = users::member(tx, name)? else {
+    write(store, |tx| -> OpResult<usize> {
+        let Some(mut m) = tx.member(name)? else {
             return Err(OpError::Invalid(format!("unknown user `{name}`")));
         };
         if !m.enabled {
@@ -148,7 +147,8 @@ pub fn disable_user(
             )));
         }
         m.enabled = false;
-        let admins_left = users::members(tx)?
+        let admins_left = tx
+            .members()?
             .iter()
             .filter(|u| u.enabled && u.name != m.name && is_admin(p, &u.user()))
             .count();
@@ -157,17 +157,9 @@ pub fn disable_user(
                 "`{name}` is the last enabled admin; add another admin first"
             )));
         }
-        let mut chain = events::Appender::load(tx)?;
-        users::save(tx, &mut chain, &actor.name, &m, t)?;
-        let held: Vec<i64> = tx
-            .prepare("SELECT id FROM records WHERE assignee = ?1 ORDER BY id")
-            .and_then(|mut st| {
-                st.query_map([name], |r| r.get(0))?
-                    .collect::<rusqlite::Result<Vec<i64>>>()
-            })
-            .map_err(crate::store::StoreError::from)?;
-        release_all(tx, &mut chain, &actor.name, name, &held, "user disabled", t)?;
-        chain.finish(tx)?;
+        tx.save_user(&actor.name, &m, false, t)?;
+        let held: Vec<i64> = tx.held_by(&m.name)?.into_iter().map(|(id, _)| id).collect();
+        release_all(tx, &actor.name, &m.name, &held, "user disabled", t)?;
         Ok(held.len())
     })
 }
@@ -177,7 +169,7 @@ pub fn disable_user(
 /// (a `release` event each). Refuses to leave no enabled admin.
 pub fn revoke_roles(
     p: &Pipeline,
-    store: &mut Store,
+    store: &mut dyn Db,
     actor: &Actor,
     name: &str,
     roles: &[String],
@@ -185,8 +177,8 @@ pub fn revoke_roles(
 ) -> OpResult<(Member, usize)> {
     require_admin(p, actor, "changing users")?;
     let t = now.timestamp();
-    store.write(|tx| -> OpResult<(Member, usize)> {
-        let Some(mut m) = users::member(tx, name)? else {
+    write(store, |tx| -> OpResult<(Member, usize)> {
+        let Some(mut m) = tx.member(name)? else {
             return Err(OpError::Invalid(format!("unknown user `{name}`")));
         };
         for r in roles {
@@ -199,9 +191,16 @@ pub fn revoke_roles(
             }
         }
         m.roles.retain(|r| !roles.contains(r));
-        let admins_left = users::members(tx)?
+        let admins_left = tx
+            .members()?
             .iter()
-            .map(|u| if u.name == m.name { m.clone() } else { u.clone() })
+            .map(|u| {
+                if u.name == m.name {
+                    m.clone()
+                } else {
+                    u.clone()
+                }
+            })
             .filter(|u| u.enabled && is_admin(p, &u.user()))
             .count();
         if admins_left == 0 {
@@ -210,34 +209,25 @@ pub fn revoke_roles(
                 m.name
             )));
         }
-        let mut chain = events::Appender::load(tx)?;
-        users::save(tx, &mut chain, &actor.name, &m, t)?;
         let user = m.user();
+        tx.save_user(&actor.name, &m, is_admin(p, &user), t)?;
         let held: Vec<i64> = tx
-            .prepare("SELECT id, stage FROM records WHERE assignee = ?1 ORDER BY id")
-            .and_then(|mut st| {
-                st.query_map([&m.name], |r| Ok((r.get(0)?, r.get::<_, String>(1)?)))?
-                    .collect::<rusqlite::Result<Vec<(i64, String)>>>()
-            })
-            .map_err(crate::store::StoreError::from)?
+            .held_by(&m.name)?
             .into_iter()
             .filter(|(_, stage)| {
                 let owner = p.stage_ix(stage).and_then(|s| p.stage(s).owner);
-                owner.is_some_and(|o| !user.has_role(&p.role(o).id))
-                    && !super::supervises(p, &user)
+                owner.is_some_and(|o| !user.has_role(&p.role(o).id)) && !super::supervises(p, &user)
             })
             .map(|(id, _)| id)
             .collect();
-        release_all(tx, &mut chain, &actor.name, &m.name, &held, "role revoked", t)?;
-        chain.finish(tx)?;
+        release_all(tx, &actor.name, &m.name, &held, "role revoked", t)?;
         Ok((m, held.len()))
     })
 }
 
 /// Releases each of `ids` from `holder`: a `release` event each, with `why`.
 fn release_all(
-    tx: &rusqlite::Connection,
-    chain: &mut events::Appender,
+    tx: &mut dyn Tx,
     actor: &str,
     holder: &str,
     ids: &[i64],
@@ -245,14 +235,14 @@ fn release_all(
     t: i64,
 ) -> OpResult<()> {
     for id in ids {
-        let cur = records::load(tx, *id)?;
+        let cur = tx.load(*id)?;
         let at = t.max(cur.updated_at);
         let mut next = cur.clone();
         next.assignee = None;
         next.updated_at = at;
-        next.version = records::update(tx, &cur, &next)?;
-        chain.append(
-            tx,
+        tx.save(
+            Some(&cur),
+            &mut next,
             &NewEvent {
                 record_id: Some(*id),
                 at,

@@ -21,6 +21,17 @@ pub trait Tx {
     /// no longer at `cur.version` is refused as stale. On return
     /// `next.version` is the stored version.
     fn save(&mut self, cur: Option<&Record>, next: &mut Record, e: &NewEvent) -> Result<()>;
+    /// One user by name, enabled or not, inside this transaction.
+    fn member(&mut self, name: &str) -> Result<Option<Member>>;
+    fn member_by_login(&mut self, login: &str) -> Result<Option<Member>>;
+    /// Every user, by name.
+    fn members(&mut self) -> Result<Vec<Member>>;
+    /// Writes `m` and its `user` event by `actor` (admins; on PostgreSQL
+    /// the server checks, and links `m`'s login: the member role, and the
+    /// admin role where `admin`).
+    fn save_user(&mut self, actor: &str, m: &Member, admin: bool, at: i64) -> Result<()>;
+    /// The records `user` holds, with their stages, by id.
+    fn held_by(&mut self, user: &str) -> Result<Vec<(i64, String)>>;
 }
 
 /// A database, either kind.
@@ -109,6 +120,30 @@ impl Tx for SqliteTx<'_> {
         }
         self.chain.append(self.conn, &e)?;
         Ok(())
+    }
+
+    fn member(&mut self, name: &str) -> Result<Option<Member>> {
+        users::member(self.conn, name)
+    }
+
+    fn member_by_login(&mut self, login: &str) -> Result<Option<Member>> {
+        users::member_by_login(self.conn, login)
+    }
+
+    fn members(&mut self) -> Result<Vec<Member>> {
+        users::members(self.conn)
+    }
+
+    fn save_user(&mut self, actor: &str, m: &Member, _admin: bool, at: i64) -> Result<()> {
+        users::save(self.conn, self.chain, actor, m, at)
+    }
+
+    fn held_by(&mut self, user: &str) -> Result<Vec<(i64, String)>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, stage FROM records WHERE assignee = ?1 ORDER BY id")?;
+        let rows = st.query_map([user], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 }
 

@@ -280,6 +280,41 @@ BEGIN
     RETURN n + 1;
 END $$;
 
+-- Adds or changes a user (admins only), logged as a `user` event by this
+-- session's user, and links the user's login where the server has it:
+-- the member role, and the admin role for a user holding an admin role
+-- (taken back when they no longer do). The owner's grant, so no admin
+-- needs CREATEROLE.
+CREATE FUNCTION write_user(p_name text, p_roles text, p_login text, p_enabled boolean,
+    p_created_at bigint, p_admin boolean, p_at bigint, p_data text, p_prev bytea,
+    p_hash bytea) RETURNS bigint LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
+DECLARE n bigint;
+BEGIN
+    IF NOT pg_has_role(session_login(), '@admin@', 'MEMBER') THEN
+        RAISE EXCEPTION 'only an admin adds or changes users'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    INSERT INTO users (name, login, roles, created_at, enabled)
+    VALUES (p_name, p_login, p_roles, p_created_at, p_enabled)
+    ON CONFLICT (name) DO UPDATE SET login = excluded.login, roles = excluded.roles,
+        enabled = excluded.enabled;
+    n := append_as(session_actor(), NULL, p_at, 'user', NULL, NULL, p_name, NULL, NULL,
+        p_data, NULL, p_prev, p_hash);
+    IF p_login IS NOT NULL
+        AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_login AND rolcanlogin) THEN
+        IF p_enabled THEN
+            EXECUTE format('GRANT %I TO %I', '@member@', p_login);
+        END IF;
+        IF p_enabled AND p_admin THEN
+            EXECUTE format('GRANT %I TO %I', '@admin@', p_login);
+        ELSIF pg_has_role(p_login, '@admin@', 'MEMBER') THEN
+            EXECUTE format('REVOKE %I FROM %I', '@admin@', p_login);
+        END IF;
+    END IF;
+    RETURN n;
+END $$;
+
 -- Links a login to a carequeue user (admins only; the grant of the
 -- database's member role is the owner's, so no admin needs CREATEROLE).
 CREATE FUNCTION link_login(p_user text, p_login text) RETURNS void LANGUAGE plpgsql
@@ -349,5 +384,7 @@ GRANT EXECUTE ON FUNCTION session_login(), session_actor(), lock_chain(text), ap
     my_views(), save_view(text, text, text, text, text, text, text, bigint), delete_view(text),
     access_entries(text, bigint, bigint, bigint)
     TO "@member@";
-GRANT EXECUTE ON FUNCTION link_login(text, text) TO "@admin@";
+GRANT EXECUTE ON FUNCTION link_login(text, text),
+    write_user(text, text, text, boolean, bigint, boolean, bigint, text, bytea, bytea)
+    TO "@admin@";
 INSERT INTO meta VALUES ('schema_step', '1'), ('trust', '@trust@');

@@ -10,6 +10,7 @@ use super::store::server;
 use crate::engine::Record;
 use crate::store::db::Tx;
 use crate::store::events::{NewEvent, event_hash};
+use crate::store::users::Member;
 use crate::store::{Result, StoreError};
 
 pub struct PgTx<'c> {
@@ -135,5 +136,87 @@ impl Tx for PgTx<'_> {
         self.length = id;
         self.head = hash.to_vec();
         Ok(())
+    }
+
+    fn member(&mut self, name: &str) -> Result<Option<Member>> {
+        self.member_where("name", name)
+    }
+
+    fn member_by_login(&mut self, login: &str) -> Result<Option<Member>> {
+        self.member_where("login", login)
+    }
+
+    fn members(&mut self) -> Result<Vec<Member>> {
+        let sql = format!(
+            "SELECT {} FROM users ORDER BY name COLLATE \"C\"",
+            rows::MEMBER
+        );
+        let found = self.tx.query(&sql, &[]).map_err(server)?;
+        found.iter().map(rows::member).collect()
+    }
+
+    fn save_user(&mut self, _actor: &str, m: &Member, admin: bool, at: i64) -> Result<()> {
+        let data = serde_json::to_string(m).unwrap_or_default();
+        let e = NewEvent {
+            record_id: None,
+            at,
+            actor: &self.actor,
+            kind: "user",
+            to: Some(&m.name),
+            data: Some(&data),
+            ..Default::default()
+        };
+        let hash = event_hash(
+            &mut Vec::new(),
+            &prev_text(&self.head),
+            self.length + 1,
+            &e,
+            &self.actor,
+        );
+        let id: i64 = self
+            .tx
+            .query_one(
+                "SELECT write_user($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                &[
+                    &m.name,
+                    &m.roles.join(" "),
+                    &m.login,
+                    &m.enabled,
+                    &m.created_at,
+                    &admin,
+                    &at,
+                    &data,
+                    &self.head,
+                    &&hash[..],
+                ],
+            )
+            .map_err(server)?
+            .try_get(0)
+            .map_err(server)?;
+        self.length = id;
+        self.head = hash.to_vec();
+        Ok(())
+    }
+
+    fn held_by(&mut self, user: &str) -> Result<Vec<(i64, String)>> {
+        let found = self
+            .tx
+            .query(
+                "SELECT id, stage FROM records WHERE assignee = $1 ORDER BY id",
+                &[&user],
+            )
+            .map_err(server)?;
+        found
+            .iter()
+            .map(|r| Ok((r.try_get(0).map_err(server)?, r.try_get(1).map_err(server)?)))
+            .collect()
+    }
+}
+
+impl PgTx<'_> {
+    fn member_where(&mut self, column: &str, value: &str) -> Result<Option<Member>> {
+        let sql = format!("SELECT {} FROM users WHERE {column} = $1", rows::MEMBER);
+        let row = self.tx.query_opt(&sql, &[&value]).map_err(server)?;
+        row.map(|r| rows::member(&r)).transpose()
     }
 }
