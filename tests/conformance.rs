@@ -440,6 +440,19 @@ fn described(t: &Target) {
         Some(count_before(&t.verify(), "events")),
         "{cp}"
     );
+    // The stored pipeline: its history, its text, resolved.
+    let history = t.json("kim", &["pipeline", "history", "--json"]);
+    assert_eq!(history[0]["version"], 1, "{history}");
+    assert_eq!(history[0]["how"], "init", "{history}");
+    assert_eq!(history[0]["by"], "nobody", "{history}");
+    assert_eq!(history[0]["hash"], info["pipeline_hash"], "{history}");
+    let text = t.ok("kim", &["pipeline", "show", "--version", "1", "--toml"]);
+    let file = std::fs::read_to_string(&t.cq.pipeline).expect("pipeline file");
+    assert_eq!(text, file, "the stored text, byte for byte");
+    let resolved = t.json("kim", &["pipeline", "--json"]);
+    assert_eq!(resolved["name"], "Telehealth care pipeline", "{resolved}");
+    let e = t.refused("kim", &["pipeline", "show", "--version", "7"]);
+    assert!(e.contains("versions 1 to 1"), "{e}");
     let audit = t.json("kim", &["audit", "--json"]);
     let stage = |id: &str| {
         audit["stages"]

@@ -55,26 +55,25 @@ pub fn check(cli: &Cli, as_json: bool) -> Result<()> {
 }
 
 pub fn show(ctx: &Ctx, p: &domain::Pipeline, as_json: bool) -> Result<()> {
-    let store = ctx.store()?;
-    ctx.reader(&store)?;
+    let store = ctx.board()?;
+    ctx.reader(&*store)?;
     print_pipeline(p, &ctx.pipeline_file, as_json)
 }
 
 /// `pipeline show [--version N] [--toml]`: a stored version, resolved or
 /// as its text.
 pub fn show_version(ctx: &Ctx, version: Option<i64>, toml: bool, as_json: bool) -> Result<()> {
-    let store = ctx.store()?;
-    ctx.reader(&store)?;
+    let store = ctx.board()?;
+    ctx.reader(&*store)?;
     let stored = match version {
-        Some(v) => match crate::store::setup::pipeline_version(store.conn(), v)? {
+        Some(v) => match store.pipeline_version(v)? {
             Some(s) => s,
             None => {
-                let last =
-                    crate::store::setup::current_pipeline(store.conn())?.map_or(0, |c| c.version);
+                let last = store.stored_pipeline()?.map_or(0, |c| c.version);
                 bail!("--version {v}: the database holds pipeline versions 1 to {last}")
             }
         },
-        None => match crate::store::setup::current_pipeline(store.conn())? {
+        None => match store.stored_pipeline()? {
             Some(s) => s,
             None => bail!("the database holds no pipeline"),
         },
@@ -83,7 +82,7 @@ pub fn show_version(ctx: &Ctx, version: Option<i64>, toml: bool, as_json: bool) 
         print!("{}", stored.text);
         return Ok(());
     }
-    let label = format!("{} (pipeline v{})", ctx.db_path().display(), stored.version);
+    let label = format!("{} (pipeline v{})", store.label(), stored.version);
     let p = validate(&label, &stored.text)?;
     print_pipeline(&p, &label, as_json)
 }
@@ -178,9 +177,9 @@ pub fn adopt(ctx: &Ctx, file: &Path) -> Result<()> {
 }
 
 pub fn history(ctx: &Ctx, as_json: bool) -> Result<()> {
-    let store = ctx.store()?;
-    ctx.reader(&store)?;
-    let rows = crate::store::setup::pipeline_history(store.conn())?;
+    let store = ctx.board()?;
+    ctx.reader(&*store)?;
+    let rows = store.pipeline_history()?;
     if as_json {
         let out: Vec<_> = rows
             .iter()

@@ -52,6 +52,10 @@ pub trait Board: Db + Send {
     }
     /// The pipeline in force.
     fn stored_pipeline(&self) -> Result<Option<StoredPipeline>>;
+    /// One stored version by number.
+    fn pipeline_version(&self, version: i64) -> Result<Option<StoredPipeline>>;
+    /// Every version with when, by whom and how it was stored, oldest first.
+    fn pipeline_history(&self) -> Result<Vec<setup::PipelineChange>>;
     /// Its hash alone (read before every console request).
     fn pipeline_hash(&self) -> Result<Option<String>>;
     /// The hash of the pipeline this handle's writes are bound to.
@@ -147,6 +151,14 @@ impl Board for Store {
 
     fn stored_pipeline(&self) -> Result<Option<StoredPipeline>> {
         setup::current_pipeline(self.conn())
+    }
+
+    fn pipeline_version(&self, version: i64) -> Result<Option<StoredPipeline>> {
+        setup::pipeline_version(self.conn(), version)
+    }
+
+    fn pipeline_history(&self) -> Result<Vec<setup::PipelineChange>> {
+        setup::pipeline_history(self.conn())
     }
 
     fn pipeline_hash(&self) -> Result<Option<String>> {

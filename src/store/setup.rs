@@ -70,19 +70,22 @@ pub fn pipeline_history(conn: &Connection) -> Result<Vec<PipelineChange>> {
     )?;
     let rows = st.query_map([], |r| {
         let data: Option<String> = r.get(4)?;
-        let how = data
-            .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
-            .and_then(|v| v["how"].as_str().map(str::to_string))
-            .unwrap_or_default();
         Ok(PipelineChange {
             version: r.get(0)?,
             at: r.get(1)?,
             actor: r.get(2)?,
             hash: r.get(3)?,
-            how,
+            how: how_stored(data.as_deref()),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// How a version came (`init`, `adopt`, `apply`), from its event's data.
+pub fn how_stored(data: Option<&str>) -> String {
+    data.and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+        .and_then(|v| v["how"].as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 fn row(r: &rusqlite::Row) -> rusqlite::Result<StoredPipeline> {

@@ -13,7 +13,7 @@ use crate::engine::audit::{AuditEvent, AuditRange, AuditReport, Auditor};
 use crate::store::access::{AccessFilter, AccessRow};
 use crate::store::board::{Board, Watch};
 use crate::store::due::{self, Cursor};
-use crate::store::setup::StoredPipeline;
+use crate::store::setup::{PipelineChange, StoredPipeline};
 use crate::store::user_views::SavedView;
 use crate::store::users::Member;
 use crate::store::verify::Checkpoint;
@@ -114,6 +114,49 @@ impl Board for PgStore {
 
     fn stored_pipeline(&self) -> Result<Option<StoredPipeline>> {
         self.current_pipeline()
+    }
+
+    fn pipeline_version(&self, version: i64) -> Result<Option<StoredPipeline>> {
+        let row = self
+            .client()?
+            .query_opt(
+                "SELECT version::bigint, hash, text, event_id FROM pipelines WHERE version = $1",
+                &[&i32::try_from(version).unwrap_or(i32::MAX)],
+            )
+            .map_err(server)?;
+        row.map(|r| {
+            Ok(StoredPipeline {
+                version: r.try_get(0).map_err(server)?,
+                hash: r.try_get(1).map_err(server)?,
+                text: r.try_get(2).map_err(server)?,
+                event_id: r.try_get(3).map_err(server)?,
+            })
+        })
+        .transpose()
+    }
+
+    fn pipeline_history(&self) -> Result<Vec<PipelineChange>> {
+        let found = self
+            .client()?
+            .query(
+                "SELECT p.version::bigint, e.at, e.actor, p.hash, e.data FROM pipelines p
+                 JOIN events e ON e.id = p.event_id ORDER BY p.version",
+                &[],
+            )
+            .map_err(server)?;
+        found
+            .iter()
+            .map(|r| {
+                let data: Option<String> = r.try_get(4).map_err(server)?;
+                Ok(PipelineChange {
+                    version: r.try_get(0).map_err(server)?,
+                    at: r.try_get(1).map_err(server)?,
+                    actor: r.try_get(2).map_err(server)?,
+                    hash: r.try_get(3).map_err(server)?,
+                    how: crate::store::setup::how_stored(data.as_deref()),
+                })
+            })
+            .collect()
     }
 
     fn pipeline_hash(&self) -> Result<Option<String>> {
