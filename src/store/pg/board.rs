@@ -124,15 +124,7 @@ impl Board for PgStore {
                 &[&i32::try_from(version).unwrap_or(i32::MAX)],
             )
             .map_err(server)?;
-        row.map(|r| {
-            Ok(StoredPipeline {
-                version: r.try_get(0).map_err(server)?,
-                hash: r.try_get(1).map_err(server)?,
-                text: r.try_get(2).map_err(server)?,
-                event_id: r.try_get(3).map_err(server)?,
-            })
-        })
-        .transpose()
+        row.map(|r| rows::pipeline(&r)).transpose()
     }
 
     fn pipeline_history(&self) -> Result<Vec<PipelineChange>> {
@@ -372,12 +364,7 @@ impl PgStore {
 /// Every event in log order into `a`, streamed from one read-only snapshot.
 fn scan_events(c: &mut postgres::Client, a: &mut Auditor) -> Result<()> {
     use postgres::fallible_iterator::FallibleIterator;
-    let mut tx = c
-        .build_transaction()
-        .read_only(true)
-        .isolation_level(postgres::IsolationLevel::RepeatableRead)
-        .start()
-        .map_err(server)?;
+    let mut tx = super::store::snapshot(c)?;
     {
         let none: [&(dyn postgres::types::ToSql + Sync); 0] = [];
         let mut it = tx.query_raw(EVENTS_SQL, none).map_err(server)?;

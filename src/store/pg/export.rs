@@ -20,12 +20,7 @@ impl PgStore {
         each: &mut dyn FnMut(Record, Vec<EventRow>) -> Result<()>,
     ) -> Result<()> {
         let mut c = self.client()?;
-        let mut tx = c
-            .build_transaction()
-            .read_only(true)
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .start()
-            .map_err(server)?;
+        let mut tx = super::store::snapshot(&mut c)?;
         let recs = tx
             .bind(
                 format!("SELECT {} FROM records ORDER BY id", columns()).as_str(),

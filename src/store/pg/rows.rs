@@ -77,3 +77,13 @@ pub fn member(r: &postgres::Row) -> Result<Member> {
         created_at: r.try_get(4).map_err(server)?,
     })
 }
+
+/// A `pipelines` row selected as `version::bigint, hash, text, event_id`.
+pub fn pipeline(r: &postgres::Row) -> Result<crate::store::setup::StoredPipeline> {
+    Ok(crate::store::setup::StoredPipeline {
+        version: r.try_get(0).map_err(server)?,
+        hash: r.try_get(1).map_err(server)?,
+        text: r.try_get(2).map_err(server)?,
+        event_id: r.try_get(3).map_err(server)?,
+    })
+}

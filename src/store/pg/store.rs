@@ -129,12 +129,7 @@ impl PgStore {
                 &[],
             )
             .map_err(server)?;
-        Ok(row.map(|r| crate::store::setup::StoredPipeline {
-            version: r.get(0),
-            hash: r.get(1),
-            text: r.get(2),
-            event_id: r.get(3),
-        }))
+        row.map(|r| rows::pipeline(&r)).transpose()
     }
 
     fn members_where(&self, column: &str, value: &str) -> Result<Option<Member>> {
@@ -142,6 +137,16 @@ impl PgStore {
         let row = self.client()?.query_opt(&sql, &[&value]).map_err(server)?;
         row.map(|r| rows::member(&r)).transpose()
     }
+}
+
+/// A read-only REPEATABLE READ transaction: every read in it sees one
+/// snapshot.
+pub(super) fn snapshot(c: &mut postgres::Client) -> Result<postgres::Transaction<'_>> {
+    c.build_transaction()
+        .read_only(true)
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .start()
+        .map_err(server)
 }
 
 /// `SET ROLE` to `login`, quoted.
@@ -264,12 +269,7 @@ impl Db for PgStore {
         let mut c = self.client()?;
         // A portal inside one read-only snapshot: rows stream in as they
         // are read, memory does not grow with the count.
-        let mut tx = c
-            .build_transaction()
-            .read_only(true)
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .start()
-            .map_err(server)?;
+        let mut tx = snapshot(&mut c)?;
         {
             let mut it = tx.query_raw(sql.as_str(), refs(&args)).map_err(server)?;
             while let Some(row) = it.next().map_err(server)? {
