@@ -98,3 +98,78 @@ fn the_console_on_postgres_follows_other_clients_and_rides_out_a_server_kill() {
     assert!(verified.starts_with("ok:"), "{verified}");
     assert!(verified.contains(" 3 records"), "{verified}");
 }
+
+/// Failover: a primary with a synchronous standby, the console on a
+/// multi-host URL (`target_session_attrs=read-write`). The primary is
+/// killed with SIGKILL and the standby promoted: the console says it lost
+/// its connection, then goes on on the new primary by itself, where a move
+/// made after the failover reaches its screen.
+#[test]
+fn the_console_goes_on_on_the_promoted_standby() {
+    if !available("the_console_goes_on_on_the_promoted_standby") {
+        return;
+    }
+    let mut t = Team::new(Opts {
+        durable: true,
+        ..Default::default()
+    });
+    t.cluster
+        .configure("synchronous_standby_names = 'standby1'");
+    t.cluster.reload();
+    let standby = t.cluster.standby("standby1");
+    let mut synced = String::new();
+    for _ in 0..200 {
+        synced = t.cluster.psql(
+            "postgres",
+            "SELECT coalesce(string_agg(application_name || ':' || sync_state, ','), '') FROM pg_stat_replication",
+        );
+        if synced == "standby1:sync" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(synced, "standby1:sync", "the standby streams synchronously");
+    t.hosts = format!("localhost:{},localhost:{}", t.cluster.port, standby.port);
+    t.params = "?target_session_attrs=read-write&connect_timeout=2".to_string();
+    let ada = id_of(&t, "Ada Quist");
+
+    let mut s = t.console("kim");
+    s.wait(Duration::from_secs(15), "the console", |x| {
+        x.contains("Breaches ·")
+    });
+    s.keys("1");
+    s.wait(Duration::from_secs(5), "the Intake view", |x| {
+        row(x, "Ada Quist").is_some_and(|r| r.contains("Form Submitted"))
+    });
+    t.cluster.kill9();
+    s.wait(
+        Duration::from_secs(10),
+        "the lost connection in the header",
+        |x| x.lines().next().is_some_and(|l| l.contains(LOST)),
+    );
+    // The failover procedure: the standby drops the synchronous standby it
+    // inherited (else its commits would wait for ever), and is promoted.
+    standby.configure("synchronous_standby_names = ''");
+    standby.reload();
+    standby.promote();
+    s.wait(
+        Duration::from_secs(30),
+        "the console on the new primary",
+        |x| !x.contains(LOST),
+    );
+    ok(&t.as_user("maria", &["move", &ada, "start_review"]));
+    s.wait(
+        Duration::from_secs(5),
+        "maria's move on the new primary",
+        |x| row(x, "Ada Quist").is_some_and(|r| r.contains("Intake Review")),
+    );
+    let (quit, _) = s.quit();
+    assert!(quit, "q exits 0");
+    let on_standby = standby.psql(
+        "care",
+        "SELECT count(*) FROM carequeue.access_log WHERE actor = 'kim' AND action = 'console-close'",
+    );
+    assert_eq!(on_standby, "1", "the session's end is on the new primary");
+    let verified = ok(&t.run(&["--db", &t.url("owner"), "verify"]));
+    assert!(verified.starts_with("ok:"), "{verified}");
+}

@@ -81,7 +81,7 @@ fn a_change_on_one_host_reaches_a_console_on_another_within_a_second() {
     // Every client from here on runs on the other host, over the veth.
     // The server's certificate names localhost, not the veth's address:
     // the chain is checked, the name cannot be.
-    t.host = SERVER.to_string();
+    t.hosts = format!("{SERVER}:{}", t.cluster.port);
     t.sslmode = "verify-ca";
     t.netns = Some(host.ns.clone());
     let ada = id_of(&t, "Ada Quist");

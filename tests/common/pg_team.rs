@@ -18,8 +18,11 @@ pub struct Team {
     pub cluster: Cluster,
     pub passwords: Passwords,
     pub cq: Cq,
-    /// Where clients reach the server, and how its certificate is checked.
-    pub host: String,
+    /// Where clients reach the server (`host:port`, several for
+    /// failover), the URL's parameters (`?…`, or nothing), and how the
+    /// server's certificate is checked.
+    pub hosts: String,
+    pub params: String,
     pub sslmode: &'static str,
     /// Clients run inside this network namespace (another host), if set.
     pub netns: Option<String>,
@@ -43,11 +46,13 @@ impl Team {
         for name in ["Ada Quist", "Bea Quist", "Cyd Quist"] {
             cq.add("maria", NOW, name, &[]);
         }
+        let hosts = format!("localhost:{}", cluster.port);
         let t = Team {
             cluster,
             passwords,
             cq,
-            host: "localhost".to_string(),
+            hosts,
+            params: String::new(),
             sslmode: "verify-full",
             netns: None,
         };
@@ -65,10 +70,7 @@ impl Team {
     }
 
     pub fn url(&self, login: &str) -> String {
-        format!(
-            "postgres://{login}@{}:{}/care",
-            self.host, self.cluster.port
-        )
+        format!("postgres://{login}@{}/care{}", self.hosts, self.params)
     }
 
     /// The connection settings every client here uses (no others).
