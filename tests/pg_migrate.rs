@@ -282,5 +282,8 @@ fn other_commands_refuse_a_postgres_url_plainly() {
         .expect("run");
     let e = refused(out);
     assert!(e.contains("does not run on PostgreSQL yet"), "{e}");
-    assert!(e.contains("so far: the console, add, list, show"), "{e}");
+    assert!(
+        e.contains("so far: init, the console, add, list, show"),
+        "{e}"
+    );
 }

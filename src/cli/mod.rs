@@ -35,7 +35,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     use context::Source;
     if verify_cmd::on_postgres(&cli) && !on_postgres_too(cli.command.as_ref()) {
         anyhow::bail!(
-            "--db postgres://…: this command does not run on PostgreSQL yet (so far: the console, add, list, show, move, assign, claim, release, substatus, note, ack, sweep, audit, export, access-log, checkpoint, info, user, pipeline show and history, and verify); it still needs a SQLite file"
+            "--db postgres://…: this command does not run on PostgreSQL yet (so far: init, the console, add, list, show, move, assign, claim, release, substatus, note, ack, sweep, audit, export, access-log, checkpoint, info, user, pipeline show and history, and verify); it still needs a SQLite file"
         );
     }
     let source = match &cli.command {
@@ -176,6 +176,7 @@ fn on_postgres_too(cmd: Option<&Command>) -> bool {
         cmd,
         None | Some(
             Command::Verify { .. }
+                | Command::Init(_)
                 | Command::Add { .. }
                 | Command::List(_)
                 | Command::Show { .. }

@@ -6,7 +6,8 @@ use super::fmt::{print_json, table};
 use super::out::{out, outln};
 use crate::ops;
 use crate::store::Store;
-use anyhow::{Context as _, Result, bail};
+use crate::store::pg::{self, conninfo};
+use anyhow::{Context as _, Result, anyhow, bail};
 use serde_json::json;
 
 /// The database, for a command that has loaded its context.
@@ -16,6 +17,9 @@ pub fn open(ctx: &Ctx) -> Result<Store> {
 
 pub fn init(ctx: &Ctx, a: &InitArgs) -> Result<()> {
     let path = ctx.db_path();
+    if let Some(url) = path.to_str().filter(|u| conninfo::is_url(u)) {
+        return init_pg(ctx, a, url);
+    }
     if path.exists() {
         bail!(
             "{} already exists; `init` creates a new database",
@@ -43,6 +47,7 @@ pub fn init(ctx: &Ctx, a: &InitArgs) -> Result<()> {
         &mut store,
         &ctx.pipeline_text,
         &admin,
+        &login,
         a.trust,
         a.group.as_deref(),
         ctx.now(),
@@ -140,5 +145,60 @@ pub fn list(ctx: &Ctx, as_json: bool) -> Result<()> {
         })
         .collect();
     out!("{}", table(&["NAME", "ROLES", "LOGIN", ""], &rows))?;
+    Ok(())
+}
+
+/// `init --db postgres://…`, run as the database's owner (CREATEROLE, owns
+/// the database; no superuser): the first events are made as on SQLite, in
+/// a private in-memory database, then laid down on the server the way
+/// `migrate` copies a database (schema, rows, heads, the admin's login
+/// linked to the member and admin roles), verified before it commits.
+fn init_pg(ctx: &Ctx, a: &InitArgs, url: &str) -> Result<()> {
+    if a.group.is_some() {
+        bail!(
+            "--group shares a SQLite file with an OS group; on PostgreSQL the server's roles decide who may connect"
+        );
+    }
+    let info = conninfo::parse(url, &conninfo::ProcessEnv).map_err(|e| anyhow!("--db: {e}"))?;
+    let mut c = pg::connect(&info).map_err(|e| anyhow!(e))?;
+    let login: String = c
+        .query_one("SELECT session_user::text", &[])
+        .map_err(|e| anyhow!(pg::db_error(e)))?
+        .try_get(0)
+        .map_err(|e| anyhow!(pg::db_error(e)))?;
+    let admin = match (&ctx.user, a.trust) {
+        (Some(u), true) => u.clone(),
+        (Some(u), false) if *u != login => bail!(
+            "--as `{u}` refused: outside trust mode the first admin is your database login `{login}` (use `init --trust` for a demo or test database)"
+        ),
+        _ => login.clone(),
+    };
+    let mut scratch = Store::scratch()?;
+    ops::team::init_db(
+        &ctx.pipeline,
+        &mut scratch,
+        &ctx.pipeline_text,
+        &admin,
+        &login,
+        a.trust,
+        None,
+        ctx.now(),
+    )?;
+    let admins = vec![admin.to_ascii_lowercase()];
+    let readers = ops::log_readers(&ctx.pipeline);
+    pg::migrate::run(&scratch, &mut c, &admins, &readers).map_err(|e| anyhow!(e))?;
+    let host: Vec<String> = info
+        .hosts
+        .iter()
+        .map(|h| format!("{}:{}", h.name, h.port))
+        .collect();
+    outln!(
+        "database {} at {}: created for pipeline \"{}\"{}; admin user `{}` (database login `{login}`)",
+        crate::present::clean(&info.dbname),
+        crate::present::clean(&host.join(",")),
+        ctx.pipeline.name,
+        if a.trust { " in trust mode" } else { "" },
+        admin.to_ascii_lowercase()
+    )?;
     Ok(())
 }

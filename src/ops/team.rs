@@ -12,19 +12,22 @@ use crate::store::{Db, NewEvent, Store, Tx, events, records, setup};
 use chrono::{DateTime, Utc};
 
 /// Creates the database's first events: the trust mode, the pipeline, and
-/// the user `admin` (linked to the calling OS account) holding every admin
-/// role. Refuses a database that is already initialised.
+/// the user `admin` (linked to `login`: the calling OS account, or on
+/// PostgreSQL the database login) holding every admin role. Refuses a
+/// database that is already initialised.
+#[allow(clippy::too_many_arguments)]
 pub fn init_db(
     p: &Pipeline,
     store: &mut Store,
     text: &str,
     admin: &str,
+    login: &str,
     trust: bool,
     group: Option<&str>,
     now: DateTime<Utc>,
 ) -> OpResult<()> {
     let name = check_user_name(admin)?;
-    let login = os_login()?;
+    let login = login.to_string();
     let t = now.timestamp();
     store.write(|tx| -> OpResult<()> {
         if setup::initialised(tx)? || setup::current_pipeline(tx)?.is_some() {
