@@ -283,7 +283,7 @@ fn other_commands_refuse_a_postgres_url_plainly() {
     let e = refused(out);
     assert!(e.contains("does not run on PostgreSQL yet"), "{e}");
     assert!(
-        e.contains("so far: init, the console, add, list, show"),
+        e.contains("so far: init, demo, the console, add, list, show"),
         "{e}"
     );
 }

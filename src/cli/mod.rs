@@ -6,6 +6,7 @@ mod audit_cmd;
 mod changes;
 mod config_cmd;
 pub mod context;
+mod demo_pg;
 mod exchange;
 pub mod fmt;
 mod group;
@@ -35,7 +36,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     use context::Source;
     if verify_cmd::on_postgres(&cli) && !on_postgres_too(cli.command.as_ref()) {
         anyhow::bail!(
-            "--db postgres://…: this command does not run on PostgreSQL yet (so far: init, the console, add, list, show, move, assign, claim, release, substatus, note, ack, sweep, audit, export, access-log, checkpoint, info, user, pipeline show and history, and verify); it still needs a SQLite file"
+            "--db postgres://…: this command does not run on PostgreSQL yet (so far: init, demo, the console, add, list, show, move, assign, claim, release, substatus, note, ack, sweep, audit, export, access-log, checkpoint, info, user, pipeline show and history, and verify); it still needs a SQLite file"
         );
     }
     let source = match &cli.command {
@@ -177,6 +178,7 @@ fn on_postgres_too(cmd: Option<&Command>) -> bool {
         None | Some(
             Command::Verify { .. }
                 | Command::Init(_)
+                | Command::Demo(_)
                 | Command::Add { .. }
                 | Command::List(_)
                 | Command::Show { .. }
@@ -213,6 +215,32 @@ fn demo(mut ctx: Ctx, a: &args::DemoArgs, config: crate::config::Config) -> anyh
     if !ctx.db_given {
         ctx.db = std::path::PathBuf::from("demo.db");
     }
+    if let Some(url) = ctx
+        .db
+        .to_str()
+        .filter(|u| crate::store::pg::conninfo::is_url(u))
+    {
+        let url = url.to_string();
+        let built = demo_pg::build(&ctx, a, &url)?;
+        let d = built.demo;
+        if a.no_tui {
+            outln!(
+                "{}: demo with {} records and {} users (open it as {}: carequeue --db {url} --as {})",
+                built.label,
+                d.records,
+                d.team.len(),
+                d.supervisor,
+                d.supervisor
+            )?;
+            return Ok(());
+        }
+        if ctx.user.is_none() {
+            ctx.user = Some(d.supervisor);
+        }
+        let mut store = crate::store::pg::PgStore::open(&url)?;
+        store.expect_pipeline(store.current_pipeline()?.map(|p| p.hash));
+        return console_on(&ctx, Box::new(store), config);
+    }
     let opts = crate::demo::DemoOptions {
         records: a.records,
         seed: a.seed,
@@ -239,7 +267,14 @@ fn demo(mut ctx: Ctx, a: &args::DemoArgs, config: crate::config::Config) -> anyh
 
 /// Opens the console on `--db` as the acting user.
 fn console(ctx: &Ctx, config: crate::config::Config) -> anyhow::Result<()> {
-    let store = ctx.board()?;
+    console_on(ctx, ctx.board()?, config)
+}
+
+fn console_on(
+    ctx: &Ctx,
+    store: Box<dyn crate::store::Board>,
+    config: crate::config::Config,
+) -> anyhow::Result<()> {
     let user = ctx.reader(&*store)?;
     if ctx.now_given && !user.trusted() {
         anyhow::bail!(
