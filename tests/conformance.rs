@@ -623,6 +623,50 @@ fn team_changes(t: &Target) {
     assert!(v.starts_with("ok:"), "{v}");
 }
 
+/// `import`: every row or none, alike on both stores (a given id kept,
+/// the next one after it; the owner's `assign` event after `create`).
+fn imported(t: &Target) {
+    let file = t.cq.dir.path().join("in.csv");
+    let csv = file.display().to_string();
+    std::fs::write(
+        &file,
+        "id,patient,owner\n50,Jo Import,maria\n,Kai Import,\n",
+    )
+    .expect("csv");
+    let out = t.ok("kim", &["import", &csv]);
+    assert_eq!(out.trim(), "imported 2 records", "{}", t.kind());
+    let jo = t.json("kim", &["show", "50", "--json"]);
+    assert_eq!(jo["patient"], "Jo Import", "{jo}");
+    assert_eq!(jo["owner"], "maria", "{jo}");
+    let kinds: Vec<&str> = jo["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|e| e["kind"].as_str().expect("kind"))
+        .collect();
+    assert_eq!(kinds, ["create", "assign"], "{jo}");
+    let kai = t.json("kim", &["show", "51", "--json"]);
+    assert_eq!(kai["patient"], "Kai Import", "{}: {kai}", t.kind());
+    // A bad row: nothing of the file is kept, and the problem is named.
+    std::fs::write(&file, "patient,owner\nLou Import,maria\nMo Import,zed\n").expect("csv");
+    let out = t.run("kim", &["import", &csv]);
+    assert_eq!(out.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("in.csv:3:owner: is not a user"), "{e}");
+    assert!(e.contains("nothing imported"), "{e}");
+    let rows = t.json("kim", &["list", "--json"]);
+    assert_eq!(
+        rows.as_array().map(Vec::len),
+        Some(2),
+        "{}: {rows}",
+        t.kind()
+    );
+    let e = t.refused("maria", &["import", &csv]);
+    assert!(e.contains("admin"), "{e}");
+    let v = t.verify();
+    assert!(v.starts_with("ok:"), "{v}");
+}
+
 /// A case: its name and its body.
 type Case = (&'static str, fn(&Target));
 
@@ -638,6 +682,7 @@ const CASES: &[Case] = &[
     ("exported", exported),
     ("access_log", access_log),
     ("team_changes", team_changes),
+    ("imported", imported),
 ];
 
 #[test]

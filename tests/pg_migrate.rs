@@ -277,7 +277,13 @@ fn other_commands_refuse_a_postgres_url_plainly() {
     let cq = Cq::init_default(NOW);
     let out = command()
         .current_dir(cq.dir.path())
-        .args(["--db", "postgres://localhost/care", "import", "x.csv"])
+        .args([
+            "--db",
+            "postgres://localhost/care",
+            "pipeline",
+            "apply",
+            "x.toml",
+        ])
         .output()
         .expect("run");
     let e = refused(out);

@@ -8,7 +8,6 @@
 use super::args::Format;
 use super::context::Ctx;
 use super::fmt::{record_row, rfc3339};
-use super::team::open;
 use crate::ops::{self, ImportError, formula};
 use crate::present::clean;
 use crate::store::{Board, StoreError};
@@ -21,13 +20,13 @@ pub fn import(ctx: &Ctx, file: &Path) -> Result<()> {
     let name = file.display().to_string();
     let f = std::fs::File::open(file).with_context(|| format!("cannot read {name}"))?;
     let size = f.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut store = open(ctx)?;
-    let actor = ctx.writer(&store, "import")?;
+    let mut store = ctx.db()?;
+    let actor = ctx.writer(&*store, "import")?;
     ops::require_admin(&ctx.pipeline, &actor, "import")?;
     let input = BufReader::with_capacity(1 << 16, f);
     match ops::import_csv(
         &ctx.pipeline,
-        &mut store,
+        &mut *store,
         &actor,
         &name,
         input,

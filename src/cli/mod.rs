@@ -192,6 +192,7 @@ fn on_postgres_too(cmd: Option<&Command>) -> bool {
                 | Command::Audit { .. }
                 | Command::Sweep { .. }
                 | Command::Export { .. }
+                | Command::Import { .. }
                 | Command::AccessLog { .. }
                 | Command::Pipeline {
                     action: None

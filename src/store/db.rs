@@ -32,6 +32,13 @@ pub trait Tx {
     fn save_user(&mut self, actor: &str, m: &Member, admin: bool, at: i64) -> Result<()>;
     /// The records `user` holds, with their stages, by id.
     fn held_by(&mut self, user: &str) -> Result<Vec<(i64, String)>>;
+    /// Appends `e` about a record already saved in this transaction,
+    /// whose state it leaves as it is (an import's later events).
+    fn append(&mut self, e: &NewEvent) -> Result<()>;
+    /// About `rows` new records follow (a large load): the store may
+    /// prepare for them (SQLite drops the secondary indexes when the load
+    /// is not small beside what it holds, and rebuilds them before commit).
+    fn bulk_load(&mut self, rows: i64) -> Result<()>;
 }
 
 /// A database, either kind.
@@ -94,6 +101,8 @@ impl Snapshot for () {}
 pub struct SqliteTx<'a> {
     pub conn: &'a rusqlite::Connection,
     pub chain: &'a mut events::Appender,
+    /// Indexes a bulk load dropped, rebuilt before the commit.
+    pub dropped: Option<super::bulk::DroppedIndexes>,
 }
 
 impl Tx for SqliteTx<'_> {
@@ -144,6 +153,25 @@ impl Tx for SqliteTx<'_> {
             .prepare_cached("SELECT id, stage FROM records WHERE assignee = ?1 ORDER BY id")?;
         let rows = st.query_map([user], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn append(&mut self, e: &NewEvent) -> Result<()> {
+        self.chain.append(self.conn, e)?;
+        Ok(())
+    }
+
+    fn bulk_load(&mut self, rows: i64) -> Result<()> {
+        // Rebuilding pays off when the load is large, and not small beside
+        // what the database already holds.
+        let existing: i64 = self.conn.query_row(
+            "SELECT coalesce(sum(total), 0) FROM stage_counts",
+            [],
+            |r| r.get(0),
+        )?;
+        if self.dropped.is_none() && rows >= existing {
+            self.dropped = Some(super::bulk::drop_indexes(self.conn)?);
+        }
+        Ok(())
     }
 }
 
@@ -241,11 +269,18 @@ impl Db for Store {
     fn transact(&mut self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
         self.write(|tx| {
             let mut chain = events::Appender::load(tx)?;
-            f(&mut SqliteTx {
+            let mut t = SqliteTx {
                 conn: tx,
                 chain: &mut chain,
-            })?;
-            chain.finish(tx)
+                dropped: None,
+            };
+            f(&mut t)?;
+            let dropped = t.dropped.take();
+            chain.finish(tx)?;
+            if let Some(d) = dropped {
+                super::bulk::restore_indexes(tx, d, None)?;
+            }
+            Ok(())
         })
     }
 }

@@ -12,9 +12,9 @@
 use super::{OpError, supervises};
 use crate::domain::Pipeline;
 
-use crate::store::{NewEvent, Store, StoreError, bulk, events::Appender, records};
+use crate::store::db;
+use crate::store::{Db, NewEvent, StoreError, Tx};
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io::Read;
@@ -72,32 +72,26 @@ use rows::*;
 
 /// Writes one record and the events that replay to it: `create`, then a
 /// sub-status change if it differs from the stage's initial one, then `assign`.
-fn write(
-    p: &Pipeline,
-    tx: &Connection,
-    chain: &mut Appender,
-    actor: &str,
-    prep: &Prepared,
-) -> Result<i64, StoreError> {
-    let rec = &prep.rec;
-    let id = records::insert(tx, rec)?;
+fn write(p: &Pipeline, tx: &mut dyn Tx, actor: &str, prep: &Prepared) -> Result<i64, StoreError> {
+    let mut rec = prep.rec.clone();
     let at = rec.entered_at;
     let data = Some(crate::engine::replay::create_data(
         &rec.patient,
         &rec.fields,
     ));
-    chain.append(
-        tx,
+    tx.save(
+        None,
+        &mut rec,
         &NewEvent {
-            record_id: Some(id),
             at,
             actor,
             kind: "create",
-            to: Some(&rec.stage),
+            to: Some(&prep.rec.stage),
             data: data.as_deref(),
             ..Default::default()
         },
     )?;
+    let id = rec.id;
     if rec.substatus != prep.initial {
         let stage = p.stage_ix(&rec.stage).map(|s| p.stage(s));
         let pauses = |v: &Option<String>| {
@@ -110,31 +104,25 @@ fn write(
             (true, false) => "resume",
             _ => "substatus",
         };
-        chain.append(
-            tx,
-            &NewEvent {
-                record_id: Some(id),
-                at,
-                actor,
-                kind,
-                from: prep.initial.as_deref(),
-                to: rec.substatus.as_deref(),
-                ..Default::default()
-            },
-        )?;
+        tx.append(&NewEvent {
+            record_id: Some(id),
+            at,
+            actor,
+            kind,
+            from: prep.initial.as_deref(),
+            to: rec.substatus.as_deref(),
+            ..Default::default()
+        })?;
     }
     if let Some(owner) = rec.assignee.as_deref() {
-        chain.append(
-            tx,
-            &NewEvent {
-                record_id: Some(id),
-                at,
-                actor,
-                kind: "assign",
-                to: Some(owner),
-                ..Default::default()
-            },
-        )?;
+        tx.append(&NewEvent {
+            record_id: Some(id),
+            at,
+            actor,
+            kind: "assign",
+            to: Some(owner),
+            ..Default::default()
+        })?;
     }
     Ok(id)
 }
@@ -144,7 +132,7 @@ fn write(
 /// bulk path for large files. Returns the number of records written.
 pub fn import_csv(
     p: &Pipeline,
-    store: &mut Store,
+    store: &mut dyn Db,
     actor: &crate::ops::Actor,
     file: &str,
     input: impl Read,
@@ -184,23 +172,14 @@ pub fn import_csv(
         .into());
     }
     let has_substatus_col = header.cols.contains(&Col::Substatus);
-    store.write(|tx| -> Result<usize, ImportError> {
-        // Rebuilding the indexes pays off when the file is large, and not
-        // small beside what the database already holds (~100 bytes a row).
-        let existing: i64 = tx
-            .query_row(
-                "SELECT coalesce(sum(total), 0) FROM stage_counts",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(StoreError::from)?;
-        let bulk_load = size_hint >= IMPORT_BULK_BYTES
-            && i64::try_from(size_hint / 100).unwrap_or(i64::MAX) >= existing;
-        let dropped = bulk_load.then(|| bulk::drop_indexes(tx)).transpose()?;
-        let mut chain = Appender::load(tx)?;
+    db::write(store, |tx| -> Result<usize, ImportError> {
+        if size_hint >= IMPORT_BULK_BYTES {
+            // About 100 bytes a row.
+            tx.bulk_load(i64::try_from(size_hint / 100).unwrap_or(i64::MAX))?;
+        }
         let mut lk = Lookup {
             p,
-            conn: tx,
+            tx,
             now,
             users: HashMap::new(),
             ids: HashSet::new(),
@@ -227,7 +206,7 @@ pub fn import_csv(
             if let Some(prep) = prep
                 && problems.is_empty()
             {
-                write(p, tx, &mut chain, &actor.name, &prep)?;
+                write(p, &mut *lk.tx, &actor.name, &prep)?;
                 written += 1;
             }
         }
@@ -237,10 +216,6 @@ pub fn import_csv(
                 file: file.to_string(),
                 problems,
             });
-        }
-        chain.finish(tx)?;
-        if let Some(d) = dropped {
-            bulk::restore_indexes(tx, d, None)?;
         }
         Ok(written)
     })

@@ -8,7 +8,6 @@ use crate::engine::{Record, User};
 use crate::ops::{MAX_TEXT, check_patient, supervises};
 use crate::store::StoreError;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use rusqlite::{Connection, OptionalExtension};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A valid row, ready to write.
@@ -21,7 +20,7 @@ pub(super) struct Prepared {
 /// Everything row checks look up more than once.
 pub(super) struct Lookup<'a> {
     pub(super) p: &'a Pipeline,
-    pub(super) conn: &'a Connection,
+    pub(super) tx: &'a mut dyn Tx,
     pub(super) now: DateTime<Utc>,
     pub(super) users: HashMap<String, Option<User>>,
     pub(super) ids: HashSet<i64>,
@@ -33,28 +32,17 @@ impl Lookup<'_> {
         if let Some(u) = self.users.get(name) {
             return Ok(u.clone());
         }
-        let u = self
-            .conn
-            .prepare_cached("SELECT name, roles FROM users WHERE name = ?1")?
-            .query_row([name], |r| {
-                let roles: String = r.get(1)?;
-                Ok(User {
-                    name: r.get(0)?,
-                    roles: roles.split_whitespace().map(str::to_string).collect(),
-                })
-            })
-            .optional()?;
+        let u = self.tx.member(name)?.map(|m| m.user());
         self.users.insert(name.to_string(), u.clone());
         Ok(u)
     }
 
-    fn id_taken(&self, id: i64) -> Result<bool, StoreError> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT 1 FROM records WHERE id = ?1")?
-            .query_row([id], |_| Ok(()))
-            .optional()?
-            .is_some())
+    fn id_taken(&mut self, id: i64) -> Result<bool, StoreError> {
+        match self.tx.load(id) {
+            Ok(_) => Ok(true),
+            Err(StoreError::NoRecord(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }
 

@@ -82,13 +82,18 @@ impl Tx for PgTx<'_> {
                 cur.version
             }
             None => {
-                // Under the chain's lock: no other writer takes this id.
-                next.id = self
-                    .tx
-                    .query_one("SELECT coalesce(max(id), 0) + 1 FROM records", &[])
-                    .map_err(server)?
-                    .get(0);
-                next.version = 1;
+                // A given id is kept (an import's); else the next, under
+                // the chain's lock, so no other writer takes it.
+                if next.id <= 0 {
+                    next.id = self
+                        .tx
+                        .query_one("SELECT coalesce(max(id), 0) + 1 FROM records", &[])
+                        .map_err(server)?
+                        .get(0);
+                }
+                // An import's record comes with the events that follow
+                // its create: its version counts them.
+                next.version = next.version.max(1);
                 0
             }
         };
@@ -198,6 +203,15 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
 
+    fn append(&mut self, e: &NewEvent) -> Result<()> {
+        self.append_event(e)
+    }
+
+    fn bulk_load(&mut self, _rows: i64) -> Result<()> {
+        // The server keeps its indexes; a bulk path by COPY is to come.
+        Ok(())
+    }
+
     fn held_by(&mut self, user: &str) -> Result<Vec<(i64, String)>> {
         let found = self
             .tx
@@ -214,6 +228,42 @@ impl Tx for PgTx<'_> {
 }
 
 impl PgTx<'_> {
+    /// Appends `e` as the session's user through `append_event`.
+    fn append_event(&mut self, e: &NewEvent) -> Result<()> {
+        let hash = event_hash(
+            &mut Vec::new(),
+            &prev_text(&self.head),
+            self.length + 1,
+            e,
+            &self.actor,
+        );
+        let id: i64 = self
+            .tx
+            .query_one(
+                "SELECT append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                &[
+                    &e.record_id,
+                    &e.at,
+                    &e.kind,
+                    &e.event,
+                    &e.from,
+                    &e.to,
+                    &e.reason,
+                    &e.note,
+                    &e.data,
+                    &e.op_id,
+                    &self.head,
+                    &&hash[..],
+                ],
+            )
+            .map_err(server)?
+            .try_get(0)
+            .map_err(server)?;
+        self.length = id;
+        self.head = hash.to_vec();
+        Ok(())
+    }
+
     fn member_where(&mut self, column: &str, value: &str) -> Result<Option<Member>> {
         let sql = format!("SELECT {} FROM users WHERE {column} = $1", rows::MEMBER);
         let row = self.tx.query_opt(&sql, &[&value]).map_err(server)?;
