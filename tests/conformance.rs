@@ -667,6 +667,68 @@ fn imported(t: &Target) {
     assert!(v.starts_with("ok:"), "{v}");
 }
 
+/// `pipeline diff` and `apply`: a renamed stage carries its record (one
+/// `rename` event), a tightened clock re-times it, the version is logged;
+/// a non-admin is refused; `verify` replays it all on both stores.
+fn pipeline_applied(t: &Target) {
+    let a = t.add("maria", "Pia Apply").to_string();
+    t.add("maria", "Quin Apply");
+    t.ok("maria", &["move", &a, "start_review"]);
+    let base = std::fs::read_to_string(&t.cq.pipeline).expect("pipeline");
+    let sla = "sla = { max = \"8h\", warn = \"75%\", calendar = \"clinic_hours\" }";
+    assert!(base.contains(sla));
+    let text = base
+        .replace("\"intake_review\"", "\"intake_triage\"")
+        .replacen(
+            "id = \"intake_triage\"\n",
+            "id = \"intake_triage\"\nrenamed_from = [\"intake_review\"]\n",
+            1,
+        )
+        .replace(
+            sla,
+            "sla = { max = \"4h\", warn = \"75%\", calendar = \"clinic_hours\" }",
+        );
+    let file = t.cq.dir.path().join("v2.toml");
+    std::fs::write(&file, &text).expect("v2");
+    let v2 = file.display().to_string();
+    let diff = t.json("kim", &["pipeline", "diff", &v2, "--json"]);
+    assert_eq!(diff["from_version"], 1, "{diff}");
+    let per_stage = diff["records_per_stage"].to_string();
+    assert!(per_stage.contains("intake_review"), "{}: {diff}", t.kind());
+    let e = t.refused("maria", &["pipeline", "apply", &v2]);
+    assert!(e.contains("admin"), "{e}");
+    let out = t.ok("kim", &["pipeline", "apply", &v2]);
+    assert!(
+        out.contains("applied as version 2: 1 record(s) carried to renamed stages"),
+        "{}: {out}",
+        t.kind()
+    );
+    // From here the database runs under version 2 (no --pipeline).
+    let db = match &t.pg {
+        Some(_) => t.url("driver"),
+        None => t.cq.db.display().to_string(),
+    };
+    let now = ["--now", NOW, "--as", "kim", "--db", &db];
+    let plain = |args: &[&str]| {
+        let mut all = now.to_vec();
+        all.extend_from_slice(args);
+        serde_json::from_str::<Value>(&ok(&t.bare(&all))).expect("json")
+    };
+    let r = plain(&["show", &a, "--json"]);
+    assert_eq!(r["stage"], "intake_triage", "{r}");
+    let last = r["history"]
+        .as_array()
+        .and_then(|h| h.last())
+        .expect("history");
+    assert_eq!(last["kind"], "rename", "{r}");
+    assert_eq!(last["actor"], "kim", "{r}");
+    let history = plain(&["pipeline", "history", "--json"]);
+    assert_eq!(history[1]["version"], 2, "{history}");
+    assert_eq!(history[1]["how"], "apply", "{history}");
+    let v = t.verify();
+    assert!(v.starts_with("ok:"), "{}: {v}", t.kind());
+}
+
 /// A case: its name and its body.
 type Case = (&'static str, fn(&Target));
 
@@ -683,6 +745,7 @@ const CASES: &[Case] = &[
     ("access_log", access_log),
     ("team_changes", team_changes),
     ("imported", imported),
+    ("pipeline_applied", pipeline_applied),
 ];
 
 #[test]

@@ -36,7 +36,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     use context::Source;
     if verify_cmd::on_postgres(&cli) && !on_postgres_too(cli.command.as_ref()) {
         anyhow::bail!(
-            "--db postgres://…: this command does not run on PostgreSQL yet (so far: init, demo, the console, add, list, show, move, assign, claim, release, substatus, note, ack, sweep, audit, export, access-log, checkpoint, info, user, pipeline show and history, and verify); it still needs a SQLite file"
+            "--db postgres://…: this command does not run on PostgreSQL yet (so far: init, demo, the console, add, list, show, move, assign, claim, release, substatus, note, ack, sweep, audit, export, access-log, checkpoint, info, user, pipeline show, history, diff and apply, and verify); it still needs a SQLite file"
         );
     }
     let source = match &cli.command {
@@ -197,7 +197,9 @@ fn on_postgres_too(cmd: Option<&Command>) -> bool {
                 | Command::Pipeline {
                     action: None
                         | Some(PipelineCmd::Show { .. })
-                        | Some(PipelineCmd::History { .. }),
+                        | Some(PipelineCmd::History { .. })
+                        | Some(PipelineCmd::Diff { .. })
+                        | Some(PipelineCmd::Apply { .. }),
                     ..
                 }
                 | Command::Checkpoint { .. }

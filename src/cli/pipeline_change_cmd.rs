@@ -6,18 +6,18 @@ use super::fmt::{print_json, table};
 use crate::domain::Pipeline;
 use crate::ops::pipeline_change::{self, diff};
 use crate::present::clean;
-use crate::store::{Store, setup};
+use crate::store::{Board, setup};
 use anyhow::{Result, bail};
 use serde_json::json;
 use std::path::Path;
 
 /// The stored pipeline in force, bound to the store so a write made under
 /// it is refused if another is applied meanwhile.
-fn in_force(store: &mut Store) -> Result<(i64, Pipeline)> {
-    let Some(c) = setup::current_pipeline(store.conn())? else {
+fn in_force(store: &mut dyn Board) -> Result<(i64, Pipeline)> {
+    let Some(c) = store.stored_pipeline()? else {
         bail!("the database holds no pipeline; adopt one first");
     };
-    let label = format!("{} (pipeline v{})", store.path().display(), c.version);
+    let label = format!("{} (pipeline v{})", store.label(), c.version);
     let p = validate(&label, &c.text)?;
     store.expect_pipeline(Some(c.hash));
     Ok((c.version, p))
@@ -26,10 +26,10 @@ fn in_force(store: &mut Store) -> Result<(i64, Pipeline)> {
 pub fn diff(ctx: &Ctx, file: &Path, maps: &[(String, String)], as_json: bool) -> Result<()> {
     let text = read_pipeline(file)?;
     let new = validate(&file.display().to_string(), &text)?;
-    let mut store = ctx.store()?;
-    ctx.reader(&store)?;
-    let (version, old) = in_force(&mut store)?;
-    let plan = pipeline_change::preview(&store, &old, &new, maps)?;
+    let mut store = ctx.board()?;
+    ctx.reader(&*store)?;
+    let (version, old) = in_force(&mut *store)?;
+    let plan = pipeline_change::preview(&*store, &old, &new, maps)?;
     let changes = diff::diff(&old, &new, &plan);
     if as_json {
         return print_json(&json!({
@@ -81,15 +81,15 @@ pub fn diff(ctx: &Ctx, file: &Path, maps: &[(String, String)], as_json: bool) ->
 pub fn apply(ctx: &Ctx, file: &Path, maps: &[(String, String)]) -> Result<()> {
     let text = read_pipeline(file)?;
     let new = validate(&file.display().to_string(), &text)?;
-    let mut store = ctx.store()?;
+    let mut store = ctx.board()?;
     // The command changes the pipeline, so a different --pipeline is its
     // input, not a what-if: check identity and the clock only.
-    let actor = ctx.reader(&store)?;
+    let actor = ctx.reader(&*store)?;
     if ctx.now_given && !actor.trusted() {
         bail!("`pipeline apply` refused: --now dates no write outside a trust-mode database");
     }
-    let (_, old) = in_force(&mut store)?;
-    let done = pipeline_change::apply(&mut store, &actor, &old, &new, &text, maps, ctx.now())?;
+    let (_, old) = in_force(&mut *store)?;
+    let done = pipeline_change::apply(&mut *store, &actor, &old, &new, &text, maps, ctx.now())?;
     println!(
         "pipeline \"{}\" applied as version {}: {} record(s) carried to renamed stages, {} user(s) to renamed roles, {} open record(s) re-timed",
         clean(&new.name),

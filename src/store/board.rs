@@ -7,6 +7,7 @@
 use super::access::{AccessFilter, AccessRow};
 use super::db::Db;
 use super::due::{self, Cursor};
+use super::in_use::InUse;
 use super::setup::{self, StoredPipeline};
 use super::user_views::{self, SavedView};
 use super::users::Member;
@@ -79,6 +80,9 @@ pub trait Board: Db + Send {
         after: Cursor,
         limit: i64,
     ) -> Result<Vec<Cursor>>;
+    /// Runs `f` on what the records and the team hold of the pipeline,
+    /// from one snapshot (`pipeline diff`).
+    fn reads(&self, f: &mut dyn FnMut(&mut dyn InUse) -> Result<()>) -> Result<()>;
     /// The access log, oldest first, as `f` selects (admins).
     fn access_entries(&self, f: &AccessFilter) -> Result<Vec<AccessRow>>;
     /// Every record by id and, with `history`, its events, from one
@@ -202,6 +206,10 @@ impl Board for Store {
         limit: i64,
     ) -> Result<Vec<Cursor>> {
         due::escalations(self, stage, level, latest_due, after, limit)
+    }
+
+    fn reads(&self, f: &mut dyn FnMut(&mut dyn InUse) -> Result<()>) -> Result<()> {
+        f(&mut super::in_use::Reads(self.conn()))
     }
 
     fn access_entries(&self, f: &AccessFilter) -> Result<Vec<AccessRow>> {

@@ -4,9 +4,12 @@
 //! it; nothing above `store` names either one's types.
 
 use super::events::{self, EventRow, NewEvent};
+use super::in_use::{self, InUse, Reads};
+use super::setup::StoredPipeline;
 use super::users::{self, Member};
 use super::{ListFilter, Result, Store, StoreError, access, records, setup};
 use crate::engine::Record;
+use crate::engine::retime::Stay;
 
 /// One write transaction: all of it lands, or none.
 pub trait Tx {
@@ -39,6 +42,35 @@ pub trait Tx {
     /// prepare for them (SQLite drops the secondary indexes when the load
     /// is not small beside what it holds, and rebuilds them before commit).
     fn bulk_load(&mut self, rows: i64) -> Result<()>;
+
+    // What `pipeline apply` changes, inside its one transaction.
+    /// What the records and the team hold of the pipeline, read here.
+    fn in_use(&mut self) -> &mut dyn InUse;
+    fn current_pipeline(&mut self) -> Result<Option<StoredPipeline>>;
+    /// The ids of the records in `stage`, in id order.
+    fn ids_in_stage(&mut self, stage: &str) -> Result<Vec<i64>>;
+    /// The pauses and resumes of `r`'s current stay.
+    fn stay(&mut self, r: &Record) -> Result<Stay>;
+    /// Writes `r`'s clock, timer and escalation-role columns where they
+    /// differ from `old`: no event, no new version (replay recomputes the
+    /// same under the new pipeline).
+    fn rewrite_clock(&mut self, old: &Record, r: &Record) -> Result<()>;
+    /// Every record's owner and notified role `old` becomes `new`.
+    fn rename_role_in_records(&mut self, old: &str, new: &str) -> Result<()>;
+    /// Stores `text` as the next pipeline version, logged by `actor` (`how`:
+    /// init, adopt or apply); `log_readers` the roles that may read the
+    /// access log under it. Returns the version.
+    fn store_pipeline(
+        &mut self,
+        actor: &str,
+        how: &str,
+        text: &str,
+        at: i64,
+        log_readers: &[String],
+    ) -> Result<i64>;
+    /// Indexes the pipeline's filterable fields (SQLite; the server plans
+    /// its own).
+    fn index_fields(&mut self, fields: &[&str]) -> Result<()>;
 }
 
 /// A database, either kind.
@@ -158,6 +190,45 @@ impl Tx for SqliteTx<'_> {
     fn append(&mut self, e: &NewEvent) -> Result<()> {
         self.chain.append(self.conn, e)?;
         Ok(())
+    }
+
+    fn in_use(&mut self) -> &mut dyn InUse {
+        self
+    }
+
+    fn current_pipeline(&mut self) -> Result<Option<StoredPipeline>> {
+        setup::current_pipeline(self.conn)
+    }
+
+    fn ids_in_stage(&mut self, stage: &str) -> Result<Vec<i64>> {
+        in_use::ids_in_stage(self.conn, stage)
+    }
+
+    fn stay(&mut self, r: &Record) -> Result<Stay> {
+        in_use::stay(self.conn, r)
+    }
+
+    fn rewrite_clock(&mut self, old: &Record, r: &Record) -> Result<()> {
+        in_use::rewrite_clock(self.conn, old, r)
+    }
+
+    fn rename_role_in_records(&mut self, old: &str, new: &str) -> Result<()> {
+        in_use::rename_role_in_records(self.conn, old, new)
+    }
+
+    fn store_pipeline(
+        &mut self,
+        actor: &str,
+        how: &str,
+        text: &str,
+        at: i64,
+        _log_readers: &[String],
+    ) -> Result<i64> {
+        setup::store_pipeline(self.conn, self.chain, actor, how, text, at)
+    }
+
+    fn index_fields(&mut self, fields: &[&str]) -> Result<()> {
+        super::filter::index_fields(self.conn, fields)
     }
 
     fn bulk_load(&mut self, rows: i64) -> Result<()> {
@@ -314,5 +385,23 @@ pub fn write<T, E: From<StoreError>>(
         (Ok(()), Some(Ok(v))) => Ok(v),
         (Err(e), _) => Err(e.into()),
         (Ok(()), _) => Err(StoreError::Aborted.into()),
+    }
+}
+
+impl InUse for SqliteTx<'_> {
+    fn stage_totals(&mut self) -> Result<Vec<(String, i64)>> {
+        Reads(self.conn).stage_totals()
+    }
+    fn substatus_totals(&mut self) -> Result<Vec<(String, String, i64)>> {
+        Reads(self.conn).substatus_totals()
+    }
+    fn field_values(&mut self, field: &str) -> Result<Vec<(String, i64)>> {
+        Reads(self.conn).field_values(field)
+    }
+    fn waiting_on_timers(&mut self, stage: &str) -> Result<i64> {
+        Reads(self.conn).waiting_on_timers(stage)
+    }
+    fn members(&mut self) -> Result<Vec<Member>> {
+        Reads(self.conn).members()
     }
 }

@@ -4,6 +4,7 @@
 //! recomputes the same from the log).
 
 use super::Result;
+use super::users::Member;
 use crate::engine::Record;
 use crate::engine::retime::Stay;
 use crate::engine::sla::ClockState;
@@ -164,4 +165,35 @@ pub fn rename_role_in_records(conn: &Connection, old: &str, new: &str) -> Result
         [old, new],
     )?;
     Ok(())
+}
+
+/// What `pipeline diff` and `apply` read of the records and the team,
+/// from either store, inside one transaction or snapshot.
+pub trait InUse {
+    fn stage_totals(&mut self) -> Result<Vec<(String, i64)>>;
+    fn substatus_totals(&mut self) -> Result<Vec<(String, String, i64)>>;
+    fn field_values(&mut self, field: &str) -> Result<Vec<(String, i64)>>;
+    fn waiting_on_timers(&mut self, stage: &str) -> Result<i64>;
+    fn members(&mut self) -> Result<Vec<Member>>;
+}
+
+/// [`InUse`] on a SQLite connection (or transaction).
+pub struct Reads<'a>(pub &'a Connection);
+
+impl InUse for Reads<'_> {
+    fn stage_totals(&mut self) -> Result<Vec<(String, i64)>> {
+        stage_totals(self.0)
+    }
+    fn substatus_totals(&mut self) -> Result<Vec<(String, String, i64)>> {
+        substatus_totals(self.0)
+    }
+    fn field_values(&mut self, field: &str) -> Result<Vec<(String, i64)>> {
+        field_values(self.0, field)
+    }
+    fn waiting_on_timers(&mut self, stage: &str) -> Result<i64> {
+        waiting_on_timers(self.0, stage)
+    }
+    fn members(&mut self) -> Result<Vec<Member>> {
+        super::users::members(self.0)
+    }
 }

@@ -108,9 +108,7 @@ pub fn store_pipeline(
     now: i64,
 ) -> Result<i64> {
     let version = current_pipeline(conn)?.map_or(1, |p| p.version + 1);
-    let hash = pipeline_hash(text);
-    let data = serde_json::json!({"version": version, "hash": hash, "how": how}).to_string();
-    let kind = if how == "apply" { APPLIED } else { "pipeline" };
+    let (kind, hash, data) = pipeline_event(version, how, text);
     let event_id = chain.append_about(conn, actor, kind, None, &data, now)?;
     conn.execute(
         "INSERT INTO pipelines (version, hash, text, event_id) VALUES (?1, ?2, ?3, ?4)",
@@ -118,6 +116,15 @@ pub fn store_pipeline(
     )?;
     meta_set(conn, "pipeline_hash", &hash)?;
     Ok(version)
+}
+
+/// The event that logs pipeline `version` stored `how`: its kind, the
+/// text's hash, and its data (the same on both stores).
+pub fn pipeline_event(version: i64, how: &str, text: &str) -> (&'static str, String, String) {
+    let hash = pipeline_hash(text);
+    let data = serde_json::json!({"version": version, "hash": hash, "how": how}).to_string();
+    let kind = if how == "apply" { APPLIED } else { "pipeline" };
+    (kind, hash, data)
 }
 
 /// Fixes the trust mode in the database's first event.

@@ -12,7 +12,8 @@ use super::identity::Actor;
 use super::{OpError, OpResult, is_admin, require_admin};
 use crate::domain::Pipeline;
 use crate::engine::retime;
-use crate::store::{NewEvent, Store, events, in_use, records, setup, users};
+use crate::store::db::write;
+use crate::store::{Board, NewEvent, setup};
 use chrono::{DateTime, Utc};
 pub use plan::{Plan, StageMove};
 
@@ -31,18 +32,24 @@ pub struct Applied {
 
 /// The plan for `new` against the database, refused if bad maps.
 pub fn preview(
-    store: &Store,
+    store: &dyn Board,
     old: &Pipeline,
     new: &Pipeline,
     maps: &[(String, String)],
 ) -> OpResult<Plan> {
-    plan::plan(store.conn(), old, new, maps)?.map_err(OpError::Invalid)
+    let mut out = None;
+    store.reads(&mut |r| {
+        out = Some(plan::plan(r, old, new, maps)?);
+        Ok(())
+    })?;
+    out.ok_or_else(|| OpError::Invalid("the plan could not be read".into()))?
+        .map_err(OpError::Invalid)
 }
 
 /// Replaces the pipeline in force (admins only). Refuses, with counts,
 /// whatever the new pipeline would strand.
 pub fn apply(
-    store: &mut Store,
+    store: &mut dyn Board,
     actor: &Actor,
     old: &Pipeline,
     new: &Pipeline,
@@ -57,8 +64,8 @@ pub fn apply(
         ));
     }
     let t = now.timestamp();
-    let applied = store.write(|tx| -> OpResult<Applied> {
-        if let Some(c) = setup::current_pipeline(tx)?
+    let applied = write(store, |tx| -> OpResult<Applied> {
+        if let Some(c) = tx.current_pipeline()?
             && c.hash == setup::pipeline_hash(text)
         {
             return Err(OpError::Invalid(format!(
@@ -66,26 +73,25 @@ pub fn apply(
                 c.version
             )));
         }
-        let plan = plan::plan(tx, old, new, maps)?.map_err(OpError::Invalid)?;
+        let plan = plan::plan(tx.in_use(), old, new, maps)?.map_err(OpError::Invalid)?;
         if !plan.stranded.is_empty() {
             return Err(OpError::Invalid(format!(
                 "the pipeline was not applied; it would strand what is in use: {}",
                 plan.stranded.join("; ")
             )));
         }
-        let mut chain = events::Appender::load(tx)?;
         let mut moved = 0;
         for m in &plan.moves {
-            for id in in_use::ids_in_stage(tx, &m.from)? {
-                let cur = records::load(tx, id)?;
+            for id in tx.ids_in_stage(&m.from)? {
+                let cur = tx.load(id)?;
                 let at = t.max(cur.updated_at);
                 let mut next = cur.clone();
                 next.stage = m.to.clone();
                 next.updated_at = at;
-                next.version = records::update(tx, &cur, &next)?;
                 let how = if m.mapped { "--map" } else { "renamed_from" };
-                chain.append(
-                    tx,
+                tx.save(
+                    Some(&cur),
+                    &mut next,
                     &NewEvent {
                         record_id: Some(id),
                         at,
@@ -100,28 +106,27 @@ pub fn apply(
                 moved += 1;
             }
         }
-        let renamed = plan::renamed_members(new, users::members(tx)?);
+        let renamed = plan::renamed_members(new, tx.members()?);
         for m in &renamed {
-            users::save(tx, &mut chain, &actor.name, m, t)?;
+            tx.save_user(&actor.name, m, is_admin(new, &m.user()), t)?;
         }
-        let version = setup::store_pipeline(tx, &mut chain, &actor.name, "apply", text, t)?;
-        crate::store::filter::index_fields(tx, &crate::ops::team::filterable(new))?;
+        let version = tx.store_pipeline(&actor.name, "apply", text, t, &super::log_readers(new))?;
+        tx.index_fields(&crate::ops::team::filterable(new))?;
         for (from, to) in &plan.roles {
-            in_use::rename_role_in_records(tx, from, to)?;
+            tx.rename_role_in_records(from, to)?;
         }
         let mut retimed = 0;
         for stage in retime::changed_stages(old, new) {
-            for id in in_use::ids_in_stage(tx, &stage)? {
-                let old_r = records::load(tx, id)?;
-                let stay = in_use::stay(tx, &old_r)?;
+            for id in tx.ids_in_stage(&stage)? {
+                let old_r = tx.load(id)?;
+                let stay = tx.stay(&old_r)?;
                 let mut r = old_r.clone();
                 retime::carry_roles(new, &mut r);
                 retime::retime(new, &mut r, &stay);
-                in_use::rewrite_clock(tx, &old_r, &r)?;
+                tx.rewrite_clock(&old_r, &r)?;
                 retimed += 1;
             }
         }
-        chain.finish(tx)?;
         Ok(Applied {
             version,
             hash: setup::pipeline_hash(text),

@@ -4,9 +4,9 @@
 
 use crate::domain::fields::check_value;
 use crate::domain::{FieldKind, Pipeline};
-use crate::store::users::{self, Member};
-use crate::store::{Result, in_use};
-use rusqlite::Connection;
+use crate::store::Result;
+use crate::store::in_use::InUse;
+use crate::store::users::Member;
 use std::collections::BTreeMap;
 
 /// Records of one stage that go to another id.
@@ -43,7 +43,7 @@ impl Plan {
 /// Works out the plan for replacing `old` by `new`, with `maps` the
 /// `--map OLD=NEW` pairs. Bad maps are errors; strands are listed.
 pub fn plan(
-    conn: &Connection,
+    conn: &mut dyn InUse,
     old: &Pipeline,
     new: &Pipeline,
     maps: &[(String, String)],
@@ -61,7 +61,7 @@ pub fn plan(
         }
     }
     let mut plan = Plan {
-        totals: in_use::stage_totals(conn)?,
+        totals: conn.stage_totals()?,
         ..Plan::default()
     };
     for (stage, n) in &plan.totals {
@@ -98,13 +98,13 @@ pub fn plan(
     substatuses(conn, new, &mut plan)?;
     fields(conn, old, new, &mut plan)?;
     timers(conn, old, new, &mut plan)?;
-    let members = users::members(conn)?;
+    let members = conn.members()?;
     roles(old, new, &members, &mut plan);
     Ok(Ok(plan))
 }
 
-fn substatuses(conn: &Connection, new: &Pipeline, plan: &mut Plan) -> Result<()> {
-    for (stage, sub, n) in in_use::substatus_totals(conn)? {
+fn substatuses(conn: &mut dyn InUse, new: &Pipeline, plan: &mut Plan) -> Result<()> {
+    for (stage, sub, n) in conn.substatus_totals()? {
         let to = plan.target(&stage).to_string();
         let Some(ix) = new.stage_ix(&to) else {
             continue; // already counted as stranded
@@ -118,7 +118,7 @@ fn substatuses(conn: &Connection, new: &Pipeline, plan: &mut Plan) -> Result<()>
     Ok(())
 }
 
-fn fields(conn: &Connection, old: &Pipeline, new: &Pipeline, plan: &mut Plan) -> Result<()> {
+fn fields(conn: &mut dyn InUse, old: &Pipeline, new: &Pipeline, plan: &mut Plan) -> Result<()> {
     for f in &new.fields {
         let Some(o) = old.field_ix(&f.id).map(|ix| old.field(ix)) else {
             continue;
@@ -128,7 +128,7 @@ fn fields(conn: &Connection, old: &Pipeline, new: &Pipeline, plan: &mut Plan) ->
         }
         let mut bad: BTreeMap<String, i64> = BTreeMap::new();
         let mut records = 0;
-        for (value, n) in in_use::field_values(conn, &f.id)? {
+        for (value, n) in conn.field_values(&f.id)? {
             if check_value(f, &value).is_err() {
                 records += n;
                 if f.kind == FieldKind::Choice && o.kind == FieldKind::Choice {
@@ -169,14 +169,14 @@ pub fn kind_name(k: FieldKind) -> &'static str {
     }
 }
 
-fn timers(conn: &Connection, old: &Pipeline, new: &Pipeline, plan: &mut Plan) -> Result<()> {
+fn timers(conn: &mut dyn InUse, old: &Pipeline, new: &Pipeline, plan: &mut Plan) -> Result<()> {
     for t in &old.timers {
         let event = &old.transition(t.transition).event;
         if new.transition_ix_or_renamed(event).is_some() {
             continue;
         }
         let stage = &old.stage(t.stage).id;
-        let n = in_use::waiting_on_timers(conn, stage)?;
+        let n = conn.waiting_on_timers(stage)?;
         if n > 0 {
             plan.stranded.push(format!(
                 "{n} record(s) in stage `{stage}` wait on a timer firing `{event}`, an event the new pipeline removes"

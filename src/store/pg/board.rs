@@ -13,6 +13,7 @@ use crate::engine::audit::{AuditEvent, AuditRange, AuditReport, Auditor};
 use crate::store::access::{AccessFilter, AccessRow};
 use crate::store::board::{Board, Watch};
 use crate::store::due::{self, Cursor};
+use crate::store::in_use::InUse;
 use crate::store::setup::{PipelineChange, StoredPipeline};
 use crate::store::user_views::SavedView;
 use crate::store::users::Member;
@@ -235,6 +236,13 @@ impl Board for PgStore {
             due::PG_ESCALATIONS_DUE_SQL,
             &[&stage, &level, &latest_due, &after.0, &after.1, &limit],
         )
+    }
+
+    fn reads(&self, f: &mut dyn FnMut(&mut dyn InUse) -> Result<()>) -> Result<()> {
+        let mut c = self.client()?;
+        let mut tx = super::store::snapshot(&mut c)?;
+        f(&mut tx)?;
+        tx.commit().map_err(server)
     }
 
     fn access_entries(&self, f: &AccessFilter) -> Result<Vec<AccessRow>> {

@@ -315,6 +315,56 @@ BEGIN
     RETURN n;
 END $$;
 
+-- What `pipeline apply` changes (admins only): the next pipeline version
+-- and its event, the roles that may read the access log under it.
+CREATE FUNCTION store_pipeline(p_version bigint, p_hash text, p_text text, p_at bigint,
+    p_kind text, p_data text, p_log_readers text, p_prev bytea, p_event_hash bytea)
+RETURNS bigint LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
+DECLARE n bigint;
+BEGIN
+    IF NOT pg_has_role(session_login(), '@admin@', 'MEMBER') THEN
+        RAISE EXCEPTION 'only an admin applies a pipeline'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    n := append_as(session_actor(), NULL, p_at, p_kind, NULL, NULL, NULL, NULL, NULL,
+        p_data, NULL, p_prev, p_event_hash);
+    INSERT INTO pipelines (version, hash, text, event_id) VALUES (p_version, p_hash, p_text, n);
+    INSERT INTO meta (key, value) VALUES ('log_readers', p_log_readers)
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+    RETURN n;
+END $$;
+
+-- A record's clock, timer and escalation roles as a newly applied pipeline
+-- recomputes them (admins, inside their apply): no event and no new
+-- version, as replay recomputes the same; `verify` checks it does.
+CREATE FUNCTION retime_record(p_id bigint, p_due_at bigint, p_warn_at bigint,
+    p_paused_since bigint, p_paused_left bigint, p_sort_due bigint, p_timer_at bigint,
+    p_owner_role text, p_notify_role text) RETURNS void LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
+BEGIN
+    IF NOT pg_has_role(session_login(), '@admin@', 'MEMBER') THEN
+        RAISE EXCEPTION 'only an admin re-times records'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    UPDATE records SET due_at = p_due_at, warn_at = p_warn_at, paused_since = p_paused_since,
+        paused_left = p_paused_left, sort_due = p_sort_due, timer_at = p_timer_at,
+        owner_role = p_owner_role, notify_role = p_notify_role
+    WHERE id = p_id;
+END $$;
+
+-- A renamed role, in every record's owner and notified role (admins).
+CREATE FUNCTION rename_role(p_old text, p_new text) RETURNS void LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
+BEGIN
+    IF NOT pg_has_role(session_login(), '@admin@', 'MEMBER') THEN
+        RAISE EXCEPTION 'only an admin renames roles'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    UPDATE records SET owner_role = p_new WHERE owner_role = p_old;
+    UPDATE records SET notify_role = p_new WHERE notify_role = p_old;
+END $$;
+
 -- Links a login to a carequeue user (admins only; the grant of the
 -- database's member role is the owner's, so no admin needs CREATEROLE).
 CREATE FUNCTION link_login(p_user text, p_login text) RETURNS void LANGUAGE plpgsql
@@ -385,6 +435,9 @@ GRANT EXECUTE ON FUNCTION session_login(), session_actor(), lock_chain(text), ap
     access_entries(text, bigint, bigint, bigint)
     TO "@member@";
 GRANT EXECUTE ON FUNCTION link_login(text, text),
-    write_user(text, text, text, boolean, bigint, boolean, bigint, text, bytea, bytea)
+    write_user(text, text, text, boolean, bigint, boolean, bigint, text, bytea, bytea),
+    store_pipeline(bigint, text, text, bigint, text, text, text, bytea, bytea),
+    retime_record(bigint, bigint, bigint, bigint, bigint, bigint, bigint, text, text),
+    rename_role(text, text)
     TO "@admin@";
 INSERT INTO meta VALUES ('schema_step', '1'), ('trust', '@trust@');

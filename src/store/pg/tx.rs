@@ -8,8 +8,11 @@ use super::chain::{prev_text, record_json};
 use super::rows;
 use super::store::server;
 use crate::engine::Record;
+use crate::engine::retime::Stay;
 use crate::store::db::Tx;
 use crate::store::events::{NewEvent, event_hash};
+use crate::store::in_use::InUse;
+use crate::store::setup::StoredPipeline;
 use crate::store::users::Member;
 use crate::store::{Result, StoreError};
 
@@ -212,6 +215,135 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
 
+    fn in_use(&mut self) -> &mut dyn InUse {
+        &mut self.tx
+    }
+
+    fn current_pipeline(&mut self) -> Result<Option<StoredPipeline>> {
+        let row = self
+            .tx
+            .query_opt(
+                "SELECT version::bigint, hash, text, event_id FROM pipelines ORDER BY version DESC LIMIT 1",
+                &[],
+            )
+            .map_err(server)?;
+        row.map(|r| rows::pipeline(&r)).transpose()
+    }
+
+    fn ids_in_stage(&mut self, stage: &str) -> Result<Vec<i64>> {
+        let found = self
+            .tx
+            .query(
+                "SELECT id FROM records WHERE stage = $1 ORDER BY id",
+                &[&stage],
+            )
+            .map_err(server)?;
+        found.iter().map(|r| r.try_get(0).map_err(server)).collect()
+    }
+
+    fn stay(&mut self, r: &Record) -> Result<Stay> {
+        // The marks after the last event that entered a stage (as on SQLite).
+        let found = self
+            .tx
+            .query(
+                "SELECT at, kind FROM events WHERE record_id = $1 AND kind IN ('pause', 'resume')
+                   AND id > (SELECT coalesce(max(id), 0) FROM events WHERE record_id = $1
+                             AND kind IN ('create', 'transition', 'timer', 'override'))
+                 ORDER BY id",
+                &[&r.id],
+            )
+            .map_err(server)?;
+        let marks = found
+            .iter()
+            .map(|row| {
+                let kind: String = row.try_get(1).map_err(server)?;
+                Ok((row.try_get(0).map_err(server)?, kind == "pause"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Stay { marks })
+    }
+
+    fn rewrite_clock(&mut self, _old: &Record, r: &Record) -> Result<()> {
+        let sort_due = crate::engine::sla::ClockState::of(r).sort_due();
+        self.tx
+            .execute(
+                "SELECT retime_record($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                &[
+                    &r.id,
+                    &r.due_at,
+                    &r.warn_at,
+                    &r.paused_since,
+                    &r.paused_left,
+                    &sort_due,
+                    &r.timer_at,
+                    &r.owner_role,
+                    &r.notify_role,
+                ],
+            )
+            .map_err(server)?;
+        Ok(())
+    }
+
+    fn rename_role_in_records(&mut self, old: &str, new: &str) -> Result<()> {
+        self.tx
+            .execute("SELECT rename_role($1, $2)", &[&old, &new])
+            .map_err(server)?;
+        Ok(())
+    }
+
+    fn store_pipeline(
+        &mut self,
+        _actor: &str,
+        how: &str,
+        text: &str,
+        at: i64,
+        log_readers: &[String],
+    ) -> Result<i64> {
+        let version = self.current_pipeline()?.map_or(1, |p| p.version + 1);
+        let (kind, hash, data) = crate::store::setup::pipeline_event(version, how, text);
+        let e = NewEvent {
+            at,
+            actor: &self.actor,
+            kind,
+            data: Some(&data),
+            ..Default::default()
+        };
+        let sealed = event_hash(
+            &mut Vec::new(),
+            &prev_text(&self.head),
+            self.length + 1,
+            &e,
+            &self.actor,
+        );
+        let id: i64 = self
+            .tx
+            .query_one(
+                "SELECT store_pipeline($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                &[
+                    &version,
+                    &hash,
+                    &text,
+                    &at,
+                    &kind,
+                    &data,
+                    &log_readers.join(" "),
+                    &self.head,
+                    &&sealed[..],
+                ],
+            )
+            .map_err(server)?
+            .try_get(0)
+            .map_err(server)?;
+        self.length = id;
+        self.head = sealed.to_vec();
+        Ok(version)
+    }
+
+    fn index_fields(&mut self, _fields: &[&str]) -> Result<()> {
+        // The server plans its own; field filters read `fields` as json.
+        Ok(())
+    }
+
     fn held_by(&mut self, user: &str) -> Result<Vec<(i64, String)>> {
         let found = self
             .tx
@@ -268,5 +400,74 @@ impl PgTx<'_> {
         let sql = format!("SELECT {} FROM users WHERE {column} = $1", rows::MEMBER);
         let row = self.tx.query_opt(&sql, &[&value]).map_err(server)?;
         row.map(|r| rows::member(&r)).transpose()
+    }
+}
+
+/// What `pipeline diff` and `apply` read, in a server transaction.
+impl InUse for postgres::Transaction<'_> {
+    fn stage_totals(&mut self) -> Result<Vec<(String, i64)>> {
+        let found = self
+            .query(
+                "SELECT stage, count(*) FROM records GROUP BY stage ORDER BY stage COLLATE \"C\"",
+                &[],
+            )
+            .map_err(server)?;
+        found
+            .iter()
+            .map(|r| Ok((r.try_get(0).map_err(server)?, r.try_get(1).map_err(server)?)))
+            .collect()
+    }
+
+    fn substatus_totals(&mut self) -> Result<Vec<(String, String, i64)>> {
+        let found = self
+            .query(
+                "SELECT stage, substatus, count(*) FROM records WHERE substatus IS NOT NULL
+                 GROUP BY stage, substatus ORDER BY stage COLLATE \"C\", substatus COLLATE \"C\"",
+                &[],
+            )
+            .map_err(server)?;
+        found
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get(0).map_err(server)?,
+                    r.try_get(1).map_err(server)?,
+                    r.try_get(2).map_err(server)?,
+                ))
+            })
+            .collect()
+    }
+
+    fn field_values(&mut self, field: &str) -> Result<Vec<(String, i64)>> {
+        let found = self
+            .query(
+                "SELECT v, count(*) FROM (SELECT fields::jsonb ->> $1 AS v FROM records) x
+                 WHERE v IS NOT NULL AND v <> '' GROUP BY v",
+                &[&field],
+            )
+            .map_err(server)?;
+        found
+            .iter()
+            .map(|r| Ok((r.try_get(0).map_err(server)?, r.try_get(1).map_err(server)?)))
+            .collect()
+    }
+
+    fn waiting_on_timers(&mut self, stage: &str) -> Result<i64> {
+        self.query_one(
+            "SELECT count(*) FROM records WHERE stage = $1 AND timer_at IS NOT NULL",
+            &[&stage],
+        )
+        .map_err(server)?
+        .try_get(0)
+        .map_err(server)
+    }
+
+    fn members(&mut self) -> Result<Vec<Member>> {
+        let sql = format!(
+            "SELECT {} FROM users ORDER BY name COLLATE \"C\"",
+            rows::MEMBER
+        );
+        let found = self.query(&sql, &[]).map_err(server)?;
+        found.iter().map(rows::member).collect()
     }
 }
