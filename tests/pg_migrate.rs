@@ -281,7 +281,7 @@ fn other_commands_refuse_a_postgres_url_plainly() {
             "--db",
             "postgres://localhost/care",
             "pipeline",
-            "apply",
+            "adopt",
             "x.toml",
         ])
         .output()
