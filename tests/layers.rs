@@ -54,7 +54,8 @@ fn the_ported_operations_name_no_store_of_their_own() {
         for word in [
             "rusqlite",
             "postgres::",
-            "store::Store",
+            "store::Store;",
+            "Store::open",
             "&Store",
             "mut Store",
         ] {
