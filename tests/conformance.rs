@@ -91,6 +91,12 @@ impl Target {
 
     /// The binary with only these arguments (and the connection settings).
     fn bare(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run carequeue")
+    }
+
+    /// The binary with only these arguments (and the connection
+    /// settings), not yet started.
+    fn command(&self, args: &[&str]) -> std::process::Command {
         let mut cmd = command();
         for k in ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD"] {
             cmd.env_remove(k);
@@ -100,10 +106,8 @@ impl Target {
                 .env("PGSSLROOTCERT", s.cluster.ca())
                 .env("PGSSLMODE", "verify-full");
         }
-        cmd.current_dir(self.cq.dir.path())
-            .args(args)
-            .output()
-            .expect("run carequeue")
+        cmd.current_dir(self.cq.dir.path()).args(args);
+        cmd
     }
 
     /// `args` as `user` on this case's database.
@@ -113,6 +117,13 @@ impl Target {
 
     /// `args` as `user` at `now`.
     fn run_at(&self, user: &str, now: &str, args: &[&str]) -> Output {
+        self.command_at(user, now, args)
+            .output()
+            .expect("run carequeue")
+    }
+
+    /// The command for `args` as `user` at `now`, not yet started.
+    fn command_at(&self, user: &str, now: &str, args: &[&str]) -> std::process::Command {
         let db = match &self.pg {
             Some(_) => self.url("driver"),
             None => self.cq.db.display().to_string(),
@@ -129,7 +140,7 @@ impl Target {
             now,
         ];
         all.extend_from_slice(args);
-        self.bare(&all)
+        self.command(&all)
     }
 
     #[track_caller]
@@ -729,6 +740,46 @@ fn pipeline_applied(t: &Target) {
     assert!(v.starts_with("ok:"), "{}: {v}", t.kind());
 }
 
+/// Crashes: each round a `note` with an op id is killed with SIGKILL at
+/// a moment of its run, then retried with the same op id, as a client does
+/// after an unknown outcome: each note is there exactly once, whether the
+/// killed run had committed or not, and the log verifies.
+fn killed_clients(t: &Target) {
+    const ROUNDS: usize = 8;
+    let id = t.add("maria", "Rae Crash").to_string();
+    for round in 0..ROUNDS {
+        let text = format!("crash round {round}");
+        let op = format!("crash-{round}");
+        let args = ["note", id.as_str(), text.as_str(), "--op-id", op.as_str()];
+        let mut child = t
+            .command_at("maria", NOW, &args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        // From before the connection to well past the commit.
+        std::thread::sleep(std::time::Duration::from_millis(5 + 15 * round as u64));
+        let _ = child.kill();
+        let _ = child.wait();
+        t.ok("maria", &args);
+    }
+    let r = t.json("maria", &["show", &id, "--json"]);
+    for round in 0..ROUNDS {
+        let text = format!("crash round {round}");
+        let n = r["history"]
+            .as_array()
+            .expect("history")
+            .iter()
+            .filter(|e| e["note"] == text.as_str())
+            .count();
+        assert_eq!(n, 1, "{}: `{text}` once: {r}", t.kind());
+    }
+    let n = r["history"].as_array().map_or(0, Vec::len) as i64;
+    assert_eq!(r["version"].as_i64(), Some(n), "version = its events: {r}");
+    let v = t.verify();
+    assert!(v.starts_with("ok:"), "{}: {v}", t.kind());
+}
+
 /// A case: its name and its body.
 type Case = (&'static str, fn(&Target));
 
@@ -746,6 +797,7 @@ const CASES: &[Case] = &[
     ("team_changes", team_changes),
     ("imported", imported),
     ("pipeline_applied", pipeline_applied),
+    ("killed_clients", killed_clients),
 ];
 
 #[test]
