@@ -14,6 +14,7 @@ mod connect;
 pub mod conninfo;
 pub mod copy;
 mod export;
+mod in_use;
 pub mod live;
 pub mod migrate;
 pub mod pgpass;
