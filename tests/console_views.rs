@@ -71,3 +71,37 @@ fn the_demo_leaves_work_to_claim_in_every_owned_stage() {
     }
     assert!(checked >= 10, "most owned stages hold records: {checked}");
 }
+
+/// A lost database connection (PostgreSQL's listener says so) shows in
+/// the header, words and symbol, at every width, with the totals still in
+/// their place; once it is back the header is as before.
+#[test]
+fn a_lost_connection_is_said_in_the_header_and_the_totals_stay() {
+    let (_dir, db) = demo_db(60);
+    for (w, word) in [
+        (120, "connection lost, reconnecting"),
+        (80, "reconnecting…"),
+    ] {
+        let mut c = Console::open(&db, "kim", w, 30);
+        let before = c.screen(w, 30);
+        let header = |s: &str| s.lines().next().unwrap_or_default().to_string();
+        assert!(!header(&before).contains(word), "{before}");
+        let totals = header(&before)
+            .rsplit("│ ")
+            .next()
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_string();
+        assert!(totals.starts_with("active "), "{w}: {before}");
+        c.app.link_lost = Some("the server closed the connection".into());
+        let lost = header(&c.screen(w, 30));
+        assert!(lost.contains(&format!("✖ {word}")), "{w}: {lost}");
+        assert!(
+            lost.trim_end().ends_with(&totals),
+            "{w}: `{totals}` in {lost}"
+        );
+        assert!(lost.contains("kim (supervisor)"), "{w}: {lost}");
+        c.app.link_lost = None;
+        assert_eq!(header(&c.screen(w, 30)), header(&before));
+    }
+}

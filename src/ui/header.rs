@@ -11,8 +11,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-/// The header's word while the database connection is being retried.
+/// The header's word while the database connection is being retried (a
+/// shorter one on a narrow terminal, so the totals keep their place).
 const LOST: &str = "✖ connection lost, reconnecting… ";
+const LOST_NARROW: &str = "✖ reconnecting… ";
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let p = &app.pipeline;
@@ -47,7 +49,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             t.sla(crate::engine::sla::SlaState::Breached),
         ),
     ];
-    let lost = app.link_lost.as_ref().map(|_| LOST);
+    let lost = app
+        .link_lost
+        .as_ref()
+        .map(|_| if narrow { LOST_NARROW } else { LOST });
     let fixed: usize = user.chars().count()
         + clock.to_string().chars().count()
         + lost.map_or(0, |l| l.chars().count())
