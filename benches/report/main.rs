@@ -11,6 +11,12 @@
 //! keypresses under a structured filter and order and a bulk action over
 //! 1,000 marked records (also part of the full run).
 //!
+//! `CQ_BENCH_ONLY=pg` measures only the PostgreSQL rows (also part of the
+//! full run, printed after its table): a throwaway PostgreSQL server (needs its binaries under
+//! /usr/lib/postgresql/*/bin; without them the rows say why), the database
+//! copied to it with `carequeue migrate`, carequeue's `PgStore` beside a
+//! bare `postgres` client; `CQ_BENCH_PG_RECORDS=N` for another size there.
+//!
 //! The database is kept in target/ and reused while its size matches.
 
 use carequeue::app::App;
@@ -40,12 +46,19 @@ mod import;
 mod keys;
 mod listing;
 mod memory;
+mod pg;
+mod pg_bare;
+mod pg_console;
+mod pg_copy;
+mod pg_rows;
+mod pg_server;
+mod pg_watch;
 mod power;
 mod print;
 mod raw;
 
 use db::bench_db;
-use print::print_report;
+use print::{print_report, print_section};
 use raw::raw_first_frame;
 
 struct Line {
@@ -156,6 +169,17 @@ fn main() {
     if std::env::var("CQ_BENCH_ONLY").as_deref() == Ok("power") {
         power::run(&p, &path, &sup.name, &mut out);
         print_report(records, &out);
+        return;
+    }
+
+    // The PostgreSQL rows (CQ_BENCH_ONLY=pg: only them). Before the SQLite
+    // rows, on a copy of the database as they find it (they change it: a
+    // month of sweeps on, no record is within its SLA); its server is gone
+    // before they start.
+    let pg_part = pg::run(&p, records, &path, &mut out);
+    if std::env::var("CQ_BENCH_ONLY").as_deref() == Ok("pg") {
+        print_report(records, &out);
+        print_section(&pg_part);
         return;
     }
 
@@ -420,4 +444,5 @@ fn main() {
     }
 
     print_report(records, &out);
+    print_section(&pg_part);
 }

@@ -2,8 +2,26 @@
 
 use super::Line;
 
+/// A part of the report with a header line of its own (the PostgreSQL
+/// rows: its server settings and record count).
+pub struct Section {
+    pub title: String,
+    pub lines: Vec<Line>,
+}
+
 pub fn print_report(records: usize, out: &[Line]) {
     println!("\ncarequeue performance report ({records} records)\n");
+    if !out.is_empty() {
+        table(out);
+    }
+}
+
+pub fn print_section(s: &Section) {
+    println!("\n{}\n", s.title);
+    table(&s.lines);
+}
+
+fn table(out: &[Line]) {
     let w = [
         out.iter().map(|l| l.work.len()).max().unwrap_or(4),
         out.iter()
