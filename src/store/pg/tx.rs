@@ -109,13 +109,7 @@ impl Tx for PgTx<'_> {
         } else {
             (self.actor.as_str(), "write_change")
         };
-        let hash = event_hash(
-            &mut Vec::new(),
-            &prev_text(&self.head),
-            self.length + 1,
-            &e,
-            actor,
-        );
+        let hash = self.seal(&e, actor);
         let json = record_json(next).to_string();
         let row = self
             .tx
@@ -141,8 +135,7 @@ impl Tx for PgTx<'_> {
                 -id
             )));
         }
-        self.length = id;
-        self.head = hash.to_vec();
+        self.sealed(id, hash);
         Ok(())
     }
 
@@ -174,13 +167,7 @@ impl Tx for PgTx<'_> {
             data: Some(&data),
             ..Default::default()
         };
-        let hash = event_hash(
-            &mut Vec::new(),
-            &prev_text(&self.head),
-            self.length + 1,
-            &e,
-            &self.actor,
-        );
+        let hash = self.seal(&e, &self.actor);
         let id: i64 = self
             .tx
             .query_one(
@@ -201,8 +188,7 @@ impl Tx for PgTx<'_> {
             .map_err(server)?
             .try_get(0)
             .map_err(server)?;
-        self.length = id;
-        self.head = hash.to_vec();
+        self.sealed(id, hash);
         Ok(())
     }
 
@@ -308,13 +294,7 @@ impl Tx for PgTx<'_> {
             data: Some(&data),
             ..Default::default()
         };
-        let sealed = event_hash(
-            &mut Vec::new(),
-            &prev_text(&self.head),
-            self.length + 1,
-            &e,
-            &self.actor,
-        );
+        let sealed = self.seal(&e, &self.actor);
         let id: i64 = self
             .tx
             .query_one(
@@ -334,8 +314,7 @@ impl Tx for PgTx<'_> {
             .map_err(server)?
             .try_get(0)
             .map_err(server)?;
-        self.length = id;
-        self.head = sealed.to_vec();
+        self.sealed(id, sealed);
         Ok(version)
     }
 
@@ -360,15 +339,26 @@ impl Tx for PgTx<'_> {
 }
 
 impl PgTx<'_> {
-    /// Appends `e` as the session's user through `append_event`.
-    fn append_event(&mut self, e: &NewEvent) -> Result<()> {
-        let hash = event_hash(
+    /// `e`'s hash as the chain's next event, with `actor` as its actor.
+    fn seal(&self, e: &NewEvent, actor: &str) -> [u8; 32] {
+        event_hash(
             &mut Vec::new(),
             &prev_text(&self.head),
             self.length + 1,
             e,
-            &self.actor,
-        );
+            actor,
+        )
+    }
+
+    /// The chain moved on to event `id`, sealed as `hash`.
+    fn sealed(&mut self, id: i64, hash: [u8; 32]) {
+        self.length = id;
+        self.head = hash.to_vec();
+    }
+
+    /// Appends `e` as the session's user through `append_event`.
+    fn append_event(&mut self, e: &NewEvent) -> Result<()> {
+        let hash = self.seal(e, &self.actor);
         let id: i64 = self
             .tx
             .query_one(
@@ -391,8 +381,7 @@ impl PgTx<'_> {
             .map_err(server)?
             .try_get(0)
             .map_err(server)?;
-        self.length = id;
-        self.head = hash.to_vec();
+        self.sealed(id, hash);
         Ok(())
     }
 
