@@ -249,6 +249,30 @@ fn verify_names_an_event_recorded_under_another_login_than_its_actors() {
     let url = srv.url("owner", "care2");
     ok(srv.carequeue(&cq, &["migrate", "--from", &db, "--to", &url]));
     ok(srv.carequeue(&cq, &["--db", &url, "verify"]));
+    // The board's kept counts came over with the records (the server's
+    // triggers keep them); one changed by hand is named.
+    let kept = |sql: &str| srv.cluster.psql("care2", sql);
+    assert_eq!(
+        kept(
+            "SELECT string_agg(stage || '=' || total || '/' || unassigned, ' ' ORDER BY stage) FROM carequeue.stage_counts"
+        ),
+        kept(
+            "SELECT string_agg(s, ' ' ORDER BY s) FROM (SELECT stage || '=' || count(*) || '/' || count(*) FILTER (WHERE assignee IS NULL) AS s FROM carequeue.records GROUP BY stage) c"
+        ),
+    );
+    let stage = kept("SELECT stage FROM carequeue.records WHERE id = 2");
+    kept(&format!(
+        "UPDATE carequeue.stage_counts SET total = total + 5 WHERE stage = '{stage}'"
+    ));
+    let e = refused(srv.carequeue(&cq, &["--db", &url, "verify"]));
+    assert!(
+        e.contains(&format!("stage {stage}: the kept counts say")),
+        "{e}"
+    );
+    kept(&format!(
+        "UPDATE carequeue.stage_counts SET total = total - 5 WHERE stage = '{stage}'"
+    ));
+    ok(srv.carequeue(&cq, &["--db", &url, "verify"]));
     // Someone past every guard (a superuser) adds an event as maria,
     // written by kim's login.
     srv.cluster.psql(

@@ -20,70 +20,21 @@ use crate::store::users::Member;
 use crate::store::verify::Checkpoint;
 use crate::store::{BreachGroup, EventRow, ListFilter, Result, RowKey, StageCount};
 
-/// The past-warn records by stage and owner, counted on the server.
-const GROUPS_SQL: &str = "SELECT stage, assignee, count(*) FILTER (WHERE sort_due <= $1),
-        count(*) FILTER (WHERE sort_due > $1), min(sort_due)
-     FROM records WHERE warn_at <= $1 GROUP BY stage, assignee";
-
 const EVENTS_SQL: &str = "SELECT record_id, at, actor, kind, from_stage, to_stage, reason, data
      FROM events WHERE record_id IS NOT NULL ORDER BY id";
 
 impl Board for PgStore {
     fn stage_counts(&self, now: i64) -> Result<Vec<StageCount>> {
-        let found = self
-            .client()?
-            .query(
-                "SELECT stage, count(*), count(*) FILTER (WHERE assignee IS NULL)
-                 FROM records GROUP BY stage",
-                &[],
-            )
-            .map_err(server)?;
-        let mut out = found
-            .iter()
-            .map(|r| {
-                Ok(StageCount {
-                    stage: r.try_get(0).map_err(server)?,
-                    total: r.try_get(1).map_err(server)?,
-                    breached: 0,
-                    at_risk: 0,
-                    unassigned: r.try_get(2).map_err(server)?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        for g in self.breach_groups(now)? {
-            if let Some(c) = out.iter_mut().find(|c| c.stage == g.stage) {
-                c.breached += g.breached;
-                c.at_risk += g.at_risk;
-            }
-        }
-        Ok(out)
+        self.counts_by_stage(now)
     }
 
     fn breach_groups(&self, now: i64) -> Result<Vec<BreachGroup>> {
-        let found = self.client()?.query(GROUPS_SQL, &[&now]).map_err(server)?;
-        let mut groups = found
-            .iter()
-            .map(|r| {
-                Ok(BreachGroup {
-                    stage: r.try_get(0).map_err(server)?,
-                    owner: r.try_get(1).map_err(server)?,
-                    breached: r.try_get(2).map_err(server)?,
-                    at_risk: r.try_get(3).map_err(server)?,
-                    oldest_due: r.try_get(4).map_err(server)?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        // SQLite's order: text by bytes, no owner first.
-        groups.sort_by(|a, b| (&a.stage, &a.owner).cmp(&(&b.stage, &b.owner)));
-        Ok(groups)
+        self.groups(now)
     }
 
     fn list(&self, f: &ListFilter, now: i64) -> Result<Vec<Record>> {
         let (sql, args) = query::select_sql(f, now);
-        let found = self
-            .client()?
-            .query(sql.as_str(), &refs(&args))
-            .map_err(server)?;
+        let found = self.rows(&sql, &refs(&args))?;
         let mut rows = found.iter().map(rows::record).collect::<Result<Vec<_>>>()?;
         if f.seek.backwards() {
             rows.reverse();
@@ -109,7 +60,7 @@ impl Board for PgStore {
             "SELECT {} FROM users ORDER BY name COLLATE \"C\"",
             rows::MEMBER
         );
-        let found = self.client()?.query(&sql, &[]).map_err(server)?;
+        let found = self.rows(&sql, &[])?;
         found.iter().map(rows::member).collect()
     }
 
@@ -153,13 +104,10 @@ impl Board for PgStore {
     }
 
     fn pipeline_hash(&self) -> Result<Option<String>> {
-        let row = self
-            .client()?
-            .query_opt(
-                "SELECT hash FROM pipelines ORDER BY version DESC LIMIT 1",
-                &[],
-            )
-            .map_err(server)?;
+        let row = self.row_opt(
+            "SELECT hash FROM pipelines ORDER BY version DESC LIMIT 1",
+            &[],
+        )?;
         row.map(|r| r.try_get(0).map_err(server)).transpose()
     }
 
@@ -361,7 +309,7 @@ impl PgStore {
         sql: &str,
         args: &[&(dyn postgres::types::ToSql + Sync)],
     ) -> Result<Vec<Cursor>> {
-        let found = self.client()?.query(sql, args).map_err(server)?;
+        let found = self.rows(sql, args)?;
         found
             .iter()
             .map(|r| Ok((r.try_get(0).map_err(server)?, r.try_get(1).map_err(server)?)))

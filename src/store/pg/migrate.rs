@@ -130,8 +130,10 @@ pub fn run(
     };
     tx.commit().map_err(db_error)?;
     drop(read);
-    // Fresh statistics for the planner; the data is in either way.
-    let _ = c.batch_execute("ANALYZE carequeue.records, carequeue.events");
+    // Fresh statistics for the planner, and the visibility map that lets
+    // the board's counts read the attention index alone; the data is in
+    // either way.
+    let _ = c.batch_execute("VACUUM (ANALYZE) carequeue.records, carequeue.events");
     Ok(Migrated {
         copied,
         linked,

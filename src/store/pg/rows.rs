@@ -5,11 +5,14 @@ use super::store::server;
 use crate::engine::Record;
 use crate::store::events::hex;
 use crate::store::users::Member;
-use crate::store::{EventRow, Result, StoreError};
+use crate::store::{EventRow, Result};
 
 pub const EVENT: &str =
     "id, record_id, at, actor, kind, event, from_stage, to_stage, reason, note, data, hash";
 pub const MEMBER: &str = "name, roles, login, enabled, created_at";
+/// The pipeline in force, for [`pipeline`].
+pub const CURRENT_PIPELINE: &str =
+    "SELECT version::bigint, hash, text, event_id FROM pipelines ORDER BY version DESC LIMIT 1";
 
 /// A `records` row selected with [`columns`]; a column of another type
 /// than the schema's is an error, never a panic.
@@ -40,13 +43,9 @@ pub fn record(r: &postgres::Row) -> Result<Record> {
     })
 }
 
-/// One record by id, in the client's (or its transaction's) snapshot.
-pub fn load(c: &mut impl postgres::GenericClient, id: i64) -> Result<Record> {
-    let sql = format!("SELECT {} FROM records WHERE id = $1", columns());
-    c.query_opt(&sql, &[&id])
-        .map_err(server)?
-        .map(|r| record(&r))
-        .ok_or(StoreError::NoRecord(id))?
+/// One record by id.
+pub fn load_sql() -> String {
+    format!("SELECT {} FROM records WHERE id = $1", columns())
 }
 
 pub fn event(r: &postgres::Row) -> Result<EventRow> {

@@ -40,9 +40,23 @@ CREATE TABLE records (
     notify_role text
 );
 CREATE INDEX records_stage_urgency ON records (stage, sort_due, id);
+CREATE INDEX records_assignee_urgency ON records (assignee, sort_due, id);
 CREATE INDEX records_urgency ON records (sort_due, id);
--- Records past their warn time: the board's breach and at-risk counts.
-CREATE INDEX records_attention ON records (warn_at) WHERE warn_at IS NOT NULL;
+-- The sweep's two scans: timers due, and one range per stage and level.
+CREATE INDEX records_timer ON records (timer_at, id) WHERE timer_at IS NOT NULL;
+CREATE INDEX records_escalation ON records (stage, escalation, sort_due, id)
+    WHERE due_at IS NOT NULL;
+-- Records past their warn time: the board's breach and at-risk counts,
+-- read from the index alone.
+CREATE INDEX records_attention ON records (warn_at) INCLUDE (stage, assignee, sort_due)
+    WHERE warn_at IS NOT NULL;
+-- Per-stage totals kept current by the triggers below, so the board never
+-- recounts the table (as on SQLite).
+CREATE TABLE stage_counts (
+    stage text PRIMARY KEY,
+    total bigint NOT NULL DEFAULT 0,
+    unassigned bigint NOT NULL DEFAULT 0
+);
 CREATE TABLE events (
     id bigint PRIMARY KEY,
     record_id bigint REFERENCES records(id),
@@ -113,6 +127,40 @@ CREATE TRIGGER access_append_only BEFORE UPDATE OR DELETE ON access_log
     FOR EACH ROW EXECUTE FUNCTION append_only();
 CREATE TRIGGER access_no_truncate BEFORE TRUNCATE ON access_log
     FOR EACH STATEMENT EXECUTE FUNCTION append_only();
+
+-- Counts kept by statement: a COPY of a million rows adds once per stage.
+CREATE FUNCTION count_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO stage_counts AS c (stage, total, unassigned)
+    SELECT stage, count(*), count(*) FILTER (WHERE assignee IS NULL) FROM added GROUP BY stage
+    ON CONFLICT (stage) DO UPDATE SET total = c.total + excluded.total,
+        unassigned = c.unassigned + excluded.unassigned;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER records_count_insert AFTER INSERT ON records
+    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION count_inserted();
+-- A move or a claim: the one row whose stage or ownership changed.
+CREATE FUNCTION count_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        UPDATE stage_counts SET total = total - 1,
+            unassigned = unassigned - (OLD.assignee IS NULL)::int
+        WHERE stage = OLD.stage;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        INSERT INTO stage_counts AS c (stage, total, unassigned)
+        VALUES (NEW.stage, 1, (NEW.assignee IS NULL)::int)
+        ON CONFLICT (stage) DO UPDATE SET total = c.total + 1,
+            unassigned = c.unassigned + excluded.unassigned;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER records_count_update AFTER UPDATE ON records FOR EACH ROW
+    WHEN (OLD.stage IS DISTINCT FROM NEW.stage
+        OR (OLD.assignee IS NULL) IS DISTINCT FROM (NEW.assignee IS NULL))
+    EXECUTE FUNCTION count_changed();
+CREATE TRIGGER records_count_delete AFTER DELETE ON records FOR EACH ROW
+    EXECUTE FUNCTION count_changed();
 
 -- The login this session acts as: its own, or in a trust-mode database
 -- (demos, tests) the login it switched to with SET ROLE (which the server
@@ -424,7 +472,7 @@ END $$;
 REVOKE ALL ON ALL TABLES IN SCHEMA carequeue FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA carequeue FROM PUBLIC;
 GRANT USAGE ON SCHEMA carequeue TO "@member@", "@admin@";
-GRANT SELECT ON meta, users, records, events, pipelines, chains TO "@member@";
+GRANT SELECT ON meta, users, records, events, pipelines, chains, stage_counts TO "@member@";
 GRANT SELECT ON access_log, user_views TO "@admin@";
 GRANT EXECUTE ON FUNCTION write_change(jsonb, bigint, bigint, text, text, text, text, text,
     text, text, text, bytea, bytea), write_system_change(jsonb, bigint, bigint, text, text,

@@ -4,6 +4,7 @@
 //! write goes through the schema's `SECURITY DEFINER` functions.
 
 use super::conninfo::{self, ConnInfo};
+use super::prepared::Prepared;
 use super::query::{self, refs};
 use super::rows;
 use super::tx::PgTx;
@@ -11,6 +12,8 @@ use crate::engine::Record;
 use crate::store::db::{Db, Tx};
 use crate::store::users::Member;
 use crate::store::{EventRow, ListFilter, Result, StoreError, access};
+use postgres::Row;
+use postgres::types::ToSql;
 use std::cell::RefCell;
 
 /// A server error as a store error (its SQLSTATE and message; never a
@@ -21,6 +24,8 @@ pub(crate) fn server(e: postgres::Error) -> StoreError {
 
 pub struct PgStore {
     client: RefCell<postgres::Client>,
+    /// The session's prepared statements.
+    prepared: Prepared,
     /// Where it connects: a lost session is opened again from these.
     info: ConnInfo,
     /// The login `act_as` switched to, switched to again on a new session.
@@ -66,6 +71,7 @@ impl PgStore {
             .join(",");
         Ok(PgStore {
             client: RefCell::new(c),
+            prepared: Prepared::default(),
             info: info.clone(),
             acting: RefCell::new(None),
             dry_run: false,
@@ -103,8 +109,30 @@ impl PgStore {
                 fresh.batch_execute(&set_role(login)).map_err(server)?;
             }
             *c = fresh;
+            self.prepared.clear();
         }
         Ok(c)
+    }
+
+    /// The rows of `sql` (prepared once per session) with `args`.
+    pub(super) fn rows(&self, sql: &str, args: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
+        let mut c = self.client()?;
+        let st = self.prepared.get(&mut *c, sql)?;
+        c.query(&st, args).map_err(server)
+    }
+
+    /// The one row of `sql`, if any (prepared once per session).
+    pub(super) fn row_opt(&self, sql: &str, args: &[&(dyn ToSql + Sync)]) -> Result<Option<Row>> {
+        let mut c = self.client()?;
+        let st = self.prepared.get(&mut *c, sql)?;
+        c.query_opt(&st, args).map_err(server)
+    }
+
+    /// The one row of `sql` (prepared once per session).
+    pub(super) fn row(&self, sql: &str, args: &[&(dyn ToSql + Sync)]) -> Result<Row> {
+        let mut c = self.client()?;
+        let st = self.prepared.get(&mut *c, sql)?;
+        c.query_one(&st, args).map_err(server)
     }
 
     /// A second session on the same database as the same acting login.
@@ -123,18 +151,13 @@ impl PgStore {
 
     /// The pipeline in force: its version, hash and text.
     pub fn current_pipeline(&self) -> Result<Option<crate::store::setup::StoredPipeline>> {
-        let row = self.client()?
-            .query_opt(
-                "SELECT version::bigint, hash, text, event_id FROM pipelines ORDER BY version DESC LIMIT 1",
-                &[],
-            )
-            .map_err(server)?;
+        let row = self.row_opt(rows::CURRENT_PIPELINE, &[])?;
         row.map(|r| rows::pipeline(&r)).transpose()
     }
 
     fn members_where(&self, column: &str, value: &str) -> Result<Option<Member>> {
         let sql = format!("SELECT {} FROM users WHERE {column} = $1", rows::MEMBER);
-        let row = self.client()?.query_opt(&sql, &[&value]).map_err(server)?;
+        let row = self.row_opt(&sql, &[&value])?;
         row.map(|r| rows::member(&r)).transpose()
     }
 }
@@ -172,11 +195,9 @@ impl Db for PgStore {
     }
 
     fn login(&self) -> Result<String> {
-        let row = self
-            .client()?
-            .query_one("SELECT session_login()", &[])
-            .map_err(server)?;
-        Ok(row.get(0))
+        self.row("SELECT session_login()", &[])?
+            .try_get(0)
+            .map_err(server)
     }
 
     fn unlinked_hint(&self, login: &str) -> String {
@@ -233,7 +254,9 @@ impl Db for PgStore {
     }
 
     fn record(&self, id: i64) -> Result<Record> {
-        rows::load(&mut *self.client()?, id)
+        self.row_opt(&rows::load_sql(), &[&id])?
+            .map(|r| rows::record(&r))
+            .ok_or(StoreError::NoRecord(id))?
     }
 
     fn history(&self, id: i64) -> Result<Vec<EventRow>> {
@@ -241,17 +264,18 @@ impl Db for PgStore {
             "SELECT {} FROM events WHERE record_id = $1 ORDER BY id",
             rows::EVENT
         );
-        let found = self.client()?.query(&sql, &[&id]).map_err(server)?;
+        let found = self.rows(&sql, &[&id])?;
         found.iter().map(rows::event).collect()
     }
 
     fn count(&self, f: &ListFilter, now: i64) -> Result<i64> {
-        let (sql, args) = query::count_sql(f, now);
-        let mut n: i64 = self
-            .client()?
-            .query_one(&sql, &refs(&args))
-            .map_err(server)?
-            .get(0);
+        let mut n: i64 = match self.quick_count(f)? {
+            Some(n) => n,
+            None => {
+                let (sql, args) = query::count_sql(f, now);
+                self.row(&sql, &refs(&args))?.try_get(0).map_err(server)?
+            }
+        };
         if let Some(limit) = f.limit {
             n = n.min(i64::try_from(limit).unwrap_or(i64::MAX));
         }
@@ -293,22 +317,23 @@ impl Db for PgStore {
     ) -> Result<()> {
         let mut c = self.client()?;
         let mut tx = c.transaction().map_err(server)?;
-        // The actor is the session's own user, as the server will record it.
-        let actor: String = tx
-            .query_one("SELECT session_actor()", &[])
-            .map_err(server)?
-            .get(0);
-        let row = tx
-            .query_one("SELECT length, head FROM lock_chain('access')", &[])
-            .map_err(server)?;
-        let (length, head): (i64, Vec<u8>) = (row.get(0), row.get(1));
+        // The actor is the session's own user, as the server will record
+        // it; the access chain's head is locked in the same round trip.
+        let st = self.prepared.get(
+            &mut tx,
+            "SELECT session_actor(), length, head FROM lock_chain('access')",
+        )?;
+        let row = tx.query_one(&st, &[]).map_err(server)?;
+        let actor: String = row.try_get(0).map_err(server)?;
+        let length: i64 = row.try_get(1).map_err(server)?;
+        let head: Vec<u8> = row.try_get(2).map_err(server)?;
         let prev = super::chain::prev_text(&head);
         let hash = access::digest(&prev, length + 1, at, record, &actor, action, detail);
-        tx.query_one(
-            "SELECT log_access($1, $2, $3, $4, $5, $6)",
-            &[&at, &action, &record, &detail, &head, &&hash[..]],
-        )
-        .map_err(server)?;
+        let st = self
+            .prepared
+            .get(&mut tx, "SELECT log_access($1, $2, $3, $4, $5, $6)")?;
+        tx.query_one(&st, &[&at, &action, &record, &detail, &head, &&hash[..]])
+            .map_err(server)?;
         tx.commit().map_err(server)
     }
 
@@ -316,7 +341,7 @@ impl Db for PgStore {
         let dry_run = self.dry_run;
         let mut c = self.client()?;
         let tx = c.transaction().map_err(server)?;
-        let mut t = PgTx::begin(tx)?;
+        let mut t = PgTx::begin(tx, &self.prepared)?;
         if let Some(expected) = &self.expected_pipeline {
             t.check_pipeline(expected)?;
         }

@@ -5,6 +5,7 @@
 //! together through `write_change`, which takes the actor from the session.
 
 use super::chain::{prev_text, record_json};
+use super::prepared::Prepared;
 use super::rows;
 use super::store::server;
 use crate::engine::Record;
@@ -18,6 +19,7 @@ use crate::store::{Result, StoreError};
 
 pub struct PgTx<'c> {
     tx: postgres::Transaction<'c>,
+    prepared: &'c Prepared,
     /// The session's carequeue user: every event's actor.
     actor: String,
     length: i64,
@@ -25,31 +27,31 @@ pub struct PgTx<'c> {
 }
 
 impl<'c> PgTx<'c> {
-    pub fn begin(mut tx: postgres::Transaction<'c>) -> Result<PgTx<'c>> {
-        let actor: String = tx
-            .query_one("SELECT session_actor()", &[])
-            .map_err(server)?
-            .get(0);
-        let row = tx
-            .query_one("SELECT length, head FROM lock_chain('events')", &[])
-            .map_err(server)?;
+    pub fn begin(mut tx: postgres::Transaction<'c>, prepared: &'c Prepared) -> Result<PgTx<'c>> {
+        // Who writes, and the chain's head locked, in one round trip.
+        let st = prepared.get(
+            &mut tx,
+            "SELECT session_actor(), length, head FROM lock_chain('events')",
+        )?;
+        let row = tx.query_one(&st, &[]).map_err(server)?;
         Ok(PgTx {
+            actor: row.try_get(0).map_err(server)?,
+            length: row.try_get(1).map_err(server)?,
+            head: row.try_get(2).map_err(server)?,
             tx,
-            actor,
-            length: row.get(0),
-            head: row.get(1),
+            prepared,
         })
+    }
+
+    /// `sql`, prepared once per session.
+    fn st(&mut self, sql: &str) -> Result<postgres::Statement> {
+        self.prepared.get(&mut self.tx, sql)
     }
 
     /// Refuses to go on if the pipeline in force is no longer `expected`.
     pub fn check_pipeline(&mut self, expected: &str) -> Result<()> {
-        let row = self
-            .tx
-            .query_opt(
-                "SELECT version::bigint, hash FROM pipelines ORDER BY version DESC LIMIT 1",
-                &[],
-            )
-            .map_err(server)?;
+        let st = self.st(rows::CURRENT_PIPELINE)?;
+        let row = self.tx.query_opt(&st, &[]).map_err(server)?;
         match row {
             Some(r) if r.get::<_, String>(1) == expected => Ok(()),
             Some(r) => Err(StoreError::PipelineChanged { version: r.get(0) }),
@@ -64,18 +66,18 @@ impl<'c> PgTx<'c> {
 
 impl Tx for PgTx<'_> {
     fn op_seen(&mut self, op: &str) -> Result<Option<i64>> {
-        let row = self
-            .tx
-            .query_opt(
-                "SELECT coalesce(record_id, 0) FROM events WHERE op_id = $1",
-                &[&op],
-            )
-            .map_err(server)?;
-        Ok(row.map(|r| r.get(0)))
+        let st = self.st("SELECT coalesce(record_id, 0) FROM events WHERE op_id = $1")?;
+        let row = self.tx.query_opt(&st, &[&op]).map_err(server)?;
+        row.map(|r| r.try_get(0).map_err(server)).transpose()
     }
 
     fn load(&mut self, id: i64) -> Result<Record> {
-        rows::load(&mut self.tx, id)
+        let st = self.st(&rows::load_sql())?;
+        self.tx
+            .query_opt(&st, &[&id])
+            .map_err(server)?
+            .map(|r| rows::record(&r))
+            .ok_or(StoreError::NoRecord(id))?
     }
 
     fn save(&mut self, cur: Option<&Record>, next: &mut Record, e: &NewEvent) -> Result<()> {
@@ -111,13 +113,27 @@ impl Tx for PgTx<'_> {
         };
         let hash = self.seal(&e, actor);
         let json = record_json(next).to_string();
+        let st = self.st(&format!(
+            "SELECT {write}($1::text::jsonb, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        ))?;
         let row = self
             .tx
             .query_one(
-                &format!("SELECT {write}($1::text::jsonb, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"),
+                &st,
                 &[
-                    &json, &expected, &e.at, &e.kind, &e.event, &e.from, &e.to, &e.reason,
-                    &e.note, &e.data, &e.op_id, &self.head, &&hash[..],
+                    &json,
+                    &expected,
+                    &e.at,
+                    &e.kind,
+                    &e.event,
+                    &e.from,
+                    &e.to,
+                    &e.reason,
+                    &e.note,
+                    &e.data,
+                    &e.op_id,
+                    &self.head,
+                    &&hash[..],
                 ],
             )
             .map_err(|x| match x.code().map(|c| c.code()) {
@@ -128,7 +144,7 @@ impl Tx for PgTx<'_> {
                 },
                 _ => server(x),
             })?;
-        let id: i64 = row.get(0);
+        let id: i64 = row.try_get(0).map_err(server)?;
         if id < 0 {
             return Err(StoreError::Server(format!(
                 "operation id was already applied (event {})",
@@ -206,13 +222,8 @@ impl Tx for PgTx<'_> {
     }
 
     fn current_pipeline(&mut self) -> Result<Option<StoredPipeline>> {
-        let row = self
-            .tx
-            .query_opt(
-                "SELECT version::bigint, hash, text, event_id FROM pipelines ORDER BY version DESC LIMIT 1",
-                &[],
-            )
-            .map_err(server)?;
+        let st = self.st(rows::CURRENT_PIPELINE)?;
+        let row = self.tx.query_opt(&st, &[]).map_err(server)?;
         row.map(|r| rows::pipeline(&r)).transpose()
     }
 
@@ -359,10 +370,12 @@ impl PgTx<'_> {
     /// Appends `e` as the session's user through `append_event`.
     fn append_event(&mut self, e: &NewEvent) -> Result<()> {
         let hash = self.seal(e, &self.actor);
+        let st =
+            self.st("SELECT append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")?;
         let id: i64 = self
             .tx
             .query_one(
-                "SELECT append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                &st,
                 &[
                     &e.record_id,
                     &e.at,
@@ -386,8 +399,11 @@ impl PgTx<'_> {
     }
 
     fn member_where(&mut self, column: &str, value: &str) -> Result<Option<Member>> {
-        let sql = format!("SELECT {} FROM users WHERE {column} = $1", rows::MEMBER);
-        let row = self.tx.query_opt(&sql, &[&value]).map_err(server)?;
+        let st = self.st(&format!(
+            "SELECT {} FROM users WHERE {column} = $1",
+            rows::MEMBER
+        ))?;
+        let row = self.tx.query_opt(&st, &[&value]).map_err(server)?;
         row.map(|r| rows::member(&r)).transpose()
     }
 }

@@ -181,6 +181,25 @@ fn load(tx: &mut postgres::Transaction, meta: &[(String, String)]) -> Result<Sto
     for t in TABLES {
         to_sqlite(tx, conn, t)?;
     }
+    // The server's kept counts, not the snapshot's own: the replay
+    // checks them against the records.
+    conn.execute("DELETE FROM stage_counts", [])
+        .map_err(|e| e.to_string())?;
+    for r in tx
+        .query("SELECT stage, total, unassigned FROM stage_counts", &[])
+        .map_err(db_error)?
+    {
+        let (stage, total, unassigned): (String, i64, i64) = (
+            r.try_get(0).map_err(db_error)?,
+            r.try_get(1).map_err(db_error)?,
+            r.try_get(2).map_err(db_error)?,
+        );
+        conn.execute(
+            "INSERT INTO stage_counts (stage, total, unassigned) VALUES (?1, ?2, ?3)",
+            rusqlite::params![stage, total, unassigned],
+        )
+        .map_err(|e| e.to_string())?;
+    }
     let set = |k: &str, v: &str| meta_set(conn, k, v).map_err(|e| e.to_string());
     for (k, v) in meta {
         match k.as_str() {
