@@ -238,6 +238,7 @@ const CASES: &[Case] = &[
     ("access_log", access_log),
     ("team_changes", team_changes),
     ("imported", imported),
+    ("bulk_imported", bulk_imported),
     ("pipeline_applied", pipeline_applied),
     ("killed_clients", killed_clients),
 ];

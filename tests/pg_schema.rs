@@ -177,6 +177,19 @@ fn a_dba_grade_schema_where_no_login_writes_as_another() {
         assert!(why.starts_with("42501"), "{sql}: {why}");
     }
 
+    // Nor stage anything but an import's own kinds on its bulk path.
+    {
+        let mut tx = ann.transaction().expect("tx");
+        tx.execute("SELECT import_begin()", &[]).expect("staging");
+        tx.batch_execute(
+            "INSERT INTO pg_temp.import_events VALUES
+               (1, 1, 0, 'transition', 'approve', NULL, NULL, NULL, NULL, NULL, '\\x01')",
+        )
+        .expect("staged");
+        let why = refused(tx.query_one("SELECT import_finish('\\x'::bytea)", &[]));
+        assert!(why.starts_with("42501"), "{why}");
+    }
+
     // Through the function: the actor is the session's user, whatever the
     // client would like.
     let id = append(&mut ann, Some(1), b"", b"h1").expect("append");

@@ -147,6 +147,12 @@ impl Table {
     }
 }
 
+/// One value as a field of COPY's text format, as its own type says
+/// (a blob as bytea), with no tab before it.
+pub(super) fn put(out: &mut Vec<u8>, v: ValueRef) {
+    encode(out, v, Text);
+}
+
 /// One value as a field of COPY's text format.
 fn encode(out: &mut Vec<u8>, v: ValueRef, kind: Kind) {
     match (v, kind) {

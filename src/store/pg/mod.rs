@@ -9,6 +9,7 @@
 //! run on. The console and the other commands follow.
 
 mod board;
+mod bulk;
 pub mod chain;
 mod connect;
 pub mod conninfo;

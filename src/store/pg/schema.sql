@@ -309,6 +309,61 @@ BEGIN
         p_reason, p_note, p_data, p_op_id, p_prev, p_hash);
 END $$;
 
+-- An import's bulk path: staging tables in the session's own temporary
+-- schema, owned here (so only `import_finish` reads them) and open to the
+-- session's login for COPY; gone at commit.
+CREATE FUNCTION import_begin() RETURNS void LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
+BEGIN
+    PERFORM session_actor();
+    DROP TABLE IF EXISTS pg_temp.import_records, pg_temp.import_events;
+    CREATE TEMP TABLE import_records (r jsonb NOT NULL) ON COMMIT DROP;
+    CREATE TEMP TABLE import_events (
+        id bigint PRIMARY KEY, record_id bigint NOT NULL, at bigint NOT NULL,
+        kind text NOT NULL, event text, from_stage text, to_stage text, reason text,
+        note text, data text, hash bytea NOT NULL
+    ) ON COMMIT DROP;
+    EXECUTE format('GRANT INSERT ON pg_temp.import_records, pg_temp.import_events TO %I',
+        session_login());
+END $$;
+
+-- The staged records and events into the store, as this session's user:
+-- the events run on from the head the client sealed them against, without
+-- gaps, and are of the kinds an import makes.
+CREATE FUNCTION import_finish(p_prev bytea) RETURNS bigint LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
+DECLARE who text := session_actor(); n bigint; h bytea; k bigint; lo bigint; hi bigint;
+BEGIN
+    SELECT length, head INTO n, h FROM chains WHERE name = 'events' FOR UPDATE;
+    IF h <> p_prev THEN
+        RAISE EXCEPTION 'the event chain moved on: seal against its new head and retry'
+            USING ERRCODE = 'serialization_failure';
+    END IF;
+    SELECT count(*), min(id), max(id) INTO k, lo, hi FROM pg_temp.import_events;
+    IF k = 0 THEN
+        RETURN n;
+    END IF;
+    IF lo <> n + 1 OR hi <> n + k THEN
+        RAISE EXCEPTION 'the staged events do not follow the chain (% to %, after %)', lo, hi, n;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_temp.import_events
+               WHERE kind NOT IN ('create', 'substatus', 'pause', 'resume', 'assign')) THEN
+        RAISE EXCEPTION 'an import writes records'' first events only'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    INSERT INTO records SELECT p.*
+        FROM pg_temp.import_records, jsonb_populate_record(NULL::records, r) p;
+    INSERT INTO events (id, record_id, at, actor, login, kind, event, from_stage, to_stage,
+        reason, note, data, hash)
+    SELECT id, record_id, at, who, session_login(), kind, event, from_stage, to_stage,
+        reason, note, data, hash FROM pg_temp.import_events ORDER BY id;
+    UPDATE chains SET length = n + k,
+        head = (SELECT hash FROM pg_temp.import_events WHERE id = n + k)
+    WHERE name = 'events';
+    PERFORM pg_notify('carequeue_events', (n + k)::text);
+    RETURN n + k;
+END $$;
+
 -- One access-log entry as this session's user.
 CREATE FUNCTION log_access(
     p_at bigint, p_action text, p_record_id bigint, p_detail text,
@@ -480,6 +535,7 @@ GRANT EXECUTE ON FUNCTION write_change(jsonb, bigint, bigint, text, text, text, 
 GRANT EXECUTE ON FUNCTION session_login(), session_actor(), lock_chain(text), append_event(bigint, bigint, text, text, text, text,
     text, text, text, text, bytea, bytea), log_access(bigint, text, bigint, text, bytea, bytea),
     my_views(), save_view(text, text, text, text, text, text, text, bigint), delete_view(text),
+    import_begin(), import_finish(bytea),
     access_entries(text, bigint, bigint, bigint)
     TO "@member@";
 GRANT EXECUTE ON FUNCTION link_login(text, text),

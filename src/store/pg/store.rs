@@ -346,6 +346,7 @@ impl Db for PgStore {
             t.check_pipeline(expected)?;
         }
         f(&mut t)?;
+        t.finish()?;
         if dry_run {
             // Dropped unfinished: rolled back, after every check ran.
             return Ok(());

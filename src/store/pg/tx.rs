@@ -4,6 +4,7 @@
 //! are sealed against a head nobody else can move. Record and event go
 //! together through `write_change`, which takes the actor from the session.
 
+use super::bulk::Staged;
 use super::chain::{prev_text, record_json};
 use super::prepared::Prepared;
 use super::rows;
@@ -24,6 +25,8 @@ pub struct PgTx<'c> {
     actor: String,
     length: i64,
     head: Vec<u8>,
+    /// An import's new records and events, sent by COPY (after `bulk_load`).
+    staged: Option<Staged>,
 }
 
 impl<'c> PgTx<'c> {
@@ -40,6 +43,7 @@ impl<'c> PgTx<'c> {
             head: row.try_get(2).map_err(server)?,
             tx,
             prepared,
+            staged: None,
         })
     }
 
@@ -59,7 +63,16 @@ impl<'c> PgTx<'c> {
         }
     }
 
-    pub fn commit(self) -> Result<()> {
+    /// Writes what is staged: every check the server makes has run after.
+    pub fn finish(&mut self) -> Result<()> {
+        match self.staged.take() {
+            Some(s) => s.finish(&mut self.tx),
+            None => Ok(()),
+        }
+    }
+
+    pub fn commit(mut self) -> Result<()> {
+        self.finish()?;
         self.tx.commit().map_err(server)
     }
 }
@@ -81,6 +94,9 @@ impl Tx for PgTx<'_> {
     }
 
     fn save(&mut self, cur: Option<&Record>, next: &mut Record, e: &NewEvent) -> Result<()> {
+        if self.staged.is_some() {
+            return self.stage(cur, next, e);
+        }
         let expected = match cur {
             Some(cur) => {
                 next.version = cur.version + 1;
@@ -209,11 +225,17 @@ impl Tx for PgTx<'_> {
     }
 
     fn append(&mut self, e: &NewEvent) -> Result<()> {
+        if self.staged.is_some() {
+            return self.stage_event(e);
+        }
         self.append_event(e)
     }
 
     fn bulk_load(&mut self, _rows: i64) -> Result<()> {
-        // The server keeps its indexes; a bulk path by COPY is to come.
+        // New records and their events go by COPY from here on.
+        if self.staged.is_none() {
+            self.staged = Some(super::bulk::begin(&mut self.tx, &self.head)?);
+        }
         Ok(())
     }
 
@@ -359,6 +381,36 @@ impl PgTx<'_> {
             e,
             actor,
         )
+    }
+
+    /// A new record and its first event, staged for COPY.
+    fn stage(&mut self, cur: Option<&Record>, next: &mut Record, e: &NewEvent) -> Result<()> {
+        let Some(staged) = self.staged.as_mut() else {
+            return Err(StoreError::Server("nothing is being staged".into()));
+        };
+        if cur.is_some() || e.op_id.is_some() {
+            return Err(StoreError::Server(
+                "a bulk load only creates records".into(),
+            ));
+        }
+        staged.record(next);
+        next.version = next.version.max(1);
+        let mut e = e.clone();
+        e.record_id = Some(next.id);
+        self.stage_event(&e)
+    }
+
+    /// `e`, sealed as the chain's next event and staged.
+    fn stage_event(&mut self, e: &NewEvent) -> Result<()> {
+        let hash = self.seal(e, &self.actor);
+        let id = self.length + 1;
+        let Some(staged) = self.staged.as_mut() else {
+            return Err(StoreError::Server("nothing is being staged".into()));
+        };
+        staged.event(id, e, &hash)?;
+        staged.send(&mut self.tx, false)?;
+        self.sealed(id, hash);
+        Ok(())
     }
 
     /// The chain moved on to event `id`, sealed as `hash`.
