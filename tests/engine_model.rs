@@ -18,16 +18,23 @@
 //! One oracle is borrowed from the engine: *whether the SLA is breached*
 //! (`engine::sla::breached` on the stored record), since working-time
 //! calendars are tested on their own in `tests/calendar.rs`.
+//!
+//! Both stores: the same runs on a SQLite file and on a PostgreSQL
+//! database on a server this binary starts (the team migrated onto it,
+//! each step made through a trust-mode session as the acting user's own
+//! login, so the server records who wrote it).
 
 use carequeue::domain::{self, DEFAULT_PIPELINE, Pipeline, SetValue, StageIx};
 use carequeue::engine::rules::{MoveArgs, allowed_events};
 use carequeue::engine::{Record, User, sla};
 use carequeue::ops::{self, Guard, OpError};
-use carequeue::store::{Store, StoreError, events};
+use carequeue::store::{Db, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
+
+mod common;
 
 fn pipeline() -> &'static Pipeline {
     static P: OnceLock<Pipeline> = OnceLock::new();
@@ -272,34 +279,58 @@ fn pick<T: Clone>(v: &[T], k: usize) -> Option<T> {
 
 struct World {
     p: &'static Pipeline,
-    store: Store,
+    store: Box<dyn Db>,
+    /// On PostgreSQL, each step's actor is resolved as the command line
+    /// does: the session becomes their login.
+    on_server: bool,
     ids: Vec<i64>,
     models: Vec<M>,
     now: DateTime<Utc>,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn start() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(START)
+        .expect("start")
+        .with_timezone(&Utc)
+}
+
+/// `name` as the actor: on PostgreSQL resolved as the command line does
+/// (the trust-mode session switches to their login).
+fn act(store: &dyn Db, on_server: bool, name: &str) -> ops::Actor {
+    let a = if on_server {
+        ops::identity::resolve(store, Some(name))
+    } else {
+        ops::actor(store, name)
+    };
+    a.unwrap_or_else(|e| panic!("act as {name}: {e}"))
 }
 
 impl World {
+    /// On a new SQLite file with the team.
     fn new() -> World {
-        let p = pipeline();
         let dir = tempfile::tempdir().expect("temp dir");
         let mut store = Store::create(&dir.path().join("m.db")).expect("store");
-        let now = DateTime::parse_from_rfc3339(START)
-            .unwrap()
-            .with_timezone(&Utc);
         for (name, roles) in TEAM {
             let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
             store
-                .upsert_user(name, &roles, now.timestamp())
+                .upsert_user(name, &roles, start().timestamp())
                 .expect("user");
         }
+        World::on(Box::new(store), false, Some(dir))
+    }
+
+    /// Fresh records on `store`, whose team is [`TEAM`].
+    fn on(mut store: Box<dyn Db>, on_server: bool, dir: Option<tempfile::TempDir>) -> World {
+        let p = pipeline();
+        let now = start();
         let mut ids = Vec::new();
         let mut models = Vec::new();
         for i in 0..RECORDS {
-            let creator = ops::actor(&store, &user(0).name).expect("known");
+            let creator = act(&*store, on_server, &user(0).name);
             let id = ops::add_record(
                 p,
-                &mut store,
+                &mut *store,
                 &creator,
                 &format!("Patient {i}"),
                 BTreeMap::new(),
@@ -321,11 +352,16 @@ impl World {
         World {
             p,
             store,
+            on_server,
             ids,
             models,
             now,
             _dir: dir,
         }
+    }
+
+    fn actor(&self, name: &str) -> ops::Actor {
+        act(&*self.store, self.on_server, name)
     }
 
     fn guard(&self, rec: usize, v: Ver) -> (Option<i64>, bool) {
@@ -367,7 +403,7 @@ impl World {
         let now = self.now;
         let m = self.models[rec].clone();
         let before = self.store.record(id).expect("load");
-        let hist_before = events::history(self.store.conn(), id).expect("history");
+        let hist_before = self.store.history(id).expect("history");
         let (expect_version, version_ok) = self.guard(rec, ver);
         let g = Guard {
             expect_version,
@@ -458,8 +494,8 @@ impl World {
                     note: *note,
                     ..Default::default()
                 };
-                let a = ops::actor(&self.store, &actor.name).expect("known actor");
-                let r = ops::move_record(p, &mut self.store, &a, id, &event, &args, g, now);
+                let a = self.actor(&actor.name);
+                let r = ops::move_record(p, &mut *self.store, &a, id, &event, &args, g, now);
                 (desc, expect, r)
             }
             Step::Assign { target, .. } => {
@@ -468,8 +504,8 @@ impl World {
                 let expect = version_ok
                     .then(|| model_assign(p, &m, &actor, &target))
                     .flatten();
-                let a = ops::actor(&self.store, &actor.name).expect("known actor");
-                let r = ops::assign(p, &mut self.store, &a, id, &target, g, now);
+                let a = self.actor(&actor.name);
+                let r = ops::assign(p, &mut *self.store, &a, id, &target, g, now);
                 (desc, expect, r)
             }
             Step::Claim { .. } => {
@@ -477,8 +513,8 @@ impl World {
                 let expect = version_ok
                     .then(|| model_assign(p, &m, &actor, &actor))
                     .flatten();
-                let a = ops::actor(&self.store, &actor.name).expect("known actor");
-                let r = ops::claim(p, &mut self.store, &a, id, g, now);
+                let a = self.actor(&actor.name);
+                let r = ops::claim(p, &mut *self.store, &a, id, g, now);
                 (desc, expect, r)
             }
             Step::Release { .. } => {
@@ -497,8 +533,8 @@ impl World {
                         })
                     })
                     .flatten();
-                let a = ops::actor(&self.store, &actor.name).expect("known actor");
-                let r = ops::release(p, &mut self.store, &a, id, g, now);
+                let a = self.actor(&actor.name);
+                let r = ops::release(p, &mut *self.store, &a, id, g, now);
                 (desc, expect, r)
             }
             Step::Substatus { value, .. } => {
@@ -507,8 +543,8 @@ impl World {
                 let expect = version_ok
                     .then(|| model_substatus(p, &m, &actor, value.as_deref()))
                     .flatten();
-                let a = ops::actor(&self.store, &actor.name).expect("known actor");
-                let r = ops::set_substatus(p, &mut self.store, &a, id, value.as_deref(), g, now);
+                let a = self.actor(&actor.name);
+                let r = ops::set_substatus(p, &mut *self.store, &a, id, value.as_deref(), g, now);
                 (desc, expect, r)
             }
             Step::Note { text, .. } => {
@@ -517,8 +553,8 @@ impl World {
                     next: m.clone(),
                     kind: "note",
                 });
-                let a = ops::actor(&self.store, &actor.name).expect("known actor");
-                let r = ops::note(&mut self.store, &a, id, text, g, now);
+                let a = self.actor(&actor.name);
+                let r = ops::note(&mut *self.store, &a, id, text, g, now);
                 (desc, expect, r)
             }
             Step::Ack { reason, .. } => {
@@ -537,15 +573,15 @@ impl World {
                     next.acked = true;
                     Expect { next, kind: "ack" }
                 });
-                let a = ops::actor(&self.store, &actor.name).expect("known actor");
-                let r = ops::ack(p, &mut self.store, &a, id, &code, None, g, now);
+                let a = self.actor(&actor.name);
+                let r = ops::ack(p, &mut *self.store, &a, id, &code, None, g, now);
                 (desc, expect, r)
             }
             Step::Wait(_) => unreachable!(),
         };
 
         let after = self.store.record(id).expect("load");
-        let hist = events::history(self.store.conn(), id).expect("history");
+        let hist = self.store.history(id).expect("history");
         match (expect, result) {
             (None, Ok(r)) => panic!("model refuses `{desc}` but it was applied: {r:?}"),
             (Some(e), Err(err)) => {
@@ -771,10 +807,12 @@ proptest! {
     }
 }
 
-/// The model is not vacuous: a long fixed-seed run reaches many stages,
-/// applies every kind of operation and refuses some of each.
-#[test]
-fn model_run_reaches_deep_and_refuses() {
+/// Runs `walks` fixed-seed walks of 1,500 steps, each on a world from
+/// `world`; returns the stages reached and the events written.
+fn deep_walks(
+    walks: usize,
+    world: impl Fn() -> World,
+) -> (std::collections::BTreeSet<String>, i64) {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
     let mut runner = TestRunner::new_with_rng(
@@ -783,12 +821,12 @@ fn model_run_reaches_deep_and_refuses() {
     );
     let mut stages = std::collections::BTreeSet::new();
     let mut total_events = 0;
-    for _ in 0..8 {
+    for _ in 0..walks {
         let steps = prop::collection::vec(step(), 1500)
             .new_tree(&mut runner)
             .expect("tree")
             .current();
-        let mut w = World::new();
+        let mut w = world();
         for s in &steps {
             w.run(s);
             for m in &w.models {
@@ -797,6 +835,14 @@ fn model_run_reaches_deep_and_refuses() {
         }
         total_events += w.models.iter().map(|m| m.events).sum::<i64>();
     }
+    (stages, total_events)
+}
+
+/// The model is not vacuous: a long fixed-seed run reaches many stages,
+/// applies every kind of operation and refuses some of each.
+#[test]
+fn model_run_reaches_deep_and_refuses() {
+    let (stages, total_events) = deep_walks(8, World::new);
     assert!(
         stages.len() >= 12,
         "the random walk should reach many stages, reached {stages:?}"
@@ -805,4 +851,41 @@ fn model_run_reaches_deep_and_refuses() {
         total_events > 8 * RECORDS as i64 * 10,
         "{total_events} events"
     );
+}
+
+/// The same model on PostgreSQL: random runs (fewer cases: each step is a
+/// few round trips to the server), then two of the long walks, then
+/// `verify` over everything they wrote (each event's actor against the
+/// login that wrote it, every transition against the pipeline).
+#[test]
+fn engine_matches_model_on_postgresql() {
+    use proptest::test_runner::{Config, TestRunner};
+    if !common::pg::available("engine_matches_model_on_postgresql") {
+        return;
+    }
+    let team = common::pg_team::Team::of(common::pg::Opts::default(), TEAM, ("olga", &[]));
+    let on_server = || World::on(Box::new(team.store("driver")), true, None);
+    let mut runner = TestRunner::new(Config {
+        cases: 24,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let runs = runner.run(&prop::collection::vec(step(), 1..120), |steps| {
+        let mut w = on_server();
+        for s in &steps {
+            w.run(s);
+        }
+        Ok(())
+    });
+    if let Err(e) = runs {
+        panic!("{e}");
+    }
+    let (stages, total_events) = deep_walks(2, on_server);
+    assert!(stages.len() >= 10, "reached {stages:?}");
+    assert!(
+        total_events > 2 * RECORDS as i64 * 10,
+        "{total_events} events"
+    );
+    let v = common::pg_team::ok(&team.run(&["--db", &team.url("owner"), "verify"]));
+    assert!(v.starts_with("ok:"), "{v}");
 }

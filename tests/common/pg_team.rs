@@ -32,19 +32,37 @@ impl Team {
     /// A server (`opts`, TCP on), a SQLite team migrated onto it, and
     /// three intake records.
     pub fn new(opts: Opts) -> Team {
+        let users: Vec<(&str, &[&str])> = USERS
+            .iter()
+            .map(|(u, role)| (*u, std::slice::from_ref(role)))
+            .collect();
+        Team::of(
+            opts,
+            &users,
+            ("maria", &["Ada Quist", "Bea Quist", "Cyd Quist"]),
+        )
+    }
+
+    /// A server, a SQLite team of `users` (each with a login of its own
+    /// name) and records of `patients` added by `adder`, migrated onto it.
+    pub fn of(opts: Opts, users: &[(&str, &[&str])], (adder, patients): (&str, &[&str])) -> Team {
         let cluster = Cluster::start(&Opts { tcp: true, ..opts });
         let mut logins = vec!["owner", "driver"];
-        logins.extend(USERS.iter().map(|(u, _)| *u));
+        logins.extend(users.iter().map(|(u, _)| *u));
         let passwords = cluster.logins(&logins);
-        let users: Vec<&str> = USERS.iter().map(|(u, _)| *u).collect();
-        cluster.psql("postgres", &format!("GRANT {} TO driver", users.join(", ")));
+        let names: Vec<&str> = users.iter().map(|(u, _)| *u).collect();
+        cluster.psql("postgres", &format!("GRANT {} TO driver", names.join(", ")));
         cluster.psql("postgres", "CREATE DATABASE care OWNER owner");
         let cq = Cq::init_default(NOW);
-        for (u, role) in USERS {
-            cq.ok("nobody", NOW, &["user", "add", u, "--role", role]);
+        for (u, roles) in users {
+            let mut args = vec!["user", "add", u];
+            for r in *roles {
+                args.extend(["--role", r]);
+            }
+            cq.ok("nobody", NOW, &args);
         }
-        for name in ["Ada Quist", "Bea Quist", "Cyd Quist"] {
-            cq.add("maria", NOW, name, &[]);
+        for name in patients {
+            cq.add(adder, NOW, name, &[]);
         }
         let hosts = format!("localhost:{}", cluster.port);
         let t = Team {
@@ -67,6 +85,14 @@ impl Team {
             &t.url("owner"),
         ]));
         t
+    }
+
+    /// A store in this process, connected as `login` with this team's
+    /// settings (and no others).
+    pub fn store(&self, login: &str) -> carequeue::store::pg::PgStore {
+        let vars = super::pg::Vars(self.vars().into_iter().collect());
+        let info = carequeue::store::pg::conninfo::parse(&self.url(login), &vars).expect("url");
+        carequeue::store::pg::PgStore::connect(&info).expect("connect")
     }
 
     pub fn url(&self, login: &str) -> String {
