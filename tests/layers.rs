@@ -104,3 +104,29 @@ fn the_ported_operations_name_no_store_of_their_own() {
         }
     }
 }
+
+/// No database client's type appears above `src/store`: every other file
+/// reaches SQLite and PostgreSQL through the store's own types (`Db`,
+/// `Board`, `pg::Setup` for the commands that lay a database down).
+#[test]
+fn no_client_type_above_the_store() {
+    let all = sources(".");
+    assert!(all.len() > 100, "{} sources", all.len());
+    let store = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src")
+        .join("store");
+    let mut above = 0;
+    for (path, text) in &all {
+        if Path::new(path).starts_with(&store) {
+            continue;
+        }
+        above += 1;
+        for word in ["rusqlite", "postgres::", "use postgres", "pg::connect"] {
+            assert!(
+                !text.contains(word),
+                "{path} names `{word}`: only src/store speaks to a database client"
+            );
+        }
+    }
+    assert!(above > 50, "{above} files above the store");
+}

@@ -9,9 +9,9 @@
 use super::args::DemoArgs;
 use super::context::Ctx;
 use crate::ops;
-use crate::store::pg::{self, conninfo, schema};
+use crate::store::pg;
 use crate::store::{Store, events, users};
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, anyhow};
 
 /// What was built, for the caller to report or open.
 pub struct Built {
@@ -20,36 +20,8 @@ pub struct Built {
 }
 
 pub fn build(ctx: &Ctx, a: &DemoArgs, url: &str) -> Result<Built> {
-    let info = conninfo::parse(url, &conninfo::ProcessEnv).map_err(|e| anyhow!("--db: {e}"))?;
-    let mut c = pg::connect(&info).map_err(|e| anyhow!(e))?;
-    let err = |e: postgres::Error| anyhow!(pg::db_error(e));
-    let me: String = c
-        .query_one("SELECT session_user::text", &[])
-        .map_err(err)?
-        .try_get(0)
-        .map_err(err)?;
-    let db = {
-        let mut tx = c.transaction().map_err(err)?;
-        let db = schema::database(&mut tx).map_err(|e| anyhow!(e))?;
-        if schema::installed(&mut tx).map_err(|e| anyhow!(e))? {
-            let demo: Option<String> = tx
-                .query_opt("SELECT value FROM carequeue.meta WHERE key = 'demo'", &[])
-                .map_err(err)?
-                .map(|r| r.try_get(0))
-                .transpose()
-                .map_err(err)?;
-            if demo.as_deref() != Some("true") {
-                bail!(
-                    "database {} holds a carequeue database that is not a demo; refusing to overwrite it (choose another --db)",
-                    crate::present::clean(&db)
-                );
-            }
-            tx.batch_execute("DROP SCHEMA carequeue CASCADE")
-                .map_err(err)?;
-        }
-        tx.commit().map_err(err)?;
-        db
-    };
+    let mut server = pg::Setup::open(url, "--db").map_err(|e| anyhow!(e))?;
+    let db = server.clear_demo().map_err(|e| anyhow!(e))?;
     let dir = Scratch::new()?;
     let path = dir.0.join("demo.db");
     let opts = crate::demo::DemoOptions {
@@ -62,21 +34,8 @@ pub fn build(ctx: &Ctx, a: &DemoArgs, url: &str) -> Result<Built> {
     let mut store = Store::open(&path)?;
     let role = |name: &str| format!("{db}_{name}");
     link_roles(&mut store, &demo, &role, now.timestamp())?;
-    for u in &demo.team {
-        let r = role(&u.name);
-        let have: bool = c
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)",
-                &[&r],
-            )
-            .map_err(err)?
-            .try_get(0)
-            .map_err(err)?;
-        if !have {
-            c.batch_execute(&format!("CREATE ROLE {} NOLOGIN", quote(&r)))
-                .map_err(err)?;
-        }
-    }
+    let roles: Vec<String> = demo.team.iter().map(|u| role(&u.name)).collect();
+    server.nologin_roles(&roles).map_err(|e| anyhow!(e))?;
     let p = &ctx.pipeline;
     let admins: Vec<String> = demo
         .team
@@ -84,33 +43,18 @@ pub fn build(ctx: &Ctx, a: &DemoArgs, url: &str) -> Result<Built> {
         .filter(|u| ops::is_admin(p, u))
         .map(|u| u.name.clone())
         .collect();
-    pg::migrate::run(&store, &mut c, &admins, &ops::log_readers(p)).map_err(|e| anyhow!(e))?;
+    server
+        .migrate(&store, &admins, &ops::log_readers(p))
+        .map_err(|e| anyhow!(e))?;
     drop(store);
-    let (member, admin) = schema::roles(&db);
     for u in &demo.team {
-        let r = quote(&role(&u.name));
-        let mut grants = format!(
-            "GRANT {} TO {r}; GRANT {r} TO {}",
-            quote(&member),
-            quote(&me)
-        );
-        if admins.contains(&u.name) {
-            grants.push_str(&format!("; GRANT {} TO {r}", quote(&admin)));
-        }
-        c.batch_execute(&grants).map_err(err)?;
+        server
+            .grant_demo_role(&db, &role(&u.name), admins.contains(&u.name))
+            .map_err(|e| anyhow!(e))?;
     }
-    let host: Vec<String> = info
-        .hosts
-        .iter()
-        .map(|h| format!("{}:{}", h.name, h.port))
-        .collect();
     Ok(Built {
         demo,
-        label: format!(
-            "database {} at {}",
-            crate::present::clean(&info.dbname),
-            crate::present::clean(&host.join(","))
-        ),
+        label: server.place(),
     })
 }
 
@@ -133,10 +77,6 @@ fn link_roles(
         chain.finish(tx)
     })?;
     Ok(())
-}
-
-fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// A private folder (0700) for the demo's build, removed when dropped.

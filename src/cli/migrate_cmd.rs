@@ -20,7 +20,6 @@ pub fn run(ctx: &Ctx, to: &str) -> Result<()> {
             crate::present::shown(to)
         );
     }
-    let info = conninfo::parse(to, &conninfo::ProcessEnv).map_err(|e| anyhow!("--to: {e}"))?;
     // The source must verify before it is copied: a broken log is not
     // carried over to look sound on a server.
     let source = match verify(p, &store)? {
@@ -30,7 +29,7 @@ pub fn run(ctx: &Ctx, to: &str) -> Result<()> {
             ctx.db_path().display()
         ),
     };
-    let mut c = pg::connect(&info).map_err(|e| anyhow!(e))?;
+    let mut server = pg::Setup::open(to, "--to").map_err(|e| anyhow!(e))?;
     let records = source.records;
     ops::reads::log_read(
         &mut store,
@@ -46,19 +45,15 @@ pub fn run(ctx: &Ctx, to: &str) -> Result<()> {
         .map(|m| m.name)
         .collect();
     let log_readers = ops::log_readers(p);
-    let m = pg::migrate::run(&store, &mut c, &admins, &log_readers).map_err(|e| anyhow!(e))?;
+    let m = server
+        .migrate(&store, &admins, &log_readers)
+        .map_err(|e| anyhow!(e))?;
     let r = &m.verified.report;
     let counts: Vec<String> = m.copied.iter().map(|(t, n)| format!("{n} {t}")).collect();
-    let host: Vec<String> = info
-        .hosts
-        .iter()
-        .map(|h| format!("{}:{}", h.name, h.port))
-        .collect();
     outln!(
-        "migrated {} to database {} at {}: {}",
+        "migrated {} to {}: {}",
         ctx.db_path().display(),
-        crate::present::clean(&info.dbname),
-        crate::present::clean(&host.join(",")),
+        server.place(),
         counts.join(", ")
     )?;
     let short = |h: &str| h.chars().take(12).collect::<String>();

@@ -159,13 +159,8 @@ fn init_pg(ctx: &Ctx, a: &InitArgs, url: &str) -> Result<()> {
             "--group shares a SQLite file with an OS group; on PostgreSQL the server's roles decide who may connect"
         );
     }
-    let info = conninfo::parse(url, &conninfo::ProcessEnv).map_err(|e| anyhow!("--db: {e}"))?;
-    let mut c = pg::connect(&info).map_err(|e| anyhow!(e))?;
-    let login: String = c
-        .query_one("SELECT session_user::text", &[])
-        .map_err(|e| anyhow!(pg::db_error(e)))?
-        .try_get(0)
-        .map_err(|e| anyhow!(pg::db_error(e)))?;
+    let mut server = pg::Setup::open(url, "--db").map_err(|e| anyhow!(e))?;
+    let login = server.login().map_err(|e| anyhow!(e))?;
     let admin = match (&ctx.user, a.trust) {
         (Some(u), true) => u.clone(),
         (Some(u), false) if *u != login => bail!(
@@ -186,16 +181,12 @@ fn init_pg(ctx: &Ctx, a: &InitArgs, url: &str) -> Result<()> {
     )?;
     let admins = vec![admin.to_ascii_lowercase()];
     let readers = ops::log_readers(&ctx.pipeline);
-    pg::migrate::run(&scratch, &mut c, &admins, &readers).map_err(|e| anyhow!(e))?;
-    let host: Vec<String> = info
-        .hosts
-        .iter()
-        .map(|h| format!("{}:{}", h.name, h.port))
-        .collect();
+    server
+        .migrate(&scratch, &admins, &readers)
+        .map_err(|e| anyhow!(e))?;
     outln!(
-        "database {} at {}: created for pipeline \"{}\"{}; admin user `{}` (database login `{login}`)",
-        crate::present::clean(&info.dbname),
-        crate::present::clean(&host.join(",")),
+        "{}: created for pipeline \"{}\"{}; admin user `{}` (database login `{login}`)",
+        server.place(),
         ctx.pipeline.name,
         if a.trust { " in trust mode" } else { "" },
         admin.to_ascii_lowercase()

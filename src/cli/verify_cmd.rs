@@ -35,9 +35,8 @@ pub fn on_postgres(cli: &Cli) -> bool {
 /// database's owner: verify reads the access log too).
 pub fn run_pg(cli: &Cli, checkpoints: Option<&Path>) -> Result<()> {
     let url = cli.db.as_deref().and_then(Path::to_str).unwrap_or_default();
-    let info = conninfo::parse(url, &conninfo::ProcessEnv).map_err(|e| anyhow!("--db: {e}"))?;
-    let mut c = pg::connect(&info).map_err(|e| anyhow!(e))?;
-    let v = match pg::verify::run(&mut c).map_err(|e| anyhow!(e))? {
+    let mut server = pg::Setup::open(url, "--db").map_err(|e| anyhow!(e))?;
+    let v = match server.verify().map_err(|e| anyhow!(e))? {
         Ok(v) => v,
         Err(problem) => bail!("{problem}"),
     };

@@ -313,7 +313,8 @@ pub fn build(
                 chain
             });
             let written = chunks.iter().try_for_each(|c| {
-                let r = c.write(tx, &mut tally);
+                let (records, events) = c.rows();
+                let r = crate::store::bulk::append_all(tx, records, events, &mut tally);
                 let _ = give_back.send(c);
                 r
             });

@@ -7,13 +7,11 @@ use crate::engine::clock::from_unix;
 use crate::engine::rules::MoveArgs;
 use crate::engine::{Record, User, sla, timers};
 use crate::ops::{self, EventSpec, OpResult};
-use crate::store::bulk::Tally;
-use crate::store::events::{self, Chain, Sealed};
-use crate::store::{NewEvent, records};
+use crate::store::NewEvent;
+use crate::store::events::{Chain, Sealed};
 use chrono::{DateTime, Utc};
 use rand::{RngExt, seq::IndexedRandom};
 use rand_chacha::ChaCha8Rng;
-use rusqlite::Connection;
 
 /// Room for the log: demo records average about 12 events.
 const EVENTS_PER_RECORD: usize = 14;
@@ -434,18 +432,19 @@ impl Chunk {
         self.records.len()
     }
 
-    /// Stores every record, then every event in chain order.
-    pub fn write(&self, tx: &Connection, tally: &mut Tally) -> crate::store::Result<()> {
-        for r in &self.records {
-            records::append(tx, r)?;
-            tally.add(&r.stage, r.assignee.is_none());
-        }
-        let mut ins = events::Inserter::new(tx)?;
-        ins.insert_all(self.events.iter().map(|(seq, sealed)| {
+    /// The chunk's records, then its events in chain order, for the
+    /// store's bulk writer.
+    pub fn rows(
+        &self,
+    ) -> (
+        &[Record],
+        impl ExactSizeIterator<Item = (NewEvent<'_>, &Sealed)>,
+    ) {
+        let events = self.events.iter().map(|(seq, sealed)| {
             let l = &self.log[*seq as usize];
             (event(l, self.records[l.record].id), sealed)
-        }))?;
-        Ok(())
+        });
+        (&self.records, events)
     }
 }
 

@@ -261,14 +261,7 @@ fn release_all(
 }
 
 /// Refuses, with counts, when records sit in stages `p` does not have.
-fn stranded(tx: &rusqlite::Connection, p: &Pipeline) -> OpResult<()> {
-    let mut st = tx
-        .prepare("SELECT stage, total FROM stage_counts WHERE total > 0 ORDER BY stage")
-        .map_err(crate::store::StoreError::from)?;
-    let counts: Vec<(String, i64)> = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .and_then(|rows| rows.collect())
-        .map_err(crate::store::StoreError::from)?;
+fn stranded(counts: &[(String, i64)], p: &Pipeline) -> OpResult<()> {
     let lost: Vec<String> = counts
         .iter()
         .filter(|(s, _)| p.stage_ix(s).is_none())
@@ -301,7 +294,7 @@ pub fn adopt(p: &Pipeline, store: &mut Store, text: &str, now: DateTime<Utc>) ->
                 "the database already holds its pipeline (see `carequeue pipeline history`)".into(),
             ));
         }
-        stranded(tx, p)?;
+        stranded(&crate::store::records::stage_totals(tx)?, p)?;
         let mut chain = events::Appender::load(tx)?;
         let actor = check_user_name(&login).unwrap_or_else(|_| "owner".to_string());
         setup::record_init(tx, &mut chain, &actor, false, None, t)?;

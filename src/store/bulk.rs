@@ -91,3 +91,18 @@ pub fn restore_indexes(
     }
     Ok(())
 }
+
+/// Appends `records`, then `events` in chain order, sealed already (the
+/// demo's simulated chunks), counting each record into `tally`.
+pub fn append_all<'e>(
+    tx: &Connection,
+    records: &[crate::engine::Record],
+    events: impl ExactSizeIterator<Item = (super::NewEvent<'e>, &'e super::events::Sealed)>,
+    tally: &mut Tally,
+) -> Result<()> {
+    for r in records {
+        super::records::append(tx, r)?;
+        tally.add(&r.stage, r.assignee.is_none());
+    }
+    super::events::Inserter::new(tx)?.insert_all(events)
+}

@@ -190,3 +190,11 @@ impl Store {
         load(self.conn(), id)
     }
 }
+
+/// Each stage holding records, with how many, by name.
+pub fn stage_totals(conn: &Connection) -> Result<Vec<(String, i64)>> {
+    let mut st =
+        conn.prepare("SELECT stage, total FROM stage_counts WHERE total > 0 ORDER BY stage")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}

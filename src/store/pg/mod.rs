@@ -24,11 +24,13 @@ mod prepared;
 pub mod query;
 mod rows;
 pub mod schema;
+mod setup;
 pub mod store;
 mod tx;
 pub mod verify;
 
 pub use connect::{config, connect, tls};
+pub use setup::Setup;
 pub use store::PgStore;
 
 /// A server error in the server's own words (its SQLSTATE first; never a
