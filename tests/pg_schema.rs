@@ -139,10 +139,14 @@ fn a_dba_grade_schema_where_no_login_writes_as_another() {
         .expect("seed");
     s.cluster.psql("postgres", "GRANT care_admin TO kim_login");
 
-    // An admin links a login to a user; the link grants the member role.
+    // An admin links a login to a user (a `user` event, event 1); the
+    // link grants the member role.
     let mut kim = s.login("kim_login");
-    kim.execute("SELECT link_login('ann', 'ann_login')", &[])
-        .expect("link");
+    kim.execute(
+        "SELECT write_user('ann', 'ops', 'ann_login', true, 0, false, 0, NULL, '\\x'::bytea, '\\x00'::bytea)",
+        &[],
+    )
+    .expect("link");
     let mut ann = s.login("ann_login");
     assert_eq!(
         ann.query_one("SELECT count(*) FROM records", &[])
@@ -164,7 +168,10 @@ fn a_dba_grade_schema_where_no_login_writes_as_another() {
         assert!(why.starts_with("42501"), "{sql}: {why}");
     }
     // Nor may a member link logins (that is the admins' function).
-    let why = refused(ann.execute("SELECT link_login('kim', 'ann_login')", &[]));
+    let why = refused(ann.execute(
+        "SELECT write_user('kim', 'ops', 'ann_login', true, 0, false, 0, NULL, '\\x00'::bytea, '\\x01'::bytea)",
+        &[],
+    ));
     assert!(why.contains("42501"), "{why}");
     // Nor call the internal writers that take an actor; and what the
     // system actor writes is the sweep's timers and escalations only.
@@ -183,34 +190,34 @@ fn a_dba_grade_schema_where_no_login_writes_as_another() {
         tx.execute("SELECT import_begin()", &[]).expect("staging");
         tx.batch_execute(
             "INSERT INTO pg_temp.import_events VALUES
-               (1, 1, 0, 'transition', 'approve', NULL, NULL, NULL, NULL, NULL, '\\x01')",
+               (2, 1, 0, 'transition', 'approve', NULL, NULL, NULL, NULL, NULL, '\\x01')",
         )
         .expect("staged");
-        let why = refused(tx.query_one("SELECT import_finish('\\x'::bytea)", &[]));
+        let why = refused(tx.query_one("SELECT import_finish('\\x00'::bytea)", &[]));
         assert!(why.starts_with("42501"), "{why}");
     }
 
     // Through the function: the actor is the session's user, whatever the
     // client would like.
-    let id = append(&mut ann, Some(1), b"", b"h1").expect("append");
-    assert_eq!(id, 1);
+    let id = append(&mut ann, Some(1), b"\x00", b"h1").expect("append");
+    assert_eq!(id, 2);
     let row = owner
-        .query_one("SELECT actor, login FROM events WHERE id = 1", &[])
+        .query_one("SELECT actor, login FROM events WHERE id = 2", &[])
         .expect("event");
     assert_eq!(
         (row.get::<_, String>(0), row.get::<_, String>(1)),
         ("ann".into(), "ann_login".into())
     );
     // Sealed against a head the chain has left: refused, to be retried.
-    let why = refused(append(&mut kim, Some(1), b"", b"h2"));
+    let why = refused(append(&mut kim, Some(1), b"\x00", b"h2"));
     assert!(why.starts_with("40001"), "{why}");
-    assert_eq!(append(&mut kim, Some(1), b"h1", b"h2").expect("append"), 2);
+    assert_eq!(append(&mut kim, Some(1), b"h1", b"h2").expect("append"), 3);
     let row = owner
         .query_one("SELECT length, head FROM chains WHERE name = 'events'", &[])
         .expect("head");
     assert_eq!(
         (row.get::<_, i64>(0), row.get::<_, Vec<u8>>(1)),
-        (2, b"h2".to_vec())
+        (3, b"h2".to_vec())
     );
 
     // A login linked to no user (granted the member role by hand) cannot write.

@@ -468,21 +468,6 @@ BEGIN
     UPDATE records SET notify_role = p_new WHERE notify_role = p_old;
 END $$;
 
--- Links a login to a carequeue user (admins only; the grant of the
--- database's member role is the owner's, so no admin needs CREATEROLE).
-CREATE FUNCTION link_login(p_user text, p_login text) RETURNS void LANGUAGE plpgsql
-SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
-BEGIN
-    IF NOT pg_has_role(session_login(), '@admin@', 'MEMBER') THEN
-        RAISE EXCEPTION 'only an admin links logins' USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    UPDATE users SET login = p_login WHERE name = p_user;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no user %', p_user;
-    END IF;
-    EXECUTE format('GRANT %I TO %I', '@member@', p_login);
-END $$;
-
 -- A user's own saved views: read, saved and deleted as the session's
 -- user, never another's.
 CREATE FUNCTION my_views() RETURNS SETOF user_views LANGUAGE sql STABLE
@@ -538,8 +523,7 @@ GRANT EXECUTE ON FUNCTION session_login(), session_actor(), lock_chain(text), ap
     import_begin(), import_finish(bytea),
     access_entries(text, bigint, bigint, bigint)
     TO "@member@";
-GRANT EXECUTE ON FUNCTION link_login(text, text),
-    write_user(text, text, text, boolean, bigint, boolean, bigint, text, bytea, bytea),
+GRANT EXECUTE ON FUNCTION write_user(text, text, text, boolean, bigint, boolean, bigint, text, bytea, bytea),
     store_pipeline(bigint, text, text, bigint, text, text, text, bytea, bytea),
     retime_record(bigint, bigint, bigint, bigint, bigint, bigint, bigint, text, text),
     rename_role(text, text)
