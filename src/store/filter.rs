@@ -5,6 +5,7 @@
 
 use super::records::COLUMNS;
 use super::sort::{RowKey, Seek, Sort, SortKey};
+use super::terms::Param;
 use rusqlite::types::Value;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -104,7 +105,14 @@ impl ListFilter {
     }
 
     fn where_clause(&self, now: i64, args: &mut Vec<Value>) -> String {
-        let mut w: Vec<String> = Vec::new();
+        let mut params = Vec::new();
+        let mut w = super::terms::common(self, now, &super::terms::SQLITE, &mut params);
+        // The shared terms' arguments come first: their places count from 1.
+        debug_assert!(args.is_empty());
+        args.extend(params.into_iter().map(|p| match p {
+            Param::Text(t) => Value::Text(t),
+            Param::Int(i) => Value::Integer(i),
+        }));
         let marks = |vals: &[String], args: &mut Vec<Value>| -> String {
             vals.iter()
                 .map(|s| {
@@ -114,80 +122,6 @@ impl ListFilter {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        if let Some(stages) = &self.stages {
-            if stages.is_empty() {
-                w.push("0".into());
-            } else {
-                let st = marks(stages, args);
-                if self.notified.is_empty() {
-                    w.push(format!("stage IN ({st})"));
-                } else {
-                    let nt = marks(&self.notified, args);
-                    w.push(format!("(stage IN ({st}) OR notify_role IN ({nt}))"));
-                }
-            }
-        }
-        match &self.owner {
-            OwnerFilter::Any => {}
-            OwnerFilter::Unassigned => w.push("assignee IS NULL".into()),
-            OwnerFilter::User(u) => {
-                args.push(Value::Text(u.clone()));
-                w.push(format!("assignee = ?{}", args.len()));
-            }
-            OwnerFilter::UserOrUnassigned(u) => {
-                args.push(Value::Text(u.clone()));
-                w.push(format!("(assignee = ?{} OR assignee IS NULL)", args.len()));
-            }
-        }
-        if !self.roles.is_empty() {
-            let handed = format!("owner_role IN ({})", marks(&self.roles, args));
-            w.push(if self.role_stages.is_empty() {
-                handed
-            } else {
-                format!(
-                    "({handed} OR (owner_role IS NULL AND stage IN ({})))",
-                    marks(&self.role_stages, args)
-                )
-            });
-        }
-        if let Some(subs) = &self.substatus {
-            let named: Vec<String> = subs.iter().flatten().cloned().collect();
-            let mut any = Vec::new();
-            if !named.is_empty() {
-                any.push(format!("substatus IN ({})", marks(&named, args)));
-            }
-            if subs.iter().any(Option::is_none) {
-                any.push("substatus IS NULL".into());
-            }
-            w.push(if any.is_empty() {
-                "0".into()
-            } else {
-                format!("({})", any.join(" OR "))
-            });
-        }
-        if !matches!(self.sla, SlaFilter::Any | SlaFilter::Paused) {
-            args.push(Value::Integer(now));
-        }
-        let n = args.len();
-        match self.sla {
-            SlaFilter::Any => {}
-            // A stay paused after its breach is still breached.
-            SlaFilter::Breached => w.push(format!(
-                "(sort_due <= ?{n} OR (paused_since IS NOT NULL AND paused_left <= 0))"
-            )),
-            SlaFilter::AtRisk => w.push(format!("warn_at <= ?{n} AND sort_due > ?{n}")),
-            // A running clock's due time never precedes its warn time, so
-            // "past warn" covers breached too (and the attention index serves it).
-            SlaFilter::Attention => w.push(format!("warn_at <= ?{n}")),
-            SlaFilter::Ok => w.push(format!(
-                "due_at > ?{n} AND (warn_at IS NULL OR warn_at > ?{n})"
-            )),
-            SlaFilter::Paused => w.push("paused_since IS NOT NULL".into()),
-        }
-        if let Some(id) = self.id {
-            args.push(Value::Integer(id));
-            w.push(format!("id = ?{}", args.len()));
-        }
         for (field, values) in &self.fields {
             w.push(format!(
                 "{} IN ({})",

@@ -23,6 +23,7 @@ pub(crate) mod raw;
 pub mod records;
 pub mod setup;
 pub mod sort;
+pub mod terms;
 pub mod user_views;
 pub mod users;
 pub mod verify;

@@ -2,9 +2,10 @@
 //! PostgreSQL's words (`$n` arguments, `json` fields, `ILIKE` for name
 //! words, where SQLite has its trigram index).
 
+use crate::store::ListFilter;
 use crate::store::records::COLUMNS;
 use crate::store::sort::{KeyVal, RowKey, Seek, SortKey};
-use crate::store::{ListFilter, OwnerFilter, SlaFilter};
+use crate::store::terms;
 
 /// The record columns, typed as the record reads them.
 pub fn columns() -> String {
@@ -13,11 +14,8 @@ pub fn columns() -> String {
         .replace("priority,", "priority::bigint,")
 }
 
-/// One argument of a query.
-pub enum Arg {
-    Text(String),
-    Int(i64),
-}
+/// One argument of a query (the same as SQLite's, bound as the client takes it).
+pub use crate::store::terms::Param as Arg;
 
 impl Arg {
     pub fn sql(&self) -> &(dyn postgres::types::ToSql + Sync) {
@@ -45,78 +43,7 @@ fn marks(vals: &[String], args: &mut Vec<Arg>) -> String {
 
 /// `WHERE …` for `f` at `now`, from its keyset (console pages) on.
 pub fn where_clause(f: &ListFilter, now: i64, args: &mut Vec<Arg>) -> String {
-    let mut w: Vec<String> = Vec::new();
-    if let Some(stages) = &f.stages {
-        if stages.is_empty() {
-            w.push("false".into());
-        } else {
-            let st = marks(stages, args);
-            if f.notified.is_empty() {
-                w.push(format!("stage IN ({st})"));
-            } else {
-                let nt = marks(&f.notified, args);
-                w.push(format!("(stage IN ({st}) OR notify_role IN ({nt}))"));
-            }
-        }
-    }
-    match &f.owner {
-        OwnerFilter::Any => {}
-        OwnerFilter::Unassigned => w.push("assignee IS NULL".into()),
-        OwnerFilter::User(u) => {
-            args.push(Arg::Text(u.clone()));
-            w.push(format!("assignee = ${}", args.len()));
-        }
-        OwnerFilter::UserOrUnassigned(u) => {
-            args.push(Arg::Text(u.clone()));
-            w.push(format!("(assignee = ${} OR assignee IS NULL)", args.len()));
-        }
-    }
-    if !f.roles.is_empty() {
-        let handed = format!("owner_role IN ({})", marks(&f.roles, args));
-        w.push(if f.role_stages.is_empty() {
-            handed
-        } else {
-            format!(
-                "({handed} OR (owner_role IS NULL AND stage IN ({})))",
-                marks(&f.role_stages, args)
-            )
-        });
-    }
-    if let Some(subs) = &f.substatus {
-        let named: Vec<String> = subs.iter().flatten().cloned().collect();
-        let mut any = Vec::new();
-        if !named.is_empty() {
-            any.push(format!("substatus IN ({})", marks(&named, args)));
-        }
-        if subs.iter().any(Option::is_none) {
-            any.push("substatus IS NULL".into());
-        }
-        w.push(if any.is_empty() {
-            "false".into()
-        } else {
-            format!("({})", any.join(" OR "))
-        });
-    }
-    if !matches!(f.sla, SlaFilter::Any | SlaFilter::Paused) {
-        args.push(Arg::Int(now));
-    }
-    let n = args.len();
-    match f.sla {
-        SlaFilter::Any => {}
-        SlaFilter::Breached => w.push(format!(
-            "(sort_due <= ${n} OR (paused_since IS NOT NULL AND paused_left <= 0))"
-        )),
-        SlaFilter::AtRisk => w.push(format!("warn_at <= ${n} AND sort_due > ${n}")),
-        SlaFilter::Attention => w.push(format!("warn_at <= ${n}")),
-        SlaFilter::Ok => w.push(format!(
-            "due_at > ${n} AND (warn_at IS NULL OR warn_at > ${n})"
-        )),
-        SlaFilter::Paused => w.push("paused_since IS NOT NULL".into()),
-    }
-    if let Some(id) = f.id {
-        args.push(Arg::Int(id));
-        w.push(format!("id = ${}", args.len()));
-    }
+    let mut w = terms::common(f, now, &terms::POSTGRES, args);
     for (field, values) in &f.fields {
         args.push(Arg::Text(field.clone()));
         let key = args.len();
@@ -235,6 +162,7 @@ pub fn count_sql(f: &ListFilter, now: i64) -> (String, Vec<Arg>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::{OwnerFilter, SlaFilter};
 
     #[test]
     fn arguments_are_numbered_in_order_and_words_are_escaped() {
