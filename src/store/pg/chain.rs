@@ -31,14 +31,15 @@ fn seal(tx: &mut postgres::Transaction, e: &NewEvent) -> Result<(Vec<u8>, [u8; 3
     let actor: String = tx
         .query_one("SELECT carequeue.session_actor()", &[])
         .map_err(err)?
-        .get(0);
+        .try_get(0)
+        .map_err(err)?;
     let row = tx
         .query_one(
             "SELECT length, head FROM carequeue.lock_chain('events')",
             &[],
         )
         .map_err(err)?;
-    let (length, head): (i64, Vec<u8>) = (row.get(0), row.get(1));
+    let (length, head): (i64, Vec<u8>) = (super::col(&row, 0)?, super::col(&row, 1)?);
     let hash = event_hash(&mut Vec::new(), &prev_text(&head), length + 1, e, &actor);
     Ok((head, hash))
 }
@@ -67,7 +68,8 @@ pub fn append(tx: &mut postgres::Transaction, e: &NewEvent) -> Result<i64, Strin
             ],
         )
         .map_err(err)?
-        .get(0);
+        .try_get(0)
+        .map_err(err)?;
     Ok(id)
 }
 
@@ -121,7 +123,7 @@ pub fn write(
                     &e.note, &e.data, &e.op_id, &head, &&hash[..],
                 ],
             )
-            .map(|row| row.get::<_, i64>(0))
+            .and_then(|row| row.try_get::<_, i64>(0))
             .map_err(|x| (x.code().map(|c| c.code().to_string()), err(x)))
             .map_err(|(code, msg)| match code.as_deref() {
                 Some("CQ409") => "stale".to_string(),
@@ -157,22 +159,23 @@ pub fn check(c: &mut postgres::Client) -> Result<i64, String> {
     let mut prev = GENESIS.to_string();
     let mut buf = Vec::new();
     for (i, r) in rows.iter().enumerate() {
-        let id: i64 = r.get(0);
+        let id: i64 = super::col(r, 0)?;
         if id != i as i64 + 1 {
             return Err(format!("event {id}: the ids skip after {i}"));
         }
-        let text = |k: usize| r.get::<_, Option<String>>(k);
-        let (actor, kind): (String, String) = (r.get(3), r.get(4));
-        let opt: Vec<Option<String>> = (5..=10).map(text).collect();
+        let (actor, kind): (String, String) = (super::col(r, 3)?, super::col(r, 4)?);
+        let opt: Vec<Option<String>> = (5..=10)
+            .map(|k| super::col(r, k))
+            .collect::<Result<_, _>>()?;
         let o = |k: usize| opt[k].as_deref().unwrap_or(NONE);
         let want = chain_hash(
             &mut buf,
             &prev,
-            [id, r.get(2)],
-            r.get(1),
+            [id, super::col(r, 2)?],
+            super::col(r, 1)?,
             [&actor, &kind, o(0), o(1), o(2), o(3), o(4), o(5)],
         );
-        let have: Vec<u8> = r.get(11);
+        let have: Vec<u8> = super::col(r, 11)?;
         if have != want {
             return Err(format!("event {id}: its hash does not match its content"));
         }
@@ -184,7 +187,8 @@ pub fn check(c: &mut postgres::Client) -> Result<i64, String> {
             &[],
         )
         .map_err(err)?
-        .get(0);
+        .try_get(0)
+        .map_err(err)?;
     if prev_text(&head) != prev {
         return Err("the recorded head is not the last event's hash".into());
     }

@@ -81,7 +81,8 @@ fn listen(
             &[],
         )
         .map_err(|e| e.to_string())?
-        .get(0);
+        .try_get(0)
+        .map_err(|e| e.to_string())?;
     *backoff = FIRST_BACKOFF;
     if tx.send(Live::Connected).is_err() || tx.send(Live::Seq(length)).is_err() {
         return Ok(());

@@ -57,8 +57,11 @@ pub fn run(
                 &[],
             )
             .map_err(db_error)?;
-        let (records, events, their_trust): (i64, i64, Option<String>) =
-            (row.get(0), row.get(1), row.get(2));
+        let (records, events, their_trust): (i64, i64, Option<String>) = (
+            super::col(&row, 0)?,
+            super::col(&row, 1)?,
+            super::col(&row, 2)?,
+        );
         if records > 0 || events > 0 {
             return Err(format!(
                 "database {db} already holds {records} record(s) and {events} event(s): migrate copies into an empty carequeue database only, so nothing was written"
@@ -176,7 +179,8 @@ fn link(
                 &[&login],
             )
             .map_err(db_error)?
-            .get(0);
+            .try_get(0)
+            .map_err(db_error)?;
         if !exists {
             unlinked.push(m.name);
             continue;

@@ -33,6 +33,15 @@ pub use connect::{config, connect, tls};
 pub use setup::Setup;
 pub use store::PgStore;
 
+/// Column `i` of `r` as `T`, or the server's words for why not: a value
+/// of another type than the schema's is an error, never a panic.
+pub(crate) fn col<'a, T: postgres::types::FromSql<'a>>(
+    r: &'a postgres::Row,
+    i: usize,
+) -> Result<T, String> {
+    r.try_get(i).map_err(db_error)
+}
+
 /// A server error in the server's own words (its SQLSTATE first; never a
 /// password). Refused reads say which logins may make them.
 pub(crate) fn db_error(e: postgres::Error) -> String {

@@ -38,7 +38,8 @@ pub fn database(tx: &mut postgres::Transaction) -> Result<String, String> {
     let db: String = tx
         .query_one("SELECT current_database()", &[])
         .map_err(err)?
-        .get(0);
+        .try_get(0)
+        .map_err(err)?;
     if !db
         .chars()
         .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
@@ -53,13 +54,13 @@ pub fn database(tx: &mut postgres::Transaction) -> Result<String, String> {
 
 /// Whether the database already holds a carequeue schema.
 pub fn installed(tx: &mut postgres::Transaction) -> Result<bool, String> {
-    Ok(tx
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'carequeue')",
-            &[],
-        )
-        .map_err(err)?
-        .get(0))
+    tx.query_one(
+        "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'carequeue')",
+        &[],
+    )
+    .map_err(err)?
+    .try_get(0)
+    .map_err(err)
 }
 
 /// [`install`] inside the caller's transaction (`migrate` installs and
@@ -78,7 +79,8 @@ pub fn install_in(tx: &mut postgres::Transaction, trust: bool) -> Result<(), Str
                 &[role],
             )
             .map_err(err)?
-            .get(0);
+            .try_get(0)
+            .map_err(err)?;
         if !have {
             tx.batch_execute(&format!("CREATE ROLE \"{role}\" NOLOGIN"))
                 .map_err(err)?;

@@ -62,7 +62,9 @@ impl PgStore {
                 }
                 _ => server(e),
             })?
-            .map(|r| r.get(0));
+            .map(|r| r.try_get(0))
+            .transpose()
+            .map_err(server)?;
         let host = info
             .hosts
             .iter()
@@ -219,7 +221,8 @@ impl Db for PgStore {
         let me: String = c
             .query_one("SELECT session_user::text", &[])
             .map_err(server)?
-            .get(0);
+            .try_get(0)
+            .map_err(server)?;
         if me == login {
             return Ok(());
         }
@@ -250,7 +253,11 @@ impl Db for PgStore {
                 &[],
             )
             .map_err(server)?;
-        Ok(row.and_then(|r| r.get(0)))
+        Ok(row
+            .map(|r| r.try_get::<_, Option<String>>(0))
+            .transpose()
+            .map_err(server)?
+            .flatten())
     }
 
     fn record(&self, id: i64) -> Result<Record> {

@@ -57,8 +57,10 @@ impl<'c> PgTx<'c> {
         let st = self.st(rows::CURRENT_PIPELINE)?;
         let row = self.tx.query_opt(&st, &[]).map_err(server)?;
         match row {
-            Some(r) if r.get::<_, String>(1) == expected => Ok(()),
-            Some(r) => Err(StoreError::PipelineChanged { version: r.get(0) }),
+            Some(r) if r.try_get::<_, String>(1).map_err(server)? == expected => Ok(()),
+            Some(r) => Err(StoreError::PipelineChanged {
+                version: r.try_get(0).map_err(server)?,
+            }),
             None => Err(StoreError::PipelineChanged { version: 0 }),
         }
     }
@@ -110,7 +112,8 @@ impl Tx for PgTx<'_> {
                         .tx
                         .query_one("SELECT coalesce(max(id), 0) + 1 FROM records", &[])
                         .map_err(server)?
-                        .get(0);
+                        .try_get(0)
+                        .map_err(server)?;
                 }
                 // An import's record comes with the events that follow
                 // its create: its version counts them.

@@ -45,8 +45,8 @@ pub fn in_tx(tx: &mut postgres::Transaction) -> Checked<Verified> {
         .query("SELECT key, value FROM meta ORDER BY key", &[])
         .map_err(db_error)?
         .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
+        .map(|r| Ok((super::col(r, 0)?, super::col(r, 1)?)))
+        .collect::<Result<_, String>>()?;
     let count = |k: &str| -> i64 {
         meta.iter()
             .find(|(key, _)| key == k)
@@ -105,7 +105,10 @@ fn triggers(tx: &mut postgres::Transaction) -> Checked<()> {
             )
             .map_err(db_error)?;
         let ok = row.is_some_and(|r| {
-            let (enabled, def): (String, String) = (r.get(0), r.get(1));
+            let (enabled, def): (String, String) = (
+                r.try_get(0).unwrap_or_default(),
+                r.try_get(1).unwrap_or_default(),
+            );
             enabled != "D" && def.contains(when) && def.contains("append_only()")
         });
         if !ok {
@@ -143,8 +146,13 @@ fn logins(tx: &mut postgres::Transaction, table: &str, migrated: i64) -> Checked
     let Some(r) = row else {
         return Ok(Ok(()));
     };
-    let (id, rec, login, actor, user): (i64, i64, String, String, Option<String>) =
-        (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
+    let (id, rec, login, actor, user): (i64, i64, String, String, Option<String>) = (
+        super::col(&r, 0)?,
+        super::col(&r, 1)?,
+        super::col(&r, 2)?,
+        super::col(&r, 3)?,
+        super::col(&r, 4)?,
+    );
     let clean = crate::present::clean;
     let what = if id <= migrated {
         format!(
@@ -212,7 +220,8 @@ fn load(tx: &mut postgres::Transaction, meta: &[(String, String)]) -> Result<Sto
         .query("SELECT name, length, head FROM chains", &[])
         .map_err(db_error)?
     {
-        let (name, length, head): (String, i64, Vec<u8>) = (r.get(0), r.get(1), r.get(2));
+        let (name, length, head): (String, i64, Vec<u8>) =
+            (super::col(&r, 0)?, super::col(&r, 1)?, super::col(&r, 2)?);
         let (count, at) = match name.as_str() {
             "events" => ("chain_count", "chain_head"),
             "access" => ("access_count", "access_head"),
