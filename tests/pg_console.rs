@@ -173,3 +173,41 @@ fn the_console_goes_on_on_the_promoted_standby() {
     let verified = ok(&t.run(&["--db", &t.url("owner"), "verify"]));
     assert!(verified.starts_with("ok:"), "{verified}");
 }
+
+/// The board's breach groups on PostgreSQL are read once for the board's
+/// counts and its breach panel together, and again as soon as anyone
+/// changes a record or the time moves: another session's claim shows at
+/// the same instant.
+#[test]
+fn breach_groups_are_read_again_after_any_change() {
+    use carequeue::store::Board;
+    if !available("breach_groups_are_read_again_after_any_change") {
+        return;
+    }
+    let t = Team::new(Opts::default());
+    let ada = id_of(&t, "Ada Quist");
+    let store = t.store("owner");
+    let now = chrono::DateTime::parse_from_rfc3339(common::pg_team::NOW)
+        .expect("now")
+        .timestamp();
+    let later = now + 30 * 86_400;
+    let owners = |groups: &[carequeue::store::BreachGroup]| -> Vec<(Option<String>, i64)> {
+        groups
+            .iter()
+            .map(|g| (g.owner.clone(), g.breached))
+            .collect()
+    };
+    assert_eq!(store.breach_groups(now).expect("groups"), vec![]);
+    let before = store.breach_groups(later).expect("groups");
+    assert_eq!(owners(&before), vec![(None, 3)]);
+    ok(&t.as_user("maria", &["claim", &ada]));
+    let after = store.breach_groups(later).expect("groups");
+    assert_eq!(
+        owners(&after),
+        vec![(None, 2), (Some("maria".to_string()), 1)]
+    );
+    let counts = store.stage_counts(later).expect("counts");
+    let breached: i64 = counts.iter().map(|c| c.breached).sum();
+    let unassigned: i64 = counts.iter().map(|c| c.unassigned).sum();
+    assert_eq!((breached, unassigned), (3, 2), "{counts:?}");
+}

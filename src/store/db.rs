@@ -96,6 +96,19 @@ pub trait Db {
     /// The first user made (`init`'s admin).
     fn first_user(&self) -> Result<Option<String>>;
     fn record(&self, id: i64) -> Result<Record>;
+    /// The records of `ids` that exist, in no particular order: one read
+    /// where the store can (the sweep judges its candidates on it).
+    fn records(&self, ids: &[i64]) -> Result<Vec<Record>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            match self.record(*id) {
+                Ok(r) => out.push(r),
+                Err(super::StoreError::NoRecord(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
     fn history(&self, id: i64) -> Result<Vec<EventRow>>;
     /// How many records `f` selects (ignoring its limit).
     fn count(&self, f: &ListFilter, now: i64) -> Result<i64>;

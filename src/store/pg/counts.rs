@@ -7,6 +7,10 @@
 use super::store::{PgStore, server};
 use crate::store::{BreachGroup, ListFilter, OwnerFilter, Result, SlaFilter, StageCount};
 
+/// Breach groups, with the time and the event chain's length they were
+/// read at.
+pub(super) type Memo = ((i64, i64), Vec<BreachGroup>);
+
 /// The past-warn records by stage and owner, counted on the server.
 const GROUPS_SQL: &str = "SELECT stage, assignee, count(*) FILTER (WHERE sort_due <= $1),
         count(*) FILTER (WHERE sort_due > $1), min(sort_due)
@@ -39,7 +43,24 @@ impl PgStore {
         Ok(out)
     }
 
+    /// The breach groups at `now`; read again only when the time or the
+    /// event chain (every change to a record appends to it) has moved.
     pub(super) fn groups(&self, now: i64) -> Result<Vec<BreachGroup>> {
+        let length: i64 = self
+            .row("SELECT length FROM chains WHERE name = 'events'", &[])?
+            .try_get(0)
+            .map_err(server)?;
+        if let Some((key, groups)) = &*self.groups_memo.borrow()
+            && *key == (now, length)
+        {
+            return Ok(groups.clone());
+        }
+        let groups = self.read_groups(now)?;
+        *self.groups_memo.borrow_mut() = Some(((now, length), groups.clone()));
+        Ok(groups)
+    }
+
+    fn read_groups(&self, now: i64) -> Result<Vec<BreachGroup>> {
         let found = self.rows(GROUPS_SQL, &[&now])?;
         let mut groups = found
             .iter()

@@ -26,6 +26,10 @@ pub struct PgStore {
     client: RefCell<postgres::Client>,
     /// The session's prepared statements.
     prepared: Prepared,
+    /// The last breach groups read, with the time and the chain's length
+    /// they were read at: the board's counts and its breach panel ask for
+    /// the same groups one after the other.
+    pub(super) groups_memo: RefCell<Option<super::counts::Memo>>,
     /// Where it connects: a lost session is opened again from these.
     info: ConnInfo,
     /// The login `act_as` switched to, switched to again on a new session.
@@ -74,6 +78,7 @@ impl PgStore {
         Ok(PgStore {
             client: RefCell::new(c),
             prepared: Prepared::default(),
+            groups_memo: RefCell::new(None),
             info: info.clone(),
             acting: RefCell::new(None),
             dry_run: false,
@@ -264,6 +269,15 @@ impl Db for PgStore {
         self.row_opt(&rows::load_sql(), &[&id])?
             .map(|r| rows::record(&r))
             .ok_or(StoreError::NoRecord(id))?
+    }
+
+    fn records(&self, ids: &[i64]) -> Result<Vec<Record>> {
+        let sql = format!(
+            "SELECT {} FROM records WHERE id = ANY($1)",
+            query::columns()
+        );
+        let found = self.rows(&sql, &[&ids])?;
+        found.iter().map(rows::record).collect()
     }
 
     fn history(&self, id: i64) -> Result<Vec<EventRow>> {
