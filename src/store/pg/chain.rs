@@ -49,23 +49,13 @@ fn seal(tx: &mut postgres::Transaction, e: &NewEvent) -> Result<(Vec<u8>, [u8; 3
 /// until it commits or rolls back.
 pub fn append(tx: &mut postgres::Transaction, e: &NewEvent) -> Result<i64, String> {
     let (head, hash) = seal(tx, e)?;
+    let sealed = hash.to_vec();
+    let mut args: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![&e.record_id];
+    args.extend(super::tx::event_args(e, &head, &sealed));
     let id: i64 = tx
         .query_one(
             "SELECT carequeue.append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            &[
-                &e.record_id,
-                &e.at,
-                &e.kind,
-                &e.event,
-                &e.from,
-                &e.to,
-                &e.reason,
-                &e.note,
-                &e.data,
-                &e.op_id,
-                &head,
-                &&hash[..],
-            ],
+            &args,
         )
         .map_err(err)?
         .try_get(0)
@@ -116,12 +106,12 @@ pub fn write(
         let attempt = (|| {
             let (head, hash) = seal(&mut tx, e)?;
             let json = record_json(r).to_string();
+            let sealed = hash.to_vec();
+            let mut args: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![&json, &expected];
+            args.extend(super::tx::event_args(e, &head, &sealed));
             tx.query_one(
                 "SELECT carequeue.write_change($1::text::jsonb, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                &[
-                    &json, &expected, &e.at, &e.kind, &e.event, &e.from, &e.to, &e.reason,
-                    &e.note, &e.data, &e.op_id, &head, &&hash[..],
-                ],
+                &args,
             )
             .and_then(|row| row.try_get::<_, i64>(0))
             .map_err(|x| (x.code().map(|c| c.code().to_string()), err(x)))

@@ -201,6 +201,20 @@ BEGIN
     END IF;
 END $$;
 
+-- The chain's length, locked, if its head is still the one the caller
+-- sealed against (else: retry, the chain moved). Internal.
+CREATE FUNCTION chain_after(p_name text, p_prev bytea) RETURNS bigint LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
+DECLARE n bigint; h bytea;
+BEGIN
+    SELECT length, head INTO n, h FROM lock_chain(p_name);
+    IF h <> p_prev THEN
+        RAISE EXCEPTION 'the % chain moved on: seal against its new head and retry', p_name
+            USING ERRCODE = 'serialization_failure';
+    END IF;
+    RETURN n;
+END $$;
+
 -- Appends one event to the chain as `p_actor`, after the head the client
 -- sealed it against (else: retry, the chain moved); the login is the
 -- session's. Internal: callable only through the functions below, which
@@ -211,13 +225,8 @@ CREATE FUNCTION append_as(
     p_op_id text, p_prev bytea, p_hash bytea
 ) RETURNS bigint LANGUAGE plpgsql
 SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
-DECLARE n bigint; h bytea;
+DECLARE n bigint := chain_after('events', p_prev);
 BEGIN
-    SELECT length, head INTO n, h FROM chains WHERE name = 'events' FOR UPDATE;
-    IF h <> p_prev THEN
-        RAISE EXCEPTION 'the event chain moved on: seal against its new head and retry'
-            USING ERRCODE = 'serialization_failure';
-    END IF;
     INSERT INTO events (id, record_id, at, actor, login, kind, event, from_stage,
         to_stage, reason, note, data, op_id, hash)
     VALUES (n + 1, p_record_id, p_at, p_actor, session_login(), p_kind, p_event, p_from,
@@ -332,13 +341,9 @@ END $$;
 -- gaps, and are of the kinds an import makes.
 CREATE FUNCTION import_finish(p_prev bytea) RETURNS bigint LANGUAGE plpgsql
 SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
-DECLARE who text := session_actor(); n bigint; h bytea; k bigint; lo bigint; hi bigint;
+DECLARE who text := session_actor(); n bigint := chain_after('events', p_prev);
+    k bigint; lo bigint; hi bigint;
 BEGIN
-    SELECT length, head INTO n, h FROM chains WHERE name = 'events' FOR UPDATE;
-    IF h <> p_prev THEN
-        RAISE EXCEPTION 'the event chain moved on: seal against its new head and retry'
-            USING ERRCODE = 'serialization_failure';
-    END IF;
     SELECT count(*), min(id), max(id) INTO k, lo, hi FROM pg_temp.import_events;
     IF k = 0 THEN
         RETURN n;
@@ -370,13 +375,8 @@ CREATE FUNCTION log_access(
     p_prev bytea, p_hash bytea
 ) RETURNS bigint LANGUAGE plpgsql
 SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
-DECLARE who text := session_actor(); n bigint; h bytea;
+DECLARE who text := session_actor(); n bigint := chain_after('access', p_prev);
 BEGIN
-    SELECT length, head INTO n, h FROM chains WHERE name = 'access' FOR UPDATE;
-    IF h <> p_prev THEN
-        RAISE EXCEPTION 'the access chain moved on: seal against its new head and retry'
-            USING ERRCODE = 'serialization_failure';
-    END IF;
     INSERT INTO access_log (id, at, actor, login, action, record_id, detail, hash)
     VALUES (n + 1, p_at, who, session_login(), p_action, p_record_id, p_detail, p_hash);
     UPDATE chains SET length = n + 1, head = p_hash WHERE name = 'access';

@@ -17,6 +17,20 @@ use crate::store::in_use::InUse;
 use crate::store::setup::StoredPipeline;
 use crate::store::users::Member;
 use crate::store::{Result, StoreError};
+use postgres::types::ToSql;
+
+/// An event's columns as the writer functions take them after their own
+/// leading arguments: its content, then the head it was sealed against and
+/// its hash.
+pub(super) fn event_args<'a>(
+    e: &'a NewEvent,
+    head: &'a Vec<u8>,
+    hash: &'a Vec<u8>,
+) -> [&'a (dyn ToSql + Sync); 11] {
+    [
+        &e.at, &e.kind, &e.event, &e.from, &e.to, &e.reason, &e.note, &e.data, &e.op_id, head, hash,
+    ]
+}
 
 pub struct PgTx<'c> {
     tx: postgres::Transaction<'c>,
@@ -135,26 +149,12 @@ impl Tx for PgTx<'_> {
         let st = self.st(&format!(
             "SELECT {write}($1::text::jsonb, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         ))?;
+        let sealed = hash.to_vec();
+        let mut args: Vec<&(dyn ToSql + Sync)> = vec![&json, &expected];
+        args.extend(event_args(&e, &self.head, &sealed));
         let row = self
             .tx
-            .query_one(
-                &st,
-                &[
-                    &json,
-                    &expected,
-                    &e.at,
-                    &e.kind,
-                    &e.event,
-                    &e.from,
-                    &e.to,
-                    &e.reason,
-                    &e.note,
-                    &e.data,
-                    &e.op_id,
-                    &self.head,
-                    &&hash[..],
-                ],
-            )
+            .query_one(&st, &args)
             .map_err(|x| match x.code().map(|c| c.code()) {
                 Some("CQ409") => StoreError::Stale {
                     id: next.id,
@@ -427,25 +427,12 @@ impl PgTx<'_> {
         let hash = self.seal(e, &self.actor);
         let st =
             self.st("SELECT append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")?;
+        let sealed = hash.to_vec();
+        let mut args: Vec<&(dyn ToSql + Sync)> = vec![&e.record_id];
+        args.extend(event_args(e, &self.head, &sealed));
         let id: i64 = self
             .tx
-            .query_one(
-                &st,
-                &[
-                    &e.record_id,
-                    &e.at,
-                    &e.kind,
-                    &e.event,
-                    &e.from,
-                    &e.to,
-                    &e.reason,
-                    &e.note,
-                    &e.data,
-                    &e.op_id,
-                    &self.head,
-                    &&hash[..],
-                ],
-            )
+            .query_one(&st, &args)
             .map_err(server)?
             .try_get(0)
             .map_err(server)?;
