@@ -25,6 +25,19 @@ pub(super) fn prev_text(head: &[u8]) -> String {
     }
 }
 
+/// An event's columns as the writer functions take them after their own
+/// leading arguments: its content, then the head it was sealed against and
+/// its hash.
+pub(super) fn event_args<'a>(
+    e: &'a NewEvent,
+    head: &'a Vec<u8>,
+    hash: &'a Vec<u8>,
+) -> [&'a (dyn postgres::types::ToSql + Sync); 11] {
+    [
+        &e.at, &e.kind, &e.event, &e.from, &e.to, &e.reason, &e.note, &e.data, &e.op_id, head, hash,
+    ]
+}
+
 /// Locks the head and seals `e` against it (its id the next, its actor
 /// the session's user): the head and the hash.
 fn seal(tx: &mut postgres::Transaction, e: &NewEvent) -> Result<(Vec<u8>, [u8; 32]), String> {
@@ -51,7 +64,7 @@ pub fn append(tx: &mut postgres::Transaction, e: &NewEvent) -> Result<i64, Strin
     let (head, hash) = seal(tx, e)?;
     let sealed = hash.to_vec();
     let mut args: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![&e.record_id];
-    args.extend(super::tx::event_args(e, &head, &sealed));
+    args.extend(event_args(e, &head, &sealed));
     let id: i64 = tx
         .query_one(
             "SELECT carequeue.append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
@@ -108,7 +121,7 @@ pub fn write(
             let json = record_json(r).to_string();
             let sealed = hash.to_vec();
             let mut args: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![&json, &expected];
-            args.extend(super::tx::event_args(e, &head, &sealed));
+            args.extend(event_args(e, &head, &sealed));
             tx.query_one(
                 "SELECT carequeue.write_change($1::text::jsonb, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                 &args,

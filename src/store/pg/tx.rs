@@ -5,7 +5,7 @@
 //! together through `write_change`, which takes the actor from the session.
 
 use super::bulk::Staged;
-use super::chain::{prev_text, record_json};
+use super::chain::{event_args, prev_text, record_json};
 use super::prepared::Prepared;
 use super::rows;
 use super::store::server;
@@ -18,19 +18,6 @@ use crate::store::setup::StoredPipeline;
 use crate::store::users::Member;
 use crate::store::{Result, StoreError};
 use postgres::types::ToSql;
-
-/// An event's columns as the writer functions take them after their own
-/// leading arguments: its content, then the head it was sealed against and
-/// its hash.
-pub(super) fn event_args<'a>(
-    e: &'a NewEvent,
-    head: &'a Vec<u8>,
-    hash: &'a Vec<u8>,
-) -> [&'a (dyn ToSql + Sync); 11] {
-    [
-        &e.at, &e.kind, &e.event, &e.from, &e.to, &e.reason, &e.note, &e.data, &e.op_id, head, hash,
-    ]
-}
 
 pub struct PgTx<'c> {
     tx: postgres::Transaction<'c>,
