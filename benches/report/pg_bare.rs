@@ -155,25 +155,9 @@ impl Bare {
             row.try_get(0).map_err(|x| x.to_string())?,
             row.try_get(1).map_err(|x| x.to_string())?,
         );
-        let hash = seal(&head, length + 1, e);
-        let wrote = tx.query_one(
-            &self.write,
-            &[
-                &json,
-                &expected,
-                &e.at,
-                &e.kind,
-                &e.event,
-                &e.from,
-                &e.to,
-                &e.reason,
-                &e.note,
-                &e.data,
-                &None::<&str>,
-                &head,
-                &&hash[..],
-            ],
-        );
+        let hash = seal(&head, length + 1, e).to_vec();
+        let json = json.to_string();
+        let wrote = tx.query_one(&self.write, &write_args(&json, &expected, e, &head, &hash));
         match wrote {
             Ok(_) => {
                 tx.commit().map_err(|x| x.to_string())?;
@@ -232,25 +216,9 @@ impl Bare {
             note: Some(text),
             data: None,
         };
-        let hash = seal(&head, length + 1, &e);
-        let wrote = tx.query_one(
-            &self.write,
-            &[
-                &next.to_string(),
-                &expected,
-                &e.at,
-                &e.kind,
-                &e.event,
-                &e.from,
-                &e.to,
-                &e.reason,
-                &e.note,
-                &e.data,
-                &None::<&str>,
-                &head,
-                &&hash[..],
-            ],
-        );
+        let hash = seal(&head, length + 1, &e).to_vec();
+        let next = next.to_string();
+        let wrote = tx.query_one(&self.write, &write_args(&next, &expected, &e, &head, &hash));
         match wrote {
             Ok(_) => {
                 tx.commit().map_err(s)?;
@@ -316,3 +284,20 @@ pub fn chain_check(c: &mut postgres::Client, from: i64) -> Result<i64, String> {
     }
     Ok(checked)
 }
+
+/// `write_change`'s arguments: the record's next state, the version it was
+/// decided at, the event (no op id), the head it was sealed against, its hash.
+fn write_args<'a>(
+    json: &'a String,
+    expected: &'a i64,
+    e: &'a Ev,
+    head: &'a Vec<u8>,
+    hash: &'a Vec<u8>,
+) -> [&'a (dyn postgres::types::ToSql + Sync); 13] {
+    [
+        json, expected, &e.at, &e.kind, &e.event, &e.from, &e.to, &e.reason, &e.note, &e.data,
+        &NO_OP_ID, head, hash,
+    ]
+}
+
+const NO_OP_ID: Option<&str> = None;
