@@ -7,7 +7,7 @@ mod console;
 
 use carequeue::app::popup::Popup;
 use carequeue::engine::sla::{self, SlaState};
-use carequeue::ops::{self, Guard};
+use carequeue::ops::{self, ChangeOpts};
 use carequeue::store::{Store, events};
 use console::{Console, demo_db, now, pipeline};
 use crossterm::event::KeyCode;
@@ -88,7 +88,7 @@ fn a_bulk_move_dry_runs_then_writes_each_record_and_refuses_a_stale_one() {
                 r,
                 "start_review",
                 &Default::default(),
-                Guard::default(),
+                ChangeOpts::default(),
                 now(),
             )
             .expect("start review");
@@ -96,7 +96,16 @@ fn a_bulk_move_dry_runs_then_writes_each_record_and_refuses_a_stale_one() {
         })
         .collect();
     for id in &ids {
-        ops::assign(&p, &mut store, &kim, *id, &maria, Guard::default(), now()).expect("assign");
+        ops::assign(
+            &p,
+            &mut store,
+            &kim,
+            *id,
+            &maria,
+            ChangeOpts::default(),
+            now(),
+        )
+        .expect("assign");
         assert_ne!(
             sla::view(&p, &store.record(*id).expect("r"), now()).state,
             SlaState::Breached
@@ -109,7 +118,7 @@ fn a_bulk_move_dry_runs_then_writes_each_record_and_refuses_a_stale_one() {
         &maria,
         stuck,
         Some("insurance_check"),
-        Guard::default(),
+        ChangeOpts::default(),
         now(),
     )
     .expect("sub-status");
@@ -146,7 +155,7 @@ fn a_bulk_move_dry_runs_then_writes_each_record_and_refuses_a_stale_one() {
         &maria,
         raced,
         "called the patient",
-        Guard::default(),
+        ChangeOpts::default(),
         now(),
     )
     .expect("note");

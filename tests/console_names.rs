@@ -5,7 +5,7 @@
 mod console;
 
 use carequeue::app::popup::Popup;
-use carequeue::ops::{self, Guard};
+use carequeue::ops::{self, ChangeOpts};
 use carequeue::store::Store;
 use console::{Console, demo_db, now, pipeline};
 
@@ -34,7 +34,7 @@ fn labels_patients_order_and_due_times_are_on_screen() {
             &maria,
             r.id,
             Some("missing_id"),
-            Guard::default(),
+            ChangeOpts::default(),
             now(),
         )
         .expect("sub-status");
@@ -147,7 +147,7 @@ fn withdraw(p: &carequeue::domain::Pipeline, store: &mut Store, who: &ops::Actor
         id,
         "withdraw",
         &plain,
-        Guard::default(),
+        ChangeOpts::default(),
         now(),
     )
     .is_err()
@@ -159,7 +159,7 @@ fn withdraw(p: &carequeue::domain::Pipeline, store: &mut Store, who: &ops::Actor
             id,
             "withdraw",
             &args,
-            Guard::default(),
+            ChangeOpts::default(),
             now(),
         )
         .expect("withdraw");

@@ -163,11 +163,11 @@ fn check_integrity(p: &Pipeline, cq: &Cq, when: &str) -> Vec<(i64, String, Optio
     let mut st = conn
         .prepare(&format!(
             "SELECT {} FROM events ORDER BY id",
-            EventRow::COLUMNS
+            carequeue::store::events::COLUMNS
         ))
         .unwrap();
     let evs: Vec<EventRow> = st
-        .query_map([], EventRow::from_row)
+        .query_map([], carequeue::store::events::row)
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();

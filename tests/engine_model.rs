@@ -27,12 +27,13 @@
 use carequeue::domain::{self, DEFAULT_PIPELINE, Pipeline, SetValue, StageIx};
 use carequeue::engine::rules::{MoveArgs, allowed_events};
 use carequeue::engine::{Record, User, sla};
-use carequeue::ops::{self, Guard, OpError};
+use carequeue::ops::{self, ChangeOpts, OpError};
 use carequeue::store::{Db, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
+use carequeue::log::EventKind;
 
 mod common;
 
@@ -405,7 +406,7 @@ impl World {
         let before = self.store.record(id).expect("load");
         let hist_before = self.store.history(id).expect("history");
         let (expect_version, version_ok) = self.guard(rec, ver);
-        let g = Guard {
+        let g = ChangeOpts {
             expect_version,
             op_id: None,
         };
@@ -593,7 +594,10 @@ impl World {
             (None, Err(err)) => {
                 // A clear refusal, never a database failure.
                 match &err {
-                    OpError::Refused(_) | OpError::Denied(_) | OpError::Invalid(_) => {}
+                    OpError::Refused(_)
+                    | OpError::RecordDenied { .. }
+                    | OpError::Denied(_)
+                    | OpError::Invalid(_) => {}
                     OpError::Store(StoreError::Stale { .. }) => assert!(!version_ok, "{desc}"),
                     other => panic!("`{desc}` failed with a non-refusal: {other:?}"),
                 }
@@ -627,19 +631,17 @@ impl World {
                 assert_eq!(hist.len(), hist_before.len() + 1, "one event per change");
                 assert_eq!(last.actor, actor.name, "`{desc}`");
                 assert_eq!(last.at, now.timestamp(), "`{desc}`");
-                let kinds: &[&str] = match e.kind {
-                    "substatus" => &["substatus", "pause", "resume"],
-                    "claim/assign" => &["claim", "assign"],
-                    k => std::slice::from_ref(match k {
-                        "transition" => &"transition",
-                        "release" => &"release",
-                        "note" => &"note",
-                        "ack" => &"ack",
-                        _ => unreachable!("{k}"),
-                    }),
+                let kinds: &[EventKind] = match e.kind {
+                    "substatus" => &[EventKind::Substatus, EventKind::Pause, EventKind::Resume],
+                    "claim/assign" => &[EventKind::Claim, EventKind::Assign],
+                    "transition" => &[EventKind::Transition],
+                    "release" => &[EventKind::Release],
+                    "note" => &[EventKind::Note],
+                    "ack" => &[EventKind::Ack],
+                    k => unreachable!("{k}"),
                 };
                 assert!(
-                    kinds.contains(&last.kind.as_str()),
+                    last.kind.known().is_some_and(|k| kinds.contains(&k)),
                     "`{desc}` logged a `{}` event, expected {kinds:?}",
                     last.kind
                 );

@@ -13,12 +13,12 @@
 
 mod common;
 
-use carequeue::app::action::Action;
 use carequeue::app::service::{Service, pump};
 use carequeue::app::{App, WINDOW};
 use carequeue::domain::{self, DEFAULT_PIPELINE};
 use carequeue::engine::FixedClock;
-use carequeue::ops::{self, Guard, MAX_TEXT, OpError};
+use carequeue::keys::Action;
+use carequeue::ops::{self, ChangeOpts, MAX_TEXT, OpError};
 use carequeue::store::Store;
 use carequeue::ui::{self, theme::Theme};
 use chrono::{DateTime, Utc};
@@ -215,7 +215,7 @@ fn text_the_os_cannot_pass_never_reaches_carequeue() {
     .expect_err("1 MB name");
     assert!(matches!(err, OpError::Invalid(_)), "{err:?}");
     let id = ops::add_record(&p, &mut store, &ann, "nul\0inside", BTreeMap::new(), now).unwrap();
-    ops::note(&mut store, &ann, id, "n\0ul", Guard::default(), now).unwrap();
+    ops::note(&mut store, &ann, id, "n\0ul", ChangeOpts::default(), now).unwrap();
     drop(store);
     let rec = cq.show("ann", NOW, id);
     assert_eq!(rec["patient"], "nul\0inside");
@@ -367,7 +367,7 @@ fn console_shows_no_raw_control_characters() {
         let mut fields = BTreeMap::new();
         fields.insert("phone".to_string(), s.clone());
         let id = ops::add_record(&p, &mut store, &ann, s, fields, now).unwrap();
-        ops::note(&mut store, &ann, id, s, Guard::default(), now).unwrap();
+        ops::note(&mut store, &ann, id, s, ChangeOpts::default(), now).unwrap();
         let args = carequeue::engine::rules::MoveArgs {
             note: Some(s),
             ..Default::default()
@@ -379,7 +379,7 @@ fn console_shows_no_raw_control_characters() {
             id,
             "start_review",
             &args,
-            Guard::default(),
+            ChangeOpts::default(),
             now,
         )
         .unwrap();

@@ -10,6 +10,7 @@ mod common;
 
 use carequeue::domain::Pipeline;
 use carequeue::engine::replay::{self, Step};
+use carequeue::log::EventKind;
 use carequeue::store::events::NewEvent;
 use carequeue::store::pg::chain::{Written, write};
 use carequeue::store::pg::{self, conninfo};
@@ -37,7 +38,7 @@ fn created(p: &Pipeline, id: i64, at: i64, data: &str) -> carequeue::engine::Rec
         &mut r,
         &Step {
             at,
-            kind: "create",
+            kind: EventKind::Create,
             to: Some("form_submitted"),
             reason: None,
             data: Some(data),
@@ -153,11 +154,10 @@ fn writers_go_on_on_the_promoted_standby_with_every_acknowledged_change() {
                     let e = NewEvent {
                         record_id: Some(id),
                         at,
-                        kind: "create",
                         to: Some(&r.stage),
                         data: Some(&data),
                         op_id: Some(&op),
-                        ..Default::default()
+                        ..NewEvent::blank(EventKind::Create)
                     };
                     let mut tries = 0;
                     loop {

@@ -6,6 +6,7 @@
 
 mod common;
 
+use carequeue::log::EventKind;
 use carequeue::store::events::NewEvent;
 use carequeue::store::pg::{self, conninfo};
 use common::pg::{Cluster, Opts, Passwords, Vars, available};
@@ -219,11 +220,10 @@ fn migrate_keeps_every_row_and_both_heads_and_verify_names_what_bypasses_careque
     let e = NewEvent {
         record_id: Some(id),
         at: 1_793_000_000,
-        kind: "transition",
         event: Some("begin_review"),
         from: Some("pending_provider"),
         to: Some("in_review"),
-        ..Default::default()
+        ..NewEvent::blank(EventKind::Transition)
     };
     let n = pg::chain::append(&mut tx, &e).expect("append by hand");
     tx.commit().expect("commit");

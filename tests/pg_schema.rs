@@ -7,6 +7,7 @@
 
 mod common;
 
+use carequeue::log::{EventKind, NewEvent};
 use carequeue::store::pg::{self, conninfo, schema};
 use common::pg::{Cluster, Opts, Vars, available};
 use std::collections::BTreeMap;
@@ -298,9 +299,8 @@ fn concurrent_appends_make_one_unbroken_chain() {
                             record_id: Some(1),
                             at: 1000 + i as i64,
                             actor: "someone else",
-                            kind: "note",
                             note: Some(&note),
-                            ..Default::default()
+                            ..NewEvent::blank(EventKind::Note)
                         },
                     )
                     .expect("append");
@@ -365,9 +365,8 @@ fn note(c: &mut postgres::Client, text: &str) -> i64 {
             record_id: Some(1),
             at: 1000,
             actor: "",
-            kind: "note",
             note: Some(text),
-            ..Default::default()
+            ..NewEvent::blank(EventKind::Note)
         },
     )
     .expect("append");
@@ -449,10 +448,9 @@ fn moved<'a>(op: Option<&'a str>) -> carequeue::store::events::NewEvent<'a> {
         record_id: Some(1),
         at: 2000,
         actor: "",
-        kind: "transition",
         event: Some("go"),
         op_id: op,
-        ..Default::default()
+        ..NewEvent::blank(EventKind::Transition)
     }
 }
 
@@ -613,9 +611,8 @@ fn a_killed_server_loses_no_acknowledged_change_and_applies_none_twice() {
                         record_id: Some(id),
                         at: 3000,
                         actor: "",
-                        kind: "create",
                         op_id: Some(&op),
-                        ..Default::default()
+                        ..NewEvent::blank(EventKind::Create)
                     };
                     let mut tries = 0;
                     loop {

@@ -9,7 +9,7 @@ use carequeue::app::App;
 use carequeue::app::service::{Request, Response, Service, pump};
 use carequeue::domain::{Pipeline, check};
 use carequeue::engine::FixedClock;
-use carequeue::ops::{self, Guard};
+use carequeue::ops::{self, ChangeOpts};
 use carequeue::store::{Store, setup};
 use chrono::{DateTime, Utc};
 use common::{Cq, default_pipeline};
@@ -68,7 +68,7 @@ fn a_write_decided_under_the_old_pipeline_is_refused_once_another_is_applied() {
         id,
         "start_review",
         &Default::default(),
-        Guard::default(),
+        ChangeOpts::default(),
         at(T1),
     )
     .expect_err("decided under the old pipeline");
@@ -85,7 +85,7 @@ fn a_write_decided_under_the_old_pipeline_is_refused_once_another_is_applied() {
         id,
         "start_review",
         &Default::default(),
-        Guard::default(),
+        ChangeOpts::default(),
         at(T1),
     )
     .expect_err("ops may no longer start reviews");

@@ -6,6 +6,7 @@
 
 mod common;
 
+use carequeue::log::EventKind;
 use carequeue::store::events::{Appender, NewEvent};
 use common::{ADMIN, Cq};
 use rusqlite::{Connection, OptionalExtension};
@@ -136,11 +137,10 @@ fn a_transition_appended_by_hand_is_named_with_the_rule_it_breaks() {
                 record_id: Some(2),
                 at,
                 actor: "ann",
-                kind: "transition",
                 event: Some("approve"),
                 from: Some("in_review"),
                 to: Some("approved"),
-                ..Default::default()
+                ..NewEvent::blank(EventKind::Transition)
             },
         )
         .expect("append");
@@ -233,7 +233,7 @@ fn rewrite_with_a_recomputed_chain(db: &Path, target: i64) {
                     record_id: r.0,
                     at: r.1,
                     actor: &r.2,
-                    kind: &r.3,
+                    kind: r.3.parse().expect("a kind"),
                     event: r.4.as_deref(),
                     from: r.5.as_deref(),
                     to: r.6.as_deref(),

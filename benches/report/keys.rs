@@ -3,9 +3,10 @@
 
 use super::{Line, console, draw, key, p50_p99};
 use crate::raw::raw_page_and_draw;
+use carequeue::app::App;
 use carequeue::app::service::{Service, pump};
-use carequeue::app::{App, keymap};
 use carequeue::domain::Pipeline;
+use carequeue::keys as keymap;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -24,7 +24,7 @@ use carequeue::app::service::{Service, pump};
 use carequeue::domain::{DEFAULT_PIPELINE, Pipeline, check};
 use carequeue::engine::FixedClock;
 use carequeue::engine::rules::{MoveArgs, allowed_events};
-use carequeue::ops::{self, Guard};
+use carequeue::ops::{self, ChangeOpts};
 use carequeue::store::Store;
 use carequeue::ui;
 use chrono::{DateTime, Duration as Days, Utc};
@@ -249,7 +249,7 @@ fn main() {
                 *id,
                 &a.event,
                 &args,
-                Guard::default(),
+                ChangeOpts::default(),
                 now(),
             )
         });

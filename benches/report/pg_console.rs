@@ -13,7 +13,7 @@ use carequeue::app::service::{Request, Service, pump};
 use carequeue::app::worker::{Msg, Worker};
 use carequeue::domain::Pipeline;
 use carequeue::engine::FixedClock;
-use carequeue::ops::{self, Guard};
+use carequeue::ops::{self, ChangeOpts};
 use carequeue::store::{Board, Db};
 use carequeue::ui;
 use postgres::fallible_iterator::FallibleIterator;
@@ -193,7 +193,7 @@ pub fn change_visible(
     let (mut w, wactor) = session(url, writer);
     let note = |w: &mut carequeue::store::pg::PgStore| -> i64 {
         let v = w.record(target).expect("the record").version;
-        let g = Guard {
+        let g = ChangeOpts {
             expect_version: Some(v),
             op_id: None,
         };

@@ -9,7 +9,7 @@ use super::{Line, now, p50_p99, pct, time};
 use carequeue::app::App;
 use carequeue::domain::Pipeline;
 use carequeue::engine::rules::{MoveArgs, allowed_events};
-use carequeue::ops::{self, Actor, Guard, OpError};
+use carequeue::ops::{self, Actor, ChangeOpts, OpError};
 use carequeue::store::pg::PgStore;
 use carequeue::store::pg::query::{count_sql, refs, select_sql};
 use carequeue::store::{Db, ListFilter, StoreError};
@@ -65,7 +65,16 @@ pub fn transitions(
         if i % 2 == 0 {
             let db: &mut dyn Db = &mut store;
             let (res, d) = time(|| {
-                ops::move_record(p, db, &actor, *id, event, &args, Guard::default(), now())
+                ops::move_record(
+                    p,
+                    db,
+                    &actor,
+                    *id,
+                    event,
+                    &args,
+                    ChangeOpts::default(),
+                    now(),
+                )
             });
             match res {
                 Ok(_) => ours.push(d),
@@ -92,7 +101,7 @@ pub fn transitions(
                 record: Some(*id),
                 at: at.timestamp(),
                 actor: &actor.name,
-                kind: ev.kind,
+                kind: ev.kind.as_str(),
                 event: ev.event.as_deref(),
                 from: ev.from.as_deref(),
                 to: ev.to.as_deref(),
@@ -274,7 +283,7 @@ fn round(srv: &Server, url: &str, user: &str, ids: &[i64], dur: Duration, bare: 
                                     continue;
                                 }
                             };
-                            let g = Guard {
+                            let g = ChangeOpts {
                                 expect_version: Some(v),
                                 op_id: None,
                             };

@@ -3,9 +3,9 @@
 //! audit's arrival, failure and `r` each say so on the status line.
 
 use super::App;
-use super::action::Action;
 use super::service::Request;
 use crate::engine::audit::AuditReport;
+use crate::keys::Action;
 
 /// The panels, in the order `switch_pane` visits them.
 pub const PANELS: [&str; 4] = ["stages", "medians", "breach reasons", "exits"];
@@ -100,7 +100,7 @@ impl App {
         self.audit_nav.asked = false;
         let key = self
             .keymap
-            .first_key(super::keymap::Mode::Normal, Action::Refresh)
+            .first_key(crate::keys::Mode::Normal, Action::Refresh)
             .unwrap_or("r")
             .to_string();
         self.set_status(format!("the audit failed: {why} · {key} retries"), true);

@@ -7,6 +7,7 @@ use super::App;
 use super::bulk_service::{BulkOutcome, STALE, Verdict};
 use super::popup::{BulkDraft, BulkKind, Item, Popup, Purpose};
 use super::service::{Cmd, Request};
+use crate::domain::Guard;
 use crate::engine::Record;
 use crate::engine::rules::allowed_events;
 use crate::ops::owner_role;
@@ -101,13 +102,13 @@ impl App {
             else {
                 continue;
             };
-            if a.requires.contains(&"reason") {
+            if a.requires.contains(&Guard::Reason) {
                 union(&mut d.reason_codes, &a.reasons);
             }
-            if a.requires.contains(&"breach_reason") {
+            if a.requires.contains(&Guard::BreachReason) {
                 union(&mut d.breach_codes, &a.breach_reasons);
             }
-            d.needs_note |= a.requires.contains(&"note");
+            d.needs_note |= a.requires.contains(&Guard::Note);
         }
         self.continue_bulk(d)
     }
@@ -264,7 +265,7 @@ impl App {
             BulkKind::Move { event } => {
                 let needs_breach = allowed_events(&self.pipeline, r, &self.user, self.now)
                     .iter()
-                    .any(|a| a.event == *event && a.requires.contains(&"breach_reason"));
+                    .any(|a| a.event == *event && a.requires.contains(&Guard::BreachReason));
                 let breach = d.breach_reason.clone().filter(|_| needs_breach);
                 // As in the one-record flow: a breach reason alone travels
                 // as the event's reason.

@@ -55,12 +55,7 @@ pub fn reason_of(e: &OpError) -> String {
     if matches!(e, OpError::Store(StoreError::Stale { .. })) {
         return STALE.to_string();
     }
-    let text = e.to_string();
-    let rest = text
-        .strip_prefix("record ")
-        .and_then(|t| t.split_once(": "))
-        .map_or(text.as_str(), |(_, r)| r);
-    rest.to_string()
+    e.reason()
 }
 
 pub const STALE: &str = "changed since the dry run";

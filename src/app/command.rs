@@ -6,32 +6,7 @@
 use super::popup::{Popup, Purpose};
 use super::service::Request;
 use super::{App, OwnerMode};
-
-/// The commands, for completion and `?`.
-pub const COMMANDS: [(&str, &str); 10] = [
-    ("go", "ID: open a record wherever it is"),
-    (
-        "view",
-        "NAME: switch view (name or number); `delete NAME` deletes a saved one",
-    ),
-    ("stage", "ID: show one stage (its id or name)"),
-    ("owner", "NAME|me|none|all: whose records"),
-    ("filter", "EXPR: filter the queue (empty clears)"),
-    ("sort", "due|age|patient|id [asc|desc]: order the queue"),
-    ("mark", "EXPR: mark every record matching EXPR here"),
-    ("columns", "ID,ID…|default: the queue's columns, in order"),
-    (
-        "save",
-        "NAME: save this view (filter, order, owner, stage, columns)",
-    ),
-    ("q", "quit"),
-];
-
-/// Whether `name` is one of the command line's own commands (or their
-/// long forms), which an alias may not shadow.
-pub fn is_command(name: &str) -> bool {
-    COMMANDS.iter().any(|(c, _)| *c == name) || name == "quit"
-}
+use crate::keys::Command;
 
 /// Longest run of characters every one of `words` starts with.
 fn common_prefix(words: &[String]) -> String {
@@ -65,9 +40,9 @@ impl App {
             None => (text, None),
         };
         let Some(arg) = arg else {
-            let words: Vec<String> = COMMANDS
+            let words: Vec<String> = Command::ALL
                 .iter()
-                .map(|(c, _)| c.to_string())
+                .map(|c| c.as_str().to_string())
                 .chain(self.aliases.keys().cloned())
                 .filter(|c| c.starts_with(head))
                 .collect();
@@ -146,29 +121,39 @@ impl App {
             Some((c, a)) => (c, a.trim()),
             None => (line.as_str(), ""),
         };
-        match cmd {
-            "q" | "quit" => {
+        let Ok(command) = cmd.parse::<Command>() else {
+            if self.aliases.contains_key(cmd) {
+                return self.run_alias(cmd).unwrap_or_default();
+            }
+            let known: Vec<&str> = Command::ALL.iter().map(|c| c.as_str()).collect();
+            return self.command_error(&format!(
+                "unknown command `:{cmd}` (commands: {})",
+                known.join(", ")
+            ));
+        };
+        match command {
+            Command::Quit => {
                 self.quit = true;
                 Vec::new()
             }
-            "go" => match arg.trim_start_matches('#').parse::<i64>() {
+            Command::Go => match arg.trim_start_matches('#').parse::<i64>() {
                 Ok(id) => vec![Request::Locate(id)],
                 Err(_) => self.command_error(":go needs a record id, e.g. `:go 265`"),
             },
-            "view" => match arg.split_once(' ') {
+            Command::View => match arg.split_once(' ') {
                 Some(("delete", name)) => self.command_delete_view(name),
                 _ => self.command_view(arg),
             },
-            "save" => self.command_save(arg),
-            "columns" => self.command_columns(arg),
-            "stage" => self.command_stage(arg),
-            "owner" => self.command_owner(arg),
-            "filter" => {
+            Command::Save => self.command_save(arg),
+            Command::Columns => self.command_columns(arg),
+            Command::Stage => self.command_stage(arg),
+            Command::Owner => self.command_owner(arg),
+            Command::Filter => {
                 self.filter = arg.to_string();
                 self.report_filter();
                 self.reset_query()
             }
-            "sort" => match crate::store::Sort::parse(arg) {
+            Command::Sort => match crate::store::Sort::parse(arg) {
                 Ok(sort) => {
                     self.sort = sort;
                     self.set_status(format!("sorted {}", sort.title()), false);
@@ -176,7 +161,7 @@ impl App {
                 }
                 Err(e) => self.command_error(&format!(":sort {e}")),
             },
-            "mark" => {
+            Command::Mark => {
                 let terms = crate::ops::filter_expr::parse(&self.pipeline, &self.user.name, arg);
                 if let Some(e) = terms.errors.first() {
                     return self.command_error(&format!(":mark {e}"));
@@ -185,14 +170,6 @@ impl App {
                 terms.apply(&mut f);
                 f.limit = Some(super::marks::MAX_MARKS);
                 vec![Request::MarkAll(f)]
-            }
-            other if self.aliases.contains_key(other) => self.run_alias(other).unwrap_or_default(),
-            other => {
-                let known: Vec<&str> = COMMANDS.iter().map(|(c, _)| *c).collect();
-                self.command_error(&format!(
-                    "unknown command `:{other}` (commands: {})",
-                    known.join(", ")
-                ))
             }
         }
     }

@@ -2,11 +2,11 @@
 //! into state changes and requests. With records marked, the action keys
 //! act on the marks.
 
-use super::action::Action;
 use super::popup::{self, Popup};
 use super::service::{Cmd, Request};
 use super::views::ViewKind;
 use super::{App, OwnerMode};
+use crate::keys::Action;
 
 impl App {
     pub fn on_action(&mut self, a: Action) -> Vec<Request> {

@@ -2,7 +2,6 @@
 //! keys and data responses go in, requests for the data worker come out.
 //! Nothing here draws or touches the terminal, so tests drive it directly.
 
-pub mod action;
 pub mod audit_nav;
 mod bulk;
 pub mod bulk_service;
@@ -10,7 +9,6 @@ pub mod command;
 mod dispatch;
 pub mod groups;
 mod held;
-pub mod keymap;
 mod list_filter;
 mod marking;
 pub mod marks;
@@ -31,10 +29,10 @@ pub mod worker;
 
 use crate::domain::Pipeline;
 use crate::engine::{Record, User};
+use crate::keys::{Keymap, Mode};
 use crate::store::{BreachGroup, Sort, StageCount};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
-use keymap::{Keymap, Mode};
 use popup::Popup;
 use service::{Anchor, Cmd, Detail, Page, PageQuery, Request};
 use std::sync::Arc;
@@ -155,7 +153,7 @@ impl App {
             pipeline,
             user,
             now,
-            keymap: Keymap::default_map(),
+            keymap: crate::config::defaults().keymap,
             views,
             view,
             stage_sel: 0,

@@ -4,6 +4,7 @@
 use super::App;
 use super::popup::{Item, MoveDraft, Popup, Purpose};
 use super::service::{Cmd, Request};
+use crate::domain::Guard;
 use crate::engine::rules::allowed_events;
 
 impl App {
@@ -116,12 +117,12 @@ impl App {
         };
         // The transition's reason first, then the breach reason: both in
         // one flow when both are needed.
-        let reason_codes = if a.requires.contains(&"reason") {
+        let reason_codes = if a.requires.contains(&Guard::Reason) {
             a.reasons
         } else {
             Vec::new()
         };
-        let breach_codes = if a.requires.contains(&"breach_reason") {
+        let breach_codes = if a.requires.contains(&Guard::BreachReason) {
             a.breach_reasons
         } else {
             Vec::new()
@@ -132,7 +133,7 @@ impl App {
             event,
             reason_codes,
             breach_codes,
-            needs_note: a.requires.contains(&"note"),
+            needs_note: a.requires.contains(&Guard::Note),
             reason: None,
             breach_reason: None,
             note: None,

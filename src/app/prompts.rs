@@ -3,11 +3,11 @@
 //! (in `move_flow`).
 
 use super::App;
-use super::action::Action;
-use super::keymap::Mode;
 use super::popup::{Item, MAX_INPUT, Popup, Purpose};
 use super::service::{Cmd, Request};
 use crate::engine::sla;
+use crate::keys::Action;
+use crate::keys::Mode;
 use crate::ops::owner_role;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 

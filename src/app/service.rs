@@ -5,7 +5,7 @@
 use crate::domain::Pipeline;
 use crate::engine::rules::MoveArgs;
 use crate::engine::{Clock, Record, User};
-use crate::ops::{self, Guard};
+use crate::ops::{self, ChangeOpts};
 use crate::store::{Board, BreachGroup, EventRow, ListFilter, RowKey, StageCount};
 use std::sync::Arc;
 
@@ -342,7 +342,7 @@ impl Service {
         let p = self.pipeline.clone();
         let now = self.clock.now();
         let u = self.user.clone();
-        let g = |v: i64| Guard {
+        let g = |v: i64| ChangeOpts {
             expect_version: Some(v),
             op_id: None,
         };

@@ -5,12 +5,12 @@ use super::context::Ctx;
 use super::out::outln;
 use crate::engine::Record;
 use crate::engine::rules::MoveArgs;
-use crate::ops::{self, Guard};
+use crate::ops::{self, ChangeOpts};
 use crate::store::Db;
 use anyhow::Result;
 
-fn guard(op: &OpArgs) -> Guard<'_> {
-    Guard {
+fn guard(op: &OpArgs) -> ChangeOpts<'_> {
+    ChangeOpts {
         expect_version: op.expect_version,
         op_id: op.op_id.as_deref(),
     }

@@ -121,7 +121,7 @@ fn print_pipeline(p: &domain::Pipeline, label: &str, as_json: bool) -> Result<()
                 "from": t.from.iter().map(|s| p.stage(*s).id.clone()).collect::<Vec<_>>(),
                 "to": p.stage(t.to).id,
                 "roles": t.roles.iter().map(|r| p.role(*r).id.clone()).collect::<Vec<_>>(),
-                "requires": t.guards.names(),
+                "requires": t.guards.list(),
                 "reasons": t.reasons,
             })).collect::<Vec<_>>(),
             "reasons": p.reasons.iter().map(|r| json!({"code": r.code, "label": r.label})).collect::<Vec<_>>(),

@@ -295,7 +295,14 @@ pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
         let req = if a.requires.is_empty() {
             String::new()
         } else {
-            format!("  requires: {}", a.requires.join(", "))
+            format!(
+                "  requires: {}",
+                a.requires
+                    .iter()
+                    .map(|g| g.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         };
         writeln!(text, "  {:<18} → {:<22}{}", a.event, a.to, req)?;
     }

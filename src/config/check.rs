@@ -3,8 +3,8 @@
 //! `FILE:LINE:COL: error[C0xx]: message` like `pipeline.toml`'s.
 
 use super::{Column, Config, ThemeName};
-use crate::app::action::Action;
 use crate::domain::Diagnostic;
+use crate::keys::Action;
 use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -243,7 +243,7 @@ fn aliases(c: &mut Checker, t: &DeTable, cfg: &mut Config) {
                     crate::present::shown(name)
                 ),
             );
-        } else if crate::app::command::is_command(name) {
+        } else if name.parse::<crate::keys::Command>().is_ok() {
             c.err(
                 BAD_ALIAS,
                 k.span(),

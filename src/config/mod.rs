@@ -5,8 +5,8 @@
 
 pub mod check;
 
-use crate::app::keymap::Keymap;
 use crate::domain::{Diagnostic, Located};
+use crate::keys::Keymap;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -166,9 +166,36 @@ mod tests {
             d.keymap
                 .table(false)
                 .iter()
-                .filter(|(_, a)| matches!(a, crate::app::action::Action::View(_)))
+                .filter(|(_, a)| matches!(a, crate::keys::Action::View(_)))
                 .count(),
             10
         );
+    }
+}
+
+#[cfg(test)]
+mod keymap_tests {
+    use crate::keys::{Action, Mode};
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    #[test]
+    fn the_default_keymap_binds_the_documented_keys() {
+        let km = super::defaults().keymap;
+        let k = |c: char| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        assert_eq!(km.action(Mode::Normal, &k('j')), Some(Action::Down));
+        assert_eq!(km.action(Mode::Normal, &k('m')), Some(Action::Move));
+        assert_eq!(km.action(Mode::Normal, &k('3')), Some(Action::View(2)));
+        assert_eq!(km.action(Mode::Normal, &k('0')), Some(Action::View(9)));
+        let cc = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(km.action(Mode::Normal, &cc), Some(Action::Quit));
+        assert_eq!(
+            km.action(
+                Mode::Popup,
+                &KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)
+            ),
+            Some(Action::Cancel)
+        );
+        let cu = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL);
+        assert_eq!(km.action(Mode::Popup, &cu), Some(Action::ClearLine));
     }
 }

@@ -6,6 +6,7 @@ use crate::domain::{Pipeline, StageIx, TransitionIx};
 use crate::engine::clock::from_unix;
 use crate::engine::rules::MoveArgs;
 use crate::engine::{Record, User, sla, timers};
+use crate::log::EventKind;
 use crate::ops::{self, EventSpec, OpResult};
 use crate::store::NewEvent;
 use crate::store::events::{Chain, Sealed};
@@ -211,13 +212,12 @@ impl<'a> Sim<'a> {
             seq: self.log.len(),
             actor: creator.name.clone(),
             spec: EventSpec {
-                kind: "create",
                 to: Some(rec.stage.clone()),
                 data: Some(crate::engine::replay::create_data(
                     &rec.patient,
                     &rec.fields,
                 )),
-                ..Default::default()
+                ..EventSpec::of(EventKind::Create)
             },
         });
         let notes = &self.lists.notes;
@@ -349,9 +349,8 @@ impl<'a> Sim<'a> {
                     seq,
                     actor: who.name.clone(),
                     spec: EventSpec {
-                        kind: "note",
                         note: Some(note.to_string()),
-                        ..Default::default()
+                        ..EventSpec::of(EventKind::Note)
                     },
                 });
                 rec.version += 1;

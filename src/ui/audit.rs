@@ -371,11 +371,11 @@ mod tests {
             .pipeline
             .expect("default pipeline");
         let mut a = crate::engine::audit::Auditor::new(&p, Default::default(), 100_000);
-        let ev = |id, at, kind, from, to, reason| crate::engine::audit::AuditEvent {
+        let ev = |id, at, kind: &str, from, to, reason| crate::engine::audit::AuditEvent {
             record_id: id,
             at,
             actor: "amy",
-            kind,
+            kind: kind.parse().expect("a kind"),
             from,
             to,
             reason,

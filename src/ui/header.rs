@@ -3,9 +3,9 @@
 
 use super::theme::Theme;
 use crate::app::App;
-use crate::app::action::Action;
-use crate::app::keymap::Mode;
 use crate::app::views::ViewKind;
+use crate::keys::Action;
+use crate::keys::Mode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -93,7 +93,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
 /// The key that opens view `i`, as bound (`view_1`... in the keymap).
 pub fn view_key_of(app: &App, i: usize) -> Option<String> {
     app.keymap
-        .first_key(Mode::Normal, crate::app::action::Action::View(i))
+        .first_key(Mode::Normal, crate::keys::Action::View(i))
         .map(str::to_string)
 }
 
@@ -268,7 +268,7 @@ pub fn draw_footer(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         // Marks first: every action key now acts on them.
         let clear = app
             .keymap
-            .first_key(mode, crate::app::action::Action::ClearMarks)
+            .first_key(mode, crate::keys::Action::ClearMarks)
             .unwrap_or("esc");
         hints.push((marked.clone(), "· actions apply to them ·"));
         hints.push((clear.to_string(), "clear"));

@@ -2,9 +2,9 @@
 
 use super::{fit, theme::Theme};
 use crate::app::App;
-use crate::app::action::Action;
-use crate::app::keymap::Mode;
 use crate::app::popup::Popup;
+use crate::keys::Action;
+use crate::keys::Mode;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};

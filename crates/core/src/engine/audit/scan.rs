@@ -1,0 +1,483 @@
+//! The one-pass reduction: events → stays → per-stage accumulators.
+//!
+//! Events arrive in log order (by id), records interleaved; each record
+//! keeps a compact state (one open stay, its pause totals, the assignee) in
+//! a slot, so the scan reads the table sequentially and memory is
+//! ~56 bytes per record plus 12 bytes per counted stay.
+
+use super::AuditReport;
+use super::clocks::Clocks;
+use super::rec::{At, NEW_REC, Rec};
+use super::tally::{Acc, Tally};
+use super::util::{Interner, clamp_u32, reassigns};
+use super::{AuditEvent, AuditRange, UNACKNOWLEDGED};
+use crate::domain::{Pipeline, StageIx};
+use crate::log::EventKind;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Record ids below this index a dense table; others go through a map.
+const DENSE_IDS: i64 = 1 << 26;
+pub(super) const NONE: u32 = u32::MAX;
+pub(super) const NO_STAGE: u16 = u16::MAX;
+
+/// Streams events into per-stage statistics; then [`Auditor::finish`].
+pub struct Auditor<'p> {
+    p: &'p Pipeline,
+    clocks: Clocks<'p>,
+    /// Stages the pipeline's graph lets a record enter again: only their
+    /// stays keep the record's slot (for latest vs cumulative time).
+    loops: Vec<bool>,
+    /// Keep every stay's slot (after a re-entry the graph does not allow).
+    all_slots: bool,
+    /// A stage outside `loops` was entered again (an override, or history
+    /// from an earlier pipeline): the per-record figures need all slots.
+    unexpected: bool,
+    range: AuditRange,
+    now: i64,
+    /// Stage is in the phase marked `active_care`.
+    active: Vec<bool>,
+    has_active_phase: bool,
+    acc: Vec<Acc>,
+    reasons: Interner,
+    users: Interner,
+    exits: Vec<u64>,
+    /// Exits from stages the pipeline no longer has, by logged id.
+    exits_unknown: BTreeMap<String, u64>,
+    events: u64,
+    recs: Vec<Rec>,
+    dense: Vec<u32>,
+    sparse: HashMap<i64, u32>,
+    /// Visited stages with index >= 64: (record slot, stage).
+    visited_hi: HashSet<(u32, u16)>,
+}
+
+impl<'p> Auditor<'p> {
+    /// Keeps every stay's record slot: for a log with re-entries the
+    /// pipeline's graph does not allow (see [`Auditor::needs_all_slots`]).
+    pub fn keep_all_slots(&mut self) {
+        self.all_slots = true;
+    }
+
+    /// Whether a stage the graph never re-enters was entered again, so the
+    /// per-record figures of this pass are not exact: audit again after
+    /// [`Auditor::keep_all_slots`].
+    pub fn needs_all_slots(&self) -> bool {
+        self.unexpected && !self.all_slots
+    }
+
+    /// `now` (unix seconds) ends open stays; events after it are ignored.
+    pub fn new(p: &'p Pipeline, range: AuditRange, now: i64) -> Auditor<'p> {
+        let n = p.stages.len();
+        let mut reasons = Interner::default();
+        reasons.get(UNACKNOWLEDGED);
+        Auditor {
+            p,
+            clocks: Clocks::new(p, now),
+            loops: p.reenterable(),
+            all_slots: false,
+            unexpected: false,
+            range,
+            now,
+            active: p
+                .stages
+                .iter()
+                .map(|s| p.phases[s.phase.0].active_care)
+                .collect(),
+            has_active_phase: p.phases.iter().any(|ph| ph.active_care),
+            acc: (0..n).map(|_| Acc::default()).collect(),
+            reasons,
+            users: Interner::default(),
+            exits: vec![0; n],
+            exits_unknown: BTreeMap::new(),
+            events: 0,
+            recs: Vec::new(),
+            dense: Vec::new(),
+            sparse: HashMap::new(),
+            visited_hi: HashSet::new(),
+        }
+    }
+
+    /// Makes room for records with ids up to `max_id` at once, rather than
+    /// growing (and copying) the tables as they arrive.
+    pub fn reserve(&mut self, max_id: i64) {
+        let n = usize::try_from(max_id.clamp(0, DENSE_IDS)).unwrap_or(0);
+        self.recs.reserve(n.saturating_sub(self.recs.len()));
+        if self.dense.len() <= n {
+            self.dense.resize(n + 1, NONE);
+        }
+    }
+
+    fn slot(&mut self, id: i64) -> u32 {
+        let next = self.recs.len() as u32;
+        let s = if (0..DENSE_IDS).contains(&id) {
+            let i = id as usize;
+            if self.dense.len() <= i {
+                self.dense
+                    .resize((i + 1).max(self.dense.len() * 3 / 2), NONE);
+            }
+            if self.dense[i] == NONE {
+                self.dense[i] = next;
+            }
+            self.dense[i]
+        } else {
+            *self.sparse.entry(id).or_insert(next)
+        };
+        if s == next {
+            self.recs.push(NEW_REC);
+        }
+        s
+    }
+
+    /// Takes the next event. Events must come in log order within each
+    /// record (log order overall is the fast, sequential scan).
+    pub fn push(&mut self, e: &AuditEvent) {
+        if e.at > self.now {
+            return;
+        }
+        self.events += 1;
+        let slot = self.slot(e.record_id);
+        match e.kind {
+            EventKind::Create => self.enter(slot, e.to, e.at),
+            EventKind::Transition | EventKind::Timer | EventKind::Override => {
+                self.transition(slot, e)
+            }
+            EventKind::Claim | EventKind::Assign => {
+                let who = e.to.map_or(NONE, |u| self.users.get(u));
+                let r = &mut self.recs[slot as usize];
+                r.assignee = who;
+                self.owner_acted(slot, e.at);
+            }
+            EventKind::Release => self.recs[slot as usize].assignee = NONE,
+            EventKind::Substatus | EventKind::Pause | EventKind::Resume => self.substatus(slot, e),
+            EventKind::Ack => {
+                if let Some(code) = e.reason {
+                    let c = self.reasons.get(code);
+                    self.recs[slot as usize].ack = c;
+                }
+            }
+            EventKind::Escalation => {
+                if e.data.is_some_and(reassigns) {
+                    self.recs[slot as usize].assignee = NONE;
+                }
+            }
+            // A snapshot carries a stay already under way and a rename
+            // keeps it going under a new id: neither starts or ends one.
+            EventKind::Snapshot
+            | EventKind::Rename
+            | EventKind::Note
+            | EventKind::User
+            | EventKind::Pipeline
+            | EventKind::PipelineApplied
+            | EventKind::Init => {}
+        }
+        let r = &self.recs[slot as usize];
+        if r.assignee != NONE
+            && self
+                .users
+                .names
+                .get(r.assignee as usize)
+                .map(String::as_str)
+                == Some(e.actor)
+        {
+            self.owner_acted(slot, e.at);
+        }
+    }
+
+    /// Records seen so far.
+    pub fn records(&self) -> usize {
+        self.recs.len()
+    }
+
+    /// Closes every open stay at `now` and reduces to the report.
+    pub fn finish(mut self) -> AuditReport {
+        for slot in 0..self.recs.len() as u32 {
+            if self.recs[slot as usize].has_stay {
+                self.close(slot, self.now, None, true);
+            }
+        }
+        let records = self.recs.len();
+        let tally = Tally {
+            acc: self.acc,
+            reasons: self.reasons.names,
+            records,
+            exits: self.exits,
+            exits_unknown: self.exits_unknown,
+            events: self.events,
+        };
+        AuditReport::build(self.p, self.range, self.now, tally)
+    }
+
+    fn stage_of(&self, r: &Rec) -> Option<StageIx> {
+        (r.stage != NO_STAGE).then_some(StageIx(r.stage as usize))
+    }
+
+    fn owner_acted(&mut self, slot: u32, at: i64) {
+        let r = &mut self.recs[slot as usize];
+        r.last_owner_action = At::of(at);
+        // Pause spans that closed before now do not overlap [at, …).
+        r.paused_after_action = 0;
+    }
+
+    fn transition(&mut self, slot: u32, e: &AuditEvent) {
+        let p = self.p;
+        let r = self.recs[slot as usize];
+        let from = self.stage_of(&r);
+        let to = e.to.and_then(|t| p.stage_ix_or_renamed(t));
+        if r.has_stay {
+            self.close(slot, e.at, e.reason, false);
+        }
+        if let Some(t) = to
+            && self.has_active_phase
+            && p.stage(t).terminal
+            && !r.ever_active
+            && !self.active[t.0]
+            && self.range.contains(e.at)
+        {
+            match (from, e.from) {
+                (Some(f), _) => self.exits[f.0] += 1,
+                (None, Some(f)) => *self.exits_unknown.entry(f.to_string()).or_default() += 1,
+                (None, None) => {}
+            }
+        }
+        let owner = |s: Option<StageIx>| s.and_then(|s| p.stage(s).owner);
+        if owner(from) != owner(to) {
+            self.recs[slot as usize].assignee = NONE;
+        }
+        self.enter(slot, e.to, e.at);
+    }
+
+    fn enter(&mut self, slot: u32, to: Option<&str>, at: i64) {
+        let p = self.p;
+        if self.recs[slot as usize].has_stay {
+            self.close(slot, at, None, false);
+        }
+        let stage = to.and_then(|t| p.stage_ix_or_renamed(t));
+        let (mut re_entry, mut paused) = (false, false);
+        if let Some(s) = stage {
+            let st = p.stage(s);
+            paused = st
+                .initial_substatus
+                .as_deref()
+                .and_then(|i| st.substatus(i))
+                .is_some_and(|x| x.pauses);
+            re_entry = self.visit(slot, s);
+            self.unexpected |= re_entry && !self.loops[s.0];
+        }
+        let ever_active = stage.is_some_and(|s| self.active[s.0]);
+        let r = &mut self.recs[slot as usize];
+        r.has_stay = true;
+        r.stage = stage.map_or(NO_STAGE, |s| s.0.min(NO_STAGE as usize - 1) as u16);
+        r.entered = At::of(at);
+        r.paused_since = if paused { At::of(at) } else { At::NONE };
+        r.paused_work = 0;
+        r.paused_after_action = 0;
+        r.ack = NONE;
+        r.ever_active |= ever_active;
+        r.re_entry = re_entry;
+    }
+
+    /// Marks stage `s` visited; returns whether it was visited before.
+    fn visit(&mut self, slot: u32, s: StageIx) -> bool {
+        if s.0 < 64 {
+            let r = &mut self.recs[slot as usize];
+            let bit = 1u64 << s.0;
+            let seen = r.visited & bit != 0;
+            r.visited |= bit;
+            seen
+        } else {
+            !self.visited_hi.insert((slot, s.0 as u16))
+        }
+    }
+
+    fn substatus(&mut self, slot: u32, e: &AuditEvent) {
+        let r = self.recs[slot as usize];
+        if !r.has_stay {
+            return;
+        }
+        let stage = self.stage_of(&r).map(|s| self.p.stage(s));
+        let was = r.paused_since != At::NONE;
+        let known = match e.to {
+            None => Some(false),
+            Some(v) => stage.and_then(|st| st.substatus(v)).map(|x| x.pauses),
+        };
+        let paused = known.unwrap_or(match e.kind {
+            EventKind::Pause => true,
+            EventKind::Resume => false,
+            _ => was,
+        });
+        if was && !paused {
+            let cal = self.clocks.of(self.stage_of(&r));
+            let from = r.owner_from();
+            let since = r.paused_since.get().unwrap_or(e.at);
+            let rm = &mut self.recs[slot as usize];
+            rm.paused_work = rm
+                .paused_work
+                .saturating_add(clamp_u32(cal.work(since, e.at)));
+            rm.paused_after_action = rm
+                .paused_after_action
+                .saturating_add(clamp_u32(cal.work(since.max(from), e.at)));
+            rm.paused_since = At::NONE;
+        } else if !was && paused {
+            self.recs[slot as usize].paused_since = At::of(e.at);
+        }
+    }
+
+    /// Ends the open stay at `end` and counts it.
+    fn close(&mut self, slot: u32, end: i64, exit_reason: Option<&str>, open: bool) {
+        let p = self.p;
+        let r = self.recs[slot as usize];
+        self.recs[slot as usize].has_stay = false;
+        let Some(six) = self.stage_of(&r) else {
+            return;
+        };
+        let stage = p.stage(six);
+        let in_range = self.range.contains(r.entered_at());
+        let a = &mut self.acc[six.0];
+        if open {
+            a.current += 1;
+        }
+        if in_range {
+            a.entered += 1;
+            a.re_entries += u64::from(r.re_entry);
+        }
+        if stage.terminal {
+            return;
+        }
+        let cal = self.clocks.of(Some(six));
+        let open_pause = |from: i64| match r.paused_since.get() {
+            None => 0,
+            Some(since) => cal.work(since.max(from), end),
+        };
+        if open {
+            let unassigned = r.assignee == NONE;
+            let idle = !unassigned
+                && stage.sla.as_ref().is_some_and(|sla| {
+                    let from = r.owner_from();
+                    cal.work(from, end) - i64::from(r.paused_after_action) - open_pause(from)
+                        > sla.warn.0
+                });
+            let a = &mut self.acc[six.0];
+            a.unassigned += u64::from(unassigned);
+            a.idle_owner += u64::from(idle);
+        }
+        if !in_range {
+            return;
+        }
+        let entered = r.entered_at();
+        let active = cal.work(entered, end) - i64::from(r.paused_work) - open_pause(entered);
+        let active = clamp_u32(active);
+        let breach_reason = match &stage.sla {
+            Some(sla) if i64::from(active) >= sla.max.0 => Some(match (r.ack, exit_reason) {
+                (c, _) if c != NONE => c,
+                (_, Some(x)) if stage.breach_reasons.iter().any(|c| c == x) => self.reasons.get(x),
+                _ => 0,
+            }),
+            _ => None,
+        };
+        let a = &mut self.acc[six.0];
+        let wall = clamp_u32(end - entered);
+        // Wall times are kept apart only once one differs (24x7, no pauses:
+        // the same sample), saving a third of the memory on such stages.
+        if !a.wall_differs && wall != active {
+            a.wall_differs = true;
+            a.wall = a.active.clone();
+        }
+        a.active.push(active);
+        if a.wall_differs {
+            a.wall.push(wall);
+        }
+        if self.all_slots || self.loops[six.0] {
+            a.slots.push(slot);
+        } else {
+            // Entered once at most (else `unexpected` is set): the stay is
+            // the record's latest and all of it.
+            a.once += 1;
+            a.once_time += u64::from(active);
+        }
+        if let Some(reason) = breach_reason {
+            a.breaches += 1;
+            let i = reason as usize;
+            if a.by_reason.len() <= i {
+                a.by_reason.resize(i + 1, 0);
+            }
+            a.by_reason[i] += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{DEFAULT_PIPELINE, check};
+    use crate::engine::audit::AuditRange;
+
+    /// Monday 2026-11-23 10:00 New York: inside the clinic's hours.
+    const T0: i64 = 1_795_446_000;
+
+    fn event<'a>(record_id: i64, at: i64, kind: &str, to: &'a str) -> AuditEvent<'a> {
+        AuditEvent {
+            record_id,
+            at: T0 + at,
+            actor: "sam",
+            kind: kind.parse().expect("a kind"),
+            from: None,
+            to: Some(to),
+            reason: None,
+            data: None,
+        }
+    }
+
+    /// Record 1 goes back to the entry stage, which no transition leads to
+    /// (an override, or history from another pipeline); record 2 does not.
+    fn log() -> Vec<AuditEvent<'static>> {
+        vec![
+            event(1, 1_000, "create", "form_submitted"),
+            event(2, 1_000, "create", "form_submitted"),
+            event(1, 1_100, "transition", "intake_review"),
+            event(2, 1_300, "transition", "intake_review"),
+            event(1, 1_200, "override", "form_submitted"),
+            event(1, 1_600, "transition", "intake_review"),
+        ]
+    }
+
+    #[test]
+    fn a_re_entry_the_graph_does_not_allow_asks_for_every_slot() {
+        let p = check(DEFAULT_PIPELINE).pipeline.expect("default pipeline");
+        let entry = p.stage(p.entry).id.clone();
+        assert!(!p.reenterable()[p.entry.0], "nothing leads back to {entry}");
+
+        let mut quick = Auditor::new(&p, AuditRange::ALL, T0 + 10_000);
+        log().iter().for_each(|e| quick.push(e));
+        assert!(quick.needs_all_slots());
+
+        let mut exact = Auditor::new(&p, AuditRange::ALL, T0 + 10_000);
+        exact.keep_all_slots();
+        log().iter().for_each(|e| exact.push(e));
+        assert!(!exact.needs_all_slots());
+        let report = exact.finish();
+        let s = report
+            .stages
+            .iter()
+            .find(|s| s.stage == entry)
+            .expect("the entry stage");
+        // Record 1 stayed 100 s then 400 s, record 2 300 s: two records,
+        // latest (400 + 300) / 2, cumulative (500 + 300) / 2.
+        assert_eq!(s.records, 2);
+        assert_eq!(s.avg_latest_seconds, Some(350));
+        assert_eq!(s.avg_cumulative_seconds, Some(400));
+    }
+
+    #[test]
+    fn without_such_re_entries_one_pass_is_exact() {
+        let p = check(DEFAULT_PIPELINE).pipeline.expect("default pipeline");
+        let log: Vec<AuditEvent> = log().into_iter().take(4).collect();
+        let mut quick = Auditor::new(&p, AuditRange::ALL, T0 + 10_000);
+        log.iter().for_each(|e| quick.push(e));
+        assert!(!quick.needs_all_slots());
+        let mut exact = Auditor::new(&p, AuditRange::ALL, T0 + 10_000);
+        exact.keep_all_slots();
+        log.iter().for_each(|e| exact.push(e));
+        let (a, b) = (quick.finish(), exact.finish());
+        assert_eq!(a.stages, b.stages);
+    }
+}

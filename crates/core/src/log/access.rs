@@ -1,0 +1,119 @@
+//! What kind of read an access-log entry records. Stored as the same words
+//! as ever (`show`, `console-open`, …).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AccessAction {
+    /// `show`: one record and its history on the command line.
+    #[serde(rename = "show")]
+    Show,
+    /// The console's detail pane opened on a record.
+    #[serde(rename = "detail")]
+    Detail,
+    /// `list`: a filter and the count it returned.
+    #[serde(rename = "list")]
+    List,
+    /// `export`: every record.
+    #[serde(rename = "export")]
+    Export,
+    /// An export refused (the user's roles may not export).
+    #[serde(rename = "export-refused")]
+    ExportRefused,
+    /// `access-log`: the log itself was read.
+    #[serde(rename = "access-log")]
+    AccessLog,
+    /// A read of the access log refused.
+    #[serde(rename = "access-log-refused")]
+    AccessLogRefused,
+    /// `audit` or the console's Audit view.
+    #[serde(rename = "audit")]
+    Audit,
+    /// `migrate`: the whole database copied to PostgreSQL.
+    #[serde(rename = "migrate")]
+    Migrate,
+    /// A console opened.
+    #[serde(rename = "console-open")]
+    ConsoleOpen,
+    /// A console closed (with why, when it did not quit cleanly).
+    #[serde(rename = "console-close")]
+    ConsoleClose,
+    /// A console showed a view: its filter.
+    #[serde(rename = "console-view")]
+    ConsoleView,
+}
+
+impl AccessAction {
+    pub const ALL: [AccessAction; 12] = [
+        AccessAction::Show,
+        AccessAction::Detail,
+        AccessAction::List,
+        AccessAction::Export,
+        AccessAction::ExportRefused,
+        AccessAction::AccessLog,
+        AccessAction::AccessLogRefused,
+        AccessAction::Audit,
+        AccessAction::Migrate,
+        AccessAction::ConsoleOpen,
+        AccessAction::ConsoleClose,
+        AccessAction::ConsoleView,
+    ];
+
+    /// The stored word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessAction::Show => "show",
+            AccessAction::Detail => "detail",
+            AccessAction::List => "list",
+            AccessAction::Export => "export",
+            AccessAction::ExportRefused => "export-refused",
+            AccessAction::AccessLog => "access-log",
+            AccessAction::AccessLogRefused => "access-log-refused",
+            AccessAction::Audit => "audit",
+            AccessAction::Migrate => "migrate",
+            AccessAction::ConsoleOpen => "console-open",
+            AccessAction::ConsoleClose => "console-close",
+            AccessAction::ConsoleView => "console-view",
+        }
+    }
+}
+
+/// A stored word that is no access action.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown access action `{}`", crate::text::shown(.0))]
+pub struct UnknownAction(pub String);
+
+impl FromStr for AccessAction {
+    type Err = UnknownAction;
+
+    fn from_str(s: &str) -> Result<AccessAction, UnknownAction> {
+        AccessAction::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| UnknownAction(s.to_string()))
+    }
+}
+
+impl fmt::Display for AccessAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AccessAction;
+
+    #[test]
+    fn every_action_reads_back_from_its_stored_word() {
+        for a in AccessAction::ALL {
+            assert_eq!(a.as_str().parse::<AccessAction>(), Ok(a));
+            assert_eq!(
+                serde_json::to_value(a).ok(),
+                Some(serde_json::Value::String(a.as_str().into()))
+            );
+        }
+    }
+}

@@ -1,0 +1,310 @@
+//! Structured filters, as typed in the console's `/` and `:filter` and in
+//! `list --filter`: `stage:`, `owner:NAME|me|none`, `role:`,
+//! `sla:breached|warn|ok|paused`, `sub:`, a filterable field
+//! (`state:TX`), an exact id (`#42` or `42`), and words of the patient's
+//! name. Terms combine with AND; a comma inside one term means OR
+//! (`stage:intake,review`); double quotes keep spaces (`stage:"Lab work"`).
+
+use crate::present::shown;
+use carequeue_core::domain::{FieldKind, Pipeline};
+use carequeue_store::{ListFilter, OwnerFilter, SlaFilter};
+
+/// A parsed filter: what it selects, and what could not be read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Terms {
+    pub stages: Option<Vec<String>>,
+    pub owner: Option<OwnerFilter>,
+    pub roles: Vec<String>,
+    /// The stages the `roles` own.
+    pub role_stages: Vec<String>,
+    pub sla: Option<SlaFilter>,
+    pub substatus: Option<Vec<Option<String>>>,
+    pub id: Option<i64>,
+    pub fields: Vec<(String, Vec<String>)>,
+    pub words: Vec<String>,
+    /// One line per term that was not understood (left out of the filter).
+    pub errors: Vec<String>,
+}
+
+pub const KEYS: [&str; 5] = ["stage", "owner", "role", "sla", "sub"];
+
+impl Terms {
+    pub fn is_empty(&self) -> bool {
+        *self == Terms::default()
+    }
+
+    /// Narrows `f` by these terms. Stages intersect the view's; an owner or
+    /// SLA term replaces the view's own.
+    pub fn apply(&self, f: &mut ListFilter) {
+        if let Some(st) = &self.stages {
+            f.stages = Some(match f.stages.take() {
+                Some(view) => view.into_iter().filter(|s| st.contains(s)).collect(),
+                None => st.clone(),
+            });
+            f.notified.clear();
+        }
+        if let Some(o) = &self.owner {
+            f.owner = o.clone();
+        }
+        f.roles.extend(self.roles.iter().cloned());
+        f.role_stages.extend(self.role_stages.iter().cloned());
+        if let Some(s) = self.sla {
+            f.sla = s;
+        }
+        if self.substatus.is_some() {
+            f.substatus = self.substatus.clone();
+        }
+        if self.id.is_some() {
+            f.id = self.id;
+        }
+        f.fields.extend(self.fields.iter().cloned());
+        if !self.words.is_empty() {
+            f.text = Some(self.words.join(" "));
+        }
+    }
+}
+
+/// Reads `text` against pipeline `p`; `me` is who `owner:me` means.
+pub fn parse(p: &Pipeline, me: &str, text: &str) -> Terms {
+    let mut t = Terms::default();
+    for tok in tokens(text) {
+        let Some((key, value)) = tok.split_once(':') else {
+            let bare = tok.trim_start_matches('#');
+            match bare.parse::<i64>() {
+                Ok(id) if !bare.is_empty() => t.id = Some(id),
+                _ => t.words.push(tok.clone()),
+            }
+            continue;
+        };
+        let key = key.to_lowercase();
+        let values: Vec<&str> = value
+            .split(',')
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .collect();
+        if values.is_empty() {
+            // Still being typed.
+            continue;
+        }
+        if let Err(e) = term(p, me, &key, &values, &mut t) {
+            t.errors.push(e);
+        }
+    }
+    t
+}
+
+fn term(p: &Pipeline, me: &str, key: &str, values: &[&str], t: &mut Terms) -> Result<(), String> {
+    match key {
+        "stage" => {
+            let mut out = Vec::new();
+            for v in values {
+                let found = matching(p.stages.iter().map(|s| (s.id.as_str(), s.name.as_str())), v);
+                if found.is_empty() {
+                    return Err(format!("no stage `{}`", shown(v)));
+                }
+                out.extend(found);
+            }
+            t.stages = Some(out);
+        }
+        "owner" => {
+            let [v] = values else {
+                return Err("owner: takes one name, `me` or `none`".into());
+            };
+            t.owner = Some(match v.to_lowercase().as_str() {
+                "me" => OwnerFilter::User(me.to_string()),
+                "none" => OwnerFilter::Unassigned,
+                name => OwnerFilter::User(name.to_string()),
+            });
+        }
+        "role" => {
+            for v in values {
+                let found = matching(p.roles.iter().map(|r| (r.id.as_str(), r.id.as_str())), v);
+                if found.is_empty() {
+                    return Err(format!("no role `{}`", shown(v)));
+                }
+                t.roles.extend(found);
+            }
+            t.role_stages = p
+                .stages
+                .iter()
+                .filter(|s| s.owner.is_some_and(|o| t.roles.contains(&p.role(o).id)))
+                .map(|s| s.id.clone())
+                .collect();
+        }
+        "sla" => {
+            let [v] = values else {
+                return Err("sla: takes one of breached, warn, ok, paused".into());
+            };
+            t.sla = Some(match v.to_lowercase().as_str() {
+                "breached" | "breach" => SlaFilter::Breached,
+                "warn" | "at-risk" | "at_risk" | "risk" => SlaFilter::AtRisk,
+                "ok" => SlaFilter::Ok,
+                "paused" => SlaFilter::Paused,
+                _ => {
+                    return Err(format!(
+                        "sla:{} is not one of breached, warn, ok, paused",
+                        shown(v)
+                    ));
+                }
+            });
+        }
+        "sub" => {
+            let mut out = Vec::new();
+            for v in values {
+                if v.eq_ignore_ascii_case("none") {
+                    out.push(None);
+                    continue;
+                }
+                let found = matching(
+                    p.stages
+                        .iter()
+                        .flat_map(|st| st.substatuses.iter())
+                        .map(|s| (s.id.as_str(), s.label.as_str())),
+                    v,
+                );
+                if found.is_empty() {
+                    return Err(format!("no sub-status `{}`", shown(v)));
+                }
+                for f in found {
+                    if !out.contains(&Some(f.clone())) {
+                        out.push(Some(f));
+                    }
+                }
+            }
+            t.substatus = Some(out);
+        }
+        other => {
+            let Some(field) = p.fields.iter().find(|f| f.filterable && f.id == other) else {
+                let fields: Vec<&str> = p
+                    .fields
+                    .iter()
+                    .filter(|f| f.filterable)
+                    .map(|f| f.id.as_str())
+                    .collect();
+                let mut keys = KEYS.to_vec();
+                keys.extend(fields);
+                return Err(format!(
+                    "unknown filter `{}:` (filters: {})",
+                    shown(other),
+                    keys.join(", ")
+                ));
+            };
+            let mut out = Vec::new();
+            for v in values {
+                out.push(if field.kind == FieldKind::Choice {
+                    field
+                        .choices
+                        .iter()
+                        .find(|c| c.eq_ignore_ascii_case(v))
+                        .cloned()
+                        .ok_or_else(|| {
+                            format!(
+                                "{}:{} is not one of {}",
+                                field.id,
+                                shown(v),
+                                field.choices.join(", ")
+                            )
+                        })?
+                } else {
+                    v.to_string()
+                });
+            }
+            t.fields.push((field.id.clone(), out));
+        }
+    }
+    Ok(())
+}
+
+/// Ids whose id or name is `v` (letter case ignored); failing that, those
+/// whose id or name starts with it.
+fn matching<'a>(items: impl Iterator<Item = (&'a str, &'a str)> + Clone, v: &str) -> Vec<String> {
+    let v = v.to_lowercase();
+    let exact: Vec<String> = items
+        .clone()
+        .filter(|(id, name)| id.to_lowercase() == v || name.to_lowercase() == v)
+        .map(|(id, _)| id.to_string())
+        .collect();
+    if !exact.is_empty() {
+        return exact;
+    }
+    items
+        .filter(|(id, name)| {
+            id.to_lowercase().starts_with(&v) || name.to_lowercase().starts_with(&v)
+        })
+        .map(|(id, _)| id.to_string())
+        .collect()
+}
+
+/// Whitespace-separated terms; double quotes keep spaces and are removed.
+fn tokens(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p() -> Pipeline {
+        carequeue_core::domain::check(carequeue_core::domain::DEFAULT_PIPELINE)
+            .pipeline
+            .unwrap_or_else(|| panic!("the default pipeline checks"))
+    }
+
+    #[test]
+    fn terms_read_ids_names_prefixes_and_quoted_values() {
+        let t = parse(
+            &p(),
+            "maria",
+            "stage:\"pending provider\",intake_r owner:me sla:warn sub:none state:tx #42 grün",
+        );
+        assert!(t.errors.is_empty(), "{:?}", t.errors);
+        assert_eq!(
+            t.stages,
+            Some(vec!["pending_provider".into(), "intake_review".into()])
+        );
+        assert_eq!(t.owner, Some(OwnerFilter::User("maria".into())));
+        assert_eq!(t.sla, Some(SlaFilter::AtRisk));
+        assert_eq!(t.substatus, Some(vec![None]));
+        assert_eq!(t.fields, vec![("state".into(), vec!["TX".into()])]);
+        assert_eq!(t.id, Some(42));
+        assert_eq!(t.words, vec!["grün".to_string()]);
+    }
+
+    #[test]
+    fn a_bad_term_is_named_and_left_out_while_the_others_apply() {
+        let t = parse(
+            &p(),
+            "maria",
+            "colour:red sla:later stage:nowhere owner:none dob:x",
+        );
+        assert_eq!(t.owner, Some(OwnerFilter::Unassigned));
+        assert_eq!(t.errors.len(), 4, "{:?}", t.errors);
+        assert!(t.errors[0].contains("unknown filter `colour:`"));
+        assert!(
+            t.errors[0].contains("state"),
+            "filterable fields are offered"
+        );
+        assert!(t.errors[1].contains("sla:later"));
+        assert!(t.errors[2].contains("no stage `nowhere`"));
+        assert!(t.errors[3].contains("`dob:`"), "dob is not filterable");
+        // A term still being typed is no error.
+        assert!(parse(&p(), "maria", "stage:").errors.is_empty());
+    }
+}

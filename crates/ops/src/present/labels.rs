@@ -1,0 +1,182 @@
+//! Names people read in place of ids: stages, sub-statuses, events, owners,
+//! guards, records, and a record's history line.
+
+use super::time::local;
+use crate::owner_role;
+use carequeue_core::domain::{Guard, Pipeline};
+use carequeue_core::engine::Record;
+use carequeue_core::text::clean;
+use carequeue_store::EventRow;
+use carequeue_store::events::EventKind;
+
+/// The stage's name (its id if the pipeline does not know it).
+pub fn stage_name(p: &Pipeline, stage: &str) -> String {
+    p.stage_ix_or_renamed(stage)
+        .map_or(stage.to_string(), |s| p.stage(s).name.clone())
+}
+
+/// The record's sub-status as its stage labels it; empty when none.
+pub fn substatus_label(p: &Pipeline, r: &Record) -> String {
+    let Some(sub) = &r.substatus else {
+        return String::new();
+    };
+    p.stage_ix(&r.stage)
+        .and_then(|s| p.stage(s).substatus(sub))
+        .map_or(sub.clone(), |s| s.label.clone())
+}
+
+/// Who holds the record: the user; `(role)` when nobody does and the
+/// stage's owning role takes it; `-` when no role owns the stage.
+pub fn owner_label(p: &Pipeline, r: &Record) -> String {
+    match &r.assignee {
+        Some(a) => a.clone(),
+        None => unheld(owner_role(p, r)),
+    }
+}
+
+/// [`owner_label`] for a Breaches group: its stage and holder.
+pub fn group_owner_label(p: &Pipeline, stage: &str, owner: Option<&str>) -> String {
+    match owner {
+        Some(a) => a.to_string(),
+        None => unheld(
+            p.stage_ix(stage)
+                .and_then(|s| p.stage(s).owner)
+                .map(|o| p.role(o).id.as_str()),
+        ),
+    }
+}
+
+fn unheld(role: Option<&str>) -> String {
+    role.map_or("-".into(), |r| format!("({r})"))
+}
+
+/// An event's label (its id if the pipeline has none).
+pub fn event_label(p: &Pipeline, event: &str) -> String {
+    p.transition_ix_or_renamed(event)
+        .map_or(event.to_string(), |t| p.transition(t).label.clone())
+}
+
+/// `#265 Zane Papadopoulos`.
+pub fn record_label(r: &Record) -> String {
+    format!("#{} {}", r.id, clean(&r.patient))
+}
+
+/// What a transition's guards ask for, in words: "a reason, a note".
+pub fn guard_words(guards: &[Guard]) -> String {
+    guards
+        .iter()
+        .map(|g| match g {
+            Guard::Reason => "a reason",
+            Guard::Note => "a note",
+            Guard::NoSubstatus => "no open sub-status",
+            Guard::Assignee => "its assignee",
+            Guard::BreachReason => "a breach reason",
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One line of a record's history, with stage and event names:
+/// `2026-11-23 15:49 EST  dev transition Start intake review: Form Submitted → Intake Review`.
+pub fn history_line(p: &Pipeline, e: &EventRow) -> String {
+    let stages = e
+        .kind
+        .known()
+        .is_some_and(|k| k.enters_stage() || k == EventKind::Rename);
+    let name = |s: &str| {
+        if stages {
+            stage_name(p, s)
+        } else {
+            s.to_string()
+        }
+    };
+    let arrow = match (&e.from, &e.to) {
+        (Some(a), Some(b)) => format!("{} → {}", name(a), name(b)),
+        (None, Some(b)) => format!("→ {}", name(b)),
+        (Some(a), None) => format!("{} →", name(a)),
+        (None, None) => String::new(),
+    };
+    let what = match &e.event {
+        Some(ev) => format!("{}: {arrow}", event_label(p, ev)),
+        None => arrow,
+    };
+    // An escalation says what it did, not who held the record.
+    let what = if e.kind.is(EventKind::Escalation) {
+        escalation_words(e.data.as_deref()).unwrap_or(what)
+    } else {
+        what
+    };
+    let mut s = format!("{}  {} {} {}", local(p, e.at), e.actor, e.kind, what.trim());
+    if let Some(x) = &e.reason {
+        s.push_str(&format!(" [{x}]"));
+    }
+    if let Some(n) = &e.note {
+        s.push_str(&format!(" \"{n}\""));
+    }
+    clean(s.trim_end())
+}
+
+/// `notified supervisor`, `reassigned to provider, priority urgent`.
+fn escalation_words(data: Option<&str>) -> Option<String> {
+    let d: serde_json::Value = serde_json::from_str(data?).ok()?;
+    let mut parts = Vec::new();
+    if let Some(r) = d["notify"].as_str() {
+        parts.push(format!("notified {r}"));
+    }
+    if let Some(r) = d["reassign"].as_str() {
+        parts.push(format!("reassigned to {r}"));
+    }
+    if let Some(x) = d["priority"].as_str() {
+        parts.push(format!("priority {x}"));
+    }
+    let level = d["level"].as_i64()?;
+    (!parts.is_empty()).then(|| format!("level {level}: {}", parts.join(", ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use carequeue_core::domain::{DEFAULT_PIPELINE, check};
+
+    #[test]
+    fn history_lines_name_stages_and_events_and_neutralise_text() {
+        let p = check(DEFAULT_PIPELINE).pipeline.expect("pipeline");
+        let e = EventRow {
+            id: 1,
+            record_id: Some(1),
+            at: 1_764_170_000,
+            actor: "dev".into(),
+            kind: EventKind::Transition.into(),
+            event: Some("start_review".into()),
+            from: Some("form_submitted".into()),
+            to: Some("intake_review".into()),
+            reason: None,
+            note: Some("ok\u{1b}[2J".into()),
+            data: None,
+            hash: String::new(),
+        };
+        let line = history_line(&p, &e);
+        assert!(
+            line.ends_with("dev transition Start intake review: Form Submitted → Intake Review \"ok\u{FFFD}[2J\""),
+            "{line}"
+        );
+        assert_eq!(
+            guard_words(&[Guard::Reason, Guard::Assignee]),
+            "a reason, its assignee"
+        );
+    }
+
+    #[test]
+    fn an_escalation_says_what_it_did() {
+        let d = r#"{"level":1,"notify":"supervisor","reassign":null,"priority":null}"#;
+        assert_eq!(
+            escalation_words(Some(d)).as_deref(),
+            Some("level 1: notified supervisor")
+        );
+        let d = r#"{"level":2,"notify":null,"reassign":"provider","priority":"urgent"}"#;
+        assert_eq!(
+            escalation_words(Some(d)).as_deref(),
+            Some("level 2: reassigned to provider, priority urgent")
+        );
+    }
+}

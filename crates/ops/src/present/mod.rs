@@ -1,0 +1,15 @@
+//! How carequeue shows things to people, for both front ends: the command
+//! line and the console call the same functions, so their countdowns, local
+//! times, names, owner labels, guard words and history lines cannot drift,
+//! and every text is neutralised in one place before it reaches a terminal.
+//! Nothing here decides anything; the engine does.
+
+mod labels;
+mod time;
+
+pub use carequeue_core::text::{clean, clean_lines, shown, unsafe_char};
+pub use labels::{
+    event_label, group_owner_label, guard_words, history_line, owner_label, record_label,
+    stage_name, substatus_label,
+};
+pub use time::{age, countdown, local, rfc3339, wall_due};

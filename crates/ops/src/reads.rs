@@ -1,0 +1,164 @@
+//! Reads of patient data, logged. Every read is made by an [`Actor`] (a
+//! known, enabled user) and appended to the access log before anything is
+//! shown: a read that cannot be logged is refused.
+
+use super::{Actor, OpError, OpResult, is_admin, may_export, supervises};
+use carequeue_core::domain::Pipeline;
+use carequeue_core::engine::Record;
+use carequeue_store::db::Snapshot;
+use carequeue_store::{Db, EventRow, ListFilter};
+use chrono::{DateTime, Utc};
+
+/// One record and its history for `actor`, logged as `action` (`show`, or
+/// `detail` for the console's pane) before it is returned.
+pub fn record(
+    store: &mut dyn Db,
+    actor: &Actor,
+    action: &str,
+    id: i64,
+    now: DateTime<Utc>,
+) -> OpResult<(Record, Vec<EventRow>)> {
+    let r = store.record(id)?;
+    let history = store.history(id)?;
+    log_read(store, actor, action, Some(id), None, now)?;
+    Ok((r, history))
+}
+
+/// The records a filter selects, to be streamed: the read is logged (the
+/// filter and the count) before the first row is read, then [`Listing::each`]
+/// hands the rows over one at a time from one snapshot, as many passes as the
+/// caller needs (a table measures its columns, then prints).
+pub struct Listing<'s> {
+    store: &'s dyn Db,
+    filter: ListFilter,
+    now: i64,
+    count: i64,
+    /// A read transaction: every pass sees the same rows.
+    _snapshot: Box<dyn Snapshot + 's>,
+}
+
+impl Listing<'_> {
+    /// How many rows were counted (and logged) for this read.
+    pub fn count(&self) -> i64 {
+        self.count
+    }
+
+    /// One pass over the rows, most urgent first.
+    pub fn each<E: From<carequeue_store::StoreError>>(
+        &self,
+        mut each: impl FnMut(Record) -> Result<(), E>,
+    ) -> Result<(), E> {
+        // The caller's error is carried past the store's callback type.
+        let mut failed: Option<E> = None;
+        let ran = self.store.each_listed(&self.filter, self.now, &mut |r| {
+            each(r).map_err(|e| {
+                failed = Some(e);
+                carequeue_store::StoreError::Aborted
+            })
+        });
+        match (ran, failed) {
+            (_, Some(e)) => Err(e),
+            (Err(e), None) => Err(e.into()),
+            (Ok(()), None) => Ok(()),
+        }
+    }
+}
+
+/// The records `filter` selects for `actor`, logged with `described` (the
+/// filter in words) and the count, never patient data; read afterwards.
+pub fn listing<'s>(
+    store: &'s mut dyn Db,
+    actor: &Actor,
+    filter: &ListFilter,
+    described: &str,
+    now: DateTime<Utc>,
+) -> OpResult<Listing<'s>> {
+    let mut count = store.count(filter, now.timestamp())?;
+    if let Some(limit) = filter.limit {
+        count = count.min(i64::try_from(limit).unwrap_or(i64::MAX));
+    }
+    let detail = format!("{count} record(s); filter: {described}");
+    log_read(store, actor, "list", None, Some(&detail), now)?;
+    let store: &dyn Db = store;
+    let snapshot = store.snapshot()?;
+    Ok(Listing {
+        store,
+        filter: filter.clone(),
+        now: now.timestamp(),
+        count,
+        _snapshot: snapshot,
+    })
+}
+
+/// Logs one read by `actor`: `action` names what (show, detail, list,
+/// export, audit, console-open, ...), `record` the record if one, `detail`
+/// the filter and count (never patient data).
+pub fn log_read(
+    store: &mut dyn Db,
+    actor: &Actor,
+    action: &str,
+    record: Option<i64>,
+    detail: Option<&str>,
+    now: DateTime<Utc>,
+) -> OpResult<()> {
+    if store.reads_unlogged() {
+        // Read-only for its own owner, whom the log could not bind: the
+        // read goes on, and the command line says so (see `Ctx::reader`).
+        return Ok(());
+    }
+    if store.read_only() {
+        return Err(OpError::Denied(format!(
+            "the read could not be logged, so it is refused: {} is read-only for you",
+            store.label()
+        )));
+    }
+    store
+        .log_read(now.timestamp(), &actor.name, action, record, detail)
+        .map_err(|e| {
+            OpError::Denied(format!(
+                "the read could not be logged, so it is refused: {e}"
+            ))
+        })?;
+    Ok(())
+}
+
+/// Refuses an export unless the actor holds one of the pipeline's
+/// `export_roles`; a refused attempt is logged too.
+pub fn authorise_export(
+    p: &Pipeline,
+    store: &mut dyn Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> OpResult<()> {
+    if may_export(p, actor) {
+        return Ok(());
+    }
+    log_read(store, actor, "export-refused", None, None, now)?;
+    let roles: Vec<&str> = p
+        .export_roles
+        .iter()
+        .map(|r| p.role(*r).id.as_str())
+        .collect();
+    Err(OpError::Denied(format!(
+        "export of patient data needs one of the roles {}; `{}` holds none",
+        roles.join(", "),
+        actor.name
+    )))
+}
+
+/// Who may read the access log: admins and supervising roles.
+pub fn authorise_access_log(
+    p: &Pipeline,
+    store: &mut dyn Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> OpResult<()> {
+    if is_admin(p, actor) || supervises(p, actor) {
+        return Ok(());
+    }
+    log_read(store, actor, "access-log-refused", None, None, now)?;
+    Err(OpError::Denied(format!(
+        "the access log is for admins and supervising roles; `{}` holds neither",
+        actor.name
+    )))
+}

@@ -1,0 +1,420 @@
+//! The store as `ops` sees it: what an operation reads, and the one
+//! transaction in which a change writes a record's state and its event
+//! together. SQLite ([`Store`]) and PostgreSQL (`pg::PgStore`) implement
+//! it; nothing above `store` names either one's types.
+
+use super::events::{self, EventRow, NewEvent};
+use super::in_use::{self, InUse, Reads};
+use super::setup::StoredPipeline;
+use super::users::{self, Member};
+use super::{ListFilter, Result, Store, StoreError, access, records, setup};
+use carequeue_core::engine::Record;
+use carequeue_core::engine::retime::Stay;
+
+/// One write transaction: all of it lands, or none.
+pub trait Tx {
+    /// The record an operation id was already applied to (0 for an
+    /// operation about no record), if it was.
+    fn op_seen(&mut self, op: &str) -> Result<Option<i64>>;
+    /// The record as it is now, inside this transaction.
+    fn load(&mut self, id: i64) -> Result<Record>;
+    /// Stores `next` and appends its event `e`, together. `cur` is the
+    /// state `next` was decided from (None for a new record, whose id is
+    /// assigned here: `next.id` and `e.record_id` are set to it). A record
+    /// no longer at `cur.version` is refused as stale. On return
+    /// `next.version` is the stored version.
+    fn save(&mut self, cur: Option<&Record>, next: &mut Record, e: &NewEvent) -> Result<()>;
+    /// One user by name, enabled or not, inside this transaction.
+    fn member(&mut self, name: &str) -> Result<Option<Member>>;
+    fn member_by_login(&mut self, login: &str) -> Result<Option<Member>>;
+    /// Every user, by name.
+    fn members(&mut self) -> Result<Vec<Member>>;
+    /// Writes `m` and its `user` event by `actor` (admins; on PostgreSQL
+    /// the server checks, and links `m`'s login: the member role, and the
+    /// admin role where `admin`).
+    fn save_user(&mut self, actor: &str, m: &Member, admin: bool, at: i64) -> Result<()>;
+    /// The records `user` holds, with their stages, by id.
+    fn held_by(&mut self, user: &str) -> Result<Vec<(i64, String)>>;
+    /// Appends `e` about a record already saved in this transaction,
+    /// whose state it leaves as it is (an import's later events).
+    fn append(&mut self, e: &NewEvent) -> Result<()>;
+    /// About `rows` new records follow (a large load): the store may
+    /// prepare for them (SQLite drops the secondary indexes when the load
+    /// is not small beside what it holds, and rebuilds them before commit).
+    fn bulk_load(&mut self, rows: i64) -> Result<()>;
+
+    // What `pipeline apply` changes, inside its one transaction.
+    /// What the records and the team hold of the pipeline, read here.
+    fn in_use(&mut self) -> &mut dyn InUse;
+    fn current_pipeline(&mut self) -> Result<Option<StoredPipeline>>;
+    /// The ids of the records in `stage`, in id order.
+    fn ids_in_stage(&mut self, stage: &str) -> Result<Vec<i64>>;
+    /// The pauses and resumes of `r`'s current stay.
+    fn stay(&mut self, r: &Record) -> Result<Stay>;
+    /// Writes `r`'s clock, timer and escalation-role columns where they
+    /// differ from `old`: no event, no new version (replay recomputes the
+    /// same under the new pipeline).
+    fn rewrite_clock(&mut self, old: &Record, r: &Record) -> Result<()>;
+    /// Every record's owner and notified role `old` becomes `new`.
+    fn rename_role_in_records(&mut self, old: &str, new: &str) -> Result<()>;
+    /// Stores `text` as the next pipeline version, logged by `actor` (`how`:
+    /// init, adopt or apply); `log_readers` the roles that may read the
+    /// access log under it. Returns the version.
+    fn store_pipeline(
+        &mut self,
+        actor: &str,
+        how: &str,
+        text: &str,
+        at: i64,
+        log_readers: &[String],
+    ) -> Result<i64>;
+    /// Indexes the pipeline's filterable fields (SQLite; the server plans
+    /// its own).
+    fn index_fields(&mut self, fields: &[&str]) -> Result<()>;
+}
+
+/// A database, either kind.
+pub trait Db {
+    /// What to call it in messages: a path, or a URL without its password.
+    fn label(&self) -> String;
+    /// Opened for reading only (a file this process may not write).
+    fn read_only(&self) -> bool;
+    /// Read-only for its own owner, whose reads cannot be logged.
+    fn reads_unlogged(&self) -> bool;
+    /// Whether `--as` and `--now` are honoured.
+    fn trust_mode(&self) -> Result<bool>;
+    /// Who this process is to the database: the OS account (SQLite) or the
+    /// server login (PostgreSQL).
+    fn login(&self) -> Result<String>;
+    /// What to tell a login linked to no user.
+    fn unlinked_hint(&self, login: &str) -> String;
+    /// Acts as `m` from now on (trust mode): on PostgreSQL the session
+    /// switches to `m`'s login, so the server's rules apply to it.
+    fn act_as(&self, m: &Member) -> Result<()>;
+    fn member(&self, name: &str) -> Result<Option<Member>>;
+    fn member_by_login(&self, login: &str) -> Result<Option<Member>>;
+    /// The first user made (`init`'s admin).
+    fn first_user(&self) -> Result<Option<String>>;
+    fn record(&self, id: i64) -> Result<Record>;
+    /// The records of `ids` that exist, in no particular order: one read
+    /// where the store can (the sweep judges its candidates on it).
+    fn records(&self, ids: &[i64]) -> Result<Vec<Record>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            match self.record(*id) {
+                Ok(r) => out.push(r),
+                Err(super::StoreError::NoRecord(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+    fn history(&self, id: i64) -> Result<Vec<EventRow>>;
+    /// How many records `f` selects (ignoring its limit).
+    fn count(&self, f: &ListFilter, now: i64) -> Result<i64>;
+    /// Every record `f` selects (up to its limit), most urgent first, each
+    /// handed over as it is read, from one snapshot.
+    fn each_listed(
+        &self,
+        f: &ListFilter,
+        now: i64,
+        each: &mut dyn FnMut(Record) -> Result<()>,
+    ) -> Result<()>;
+    /// Holds one read snapshot while the guard lives, so several passes
+    /// of [`Db::each_listed`] see the same rows (SQLite; on PostgreSQL each
+    /// pass is one snapshot of its own).
+    fn snapshot(&self) -> Result<Box<dyn Snapshot + '_>>;
+    /// Appends one entry to the access log.
+    fn log_read(
+        &mut self,
+        at: i64,
+        actor: &str,
+        action: &str,
+        record: Option<i64>,
+        detail: Option<&str>,
+    ) -> Result<()>;
+    /// Runs `f` in one write transaction; an error rolls it back.
+    fn transact(&mut self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()>;
+}
+
+/// A read snapshot held open (see [`Db::snapshot`]).
+pub trait Snapshot {}
+impl Snapshot for rusqlite::Transaction<'_> {}
+impl Snapshot for () {}
+
+/// [`Tx`] on SQLite: the caller's transaction and its chain appender.
+pub struct SqliteTx<'a> {
+    pub conn: &'a rusqlite::Connection,
+    pub chain: &'a mut events::Appender,
+    /// Indexes a bulk load dropped, rebuilt before the commit.
+    pub dropped: Option<super::bulk::DroppedIndexes>,
+}
+
+impl Tx for SqliteTx<'_> {
+    fn op_seen(&mut self, op: &str) -> Result<Option<i64>> {
+        events::op_seen(self.conn, op)
+    }
+
+    fn load(&mut self, id: i64) -> Result<Record> {
+        records::load(self.conn, id)
+    }
+
+    fn save(&mut self, cur: Option<&Record>, next: &mut Record, e: &NewEvent) -> Result<()> {
+        let mut e = e.clone();
+        match cur {
+            Some(cur) => {
+                next.version = cur.version;
+                next.version = records::update(self.conn, cur, next)?;
+            }
+            None => {
+                next.id = records::insert(self.conn, next)?;
+                next.version = next.version.max(1);
+                e.record_id = Some(next.id);
+            }
+        }
+        self.chain.append(self.conn, &e)?;
+        Ok(())
+    }
+
+    fn member(&mut self, name: &str) -> Result<Option<Member>> {
+        users::member(self.conn, name)
+    }
+
+    fn member_by_login(&mut self, login: &str) -> Result<Option<Member>> {
+        users::member_by_login(self.conn, login)
+    }
+
+    fn members(&mut self) -> Result<Vec<Member>> {
+        users::members(self.conn)
+    }
+
+    fn save_user(&mut self, actor: &str, m: &Member, _admin: bool, at: i64) -> Result<()> {
+        users::save(self.conn, self.chain, actor, m, at)
+    }
+
+    fn held_by(&mut self, user: &str) -> Result<Vec<(i64, String)>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, stage FROM records WHERE assignee = ?1 ORDER BY id")?;
+        let rows = st.query_map([user], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn append(&mut self, e: &NewEvent) -> Result<()> {
+        self.chain.append(self.conn, e)?;
+        Ok(())
+    }
+
+    fn in_use(&mut self) -> &mut dyn InUse {
+        self
+    }
+
+    fn current_pipeline(&mut self) -> Result<Option<StoredPipeline>> {
+        setup::current_pipeline(self.conn)
+    }
+
+    fn ids_in_stage(&mut self, stage: &str) -> Result<Vec<i64>> {
+        in_use::ids_in_stage(self.conn, stage)
+    }
+
+    fn stay(&mut self, r: &Record) -> Result<Stay> {
+        in_use::stay(self.conn, r)
+    }
+
+    fn rewrite_clock(&mut self, old: &Record, r: &Record) -> Result<()> {
+        in_use::rewrite_clock(self.conn, old, r)
+    }
+
+    fn rename_role_in_records(&mut self, old: &str, new: &str) -> Result<()> {
+        in_use::rename_role_in_records(self.conn, old, new)
+    }
+
+    fn store_pipeline(
+        &mut self,
+        actor: &str,
+        how: &str,
+        text: &str,
+        at: i64,
+        _log_readers: &[String],
+    ) -> Result<i64> {
+        setup::store_pipeline(self.conn, self.chain, actor, how, text, at)
+    }
+
+    fn index_fields(&mut self, fields: &[&str]) -> Result<()> {
+        super::filter::index_fields(self.conn, fields)
+    }
+
+    fn bulk_load(&mut self, rows: i64) -> Result<()> {
+        // Rebuilding pays off when the load is large, and not small beside
+        // what the database already holds.
+        let existing: i64 = self.conn.query_row(
+            "SELECT coalesce(sum(total), 0) FROM stage_counts",
+            [],
+            |r| r.get(0),
+        )?;
+        if self.dropped.is_none() && rows >= existing {
+            self.dropped = Some(super::bulk::drop_indexes(self.conn)?);
+        }
+        Ok(())
+    }
+}
+
+impl Db for Store {
+    fn label(&self) -> String {
+        self.path().display().to_string()
+    }
+
+    fn read_only(&self) -> bool {
+        Store::read_only(self)
+    }
+
+    fn reads_unlogged(&self) -> bool {
+        Store::reads_unlogged(self)
+    }
+
+    fn trust_mode(&self) -> Result<bool> {
+        setup::trust_mode(self.conn())
+    }
+
+    fn login(&self) -> Result<String> {
+        crate::os::login().map_err(StoreError::Key)
+    }
+
+    fn unlinked_hint(&self, login: &str) -> String {
+        format!(
+            "OS account `{login}` is linked to no carequeue user; an admin can add you with `carequeue user add NAME --role ROLE --login {login}`"
+        )
+    }
+
+    fn act_as(&self, _m: &Member) -> Result<()> {
+        // One process, one file: the actor is carried by each operation.
+        Ok(())
+    }
+
+    fn member(&self, name: &str) -> Result<Option<Member>> {
+        users::member(self.conn(), name)
+    }
+
+    fn member_by_login(&self, login: &str) -> Result<Option<Member>> {
+        users::member_by_login(self.conn(), login)
+    }
+
+    fn first_user(&self) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT to_stage FROM events WHERE kind = 'user' ORDER BY id LIMIT 1",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?)
+    }
+
+    fn record(&self, id: i64) -> Result<Record> {
+        Store::record(self, id)
+    }
+
+    fn history(&self, id: i64) -> Result<Vec<EventRow>> {
+        events::history(self.conn(), id)
+    }
+
+    fn count(&self, f: &ListFilter, now: i64) -> Result<i64> {
+        Store::count(self, f, now)
+    }
+
+    fn each_listed(
+        &self,
+        f: &ListFilter,
+        now: i64,
+        each: &mut dyn FnMut(Record) -> Result<()>,
+    ) -> Result<()> {
+        // One query: its rows come from one snapshot (a caller making
+        // several passes holds a [`Db::snapshot`] across them).
+        Store::each_listed(self, f, now, each)
+    }
+
+    fn snapshot(&self) -> Result<Box<dyn Snapshot + '_>> {
+        Ok(Box::new(self.conn().unchecked_transaction()?))
+    }
+
+    fn log_read(
+        &mut self,
+        at: i64,
+        actor: &str,
+        action: &str,
+        record: Option<i64>,
+        detail: Option<&str>,
+    ) -> Result<()> {
+        self.write(|tx| access::append(tx, at, actor, action, record, detail))?;
+        Ok(())
+    }
+
+    fn transact(&mut self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
+        self.write(|tx| {
+            let mut chain = events::Appender::load(tx)?;
+            let mut t = SqliteTx {
+                conn: tx,
+                chain: &mut chain,
+                dropped: None,
+            };
+            f(&mut t)?;
+            let dropped = t.dropped.take();
+            chain.finish(tx)?;
+            if let Some(d) = dropped {
+                super::bulk::restore_indexes(tx, d, None)?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Runs `f` in one write transaction of `db` and returns what it made. An
+/// error of `f`'s own kind (an operation's refusal) rolls the transaction
+/// back and comes back unchanged.
+pub fn write<T, E: From<StoreError>>(
+    db: &mut dyn Db,
+    f: impl FnOnce(&mut dyn Tx) -> std::result::Result<T, E>,
+) -> std::result::Result<T, E> {
+    let mut f = Some(f);
+    let mut out: Option<std::result::Result<T, E>> = None;
+    let ran = db.transact(&mut |tx| {
+        let Some(f) = f.take() else {
+            return Err(StoreError::Aborted);
+        };
+        match f(tx) {
+            Ok(v) => {
+                out = Some(Ok(v));
+                Ok(())
+            }
+            Err(e) => {
+                out = Some(Err(e));
+                Err(StoreError::Aborted)
+            }
+        }
+    });
+    match (ran, out) {
+        (Err(StoreError::Aborted), Some(Err(e))) => Err(e),
+        (Ok(()), Some(Ok(v))) => Ok(v),
+        (Err(e), _) => Err(e.into()),
+        (Ok(()), _) => Err(StoreError::Aborted.into()),
+    }
+}
+
+impl InUse for SqliteTx<'_> {
+    fn stage_totals(&mut self) -> Result<Vec<(String, i64)>> {
+        Reads(self.conn).stage_totals()
+    }
+    fn substatus_totals(&mut self) -> Result<Vec<(String, String, i64)>> {
+        Reads(self.conn).substatus_totals()
+    }
+    fn field_values(&mut self, field: &str) -> Result<Vec<(String, i64)>> {
+        Reads(self.conn).field_values(field)
+    }
+    fn waiting_on_timers(&mut self, stage: &str) -> Result<i64> {
+        Reads(self.conn).waiting_on_timers(stage)
+    }
+    fn members(&mut self) -> Result<Vec<Member>> {
+        Reads(self.conn).members()
+    }
+}

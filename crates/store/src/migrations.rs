@@ -1,0 +1,401 @@
+//! Schema migrations: an append-only list, applied in order and tracked by
+//! `PRAGMA user_version`. Never edit a shipped step; add a new one.
+
+use super::{Result, StoreError};
+use rusqlite::Connection;
+
+const STEPS: &[&str] = &[
+    // 1: records, users, the append-only event log.
+    r#"
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        roles TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE records (
+        id INTEGER PRIMARY KEY,
+        patient TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        substatus TEXT,
+        assignee TEXT REFERENCES users(name),
+        owner_role TEXT,
+        entered_at INTEGER NOT NULL,
+        due_at INTEGER,
+        warn_at INTEGER,
+        paused_since INTEGER,
+        paused_left INTEGER,
+        sort_due INTEGER NOT NULL,
+        escalation INTEGER NOT NULL DEFAULT 0,
+        priority INTEGER NOT NULL DEFAULT 0,
+        breach_reason TEXT,
+        fields TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1,
+        timer_at INTEGER,
+        notify_role TEXT
+    );
+    CREATE INDEX records_stage_urgency ON records(stage, sort_due, id);
+    CREATE INDEX records_assignee_urgency ON records(assignee, sort_due, id);
+    CREATE INDEX records_urgency ON records(sort_due, id);
+    CREATE INDEX records_timer ON records(timer_at) WHERE timer_at IS NOT NULL;
+    -- The sweep's escalation scan: one tight range per stage and level.
+    CREATE INDEX records_escalation ON records(stage, escalation, sort_due) WHERE due_at IS NOT NULL;
+    -- Covers the breach panel: breached and at-risk counts by stage and owner.
+    CREATE INDEX records_attention ON records(warn_at, stage, sort_due, assignee) WHERE warn_at IS NOT NULL;
+    -- Per-stage totals kept current, so the board never recounts the table.
+    CREATE TABLE stage_counts (
+        stage TEXT PRIMARY KEY,
+        total INTEGER NOT NULL DEFAULT 0,
+        unassigned INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TRIGGER records_count_insert AFTER INSERT ON records BEGIN
+        INSERT INTO stage_counts(stage, total, unassigned) VALUES (NEW.stage, 1, NEW.assignee IS NULL)
+        ON CONFLICT(stage) DO UPDATE SET total = total + 1, unassigned = unassigned + (NEW.assignee IS NULL);
+    END;
+    CREATE TRIGGER records_count_update AFTER UPDATE OF stage, assignee ON records BEGIN
+        UPDATE stage_counts SET total = total - 1, unassigned = unassigned - (OLD.assignee IS NULL)
+        WHERE stage = OLD.stage;
+        INSERT INTO stage_counts(stage, total, unassigned) VALUES (NEW.stage, 1, NEW.assignee IS NULL)
+        ON CONFLICT(stage) DO UPDATE SET total = total + 1, unassigned = unassigned + (NEW.assignee IS NULL);
+    END;
+    CREATE TRIGGER records_count_delete AFTER DELETE ON records BEGIN
+        UPDATE stage_counts SET total = total - 1, unassigned = unassigned - (OLD.assignee IS NULL)
+        WHERE stage = OLD.stage;
+    END;
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        record_id INTEGER NOT NULL REFERENCES records(id),
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        event TEXT,
+        from_stage TEXT,
+        to_stage TEXT,
+        reason TEXT,
+        note TEXT,
+        data TEXT,
+        op_id TEXT,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE INDEX events_record ON events(record_id, id);
+    CREATE INDEX events_at ON events(at);
+    CREATE UNIQUE INDEX events_op ON events(op_id) WHERE op_id IS NOT NULL;
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    "#,
+    // 2: the event log, leaner. Hashes are stored as 32 raw bytes rather
+    // than 64 hex characters, and each event no longer repeats its
+    // predecessor's hash (the chain itself links them; verify recomputes
+    // it). `events_at` served no query. Together this halves the size of an
+    // event row, which is most of the database, and the time to write or
+    // read the log. The hash of every event is unchanged. And an index for
+    // the count of a role's own queue.
+    r#"
+    CREATE TABLE events_v2 (
+        id INTEGER PRIMARY KEY,
+        record_id INTEGER NOT NULL REFERENCES records(id),
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        event TEXT,
+        from_stage TEXT,
+        to_stage TEXT,
+        reason TEXT,
+        note TEXT,
+        data TEXT,
+        op_id TEXT,
+        hash BLOB NOT NULL
+    );
+    INSERT INTO events_v2 (id, record_id, at, actor, kind, event, from_stage, to_stage, reason, note, data, op_id, hash)
+        SELECT id, record_id, at, actor, kind, event, from_stage, to_stage, reason, note, data, op_id,
+               coalesce(unhex(hash), hash)
+        FROM events ORDER BY id;
+    DROP TABLE events;
+    ALTER TABLE events_v2 RENAME TO events;
+    CREATE INDEX events_record ON events(record_id, id);
+    CREATE UNIQUE INDEX events_op ON events(op_id) WHERE op_id IS NOT NULL;
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    -- A role's own queue (mine or unclaimed, in my stages or notified to my
+    -- role) is counted from this index alone, without a row lookup each.
+    CREATE INDEX records_owner_queue ON records(assignee, stage, notify_role);
+    "#,
+    // 3: access that holds. Events may stand without a record (users,
+    // roles, the pipeline, the trust mode are logged too), so `record_id`
+    // becomes optional; users are linked to an OS login and can be
+    // disabled; the database keeps the pipeline texts it has run under; PHI
+    // reads go to an access log of their own, append-only and hash-chained
+    // like the event log.
+    r#"
+    CREATE TABLE events_v3 (
+        id INTEGER PRIMARY KEY,
+        record_id INTEGER REFERENCES records(id),
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        event TEXT,
+        from_stage TEXT,
+        to_stage TEXT,
+        reason TEXT,
+        note TEXT,
+        data TEXT,
+        op_id TEXT,
+        hash BLOB NOT NULL
+    );
+    INSERT INTO events_v3 SELECT id, record_id, at, actor, kind, event, from_stage, to_stage, reason, note, data, op_id, hash
+        FROM events ORDER BY id;
+    DROP TABLE events;
+    ALTER TABLE events_v3 RENAME TO events;
+    CREATE INDEX events_record ON events(record_id, id);
+    CREATE UNIQUE INDEX events_op ON events(op_id) WHERE op_id IS NOT NULL;
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    ALTER TABLE users ADD COLUMN login TEXT;
+    ALTER TABLE users ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
+    CREATE UNIQUE INDEX users_login ON users(login) WHERE login IS NOT NULL;
+    CREATE TABLE pipelines (
+        version INTEGER PRIMARY KEY,
+        hash TEXT NOT NULL,
+        text TEXT NOT NULL,
+        event_id INTEGER NOT NULL REFERENCES events(id)
+    );
+    CREATE TABLE access_log (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        record_id INTEGER,
+        detail TEXT,
+        hash BLOB NOT NULL
+    );
+    CREATE INDEX access_record ON access_log(record_id, id) WHERE record_id IS NOT NULL;
+    CREATE INDEX access_actor ON access_log(actor, id);
+    CREATE TRIGGER access_no_update BEFORE UPDATE ON access_log
+        BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+    CREATE TRIGGER access_no_delete BEFORE DELETE ON access_log
+        BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+    "#,
+    // 4: pipelines change. `pipeline apply` re-times open records from the
+    // pauses of their current stay: found in this small index (pauses are
+    // a few events in a hundred) instead of among all of a record's events.
+    r#"
+    CREATE INDEX events_pauses ON events(record_id, id, at, kind) WHERE kind IN ('pause', 'resume');
+    "#,
+    // 5: the console sorts and searches. Each order has a table-wide index
+    // and one per stage; patient names get a trigram full-text index with
+    // letter case and accents folded (`grunewald` finds Grünewald), kept
+    // by triggers. Records are never deleted, and their names change only
+    // through an UPDATE OF patient.
+    r#"
+    CREATE INDEX records_age ON records(entered_at);
+    CREATE INDEX records_stage_age ON records(stage, entered_at);
+    CREATE INDEX records_patient ON records(patient COLLATE NOCASE);
+    CREATE INDEX records_stage_patient ON records(stage, patient COLLATE NOCASE);
+    CREATE INDEX records_stage_id ON records(stage);
+    CREATE VIRTUAL TABLE records_fts USING fts5(
+        patient, content = 'records', content_rowid = 'id',
+        tokenize = 'trigram remove_diacritics 1');
+    INSERT INTO records_fts(records_fts) VALUES ('rebuild');
+    CREATE TRIGGER records_fts_insert AFTER INSERT ON records BEGIN
+        INSERT INTO records_fts(rowid, patient) VALUES (new.id, new.patient);
+    END;
+    CREATE TRIGGER records_fts_delete AFTER DELETE ON records BEGIN
+        INSERT INTO records_fts(records_fts, rowid, patient) VALUES ('delete', old.id, old.patient);
+    END;
+    CREATE TRIGGER records_fts_update AFTER UPDATE OF patient ON records BEGIN
+        INSERT INTO records_fts(records_fts, rowid, patient) VALUES ('delete', old.id, old.patient);
+        INSERT INTO records_fts(rowid, patient) VALUES (new.id, new.patient);
+    END;
+    -- Each user's saved console views: preferences, outside the event chain.
+    CREATE TABLE user_views (
+        user TEXT NOT NULL,
+        name TEXT NOT NULL,
+        base TEXT NOT NULL,
+        stage TEXT,
+        filter TEXT NOT NULL,
+        sort TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        columns TEXT NOT NULL,
+        saved_at INTEGER NOT NULL,
+        PRIMARY KEY (user, name)
+    ) WITHOUT ROWID;
+    "#,
+];
+
+/// The schema step this carequeue writes.
+pub fn known() -> i64 {
+    STEPS.len() as i64
+}
+
+/// The first step at which a database holds its pipeline; every step
+/// after it only adds, so it is applied by any writable open.
+pub const HOLDS_PIPELINE: i64 = 3;
+
+pub fn apply(conn: &mut Connection) -> Result<()> {
+    let known = known();
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > known {
+        return Err(StoreError::TooNew { found, known });
+    }
+    if found == known {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    // Another process may have migrated while we waited for the lock.
+    let found: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    for (i, step) in STEPS.iter().enumerate().skip(found.max(0) as usize) {
+        tx.execute_batch(step)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{EventRow, GENESIS};
+    use crate::{meta_get, meta_set};
+
+    fn event(id: i64, prev: &str, note: Option<&str>) -> EventRow {
+        let mut e = EventRow {
+            id,
+            record_id: Some(1),
+            at: 1_700_000_000 + id,
+            actor: "sam".into(),
+            kind: if id == 1 {
+                crate::events::EventKind::Create
+            } else {
+                crate::events::EventKind::Note
+            }
+            .into(),
+            event: None,
+            from: None,
+            to: (id == 1).then(|| "new".into()),
+            reason: None,
+            note: note.map(str::to_string),
+            data: None,
+            hash: String::new(),
+        };
+        e.hash = e.expected_hash(prev);
+        e
+    }
+
+    /// A database written by step 1 (hex hashes, `prev_hash`, `events_at`)
+    /// keeps every event and its chain through step 2.
+    #[test]
+    fn step_two_keeps_the_chain_of_a_step_one_log() -> Result<()> {
+        let mut conn = Connection::open_in_memory()?;
+        conn.execute_batch(STEPS[0])?;
+        conn.pragma_update(None, "user_version", 1)?;
+        conn.execute_batch(
+            "INSERT INTO users VALUES ('sam', 'ops', 0);
+             INSERT INTO records (id, patient, stage, entered_at, sort_due, created_at, updated_at)
+                 VALUES (1, 'x', 'new', 0, 0, 0, 0);",
+        )?;
+        let mut prev = GENESIS.to_string();
+        let mut written = Vec::new();
+        for (id, note) in [(1, None), (2, Some("called")), (3, Some(""))] {
+            let e = event(id, &prev, note);
+            conn.execute(
+                "INSERT INTO events (id, record_id, at, actor, kind, to_stage, note, prev_hash, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                rusqlite::params![e.id, e.record_id, e.at, e.actor, e.kind.as_str(), e.to, e.note, prev, e.hash],
+            )?;
+            prev = e.hash.clone();
+            written.push(e);
+        }
+        meta_set(&conn, "chain_head", &prev)?;
+        meta_set(&conn, "chain_count", "3")?;
+
+        apply(&mut conn)?;
+
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        assert_eq!(version, STEPS.len() as i64);
+        let mut st = conn.prepare(&format!(
+            "SELECT {} FROM events ORDER BY id",
+            crate::events::COLUMNS
+        ))?;
+        let read: Vec<EventRow> = st
+            .query_map([], crate::events::row)?
+            .collect::<rusqlite::Result<_>>()?;
+        assert_eq!(read, written, "every event and its hash survive");
+        let blobs: i64 = conn.query_row(
+            "SELECT count(*) FROM events WHERE typeof(hash) = 'blob' AND length(hash) = 32",
+            [],
+            |r| r.get(0),
+        )?;
+        assert_eq!(blobs, 3, "hashes are stored as 32 raw bytes");
+        assert_eq!(
+            meta_get(&conn, "chain_head")?.as_deref(),
+            Some(prev.as_str())
+        );
+        let left: Vec<String> = conn
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE tbl_name = 'events' AND type IN ('index', 'trigger') ORDER BY name",
+            )?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        assert_eq!(
+            left,
+            [
+                "events_no_delete",
+                "events_no_update",
+                "events_op",
+                "events_pauses",
+                "events_record"
+            ]
+        );
+        let refused = conn.execute("DELETE FROM events WHERE id = 3", []);
+        assert!(refused.is_err(), "the log stays append-only");
+        Ok(())
+    }
+
+    #[test]
+    fn a_database_that_holds_its_pipeline_takes_later_steps_on_open() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("step3.db");
+        {
+            let store = crate::Store::create(&path)?;
+            // As an earlier round left it: step 3, without the objects of
+            // steps 4 and 5.
+            store.conn().execute_batch(
+                "DROP INDEX events_pauses;
+                 DROP INDEX records_age; DROP INDEX records_stage_age;
+                 DROP INDEX records_patient; DROP INDEX records_stage_patient;
+                 DROP INDEX records_stage_id;
+                 DROP TRIGGER records_fts_insert; DROP TRIGGER records_fts_delete;
+                 DROP TRIGGER records_fts_update; DROP TABLE records_fts;
+                 DROP TABLE user_views;
+                 PRAGMA user_version = 3;",
+            )?;
+        }
+        let store = crate::Store::open(&path)?;
+        let version: i64 = store
+            .conn()
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        assert_eq!(version, known());
+        let index: i64 = store.conn().query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'events_pauses'",
+            [],
+            |r| r.get(0),
+        )?;
+        assert_eq!(index, 1);
+        let objects: i64 = store.conn().query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name IN ('records_fts', 'records_patient', 'records_fts_insert')",
+            [],
+            |r| r.get(0),
+        )?;
+        assert_eq!(objects, 3, "step 5 is taken too");
+        Ok(())
+    }
+}

@@ -1,0 +1,349 @@
+//! The console's reads on PostgreSQL ([`Board`]): counts and breach
+//! groups by `GROUP BY` (the server's planner where SQLite keeps counts),
+//! queue pages by keyset, the team, saved views through the session's own
+//! functions, checkpoints from the chains' heads, the audit over a second
+//! session, and live updates by LISTEN/NOTIFY.
+
+use super::query::{self, refs};
+use super::rows;
+use super::store::{PgStore, server};
+use crate::access::{AccessFilter, AccessRow};
+use crate::board::{Board, Watch};
+use crate::due::{self, Cursor};
+use crate::in_use::InUse;
+use crate::setup::{PipelineChange, StoredPipeline};
+use crate::user_views::SavedView;
+use crate::users::Member;
+use crate::verify::Checkpoint;
+use crate::{BreachGroup, EventRow, ListFilter, Result, RowKey, StageCount};
+use carequeue_core::domain::Pipeline;
+use carequeue_core::engine::Record;
+use carequeue_core::engine::audit::{AuditEvent, AuditRange, AuditReport, Auditor};
+use carequeue_core::log::EventKind;
+
+const EVENTS_SQL: &str = "SELECT record_id, at, actor, kind, from_stage, to_stage, reason, data
+     FROM events WHERE record_id IS NOT NULL ORDER BY id";
+
+impl Board for PgStore {
+    fn stage_counts(&self, now: i64) -> Result<Vec<StageCount>> {
+        self.counts_by_stage(now)
+    }
+
+    fn breach_groups(&self, now: i64) -> Result<Vec<BreachGroup>> {
+        self.groups(now)
+    }
+
+    fn list(&self, f: &ListFilter, now: i64) -> Result<Vec<Record>> {
+        let (sql, args) = query::select_sql(f, now);
+        let found = self.rows(&sql, &refs(&args))?;
+        let mut rows = found.iter().map(rows::record).collect::<Result<Vec<_>>>()?;
+        if f.seek.backwards() {
+            rows.reverse();
+        }
+        Ok(rows)
+    }
+
+    fn list_page(&self, f: &ListFilter, now: i64) -> Result<(Vec<Record>, Option<RowKey>)> {
+        // The server plans each page itself: no walk is capped here.
+        Ok((self.list(f, now)?, None))
+    }
+
+    fn walks(&self, _f: &ListFilter, _total: i64) -> Result<bool> {
+        Ok(false)
+    }
+
+    fn kind(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn members(&self) -> Result<Vec<Member>> {
+        let sql = format!(
+            "SELECT {} FROM users ORDER BY name COLLATE \"C\"",
+            rows::MEMBER
+        );
+        let found = self.rows(&sql, &[])?;
+        found.iter().map(rows::member).collect()
+    }
+
+    fn stored_pipeline(&self) -> Result<Option<StoredPipeline>> {
+        self.current_pipeline()
+    }
+
+    fn pipeline_version(&self, version: i64) -> Result<Option<StoredPipeline>> {
+        let row = self
+            .client()?
+            .query_opt(
+                "SELECT version::bigint, hash, text, event_id FROM pipelines WHERE version = $1",
+                &[&i32::try_from(version).unwrap_or(i32::MAX)],
+            )
+            .map_err(server)?;
+        row.map(|r| rows::pipeline(&r)).transpose()
+    }
+
+    fn pipeline_history(&self) -> Result<Vec<PipelineChange>> {
+        let found = self
+            .client()?
+            .query(
+                "SELECT p.version::bigint, e.at, e.actor, p.hash, e.data FROM pipelines p
+                 JOIN events e ON e.id = p.event_id ORDER BY p.version",
+                &[],
+            )
+            .map_err(server)?;
+        found
+            .iter()
+            .map(|r| {
+                let data: Option<String> = r.try_get(4).map_err(server)?;
+                Ok(PipelineChange {
+                    version: r.try_get(0).map_err(server)?,
+                    at: r.try_get(1).map_err(server)?,
+                    actor: r.try_get(2).map_err(server)?,
+                    hash: r.try_get(3).map_err(server)?,
+                    how: crate::setup::how_stored(data.as_deref()),
+                })
+            })
+            .collect()
+    }
+
+    fn pipeline_hash(&self) -> Result<Option<String>> {
+        let row = self.row_opt(
+            "SELECT hash FROM pipelines ORDER BY version DESC LIMIT 1",
+            &[],
+        )?;
+        row.map(|r| r.try_get(0).map_err(server)).transpose()
+    }
+
+    fn expected_pipeline(&self) -> Option<String> {
+        PgStore::expected_pipeline(self).map(str::to_string)
+    }
+
+    fn expect_pipeline(&mut self, hash: Option<String>) {
+        PgStore::expect_pipeline(self, hash);
+    }
+
+    fn set_dry_run(&mut self, on: bool) {
+        PgStore::set_dry_run(self, on);
+    }
+
+    fn views(&self, _user: &str) -> Result<Vec<SavedView>> {
+        // The session's own user's views: the server knows whose.
+        let found = self
+            .client()?
+            .query(
+                "SELECT name, base, stage, filter, sort, owner, columns FROM my_views()",
+                &[],
+            )
+            .map_err(server)?;
+        found
+            .iter()
+            .map(|r| {
+                Ok(SavedView {
+                    name: r.try_get(0).map_err(server)?,
+                    base: r.try_get(1).map_err(server)?,
+                    stage: r.try_get(2).map_err(server)?,
+                    filter: r.try_get(3).map_err(server)?,
+                    sort: r.try_get(4).map_err(server)?,
+                    owner: r.try_get(5).map_err(server)?,
+                    columns: r.try_get(6).map_err(server)?,
+                })
+            })
+            .collect()
+    }
+
+    fn save_view(&mut self, _user: &str, v: &SavedView, at: i64) -> Result<()> {
+        self.client()?
+            .execute(
+                "SELECT save_view($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[
+                    &v.name, &v.base, &v.stage, &v.filter, &v.sort, &v.owner, &v.columns, &at,
+                ],
+            )
+            .map_err(server)?;
+        Ok(())
+    }
+
+    fn delete_view(&mut self, _user: &str, name: &str) -> Result<bool> {
+        let row = self
+            .client()?
+            .query_one("SELECT delete_view($1)", &[&name])
+            .map_err(server)?;
+        row.try_get(0).map_err(server)
+    }
+
+    fn timers_due(&self, now: i64, after: Cursor, limit: i64) -> Result<Vec<Cursor>> {
+        self.cursors(due::PG_TIMERS_DUE_SQL, &[&now, &after.0, &after.1, &limit])
+    }
+
+    fn escalations_due(
+        &self,
+        stage: &str,
+        level: i64,
+        latest_due: i64,
+        after: Cursor,
+        limit: i64,
+    ) -> Result<Vec<Cursor>> {
+        self.cursors(
+            due::PG_ESCALATIONS_DUE_SQL,
+            &[&stage, &level, &latest_due, &after.0, &after.1, &limit],
+        )
+    }
+
+    fn reads(&self, f: &mut dyn FnMut(&mut dyn InUse) -> Result<()>) -> Result<()> {
+        let mut c = self.client()?;
+        let mut tx = super::store::snapshot(&mut c)?;
+        f(&mut tx)?;
+        tx.commit().map_err(server)
+    }
+
+    fn access_entries(&self, f: &AccessFilter) -> Result<Vec<AccessRow>> {
+        let found = self
+            .client()?
+            .query(
+                "SELECT id, at, actor, action, record_id, detail, hash
+                 FROM access_entries($1, $2, $3, $4)",
+                &[&f.user, &f.record, &f.since, &f.until],
+            )
+            .map_err(server)?;
+        found
+            .iter()
+            .map(|r| {
+                let hash: Vec<u8> = r.try_get(6).map_err(server)?;
+                Ok(AccessRow {
+                    id: r.try_get(0).map_err(server)?,
+                    at: r.try_get(1).map_err(server)?,
+                    actor: r.try_get(2).map_err(server)?,
+                    action: r.try_get(3).map_err(server)?,
+                    record: r.try_get(4).map_err(server)?,
+                    detail: r.try_get(5).map_err(server)?,
+                    hash: crate::events::hex(&hash),
+                })
+            })
+            .collect()
+    }
+
+    fn export_each(
+        &self,
+        history: bool,
+        each: &mut dyn FnMut(Record, Vec<EventRow>) -> Result<()>,
+    ) -> Result<()> {
+        PgStore::export_each(self, history, each)
+    }
+
+    fn checkpoint(&self, at: i64) -> Result<Checkpoint> {
+        let found = self
+            .client()?
+            .query("SELECT name, length, head FROM chains", &[])
+            .map_err(server)?;
+        let mut cp = Checkpoint {
+            events: 0,
+            head: super::chain::prev_text(&[]),
+            access_events: 0,
+            access_head: super::chain::prev_text(&[]),
+            at: chrono::DateTime::<chrono::Utc>::from_timestamp(at, 0)
+                .unwrap_or_default()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        };
+        for r in &found {
+            let name: String = r.try_get(0).map_err(server)?;
+            let length: i64 = r.try_get(1).map_err(server)?;
+            let head: Vec<u8> = r.try_get(2).map_err(server)?;
+            match name.as_str() {
+                "events" => (cp.events, cp.head) = (length, super::chain::prev_text(&head)),
+                "access" => {
+                    (cp.access_events, cp.access_head) = (length, super::chain::prev_text(&head))
+                }
+                _ => {}
+            }
+        }
+        Ok(cp)
+    }
+
+    fn audit(
+        &self,
+        p: &Pipeline,
+        range: AuditRange,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<AuditReport> {
+        // A session of its own: the console's stays free meanwhile.
+        let other = self.reopen()?;
+        let mut c = other.client()?;
+        let max_id: i64 = c
+            .query_one("SELECT coalesce(max(id), 0) FROM records", &[])
+            .map_err(server)?
+            .try_get(0)
+            .map_err(server)?;
+        // A log that re-enters stages outside the graph is read again
+        // keeping every stay's record (as on SQLite).
+        for all_slots in [false, true] {
+            let mut a = Auditor::new(p, range, now.timestamp());
+            a.reserve(max_id);
+            if all_slots {
+                a.keep_all_slots();
+            }
+            scan_events(&mut c, &mut a)?;
+            if !a.needs_all_slots() {
+                return Ok(a.finish());
+            }
+        }
+        Err(crate::StoreError::Server(
+            "the audit could not keep its records".into(),
+        ))
+    }
+
+    fn watch(&self) -> Watch {
+        Watch::Listen(super::live::Listener::start(self.info().clone()))
+    }
+
+    fn data_version(&self) -> Result<i64> {
+        // Changes are heard by the listener, not polled.
+        Ok(0)
+    }
+
+    fn reopen(&self) -> Result<Box<dyn Board>> {
+        Ok(Box::new(PgStore::reopen(self)?))
+    }
+}
+
+impl PgStore {
+    /// `(due, id)` keysets a due query returns.
+    fn cursors(
+        &self,
+        sql: &str,
+        args: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Cursor>> {
+        let found = self.rows(sql, args)?;
+        found
+            .iter()
+            .map(|r| Ok((r.try_get(0).map_err(server)?, r.try_get(1).map_err(server)?)))
+            .collect()
+    }
+}
+
+/// Every event in log order into `a`, streamed from one read-only snapshot.
+fn scan_events(c: &mut postgres::Client, a: &mut Auditor) -> Result<()> {
+    use postgres::fallible_iterator::FallibleIterator;
+    let mut tx = super::store::snapshot(c)?;
+    {
+        let none: [&(dyn postgres::types::ToSql + Sync); 0] = [];
+        let mut it = tx.query_raw(EVENTS_SQL, none).map_err(server)?;
+        while let Some(r) = it.next().map_err(server)? {
+            let record_id: i64 = r.try_get(0).map_err(server)?;
+            let at: i64 = r.try_get(1).map_err(server)?;
+            let actor: &str = r.try_get(2).map_err(server)?;
+            let kind: &str = r.try_get(3).map_err(server)?;
+            let Ok(kind) = kind.parse::<EventKind>() else {
+                continue;
+            };
+            a.push(&AuditEvent {
+                record_id,
+                at,
+                actor,
+                kind,
+                from: r.try_get(4).map_err(server)?,
+                to: r.try_get(5).map_err(server)?,
+                reason: r.try_get(6).map_err(server)?,
+                data: r.try_get(7).map_err(server)?,
+            });
+        }
+    }
+    tx.commit().map_err(server)
+}

@@ -1,0 +1,377 @@
+//! The store on PostgreSQL: one session, its identity the server's (the
+//! login, or in a trust-mode database the login `act_as` switched to with
+//! `SET ROLE`). Reads are plain queries the member role may make; every
+//! write goes through the schema's `SECURITY DEFINER` functions.
+
+use super::conninfo::{self, ConnInfo};
+use super::prepared::Prepared;
+use super::query::{self, refs};
+use super::rows;
+use super::tx::PgTx;
+use crate::db::{Db, Tx};
+use crate::users::Member;
+use crate::{EventRow, ListFilter, Result, StoreError, access};
+use carequeue_core::engine::Record;
+use postgres::Row;
+use postgres::types::ToSql;
+use std::cell::RefCell;
+
+/// A server error as a store error (its SQLSTATE and message; never a
+/// password or patient data: no statement text is quoted).
+pub(crate) fn server(e: postgres::Error) -> StoreError {
+    StoreError::Server(super::db_error(e))
+}
+
+pub struct PgStore {
+    client: RefCell<postgres::Client>,
+    /// The session's prepared statements.
+    prepared: Prepared,
+    /// The last breach groups read, with the time and the chain's length
+    /// they were read at: the board's counts and its breach panel ask for
+    /// the same groups one after the other.
+    pub(super) groups_memo: RefCell<Option<super::counts::Memo>>,
+    /// Where it connects: a lost session is opened again from these.
+    info: ConnInfo,
+    /// The login `act_as` switched to, switched to again on a new session.
+    acting: RefCell<Option<String>>,
+    /// While set, every write runs whole and is then rolled back.
+    dry_run: bool,
+    label: String,
+    trust: bool,
+    /// The pipeline the caller decided under: each write checks it is
+    /// still the one in force, inside its own transaction.
+    expected_pipeline: Option<String>,
+}
+
+impl PgStore {
+    /// Connects to `url` (with the libpq environment and password file)
+    /// and sets the session up.
+    pub fn open(url: &str) -> Result<PgStore> {
+        let info = conninfo::parse(url, &conninfo::ProcessEnv)
+            .map_err(|e| StoreError::Server(format!("--db: {e}")))?;
+        PgStore::connect(&info)
+    }
+
+    pub fn connect(info: &ConnInfo) -> Result<PgStore> {
+        let mut c = super::connect(info).map_err(StoreError::Server)?;
+        super::schema::session(&mut c).map_err(StoreError::Server)?;
+        let trust: Option<String> = c
+            .query_opt("SELECT value FROM meta WHERE key = 'trust'", &[])
+            .map_err(|e| match e.as_db_error() {
+                Some(d) if d.code() == &postgres::error::SqlState::UNDEFINED_TABLE => {
+                    StoreError::Server(format!(
+                        "database {} holds no carequeue schema (create it with `carequeue init --db postgres://…` or `carequeue migrate`)",
+                        info.dbname
+                    ))
+                }
+                _ => server(e),
+            })?
+            .map(|r| r.try_get(0))
+            .transpose()
+            .map_err(server)?;
+        let host = info
+            .hosts
+            .iter()
+            .map(|h| format!("{}:{}", h.name, h.port))
+            .collect::<Vec<_>>()
+            .join(",");
+        Ok(PgStore {
+            client: RefCell::new(c),
+            prepared: Prepared::default(),
+            groups_memo: RefCell::new(None),
+            info: info.clone(),
+            acting: RefCell::new(None),
+            dry_run: false,
+            label: format!("postgres://{}@{host}/{}", info.user, info.dbname),
+            trust: trust.as_deref() == Some("true"),
+            expected_pipeline: None,
+        })
+    }
+
+    pub fn expect_pipeline(&mut self, hash: Option<String>) {
+        self.expected_pipeline = hash;
+    }
+
+    pub fn expected_pipeline(&self) -> Option<&str> {
+        self.expected_pipeline.as_deref()
+    }
+
+    pub fn set_dry_run(&mut self, on: bool) {
+        self.dry_run = on;
+    }
+
+    pub fn info(&self) -> &ConnInfo {
+        &self.info
+    }
+
+    /// The session, opened again (as the same acting login) if the server
+    /// closed it: after a restart or a failover the next request goes on
+    /// by itself. The request that met the loss has failed already.
+    pub(super) fn client(&self) -> Result<std::cell::RefMut<'_, postgres::Client>> {
+        let mut c = self.client.borrow_mut();
+        if c.is_closed() {
+            let mut fresh = super::connect(&self.info).map_err(StoreError::Server)?;
+            super::schema::session(&mut fresh).map_err(StoreError::Server)?;
+            if let Some(login) = self.acting.borrow().as_deref() {
+                fresh.batch_execute(&set_role(login)).map_err(server)?;
+            }
+            *c = fresh;
+            self.prepared.clear();
+        }
+        Ok(c)
+    }
+
+    /// The rows of `sql` (prepared once per session) with `args`.
+    pub(super) fn rows(&self, sql: &str, args: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
+        let mut c = self.client()?;
+        let st = self.prepared.get(&mut *c, sql)?;
+        c.query(&st, args).map_err(server)
+    }
+
+    /// The one row of `sql`, if any (prepared once per session).
+    pub(super) fn row_opt(&self, sql: &str, args: &[&(dyn ToSql + Sync)]) -> Result<Option<Row>> {
+        let mut c = self.client()?;
+        let st = self.prepared.get(&mut *c, sql)?;
+        c.query_opt(&st, args).map_err(server)
+    }
+
+    /// The one row of `sql` (prepared once per session).
+    pub(super) fn row(&self, sql: &str, args: &[&(dyn ToSql + Sync)]) -> Result<Row> {
+        let mut c = self.client()?;
+        let st = self.prepared.get(&mut *c, sql)?;
+        c.query_one(&st, args).map_err(server)
+    }
+
+    /// A second session on the same database as the same acting login.
+    pub fn reopen(&self) -> Result<PgStore> {
+        let mut s = PgStore::connect(&self.info)?;
+        if let Some(login) = self.acting.borrow().as_deref() {
+            s.client
+                .get_mut()
+                .batch_execute(&set_role(login))
+                .map_err(server)?;
+            *s.acting.borrow_mut() = Some(login.to_string());
+        }
+        s.expected_pipeline = self.expected_pipeline.clone();
+        Ok(s)
+    }
+
+    /// The pipeline in force: its version, hash and text.
+    pub fn current_pipeline(&self) -> Result<Option<crate::setup::StoredPipeline>> {
+        let row = self.row_opt(rows::CURRENT_PIPELINE, &[])?;
+        row.map(|r| rows::pipeline(&r)).transpose()
+    }
+
+    fn members_where(&self, column: &str, value: &str) -> Result<Option<Member>> {
+        let sql = format!("SELECT {} FROM users WHERE {column} = $1", rows::MEMBER);
+        let row = self.row_opt(&sql, &[&value])?;
+        row.map(|r| rows::member(&r)).transpose()
+    }
+}
+
+/// A read-only REPEATABLE READ transaction: every read in it sees one
+/// snapshot.
+pub(super) fn snapshot(c: &mut postgres::Client) -> Result<postgres::Transaction<'_>> {
+    c.build_transaction()
+        .read_only(true)
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .start()
+        .map_err(server)
+}
+
+/// `SET ROLE` to `login`, quoted.
+fn set_role(login: &str) -> String {
+    format!("SET ROLE \"{}\"", login.replace('"', "\"\""))
+}
+
+impl Db for PgStore {
+    fn label(&self) -> String {
+        self.label.clone()
+    }
+
+    fn read_only(&self) -> bool {
+        false
+    }
+
+    fn reads_unlogged(&self) -> bool {
+        false
+    }
+
+    fn trust_mode(&self) -> Result<bool> {
+        Ok(self.trust)
+    }
+
+    fn login(&self) -> Result<String> {
+        self.row("SELECT session_login()", &[])?
+            .try_get(0)
+            .map_err(server)
+    }
+
+    fn unlinked_hint(&self, login: &str) -> String {
+        format!(
+            "database login `{login}` is linked to no carequeue user; an admin can link you with `carequeue user add NAME --role ROLE --login {login}`"
+        )
+    }
+
+    fn act_as(&self, m: &Member) -> Result<()> {
+        let Some(login) = m.login.as_deref().filter(|l| !l.is_empty()) else {
+            return Err(StoreError::Server(format!(
+                "user `{}` has no database login to act as",
+                m.name
+            )));
+        };
+        let mut c = self.client()?;
+        // Its own login: nothing to switch (and SET ROLE would need it to
+        // be a member of itself, which it is not).
+        let me: String = c
+            .query_one("SELECT session_user::text", &[])
+            .map_err(server)?
+            .try_get(0)
+            .map_err(server)?;
+        if me == login {
+            return Ok(());
+        }
+        c.batch_execute(&set_role(login)).map_err(|e| {
+            StoreError::Server(format!(
+                "acting as `{}` (login {login}): {}",
+                m.name,
+                super::db_error(e)
+            ))
+        })?;
+        *self.acting.borrow_mut() = Some(login.to_string());
+        Ok(())
+    }
+
+    fn member(&self, name: &str) -> Result<Option<Member>> {
+        self.members_where("name", name)
+    }
+
+    fn member_by_login(&self, login: &str) -> Result<Option<Member>> {
+        self.members_where("login", login)
+    }
+
+    fn first_user(&self) -> Result<Option<String>> {
+        let row = self
+            .client()?
+            .query_opt(
+                "SELECT to_stage FROM events WHERE kind = 'user' ORDER BY id LIMIT 1",
+                &[],
+            )
+            .map_err(server)?;
+        Ok(row
+            .map(|r| r.try_get::<_, Option<String>>(0))
+            .transpose()
+            .map_err(server)?
+            .flatten())
+    }
+
+    fn record(&self, id: i64) -> Result<Record> {
+        self.row_opt(&rows::load_sql(), &[&id])?
+            .map(|r| rows::record(&r))
+            .ok_or(StoreError::NoRecord(id))?
+    }
+
+    fn records(&self, ids: &[i64]) -> Result<Vec<Record>> {
+        let sql = format!(
+            "SELECT {} FROM records WHERE id = ANY($1)",
+            query::columns()
+        );
+        let found = self.rows(&sql, &[&ids])?;
+        found.iter().map(rows::record).collect()
+    }
+
+    fn history(&self, id: i64) -> Result<Vec<EventRow>> {
+        let sql = format!(
+            "SELECT {} FROM events WHERE record_id = $1 ORDER BY id",
+            rows::EVENT
+        );
+        let found = self.rows(&sql, &[&id])?;
+        found.iter().map(rows::event).collect()
+    }
+
+    fn count(&self, f: &ListFilter, now: i64) -> Result<i64> {
+        let mut n: i64 = match self.quick_count(f)? {
+            Some(n) => n,
+            None => {
+                let (sql, args) = query::count_sql(f, now);
+                self.row(&sql, &refs(&args))?.try_get(0).map_err(server)?
+            }
+        };
+        if let Some(limit) = f.limit {
+            n = n.min(i64::try_from(limit).unwrap_or(i64::MAX));
+        }
+        Ok(n)
+    }
+
+    fn each_listed(
+        &self,
+        f: &ListFilter,
+        now: i64,
+        each: &mut dyn FnMut(Record) -> Result<()>,
+    ) -> Result<()> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let (sql, args) = query::select_sql(f, now);
+        let mut c = self.client()?;
+        // A portal inside one read-only snapshot: rows stream in as they
+        // are read, memory does not grow with the count.
+        let mut tx = snapshot(&mut c)?;
+        {
+            let mut it = tx.query_raw(sql.as_str(), refs(&args)).map_err(server)?;
+            while let Some(row) = it.next().map_err(server)? {
+                each(rows::record(&row)?)?;
+            }
+        }
+        tx.commit().map_err(server)
+    }
+
+    fn snapshot(&self) -> Result<Box<dyn crate::db::Snapshot + '_>> {
+        Ok(Box::new(()))
+    }
+
+    fn log_read(
+        &mut self,
+        at: i64,
+        _actor: &str,
+        action: &str,
+        record: Option<i64>,
+        detail: Option<&str>,
+    ) -> Result<()> {
+        let mut c = self.client()?;
+        let mut tx = c.transaction().map_err(server)?;
+        // The actor is the session's own user, as the server will record
+        // it; the access chain's head is locked in the same round trip.
+        let st = self.prepared.get(
+            &mut tx,
+            "SELECT session_actor(), length, head FROM lock_chain('access')",
+        )?;
+        let row = tx.query_one(&st, &[]).map_err(server)?;
+        let actor: String = row.try_get(0).map_err(server)?;
+        let length: i64 = row.try_get(1).map_err(server)?;
+        let head: Vec<u8> = row.try_get(2).map_err(server)?;
+        let prev = super::chain::prev_text(&head);
+        let hash = access::digest(&prev, length + 1, at, record, &actor, action, detail);
+        let st = self
+            .prepared
+            .get(&mut tx, "SELECT log_access($1, $2, $3, $4, $5, $6)")?;
+        tx.query_one(&st, &[&at, &action, &record, &detail, &head, &&hash[..]])
+            .map_err(server)?;
+        tx.commit().map_err(server)
+    }
+
+    fn transact(&mut self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
+        let dry_run = self.dry_run;
+        let mut c = self.client()?;
+        let tx = c.transaction().map_err(server)?;
+        let mut t = PgTx::begin(tx, &self.prepared)?;
+        if let Some(expected) = &self.expected_pipeline {
+            t.check_pipeline(expected)?;
+        }
+        f(&mut t)?;
+        t.finish()?;
+        if dry_run {
+            // Dropped unfinished: rolled back, after every check ran.
+            return Ok(());
+        }
+        t.commit()
+    }
+}

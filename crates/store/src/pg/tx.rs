@@ -1,0 +1,438 @@
+//! One write transaction on PostgreSQL. It starts by locking the event
+//! chain's head, so writers take turns as under SQLite's `BEGIN
+//! IMMEDIATE`: what it reads next is what it writes over, and its events
+//! are sealed against a head nobody else can move. Record and event go
+//! together through `write_change`, which takes the actor from the session.
+
+use super::bulk::Staged;
+use super::chain::{event_args, prev_text, record_json};
+use super::prepared::Prepared;
+use super::rows;
+use super::store::server;
+use crate::db::Tx;
+use crate::events::{NewEvent, event_hash};
+use crate::in_use::InUse;
+use crate::setup::StoredPipeline;
+use crate::users::Member;
+use crate::{Result, StoreError};
+use carequeue_core::engine::Record;
+use carequeue_core::engine::retime::Stay;
+use carequeue_core::log::EventKind;
+use postgres::types::ToSql;
+
+pub struct PgTx<'c> {
+    tx: postgres::Transaction<'c>,
+    prepared: &'c Prepared,
+    /// The session's carequeue user: every event's actor.
+    actor: String,
+    length: i64,
+    head: Vec<u8>,
+    /// An import's new records and events, sent by COPY (after `bulk_load`).
+    staged: Option<Staged>,
+}
+
+impl<'c> PgTx<'c> {
+    pub fn begin(mut tx: postgres::Transaction<'c>, prepared: &'c Prepared) -> Result<PgTx<'c>> {
+        // Who writes, and the chain's head locked, in one round trip.
+        let st = prepared.get(
+            &mut tx,
+            "SELECT session_actor(), length, head FROM lock_chain('events')",
+        )?;
+        let row = tx.query_one(&st, &[]).map_err(server)?;
+        Ok(PgTx {
+            actor: row.try_get(0).map_err(server)?,
+            length: row.try_get(1).map_err(server)?,
+            head: row.try_get(2).map_err(server)?,
+            tx,
+            prepared,
+            staged: None,
+        })
+    }
+
+    /// `sql`, prepared once per session.
+    fn st(&mut self, sql: &str) -> Result<postgres::Statement> {
+        self.prepared.get(&mut self.tx, sql)
+    }
+
+    /// Refuses to go on if the pipeline in force is no longer `expected`.
+    pub fn check_pipeline(&mut self, expected: &str) -> Result<()> {
+        let st = self.st(rows::CURRENT_PIPELINE)?;
+        let row = self.tx.query_opt(&st, &[]).map_err(server)?;
+        match row {
+            Some(r) if r.try_get::<_, String>(1).map_err(server)? == expected => Ok(()),
+            Some(r) => Err(StoreError::PipelineChanged {
+                version: r.try_get(0).map_err(server)?,
+            }),
+            None => Err(StoreError::PipelineChanged { version: 0 }),
+        }
+    }
+
+    /// Writes what is staged: every check the server makes has run after.
+    pub fn finish(&mut self) -> Result<()> {
+        match self.staged.take() {
+            Some(s) => s.finish(&mut self.tx),
+            None => Ok(()),
+        }
+    }
+
+    pub fn commit(mut self) -> Result<()> {
+        self.finish()?;
+        self.tx.commit().map_err(server)
+    }
+}
+
+impl Tx for PgTx<'_> {
+    fn op_seen(&mut self, op: &str) -> Result<Option<i64>> {
+        let st = self.st("SELECT coalesce(record_id, 0) FROM events WHERE op_id = $1")?;
+        let row = self.tx.query_opt(&st, &[&op]).map_err(server)?;
+        row.map(|r| r.try_get(0).map_err(server)).transpose()
+    }
+
+    fn load(&mut self, id: i64) -> Result<Record> {
+        let st = self.st(&rows::load_sql())?;
+        self.tx
+            .query_opt(&st, &[&id])
+            .map_err(server)?
+            .map(|r| rows::record(&r))
+            .ok_or(StoreError::NoRecord(id))?
+    }
+
+    fn save(&mut self, cur: Option<&Record>, next: &mut Record, e: &NewEvent) -> Result<()> {
+        if self.staged.is_some() {
+            return self.stage(cur, next, e);
+        }
+        let expected = match cur {
+            Some(cur) => {
+                next.version = cur.version + 1;
+                cur.version
+            }
+            None => {
+                // A given id is kept (an import's); else the next, under
+                // the chain's lock, so no other writer takes it.
+                if next.id <= 0 {
+                    next.id = self
+                        .tx
+                        .query_one("SELECT coalesce(max(id), 0) + 1 FROM records", &[])
+                        .map_err(server)?
+                        .try_get(0)
+                        .map_err(server)?;
+                }
+                // An import's record comes with the events that follow
+                // its create: its version counts them.
+                next.version = next.version.max(1);
+                0
+            }
+        };
+        let mut e = e.clone();
+        e.record_id = Some(next.id);
+        // The sweep's timers and escalations are the system's; everything
+        // else is the session's own user's (the server decides either way).
+        let (actor, write) = if e.actor == carequeue_core::engine::SYSTEM {
+            (carequeue_core::engine::SYSTEM, "write_system_change")
+        } else {
+            (self.actor.as_str(), "write_change")
+        };
+        let hash = self.seal(&e, actor);
+        let json = record_json(next).to_string();
+        let st = self.st(&format!(
+            "SELECT {write}($1::text::jsonb, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        ))?;
+        let sealed = hash.to_vec();
+        let mut args: Vec<&(dyn ToSql + Sync)> = vec![&json, &expected];
+        args.extend(event_args(&e, &self.head, &sealed));
+        let row = self
+            .tx
+            .query_one(&st, &args)
+            .map_err(|x| match x.code().map(|c| c.code()) {
+                Some("CQ409") => StoreError::Stale {
+                    id: next.id,
+                    expected,
+                    actual: expected + 1,
+                },
+                _ => server(x),
+            })?;
+        let id: i64 = row.try_get(0).map_err(server)?;
+        if id < 0 {
+            return Err(StoreError::Server(format!(
+                "operation id was already applied (event {})",
+                -id
+            )));
+        }
+        self.sealed(id, hash);
+        Ok(())
+    }
+
+    fn member(&mut self, name: &str) -> Result<Option<Member>> {
+        self.member_where("name", name)
+    }
+
+    fn member_by_login(&mut self, login: &str) -> Result<Option<Member>> {
+        self.member_where("login", login)
+    }
+
+    fn members(&mut self) -> Result<Vec<Member>> {
+        let sql = format!(
+            "SELECT {} FROM users ORDER BY name COLLATE \"C\"",
+            rows::MEMBER
+        );
+        let found = self.tx.query(&sql, &[]).map_err(server)?;
+        found.iter().map(rows::member).collect()
+    }
+
+    fn save_user(&mut self, _actor: &str, m: &Member, admin: bool, at: i64) -> Result<()> {
+        let data = serde_json::to_string(m).unwrap_or_default();
+        let e = NewEvent {
+            record_id: None,
+            at,
+            actor: &self.actor,
+            to: Some(&m.name),
+            data: Some(&data),
+            ..NewEvent::blank(EventKind::User)
+        };
+        let hash = self.seal(&e, &self.actor);
+        let id: i64 = self
+            .tx
+            .query_one(
+                "SELECT write_user($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                &[
+                    &m.name,
+                    &m.roles.join(" "),
+                    &m.login,
+                    &m.enabled,
+                    &m.created_at,
+                    &admin,
+                    &at,
+                    &data,
+                    &self.head,
+                    &&hash[..],
+                ],
+            )
+            .map_err(server)?
+            .try_get(0)
+            .map_err(server)?;
+        self.sealed(id, hash);
+        Ok(())
+    }
+
+    fn append(&mut self, e: &NewEvent) -> Result<()> {
+        if self.staged.is_some() {
+            return self.stage_event(e);
+        }
+        self.append_event(e)
+    }
+
+    fn bulk_load(&mut self, _rows: i64) -> Result<()> {
+        // New records and their events go by COPY from here on.
+        if self.staged.is_none() {
+            self.staged = Some(super::bulk::begin(&mut self.tx, &self.head)?);
+        }
+        Ok(())
+    }
+
+    fn in_use(&mut self) -> &mut dyn InUse {
+        &mut self.tx
+    }
+
+    fn current_pipeline(&mut self) -> Result<Option<StoredPipeline>> {
+        let st = self.st(rows::CURRENT_PIPELINE)?;
+        let row = self.tx.query_opt(&st, &[]).map_err(server)?;
+        row.map(|r| rows::pipeline(&r)).transpose()
+    }
+
+    fn ids_in_stage(&mut self, stage: &str) -> Result<Vec<i64>> {
+        let found = self
+            .tx
+            .query(
+                "SELECT id FROM records WHERE stage = $1 ORDER BY id",
+                &[&stage],
+            )
+            .map_err(server)?;
+        found.iter().map(|r| r.try_get(0).map_err(server)).collect()
+    }
+
+    fn stay(&mut self, r: &Record) -> Result<Stay> {
+        // The marks after the last event that entered a stage (as on SQLite).
+        let found = self
+            .tx
+            .query(
+                "SELECT at, kind FROM events WHERE record_id = $1 AND kind IN ('pause', 'resume')
+                   AND id > (SELECT coalesce(max(id), 0) FROM events WHERE record_id = $1
+                             AND kind IN ('create', 'transition', 'timer', 'override'))
+                 ORDER BY id",
+                &[&r.id],
+            )
+            .map_err(server)?;
+        let marks = found
+            .iter()
+            .map(|row| {
+                let kind: &str = row.try_get(1).map_err(server)?;
+                let kind: EventKind = kind.parse()?;
+                Ok((row.try_get(0).map_err(server)?, kind == EventKind::Pause))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Stay { marks })
+    }
+
+    fn rewrite_clock(&mut self, _old: &Record, r: &Record) -> Result<()> {
+        let sort_due = carequeue_core::engine::sla::ClockState::of(r).sort_due();
+        self.tx
+            .execute(
+                "SELECT retime_record($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                &[
+                    &r.id,
+                    &r.due_at,
+                    &r.warn_at,
+                    &r.paused_since,
+                    &r.paused_left,
+                    &sort_due,
+                    &r.timer_at,
+                    &r.owner_role,
+                    &r.notify_role,
+                ],
+            )
+            .map_err(server)?;
+        Ok(())
+    }
+
+    fn rename_role_in_records(&mut self, old: &str, new: &str) -> Result<()> {
+        self.tx
+            .execute("SELECT rename_role($1, $2)", &[&old, &new])
+            .map_err(server)?;
+        Ok(())
+    }
+
+    fn store_pipeline(
+        &mut self,
+        _actor: &str,
+        how: &str,
+        text: &str,
+        at: i64,
+        log_readers: &[String],
+    ) -> Result<i64> {
+        let version = self.current_pipeline()?.map_or(1, |p| p.version + 1);
+        let (kind, hash, data) = crate::setup::pipeline_event(version, how, text);
+        let e = NewEvent {
+            at,
+            actor: &self.actor,
+            data: Some(&data),
+            ..NewEvent::blank(kind)
+        };
+        let sealed = self.seal(&e, &self.actor);
+        let id: i64 = self
+            .tx
+            .query_one(
+                "SELECT store_pipeline($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                &[
+                    &version,
+                    &hash,
+                    &text,
+                    &at,
+                    &kind.as_str(),
+                    &data,
+                    &log_readers.join(" "),
+                    &self.head,
+                    &&sealed[..],
+                ],
+            )
+            .map_err(server)?
+            .try_get(0)
+            .map_err(server)?;
+        self.sealed(id, sealed);
+        Ok(version)
+    }
+
+    fn index_fields(&mut self, _fields: &[&str]) -> Result<()> {
+        // The server plans its own; field filters read `fields` as json.
+        Ok(())
+    }
+
+    fn held_by(&mut self, user: &str) -> Result<Vec<(i64, String)>> {
+        let found = self
+            .tx
+            .query(
+                "SELECT id, stage FROM records WHERE assignee = $1 ORDER BY id",
+                &[&user],
+            )
+            .map_err(server)?;
+        found
+            .iter()
+            .map(|r| Ok((r.try_get(0).map_err(server)?, r.try_get(1).map_err(server)?)))
+            .collect()
+    }
+}
+
+impl PgTx<'_> {
+    /// `e`'s hash as the chain's next event, with `actor` as its actor.
+    fn seal(&self, e: &NewEvent, actor: &str) -> [u8; 32] {
+        event_hash(
+            &mut Vec::new(),
+            &prev_text(&self.head),
+            self.length + 1,
+            e,
+            actor,
+        )
+    }
+
+    /// A new record and its first event, staged for COPY.
+    fn stage(&mut self, cur: Option<&Record>, next: &mut Record, e: &NewEvent) -> Result<()> {
+        let Some(staged) = self.staged.as_mut() else {
+            return Err(StoreError::Server("nothing is being staged".into()));
+        };
+        if cur.is_some() || e.op_id.is_some() {
+            return Err(StoreError::Server(
+                "a bulk load only creates records".into(),
+            ));
+        }
+        staged.record(next);
+        next.version = next.version.max(1);
+        let mut e = e.clone();
+        e.record_id = Some(next.id);
+        self.stage_event(&e)
+    }
+
+    /// `e`, sealed as the chain's next event and staged.
+    fn stage_event(&mut self, e: &NewEvent) -> Result<()> {
+        let hash = self.seal(e, &self.actor);
+        let id = self.length + 1;
+        let Some(staged) = self.staged.as_mut() else {
+            return Err(StoreError::Server("nothing is being staged".into()));
+        };
+        staged.event(id, e, &hash)?;
+        staged.send(&mut self.tx, false)?;
+        self.sealed(id, hash);
+        Ok(())
+    }
+
+    /// The chain moved on to event `id`, sealed as `hash`.
+    fn sealed(&mut self, id: i64, hash: [u8; 32]) {
+        self.length = id;
+        self.head = hash.to_vec();
+    }
+
+    /// Appends `e` as the session's user through `append_event`.
+    fn append_event(&mut self, e: &NewEvent) -> Result<()> {
+        let hash = self.seal(e, &self.actor);
+        let st =
+            self.st("SELECT append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")?;
+        let sealed = hash.to_vec();
+        let mut args: Vec<&(dyn ToSql + Sync)> = vec![&e.record_id];
+        args.extend(event_args(e, &self.head, &sealed));
+        let id: i64 = self
+            .tx
+            .query_one(&st, &args)
+            .map_err(server)?
+            .try_get(0)
+            .map_err(server)?;
+        self.sealed(id, hash);
+        Ok(())
+    }
+
+    fn member_where(&mut self, column: &str, value: &str) -> Result<Option<Member>> {
+        let st = self.st(&format!(
+            "SELECT {} FROM users WHERE {column} = $1",
+            rows::MEMBER
+        ))?;
+        let row = self.tx.query_opt(&st, &[&value]).map_err(server)?;
+        row.map(|r| rows::member(&r)).transpose()
+    }
+}
