@@ -141,7 +141,8 @@ fn every_fixture_reports_its_code_on_the_marked_line() {
 
 #[test]
 fn every_code_has_a_fixture() {
-    let codes = std::fs::read_to_string(root().join("crates/core/src/domain/codes.rs")).expect("codes.rs");
+    let codes =
+        std::fs::read_to_string(root().join("crates/core/src/domain/codes.rs")).expect("codes.rs");
     let have: Vec<String> = fixtures().iter().map(|p| code_of(p)).collect();
     for line in codes.lines().filter(|l| l.starts_with("pub const")) {
         let code = line.split('"').nth(1).expect("a quoted code");

@@ -7,7 +7,7 @@ mod console;
 use carequeue::app::popup::Popup;
 use carequeue::engine::sla;
 use carequeue::ops;
-use carequeue::store::{Store, access, events};
+use carequeue::store::{Store, sqlite::access, sqlite::events};
 use console::{Console, demo_db, now, pipeline};
 use crossterm::event::KeyCode;
 
@@ -18,11 +18,11 @@ fn popup_title(c: &Console) -> String {
     }
 }
 
-fn entries(db: &std::path::Path, user: &str) -> Vec<access::AccessRow> {
+fn entries(db: &std::path::Path, user: &str) -> Vec<carequeue::store::access::AccessRow> {
     let store = Store::open(db).expect("open");
     access::list(
         store.conn(),
-        &access::AccessFilter {
+        &carequeue::store::access::AccessFilter {
             user: Some(user.into()),
             ..Default::default()
         },
@@ -98,7 +98,7 @@ fn a_breached_withdraw_asks_for_both_reasons_in_one_flow() {
         ]
     );
     assert!(
-        carequeue::store::verify::verify(&p, &store)
+        carequeue::store::sqlite::verify::verify(&p, &store)
             .expect("verify runs")
             .is_ok(),
         "the log replays"

@@ -8,7 +8,7 @@ mod console;
 use carequeue::app::popup::Popup;
 use carequeue::engine::sla::{self, SlaState};
 use carequeue::ops::{self, ChangeOpts};
-use carequeue::store::{Store, events};
+use carequeue::store::{Store, sqlite::events};
 use console::{Console, demo_db, now, pipeline};
 use crossterm::event::KeyCode;
 

@@ -8,7 +8,7 @@ use carequeue::store::Sort;
 use carequeue::app::popup::Popup;
 use carequeue::app::views::ViewKind;
 use carequeue::engine::sla;
-use carequeue::store::{Store, events};
+use carequeue::store::{Store, sqlite::events};
 use console::{Console, demo_db, now, pipeline};
 use crossterm::event::KeyCode;
 

@@ -22,7 +22,7 @@
 mod common;
 
 use carequeue::domain::{self, DEFAULT_PIPELINE, Pipeline};
-use carequeue::store::{EventRow, Store, events::GENESIS, meta_get};
+use carequeue::store::{EventRow, Store, events::GENESIS, sqlite::meta_get};
 use common::{BIN, Cq};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -163,11 +163,11 @@ fn check_integrity(p: &Pipeline, cq: &Cq, when: &str) -> Vec<(i64, String, Optio
     let mut st = conn
         .prepare(&format!(
             "SELECT {} FROM events ORDER BY id",
-            carequeue::store::events::COLUMNS
+            carequeue::store::sqlite::events::COLUMNS
         ))
         .unwrap();
     let evs: Vec<EventRow> = st
-        .query_map([], carequeue::store::events::row)
+        .query_map([], carequeue::store::sqlite::events::row)
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();

@@ -27,13 +27,13 @@
 use carequeue::domain::{self, DEFAULT_PIPELINE, Pipeline, SetValue, StageIx};
 use carequeue::engine::rules::{MoveArgs, allowed_events};
 use carequeue::engine::{Record, User, sla};
+use carequeue::log::EventKind;
 use carequeue::ops::{self, ChangeOpts, OpError};
 use carequeue::store::{Db, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
-use carequeue::log::EventKind;
 
 mod common;
 

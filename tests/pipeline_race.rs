@@ -10,7 +10,7 @@ use carequeue::app::service::{Request, Response, Service, pump};
 use carequeue::domain::{Pipeline, check};
 use carequeue::engine::FixedClock;
 use carequeue::ops::{self, ChangeOpts};
-use carequeue::store::{Store, setup};
+use carequeue::store::{Store, sqlite::setup};
 use chrono::{DateTime, Utc};
 use common::{Cq, default_pipeline};
 use std::sync::Arc;

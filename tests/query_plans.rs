@@ -2,7 +2,7 @@
 //! renamed index, a rewritten query the planner can no longer serve from
 //! one) fails here rather than as a slow console at a million records.
 
-use carequeue::store::attention::ATTENTION_SQL;
+use carequeue::store::sqlite::attention::ATTENTION_SQL;
 use carequeue::store::{KeyVal, ListFilter, OwnerFilter, Seek, SlaFilter, Sort, SortKey, Store};
 use rusqlite::types::Value;
 
@@ -143,7 +143,7 @@ fn the_sweep_finds_due_work_by_index() {
         Value::Integer(0),
         Value::Integer(500),
     ];
-    let p = plan(&s, carequeue::ops::TIMERS_DUE_SQL, &args);
+    let p = plan(&s, &carequeue::store::sqlite::due::TIMERS_DUE_SQL, &args);
     assert!(
         p.contains("INDEX records_timer (timer_at") && !p.contains("TEMP B-TREE"),
         "{p}"
@@ -156,7 +156,11 @@ fn the_sweep_finds_due_work_by_index() {
         Value::Integer(0),
         Value::Integer(500),
     ];
-    let p = plan(&s, carequeue::ops::ESCALATIONS_DUE_SQL, &args);
+    let p = plan(
+        &s,
+        &carequeue::store::sqlite::due::ESCALATIONS_DUE_SQL,
+        &args,
+    );
     assert!(
         p.contains("records_escalation (stage=? AND escalation=? AND sort_due"),
         "{p}"
@@ -237,7 +241,7 @@ fn every_order_pages_from_its_own_index() {
 #[test]
 fn no_structured_filter_scans_the_table() {
     let (_d, s) = store();
-    carequeue::store::filter::index_fields(s.conn(), &["state"]).expect("field index");
+    carequeue::store::sqlite::filter::index_fields(s.conn(), &["state"]).expect("field index");
     let base = || ListFilter {
         stages: stages(&["a"]),
         limit: Some(60),
@@ -372,7 +376,7 @@ fn no_structured_filter_scans_the_table() {
 #[test]
 fn a_broad_term_walks_the_orders_index_without_sorting() {
     let (_d, s) = store();
-    carequeue::store::filter::index_fields(s.conn(), &["state"]).expect("field index");
+    carequeue::store::sqlite::filter::index_fields(s.conn(), &["state"]).expect("field index");
     for sort in sorts() {
         for st in [stages(&["a"]), stages(&["a", "b", "c"]), None] {
             for (fields, text) in [

@@ -7,7 +7,8 @@
 mod common;
 
 use carequeue::log::EventKind;
-use carequeue::store::events::{Appender, NewEvent};
+use carequeue::store::events::NewEvent;
+use carequeue::store::sqlite::events::Appender;
 use common::{ADMIN, Cq};
 use rusqlite::{Connection, OptionalExtension};
 use std::path::Path;
@@ -204,7 +205,7 @@ fn rewrite_with_a_recomputed_chain(db: &Path, target: i64) {
         .expect("query")
         .collect::<rusqlite::Result<_>>()
         .expect("rows");
-    let prev = carequeue::store::events::hash_at(&tx, target - 1)
+    let prev = carequeue::store::sqlite::events::hash_at(&tx, target - 1)
         .expect("read")
         .expect("previous hash");
     tx.execute("DELETE FROM events WHERE id >= ?1", [target])

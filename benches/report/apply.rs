@@ -48,7 +48,7 @@ pub fn apply_sla_change(p: &Pipeline, path: &Path, out: &mut Vec<Line>) {
     }
     std::fs::copy(path, &copy).expect("copy the bench database");
     let mut store = Store::open(&copy).expect("open copy");
-    let (stage, open): (String, i64) = carequeue::store::in_use::stage_totals(store.conn())
+    let (stage, open): (String, i64) = carequeue::store::sqlite::in_use::stage_totals(store.conn())
         .expect("counts")
         .into_iter()
         .filter(|(s, _)| {
@@ -68,7 +68,7 @@ pub fn apply_sla_change(p: &Pipeline, path: &Path, out: &mut Vec<Line>) {
         .find(|u| ops::is_admin(p, u))
         .expect("an admin");
     let actor = ops::actor(&store, &admin.name).expect("admin");
-    let hash = carequeue::store::setup::current_pipeline(store.conn())
+    let hash = carequeue::store::sqlite::setup::current_pipeline(store.conn())
         .expect("read")
         .expect("stored")
         .hash;

@@ -3,7 +3,7 @@
 use super::{Line, access, ms, now, time};
 use carequeue::demo;
 use carequeue::domain::{DEFAULT_PIPELINE, Pipeline};
-use carequeue::store::{Store, meta_get};
+use carequeue::store::{Store, sqlite::meta_get};
 use std::path::PathBuf;
 
 pub fn bench_db(p: &Pipeline, records: usize, out: &mut Vec<Line>) -> PathBuf {

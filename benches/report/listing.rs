@@ -7,7 +7,7 @@ use super::{Line, ms, time};
 /// Shared with the tests: the peak read from /proc while the child runs.
 #[path = "../../tests/common/peak.rs"]
 mod peak;
-use carequeue::store::records::COLUMNS;
+use carequeue::store::sqlite::records::COLUMNS;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;

@@ -365,7 +365,7 @@ fn main() {
     // On a connection of its own, as the console runs it.
     let audit_store = Store::open(&path).expect("open");
     let (audit, took) = time(|| {
-        carequeue::store::audit_scan::audit(
+        carequeue::store::sqlite::audit_scan::audit(
             audit_store.conn(),
             &p,
             carequeue::engine::audit::AuditRange::ALL,

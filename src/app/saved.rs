@@ -6,7 +6,7 @@
 use super::service::Request;
 use super::{App, OwnerMode};
 use crate::store::Sort;
-use crate::store::user_views::SavedView;
+use crate::store::views::SavedView;
 
 impl OwnerMode {
     /// The mode as a saved view stores it.

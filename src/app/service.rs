@@ -105,7 +105,7 @@ pub enum Request {
     /// The user's saved views.
     SavedViews,
     /// `:save`: keep this view under its name.
-    SaveView(crate::store::user_views::SavedView),
+    SaveView(crate::store::views::SavedView),
     /// `:view delete NAME`.
     DeleteView(String),
 }
@@ -151,7 +151,7 @@ pub enum Response {
     BulkDone(super::bulk_service::BulkOutcome),
     /// The user's saved views, and what a save or delete said.
     SavedViews {
-        views: Vec<crate::store::user_views::SavedView>,
+        views: Vec<crate::store::views::SavedView>,
         said: Option<Result<String, String>>,
     },
     /// The records of a [`Request::MarkAll`], and how many matched.

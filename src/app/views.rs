@@ -22,7 +22,7 @@ pub struct ViewDef {
     /// Stages shown in the stage strip and queried by the table.
     pub stages: Vec<StageIx>,
     /// The user's saved view this is, if it is one.
-    pub saved: Option<Box<crate::store::user_views::SavedView>>,
+    pub saved: Option<Box<crate::store::views::SavedView>>,
 }
 
 /// Stages where the owner chooses between outcomes that hand the record to

@@ -13,7 +13,8 @@ use crate::engine::clock::parse_instant;
 use crate::engine::{Clock, FixedClock, SystemClock};
 use crate::ops::{self, Actor};
 use crate::store::pg::{PgStore, conninfo};
-use crate::store::{Db, Store, setup};
+use crate::store::sqlite::setup;
+use crate::store::{Db, Store};
 use anyhow::{Context as _, Result, anyhow, bail};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -165,7 +166,9 @@ impl Ctx {
                 };
                 let shown = format!("{label} (pipeline v{})", stored.version);
                 let out = match given {
-                    Some((p, file, text)) if setup::pipeline_hash(&text) != stored.hash => {
+                    Some((p, file, text))
+                        if crate::store::pipelines::pipeline_hash(&text) != stored.hash =>
+                    {
                         (p, file, text, true)
                     }
                     _ => (validate(&shown, &stored.text)?, shown, stored.text, false),
@@ -229,7 +232,9 @@ impl Ctx {
         // store while loading): it may bring an older database up to date.
         let mut s = Store::open_migrating(self.db_path(), self.allow_network_fs)?;
         if !self.what_if && setup::current_pipeline(s.conn())?.is_some() {
-            s.expect_pipeline(Some(setup::pipeline_hash(&self.pipeline_text)));
+            s.expect_pipeline(Some(crate::store::pipelines::pipeline_hash(
+                &self.pipeline_text,
+            )));
         }
         Ok(s)
     }

@@ -9,8 +9,9 @@
 use super::args::DemoArgs;
 use super::context::Ctx;
 use crate::ops;
+use crate::store::Store;
 use crate::store::pg;
-use crate::store::{Store, events, users};
+use crate::store::sqlite::{events, users};
 use anyhow::{Result, anyhow};
 
 /// What was built, for the caller to report or open.

@@ -6,7 +6,7 @@ use super::out::outln;
 use super::team::open;
 use crate::ops;
 use crate::store::pg::{self, conninfo};
-use crate::store::verify::verify;
+use crate::store::sqlite::verify::verify;
 use anyhow::{Result, anyhow, bail};
 
 pub fn run(ctx: &Ctx, to: &str) -> Result<()> {
@@ -39,7 +39,7 @@ pub fn run(ctx: &Ctx, to: &str) -> Result<()> {
         Some(&format!("{records} record(s) to PostgreSQL")),
         ctx.now(),
     )?;
-    let admins: Vec<String> = crate::store::users::members(store.conn())?
+    let admins: Vec<String> = crate::store::sqlite::users::members(store.conn())?
         .into_iter()
         .filter(|m| ops::is_admin(p, &m.user()))
         .map(|m| m.name)

@@ -7,9 +7,11 @@ use super::context::Ctx;
 use super::out::outln;
 use super::team::open;
 use crate::ops::checkpoints::{append, current};
+use crate::store::Store;
+use crate::store::checkpoint::Checkpoint;
 use crate::store::pg::{self, conninfo};
-use crate::store::verify::{Checkpoint, VerifyReport, verify};
-use crate::store::{Store, access, events};
+use crate::store::sqlite::verify::{VerifyReport, verify};
+use crate::store::sqlite::{access, events};
 use anyhow::{Context as _, Result, anyhow, bail};
 use std::path::Path;
 

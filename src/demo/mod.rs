@@ -7,8 +7,9 @@ mod sim;
 
 use crate::domain::{FieldKind, Pipeline, StageIx, TransitionIx};
 use crate::engine::User;
-use crate::store::events::Chain;
-use crate::store::{Store, bulk, meta_set};
+use crate::store::Store;
+use crate::store::sqlite::events::Chain;
+use crate::store::sqlite::{bulk, meta_set};
 use anyhow::{Result, bail};
 use chrono::{DateTime, Datelike, Utc};
 use rand::{RngExt, SeedableRng};
@@ -51,7 +52,8 @@ fn clear_previous(path: &Path) -> Result<()> {
     }
     // Read through a read-only connection: a file refused here is left
     // byte for byte as it was (no migration, no journal-mode change).
-    let is_demo = crate::store::opening::peek_meta(path, "demo").is_some_and(|v| v == "true");
+    let is_demo =
+        crate::store::sqlite::opening::peek_meta(path, "demo").is_some_and(|v| v == "true");
     if !is_demo {
         bail!(
             "{} exists and is not a demo database; refusing to overwrite it (choose another --db)",
@@ -213,19 +215,19 @@ pub fn build(
         .unwrap_or_default();
     store.write(|tx| -> crate::store::Result<()> {
         let t = now.timestamp();
-        let mut chain = crate::store::events::Appender::load(tx)?;
-        crate::store::setup::record_init(tx, &mut chain, &admin, true, None, t)?;
-        crate::store::setup::store_pipeline(tx, &mut chain, &admin, "init", text, t)?;
-        crate::store::filter::index_fields(tx, &crate::ops::team::filterable(p))?;
+        let mut chain = crate::store::sqlite::events::Appender::load(tx)?;
+        crate::store::sqlite::setup::record_init(tx, &mut chain, &admin, true, None, t)?;
+        crate::store::sqlite::setup::store_pipeline(tx, &mut chain, &admin, "init", text, t)?;
+        crate::store::sqlite::filter::index_fields(tx, &crate::ops::team::filterable(p))?;
         for u in &team {
-            let m = crate::store::users::Member {
+            let m = crate::store::team::Member {
                 name: u.name.clone(),
                 roles: u.roles.clone(),
                 login: None,
                 enabled: true,
                 created_at: t,
             };
-            crate::store::users::save(tx, &mut chain, &admin, &m, t)?;
+            crate::store::sqlite::users::save(tx, &mut chain, &admin, &m, t)?;
         }
         chain.finish(tx)
     })?;
@@ -314,7 +316,7 @@ pub fn build(
             });
             let written = chunks.iter().try_for_each(|c| {
                 let (records, events) = c.rows();
-                let r = crate::store::bulk::append_all(tx, records, events, &mut tally);
+                let r = crate::store::sqlite::bulk::append_all(tx, records, events, &mut tally);
                 let _ = give_back.send(c);
                 r
             });

@@ -9,7 +9,7 @@ use crate::engine::{Record, User, sla, timers};
 use crate::log::EventKind;
 use crate::ops::{self, EventSpec, OpResult};
 use crate::store::NewEvent;
-use crate::store::events::{Chain, Sealed};
+use crate::store::sqlite::events::{Chain, Sealed};
 use chrono::{DateTime, Utc};
 use rand::{RngExt, seq::IndexedRandom};
 use rand_chacha::ChaCha8Rng;

@@ -3,7 +3,7 @@
 //! demand, the sweep and the console on their own.
 
 use carequeue_store::Board;
-use carequeue_store::verify::Checkpoint;
+use carequeue_store::checkpoint::Checkpoint;
 use chrono::{DateTime, Utc};
 use std::io::Write;
 use std::path::Path;

@@ -10,7 +10,7 @@
 use super::{OpError, OpResult, SYSTEM};
 use carequeue_core::engine::User;
 use carequeue_store::Db;
-use carequeue_store::users::Member;
+use carequeue_store::team::Member;
 
 /// A known, enabled user allowed to act now (or the system, for timers and
 /// escalations, which only `ops` itself can make).

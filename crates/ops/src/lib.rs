@@ -26,7 +26,7 @@ pub use create::*;
 pub use identity::{Actor, actor};
 pub use import::*;
 pub use ownership::*;
-pub use sweep::{ESCALATIONS_DUE_SQL, SweepReport, TIMERS_DUE_SQL, sweep};
+pub use sweep::{SweepReport, sweep};
 pub use sweep::{escalate, fire_timer};
 
 use carequeue_core::domain::{Pipeline, StageIx};

@@ -23,8 +23,6 @@ pub struct SweepReport {
     pub refused: usize,
 }
 
-pub use carequeue_store::due::{ESCALATIONS_DUE_SQL, TIMERS_DUE_SQL};
-
 /// Stop a record that keeps landing in stages with timers already due.
 const MAX_CASCADE: usize = 16;
 /// Records read per due query.

@@ -8,8 +8,10 @@ use carequeue_core::domain::Pipeline;
 use carequeue_core::engine::replay;
 use carequeue_core::log::EventKind;
 use carequeue_store::db::write;
-use carequeue_store::users::{self, Member};
-use carequeue_store::{Db, NewEvent, Store, Tx, events, records, setup};
+use carequeue_store::sqlite::users;
+use carequeue_store::sqlite::{events, records, setup};
+use carequeue_store::team::Member;
+use carequeue_store::{Db, NewEvent, Store, Tx};
 use chrono::{DateTime, Utc};
 
 /// Creates the database's first events: the trust mode, the pipeline, and
@@ -52,7 +54,7 @@ pub fn init_db(
             created_at: t,
         };
         users::save(tx, &mut chain, &name, &m, t)?;
-        carequeue_store::filter::index_fields(tx, &filterable(p))?;
+        carequeue_store::sqlite::filter::index_fields(tx, &filterable(p))?;
         chain.finish(tx)?;
         Ok(())
     })
@@ -294,7 +296,7 @@ pub fn adopt(p: &Pipeline, store: &mut Store, text: &str, now: DateTime<Utc>) ->
                 "the database already holds its pipeline (see `carequeue pipeline history`)".into(),
             ));
         }
-        stranded(&carequeue_store::records::stage_totals(tx)?, p)?;
+        stranded(&carequeue_store::sqlite::records::stage_totals(tx)?, p)?;
         let mut chain = events::Appender::load(tx)?;
         let actor = check_user_name(&login).unwrap_or_else(|_| "owner".to_string());
         setup::record_init(tx, &mut chain, &actor, false, None, t)?;

@@ -4,7 +4,7 @@
 
 use super::{Actor, OpError, OpResult};
 use carequeue_store::Board;
-use carequeue_store::user_views::SavedView;
+use carequeue_store::views::SavedView;
 use chrono::{DateTime, Utc};
 
 /// Longest view name.

@@ -17,16 +17,20 @@ pub enum Param {
 pub struct Dialect {
     pub mark: char,
     pub never: &'static str,
+    /// What makes an argument compared with a `bigint` column one too.
+    pub int: &'static str,
 }
 
 pub const SQLITE: Dialect = Dialect {
     mark: '?',
     never: "0",
+    int: "",
 };
 
 pub const POSTGRES: Dialect = Dialect {
     mark: '$',
     never: "false",
+    int: "::bigint",
 };
 
 impl Dialect {

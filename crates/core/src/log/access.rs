@@ -1,6 +1,7 @@
 //! What kind of read an access-log entry records. Stored as the same words
 //! as ever (`show`, `console-open`, …).
 
+use super::hash::{NONE, chain_hash, hex};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -100,6 +101,62 @@ impl fmt::Display for AccessAction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// One logged read.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct AccessRow {
+    pub id: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub record: Option<i64>,
+    pub detail: Option<String>,
+    #[serde(skip)]
+    pub hash: String,
+}
+
+impl AccessRow {
+    pub fn expected_hash(&self, prev: &str) -> String {
+        hex(&digest(
+            prev,
+            self.id,
+            self.at,
+            self.record,
+            &self.actor,
+            &self.action,
+            self.detail.as_deref(),
+        ))
+    }
+}
+
+/// The hash an access entry carries after `prev` (the event chain's
+/// function, over the entry's parts).
+pub fn digest(
+    prev: &str,
+    id: i64,
+    at: i64,
+    record: Option<i64>,
+    actor: &str,
+    action: &str,
+    detail: Option<&str>,
+) -> [u8; 32] {
+    chain_hash(
+        &mut Vec::new(),
+        prev,
+        [id, at],
+        record,
+        [
+            actor,
+            action,
+            detail.unwrap_or(NONE),
+            NONE,
+            NONE,
+            NONE,
+            NONE,
+            NONE,
+        ],
+    )
 }
 
 #[cfg(test)]

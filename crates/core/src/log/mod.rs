@@ -4,7 +4,7 @@
 //! ([`AccessAction`]), and how each event is sealed into the hash chain
 //! ([`hash`]). The stores keep the chain; this module says what it holds.
 
-mod access;
+pub mod access;
 pub mod hash;
 mod kind;
 

@@ -14,7 +14,8 @@ use carequeue_core::domain::Pipeline;
 use carequeue_core::engine::retime;
 use carequeue_core::log::EventKind;
 use carequeue_store::db::write;
-use carequeue_store::{Board, NewEvent, setup};
+use carequeue_store::pipelines as setup;
+use carequeue_store::{Board, NewEvent};
 use chrono::{DateTime, Utc};
 pub use plan::{Plan, StageMove};
 

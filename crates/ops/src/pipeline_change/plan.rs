@@ -6,7 +6,7 @@ use carequeue_core::domain::fields::check_value;
 use carequeue_core::domain::{FieldKind, Pipeline};
 use carequeue_store::Result;
 use carequeue_store::in_use::InUse;
-use carequeue_store::users::Member;
+use carequeue_store::team::Member;
 use std::collections::BTreeMap;
 
 /// Records of one stage that go to another id.

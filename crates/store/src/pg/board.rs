@@ -9,17 +9,25 @@ use super::rows;
 use super::store::{PgStore, server};
 use crate::access::{AccessFilter, AccessRow};
 use crate::board::{Board, Watch};
-use crate::due::{self, Cursor};
+use crate::checkpoint::Checkpoint;
+use crate::due::Cursor;
+use crate::due::{escalations_sql, timers_sql};
 use crate::in_use::InUse;
-use crate::setup::{PipelineChange, StoredPipeline};
-use crate::user_views::SavedView;
-use crate::users::Member;
-use crate::verify::Checkpoint;
+use crate::pipelines::{PipelineChange, StoredPipeline};
+use crate::team::Member;
+use crate::terms::POSTGRES;
+use crate::views::SavedView;
 use crate::{BreachGroup, EventRow, ListFilter, Result, RowKey, StageCount};
 use carequeue_core::domain::Pipeline;
 use carequeue_core::engine::Record;
 use carequeue_core::engine::audit::{AuditEvent, AuditRange, AuditReport, Auditor};
 use carequeue_core::log::EventKind;
+use std::sync::LazyLock;
+
+/// [`crate::due::timers_sql`] in PostgreSQL's words.
+static TIMERS_DUE_SQL: LazyLock<String> = LazyLock::new(|| timers_sql(&POSTGRES));
+/// [`crate::due::escalations_sql`] in PostgreSQL's words.
+static ESCALATIONS_DUE_SQL: LazyLock<String> = LazyLock::new(|| escalations_sql(&POSTGRES));
 
 const EVENTS_SQL: &str = "SELECT record_id, at, actor, kind, from_stage, to_stage, reason, data
      FROM events WHERE record_id IS NOT NULL ORDER BY id";
@@ -98,7 +106,7 @@ impl Board for PgStore {
                     at: r.try_get(1).map_err(server)?,
                     actor: r.try_get(2).map_err(server)?,
                     hash: r.try_get(3).map_err(server)?,
-                    how: crate::setup::how_stored(data.as_deref()),
+                    how: crate::pipelines::how_stored(data.as_deref()),
                 })
             })
             .collect()
@@ -170,7 +178,7 @@ impl Board for PgStore {
     }
 
     fn timers_due(&self, now: i64, after: Cursor, limit: i64) -> Result<Vec<Cursor>> {
-        self.cursors(due::PG_TIMERS_DUE_SQL, &[&now, &after.0, &after.1, &limit])
+        self.cursors(&TIMERS_DUE_SQL, &[&now, &after.0, &after.1, &limit])
     }
 
     fn escalations_due(
@@ -182,7 +190,7 @@ impl Board for PgStore {
         limit: i64,
     ) -> Result<Vec<Cursor>> {
         self.cursors(
-            due::PG_ESCALATIONS_DUE_SQL,
+            &ESCALATIONS_DUE_SQL,
             &[&stage, &level, &latest_due, &after.0, &after.1, &limit],
         )
     }

@@ -5,7 +5,7 @@ use super::rows;
 use super::store::server;
 use crate::Result;
 use crate::in_use::InUse;
-use crate::users::Member;
+use crate::team::Member;
 
 /// What `pipeline diff` and `apply` read, in a server transaction.
 impl InUse for postgres::Transaction<'_> {

@@ -10,7 +10,7 @@ use super::db_error;
 use super::schema;
 use super::verify::{Verified, in_tx};
 use crate::events::GENESIS;
-use crate::{Store, meta_get, setup};
+use crate::sqlite::{Store, meta_get, setup};
 
 fn sql(e: crate::StoreError) -> String {
     e.to_string()
@@ -168,7 +168,7 @@ fn link(
     let (member, admin) = schema::roles(db);
     let mut linked = Vec::new();
     let mut unlinked = Vec::new();
-    for m in crate::users::members(conn).map_err(sql)? {
+    for m in crate::sqlite::users::members(conn).map_err(sql)? {
         let Some(login) = m.login.filter(|_| m.enabled) else {
             unlinked.push(m.name);
             continue;

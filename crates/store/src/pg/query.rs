@@ -3,8 +3,8 @@
 //! words, where SQLite has its trigram index).
 
 use crate::ListFilter;
-use crate::records::COLUMNS;
 use crate::sort::{KeyVal, RowKey, Seek, SortKey};
+use crate::sqlite::records::COLUMNS;
 use crate::terms;
 
 /// The record columns, typed as the record reads them.

@@ -3,7 +3,7 @@
 use super::query::columns;
 use super::store::server;
 use crate::events::hex;
-use crate::users::Member;
+use crate::team::Member;
 use crate::{EventRow, Result};
 use carequeue_core::engine::Record;
 
@@ -78,8 +78,8 @@ pub fn member(r: &postgres::Row) -> Result<Member> {
 }
 
 /// A `pipelines` row selected as `version::bigint, hash, text, event_id`.
-pub fn pipeline(r: &postgres::Row) -> Result<crate::setup::StoredPipeline> {
-    Ok(crate::setup::StoredPipeline {
+pub fn pipeline(r: &postgres::Row) -> Result<crate::pipelines::StoredPipeline> {
+    Ok(crate::pipelines::StoredPipeline {
         version: r.try_get(0).map_err(server)?,
         hash: r.try_get(1).map_err(server)?,
         text: r.try_get(2).map_err(server)?,

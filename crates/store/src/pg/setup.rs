@@ -9,7 +9,7 @@ use super::migrate::Migrated;
 use super::verify::Verified;
 use super::{db_error, schema};
 use crate::Store;
-use crate::verify::Problem;
+use crate::sqlite::verify::Problem;
 
 pub struct Setup {
     c: postgres::Client,

@@ -9,7 +9,7 @@ use super::query::{self, refs};
 use super::rows;
 use super::tx::PgTx;
 use crate::db::{Db, Tx};
-use crate::users::Member;
+use crate::team::Member;
 use crate::{EventRow, ListFilter, Result, StoreError, access};
 use carequeue_core::engine::Record;
 use postgres::Row;
@@ -157,7 +157,7 @@ impl PgStore {
     }
 
     /// The pipeline in force: its version, hash and text.
-    pub fn current_pipeline(&self) -> Result<Option<crate::setup::StoredPipeline>> {
+    pub fn current_pipeline(&self) -> Result<Option<crate::pipelines::StoredPipeline>> {
         let row = self.row_opt(rows::CURRENT_PIPELINE, &[])?;
         row.map(|r| rows::pipeline(&r)).transpose()
     }

@@ -12,8 +12,8 @@ use super::store::server;
 use crate::db::Tx;
 use crate::events::{NewEvent, event_hash};
 use crate::in_use::InUse;
-use crate::setup::StoredPipeline;
-use crate::users::Member;
+use crate::pipelines::StoredPipeline;
+use crate::team::Member;
 use crate::{Result, StoreError};
 use carequeue_core::engine::Record;
 use carequeue_core::engine::retime::Stay;
@@ -310,7 +310,7 @@ impl Tx for PgTx<'_> {
         log_readers: &[String],
     ) -> Result<i64> {
         let version = self.current_pipeline()?.map_or(1, |p| p.version + 1);
-        let (kind, hash, data) = crate::setup::pipeline_event(version, how, text);
+        let (kind, hash, data) = crate::pipelines::pipeline_event(version, how, text);
         let e = NewEvent {
             at,
             actor: &self.actor,

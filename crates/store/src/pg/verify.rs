@@ -11,8 +11,8 @@
 use super::copy::{TABLES, to_sqlite};
 use super::db_error;
 use crate::events::hex;
-use crate::verify::{Problem, VerifyReport, verify};
-use crate::{Store, meta_set, setup};
+use crate::sqlite::verify::{Problem, VerifyReport, verify};
+use crate::sqlite::{Store, meta_set, setup};
 
 /// What a passing verify found, and the snapshot it checked (for the
 /// checkpoints, which are compared against the same rows).

@@ -3,7 +3,8 @@
 
 use super::users::{Roles, replay_users};
 use super::{Checked, Problem};
-use crate::{Result, records, setup};
+use crate::Result;
+use crate::sqlite::{records, setup};
 use carequeue_core::domain::Pipeline;
 use carequeue_core::engine::Record;
 use carequeue_core::engine::replay::{self, Step};
@@ -23,7 +24,7 @@ impl Versions {
     ) -> Result<std::result::Result<Versions, Problem>> {
         let mut out = Vec::new();
         for v in setup::pipeline_versions(conn)? {
-            if setup::pipeline_hash(&v.text) != v.hash {
+            if crate::pipelines::pipeline_hash(&v.text) != v.hash {
                 return Ok(Err(Problem::Pipeline(format!(
                     "pipeline version {} does not match its recorded hash (its text was edited)",
                     v.version
@@ -320,7 +321,7 @@ fn ev_of(r: &rusqlite::Row) -> rusqlite::Result<Ev> {
         record: r.get(1)?,
         at: r.get(2)?,
         actor: r.get(3)?,
-        kind: crate::events::kind_at(r, 4)?,
+        kind: crate::sqlite::events::kind_at(r, 4)?,
         event: r.get(5)?,
         to: r.get(6)?,
         reason: r.get(7)?,

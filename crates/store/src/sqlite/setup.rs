@@ -2,25 +2,11 @@
 //! the first event) and the pipeline texts it has run under (each stored
 //! with its hash and logged as a `pipeline` event).
 
-use super::events::{self, hex};
+use super::events;
 use super::{Result, meta_get, meta_set};
+use crate::pipelines::{PipelineChange, StoredPipeline, how_stored, pipeline_event};
 use carequeue_core::log::EventKind;
 use rusqlite::{Connection, OptionalExtension};
-use sha2::{Digest, Sha256};
-
-/// SHA-256 of a pipeline's text, as lowercase hex.
-pub fn pipeline_hash(text: &str) -> String {
-    hex(&Sha256::digest(text.as_bytes()))
-}
-
-/// One stored pipeline version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredPipeline {
-    pub version: i64,
-    pub hash: String,
-    pub text: String,
-    pub event_id: i64,
-}
 
 /// The pipeline in force: the highest stored version.
 pub fn current_pipeline(conn: &Connection) -> Result<Option<StoredPipeline>> {
@@ -48,17 +34,6 @@ pub fn pipeline_versions(conn: &Connection) -> Result<Vec<StoredPipeline>> {
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-/// One applied version, as `pipeline history` lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PipelineChange {
-    pub version: i64,
-    pub at: i64,
-    pub actor: String,
-    pub hash: String,
-    /// How it came: `init`, `adopt` or `apply`.
-    pub how: String,
-}
-
 /// Every version with when, by whom and how it was stored, oldest first.
 pub fn pipeline_history(conn: &Connection) -> Result<Vec<PipelineChange>> {
     let mut st = conn.prepare(
@@ -76,13 +51,6 @@ pub fn pipeline_history(conn: &Connection) -> Result<Vec<PipelineChange>> {
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-}
-
-/// How a version came (`init`, `adopt`, `apply`), from its event's data.
-pub fn how_stored(data: Option<&str>) -> String {
-    data.and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
-        .and_then(|v| v["how"].as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 fn row(r: &rusqlite::Row) -> rusqlite::Result<StoredPipeline> {
@@ -113,20 +81,6 @@ pub fn store_pipeline(
     )?;
     meta_set(conn, "pipeline_hash", &hash)?;
     Ok(version)
-}
-
-/// The event that logs pipeline `version` stored `how`: its kind, the
-/// text's hash, and its data (the same on both stores).
-pub fn pipeline_event(version: i64, how: &str, text: &str) -> (EventKind, String, String) {
-    let hash = pipeline_hash(text);
-    let data = serde_json::json!({"version": version, "hash": hash, "how": how}).to_string();
-    // `init` and `adopt` log a `pipeline` event.
-    let kind = if how == "apply" {
-        EventKind::PipelineApplied
-    } else {
-        EventKind::Pipeline
-    };
-    (kind, hash, data)
 }
 
 /// Fixes the trust mode in the database's first event.

@@ -2,7 +2,8 @@
 //! user's roles over time for the transition checks.
 
 use super::{Checked, Problem};
-use crate::users::{self, Member};
+use crate::sqlite::users;
+use crate::team::Member;
 use rusqlite::Connection;
 use std::collections::BTreeMap;
 

@@ -97,7 +97,7 @@ pub fn restore_indexes(
 pub fn append_all<'e>(
     tx: &Connection,
     records: &[carequeue_core::engine::Record],
-    events: impl ExactSizeIterator<Item = (super::NewEvent<'e>, &'e super::events::Sealed)>,
+    events: impl ExactSizeIterator<Item = (crate::NewEvent<'e>, &'e super::events::Sealed)>,
     tally: &mut Tally,
 ) -> Result<()> {
     for r in records {

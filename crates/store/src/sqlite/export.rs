@@ -3,7 +3,8 @@
 //! so memory does not grow with the database.
 
 use super::records::{self, COLUMNS};
-use super::{EventRow, Result, Store};
+use super::{Result, Store};
+use crate::EventRow;
 use carequeue_core::engine::Record;
 
 /// Calls `each` with every record in id order and, with `history`, its
@@ -18,13 +19,13 @@ pub fn each(
         let mut st = tx.prepare(&format!("SELECT {COLUMNS} FROM records ORDER BY id"))?;
         let mut hist = tx.prepare(&format!(
             "SELECT {} FROM events WHERE record_id = ?1 ORDER BY id",
-            crate::events::COLUMNS
+            crate::sqlite::events::COLUMNS
         ))?;
         let mut rows = st.query([])?;
         while let Some(row) = rows.next()? {
             let r = records::from_row(row)?;
             let events = if history {
-                hist.query_map([r.id], crate::events::row)?
+                hist.query_map([r.id], crate::sqlite::events::row)?
                     .collect::<rusqlite::Result<Vec<_>>>()?
             } else {
                 Vec::new()

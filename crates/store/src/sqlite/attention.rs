@@ -4,25 +4,15 @@
 //! The board, the Breaches view and its page total read the same pass,
 //! kept until the clock moves on or the database changes.
 
-use super::filter::{ListFilter, OwnerFilter, SlaFilter};
 use super::{Result, Store};
+use crate::counts::BreachGroup;
+use crate::filter::{ListFilter, OwnerFilter, SlaFilter};
 use std::collections::HashMap;
 
 /// Every record past its warn time (so every breached one: a running
 /// clock's warn time never follows its due time), from the index alone.
 pub const ATTENTION_SQL: &str = "SELECT stage, assignee, sort_due
      FROM records INDEXED BY records_attention WHERE warn_at <= ?1";
-
-/// Breached and at-risk records of one stage and owner (the Breaches view).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BreachGroup {
-    pub stage: String,
-    pub owner: Option<String>,
-    pub breached: i64,
-    pub at_risk: i64,
-    /// Earliest due time in the group: how far over the worst one is.
-    pub oldest_due: i64,
-}
 
 /// One pass, and the instant and database state it was made at.
 #[derive(Debug, Default)]

@@ -264,7 +264,7 @@ pub fn apply(conn: &mut Connection) -> Result<()> {
 mod tests {
     use super::*;
     use crate::events::{EventRow, GENESIS};
-    use crate::{meta_get, meta_set};
+    use crate::sqlite::{meta_get, meta_set};
 
     fn event(id: i64, prev: &str, note: Option<&str>) -> EventRow {
         let mut e = EventRow {
@@ -323,10 +323,10 @@ mod tests {
         assert_eq!(version, STEPS.len() as i64);
         let mut st = conn.prepare(&format!(
             "SELECT {} FROM events ORDER BY id",
-            crate::events::COLUMNS
+            crate::sqlite::events::COLUMNS
         ))?;
         let read: Vec<EventRow> = st
-            .query_map([], crate::events::row)?
+            .query_map([], crate::sqlite::events::row)?
             .collect::<rusqlite::Result<_>>()?;
         assert_eq!(read, written, "every event and its hash survive");
         let blobs: i64 = conn.query_row(

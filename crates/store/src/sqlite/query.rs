@@ -2,24 +2,16 @@
 //! default), paged by keyset so a page costs the same at row 10 as at row
 //! 1,000,000.
 
-use super::filter::{ListFilter, OwnerFilter};
 use super::records::from_row;
-use super::sort::{RowKey, Seek};
 use super::{Result, Store};
+use crate::counts::StageCount;
+use crate::filter::{ListFilter, OwnerFilter};
+use crate::sort::{RowKey, Seek};
 use carequeue_core::engine::Record;
 
 /// Up to this many stages, a page is merged from one query per stage.
 const MERGE_STAGES: usize = 8;
 use rusqlite::types::Value;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StageCount {
-    pub stage: String,
-    pub total: i64,
-    pub breached: i64,
-    pub at_risk: i64,
-    pub unassigned: i64,
-}
 
 impl Store {
     /// Records matching `f`, most urgent first.
@@ -249,7 +241,7 @@ impl Store {
     /// `count` for the filters the maintained counts answer directly (the
     /// common views), else None.
     fn quick_count(&self, f: &ListFilter) -> Result<Option<i64>> {
-        if f.sla != super::SlaFilter::Any || f.has_terms() {
+        if f.sla != crate::SlaFilter::Any || f.has_terms() {
             return Ok(None);
         }
         let Some(stages) = &f.stages else {

@@ -10,6 +10,7 @@ mod users;
 
 use super::events::GENESIS;
 use super::{Result, Store, access, meta_get, setup};
+use crate::checkpoint::Checkpoint;
 use carequeue_core::domain::Pipeline;
 use replay_all::replay_all;
 use rusqlite::{Connection, OptionalExtension};
@@ -223,11 +224,11 @@ fn chain(conn: &Connection) -> Checked<(i64, String)> {
     let mut next_id = 1i64;
     let mut st = conn.prepare(&format!(
         "SELECT {} FROM events ORDER BY id",
-        crate::events::COLUMNS
+        crate::sqlite::events::COLUMNS
     ))?;
     let mut rows = st.query([])?;
     while let Some(row) = rows.next()? {
-        let e = crate::events::row(row)?;
+        let e = crate::sqlite::events::row(row)?;
         let what = if e.id != next_id {
             Some(
                 "its link to the previous event is broken (an event before it was removed, reordered or altered)",
@@ -265,16 +266,6 @@ fn chain(conn: &Connection) -> Checked<(i64, String)> {
         }));
     }
     Ok(Ok((count, prev)))
-}
-
-/// The logs' counts and heads at one moment, to be kept outside the file.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Checkpoint {
-    pub events: i64,
-    pub head: String,
-    pub access_events: i64,
-    pub access_head: String,
-    pub at: String,
 }
 
 /// The checkpoint of the logs as recorded now.

@@ -2,7 +2,7 @@
 //! statements: one row, or many a statement for a bulk load.
 
 use super::{NewEvent, Sealed};
-use crate::raw::{Param, RawInsert};
+use crate::sqlite::raw::{Param, RawInsert};
 use crate::{Result, StoreError};
 use rusqlite::Connection;
 

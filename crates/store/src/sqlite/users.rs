@@ -4,30 +4,10 @@
 
 use super::events;
 use super::{Result, Store};
+use crate::team::Member;
 use carequeue_core::engine::User;
 use carequeue_core::log::EventKind;
 use rusqlite::{Connection, OptionalExtension};
-use serde::{Deserialize, Serialize};
-
-/// A user as stored: what [`User`] holds, and the account bookkeeping.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Member {
-    pub name: String,
-    pub roles: Vec<String>,
-    pub login: Option<String>,
-    pub enabled: bool,
-    #[serde(skip)]
-    pub created_at: i64,
-}
-
-impl Member {
-    pub fn user(&self) -> User {
-        User {
-            name: self.name.clone(),
-            roles: self.roles.clone(),
-        }
-    }
-}
 
 const COLS: &str = "name, roles, login, enabled, created_at";
 

@@ -4,23 +4,8 @@
 //! `:view delete`.
 
 use super::Result;
+use crate::views::SavedView;
 use rusqlite::{Connection, params};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SavedView {
-    pub name: String,
-    /// The built-in view's title.
-    pub base: String,
-    /// One stage of it, if one was selected.
-    pub stage: Option<String>,
-    pub filter: String,
-    /// As `Sort::text` writes it.
-    pub sort: String,
-    /// The owner mode's name (`all`, `mine`, ...) or `user:NAME`.
-    pub owner: String,
-    /// Column ids, comma-separated (empty: the configured columns).
-    pub columns: String,
-}
 
 pub fn list(conn: &Connection, user: &str) -> Result<Vec<SavedView>> {
     let mut st = conn.prepare_cached(

@@ -1,0 +1,162 @@
+//! [`Board`] on SQLite: the console's reads on one file.
+
+use super::due;
+use super::{Store, setup, user_views};
+use crate::access::{AccessFilter, AccessRow};
+use crate::board::{Board, Watch};
+use crate::checkpoint::Checkpoint;
+use crate::counts::{BreachGroup, StageCount};
+use crate::due::Cursor;
+use crate::in_use::InUse;
+use crate::pipelines::{PipelineChange, StoredPipeline};
+use crate::sort::RowKey;
+use crate::team::Member;
+use crate::views::SavedView;
+use crate::{EventRow, ListFilter, Result};
+use carequeue_core::domain::Pipeline;
+use carequeue_core::engine::Record;
+use carequeue_core::engine::audit::{AuditRange, AuditReport};
+
+impl From<Store> for Box<dyn Board> {
+    fn from(s: Store) -> Self {
+        Box::new(s)
+    }
+}
+
+impl Board for Store {
+    fn stage_counts(&self, now: i64) -> Result<Vec<StageCount>> {
+        Store::stage_counts(self, now)
+    }
+
+    fn breach_groups(&self, now: i64) -> Result<Vec<BreachGroup>> {
+        Store::breach_groups(self, now)
+    }
+
+    fn list(&self, f: &ListFilter, now: i64) -> Result<Vec<Record>> {
+        Store::list(self, f, now)
+    }
+
+    fn list_page(&self, f: &ListFilter, now: i64) -> Result<(Vec<Record>, Option<RowKey>)> {
+        Store::list_page(self, f, now)
+    }
+
+    fn walks(&self, f: &ListFilter, total: i64) -> Result<bool> {
+        Store::walks(self, f, total)
+    }
+
+    fn kind(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn members(&self) -> Result<Vec<Member>> {
+        super::users::members(self.conn())
+    }
+
+    fn stored_pipeline(&self) -> Result<Option<StoredPipeline>> {
+        setup::current_pipeline(self.conn())
+    }
+
+    fn pipeline_version(&self, version: i64) -> Result<Option<StoredPipeline>> {
+        setup::pipeline_version(self.conn(), version)
+    }
+
+    fn pipeline_history(&self) -> Result<Vec<PipelineChange>> {
+        setup::pipeline_history(self.conn())
+    }
+
+    fn pipeline_hash(&self) -> Result<Option<String>> {
+        self.meta("pipeline_hash")
+    }
+
+    fn expected_pipeline(&self) -> Option<String> {
+        Store::expected_pipeline(self).map(str::to_string)
+    }
+
+    fn expect_pipeline(&mut self, hash: Option<String>) {
+        Store::expect_pipeline(self, hash);
+    }
+
+    fn set_dry_run(&mut self, on: bool) {
+        Store::set_dry_run(self, on);
+    }
+
+    fn views(&self, user: &str) -> Result<Vec<SavedView>> {
+        user_views::list(self.conn(), user)
+    }
+
+    fn save_view(&mut self, user: &str, v: &SavedView, at: i64) -> Result<()> {
+        self.write(|tx| user_views::save(tx, user, v, at))
+    }
+
+    fn delete_view(&mut self, user: &str, name: &str) -> Result<bool> {
+        self.write(|tx| user_views::delete(tx, user, name))
+    }
+
+    fn timers_due(&self, now: i64, after: Cursor, limit: i64) -> Result<Vec<Cursor>> {
+        due::timers(self, now, after, limit)
+    }
+
+    fn escalations_due(
+        &self,
+        stage: &str,
+        level: i64,
+        latest_due: i64,
+        after: Cursor,
+        limit: i64,
+    ) -> Result<Vec<Cursor>> {
+        due::escalations(self, stage, level, latest_due, after, limit)
+    }
+
+    fn reads(&self, f: &mut dyn FnMut(&mut dyn InUse) -> Result<()>) -> Result<()> {
+        f(&mut super::in_use::Reads(self.conn()))
+    }
+
+    fn access_entries(&self, f: &AccessFilter) -> Result<Vec<AccessRow>> {
+        super::access::list(self.conn(), f)
+    }
+
+    fn export_each(
+        &self,
+        history: bool,
+        each: &mut dyn FnMut(Record, Vec<EventRow>) -> Result<()>,
+    ) -> Result<()> {
+        super::export::each(self, history, each)
+    }
+
+    fn checkpoint(&self, at: i64) -> Result<Checkpoint> {
+        super::verify::checkpoint(self.conn(), at)
+    }
+
+    fn audit(
+        &self,
+        p: &Pipeline,
+        range: AuditRange,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<AuditReport> {
+        let store = Store::open_with(self.path(), true)?;
+        super::audit_scan::audit(store.conn(), p, range, now)
+    }
+
+    fn watch(&self) -> Watch {
+        // Commits stay short: the WAL is checkpointed when idle instead.
+        let _ = self.defer_checkpoints();
+        Watch::Poll
+    }
+
+    fn data_version(&self) -> Result<i64> {
+        Store::data_version(self)
+    }
+
+    fn idle(&self) {
+        // A failed passive checkpoint is retried on the next idle tick.
+        let _ = Store::checkpoint(self);
+    }
+
+    fn reopen(&self) -> Result<Box<dyn Board>> {
+        Ok(Box::new(Store::open_with(self.path(), true)?))
+    }
+
+    fn as_sqlite(&mut self) -> Option<&mut Store> {
+        Some(self)
+    }
+}
