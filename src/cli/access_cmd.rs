@@ -86,7 +86,7 @@ pub fn info(ctx: &Ctx, as_json: bool) -> Result<()> {
     let place = store.label();
     if as_json {
         return print_json(&json!({
-            "store": store.kind(),
+            "store": store.store_name(),
             "path": place,
             "trust_mode": trust,
             "pipeline": ctx.pipeline.name,
@@ -102,19 +102,13 @@ pub fn info(ctx: &Ctx, as_json: bool) -> Result<()> {
         }));
     }
     let clean = crate::present::clean;
-    outln!("store           {} {}", store.kind(), clean(&place))?;
-    outln!(
-        "trust mode      {}",
-        if trust {
-            "ON: --as names the actor and --now dates writes (demos and tests only)"
-        } else {
-            if store.kind() == "postgres" {
-                "off: the acting user is your database login's"
-            } else {
-                "off: the acting user is your OS account's"
-            }
-        }
-    )?;
+    outln!("store           {} {}", store.store_name(), clean(&place))?;
+    let mode = if trust {
+        "ON: --as names the actor and --now dates writes (demos and tests only)".to_string()
+    } else {
+        format!("off: the acting user is your {}'s", store.login_noun())
+    };
+    outln!("trust mode      {mode}")?;
     outln!(
         "pipeline        \"{}\" v{v} ({})",
         clean(&ctx.pipeline.name),

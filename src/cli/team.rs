@@ -84,10 +84,7 @@ pub fn add(ctx: &Ctx, name: &str, roles: &[String], login: Option<&str>) -> Resu
         login,
         ctx.now(),
     )?;
-    let account = match store.kind() {
-        "postgres" => "database login",
-        _ => "OS account",
-    };
+    let account = store.login_noun();
     outln!(
         "{}: {} ({account} {})",
         m.name,

@@ -8,7 +8,7 @@ use carequeue_core::domain::{Pipeline, Priority};
 use carequeue_core::engine::rules::MoveArgs;
 use carequeue_core::engine::{Record, User, timers};
 use carequeue_core::log::EventKind;
-use carequeue_store::{Board, Store};
+use carequeue_store::Board;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -72,51 +72,12 @@ pub fn sweep(p: &Pipeline, store: &mut dyn Board, now: DateTime<Utc>) -> OpResul
         roles: Vec::new(),
     };
     let mut report = SweepReport::default();
-    let before = match store.as_sqlite() {
-        Some(s) => Some(wal_begin(s)?),
-        None => None,
-    };
+    store.many_writes_ahead()?;
     let fired = fire_timers(p, store, &system, now, &mut report)
         .and_then(|()| fire_escalations(p, store, &system, now, &mut report));
-    if let (Some(before), Some(s)) = (before, store.as_sqlite()) {
-        wal_end(s, before, report.timers + report.escalations > 0)?;
-    }
+    store.many_writes_done(report.timers + report.escalations > 0)?;
     fired.map(|()| report)
 }
-
-/// A large sweep rewrites the same index pages batch after batch; with
-/// checkpoints only every 256 MiB of WAL, each page reaches the database
-/// file once per checkpoint rather than once per batch (a 358k-firing
-/// sweep on 1M records: 29 s -> 18 s). Where checkpoints are deferred to
-/// idle time (the console's worker), a long sweep would otherwise grow the
-/// WAL without bound; it checkpoints at the same pace there too. Returns
-/// the setting to put back.
-fn wal_begin(store: &Store) -> OpResult<i64> {
-    let before: i64 = store
-        .conn()
-        .pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))
-        .map_err(carequeue_store::StoreError::from)?;
-    wal(store, SWEEP_CHECKPOINT_PAGES)?;
-    Ok(before)
-}
-
-fn wal_end(store: &Store, before: i64, fired: bool) -> OpResult<()> {
-    wal(store, before)?;
-    if fired {
-        store.checkpoint()?;
-    }
-    Ok(())
-}
-
-fn wal(store: &Store, v: i64) -> OpResult<i64> {
-    Ok(store
-        .conn()
-        .pragma_update_and_check(None, "wal_autocheckpoint", v, |r| r.get(0))
-        .map_err(carequeue_store::StoreError::from)?)
-}
-
-/// WAL pages between checkpoints while a sweep runs (4 KiB pages: 256 MiB).
-const SWEEP_CHECKPOINT_PAGES: i64 = 65_536;
 
 fn fire_timers(
     p: &Pipeline,

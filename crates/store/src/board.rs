@@ -18,12 +18,15 @@ use carequeue_core::domain::Pipeline;
 use carequeue_core::engine::audit::{AuditRange, AuditReport};
 use carequeue_core::engine::{Record, User};
 
-/// How a console hears that someone else committed.
-pub enum Watch {
-    /// Ask [`Board::data_version`] after each request and when idle.
-    Poll,
-    /// A listener thread reports each change and the connection's state.
-    Listen(super::pg::live::Listener),
+/// What a console heard of other people's work since it last asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Heard {
+    /// Someone else committed: what is on screen may be out of date.
+    Changed,
+    /// The link that tells of changes was lost (why); the store retries.
+    Lost(String),
+    /// The link is back: anything may have changed meanwhile.
+    Back,
 }
 
 pub trait Board: Db + Send {
@@ -39,8 +42,6 @@ pub trait Board: Db + Send {
     fn list_page(&self, f: &ListFilter, now: i64) -> Result<(Vec<Record>, Option<RowKey>)>;
     /// Whether a page of `f` matching `total` rows walks the order's index.
     fn walks(&self, f: &ListFilter, total: i64) -> Result<bool>;
-    /// Which kind of store: `sqlite` or `postgres`.
-    fn kind(&self) -> &'static str;
     /// The team, disabled users too, by name.
     fn members(&self) -> Result<Vec<Member>>;
     /// The users who may act, with their roles.
@@ -103,18 +104,23 @@ pub trait Board: Db + Send {
         range: AuditRange,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<AuditReport>;
-    /// How this console hears of other people's commits.
-    fn watch(&self) -> Watch;
-    /// Changes whenever anyone else commits (where changes are polled).
-    fn data_version(&self) -> Result<i64>;
+    /// Starts hearing of other people's commits (again, harmlessly);
+    /// returns how often to ask [`Board::heard`].
+    fn listen(&mut self) -> Result<std::time::Duration>;
+    /// What was heard since the last call, oldest first.
+    fn heard(&mut self) -> Vec<Heard>;
     /// Housekeeping when the console is idle (SQLite's WAL checkpoint).
     fn idle(&self) {}
+    /// Many writes follow (a sweep): a store may prepare for them, and
+    /// [`Board::many_writes_done`] says when they are over and whether any
+    /// was made. A hint: either store may ignore it.
+    fn many_writes_ahead(&mut self) -> Result<()> {
+        Ok(())
+    }
+    fn many_writes_done(&mut self, _wrote: bool) -> Result<()> {
+        Ok(())
+    }
     /// A new handle on the same database as the same user (the console's
     /// closing entry, after its worker is gone).
     fn reopen(&self) -> Result<Box<dyn Board>>;
-    /// The SQLite store itself, for the operations not yet on [`Db`] (the
-    /// sweep); None on PostgreSQL.
-    fn as_sqlite(&mut self) -> Option<&mut crate::Store> {
-        None
-    }
 }

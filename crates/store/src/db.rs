@@ -76,6 +76,10 @@ pub trait Tx {
 pub trait Db {
     /// What to call it in messages: a path, or a URL without its password.
     fn label(&self) -> String;
+    /// Which store it is, as `info` names it: `sqlite` or `postgres`.
+    fn store_name(&self) -> &'static str;
+    /// What a login is here, in words: an OS account, or a database login.
+    fn login_noun(&self) -> &'static str;
     /// Opened for reading only (a file this process may not write).
     fn read_only(&self) -> bool;
     /// Read-only for its own owner, whose reads cannot be logged.

@@ -25,7 +25,7 @@ pub mod team;
 pub mod terms;
 pub mod views;
 
-pub use board::{Board, Watch};
+pub use board::{Board, Heard};
 pub use counts::{BreachGroup, StageCount};
 pub use db::{Db, Tx};
 pub use error::{Result, StoreError};

@@ -8,7 +8,7 @@ use super::query::{self, refs};
 use super::rows;
 use super::store::{PgStore, server};
 use crate::access::{AccessFilter, AccessRow};
-use crate::board::{Board, Watch};
+use crate::board::{Board, Heard};
 use crate::checkpoint::Checkpoint;
 use crate::due::Cursor;
 use crate::due::{escalations_sql, timers_sql};
@@ -58,10 +58,6 @@ impl Board for PgStore {
 
     fn walks(&self, _f: &ListFilter, _total: i64) -> Result<bool> {
         Ok(false)
-    }
-
-    fn kind(&self) -> &'static str {
-        "postgres"
     }
 
     fn members(&self) -> Result<Vec<Member>> {
@@ -297,13 +293,16 @@ impl Board for PgStore {
         ))
     }
 
-    fn watch(&self) -> Watch {
-        Watch::Listen(super::live::Listener::start(self.info().clone()))
+    fn listen(&mut self) -> Result<std::time::Duration> {
+        if self.listener.is_none() {
+            self.listener = Some(super::live::Heeded::start(self.info().clone()));
+        }
+        // Reading what the listener heard costs only a channel read.
+        Ok(std::time::Duration::from_millis(50))
     }
 
-    fn data_version(&self) -> Result<i64> {
-        // Changes are heard by the listener, not polled.
-        Ok(0)
+    fn heard(&mut self) -> Vec<Heard> {
+        self.listener.as_mut().map_or_else(Vec::new, |l| l.heard())
     }
 
     fn reopen(&self) -> Result<Box<dyn Board>> {

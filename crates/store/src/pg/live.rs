@@ -7,6 +7,7 @@
 //! transaction mode cannot carry LISTEN, which needs a session.)
 
 use super::conninfo::ConnInfo;
+use crate::board::Heard;
 use postgres::fallible_iterator::FallibleIterator;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -47,6 +48,49 @@ impl Listener {
         let flag = stop.clone();
         std::thread::spawn(move || run(&info, &tx, &flag));
         Listener { rx, stop }
+    }
+}
+
+/// A listener and what was last heard from it: the chain's length, so a
+/// notification of a length already seen is no change.
+pub struct Heeded {
+    listener: Listener,
+    length: Option<i64>,
+}
+
+impl Heeded {
+    pub fn start(info: ConnInfo) -> Heeded {
+        Heeded {
+            listener: Listener::start(info),
+            length: None,
+        }
+    }
+
+    /// What the listener heard since the last call: a new chain length is
+    /// a change; a lost connection, and its return (after which the screen
+    /// is read again, as anything may have happened meanwhile).
+    pub fn heard(&mut self) -> Vec<Heard> {
+        let mut out = Vec::new();
+        while let Ok(msg) = self.listener.rx.try_recv() {
+            match msg {
+                Live::Seq(n) => {
+                    let first = self.length.is_none();
+                    let moved = self.length != Some(n);
+                    self.length = Some(n);
+                    if !first && moved {
+                        out.push(Heard::Changed);
+                    }
+                }
+                Live::Lost(why) => out.push(Heard::Lost(why)),
+                Live::Connected => {
+                    // The catch-up's length follows: compare against it anew.
+                    if self.length.take().is_some() {
+                        out.push(Heard::Back);
+                    }
+                }
+            }
+        }
+        out
     }
 }
 

@@ -41,6 +41,8 @@ pub struct PgStore {
     /// The pipeline the caller decided under: each write checks it is
     /// still the one in force, inside its own transaction.
     expected_pipeline: Option<String>,
+    /// What tells a console of other people's commits, once it listens.
+    pub(super) listener: Option<super::live::Heeded>,
 }
 
 impl PgStore {
@@ -85,6 +87,7 @@ impl PgStore {
             label: format!("postgres://{}@{host}/{}", info.user, info.dbname),
             trust: trust.as_deref() == Some("true"),
             expected_pipeline: None,
+            listener: None,
         })
     }
 
@@ -187,6 +190,14 @@ fn set_role(login: &str) -> String {
 impl Db for PgStore {
     fn label(&self) -> String {
         self.label.clone()
+    }
+
+    fn store_name(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn login_noun(&self) -> &'static str {
+        "database login"
     }
 
     fn read_only(&self) -> bool {

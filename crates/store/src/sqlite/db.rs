@@ -136,6 +136,14 @@ impl Db for Store {
         self.path().display().to_string()
     }
 
+    fn store_name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn login_noun(&self) -> &'static str {
+        "OS account"
+    }
+
     fn read_only(&self) -> bool {
         Store::read_only(self)
     }

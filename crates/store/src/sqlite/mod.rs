@@ -57,6 +57,10 @@ pub struct Store {
     read_only: bool,
     /// Read-only, and the caller owns the file (see [`Store::reads_unlogged`]).
     owner: bool,
+    /// The file's `data_version` when a console last asked what it heard.
+    heard_version: std::cell::Cell<Option<i64>>,
+    /// `wal_autocheckpoint` as it was before many writes began.
+    wal_before: Option<i64>,
 }
 
 impl Store {
@@ -172,6 +176,8 @@ impl Store {
             dry_run: false,
             read_only,
             owner: read_only && opening::owned_by_caller(path),
+            heard_version: Default::default(),
+            wal_before: None,
         };
         if found < known && !read_only {
             // A fresh file (`init`, `demo`), `pipeline adopt`'s, or one that
@@ -196,6 +202,8 @@ impl Store {
             dry_run: false,
             read_only: false,
             owner: false,
+            heard_version: Default::default(),
+            wal_before: None,
         })
     }
 
