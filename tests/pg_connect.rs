@@ -23,8 +23,8 @@ fn env(passfile: &std::path::Path, extra: &[(&'static str, String)]) -> Vars {
 }
 
 fn try_connect(url: &str, vars: &Vars) -> Result<String, String> {
-    let info = conninfo::parse(url, vars)?;
-    let mut c = pg::connect(&info)?;
+    let info = conninfo::parse(url, vars).map_err(|e| e.to_string())?;
+    let mut c = pg::connect(&info).map_err(|e| e.to_string())?;
     let row = c
         .query_one(
             "SELECT current_user::text, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
@@ -151,7 +151,7 @@ fn a_socket_connection_finds_its_password_under_localhost() {
     );
     let info = conninfo::parse("postgres://app@/care", &vars).expect("parse");
     assert_eq!(info.password.as_deref(), Some(SECRET));
-    let Err(err) = pg::connect(&info) else {
+    let Err(err) = pg::connect(&info).map_err(|e| e.to_string()) else {
         panic!("connected without a peer match");
     };
     assert!(err.contains("Peer authentication failed"), "{err}");

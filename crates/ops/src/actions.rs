@@ -87,7 +87,7 @@ pub(crate) fn change_in(
         return Err(StoreError::Stale {
             id,
             expected: v,
-            actual: cur.version,
+            actual: Some(cur.version),
         }
         .into());
     }

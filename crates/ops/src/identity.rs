@@ -49,7 +49,7 @@ impl Actor {
 
 /// The calling OS account's name, from the real uid.
 pub fn os_login() -> OpResult<String> {
-    carequeue_store::os::login().map_err(OpError::Denied)
+    Ok(carequeue_store::os::login()?)
 }
 
 pub(crate) use carequeue_store::os::account_name;

@@ -16,10 +16,18 @@ pub enum StoreError {
     TooNew { found: i64, known: i64 },
     #[error("record {0} not found")]
     NoRecord(i64),
+    /// The record moved on from the version a change was decided on: to
+    /// `actual` where the store read it (the server refuses without
+    /// saying, so PostgreSQL's write path leaves it unknown).
     #[error(
-        "record {id} changed since you read it (version {expected}, now {actual}); reload and try again"
+        "record {id} changed since you read it (version {expected}{}); reload and try again",
+        .actual.map(|a| format!(", now {a}")).unwrap_or_default()
     )]
-    Stale { id: i64, expected: i64, actual: i64 },
+    Stale {
+        id: i64,
+        expected: i64,
+        actual: Option<i64>,
+    },
     #[error("{table} row {expected} was stored as {actual}: the table changed while appending")]
     Misplaced {
         table: &'static str,
@@ -67,6 +75,29 @@ pub enum StoreError {
     /// The database server's own words (SQLSTATE and message).
     #[error("{0}")]
     Server(String),
+    /// The server refused for want of a privilege: its words, and which
+    /// logins may do it.
+    #[error("{0}")]
+    Denied(String),
+    /// The server gave up a transaction that may succeed when run again
+    /// (a serialization failure or a deadlock): its words.
+    #[error("{0}")]
+    Retryable(String),
+    /// The server cannot be reached, or the connection was lost: why.
+    #[error("{0}")]
+    Unavailable(String),
+    /// The store will not do what was asked: why (migrate into a database
+    /// that is not empty, a demo over a real database).
+    #[error("{0}")]
+    Refused(String),
+    /// What was read breaks the store's own rules (a chain that does not
+    /// link, a row that cannot be read back): what and where.
+    #[error("{0}")]
+    Broken(String),
+    /// Where a server is and how to reach it could not be read (a URL, the
+    /// environment, a password file): what and where.
+    #[error("{0}")]
+    Settings(String),
     /// An event kind this carequeue does not know (a newer carequeue's, or
     /// a row written behind its back).
     #[error(transparent)]

@@ -4,11 +4,14 @@
 
 /// The calling OS account's name, from the real uid.
 #[cfg(unix)]
-pub fn login() -> Result<String, String> {
+pub fn login() -> crate::Result<String> {
     // SAFETY: getuid has no preconditions and cannot fail.
     let uid = unsafe { libc::getuid() };
-    account_name(uid)
-        .ok_or_else(|| format!("the calling OS account (uid {uid}) is not in the passwd database"))
+    account_name(uid).ok_or_else(|| {
+        crate::StoreError::Key(format!(
+            "the calling OS account (uid {uid}) is not in the passwd database"
+        ))
+    })
 }
 
 /// The passwd database's name for `uid`.
@@ -33,6 +36,8 @@ pub fn account_name(uid: u32) -> Option<String> {
 }
 
 #[cfg(not(unix))]
-pub fn login() -> Result<String, String> {
-    Err("identity from the OS account needs a Unix system".into())
+pub fn login() -> crate::Result<String> {
+    Err(crate::StoreError::Key(
+        "identity from the OS account needs a Unix system".into(),
+    ))
 }

@@ -6,7 +6,8 @@
 
 use super::query::{self, refs};
 use super::rows;
-use super::store::{PgStore, server};
+use super::store::PgStore;
+use crate::StoreError;
 use crate::access::{AccessFilter, AccessRow};
 use crate::board::{Board, Heard};
 use crate::checkpoint::Checkpoint;
@@ -74,34 +75,28 @@ impl Board for PgStore {
     }
 
     fn pipeline_version(&self, version: i64) -> Result<Option<StoredPipeline>> {
-        let row = self
-            .client()?
-            .query_opt(
-                "SELECT version::bigint, hash, text, event_id FROM pipelines WHERE version = $1",
-                &[&i32::try_from(version).unwrap_or(i32::MAX)],
-            )
-            .map_err(server)?;
+        let row = self.client()?.query_opt(
+            "SELECT version::bigint, hash, text, event_id FROM pipelines WHERE version = $1",
+            &[&i32::try_from(version).unwrap_or(i32::MAX)],
+        )?;
         row.map(|r| rows::pipeline(&r)).transpose()
     }
 
     fn pipeline_history(&self) -> Result<Vec<PipelineChange>> {
-        let found = self
-            .client()?
-            .query(
-                "SELECT p.version::bigint, e.at, e.actor, p.hash, e.data FROM pipelines p
+        let found = self.client()?.query(
+            "SELECT p.version::bigint, e.at, e.actor, p.hash, e.data FROM pipelines p
                  JOIN events e ON e.id = p.event_id ORDER BY p.version",
-                &[],
-            )
-            .map_err(server)?;
+            &[],
+        )?;
         found
             .iter()
             .map(|r| {
-                let data: Option<String> = r.try_get(4).map_err(server)?;
+                let data: Option<String> = r.try_get(4)?;
                 Ok(PipelineChange {
-                    version: r.try_get(0).map_err(server)?,
-                    at: r.try_get(1).map_err(server)?,
-                    actor: r.try_get(2).map_err(server)?,
-                    hash: r.try_get(3).map_err(server)?,
+                    version: r.try_get(0)?,
+                    at: r.try_get(1)?,
+                    actor: r.try_get(2)?,
+                    hash: r.try_get(3)?,
                     how: crate::pipelines::how_stored(data.as_deref()),
                 })
             })
@@ -113,7 +108,8 @@ impl Board for PgStore {
             "SELECT hash FROM pipelines ORDER BY version DESC LIMIT 1",
             &[],
         )?;
-        row.map(|r| r.try_get(0).map_err(server)).transpose()
+        row.map(|r| r.try_get(0).map_err(StoreError::from))
+            .transpose()
     }
 
     fn expected_pipeline(&self) -> Option<String> {
@@ -130,47 +126,41 @@ impl Board for PgStore {
 
     fn views(&self, _user: &str) -> Result<Vec<SavedView>> {
         // The session's own user's views: the server knows whose.
-        let found = self
-            .client()?
-            .query(
-                "SELECT name, base, stage, filter, sort, owner, columns FROM my_views()",
-                &[],
-            )
-            .map_err(server)?;
+        let found = self.client()?.query(
+            "SELECT name, base, stage, filter, sort, owner, columns FROM my_views()",
+            &[],
+        )?;
         found
             .iter()
             .map(|r| {
                 Ok(SavedView {
-                    name: r.try_get(0).map_err(server)?,
-                    base: r.try_get(1).map_err(server)?,
-                    stage: r.try_get(2).map_err(server)?,
-                    filter: r.try_get(3).map_err(server)?,
-                    sort: r.try_get(4).map_err(server)?,
-                    owner: r.try_get(5).map_err(server)?,
-                    columns: r.try_get(6).map_err(server)?,
+                    name: r.try_get(0)?,
+                    base: r.try_get(1)?,
+                    stage: r.try_get(2)?,
+                    filter: r.try_get(3)?,
+                    sort: r.try_get(4)?,
+                    owner: r.try_get(5)?,
+                    columns: r.try_get(6)?,
                 })
             })
             .collect()
     }
 
     fn save_view(&mut self, _user: &str, v: &SavedView, at: i64) -> Result<()> {
-        self.client()?
-            .execute(
-                "SELECT save_view($1, $2, $3, $4, $5, $6, $7, $8)",
-                &[
-                    &v.name, &v.base, &v.stage, &v.filter, &v.sort, &v.owner, &v.columns, &at,
-                ],
-            )
-            .map_err(server)?;
+        self.client()?.execute(
+            "SELECT save_view($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[
+                &v.name, &v.base, &v.stage, &v.filter, &v.sort, &v.owner, &v.columns, &at,
+            ],
+        )?;
         Ok(())
     }
 
     fn delete_view(&mut self, _user: &str, name: &str) -> Result<bool> {
         let row = self
             .client()?
-            .query_one("SELECT delete_view($1)", &[&name])
-            .map_err(server)?;
-        row.try_get(0).map_err(server)
+            .query_one("SELECT delete_view($1)", &[&name])?;
+        row.try_get(0).map_err(StoreError::from)
     }
 
     fn timers_due(&self, now: i64, after: Cursor, limit: i64) -> Result<Vec<Cursor>> {
@@ -195,29 +185,26 @@ impl Board for PgStore {
         let mut c = self.client()?;
         let mut tx = super::store::snapshot(&mut c)?;
         f(&mut tx)?;
-        tx.commit().map_err(server)
+        tx.commit().map_err(StoreError::from)
     }
 
     fn access_entries(&self, f: &AccessFilter) -> Result<Vec<AccessRow>> {
-        let found = self
-            .client()?
-            .query(
-                "SELECT id, at, actor, action, record_id, detail, hash
+        let found = self.client()?.query(
+            "SELECT id, at, actor, action, record_id, detail, hash
                  FROM access_entries($1, $2, $3, $4)",
-                &[&f.user, &f.record, &f.since, &f.until],
-            )
-            .map_err(server)?;
+            &[&f.user, &f.record, &f.since, &f.until],
+        )?;
         found
             .iter()
             .map(|r| {
-                let hash: Vec<u8> = r.try_get(6).map_err(server)?;
+                let hash: Vec<u8> = r.try_get(6)?;
                 Ok(AccessRow {
-                    id: r.try_get(0).map_err(server)?,
-                    at: r.try_get(1).map_err(server)?,
-                    actor: r.try_get(2).map_err(server)?,
-                    action: r.try_get(3).map_err(server)?,
-                    record: r.try_get(4).map_err(server)?,
-                    detail: r.try_get(5).map_err(server)?,
+                    id: r.try_get(0)?,
+                    at: r.try_get(1)?,
+                    actor: r.try_get(2)?,
+                    action: r.try_get(3)?,
+                    record: r.try_get(4)?,
+                    detail: r.try_get(5)?,
                     hash: crate::events::hex(&hash),
                 })
             })
@@ -235,8 +222,7 @@ impl Board for PgStore {
     fn checkpoint(&self, at: i64) -> Result<Checkpoint> {
         let found = self
             .client()?
-            .query("SELECT name, length, head FROM chains", &[])
-            .map_err(server)?;
+            .query("SELECT name, length, head FROM chains", &[])?;
         let mut cp = Checkpoint {
             events: 0,
             head: super::chain::prev_text(&[]),
@@ -247,9 +233,9 @@ impl Board for PgStore {
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         };
         for r in &found {
-            let name: String = r.try_get(0).map_err(server)?;
-            let length: i64 = r.try_get(1).map_err(server)?;
-            let head: Vec<u8> = r.try_get(2).map_err(server)?;
+            let name: String = r.try_get(0)?;
+            let length: i64 = r.try_get(1)?;
+            let head: Vec<u8> = r.try_get(2)?;
             match name.as_str() {
                 "events" => (cp.events, cp.head) = (length, super::chain::prev_text(&head)),
                 "access" => {
@@ -271,10 +257,8 @@ impl Board for PgStore {
         let other = self.reopen()?;
         let mut c = other.client()?;
         let max_id: i64 = c
-            .query_one("SELECT coalesce(max(id), 0) FROM records", &[])
-            .map_err(server)?
-            .try_get(0)
-            .map_err(server)?;
+            .query_one("SELECT coalesce(max(id), 0) FROM records", &[])?
+            .try_get(0)?;
         // A log that re-enters stages outside the graph is read again
         // keeping every stay's record (as on SQLite).
         for all_slots in [false, true] {
@@ -320,7 +304,7 @@ impl PgStore {
         let found = self.rows(sql, args)?;
         found
             .iter()
-            .map(|r| Ok((r.try_get(0).map_err(server)?, r.try_get(1).map_err(server)?)))
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
             .collect()
     }
 }
@@ -331,12 +315,12 @@ fn scan_events(c: &mut postgres::Client, a: &mut Auditor) -> Result<()> {
     let mut tx = super::store::snapshot(c)?;
     {
         let none: [&(dyn postgres::types::ToSql + Sync); 0] = [];
-        let mut it = tx.query_raw(EVENTS_SQL, none).map_err(server)?;
-        while let Some(r) = it.next().map_err(server)? {
-            let record_id: i64 = r.try_get(0).map_err(server)?;
-            let at: i64 = r.try_get(1).map_err(server)?;
-            let actor: &str = r.try_get(2).map_err(server)?;
-            let kind: &str = r.try_get(3).map_err(server)?;
+        let mut it = tx.query_raw(EVENTS_SQL, none)?;
+        while let Some(r) = it.next()? {
+            let record_id: i64 = r.try_get(0)?;
+            let at: i64 = r.try_get(1)?;
+            let actor: &str = r.try_get(2)?;
+            let kind: &str = r.try_get(3)?;
             let Ok(kind) = kind.parse::<EventKind>() else {
                 continue;
             };
@@ -345,12 +329,12 @@ fn scan_events(c: &mut postgres::Client, a: &mut Auditor) -> Result<()> {
                 at,
                 actor,
                 kind,
-                from: r.try_get(4).map_err(server)?,
-                to: r.try_get(5).map_err(server)?,
-                reason: r.try_get(6).map_err(server)?,
-                data: r.try_get(7).map_err(server)?,
+                from: r.try_get(4)?,
+                to: r.try_get(5)?,
+                reason: r.try_get(6)?,
+                data: r.try_get(7)?,
             });
         }
     }
-    tx.commit().map_err(server)
+    tx.commit().map_err(StoreError::from)
 }

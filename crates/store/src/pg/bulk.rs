@@ -9,7 +9,6 @@
 
 use super::chain::record_json;
 use super::copy::put;
-use super::store::server;
 use crate::events::NewEvent;
 use crate::{Result, StoreError};
 use carequeue_core::engine::Record;
@@ -34,12 +33,10 @@ fn text(v: Option<&str>) -> ValueRef<'_> {
 
 /// Opens the staging tables and notes where the chain and the ids stand.
 pub fn begin(tx: &mut postgres::Transaction, head: &[u8]) -> Result<Staged> {
-    tx.execute("SELECT import_begin()", &[]).map_err(server)?;
+    tx.execute("SELECT import_begin()", &[])?;
     let next_id: i64 = tx
-        .query_one("SELECT coalesce(max(id), 0) + 1 FROM records", &[])
-        .map_err(server)?
-        .try_get(0)
-        .map_err(server)?;
+        .query_one("SELECT coalesce(max(id), 0) + 1 FROM records", &[])?
+        .try_get(0)?;
     Ok(Staged {
         next_id,
         prev: head.to_vec(),
@@ -106,12 +103,10 @@ impl Staged {
             if rows.is_empty() {
                 continue;
             }
-            let mut w = tx
-                .copy_in(&format!("COPY pg_temp.{table} FROM STDIN"))
-                .map_err(server)?;
+            let mut w = tx.copy_in(&format!("COPY pg_temp.{table} FROM STDIN"))?;
             w.write_all(rows)
                 .map_err(|e| StoreError::Server(format!("staging an import: {e}")))?;
-            w.finish().map_err(server)?;
+            w.finish()?;
             rows.clear();
         }
         Ok(())
@@ -120,8 +115,7 @@ impl Staged {
     /// Sends the rest and moves every staged row into the store.
     pub fn finish(mut self, tx: &mut postgres::Transaction) -> Result<()> {
         self.send(tx, true)?;
-        tx.execute("SELECT import_finish($1)", &[&self.prev])
-            .map_err(server)?;
+        tx.execute("SELECT import_finish($1)", &[&self.prev])?;
         Ok(())
     }
 }

@@ -5,15 +5,9 @@
 //! head and takes the actor from the session itself. Writers wait their
 //! turn on the lock rather than fail.
 
+use crate::StoreError;
 use crate::events::{EventKind, GENESIS, NONE, NewEvent, chain_hash, event_hash, hex};
 use carequeue_core::engine::Record;
-
-pub(super) fn err(e: postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(d) => format!("{}: {}", d.code().code(), d.message()),
-        None => e.to_string(),
-    }
-}
 
 /// The chain's previous hash as the hash input reads it (hex; the genesis
 /// for an empty chain).
@@ -65,18 +59,14 @@ pub(super) fn kind_arg(k: EventKind) -> &'static (dyn postgres::types::ToSql + S
 
 /// Locks the head and seals `e` against it (its id the next, its actor
 /// the session's user): the head and the hash.
-fn seal(tx: &mut postgres::Transaction, e: &NewEvent) -> Result<(Vec<u8>, [u8; 32]), String> {
+fn seal(tx: &mut postgres::Transaction, e: &NewEvent) -> crate::Result<(Vec<u8>, [u8; 32])> {
     let actor: String = tx
-        .query_one("SELECT carequeue.session_actor()", &[])
-        .map_err(err)?
-        .try_get(0)
-        .map_err(err)?;
-    let row = tx
-        .query_one(
-            "SELECT length, head FROM carequeue.lock_chain('events')",
-            &[],
-        )
-        .map_err(err)?;
+        .query_one("SELECT carequeue.session_actor()", &[])?
+        .try_get(0)?;
+    let row = tx.query_one(
+        "SELECT length, head FROM carequeue.lock_chain('events')",
+        &[],
+    )?;
     let (length, head): (i64, Vec<u8>) = (super::col(&row, 0)?, super::col(&row, 1)?);
     let hash = event_hash(&mut Vec::new(), &prev_text(&head), length + 1, e, &actor);
     Ok((head, hash))
@@ -85,7 +75,7 @@ fn seal(tx: &mut postgres::Transaction, e: &NewEvent) -> Result<(Vec<u8>, [u8; 3
 /// Appends `e` (its `actor` is ignored: the session's user is the actor)
 /// and returns its id. Call inside a transaction: the head stays locked
 /// until it commits or rolls back.
-pub fn append(tx: &mut postgres::Transaction, e: &NewEvent) -> Result<i64, String> {
+pub fn append(tx: &mut postgres::Transaction, e: &NewEvent) -> crate::Result<i64> {
     let (head, hash) = seal(tx, e)?;
     let sealed = hash.to_vec();
     let mut args: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![&e.record_id];
@@ -94,10 +84,8 @@ pub fn append(tx: &mut postgres::Transaction, e: &NewEvent) -> Result<i64, Strin
         .query_one(
             "SELECT carequeue.append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             &args,
-        )
-        .map_err(err)?
-        .try_get(0)
-        .map_err(err)?;
+        )?
+        .try_get(0)?;
     Ok(id)
 }
 
@@ -137,10 +125,10 @@ pub fn write(
     r: &Record,
     expected: i64,
     e: &NewEvent,
-) -> Result<Written, String> {
-    let mut last = String::new();
+) -> crate::Result<Written> {
+    let mut last = None;
     for _ in 0..5 {
-        let mut tx = c.transaction().map_err(err)?;
+        let mut tx = c.transaction()?;
         let attempt = (|| {
             let (head, hash) = seal(&mut tx, e)?;
             let json = record_json(r).to_string();
@@ -152,44 +140,49 @@ pub fn write(
                 &args,
             )
             .and_then(|row| row.try_get::<_, i64>(0))
-            .map_err(|x| (x.code().map(|c| c.code().to_string()), err(x)))
-            .map_err(|(code, msg)| match code.as_deref() {
-                Some("CQ409") => "stale".to_string(),
-                Some("40001") | Some("40P01") => format!("retry: {msg}"),
-                _ => msg,
+            .map_err(|x| {
+                if super::error::is_stale(&x) {
+                    None
+                } else {
+                    Some(StoreError::from(x))
+                }
             })
         })();
         match attempt {
             Ok(id) if id < 0 => return Ok(Written::Replayed(-id)),
             Ok(id) => {
-                tx.commit().map_err(err)?;
+                tx.commit()?;
                 return Ok(Written::Applied(id));
             }
-            Err(m) if m == "stale" => return Ok(Written::Stale),
-            Err(m) if m.starts_with("retry: ") => last = m,
-            Err(m) => return Err(m),
+            Err(None) => return Ok(Written::Stale),
+            Err(Some(StoreError::Retryable(why))) => last = Some(why),
+            Err(Some(e)) => return Err(e),
         }
     }
-    Err(format!("gave up after 5 tries: {last}"))
+    Err(StoreError::Retryable(format!(
+        "gave up after 5 tries: {}",
+        last.unwrap_or_default()
+    )))
 }
 
 /// Re-reads the whole chain and checks every hash against its content and
 /// its predecessor, and the head against the last: the first event that
 /// does not fit, or the count checked.
-pub fn check(c: &mut postgres::Client) -> Result<i64, String> {
+pub fn check(c: &mut postgres::Client) -> crate::Result<i64> {
     let rows = c
         .query(
             "SELECT id, record_id, at, actor, kind, event, from_stage, to_stage, reason, note, data, hash
              FROM carequeue.events ORDER BY id",
             &[],
-        )
-        .map_err(err)?;
+        )?;
     let mut prev = GENESIS.to_string();
     let mut buf = Vec::new();
     for (i, r) in rows.iter().enumerate() {
         let id: i64 = super::col(r, 0)?;
         if id != i as i64 + 1 {
-            return Err(format!("event {id}: the ids skip after {i}"));
+            return Err(StoreError::Broken(format!(
+                "event {id}: the ids skip after {i}"
+            )));
         }
         let (actor, kind): (String, String) = (super::col(r, 3)?, super::col(r, 4)?);
         let opt: Vec<Option<String>> = (5..=10)
@@ -205,7 +198,9 @@ pub fn check(c: &mut postgres::Client) -> Result<i64, String> {
         );
         let have: Vec<u8> = super::col(r, 11)?;
         if have != want {
-            return Err(format!("event {id}: its hash does not match its content"));
+            return Err(StoreError::Broken(format!(
+                "event {id}: its hash does not match its content"
+            )));
         }
         prev = hex(&want);
     }
@@ -213,12 +208,12 @@ pub fn check(c: &mut postgres::Client) -> Result<i64, String> {
         .query_one(
             "SELECT head FROM carequeue.chains WHERE name = 'events'",
             &[],
-        )
-        .map_err(err)?
-        .try_get(0)
-        .map_err(err)?;
+        )?
+        .try_get(0)?;
     if prev_text(&head) != prev {
-        return Err("the recorded head is not the last event's hash".into());
+        return Err(StoreError::Broken(
+            "the recorded head is not the last event's hash".into(),
+        ));
     }
     Ok(rows.len() as i64)
 }

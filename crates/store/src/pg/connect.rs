@@ -4,6 +4,7 @@
 //! `require` when a root certificate is at hand, as libpq does.
 
 use super::conninfo::{ConnInfo, SslMode};
+use crate::StoreError;
 use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
 use postgres_openssl::MakeTlsConnector;
 use std::time::Duration;
@@ -43,8 +44,8 @@ pub fn config(c: &ConnInfo) -> postgres::Config {
 
 /// The TLS side: which certificates the server's must chain to, and
 /// whether its name must match the host's.
-pub fn tls(c: &ConnInfo) -> Result<MakeTlsConnector, String> {
-    let tls_err = |e: openssl::error::ErrorStack| format!("TLS setup: {e}");
+pub fn tls(c: &ConnInfo) -> crate::Result<MakeTlsConnector> {
+    let tls_err = |e: openssl::error::ErrorStack| StoreError::Settings(format!("TLS setup: {e}"));
     let mut b = SslConnector::builder(SslMethod::tls_client()).map_err(tls_err)?;
     let root = c.sslrootcert.as_ref().filter(|p| p.exists());
     let verify = match c.sslmode {
@@ -55,20 +56,20 @@ pub fn tls(c: &ConnInfo) -> Result<MakeTlsConnector, String> {
     };
     if verify {
         let root = root.ok_or_else(|| {
-            format!(
+            StoreError::Settings(format!(
                 "the CA certificate {} does not exist",
                 c.sslrootcert
                     .as_ref()
                     .map_or("(none)".into(), |p| carequeue_core::text::clean(
                         &p.display().to_string()
                     ))
-            )
+            ))
         })?;
         b.set_ca_file(root).map_err(|e| {
-            format!(
+            StoreError::Settings(format!(
                 "cannot read the CA certificate {}: {e}",
                 carequeue_core::text::clean(&root.display().to_string())
-            )
+            ))
         })?;
         b.set_verify(SslVerifyMode::PEER);
     } else {
@@ -84,7 +85,7 @@ pub fn tls(c: &ConnInfo) -> Result<MakeTlsConnector, String> {
 }
 
 /// Connects, or says why not (the server's own words, never a password).
-pub fn connect(c: &ConnInfo) -> Result<postgres::Client, String> {
+pub fn connect(c: &ConnInfo) -> crate::Result<postgres::Client> {
     let hosts: Vec<String> = c
         .hosts
         .iter()
@@ -95,11 +96,18 @@ pub fn connect(c: &ConnInfo) -> Result<postgres::Client, String> {
             Some(s) => format!("{e}: {s}"),
             None => e.to_string(),
         };
-        format!(
+        let words = format!(
             "cannot connect to PostgreSQL at {} as {}: {}",
             carequeue_core::text::clean(&hosts.join(",")),
             carequeue_core::text::clean(&c.user),
             carequeue_core::text::clean(&why)
-        )
+        );
+        // The server answered and refused (a password, a database that
+        // is not there), or it could not be reached at all.
+        if e.as_db_error().is_some() {
+            StoreError::Server(words)
+        } else {
+            StoreError::Unavailable(words)
+        }
     })
 }

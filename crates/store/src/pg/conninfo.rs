@@ -6,6 +6,32 @@
 //! `PGPASSFILE` or `~/.pgpass`. A password in the URL is refused: it would
 //! sit on the command line, in the shell's history and in `ps`.
 
+/// Settings that could not be read: what, and where (a URL part, a
+/// variable). Never carries a password.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadSettings(pub String);
+
+impl From<String> for BadSettings {
+    fn from(s: String) -> BadSettings {
+        BadSettings(s)
+    }
+}
+
+impl From<&str> for BadSettings {
+    fn from(s: &str) -> BadSettings {
+        BadSettings(s.to_string())
+    }
+}
+
+impl From<BadSettings> for crate::StoreError {
+    fn from(e: BadSettings) -> crate::StoreError {
+        crate::StoreError::Settings(e.0)
+    }
+}
+
+type Res<T> = Result<T, BadSettings>;
+
 use std::path::PathBuf;
 
 /// libpq's `sslmode`, all six.
@@ -86,7 +112,7 @@ pub fn is_url(s: &str) -> bool {
 }
 
 /// `%2F` and friends.
-fn decode(s: &str) -> Result<String, String> {
+fn decode(s: &str) -> Res<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -108,7 +134,7 @@ fn decode(s: &str) -> Result<String, String> {
             i += 1;
         }
     }
-    String::from_utf8(out).map_err(|_| "an escape that is not UTF-8".to_string())
+    String::from_utf8(out).map_err(|_| "an escape that is not UTF-8".into())
 }
 
 /// The URL's parts: [user@]hosts[/dbname][?params]; a password is refused.
@@ -119,7 +145,7 @@ struct UrlParts {
     params: Vec<(String, String)>,
 }
 
-fn split_url(url: &str) -> Result<UrlParts, String> {
+fn split_url(url: &str) -> Res<UrlParts> {
     let rest = url
         .strip_prefix("postgresql://")
         .or_else(|| url.strip_prefix("postgres://"))
@@ -178,7 +204,7 @@ fn split_url(url: &str) -> Result<UrlParts, String> {
 }
 
 /// The store `url` names, completed from the environment as libpq would.
-pub fn parse(url: &str, env: &dyn Env) -> Result<ConnInfo, String> {
+pub fn parse(url: &str, env: &dyn Env) -> Res<ConnInfo> {
     let mut u = split_url(url)?;
     let mut host_param = None;
     let mut port_param = None;
@@ -199,22 +225,24 @@ pub fn parse(url: &str, env: &dyn Env) -> Result<ConnInfo, String> {
             "password" | "passfile" => {
                 return Err(format!(
                     "the URL holds `{k}`: put the password in ~/.pgpass (or PGPASSFILE) instead"
-                ));
+                )
+                .into());
             }
             other => {
                 return Err(format!(
                     "unknown connection parameter `{}` (carequeue reads host, port, user, dbname, sslmode, sslrootcert, target_session_attrs, connect_timeout)",
                     carequeue_core::text::shown(other)
-                ));
+                ).into());
             }
         }
     }
-    let port_of = |s: &str| -> Result<u16, String> {
+    let port_of = |s: &str| -> Res<u16> {
         s.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
             format!(
                 "port `{}` is not a number from 1 to 65535",
                 carequeue_core::text::shown(s)
             )
+            .into()
         })
     };
     let default_port = match port_param.or_else(|| env.var("PGPORT")) {
@@ -272,7 +300,7 @@ pub fn parse(url: &str, env: &dyn Env) -> Result<ConnInfo, String> {
     if matches!(sslmode, SslMode::VerifyCa | SslMode::VerifyFull) && sslrootcert.is_none() {
         return Err(format!(
             "sslmode {mode_text} needs the server's CA certificate: set sslrootcert= or PGSSLROOTCERT, or put it in ~/.postgresql/root.crt"
-        ));
+        ).into());
     }
     let read_write = match tsa.or_else(|| env.var("PGTARGETSESSIONATTRS")).as_deref() {
         None | Some("any") => false,
@@ -281,7 +309,8 @@ pub fn parse(url: &str, env: &dyn Env) -> Result<ConnInfo, String> {
             return Err(format!(
                 "target_session_attrs `{}` is not any or read-write",
                 carequeue_core::text::shown(other)
-            ));
+            )
+            .into());
         }
     };
     let connect_timeout = match timeout.or_else(|| env.var("PGCONNECT_TIMEOUT")) {
@@ -423,7 +452,7 @@ mod tests {
             ),
             ("postgres://db/ca%zzre", "%-escape"),
         ] {
-            let err = parse(url, &env(&[])).expect_err(url);
+            let err = parse(url, &env(&[])).expect_err(url).to_string();
             assert!(err.contains(want), "{url}: {err}");
             assert!(
                 !err.contains("secret"),

@@ -3,7 +3,7 @@
 //! in-memory SQLite snapshot for `verify`. One list of tables and columns
 //! serves both directions, so they cannot drift apart.
 
-use super::db_error;
+use crate::StoreError;
 use rusqlite::types::{Value, ValueRef};
 use std::io::{BufRead, Write};
 
@@ -241,28 +241,26 @@ pub fn to_pg(
     conn: &rusqlite::Connection,
     tx: &mut postgres::Transaction,
     t: &Table,
-) -> Result<i64, String> {
-    let mut st = conn.prepare(&t.select()).map_err(|e| e.to_string())?;
-    let mut rows = st.query([]).map_err(|e| e.to_string())?;
-    let mut w = tx
-        .copy_in(&format!("COPY {} ({}) FROM STDIN", t.name, t.columns()))
-        .map_err(db_error)?;
+) -> crate::Result<i64> {
+    let mut st = conn.prepare(&t.select())?;
+    let mut rows = st.query([])?;
+    let mut w = tx.copy_in(&format!("COPY {} ({}) FROM STDIN", t.name, t.columns()))?;
     let mut line = Vec::with_capacity(256);
     let mut n = 0i64;
-    while let Some(row) = rows.next().map_err(|e| e.to_string())? {
+    while let Some(row) = rows.next()? {
         line.clear();
         for (i, (_, kind)) in t.cols.iter().enumerate() {
             if i > 0 {
                 line.push(b'\t');
             }
-            encode(&mut line, row.get_ref(i).map_err(|e| e.to_string())?, *kind);
+            encode(&mut line, row.get_ref(i)?, *kind);
         }
         line.push(b'\n');
         w.write_all(&line)
-            .map_err(|e| format!("copying {}: {e}", t.name))?;
+            .map_err(|e| StoreError::Unavailable(format!("copying {}: {e}", t.name)))?;
         n += 1;
     }
-    w.finish().map_err(db_error)?;
+    w.finish()?;
     Ok(n)
 }
 
@@ -272,18 +270,14 @@ pub fn to_sqlite(
     tx: &mut postgres::Transaction,
     conn: &rusqlite::Connection,
     t: &Table,
-) -> Result<i64, String> {
-    let r = tx
-        .copy_out(&format!("COPY ({}) TO STDOUT", t.select()))
-        .map_err(db_error)?;
+) -> crate::Result<i64> {
+    let r = tx.copy_out(&format!("COPY ({}) TO STDOUT", t.select()))?;
     let marks = vec!["?"; t.cols.len()].join(", ");
-    let mut ins = conn
-        .prepare(&format!(
-            "INSERT INTO {} ({}) VALUES ({marks})",
-            t.name,
-            t.columns()
-        ))
-        .map_err(|e| e.to_string())?;
+    let mut ins = conn.prepare(&format!(
+        "INSERT INTO {} ({}) VALUES ({marks})",
+        t.name,
+        t.columns()
+    ))?;
     let mut n = 0i64;
     let mut reader = std::io::BufReader::with_capacity(1 << 16, r);
     let mut line = Vec::with_capacity(256);
@@ -291,7 +285,7 @@ pub fn to_sqlite(
         line.clear();
         let got = reader
             .read_until(b'\n', &mut line)
-            .map_err(|e| format!("reading {}: {e}", t.name))?;
+            .map_err(|e| StoreError::Unavailable(format!("reading {}: {e}", t.name)))?;
         if got == 0 {
             break;
         }
@@ -300,17 +294,20 @@ pub fn to_sqlite(
         }
         let fields: Vec<&[u8]> = line.split(|b| *b == b'\t').collect();
         if fields.len() != t.cols.len() {
-            return Err(format!("{} row {}: unexpected columns", t.name, n + 1));
+            return Err(StoreError::Broken(format!(
+                "{} row {}: unexpected columns",
+                t.name,
+                n + 1
+            )));
         }
         let mut values = Vec::with_capacity(fields.len());
         for (f, (col, kind)) in fields.iter().zip(t.cols) {
-            values.push(
-                decode(f, *kind)
-                    .ok_or_else(|| format!("{} row {}: column {col} unreadable", t.name, n + 1))?,
-            );
+            values.push(decode(f, *kind).ok_or_else(|| {
+                StoreError::Broken(format!("{} row {}: column {col} unreadable", t.name, n + 1))
+            })?);
         }
         ins.execute(rusqlite::params_from_iter(values))
-            .map_err(|e| format!("{} row {}: {e}", t.name, n + 1))?;
+            .map_err(|e| StoreError::Broken(format!("{} row {}: {e}", t.name, n + 1)))?;
         n += 1;
     }
     Ok(n)

@@ -4,7 +4,8 @@
 //! warn time (read from the attention index alone), and a queue's total
 //! from those counts when its filter is only stages and an owner.
 
-use super::store::{PgStore, server};
+use super::store::PgStore;
+use crate::StoreError;
 use crate::{BreachGroup, ListFilter, OwnerFilter, Result, SlaFilter, StageCount};
 
 /// Breach groups, with the time and the event chain's length they were
@@ -26,11 +27,11 @@ impl PgStore {
             .iter()
             .map(|r| {
                 Ok(StageCount {
-                    stage: r.try_get(0).map_err(server)?,
-                    total: r.try_get(1).map_err(server)?,
+                    stage: r.try_get(0)?,
+                    total: r.try_get(1)?,
                     breached: 0,
                     at_risk: 0,
-                    unassigned: r.try_get(2).map_err(server)?,
+                    unassigned: r.try_get(2)?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -48,8 +49,7 @@ impl PgStore {
     pub(super) fn groups(&self, now: i64) -> Result<Vec<BreachGroup>> {
         let length: i64 = self
             .row("SELECT length FROM chains WHERE name = 'events'", &[])?
-            .try_get(0)
-            .map_err(server)?;
+            .try_get(0)?;
         if let Some((key, groups)) = &*self.groups_memo.borrow()
             && *key == (now, length)
         {
@@ -66,11 +66,11 @@ impl PgStore {
             .iter()
             .map(|r| {
                 Ok(BreachGroup {
-                    stage: r.try_get(0).map_err(server)?,
-                    owner: r.try_get(1).map_err(server)?,
-                    breached: r.try_get(2).map_err(server)?,
-                    at_risk: r.try_get(3).map_err(server)?,
-                    oldest_due: r.try_get(4).map_err(server)?,
+                    stage: r.try_get(0)?,
+                    owner: r.try_get(1)?,
+                    breached: r.try_get(2)?,
+                    at_risk: r.try_get(3)?,
+                    oldest_due: r.try_get(4)?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -93,15 +93,15 @@ impl PgStore {
              FROM stage_counts WHERE stage = ANY($1)",
             &[stages],
         )?;
-        let total: i64 = row.try_get(0).map_err(server)?;
-        let unassigned: i64 = row.try_get(1).map_err(server)?;
+        let total: i64 = row.try_get(0)?;
+        let unassigned: i64 = row.try_get(1)?;
         let mine = |u: &String| -> Result<i64> {
             self.row(
                 "SELECT count(*) FROM records WHERE assignee = $1 AND stage = ANY($2)",
                 &[u, stages],
             )?
             .try_get(0)
-            .map_err(server)
+            .map_err(StoreError::from)
         };
         Ok(Some(match &f.owner {
             OwnerFilter::Any => total,

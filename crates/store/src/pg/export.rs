@@ -6,7 +6,8 @@
 
 use super::query::columns;
 use super::rows;
-use super::store::{PgStore, server};
+use super::store::PgStore;
+use crate::StoreError;
 use crate::{EventRow, Result};
 use carequeue_core::engine::Record;
 use std::collections::VecDeque;
@@ -21,12 +22,10 @@ impl PgStore {
     ) -> Result<()> {
         let mut c = self.client()?;
         let mut tx = super::store::snapshot(&mut c)?;
-        let recs = tx
-            .bind(
-                format!("SELECT {} FROM records ORDER BY id", columns()).as_str(),
-                &[],
-            )
-            .map_err(server)?;
+        let recs = tx.bind(
+            format!("SELECT {} FROM records ORDER BY id", columns()).as_str(),
+            &[],
+        )?;
         let evs = if history {
             Some(
                 tx.bind(
@@ -36,8 +35,7 @@ impl PgStore {
                     )
                     .as_str(),
                     &[],
-                )
-                .map_err(server)?,
+                )?,
             )
         } else {
             None
@@ -45,7 +43,7 @@ impl PgStore {
         let mut pending: VecDeque<EventRow> = VecDeque::new();
         let mut events_done = evs.is_none();
         loop {
-            let batch = tx.query_portal(&recs, BATCH).map_err(server)?;
+            let batch = tx.query_portal(&recs, BATCH)?;
             if batch.is_empty() {
                 break;
             }
@@ -66,7 +64,7 @@ impl PgStore {
                             Some(_) => break,
                             None if events_done => break,
                             None => {
-                                let more = tx.query_portal(evs, BATCH * 4).map_err(server)?;
+                                let more = tx.query_portal(evs, BATCH * 4)?;
                                 events_done = more.is_empty();
                                 for e in &more {
                                     pending.push_back(rows::event(e)?);
@@ -78,6 +76,6 @@ impl PgStore {
                 each(r, mine)?;
             }
         }
-        tx.commit().map_err(server)
+        tx.commit().map_err(StoreError::from)
     }
 }

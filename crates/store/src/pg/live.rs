@@ -7,6 +7,7 @@
 //! transaction mode cannot carry LISTEN, which needs a session.)
 
 use super::conninfo::ConnInfo;
+use crate::StoreError;
 use crate::board::Heard;
 use postgres::fallible_iterator::FallibleIterator;
 use std::sync::Arc;
@@ -99,7 +100,7 @@ fn run(info: &ConnInfo, tx: &Sender<Live>, stop: &AtomicBool) {
     while !stop.load(Ordering::Relaxed) {
         let why = match listen(info, tx, stop, &mut backoff) {
             Ok(()) => return,
-            Err(e) => e,
+            Err(e) => e.to_string(),
         };
         if tx.send(Live::Lost(why)).is_err() {
             return;
@@ -115,18 +116,15 @@ fn listen(
     tx: &Sender<Live>,
     stop: &AtomicBool,
     backoff: &mut Duration,
-) -> Result<(), String> {
+) -> crate::Result<()> {
     let mut c = super::connect(info)?;
-    c.batch_execute("LISTEN carequeue_events")
-        .map_err(|e| e.to_string())?;
+    c.batch_execute("LISTEN carequeue_events")?;
     let length: i64 = c
         .query_one(
             "SELECT length FROM carequeue.chains WHERE name = 'events'",
             &[],
-        )
-        .map_err(|e| e.to_string())?
-        .try_get(0)
-        .map_err(|e| e.to_string())?;
+        )?
+        .try_get(0)?;
     *backoff = FIRST_BACKOFF;
     if tx.send(Live::Connected).is_err() || tx.send(Live::Seq(length)).is_err() {
         return Ok(());
@@ -146,16 +144,18 @@ fn listen(
                         return Ok(());
                     }
                 }
-                Err(e) => return Err(e.to_string()),
+                Err(e) => return Err(e.into()),
                 Ok(None) => break,
             }
         }
         drop(it);
         drop(notes);
         if c.is_closed() {
-            return Err("the server closed the connection".into());
+            return Err(StoreError::Unavailable(
+                "the server closed the connection".into(),
+            ));
         }
         // An idle connection's death shows only when it is used.
-        c.batch_execute("").map_err(|e| e.to_string())?;
+        c.batch_execute("")?;
     }
 }

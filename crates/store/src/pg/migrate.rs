@@ -6,15 +6,12 @@
 //! holds a database that verifies with the source's heads, or nothing.
 
 use super::copy::{TABLES, to_pg, unhex};
-use super::db_error;
+
 use super::schema;
 use super::verify::{Verified, in_tx};
+use crate::StoreError;
 use crate::events::GENESIS;
 use crate::sqlite::{Store, meta_get, setup};
-
-fn sql(e: crate::StoreError) -> String {
-    e.to_string()
-}
 
 /// What a migration copied and linked.
 pub struct Migrated {
@@ -39,38 +36,35 @@ pub fn run(
     c: &mut postgres::Client,
     admins: &[String],
     log_readers: &[String],
-) -> Result<Migrated, String> {
+) -> crate::Result<Migrated> {
     let conn = source.conn();
     // One read snapshot of the source for everything copied.
-    let read = conn.unchecked_transaction().map_err(|e| e.to_string())?;
-    let trust = setup::trust_mode(conn).map_err(sql)?;
-    let mut tx = c.transaction().map_err(db_error)?;
+    let read = conn.unchecked_transaction()?;
+    let trust = setup::trust_mode(conn)?;
+    let mut tx = c.transaction()?;
     let db = schema::database(&mut tx)?;
     if schema::installed(&mut tx)? {
         schema::lock(&mut tx)?;
-        tx.batch_execute("SET LOCAL search_path = carequeue, pg_temp")
-            .map_err(db_error)?;
-        let row = tx
-            .query_one(
-                "SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM events),
+        tx.batch_execute("SET LOCAL search_path = carequeue, pg_temp")?;
+        let row = tx.query_one(
+            "SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM events),
                         (SELECT value FROM meta WHERE key = 'trust')",
-                &[],
-            )
-            .map_err(db_error)?;
+            &[],
+        )?;
         let (records, events, their_trust): (i64, i64, Option<String>) = (
             super::col(&row, 0)?,
             super::col(&row, 1)?,
             super::col(&row, 2)?,
         );
         if records > 0 || events > 0 {
-            return Err(format!(
+            return Err(StoreError::Refused(format!(
                 "database {db} already holds {records} record(s) and {events} event(s): migrate copies into an empty carequeue database only, so nothing was written"
-            ));
+            )));
         }
         if their_trust.as_deref() != Some(if trust { "true" } else { "false" }) {
-            return Err(format!(
+            return Err(StoreError::Refused(format!(
                 "database {db} was set up with another trust mode than the source's: nothing was written"
-            ));
+            )));
         }
     } else {
         schema::install_in(&mut tx, trust)?;
@@ -83,22 +77,19 @@ pub fn run(
         ("events", "chain_count", "chain_head"),
         ("access", "access_count", "access_head"),
     ] {
-        let n: i64 = meta_get(conn, count)
-            .map_err(sql)?
+        let n: i64 = meta_get(conn, count)?
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
-        let h = meta_get(conn, head).map_err(sql)?;
+        let h = meta_get(conn, head)?;
         let bytes = match h.as_deref() {
             None | Some(GENESIS) => Vec::new(),
-            Some(hexed) => {
-                unhex(hexed.as_bytes()).ok_or_else(|| format!("the source's {head} is not hex"))?
-            }
+            Some(hexed) => unhex(hexed.as_bytes())
+                .ok_or_else(|| StoreError::Broken(format!("the source's {head} is not hex")))?,
         };
         tx.execute(
             "UPDATE chains SET length = $1, head = $2 WHERE name = $3",
             &[&n, &bytes, &chain],
-        )
-        .map_err(db_error)?;
+        )?;
         let key = if chain == "events" {
             "migrated_events"
         } else {
@@ -106,13 +97,10 @@ pub fn run(
         };
         upsert(&mut tx, key, &n.to_string())?;
     }
-    let mut st = conn
-        .prepare("SELECT key, value FROM meta ORDER BY key")
-        .map_err(|e| e.to_string())?;
+    let mut st = conn.prepare("SELECT key, value FROM meta ORDER BY key")?;
     let meta: Vec<(String, String)> = st
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .and_then(|rows| rows.collect())
-        .map_err(|e| e.to_string())?;
+        .and_then(|rows| rows.collect())?;
     for (k, v) in &meta {
         if !matches!(
             k.as_str(),
@@ -126,12 +114,12 @@ pub fn run(
     let verified = match in_tx(&mut tx)? {
         Ok(v) => v,
         Err(problem) => {
-            return Err(format!(
+            return Err(StoreError::Refused(format!(
                 "the copy does not verify ({problem}): rolled back, nothing was written"
-            ));
+            )));
         }
     };
-    tx.commit().map_err(db_error)?;
+    tx.commit()?;
     drop(read);
     // Fresh statistics for the planner, and the visibility map that lets
     // the board's counts read the attention index alone; the data is in
@@ -145,14 +133,14 @@ pub fn run(
     })
 }
 
-fn upsert(tx: &mut postgres::Transaction, k: &str, v: &str) -> Result<(), String> {
+fn upsert(tx: &mut postgres::Transaction, k: &str, v: &str) -> crate::Result<()> {
     tx.execute(
         "INSERT INTO meta (key, value) VALUES ($1, $2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         &[&k, &v],
     )
     .map(|_| ())
-    .map_err(db_error)
+    .map_err(StoreError::from)
 }
 
 type Links = (Vec<(String, String)>, Vec<String>);
@@ -164,11 +152,11 @@ fn link(
     db: &str,
     conn: &rusqlite::Connection,
     admins: &[String],
-) -> Result<Links, String> {
+) -> crate::Result<Links> {
     let (member, admin) = schema::roles(db);
     let mut linked = Vec::new();
     let mut unlinked = Vec::new();
-    for m in crate::sqlite::users::members(conn).map_err(sql)? {
+    for m in crate::sqlite::users::members(conn)? {
         let Some(login) = m.login.filter(|_| m.enabled) else {
             unlinked.push(m.name);
             continue;
@@ -177,21 +165,17 @@ fn link(
             .query_one(
                 "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1 AND rolcanlogin)",
                 &[&login],
-            )
-            .map_err(db_error)?
-            .try_get(0)
-            .map_err(db_error)?;
+            )?
+            .try_get(0)?;
         if !exists {
             unlinked.push(m.name);
             continue;
         }
         let quoted = login.replace('"', "\"\"");
-        tx.batch_execute(&format!("GRANT \"{member}\" TO \"{quoted}\""))
-            .map_err(db_error)?;
+        tx.batch_execute(&format!("GRANT \"{member}\" TO \"{quoted}\""))?;
         let mut roles = member.clone();
         if admins.contains(&m.name) {
-            tx.batch_execute(&format!("GRANT \"{admin}\" TO \"{quoted}\""))
-                .map_err(db_error)?;
+            tx.batch_execute(&format!("GRANT \"{admin}\" TO \"{quoted}\""))?;
             roles = format!("{member}, {admin}");
         }
         linked.push((m.name, format!("{login} ({roles})")));

@@ -15,6 +15,7 @@ mod connect;
 pub mod conninfo;
 pub mod copy;
 mod counts;
+mod error;
 mod export;
 mod in_use;
 pub mod live;
@@ -33,24 +34,11 @@ pub use connect::{config, connect, tls};
 pub use setup::Setup;
 pub use store::PgStore;
 
-/// Column `i` of `r` as `T`, or the server's words for why not: a value
-/// of another type than the schema's is an error, never a panic.
+/// Column `i` of `r` as `T`: a value of another type than the schema's is
+/// an error, never a panic.
 pub(crate) fn col<'a, T: postgres::types::FromSql<'a>>(
     r: &'a postgres::Row,
     i: usize,
-) -> Result<T, String> {
-    r.try_get(i).map_err(db_error)
-}
-
-/// A server error in the server's own words (its SQLSTATE first; never a
-/// password). Refused reads say which logins may make them.
-pub(crate) fn db_error(e: postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(d) if d.code() == &postgres::error::SqlState::INSUFFICIENT_PRIVILEGE => format!(
-            "{}: reading every table, the access log included, takes an admin login or the database's owner",
-            d.message()
-        ),
-        Some(d) => format!("{}: {}", d.code().code(), d.message()),
-        None => e.to_string(),
-    }
+) -> crate::Result<T> {
+    Ok(r.try_get(i)?)
 }

@@ -44,12 +44,12 @@ pub fn lookup(text: &str, host: &str, port: u16, database: &str, user: &str) -> 
 
 /// Reads `path` unless others may read it; None when there is no file.
 /// The warning for a file that is too open names it and the fix.
-pub fn read(path: &Path) -> Result<Option<String>, String> {
+pub fn read(path: &Path) -> Result<Option<String>, super::conninfo::BadSettings> {
     use std::os::unix::fs::PermissionsExt;
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display()).into()),
     };
     if !meta.is_file() {
         return Ok(None);
@@ -63,7 +63,7 @@ pub fn read(path: &Path) -> Result<Option<String>, String> {
     }
     std::fs::read_to_string(path)
         .map(Some)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))
+        .map_err(|e| format!("cannot read {}: {e}", path.display()).into())
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@
 //! move's lock, load and write, a page, the board's counts) go through
 //! here. A new session starts an empty cache.
 
-use super::store::server;
 use crate::Result;
 use postgres::{GenericClient, Statement};
 use std::cell::RefCell;
@@ -22,7 +21,7 @@ impl Prepared {
         if let Some(st) = self.0.borrow().get(sql) {
             return Ok(st.clone());
         }
-        let st = c.prepare(sql).map_err(server)?;
+        let st = c.prepare(sql)?;
         let mut cache = self.0.borrow_mut();
         if cache.len() >= MOST {
             cache.clear();

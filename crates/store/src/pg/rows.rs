@@ -1,7 +1,6 @@
 //! PostgreSQL rows as the store's types: records, events, users.
 
 use super::query::columns;
-use super::store::server;
 use crate::events::hex;
 use crate::team::Member;
 use crate::{EventRow, Result};
@@ -17,29 +16,29 @@ pub const CURRENT_PIPELINE: &str =
 /// A `records` row selected with [`columns`]; a column of another type
 /// than the schema's is an error, never a panic.
 pub fn record(r: &postgres::Row) -> Result<Record> {
-    let fields: String = r.try_get(14).map_err(server)?;
+    let fields: String = r.try_get(14)?;
     Ok(Record {
-        id: r.try_get(0).map_err(server)?,
-        patient: r.try_get(1).map_err(server)?,
-        stage: r.try_get(2).map_err(server)?,
-        substatus: r.try_get(3).map_err(server)?,
-        assignee: r.try_get(4).map_err(server)?,
-        owner_role: r.try_get(5).map_err(server)?,
-        entered_at: r.try_get(6).map_err(server)?,
-        due_at: r.try_get(7).map_err(server)?,
-        warn_at: r.try_get(8).map_err(server)?,
-        paused_since: r.try_get(9).map_err(server)?,
-        paused_left: r.try_get(10).map_err(server)?,
-        escalation: r.try_get(11).map_err(server)?,
-        priority: r.try_get(12).map_err(server)?,
-        breach_reason: r.try_get(13).map_err(server)?,
+        id: r.try_get(0)?,
+        patient: r.try_get(1)?,
+        stage: r.try_get(2)?,
+        substatus: r.try_get(3)?,
+        assignee: r.try_get(4)?,
+        owner_role: r.try_get(5)?,
+        entered_at: r.try_get(6)?,
+        due_at: r.try_get(7)?,
+        warn_at: r.try_get(8)?,
+        paused_since: r.try_get(9)?,
+        paused_left: r.try_get(10)?,
+        escalation: r.try_get(11)?,
+        priority: r.try_get(12)?,
+        breach_reason: r.try_get(13)?,
         // As on SQLite: a corrupt fields text shows as no fields.
         fields: serde_json::from_str(&fields).unwrap_or_default(),
-        created_at: r.try_get(15).map_err(server)?,
-        updated_at: r.try_get(16).map_err(server)?,
-        version: r.try_get(17).map_err(server)?,
-        timer_at: r.try_get(18).map_err(server)?,
-        notify_role: r.try_get(19).map_err(server)?,
+        created_at: r.try_get(15)?,
+        updated_at: r.try_get(16)?,
+        version: r.try_get(17)?,
+        timer_at: r.try_get(18)?,
+        notify_role: r.try_get(19)?,
     })
 }
 
@@ -49,40 +48,40 @@ pub fn load_sql() -> String {
 }
 
 pub fn event(r: &postgres::Row) -> Result<EventRow> {
-    let hash: Vec<u8> = r.try_get(11).map_err(server)?;
+    let hash: Vec<u8> = r.try_get(11)?;
     Ok(EventRow {
-        id: r.try_get(0).map_err(server)?,
-        record_id: r.try_get(1).map_err(server)?,
-        at: r.try_get(2).map_err(server)?,
-        actor: r.try_get(3).map_err(server)?,
-        kind: r.try_get::<_, &str>(4).map_err(server)?.into(),
-        event: r.try_get(5).map_err(server)?,
-        from: r.try_get(6).map_err(server)?,
-        to: r.try_get(7).map_err(server)?,
-        reason: r.try_get(8).map_err(server)?,
-        note: r.try_get(9).map_err(server)?,
-        data: r.try_get(10).map_err(server)?,
+        id: r.try_get(0)?,
+        record_id: r.try_get(1)?,
+        at: r.try_get(2)?,
+        actor: r.try_get(3)?,
+        kind: r.try_get::<_, &str>(4)?.into(),
+        event: r.try_get(5)?,
+        from: r.try_get(6)?,
+        to: r.try_get(7)?,
+        reason: r.try_get(8)?,
+        note: r.try_get(9)?,
+        data: r.try_get(10)?,
         hash: hex(&hash),
     })
 }
 
 pub fn member(r: &postgres::Row) -> Result<Member> {
-    let roles: String = r.try_get(1).map_err(server)?;
+    let roles: String = r.try_get(1)?;
     Ok(Member {
-        name: r.try_get(0).map_err(server)?,
+        name: r.try_get(0)?,
         roles: roles.split_whitespace().map(str::to_string).collect(),
-        login: r.try_get(2).map_err(server)?,
-        enabled: r.try_get(3).map_err(server)?,
-        created_at: r.try_get(4).map_err(server)?,
+        login: r.try_get(2)?,
+        enabled: r.try_get(3)?,
+        created_at: r.try_get(4)?,
     })
 }
 
 /// A `pipelines` row selected as `version::bigint, hash, text, event_id`.
 pub fn pipeline(r: &postgres::Row) -> Result<crate::pipelines::StoredPipeline> {
     Ok(crate::pipelines::StoredPipeline {
-        version: r.try_get(0).map_err(server)?,
-        hash: r.try_get(1).map_err(server)?,
-        text: r.try_get(2).map_err(server)?,
-        event_id: r.try_get(3).map_err(server)?,
+        version: r.try_get(0)?,
+        hash: r.try_get(1)?,
+        text: r.try_get(2)?,
+        event_id: r.try_get(3)?,
     })
 }

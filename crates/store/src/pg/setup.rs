@@ -6,9 +6,10 @@
 
 use super::conninfo::{self, ConnInfo};
 use super::migrate::Migrated;
+use super::schema;
 use super::verify::Verified;
-use super::{db_error, schema};
 use crate::Store;
+use crate::StoreError;
 use crate::sqlite::verify::Problem;
 
 pub struct Setup {
@@ -23,19 +24,19 @@ fn quote(name: &str) -> String {
 impl Setup {
     /// Connects to `url` (the libpq environment and password file read as
     /// libpq reads them); `flag` names the option in a problem.
-    pub fn open(url: &str, flag: &str) -> Result<Setup, String> {
-        let info =
-            conninfo::parse(url, &conninfo::ProcessEnv).map_err(|e| format!("{flag}: {e}"))?;
+    pub fn open(url: &str, flag: &str) -> crate::Result<Setup> {
+        let info = conninfo::parse(url, &conninfo::ProcessEnv)
+            .map_err(|e| StoreError::Settings(format!("{flag}: {e}")))?;
         let c = super::connect(&info)?;
         Ok(Setup { c, info })
     }
 
     /// The login this session connected as.
-    pub fn login(&mut self) -> Result<String, String> {
+    pub fn login(&mut self) -> crate::Result<String> {
         self.c
             .query_one("SELECT session_user::text", &[])
             .and_then(|r| r.try_get(0))
-            .map_err(db_error)
+            .map_err(StoreError::from)
     }
 
     /// `database NAME at HOST:PORT[,…]`, for the command's report.
@@ -59,43 +60,40 @@ impl Setup {
         source: &Store,
         admins: &[String],
         log_readers: &[String],
-    ) -> Result<Migrated, String> {
+    ) -> crate::Result<Migrated> {
         super::migrate::run(source, &mut self.c, admins, log_readers)
     }
 
     /// Verifies the database (see [`super::verify::run`]).
-    pub fn verify(&mut self) -> Result<Result<Verified, Problem>, String> {
+    pub fn verify(&mut self) -> crate::Result<Result<Verified, Problem>> {
         super::verify::run(&mut self.c)
     }
 
     /// Makes way for a demo: drops an earlier demo's schema; refuses a
     /// database that holds anything else. Returns the database's name.
-    pub fn clear_demo(&mut self) -> Result<String, String> {
-        let mut tx = self.c.transaction().map_err(db_error)?;
+    pub fn clear_demo(&mut self) -> crate::Result<String> {
+        let mut tx = self.c.transaction()?;
         let db = schema::database(&mut tx)?;
         if schema::installed(&mut tx)? {
             let demo: Option<String> = tx
-                .query_opt("SELECT value FROM carequeue.meta WHERE key = 'demo'", &[])
-                .map_err(db_error)?
+                .query_opt("SELECT value FROM carequeue.meta WHERE key = 'demo'", &[])?
                 .map(|r| r.try_get(0))
-                .transpose()
-                .map_err(db_error)?;
+                .transpose()?;
             if demo.as_deref() != Some("true") {
-                return Err(format!(
+                return Err(StoreError::Refused(format!(
                     "database {} holds a carequeue database that is not a demo; refusing to overwrite it (choose another --db)",
                     carequeue_core::text::clean(&db)
-                ));
+                )));
             }
-            tx.batch_execute("DROP SCHEMA carequeue CASCADE")
-                .map_err(db_error)?;
+            tx.batch_execute("DROP SCHEMA carequeue CASCADE")?;
         }
-        tx.commit().map_err(db_error)?;
+        tx.commit()?;
         Ok(db)
     }
 
     /// Each of `roles` as a role that cannot log in, where the server has
     /// none by that name.
-    pub fn nologin_roles(&mut self, roles: &[String]) -> Result<(), String> {
+    pub fn nologin_roles(&mut self, roles: &[String]) -> crate::Result<()> {
         for r in roles {
             let have: bool = self
                 .c
@@ -103,12 +101,10 @@ impl Setup {
                     "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)",
                     &[r],
                 )
-                .and_then(|row| row.try_get(0))
-                .map_err(db_error)?;
+                .and_then(|row| row.try_get(0))?;
             if !have {
                 self.c
-                    .batch_execute(&format!("CREATE ROLE {} NOLOGIN", quote(r)))
-                    .map_err(db_error)?;
+                    .batch_execute(&format!("CREATE ROLE {} NOLOGIN", quote(r)))?;
             }
         }
         Ok(())
@@ -116,7 +112,7 @@ impl Setup {
 
     /// Grants `role` database `db`'s member role (and its admin role when
     /// `admin`), and lets this session's login `SET ROLE` to it.
-    pub fn grant_demo_role(&mut self, db: &str, role: &str, admin: bool) -> Result<(), String> {
+    pub fn grant_demo_role(&mut self, db: &str, role: &str, admin: bool) -> crate::Result<()> {
         let me = self.login()?;
         let (member, admin_role) = schema::roles(db);
         let r = quote(role);
@@ -128,6 +124,6 @@ impl Setup {
         if admin {
             grants.push_str(&format!("; GRANT {} TO {r}", quote(&admin_role)));
         }
-        self.c.batch_execute(&grants).map_err(db_error)
+        self.c.batch_execute(&grants).map_err(StoreError::from)
     }
 }

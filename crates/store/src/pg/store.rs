@@ -16,12 +16,6 @@ use postgres::Row;
 use postgres::types::ToSql;
 use std::cell::RefCell;
 
-/// A server error as a store error (its SQLSTATE and message; never a
-/// password or patient data: no statement text is quoted).
-pub(crate) fn server(e: postgres::Error) -> StoreError {
-    StoreError::Server(super::db_error(e))
-}
-
 pub struct PgStore {
     client: RefCell<postgres::Client>,
     /// The session's prepared statements.
@@ -55,8 +49,8 @@ impl PgStore {
     }
 
     pub fn connect(info: &ConnInfo) -> Result<PgStore> {
-        let mut c = super::connect(info).map_err(StoreError::Server)?;
-        super::schema::session(&mut c).map_err(StoreError::Server)?;
+        let mut c = super::connect(info)?;
+        super::schema::session(&mut c)?;
         let trust: Option<String> = c
             .query_opt("SELECT value FROM meta WHERE key = 'trust'", &[])
             .map_err(|e| match e.as_db_error() {
@@ -66,11 +60,10 @@ impl PgStore {
                         info.dbname
                     ))
                 }
-                _ => server(e),
+                _ => e.into(),
             })?
             .map(|r| r.try_get(0))
-            .transpose()
-            .map_err(server)?;
+            .transpose()?;
         let host = info
             .hosts
             .iter()
@@ -113,10 +106,10 @@ impl PgStore {
     pub(super) fn client(&self) -> Result<std::cell::RefMut<'_, postgres::Client>> {
         let mut c = self.client.borrow_mut();
         if c.is_closed() {
-            let mut fresh = super::connect(&self.info).map_err(StoreError::Server)?;
-            super::schema::session(&mut fresh).map_err(StoreError::Server)?;
+            let mut fresh = super::connect(&self.info)?;
+            super::schema::session(&mut fresh)?;
             if let Some(login) = self.acting.borrow().as_deref() {
-                fresh.batch_execute(&set_role(login)).map_err(server)?;
+                fresh.batch_execute(&set_role(login))?;
             }
             *c = fresh;
             self.prepared.clear();
@@ -128,31 +121,28 @@ impl PgStore {
     pub(super) fn rows(&self, sql: &str, args: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
         let mut c = self.client()?;
         let st = self.prepared.get(&mut *c, sql)?;
-        c.query(&st, args).map_err(server)
+        c.query(&st, args).map_err(StoreError::from)
     }
 
     /// The one row of `sql`, if any (prepared once per session).
     pub(super) fn row_opt(&self, sql: &str, args: &[&(dyn ToSql + Sync)]) -> Result<Option<Row>> {
         let mut c = self.client()?;
         let st = self.prepared.get(&mut *c, sql)?;
-        c.query_opt(&st, args).map_err(server)
+        c.query_opt(&st, args).map_err(StoreError::from)
     }
 
     /// The one row of `sql` (prepared once per session).
     pub(super) fn row(&self, sql: &str, args: &[&(dyn ToSql + Sync)]) -> Result<Row> {
         let mut c = self.client()?;
         let st = self.prepared.get(&mut *c, sql)?;
-        c.query_one(&st, args).map_err(server)
+        c.query_one(&st, args).map_err(StoreError::from)
     }
 
     /// A second session on the same database as the same acting login.
     pub fn reopen(&self) -> Result<PgStore> {
         let mut s = PgStore::connect(&self.info)?;
         if let Some(login) = self.acting.borrow().as_deref() {
-            s.client
-                .get_mut()
-                .batch_execute(&set_role(login))
-                .map_err(server)?;
+            s.client.get_mut().batch_execute(&set_role(login))?;
             *s.acting.borrow_mut() = Some(login.to_string());
         }
         s.expected_pipeline = self.expected_pipeline.clone();
@@ -179,7 +169,7 @@ pub(super) fn snapshot(c: &mut postgres::Client) -> Result<postgres::Transaction
         .read_only(true)
         .isolation_level(postgres::IsolationLevel::RepeatableRead)
         .start()
-        .map_err(server)
+        .map_err(StoreError::from)
 }
 
 /// `SET ROLE` to `login`, quoted.
@@ -215,7 +205,7 @@ impl Db for PgStore {
     fn login(&self) -> Result<String> {
         self.row("SELECT session_login()", &[])?
             .try_get(0)
-            .map_err(server)
+            .map_err(StoreError::from)
     }
 
     fn unlinked_hint(&self, login: &str) -> String {
@@ -234,11 +224,7 @@ impl Db for PgStore {
         let mut c = self.client()?;
         // Its own login: nothing to switch (and SET ROLE would need it to
         // be a member of itself, which it is not).
-        let me: String = c
-            .query_one("SELECT session_user::text", &[])
-            .map_err(server)?
-            .try_get(0)
-            .map_err(server)?;
+        let me: String = c.query_one("SELECT session_user::text", &[])?.try_get(0)?;
         if me == login {
             return Ok(());
         }
@@ -246,7 +232,7 @@ impl Db for PgStore {
             StoreError::Server(format!(
                 "acting as `{}` (login {login}): {}",
                 m.name,
-                super::db_error(e)
+                StoreError::from(e)
             ))
         })?;
         *self.acting.borrow_mut() = Some(login.to_string());
@@ -262,17 +248,13 @@ impl Db for PgStore {
     }
 
     fn first_user(&self) -> Result<Option<String>> {
-        let row = self
-            .client()?
-            .query_opt(
-                "SELECT to_stage FROM events WHERE kind = 'user' ORDER BY id LIMIT 1",
-                &[],
-            )
-            .map_err(server)?;
+        let row = self.client()?.query_opt(
+            "SELECT to_stage FROM events WHERE kind = 'user' ORDER BY id LIMIT 1",
+            &[],
+        )?;
         Ok(row
             .map(|r| r.try_get::<_, Option<String>>(0))
-            .transpose()
-            .map_err(server)?
+            .transpose()?
             .flatten())
     }
 
@@ -305,7 +287,7 @@ impl Db for PgStore {
             Some(n) => n,
             None => {
                 let (sql, args) = query::count_sql(f, now);
-                self.row(&sql, &refs(&args))?.try_get(0).map_err(server)?
+                self.row(&sql, &refs(&args))?.try_get(0)?
             }
         };
         if let Some(limit) = f.limit {
@@ -327,12 +309,12 @@ impl Db for PgStore {
         // are read, memory does not grow with the count.
         let mut tx = snapshot(&mut c)?;
         {
-            let mut it = tx.query_raw(sql.as_str(), refs(&args)).map_err(server)?;
-            while let Some(row) = it.next().map_err(server)? {
+            let mut it = tx.query_raw(sql.as_str(), refs(&args))?;
+            while let Some(row) = it.next()? {
                 each(rows::record(&row)?)?;
             }
         }
-        tx.commit().map_err(server)
+        tx.commit().map_err(StoreError::from)
     }
 
     fn snapshot(&self) -> Result<Box<dyn crate::db::Snapshot + '_>> {
@@ -348,31 +330,30 @@ impl Db for PgStore {
         detail: Option<&str>,
     ) -> Result<()> {
         let mut c = self.client()?;
-        let mut tx = c.transaction().map_err(server)?;
+        let mut tx = c.transaction()?;
         // The actor is the session's own user, as the server will record
         // it; the access chain's head is locked in the same round trip.
         let st = self.prepared.get(
             &mut tx,
             "SELECT session_actor(), length, head FROM lock_chain('access')",
         )?;
-        let row = tx.query_one(&st, &[]).map_err(server)?;
-        let actor: String = row.try_get(0).map_err(server)?;
-        let length: i64 = row.try_get(1).map_err(server)?;
-        let head: Vec<u8> = row.try_get(2).map_err(server)?;
+        let row = tx.query_one(&st, &[])?;
+        let actor: String = row.try_get(0)?;
+        let length: i64 = row.try_get(1)?;
+        let head: Vec<u8> = row.try_get(2)?;
         let prev = super::chain::prev_text(&head);
         let hash = access::digest(&prev, length + 1, at, record, &actor, action, detail);
         let st = self
             .prepared
             .get(&mut tx, "SELECT log_access($1, $2, $3, $4, $5, $6)")?;
-        tx.query_one(&st, &[&at, &action, &record, &detail, &head, &&hash[..]])
-            .map_err(server)?;
-        tx.commit().map_err(server)
+        tx.query_one(&st, &[&at, &action, &record, &detail, &head, &&hash[..]])?;
+        tx.commit().map_err(StoreError::from)
     }
 
     fn transact(&mut self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
         let dry_run = self.dry_run;
         let mut c = self.client()?;
-        let tx = c.transaction().map_err(server)?;
+        let tx = c.transaction()?;
         let mut t = PgTx::begin(tx, &self.prepared)?;
         if let Some(expected) = &self.expected_pipeline {
             t.check_pipeline(expected)?;

@@ -8,7 +8,6 @@ use super::bulk::Staged;
 use super::chain::{event_args, prev_text, record_json};
 use super::prepared::Prepared;
 use super::rows;
-use super::store::server;
 use crate::db::Tx;
 use crate::events::{NewEvent, event_hash};
 use crate::in_use::InUse;
@@ -38,11 +37,11 @@ impl<'c> PgTx<'c> {
             &mut tx,
             "SELECT session_actor(), length, head FROM lock_chain('events')",
         )?;
-        let row = tx.query_one(&st, &[]).map_err(server)?;
+        let row = tx.query_one(&st, &[])?;
         Ok(PgTx {
-            actor: row.try_get(0).map_err(server)?,
-            length: row.try_get(1).map_err(server)?,
-            head: row.try_get(2).map_err(server)?,
+            actor: row.try_get(0)?,
+            length: row.try_get(1)?,
+            head: row.try_get(2)?,
             tx,
             prepared,
             staged: None,
@@ -57,11 +56,11 @@ impl<'c> PgTx<'c> {
     /// Refuses to go on if the pipeline in force is no longer `expected`.
     pub fn check_pipeline(&mut self, expected: &str) -> Result<()> {
         let st = self.st(rows::CURRENT_PIPELINE)?;
-        let row = self.tx.query_opt(&st, &[]).map_err(server)?;
+        let row = self.tx.query_opt(&st, &[])?;
         match row {
-            Some(r) if r.try_get::<_, String>(1).map_err(server)? == expected => Ok(()),
+            Some(r) if r.try_get::<_, String>(1)? == expected => Ok(()),
             Some(r) => Err(StoreError::PipelineChanged {
-                version: r.try_get(0).map_err(server)?,
+                version: r.try_get(0)?,
             }),
             None => Err(StoreError::PipelineChanged { version: 0 }),
         }
@@ -77,22 +76,22 @@ impl<'c> PgTx<'c> {
 
     pub fn commit(mut self) -> Result<()> {
         self.finish()?;
-        self.tx.commit().map_err(server)
+        self.tx.commit().map_err(StoreError::from)
     }
 }
 
 impl Tx for PgTx<'_> {
     fn op_seen(&mut self, op: &str) -> Result<Option<i64>> {
         let st = self.st("SELECT coalesce(record_id, 0) FROM events WHERE op_id = $1")?;
-        let row = self.tx.query_opt(&st, &[&op]).map_err(server)?;
-        row.map(|r| r.try_get(0).map_err(server)).transpose()
+        let row = self.tx.query_opt(&st, &[&op])?;
+        row.map(|r| r.try_get(0).map_err(StoreError::from))
+            .transpose()
     }
 
     fn load(&mut self, id: i64) -> Result<Record> {
         let st = self.st(&rows::load_sql())?;
         self.tx
-            .query_opt(&st, &[&id])
-            .map_err(server)?
+            .query_opt(&st, &[&id])?
             .map(|r| rows::record(&r))
             .ok_or(StoreError::NoRecord(id))?
     }
@@ -112,10 +111,8 @@ impl Tx for PgTx<'_> {
                 if next.id <= 0 {
                     next.id = self
                         .tx
-                        .query_one("SELECT coalesce(max(id), 0) + 1 FROM records", &[])
-                        .map_err(server)?
-                        .try_get(0)
-                        .map_err(server)?;
+                        .query_one("SELECT coalesce(max(id), 0) + 1 FROM records", &[])?
+                        .try_get(0)?;
                 }
                 // An import's record comes with the events that follow
                 // its create: its version counts them.
@@ -140,18 +137,18 @@ impl Tx for PgTx<'_> {
         let sealed = hash.to_vec();
         let mut args: Vec<&(dyn ToSql + Sync)> = vec![&json, &expected];
         args.extend(event_args(&e, &self.head, &sealed));
-        let row = self
-            .tx
-            .query_one(&st, &args)
-            .map_err(|x| match x.code().map(|c| c.code()) {
-                Some("CQ409") => StoreError::Stale {
+        let row = self.tx.query_one(&st, &args).map_err(|x| {
+            if super::error::is_stale(&x) {
+                StoreError::Stale {
                     id: next.id,
                     expected,
-                    actual: expected + 1,
-                },
-                _ => server(x),
-            })?;
-        let id: i64 = row.try_get(0).map_err(server)?;
+                    actual: None,
+                }
+            } else {
+                x.into()
+            }
+        })?;
+        let id: i64 = row.try_get(0)?;
         if id < 0 {
             return Err(StoreError::Server(format!(
                 "operation id was already applied (event {})",
@@ -175,7 +172,7 @@ impl Tx for PgTx<'_> {
             "SELECT {} FROM users ORDER BY name COLLATE \"C\"",
             rows::MEMBER
         );
-        let found = self.tx.query(&sql, &[]).map_err(server)?;
+        let found = self.tx.query(&sql, &[])?;
         found.iter().map(rows::member).collect()
     }
 
@@ -206,10 +203,8 @@ impl Tx for PgTx<'_> {
                     &self.head,
                     &&hash[..],
                 ],
-            )
-            .map_err(server)?
-            .try_get(0)
-            .map_err(server)?;
+            )?
+            .try_get(0)?;
         self.sealed(id, hash);
         Ok(())
     }
@@ -235,39 +230,36 @@ impl Tx for PgTx<'_> {
 
     fn current_pipeline(&mut self) -> Result<Option<StoredPipeline>> {
         let st = self.st(rows::CURRENT_PIPELINE)?;
-        let row = self.tx.query_opt(&st, &[]).map_err(server)?;
+        let row = self.tx.query_opt(&st, &[])?;
         row.map(|r| rows::pipeline(&r)).transpose()
     }
 
     fn ids_in_stage(&mut self, stage: &str) -> Result<Vec<i64>> {
-        let found = self
-            .tx
-            .query(
-                "SELECT id FROM records WHERE stage = $1 ORDER BY id",
-                &[&stage],
-            )
-            .map_err(server)?;
-        found.iter().map(|r| r.try_get(0).map_err(server)).collect()
+        let found = self.tx.query(
+            "SELECT id FROM records WHERE stage = $1 ORDER BY id",
+            &[&stage],
+        )?;
+        found
+            .iter()
+            .map(|r| r.try_get(0).map_err(StoreError::from))
+            .collect()
     }
 
     fn stay(&mut self, r: &Record) -> Result<Stay> {
         // The marks after the last event that entered a stage (as on SQLite).
-        let found = self
-            .tx
-            .query(
-                "SELECT at, kind FROM events WHERE record_id = $1 AND kind IN ('pause', 'resume')
+        let found = self.tx.query(
+            "SELECT at, kind FROM events WHERE record_id = $1 AND kind IN ('pause', 'resume')
                    AND id > (SELECT coalesce(max(id), 0) FROM events WHERE record_id = $1
                              AND kind IN ('create', 'transition', 'timer', 'override'))
                  ORDER BY id",
-                &[&r.id],
-            )
-            .map_err(server)?;
+            &[&r.id],
+        )?;
         let marks = found
             .iter()
             .map(|row| {
-                let kind: &str = row.try_get(1).map_err(server)?;
+                let kind: &str = row.try_get(1)?;
                 let kind: EventKind = kind.parse()?;
-                Ok((row.try_get(0).map_err(server)?, kind == EventKind::Pause))
+                Ok((row.try_get(0)?, kind == EventKind::Pause))
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Stay { marks })
@@ -275,29 +267,26 @@ impl Tx for PgTx<'_> {
 
     fn rewrite_clock(&mut self, _old: &Record, r: &Record) -> Result<()> {
         let sort_due = carequeue_core::engine::sla::ClockState::of(r).sort_due();
-        self.tx
-            .execute(
-                "SELECT retime_record($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                &[
-                    &r.id,
-                    &r.due_at,
-                    &r.warn_at,
-                    &r.paused_since,
-                    &r.paused_left,
-                    &sort_due,
-                    &r.timer_at,
-                    &r.owner_role,
-                    &r.notify_role,
-                ],
-            )
-            .map_err(server)?;
+        self.tx.execute(
+            "SELECT retime_record($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[
+                &r.id,
+                &r.due_at,
+                &r.warn_at,
+                &r.paused_since,
+                &r.paused_left,
+                &sort_due,
+                &r.timer_at,
+                &r.owner_role,
+                &r.notify_role,
+            ],
+        )?;
         Ok(())
     }
 
     fn rename_role_in_records(&mut self, old: &str, new: &str) -> Result<()> {
         self.tx
-            .execute("SELECT rename_role($1, $2)", &[&old, &new])
-            .map_err(server)?;
+            .execute("SELECT rename_role($1, $2)", &[&old, &new])?;
         Ok(())
     }
 
@@ -333,10 +322,8 @@ impl Tx for PgTx<'_> {
                     &self.head,
                     &&sealed[..],
                 ],
-            )
-            .map_err(server)?
-            .try_get(0)
-            .map_err(server)?;
+            )?
+            .try_get(0)?;
         self.sealed(id, sealed);
         Ok(version)
     }
@@ -347,16 +334,13 @@ impl Tx for PgTx<'_> {
     }
 
     fn held_by(&mut self, user: &str) -> Result<Vec<(i64, String)>> {
-        let found = self
-            .tx
-            .query(
-                "SELECT id, stage FROM records WHERE assignee = $1 ORDER BY id",
-                &[&user],
-            )
-            .map_err(server)?;
+        let found = self.tx.query(
+            "SELECT id, stage FROM records WHERE assignee = $1 ORDER BY id",
+            &[&user],
+        )?;
         found
             .iter()
-            .map(|r| Ok((r.try_get(0).map_err(server)?, r.try_get(1).map_err(server)?)))
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
             .collect()
     }
 }
@@ -417,12 +401,7 @@ impl PgTx<'_> {
         let sealed = hash.to_vec();
         let mut args: Vec<&(dyn ToSql + Sync)> = vec![&e.record_id];
         args.extend(event_args(e, &self.head, &sealed));
-        let id: i64 = self
-            .tx
-            .query_one(&st, &args)
-            .map_err(server)?
-            .try_get(0)
-            .map_err(server)?;
+        let id: i64 = self.tx.query_one(&st, &args)?.try_get(0)?;
         self.sealed(id, hash);
         Ok(())
     }
@@ -432,7 +411,7 @@ impl PgTx<'_> {
             "SELECT {} FROM users WHERE {column} = $1",
             rows::MEMBER
         ))?;
-        let row = self.tx.query_opt(&st, &[&value]).map_err(server)?;
+        let row = self.tx.query_opt(&st, &[&value])?;
         row.map(|r| rows::member(&r)).transpose()
     }
 }

@@ -9,7 +9,7 @@
 //! One verifier for both stores, so they cannot come to disagree.
 
 use super::copy::{TABLES, to_sqlite};
-use super::db_error;
+
 use crate::events::hex;
 use crate::sqlite::verify::{Problem, VerifyReport, verify};
 use crate::sqlite::{Store, meta_set, setup};
@@ -23,7 +23,7 @@ pub struct Verified {
     pub migrated_events: i64,
 }
 
-type Checked<T> = Result<Result<T, Problem>, String>;
+type Checked<T> = crate::Result<Result<T, Problem>>;
 
 /// Verifies the database `c` is connected to.
 pub fn run(c: &mut postgres::Client) -> Checked<Verified> {
@@ -31,10 +31,8 @@ pub fn run(c: &mut postgres::Client) -> Checked<Verified> {
         .build_transaction()
         .isolation_level(postgres::IsolationLevel::RepeatableRead)
         .read_only(true)
-        .start()
-        .map_err(db_error)?;
-    tx.batch_execute("SET LOCAL search_path = carequeue, pg_temp")
-        .map_err(db_error)?;
+        .start()?;
+    tx.batch_execute("SET LOCAL search_path = carequeue, pg_temp")?;
     in_tx(&mut tx)
 }
 
@@ -42,11 +40,10 @@ pub fn run(c: &mut postgres::Client) -> Checked<Verified> {
 /// copied before it commits).
 pub fn in_tx(tx: &mut postgres::Transaction) -> Checked<Verified> {
     let meta: Vec<(String, String)> = tx
-        .query("SELECT key, value FROM meta ORDER BY key", &[])
-        .map_err(db_error)?
+        .query("SELECT key, value FROM meta ORDER BY key", &[])?
         .iter()
         .map(|r| Ok((super::col(r, 0)?, super::col(r, 1)?)))
-        .collect::<Result<_, String>>()?;
+        .collect::<crate::Result<_>>()?;
     let count = |k: &str| -> i64 {
         meta.iter()
             .find(|(key, _)| key == k)
@@ -64,7 +61,7 @@ pub fn in_tx(tx: &mut postgres::Transaction) -> Checked<Verified> {
         return Ok(Err(p));
     }
     let snapshot = load(tx, &meta)?;
-    let stored = setup::current_pipeline(snapshot.conn()).map_err(|e| e.to_string())?;
+    let stored = setup::current_pipeline(snapshot.conn())?;
     let Some(pipeline) = stored
         .as_ref()
         .and_then(|s| carequeue_core::domain::check(&s.text).pipeline)
@@ -73,7 +70,7 @@ pub fn in_tx(tx: &mut postgres::Transaction) -> Checked<Verified> {
             "the database holds no pipeline that passes its checks".into(),
         )));
     };
-    match verify(&pipeline, &snapshot).map_err(|e| e.to_string())? {
+    match verify(&pipeline, &snapshot)? {
         Ok(report) => Ok(Ok(Verified {
             report,
             snapshot,
@@ -95,15 +92,13 @@ fn triggers(tx: &mut postgres::Transaction) -> Checked<()> {
         ),
         ("access_no_truncate", "access_log", "BEFORE TRUNCATE"),
     ] {
-        let row = tx
-            .query_opt(
-                "SELECT t.tgenabled::text, pg_get_triggerdef(t.oid) FROM pg_trigger t
+        let row = tx.query_opt(
+            "SELECT t.tgenabled::text, pg_get_triggerdef(t.oid) FROM pg_trigger t
                  JOIN pg_class c ON c.oid = t.tgrelid
                  JOIN pg_namespace n ON n.oid = c.relnamespace
                  WHERE n.nspname = 'carequeue' AND c.relname = $1 AND t.tgname = $2",
-                &[&table, &name],
-            )
-            .map_err(db_error)?;
+            &[&table, &name],
+        )?;
         let ok = row.is_some_and(|r| {
             let (enabled, def): (String, String) = (
                 r.try_get(0).unwrap_or_default(),
@@ -131,18 +126,16 @@ fn logins(tx: &mut postgres::Transaction, table: &str, migrated: i64) -> Checked
     } else {
         ("NULL::bigint", "u.name IS DISTINCT FROM e.actor")
     };
-    let row = tx
-        .query_opt(
-            &format!(
-                "SELECT e.id, coalesce({record}, 0), e.login, e.actor, u.name FROM {table} e
+    let row = tx.query_opt(
+        &format!(
+            "SELECT e.id, coalesce({record}, 0), e.login, e.actor, u.name FROM {table} e
                  LEFT JOIN users u ON u.login = e.login AND e.login <> ''
                  WHERE (e.id > $1 AND {wrong})
                     OR (e.id <= $1 AND e.login <> '')
                  ORDER BY e.id LIMIT 1"
-            ),
-            &[&migrated],
-        )
-        .map_err(db_error)?;
+        ),
+        &[&migrated],
+    )?;
     let Some(r) = row else {
         return Ok(Ok(()));
     };
@@ -182,33 +175,25 @@ fn logins(tx: &mut postgres::Transaction, table: &str, migrated: i64) -> Checked
 
 /// The tables, `meta` and the chains' heads into a fresh in-memory SQLite
 /// database, as SQLite keeps them.
-fn load(tx: &mut postgres::Transaction, meta: &[(String, String)]) -> Result<Store, String> {
-    let store = Store::scratch().map_err(|e| e.to_string())?;
+fn load(tx: &mut postgres::Transaction, meta: &[(String, String)]) -> crate::Result<Store> {
+    let store = Store::scratch()?;
     let conn = store.conn();
-    let stx = conn.unchecked_transaction().map_err(|e| e.to_string())?;
+    let stx = conn.unchecked_transaction()?;
     for t in TABLES {
         to_sqlite(tx, conn, t)?;
     }
     // The server's kept counts, not the snapshot's own: the replay
     // checks them against the records.
-    conn.execute("DELETE FROM stage_counts", [])
-        .map_err(|e| e.to_string())?;
-    for r in tx
-        .query("SELECT stage, total, unassigned FROM stage_counts", &[])
-        .map_err(db_error)?
-    {
-        let (stage, total, unassigned): (String, i64, i64) = (
-            r.try_get(0).map_err(db_error)?,
-            r.try_get(1).map_err(db_error)?,
-            r.try_get(2).map_err(db_error)?,
-        );
+    conn.execute("DELETE FROM stage_counts", [])?;
+    for r in tx.query("SELECT stage, total, unassigned FROM stage_counts", &[])? {
+        let (stage, total, unassigned): (String, i64, i64) =
+            (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
         conn.execute(
             "INSERT INTO stage_counts (stage, total, unassigned) VALUES (?1, ?2, ?3)",
             rusqlite::params![stage, total, unassigned],
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
     }
-    let set = |k: &str, v: &str| meta_set(conn, k, v).map_err(|e| e.to_string());
+    let set = |k: &str, v: &str| meta_set(conn, k, v);
     for (k, v) in meta {
         match k.as_str() {
             "schema_step" | "migrated_events" | "migrated_access" => {}
@@ -216,10 +201,7 @@ fn load(tx: &mut postgres::Transaction, meta: &[(String, String)]) -> Result<Sto
             _ => set(k, v)?,
         }
     }
-    for r in tx
-        .query("SELECT name, length, head FROM chains", &[])
-        .map_err(db_error)?
-    {
+    for r in tx.query("SELECT name, length, head FROM chains", &[])? {
         let (name, length, head): (String, i64, Vec<u8>) =
             (super::col(&r, 0)?, super::col(&r, 1)?, super::col(&r, 2)?);
         let (count, at) = match name.as_str() {
@@ -232,6 +214,6 @@ fn load(tx: &mut postgres::Transaction, meta: &[(String, String)]) -> Result<Sto
             set(at, &hex(&head))?;
         }
     }
-    stx.commit().map_err(|e| e.to_string())?;
+    stx.commit()?;
     Ok(store)
 }

@@ -8,7 +8,7 @@ use crate::db::{Db, Snapshot, Tx};
 use crate::in_use::InUse;
 use crate::pipelines::StoredPipeline;
 use crate::team::Member;
-use crate::{EventRow, ListFilter, NewEvent, Result, StoreError};
+use crate::{EventRow, ListFilter, NewEvent, Result};
 use carequeue_core::engine::Record;
 use carequeue_core::engine::retime::Stay;
 
@@ -157,7 +157,7 @@ impl Db for Store {
     }
 
     fn login(&self) -> Result<String> {
-        crate::os::login().map_err(StoreError::Key)
+        crate::os::login()
     }
 
     fn unlinked_hint(&self, login: &str) -> String {

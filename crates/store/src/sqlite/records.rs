@@ -180,7 +180,7 @@ pub fn update(conn: &Connection, old: &Record, r: &Record) -> Result<i64> {
         Some(actual) => Err(StoreError::Stale {
             id: r.id,
             expected: r.version,
-            actual,
+            actual: Some(actual),
         }),
     }
 }
