@@ -98,7 +98,7 @@ fn a_breached_withdraw_asks_for_both_reasons_in_one_flow() {
         ]
     );
     assert!(
-        carequeue::store::sqlite::verify::verify(&p, &store)
+        carequeue::ops::verify::verify(&p, &store)
             .expect("verify runs")
             .is_ok(),
         "the log replays"

@@ -146,8 +146,7 @@ pub fn detail_during_sweep(
 /// `verify` of the whole database beside a bare read of every event.
 pub fn verify(p: &Pipeline, path: &Path, out: &mut Vec<Line>) {
     let store = Store::open(path).expect("open");
-    let (res, took) =
-        time(|| carequeue::store::sqlite::verify::verify(p, &store).expect("verify runs"));
+    let (res, took) = time(|| carequeue::ops::verify::verify(p, &store).expect("verify runs"));
     let events = match res {
         Ok(r) => r.events,
         Err(problem) => panic!("the bench database does not verify: {problem}"),

@@ -12,7 +12,7 @@ use crate::ops;
 use crate::store::Store;
 use crate::store::pg;
 use crate::store::sqlite::{events, users};
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 
 /// What was built, for the caller to report or open.
 pub struct Built {
@@ -21,8 +21,8 @@ pub struct Built {
 }
 
 pub fn build(ctx: &Ctx, a: &DemoArgs, url: &str) -> Result<Built> {
-    let mut server = pg::Setup::open(url, "--db").map_err(|e| anyhow!(e))?;
-    let db = server.clear_demo().map_err(|e| anyhow!(e))?;
+    let mut server = pg::Setup::open(url, "--db")?;
+    let db = server.clear_demo()?;
     let dir = Scratch::new()?;
     let path = dir.0.join("demo.db");
     let opts = crate::demo::DemoOptions {
@@ -36,7 +36,7 @@ pub fn build(ctx: &Ctx, a: &DemoArgs, url: &str) -> Result<Built> {
     let role = |name: &str| format!("{db}_{name}");
     link_roles(&mut store, &demo, &role, now.timestamp())?;
     let roles: Vec<String> = demo.team.iter().map(|u| role(&u.name)).collect();
-    server.nologin_roles(&roles).map_err(|e| anyhow!(e))?;
+    server.nologin_roles(&roles)?;
     let p = &ctx.pipeline;
     let admins: Vec<String> = demo
         .team
@@ -44,14 +44,15 @@ pub fn build(ctx: &Ctx, a: &DemoArgs, url: &str) -> Result<Built> {
         .filter(|u| ops::is_admin(p, u))
         .map(|u| u.name.clone())
         .collect();
-    server
-        .migrate(&store, &admins, &ops::log_readers(p))
-        .map_err(|e| anyhow!(e))?;
+    server.migrate(
+        &store,
+        &admins,
+        &ops::log_readers(p),
+        &ops::verify::verify_stored,
+    )?;
     drop(store);
     for u in &demo.team {
-        server
-            .grant_demo_role(&db, &role(&u.name), admins.contains(&u.name))
-            .map_err(|e| anyhow!(e))?;
+        server.grant_demo_role(&db, &role(&u.name), admins.contains(&u.name))?;
     }
     Ok(Built {
         demo,

@@ -5,9 +5,9 @@ use super::context::Ctx;
 use super::out::outln;
 use super::team::open;
 use crate::ops;
+use crate::ops::verify::{verify, verify_stored};
 use crate::store::pg::{self, conninfo};
-use crate::store::sqlite::verify::verify;
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, bail};
 
 pub fn run(ctx: &Ctx, to: &str) -> Result<()> {
     let mut store = open(ctx)?;
@@ -29,7 +29,7 @@ pub fn run(ctx: &Ctx, to: &str) -> Result<()> {
             ctx.db_path().display()
         ),
     };
-    let mut server = pg::Setup::open(to, "--to").map_err(|e| anyhow!(e))?;
+    let mut server = pg::Setup::open(to, "--to")?;
     let records = source.records;
     ops::reads::log_read(
         &mut store,
@@ -45,9 +45,7 @@ pub fn run(ctx: &Ctx, to: &str) -> Result<()> {
         .map(|m| m.name)
         .collect();
     let log_readers = ops::log_readers(p);
-    let m = server
-        .migrate(&store, &admins, &log_readers)
-        .map_err(|e| anyhow!(e))?;
+    let m = server.migrate(&store, &admins, &log_readers, &verify_stored)?;
     let r = &m.verified.report;
     let counts: Vec<String> = m.copied.iter().map(|(t, n)| format!("{n} {t}")).collect();
     outln!(

@@ -7,7 +7,7 @@ use super::out::{out, outln};
 use crate::ops;
 use crate::store::Store;
 use crate::store::pg::{self, conninfo};
-use anyhow::{Context as _, Result, anyhow, bail};
+use anyhow::{Context as _, Result, bail};
 use serde_json::json;
 
 /// The database, for a command that has loaded its context.
@@ -156,8 +156,8 @@ fn init_pg(ctx: &Ctx, a: &InitArgs, url: &str) -> Result<()> {
             "--group shares a SQLite file with an OS group; on PostgreSQL the server's roles decide who may connect"
         );
     }
-    let mut server = pg::Setup::open(url, "--db").map_err(|e| anyhow!(e))?;
-    let login = server.login().map_err(|e| anyhow!(e))?;
+    let mut server = pg::Setup::open(url, "--db")?;
+    let login = server.login()?;
     let admin = match (&ctx.user, a.trust) {
         (Some(u), true) => u.clone(),
         (Some(u), false) if *u != login => bail!(
@@ -178,9 +178,7 @@ fn init_pg(ctx: &Ctx, a: &InitArgs, url: &str) -> Result<()> {
     )?;
     let admins = vec![admin.to_ascii_lowercase()];
     let readers = ops::log_readers(&ctx.pipeline);
-    server
-        .migrate(&scratch, &admins, &readers)
-        .map_err(|e| anyhow!(e))?;
+    server.migrate(&scratch, &admins, &readers, &ops::verify::verify_stored)?;
     outln!(
         "{}: created for pipeline \"{}\"{}; admin user `{}` (database login `{login}`)",
         server.place(),

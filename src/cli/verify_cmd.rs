@@ -7,12 +7,13 @@ use super::context::Ctx;
 use super::out::outln;
 use super::team::open;
 use crate::ops::checkpoints::{append, current};
+use crate::ops::verify::{verify, verify_stored};
 use crate::store::Store;
 use crate::store::checkpoint::Checkpoint;
 use crate::store::pg::{self, conninfo};
-use crate::store::sqlite::verify::{VerifyReport, verify};
 use crate::store::sqlite::{access, events};
-use anyhow::{Context as _, Result, anyhow, bail};
+use crate::store::verify::VerifyReport;
+use anyhow::{Context as _, Result, bail};
 use std::path::Path;
 
 pub fn run(ctx: &Ctx, checkpoints: Option<&Path>) -> Result<()> {
@@ -37,8 +38,8 @@ pub fn on_postgres(cli: &Cli) -> bool {
 /// database's owner: verify reads the access log too).
 pub fn run_pg(cli: &Cli, checkpoints: Option<&Path>) -> Result<()> {
     let url = cli.db.as_deref().and_then(Path::to_str).unwrap_or_default();
-    let mut server = pg::Setup::open(url, "--db").map_err(|e| anyhow!(e))?;
-    let v = match server.verify().map_err(|e| anyhow!(e))? {
+    let mut server = pg::Setup::open(url, "--db")?;
+    let v = match server.verify(&verify_stored)? {
         Ok(v) => v,
         Err(problem) => bail!("{problem}"),
     };

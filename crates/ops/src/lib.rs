@@ -18,6 +18,7 @@ pub mod present;
 pub mod reads;
 mod sweep;
 pub mod team;
+pub mod verify;
 pub mod views;
 
 pub use actions::*;

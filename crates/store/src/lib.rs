@@ -23,6 +23,7 @@ pub mod sort;
 pub mod sqlite;
 pub mod team;
 pub mod terms;
+pub mod verify;
 pub mod views;
 
 pub use board::{Board, Heard};

@@ -12,6 +12,7 @@ use super::verify::{Verified, in_tx};
 use crate::StoreError;
 use crate::events::GENESIS;
 use crate::sqlite::{Store, meta_get, setup};
+use crate::verify::Verifier;
 
 /// What a migration copied and linked.
 pub struct Migrated {
@@ -36,6 +37,7 @@ pub fn run(
     c: &mut postgres::Client,
     admins: &[String],
     log_readers: &[String],
+    check: Verifier,
 ) -> crate::Result<Migrated> {
     let conn = source.conn();
     // One read snapshot of the source for everything copied.
@@ -111,7 +113,7 @@ pub fn run(
     }
     upsert(&mut tx, "log_readers", &log_readers.join(" "))?;
     let (linked, unlinked) = link(&mut tx, &db, conn, admins)?;
-    let verified = match in_tx(&mut tx)? {
+    let verified = match in_tx(&mut tx, check)? {
         Ok(v) => v,
         Err(problem) => {
             return Err(StoreError::Refused(format!(

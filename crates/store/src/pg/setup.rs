@@ -10,7 +10,7 @@ use super::schema;
 use super::verify::Verified;
 use crate::Store;
 use crate::StoreError;
-use crate::sqlite::verify::Problem;
+use crate::verify::{Problem, Verifier};
 
 pub struct Setup {
     c: postgres::Client,
@@ -60,13 +60,15 @@ impl Setup {
         source: &Store,
         admins: &[String],
         log_readers: &[String],
+        check: Verifier,
     ) -> crate::Result<Migrated> {
-        super::migrate::run(source, &mut self.c, admins, log_readers)
+        super::migrate::run(source, &mut self.c, admins, log_readers, check)
     }
 
-    /// Verifies the database (see [`super::verify::run`]).
-    pub fn verify(&mut self) -> crate::Result<Result<Verified, Problem>> {
-        super::verify::run(&mut self.c)
+    /// Verifies the database with `check` for the business rules (see
+    /// [`super::verify::run`]).
+    pub fn verify(&mut self, check: Verifier) -> crate::Result<Result<Verified, Problem>> {
+        super::verify::run(&mut self.c, check)
     }
 
     /// Makes way for a demo: drops an earlier demo's schema; refuses a

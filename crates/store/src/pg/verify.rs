@@ -3,16 +3,17 @@
 //! only triggers, and each event's actor against the login the server
 //! recorded for it, so a client that bypasses carequeue is named), then
 //! the data is copied into a private in-memory SQLite snapshot and the
-//! same checks as on SQLite run there: the hash chains and their heads,
-//! the trust mode, every record against the replay of its events, each
-//! transition against the pipeline then in force and its actor's roles.
-//! One verifier for both stores, so they cannot come to disagree.
+//! same checks as on SQLite run there: SQLite's own (the hash chains and
+//! their heads, the trust mode), then the caller's checker of the business
+//! rules (every record against the replay of its events, each event
+//! against the pipeline then in force and its actor's roles). One verifier
+//! for both stores, so they cannot come to disagree.
 
 use super::copy::{TABLES, to_sqlite};
 
 use crate::events::hex;
-use crate::sqlite::verify::{Problem, VerifyReport, verify};
-use crate::sqlite::{Store, meta_set, setup};
+use crate::sqlite::{Store, meta_set};
+use crate::verify::{Problem, Verifier, VerifyReport};
 
 /// What a passing verify found, and the snapshot it checked (for the
 /// checkpoints, which are compared against the same rows).
@@ -26,19 +27,19 @@ pub struct Verified {
 type Checked<T> = crate::Result<Result<T, Problem>>;
 
 /// Verifies the database `c` is connected to.
-pub fn run(c: &mut postgres::Client) -> Checked<Verified> {
+pub fn run(c: &mut postgres::Client, check: Verifier) -> Checked<Verified> {
     let mut tx = c
         .build_transaction()
         .isolation_level(postgres::IsolationLevel::RepeatableRead)
         .read_only(true)
         .start()?;
     tx.batch_execute("SET LOCAL search_path = carequeue, pg_temp")?;
-    in_tx(&mut tx)
+    in_tx(&mut tx, check)
 }
 
 /// [`run`] inside the caller's transaction (`migrate` verifies what it
 /// copied before it commits).
-pub fn in_tx(tx: &mut postgres::Transaction) -> Checked<Verified> {
+pub fn in_tx(tx: &mut postgres::Transaction, check: Verifier) -> Checked<Verified> {
     let meta: Vec<(String, String)> = tx
         .query("SELECT key, value FROM meta ORDER BY key", &[])?
         .iter()
@@ -61,16 +62,7 @@ pub fn in_tx(tx: &mut postgres::Transaction) -> Checked<Verified> {
         return Ok(Err(p));
     }
     let snapshot = load(tx, &meta)?;
-    let stored = setup::current_pipeline(snapshot.conn())?;
-    let Some(pipeline) = stored
-        .as_ref()
-        .and_then(|s| carequeue_core::domain::check(&s.text).pipeline)
-    else {
-        return Ok(Err(Problem::Pipeline(
-            "the database holds no pipeline that passes its checks".into(),
-        )));
-    };
-    match verify(&pipeline, &snapshot)? {
+    match check(&snapshot)? {
         Ok(report) => Ok(Ok(Verified {
             report,
             snapshot,

@@ -1,112 +1,162 @@
-//! `verify`: SQLite's own checks, the event log's hash chain (including its
-//! recorded head and length, so truncation shows), and that every record
-//! equals the replay of its events. Streams; never loads the log.
-//!
-//! Everything is read in one snapshot, so a writer appending while verify
-//! runs cannot make the chain and its recorded head disagree.
-
-mod replay_all;
-mod users;
+//! SQLite's side of `verify`: its own checks (`integrity_check`, foreign
+//! keys), the event log's hash chain with its recorded head and length
+//! (so truncation shows), the append-only triggers, the trust mode and the
+//! access log's chain; and what it holds, read for the checks above the
+//! store ([`Verifiable`]). Streams; never loads the log.
 
 use super::events::GENESIS;
-use super::{Result, Store, access, meta_get, setup};
+use super::{Result, Store, access, meta_get, records, setup, users};
+use crate::EventRow;
 use crate::checkpoint::Checkpoint;
-use carequeue_core::domain::Pipeline;
-use replay_all::replay_all;
+use crate::pipelines::StoredPipeline;
+use crate::team::Member;
+use crate::verify::{Checked, History, Problem, Structure, Verifiable};
 use rusqlite::{Connection, OptionalExtension};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerifyReport {
-    pub events: i64,
-    pub records: i64,
-    pub users: i64,
-    pub head: String,
-    pub access_events: i64,
-    pub access_head: String,
-}
+impl Verifiable for Store {
+    fn hold(&self) -> Result<Box<dyn crate::db::Snapshot + '_>> {
+        Ok(Box::new(Scan::begin(self.conn())?))
+    }
 
-/// The first problem found, naming the event or record (never patient data).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Problem {
-    #[error("integrity_check failed: {0}")]
-    Integrity(String),
-    #[error("foreign key check failed: a row of table {table} refers to a missing row of {parent}")]
-    ForeignKey { table: String, parent: String },
-    #[error("event {id}{}: {what}", of_record(*.record))]
-    Event { id: i64, record: i64, what: String },
-    #[error(
-        "truncated: {recorded} events recorded, {present} present (events were cut off the end of the log)"
-    )]
-    Truncated { recorded: i64, present: i64 },
-    #[error(
-        "chain head mismatch: {recorded} events recorded, {present} present (events were added, or the recorded head edited, outside carequeue)"
-    )]
-    Head { recorded: i64, present: i64 },
-    #[error("record {id}: its {what} does not match the replay of its events")]
-    Record { id: i64, what: &'static str },
-    #[error("user {name}: its {what} does not match the replay of the log")]
-    User { name: String, what: &'static str },
-    #[error("{0}")]
-    Pipeline(String),
-    #[error("{0}")]
-    Access(String),
-    #[error("{0}")]
-    Trust(String),
-    #[error(
-        "the append-only trigger {0} is missing or altered: the log could be rewritten in place"
-    )]
-    Trigger(&'static str),
-    #[error("record {0} has no events")]
-    NoEvents(i64),
-    #[error("events for record {0}, which does not exist")]
-    Orphan(i64),
-    #[error(
-        "stage {stage}: the kept counts say {kept_total} records ({kept_unassigned} unassigned) but {total} ({unassigned} unassigned) are there"
-    )]
-    Counts {
-        stage: String,
-        kept_total: i64,
-        kept_unassigned: i64,
-        total: i64,
-        unassigned: i64,
-    },
-}
+    fn check_structure(&self) -> Checked<Structure> {
+        structure(self.conn())
+    }
 
-fn of_record(r: i64) -> String {
-    if r > 0 {
-        format!(" (record {r})")
-    } else {
-        String::new()
+    fn pipeline_versions(&self) -> Result<Vec<StoredPipeline>> {
+        setup::pipeline_versions(self.conn())
+    }
+
+    fn logged_pipeline_hash(&self, id: i64) -> Result<Option<String>> {
+        let logged: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT data FROM events WHERE id = ?1 AND kind IN ('pipeline', 'pipeline_applied')",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(logged
+            .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
+            .and_then(|d| d["hash"].as_str().map(str::to_string)))
+    }
+
+    fn team_events(&self) -> Result<Vec<EventRow>> {
+        let mut st = self.conn().prepare(&format!(
+            "SELECT {} FROM events WHERE kind = 'user' ORDER BY id",
+            super::events::COLUMNS
+        ))?;
+        let rows = st.query_map([], super::events::row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn members(&self) -> Result<Vec<Member>> {
+        users::members(self.conn())
+    }
+
+    fn kept_counts(&self) -> Result<Vec<(String, i64, i64)>> {
+        let mut st = self
+            .conn()
+            .prepare("SELECT stage, total, unassigned FROM stage_counts")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn each_history(&self, f: &mut dyn FnMut(History) -> Result<bool>) -> Result<()> {
+        // Two ordered scans merged: records by id, events by record then
+        // id (the hash is not read: the chain's check reads it in order).
+        let conn = self.conn();
+        let mut rec_st = conn.prepare(&format!(
+            "SELECT {} FROM records ORDER BY id",
+            records::COLUMNS
+        ))?;
+        let mut recs = rec_st.query([])?;
+        let mut ev_st = conn.prepare(
+            "SELECT id, record_id, at, actor, kind, event, from_stage, to_stage, reason, note, data, ''
+             FROM events WHERE record_id IS NOT NULL ORDER BY record_id, id",
+        )?;
+        let mut evs = ev_st.query([])?;
+        let mut pending = evs.next()?.map(super::events::row).transpose()?;
+        while let Some(row) = recs.next()? {
+            let r = records::from_row(row)?;
+            let mut history = Vec::new();
+            while let Some(e) = pending.take() {
+                let of = e.record_id.unwrap_or(0);
+                if of < r.id {
+                    if !f(History::Orphan(of))? {
+                        return Ok(());
+                    }
+                    // Past every event of the missing record.
+                    let mut next = evs.next()?.map(super::events::row).transpose()?;
+                    while next.as_ref().is_some_and(|n| n.record_id == Some(of)) {
+                        next = evs.next()?.map(super::events::row).transpose()?;
+                    }
+                    pending = next;
+                    continue;
+                }
+                if of > r.id {
+                    pending = Some(e);
+                    break;
+                }
+                history.push(e);
+                pending = evs.next()?.map(super::events::row).transpose()?;
+            }
+            if !f(History::Record(Box::new(r), history))? {
+                return Ok(());
+            }
+        }
+        if let Some(e) = pending {
+            f(History::Orphan(e.record_id.unwrap_or(0)))?;
+        }
+        Ok(())
     }
 }
 
-type Checked<T> = Result<std::result::Result<T, Problem>>;
-
-/// Runs every check in order and stops at the first problem.
-pub fn verify(p: &Pipeline, store: &Store) -> Checked<VerifyReport> {
-    let conn = store.conn();
-    // Every page is read: mapped rather than copied through read(2).
-    // (An in-memory snapshot, `verify` on PostgreSQL's, maps nothing.)
-    let mmap: Option<i64> = conn
-        .query_row("PRAGMA mmap_size", [], |r| r.get(0))
-        .optional()?;
-    let Some(mmap) = mmap else {
-        return checks(p, conn);
-    };
-    conn.pragma_update(None, "mmap_size", 1i64 << 31)?;
-    let out = checks(p, conn);
-    conn.pragma_update(None, "mmap_size", mmap)?;
-    out
+/// A read snapshot for the whole of `verify`, with every page mapped
+/// rather than copied through read(2) while it lasts (an in-memory
+/// snapshot, `verify` on PostgreSQL's, maps nothing).
+struct Scan<'c> {
+    conn: &'c Connection,
+    mmap: Option<i64>,
+    _snapshot: rusqlite::Transaction<'c>,
 }
 
-fn checks(p: &Pipeline, conn: &Connection) -> Checked<VerifyReport> {
-    // A deferred read transaction: one snapshot for all the checks. Dropped
-    // (rolled back) at the end; verify writes nothing.
-    let snapshot = conn.unchecked_transaction()?;
+impl<'c> Scan<'c> {
+    fn begin(conn: &'c Connection) -> Result<Scan<'c>> {
+        let mmap: Option<i64> = conn
+            .query_row("PRAGMA mmap_size", [], |r| r.get(0))
+            .optional()?;
+        if mmap.is_some() {
+            conn.pragma_update(None, "mmap_size", 1i64 << 31)?;
+        }
+        // A deferred read transaction: one snapshot for all the checks,
+        // rolled back at the end; verify writes nothing.
+        let snapshot = conn.unchecked_transaction()?;
+        Ok(Scan {
+            conn,
+            mmap,
+            _snapshot: snapshot,
+        })
+    }
+}
+
+impl Drop for Scan<'_> {
+    fn drop(&mut self) {
+        if let Some(m) = self.mmap {
+            // Best effort: a connection that keeps the larger map is only
+            // a little hungrier.
+            let _ = self.conn.pragma_update(None, "mmap_size", m);
+        }
+    }
+}
+
+impl crate::db::Snapshot for Scan<'_> {}
+
+/// The store's own checks, in order, stopping at the first problem.
+fn structure(conn: &Connection) -> Checked<Structure> {
     if let Err(problem) = sqlite_checks(conn)? {
         return Ok(Err(problem));
     }
-    let (count, head) = match chain(conn)? {
+    let (events, head) = match chain(conn)? {
         Ok(tail) => tail,
         Err(problem) => return Ok(Err(problem)),
     };
@@ -116,20 +166,12 @@ fn checks(p: &Pipeline, conn: &Connection) -> Checked<VerifyReport> {
     if let Err(problem) = trust(conn)? {
         return Ok(Err(problem));
     }
-    let records = match replay_all(p, conn)? {
-        Ok(n) => n,
-        Err(problem) => return Ok(Err(problem)),
-    };
     let (access_events, access_head) = match access::walk(conn)? {
         Ok(x) => x,
         Err(what) => return Ok(Err(Problem::Access(what))),
     };
-    let users: i64 = conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
-    drop(snapshot);
-    Ok(Ok(VerifyReport {
-        events: count,
-        records,
-        users,
+    Ok(Ok(Structure {
+        events,
         head,
         access_events,
         access_head,

@@ -1,0 +1,125 @@
+//! What `verify` checks, as both stores and the checker above them share
+//! it. A store checks what only it can (its own integrity, the hash chains
+//! and their heads, the logs' append-only guards, the trust mode) and
+//! hands over what it holds ([`Verifiable`]); the business rules (every
+//! record equal to the replay of its events, each event allowed to its
+//! actor under the pipeline then in force, the team equal to its log) are
+//! checked above the store, by the operations layer, over what it reads.
+
+use crate::pipelines::StoredPipeline;
+use crate::team::Member;
+use crate::{EventRow, Result};
+use carequeue_core::engine::Record;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub events: i64,
+    pub records: i64,
+    pub users: i64,
+    pub head: String,
+    pub access_events: i64,
+    pub access_head: String,
+}
+
+/// The first problem found, naming the event or record (never patient data).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    #[error("integrity_check failed: {0}")]
+    Integrity(String),
+    #[error("foreign key check failed: a row of table {table} refers to a missing row of {parent}")]
+    ForeignKey { table: String, parent: String },
+    #[error("event {id}{}: {what}", of_record(*.record))]
+    Event { id: i64, record: i64, what: String },
+    #[error(
+        "truncated: {recorded} events recorded, {present} present (events were cut off the end of the log)"
+    )]
+    Truncated { recorded: i64, present: i64 },
+    #[error(
+        "chain head mismatch: {recorded} events recorded, {present} present (events were added, or the recorded head edited, outside carequeue)"
+    )]
+    Head { recorded: i64, present: i64 },
+    #[error("record {id}: its {what} does not match the replay of its events")]
+    Record { id: i64, what: &'static str },
+    #[error("user {name}: its {what} does not match the replay of the log")]
+    User { name: String, what: &'static str },
+    #[error("{0}")]
+    Pipeline(String),
+    #[error("{0}")]
+    Access(String),
+    #[error("{0}")]
+    Trust(String),
+    #[error(
+        "the append-only trigger {0} is missing or altered: the log could be rewritten in place"
+    )]
+    Trigger(&'static str),
+    #[error("record {0} has no events")]
+    NoEvents(i64),
+    #[error("events for record {0}, which does not exist")]
+    Orphan(i64),
+    #[error(
+        "stage {stage}: the kept counts say {kept_total} records ({kept_unassigned} unassigned) but {total} ({unassigned} unassigned) are there"
+    )]
+    Counts {
+        stage: String,
+        kept_total: i64,
+        kept_unassigned: i64,
+        total: i64,
+        unassigned: i64,
+    },
+}
+
+fn of_record(r: i64) -> String {
+    if r > 0 {
+        format!(" (record {r})")
+    } else {
+        String::new()
+    }
+}
+
+/// A check's outcome: what it found, or the problem that stopped it.
+pub type Checked<T> = Result<std::result::Result<T, Problem>>;
+
+/// What the store's own checks found: each log's length and head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Structure {
+    pub events: i64,
+    pub head: String,
+    pub access_events: i64,
+    pub access_head: String,
+}
+
+/// One record with its whole history, oldest first, in record order; or
+/// events whose record is not there.
+#[derive(Debug, Clone)]
+pub enum History {
+    Record(Box<Record>, Vec<EventRow>),
+    Orphan(i64),
+}
+
+/// A store's contents, read for `verify`. Every call reads from the
+/// snapshot [`Verifiable::hold`] holds, so the checks see one state.
+pub trait Verifiable {
+    /// Holds one read snapshot while the guard lives.
+    fn hold(&self) -> Result<Box<dyn crate::db::Snapshot + '_>>;
+    /// The store's own checks: its integrity, both hash chains and their
+    /// recorded heads, the logs' append-only guards, the trust mode.
+    fn check_structure(&self) -> Checked<Structure>;
+    /// Every stored pipeline version, oldest first.
+    fn pipeline_versions(&self) -> Result<Vec<StoredPipeline>>;
+    /// The hash the `pipeline` (or `pipeline_applied`) event `id` logged,
+    /// if it is such an event.
+    fn logged_pipeline_hash(&self, id: i64) -> Result<Option<String>>;
+    /// The `user` events, in log order.
+    fn team_events(&self) -> Result<Vec<EventRow>>;
+    /// The users as stored, disabled ones too.
+    fn members(&self) -> Result<Vec<Member>>;
+    /// The per-stage counts the board reads: (stage, total, unassigned).
+    fn kept_counts(&self) -> Result<Vec<(String, i64, i64)>>;
+    /// Each record with its events, in record order, handed over as read;
+    /// `f` returns false to stop.
+    fn each_history(&self, f: &mut dyn FnMut(History) -> Result<bool>) -> Result<()>;
+}
+
+/// A checker of the business rules, given by the caller to a store that
+/// verifies inside its own transaction (`migrate`, before it commits).
+pub type Verifier<'a> = &'a dyn Fn(&dyn Verifiable) -> Checked<VerifyReport>;
