@@ -13,8 +13,7 @@ use crate::engine::clock::parse_instant;
 use crate::engine::{Clock, FixedClock, SystemClock};
 use crate::ops::{self, Actor};
 use crate::store::pg::{PgStore, conninfo};
-use crate::store::sqlite::setup;
-use crate::store::{Db, Store};
+use crate::store::{Board, Db, Store};
 use anyhow::{Context as _, Result, anyhow, bail};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -154,7 +153,7 @@ impl Ctx {
                     }
                     None => {
                         let s = Store::open_with(&db, cli.allow_network_fs)?;
-                        let stored = setup::current_pipeline(s.conn())?;
+                        let stored = Board::stored_pipeline(&s)?;
                         store = Some(s);
                         (stored, db.display().to_string())
                     }
@@ -231,7 +230,7 @@ impl Ctx {
         // Only `pipeline adopt` gets here (every other command opened the
         // store while loading): it may bring an older database up to date.
         let mut s = Store::open_migrating(self.db_path(), self.allow_network_fs)?;
-        if !self.what_if && setup::current_pipeline(s.conn())?.is_some() {
+        if !self.what_if && Board::stored_pipeline(&s)?.is_some() {
             s.expect_pipeline(Some(crate::store::pipelines::pipeline_hash(
                 &self.pipeline_text,
             )));

@@ -11,7 +11,6 @@ use super::context::Ctx;
 use crate::ops;
 use crate::store::Store;
 use crate::store::pg;
-use crate::store::sqlite::{events, users};
 use anyhow::Result;
 
 /// What was built, for the caller to report or open.
@@ -68,15 +67,14 @@ fn link_roles(
     at: i64,
 ) -> Result<()> {
     let admin = demo.supervisor.clone();
-    store.write(|tx| -> crate::store::Result<()> {
-        let mut chain = events::Appender::load(tx)?;
+    crate::store::db::write(store, |tx| -> crate::store::Result<()> {
         for u in &demo.team {
-            if let Some(mut m) = users::member(tx, &u.name)? {
+            if let Some(mut m) = tx.member(&u.name)? {
                 m.login = Some(role(&u.name));
-                users::save(tx, &mut chain, &admin, &m, at)?;
+                tx.save_user(&admin, &m, false, at)?;
             }
         }
-        chain.finish(tx)
+        Ok(())
     })?;
     Ok(())
 }

@@ -65,7 +65,7 @@ pub fn export(ctx: &Ctx, format: Format, output: Option<&Path>) -> Result<()> {
         // ours: `cli::run` ends the command quietly.
         return write_export(ctx, &mut *store, &actor, format, &mut super::out::stdout());
     };
-    let file = crate::store::sqlite::opening::create_new_private(path)?;
+    let file = crate::store::os::create_new_private(path)?;
     let mut out = BufWriter::with_capacity(1 << 16, file);
     let written = write_export(ctx, &mut *store, &actor, format, &mut out)
         .and_then(|()| Ok(out.into_inner().map_err(|e| e.into_error())?.sync_all()?));

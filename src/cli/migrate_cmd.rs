@@ -39,7 +39,7 @@ pub fn run(ctx: &Ctx, to: &str) -> Result<()> {
         Some(&format!("{records} record(s) to PostgreSQL")),
         ctx.now(),
     )?;
-    let admins: Vec<String> = crate::store::sqlite::users::members(store.conn())?
+    let admins: Vec<String> = crate::store::Board::members(&store)?
         .into_iter()
         .filter(|m| ops::is_admin(p, &m.user()))
         .map(|m| m.name)

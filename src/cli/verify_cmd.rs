@@ -8,11 +8,9 @@ use super::out::outln;
 use super::team::open;
 use crate::ops::checkpoints::{append, current};
 use crate::ops::verify::{verify, verify_stored};
-use crate::store::Store;
 use crate::store::checkpoint::Checkpoint;
 use crate::store::pg::{self, conninfo};
-use crate::store::sqlite::{access, events};
-use crate::store::verify::VerifyReport;
+use crate::store::verify::{Verifiable, VerifyReport};
 use anyhow::{Context as _, Result, bail};
 use std::path::Path;
 
@@ -55,7 +53,12 @@ pub fn run_pg(cli: &Cli, checkpoints: Option<&Path>) -> Result<()> {
 }
 
 /// Checks the checkpoints against `store` and prints the `ok:` line.
-fn report(store: &Store, r: &VerifyReport, checkpoints: Option<&Path>, more: &str) -> Result<()> {
+fn report(
+    store: &dyn Verifiable,
+    r: &VerifyReport,
+    checkpoints: Option<&Path>,
+    more: &str,
+) -> Result<()> {
     let mut held = 0;
     if let Some(file) = checkpoints {
         let text = std::fs::read_to_string(file)
@@ -91,9 +94,12 @@ fn report(store: &Store, r: &VerifyReport, checkpoints: Option<&Path>, more: &st
 }
 
 /// Whether the logs still extend `cp`; if not, which event diverges.
-fn diverges(store: &Store, cp: &Checkpoint, before: Option<&Checkpoint>) -> Result<Option<String>> {
-    let conn = store.conn();
-    let now_hash = events::hash_at(conn, cp.events)?;
+fn diverges(
+    store: &dyn Verifiable,
+    cp: &Checkpoint,
+    before: Option<&Checkpoint>,
+) -> Result<Option<String>> {
+    let now_hash = store.event_hash_at(cp.events)?;
     if now_hash.as_deref() != Some(cp.head.as_str()) && cp.events > 0 {
         // The rewrite lies after the last checkpoint that still holds.
         let from = before.map_or(1, |b| b.events + 1);
@@ -110,7 +116,7 @@ fn diverges(store: &Store, cp: &Checkpoint, before: Option<&Checkpoint>) -> Resu
             cp.at, cp.events
         )));
     }
-    let acc = access::hash_at(conn, cp.access_events)?;
+    let acc = store.access_hash_at(cp.access_events)?;
     if acc.as_deref() != Some(cp.access_head.as_str()) && cp.access_events > 0 {
         let from = before.map_or(1, |b| b.access_events + 1);
         return Ok(Some(format!(

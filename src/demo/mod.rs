@@ -8,8 +8,6 @@ mod sim;
 use crate::domain::{FieldKind, Pipeline, StageIx, TransitionIx};
 use crate::engine::User;
 use crate::store::Store;
-use crate::store::sqlite::events::Chain;
-use crate::store::sqlite::{bulk, meta_set};
 use anyhow::{Result, bail};
 use chrono::{DateTime, Datelike, Utc};
 use rand::{RngExt, SeedableRng};
@@ -213,24 +211,24 @@ pub fn build(
         .or(team.first())
         .map(|u| u.name.clone())
         .unwrap_or_default();
-    store.write(|tx| -> crate::store::Result<()> {
-        let t = now.timestamp();
-        let mut chain = crate::store::sqlite::events::Appender::load(tx)?;
-        crate::store::sqlite::setup::record_init(tx, &mut chain, &admin, true, None, t)?;
-        crate::store::sqlite::setup::store_pipeline(tx, &mut chain, &admin, "init", text, t)?;
-        crate::store::sqlite::filter::index_fields(tx, &crate::ops::team::filterable(p))?;
-        for u in &team {
-            let m = crate::store::team::Member {
+    let t = now.timestamp();
+    let founding = crate::ops::team::Founding {
+        text,
+        trust: true,
+        group: None,
+        by: &admin,
+        team: team
+            .iter()
+            .map(|u| crate::store::team::Member {
                 name: u.name.clone(),
                 roles: u.roles.clone(),
                 login: None,
                 enabled: true,
                 created_at: t,
-            };
-            crate::store::sqlite::users::save(tx, &mut chain, &admin, &m, t)?;
-        }
-        chain.finish(tx)
-    })?;
+            })
+            .collect(),
+    };
+    crate::ops::team::found(p, &mut store, &founding, now)?;
     let supervisor = p
         .roles
         .iter()
@@ -273,65 +271,30 @@ pub fn build(
         stages[0]
     };
     let lists = Lists::new(p);
-    store.write(|tx| -> Result<()> {
-        meta_set(tx, "demo", "true")?;
-        meta_set(tx, "pipeline", &p.name)?;
-        meta_set(tx, "demo_seed", &opts.seed.to_string())?;
-        meta_set(tx, "demo_generator", GENERATOR)?;
-        let dropped = (opts.records >= BULK)
-            .then(|| bulk::drop_indexes(tx))
-            .transpose()?;
-        let mut chain = Chain::load(tx)?;
-        let mut next_record: i64 =
-            tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM records", [], |r| {
-                r.get(0)
-            })?;
-        // One thread simulates and hashes a chunk at a time while this one
-        // inserts the previous chunk; memory stays flat at any size.
-        let mut tally = bulk::Tally::default();
-        let (send, chunks) = std::sync::mpsc::sync_channel::<sim::Chunk>(2);
-        // Written chunks go back to be freed there, off the writing thread.
-        let (give_back, written) = std::sync::mpsc::channel::<sim::Chunk>();
-        let (lists, team) = (&lists, &team);
-        let chain = std::thread::scope(|scope| -> Result<Chain> {
-            let producer = scope.spawn(move || {
-                let mut done = 0;
-                while done < opts.records {
-                    written.try_iter().for_each(drop);
-                    let n = CHUNK.min(opts.records - done);
-                    let mut sim = sim::Sim::new(p, team, lists, now, n);
-                    for i in done..done + n {
-                        if let Some(path) = &paths[pick(&mut rng, i).0] {
-                            sim.record(&mut rng, path);
-                        }
-                    }
-                    let chunk = sim.seal(&mut chain, next_record);
-                    next_record += chunk.records() as i64;
-                    if send.send(chunk).is_err() {
-                        break;
-                    }
-                    done += n;
-                }
-                chain
-            });
-            let written = chunks.iter().try_for_each(|c| {
-                let (records, events) = c.rows();
-                let r = crate::store::sqlite::bulk::append_all(tx, records, events, &mut tally);
-                let _ = give_back.send(c);
-                r
-            });
-            drop(chunks);
-            let chain = producer
-                .join()
-                .map_err(|_| anyhow::anyhow!("the demo simulation stopped unexpectedly"))?;
-            written?;
-            Ok(chain)
-        })?;
-        chain.finish(tx)?;
-        if let Some(d) = dropped {
-            // A fresh database: the load's own tally is every record.
-            bulk::restore_indexes(tx, d, Some(tally))?;
+    let (lists, members) = (&lists, &team);
+    let mut done = 0;
+    // One batch at a time: the store numbers, seals and inserts each while
+    // the next is simulated.
+    let mut next = move || {
+        if done >= opts.records {
+            return None;
         }
+        let n = CHUNK.min(opts.records - done);
+        let mut sim = sim::Sim::new(p, members, lists, now, n);
+        for i in done..done + n {
+            if let Some(path) = &paths[pick(&mut rng, i).0] {
+                sim.record(&mut rng, path);
+            }
+        }
+        done += n;
+        Some(sim.batch())
+    };
+    crate::store::db::write(&mut store, |tx| -> crate::store::Result<()> {
+        tx.mark_demo(&p.name, opts.seed, GENERATOR)?;
+        if opts.records >= BULK {
+            tx.bulk_load(opts.records as i64)?;
+        }
+        tx.load_batches(&mut next)?;
         Ok(())
     })?;
     if opts.records >= BULK {

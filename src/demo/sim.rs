@@ -8,8 +8,7 @@ use crate::engine::rules::MoveArgs;
 use crate::engine::{Record, User, sla, timers};
 use crate::log::EventKind;
 use crate::ops::{self, EventSpec, OpResult};
-use crate::store::NewEvent;
-use crate::store::sqlite::events::{Chain, Sealed};
+use crate::store::db::{Batch, BatchEvent};
 use chrono::{DateTime, Utc};
 use rand::{RngExt, seq::IndexedRandom};
 use rand_chacha::ChaCha8Rng;
@@ -377,73 +376,33 @@ impl<'a> Sim<'a> {
         self.records.push(rec);
     }
 
-    /// Gives the records their ids (from `first_id` on) and the events,
-    /// in time order, their places in the chain.
-    pub fn seal(self, chain: &mut Chain, first_id: i64) -> Chunk {
-        let mut records = self.records;
-        for (i, r) in records.iter_mut().enumerate() {
-            r.id = first_id + i as i64;
-        }
+    /// The simulated records and their events, in time order, for the
+    /// store to number, seal and load.
+    pub fn batch(self) -> Batch {
         // Sort small keys, not the (large) log entries themselves.
         let mut order: Vec<(i64, u32)> = self.log.iter().map(|l| (l.at, l.seq as u32)).collect();
         order.sort_unstable();
+        let mut log: Vec<Option<Logged>> = self.log.into_iter().map(Some).collect();
         let events = order
             .into_iter()
-            .map(|(_, seq)| {
-                let l = &self.log[seq as usize];
-                (seq, chain.seal(&event(l, records[l.record].id)))
+            .filter_map(|(_, seq)| log.get_mut(seq as usize).and_then(Option::take))
+            .map(|l| BatchEvent {
+                record: l.record,
+                at: l.at,
+                actor: l.actor,
+                kind: l.spec.kind,
+                event: l.spec.event,
+                from: l.spec.from,
+                to: l.spec.to,
+                reason: l.spec.reason,
+                note: l.spec.note,
+                data: l.spec.data,
             })
             .collect();
-        Chunk {
-            records,
-            log: self.log,
+        Batch {
+            records: self.records,
             events,
         }
-    }
-}
-
-/// Simulated records and their sealed events, ready to insert.
-pub struct Chunk {
-    records: Vec<Record>,
-    log: Vec<Logged>,
-    /// The log in chain order: each entry's index and seal.
-    events: Vec<(u32, Sealed)>,
-}
-
-fn event(l: &Logged, record_id: i64) -> NewEvent<'_> {
-    NewEvent {
-        record_id: Some(record_id),
-        at: l.at,
-        actor: &l.actor,
-        kind: l.spec.kind,
-        event: l.spec.event.as_deref(),
-        from: l.spec.from.as_deref(),
-        to: l.spec.to.as_deref(),
-        reason: l.spec.reason.as_deref(),
-        note: l.spec.note.as_deref(),
-        data: l.spec.data.as_deref(),
-        op_id: None,
-    }
-}
-
-impl Chunk {
-    pub fn records(&self) -> usize {
-        self.records.len()
-    }
-
-    /// The chunk's records, then its events in chain order, for the
-    /// store's bulk writer.
-    pub fn rows(
-        &self,
-    ) -> (
-        &[Record],
-        impl ExactSizeIterator<Item = (NewEvent<'_>, &Sealed)>,
-    ) {
-        let events = self.events.iter().map(|(seq, sealed)| {
-            let l = &self.log[*seq as usize];
-            (event(l, self.records[l.record].id), sealed)
-        });
-        (&self.records, events)
     }
 }
 

@@ -8,11 +8,42 @@ use carequeue_core::domain::Pipeline;
 use carequeue_core::engine::replay;
 use carequeue_core::log::EventKind;
 use carequeue_store::db::write;
-use carequeue_store::sqlite::users;
-use carequeue_store::sqlite::{events, records, setup};
 use carequeue_store::team::Member;
 use carequeue_store::{Db, NewEvent, Store, Tx};
 use chrono::{DateTime, Utc};
+
+/// What a new database starts with: its pipeline's text, its trust mode
+/// (and the group a shared file belongs to), who makes the first events,
+/// and the team.
+pub struct Founding<'a> {
+    pub text: &'a str,
+    pub trust: bool,
+    pub group: Option<&'a str>,
+    /// The actor of the first events (the first admin).
+    pub by: &'a str,
+    pub team: Vec<Member>,
+}
+
+/// Creates a database's first events in one transaction: the trust mode,
+/// the pipeline, the filterable fields' indexes and the team. Refuses a
+/// database that is already initialised.
+pub fn found(p: &Pipeline, store: &mut dyn Db, f: &Founding, now: DateTime<Utc>) -> OpResult<()> {
+    let t = now.timestamp();
+    write(store, |tx| -> OpResult<()> {
+        if tx.initialised()? {
+            return Err(OpError::Invalid(
+                "the database is already initialised".into(),
+            ));
+        }
+        tx.record_init(f.by, f.trust, f.group, t)?;
+        tx.store_pipeline(f.by, "init", f.text, t, &super::log_readers(p))?;
+        tx.index_fields(&filterable(p))?;
+        for m in &f.team {
+            tx.save_user(f.by, m, is_admin(p, &m.user()), t)?;
+        }
+        Ok(())
+    })
+}
 
 /// Creates the database's first events: the trust mode, the pipeline, and
 /// the user `admin` (linked to `login`: the calling OS account, or on
@@ -21,7 +52,7 @@ use chrono::{DateTime, Utc};
 #[allow(clippy::too_many_arguments)]
 pub fn init_db(
     p: &Pipeline,
-    store: &mut Store,
+    store: &mut dyn Db,
     text: &str,
     admin: &str,
     login: &str,
@@ -30,34 +61,26 @@ pub fn init_db(
     now: DateTime<Utc>,
 ) -> OpResult<()> {
     let name = check_user_name(admin)?;
-    let login = login.to_string();
-    let t = now.timestamp();
-    store.write(|tx| -> OpResult<()> {
-        if setup::initialised(tx)? || setup::current_pipeline(tx)?.is_some() {
-            return Err(OpError::Invalid(
-                "the database is already initialised".into(),
-            ));
-        }
-        let mut chain = events::Appender::load(tx)?;
-        setup::record_init(tx, &mut chain, &name, trust, group, t)?;
-        setup::store_pipeline(tx, &mut chain, &name, "init", text, t)?;
-        let m = Member {
-            name: name.clone(),
-            roles: p
-                .roles
-                .iter()
-                .filter(|r| r.admin)
-                .map(|r| r.id.clone())
-                .collect(),
-            login: Some(login.clone()),
-            enabled: true,
-            created_at: t,
-        };
-        users::save(tx, &mut chain, &name, &m, t)?;
-        carequeue_store::sqlite::filter::index_fields(tx, &filterable(p))?;
-        chain.finish(tx)?;
-        Ok(())
-    })
+    let m = Member {
+        name: name.clone(),
+        roles: p
+            .roles
+            .iter()
+            .filter(|r| r.admin)
+            .map(|r| r.id.clone())
+            .collect(),
+        login: Some(login.to_string()),
+        enabled: true,
+        created_at: now.timestamp(),
+    };
+    let f = Founding {
+        text,
+        trust,
+        group,
+        by: &name,
+        team: vec![m],
+    };
+    found(p, store, &f, now)
 }
 
 /// The ids of the fields the pipeline lets the console filter on.
@@ -290,18 +313,17 @@ pub fn adopt(p: &Pipeline, store: &mut Store, text: &str, now: DateTime<Utc>) ->
         )));
     }
     let t = now.timestamp();
-    store.write(|tx| -> OpResult<usize> {
-        if setup::current_pipeline(tx)?.is_some() {
+    write(store, |tx| -> OpResult<usize> {
+        if tx.current_pipeline()?.is_some() {
             return Err(OpError::Invalid(
                 "the database already holds its pipeline (see `carequeue pipeline history`)".into(),
             ));
         }
-        stranded(&carequeue_store::sqlite::records::stage_totals(tx)?, p)?;
-        let mut chain = events::Appender::load(tx)?;
+        stranded(&tx.in_use().stage_totals()?, p)?;
         let actor = check_user_name(&login).unwrap_or_else(|_| "owner".to_string());
-        setup::record_init(tx, &mut chain, &actor, false, None, t)?;
-        setup::store_pipeline(tx, &mut chain, &actor, "adopt", text, t)?;
-        let members = users::members(tx)?;
+        tx.record_init(&actor, false, None, t)?;
+        tx.store_pipeline(&actor, "adopt", text, t, &super::log_readers(p))?;
+        let members = tx.members()?;
         let admins: Vec<String> = p
             .roles
             .iter()
@@ -326,9 +348,9 @@ pub fn adopt(p: &Pipeline, store: &mut Store, text: &str, now: DateTime<Utc>) ->
                 m.roles.extend(missing);
             }
             let created = m.created_at;
-            users::save(tx, &mut chain, &actor, &m, created)?;
+            tx.save_user(&actor, &m, is_admin(p, &m.user()), created)?;
         }
-        if !has_admin && users::member(tx, &actor)?.is_none() {
+        if !has_admin && tx.member(&actor)?.is_none() {
             let m = Member {
                 name: actor.clone(),
                 roles: admins,
@@ -336,30 +358,27 @@ pub fn adopt(p: &Pipeline, store: &mut Store, text: &str, now: DateTime<Utc>) ->
                 enabled: true,
                 created_at: t,
             };
-            users::save(tx, &mut chain, &actor, &m, t)?;
+            tx.save_user(&actor, &m, true, t)?;
         }
-        let ids: Vec<i64> = tx
-            .prepare("SELECT id FROM records ORDER BY id")
-            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
-            .map_err(carequeue_store::StoreError::from)?;
+        let ids = tx.record_ids()?;
         for id in &ids {
-            let cur = records::load(tx, *id)?;
+            let cur = tx.load(*id)?;
             let mut next = cur.clone();
-            next.updated_at = t.max(cur.updated_at);
-            next.version = records::update(tx, &cur, &next)?;
+            let at = t.max(cur.updated_at);
+            next.updated_at = at;
             let data = replay::snapshot_data(&cur);
-            chain.append(
-                tx,
+            tx.save(
+                Some(&cur),
+                &mut next,
                 &NewEvent {
                     record_id: Some(*id),
-                    at: next.updated_at,
+                    at,
                     actor: &actor,
                     data: Some(&data),
                     ..NewEvent::blank(EventKind::Snapshot)
                 },
             )?;
         }
-        chain.finish(tx)?;
         Ok(ids.len())
     })
 }

@@ -70,6 +70,96 @@ pub trait Tx {
     /// Indexes the pipeline's filterable fields (SQLite; the server plans
     /// its own).
     fn index_fields(&mut self, fields: &[&str]) -> Result<()>;
+
+    // What `init` and `adopt` lay down, inside their one transaction.
+    /// Whether the database's first event (its trust mode) was written.
+    fn initialised(&mut self) -> Result<bool>;
+    /// Writes the database's first event: its trust mode (and the group a
+    /// shared file belongs to), fixed for good, by `actor`.
+    fn record_init(&mut self, actor: &str, trust: bool, group: Option<&str>, at: i64)
+    -> Result<()>;
+    /// Every record's id, in order.
+    fn record_ids(&mut self) -> Result<Vec<i64>>;
+    /// Marks the database a demo (so `demo` may rebuild it), with what
+    /// made it.
+    fn mark_demo(&mut self, pipeline: &str, seed: u64, generator: &str) -> Result<()>;
+
+    /// Appends new records with their whole histories, batch by batch
+    /// until `next` has none: each record gets the next id, each event is
+    /// sealed in the order given. A store may load them faster than one
+    /// [`Tx::save`] each (SQLite seals on one thread while it inserts on
+    /// another); the outcome is the same. Returns how many records.
+    fn load_batches(&mut self, next: &mut (dyn FnMut() -> Option<Batch> + Send)) -> Result<i64> {
+        let mut n = 0;
+        while let Some(b) = next() {
+            let mut ids: Vec<Option<i64>> = vec![None; b.records.len()];
+            let mut records = b.records;
+            for e in &b.events {
+                let r = e.record;
+                match ids.get(r).copied().flatten() {
+                    Some(id) => self.append(&e.new_event(id))?,
+                    None => {
+                        let rec = records.get_mut(r).ok_or_else(|| {
+                            StoreError::Broken(format!(
+                                "a batch event names record {r} of {}",
+                                ids.len()
+                            ))
+                        })?;
+                        rec.id = 0;
+                        self.save(None, rec, &e.new_event(0))?;
+                        ids[r] = Some(rec.id);
+                        n += 1;
+                    }
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// New records and their events, for [`Tx::load_batches`]: each event
+/// names its record by its place in `records`, whose state is the one its
+/// last event left (the first event of each is its `create`).
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    pub records: Vec<Record>,
+    /// In the order they are to be sealed.
+    pub events: Vec<BatchEvent>,
+}
+
+/// One event of a [`Batch`].
+#[derive(Debug, Clone)]
+pub struct BatchEvent {
+    /// Its record's place in the batch.
+    pub record: usize,
+    pub at: i64,
+    pub actor: String,
+    pub kind: carequeue_core::log::EventKind,
+    pub event: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+    pub data: Option<String>,
+}
+
+impl BatchEvent {
+    /// As the log appends it, about record `id`.
+    pub fn new_event(&self, id: i64) -> NewEvent<'_> {
+        NewEvent {
+            record_id: Some(id),
+            at: self.at,
+            actor: &self.actor,
+            kind: self.kind,
+            event: self.event.as_deref(),
+            from: self.from.as_deref(),
+            to: self.to.as_deref(),
+            reason: self.reason.as_deref(),
+            note: self.note.as_deref(),
+            data: self.data.as_deref(),
+            op_id: None,
+        }
+    }
 }
 
 /// A database, either kind.

@@ -115,6 +115,10 @@ pub trait Verifiable {
     fn members(&self) -> Result<Vec<Member>>;
     /// The per-stage counts the board reads: (stage, total, unassigned).
     fn kept_counts(&self) -> Result<Vec<(String, i64, i64)>>;
+    /// The stored hash of event `n` (1-based, in log order), if there is one.
+    fn event_hash_at(&self, n: i64) -> Result<Option<String>>;
+    /// The stored hash of access entry `n`, if there is one.
+    fn access_hash_at(&self, n: i64) -> Result<Option<String>>;
     /// Each record with its events, in record order, handed over as read;
     /// `f` returns false to stop.
     fn each_history(&self, f: &mut dyn FnMut(History) -> Result<bool>) -> Result<()>;

@@ -333,6 +333,35 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
 
+    fn initialised(&mut self) -> Result<bool> {
+        // A server database is laid down whole (`init`, `migrate`): it holds
+        // its first event from the start.
+        Ok(true)
+    }
+
+    fn record_init(
+        &mut self,
+        _actor: &str,
+        _trust: bool,
+        _group: Option<&str>,
+        _at: i64,
+    ) -> Result<()> {
+        Err(StoreError::Refused(
+            "a PostgreSQL database's first events are made on SQLite and laid down whole (`init`, `migrate`)".into(),
+        ))
+    }
+
+    fn record_ids(&mut self) -> Result<Vec<i64>> {
+        let rows = self.tx.query("SELECT id FROM records ORDER BY id", &[])?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    fn mark_demo(&mut self, _pipeline: &str, _seed: u64, _generator: &str) -> Result<()> {
+        Err(StoreError::Refused(
+            "a demo on PostgreSQL is built on SQLite and laid down whole".into(),
+        ))
+    }
+
     fn held_by(&mut self, user: &str) -> Result<Vec<(i64, String)>> {
         let found = self.tx.query(
             "SELECT id, stage FROM records WHERE assignee = $1 ORDER BY id",

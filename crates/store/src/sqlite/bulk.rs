@@ -92,17 +92,69 @@ pub fn restore_indexes(
     Ok(())
 }
 
-/// Appends `records`, then `events` in chain order, sealed already (the
-/// demo's simulated chunks), counting each record into `tally`.
-pub fn append_all<'e>(
-    tx: &Connection,
-    records: &[carequeue_core::engine::Record],
-    events: impl ExactSizeIterator<Item = (crate::NewEvent<'e>, &'e super::events::Sealed)>,
-    tally: &mut Tally,
-) -> Result<()> {
-    for r in records {
-        super::records::append(tx, r)?;
-        tally.add(&r.stage, r.assignee.is_none());
-    }
-    super::events::Inserter::new(tx)?.insert_all(events)
+/// [`crate::db::Tx::load_batches`] on SQLite: one thread takes each
+/// batch from `next`, numbers its records and seals its events into the
+/// chain while this one inserts the batch before; a batch inserted goes
+/// back to that thread to be freed, off the writing thread. Memory stays
+/// flat at any size.
+pub(super) fn load_batches(
+    tx: &mut super::db::SqliteTx,
+    next: &mut (dyn FnMut() -> Option<crate::db::Batch> + Send),
+) -> Result<i64> {
+    use crate::db::Batch;
+    use std::sync::mpsc::{channel, sync_channel};
+    let conn = tx.conn;
+    let mut next_id: i64 =
+        conn.query_row("SELECT coalesce(max(id), 0) + 1 FROM records", [], |r| {
+            r.get(0)
+        })?;
+    let chain = tx.chain.chain_mut();
+    let tally = &mut tx.tally;
+    let (send, sealed) = sync_channel::<(Batch, Vec<super::events::Sealed>)>(2);
+    let (give_back, written) = channel::<Batch>();
+    std::thread::scope(|scope| -> Result<i64> {
+        let producer = scope.spawn(move || {
+            while let Some(mut b) = next() {
+                written.try_iter().for_each(drop);
+                for (i, r) in b.records.iter_mut().enumerate() {
+                    r.id = next_id + i as i64;
+                }
+                next_id += b.records.len() as i64;
+                let seals: Vec<super::events::Sealed> = b
+                    .events
+                    .iter()
+                    .map(|e| {
+                        let id = b.records.get(e.record).map_or(0, |r| r.id);
+                        chain.seal(&e.new_event(id))
+                    })
+                    .collect();
+                if send.send((b, seals)).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut n = 0;
+        let inserted = sealed.iter().try_for_each(|(b, seals)| -> Result<()> {
+            for r in &b.records {
+                super::records::append(conn, r)?;
+                if let Some(t) = tally.as_mut() {
+                    t.add(&r.stage, r.assignee.is_none());
+                }
+            }
+            n += b.records.len() as i64;
+            let events = b.events.iter().zip(&seals).map(|(e, s)| {
+                let id = b.records.get(e.record).map_or(0, |r| r.id);
+                (e.new_event(id), s)
+            });
+            super::events::Inserter::new(conn)?.insert_all(events)?;
+            let _ = give_back.send(b);
+            Ok(())
+        });
+        drop(sealed);
+        producer.join().map_err(|_| {
+            crate::StoreError::Broken("the thread sealing a bulk load stopped unexpectedly".into())
+        })?;
+        inserted?;
+        Ok(n)
+    })
 }

@@ -4,7 +4,7 @@
 use super::events;
 use super::in_use::{self, Reads};
 use super::{Store, access, records, setup, users};
-use crate::db::{Db, Snapshot, Tx};
+use crate::db::{Batch, Db, Snapshot, Tx};
 use crate::in_use::InUse;
 use crate::pipelines::StoredPipeline;
 use crate::team::Member;
@@ -20,6 +20,9 @@ pub struct SqliteTx<'a> {
     pub chain: &'a mut events::Appender,
     /// Indexes a bulk load dropped, rebuilt before the commit.
     pub dropped: Option<super::bulk::DroppedIndexes>,
+    /// While every record of a bulk load into an empty table came through
+    /// this transaction as it was stored: the counts to rebuild from.
+    pub tally: Option<super::bulk::Tally>,
 }
 
 impl Tx for SqliteTx<'_> {
@@ -37,11 +40,16 @@ impl Tx for SqliteTx<'_> {
             Some(cur) => {
                 next.version = cur.version;
                 next.version = records::update(self.conn, cur, next)?;
+                // A stage or owner changed: the counts are read again.
+                self.tally = None;
             }
             None => {
                 next.id = records::insert(self.conn, next)?;
                 next.version = next.version.max(1);
                 e.record_id = Some(next.id);
+                if let Some(t) = &mut self.tally {
+                    t.add(&next.stage, next.assignee.is_none());
+                }
             }
         }
         self.chain.append(self.conn, &e)?;
@@ -126,8 +134,42 @@ impl Tx for SqliteTx<'_> {
         )?;
         if self.dropped.is_none() && rows >= existing {
             self.dropped = Some(super::bulk::drop_indexes(self.conn)?);
+            if existing == 0 {
+                self.tally = Some(super::bulk::Tally::default());
+            }
         }
         Ok(())
+    }
+
+    fn initialised(&mut self) -> Result<bool> {
+        Ok(setup::initialised(self.conn)? || setup::current_pipeline(self.conn)?.is_some())
+    }
+
+    fn record_init(
+        &mut self,
+        actor: &str,
+        trust: bool,
+        group: Option<&str>,
+        at: i64,
+    ) -> Result<()> {
+        setup::record_init(self.conn, self.chain, actor, trust, group, at)
+    }
+
+    fn record_ids(&mut self) -> Result<Vec<i64>> {
+        let mut st = self.conn.prepare("SELECT id FROM records ORDER BY id")?;
+        let ids = st.query_map([], |r| r.get(0))?;
+        Ok(ids.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn mark_demo(&mut self, pipeline: &str, seed: u64, generator: &str) -> Result<()> {
+        super::meta_set(self.conn, "demo", "true")?;
+        super::meta_set(self.conn, "pipeline", pipeline)?;
+        super::meta_set(self.conn, "demo_seed", &seed.to_string())?;
+        super::meta_set(self.conn, "demo_generator", generator)
+    }
+
+    fn load_batches(&mut self, next: &mut (dyn FnMut() -> Option<Batch> + Send)) -> Result<i64> {
+        super::bulk::load_batches(self, next)
     }
 }
 
@@ -237,12 +279,13 @@ impl Db for Store {
                 conn: tx,
                 chain: &mut chain,
                 dropped: None,
+                tally: None,
             };
             f(&mut t)?;
-            let dropped = t.dropped.take();
+            let (dropped, tally) = (t.dropped.take(), t.tally.take());
             chain.finish(tx)?;
             if let Some(d) = dropped {
-                super::bulk::restore_indexes(tx, d, None)?;
+                super::bulk::restore_indexes(tx, d, tally)?;
             }
             Ok(())
         })

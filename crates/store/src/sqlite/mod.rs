@@ -327,7 +327,7 @@ pub fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
 
 #[cfg(unix)]
 fn create_private(path: &Path) -> Result<()> {
-    opening::create_new_private(path)?;
+    crate::os::create_new_private(path)?;
     Ok(())
 }
 

@@ -61,6 +61,14 @@ impl Verifiable for Store {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
+    fn event_hash_at(&self, n: i64) -> Result<Option<String>> {
+        super::events::hash_at(self.conn(), n)
+    }
+
+    fn access_hash_at(&self, n: i64) -> Result<Option<String>> {
+        access::hash_at(self.conn(), n)
+    }
+
     fn each_history(&self, f: &mut dyn FnMut(History) -> Result<bool>) -> Result<()> {
         // Two ordered scans merged: records by id, events by record then
         // id (the hash is not read: the chain's check reads it in order).

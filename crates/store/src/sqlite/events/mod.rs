@@ -111,6 +111,12 @@ impl Chain {
 pub struct Appender(Chain);
 
 impl Appender {
+    /// The chain's running state, to seal many events at once (a bulk
+    /// load); [`Appender::finish`] records wherever it got to.
+    pub fn chain_mut(&mut self) -> &mut Chain {
+        &mut self.0
+    }
+
     /// Reads the chain head; call inside the transaction that appends.
     pub fn load(conn: &Connection) -> Result<Appender> {
         Ok(Appender(Chain::load(conn)?))
