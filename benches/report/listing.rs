@@ -7,7 +7,7 @@ use super::{Line, ms, time};
 /// Shared with the tests: the peak read from /proc while the child runs.
 #[path = "../../tests/common/peak.rs"]
 mod peak;
-use carequeue::store::sqlite::records::COLUMNS;
+use carequeue::store::columns::read_list;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -38,7 +38,8 @@ fn bare_query(db: &Path) -> (usize, Duration) {
     time(|| {
         let mut st = conn
             .prepare(&format!(
-                "SELECT {COLUMNS} FROM records INDEXED BY records_urgency ORDER BY sort_due, id"
+                "SELECT {} FROM records INDEXED BY records_urgency ORDER BY sort_due, id",
+                read_list()
             ))
             .expect("prepare");
         let width = st.column_count();

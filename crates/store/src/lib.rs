@@ -10,6 +10,7 @@
 pub mod access;
 pub mod board;
 pub mod checkpoint;
+pub mod columns;
 pub mod counts;
 pub mod db;
 pub mod due;

@@ -6,6 +6,7 @@
 //! turn on the lock rather than fail.
 
 use crate::StoreError;
+use crate::columns::{Col, Value};
 use crate::events::{EventKind, GENESIS, NONE, NewEvent, chain_hash, event_hash, hex};
 use carequeue_core::engine::Record;
 
@@ -102,17 +103,18 @@ pub enum Written {
 
 /// The record's columns as the schema's `records` row, for `write_change`.
 pub(super) fn record_json(r: &Record) -> serde_json::Value {
-    serde_json::json!({
-        "id": r.id, "patient": r.patient, "stage": r.stage, "substatus": r.substatus,
-        "assignee": r.assignee, "owner_role": r.owner_role, "entered_at": r.entered_at,
-        "due_at": r.due_at, "warn_at": r.warn_at, "paused_since": r.paused_since,
-        "paused_left": r.paused_left,
-        "sort_due": carequeue_core::engine::sla::ClockState::of(r).sort_due(),
-        "escalation": r.escalation, "priority": r.priority, "breach_reason": r.breach_reason,
-        "fields": serde_json::to_string(&r.fields).unwrap_or_else(|_| "{}".into()),
-        "created_at": r.created_at, "updated_at": r.updated_at, "version": r.version,
-        "timer_at": r.timer_at, "notify_role": r.notify_role,
-    })
+    let row: serde_json::Map<String, serde_json::Value> = Col::ALL
+        .iter()
+        .map(|c| {
+            let v = match c.value(r) {
+                Value::Int(i) => serde_json::Value::from(i),
+                Value::Text(t) => serde_json::Value::from(t),
+                Value::Null => serde_json::Value::Null,
+            };
+            (c.name().to_string(), v)
+        })
+        .collect();
+    serde_json::Value::Object(row)
 }
 
 /// One change in its own transaction: the record's new state `r` (written

@@ -18,9 +18,28 @@ enum Kind {
     Bytes,
 }
 
+use crate::columns::{Col, Ty};
 use Kind::{Bool, Bytes, Int, Text};
 
 /// A table both stores hold, its columns by the same names.
+/// The `records` table's columns, as [`crate::columns`] spells them.
+const RECORD_COLS: [(&str, Kind); Col::ALL.len()] = {
+    let mut out = [("", Int); Col::ALL.len()];
+    let mut i = 0;
+    while i < out.len() {
+        let c = Col::ALL[i];
+        out[i] = (
+            c.name(),
+            match c.ty() {
+                Ty::Int => Int,
+                Ty::Text => Text,
+            },
+        );
+        i += 1;
+    }
+    out
+};
+
 pub struct Table {
     pub name: &'static str,
     cols: &'static [(&'static str, Kind)],
@@ -44,29 +63,7 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "records",
-        cols: &[
-            ("id", Int),
-            ("patient", Text),
-            ("stage", Text),
-            ("substatus", Text),
-            ("assignee", Text),
-            ("owner_role", Text),
-            ("entered_at", Int),
-            ("due_at", Int),
-            ("warn_at", Int),
-            ("paused_since", Int),
-            ("paused_left", Int),
-            ("sort_due", Int),
-            ("escalation", Int),
-            ("priority", Int),
-            ("breach_reason", Text),
-            ("fields", Text),
-            ("created_at", Int),
-            ("updated_at", Int),
-            ("version", Int),
-            ("timer_at", Int),
-            ("notify_role", Text),
-        ],
+        cols: &RECORD_COLS,
         order: "id",
     },
     Table {

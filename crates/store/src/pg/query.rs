@@ -3,15 +3,22 @@
 //! words, where SQLite has its trigram index).
 
 use crate::ListFilter;
+use crate::columns::Col;
 use crate::sort::{KeyVal, RowKey, Seek, SortKey};
-use crate::sqlite::records::COLUMNS;
 use crate::terms;
 
 /// The record columns, typed as the record reads them.
 pub fn columns() -> String {
-    COLUMNS
-        .replace("escalation,", "escalation::bigint,")
-        .replace("priority,", "priority::bigint,")
+    // The server keeps the escalation level and priority as int; the
+    // record reads them as bigint.
+    Col::READ
+        .iter()
+        .map(|c| match c {
+            Col::Escalation | Col::Priority => format!("{}::bigint", c.name()),
+            c => c.name().to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One argument of a query (the same as SQLite's, bound as the client takes it).

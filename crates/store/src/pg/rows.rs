@@ -16,30 +16,23 @@ pub const CURRENT_PIPELINE: &str =
 /// A `records` row selected with [`columns`]; a column of another type
 /// than the schema's is an error, never a panic.
 pub fn record(r: &postgres::Row) -> Result<Record> {
-    let fields: String = r.try_get(14)?;
-    Ok(Record {
-        id: r.try_get(0)?,
-        patient: r.try_get(1)?,
-        stage: r.try_get(2)?,
-        substatus: r.try_get(3)?,
-        assignee: r.try_get(4)?,
-        owner_role: r.try_get(5)?,
-        entered_at: r.try_get(6)?,
-        due_at: r.try_get(7)?,
-        warn_at: r.try_get(8)?,
-        paused_since: r.try_get(9)?,
-        paused_left: r.try_get(10)?,
-        escalation: r.try_get(11)?,
-        priority: r.try_get(12)?,
-        breach_reason: r.try_get(13)?,
-        // As on SQLite: a corrupt fields text shows as no fields.
-        fields: serde_json::from_str(&fields).unwrap_or_default(),
-        created_at: r.try_get(15)?,
-        updated_at: r.try_get(16)?,
-        version: r.try_get(17)?,
-        timer_at: r.try_get(18)?,
-        notify_role: r.try_get(19)?,
-    })
+    crate::columns::record_from(r)
+}
+
+impl crate::columns::Cells for postgres::Row {
+    type Error = crate::StoreError;
+    fn int(&self, i: usize) -> Result<i64> {
+        Ok(self.try_get(i)?)
+    }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>> {
+        Ok(self.try_get(i)?)
+    }
+    fn text(&self, i: usize) -> Result<String> {
+        Ok(self.try_get(i)?)
+    }
+    fn opt_text(&self, i: usize) -> Result<Option<String>> {
+        Ok(self.try_get(i)?)
+    }
 }
 
 /// One record by id.

@@ -16,7 +16,7 @@ pub fn each(
 ) -> Result<()> {
     let tx = store.conn().unchecked_transaction()?;
     {
-        let mut st = tx.prepare(&format!("SELECT {COLUMNS} FROM records ORDER BY id"))?;
+        let mut st = tx.prepare(&format!("SELECT {} FROM records ORDER BY id", *COLUMNS))?;
         let mut hist = tx.prepare(&format!(
             "SELECT {} FROM events WHERE record_id = ?1 ORDER BY id",
             crate::sqlite::events::COLUMNS

@@ -81,7 +81,10 @@ impl ListFilter {
         let order = self.sort.order_by(self.seek.backwards());
         let hint = self.hint();
         (
-            format!("SELECT {COLUMNS} FROM records {hint} {w} ORDER BY {order}{limit}"),
+            format!(
+                "SELECT {} FROM records {hint} {w} ORDER BY {order}{limit}",
+                *COLUMNS
+            ),
             args,
         )
     }

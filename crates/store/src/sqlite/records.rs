@@ -1,47 +1,45 @@
 //! Current state of records: read, insert, and versioned update.
 
 use super::{Result, Store, StoreError};
+use crate::columns::{self, Col};
 use carequeue_core::engine::Record;
-use carequeue_core::engine::sla::ClockState;
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row};
+use std::sync::LazyLock;
 
-pub const COLUMNS: &str = "id, patient, stage, substatus, assignee, owner_role, entered_at, due_at, warn_at, \
-    paused_since, paused_left, escalation, priority, breach_reason, fields, created_at, updated_at, version, \
-    timer_at, notify_role";
+/// The columns a record is read from (see [`crate::columns`]).
+pub static COLUMNS: LazyLock<&'static str> = LazyLock::new(columns::read_list);
 
+/// A record from a row of [`COLUMNS`].
 pub fn from_row(r: &Row) -> rusqlite::Result<Record> {
-    let fields: String = r.get(14)?;
-    Ok(Record {
-        id: r.get(0)?,
-        patient: r.get(1)?,
-        stage: r.get(2)?,
-        substatus: r.get(3)?,
-        assignee: r.get(4)?,
-        owner_role: r.get(5)?,
-        entered_at: r.get(6)?,
-        due_at: r.get(7)?,
-        warn_at: r.get(8)?,
-        paused_since: r.get(9)?,
-        paused_left: r.get(10)?,
-        escalation: r.get(11)?,
-        priority: r.get(12)?,
-        breach_reason: r.get(13)?,
-        // A corrupt fields blob shows as no fields rather than failing the whole list.
-        fields: serde_json::from_str(&fields).unwrap_or_default(),
-        created_at: r.get(15)?,
-        updated_at: r.get(16)?,
-        version: r.get(17)?,
-        timer_at: r.get(18)?,
-        notify_role: r.get(19)?,
-    })
+    columns::record_from(r)
 }
 
-fn fields_json(r: &Record) -> String {
-    serde_json::to_string(&r.fields).unwrap_or_else(|_| "{}".to_string())
+impl columns::Cells for Row<'_> {
+    type Error = rusqlite::Error;
+    fn int(&self, i: usize) -> rusqlite::Result<i64> {
+        self.get(i)
+    }
+    fn opt_int(&self, i: usize) -> rusqlite::Result<Option<i64>> {
+        self.get(i)
+    }
+    fn text(&self, i: usize) -> rusqlite::Result<String> {
+        self.get(i)
+    }
+    fn opt_text(&self, i: usize) -> rusqlite::Result<Option<String>> {
+        self.get(i)
+    }
+}
+
+fn sql(v: columns::Value) -> rusqlite::types::Value {
+    match v {
+        columns::Value::Int(i) => rusqlite::types::Value::Integer(i),
+        columns::Value::Text(t) => rusqlite::types::Value::Text(t),
+        columns::Value::Null => rusqlite::types::Value::Null,
+    }
 }
 
 pub fn load(conn: &Connection, id: i64) -> Result<Record> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM records WHERE id = ?1"))?
+    conn.prepare_cached(&format!("SELECT {} FROM records WHERE id = ?1", *COLUMNS))?
         .query_row([id], from_row)
         .optional()?
         .ok_or(StoreError::NoRecord(id))
@@ -66,19 +64,26 @@ pub fn append(conn: &Connection, r: &Record) -> Result<()> {
 }
 
 fn insert_as(conn: &Connection, r: &Record, id: Option<i64>) -> Result<i64> {
-    let sort = ClockState::of(r).sort_due();
-    conn.prepare_cached(
-        "INSERT INTO records (id, patient, stage, substatus, assignee, owner_role, entered_at, due_at,
-            warn_at, paused_since, paused_left, sort_due, escalation, priority, breach_reason, fields,
-            created_at, updated_at, version, timer_at, notify_role)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
-    )?
-    .execute(params![
-        id, r.patient, r.stage, r.substatus, r.assignee, r.owner_role, r.entered_at, r.due_at, r.warn_at,
-        r.paused_since, r.paused_left, sort, r.escalation, r.priority, r.breach_reason,
-        fields_json(r), r.created_at, r.updated_at, r.version.max(1),
-        r.timer_at, r.notify_role
-    ])?;
+    static INSERT: LazyLock<String> = LazyLock::new(|| {
+        let names: Vec<&str> = Col::ALL.iter().map(|c| c.name()).collect();
+        let marks: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+        format!(
+            "INSERT INTO records ({}) VALUES ({})",
+            names.join(", "),
+            marks.join(", ")
+        )
+    });
+    let values = Col::ALL.map(|c| match c {
+        // The table chooses the id unless the record keeps its own.
+        Col::Id => id.map_or(
+            rusqlite::types::Value::Null,
+            rusqlite::types::Value::Integer,
+        ),
+        Col::Version => rusqlite::types::Value::Integer(r.version.max(1)),
+        c => sql(c.value(r)),
+    });
+    conn.prepare_cached(&INSERT)?
+        .execute(rusqlite::params_from_iter(values))?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -94,71 +99,20 @@ pub fn update(conn: &Connection, old: &Record, r: &Record) -> Result<i64> {
         Value::Integer(r.version),
         Value::Integer(r.updated_at),
     ];
-    let mut set = |name: &'static str, changed: bool, v: Value| {
-        if changed {
-            sets.push(name);
-            args.push(v);
+    for c in Col::ALL {
+        // The key, the version and its bookkeeping are written apart.
+        if matches!(
+            c,
+            Col::Id | Col::Version | Col::UpdatedAt | Col::CreatedAt | Col::Patient
+        ) {
+            continue;
         }
-    };
-    let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
-    let int = |v: Option<i64>| v.map_or(Value::Null, Value::Integer);
-    set("stage", old.stage != r.stage, Value::Text(r.stage.clone()));
-    set(
-        "substatus",
-        old.substatus != r.substatus,
-        text(&r.substatus),
-    );
-    set("assignee", old.assignee != r.assignee, text(&r.assignee));
-    set(
-        "owner_role",
-        old.owner_role != r.owner_role,
-        text(&r.owner_role),
-    );
-    set(
-        "entered_at",
-        old.entered_at != r.entered_at,
-        Value::Integer(r.entered_at),
-    );
-    set("due_at", old.due_at != r.due_at, int(r.due_at));
-    set("warn_at", old.warn_at != r.warn_at, int(r.warn_at));
-    set(
-        "paused_since",
-        old.paused_since != r.paused_since,
-        int(r.paused_since),
-    );
-    set(
-        "paused_left",
-        old.paused_left != r.paused_left,
-        int(r.paused_left),
-    );
-    let (sort_old, sort_new) = (ClockState::of(old).sort_due(), ClockState::of(r).sort_due());
-    set("sort_due", sort_old != sort_new, Value::Integer(sort_new));
-    set(
-        "escalation",
-        old.escalation != r.escalation,
-        Value::Integer(r.escalation),
-    );
-    set(
-        "priority",
-        old.priority != r.priority,
-        Value::Integer(r.priority),
-    );
-    set(
-        "breach_reason",
-        old.breach_reason != r.breach_reason,
-        text(&r.breach_reason),
-    );
-    set(
-        "fields",
-        old.fields != r.fields,
-        Value::Text(fields_json(r)),
-    );
-    set("timer_at", old.timer_at != r.timer_at, int(r.timer_at));
-    set(
-        "notify_role",
-        old.notify_role != r.notify_role,
-        text(&r.notify_role),
-    );
+        let new = c.value(r);
+        if c.value(old) != new {
+            sets.push(c.name());
+            args.push(sql(new));
+        }
+    }
     let mut sql = String::from("UPDATE records SET version = version + 1, updated_at = ?3");
     for (i, name) in sets.iter().enumerate() {
         sql.push_str(&format!(", {name} = ?{}", i + 4));
@@ -197,4 +151,25 @@ pub fn stage_totals(conn: &Connection) -> Result<Vec<(String, i64)>> {
         conn.prepare("SELECT stage, total FROM stage_counts WHERE total > 0 ORDER BY stage")?;
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::columns::Col;
+
+    #[test]
+    fn the_table_has_the_columns_spelled_in_columns_rs_in_their_order() {
+        let s = crate::Store::scratch().expect("scratch");
+        let mut st = s
+            .conn()
+            .prepare("SELECT name FROM pragma_table_info('records') ORDER BY cid")
+            .expect("table_info");
+        let names: Vec<String> = st
+            .query_map([], |r| r.get(0))
+            .expect("rows")
+            .collect::<rusqlite::Result<_>>()
+            .expect("names");
+        let want: Vec<&str> = Col::ALL.iter().map(|c| c.name()).collect();
+        assert_eq!(names, want);
+    }
 }

@@ -75,7 +75,7 @@ impl Verifiable for Store {
         let conn = self.conn();
         let mut rec_st = conn.prepare(&format!(
             "SELECT {} FROM records ORDER BY id",
-            records::COLUMNS
+            *records::COLUMNS
         ))?;
         let mut recs = rec_st.query([])?;
         let mut ev_st = conn.prepare(
