@@ -19,21 +19,49 @@ pub struct Dialect {
     pub never: &'static str,
     /// What makes an argument compared with a `bigint` column one too.
     pub int: &'static str,
+    /// What orders text byte by byte, as SQLite's default does.
+    pub bytewise: &'static str,
+    /// The hint that reads a table whole rather than through an index.
+    pub whole_table: &'static str,
 }
 
 pub const SQLITE: Dialect = Dialect {
     mark: '?',
     never: "0",
     int: "",
+    bytewise: "",
+    whole_table: "NOT INDEXED",
 };
 
 pub const POSTGRES: Dialect = Dialect {
     mark: '$',
     never: "false",
     int: "::bigint",
+    bytewise: " COLLATE \"C\"",
+    whole_table: "",
 };
 
 impl Dialect {
+    /// The record field that argument `n` names (as [`Dialect::field_arg`]
+    /// writes it), as the store reads it.
+    pub fn field_at(&self, n: usize) -> String {
+        if self.mark == '$' {
+            format!("fields::jsonb ->> ${n}")
+        } else {
+            format!("json_extract(fields, ?{n})")
+        }
+    }
+
+    /// The argument that names record field `name` for [`Dialect::field_at`]:
+    /// its key, or on SQLite its JSON path.
+    pub fn field_arg(&self, name: &str) -> String {
+        if self.mark == '$' {
+            name.to_string()
+        } else {
+            format!("$.\"{}\"", name.replace('"', "\\\""))
+        }
+    }
+
     /// `v` as the next argument; its place.
     pub fn arg(&self, v: Param, args: &mut Vec<Param>) -> String {
         args.push(v);

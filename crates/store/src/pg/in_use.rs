@@ -3,17 +3,16 @@
 
 use super::rows;
 use crate::Result;
-use crate::StoreError;
-use crate::in_use::InUse;
+use crate::in_use::{
+    InUse, field_values_sql, stage_totals_sql, substatus_totals_sql, waiting_on_timers_sql,
+};
 use crate::team::Member;
+use crate::terms::POSTGRES;
 
 /// What `pipeline diff` and `apply` read, in a server transaction.
 impl InUse for postgres::Transaction<'_> {
     fn stage_totals(&mut self) -> Result<Vec<(String, i64)>> {
-        let found = self.query(
-            "SELECT stage, count(*) FROM records GROUP BY stage ORDER BY stage COLLATE \"C\"",
-            &[],
-        )?;
+        let found = self.query(&stage_totals_sql(&POSTGRES), &[])?;
         found
             .iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
@@ -21,11 +20,7 @@ impl InUse for postgres::Transaction<'_> {
     }
 
     fn substatus_totals(&mut self) -> Result<Vec<(String, String, i64)>> {
-        let found = self.query(
-            "SELECT stage, substatus, count(*) FROM records WHERE substatus IS NOT NULL
-                 GROUP BY stage, substatus ORDER BY stage COLLATE \"C\", substatus COLLATE \"C\"",
-            &[],
-        )?;
+        let found = self.query(&substatus_totals_sql(&POSTGRES), &[])?;
         found
             .iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
@@ -33,11 +28,7 @@ impl InUse for postgres::Transaction<'_> {
     }
 
     fn field_values(&mut self, field: &str) -> Result<Vec<(String, i64)>> {
-        let found = self.query(
-            "SELECT v, count(*) FROM (SELECT fields::jsonb ->> $1 AS v FROM records) x
-                 WHERE v IS NOT NULL AND v <> '' GROUP BY v",
-            &[&field],
-        )?;
+        let found = self.query(&field_values_sql(&POSTGRES), &[&POSTGRES.field_arg(field)])?;
         found
             .iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
@@ -45,12 +36,9 @@ impl InUse for postgres::Transaction<'_> {
     }
 
     fn waiting_on_timers(&mut self, stage: &str) -> Result<i64> {
-        self.query_one(
-            "SELECT count(*) FROM records WHERE stage = $1 AND timer_at IS NOT NULL",
-            &[&stage],
-        )?
-        .try_get(0)
-        .map_err(StoreError::from)
+        Ok(self
+            .query_one(&waiting_on_timers_sql(&POSTGRES), &[&stage])?
+            .try_get(0)?)
     }
 
     fn members(&mut self) -> Result<Vec<Member>> {

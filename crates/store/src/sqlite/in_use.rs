@@ -4,41 +4,36 @@
 //! recomputes the same from the log).
 
 use super::Result;
-use crate::in_use::InUse;
+use crate::in_use::{
+    InUse, field_values_sql, stage_totals_sql, substatus_totals_sql, waiting_on_timers_sql,
+};
 use crate::team::Member;
+use crate::terms::SQLITE;
 use carequeue_core::engine::Record;
 use carequeue_core::engine::retime::Stay;
 use carequeue_core::engine::sla::ClockState;
 use rusqlite::Connection;
+use std::sync::LazyLock;
 
 /// Records per stage, stages with none left out.
 pub fn stage_totals(conn: &Connection) -> Result<Vec<(String, i64)>> {
-    let mut st = conn
-        .prepare_cached("SELECT stage, total FROM stage_counts WHERE total > 0 ORDER BY stage")?;
+    static SQL: LazyLock<String> = LazyLock::new(|| stage_totals_sql(&SQLITE));
+    let mut st = conn.prepare_cached(&SQL)?;
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 /// Records per stage and sub-status, where one is set.
 pub fn substatus_totals(conn: &Connection) -> Result<Vec<(String, String, i64)>> {
-    let mut st = conn.prepare(
-        // One pass over the table: walking an index for the grouping order
-        // looks up every row, fifteen times slower at a million records.
-        "SELECT stage, substatus, count(*) FROM records NOT INDEXED WHERE substatus IS NOT NULL
-         GROUP BY stage, substatus ORDER BY stage, substatus",
-    )?;
+    let mut st = conn.prepare(&substatus_totals_sql(&SQLITE))?;
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 /// Each value field `field` holds, with how many records hold it.
 pub fn field_values(conn: &Connection, field: &str) -> Result<Vec<(String, i64)>> {
-    let path = format!("$.\"{}\"", field.replace('"', "\\\""));
-    let mut st = conn.prepare(
-        "SELECT v, count(*) FROM (SELECT json_extract(fields, ?1) AS v FROM records)
-         WHERE v IS NOT NULL AND v != '' GROUP BY v",
-    )?;
-    let rows = st.query_map([path], |r| {
+    let mut st = conn.prepare(&field_values_sql(&SQLITE))?;
+    let rows = st.query_map([SQLITE.field_arg(field)], |r| {
         let v: rusqlite::types::Value = r.get(0)?;
         let text = match v {
             rusqlite::types::Value::Text(t) => t,
@@ -53,11 +48,7 @@ pub fn field_values(conn: &Connection, field: &str) -> Result<Vec<(String, i64)>
 
 /// Records in `stage` waiting on a timer.
 pub fn waiting_on_timers(conn: &Connection, stage: &str) -> Result<i64> {
-    Ok(conn.query_row(
-        "SELECT count(*) FROM records WHERE stage = ?1 AND timer_at IS NOT NULL",
-        [stage],
-        |r| r.get(0),
-    )?)
+    Ok(conn.query_row(&waiting_on_timers_sql(&SQLITE), [stage], |r| r.get(0))?)
 }
 
 /// The ids of the records in `stage`, in id order.
