@@ -7,6 +7,7 @@ use std::process::ExitCode;
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    drop_empty_settings();
     quiet_on_closed_pipe();
     let cli = carequeue::cli::args::Cli::parse();
     match carequeue::cli::run(cli) {
@@ -16,6 +17,20 @@ fn main() -> ExitCode {
             eprintln!("error: {}", carequeue::present::clean(&one_line(&e)));
             ExitCode::from(1)
         }
+    }
+}
+
+/// An empty `CAREQUEUE_*` variable is unset, as an empty `PGHOST` is to
+/// libpq: `CAREQUEUE_PIPELINE=` names no file called "".
+fn drop_empty_settings() {
+    let empty: Vec<std::ffi::OsString> = std::env::vars_os()
+        .filter(|(k, v)| v.is_empty() && k.to_str().is_some_and(|k| k.starts_with("CAREQUEUE_")))
+        .map(|(k, _)| k)
+        .collect();
+    for k in empty {
+        // SAFETY: the first thing main does, before any other thread
+        // exists, so nothing reads the environment meanwhile.
+        unsafe { std::env::remove_var(k) };
     }
 }
 

@@ -14,14 +14,18 @@ pub struct Cli {
     /// Database file.
     #[arg(long, global = true, env = "CAREQUEUE_DB")]
     pub db: Option<PathBuf>,
-    /// Pipeline file. `init`, `demo` and `check` read it (default
-    /// ./pipeline.toml if present, else the built-in one); every other
-    /// command runs under the database's own pipeline, and a different file
-    /// here makes reads a labelled what-if and refuses writes.
+    /// Pipeline file (init, demo, check; a what-if elsewhere).
+    ///
+    /// `init`, `demo` and `check` read it (default ./pipeline.toml if
+    /// present, else the built-in one); every other command runs under the
+    /// database's own pipeline, and a different file here makes reads a
+    /// labelled what-if and refuses writes.
     #[arg(long, global = true, env = "CAREQUEUE_PIPELINE")]
     pub pipeline: Option<PathBuf>,
-    /// Act as this user: only in a trust-mode database (`init --trust`,
-    /// demos); elsewhere it may only name yourself.
+    /// Act as this user (trust-mode databases only).
+    ///
+    /// Only in a trust-mode database (`init --trust`, demos); elsewhere it
+    /// may only name yourself.
     #[arg(
         long = "as",
         global = true,
@@ -29,16 +33,21 @@ pub struct Cli {
         value_name = "USER"
     )]
     pub as_user: Option<String>,
-    /// Use this instant as "now" (RFC 3339) for reads and what-if views;
-    /// writes take it only in a trust-mode database.
+    /// Use this instant as "now" (RFC 3339).
+    ///
+    /// For reads and what-if views; writes take it only in a trust-mode
+    /// database.
     #[arg(long, global = true, env = "CAREQUEUE_NOW", value_name = "TIME")]
     pub now: Option<String>,
-    /// Allow a database on a network file system (NFS, SMB, FUSE), where
-    /// SQLite's locking is unreliable.
+    /// Allow a database on a network file system.
+    ///
+    /// NFS, SMB and FUSE file systems, where SQLite's locking is
+    /// unreliable, are refused unless this is given.
     #[arg(long, global = true, env = "CAREQUEUE_ALLOW_NETWORK_FS")]
     pub allow_network_fs: bool,
-    /// Console: lock the screen after this many idle minutes (0 = never;
-    /// fractions allowed).
+    /// Console: lock the screen after this many idle minutes.
+    ///
+    /// 0 never locks; fractions are allowed.
     #[arg(
         long,
         global = true,
@@ -47,8 +56,10 @@ pub struct Cli {
         value_name = "MINUTES"
     )]
     pub idle_lock: f64,
-    /// Console: the configuration file (keys, aliases, columns, theme,
-    /// mouse); default $XDG_CONFIG_HOME/carequeue/config.toml.
+    /// Console: the configuration file.
+    ///
+    /// Keys, aliases, columns, theme and mouse; default
+    /// $XDG_CONFIG_HOME/carequeue/config.toml.
     #[arg(long, global = true, env = "CAREQUEUE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Console: ignore the configuration file; run on the defaults.
@@ -113,8 +124,9 @@ pub enum Command {
         breach_reason: Option<String>,
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
-        /// Supervisors only: lift the event's guards, giving the reason
-        /// (logged as an `override` event). Roles still apply.
+        /// Supervisors only: lift the event's guards, giving the reason.
+        ///
+        /// Logged as an `override` event. Roles still apply.
         #[arg(long = "override", value_name = "REASON")]
         override_reason: Option<String>,
         #[command(flatten)]
@@ -178,8 +190,9 @@ pub enum Command {
     Export {
         #[arg(long, value_enum, default_value = "csv")]
         format: Format,
-        /// Write to this new file (mode 0600) instead of stdout; an
-        /// existing file or a symbolic link is refused.
+        /// Write to this new file (mode 0600) instead of stdout.
+        ///
+        /// An existing file or a symbolic link is refused.
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
@@ -189,23 +202,29 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         checkpoint: Option<PathBuf>,
     },
-    /// Copy a SQLite database into PostgreSQL: records, events, users and
-    /// their logins, the access log, pipeline versions, saved views and
-    /// the trust flag, in one transaction, verified before it commits.
-    /// Run by an admin of the source, connected as the target database's
-    /// owner; a target that already holds records is refused.
+    /// Copy a SQLite database into PostgreSQL, verified before it commits.
+    ///
+    /// Records, events, users and their logins, the access log, pipeline
+    /// versions, saved views and the trust flag, in one transaction,
+    /// verified before it commits. Run by an admin of the source, connected
+    /// as the target database's owner; a target that already holds records
+    /// is refused.
     Migrate {
-        /// The SQLite database to copy (an encrypted one opens with
-        /// CAREQUEUE_KEY_FILE, as always).
+        /// The SQLite database to copy.
+        ///
+        /// An encrypted one opens with CAREQUEUE_KEY_FILE, as always.
         #[arg(long, value_name = "FILE")]
         from: PathBuf,
-        /// The target: postgres://[user@]host[:port]/database[?sslmode=…]
-        /// (no password here: it comes from PGPASSFILE or ~/.pgpass).
+        /// The target: postgres://[user@]host[:port]/database[?sslmode=…].
+        ///
+        /// No password here: it comes from PGPASSFILE or ~/.pgpass.
         #[arg(long, value_name = "URL")]
         to: String,
     },
-    /// Print the logs' heads and counts, and append them to FILE (kept
-    /// elsewhere) as one JSON line.
+    /// Print the logs' heads and counts, and append them to FILE.
+    ///
+    /// One JSON line; keep FILE elsewhere than the database, so
+    /// `verify --checkpoint FILE` can prove a later rewrite.
     Checkpoint {
         #[arg(long, value_name = "FILE")]
         to: Option<PathBuf>,
@@ -230,6 +249,20 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    ///
+    /// Generated from the command definitions, so it never drifts from
+    /// them. For bash: `carequeue completions bash >
+    /// ~/.local/share/bash-completion/completions/carequeue`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), generated from the command definitions.
+    ///
+    /// `carequeue man > carequeue.1 && man ./carequeue.1`, or install it
+    /// under a `man1` folder of your MANPATH.
+    Man,
     /// Acknowledge a breach with a reason code from the stage's taxonomy.
     Ack {
         id: i64,
@@ -265,12 +298,15 @@ pub struct DemoArgs {
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// Trust mode: `--as` names the actor and `--now` dates writes (demos
-    /// and tests). Fixed for the database's life.
+    /// Trust mode: `--as` names the actor and `--now` dates writes.
+    ///
+    /// For demos and tests. Fixed for the database's life.
     #[arg(long)]
     pub trust: bool,
-    /// Share the database with this OS group: created 0660 in a setgid
-    /// folder, so files made by any member get the group too.
+    /// Share the database with this OS group.
+    ///
+    /// Created 0660 in a setgid folder, so files made by any member get the
+    /// group too.
     #[arg(long, value_name = "NAME")]
     pub group: Option<String>,
 }
@@ -279,8 +315,10 @@ pub struct InitArgs {
 pub enum ConfigCmd {
     /// Print the full default configuration (a valid file to start from).
     Defaults,
-    /// Validate a configuration file (default: --config, else the usual
-    /// place); every problem as FILE:LINE:COL: error[C0xx], exit 1 on any.
+    /// Validate a configuration file; exit 1 on any error.
+    ///
+    /// Default: --config, else the usual place. Every problem is one line,
+    /// FILE:LINE:COL: error[C0xx].
     Check { file: Option<PathBuf> },
 }
 
@@ -297,8 +335,10 @@ pub enum PipelineCmd {
         #[arg(long)]
         json: bool,
     },
-    /// Replace the pipeline in force (admins): refused if it would strand
-    /// records, sub-statuses, choices, roles, timers or the last admin.
+    /// Replace the pipeline in force (admins).
+    ///
+    /// Refused if it would strand records, sub-statuses, choices, roles,
+    /// timers or the last admin.
     Apply {
         file: PathBuf,
         /// Carry the records of a removed stage OLD to stage NEW.
@@ -374,9 +414,11 @@ pub struct ListArgs {
     pub breached: bool,
     #[arg(long = "at-risk", group = "slaf")]
     pub at_risk: bool,
-    /// A structured filter, as in the console's `/`: `stage:S owner:NAME|me|none
-    /// role:R sla:breached|warn|ok|paused sub:S FIELD:VALUE #ID` and words of
-    /// the patient's name (accents and case ignored), all combined with AND.
+    /// A structured filter, as in the console's `/`.
+    ///
+    /// `stage:S owner:NAME|me|none role:R sla:breached|warn|ok|paused sub:S
+    /// FIELD:VALUE #ID` and words of the patient's name (accents and case
+    /// ignored), all combined with AND.
     #[arg(long, value_name = "EXPR")]
     pub filter: Option<String>,
     /// The order: due (the default), age, patient or id, `:asc` or `:desc`.

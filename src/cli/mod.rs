@@ -7,6 +7,7 @@ mod changes;
 mod config_cmd;
 pub mod context;
 mod demo_pg;
+mod docs;
 mod exchange;
 pub mod fmt;
 mod group;
@@ -40,6 +41,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         );
     }
     let source = match &cli.command {
+        Some(Command::Completions { shell }) => return docs::completions(*shell),
+        Some(Command::Man) => return docs::man(),
         Some(Command::Check { json }) => return pipeline_cmd::check(&cli, *json),
         Some(Command::Config(ConfigCmd::Defaults)) => return config_cmd::defaults(),
         Some(Command::Config(ConfigCmd::Check { file })) => {
@@ -66,7 +69,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         None => console(&ctx, config.unwrap_or_else(crate::config::defaults)),
         Some(cmd) => match cmd {
             Command::Check { json } => pipeline_cmd::check(&cli, *json),
-            Command::Config(_) => Ok(()),
+            Command::Config(_) | Command::Completions { .. } | Command::Man => Ok(()),
             Command::Demo(a) => demo(ctx, a, config.unwrap_or_else(crate::config::defaults)),
             Command::Init(a) => team::init(&ctx, a),
             Command::Pipeline {

@@ -58,6 +58,14 @@ impl Keymap {
 
     /// Keys bound to each action, in file order: (action, "j/down").
     pub fn bindings(&self, mode: Mode) -> Vec<(Action, String)> {
+        self.bound(mode)
+            .into_iter()
+            .map(|(a, keys)| (a, keys.join("/")))
+            .collect()
+    }
+
+    /// Keys bound to each action, in file order: (action, ["j", "down"]).
+    pub fn bound(&self, mode: Mode) -> Vec<(Action, Vec<&str>)> {
         let mut order: Vec<Action> = Vec::new();
         let mut keys: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
         for (k, a) in self.of(mode) {
@@ -73,7 +81,7 @@ impl Keymap {
         order
             .into_iter()
             .enumerate()
-            .map(|(i, a)| (a, keys.get(&i).map(|v| v.join("/")).unwrap_or_default()))
+            .map(|(i, a)| (a, keys.remove(&i).unwrap_or_default()))
             .collect()
     }
 

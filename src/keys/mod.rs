@@ -5,6 +5,7 @@
 
 mod action;
 mod command;
+pub mod doc;
 mod keymap;
 
 pub use action::{Action, VIEW_KEYS};
