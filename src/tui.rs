@@ -7,6 +7,7 @@ use crate::app::service::Service;
 use crate::app::worker::{Msg, Worker};
 use crate::domain::Pipeline;
 use crate::engine::Clock;
+use crate::log::AccessAction;
 use crate::ops::Actor;
 use crate::store::Board;
 use crate::ui::{self, theme::Theme};
@@ -59,7 +60,14 @@ pub fn run(
         (None, false) => None,
     };
     let mut store = store;
-    crate::ops::reads::log_read(&mut *store, &user, "console-open", None, None, clock.now())?;
+    crate::ops::reads::log_read(
+        &mut *store,
+        &user,
+        AccessAction::ConsoleOpen,
+        None,
+        None,
+        clock.now(),
+    )?;
     // The closing entry's handle, opened now: the worker owns `store`.
     let closing = store.reopen()?;
     let closer = user.clone();
@@ -179,7 +187,14 @@ fn close(
     // Logged also after access was withdrawn: the session's end is part of
     // the record of who had patient data on screen, and until when.
     let why = crate::ops::identity::revoked(&*store, user)?.map(|_| "access withdrawn");
-    crate::ops::reads::log_read(&mut *store, user, "console-close", None, why, now)?;
+    crate::ops::reads::log_read(
+        &mut *store,
+        user,
+        AccessAction::ConsoleClose,
+        None,
+        why,
+        now,
+    )?;
     crate::ops::checkpoints::auto(&*store, now)?;
     Ok(())
 }

@@ -339,7 +339,14 @@ fn reads_are_in_the_access_log_which_refuses_update_and_delete() {
             .unwrap_or_else(|| panic!("no {action} by {user}: {log}"))
     };
     assert_eq!(find("pat", "show")["record"], id);
-    assert_eq!(find("pat", "show")["at"], T0);
+    // --now never dates a log entry: the entry is at the real time, and
+    // the what-if time is in its detail.
+    let show = find("pat", "show");
+    let at = chrono::DateTime::parse_from_rfc3339(show["at"].as_str().expect("at"))
+        .expect("an RFC 3339 time");
+    let off = (chrono::Utc::now() - at.with_timezone(&chrono::Utc)).num_seconds();
+    assert!((0..120).contains(&off), "logged at the real time: {show}");
+    assert_eq!(show["detail"], format!("as of {T0}"), "{show}");
     let list = find("ann", "list");
     let detail = list["detail"].as_str().expect("filter and count");
     assert!(
@@ -409,4 +416,116 @@ fn new_user_names_are_plain_and_case_folded_and_nobody_is_system() {
     cq.ok("Kim.Lee", T0, &["list"]);
     let err = cq.fail("system", T0, &["list"]);
     assert!(err.contains("system"), "{err}");
+}
+
+/// A what-if pipeline that makes ops an exporting admin who supervises and
+/// may approve: what it computes for display is shown, but who may do
+/// what still comes from the database's own pipeline.
+fn evil() -> String {
+    forged()
+        .replacen(
+            "export_roles = [\"supervisor\"]",
+            "export_roles = [\"supervisor\", \"ops\"]",
+            1,
+        )
+        .replacen(
+            "id = \"ops\"",
+            "id = \"ops\"\nadmin = true\nsupervises = true",
+            1,
+        )
+}
+
+#[test]
+fn a_what_if_pipeline_grants_no_export_access_log_admin_supervision_or_event() {
+    let (cq, id) = clinic();
+    let s = id.to_string();
+    let file = cq.dir.path().join("evil.toml");
+    let text = evil();
+    // The premise: the file itself grants all of it, and is valid.
+    assert!(text.contains("export_roles = [\"supervisor\", \"ops\"]"));
+    assert!(text.contains("admin = true\nsupervises = true"));
+    std::fs::write(&file, &text).expect("write");
+    let check = raw(
+        cq.dir.path(),
+        &["--pipeline", file.to_str().expect("utf-8"), "check"],
+    );
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let db = cq.db.to_str().expect("utf-8");
+    let f = file.to_str().expect("utf-8");
+    let as_ann = |args: &[&str]| {
+        let mut full = vec!["--db", db, "--pipeline", f, "--as", "ann", "--now", T0];
+        full.extend_from_slice(args);
+        raw(cq.dir.path(), &full)
+    };
+    let before = events(&cq.db);
+    for (args, why) in [
+        (
+            vec!["export"],
+            "export of patient data needs one of the roles supervisor",
+        ),
+        (
+            vec!["access-log"],
+            "the access log is for admins and supervising roles",
+        ),
+        (
+            vec!["user", "add", "eve", "--role", "supervisor"],
+            "refused",
+        ),
+        (vec!["assign", &s, "omar"], "refused"),
+        (vec!["ack", &s, "--reason", "staffing"], "refused"),
+    ] {
+        let out = as_ann(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(why), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?} printed something");
+    }
+    assert_eq!(events(&cq.db), before, "nothing was written");
+    // The what-if's display is shown, but the events ann may fire are the
+    // stored pipeline's: not `approve`.
+    let out = as_ann(&["show", &s, "--json"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("what-if"));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let allowed: Vec<&str> = v["allowed_events"]
+        .as_array()
+        .expect("allowed")
+        .iter()
+        .filter_map(|a| a["event"].as_str())
+        .collect();
+    assert!(!allowed.contains(&"approve"), "{allowed:?}");
+    // The refusals themselves are in the log, read by the supervisor.
+    let log = cq.json("sam", T0, &["access-log", "--json"]);
+    let actions: Vec<(&str, &str)> = log
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|a| Some((a["user"].as_str()?, a["action"].as_str()?)))
+        .collect();
+    assert!(actions.contains(&("ann", "export-refused")), "{actions:?}");
+    assert!(
+        actions.contains(&("ann", "access-log-refused")),
+        "{actions:?}"
+    );
+}
+
+#[test]
+fn now_never_dates_an_access_entry_even_far_in_the_past() {
+    let (cq, id) = clinic();
+    cq.show("pat", "2020-01-01T00:00:00Z", id);
+    // An admin's `--since` today finds it: it is dated now, not 2020.
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let log = cq.json("sam", T0, &["access-log", "--json", "--since", &today]);
+    let row = log
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|a| a["user"] == "pat" && a["action"] == "show" && a["record"] == id)
+        .unwrap_or_else(|| panic!("the 2020 read is not among today's entries: {log}"))
+        .clone();
+    assert_eq!(row["detail"], "as of 2020-01-01T00:00:00Z", "{row}");
 }

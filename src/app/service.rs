@@ -5,6 +5,7 @@
 use crate::domain::Pipeline;
 use crate::engine::rules::MoveArgs;
 use crate::engine::{Clock, Record, User};
+use crate::log::AccessAction;
 use crate::ops::{self, ChangeOpts};
 use crate::store::{Board, BreachGroup, EventRow, ListFilter, RowKey, StageCount};
 use std::sync::Arc;
@@ -240,8 +241,13 @@ impl Service {
                 Response::BreachGroups(self.store.breach_groups(now.timestamp())?)
             }
             Request::Detail(id) if self.last_detail != Some(id) => {
-                let (record, history) =
-                    ops::reads::record(&mut *self.store, &self.user, "detail", id, now)?;
+                let (record, history) = ops::reads::record(
+                    &mut *self.store,
+                    &self.user,
+                    AccessAction::Detail,
+                    id,
+                    now,
+                )?;
                 self.last_detail = Some(id);
                 Response::Detail(Box::new(Detail { record, history }))
             }
@@ -265,7 +271,7 @@ impl Service {
                 ops::reads::log_read(
                     &mut *self.store,
                     &self.user,
-                    "console-view",
+                    AccessAction::ConsoleView,
                     None,
                     Some(&detail),
                     now,
@@ -313,7 +319,7 @@ impl Service {
         ops::reads::log_read(
             &mut *self.store,
             &self.user,
-            "audit",
+            AccessAction::Audit,
             None,
             Some("console Audit view"),
             now,

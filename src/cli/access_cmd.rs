@@ -3,6 +3,7 @@
 use super::context::Ctx;
 use super::fmt::{print_json, rfc3339, table};
 use super::out::{out, outln};
+use crate::log::AccessAction;
 use crate::ops;
 use crate::store::access;
 use anyhow::{Result, bail};
@@ -20,7 +21,7 @@ pub fn run(ctx: &Ctx, q: Query) -> Result<()> {
     let mut store = ctx.board()?;
     let actor = ctx.reader(&*store)?;
     let now = ctx.now();
-    ops::reads::authorise_access_log(&ctx.pipeline, &mut *store, &actor, now)?;
+    ops::reads::authorise_access_log(&ctx.authority, &mut *store, &actor, now)?;
     let bound = |flag: &str, v: Option<&str>| {
         v.map(|d| super::audit_cmd::parse_bound(&ctx.pipeline, flag, d))
             .transpose()
@@ -39,7 +40,14 @@ pub fn run(ctx: &Ctx, q: Query) -> Result<()> {
     let rows = store.access_entries(&f)?;
     // Reading the access log is itself a logged read (after the listing,
     // so it does not list itself).
-    ops::reads::log_read(&mut *store, &actor, "access-log", q.record, None, now)?;
+    ops::reads::log_read(
+        &mut *store,
+        &actor,
+        AccessAction::AccessLog,
+        q.record,
+        None,
+        now,
+    )?;
     if q.json {
         let out: Vec<_> = rows
             .iter()

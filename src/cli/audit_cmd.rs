@@ -7,6 +7,7 @@ use crate::domain::Pipeline;
 use crate::domain::duration::Secs;
 use crate::engine::audit::{AuditRange, AuditReport};
 use crate::engine::clock::parse_instant;
+use crate::log::AccessAction;
 use anyhow::{Result, anyhow, bail};
 use chrono::{NaiveDate, TimeZone};
 
@@ -28,7 +29,14 @@ pub fn run(ctx: &Ctx, since: Option<&str>, until: Option<&str>, json: bool) -> R
         since.unwrap_or("-"),
         until.unwrap_or("-")
     );
-    crate::ops::reads::log_read(&mut *store, &actor, "audit", None, Some(&detail), ctx.now())?;
+    crate::ops::reads::log_read(
+        &mut *store,
+        &actor,
+        AccessAction::Audit,
+        None,
+        Some(&detail),
+        ctx.now(),
+    )?;
     let report = store.audit(p, range, ctx.now())?;
     if json {
         return print_json(&report);

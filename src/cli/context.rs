@@ -31,7 +31,12 @@ pub enum Source {
 }
 
 pub struct Ctx {
+    /// The pipeline reads are computed under: the database's, or a
+    /// what-if `--pipeline`.
     pub pipeline: Arc<Pipeline>,
+    /// The pipeline that decides who may do what: always the database's
+    /// own (the file's for `init` and `demo`), never a what-if.
+    pub authority: Arc<Pipeline>,
     pub pipeline_file: String,
     /// The pipeline's text, for `init` and `demo` to store.
     pub pipeline_text: String,
@@ -117,6 +122,7 @@ impl Ctx {
         };
         let mut store = None;
         let mut pg = None;
+        let mut authority = None;
         let (pipeline, pipeline_file, pipeline_text, what_if) = match source {
             Source::File | Source::None => {
                 let (file, text) = pipeline_source(cli)?;
@@ -164,13 +170,15 @@ impl Ctx {
                     );
                 };
                 let shown = format!("{label} (pipeline v{})", stored.version);
+                let in_force = validate(&shown, &stored.text)?;
                 let out = match given {
                     Some((p, file, text))
                         if crate::store::pipelines::pipeline_hash(&text) != stored.hash =>
                     {
+                        authority = Some(Arc::new(in_force));
                         (p, file, text, true)
                     }
-                    _ => (validate(&shown, &stored.text)?, shown, stored.text, false),
+                    _ => (in_force, shown, stored.text, false),
                 };
                 // Writes are decided under the stored pipeline: each checks,
                 // in its own transaction, that it is still the one in force.
@@ -183,8 +191,10 @@ impl Ctx {
                 out
             }
         };
+        let pipeline = Arc::new(pipeline);
         Ok(Ctx {
-            pipeline: Arc::new(pipeline),
+            authority: authority.unwrap_or_else(|| pipeline.clone()),
+            pipeline,
             pipeline_file,
             pipeline_text,
             what_if,

@@ -8,6 +8,7 @@
 use super::args::Format;
 use super::context::Ctx;
 use super::fmt::{record_row, rfc3339};
+use crate::log::AccessAction;
 use crate::ops::{self, ImportError, formula};
 use crate::present::clean;
 use crate::store::{Board, StoreError};
@@ -56,10 +57,9 @@ pub fn import(ctx: &Ctx, file: &Path) -> Result<()> {
 /// the export fails part way, so nothing is left half-written).
 pub fn export(ctx: &Ctx, format: Format, output: Option<&Path>) -> Result<()> {
     let mut store = ctx.board()?;
-    let p = &ctx.pipeline;
     let now = ctx.now();
     let actor = ctx.reader(&*store)?;
-    ops::reads::authorise_export(p, &mut *store, &actor, now)?;
+    ops::reads::authorise_export(&ctx.authority, &mut *store, &actor, now)?;
     let Some(path) = output else {
         // A reader that went away (`export | head`) is not an error of
         // ours: `cli::run` ends the command quietly.
@@ -96,7 +96,7 @@ fn write_export(
     let now = ctx.now();
     let n = store.count(&Default::default(), now.timestamp())?;
     let detail = format!("{n} record(s) as {format:?}").to_lowercase();
-    ops::reads::log_read(store, actor, "export", None, Some(&detail), now)?;
+    ops::reads::log_read(store, actor, AccessAction::Export, None, Some(&detail), now)?;
     let io = |e: std::io::Error| StoreError::Io(e);
     match format {
         Format::Csv => {

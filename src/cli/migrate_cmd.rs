@@ -4,6 +4,7 @@
 use super::context::Ctx;
 use super::out::outln;
 use super::team::open;
+use crate::log::AccessAction;
 use crate::ops;
 use crate::ops::verify::{verify, verify_stored};
 use crate::store::pg::{self, conninfo};
@@ -34,7 +35,7 @@ pub fn run(ctx: &Ctx, to: &str) -> Result<()> {
     ops::reads::log_read(
         &mut store,
         &actor,
-        "migrate",
+        AccessAction::Migrate,
         None,
         Some(&format!("{records} record(s) to PostgreSQL")),
         ctx.now(),

@@ -5,6 +5,8 @@
 use super::{Actor, OpError, OpResult, is_admin, may_export, supervises};
 use carequeue_core::domain::Pipeline;
 use carequeue_core::engine::Record;
+use carequeue_core::engine::{Clock, SystemClock};
+use carequeue_core::log::AccessAction;
 use carequeue_store::db::Snapshot;
 use carequeue_store::{Db, EventRow, ListFilter};
 use chrono::{DateTime, Utc};
@@ -14,7 +16,7 @@ use chrono::{DateTime, Utc};
 pub fn record(
     store: &mut dyn Db,
     actor: &Actor,
-    action: &str,
+    action: AccessAction,
     id: i64,
     now: DateTime<Utc>,
 ) -> OpResult<(Record, Vec<EventRow>)> {
@@ -78,7 +80,7 @@ pub fn listing<'s>(
         count = count.min(i64::try_from(limit).unwrap_or(i64::MAX));
     }
     let detail = format!("{count} record(s); filter: {described}");
-    log_read(store, actor, "list", None, Some(&detail), now)?;
+    log_read(store, actor, AccessAction::List, None, Some(&detail), now)?;
     let store: &dyn Db = store;
     let snapshot = store.snapshot()?;
     Ok(Listing {
@@ -92,11 +94,13 @@ pub fn listing<'s>(
 
 /// Logs one read by `actor`: `action` names what (show, detail, list,
 /// export, audit, console-open, ...), `record` the record if one, `detail`
-/// the filter and count (never patient data).
+/// the filter and count (never patient data). The entry is dated by the
+/// real clock, whatever `now` the read ran at: a what-if time (`--now`)
+/// never dates a log entry, and is written into the detail instead.
 pub fn log_read(
     store: &mut dyn Db,
     actor: &Actor,
-    action: &str,
+    action: AccessAction,
     record: Option<i64>,
     detail: Option<&str>,
     now: DateTime<Utc>,
@@ -112,8 +116,27 @@ pub fn log_read(
             store.label()
         )));
     }
+    let real = SystemClock.now();
+    let what_if = (now - real).num_seconds().abs() > WHAT_IF_SLACK;
+    let detail = match (detail, what_if) {
+        (_, false) => detail.map(str::to_string),
+        (Some(d), true) => Some(format!(
+            "{d}; as of {}",
+            crate::present::rfc3339(now.timestamp())
+        )),
+        (None, true) => Some(format!(
+            "as of {}",
+            crate::present::rfc3339(now.timestamp())
+        )),
+    };
     store
-        .log_read(now.timestamp(), &actor.name, action, record, detail)
+        .log_read(
+            real.timestamp(),
+            &actor.name,
+            action,
+            record,
+            detail.as_deref(),
+        )
         .map_err(|e| {
             OpError::Denied(format!(
                 "the read could not be logged, so it is refused: {e}"
@@ -121,6 +144,10 @@ pub fn log_read(
         })?;
     Ok(())
 }
+
+/// How far a read's `now` may be from the real clock before it counts as a
+/// what-if time: more than the few seconds a command takes to run.
+const WHAT_IF_SLACK: i64 = 5;
 
 /// Refuses an export unless the actor holds one of the pipeline's
 /// `export_roles`; a refused attempt is logged too.
@@ -133,7 +160,7 @@ pub fn authorise_export(
     if may_export(p, actor) {
         return Ok(());
     }
-    log_read(store, actor, "export-refused", None, None, now)?;
+    log_read(store, actor, AccessAction::ExportRefused, None, None, now)?;
     let roles: Vec<&str> = p
         .export_roles
         .iter()
@@ -156,7 +183,14 @@ pub fn authorise_access_log(
     if is_admin(p, actor) || supervises(p, actor) {
         return Ok(());
     }
-    log_read(store, actor, "access-log-refused", None, None, now)?;
+    log_read(
+        store,
+        actor,
+        AccessAction::AccessLogRefused,
+        None,
+        None,
+        now,
+    )?;
     Err(OpError::Denied(format!(
         "the access log is for admins and supervising roles; `{}` holds neither",
         actor.name

@@ -222,7 +222,7 @@ pub trait Db {
         &mut self,
         at: i64,
         actor: &str,
-        action: &str,
+        action: carequeue_core::log::AccessAction,
         record: Option<i64>,
         detail: Option<&str>,
     ) -> Result<()>;

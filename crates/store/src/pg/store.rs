@@ -325,7 +325,7 @@ impl Db for PgStore {
         &mut self,
         at: i64,
         _actor: &str,
-        action: &str,
+        action: carequeue_core::log::AccessAction,
         record: Option<i64>,
         detail: Option<&str>,
     ) -> Result<()> {
@@ -342,6 +342,7 @@ impl Db for PgStore {
         let length: i64 = row.try_get(1)?;
         let head: Vec<u8> = row.try_get(2)?;
         let prev = super::chain::prev_text(&head);
+        let action = action.as_str();
         let hash = access::digest(&prev, length + 1, at, record, &actor, action, detail);
         let st = self
             .prepared

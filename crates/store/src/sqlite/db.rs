@@ -264,11 +264,11 @@ impl Db for Store {
         &mut self,
         at: i64,
         actor: &str,
-        action: &str,
+        action: carequeue_core::log::AccessAction,
         record: Option<i64>,
         detail: Option<&str>,
     ) -> Result<()> {
-        self.write(|tx| access::append(tx, at, actor, action, record, detail))?;
+        self.write(|tx| access::append(tx, at, actor, action.as_str(), record, detail))?;
         Ok(())
     }
 
