@@ -8,6 +8,7 @@ mod common;
 
 use common::accounts::{Team, can_make_accounts};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::CommandExt;
 
 const DB: &str = "clinic.db";
 
@@ -285,4 +286,96 @@ fn a_group_shared_database_is_written_by_each_member_in_turn() {
         "{err}"
     );
     assert!(!err.contains("Ada Quill"), "{err}");
+}
+
+/// What the docs say a group-shared SQLite file trusts its members with,
+/// tried as a member would: `init --group` says so; any member reads
+/// (and could change) the whole file with `sqlite3`, beside carequeue;
+/// but no member can delete the database another made, or a folder it
+/// lives in (the folder is sticky), and a folder that is not sticky is
+/// made so by its owner's `init --group` or refused.
+#[test]
+fn a_group_member_is_trusted_with_the_file_but_cannot_delete_it() {
+    if !can_make_accounts("a_group_member_is_trusted_with_the_file") {
+        return;
+    }
+    let t = Team::new(3);
+    let out = t.run(0, &["--db", DB, "init", "--group", &t.group]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("every member of the group can read and change this file")
+            && said.contains("PostgreSQL"),
+        "init --group says plainly whom it trusts: {said}"
+    );
+    let b = t.name(1).to_string();
+    t.ok(
+        0,
+        &[
+            "--db", DB, "user", "add", "bee", "--role", "ops", "--login", &b,
+        ],
+    );
+    t.ok(1, &["--db", DB, "add", "--patient", "Ada Quill"]);
+    let as_member = |i: usize, prog: &str, args: &[&str]| {
+        std::process::Command::new(prog)
+            .args(args)
+            .current_dir(&t.dir)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .uid(t.accounts[i].uid)
+            .gid(t.gid)
+            .output()
+            .expect("run")
+    };
+    // Account 2 is in the group and linked to no carequeue user: carequeue
+    // refuses it, sqlite3 does not (as the docs say).
+    let err = t.refused(2, &[], &["--db", DB, "list"]);
+    assert!(err.contains("linked to no carequeue user"), "{err}");
+    let out = as_member(2, "sqlite3", &[DB, "SELECT patient FROM records"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "Ada Quill");
+    // No member deletes or replaces the database another made.
+    for i in [1, 2] {
+        let out = as_member(i, "rm", &["-f", DB]);
+        assert!(!out.status.success(), "account {i} removed the database");
+        let out = as_member(i, "mv", &[DB, "moved.db"]);
+        assert!(!out.status.success(), "account {i} moved the database");
+    }
+    assert!(t.dir.join(DB).exists());
+    let dir = std::fs::metadata(&t.dir).expect("meta");
+    assert_eq!(dir.mode() & 0o3000, 0o3000, "setgid and sticky");
+    // A group folder that is not sticky: its owner's init makes it so.
+    let own = t.dir.join("own");
+    std::fs::create_dir(&own).expect("mkdir");
+    std::os::unix::fs::chown(&own, Some(t.accounts[0].uid), Some(t.gid)).expect("chown");
+    std::fs::set_permissions(&own, std::fs::Permissions::from_mode(0o2770)).expect("chmod");
+    t.ok(0, &["--db", "own/x.db", "init", "--group", &t.group]);
+    assert_eq!(
+        std::fs::metadata(&own).expect("meta").mode() & 0o1000,
+        0o1000,
+        "made sticky"
+    );
+    // One the member does not own: refused, with the fix.
+    let theirs = t.dir.join("theirs");
+    std::fs::create_dir(&theirs).expect("mkdir");
+    std::os::unix::fs::chown(&theirs, Some(t.accounts[1].uid), Some(t.gid)).expect("chown");
+    std::fs::set_permissions(&theirs, std::fs::Permissions::from_mode(0o2770)).expect("chmod");
+    let err = t.refused(
+        0,
+        &[],
+        &["--db", "theirs/x.db", "init", "--group", &t.group],
+    );
+    assert!(
+        err.contains("sticky") && err.contains("chmod 3770"),
+        "{err}"
+    );
+    assert!(!theirs.join("x.db").exists(), "nothing half-made");
 }

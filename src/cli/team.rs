@@ -69,6 +69,9 @@ pub fn init(ctx: &Ctx, a: &InitArgs) -> Result<()> {
         if a.trust { " in trust mode" } else { "" },
         admin.to_ascii_lowercase()
     )?;
+    if a.group.is_some() {
+        eprintln!("{}", super::group::TRUSTED);
+    }
     Ok(())
 }
 

@@ -162,8 +162,9 @@ impl Team {
         std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
         let dir = tempfile::tempdir().expect("shared dir");
         std::os::unix::fs::chown(dir.path(), None, Some(gid)).expect("chgrp");
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o2770))
-            .expect("chmod 2770");
+        // Setgid and sticky, as `init --group` asks of a shared folder.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o3770))
+            .expect("chmod 3770");
         Team {
             group,
             gid,
