@@ -12,6 +12,7 @@ fn main() -> ExitCode {
     let cli = carequeue::cli::args::Cli::parse();
     match carequeue::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<carequeue::cli::Reported>().is_some() => ExitCode::from(1),
         Err(e) => {
             // What the user typed may come back in the message: neutralise it.
             eprintln!("error: {}", carequeue::present::clean(&one_line(&e)));

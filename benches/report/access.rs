@@ -147,10 +147,10 @@ pub fn detail_during_sweep(
 pub fn verify(p: &Pipeline, path: &Path, out: &mut Vec<Line>) {
     let store = Store::open(path).expect("open");
     let (res, took) = time(|| carequeue::ops::verify::verify(p, &store).expect("verify runs"));
-    let events = match res {
-        Ok(r) => r.events,
-        Err(problem) => panic!("the bench database does not verify: {problem}"),
-    };
+    if let Some(problem) = res.problems.shown().first() {
+        panic!("the bench database does not verify: {problem}");
+    }
+    let events = res.report.events;
     let raw = time(|| {
         let conn = rusqlite::Connection::open(path).expect("open");
         let mut st = conn

@@ -23,13 +23,15 @@ pub fn run(ctx: &Ctx, to: &str) -> Result<()> {
     }
     // The source must verify before it is copied: a broken log is not
     // carried over to look sound on a server.
-    let source = match verify(p, &store)? {
-        Ok(r) => r,
-        Err(problem) => bail!(
-            "{} does not verify ({problem}): nothing was copied",
-            ctx.db_path().display()
-        ),
-    };
+    let checked = verify(&ctx.authority, &store)?;
+    if let Some(problem) = checked.problems.shown().first() {
+        bail!(
+            "{} does not verify ({problem}; {} problem(s) in all, `carequeue verify` lists them): nothing was copied",
+            ctx.db_path().display(),
+            checked.problems.total()
+        );
+    }
+    let source = checked.report;
     let mut server = pg::Setup::open(to, "--to")?;
     let records = source.records;
     ops::reads::log_read(
@@ -47,7 +49,7 @@ pub fn run(ctx: &Ctx, to: &str) -> Result<()> {
         .collect();
     let log_readers = ops::log_readers(p);
     let m = server.migrate(&store, &admins, &log_readers, &verify_stored)?;
-    let r = &m.verified.report;
+    let r = &m.verified.verdict.report;
     let counts: Vec<String> = m.copied.iter().map(|(t, n)| format!("{n} {t}")).collect();
     outln!(
         "migrated {} to {}: {}",

@@ -23,6 +23,12 @@ use args::{Cli, Command, ConfigCmd, PipelineCmd, UserCmd};
 use context::Ctx;
 use out::outln;
 
+/// A refusal the command has already written to stderr, `error:` line
+/// and all: `main` exits 1 without printing it again.
+#[derive(Debug, thiserror::Error)]
+#[error("refused (reported above)")]
+pub struct Reported;
+
 /// Runs one command. `Ok(())` is exit 0; an error is printed as `error: …`,
 /// exit 1. A reader that closed the pipe early is not an error: the command
 /// ends quietly.

@@ -10,18 +10,47 @@ use crate::ops::checkpoints::{append, current};
 use crate::ops::verify::{verify, verify_stored};
 use crate::store::checkpoint::Checkpoint;
 use crate::store::pg::{self, conninfo};
-use crate::store::verify::{Verifiable, VerifyReport};
+use crate::store::verify::{Problems, Verifiable, VerifyReport};
 use anyhow::{Context as _, Result, bail};
 use std::path::Path;
 
 pub fn run(ctx: &Ctx, checkpoints: Option<&Path>) -> Result<()> {
     let store = open(ctx)?;
     ctx.reader(&store)?;
-    let r = match verify(&ctx.pipeline, &store)? {
-        Ok(r) => r,
-        Err(problem) => bail!("{problem}"),
+    // Who may do what is the database's pipeline's to say.
+    let v = verify(&ctx.authority, &store)?;
+    passed(&v.problems)?;
+    report(&store, &v.report, checkpoints, "")
+}
+
+/// Ok if nothing was found; else, on stderr, the `error:` line naming the
+/// first problem, then every other one a line each (the first hundred,
+/// then a count). Nothing goes to stdout, as with any refusal.
+fn passed(problems: &Problems) -> Result<()> {
+    let Some(first) = problems.shown().first() else {
+        return Ok(());
     };
-    report(&store, &r, checkpoints, "")
+    let clean = crate::present::clean;
+    let total = problems.total();
+    let mut text = match total {
+        1 => format!("error: {}", clean(&first.to_string())),
+        n => format!(
+            "error: {} (and {} more problem(s), below)",
+            clean(&first.to_string()),
+            n - 1
+        ),
+    };
+    for p in &problems.shown()[1..] {
+        text.push_str(&format!("\n  {}", clean(&p.to_string())));
+    }
+    if total > problems.shown().len() {
+        text.push_str(&format!(
+            "\n  … and {} more",
+            total - problems.shown().len()
+        ));
+    }
+    eprintln!("{text}");
+    Err(super::Reported.into())
 }
 
 /// Whether `--db` names a PostgreSQL database.
@@ -37,10 +66,8 @@ pub fn on_postgres(cli: &Cli) -> bool {
 pub fn run_pg(cli: &Cli, checkpoints: Option<&Path>) -> Result<()> {
     let url = cli.db.as_deref().and_then(Path::to_str).unwrap_or_default();
     let mut server = pg::Setup::open(url, "--db")?;
-    let v = match server.verify(&verify_stored)? {
-        Ok(v) => v,
-        Err(problem) => bail!("{problem}"),
-    };
+    let v = server.verify(&verify_stored)?;
+    passed(&v.verdict.problems)?;
     let migrated = if v.migrated_events > 0 {
         format!(
             "; events 1-{} came from SQLite by `migrate`, every later one matches the login that wrote it",
@@ -49,7 +76,7 @@ pub fn run_pg(cli: &Cli, checkpoints: Option<&Path>) -> Result<()> {
     } else {
         "; every event matches the login that wrote it".to_string()
     };
-    report(&v.snapshot, &v.report, checkpoints, &migrated)
+    report(&v.snapshot, &v.verdict.report, checkpoints, &migrated)
 }
 
 /// Checks the checkpoints against `store` and prints the `ok:` line.

@@ -292,6 +292,23 @@ impl<'a> Sim<'a> {
                 override_reason: None,
                 ..Default::default()
             };
+            // A timer fires when it is due, not when the stay was drawn to
+            // end: earlier, the next stay starts then; later than the next
+            // stay would end, the record is still waiting on it.
+            let exit = match timer {
+                None => exit,
+                Some(_) => {
+                    let Some((ti, due)) = timers::next(p, &rec) else {
+                        break;
+                    };
+                    let at = due.max(rec.updated_at);
+                    let limit = entered.get(k + 2).copied().unwrap_or(self.now.timestamp());
+                    if p.timers[ti].transition != *tix || at > limit {
+                        break;
+                    }
+                    at
+                }
+            };
             let r = ops::decide_move(p, &rec, &actor, &t.event, &args, from_unix(exit));
             if !self.apply(&mut rec, exit, &actor, r) {
                 break;

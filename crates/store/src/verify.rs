@@ -21,7 +21,7 @@ pub struct VerifyReport {
     pub access_head: String,
 }
 
-/// The first problem found, naming the event or record (never patient data).
+/// A problem found, naming the event, entry or record (never patient data).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Problem {
     #[error("integrity_check failed: {0}")]
@@ -79,14 +79,70 @@ fn of_record(r: i64) -> String {
 /// A check's outcome: what it found, or the problem that stopped it.
 pub type Checked<T> = Result<std::result::Result<T, Problem>>;
 
-/// What the store's own checks found: each log's length and head.
+/// How many problems `verify` shows; the rest are counted.
+pub const SHOWN: usize = 100;
+
+/// Every problem found: the first [`SHOWN`] of them, and how many in all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Problems {
+    shown: Vec<Problem>,
+    total: usize,
+}
+
+impl Problems {
+    pub fn push(&mut self, p: Problem) {
+        if self.shown.len() < SHOWN {
+            self.shown.push(p);
+        }
+        self.total += 1;
+    }
+
+    pub fn extend(&mut self, other: Problems) {
+        for p in other.shown {
+            self.push(p);
+        }
+        self.total += other.total.saturating_sub(other.total.min(SHOWN));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// How many were found, shown or not.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// The ones kept, in the order found.
+    pub fn shown(&self) -> &[Problem] {
+        &self.shown
+    }
+}
+
+/// What `verify` found: the logs' lengths and heads, and every problem.
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub report: VerifyReport,
+    pub problems: Problems,
+}
+
+/// What the store's own checks found: each log's length and head, and
+/// the events dated earlier than one before them in the log (whether
+/// that is allowed is for the checks above the store to say: an import
+/// brings history dated in the past).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Structure {
     pub events: i64,
     pub head: String,
     pub access_events: i64,
     pub access_head: String,
+    pub early: std::collections::BTreeSet<i64>,
 }
+
+/// How far back a log entry may be dated from one before it (writers that
+/// read the clock before they wait for the log's lock commit in turn), and
+/// how far ahead of the verify's own clock.
+pub const SLACK: i64 = 60;
 
 /// One record with its whole history, oldest first, in record order; or
 /// events whose record is not there.
@@ -101,15 +157,19 @@ pub enum History {
 pub trait Verifiable {
     /// Holds one read snapshot while the guard lives.
     fn hold(&self) -> Result<Box<dyn crate::db::Snapshot + '_>>;
-    /// The store's own checks: its integrity, both hash chains and their
-    /// recorded heads, the logs' append-only guards, the trust mode.
-    fn check_structure(&self) -> Checked<Structure>;
+    /// The store's own checks, every problem into `found`: its integrity,
+    /// both hash chains and their recorded heads, the logs' append-only
+    /// guards, the trust mode, and entries dated after `now`. None when
+    /// the store is too damaged to read on (the checks above it are
+    /// skipped).
+    fn check_structure(&self, now: i64, found: &mut Problems) -> Result<Option<Structure>>;
+    /// Whether the database is in trust mode (`--as` and `--now` honoured:
+    /// a demo or a test, which proves nothing about who did what when).
+    fn trust_mode(&self) -> Result<bool>;
     /// Every stored pipeline version, oldest first.
     fn pipeline_versions(&self) -> Result<Vec<StoredPipeline>>;
-    /// The hash the `pipeline` (or `pipeline_applied`) event `id` logged,
-    /// if it is such an event.
-    fn logged_pipeline_hash(&self, id: i64) -> Result<Option<String>>;
-    /// The `user` events, in log order.
+    /// The events about no record (the database's `init`, its pipelines,
+    /// its team), in log order.
     fn team_events(&self) -> Result<Vec<EventRow>>;
     /// The users as stored, disabled ones too.
     fn members(&self) -> Result<Vec<Member>>;
@@ -126,4 +186,4 @@ pub trait Verifiable {
 
 /// A checker of the business rules, given by the caller to a store that
 /// verifies inside its own transaction (`migrate`, before it commits).
-pub type Verifier<'a> = &'a dyn Fn(&dyn Verifiable) -> Checked<VerifyReport>;
+pub type Verifier<'a> = &'a dyn Fn(&dyn Verifiable) -> Result<Verdict>;

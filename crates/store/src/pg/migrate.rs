@@ -113,14 +113,16 @@ pub fn run(
     }
     upsert(&mut tx, "log_readers", &log_readers.join(" "))?;
     let (linked, unlinked) = link(&mut tx, &db, conn, admins)?;
-    let verified = match in_tx(&mut tx, check)? {
-        Ok(v) => v,
-        Err(problem) => {
-            return Err(StoreError::Refused(format!(
-                "the copy does not verify ({problem}): rolled back, nothing was written"
-            )));
-        }
-    };
+    let verified = in_tx(&mut tx, check)?;
+    if let Some(first) = verified.verdict.problems.shown().first() {
+        return Err(StoreError::Refused(format!(
+            "the copy does not verify ({first}{}): rolled back, nothing was written",
+            match verified.verdict.problems.total() {
+                1 => String::new(),
+                n => format!(", and {} more", n - 1),
+            }
+        )));
+    }
     tx.commit()?;
     drop(read);
     // Fresh statistics for the planner, and the visibility map that lets

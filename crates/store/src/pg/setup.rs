@@ -10,7 +10,7 @@ use super::schema;
 use super::verify::Verified;
 use crate::Store;
 use crate::StoreError;
-use crate::verify::{Problem, Verifier};
+use crate::verify::Verifier;
 
 pub struct Setup {
     c: postgres::Client,
@@ -67,7 +67,7 @@ impl Setup {
 
     /// Verifies the database with `check` for the business rules (see
     /// [`super::verify::run`]).
-    pub fn verify(&mut self, check: Verifier) -> crate::Result<Result<Verified, Problem>> {
+    pub fn verify(&mut self, check: Verifier) -> crate::Result<Verified> {
         super::verify::run(&mut self.c, check)
     }
 

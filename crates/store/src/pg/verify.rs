@@ -13,21 +13,20 @@ use super::copy::{TABLES, to_sqlite};
 
 use crate::events::hex;
 use crate::sqlite::{Store, meta_set};
-use crate::verify::{Problem, Verifier, VerifyReport};
+use crate::verify::{Problem, Problems, Verdict, Verifier};
 
-/// What a passing verify found, and the snapshot it checked (for the
-/// checkpoints, which are compared against the same rows).
+/// What verify found (the server's own problems among the rest), and the
+/// snapshot it checked (for the checkpoints, which are compared against
+/// the same rows).
 pub struct Verified {
-    pub report: VerifyReport,
+    pub verdict: Verdict,
     pub snapshot: Store,
     /// Events that `migrate` brought from SQLite (their logins are empty).
     pub migrated_events: i64,
 }
 
-type Checked<T> = crate::Result<Result<T, Problem>>;
-
 /// Verifies the database `c` is connected to.
-pub fn run(c: &mut postgres::Client, check: Verifier) -> Checked<Verified> {
+pub fn run(c: &mut postgres::Client, check: Verifier) -> crate::Result<Verified> {
     let mut tx = c
         .build_transaction()
         .isolation_level(postgres::IsolationLevel::RepeatableRead)
@@ -39,7 +38,7 @@ pub fn run(c: &mut postgres::Client, check: Verifier) -> Checked<Verified> {
 
 /// [`run`] inside the caller's transaction (`migrate` verifies what it
 /// copied before it commits).
-pub fn in_tx(tx: &mut postgres::Transaction, check: Verifier) -> Checked<Verified> {
+pub fn in_tx(tx: &mut postgres::Transaction, check: Verifier) -> crate::Result<Verified> {
     let meta: Vec<(String, String)> = tx
         .query("SELECT key, value FROM meta ORDER BY key", &[])?
         .iter()
@@ -52,28 +51,23 @@ pub fn in_tx(tx: &mut postgres::Transaction, check: Verifier) -> Checked<Verifie
             .unwrap_or(0)
     };
     let (migrated_events, migrated_access) = (count("migrated_events"), count("migrated_access"));
-    if let Err(p) = triggers(tx)? {
-        return Ok(Err(p));
-    }
-    if let Err(p) = logins(tx, "events", migrated_events)? {
-        return Ok(Err(p));
-    }
-    if let Err(p) = logins(tx, "access_log", migrated_access)? {
-        return Ok(Err(p));
-    }
+    let mut server = Problems::default();
+    triggers(tx, &mut server)?;
+    logins(tx, "events", migrated_events, &mut server)?;
+    logins(tx, "access_log", migrated_access, &mut server)?;
     let snapshot = load(tx, &meta)?;
-    match check(&snapshot)? {
-        Ok(report) => Ok(Ok(Verified {
-            report,
-            snapshot,
-            migrated_events,
-        })),
-        Err(p) => Ok(Err(p)),
-    }
+    let mut verdict = check(&snapshot)?;
+    server.extend(std::mem::take(&mut verdict.problems));
+    verdict.problems = server;
+    Ok(Verified {
+        verdict,
+        snapshot,
+        migrated_events,
+    })
 }
 
 /// The triggers that keep both logs append-only, their owner included.
-fn triggers(tx: &mut postgres::Transaction) -> Checked<()> {
+fn triggers(tx: &mut postgres::Transaction, found: &mut Problems) -> crate::Result<()> {
     for (name, table, when) in [
         ("events_append_only", "events", "BEFORE DELETE OR UPDATE"),
         ("events_no_truncate", "events", "BEFORE TRUNCATE"),
@@ -99,15 +93,20 @@ fn triggers(tx: &mut postgres::Transaction) -> Checked<()> {
             enabled != "D" && def.contains(when) && def.contains("append_only()")
         });
         if !ok {
-            return Ok(Err(Problem::Trigger(name)));
+            found.push(Problem::Trigger(name));
         }
     }
-    Ok(Ok(()))
+    Ok(())
 }
 
 /// Each entry after the migrated ones against the login the server
 /// recorded for it: that login must be linked to the entry's actor.
-fn logins(tx: &mut postgres::Transaction, table: &str, migrated: i64) -> Checked<()> {
+fn logins(
+    tx: &mut postgres::Transaction,
+    table: &str,
+    migrated: i64,
+    found: &mut Problems,
+) -> crate::Result<()> {
     let (record, wrong) = if table == "events" {
         // The sweep's events are the system's, written by the login of an
         // enabled user who ran it.
@@ -118,25 +117,31 @@ fn logins(tx: &mut postgres::Transaction, table: &str, migrated: i64) -> Checked
     } else {
         ("NULL::bigint", "u.name IS DISTINCT FROM e.actor")
     };
-    let row = tx.query_opt(
+    // Every one: one bad entry does not hide the next.
+    let rows = tx.query(
         &format!(
             "SELECT e.id, coalesce({record}, 0), e.login, e.actor, u.name FROM {table} e
                  LEFT JOIN users u ON u.login = e.login AND e.login <> ''
                  WHERE (e.id > $1 AND {wrong})
                     OR (e.id <= $1 AND e.login <> '')
-                 ORDER BY e.id LIMIT 1"
+                 ORDER BY e.id"
         ),
         &[&migrated],
     )?;
-    let Some(r) = row else {
-        return Ok(Ok(()));
-    };
+    for r in &rows {
+        found.push(login_problem(table, migrated, r)?);
+    }
+    Ok(())
+}
+
+/// What a row of [`logins`] says.
+fn login_problem(table: &str, migrated: i64, r: &postgres::Row) -> crate::Result<Problem> {
     let (id, rec, login, actor, user): (i64, i64, String, String, Option<String>) = (
-        super::col(&r, 0)?,
-        super::col(&r, 1)?,
-        super::col(&r, 2)?,
-        super::col(&r, 3)?,
-        super::col(&r, 4)?,
+        super::col(r, 0)?,
+        super::col(r, 1)?,
+        super::col(r, 2)?,
+        super::col(r, 3)?,
+        super::col(r, 4)?,
     );
     let clean = carequeue_core::text::clean;
     let what = if id <= migrated {
@@ -154,7 +159,7 @@ fn logins(tx: &mut postgres::Transaction, table: &str, migrated: i64) -> Checked
             user.map_or("no carequeue user".into(), |u| format!("`{}`", clean(&u)))
         )
     };
-    Ok(Err(if table == "events" {
+    Ok(if table == "events" {
         Problem::Event {
             id,
             record: rec,
@@ -162,7 +167,7 @@ fn logins(tx: &mut postgres::Transaction, table: &str, migrated: i64) -> Checked
         }
     } else {
         Problem::Access(format!("access entry {id}: {what}"))
-    }))
+    })
 }
 
 /// The tables, `meta` and the chains' heads into a fresh in-memory SQLite

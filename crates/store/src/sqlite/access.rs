@@ -6,6 +6,7 @@
 use super::events::{GENESIS, hex, push_hex};
 use super::{Result, meta_get, meta_set};
 use crate::access::{AccessFilter, AccessRow, digest};
+use crate::verify::{Problem, Problems, SLACK};
 use rusqlite::Connection;
 use rusqlite::types::ValueRef;
 
@@ -71,29 +72,41 @@ pub fn list(conn: &Connection, f: &AccessFilter) -> Result<Vec<AccessRow>> {
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-/// Walks the chain: `Ok((count, head))`, or the first entry whose link or
-/// hash is broken, or `Err` naming a head that disagrees with the log.
-pub fn walk(conn: &Connection) -> Result<std::result::Result<(i64, String), String>> {
+/// Walks the chain: its length and head, every broken link, altered
+/// entry or misdated one into `found` (each checked against the stored
+/// hash before it, so one bad entry does not hide the rest).
+pub fn walk(conn: &Connection, now: i64, found: &mut Problems) -> Result<(i64, String)> {
     let mut prev = GENESIS.to_string();
     let mut next = 1i64;
+    let mut latest = i64::MIN;
     let mut st = conn.prepare(&format!("SELECT {} FROM access_log ORDER BY id", COLUMNS))?;
     let mut rows = st.query([])?;
     while let Some(row) = rows.next()? {
         let a = access_row(row)?;
-        if a.id != next {
-            return Ok(Err(format!(
-                "access entry {}: an entry before it was removed or reordered",
-                a.id
+        let id = a.id;
+        if id != next {
+            found.push(Problem::Access(format!(
+                "access entry {id}: an entry before it was removed or reordered"
+            )));
+        } else if a.expected_hash(&prev) != a.hash {
+            found.push(Problem::Access(format!(
+                "access entry {id}: hash does not match its content (the entry was altered)"
             )));
         }
-        if a.expected_hash(&prev) != a.hash {
-            return Ok(Err(format!(
-                "access entry {}: hash does not match its content (the entry was altered)",
-                a.id
+        if a.at > now.saturating_add(SLACK) {
+            found.push(Problem::Access(format!(
+                "access entry {id}: dated after the verify's own clock (in the future)"
             )));
+        } else {
+            if a.at < latest.saturating_sub(SLACK) {
+                found.push(Problem::Access(format!(
+                    "access entry {id}: dated before an entry earlier in the log (back-dated)"
+                )));
+            }
+            latest = latest.max(a.at);
         }
         prev = a.hash;
-        next += 1;
+        next = id + 1;
     }
     let count = next - 1;
     let recorded: i64 = meta_get(conn, "access_count")?
@@ -101,11 +114,11 @@ pub fn walk(conn: &Connection) -> Result<std::result::Result<(i64, String), Stri
         .unwrap_or(0);
     let head = meta_get(conn, "access_head")?.unwrap_or_else(|| GENESIS.to_string());
     if recorded != count || head != prev {
-        return Ok(Err(format!(
+        found.push(Problem::Access(format!(
             "access log head mismatch: {recorded} entries recorded, {count} present"
         )));
     }
-    Ok(Ok((count, prev)))
+    Ok((count, prev))
 }
 
 /// The hash of entry `n` (1-based), if present.

@@ -10,7 +10,8 @@ use crate::EventRow;
 use crate::checkpoint::Checkpoint;
 use crate::pipelines::StoredPipeline;
 use crate::team::Member;
-use crate::verify::{Checked, History, Problem, Structure, Verifiable};
+use crate::verify::{History, Problem, Problems, SLACK, Structure, Verifiable};
+use carequeue_core::log::EventKind;
 use rusqlite::{Connection, OptionalExtension};
 
 impl Verifiable for Store {
@@ -18,31 +19,21 @@ impl Verifiable for Store {
         Ok(Box::new(Scan::begin(self.conn())?))
     }
 
-    fn check_structure(&self) -> Checked<Structure> {
-        structure(self.conn())
+    fn check_structure(&self, now: i64, found: &mut Problems) -> Result<Option<Structure>> {
+        structure(self.conn(), now, found)
+    }
+
+    fn trust_mode(&self) -> Result<bool> {
+        setup::trust_mode(self.conn())
     }
 
     fn pipeline_versions(&self) -> Result<Vec<StoredPipeline>> {
         setup::pipeline_versions(self.conn())
     }
 
-    fn logged_pipeline_hash(&self, id: i64) -> Result<Option<String>> {
-        let logged: Option<String> = self
-            .conn()
-            .query_row(
-                "SELECT data FROM events WHERE id = ?1 AND kind IN ('pipeline', 'pipeline_applied')",
-                [id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(logged
-            .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
-            .and_then(|d| d["hash"].as_str().map(str::to_string)))
-    }
-
     fn team_events(&self) -> Result<Vec<EventRow>> {
         let mut st = self.conn().prepare(&format!(
-            "SELECT {} FROM events WHERE kind = 'user' ORDER BY id",
+            "SELECT {} FROM events WHERE record_id IS NULL ORDER BY id",
             super::events::COLUMNS
         ))?;
         let rows = st.query_map([], super::events::row)?;
@@ -159,35 +150,29 @@ impl Drop for Scan<'_> {
 
 impl crate::db::Snapshot for Scan<'_> {}
 
-/// The store's own checks, in order, stopping at the first problem.
-fn structure(conn: &Connection) -> Checked<Structure> {
-    if let Err(problem) = sqlite_checks(conn)? {
-        return Ok(Err(problem));
+/// The store's own checks, every problem into `found`; None if the file
+/// is too damaged to read on.
+fn structure(conn: &Connection, now: i64, found: &mut Problems) -> Result<Option<Structure>> {
+    if !sqlite_checks(conn, found)? {
+        return Ok(None);
     }
-    let (events, head) = match chain(conn)? {
-        Ok(tail) => tail,
-        Err(problem) => return Ok(Err(problem)),
+    // In a trust-mode database `--now` dates writes, the future included.
+    let future = if setup::trust_mode(conn)? {
+        i64::MAX
+    } else {
+        now
     };
-    if let Err(problem) = triggers(conn)? {
-        return Ok(Err(problem));
-    }
-    if let Err(problem) = trust(conn)? {
-        return Ok(Err(problem));
-    }
-    let (access_events, access_head) = match access::walk(conn)? {
-        Ok(x) => x,
-        Err(what) => return Ok(Err(Problem::Access(what))),
-    };
-    Ok(Ok(Structure {
-        events,
-        head,
-        access_events,
-        access_head,
-    }))
+    let mut s = chain(conn, future, found)?;
+    triggers(conn, found)?;
+    trust(conn, found)?;
+    let (access_events, access_head) = access::walk(conn, future, found)?;
+    s.access_events = access_events;
+    s.access_head = access_head;
+    Ok(Some(s))
 }
 
 /// The triggers that keep both logs append-only.
-fn triggers(conn: &Connection) -> Checked<()> {
+fn triggers(conn: &Connection, found: &mut Problems) -> Result<()> {
     for (name, table) in [
         ("events_no_update", "events"),
         ("events_no_delete", "events"),
@@ -211,67 +196,75 @@ fn triggers(conn: &Connection) -> Checked<()> {
             s.contains(&format!("BEFORE {verb} ON")) && s.contains("RAISE(ABORT")
         });
         if !ok {
-            return Ok(Err(Problem::Trigger(name)));
+            found.push(Problem::Trigger(name));
         }
     }
-    Ok(Ok(()))
+    Ok(())
 }
 
 /// The trust mode in `meta` is the one the `init` event fixed.
-fn trust(conn: &Connection) -> Checked<()> {
-    let mut st = conn.prepare("SELECT id, data FROM events WHERE kind = 'init' ORDER BY id")?;
+fn trust(conn: &Connection, found: &mut Problems) -> Result<()> {
+    let mut st = conn.prepare("SELECT id, data FROM events WHERE kind = ?1 ORDER BY id")?;
     let inits: Vec<(i64, Option<String>)> = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map([EventKind::Init.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let logged = match inits.as_slice() {
         [] => {
-            return Ok(Err(Problem::Trust(
-                "no init event fixes the trust mode".into(),
-            )));
+            found.push(Problem::Trust("no init event fixes the trust mode".into()));
+            return Ok(());
         }
-        [(_, data)] => data
-            .as_deref()
-            .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
-            .and_then(|d| d["trust"].as_bool()),
-        [_, (id, _), ..] => {
-            return Ok(Err(Problem::Trust(format!(
-                "event {id} is a second init event: the trust mode is fixed once"
-            ))));
+        [(_, data), rest @ ..] => {
+            for (id, _) in rest {
+                found.push(Problem::Trust(format!(
+                    "event {id} is a second init event: the trust mode is fixed once"
+                )));
+            }
+            data.as_deref()
+                .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+                .and_then(|d| d["trust"].as_bool())
         }
     };
     if logged != Some(setup::trust_mode(conn)?) {
-        return Ok(Err(Problem::Trust(
+        found.push(Problem::Trust(
             "the trust mode recorded in the database is not the one its init event fixed".into(),
-        )));
+        ));
     }
-    Ok(Ok(()))
+    Ok(())
 }
 
-/// `PRAGMA integrity_check` and `PRAGMA foreign_key_check`.
-fn sqlite_checks(conn: &Connection) -> Checked<()> {
+/// `PRAGMA integrity_check` and `PRAGMA foreign_key_check`; false if the
+/// file cannot be read on.
+fn sqlite_checks(conn: &Connection, found: &mut Problems) -> Result<bool> {
     let ic: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
     if ic != "ok" {
-        return Ok(Err(Problem::Integrity(ic)));
+        found.push(Problem::Integrity(ic));
+        return Ok(false);
     }
     let mut st = conn.prepare("PRAGMA foreign_key_check")?;
     let mut rows = st.query([])?;
-    if let Some(r) = rows.next()? {
+    while let Some(r) = rows.next()? {
         // (table, rowid, parent, fkid): names only, never the row's values.
-        return Ok(Err(Problem::ForeignKey {
+        found.push(Problem::ForeignKey {
             table: r.get(0)?,
             parent: r.get(2)?,
-        }));
+        });
     }
-    Ok(Ok(()))
+    Ok(true)
 }
 
-/// The hash chain in id order, then its recorded length and head. Returns
-/// the number of events and the last hash.
-fn chain(conn: &Connection) -> Checked<(i64, String)> {
+/// The hash chain in id order, then its recorded length and head. Each
+/// event is checked against the stored hash before it, so one altered
+/// event is named once and what follows is still checked. Returns the
+/// number of events, the last hash, and the events dated before one
+/// earlier in the log.
+fn chain(conn: &Connection, now: i64, found: &mut Problems) -> Result<Structure> {
     let mut prev = GENESIS.to_string();
     let mut count = 0i64;
     // Ids are handed out one after another from 1, so a gap is a removal.
     let mut next_id = 1i64;
+    // The latest time so far of an event not dated in the future.
+    let mut latest = i64::MIN;
+    let mut early = std::collections::BTreeSet::new();
     let mut st = conn.prepare(&format!(
         "SELECT {} FROM events ORDER BY id",
         crate::sqlite::events::COLUMNS
@@ -279,21 +272,28 @@ fn chain(conn: &Connection) -> Checked<(i64, String)> {
     let mut rows = st.query([])?;
     while let Some(row) = rows.next()? {
         let e = crate::sqlite::events::row(row)?;
-        let what = if e.id != next_id {
-            Some(
-                "its link to the previous event is broken (an event before it was removed, reordered or altered)",
-            )
-        } else if e.expected_hash(&prev) != e.hash {
-            Some("hash does not match its content (the event was altered)")
-        } else {
-            None
+        let record = e.record_id.unwrap_or(0);
+        let bad = |what: &str| Problem::Event {
+            id: e.id,
+            record,
+            what: what.to_string(),
         };
-        if let Some(what) = what {
-            return Ok(Err(Problem::Event {
-                id: e.id,
-                record: e.record_id.unwrap_or(0),
-                what: what.to_string(),
-            }));
+        if e.id != next_id {
+            found.push(bad(
+                "its link to the previous event is broken (an event before it was removed or reordered)",
+            ));
+        } else if e.expected_hash(&prev) != e.hash {
+            found.push(bad(
+                "hash does not match its content (the event was altered)",
+            ));
+        }
+        if e.at > now.saturating_add(SLACK) {
+            found.push(bad("dated after the verify's own clock (in the future)"));
+        } else {
+            if e.at < latest.saturating_sub(SLACK) {
+                early.insert(e.id);
+            }
+            latest = latest.max(e.at);
         }
         prev = e.hash;
         count += 1;
@@ -304,18 +304,22 @@ fn chain(conn: &Connection) -> Checked<(i64, String)> {
         .unwrap_or(0);
     let head = meta_get(conn, "chain_head")?.unwrap_or_else(|| GENESIS.to_string());
     if recorded > count {
-        return Ok(Err(Problem::Truncated {
+        found.push(Problem::Truncated {
             recorded,
             present: count,
-        }));
-    }
-    if recorded != count || head != prev {
-        return Ok(Err(Problem::Head {
+        });
+    } else if recorded != count || head != prev {
+        found.push(Problem::Head {
             recorded,
             present: count,
-        }));
+        });
     }
-    Ok(Ok((count, prev)))
+    Ok(Structure {
+        events: count,
+        head: prev,
+        early,
+        ..Structure::default()
+    })
 }
 
 /// The checkpoint of the logs as recorded now.
