@@ -864,7 +864,7 @@ fn engine_matches_model_on_postgresql() {
     if !common::pg::available("engine_matches_model_on_postgresql") {
         return;
     }
-    let team = common::pg_team::Team::of(common::pg::Opts::default(), TEAM, ("olga", &[]));
+    let team = common::pg_team::Team::of(common::pg::ClusterRef::shared(), TEAM, ("olga", &[]));
     let on_server = || World::on(Box::new(team.store("driver")), true, None);
     let mut runner = TestRunner::new(Config {
         cases: 24,

@@ -1,7 +1,7 @@
 //! One behaviour suite, two stores: each case runs the real binary on a
-//! SQLite file and on a PostgreSQL database (on a server this binary
-//! starts: one cluster for the binary, one database per case, reached over
-//! TCP with TLS and scram-sha-256). The PostgreSQL database is made the
+//! SQLite file and on a PostgreSQL database (on the binary's shared
+//! cluster, started on first use: one database per case, reached over TCP
+//! with TLS and scram-sha-256). The PostgreSQL database is made the
 //! way a team gets one: `init` on SQLite, the team added, `migrate`.
 //! Trust mode: a `driver` login that may `SET ROLE` to each user's login,
 //! so every write on the server is made as that user's own login.
@@ -10,11 +10,11 @@
 mod common;
 mod engine_model;
 
-use common::pg::{Cluster, Opts, Passwords, available};
+use common::pg::{Cluster, Passwords, available, shared};
 use common::{Cq, command};
 use serde_json::Value;
 use std::process::Output;
-use std::sync::Arc;
+use std::sync::OnceLock;
 
 const NOW: &str = "2026-11-02T09:00:00Z";
 const USERS: [(&str, &str); 4] = [
@@ -29,46 +29,48 @@ const USERS: [(&str, &str); 4] = [
 const NEWCOMER: &str = "lee";
 
 struct Server {
-    cluster: Cluster,
+    cluster: &'static Cluster,
     passwords: Passwords,
 }
 
-fn server() -> Server {
-    let cluster = Cluster::start(&Opts {
-        tcp: true,
-        durable: false,
-        ..Default::default()
-    });
-    let mut logins = vec!["owner", "driver", NEWCOMER];
-    logins.extend(USERS.iter().map(|(u, _)| *u));
-    let passwords = cluster.logins(&logins);
-    let mut users: Vec<&str> = USERS.iter().map(|(u, _)| *u).collect();
-    users.push(NEWCOMER);
-    cluster.psql("postgres", &format!("GRANT {} TO driver", users.join(", ")));
-    Server { cluster, passwords }
+/// The shared cluster with the suite's logins, made once per binary.
+fn server() -> &'static Server {
+    static SERVER: OnceLock<Server> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let cluster = shared();
+        let mut logins = vec!["owner", "driver", NEWCOMER];
+        logins.extend(USERS.iter().map(|(u, _)| *u));
+        let passwords = cluster.logins(&logins);
+        let mut users: Vec<&str> = USERS.iter().map(|(u, _)| *u).collect();
+        users.push(NEWCOMER);
+        cluster.alter_roles(&format!("GRANT {} TO driver", users.join(", ")));
+        Server { cluster, passwords }
+    })
 }
 
 /// One case's database, of either kind.
 struct Target {
     cq: Cq,
     /// PostgreSQL: the server, and this case's database.
-    pg: Option<(Arc<Server>, String)>,
+    pg: Option<(&'static Server, String)>,
 }
 
 impl Target {
-    fn new(pg: Option<(&Arc<Server>, &str)>) -> Target {
+    /// A SQLite target, or (`pg`: the case's name) a PostgreSQL one in a
+    /// database of its own named after the case.
+    fn new(pg: Option<&str>) -> Target {
         let cq = Cq::init_default(NOW);
         for (u, role) in USERS {
             cq.ok("nobody", NOW, &["user", "add", u, "--role", role]);
         }
-        let Some((s, name)) = pg else {
+        let Some(case) = pg else {
             return Target { cq, pg: None };
         };
-        s.cluster
-            .psql("postgres", &format!("CREATE DATABASE {name} OWNER owner"));
+        let s = server();
+        let name = s.cluster.database_owned(case, "owner");
         let t = Target {
             cq,
-            pg: Some((s.clone(), name.to_string())),
+            pg: Some((s, name)),
         };
         let url = t.url("owner");
         let from = t.cq.db.display().to_string();
@@ -256,9 +258,8 @@ fn every_case_on_postgresql() {
     if !available("every_case_on_postgresql") {
         return;
     }
-    let s = Arc::new(server());
     for (name, case) in CASES {
         eprintln!("postgres: {name}");
-        case(&Target::new(Some((&s, name))));
+        case(&Target::new(Some(name)));
     }
 }

@@ -5,7 +5,7 @@
 #![cfg(feature = "encryption")]
 
 use crate::common;
-use crate::common::pg::{Cluster, Opts, available};
+use crate::common::pg::{available, shared};
 use std::path::Path;
 use std::process::Output;
 
@@ -49,12 +49,9 @@ fn an_encrypted_database_migrates_with_its_key_and_not_without() {
     if !available("an_encrypted_database_migrates_with_its_key") {
         return;
     }
-    let cluster = Cluster::start(&Opts {
-        tcp: true,
-        ..Default::default()
-    });
+    let cluster = shared();
     let passwords = cluster.logins(&["owner"]);
-    cluster.psql("postgres", "CREATE DATABASE care OWNER owner");
+    let care = cluster.database_owned("care", "owner");
     let env = [
         ("PGPASSFILE", passwords.file.display().to_string()),
         ("PGSSLROOTCERT", cluster.ca().display().to_string()),
@@ -77,7 +74,7 @@ fn an_encrypted_database_migrates_with_its_key_and_not_without() {
         &[],
         &["--db", db, "--as", "ana", "add", "--patient", "Enc Patient"],
     ));
-    let url = format!("postgres://owner@localhost:{}/care", cluster.port);
+    let url = format!("postgres://owner@localhost:{}/{care}", cluster.port);
 
     let refused = run(None, &env, &["migrate", "--from", db, "--to", &url]);
     assert_eq!(refused.status.code(), Some(1));
@@ -88,7 +85,7 @@ fn an_encrypted_database_migrates_with_its_key_and_not_without() {
     );
     assert_eq!(
         cluster.psql(
-            "care",
+            &care,
             "SELECT count(*) FROM pg_namespace WHERE nspname = 'carequeue'"
         ),
         "0",
@@ -100,7 +97,7 @@ fn an_encrypted_database_migrates_with_its_key_and_not_without() {
     let on_pg = ok(run(None, &env, &["--db", &url, "verify"]));
     assert_eq!(head(&on_sqlite), head(&on_pg), "{on_sqlite}{on_pg}");
     assert_eq!(
-        cluster.psql("care", "SELECT patient FROM carequeue.records"),
+        cluster.psql(&care, "SELECT patient FROM carequeue.records"),
         "Enc Patient"
     );
 }

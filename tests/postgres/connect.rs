@@ -4,7 +4,7 @@
 //! certificate is checked as `sslmode` asks, and no error repeats a
 //! password.
 
-use crate::common::pg::{Cluster, Opts, Vars, available};
+use crate::common::pg::{Vars, available, shared};
 use carequeue::store::pg::{self, conninfo};
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
@@ -38,25 +38,21 @@ fn passwords_from_the_password_file_and_certificates_checked_as_sslmode_asks() {
     if !available("passwords_from_the_password_file_and_certificates_checked_as_sslmode_asks") {
         return;
     }
-    let c = Cluster::start(&Opts {
-        tcp: true,
-        ..Default::default()
-    });
-    c.database("care");
+    let c = shared();
+    let db = c.database("care");
+    c.alter_roles(&format!("CREATE ROLE app LOGIN PASSWORD '{SECRET}'"));
     c.psql(
         "postgres",
-        &format!(
-            "CREATE ROLE app LOGIN PASSWORD '{SECRET}'; GRANT CONNECT ON DATABASE care TO app"
-        ),
+        &format!("GRANT CONNECT ON DATABASE {db} TO app"),
     );
     let dir = tempfile::tempdir().expect("dir");
     let passfile = dir.path().join("pgpass");
-    std::fs::write(&passfile, format!("*:{}:care:app:{SECRET}\n", c.port)).expect("pgpass");
+    std::fs::write(&passfile, format!("*:{}:{db}:app:{SECRET}\n", c.port)).expect("pgpass");
     std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(0o600)).expect("chmod");
     let ca = c.ca().display().to_string();
     let url = |host: &str, mode: &str| {
         format!(
-            "postgres://app@{host}:{}/care?sslmode={mode}&sslrootcert={ca}",
+            "postgres://app@{host}:{}/{db}?sslmode={mode}&sslrootcert={ca}",
             c.port
         )
     };
@@ -79,14 +75,14 @@ fn passwords_from_the_password_file_and_certificates_checked_as_sslmode_asks() {
     let other = dir.path().join("other-ca.crt");
     std::fs::copy(c.dir.path().join("tls/server.crt"), &other).expect("copy");
     let wrong = format!(
-        "postgres://app@localhost:{}/care?sslmode=verify-full&sslrootcert={}",
+        "postgres://app@localhost:{}/{db}?sslmode=verify-full&sslrootcert={}",
         c.port,
         other.display()
     );
     let err = try_connect(&wrong, &vars).expect_err("wrong CA");
     assert!(err.contains("certificate"), "{err}");
     // Without TLS the server (hostssl only) refuses.
-    let plain = format!("postgres://app@127.0.0.1:{}/care?sslmode=disable", c.port);
+    let plain = format!("postgres://app@127.0.0.1:{}/{db}?sslmode=disable", c.port);
     let err = try_connect(&plain, &vars).expect_err("no TLS");
     assert!(err.contains("pg_hba.conf"), "{err}");
 
@@ -97,7 +93,7 @@ fn passwords_from_the_password_file_and_certificates_checked_as_sslmode_asks() {
             ("PGHOST", "localhost".into()),
             ("PGPORT", c.port.to_string()),
             ("PGUSER", "app".into()),
-            ("PGDATABASE", "care".into()),
+            ("PGDATABASE", db.clone()),
             ("PGSSLMODE", "verify-full".into()),
             ("PGSSLROOTCERT", ca.clone()),
         ],
@@ -126,17 +122,19 @@ fn a_socket_connection_finds_its_password_under_localhost() {
     if !available("a_socket_connection_finds_its_password_under_localhost") {
         return;
     }
-    let c = Cluster::start(&Opts::default());
-    c.database("care");
-    c.psql("postgres", "CREATE ROLE app LOGIN");
-    // Over the socket the cluster trusts peers only; `app` is no OS
+    let c = shared();
+    let db = c.database("care");
+    // Its own login (the other test's `app` has a password; logins are
+    // the cluster's, shared by its databases).
+    c.alter_roles("CREATE ROLE app_peer LOGIN");
+    // Over the socket the cluster trusts peers only; `app_peer` is no OS
     // account, so the server refuses, naming the peer check, and the
     // password file's `localhost` line was the one found.
     let dir = tempfile::tempdir().expect("dir");
     let passfile = dir.path().join("pgpass");
     std::fs::write(
         &passfile,
-        format!("localhost:{}:care:app:{SECRET}\n", c.port),
+        format!("localhost:{}:{db}:app_peer:{SECRET}\n", c.port),
     )
     .expect("pgpass");
     std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(0o600)).expect("chmod");
@@ -147,7 +145,7 @@ fn a_socket_connection_finds_its_password_under_localhost() {
             ("PGPORT", c.port.to_string()),
         ],
     );
-    let info = conninfo::parse("postgres://app@/care", &vars).expect("parse");
+    let info = conninfo::parse(&format!("postgres://app_peer@/{db}"), &vars).expect("parse");
     assert_eq!(info.password.as_deref(), Some(SECRET));
     let Err(err) = pg::connect(&info) else {
         panic!("connected without a peer match");

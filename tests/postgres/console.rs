@@ -18,7 +18,8 @@ fn the_console_on_postgres_follows_other_clients_and_rides_out_a_server_kill() {
     if !available("pg_console") {
         return;
     }
-    let t = Team::new(Opts::default());
+    // A cluster of its own: this test kills and restarts the server.
+    let t = Team::own(Opts::default());
     let (ada, bea) = (id_of(&t, "Ada Quist"), id_of(&t, "Bea Quist"));
 
     let mut s = t.console("kim");
@@ -86,7 +87,7 @@ fn the_console_on_postgres_follows_other_clients_and_rides_out_a_server_kill() {
     assert_eq!(last["actor"], "kim");
     // The session is in the access log, its end included, and all verifies.
     let log = t.cluster.psql(
-        "care",
+        &t.db,
         "SELECT string_agg(action, ',' ORDER BY id) FROM carequeue.access_log WHERE actor = 'kim'",
     );
     assert!(
@@ -108,7 +109,9 @@ fn the_console_goes_on_on_the_promoted_standby() {
     if !available("the_console_goes_on_on_the_promoted_standby") {
         return;
     }
-    let mut t = Team::new(Opts {
+    // A cluster of its own: a synchronous standby, and the primary killed
+    // (durable, as a primary whose standby takes over would be).
+    let mut t = Team::own(Opts {
         durable: true,
         ..Default::default()
     });
@@ -165,7 +168,7 @@ fn the_console_goes_on_on_the_promoted_standby() {
     let (quit, _) = s.quit();
     assert!(quit, "q exits 0");
     let on_standby = standby.psql(
-        "care",
+        &t.db,
         "SELECT count(*) FROM carequeue.access_log WHERE actor = 'kim' AND action = 'console-close'",
     );
     assert_eq!(on_standby, "1", "the session's end is on the new primary");
@@ -183,7 +186,7 @@ fn breach_groups_are_read_again_after_any_change() {
     if !available("breach_groups_are_read_again_after_any_change") {
         return;
     }
-    let t = Team::new(Opts::default());
+    let t = Team::new();
     let ada = id_of(&t, "Ada Quist");
     let store = t.store("owner");
     let now = chrono::DateTime::parse_from_rfc3339(common::pg_team::NOW)

@@ -50,6 +50,8 @@ fn writers_go_on_on_the_promoted_standby_with_every_acknowledged_change() {
     if !available("writers_go_on_on_the_promoted_standby") {
         return;
     }
+    // Clusters of its own: a primary with a synchronous standby, the
+    // primary killed and the standby promoted (durable, fsync on).
     let primary = Cluster::start(&Opts {
         tcp: true,
         durable: true,

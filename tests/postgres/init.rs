@@ -7,18 +7,20 @@
 
 use crate::common;
 use crate::common::command;
-use crate::common::pg::{Cluster, Opts, available};
+use crate::common::pg::{Cluster, available, shared};
 use std::process::Output;
 
 struct Server {
-    cluster: Cluster,
+    cluster: &'static Cluster,
     passwords: common::pg::Passwords,
+    /// The database `init` runs on (this test's own, on the shared cluster).
+    fresh: String,
     dir: tempfile::TempDir,
 }
 
 impl Server {
     fn url(&self, login: &str) -> String {
-        self.url_of(login, "fresh")
+        self.url_of(login, &self.fresh)
     }
 
     fn url_of(&self, login: &str, db: &str) -> String {
@@ -73,15 +75,13 @@ fn init_on_postgres_makes_a_database_a_team_can_use() {
     if !available("init_on_postgres_makes_a_database_a_team_can_use") {
         return;
     }
-    let cluster = Cluster::start(&Opts {
-        tcp: true,
-        ..Default::default()
-    });
+    let cluster = shared();
     let passwords = cluster.logins(&["owner", "ann"]);
-    cluster.psql("postgres", "CREATE DATABASE fresh OWNER owner");
+    let fresh = cluster.database_owned("fresh", "owner");
     let s = Server {
         cluster,
         passwords,
+        fresh,
         dir: tempfile::tempdir().expect("dir"),
     };
     let out = ok(&s.run("owner", &["init"]));
@@ -125,19 +125,17 @@ fn demo_on_postgres_builds_a_team_to_act_as_and_never_overwrites_a_real_database
     if !available("demo_on_postgres_builds_a_team") {
         return;
     }
-    let cluster = Cluster::start(&Opts {
-        tcp: true,
-        ..Default::default()
-    });
+    let cluster = shared();
     let passwords = cluster.logins(&["owner"]);
-    cluster.psql("postgres", "CREATE DATABASE show OWNER owner");
-    cluster.psql("postgres", "CREATE DATABASE fresh OWNER owner");
+    let show = cluster.database_owned("show", "owner");
+    let fresh = cluster.database_owned("fresh", "owner");
     let s = Server {
         cluster,
         passwords,
+        fresh,
         dir: tempfile::tempdir().expect("dir"),
     };
-    let demo = s.url_of("owner", "show");
+    let demo = s.url_of("owner", &show);
     let args = ["demo", "--no-tui", "--records", "40", "--seed", "3"];
     let out = ok(&s.run_on(&demo, &args));
     assert!(out.contains("demo with 40 records"), "{out}");
@@ -153,10 +151,10 @@ fn demo_on_postgres_builds_a_team_to_act_as_and_never_overwrites_a_real_database
     assert_eq!(rows.as_array().map(Vec::len), Some(40), "{rows}");
     // Acting as the supervisor is acting as their own role on the server.
     let who = s.cluster.psql(
-        "show",
+        &show,
         "SELECT DISTINCT login FROM carequeue.access_log WHERE action = 'list'",
     );
-    assert_eq!(who, format!("show_{sup}"), "{who}");
+    assert_eq!(who, format!("{show}_{sup}"), "{who}");
     // Again: rebuilt, not added to.
     let out = ok(&s.run_on(
         &demo,
@@ -165,7 +163,7 @@ fn demo_on_postgres_builds_a_team_to_act_as_and_never_overwrites_a_real_database
     assert!(out.contains("demo with 25 records"), "{out}");
     let n = s
         .cluster
-        .psql("show", "SELECT count(*) FROM carequeue.records");
+        .psql(&show, "SELECT count(*) FROM carequeue.records");
     assert_eq!(n, "25");
     let v = ok(&s.run_on(&demo, &["--as", &sup, "verify"]));
     assert!(v.starts_with("ok:") && v.contains(" 25 records"), "{v}");
@@ -193,7 +191,7 @@ fn demo_on_postgres_builds_a_team_to_act_as_and_never_overwrites_a_real_database
     assert!(quit, "q exits 0");
     let n = s
         .cluster
-        .psql("show", "SELECT count(*) FROM carequeue.records");
+        .psql(&show, "SELECT count(*) FROM carequeue.records");
     assert_eq!(n, "12");
 
     // A team's database is never a demo's to overwrite.

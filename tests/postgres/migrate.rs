@@ -4,7 +4,7 @@
 //! carequeue, is named by `verify`, and so is one recorded under another
 //! login than its actor's.
 
-use crate::common::pg::{Cluster, Opts, Passwords, Vars, available};
+use crate::common::pg::{ClusterRef, Opts, Passwords, Vars, available};
 use crate::common::{Cq, command};
 use carequeue::log::EventKind;
 use carequeue::store::events::NewEvent;
@@ -16,21 +16,16 @@ const NOW: &str = "2026-11-02T09:00:00Z";
 const LOGINS: [&str; 3] = ["owner", "maria", "kim"];
 
 struct Server {
-    cluster: Cluster,
+    cluster: ClusterRef,
     passwords: Passwords,
 }
 
-fn server() -> Server {
-    let cluster = Cluster::start(&Opts {
-        tcp: true,
-        durable: false,
-        ..Default::default()
-    });
+/// `cluster` with this file's logins, and a database of the test's own
+/// named `BASE_N` (returned too).
+fn server(cluster: ClusterRef, base: &str) -> (Server, String) {
     let passwords = cluster.logins(&LOGINS);
-    for db in ["care", "care2"] {
-        cluster.psql("postgres", &format!("CREATE DATABASE {db} OWNER owner"));
-    }
-    Server { cluster, passwords }
+    let db = cluster.database_owned(base, "owner");
+    (Server { cluster, passwords }, db)
 }
 
 impl Server {
@@ -153,20 +148,29 @@ fn migrate_keeps_every_row_and_both_heads_and_verify_names_what_bypasses_careque
     if !available("migrate_keeps_every_row_and_both_heads") {
         return;
     }
-    let srv = server();
+    // A cluster of its own: `migrate` links each user whose login the
+    // server has, and this test counts on `dev` having none, while tests
+    // on the shared cluster make a `dev` login (logins are the server's).
+    let own = ClusterRef::own(&Opts {
+        tcp: true,
+        ..Default::default()
+    });
+    let (srv, care) = server(own, "care");
     let (cq, id) = source();
     let db = cq.db.to_str().expect("path").to_string();
-    let url = srv.url("owner", "care");
+    let url = srv.url("owner", &care);
 
     let out = ok(srv.carequeue(&cq, &["migrate", "--from", &db, "--to", &url]));
     assert!(out.contains("migrated "), "{out}");
     assert!(out.contains("3 records"), "{out}");
     assert!(
-        out.contains("linked: maria as login maria (care_member)"),
+        out.contains(&format!("linked: maria as login maria ({care}_member)")),
         "{out}"
     );
     assert!(
-        out.contains("linked: kim as login kim (care_member, care_admin)"),
+        out.contains(&format!(
+            "linked: kim as login kim ({care}_member, {care}_admin)"
+        )),
         "{out}"
     );
     assert!(out.contains("not linked: dev, nobody ("), "{out}");
@@ -187,14 +191,14 @@ fn migrate_keeps_every_row_and_both_heads_and_verify_names_what_bypasses_careque
     );
     assert!(on_pg.contains("came from SQLite"), "{on_pg}");
     // An admin login verifies too; the rows are the source's, escapes and all.
-    ok(srv.carequeue(&cq, &["--db", &srv.url("kim", "care"), "verify"]));
+    ok(srv.carequeue(&cq, &["--db", &srv.url("kim", &care), "verify"]));
     let names = srv.cluster.psql(
-        "care",
+        &care,
         "SELECT string_agg(patient, '|' ORDER BY id) FROM carequeue.records",
     );
     assert_eq!(names, "Zoë Grünewald|Tab\tand back\\slash|Line\nbreak \\N");
     let roles = srv.cluster.psql(
-        "care",
+        &care,
         "SELECT string_agg(name || ':' || coalesce(login, '-') || ':' || enabled::text, ' ' ORDER BY name) FROM carequeue.users",
     );
     assert_eq!(
@@ -213,7 +217,7 @@ fn migrate_keeps_every_row_and_both_heads_and_verify_names_what_bypasses_careque
     // An ops login appends a provider's event by hand, through the
     // server's own function, with a correct hash: the log accepts it (its
     // actor is the login's user), and verify names it.
-    let mut maria = srv.login("maria", "care");
+    let mut maria = srv.login("maria", &care);
     let mut tx = maria.transaction().expect("tx");
     let e = NewEvent {
         record_id: Some(id),
@@ -232,7 +236,7 @@ fn migrate_keeps_every_row_and_both_heads_and_verify_names_what_bypasses_careque
         "{e}"
     );
     // An ops login may not verify: it cannot read the access log.
-    let e = refused(srv.carequeue(&cq, &["--db", &srv.url("maria", "care"), "verify"]));
+    let e = refused(srv.carequeue(&cq, &["--db", &srv.url("maria", &care), "verify"]));
     assert!(e.contains("takes an admin login"), "{e}");
 }
 
@@ -241,15 +245,15 @@ fn verify_names_an_event_recorded_under_another_login_than_its_actors() {
     if !available("verify_names_an_event_recorded_under_another_login") {
         return;
     }
-    let srv = server();
+    let (srv, care2) = server(ClusterRef::shared(), "care2");
     let (cq, id) = source();
     let db = cq.db.to_str().expect("path").to_string();
-    let url = srv.url("owner", "care2");
+    let url = srv.url("owner", &care2);
     ok(srv.carequeue(&cq, &["migrate", "--from", &db, "--to", &url]));
     ok(srv.carequeue(&cq, &["--db", &url, "verify"]));
     // The board's kept counts came over with the records (the server's
     // triggers keep them); one changed by hand is named.
-    let kept = |sql: &str| srv.cluster.psql("care2", sql);
+    let kept = |sql: &str| srv.cluster.psql(&care2, sql);
     assert_eq!(
         kept(
             "SELECT string_agg(stage || '=' || total || '/' || unassigned, ' ' ORDER BY stage) FROM carequeue.stage_counts"
@@ -274,7 +278,7 @@ fn verify_names_an_event_recorded_under_another_login_than_its_actors() {
     // Someone past every guard (a superuser) adds an event as maria,
     // written by kim's login.
     srv.cluster.psql(
-        "care2",
+        &care2,
         &format!(
             "INSERT INTO carequeue.events (id, record_id, at, actor, login, kind, hash)
              SELECT max(id) + 1, {id}, 1793000000, 'maria', 'kim', 'note', '\\x00'::bytea FROM carequeue.events"
@@ -287,7 +291,7 @@ fn verify_names_an_event_recorded_under_another_login_than_its_actors() {
     );
     // And a log whose append-only trigger was disabled is named as well.
     srv.cluster.psql(
-        "care2",
+        &care2,
         "ALTER TABLE carequeue.events DISABLE TRIGGER events_append_only",
     );
     let e = refused(srv.carequeue(&cq, &["--db", &url, "verify"]));

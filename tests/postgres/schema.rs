@@ -6,38 +6,37 @@
 //! the chain are ordered by its head; only admins link logins.
 
 use crate::common;
-use crate::common::pg::{Cluster, Opts, Vars, available};
+use crate::common::pg::{ClusterRef, Opts, Vars, available};
 use carequeue::log::{EventKind, NewEvent};
 use carequeue::store::pg::{self, conninfo, schema};
 use std::collections::BTreeMap;
 
 struct Server {
-    cluster: Cluster,
+    cluster: ClusterRef,
+    /// This test's database.
+    db: String,
     vars: Vars,
     _passwords: common::pg::Passwords,
 }
 
 const LOGINS: [&str; 4] = ["owner", "ann_login", "kim_login", "mallory"];
 
+/// A database of the test's own on the binary's shared cluster.
 fn server() -> Server {
-    server_with(false)
+    server_on(ClusterRef::shared())
 }
 
-/// [`server`], durable (fsync on) or not.
-fn server_with(durable: bool) -> Server {
-    let cluster = Cluster::start(&Opts {
-        tcp: true,
-        durable,
-        ..Default::default()
-    });
+/// [`server`] on `cluster`.
+fn server_on(cluster: ClusterRef) -> Server {
     let passwords = cluster.logins(&LOGINS);
-    cluster.psql("postgres", "CREATE DATABASE care OWNER owner");
+    let db = cluster.database_owned("care", "owner");
     let mut m = BTreeMap::new();
     m.insert("PGPASSFILE", passwords.file.display().to_string());
     m.insert("PGSSLROOTCERT", cluster.ca().display().to_string());
     m.insert("PGSSLMODE", "verify-full".to_string());
     Server {
         cluster,
+        db,
         vars: Vars(m),
         _passwords: passwords,
     }
@@ -49,7 +48,10 @@ impl Server {
     }
 
     fn try_login(&self, login: &str) -> Result<postgres::Client, String> {
-        let url = format!("postgres://{login}@localhost:{}/care", self.cluster.port);
+        let url = format!(
+            "postgres://{login}@localhost:{}/{}",
+            self.cluster.port, self.db
+        );
         let info = conninfo::parse(&url, &self.vars)?;
         let mut c = pg::connect(&info)?;
         schema::session(&mut c)?;
@@ -87,10 +89,8 @@ fn seeded_on(s: Server, users: &[(&str, &str)], trust: bool) -> Server {
         }
     }
     owner.batch_execute(&sql).expect("seed");
-    s.cluster.psql(
-        "postgres",
-        &format!("GRANT care_member TO {}", grants.join(", ")),
-    );
+    s.cluster
+        .alter_roles(&format!("GRANT {}_member TO {}", s.db, grants.join(", ")));
     s
 }
 
@@ -137,7 +137,8 @@ fn a_dba_grade_schema_where_no_login_writes_as_another() {
                VALUES (1, 'P', 'new', 0, 0, 0, 0);",
         )
         .expect("seed");
-    s.cluster.psql("postgres", "GRANT care_admin TO kim_login");
+    s.cluster
+        .alter_roles(&format!("GRANT {}_admin TO kim_login", s.db));
 
     // An admin links a login to a user (a `user` event, event 1); the
     // link grants the member role.
@@ -221,7 +222,8 @@ fn a_dba_grade_schema_where_no_login_writes_as_another() {
     );
 
     // A login linked to no user (granted the member role by hand) cannot write.
-    s.cluster.psql("postgres", "GRANT care_member TO mallory");
+    s.cluster
+        .alter_roles(&format!("GRANT {}_member TO mallory", s.db));
     let mut mallory = s.login("mallory");
     let why = refused(append(&mut mallory, Some(1), b"h2", b"h3"));
     assert!(why.contains("not an enabled carequeue user"), "{why}");
@@ -340,7 +342,7 @@ fn concurrent_appends_make_one_unbroken_chain() {
     // A superuser edits a note with the triggers switched off: the chain
     // check names that event.
     s.cluster.psql(
-        "care",
+        &s.db,
         "SET session_replication_role = replica; UPDATE carequeue.events SET note = 'edited' WHERE id = 77",
     );
     assert_eq!(
@@ -383,7 +385,7 @@ fn live_updates_by_notify_survive_a_killed_connection() {
         return;
     }
     let s = seeded(&[("ann", "ann_login"), ("kim", "kim_login")]);
-    let url = format!("postgres://ann_login@localhost:{}/care", s.cluster.port);
+    let url = format!("postgres://ann_login@localhost:{}/{}", s.cluster.port, s.db);
     let info = conninfo::parse(&url, &s.vars).expect("settings");
     let l = Listener::start(info);
     assert_eq!(next(&l), Live::Connected);
@@ -391,10 +393,15 @@ fn live_updates_by_notify_survive_a_killed_connection() {
     let mut kim = s.login("kim_login");
     assert_eq!(note(&mut kim, "one"), 1);
     assert_eq!(next(&l), Live::Seq(1));
-    // The listener's connection is killed; a change lands meanwhile.
+    // The listener's connection is killed (ann_login's in this test's
+    // database only: the cluster is shared); a change lands meanwhile.
     s.cluster.psql(
         "postgres",
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'ann_login'",
+        &format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE usename = 'ann_login' AND datname = '{}'",
+            s.db
+        ),
     );
     assert!(matches!(next(&l), Live::Lost(_)));
     assert_eq!(note(&mut kim, "two"), 2);
@@ -535,7 +542,10 @@ fn set_role_names_the_actor_only_in_trust_mode() {
         return;
     }
     let s = seeded_as(&[("ann", "ann_login"), ("kim", "kim_login")], true);
-    s.cluster.psql("postgres", "GRANT ann_login TO kim_login");
+    // A grant between logins, so it outlives this test's database on the
+    // shared cluster: no other test there has kim_login SET ROLE, nor
+    // counts on what kim_login may not read.
+    s.cluster.alter_roles("GRANT ann_login TO kim_login");
     let mut kim = s.login("kim_login");
     kim.batch_execute("SET ROLE ann_login").expect("set role");
     assert!(matches!(
@@ -577,8 +587,15 @@ fn a_killed_server_loses_no_acknowledged_change_and_applies_none_twice() {
     if !available("a_killed_server_loses_no_acknowledged_change_and_applies_none_twice") {
         return;
     }
+    // A cluster of its own: this test kills and restarts the server, and
+    // counts on fsync (the shared cluster runs with fsync off).
+    let own = ClusterRef::own(&Opts {
+        tcp: true,
+        durable: true,
+        ..Default::default()
+    });
     let s = seeded_on(
-        server_with(true),
+        server_on(own),
         &[("ann", "ann_login"), ("kim", "kim_login")],
         false,
     );
