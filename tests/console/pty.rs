@@ -70,28 +70,33 @@ fn a_move_made_with_the_keyboard_is_in_the_database_as_the_console_user() {
     s.wait(Duration::from_secs(10), "the Decisions view", |t| {
         t.contains("Decisions ·") && t.contains("1/")
     });
-    s.keys("m");
-    s.wait(Duration::from_secs(5), "the move picker", |t| {
-        t.contains("Move #")
+    let picker = s.keys_then("m", "the move picker", |t| {
+        popup(t).is_some_and(|(title, _)| title.starts_with("Move #"))
     });
-    s.keys("\r");
-    // Answer whatever the guards ask: pick the first reason, write a note.
-    for _ in 0..4 {
-        let t = s.text();
-        if t.contains("enter choose") {
-            s.keys("\r");
-        } else if t.contains("enter confirm") {
-            s.keys("seen by e2e test\r");
-        } else {
-            break;
+    // Choose the first event, then answer whatever the guards ask (pick
+    // the first reason, write a note): after each answer, wait for the next
+    // prompt (another title) or the result in the status line.
+    let mut answered = popup(&picker).expect("the picker").0;
+    let mut keys = "\r";
+    let mut prompts = 0;
+    let text = loop {
+        prompts += 1;
+        assert!(prompts <= 5, "more prompts than the guards ask for");
+        let t = s.keys_then(keys, "the next prompt or the result", |t| {
+            status(t).is_some() || popup(t).is_some_and(|(title, _)| title != answered)
+        });
+        match popup(&t) {
+            Some((title, Prompt::Choose)) if status(&t).is_none() => {
+                answered = title;
+                keys = "\r";
+            }
+            Some((title, Prompt::Confirm)) if status(&t).is_none() => {
+                answered = title;
+                keys = "seen by e2e test\r";
+            }
+            _ => break t,
         }
-    }
-    s.wait(
-        Duration::from_secs(5),
-        "the result in the status line",
-        |t| t.contains(" ✔ record ") || t.contains(" ✖ "),
-    );
-    let text = s.text();
+    };
     let line = text
         .lines()
         .find(|l| l.contains(" ✔ record "))
@@ -117,6 +122,38 @@ fn a_move_made_with_the_keyboard_is_in_the_database_as_the_console_user() {
     assert_eq!(last["actor"], "okafor");
     assert_eq!(last["event"], event.trim());
     assert_eq!(last["at"], NOW);
+}
+
+/// What a prompt asks for: a choice from a list, or typed text.
+enum Prompt {
+    Choose,
+    Confirm,
+}
+
+/// The open prompt's title and kind, if one is shown: its hint line
+/// (`enter choose` or `enter confirm`), and the nearest border above it
+/// that carries a title (the prompt's own, drawn over the table).
+fn popup(screen: &str) -> Option<(String, Prompt)> {
+    let lines: Vec<&str> = screen.lines().collect();
+    let (at, kind) = lines.iter().enumerate().find_map(|(i, l)| {
+        if l.contains("enter choose") {
+            Some((i, Prompt::Choose))
+        } else if l.contains("enter confirm") {
+            Some((i, Prompt::Confirm))
+        } else {
+            None
+        }
+    })?;
+    let top = lines[..at].iter().rev().find(|l| l.contains("┌ "))?;
+    let title = top.split("┌ ").nth(1)?.split(" ─").next()?.trim();
+    Some((title.to_string(), kind))
+}
+
+/// The status line, if it holds a result (`✔ …` or `✖ …`).
+fn status(screen: &str) -> Option<&str> {
+    screen
+        .lines()
+        .find(|l| l.starts_with(" ✔ ") || l.starts_with(" ✖ "))
 }
 
 /// The table row of record `id` (for `patient`) on the screen, if shown.
@@ -170,16 +207,10 @@ fn a_change_by_another_process_appears_without_a_keypress() {
     s.wait(Duration::from_secs(10), "the console", |t| {
         t.contains("Breaches ·")
     });
-    s.keys("1");
-    s.wait(
-        Duration::from_secs(5),
-        "the Intake view with the record",
-        |t| {
-            t.contains("Intake ·")
-                && row_of(t, id, &patient)
-                    .is_some_and(|r| r.contains(&patient) && r.contains("(ops)"))
-        },
-    );
+    s.keys_then("1", "the Intake view with the record", |t| {
+        t.contains("Intake ·")
+            && row_of(t, id, &patient).is_some_and(|r| r.contains(&patient) && r.contains("(ops)"))
+    });
 
     // Claimed elsewhere: the owner column follows.
     let out = cli(&db, &["--as", "maria", "claim", &id.to_string()]);
@@ -273,12 +304,8 @@ fn a_detail_pane_opened_in_the_console_is_in_the_access_log() {
     s.wait(Duration::from_secs(10), "the Decisions view", |t| {
         t.contains("Decisions ·") && t.contains("1/")
     });
-    s.keys("\r");
-    s.wait(Duration::from_secs(5), "the detail pane", |t| {
-        t.contains("History")
-    });
     // The selected row's id, from the pane's title " #N patient ".
-    let text = s.text();
+    let text = s.keys_then("\r", "the detail pane", |t| t.contains("History"));
     let id: i64 = text
         .split(" #")
         .nth(1)
@@ -317,15 +344,17 @@ fn a_saved_view_and_the_last_view_come_back_after_a_restart() {
     s.wait(Duration::from_secs(10), "the Breaches view", |t| {
         t.contains("Breaches ·")
     });
-    s.keys(":view 1\r");
-    s.keys(":filter sla:breached\r");
-    s.keys(":sort age\r");
-    s.keys(":save late ones\r");
-    s.wait(Duration::from_secs(5), "the save", |t| {
+    s.keys_then(":view 1\r", "the Intake view", |t| t.contains("Intake ·"));
+    s.keys_then(":filter sla:breached\r", "the filter", |t| {
+        t.contains("filter \"sla:breached\"")
+    });
+    s.keys_then(":sort age\r", "the order by age", |t| {
+        t.contains("by age ↓")
+    });
+    s.keys_then(":save late ones\r", "the save", |t| {
         t.contains("saved view `late ones`")
     });
-    s.keys(":view late ones\r");
-    s.wait(Duration::from_secs(5), "the saved view", |t| {
+    s.keys_then(":view late ones\r", "the saved view", |t| {
         t.contains("late ones ·")
     });
     let (ok, _) = s.quit();
@@ -342,8 +371,7 @@ fn a_saved_view_and_the_last_view_come_back_after_a_restart() {
     s.wait(Duration::from_secs(10), "the saved view, reopened", |t| {
         t.contains("late ones ·") && t.contains("filter \"sla:breached\"") && t.contains("by age ↓")
     });
-    s.keys(":view delete late ones\r");
-    s.wait(Duration::from_secs(5), "the deletion", |t| {
+    s.keys_then(":view delete late ones\r", "the deletion", |t| {
         t.contains("deleted view `late ones`")
     });
     let (ok, _) = s.quit();

@@ -26,9 +26,9 @@ fn the_console_on_postgres_follows_other_clients_and_rides_out_a_server_kill() {
     s.wait(Duration::from_secs(15), "the console", |x| {
         x.contains("Breaches ·")
     });
-    s.keys("1");
-    s.wait(Duration::from_secs(5), "the Intake view", |x| {
-        x.contains("Intake ·") && row(x, "Ada Quist").is_some_and(|r| r.contains("Form Submitted"))
+    s.keys_then("1", "the Intake view", |x| {
+        x.contains("Intake · 1/3")
+            && row(x, "Ada Quist").is_some_and(|r| r.contains("Form Submitted"))
     });
 
     // Another client moves a record: on screen within a second, no key pressed.
@@ -48,7 +48,11 @@ fn the_console_on_postgres_follows_other_clients_and_rides_out_a_server_kill() {
         "the lost connection in the header",
         |x| x.lines().next().is_some_and(|l| l.contains(LOST)),
     );
-    s.keys("j");
+    // The cursor moves: to the top (g) and one down (j), wherever the
+    // reload left it, with the server down.
+    s.keys_then("gj", "the cursor on the second row, the server down", |x| {
+        x.contains("Intake · 2/3") && x.lines().next().is_some_and(|l| l.contains(LOST))
+    });
     t.cluster.restart();
     let back = Instant::now();
     s.wait(Duration::from_secs(20), "the connection back", |x| {
@@ -64,12 +68,10 @@ fn the_console_on_postgres_follows_other_clients_and_rides_out_a_server_kill() {
         |x| row(x, "Bea Quist").is_some_and(|r| r.contains("maria")),
     );
     // ...and the console's own session writes again: kim claims Cyd.
-    s.keys("/Cyd\r");
-    s.wait(Duration::from_secs(5), "the filter down to Cyd", |x| {
+    s.keys_then("/Cyd\r", "the filter down to Cyd", |x| {
         row(x, "Cyd Quist").is_some() && row(x, "Ada Quist").is_none()
     });
-    s.keys("c");
-    s.wait(Duration::from_secs(5), "kim's claim", |x| {
+    s.keys_then("c", "kim's claim", |x| {
         row(x, "Cyd Quist").is_some_and(|r| r.contains("kim"))
     });
     let (quit, _) = s.quit();
@@ -139,8 +141,7 @@ fn the_console_goes_on_on_the_promoted_standby() {
     s.wait(Duration::from_secs(15), "the console", |x| {
         x.contains("Breaches ·")
     });
-    s.keys("1");
-    s.wait(Duration::from_secs(5), "the Intake view", |x| {
+    s.keys_then("1", "the Intake view", |x| {
         row(x, "Ada Quist").is_some_and(|r| r.contains("Form Submitted"))
     });
     t.cluster.kill9();

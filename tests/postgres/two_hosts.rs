@@ -91,8 +91,7 @@ fn a_change_on_one_host_reaches_a_console_on_another_within_a_second() {
     s.wait(Duration::from_secs(15), "the console", |x| {
         x.contains("Breaches ·")
     });
-    s.keys("1");
-    s.wait(Duration::from_secs(5), "the Intake view", |x| {
+    s.keys_then("1", "the Intake view", |x| {
         row(x, "Ada Quist").is_some_and(|r| r.contains("Form Submitted"))
     });
     let kim_from = t.cluster.psql(
