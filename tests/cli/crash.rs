@@ -15,9 +15,16 @@
 //! - the killed command, retried with the same `--op-id`, is applied
 //!   exactly once (whether or not the killed run had committed).
 //!
-//! It also kills `import` mid-run (when `import` is implemented): all rows or
-//! none. At the end, acknowledged commands re-run with their `--op-id`
-//! change nothing.
+//! It also kills `import` mid-run: all rows or none (an `import` that does
+//! not work here fails the test). At the end, acknowledged commands re-run
+//! with their `--op-id` change nothing.
+//!
+//! The premise is checked, not assumed: each kill is classed by what the
+//! test can see (did the process die of the SIGKILL or exit first; had it
+//! opened the database, which leaves its WAL file behind when killed, since
+//! a clean close removes it; had its change committed), and the test fails
+//! unless enough kills landed mid-command (the database opened, the change
+//! not committed), and at least one import was killed mid-run.
 
 use crate::common::{BIN, Cq};
 use carequeue::domain::{self, DEFAULT_PIPELINE, Pipeline};
@@ -25,6 +32,8 @@ use carequeue::store::{EventRow, Store, events::GENESIS, meta_get};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -290,17 +299,46 @@ fn record_count(cq: &Cq) -> i64 {
         .unwrap()
 }
 
+/// The database's WAL file: SQLite makes it when a connection opens the
+/// database, and removes it when the last one closes cleanly.
+fn wal(cq: &Cq) -> PathBuf {
+    let mut name = cq.db.clone().into_os_string();
+    name.push("-wal");
+    PathBuf::from(name)
+}
+
+/// How a killed command ended, as far as the test can see.
+struct Killed {
+    status: ExitStatus,
+    /// The SIGKILL ended it: it had not exited before the kill.
+    by_signal: bool,
+    /// Its WAL file was left behind: it had opened the database.
+    opened: bool,
+}
+
 /// Starts `args`, SIGKILLs it after `delay`, and returns how it ended.
-fn run_and_kill(cq: &Cq, args: &[String], delay: Duration) -> ExitStatus {
+fn run_and_kill(cq: &Cq, args: &[String], delay: Duration) -> Killed {
+    assert!(
+        !wal(cq).exists(),
+        "no WAL file before the command: what is left after the kill is its own"
+    );
     let mut child = command(cq, args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
+    // The random moment itself (what this test is about), not a wait for
+    // something to happen.
     std::thread::sleep(delay);
     // SIGKILL; harmless if it already exited (not reaped yet, so the pid is still ours).
     let _ = child.kill();
-    child.wait().expect("wait")
+    let status = child.wait().expect("wait");
+    Killed {
+        status,
+        by_signal: status.signal() == Some(libc::SIGKILL),
+        // Read before anything else opens the database.
+        opened: wal(cq).exists(),
+    }
 }
 
 fn csv(rows: usize, tag: usize) -> String {
@@ -314,44 +352,46 @@ fn csv(rows: usize, tag: usize) -> String {
     s
 }
 
-/// Whether `import` works here, with the CSV shape this test writes.
-fn import_works() -> bool {
+/// The test's user: every role, so every command on the flow (and
+/// `import`, an admin's) is theirs to run.
+const USER_ADD: &[&str] = &[
+    "user",
+    "add",
+    USER,
+    "--role",
+    "ops",
+    "--role",
+    "provider",
+    "--role",
+    "pharmacy",
+    "--role",
+    "supervisor",
+];
+
+/// `import` works here, for this test's user, with the CSV shape this test
+/// writes: else the killed-import half could not test anything, and the
+/// test fails. Returns the probe's database, where each killed import is
+/// first timed whole.
+fn assert_import_works() -> Cq {
     let probe = Cq::init_default(NOW);
-    probe.ok("nobody", NOW, &["user", "add", USER, "--role", "ops"]);
+    probe.ok("nobody", NOW, USER_ADD);
     let file = probe.dir.path().join("probe.csv");
     std::fs::write(&file, csv(3, 0)).unwrap();
-    let out = probe.run(USER, NOW, &["import", file.to_str().unwrap()]);
-    if out.status.success() {
-        return true;
-    }
-    eprintln!(
-        "note: skipping the killed-import part: `carequeue import` said: {}",
-        String::from_utf8_lossy(&out.stderr).trim()
-    );
-    false
+    probe.ok(USER, NOW, &["import", file.to_str().unwrap()]);
+    probe
 }
+
+/// Kills that landed mid-command (the database opened, the change not
+/// committed) the test needs before its outcomes mean anything; and
+/// imports killed mid-run.
+const MID_COMMAND_AT_LEAST: usize = 5;
+const MID_IMPORT_AT_LEAST: usize = 1;
 
 #[test]
 fn sigkill_at_random_moments_never_half_applies_or_loses_acknowledged_changes() {
     let p = pipeline();
     let cq = Cq::init_default(NOW);
-    cq.ok(
-        "nobody",
-        NOW,
-        &[
-            "user",
-            "add",
-            USER,
-            "--role",
-            "ops",
-            "--role",
-            "provider",
-            "--role",
-            "pharmacy",
-            "--role",
-            "supervisor",
-        ],
-    );
+    cq.ok("nobody", NOW, USER_ADD);
     let mut recs: BTreeMap<i64, Rec> = BTreeMap::new();
     for i in 0..RECORDS {
         let id = cq.add(USER, NOW, &format!("Patient {i}"), &["state=NY"]);
@@ -363,14 +403,28 @@ fn sigkill_at_random_moments_never_half_applies_or_loses_acknowledged_changes() 
             },
         );
     }
-    let import = import_works();
+    let probe = assert_import_works();
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
     let mut acked: Vec<Op> = Vec::new();
     let mut n = 0;
     let (mut killed_mid, mut finished_first, mut landed_before_kill) = (0, 0, 0);
-    let mut imports = 0;
+    // Of the kills before the command exited: before it opened the
+    // database, between that and its commit (after its commit:
+    // landed_before_kill).
+    let (mut before_open, mut mid_command) = (0, 0);
+    let (mut imports, mut imports_mid) = (0, 0);
     let mut took: Vec<Duration> = Vec::new();
-    for round in 0..ROUNDS {
+    let mut rounds = 0;
+    for round in 0.. {
+        // ROUNDS rounds; and more, up to twice as many, while fewer kills
+        // than the test needs have landed mid-command (the delays are
+        // random: some kills land before a command opens the database or
+        // after it exits, and those rounds are checked too).
+        let enough = mid_command >= MID_COMMAND_AT_LEAST && imports_mid >= MID_IMPORT_AT_LEAST;
+        if round >= ROUNDS && (enough || round >= 2 * ROUNDS) {
+            break;
+        }
+        rounds += 1;
         // A few acknowledged commands...
         for _ in 0..rng.random_range(3..10) {
             n += 1;
@@ -394,7 +448,7 @@ fn sigkill_at_random_moments_never_half_applies_or_loses_acknowledged_changes() 
         let typical = took[took.len() / 2].as_micros() as u64;
         let delay = Duration::from_micros(rng.random_range(typical / 2..typical * 13 / 10 + 1));
         let when = format!("after the kill in round {round} ({delay:?})");
-        if import && round % 10 == 5 {
+        if round % 10 == 5 {
             // ... or a killed import: all rows or none.
             imports += 1;
             let rows = 400;
@@ -402,11 +456,23 @@ fn sigkill_at_random_moments_never_half_applies_or_loses_acknowledged_changes() 
             std::fs::write(&file, csv(rows, round)).unwrap();
             let before = record_count(&cq);
             let args = vec!["import".to_string(), file.to_str().unwrap().to_string()];
-            let status = run_and_kill(&cq, &args, delay * 4);
+            // Killed within the time the same import takes whole, timed
+            // just now on the probe's database.
+            let started = Instant::now();
+            probe.ok(USER, NOW, &["import", file.to_str().unwrap()]);
+            let whole = started.elapsed().as_micros() as u64;
+            let delay = Duration::from_micros(rng.random_range(whole / 5..whole * 9 / 10 + 1));
+            let when = format!("after the import killed in round {round} ({delay:?} of {whole}µs)");
+            let k = run_and_kill(&cq, &args, delay);
             let added = record_count(&cq) - before;
             verify(&cq, &when);
             check_integrity(&p, &cq, &when);
-            if status.success() {
+            assert!(
+                k.status.success() || k.by_signal,
+                "{when}: the import failed on its own: {:?}",
+                k.status
+            );
+            if k.status.success() {
                 assert_eq!(
                     added, rows as i64,
                     "{when}: an acknowledged import is whole"
@@ -416,6 +482,9 @@ fn sigkill_at_random_moments_never_half_applies_or_loses_acknowledged_changes() 
                     added == 0 || added == rows as i64,
                     "{when}: a killed import added {added} of {rows} rows"
                 );
+                if k.opened && added == 0 {
+                    imports_mid += 1;
+                }
             }
             // Imported records join the flow at the entry stage.
             let rows_now = check_integrity(&p, &cq, &when);
@@ -427,12 +496,18 @@ fn sigkill_at_random_moments_never_half_applies_or_loses_acknowledged_changes() 
         // ... then one command killed at a random moment.
         n += 1;
         let op = next_op(&mut rng, &recs, n);
-        let status = run_and_kill(&cq, &op.args, delay);
+        let k = run_and_kill(&cq, &op.args, delay);
         verify(&cq, &when);
         check_integrity(&p, &cq, &when);
         let landed = events_with_op(&cq, &op.op_id);
         assert!(landed.len() <= 1, "{when}: op applied twice");
-        if status.success() {
+        assert!(
+            k.status.success() || k.by_signal,
+            "{when}: {:?} failed on its own: {:?}",
+            op.args,
+            k.status
+        );
+        if k.status.success() {
             finished_first += 1;
             assert_eq!(
                 landed,
@@ -443,6 +518,14 @@ fn sigkill_at_random_moments_never_half_applies_or_loses_acknowledged_changes() 
         } else {
             killed_mid += 1;
             landed_before_kill += landed.len();
+            // Committed (and maybe closed already): counted above.
+            if landed.is_empty() {
+                if k.opened {
+                    mid_command += 1;
+                } else {
+                    before_open += 1;
+                }
+            }
         }
         // Every acknowledged change so far is present, exactly once.
         for a in &acked {
@@ -479,10 +562,22 @@ fn sigkill_at_random_moments_never_half_applies_or_loses_acknowledged_changes() 
         }
     }
     eprintln!(
-        "crash: {ROUNDS} rounds, {} acknowledged commands, {killed_mid} killed before exiting \
-         ({landed_before_kill} of them had committed), {finished_first} finished before the kill, \
-         {imports} killed imports",
+        "crash: {rounds} rounds, {} acknowledged commands, {killed_mid} killed before exiting \
+         ({before_open} before opening the database, {mid_command} with it open and nothing \
+         committed, {landed_before_kill} after committing), {finished_first} finished before \
+         the kill, {imports} killed imports ({imports_mid} mid-run)",
         acked.len()
+    );
+    // The premise: the kills landed while commands were at work.
+    assert!(
+        mid_command >= MID_COMMAND_AT_LEAST,
+        "only {mid_command} of {killed_mid} kills landed mid-command (the database open, \
+         the change not committed); the test needs {MID_COMMAND_AT_LEAST}"
+    );
+    assert!(
+        imports_mid >= MID_IMPORT_AT_LEAST,
+        "{imports_mid} of the {imports} killed imports were killed mid-run (the database \
+         open, nothing committed); the test needs {MID_IMPORT_AT_LEAST}"
     );
 
     // Re-running acknowledged commands with their op-ids changes nothing.
