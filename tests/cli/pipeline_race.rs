@@ -11,7 +11,8 @@ use carequeue::engine::FixedClock;
 use carequeue::ops::{self, ChangeOpts};
 use carequeue::store::{Store, setup};
 use chrono::{DateTime, Utc};
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
 
 const T0: &str = "2026-03-02T14:00:00Z";
 const T1: &str = "2026-03-02T15:00:00Z";
@@ -91,6 +92,25 @@ fn a_write_decided_under_the_old_pipeline_is_refused_once_another_is_applied() {
     assert!(cq.ok("nobody", T1, &["verify"]).starts_with("ok:"));
 }
 
+/// Moves the writer lands under the old pipeline before the apply may
+/// start: the race begins with writes already made under the old rules.
+const BEFORE_APPLY: usize = 3;
+
+/// How a racing `move` ended.
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    Moved,
+    /// Decided under the old pipeline, refused inside its own transaction
+    /// because the apply had committed meanwhile.
+    Stale,
+    /// Started after the apply: its `--pipeline` file is no longer the
+    /// database's, so the command refuses to write.
+    NotTheDatabases,
+}
+
+/// When something ran: from its start to its end.
+type Ran = (Instant, Instant);
+
 #[test]
 fn writes_racing_an_apply_each_run_under_one_pipeline_and_verify_agrees() {
     let cq = Cq::init_default(T0);
@@ -99,23 +119,50 @@ fn writes_racing_an_apply_each_run_under_one_pipeline_and_verify_agrees() {
         .map(|i| cq.add("ann", T0, &format!("Patient {i}"), &[]))
         .collect();
     let file = supervisors_start_reviews(&cq);
-    let moved = std::thread::scope(|s| {
-        let writer = s.spawn(|| {
-            let mut moved = 0;
-            for id in &ids {
+    // The writer moves the records one after another; once BEFORE_APPLY
+    // moves have landed it says so and waits for the apply to start, then
+    // goes on while the apply runs (no sleep decides the interleaving).
+    let (landed_tx, landed_rx) = mpsc::channel::<()>();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let (outcomes, apply): (Vec<(i64, Outcome, Ran)>, Ran) = std::thread::scope(|s| {
+        let (cq, ids) = (&cq, &ids);
+        let writer = s.spawn(move || {
+            let mut outcomes = Vec::new();
+            for (i, id) in ids.iter().enumerate() {
+                let started = Instant::now();
                 let out = cq.run("ann", T1, &["move", &id.to_string(), "start_review"]);
-                match out.status.code() {
-                    Some(0) => moved += 1,
-                    Some(1) => {}
-                    other => panic!("exit {other:?}: {}", String::from_utf8_lossy(&out.stderr)),
+                let ran = (started, Instant::now());
+                let err = String::from_utf8_lossy(&out.stderr);
+                let outcome = match out.status.code() {
+                    Some(0) => Outcome::Moved,
+                    Some(1) if err.contains("the pipeline changed while you worked") => {
+                        Outcome::Stale
+                    }
+                    Some(1) if err.contains("is not the database's pipeline") => {
+                        Outcome::NotTheDatabases
+                    }
+                    other => panic!("exit {other:?}: {err}"),
+                };
+                outcomes.push((*id, outcome, ran));
+                if i + 1 == BEFORE_APPLY {
+                    landed_tx.send(()).expect("the test waits");
+                    // Err: the test is gone (it failed); go on regardless.
+                    let _ = go_rx.recv();
                 }
             }
-            moved
+            outcomes
         });
-        std::thread::sleep(std::time::Duration::from_millis(150));
+        landed_rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the writer's first moves");
+        go_tx.send(()).expect("the writer waits");
+        let started = Instant::now();
         cq.ok("nobody", T1, &["pipeline", "apply", &file]);
-        writer.join().expect("writer")
+        let apply = (started, Instant::now());
+        (writer.join().expect("writer"), apply)
     });
+    let count = |want: Outcome| outcomes.iter().filter(|(_, o, _)| *o == want).count();
+    let moved = count(Outcome::Moved);
     let in_review = ids
         .iter()
         .filter(|id| {
@@ -131,6 +178,61 @@ fn writes_racing_an_apply_each_run_under_one_pipeline_and_verify_agrees() {
         in_review, moved,
         "every success landed, every refusal left nothing"
     );
+
+    // The race happened: moves ran while the apply ran, and the apply
+    // committed between the writer's moves, so some moves landed before it
+    // (each of their events is logged before the apply's) and every move
+    // after it was refused (never a success after a refusal: each write
+    // ran under one pipeline).
+    let refused = outcomes.len() - moved;
+    // The writer's moves in order, for the messages below.
+    let seq: Vec<(i64, &Outcome)> = outcomes.iter().map(|(id, o, _)| (*id, o)).collect();
+    eprintln!(
+        "pipeline race: {moved} moved before the apply, {refused} refused after it ({} decided \
+         under the old pipeline and refused in their own transaction)",
+        count(Outcome::Stale)
+    );
+    let during = outcomes
+        .iter()
+        .filter(|(_, _, (from, to))| *from < apply.1 && apply.0 < *to)
+        .count();
+    assert!(during > 0, "no move ran while the apply ran: {seq:?}");
+    assert!(
+        moved >= BEFORE_APPLY,
+        "the first {BEFORE_APPLY} moves landed before the apply: {seq:?}"
+    );
+    assert!(
+        refused > 0,
+        "no move was refused: the apply did not commit while the writer was at work, \
+         so nothing raced it: {seq:?}"
+    );
+    assert!(
+        outcomes[..moved]
+            .iter()
+            .all(|(_, o, _)| *o == Outcome::Moved),
+        "a move landed after one was refused: {seq:?}"
+    );
+    let store = Store::open(&cq.db).expect("open");
+    let applied = setup::current_pipeline(store.conn())
+        .expect("read")
+        .expect("stored pipeline");
+    assert_eq!(applied.version, 2, "the apply committed");
+    for (id, _, _) in &outcomes[..moved] {
+        let logged: i64 = store
+            .conn()
+            .query_row(
+                "SELECT id FROM events WHERE record_id = ?1 AND event = 'start_review'",
+                [id],
+                |r| r.get(0),
+            )
+            .expect("the move's event");
+        assert!(
+            logged < applied.event_id,
+            "record {id}'s move (event {logged}) was logged before the apply (event {})",
+            applied.event_id
+        );
+    }
+    drop(store);
     // verify re-checks each transition under the pipeline in force when it
     // was logged: a start_review by ann after the apply would be named.
     let v = cq.ok("nobody", T1, &["verify"]);
