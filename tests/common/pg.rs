@@ -1,8 +1,17 @@
-//! A throwaway PostgreSQL cluster per test binary: `initdb` into a fresh
-//! folder owned by the `postgres` account (initdb and the server refuse
-//! root), started with `pg_ctl` on a private socket folder, `fsync=off`,
-//! and, when asked, TCP on 127.0.0.1 with TLS and `scram-sha-256`. Stopped
-//! (immediate) and its folder removed on drop.
+//! Throwaway PostgreSQL clusters: `initdb` into a fresh folder owned by
+//! the `postgres` account (initdb and the server refuse root), started with
+//! `pg_ctl` on a private socket folder, `fsync=off`, and, when asked, TCP on
+//! 127.0.0.1 with TLS and `scram-sha-256`.
+//!
+//! Most tests work on the binary's [`shared`] cluster (TCP and TLS on),
+//! started on first use, in a database of their own ([`Cluster::database`]:
+//! unique names). Statics are never dropped, so every cluster has a
+//! watchdog: a small `sh` that waits for this process to end (however it
+//! ends: normally, by a panic, or killed) and then stops the server
+//! (`pg_ctl stop -m immediate` as `postgres`) and removes its folder. A
+//! test that kills, restarts or fails over its server, or needs options the
+//! shared one cannot have, starts a cluster of its own ([`Cluster::start`]);
+//! that one is also stopped and removed on drop.
 //!
 //! Needs root (to run as `postgres`) and the server binaries under
 //! `/usr/lib/postgresql/*/bin`: without them a test skips with a note,
@@ -12,7 +21,9 @@
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 /// Connection settings' surroundings for a test: these variables only,
 /// no home folder, no OS account.
@@ -40,7 +51,71 @@ pub struct Cluster {
     bin: PathBuf,
     uid: u32,
     gid: u32,
+    /// Stops the server and removes `dir` once this process is gone.
+    watchdog: Option<Watchdog>,
 }
+
+/// The watchdog's process, and the write end of its stdin: this process
+/// holds it open for as long as it lives (the kernel closes it when the
+/// process ends, however it ends), so the watchdog's `cat` reads EOF then
+/// and not before.
+struct Watchdog {
+    child: Child,
+    pipe: ChildStdin,
+}
+
+/// The binary's shared cluster (TCP on, TLS and `scram-sha-256`; not
+/// durable), started on first use and stopped by its watchdog when the
+/// test process ends. Call [`available`] first. Tests on it make a
+/// database each ([`Cluster::database`]) and their logins with
+/// [`Cluster::logins`] (logins are the server's, shared by its databases:
+/// the same name is the same login in every test, password `pw-NAME`).
+pub fn shared() -> &'static Cluster {
+    static SHARED: OnceLock<Cluster> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        Cluster::start(&Opts {
+            tcp: true,
+            ..Default::default()
+        })
+    })
+}
+
+/// The cluster a test works on: the binary's [`shared`] one, or one of its
+/// own (see [`Cluster::start`]).
+pub enum ClusterRef {
+    Shared(&'static Cluster),
+    Own(Box<Cluster>),
+}
+
+impl ClusterRef {
+    /// The binary's shared cluster.
+    pub fn shared() -> ClusterRef {
+        ClusterRef::Shared(shared())
+    }
+
+    /// A cluster of the test's own, with `opts`.
+    pub fn own(opts: &Opts) -> ClusterRef {
+        ClusterRef::Own(Box::new(Cluster::start(opts)))
+    }
+}
+
+impl std::ops::Deref for ClusterRef {
+    type Target = Cluster;
+    fn deref(&self) -> &Cluster {
+        match self {
+            ClusterRef::Shared(c) => c,
+            ClusterRef::Own(c) => c,
+        }
+    }
+}
+
+/// Role-level changes (CREATE ROLE, GRANT a role) are made one at a time
+/// in this process: tests on the shared cluster run at once, and the
+/// server refuses two sessions changing the same role together.
+static ROLES: Mutex<()> = Mutex::new(());
+
+/// The number in the next database's name.
+static DATABASES: AtomicUsize = AtomicUsize::new(0);
 
 /// A password file for the logins [`Cluster::logins`] made.
 pub struct Passwords {
@@ -201,7 +276,7 @@ impl Cluster {
         let (uid, gid) = ids("postgres").expect("postgres account");
         let (dir, socket) = folders(uid, gid);
         let data = dir.path().join("data");
-        let c = Cluster {
+        let mut c = Cluster {
             dir,
             socket,
             port: free_port(),
@@ -209,7 +284,9 @@ impl Cluster {
             bin,
             uid,
             gid,
+            watchdog: None,
         };
+        c.watch();
         let out = c
             .as_postgres("initdb")
             .args(["-D"])
@@ -269,6 +346,42 @@ impl Cluster {
 
     fn pg_start(&self) {
         self.restart();
+    }
+
+    /// Starts this cluster's watchdog: `sh` as root, in a process group of
+    /// its own (a Ctrl-C to the test run does not reach it), with every
+    /// inherited descriptor but its stdin closed (a pseudo-terminal's or a
+    /// pipe's end held here would keep a reader from its EOF). When `cat`
+    /// reads EOF (this process is gone, or [`Drop`] closed the pipe), it
+    /// stops the server as `postgres` and removes the folder.
+    fn watch(&mut self) {
+        const SCRIPT: &str = "cat >/dev/null
+setpriv --reuid=\"$1\" --regid=\"$2\" --clear-groups -- \"$3\" -D \"$4\" -m immediate -w stop >/dev/null 2>&1
+rm -rf -- \"$5\"";
+        let mut cmd = Command::new("/bin/sh");
+        cmd.args(["-c", SCRIPT, "cq-pg-watchdog"])
+            .arg(self.uid.to_string())
+            .arg(self.gid.to_string())
+            .arg(self.bin.join("pg_ctl"))
+            .arg(self.dir.path().join("data"))
+            .arg(self.dir.path())
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0);
+        // SAFETY: close_range is async-signal-safe; it closes this child's
+        // copies of the parent's descriptors above stdio, nothing else.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
+                Ok(())
+            });
+        }
+        let mut child = cmd.spawn().expect("the cluster's watchdog");
+        let pipe = child.stdin.take().expect("the watchdog's stdin");
+        self.watchdog = Some(Watchdog { child, pipe });
     }
 
     /// Kills the server's postmaster with SIGKILL (no shutdown, no
@@ -349,10 +462,29 @@ impl Cluster {
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
-    /// A fresh database for one test.
-    pub fn database(&self, name: &str) -> String {
+    /// A fresh database for one test, named `BASE_N` (unique in this
+    /// process, so in any of its clusters); returns its name.
+    pub fn database(&self, base: &str) -> String {
+        let name = format!("{base}_{}", DATABASES.fetch_add(1, Ordering::SeqCst));
         self.psql("postgres", &format!("CREATE DATABASE \"{name}\""));
-        name.to_string()
+        name
+    }
+
+    /// [`Cluster::database`], owned by login `owner`.
+    pub fn database_owned(&self, base: &str, owner: &str) -> String {
+        let name = format!("{base}_{}", DATABASES.fetch_add(1, Ordering::SeqCst));
+        self.psql(
+            "postgres",
+            &format!("CREATE DATABASE \"{name}\" OWNER \"{owner}\""),
+        );
+        name
+    }
+
+    /// Runs role-level `sql` (CREATE ROLE, GRANT a role to a role) as the
+    /// superuser, one such change at a time in this process (see [`ROLES`]).
+    pub fn alter_roles(&self, sql: &str) -> String {
+        let _one_at_a_time = ROLES.lock().unwrap_or_else(|e| e.into_inner());
+        self.psql("postgres", sql)
     }
 
     /// Appends `lines` to the server's configuration (later lines win);
@@ -389,7 +521,7 @@ impl Cluster {
         std::fs::write(&hba, rules).expect("hba");
         self.reload();
         let (dir, socket) = folders(self.uid, self.gid);
-        let c = Cluster {
+        let mut c = Cluster {
             dir,
             socket,
             port: free_port(),
@@ -397,7 +529,9 @@ impl Cluster {
             bin: self.bin.clone(),
             uid: self.uid,
             gid: self.gid,
+            watchdog: None,
         };
+        c.watch();
         let out = c
             .as_postgres("pg_basebackup")
             .args(["-D"])
@@ -429,19 +563,26 @@ impl Cluster {
         check("pg_ctl promote", &out);
     }
 
-    /// Creates each of `logins` with the password `pw-LOGIN` (the first
-    /// also CREATEROLE: the init owner, no superuser) and a password file
-    /// (0600) that holds them all.
+    /// Creates each of `logins` the server does not have yet with the
+    /// password `pw-LOGIN` (the first also CREATEROLE: the init owner, no
+    /// superuser) and a password file (0600) that holds them all. On the
+    /// shared cluster a login another test made is the same login.
     pub fn logins(&self, logins: &[&str]) -> Passwords {
-        let mut sql = String::new();
+        let mut sql = String::from("DO $$ BEGIN ");
         for l in logins {
-            sql.push_str(&format!("CREATE ROLE {l} LOGIN PASSWORD 'pw-{l}';"));
+            sql.push_str(&format!(
+                "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{l}') THEN \
+                 CREATE ROLE {l} LOGIN PASSWORD 'pw-{l}'; END IF; "
+            ));
         }
+        sql.push_str("END $$;");
         if let Some(owner) = logins.first() {
             sql.push_str(&format!("ALTER ROLE {owner} CREATEROLE;"));
         }
-        self.psql("postgres", &sql);
-        let dir = tempfile::tempdir().expect("dir");
+        self.alter_roles(&sql);
+        // Inside the cluster's folder: removed with it, also when the
+        // Passwords are a static's and never dropped.
+        let dir = tempfile::tempdir_in(self.dir.path()).expect("dir");
         let file = dir.path().join("pgpass");
         let lines: String = logins
             .iter()
@@ -466,5 +607,11 @@ impl Drop for Cluster {
             .arg(self.dir.path().join("data"))
             .args(["-m", "immediate", "-w", "stop"])
             .output();
+        // The server is down: let the watchdog go (it finds nothing left
+        // to stop) and reap it.
+        if let Some(Watchdog { mut child, pipe }) = self.watchdog.take() {
+            drop(pipe);
+            let _ = child.wait();
+        }
     }
 }

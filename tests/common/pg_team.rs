@@ -1,11 +1,12 @@
 //! A team on a throwaway PostgreSQL server: a SQLite database with three
-//! users (kim, maria, dev) and three intake records, migrated onto the
-//! server; logins with passwords, a trust-mode `driver` login that acts
-//! as each user's own; the binary and the console run as a person would,
-//! on this host or on another (a network namespace).
+//! users (kim, maria, dev) and three intake records, migrated onto a
+//! database of its own on the server (the binary's shared cluster, or one
+//! the test owns); logins with passwords, a trust-mode `driver` login that
+//! acts as each user's own; the binary and the console run as a person
+//! would, on this host or on another (a network namespace).
 #![allow(dead_code)]
 
-use super::pg::{Cluster, Opts, Passwords};
+use super::pg::{ClusterRef, Opts, Passwords};
 use super::screen::Screen;
 use super::{Cq, command};
 use portable_pty::CommandBuilder;
@@ -15,7 +16,9 @@ pub const NOW: &str = "2026-11-02T09:00:00Z";
 pub const USERS: [(&str, &str); 3] = [("kim", "supervisor"), ("maria", "ops"), ("dev", "ops")];
 
 pub struct Team {
-    pub cluster: Cluster,
+    pub cluster: ClusterRef,
+    /// The team's database on the cluster.
+    pub db: String,
     pub passwords: Passwords,
     pub cq: Cq,
     /// Where clients reach the server (`host:port`, several for
@@ -29,30 +32,46 @@ pub struct Team {
 }
 
 impl Team {
-    /// A server (`opts`, TCP on), a SQLite team migrated onto it, and
-    /// three intake records.
-    pub fn new(opts: Opts) -> Team {
+    /// The team (three intake records) on the binary's shared cluster.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Team {
+        Team::on(ClusterRef::shared())
+    }
+
+    /// The team on a cluster of its own (`opts`, TCP on): for a test that
+    /// kills or fails over the server, or needs options the shared one
+    /// cannot have.
+    pub fn own(opts: Opts) -> Team {
+        Team::on(ClusterRef::own(&Opts { tcp: true, ..opts }))
+    }
+
+    fn on(cluster: ClusterRef) -> Team {
         let users: Vec<(&str, &[&str])> = USERS
             .iter()
             .map(|(u, role)| (*u, std::slice::from_ref(role)))
             .collect();
         Team::of(
-            opts,
+            cluster,
             &users,
             ("maria", &["Ada Quist", "Bea Quist", "Cyd Quist"]),
         )
     }
 
-    /// A server, a SQLite team of `users` (each with a login of its own
-    /// name) and records of `patients` added by `adder`, migrated onto it.
-    pub fn of(opts: Opts, users: &[(&str, &[&str])], (adder, patients): (&str, &[&str])) -> Team {
-        let cluster = Cluster::start(&Opts { tcp: true, ..opts });
+    /// On `cluster` (TCP on), a SQLite team of `users` (each with a login
+    /// of its own name) and records of `patients` added by `adder`,
+    /// migrated onto a database of its own.
+    pub fn of(
+        cluster: ClusterRef,
+        users: &[(&str, &[&str])],
+        (adder, patients): (&str, &[&str]),
+    ) -> Team {
+        assert!(cluster.tcp, "a team reaches its server over TCP");
         let mut logins = vec!["owner", "driver"];
         logins.extend(users.iter().map(|(u, _)| *u));
         let passwords = cluster.logins(&logins);
         let names: Vec<&str> = users.iter().map(|(u, _)| *u).collect();
-        cluster.psql("postgres", &format!("GRANT {} TO driver", names.join(", ")));
-        cluster.psql("postgres", "CREATE DATABASE care OWNER owner");
+        cluster.alter_roles(&format!("GRANT {} TO driver", names.join(", ")));
+        let db = cluster.database_owned("care", "owner");
         let cq = Cq::init_default(NOW);
         for (u, roles) in users {
             let mut args = vec!["user", "add", u];
@@ -67,6 +86,7 @@ impl Team {
         let hosts = format!("localhost:{}", cluster.port);
         let t = Team {
             cluster,
+            db,
             passwords,
             cq,
             hosts,
@@ -96,7 +116,10 @@ impl Team {
     }
 
     pub fn url(&self, login: &str) -> String {
-        format!("postgres://{login}@{}/care{}", self.hosts, self.params)
+        format!(
+            "postgres://{login}@{}/{}{}",
+            self.hosts, self.db, self.params
+        )
     }
 
     /// The connection settings every client here uses (no others).

@@ -1,0 +1,41 @@
+//! The command line, the store and the engine on SQLite: the real binary
+//! for every command, the engine and store through the library, and the
+//! SQLite-only behaviour (crash safety, concurrent processes, OS
+//! accounts). One test binary; each module was once a file of its own.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod access;
+mod accounts;
+mod adopt;
+mod audit;
+mod calendar;
+mod check;
+mod clear_errors;
+mod concurrency;
+mod config;
+mod contracts;
+mod crash;
+mod demo;
+mod exchange;
+mod exchange_prop;
+mod filters;
+mod formula_csv;
+mod hostile;
+mod import_names;
+mod limits;
+mod parser_prop;
+mod pipeline_change;
+mod pipeline_escapes;
+mod pipeline_race;
+mod pipes_files;
+mod query_plans;
+mod read_only;
+mod refusals;
+mod sla;
+mod streaming;
+mod tamper;
+mod verify;
+mod walk_alt;
+mod walk_default;

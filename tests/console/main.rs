@@ -1,0 +1,24 @@
+//! The console: its state machine driven by key presses with no terminal
+//! (`harness`), its screens drawn to a test backend and snapshotted with
+//! insta (`snapshots`), the store reads behind its pages, and the real
+//! binary in a real pseudo-terminal (`pty`).
+
+#[path = "../common/mod.rs"]
+mod common;
+mod harness;
+
+mod access;
+mod attention;
+mod audit;
+mod breaches;
+mod bulk;
+mod command;
+mod config;
+mod filters;
+mod names;
+mod page_cost;
+mod paging;
+mod pty;
+mod snapshots;
+mod state;
+mod views;

@@ -1,0 +1,298 @@
+//! A page under a field or name filter in any order: the store either
+//! walks the order's index testing each row, or finds the matching rows on
+//! the terms' index and sorts them. Both give the same page; the choice
+//! keeps the rows a page reads near √(limit × records in scope): a walk is
+//! chosen only where matches are dense enough that it reaches the page
+//! soon, and the sort only where the matches are few.
+
+use crate::harness as console;
+
+use carequeue::store::{ListFilter, Sort, SortKey, Store};
+
+/// The page's ids as SQLite reads them for `f`.
+fn page(s: &Store, f: &ListFilter, now: i64) -> Vec<i64> {
+    s.list(f, now).expect("list").iter().map(|r| r.id).collect()
+}
+
+fn filter(fields: &[(&str, &str)], sort: Sort, stages: Option<Vec<String>>) -> ListFilter {
+    ListFilter {
+        stages,
+        fields: fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), vec![v.to_string()]))
+            .collect(),
+        sort,
+        limit: Some(LIMIT),
+        ..Default::default()
+    }
+}
+
+const LIMIT: usize = 20;
+
+/// Every order, each in one direction (`flip` takes the other one).
+fn orders(flip: bool) -> Vec<Sort> {
+    [SortKey::Due, SortKey::Age, SortKey::Patient, SortKey::Id]
+        .into_iter()
+        .enumerate()
+        .map(|(i, key)| Sort {
+            key,
+            desc: (i % 2 == 1) != flip,
+        })
+        .collect()
+}
+
+#[test]
+fn a_filtered_page_reads_few_rows_either_way_and_the_same_rows() {
+    let (_d, db) = console::demo_db(3000);
+    let s = Store::open(&db).expect("open");
+    let now = console::now().timestamp();
+    let phase: Vec<String> = ["form_submitted", "intake_review", "intake_complete"]
+        .iter()
+        .map(|x| x.to_string())
+        .collect();
+    let (mut walked, mut sorted) = (0, 0);
+    for sort in orders(false) {
+        for stages in [None, Some(phase.clone()), Some(vec!["lapsed".to_string()])] {
+            // Every record in scope, in the order, without the terms: what
+            // a walk reads, in the order it reads it.
+            let scope = s
+                .list(
+                    &ListFilter {
+                        stages: stages.clone(),
+                        sort,
+                        ..Default::default()
+                    },
+                    now,
+                )
+                .expect("scope");
+            // A broad term (a quarter of the records) and a narrow one.
+            for fields in [
+                vec![("program", "weight")],
+                vec![("program", "weight"), ("state", "TX")],
+            ] {
+                let f = filter(&fields, sort, stages.clone());
+                let total = s.count(&f, now).expect("count");
+                let walk = s.walks(&f, total).expect("decide");
+                let by_sort = page(&s, &f, now);
+                let by_walk = page(
+                    &s,
+                    &ListFilter {
+                        walk: true,
+                        ..f.clone()
+                    },
+                    now,
+                );
+                let case = format!("{sort:?} {stages:?} {fields:?}: {total} of {}", scope.len());
+                assert_eq!(by_walk, by_sort, "{case}: the same page");
+                assert_eq!(by_sort.len(), (total as usize).min(LIMIT), "{case}");
+                let matches = |r: &carequeue::engine::Record| {
+                    fields
+                        .iter()
+                        .all(|(k, v)| r.fields.get(*k).map(String::as_str) == Some(*v))
+                };
+                let want: Vec<i64> = scope
+                    .iter()
+                    .filter(|r| matches(r))
+                    .take(LIMIT)
+                    .map(|r| r.id)
+                    .collect();
+                assert_eq!(
+                    by_sort, want,
+                    "{case}: the page an independent filter finds"
+                );
+                let bound = ((LIMIT * scope.len()) as f64).sqrt();
+                if walk {
+                    walked += 1;
+                    // The rows the walk reads to fill the page.
+                    let read = scope
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, r)| matches(r))
+                        .nth(LIMIT - 1)
+                        .map_or(scope.len(), |(i, _)| i + 1);
+                    assert!(
+                        read as f64 <= 3.0 * bound,
+                        "{case}: the walk reads {read} (bound {bound:.0})"
+                    );
+                } else {
+                    sorted += 1;
+                    assert!(
+                        total as f64 <= bound,
+                        "{case}: sorting {total} rows (bound {bound:.0})"
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        walked >= 4 && sorted >= 4,
+        "walked {walked}, sorted {sorted}"
+    );
+}
+
+/// A capped walk, page after page from where each stopped: every match, in
+/// order, once, and each page reads no more of the index than the cap.
+#[test]
+fn a_capped_walk_reads_on_from_where_it_stopped() {
+    let (_d, db) = console::demo_db(3000);
+    let s = Store::open(&db).expect("open");
+    let now = console::now().timestamp();
+    let phase: Vec<String> = ["form_submitted", "intake_review", "intake_complete"]
+        .iter()
+        .map(|x| x.to_string())
+        .collect();
+    const CAP: usize = 60;
+    let mut capped_pages = 0;
+    for sort in orders(true) {
+        for stages in [None, Some(phase.clone()), Some(vec!["lapsed".to_string()])] {
+            let scope = s
+                .list(
+                    &ListFilter {
+                        stages: stages.clone(),
+                        sort,
+                        ..Default::default()
+                    },
+                    now,
+                )
+                .expect("scope");
+            // The demo's oldest records are mostly breached: `sla:ok` by
+            // age is sparse early in the walk and dense late.
+            let f = ListFilter {
+                sla: carequeue::store::SlaFilter::Ok,
+                walk: true,
+                scan_cap: Some(CAP),
+                ..filter(&[("program", "weight")], sort, stages.clone())
+            };
+            let want: Vec<i64> = s
+                .list(
+                    &ListFilter {
+                        limit: None,
+                        walk: false,
+                        scan_cap: None,
+                        ..f.clone()
+                    },
+                    now,
+                )
+                .expect("oracle")
+                .iter()
+                .map(|r| r.id)
+                .collect();
+            let mut got: Vec<i64> = Vec::new();
+            let mut seek = carequeue::store::Seek::Start;
+            for _ in 0..10_000 {
+                let g = ListFilter {
+                    seek: seek.clone(),
+                    ..f.clone()
+                };
+                let (rows, resume) = s.list_page(&g, now).expect("page");
+                let case = format!("{sort:?} {stages:?}");
+                let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+                // From a cursor, the first row is the one the last page ended on.
+                let skip = usize::from(
+                    matches!(seek, carequeue::store::Seek::From(_)) && resume_was_row(&got, &ids),
+                );
+                got.extend(&ids[skip.min(ids.len())..]);
+                match resume {
+                    Some(k) => {
+                        capped_pages += 1;
+                        assert!(ids.len() < LIMIT, "{case}: a full page has no resume key");
+                        // The walk stopped exactly `CAP` index rows after
+                        // where it began.
+                        let begin = match &seek {
+                            carequeue::store::Seek::From(k0) => scope
+                                .iter()
+                                .position(|r| sort.key_cmp(&sort.row_key(r), k0).is_ge())
+                                .expect("begin"),
+                            _ => 0,
+                        };
+                        let stop = scope
+                            .iter()
+                            .position(|r| sort.row_key(r) == k)
+                            .expect("the resume key is a row");
+                        // Per stage, for merged stages; never more than CAP
+                        // rows of any one stage's index.
+                        let read = scope[begin..stop]
+                            .iter()
+                            .filter(|r| {
+                                stages.as_ref().is_none_or(|v| v.len() == 1)
+                                    || r.stage == scope[stop].stage
+                            })
+                            .count();
+                        assert!(
+                            read <= CAP,
+                            "{case}: read {read} before stopping (cap {CAP})"
+                        );
+                        seek = carequeue::store::Seek::From(k);
+                    }
+                    None if ids.len() < LIMIT => break,
+                    None => {
+                        let last = rows.last().expect("rows");
+                        seek = carequeue::store::Seek::From(sort.row_key(last));
+                    }
+                }
+            }
+            assert_eq!(got, want, "{sort:?} {stages:?}: every match once, in order");
+        }
+    }
+    assert!(
+        capped_pages >= 10,
+        "pages the cap cut short: {capped_pages}"
+    );
+}
+
+/// Whether `ids` starts with the row `got` ends with (a cursor on a row is
+/// inclusive; on a resume key, which no page returned, it is not repeated).
+fn resume_was_row(got: &[i64], ids: &[i64]) -> bool {
+    got.last().is_some() && got.last() == ids.first()
+}
+
+/// In the console, a page the cap cut short reads on by itself: the rows
+/// on screen and the cursor's walk through every row are the filter's.
+#[test]
+fn the_console_reads_on_past_a_capped_page() {
+    let (_d, db) = console::demo_db(6000);
+    let mut c = console::Console::open(&db, "kim", 120, 40);
+    c.svc.scan_cap = 25;
+    // Every program: the term matches densely enough that the page walks
+    // the age index, and `sla:ok` is sparse among the oldest records.
+    for line in [
+        "view 1",
+        "filter sla:ok program:weight,hair,sleep,dermatology",
+        "sort age",
+    ] {
+        c.press(':');
+        c.typed(line);
+        c.code(crossterm::event::KeyCode::Enter);
+    }
+    let s = Store::open(&db).expect("open");
+    let mut f = c.app.list_filter();
+    f.limit = None;
+    let want: Vec<i64> = s
+        .list(&f, console::now().timestamp())
+        .expect("oracle")
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert!(want.len() > 100, "matches: {}", want.len());
+    assert_eq!(c.app.page.total, want.len());
+    assert!(
+        s.walks(
+            &ListFilter {
+                limit: Some(carequeue::app::WINDOW),
+                ..f.clone()
+            },
+            want.len() as i64
+        )
+        .expect("walks"),
+        "the page walks the order's index"
+    );
+    // The first screen is whole, though each read stops after 25 rows.
+    let screen = c.screen(120, 40);
+    assert!(!screen.contains("│…"), "{screen}");
+    let mut walked = Vec::new();
+    for _ in 0..want.len() {
+        walked.push(c.app.selected_record().expect("a row under the cursor").id);
+        c.press('j');
+    }
+    assert_eq!(walked, want, "the cursor meets every match once, in order");
+}
