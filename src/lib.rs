@@ -21,5 +21,6 @@ pub mod config;
 pub mod demo;
 pub mod keys;
 pub mod state_file;
+pub mod terminal;
 pub mod tui;
 pub mod ui;

@@ -1,5 +1,5 @@
 //! The console's terminal loop: raw mode and alternate screen in, always
-//! restored on the way out (also on error and panic); keys to the app,
+//! restored on the way out (see `terminal`); keys to the app,
 //! requests to the data worker, responses back, a frame every tick.
 
 use crate::app::App;
@@ -79,10 +79,7 @@ pub fn run(
         what_if.map(|w| format!("{w}: changes are refused")),
     ));
     let theme = Theme::new(config.theme);
-    let mut terminal = ratatui::init();
-    // Without a terminal that takes mouse reports, the keys still work.
-    let mouse = config.mouse
-        && crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture).is_ok();
+    let (mut terminal, mouse) = crate::terminal::take(config.mouse)?;
     app.mouse = mouse;
     let result = (|| -> anyhow::Result<()> {
         worker.send(app.start());
@@ -104,7 +101,17 @@ pub fn run(
                 ratatui::layout::Rect::new(0, 0, size.width, size.height),
             );
             terminal.draw(|f| ui::draw(f, &app, &theme))?;
-            if event::poll(TICK)? {
+            if crate::terminal::ending() {
+                return Ok(());
+            }
+            // A signal interrupting the wait is not an error: the loop
+            // looks at what it asked for next time round.
+            let ready = match event::poll(TICK) {
+                Ok(r) => r,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => false,
+                Err(e) => return Err(e.into()),
+            };
+            if ready {
                 match event::read()? {
                     Event::Key(k) => {
                         last_input = std::time::Instant::now();
@@ -155,10 +162,7 @@ pub fn run(
             }
         }
     })();
-    if mouse {
-        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
-    }
-    ratatui::restore();
+    crate::terminal::give_back();
     drop(worker);
     if let Some(f) = &state
         && app.revoked.is_none()

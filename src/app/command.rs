@@ -272,6 +272,8 @@ impl App {
         self.owner_name = None;
         self.filter = r.id.to_string();
         self.detail_open = true;
+        self.pane = Some(r.id);
+        self.pane_top = 0;
         self.set_status(
             format!("record {}: filter `{}` (esc clears)", r.id, r.id),
             false,

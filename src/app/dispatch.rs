@@ -74,13 +74,8 @@ impl App {
                 self.set_status("re-reading…", false);
                 out
             }
-            Action::OpenDetail => {
-                self.detail_open = !self.detail_open;
-                if !self.detail_open {
-                    return vec![Request::DetailClosed];
-                }
-                self.detail_request().into_iter().collect()
-            }
+            Action::OpenDetail if self.detail_open => self.close_pane(),
+            Action::OpenDetail => self.open_pane(),
             Action::Help => {
                 self.popup = Some(Popup::Help { top: 0 });
                 Vec::new()
@@ -124,6 +119,8 @@ impl App {
             Action::Mark => self.mark_selected(),
             Action::MarkRange => self.mark_range(),
             Action::MarkAll => self.mark_all(),
+            // Esc closes the innermost thing first: the pane.
+            Action::ClearMarks if self.detail_open => self.close_pane(),
             Action::ClearMarks => self.clear_marks(),
             Action::Confirm
             | Action::Cancel

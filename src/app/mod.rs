@@ -16,6 +16,7 @@ pub mod mouse;
 mod move_flow;
 mod nav;
 mod page_service;
+mod pane;
 pub mod popup;
 mod prompts;
 mod reload;
@@ -104,6 +105,15 @@ pub struct App {
     pub height: usize,
     pub detail_open: bool,
     pub detail: Option<Detail>,
+    /// The record the detail pane is bound to (see `pane`).
+    pub pane: Option<i64>,
+    /// The user moved the cursor onto a row still being read: the pane
+    /// takes that row's record when it comes.
+    pane_moved: bool,
+    /// Lines the pane is scrolled down.
+    pub pane_top: usize,
+    /// The pane fills the screen (the full record view).
+    pub full_view: bool,
     pub popup: Option<Popup>,
     pub status: Option<Status>,
     pub team: Vec<User>,
@@ -181,6 +191,10 @@ impl App {
             height: 20,
             detail_open: false,
             detail: None,
+            pane: None,
+            pane_moved: false,
+            pane_top: 0,
+            full_view: false,
             popup: None,
             status: None,
             team: Vec::new(),
@@ -396,11 +410,12 @@ impl App {
         vec![q]
     }
 
+    /// The pane's record, read again (a re-read of what is on screen).
     fn detail_request(&self) -> Option<Request> {
         if !self.detail_open {
             return None;
         }
-        self.selected_record().map(|r| Request::Detail(r.id))
+        self.pane.map(Request::Detail)
     }
 
     pub fn on_key_code(&mut self, code: KeyCode) -> Vec<Request> {

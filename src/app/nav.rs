@@ -11,10 +11,10 @@ impl App {
         }
         let target = (self.selected as i64 + delta).clamp(0, total as i64 - 1) as usize;
         self.selected = target;
-        self.scroll_to_selection();
+        self.put_selection_in_view();
         self.follow_group();
         let mut out = self.ensure_window();
-        out.extend(self.detail_request());
+        out.extend(self.pane_follows_cursor());
         out
     }
 
@@ -22,8 +22,9 @@ impl App {
         self.selected = 0;
         self.top = 0;
         if self.page.start == 0 {
-            return self.detail_request().into_iter().collect();
+            return self.pane_follows_cursor().into_iter().collect();
         }
+        self.pane_follows_cursor();
         vec![self.query(Anchor::First)]
     }
 
@@ -33,14 +34,15 @@ impl App {
             return Vec::new();
         }
         self.selected = total - 1;
-        self.scroll_to_selection();
+        self.put_selection_in_view();
         if self.page.start + self.page.rows.len() >= total {
-            return self.detail_request().into_iter().collect();
+            return self.pane_follows_cursor().into_iter().collect();
         }
+        self.pane_follows_cursor();
         vec![self.query(Anchor::Last)]
     }
 
-    fn scroll_to_selection(&mut self) {
+    pub(super) fn put_selection_in_view(&mut self) {
         let h = self.height.max(1);
         if self.selected < self.top {
             self.top = self.selected;
@@ -111,7 +113,7 @@ impl App {
         }
         if let Some(i) = self.page.rows.iter().position(|r| r.id == id) {
             self.selected = self.page.start + i;
-            self.scroll_to_selection();
+            self.put_selection_in_view();
             return Vec::new();
         }
         self.clamp_selection();
@@ -123,18 +125,15 @@ impl App {
             super::record_label(&was)
         );
         // After a commit, its own message comes first.
+        // After a commit, its own message comes first: a refusal stays a
+        // refusal, never overwritten by where the cursor went.
         match self.status.take() {
-            Some(s) if !s.error && !s.text.contains("left this view") => {
-                self.set_status(format!("{} · {left}", s.text), false)
+            Some(s) if !s.text.contains("left this view") => {
+                self.set_status(format!("{} · {left}", s.text), s.error)
             }
             _ => self.set_status(left, false),
         }
-        if self.detail_open {
-            self.detail_open = false;
-            self.detail = None;
-            return vec![Request::DetailClosed];
-        }
-        Vec::new()
+        self.close_pane()
     }
 
     pub(super) fn clamp_selection(&mut self) {
@@ -158,7 +157,7 @@ impl App {
         if self.top > self.selected {
             self.top = self.selected;
         }
-        self.scroll_to_selection();
+        self.put_selection_in_view();
         if self.top < start {
             self.top = start;
         }

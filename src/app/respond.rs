@@ -44,7 +44,7 @@ impl App {
                 let mut out = self.keep_patient(before);
                 self.clamp_selection();
                 self.follow_group();
-                out.extend(self.detail_request());
+                out.extend(self.pane_keeps_patient());
                 out.extend(self.read_on());
                 out
             }
@@ -57,7 +57,7 @@ impl App {
                 Vec::new()
             }
             Response::Detail(d) => {
-                if self.selected_record().map(|r| r.id) == Some(d.record.id) {
+                if self.detail_open && self.pane == Some(d.record.id) {
                     self.detail = Some(*d);
                 }
                 Vec::new()

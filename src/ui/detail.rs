@@ -13,7 +13,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
-    let Some(d) = &app.detail else { return };
+    let Some(d) = app.pane_detail() else {
+        let id = app.pane.map(|id| format!(" #{id} ")).unwrap_or_default();
+        let block = Block::bordered().title(id).title_style(t.title());
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        f.render_widget(Paragraph::new("reading…").style(t.dim()), inner);
+        return;
+    };
     let r = &d.record;
     let p = &app.pipeline;
     let w = area.width.saturating_sub(4) as usize;

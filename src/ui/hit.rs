@@ -45,7 +45,7 @@ pub fn hit(area: Rect, app: &App, x: u16, y: u16) -> Option<Hit> {
     if !inside(r.body, x, y) {
         return None;
     }
-    let detail = app.detail_open && app.detail.is_some();
+    let detail = app.detail_open;
     let table = if detail && split_detail(r.body) {
         let [a, _] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
             .areas(r.body);

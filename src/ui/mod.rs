@@ -119,7 +119,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         return;
     }
     board::draw(f, r.board, app, theme);
-    let detail = app.detail_open && app.detail.is_some();
+    let detail = app.detail_open;
     let (table_area, detail_area) = if detail && split_detail(r.body) {
         let [a, b] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
             .areas(r.body);

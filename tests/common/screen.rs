@@ -22,6 +22,53 @@ struct Output {
     /// The reader met the end of the output: every holder of the
     /// terminal's other side (the program) is gone.
     eof: bool,
+    /// The size it started at, and each resize: where in `raw` it came.
+    sizes: Vec<(usize, u16, u16)>,
+}
+
+/// How a program ended, and what it left on the terminal.
+pub struct Ended {
+    /// It exited 0.
+    pub ok: bool,
+    /// Everything it wrote.
+    pub raw: Vec<u8>,
+    /// The screen it left behind (the shell's, once it is gone).
+    pub left: String,
+    /// The screen a terminal with no alternate screen (or one that keeps
+    /// or reflows it) would be left with: the same output and resizes,
+    /// with the switches to the alternate screen ignored.
+    pub plain: String,
+}
+
+/// `raw` replayed on a terminal that ignores the alternate screen, resized
+/// where the real one was.
+fn plain_screen(raw: &[u8], sizes: &[(usize, u16, u16)]) -> String {
+    let strip = |b: &[u8]| -> Vec<u8> {
+        let text = String::from_utf8_lossy(b).into_owned();
+        let mut t = text;
+        for seq in [
+            "\x1b[?1049h",
+            "\x1b[?1049l",
+            "\x1b[?1047h",
+            "\x1b[?1047l",
+            "\x1b[?47h",
+            "\x1b[?47l",
+        ] {
+            t = t.replace(seq, "");
+        }
+        t.into_bytes()
+    };
+    let nz = |n: u16| std::num::NonZero::new(n).expect("size");
+    let (_, c0, r0) = sizes[0];
+    let mut p = vt100::Parser::new(nz(r0), nz(c0), 0);
+    let mut from = 0;
+    for &(at, c, r) in &sizes[1..] {
+        p.process(&strip(&raw[from..at]));
+        p.set_size(nz(r), nz(c));
+        from = at;
+    }
+    p.process(&strip(&raw[from..]));
+    p.screen().contents()
 }
 
 struct Shared {
@@ -36,23 +83,33 @@ impl Shared {
     }
 }
 
-/// A program running in a 120x40 pseudo-terminal, its output parsed by vt100.
+/// A program running in a pseudo-terminal (120x40 unless told), its
+/// output parsed by vt100.
 pub struct Screen {
     shared: Arc<Shared>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn Child + Send + Sync>,
-    _master: Box<dyn MasterPty + Send>,
+    master: Box<dyn MasterPty + Send>,
+}
+
+fn pty_size(cols: u16, rows: u16) -> PtySize {
+    PtySize {
+        rows,
+        cols,
+        pixel_width: 0,
+        pixel_height: 0,
+    }
 }
 
 impl Screen {
     pub fn spawn(cmd: CommandBuilder) -> Screen {
+        Screen::spawn_sized(cmd, 120, 40)
+    }
+
+    /// The program in a `cols`×`rows` pseudo-terminal.
+    pub fn spawn_sized(cmd: CommandBuilder, cols: u16, rows: u16) -> Screen {
         let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: 40,
-                cols: 120,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
+            .openpty(pty_size(cols, rows))
             .expect("a pseudo-terminal");
         let child = pair.slave.spawn_command(cmd).expect("spawn the console");
         drop(pair.slave);
@@ -61,12 +118,13 @@ impl Screen {
         let shared = Arc::new(Shared {
             out: Mutex::new(Output {
                 parser: vt100::Parser::new(
-                    std::num::NonZero::new(40).expect("rows"),
-                    std::num::NonZero::new(120).expect("cols"),
+                    std::num::NonZero::new(rows).expect("rows"),
+                    std::num::NonZero::new(cols).expect("cols"),
                     0,
                 ),
                 raw: Vec::new(),
                 eof: false,
+                sizes: vec![(0, cols, rows)],
             }),
             changed: Condvar::new(),
         });
@@ -91,8 +149,36 @@ impl Screen {
             shared,
             writer,
             child,
-            _master: pair.master,
+            master: pair.master,
         }
+    }
+
+    /// Resizes the terminal as a person dragging its window would: the
+    /// screen the parser keeps first, then the pseudo-terminal (whose
+    /// SIGWINCH tells the program).
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        {
+            let mut out = self.shared.lock();
+            let at = out.raw.len();
+            out.sizes.push((at, cols, rows));
+            out.parser.set_size(
+                std::num::NonZero::new(rows).expect("rows"),
+                std::num::NonZero::new(cols).expect("cols"),
+            );
+        }
+        self.master
+            .resize(pty_size(cols, rows))
+            .expect("resize the pseudo-terminal");
+    }
+
+    /// Whether the program's screen is the alternate one now.
+    pub fn on_alternate_screen(&self) -> bool {
+        self.shared.lock().parser.screen().alternate_screen()
+    }
+
+    /// The program's process id (to send it a signal).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.process_id()
     }
 
     pub fn text(&self) -> String {
@@ -145,6 +231,12 @@ impl Screen {
     /// (the reader's EOF); returns whether it exited 0, and all it wrote.
     pub fn quit(mut self) -> (bool, Vec<u8>) {
         self.keys("q");
+        let e = self.ended();
+        (e.ok, e.raw)
+    }
+
+    /// Waits for the program to end by itself (after a key, a signal).
+    pub fn ended(mut self) -> Ended {
         let deadline = Instant::now() + STEP;
         let mut out = self.shared.lock();
         while !out.eof {
@@ -158,7 +250,7 @@ impl Screen {
                     );
                 }
                 let _ = self.child.kill();
-                panic!("the console did not quit on q; screen:\n{screen}");
+                panic!("the console did not end; screen:\n{screen}");
             }
             out = self
                 .shared
@@ -168,8 +260,15 @@ impl Screen {
                 .0;
         }
         let raw = out.raw.clone();
+        let left = out.parser.screen().contents();
+        let plain = plain_screen(&raw, &out.sizes);
         drop(out);
         let status = self.child.wait().expect("the console's exit status");
-        (status.success(), raw)
+        Ended {
+            ok: status.success(),
+            raw,
+            left,
+            plain,
+        }
     }
 }

@@ -8,14 +8,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_carequeue");
-const NOW: &str = "2026-11-26T15:00:00Z";
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_carequeue");
+pub(crate) const NOW: &str = "2026-11-26T15:00:00Z";
 
-fn pipeline() -> String {
+pub(crate) fn pipeline() -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/pipeline.toml").to_string()
 }
 
-fn cli(db: &Path, args: &[&str]) -> std::process::Output {
+pub(crate) fn cli(db: &Path, args: &[&str]) -> std::process::Output {
     Command::new(BIN)
         .arg("--db")
         .arg(db)
@@ -26,7 +26,7 @@ fn cli(db: &Path, args: &[&str]) -> std::process::Output {
         .expect("run carequeue")
 }
 
-fn demo(dir: &Path, records: &str) -> PathBuf {
+pub(crate) fn demo(dir: &Path, records: &str) -> PathBuf {
     let db = dir.join("demo.db");
     let out = cli(
         &db,
@@ -41,7 +41,12 @@ fn demo(dir: &Path, records: &str) -> PathBuf {
 }
 
 /// The console on `db` as `user`, in a pseudo-terminal.
-fn open(db: &Path, user: &str) -> Screen {
+pub(crate) fn open(db: &Path, user: &str) -> Screen {
+    open_sized(db, user, 120, 40)
+}
+
+/// [`open`] in a `cols`×`rows` terminal.
+pub(crate) fn open_sized(db: &Path, user: &str, cols: u16, rows: u16) -> Screen {
     let mut cmd = CommandBuilder::new(BIN);
     cmd.args([
         "--db",
@@ -59,7 +64,7 @@ fn open(db: &Path, user: &str) -> Screen {
     let home = db.parent().expect("the database's folder");
     cmd.env("XDG_STATE_HOME", home.join("state"));
     cmd.env("XDG_CONFIG_HOME", home.join("config"));
-    Screen::spawn(cmd)
+    Screen::spawn_sized(cmd, cols, rows)
 }
 
 #[test]
@@ -67,8 +72,20 @@ fn a_move_made_with_the_keyboard_is_in_the_database_as_the_console_user() {
     let dir = tempfile::tempdir().expect("dir");
     let db = demo(dir.path(), "120");
     let mut s = open(&db, "okafor");
-    s.wait(Duration::from_secs(10), "the Decisions view", |t| {
+    let first = s.wait_screen(Duration::from_secs(10), "the Decisions view", |t| {
         t.contains("Decisions ·") && t.contains("1/")
+    });
+    // A record okafor holds (an unclaimed one would first need a claim):
+    // reached by `:go`, which opens it wherever it is.
+    let mine = first
+        .lines()
+        .filter_map(|l| l.strip_prefix('│'))
+        .find(|l| l.contains(" okafor "))
+        .and_then(|l| l.split_whitespace().next())
+        .expect("a record okafor holds in the Decisions view")
+        .to_string();
+    s.keys_then(&format!(":go {mine}\r"), "the record opened", |t| {
+        t.contains(&format!("filter `{mine}`")) && t.contains(" · 1/1 ") && !t.contains("loading…")
     });
     let picker = s.keys_then("m", "the move picker", |t| {
         popup(t).is_some_and(|(title, _)| title.starts_with("Move #"))
@@ -77,20 +94,23 @@ fn a_move_made_with_the_keyboard_is_in_the_database_as_the_console_user() {
     // the first reason, write a note): after each answer, wait for the next
     // prompt (another title) or the result in the status line.
     let mut answered = popup(&picker).expect("the picker").0;
+    // The status line `:go` left; the move's result replaces it.
+    let before = status(&picker).map(str::to_string);
+    let result = |t: &str| status(t).is_some_and(|l| Some(l) != before.as_deref());
     let mut keys = "\r";
     let mut prompts = 0;
     let text = loop {
         prompts += 1;
         assert!(prompts <= 5, "more prompts than the guards ask for");
         let t = s.keys_then(keys, "the next prompt or the result", |t| {
-            status(t).is_some() || popup(t).is_some_and(|(title, _)| title != answered)
+            result(t) || popup(t).is_some_and(|(title, _)| title != answered)
         });
         match popup(&t) {
-            Some((title, Prompt::Choose)) if status(&t).is_none() => {
+            Some((title, Prompt::Choose)) if !result(&t) => {
                 answered = title;
                 keys = "\r";
             }
-            Some((title, Prompt::Confirm)) if status(&t).is_none() => {
+            Some((title, Prompt::Confirm)) if !result(&t) => {
                 answered = title;
                 keys = "seen by e2e test\r";
             }
@@ -104,7 +124,9 @@ fn a_move_made_with_the_keyboard_is_in_the_database_as_the_console_user() {
     // " ✔ record 158: begin_review → in_review"
     let rest = line.split(" ✔ record ").nth(1).expect("status");
     let (id, rest) = rest.split_once(": ").expect("id");
-    let (event, stage) = rest.split_once(" → ").expect("event → stage");
+    let (event, stage) = rest
+        .split_once(" → ")
+        .unwrap_or_else(|| panic!("event → stage in: {line}"));
     // The record left the view: the status line says so after the move.
     let stage = stage.split(" · ").next().expect("stage");
     let (ok, _) = s.quit();
@@ -125,7 +147,7 @@ fn a_move_made_with_the_keyboard_is_in_the_database_as_the_console_user() {
 }
 
 /// What a prompt asks for: a choice from a list, or typed text.
-enum Prompt {
+pub(crate) enum Prompt {
     Choose,
     Confirm,
 }
@@ -133,7 +155,7 @@ enum Prompt {
 /// The open prompt's title and kind, if one is shown: its hint line
 /// (`enter choose` or `enter confirm`), and the nearest border above it
 /// that carries a title (the prompt's own, drawn over the table).
-fn popup(screen: &str) -> Option<(String, Prompt)> {
+pub(crate) fn popup(screen: &str) -> Option<(String, Prompt)> {
     let lines: Vec<&str> = screen.lines().collect();
     let (at, kind) = lines.iter().enumerate().find_map(|(i, l)| {
         if l.contains("enter choose") {
@@ -150,14 +172,14 @@ fn popup(screen: &str) -> Option<(String, Prompt)> {
 }
 
 /// The status line, if it holds a result (`✔ …` or `✖ …`).
-fn status(screen: &str) -> Option<&str> {
+pub(crate) fn status(screen: &str) -> Option<&str> {
     screen
         .lines()
         .find(|l| l.starts_with(" ✔ ") || l.starts_with(" ✖ "))
 }
 
 /// The table row of record `id` (for `patient`) on the screen, if shown.
-fn row_of(screen: &str, id: i64, patient: &str) -> Option<String> {
+pub(crate) fn row_of(screen: &str, id: i64, patient: &str) -> Option<String> {
     screen
         .lines()
         .find(|l| {
