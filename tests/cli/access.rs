@@ -417,6 +417,49 @@ fn new_user_names_are_plain_and_case_folded_and_nobody_is_system() {
     assert!(err.contains("system"), "{err}");
 }
 
+#[test]
+fn a_name_that_folds_to_an_existing_user_is_refused_not_relinked() {
+    let cq = Cq::init_default(T0);
+    cq.ok(
+        ADMIN,
+        T0,
+        &[
+            "user",
+            "add",
+            "kim",
+            "--role",
+            "ops",
+            "--role",
+            "supervisor",
+        ],
+    );
+    let team = || cq.json(ADMIN, T0, &["user", "list", "--json"]);
+    let before = team();
+    for name in ["kim ", " kim", "Kim", "KIM\t"] {
+        let err = cq.fail(
+            ADMIN,
+            T0,
+            &["user", "add", name, "--role", "ops", "--login", "kim3"],
+        );
+        assert!(
+            err.contains("user `kim` already exists") && err.contains("is not its exact name"),
+            "{name:?}: {err}"
+        );
+        assert_eq!(team(), before, "{name:?}: kim is as she was");
+    }
+    // Trimmed and folded, a new name is still taken as given.
+    cq.ok(ADMIN, T0, &["user", "add", " Lee ", "--role", "ops"]);
+    let names: Vec<String> = team()
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|u| u["name"].as_str().map(str::to_string))
+        .collect();
+    assert!(names.contains(&"lee".to_string()), "{names:?}");
+    // The exact name still adds roles to the user it names.
+    cq.ok(ADMIN, T0, &["user", "add", "lee", "--role", "provider"]);
+}
+
 /// A what-if pipeline that makes ops an exporting admin who supervises and
 /// may approve: what it computes for display is shown, but who may do
 /// what still comes from the database's own pipeline.
