@@ -231,8 +231,15 @@ pub enum Command {
     },
     /// Who read which record when (admins and supervising roles).
     AccessLog {
+        /// Only reads by this user.
         #[arg(long, value_name = "USER")]
         user: Option<String>,
+        /// Only reads that named record ID (`show`, detail panes), not lists that showed it.
+        ///
+        /// A list, an export or a console view logs its filter and how many
+        /// records it returned, not their ids, so the lists and views that
+        /// showed record ID among others are not found by this: read the
+        /// entries of the same user and time without `--record`.
         #[arg(long, value_name = "ID")]
         record: Option<i64>,
         /// From (YYYY-MM-DD or RFC 3339), inclusive.

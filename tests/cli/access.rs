@@ -417,6 +417,81 @@ fn new_user_names_are_plain_and_case_folded_and_nobody_is_system() {
     assert!(err.contains("system"), "{err}");
 }
 
+#[test]
+fn a_name_that_folds_to_an_existing_user_is_refused_not_relinked() {
+    let cq = Cq::init_default(T0);
+    cq.ok(
+        ADMIN,
+        T0,
+        &[
+            "user",
+            "add",
+            "kim",
+            "--role",
+            "ops",
+            "--role",
+            "supervisor",
+        ],
+    );
+    let team = || cq.json(ADMIN, T0, &["user", "list", "--json"]);
+    let before = team();
+    for name in ["kim ", " kim", "Kim", "KIM\t"] {
+        let err = cq.fail(
+            ADMIN,
+            T0,
+            &["user", "add", name, "--role", "ops", "--login", "kim3"],
+        );
+        assert!(
+            err.contains("user `kim` already exists") && err.contains("is not its exact name"),
+            "{name:?}: {err}"
+        );
+        assert_eq!(team(), before, "{name:?}: kim is as she was");
+    }
+    // Trimmed and folded, a new name is still taken as given.
+    cq.ok(ADMIN, T0, &["user", "add", " Lee ", "--role", "ops"]);
+    let names: Vec<String> = team()
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|u| u["name"].as_str().map(str::to_string))
+        .collect();
+    assert!(names.contains(&"lee".to_string()), "{names:?}");
+    // The exact name still adds roles to the user it names.
+    cq.ok(ADMIN, T0, &["user", "add", "lee", "--role", "provider"]);
+}
+
+/// `access-log --record N` finds the reads that named record N; a list
+/// that showed it among others logs its filter and count only, and the
+/// help says so where the option is described.
+#[test]
+fn access_log_by_record_finds_its_reads_and_says_lists_are_not_among_them() {
+    let cq = Cq::init_default(T0);
+    let id = cq.add(ADMIN, T0, "Listed Once", &[]).to_string();
+    cq.ok(ADMIN, T0, &["list"]);
+    cq.ok(ADMIN, T0, &["show", &id]);
+    let all = cq.json(ADMIN, T0, &["access-log", "--json"]);
+    let actions = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .expect("rows")
+            .iter()
+            .filter_map(|r| r["action"].as_str().map(str::to_string))
+            .collect()
+    };
+    assert!(actions(&all).contains(&"list".to_string()), "{all}");
+    let by_record = cq.json(ADMIN, T0, &["access-log", "--record", &id, "--json"]);
+    assert_eq!(actions(&by_record), ["show"], "{by_record}");
+    for flag in ["-h", "--help"] {
+        let help = cq.ok(ADMIN, T0, &["access-log", flag]);
+        let line = help
+            .lines()
+            .skip_while(|l| !l.contains("--record"))
+            .take(4)
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(line.contains("not lists that showed it"), "{flag}: {help}");
+    }
+}
+
 /// A what-if pipeline that makes ops an exporting admin who supervises and
 /// may approve: what it computes for display is shown, but who may do
 /// what still comes from the database's own pipeline.

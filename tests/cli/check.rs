@@ -203,6 +203,44 @@ fn all_problems_are_reported_not_only_the_first() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("3 error(s)"));
 }
 
+/// A loop of timers is refused only when no time passes on it (E070):
+/// one timer of it with a time in stage is a loop a clinic may mean.
+#[test]
+fn only_timer_loops_with_no_time_between_are_refused() {
+    let fixture = root().join("tests/fixtures/invalid/E070_timer_loop.toml");
+    let looped = std::fs::read_to_string(&fixture).expect("fixture");
+    let codes = |text: &str| -> Vec<String> {
+        let dir = tempfile::tempdir().expect("dir");
+        let f = dir.path().join("p.toml");
+        std::fs::write(&f, text).expect("write");
+        let v: serde_json::Value = serde_json::from_slice(&check(&f, true).stdout).expect("JSON");
+        v["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .map(|d| d["code"].as_str().expect("code").to_string())
+            .collect()
+    };
+    assert_eq!(codes(&looped), ["E070"], "the fixture's loop");
+    let timed = looped.replacen("after = \"0h\"", "after = \"1m\"", 1);
+    assert_ne!(timed, looped);
+    assert!(codes(&timed).is_empty(), "a minute on the loop");
+    // One stage whose zero timer leads back to itself.
+    let own = looped
+        .replacen(
+            "event = \"reopen\"\nfrom = [\"active\"]",
+            "event = \"reopen\"\nfrom = [\"active\", \"new\"]",
+            1,
+        )
+        .replacen(
+            "event = \"start\"\nafter = \"0m\" # <- E070",
+            "event = \"reopen\"\nafter = \"0m\"",
+            1,
+        )
+        .replacen("after = \"0h\"", "after = \"1h\"", 1);
+    assert_eq!(codes(&own), ["E070"], "a zero timer back to its own stage");
+}
+
 /// Problems in the same stage and the same timer: one failing part must not
 /// hide the others.
 #[test]

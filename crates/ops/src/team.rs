@@ -119,7 +119,18 @@ pub fn add_user(
         let existing = tx.member(name)?;
         let name = match &existing {
             Some(m) => m.name.clone(),
-            None => check_user_name(name)?,
+            None => {
+                let folded = check_user_name(name)?;
+                // `kim ` or `Kim` is not `kim`: adding it as new would
+                // replace the existing user's roles and login unseen.
+                if folded != name && tx.member(&folded)?.is_some() {
+                    return Err(OpError::Invalid(format!(
+                        "user `{folded}` already exists, and `{}` is not its exact name: give `{folded}` to add roles to it or link another account",
+                        carequeue_core::text::shown(name)
+                    )));
+                }
+                folded
+            }
         };
         let mut m = existing.unwrap_or(Member {
             name: name.clone(),

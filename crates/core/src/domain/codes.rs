@@ -39,6 +39,7 @@ pub const RENAMED_FROM_IN_USE: &str = "E066";
 pub const RENAMED_FROM_TWICE: &str = "E067";
 pub const FILTERABLE_FIELD_ID: &str = "E068";
 pub const BAD_START_VIEW: &str = "E069";
+pub const TIMER_LOOP: &str = "E070";
 /// Warnings.
 pub const NO_BREACH_REASONS: &str = "W101";
 pub const EMPTY_PHASE: &str = "W102";

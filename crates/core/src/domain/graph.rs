@@ -1,10 +1,11 @@
 //! Checks on the shape of the state machine: dead ends, unreachable stages,
 //! stages that can never finish, terminal stages with exits, timers whose
-//! event cannot fire where they wait.
+//! event cannot fire where they wait, timers that loop with no time between.
 
 use super::codes as c;
 use super::diag::Diagnostic;
-use super::model::{Pipeline, StageIx};
+use super::duration::Secs;
+use super::model::{Pipeline, StageIx, TimerWhen};
 use super::raw::RawPipeline;
 use std::collections::VecDeque;
 
@@ -119,6 +120,77 @@ pub(super) fn check(p: &Pipeline, raw: &RawPipeline, out: &mut Vec<Diagnostic>) 
                 ),
             ));
         }
+    }
+    zero_timer_loops(p, raw, out);
+}
+
+/// Timers that fire the moment their stage is entered (`after` of zero)
+/// and lead, timer after timer, back to a stage they left: nothing but the
+/// sweep's own cap would stop a record going round, and every sweep would
+/// add events. One problem per loop, at its first timer in the file.
+fn zero_timer_loops(p: &Pipeline, raw: &RawPipeline, out: &mut Vec<Diagnostic>) {
+    // The zero timers that can fire where they wait (E050 names the rest).
+    let zero: Vec<(usize, usize, usize)> = p
+        .timers
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| matches!(t.when, TimerWhen::AfterInStage(Secs(0))))
+        .map(|(i, t)| (i, t.stage.0, p.transition(t.transition)))
+        .filter(|(_, from, t)| t.from.iter().any(|f| f.0 == *from))
+        .map(|(i, from, t)| (i, from, t.to.0))
+        .collect();
+    let mut reported = vec![false; p.timers.len()];
+    for &(i, from, to) in &zero {
+        if reported[i] {
+            continue;
+        }
+        // The zero timers walked from `to` back to `from`, if they get there.
+        let mut came_by: Vec<Option<usize>> = vec![None; p.stages.len()];
+        let mut seen = vec![false; p.stages.len()];
+        let mut queue = VecDeque::from([to]);
+        seen[to] = true;
+        while let Some(s) = queue.pop_front() {
+            if s == from {
+                break;
+            }
+            for &(j, f, t) in &zero {
+                if f == s && !seen[t] {
+                    seen[t] = true;
+                    came_by[t] = Some(j);
+                    queue.push_back(t);
+                }
+            }
+        }
+        if !seen[from] {
+            continue;
+        }
+        let mut cycle = vec![i];
+        let mut at = from;
+        while at != to {
+            let Some(j) = came_by[at] else { break };
+            cycle.push(j);
+            at = p.timers[j].stage.0;
+        }
+        cycle[1..].reverse();
+        let mut path = format!("`{}`", p.stage(StageIx(from)).id);
+        for &j in &cycle {
+            reported[j] = true;
+            let t = &p.timers[j];
+            let tr = p.transition(t.transition);
+            path.push_str(&format!(" → ({}) → `{}`", tr.event, p.stage(tr.to).id));
+        }
+        let rt = &raw.timers[i];
+        let span = rt
+            .after
+            .as_ref()
+            .map_or_else(|| rt.event.span(), |a| a.span());
+        out.push(Diagnostic::error(
+            c::TIMER_LOOP,
+            span,
+            format!(
+                "timers of zero time loop: {path}; each fires the moment its stage is entered, so a record would go round with no one acting (give one of them a time)"
+            ),
+        ));
     }
 }
 
