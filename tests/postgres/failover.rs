@@ -9,11 +9,7 @@
 use crate::common::pg::{Cluster, Opts, Vars, available};
 use crate::common::{Cq, command, default_pipeline};
 use carequeue::domain::Pipeline;
-use carequeue::engine::replay::{self, Step};
-use carequeue::log::EventKind;
-use carequeue::store::events::NewEvent;
-use carequeue::store::pg::chain::{Written, write};
-use carequeue::store::pg::{self, conninfo};
+use carequeue::store::pg::{PgStore, conninfo};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -25,24 +21,6 @@ const EACH: i64 = 25;
 fn pipeline() -> Pipeline {
     let text = std::fs::read_to_string(default_pipeline()).expect("pipeline");
     carequeue::domain::check(&text).pipeline.expect("valid")
-}
-
-/// A new record `id` as the engine makes it from its create event, and
-/// that event (with `op`), so `verify`'s replay meets the same record.
-fn created(p: &Pipeline, id: i64, at: i64, data: &str) -> carequeue::engine::Record {
-    let mut r = replay::empty(id);
-    replay::apply(
-        p,
-        &mut r,
-        &Step {
-            at,
-            kind: EventKind::Create,
-            to: Some("form_submitted"),
-            reason: None,
-            data: Some(data),
-        },
-    );
-    r
 }
 
 #[test]
@@ -134,36 +112,37 @@ fn writers_go_on_on_the_promoted_standby_with_every_acknowledged_change() {
                 // Connects as a client would: whichever host takes writes.
                 let connect = || {
                     for _ in 0..600 {
-                        if let Ok(mut c) = pg::connect(&info)
-                            && pg::schema::session(&mut c).is_ok()
-                        {
-                            return c;
+                        if let Ok(store) = PgStore::connect(&info) {
+                            return store;
                         }
                         std::thread::sleep(Duration::from_millis(100));
                     }
                     panic!("{login}: no primary came back");
                 };
-                let mut c = connect();
+                let mut store = connect();
+                let now = chrono::DateTime::parse_from_rfc3339(NOW)
+                    .expect("now")
+                    .with_timezone(&chrono::Utc);
                 let mut retried = 0;
                 for i in 0..EACH {
-                    let id = 100 + w * 1000 + i;
                     let op = format!("w{w}-{i}");
-                    let at = 1_793_000_000 + i;
-                    let data = replay::create_data(&format!("Patient {id}"), &BTreeMap::new());
-                    let r = created(&p, id, at, &data);
-                    let e = NewEvent {
-                        record_id: Some(id),
-                        at,
-                        to: Some(&r.stage),
-                        data: Some(&data),
-                        op_id: Some(&op),
-                        ..NewEvent::blank(EventKind::Create)
-                    };
                     let mut tries = 0;
+                    // The product's own path: `add --op-id`, as the login's user.
                     loop {
-                        match write(&mut c, &r, 0, &e) {
-                            Ok(Written::Applied(_) | Written::Replayed(_)) => break,
-                            Ok(Written::Stale) => panic!("{op}: a new record is never stale"),
+                        let added =
+                            carequeue::ops::identity::resolve(&store, None).and_then(|actor| {
+                                carequeue::ops::add_record_once(
+                                    &p,
+                                    &mut store,
+                                    &actor,
+                                    &format!("Patient {w}-{i}"),
+                                    BTreeMap::new(),
+                                    Some(&op),
+                                    now,
+                                )
+                            });
+                        match added {
+                            Ok(_) => break,
                             Err(_) => {
                                 // Its outcome is unknown: reconnect (to
                                 // whichever server now takes writes) and
@@ -171,7 +150,7 @@ fn writers_go_on_on_the_promoted_standby_with_every_acknowledged_change() {
                                 tries += 1;
                                 retried += 1;
                                 assert!(tries < 600, "{op}: never acknowledged");
-                                c = connect();
+                                store = connect();
                             }
                         }
                     }

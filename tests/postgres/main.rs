@@ -6,10 +6,13 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod attacks;
 mod connect;
 mod console;
 mod failover;
+mod forge;
 mod init;
 mod migrate;
 mod schema;
 mod two_hosts;
+mod upgrade;

@@ -1,13 +1,11 @@
 //! `migrate` from SQLite to a real PostgreSQL server the test started, and
 //! `verify` on it: the round trip keeps every row and both heads; a target
-//! that holds records is refused; an event a login appends by hand, past
-//! carequeue, is named by `verify`, and so is one recorded under another
-//! login than its actor's.
+//! that holds records is refused; a provider's event an ops login writes
+//! by hand is refused by the server; one recorded under another login
+//! than its actor's (by a superuser) is named by `verify`.
 
 use crate::common::pg::{ClusterRef, Opts, Passwords, Vars, available};
 use crate::common::{Cq, command};
-use carequeue::log::EventKind;
-use carequeue::store::events::NewEvent;
 use carequeue::store::pg::{self, conninfo};
 use std::collections::BTreeMap;
 use std::process::Output;
@@ -214,27 +212,27 @@ fn migrate_keeps_every_row_and_both_heads_and_verify_names_what_bypasses_careque
         heads(&on_pg)
     );
 
-    // An ops login appends a provider's event by hand, through the
-    // server's own function, with a correct hash: the log accepts it (its
-    // actor is the login's user), and verify names it.
+    // An ops login writes a provider's event by hand, through the
+    // server's own function: the server refuses it (the pipeline in force
+    // lets only a provider fire it), and the log is as it was.
     let mut maria = srv.login("maria", &care);
-    let mut tx = maria.transaction().expect("tx");
-    let e = NewEvent {
-        record_id: Some(id),
-        at: 1_793_000_000,
-        event: Some("begin_review"),
-        from: Some("pending_provider"),
-        to: Some("in_review"),
-        ..NewEvent::blank(EventKind::Transition)
-    };
-    let n = pg::chain::append(&mut tx, &e).expect("append by hand");
-    tx.commit().expect("commit");
-    let e = refused(srv.carequeue(&cq, &["--db", &url, "verify"]));
+    let why = crate::forge::refused(crate::forge::change(
+        &mut maria,
+        id,
+        &crate::forge::Change {
+            kind: "transition",
+            event: Some("begin_review"),
+            from: Some("pending_provider"),
+            to: Some("in_review"),
+            set: Some(serde_json::json!({ "stage": "in_review" })),
+            ..Default::default()
+        },
+    ));
     assert!(
-        e.contains(&format!("event {n} (record {id})"))
-            && e.contains("`maria` (roles: ops) may not fire `begin_review`"),
-        "{e}"
+        why.starts_with("CQ403") && why.contains("role(s) ops may not fire `begin_review`"),
+        "{why}"
     );
+    ok(srv.carequeue(&cq, &["--db", &url, "verify"]));
     // An ops login may not verify: it cannot read the access log.
     let e = refused(srv.carequeue(&cq, &["--db", &srv.url("maria", &care), "verify"]));
     assert!(e.contains("takes an admin login"), "{e}");

@@ -7,22 +7,22 @@
 
 use crate::common;
 use crate::common::pg::{ClusterRef, Opts, Vars, available};
-use carequeue::log::{EventKind, NewEvent};
+use crate::forge::{self, Change};
 use carequeue::store::pg::{self, conninfo, schema};
 use std::collections::BTreeMap;
 
-struct Server {
-    cluster: ClusterRef,
+pub(crate) struct Server {
+    pub(crate) cluster: ClusterRef,
     /// This test's database.
-    db: String,
-    vars: Vars,
+    pub(crate) db: String,
+    pub(crate) vars: Vars,
     _passwords: common::pg::Passwords,
 }
 
-const LOGINS: [&str; 4] = ["owner", "ann_login", "kim_login", "mallory"];
+pub(crate) const LOGINS: [&str; 4] = ["owner", "ann_login", "kim_login", "mallory"];
 
 /// A database of the test's own on the binary's shared cluster.
-fn server() -> Server {
+pub(crate) fn server() -> Server {
     server_on(ClusterRef::shared())
 }
 
@@ -43,11 +43,11 @@ fn server_on(cluster: ClusterRef) -> Server {
 }
 
 impl Server {
-    fn login(&self, login: &str) -> postgres::Client {
+    pub(crate) fn login(&self, login: &str) -> postgres::Client {
         self.try_login(login).expect("connect")
     }
 
-    fn try_login(&self, login: &str) -> Result<postgres::Client, String> {
+    pub(crate) fn try_login(&self, login: &str) -> Result<postgres::Client, String> {
         let url = format!(
             "postgres://{login}@localhost:{}/{}",
             self.cluster.port, self.db
@@ -59,63 +59,52 @@ impl Server {
     }
 }
 
-/// A server with the schema installed by `owner`, these (user, login)
-/// pairs linked (the non-owner logins granted the member role), and one
-/// record to write about.
-fn seeded(users: &[(&str, &str)]) -> Server {
+/// A server with the schema installed by `owner` (linked to user `own`, a
+/// `lead`, and an admin), the minimal pipeline stored, these (user, login)
+/// pairs linked as `staff` (their logins granted the member role), and
+/// one record to write about (record 1; events 1 and 2 are the pipeline's
+/// and the record's).
+pub(crate) fn seeded(users: &[(&str, &str)]) -> Server {
     seeded_as(users, false)
 }
 
 /// [`seeded`], in trust mode or not.
-fn seeded_as(users: &[(&str, &str)], trust: bool) -> Server {
+pub(crate) fn seeded_as(users: &[(&str, &str)], trust: bool) -> Server {
     seeded_on(server(), users, trust)
 }
 
+/// The events a seeded database starts with.
+pub(crate) const SEEDED: i64 = 2;
+
 /// [`seeded_as`] on a given server.
-fn seeded_on(s: Server, users: &[(&str, &str)], trust: bool) -> Server {
+pub(crate) fn seeded_on(s: Server, users: &[(&str, &str)], trust: bool) -> Server {
     let mut owner = s.login("owner");
     schema::install(&mut owner, trust).expect("install");
     let mut sql = String::from(
-        "INSERT INTO records (id, patient, stage, entered_at, sort_due, created_at, updated_at) \
-         VALUES (1, 'P', 'new', 0, 0, 0, 0);",
+        "INSERT INTO users (name, login, roles, created_at) VALUES ('own', 'owner', 'lead', 0);",
     );
     let mut grants = Vec::new();
     for (name, login) in users {
         sql.push_str(&format!(
-            "INSERT INTO users (name, login, roles, created_at) VALUES ('{name}', '{login}', 'ops', 0);"
+            "INSERT INTO users (name, login, roles, created_at) VALUES ('{name}', '{login}', 'staff', 0);"
         ));
-        if *login != "owner" {
-            grants.push(*login);
-        }
+        grants.push(*login);
     }
     owner.batch_execute(&sql).expect("seed");
     s.cluster
-        .alter_roles(&format!("GRANT {}_member TO {}", s.db, grants.join(", ")));
+        .alter_roles(&format!("GRANT {}_admin TO owner", s.db));
+    if !grants.is_empty() {
+        s.cluster
+            .alter_roles(&format!("GRANT {}_member TO {}", s.db, grants.join(", ")));
+    }
+    forge::store_pipeline(&mut owner);
+    assert_eq!(forge::create(&mut owner, None), Ok((1, SEEDED)));
     s
 }
 
-/// The SQLSTATE of a refused statement.
-fn refused(r: Result<impl Sized, postgres::Error>) -> String {
-    match r {
-        Ok(_) => panic!("the statement was allowed"),
-        Err(e) => e
-            .as_db_error()
-            .map(|d| format!("{} {}", d.code().code(), d.message()))
-            .unwrap_or_else(|| e.to_string()),
-    }
-}
-
-fn append(
-    c: &mut postgres::Client,
-    record: Option<i64>,
-    prev: &[u8],
-    hash: &[u8],
-) -> Result<i64, postgres::Error> {
-    c.query_one(
-        "SELECT append_event($1, 100, 'note', NULL, NULL, NULL, NULL, 'hi', NULL, NULL, $2, $3)",
-        &[&record, &prev, &hash],
-    )
-    .map(|r| r.get(0))
+/// A note on record 1 by `c`: its event's id.
+fn append(c: &mut postgres::Client) -> Result<i64, String> {
+    forge::change(c, 1, &Change::note("hi")).map(|(_, e)| e)
 }
 
 #[test]
@@ -132,19 +121,19 @@ fn a_dba_grade_schema_where_no_login_writes_as_another() {
     owner
         .batch_execute(
             "INSERT INTO users (name, login, roles, created_at) VALUES
-               ('ann', NULL, 'ops', 0), ('kim', 'kim_login', 'supervisor', 0);
-             INSERT INTO records (id, patient, stage, entered_at, sort_due, created_at, updated_at)
-               VALUES (1, 'P', 'new', 0, 0, 0, 0);",
+               ('ann', NULL, 'staff', 0), ('kim', 'kim_login', 'lead', 0);",
         )
         .expect("seed");
     s.cluster
         .alter_roles(&format!("GRANT {}_admin TO kim_login", s.db));
-
-    // An admin links a login to a user (a `user` event, event 1); the
-    // link grants the member role.
     let mut kim = s.login("kim_login");
+    forge::store_pipeline(&mut kim);
+    assert_eq!(forge::create(&mut kim, None), Ok((1, 2)));
+
+    // An admin links a login to a user (a `user` event, event 3); the
+    // link grants the member role.
     kim.execute(
-        "SELECT write_user('ann', 'ops', 'ann_login', true, 0, false, 0, NULL, '\\x'::bytea, '\\x00'::bytea)",
+        "SELECT write_user('ann', 'staff', 'ann_login', true, b.at, NULL) FROM begin_change() b",
         &[],
     )
     .expect("link");
@@ -160,30 +149,49 @@ fn a_dba_grade_schema_where_no_login_writes_as_another() {
         "INSERT INTO events (id, at, actor, login, kind, hash) VALUES (9, 0, 'kim', 'kim_login', 'note', '\\x00')",
         "UPDATE records SET stage = 'done'",
         "DELETE FROM records",
-        "INSERT INTO users (name, roles, created_at) VALUES ('mallory', 'supervisor', 0)",
-        "UPDATE users SET roles = 'supervisor' WHERE name = 'ann'",
+        "INSERT INTO users (name, roles, created_at) VALUES ('mallory', 'lead', 0)",
+        "UPDATE users SET roles = 'lead' WHERE name = 'ann'",
         "UPDATE chains SET length = 0",
+        "INSERT INTO rules (version, doc) VALUES (2, '{}')",
         "SELECT * FROM access_log",
     ] {
-        let why = refused(ann.batch_execute(sql));
+        let why = forge::refused(ann.batch_execute(sql).map_err(forge::why));
         assert!(why.starts_with("42501"), "{sql}: {why}");
     }
     // Nor may a member link logins (that is the admins' function).
-    let why = refused(ann.execute(
-        "SELECT write_user('kim', 'ops', 'ann_login', true, 0, false, 0, NULL, '\\x00'::bytea, '\\x01'::bytea)",
-        &[],
-    ));
+    let why = forge::refused(
+        ann.execute(
+            "SELECT write_user('kim', 'staff', 'ann_login', true, 0, NULL)",
+            &[],
+        )
+        .map_err(forge::why),
+    );
     assert!(why.contains("42501"), "{why}");
-    // Nor call the internal writers that take an actor; and what the
-    // system actor writes is the sweep's timers and escalations only.
+    // Nor call the internal writers that take an actor, a chain or a time;
+    // and what the system actor writes is the sweep's timers and
+    // escalations only.
     for sql in [
-        "SELECT append_as('kim', 1, 0, 'note', NULL, NULL, NULL, NULL, NULL, NULL, NULL, '\\x'::bytea, '\\x01'::bytea)",
-        "SELECT write_as('kim', '{}'::jsonb, 1, 0, 'note', NULL, NULL, NULL, NULL, NULL, NULL, NULL, '\\x'::bytea, '\\x01'::bytea)",
-        "SELECT write_system_change('{}'::jsonb, 1, 0, 'transition', 'approve', NULL, NULL, NULL, NULL, NULL, NULL, '\\x'::bytea, '\\x01'::bytea)",
+        "SELECT change_as('kim', '{}'::jsonb, 1, 0, 'note', NULL, NULL, NULL, NULL, 'x', NULL, NULL)",
+        "SELECT seal_event(1, 0, 'kim', 'note', NULL, NULL, NULL, NULL, 'x', NULL, NULL)",
+        "SELECT seal_access('show', 1, NULL)",
+        "SELECT take_chain('events')",
+        "SELECT set_rules(1, '{}'::jsonb)",
     ] {
-        let why = refused(ann.batch_execute(sql));
+        let why = forge::refused(ann.batch_execute(sql).map_err(forge::why));
         assert!(why.starts_with("42501"), "{sql}: {why}");
     }
+    let why = forge::refused(forge::change(
+        &mut ann,
+        1,
+        &Change {
+            function: Some("write_system_change"),
+            ..Change::note("as the system")
+        },
+    ));
+    assert!(
+        why.starts_with("CQ403") && why.contains("only timers and escalations"),
+        "{why}"
+    );
 
     // Nor stage anything but an import's own kinds on its bulk path.
     {
@@ -191,64 +199,74 @@ fn a_dba_grade_schema_where_no_login_writes_as_another() {
         tx.execute("SELECT import_begin()", &[]).expect("staging");
         tx.batch_execute(
             "INSERT INTO pg_temp.import_events VALUES
-               (2, 1, 0, 'transition', 'approve', NULL, NULL, NULL, NULL, NULL, '\\x01')",
+               (1, 1, 0, 'transition', 'start', 'new', 'active', NULL, NULL, NULL)",
         )
         .expect("staged");
-        let why = refused(tx.query_one("SELECT import_finish('\\x00'::bytea)", &[]));
-        assert!(why.starts_with("42501"), "{why}");
+        let why = forge::refused(
+            tx.query_one("SELECT import_finish()", &[])
+                .map_err(forge::why),
+        );
+        assert!(why.starts_with("CQ403"), "{why}");
     }
 
     // Through the function: the actor is the session's user, whatever the
     // client would like.
-    let id = append(&mut ann, Some(1), b"\x00", b"h1").expect("append");
-    assert_eq!(id, 2);
+    let id = append(&mut ann).expect("append");
+    assert_eq!(id, 4);
     let row = owner
-        .query_one("SELECT actor, login FROM events WHERE id = 2", &[])
+        .query_one("SELECT actor, login FROM events WHERE id = 4", &[])
         .expect("event");
     assert_eq!(
         (row.get::<_, String>(0), row.get::<_, String>(1)),
         ("ann".into(), "ann_login".into())
     );
-    // Sealed against a head the chain has left: refused, to be retried.
-    let why = refused(append(&mut kim, Some(1), b"\x00", b"h2"));
-    assert!(why.starts_with("40001"), "{why}");
-    assert_eq!(append(&mut kim, Some(1), b"h1", b"h2").expect("append"), 3);
+    // Decided on a version the record has left: refused, to be retried.
+    let why = forge::refused(forge::change(
+        &mut kim,
+        1,
+        &Change {
+            expected: Some(1),
+            ..Change::note("late")
+        },
+    ));
+    assert!(why.starts_with("CQ409"), "{why}");
+    assert_eq!(append(&mut kim), Ok(5));
     let row = owner
-        .query_one("SELECT length, head FROM chains WHERE name = 'events'", &[])
+        .query_one("SELECT length FROM chains WHERE name = 'events'", &[])
         .expect("head");
-    assert_eq!(
-        (row.get::<_, i64>(0), row.get::<_, Vec<u8>>(1)),
-        (3, b"h2".to_vec())
-    );
+    assert_eq!(row.get::<_, i64>(0), 5);
 
     // A login linked to no user (granted the member role by hand) cannot write.
     s.cluster
         .alter_roles(&format!("GRANT {}_member TO mallory", s.db));
     let mut mallory = s.login("mallory");
-    let why = refused(append(&mut mallory, Some(1), b"h2", b"h3"));
+    let why = forge::refused(append(&mut mallory));
     assert!(why.contains("not an enabled carequeue user"), "{why}");
     // A disabled user neither.
     owner
         .batch_execute("UPDATE users SET enabled = false WHERE name = 'ann'")
         .expect("disable");
-    let why = refused(append(&mut ann, Some(1), b"h2", b"h3"));
+    let why = forge::refused(append(&mut ann));
     assert!(why.contains("not an enabled carequeue user"), "{why}");
 
-    // An access entry, as kim: the actor from the session, like events.
+    // An access entry, as kim: the actor from the session, the time the
+    // server's.
     let n: i64 = kim
-        .query_one(
-            "SELECT log_access(100, 'show', 1, NULL, '\\x'::bytea, '\\x01'::bytea)",
-            &[],
-        )
+        .query_one("SELECT log_access('show', 1, NULL)", &[])
         .expect("log")
         .get(0);
     assert_eq!(n, 1);
+    let now = forge::server_now(&mut owner);
     let row = owner
-        .query_one("SELECT actor, login FROM access_log WHERE id = 1", &[])
+        .query_one("SELECT actor, login, at FROM access_log WHERE id = 1", &[])
         .expect("entry");
     assert_eq!(
         (row.get::<_, String>(0), row.get::<_, String>(1)),
         ("kim".into(), "kim_login".into())
+    );
+    assert!(
+        (now - row.get::<_, i64>(2)).abs() <= 5,
+        "dated by the server"
     );
     // The logs are append-only for their owner too.
     for sql in [
@@ -257,7 +275,7 @@ fn a_dba_grade_schema_where_no_login_writes_as_another() {
         "TRUNCATE events CASCADE",
         "DELETE FROM access_log",
     ] {
-        let why = refused(owner.batch_execute(sql));
+        let why = forge::refused(owner.batch_execute(sql).map_err(forge::why));
         assert!(why.contains("append-only"), "{sql}: {why}");
     }
     // No superuser was needed: the owner holds no such attribute.
@@ -281,7 +299,6 @@ fn concurrent_appends_make_one_unbroken_chain() {
         ("ann", "ann_login"),
         ("kim", "kim_login"),
         ("mal", "mallory"),
-        ("own", "owner"),
     ]);
     const EACH: usize = 50;
     let s = std::sync::Arc::new(s);
@@ -292,20 +309,8 @@ fn concurrent_appends_make_one_unbroken_chain() {
             std::thread::spawn(move || {
                 let mut c = s.login(login);
                 for i in 0..EACH {
-                    let mut tx = c.transaction().expect("begin");
                     let note = format!("{login} {i}");
-                    pg::chain::append(
-                        &mut tx,
-                        &carequeue::store::events::NewEvent {
-                            record_id: Some(1),
-                            at: 1000 + i as i64,
-                            actor: "someone else",
-                            note: Some(&note),
-                            ..NewEvent::blank(EventKind::Note)
-                        },
-                    )
-                    .expect("append");
-                    tx.commit().expect("commit");
+                    forge::change(&mut c, 1, &Change::note(&note)).expect("append");
                 }
             })
         })
@@ -316,12 +321,13 @@ fn concurrent_appends_make_one_unbroken_chain() {
     let mut owner = s.login("owner");
     assert_eq!(
         pg::chain::check(&mut owner).map_err(|e| e.to_string()),
-        Ok((EACH * LOGINS.len()) as i64)
+        Ok((EACH * LOGINS.len()) as i64 + SEEDED)
     );
-    // Each login's events carry its own user, whatever the client sent.
+    // Each login's events carry its own user.
     let rows = owner
         .query(
-            "SELECT login, actor, count(*) FROM events GROUP BY login, actor ORDER BY login",
+            "SELECT login, actor, count(*) FROM events WHERE kind = 'note'
+             GROUP BY login, actor ORDER BY login",
             &[],
         )
         .expect("counts");
@@ -359,20 +365,7 @@ fn next(l: &pg::live::Listener) -> pg::live::Live {
 }
 
 fn note(c: &mut postgres::Client, text: &str) -> i64 {
-    let mut tx = c.transaction().expect("begin");
-    let id = pg::chain::append(
-        &mut tx,
-        &carequeue::store::events::NewEvent {
-            record_id: Some(1),
-            at: 1000,
-            actor: "",
-            note: Some(text),
-            ..NewEvent::blank(EventKind::Note)
-        },
-    )
-    .expect("append");
-    tx.commit().expect("commit");
-    id
+    forge::change(c, 1, &Change::note(text)).expect("append").1
 }
 
 /// A console's listener hears each commit's new chain length by
@@ -389,10 +382,10 @@ fn live_updates_by_notify_survive_a_killed_connection() {
     let info = conninfo::parse(&url, &s.vars).expect("settings");
     let l = Listener::start(info);
     assert_eq!(next(&l), Live::Connected);
-    assert_eq!(next(&l), Live::Seq(0), "the catch-up read first");
+    assert_eq!(next(&l), Live::Seq(SEEDED), "the catch-up read first");
     let mut kim = s.login("kim_login");
-    assert_eq!(note(&mut kim, "one"), 1);
-    assert_eq!(next(&l), Live::Seq(1));
+    assert_eq!(note(&mut kim, "one"), SEEDED + 1);
+    assert_eq!(next(&l), Live::Seq(SEEDED + 1));
     // The listener's connection is killed (ann_login's in this test's
     // database only: the cluster is shared); a change lands meanwhile.
     s.cluster.psql(
@@ -404,14 +397,14 @@ fn live_updates_by_notify_survive_a_killed_connection() {
         ),
     );
     assert!(matches!(next(&l), Live::Lost(_)));
-    assert_eq!(note(&mut kim, "two"), 2);
+    assert_eq!(note(&mut kim, "two"), SEEDED + 2);
     // Back by itself, and the catch-up brings the change it missed.
     let mut seen = Vec::new();
     loop {
         match next(&l) {
             Live::Seq(n) => {
                 seen.push(n);
-                if n == 2 {
+                if n == SEEDED + 2 {
                     break;
                 }
             }
@@ -420,43 +413,16 @@ fn live_updates_by_notify_survive_a_killed_connection() {
         }
     }
     assert!(seen.contains(&-1), "it reconnected: {seen:?}");
-    assert_eq!(note(&mut kim, "three"), 3);
-    assert_eq!(next(&l), Live::Seq(3));
+    assert_eq!(note(&mut kim, "three"), SEEDED + 3);
+    assert_eq!(next(&l), Live::Seq(SEEDED + 3));
 }
 
-fn rec(id: i64, stage: &str, version: i64) -> carequeue::engine::Record {
-    carequeue::engine::Record {
-        id,
-        patient: "P".into(),
-        stage: stage.into(),
-        substatus: None,
-        assignee: None,
-        owner_role: None,
-        entered_at: 0,
-        due_at: None,
-        warn_at: None,
-        paused_since: None,
-        paused_left: None,
-        escalation: 0,
-        priority: 0,
-        breach_reason: None,
-        fields: Default::default(),
-        created_at: 0,
-        updated_at: 0,
-        version,
-        timer_at: None,
-        notify_role: None,
-    }
-}
-
-fn moved<'a>(op: Option<&'a str>) -> carequeue::store::events::NewEvent<'a> {
-    carequeue::store::events::NewEvent {
-        record_id: Some(1),
-        at: 2000,
-        actor: "",
-        event: Some("go"),
-        op_id: op,
-        ..NewEvent::blank(EventKind::Transition)
+/// A note on record 1 decided on `version`, with op id `op`.
+fn noted<'a>(version: i64, op: Option<&'a str>) -> Change<'a> {
+    Change {
+        expected: Some(version),
+        op,
+        ..Change::note("seen")
     }
 }
 
@@ -465,39 +431,31 @@ fn moved<'a>(op: Option<&'a str>) -> carequeue::store::events::NewEvent<'a> {
 /// twice; eight writers on one record make exactly one change per version.
 #[test]
 fn changes_are_refused_when_stale_applied_once_and_serialised() {
-    use pg::chain::{Written, write};
     if !available("changes_are_refused_when_stale_applied_once_and_serialised") {
         return;
     }
     let s = seeded(&[("ann", "ann_login"), ("kim", "kim_login")]);
     let mut ann = s.login("ann_login");
-    let Ok(Written::Applied(first)) =
-        write(&mut ann, &rec(1, "review", 2), 1, &moved(Some("op-1"))).map_err(|e| e.to_string())
-    else {
-        panic!("the first write applies");
-    };
-    // The same op again (an unknown outcome retried): not applied twice.
+    let first = forge::change(&mut ann, 1, &noted(1, Some("op-1"))).expect("the first write");
+    assert_eq!(first, (1, SEEDED + 1));
+    // The same op again (an unknown outcome retried): not applied twice,
+    // its event named (negated).
     assert_eq!(
-        write(&mut ann, &rec(1, "review", 2), 1, &moved(Some("op-1"))).map_err(|e| e.to_string()),
-        Ok(Written::Replayed(first))
+        forge::change(&mut ann, 1, &noted(2, Some("op-1"))),
+        Ok((1, -(SEEDED + 1)))
     );
     // Decided on version 1, now at 2: stale, nothing written.
     let mut kim = s.login("kim_login");
-    assert_eq!(
-        write(&mut kim, &rec(1, "done", 2), 1, &moved(Some("op-2"))).map_err(|e| e.to_string()),
-        Ok(Written::Stale)
-    );
+    let why = forge::refused(forge::change(&mut kim, 1, &noted(1, Some("op-2"))));
+    assert!(why.starts_with("CQ409"), "{why}");
     let mut owner = s.login("owner");
     let row = owner
-        .query_one("SELECT stage, version FROM records WHERE id = 1", &[])
+        .query_one("SELECT version FROM records WHERE id = 1", &[])
         .expect("record");
-    assert_eq!(
-        (row.get::<_, String>(0), row.get::<_, i64>(1)),
-        ("review".into(), 2)
-    );
+    assert_eq!(row.get::<_, i64>(0), 2);
     assert_eq!(
         pg::chain::check(&mut owner).map_err(|e| e.to_string()),
-        Ok(1)
+        Ok(SEEDED + 1)
     );
 
     // Eight writers racing on the same record, each reading its version
@@ -515,10 +473,10 @@ fn changes_are_refused_when_stale_applied_once_and_serialised() {
                         .query_one("SELECT version FROM records WHERE id = 1", &[])
                         .expect("read")
                         .get(0);
-                    match write(&mut c, &rec(1, "review", v + 1), v, &moved(None)) {
-                        Ok(Written::Applied(_)) => applied += 1,
-                        Ok(Written::Stale) => {}
-                        other => panic!("{other:?}"),
+                    match forge::change(&mut c, 1, &noted(v, None)) {
+                        Ok(_) => applied += 1,
+                        Err(e) if e.starts_with("CQ409") => {}
+                        Err(e) => panic!("{e}"),
                     }
                 }
                 applied
@@ -534,7 +492,7 @@ fn changes_are_refused_when_stale_applied_once_and_serialised() {
     assert_eq!(v, 2 + applied, "one change per version");
     assert_eq!(
         pg::chain::check(&mut owner).map_err(|e| e.to_string()),
-        Ok(1 + applied)
+        Ok(SEEDED + 1 + applied)
     );
 }
 
@@ -543,7 +501,6 @@ fn changes_are_refused_when_stale_applied_once_and_serialised() {
 /// member of; elsewhere SET ROLE changes nothing: the actor is the login's.
 #[test]
 fn set_role_names_the_actor_only_in_trust_mode() {
-    use pg::chain::{Written, write};
     if !available("set_role_names_the_actor_only_in_trust_mode") {
         return;
     }
@@ -554,10 +511,7 @@ fn set_role_names_the_actor_only_in_trust_mode() {
     s.cluster.alter_roles("GRANT ann_login TO kim_login");
     let mut kim = s.login("kim_login");
     kim.batch_execute("SET ROLE ann_login").expect("set role");
-    assert!(matches!(
-        write(&mut kim, &rec(1, "review", 2), 1, &moved(None)).map_err(|e| e.to_string()),
-        Ok(Written::Applied(_))
-    ));
+    forge::change(&mut kim, 1, &Change::note("as ann")).expect("write");
     let mut owner = s.login("owner");
     let who = |owner: &mut postgres::Client| -> (String, String) {
         let r = owner
@@ -570,16 +524,13 @@ fn set_role_names_the_actor_only_in_trust_mode() {
     };
     assert_eq!(who(&mut owner), ("ann".into(), "ann_login".into()));
     // Not into a role kim's login is not a member of.
-    let why = refused(kim.batch_execute("SET ROLE mallory"));
+    let why = forge::refused(kim.batch_execute("SET ROLE mallory").map_err(forge::why));
     assert!(why.contains("42501"), "{why}");
     // Outside trust mode the same SET ROLE changes nothing.
     owner
         .batch_execute("UPDATE meta SET value = 'false' WHERE key = 'trust'")
         .expect("trust off");
-    assert!(matches!(
-        write(&mut kim, &rec(1, "done", 3), 2, &moved(None)).map_err(|e| e.to_string()),
-        Ok(Written::Applied(_))
-    ));
+    forge::change(&mut kim, 1, &Change::note("as kim")).expect("write");
     assert_eq!(who(&mut owner), ("kim".into(), "kim_login".into()));
 }
 
@@ -589,7 +540,6 @@ fn set_role_names_the_actor_only_in_trust_mode() {
 /// change is there exactly once and the chain is unbroken.
 #[test]
 fn a_killed_server_loses_no_acknowledged_change_and_applies_none_twice() {
-    use pg::chain::{Written, write};
     if !available("a_killed_server_loses_no_acknowledged_change_and_applies_none_twice") {
         return;
     }
@@ -627,24 +577,19 @@ fn a_killed_server_loses_no_acknowledged_change_and_applies_none_twice() {
                 let mut outcomes = Vec::new();
                 let mut retried = 0;
                 for i in 0..EACH {
-                    let id = 100 + w * 1000 + i;
                     let op = format!("w{w}-{i}");
-                    let e = carequeue::store::events::NewEvent {
-                        record_id: Some(id),
-                        at: 3000,
-                        actor: "",
-                        op_id: Some(&op),
-                        ..NewEvent::blank(EventKind::Create)
-                    };
                     let mut tries = 0;
                     loop {
-                        match write(&mut c, &rec(id, "new", 1), 0, &e) {
-                            Ok(w @ (Written::Applied(_) | Written::Replayed(_))) => {
-                                outcomes.push(w);
+                        match forge::create(&mut c, Some(&op)) {
+                            Ok(ids) => {
+                                outcomes.push(ids);
                                 break;
                             }
-                            Ok(Written::Stale) => panic!("{op}: a new record is never stale"),
-                            Err(_) => {
+                            Err(e) => {
+                                assert!(
+                                    !e.starts_with("CQ"),
+                                    "{op}: a new record is never refused: {e}"
+                                );
                                 // The server is gone: reconnect and retry
                                 // the same op (its outcome is unknown).
                                 tries += 1;
@@ -669,7 +614,7 @@ fn a_killed_server_loses_no_acknowledged_change_and_applies_none_twice() {
         std::thread::sleep(std::time::Duration::from_millis(300));
         s.cluster.restart();
     }
-    let results: Vec<(Vec<Written>, i64)> = writers
+    let results: Vec<(Vec<(i64, i64)>, i64)> = writers
         .into_iter()
         .map(|w| w.join().expect("writer"))
         .collect();
@@ -691,12 +636,12 @@ fn a_killed_server_loses_no_acknowledged_change_and_applies_none_twice() {
         "each acknowledged op is in the log exactly once"
     );
     let records: i64 = owner
-        .query_one("SELECT count(*) FROM records WHERE id >= 100", &[])
+        .query_one("SELECT count(*) FROM records WHERE id > 1", &[])
         .expect("records")
         .get(0);
     assert_eq!(records, 4 * EACH);
     assert_eq!(
         pg::chain::check(&mut owner).map_err(|e| e.to_string()),
-        Ok(4 * EACH)
+        Ok(4 * EACH + SEEDED)
     );
 }

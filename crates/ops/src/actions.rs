@@ -93,6 +93,7 @@ pub(crate) fn change_in(
     }
     // A clock stepped back never dates an event before the record's
     // latest: the change happens, and is judged, at that instant.
+    let now = dated(tx, now);
     let now = match DateTime::from_timestamp(cur.updated_at, 0) {
         Some(last) if last > now => last,
         _ => now,
@@ -117,6 +118,14 @@ pub(crate) fn change_in(
         },
     )?;
     Ok(next)
+}
+
+/// The time `tx` dates its changes by: the store's where it decides
+/// (PostgreSQL's server), else `now`.
+pub(crate) fn dated(tx: &dyn Tx, now: DateTime<Utc>) -> DateTime<Utc> {
+    tx.dated()
+        .and_then(|t| DateTime::from_timestamp(t, 0))
+        .unwrap_or(now)
 }
 
 /// Fires a transition.

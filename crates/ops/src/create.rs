@@ -131,14 +131,14 @@ pub fn add_record_once(
 ) -> OpResult<i64> {
     check_patient(patient)?;
     check_fields(p, &fields)?;
-    let rec = new_record(p, patient, fields, now);
     db::write(store, |tx| -> OpResult<i64> {
         if let Some(op) = op_id
             && let Some(seen) = tx.op_seen(op)?
         {
             return Ok(seen);
         }
-        let mut rec = rec;
+        let now = super::actions::dated(tx, now);
+        let mut rec = new_record(p, patient, fields.clone(), now);
         let data = Some(carequeue_core::engine::replay::create_data(
             &rec.patient,
             &rec.fields,

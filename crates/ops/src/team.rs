@@ -115,6 +115,7 @@ pub fn add_user(
     }
     let t = now.timestamp();
     write(store, |tx| -> OpResult<Member> {
+        let t = tx.dated().unwrap_or(t);
         // Existing names keep working as they are; new ones are checked.
         let existing = tx.member(name)?;
         let name = match &existing {
@@ -178,6 +179,7 @@ pub fn disable_user(
     require_admin(p, actor, "disabling users")?;
     let t = now.timestamp();
     write(store, |tx| -> OpResult<usize> {
+        let t = tx.dated().unwrap_or(t);
         let Some(mut m) = tx.member(name)? else {
             return Err(OpError::Invalid(format!("unknown user `{name}`")));
         };
@@ -218,6 +220,7 @@ pub fn revoke_roles(
     require_admin(p, actor, "changing users")?;
     let t = now.timestamp();
     write(store, |tx| -> OpResult<(Member, usize)> {
+        let t = tx.dated().unwrap_or(t);
         let Some(mut m) = tx.member(name)? else {
             return Err(OpError::Invalid(format!("unknown user `{name}`")));
         };

@@ -37,6 +37,18 @@ pub trait Tx {
     /// Appends `e` about a record already saved in this transaction,
     /// whose state it leaves as it is (an import's later events).
     fn append(&mut self, e: &NewEvent) -> Result<()>;
+    /// The time the store dates this transaction's changes by, where that
+    /// is the store's to decide (PostgreSQL outside trust mode: the
+    /// server's clock, at the transaction's start); None: the caller's.
+    /// A change is computed at this time, since it is recorded at it.
+    fn dated(&self) -> Option<i64> {
+        None
+    }
+    /// Whether an import's records go by the bulk path however few
+    /// (PostgreSQL, whose server judges an import whole there).
+    fn imports_in_bulk(&self) -> bool {
+        false
+    }
     /// About `rows` new records follow (a large load): the store may
     /// prepare for them (SQLite drops the secondary indexes when the load
     /// is not small beside what it holds, and rebuilds them before commit).

@@ -171,10 +171,11 @@ pub fn import_csv(
     }
     let has_substatus_col = header.cols.contains(&Col::Substatus);
     db::write(store, |tx| -> Result<usize, ImportError> {
-        if size_hint >= IMPORT_BULK_BYTES {
+        if size_hint >= IMPORT_BULK_BYTES || tx.imports_in_bulk() {
             // About 100 bytes a row.
             tx.bulk_load(i64::try_from(size_hint / 100).unwrap_or(i64::MAX))?;
         }
+        let now = crate::actions::dated(tx, now);
         let mut lk = Lookup {
             p,
             tx,

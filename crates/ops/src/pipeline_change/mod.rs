@@ -67,6 +67,7 @@ pub fn apply(
     }
     let t = now.timestamp();
     let applied = write(store, |tx| -> OpResult<Applied> {
+        let t = tx.dated().unwrap_or(t);
         if let Some(c) = tx.current_pipeline()?
             && c.hash == setup::pipeline_hash(text)
         {

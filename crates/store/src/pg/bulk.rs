@@ -1,11 +1,12 @@
 //! `import`'s bulk path on PostgreSQL: new records and their events are
 //! staged in the session's own temporary tables by `COPY` (made by the
 //! schema's `import_begin`, so no login can write to another's), then
-//! `import_finish` moves them into the store in two statements: the
-//! actor and login from the session as every write, the event ids running
-//! on from the chain's head the client sealed them against, and only the
-//! kinds an import makes. Rows are sent in chunks, so memory stays flat
-//! however long the file.
+//! `import_finish` judges them whole (new ids, the entry stage unless the
+//! importer supervises, only the kinds an import makes, each as its record
+//! shows it) and moves them into the store, numbering and sealing every
+//! event itself, with the actor and login from the session as every
+//! write. On PostgreSQL every import goes this way, however small. Rows
+//! are sent in chunks, so memory stays flat however long the file.
 
 use super::chain::record_json;
 use super::copy::put;
@@ -21,8 +22,8 @@ const CHUNK: usize = 8 << 20;
 pub struct Staged {
     /// The next id a record without one takes.
     next_id: i64,
-    /// The chain's head the first staged event was sealed against.
-    prev: Vec<u8>,
+    /// Events staged so far: each one's place in the import.
+    staged_events: i64,
     records: Vec<u8>,
     events: Vec<u8>,
 }
@@ -32,14 +33,11 @@ fn text(v: Option<&str>) -> ValueRef<'_> {
 }
 
 /// Opens the staging tables and notes where the chain and the ids stand.
-pub fn begin(tx: &mut postgres::Transaction, head: &[u8]) -> Result<Staged> {
-    tx.execute("SELECT import_begin()", &[])?;
-    let next_id: i64 = tx
-        .query_one("SELECT coalesce(max(id), 0) + 1 FROM records", &[])?
-        .try_get(0)?;
+pub fn begin(tx: &mut postgres::Transaction) -> Result<Staged> {
+    let next_id: i64 = tx.query_one("SELECT import_begin()", &[])?.try_get(0)?;
     Ok(Staged {
         next_id,
-        prev: head.to_vec(),
+        staged_events: 0,
         records: Vec::new(),
         events: Vec::new(),
     })
@@ -58,15 +56,17 @@ impl Staged {
         self.records.push(b'\n');
     }
 
-    /// Event `id` of the chain, sealed as `hash`.
-    pub fn event(&mut self, id: i64, e: &NewEvent, hash: &[u8]) -> Result<()> {
+    /// The next staged event (the server numbers and seals them in the
+    /// order staged).
+    pub fn event(&mut self, e: &NewEvent) -> Result<()> {
         let Some(record) = e.record_id else {
             return Err(StoreError::Server(
                 "a bulk load stages only records' events".into(),
             ));
         };
+        self.staged_events += 1;
         let fields = [
-            ValueRef::Integer(id),
+            ValueRef::Integer(self.staged_events),
             ValueRef::Integer(record),
             ValueRef::Integer(e.at),
             ValueRef::Text(e.kind.as_str().as_bytes()),
@@ -76,7 +76,6 @@ impl Staged {
             text(e.reason),
             text(e.note),
             text(e.data),
-            ValueRef::Blob(hash),
         ];
         for (i, f) in fields.into_iter().enumerate() {
             if i > 0 {
@@ -96,7 +95,7 @@ impl Staged {
         for (table, rows) in [
             ("import_records (r)", &mut self.records),
             (
-                "import_events (id, record_id, at, kind, event, from_stage, to_stage, reason, note, data, hash)",
+                "import_events (id, record_id, at, kind, event, from_stage, to_stage, reason, note, data)",
                 &mut self.events,
             ),
         ] {
@@ -115,7 +114,7 @@ impl Staged {
     /// Sends the rest and moves every staged row into the store.
     pub fn finish(mut self, tx: &mut postgres::Transaction) -> Result<()> {
         self.send(tx, true)?;
-        tx.execute("SELECT import_finish($1)", &[&self.prev])?;
+        tx.execute("SELECT import_finish()", &[])?;
         Ok(())
     }
 }

@@ -9,6 +9,12 @@ use postgres::error::SqlState;
 /// version it was decided on.
 pub(crate) const STALE: &str = "CQ409";
 
+/// The server's refusal of a change its rules do not allow (schema step 2).
+const REFUSED: &str = "CQ403";
+
+/// The server's refusal of a transaction too old to date its changes.
+const TOO_OLD: &str = "CQ408";
+
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> StoreError {
         let Some(d) = e.as_db_error() else {
@@ -28,6 +34,11 @@ impl From<postgres::Error> for StoreError {
             {
                 StoreError::Retryable(words)
             }
+            c if c.code() == REFUSED || c.code() == TOO_OLD => {
+                StoreError::Refused(format!("the server refused: {}", d.message()))
+            }
+            // A log held by another session past the wait: try again.
+            c if *c == SqlState::LOCK_NOT_AVAILABLE => StoreError::Retryable(words),
             c if *c == SqlState::INSUFFICIENT_PRIVILEGE => StoreError::Denied(format!(
                 "{}: reading every table, the access log included, takes an admin login or the database's owner",
                 d.message()

@@ -112,6 +112,8 @@ pub fn run(
         }
     }
     upsert(&mut tx, "log_readers", &log_readers.join(" "))?;
+    // The copied pipelines' rules, and the chains dated at their last entries.
+    super::rules::fill(&mut tx)?;
     let (linked, unlinked) = link(&mut tx, &db, conn, admins)?;
     let verified = in_tx(&mut tx, check)?;
     if let Some(first) = verified.verdict.problems.shown().first() {

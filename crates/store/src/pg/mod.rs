@@ -24,6 +24,7 @@ pub mod pgpass;
 mod prepared;
 pub mod query;
 mod rows;
+pub mod rules;
 pub mod schema;
 mod setup;
 pub mod store;

@@ -1,13 +1,31 @@
-//! The PostgreSQL schema, step 1: a `carequeue` schema owned by the login
-//! that runs `init` (CREATEROLE and CREATE on the database; no superuser),
+//! The PostgreSQL schema: a `carequeue` schema owned by the login that
+//! runs `init` (CREATEROLE and CREATE on the database; no superuser),
 //! group roles named after the database (`DB_member`, `DB_admin`), logs
 //! that nobody may UPDATE, DELETE or TRUNCATE, and writes only through
 //! `SECURITY DEFINER` functions that take the actor from `session_user`.
-//! Installed in one transaction under an advisory lock, so two `init`s
-//! (or migrations) never interleave.
+//!
+//! The schema is an append-only list of steps, as SQLite's migrations are:
+//! a new database is laid down by running every step in turn, and one made
+//! by an older carequeue is brought forward by its owner on connect
+//! ([`upgrade`]), by the very same steps. Each runs in one transaction
+//! under an advisory lock, so two `init`s (or upgrades) never interleave.
 
 use crate::StoreError;
-const SQL: &str = include_str!("schema.sql");
+
+/// Every step, oldest first: step N is `STEPS[N - 1]`. Append only; a
+/// step once released is never edited.
+const STEPS: [&str; 2] = [
+    // 1: tables, roles, append-only logs, writes through functions.
+    include_str!("schema.sql"),
+    // 2: the server dates, seals and checks every write.
+    concat!(
+        include_str!("step2/seal.sql"),
+        include_str!("step2/writes.sql")
+    ),
+];
+
+/// The step this carequeue lays down and expects.
+pub const LATEST: i64 = STEPS.len() as i64;
 
 /// The lock every schema change takes (inside its transaction).
 const MIGRATION_LOCK: &str = "SELECT pg_advisory_xact_lock(hashtext('carequeue.migrate'))";
@@ -55,6 +73,18 @@ pub fn installed(tx: &mut postgres::Transaction) -> crate::Result<bool> {
 /// [`install`] inside the caller's transaction (`migrate` installs and
 /// copies in one), under the migration lock.
 pub fn install_in(tx: &mut postgres::Transaction, trust: bool) -> crate::Result<()> {
+    install_steps(tx, trust, STEPS.len())
+}
+
+/// Lays down steps 1 to `last` only, as the carequeue that knew no more
+/// did: a database for tests of [`upgrade`].
+pub fn install_through(c: &mut postgres::Client, trust: bool, last: usize) -> crate::Result<()> {
+    let mut tx = c.transaction()?;
+    install_steps(&mut tx, trust, last.min(STEPS.len()))?;
+    tx.commit().map_err(StoreError::from)
+}
+
+fn install_steps(tx: &mut postgres::Transaction, trust: bool, last: usize) -> crate::Result<()> {
     let db = database(tx)?;
     let (member, admin) = roles(&db);
     tx.execute(MIGRATION_LOCK, &[])?;
@@ -76,11 +106,98 @@ pub fn install_in(tx: &mut postgres::Transaction, trust: bool) -> crate::Result<
     }
     // Admins are members too.
     tx.batch_execute(&format!("GRANT \"{member}\" TO \"{admin}\""))?;
-    let sql = SQL
-        .replace("@member@", &member)
-        .replace("@admin@", &admin)
+    for (i, step) in STEPS.iter().take(last).enumerate() {
+        run_step(tx, i + 1, step, &member, &admin, trust)?;
+    }
+    Ok(())
+}
+
+/// Runs step `n` (its SQL `sql`) in `tx`, its role names and trust mode
+/// filled in.
+fn run_step(
+    tx: &mut postgres::Transaction,
+    n: usize,
+    sql: &str,
+    member: &str,
+    admin: &str,
+    trust: bool,
+) -> crate::Result<()> {
+    let sql = sql
+        .replace("@member@", member)
+        .replace("@admin@", admin)
         .replace("@trust@", if trust { "true" } else { "false" });
-    tx.batch_execute(&sql).map_err(StoreError::from)
+    tx.batch_execute(&sql)
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Server(why) => StoreError::Server(format!("schema step {n}: {why}")),
+            other => other,
+        })?;
+    if n == 2 {
+        super::rules::fill(tx)?;
+    }
+    Ok(())
+}
+
+/// The schema step of the connected database (1 for a database older
+/// than the `schema_step` key).
+fn step_of(c: &mut impl postgres::GenericClient) -> crate::Result<i64> {
+    let v: Option<String> = c
+        .query_opt(
+            "SELECT value FROM carequeue.meta WHERE key = 'schema_step'",
+            &[],
+        )?
+        .map(|r| r.try_get(0))
+        .transpose()?;
+    Ok(v.and_then(|s| s.parse().ok()).unwrap_or(1))
+}
+
+/// Checks the connected database's schema step: a current one goes on; an
+/// older one is brought forward here if this session's login owns the
+/// schema, and otherwise refused, naming the owner who can; a newer one
+/// (from a later carequeue) is refused.
+pub fn upgrade(c: &mut postgres::Client) -> crate::Result<()> {
+    let have = step_of(c)?;
+    if have == LATEST {
+        return Ok(());
+    }
+    let (owner, mine): (String, bool) = {
+        let row = c.query_one(
+            "SELECT r.rolname::text, r.rolname = session_user
+             FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner
+             WHERE n.nspname = 'carequeue'",
+            &[],
+        )?;
+        (row.try_get(0)?, row.try_get(1)?)
+    };
+    let owner = carequeue_core::text::shown(&owner);
+    if have > LATEST {
+        return Err(StoreError::Refused(format!(
+            "the database is at schema step {have}, made by a newer carequeue; this one knows steps up to {LATEST}: upgrade carequeue"
+        )));
+    }
+    if !mine {
+        return Err(StoreError::Refused(format!(
+            "the database is at schema step {have}; this carequeue needs step {LATEST}: its owner (login {owner}) upgrades it by running any carequeue command against it once"
+        )));
+    }
+    let mut tx = c.transaction()?;
+    let db = database(&mut tx)?;
+    let (member, admin) = roles(&db);
+    tx.execute(MIGRATION_LOCK, &[])?;
+    let trust: bool = tx
+        .query_one(
+            "SELECT coalesce((SELECT value = 'true' FROM carequeue.meta WHERE key = 'trust'), false)",
+            &[],
+        )?
+        .try_get(0)?;
+    // Another owner's session may have upgraded it meanwhile.
+    let from = step_of(&mut tx)?;
+    for n in from + 1..=LATEST {
+        let Some(sql) = usize::try_from(n - 1).ok().and_then(|i| STEPS.get(i)) else {
+            break;
+        };
+        run_step(&mut tx, n as usize, sql, &member, &admin, trust)?;
+    }
+    tx.commit().map_err(StoreError::from)
 }
 
 /// The migration lock, for a caller that changes the schema's contents

@@ -10,7 +10,7 @@ use super::rows;
 use super::tx::PgTx;
 use crate::db::{Db, Tx};
 use crate::team::Member;
-use crate::{EventRow, ListFilter, Result, StoreError, access};
+use crate::{EventRow, ListFilter, Result, StoreError};
 use carequeue_core::engine::Record;
 use postgres::Row;
 use postgres::types::ToSql;
@@ -51,19 +51,15 @@ impl PgStore {
     pub fn connect(info: &ConnInfo) -> Result<PgStore> {
         let mut c = super::connect(info)?;
         super::schema::session(&mut c)?;
-        let trust: Option<String> = c
-            .query_opt("SELECT value FROM meta WHERE key = 'trust'", &[])
-            .map_err(|e| match e.as_db_error() {
-                Some(d) if d.code() == &postgres::error::SqlState::UNDEFINED_TABLE => {
-                    StoreError::Server(format!(
-                        "database {} holds no carequeue schema (create it with `carequeue init --db postgres://…` or `carequeue migrate`)",
-                        info.dbname
-                    ))
+        let trust: Option<String> =
+            match c.query_opt("SELECT value FROM meta WHERE key = 'trust'", &[]) {
+                Ok(row) => row.map(|r| r.try_get(0)).transpose()?,
+                Err(e) if e.code() == Some(&postgres::error::SqlState::UNDEFINED_TABLE) => {
+                    return Err(no_schema(&mut c, info));
                 }
-                _ => e.into(),
-            })?
-            .map(|r| r.try_get(0))
-            .transpose()?;
+                Err(e) => return Err(e.into()),
+            };
+        super::schema::upgrade(&mut c)?;
         let host = info
             .hosts
             .iter()
@@ -159,6 +155,30 @@ impl PgStore {
         let sql = format!("SELECT {} FROM users WHERE {column} = $1", rows::MEMBER);
         let row = self.row_opt(&sql, &[&value])?;
         row.map(|r| rows::member(&r)).transpose()
+    }
+}
+
+/// Why a session finds no `carequeue.meta`: the database holds no
+/// carequeue schema, or it does and this login may not use it (linked to
+/// no user).
+fn no_schema(c: &mut postgres::Client, info: &ConnInfo) -> StoreError {
+    let there = c
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'carequeue'), session_user::text",
+            &[],
+        )
+        .and_then(|r| Ok((r.try_get::<_, bool>(0)?, r.try_get::<_, String>(1)?)));
+    let db = carequeue_core::text::shown(&info.dbname);
+    match there {
+        Ok((true, login)) => {
+            let login = carequeue_core::text::shown(&login);
+            StoreError::Denied(format!(
+                "database login `{login}` is not linked to a carequeue user of database {db}; an admin links it with `carequeue user add NAME --role ROLE --login {login}`"
+            ))
+        }
+        _ => StoreError::Server(format!(
+            "database {db} holds no carequeue schema (create it with `carequeue init --db postgres://…` or `carequeue migrate`)"
+        )),
     }
 }
 
@@ -329,33 +349,22 @@ impl Db for PgStore {
         record: Option<i64>,
         detail: Option<&str>,
     ) -> Result<()> {
+        // The server dates, seals and attributes the entry itself: `at`
+        // (the real clock's, here) is for SQLite, which has no server.
+        let _ = at;
         let mut c = self.client()?;
-        let mut tx = c.transaction()?;
-        // The actor is the session's own user, as the server will record
-        // it; the access chain's head is locked in the same round trip.
-        let st = self.prepared.get(
-            &mut tx,
-            "SELECT session_actor(), length, head FROM lock_chain('access')",
-        )?;
-        let row = tx.query_one(&st, &[])?;
-        let actor: String = row.try_get(0)?;
-        let length: i64 = row.try_get(1)?;
-        let head: Vec<u8> = row.try_get(2)?;
-        let prev = super::chain::prev_text(&head);
-        let action = action.as_str();
-        let hash = access::digest(&prev, length + 1, at, record, &actor, action, detail);
         let st = self
             .prepared
-            .get(&mut tx, "SELECT log_access($1, $2, $3, $4, $5, $6)")?;
-        tx.query_one(&st, &[&at, &action, &record, &detail, &head, &&hash[..]])?;
-        tx.commit().map_err(StoreError::from)
+            .get(&mut *c, "SELECT log_access($1, $2, $3)")?;
+        c.query_one(&st, &[&action.as_str(), &record, &detail])?;
+        Ok(())
     }
 
     fn transact(&mut self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
         let dry_run = self.dry_run;
         let mut c = self.client()?;
         let tx = c.transaction()?;
-        let mut t = PgTx::begin(tx, &self.prepared)?;
+        let mut t = PgTx::begin(tx, &self.prepared, self.trust)?;
         if let Some(expected) = &self.expected_pipeline {
             t.check_pipeline(expected)?;
         }

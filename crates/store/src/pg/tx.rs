@@ -1,15 +1,19 @@
-//! One write transaction on PostgreSQL. It starts by locking the event
-//! chain's head, so writers take turns as under SQLite's `BEGIN
-//! IMMEDIATE`: what it reads next is what it writes over, and its events
-//! are sealed against a head nobody else can move. Record and event go
-//! together through `write_change`, which takes the actor from the session.
+//! One write transaction on PostgreSQL. It starts with `begin_change`:
+//! the server says who writes and when (the transaction's own time, which
+//! dates every change in it outside trust mode, so the engine computes
+//! each record at the instant the server records it), and takes the event
+//! log's head for the rest of the transaction, so writers take turns as
+//! under SQLite's `BEGIN IMMEDIATE` and what one reads is what it writes
+//! over. Each change goes to `write_change` as what the user asked for
+//! plus the engine's record: the server judges it by the pipeline's rules,
+//! writes the record, and numbers, dates and seals its event itself.
 
 use super::bulk::Staged;
-use super::chain::{event_args, prev_text, record_json};
+use super::chain::{event_args, record_json};
 use super::prepared::Prepared;
 use super::rows;
 use crate::db::Tx;
-use crate::events::{NewEvent, event_hash};
+use crate::events::NewEvent;
 use crate::in_use::InUse;
 use crate::pipelines::StoredPipeline;
 use crate::team::Member;
@@ -22,26 +26,28 @@ use postgres::types::ToSql;
 pub struct PgTx<'c> {
     tx: postgres::Transaction<'c>,
     prepared: &'c Prepared,
-    /// The session's carequeue user: every event's actor.
-    actor: String,
-    length: i64,
-    head: Vec<u8>,
+    /// The server's time for this transaction (its start), which dates
+    /// every change in it; None in a trust-mode database, whose clients
+    /// date their own.
+    dated: Option<i64>,
     /// An import's new records and events, sent by COPY (after `bulk_load`).
     staged: Option<Staged>,
 }
 
 impl<'c> PgTx<'c> {
-    pub fn begin(mut tx: postgres::Transaction<'c>, prepared: &'c Prepared) -> Result<PgTx<'c>> {
-        // Who writes, and the chain's head locked, in one round trip.
-        let st = prepared.get(
-            &mut tx,
-            "SELECT session_actor(), length, head FROM lock_chain('events')",
-        )?;
+    pub fn begin(
+        mut tx: postgres::Transaction<'c>,
+        prepared: &'c Prepared,
+        trust: bool,
+    ) -> Result<PgTx<'c>> {
+        // Who writes, and when, with the log's head taken, in one round trip.
+        let st = prepared.get(&mut tx, "SELECT actor, at FROM begin_change()")?;
         let row = tx.query_one(&st, &[])?;
+        // A login linked to no enabled user is refused here, before
+        // anything is decided.
+        let _actor: String = row.try_get(0)?;
         Ok(PgTx {
-            actor: row.try_get(0)?,
-            length: row.try_get(1)?,
-            head: row.try_get(2)?,
+            dated: if trust { None } else { Some(row.try_get(1)?) },
             tx,
             prepared,
             staged: None,
@@ -106,37 +112,31 @@ impl Tx for PgTx<'_> {
                 cur.version
             }
             None => {
-                // A given id is kept (an import's); else the next, under
-                // the chain's lock, so no other writer takes it.
-                if next.id <= 0 {
-                    next.id = self
-                        .tx
-                        .query_one("SELECT coalesce(max(id), 0) + 1 FROM records", &[])?
-                        .try_get(0)?;
-                }
-                // An import's record comes with the events that follow
-                // its create: its version counts them.
-                next.version = next.version.max(1);
+                // The server gives a new record the next id, under the
+                // log's lock, so no other writer takes it.
+                next.id = 0;
+                next.version = 1;
                 0
             }
         };
         let mut e = e.clone();
-        e.record_id = Some(next.id);
-        // The sweep's timers and escalations are the system's; everything
-        // else is the session's own user's (the server decides either way).
-        let (actor, write) = if e.actor == carequeue_core::engine::SYSTEM {
-            (carequeue_core::engine::SYSTEM, "write_system_change")
+        e.record_id = (next.id > 0).then_some(next.id);
+        // The sweep's timers and escalations are the system's; a rename
+        // is `pipeline apply`'s (admins); everything else is the session's
+        // own user's. The server decides either way.
+        let write = if e.actor == carequeue_core::engine::SYSTEM {
+            "write_system_change"
+        } else if e.kind == EventKind::Rename {
+            "write_admin_change"
         } else {
-            (self.actor.as_str(), "write_change")
+            "write_change"
         };
-        let hash = self.seal(&e, actor);
         let json = record_json(next).to_string();
         let st = self.st(&format!(
-            "SELECT {write}($1::text::jsonb, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            "SELECT record_id, event_id FROM {write}($1::text::jsonb, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         ))?;
-        let sealed = hash.to_vec();
         let mut args: Vec<&(dyn ToSql + Sync)> = vec![&json, &expected];
-        args.extend(event_args(&e, &self.head, &sealed));
+        args.extend(event_args(&e));
         let row = self.tx.query_one(&st, &args).map_err(|x| {
             if super::error::is_stale(&x) {
                 StoreError::Stale {
@@ -148,14 +148,14 @@ impl Tx for PgTx<'_> {
                 x.into()
             }
         })?;
-        let id: i64 = row.try_get(0)?;
-        if id < 0 {
+        let (record, event): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+        if event < 0 {
             return Err(StoreError::Server(format!(
                 "operation id was already applied (event {})",
-                -id
+                -event
             )));
         }
-        self.sealed(id, hash);
+        next.id = record;
         Ok(())
     }
 
@@ -176,50 +176,45 @@ impl Tx for PgTx<'_> {
         found.iter().map(rows::member).collect()
     }
 
-    fn save_user(&mut self, _actor: &str, m: &Member, admin: bool, at: i64) -> Result<()> {
+    fn save_user(&mut self, _actor: &str, m: &Member, _admin: bool, at: i64) -> Result<()> {
+        // The server links the login's roles by the pipeline's rules, and
+        // dates the user's creation itself.
         let data = serde_json::to_string(m).unwrap_or_default();
-        let e = NewEvent {
-            record_id: None,
-            at,
-            actor: &self.actor,
-            to: Some(&m.name),
-            data: Some(&data),
-            ..NewEvent::blank(EventKind::User)
-        };
-        let hash = self.seal(&e, &self.actor);
-        let id: i64 = self
-            .tx
-            .query_one(
-                "SELECT write_user($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                &[
-                    &m.name,
-                    &m.roles.join(" "),
-                    &m.login,
-                    &m.enabled,
-                    &m.created_at,
-                    &admin,
-                    &at,
-                    &data,
-                    &self.head,
-                    &&hash[..],
-                ],
-            )?
-            .try_get(0)?;
-        self.sealed(id, hash);
+        self.tx.query_one(
+            "SELECT write_user($1, $2, $3, $4, $5, $6)",
+            &[
+                &m.name,
+                &m.roles.join(" "),
+                &m.login,
+                &m.enabled,
+                &at,
+                &data,
+            ],
+        )?;
         Ok(())
     }
 
     fn append(&mut self, e: &NewEvent) -> Result<()> {
-        if self.staged.is_some() {
-            return self.stage_event(e);
+        match self.staged.as_mut() {
+            Some(_) => self.stage_event(e),
+            None => Err(StoreError::Refused(
+                "on PostgreSQL an event without its change is written only by an import".into(),
+            )),
         }
-        self.append_event(e)
+    }
+
+    fn dated(&self) -> Option<i64> {
+        self.dated
+    }
+
+    fn imports_in_bulk(&self) -> bool {
+        true
     }
 
     fn bulk_load(&mut self, _rows: i64) -> Result<()> {
         // New records and their events go by COPY from here on.
         if self.staged.is_none() {
-            self.staged = Some(super::bulk::begin(&mut self.tx, &self.head)?);
+            self.staged = Some(super::bulk::begin(&mut self.tx)?);
         }
         Ok(())
     }
@@ -300,31 +295,22 @@ impl Tx for PgTx<'_> {
     ) -> Result<i64> {
         let version = self.current_pipeline()?.map_or(1, |p| p.version + 1);
         let (kind, hash, data) = crate::pipelines::pipeline_event(version, how, text);
-        let e = NewEvent {
-            at,
-            actor: &self.actor,
-            data: Some(&data),
-            ..NewEvent::blank(kind)
-        };
-        let sealed = self.seal(&e, &self.actor);
-        let id: i64 = self
-            .tx
-            .query_one(
-                "SELECT store_pipeline($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                &[
-                    &version,
-                    &hash,
-                    &text,
-                    &at,
-                    &kind.as_str(),
-                    &data,
-                    &log_readers.join(" "),
-                    &self.head,
-                    &&sealed[..],
-                ],
-            )?
-            .try_get(0)?;
-        self.sealed(id, sealed);
+        let rules = super::rules::of_text(version, text)?.to_string();
+        let version32 = i32::try_from(version)
+            .map_err(|_| StoreError::Server(format!("pipeline version {version}")))?;
+        self.tx.query_one(
+            "SELECT store_pipeline($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb)",
+            &[
+                &version32,
+                &hash,
+                &text,
+                &at,
+                &kind.as_str(),
+                &data,
+                &log_readers.join(" "),
+                &rules,
+            ],
+        )?;
         Ok(version)
     }
 
@@ -375,17 +361,6 @@ impl Tx for PgTx<'_> {
 }
 
 impl PgTx<'_> {
-    /// `e`'s hash as the chain's next event, with `actor` as its actor.
-    fn seal(&self, e: &NewEvent, actor: &str) -> [u8; 32] {
-        event_hash(
-            &mut Vec::new(),
-            &prev_text(&self.head),
-            self.length + 1,
-            e,
-            actor,
-        )
-    }
-
     /// A new record and its first event, staged for COPY.
     fn stage(&mut self, cur: Option<&Record>, next: &mut Record, e: &NewEvent) -> Result<()> {
         let Some(staged) = self.staged.as_mut() else {
@@ -403,36 +378,13 @@ impl PgTx<'_> {
         self.stage_event(&e)
     }
 
-    /// `e`, sealed as the chain's next event and staged.
+    /// `e`, staged: the server numbers and seals it at `import_finish`.
     fn stage_event(&mut self, e: &NewEvent) -> Result<()> {
-        let hash = self.seal(e, &self.actor);
-        let id = self.length + 1;
         let Some(staged) = self.staged.as_mut() else {
             return Err(StoreError::Server("nothing is being staged".into()));
         };
-        staged.event(id, e, &hash)?;
-        staged.send(&mut self.tx, false)?;
-        self.sealed(id, hash);
-        Ok(())
-    }
-
-    /// The chain moved on to event `id`, sealed as `hash`.
-    fn sealed(&mut self, id: i64, hash: [u8; 32]) {
-        self.length = id;
-        self.head = hash.to_vec();
-    }
-
-    /// Appends `e` as the session's user through `append_event`.
-    fn append_event(&mut self, e: &NewEvent) -> Result<()> {
-        let hash = self.seal(e, &self.actor);
-        let st =
-            self.st("SELECT append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")?;
-        let sealed = hash.to_vec();
-        let mut args: Vec<&(dyn ToSql + Sync)> = vec![&e.record_id];
-        args.extend(event_args(e, &self.head, &sealed));
-        let id: i64 = self.tx.query_one(&st, &args)?.try_get(0)?;
-        self.sealed(id, hash);
-        Ok(())
+        staged.event(e)?;
+        staged.send(&mut self.tx, false)
     }
 
     fn member_where(&mut self, column: &str, value: &str) -> Result<Option<Member>> {
