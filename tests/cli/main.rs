@@ -21,6 +21,7 @@ mod demo;
 mod exchange;
 mod exchange_prop;
 mod filters;
+mod forged_kinds;
 mod formula_csv;
 mod hostile;
 mod import_names;
