@@ -38,6 +38,12 @@ fn report(r: &Record, what: &str) -> Result<()> {
 
 pub fn move_(ctx: &Ctx, id: i64, event: &str, f: MoveFlags, op: &OpArgs) -> Result<()> {
     let (mut store, actor) = setup(ctx, "move")?;
+    ops::reads::before_change(
+        &mut *store,
+        &actor.name,
+        Some(id),
+        "a change to this record",
+    )?;
     let before = store.record(id)?.stage;
     let args = MoveArgs {
         reason: f.reason,

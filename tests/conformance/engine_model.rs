@@ -865,7 +865,26 @@ fn engine_matches_model_on_postgresql() {
         return;
     }
     let team = common::pg_team::Team::of(common::pg::ClusterRef::shared(), TEAM, ("olga", &[]));
-    let on_server = || World::on(Box::new(team.store("driver")), true, None);
+    // The model reads each record before and after each step, as a
+    // console does, under a console's entry (the server lets a member read
+    // patient data only under one).
+    let on_server = || {
+        let mut store = team.store("driver");
+        let olga = carequeue::store::Db::member(&store, "olga")
+            .expect("olga")
+            .expect("olga is a user");
+        carequeue::store::Db::act_as(&store, &olga).expect("as olga");
+        carequeue::store::Db::log_read(
+            &mut store,
+            0,
+            "olga",
+            carequeue::log::AccessAction::ConsoleOpen,
+            None,
+            Some("the engine model"),
+        )
+        .expect("the model's entry");
+        World::on(Box::new(store), true, None)
+    };
     let mut runner = TestRunner::new(Config {
         cases: 24,
         failure_persistence: None,

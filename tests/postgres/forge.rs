@@ -107,9 +107,14 @@ pub fn change(c: &mut postgres::Client, id: i64, ch: &Change) -> Result<(i64, i6
     let set = ch.set.clone().unwrap_or_else(|| serde_json::json!({}));
     let set = set.to_string();
     let function = ch.function.unwrap_or("write_change");
-    // As carequeue does: the log's head first (and the server's time),
-    // then the record read in a statement of its own, so it is read after
-    // any change the wait for the head let through.
+    // As carequeue does: the read of the record to change logged first,
+    // in a transaction of its own (the server lets a member read a
+    // record's patient only under an entry committed earlier), then the
+    // log's head (and the server's time), then the record read in a
+    // statement of its own, so it is read after any change the wait for
+    // the head let through.
+    c.query_one("SELECT log_access('change', $1, NULL)", &[&id])
+        .map_err(why)?;
     let mut tx = c.transaction().map_err(why)?;
     let now: i64 = tx
         .query_one("SELECT at FROM begin_change()", &[])
@@ -117,7 +122,7 @@ pub fn change(c: &mut postgres::Client, id: i64, ch: &Change) -> Result<(i64, i6
         .get(0);
     let at = ch.at.unwrap_or(now);
     let sql = format!(
-        "SELECT w.record_id, w.event_id FROM records r
+        "SELECT w.record_id, w.event_id FROM record_rows(ARRAY[$1::bigint]) r
          CROSS JOIN LATERAL {function}(
            to_jsonb(r) || jsonb_build_object('version', r.version + 1, 'updated_at', $2::bigint)
              || replace($3::text, '\"@at\"', $2::bigint::text)::jsonb,

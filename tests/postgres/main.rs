@@ -13,6 +13,7 @@ mod failover;
 mod forge;
 mod init;
 mod migrate;
+mod reads;
 mod schema;
 mod two_hosts;
 mod upgrade;

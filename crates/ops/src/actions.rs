@@ -55,6 +55,7 @@ pub(crate) fn change(
     g: ChangeOpts,
     decide: impl FnOnce(&Record, DateTime<Utc>) -> OpResult<(Record, EventSpec)>,
 ) -> OpResult<Record> {
+    crate::reads::before_change(store, &actor.name, Some(id), "a change to this record")?;
     db::write(store, |tx| change_in(tx, id, actor, now, g, decide))
 }
 
@@ -168,6 +169,7 @@ pub fn move_record(
     };
     // Both reasons: the breach is acknowledged, then the event fires, in
     // one transaction (two events, so the audit and replay read each).
+    crate::reads::before_change(store, &actor.name, Some(id), "a change to this record")?;
     db::write(store, |tx| {
         if let Some(op) = g.op_id
             && tx.op_seen(op)?.is_some()

@@ -20,6 +20,11 @@ pub fn record(
     id: i64,
     now: DateTime<Utc>,
 ) -> OpResult<(Record, Vec<EventRow>)> {
+    if store.logs_before_reading() {
+        // The server reads only what a committed entry covers.
+        log_read(store, actor, action, Some(id), None, now)?;
+        return Ok((store.record(id)?, store.history(id)?));
+    }
     let r = store.record(id)?;
     let history = store.history(id)?;
     log_read(store, actor, action, Some(id), None, now)?;
@@ -75,12 +80,22 @@ pub fn listing<'s>(
     described: &str,
     now: DateTime<Utc>,
 ) -> OpResult<Listing<'s>> {
-    let mut count = store.count(filter, now.timestamp())?;
-    if let Some(limit) = filter.limit {
-        count = count.min(i64::try_from(limit).unwrap_or(i64::MAX));
-    }
-    let detail = format!("{count} record(s); filter: {described}");
-    log_read(store, actor, AccessAction::List, None, Some(&detail), now)?;
+    let capped = |count: i64| match filter.limit {
+        Some(limit) => count.min(i64::try_from(limit).unwrap_or(i64::MAX)),
+        None => count,
+    };
+    let count = if store.logs_before_reading() {
+        // The count reads patient data too (a name search counts names),
+        // so the entry comes first and cannot hold it.
+        let detail = format!("filter: {described}");
+        log_read(store, actor, AccessAction::List, None, Some(&detail), now)?;
+        capped(store.count(filter, now.timestamp())?)
+    } else {
+        let count = capped(store.count(filter, now.timestamp())?);
+        let detail = format!("{count} record(s); filter: {described}");
+        log_read(store, actor, AccessAction::List, None, Some(&detail), now)?;
+        count
+    };
     let store: &dyn Db = store;
     let snapshot = store.snapshot()?;
     Ok(Listing {
@@ -143,6 +158,34 @@ pub fn log_read(
             ))
         })?;
     Ok(())
+}
+
+/// Logs, where the store needs it (PostgreSQL, a session no entry covers
+/// yet), the read a change makes of `record` (or, with none, of every
+/// record a sweep, a pipeline change or a release may touch) before the
+/// change's transaction begins. `why` says what the change is.
+pub fn before_change(
+    store: &mut dyn Db,
+    actor: &str,
+    record: Option<i64>,
+    why: &str,
+) -> OpResult<()> {
+    if !store.logs_before_reading() || store.reads_covered(record) {
+        return Ok(());
+    }
+    store
+        .log_read(
+            SystemClock.now().timestamp(),
+            actor,
+            AccessAction::Change,
+            record,
+            Some(why),
+        )
+        .map_err(|e| {
+            OpError::Denied(format!(
+                "the change's read could not be logged, so it is refused: {e}"
+            ))
+        })
 }
 
 /// How far a read's `now` may be from the real clock before it counts as a

@@ -72,6 +72,7 @@ pub fn sweep(p: &Pipeline, store: &mut dyn Board, now: DateTime<Utc>) -> OpResul
         roles: Vec::new(),
     };
     let mut report = SweepReport::default();
+    crate::reads::before_change(store, SYSTEM, None, "sweep: due timers and escalations")?;
     store.many_writes_ahead()?;
     let fired = fire_timers(p, store, &system, now, &mut report)
         .and_then(|()| fire_escalations(p, store, &system, now, &mut report));

@@ -177,6 +177,7 @@ pub fn disable_user(
     now: DateTime<Utc>,
 ) -> OpResult<usize> {
     require_admin(p, actor, "disabling users")?;
+    crate::reads::before_change(store, &actor.name, None, "user disabled: records released")?;
     let t = now.timestamp();
     write(store, |tx| -> OpResult<usize> {
         let t = tx.dated().unwrap_or(t);
@@ -218,6 +219,7 @@ pub fn revoke_roles(
     now: DateTime<Utc>,
 ) -> OpResult<(Member, usize)> {
     require_admin(p, actor, "changing users")?;
+    crate::reads::before_change(store, &actor.name, None, "roles revoked: records released")?;
     let t = now.timestamp();
     write(store, |tx| -> OpResult<(Member, usize)> {
         let t = tx.dated().unwrap_or(t);

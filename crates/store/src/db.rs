@@ -17,6 +17,15 @@ pub trait Tx {
     fn op_seen(&mut self, op: &str) -> Result<Option<i64>>;
     /// The record as it is now, inside this transaction.
     fn load(&mut self, id: i64) -> Result<Record>;
+    /// Whether a record has id `id`, inside this transaction (reading no
+    /// patient data: on PostgreSQL ids are open to every member).
+    fn exists(&mut self, id: i64) -> Result<bool> {
+        match self.load(id) {
+            Ok(_) => Ok(true),
+            Err(StoreError::NoRecord(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
     /// Stores `next` and appends its event `e`, together. `cur` is the
     /// state `next` was decided from (None for a new record, whose id is
     /// assigned here: `next.id` and `e.record_id` are set to it). A record
@@ -186,6 +195,20 @@ pub trait Db {
     fn read_only(&self) -> bool;
     /// Read-only for its own owner, whose reads cannot be logged.
     fn reads_unlogged(&self) -> bool;
+    /// Whether a read of patient data must be logged before it is made:
+    /// on PostgreSQL the server lets a member's session read only what an
+    /// access entry it committed earlier covers (SQLite logs after reading,
+    /// so a failed read leaves no entry).
+    fn logs_before_reading(&self) -> bool {
+        false
+    }
+    /// Whether this session may already read `record` (with none, every
+    /// record): no entry is needed (SQLite, PostgreSQL's schema owner), or
+    /// one it logged covers it (a list, a console opened, a `show`, ...).
+    fn reads_covered(&self, record: Option<i64>) -> bool {
+        let _ = record;
+        true
+    }
     /// Whether `--as` and `--now` are honoured.
     fn trust_mode(&self) -> Result<bool>;
     /// Who this process is to the database: the OS account (SQLite) or the

@@ -44,10 +44,32 @@ pub enum AccessAction {
     /// A console showed a view: its filter.
     #[serde(rename = "console-view")]
     ConsoleView,
+    /// On PostgreSQL: records read in order to change them (one record, or
+    /// every record a sweep, a pipeline change or a user's release may
+    /// touch), logged before the change when no other entry covers it.
+    #[serde(rename = "change")]
+    Change,
+    /// On PostgreSQL: `verify` read the whole log (its notes included) to
+    /// check it.
+    #[serde(rename = "verify")]
+    Verify,
+}
+
+/// What an access entry lets its session read on PostgreSQL, where reads
+/// of patient data go through the server (schema step 3's `log_access`
+/// makes the same choice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    /// Nothing: a refusal, or a console's close.
+    Nothing,
+    /// The record the entry names.
+    Record,
+    /// Every record.
+    Every,
 }
 
 impl AccessAction {
-    pub const ALL: [AccessAction; 12] = [
+    pub const ALL: [AccessAction; 14] = [
         AccessAction::Show,
         AccessAction::Detail,
         AccessAction::List,
@@ -60,7 +82,38 @@ impl AccessAction {
         AccessAction::ConsoleOpen,
         AccessAction::ConsoleClose,
         AccessAction::ConsoleView,
+        AccessAction::Change,
+        AccessAction::Verify,
     ];
+
+    /// What an entry of this action (naming `record`, or not) opens to
+    /// reading on PostgreSQL.
+    pub fn grant(self, record: Option<i64>) -> Grant {
+        match (self, record) {
+            (AccessAction::Show | AccessAction::Detail | AccessAction::Change, Some(_)) => {
+                Grant::Record
+            }
+            (AccessAction::Show | AccessAction::Detail, None) => Grant::Nothing,
+            (
+                AccessAction::List
+                | AccessAction::Export
+                | AccessAction::Audit
+                | AccessAction::Migrate
+                | AccessAction::ConsoleOpen
+                | AccessAction::ConsoleView
+                | AccessAction::Change
+                | AccessAction::Verify,
+                _,
+            ) => Grant::Every,
+            (
+                AccessAction::ExportRefused
+                | AccessAction::AccessLog
+                | AccessAction::AccessLogRefused
+                | AccessAction::ConsoleClose,
+                _,
+            ) => Grant::Nothing,
+        }
+    }
 
     /// The stored word.
     pub fn as_str(self) -> &'static str {
@@ -77,6 +130,8 @@ impl AccessAction {
             AccessAction::ConsoleOpen => "console-open",
             AccessAction::ConsoleClose => "console-close",
             AccessAction::ConsoleView => "console-view",
+            AccessAction::Change => "change",
+            AccessAction::Verify => "verify",
         }
     }
 }

@@ -8,7 +8,7 @@ pub mod access;
 pub mod hash;
 mod kind;
 
-pub use access::{AccessAction, UnknownAction};
+pub use access::{AccessAction, Grant, UnknownAction};
 pub use hash::{GENESIS, NONE, chain_hash, event_hash, hex, push_hex};
 pub use kind::{EventKind, StoredKind, UnknownKind};
 

@@ -38,11 +38,7 @@ impl Lookup<'_> {
     }
 
     fn id_taken(&mut self, id: i64) -> Result<bool, StoreError> {
-        match self.tx.load(id) {
-            Ok(_) => Ok(true),
-            Err(StoreError::NoRecord(_)) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.tx.exists(id)
     }
 }
 

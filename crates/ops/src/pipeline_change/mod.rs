@@ -65,6 +65,7 @@ pub fn apply(
             "the new pipeline would leave you holding no admin role".into(),
         ));
     }
+    crate::reads::before_change(store, &actor.name, None, "pipeline apply: records re-timed")?;
     let t = now.timestamp();
     let applied = write(store, |tx| -> OpResult<Applied> {
         let t = tx.dated().unwrap_or(t);

@@ -31,7 +31,7 @@ static TIMERS_DUE_SQL: LazyLock<String> = LazyLock::new(|| timers_sql(&POSTGRES)
 static ESCALATIONS_DUE_SQL: LazyLock<String> = LazyLock::new(|| escalations_sql(&POSTGRES));
 
 const EVENTS_SQL: &str = "SELECT record_id, at, actor, kind, from_stage, to_stage, reason, data
-     FROM events WHERE record_id IS NOT NULL ORDER BY id";
+     FROM events_read WHERE record_id IS NOT NULL ORDER BY id";
 
 impl Board for PgStore {
     fn stage_counts(&self, now: i64) -> Result<Vec<StageCount>> {
@@ -84,8 +84,7 @@ impl Board for PgStore {
 
     fn pipeline_history(&self) -> Result<Vec<PipelineChange>> {
         let found = self.client()?.query(
-            "SELECT p.version::bigint, e.at, e.actor, p.hash, e.data FROM pipelines p
-                 JOIN events e ON e.id = p.event_id ORDER BY p.version",
+            "SELECT version, at, actor, hash, data FROM pipeline_changes()",
             &[],
         )?;
         found

@@ -67,7 +67,8 @@ pub(super) fn record_json(r: &Record) -> serde_json::Value {
 
 /// Re-reads the whole chain and checks every hash against its content and
 /// its predecessor, and the head against the last: the first event that
-/// does not fit, or the count checked.
+/// does not fit, or the count checked. Read as the schema's owner, who
+/// reads the table itself (at any schema step).
 pub fn check(c: &mut postgres::Client) -> crate::Result<i64> {
     let rows = c
         .query(

@@ -135,12 +135,26 @@ impl Table {
     /// `SELECT` of this table's columns in its order (the same text reads
     /// either store).
     fn select(&self) -> String {
+        self.select_from(self.name)
+    }
+
+    /// [`Table::select`] from `relation`.
+    fn select_from(&self, relation: &str) -> String {
         format!(
-            "SELECT {} FROM {} ORDER BY {}",
+            "SELECT {} FROM {relation} ORDER BY {}",
             self.columns(),
-            self.name,
             self.order
         )
+    }
+
+    /// What a PostgreSQL session reads this table through: the logged
+    /// read views for the tables that name patients (schema step 3).
+    fn pg_relation(&self) -> &'static str {
+        match self.name {
+            "records" => "records_read",
+            "events" => "events_read",
+            other => other,
+        }
     }
 }
 
@@ -268,7 +282,10 @@ pub fn to_sqlite(
     conn: &rusqlite::Connection,
     t: &Table,
 ) -> crate::Result<i64> {
-    let r = tx.copy_out(&format!("COPY ({}) TO STDOUT", t.select()))?;
+    let r = tx.copy_out(&format!(
+        "COPY ({}) TO STDOUT",
+        t.select_from(t.pg_relation())
+    ))?;
     let marks = vec!["?"; t.cols.len()].join(", ");
     let mut ins = conn.prepare(&format!(
         "INSERT INTO {} ({}) VALUES ({marks})",

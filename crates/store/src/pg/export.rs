@@ -23,14 +23,14 @@ impl PgStore {
         let mut c = self.client()?;
         let mut tx = super::store::snapshot(&mut c)?;
         let recs = tx.bind(
-            format!("SELECT {} FROM records ORDER BY id", columns()).as_str(),
+            format!("SELECT {} FROM records_read ORDER BY id", columns()).as_str(),
             &[],
         )?;
         let evs = if history {
             Some(
                 tx.bind(
                     format!(
-                        "SELECT {} FROM events WHERE record_id IS NOT NULL ORDER BY record_id, id",
+                        "SELECT {} FROM events_read WHERE record_id IS NOT NULL ORDER BY record_id, id",
                         rows::EVENT
                     )
                     .as_str(),

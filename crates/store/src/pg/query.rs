@@ -139,6 +139,17 @@ pub fn order_by(f: &ListFilter) -> String {
     }
 }
 
+/// What a count of `f` reads: the table itself when no term of `f` reads a
+/// column that names a patient (a count by stage, owner or clock, open to
+/// every member as the board's counts are), else the logged read view.
+fn relation(f: &ListFilter) -> &'static str {
+    if f.words().is_empty() && f.fields.is_empty() {
+        "records"
+    } else {
+        "records_read"
+    }
+}
+
 /// The rows of `f`, most urgent first (or in its sort), up to its limit.
 pub fn select_sql(f: &ListFilter, now: i64) -> (String, Vec<Arg>) {
     let mut args = Vec::new();
@@ -146,7 +157,7 @@ pub fn select_sql(f: &ListFilter, now: i64) -> (String, Vec<Arg>) {
     let limit = f.limit.map_or(String::new(), |l| format!(" LIMIT {l}"));
     (
         format!(
-            "SELECT {} FROM records {w} ORDER BY {}{limit}",
+            "SELECT {} FROM records_read {w} ORDER BY {}{limit}",
             columns(),
             order_by(f)
         ),
@@ -163,7 +174,7 @@ pub fn count_sql(f: &ListFilter, now: i64) -> (String, Vec<Arg>) {
     };
     let mut args = Vec::new();
     let w = where_clause(&f, now, &mut args);
-    (format!("SELECT count(*) FROM records {w}"), args)
+    (format!("SELECT count(*) FROM {} {w}", relation(&f)), args)
 }
 
 #[cfg(test)]
@@ -205,5 +216,27 @@ mod tests {
         };
         let (sql, _) = count_sql(&f, 0);
         assert_eq!(sql, "SELECT count(*) FROM records WHERE false");
+    }
+
+    #[test]
+    fn a_count_by_name_or_field_reads_through_the_logged_view() {
+        for f in [
+            ListFilter {
+                text: Some("ada".into()),
+                ..Default::default()
+            },
+            ListFilter {
+                fields: vec![("state".into(), vec!["TX".into()])],
+                ..Default::default()
+            },
+        ] {
+            let (sql, _) = count_sql(&f, 0);
+            assert!(
+                sql.starts_with("SELECT count(*) FROM records_read "),
+                "{sql}"
+            );
+        }
+        let (sql, _) = count_sql(&ListFilter::default(), 0);
+        assert_eq!(sql, "SELECT count(*) FROM records ");
     }
 }

@@ -37,7 +37,7 @@ impl crate::columns::Cells for postgres::Row {
 
 /// One record by id.
 pub fn load_sql() -> String {
-    format!("SELECT {} FROM records WHERE id = $1", columns())
+    format!("SELECT {} FROM record_rows(ARRAY[$1::bigint])", columns())
 }
 
 pub fn event(r: &postgres::Row) -> Result<EventRow> {

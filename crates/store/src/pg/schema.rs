@@ -14,7 +14,7 @@ use crate::StoreError;
 
 /// Every step, oldest first: step N is `STEPS[N - 1]`. Append only; a
 /// step once released is never edited.
-const STEPS: [&str; 2] = [
+const STEPS: [&str; 3] = [
     // 1: tables, roles, append-only logs, writes through functions.
     include_str!("schema.sql"),
     // 2: the server dates, seals and checks every write.
@@ -22,6 +22,8 @@ const STEPS: [&str; 2] = [
         include_str!("step2/seal.sql"),
         include_str!("step2/writes.sql")
     ),
+    // 3: patient data is read through the server, logged.
+    include_str!("step3/reads.sql"),
 ];
 
 /// The step this carequeue lays down and expects.
@@ -218,4 +220,53 @@ pub fn session(c: &mut postgres::Client) -> crate::Result<()> {
          SET idle_in_transaction_session_timeout = '60s'",
     )
     .map_err(StoreError::from)
+}
+
+/// Whether the session's login owns the schema (and so reads every table
+/// without an access entry of its own).
+pub fn owns(c: &mut postgres::Client) -> crate::Result<bool> {
+    Ok(c.query_one(
+        "SELECT coalesce((SELECT nspowner::regrole::text = session_user::text
+                          FROM pg_namespace WHERE nspname = 'carequeue'), false)",
+        &[],
+    )?
+    .try_get(0)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use carequeue_core::log::{AccessAction, Grant};
+
+    /// The actions of the `n`th `p_action IN (…)` list of step 3's
+    /// `log_access`.
+    fn listed(n: usize) -> Vec<String> {
+        let sql = include_str!("step3/reads.sql");
+        let Some(list) = sql.split("p_action IN (").nth(n + 1) else {
+            panic!("step 3 has no list {n}");
+        };
+        let Some((list, _)) = list.split_once(')') else {
+            panic!("list {n} is not closed");
+        };
+        list.split(',')
+            .map(|a| a.trim().trim_matches('\'').to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_servers_grants_are_the_access_actions_own() {
+        let (record, every) = (listed(0), listed(1));
+        for a in AccessAction::ALL {
+            let word = a.as_str().to_string();
+            assert_eq!(
+                a.grant(Some(1)) == Grant::Record,
+                record.contains(&word),
+                "{word} naming a record"
+            );
+            assert_eq!(
+                a.grant(None) == Grant::Every,
+                every.contains(&word),
+                "{word} naming none"
+            );
+        }
+    }
 }

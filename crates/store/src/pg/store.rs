@@ -12,6 +12,7 @@ use crate::db::{Db, Tx};
 use crate::team::Member;
 use crate::{EventRow, ListFilter, Result, StoreError};
 use carequeue_core::engine::Record;
+use carequeue_core::log::{AccessAction, Grant};
 use postgres::Row;
 use postgres::types::ToSql;
 use std::cell::RefCell;
@@ -37,6 +38,13 @@ pub struct PgStore {
     expected_pipeline: Option<String>,
     /// What tells a console of other people's commits, once it listens.
     pub(super) listener: Option<super::live::Heeded>,
+    /// Whether the login owns the schema (and reads every table).
+    owner: bool,
+    /// The access entry that opened every record to this session, logged
+    /// again (as a reopening) when a lost session is replaced.
+    reading: RefCell<Option<(AccessAction, Option<String>)>>,
+    /// The records entries of this session opened one by one.
+    records_read: RefCell<std::collections::HashSet<i64>>,
 }
 
 impl PgStore {
@@ -60,6 +68,7 @@ impl PgStore {
                 Err(e) => return Err(e.into()),
             };
         super::schema::upgrade(&mut c)?;
+        let owner = super::schema::owns(&mut c)?;
         let host = info
             .hosts
             .iter()
@@ -77,6 +86,9 @@ impl PgStore {
             trust: trust.as_deref() == Some("true"),
             expected_pipeline: None,
             listener: None,
+            owner,
+            reading: RefCell::new(None),
+            records_read: RefCell::default(),
         })
     }
 
@@ -107,8 +119,22 @@ impl PgStore {
             if let Some(login) = self.acting.borrow().as_deref() {
                 fresh.batch_execute(&set_role(login))?;
             }
+            // The server ended the old session's grants with it: the entry
+            // that opened every record is logged again, as a reopening.
+            if let Some((action, detail)) = self.reading.borrow().as_ref() {
+                let detail = match detail {
+                    Some(d) => format!("session reopened after a lost connection; {d}"),
+                    None => "session reopened after a lost connection".to_string(),
+                };
+                fresh.query_one(
+                    "SELECT log_access($1, NULL, $2)",
+                    &[&action.as_str(), &detail],
+                )?;
+            }
             *c = fresh;
             self.prepared.clear();
+            // Records opened one by one are opened again when read again.
+            self.records_read.borrow_mut().clear();
         }
         Ok(c)
     }
@@ -218,6 +244,16 @@ impl Db for PgStore {
         false
     }
 
+    fn logs_before_reading(&self) -> bool {
+        !self.owner
+    }
+
+    fn reads_covered(&self, record: Option<i64>) -> bool {
+        self.owner
+            || self.reading.borrow().is_some()
+            || record.is_some_and(|id| self.records_read.borrow().contains(&id))
+    }
+
     fn trust_mode(&self) -> Result<bool> {
         Ok(self.trust)
     }
@@ -285,19 +321,20 @@ impl Db for PgStore {
     }
 
     fn records(&self, ids: &[i64]) -> Result<Vec<Record>> {
-        let sql = format!(
-            "SELECT {} FROM records WHERE id = ANY($1)",
-            query::columns()
-        );
-        let found = self.rows(&sql, &[&ids])?;
-        found.iter().map(rows::record).collect()
+        // Read through the server, which checks each id against the
+        // session's access entries (at most 10,000 at a time).
+        let sql = format!("SELECT {} FROM record_rows($1)", query::columns());
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(10_000) {
+            for r in self.rows(&sql, &[&chunk])? {
+                out.push(rows::record(&r)?);
+            }
+        }
+        Ok(out)
     }
 
     fn history(&self, id: i64) -> Result<Vec<EventRow>> {
-        let sql = format!(
-            "SELECT {} FROM events WHERE record_id = $1 ORDER BY id",
-            rows::EVENT
-        );
+        let sql = format!("SELECT {} FROM history_rows($1) ORDER BY id", rows::EVENT);
         let found = self.rows(&sql, &[&id])?;
         found.iter().map(rows::event).collect()
     }
@@ -357,6 +394,21 @@ impl Db for PgStore {
             .prepared
             .get(&mut *c, "SELECT log_access($1, $2, $3)")?;
         c.query_one(&st, &[&action.as_str(), &record, &detail])?;
+        match action.grant(record) {
+            Grant::Every => {
+                *self.reading.borrow_mut() = Some((action, detail.map(str::to_string)));
+            }
+            Grant::Record => {
+                if let Some(id) = record {
+                    self.records_read.borrow_mut().insert(id);
+                }
+            }
+            Grant::Nothing if action == AccessAction::ConsoleClose => {
+                *self.reading.borrow_mut() = None;
+                self.records_read.borrow_mut().clear();
+            }
+            Grant::Nothing => {}
+        }
         Ok(())
     }
 

@@ -94,6 +94,11 @@ impl Tx for PgTx<'_> {
             .transpose()
     }
 
+    fn exists(&mut self, id: i64) -> Result<bool> {
+        let st = self.st("SELECT EXISTS (SELECT 1 FROM records WHERE id = $1)")?;
+        Ok(self.tx.query_one(&st, &[&id])?.try_get(0)?)
+    }
+
     fn load(&mut self, id: i64) -> Result<Record> {
         let st = self.st(&rows::load_sql())?;
         self.tx
