@@ -200,3 +200,71 @@ fn a_folder_that_is_not_writable_is_named() {
         "{err}"
     );
 }
+
+/// A bind mount made read-only, undone when dropped.
+struct ReadOnlyMount(std::path::PathBuf);
+
+impl ReadOnlyMount {
+    fn of(src: &Path, dst: &Path) -> ReadOnlyMount {
+        let mount = |args: &[&str]| {
+            let ok = std::process::Command::new("mount")
+                .args(args)
+                .status()
+                .expect("mount")
+                .success();
+            assert!(ok, "mount {args:?}");
+        };
+        let (src, dst) = (src.to_string_lossy(), dst.to_string_lossy());
+        mount(&["--bind", &src, &dst]);
+        let m = ReadOnlyMount(std::path::PathBuf::from(dst.as_ref()));
+        mount(&["-o", "remount,bind,ro", &dst]);
+        m
+    }
+}
+
+impl Drop for ReadOnlyMount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+/// A cleanly closed database on a read-only mount (a backup, a snapshot),
+/// read by its owner: reads work and say they cannot be logged, writes say
+/// why they are refused, and the file is untouched. (SQLite alone fails to
+/// open it, error 14: it cannot make the WAL's shared-memory file there.)
+#[test]
+fn a_database_on_a_read_only_mount_serves_reads_and_refuses_writes() {
+    // Mounting needs root.
+    if !can_make_accounts("a_database_on_a_read_only_mount") {
+        return;
+    }
+    let cq = Cq::init_default(NOW);
+    let id = cq.add("nobody", NOW, "Mounted Patient", &[]);
+    let before = bytes(&cq.db);
+    let ro = tempfile::tempdir().expect("mount point");
+    let _mount = ReadOnlyMount::of(cq.dir.path(), ro.path());
+    let db = ro.path().join("care.db");
+    assert!(
+        std::fs::write(ro.path().join("probe"), b"x").is_err(),
+        "the mount is read-only"
+    );
+
+    let out = run(ro.path(), &db, &["list", "--json"]);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "list on a read-only mount: {err}");
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(rows[0]["patient"], "Mounted Patient");
+    assert!(err.contains("read-only for you"), "reads say so: {err}");
+    let out = run(ro.path(), &db, &["show", &id.to_string()]);
+    assert!(out.status.success(), "show: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Mounted Patient"));
+    let err = refused(ro.path(), &db, &["add", "--patient", "New One"]);
+    assert!(
+        err.contains("read-only for you") && err.contains("`add` refused"),
+        "{err}"
+    );
+    assert_eq!(bytes(&db), before, "nothing was written");
+}

@@ -40,6 +40,9 @@ struct Opening {
     fresh: bool,
     /// An older carequeue database may be brought up to this schema.
     migrate: bool,
+    /// Opened as immutable: a cleanly closed file on a read-only file
+    /// system, where SQLite could not make the WAL's shared-memory file.
+    immutable: bool,
 }
 
 pub struct Store {
@@ -87,7 +90,8 @@ impl Store {
             return Err(StoreError::Missing(path.display().to_string()));
         }
         refuse_network(path, allow_network_fs)?;
-        let flags = if opening::writable(path) {
+        let writable = opening::writable(path);
+        let flags = if writable {
             OpenFlags::SQLITE_OPEN_READ_WRITE
         } else {
             OpenFlags::SQLITE_OPEN_READ_ONLY
@@ -98,6 +102,7 @@ impl Store {
             Opening {
                 fresh: false,
                 migrate,
+                immutable: !writable && opening::frozen(path),
             },
         )
     }
@@ -118,19 +123,28 @@ impl Store {
             Opening {
                 fresh: true,
                 migrate: true,
+                immutable: false,
             },
         )
     }
 
     fn open_inner(path: &Path, flags: OpenFlags, how: Opening) -> Result<Store> {
-        let Opening { fresh, migrate } = how;
+        let Opening {
+            fresh,
+            migrate,
+            immutable,
+        } = how;
         let read_only = flags.contains(OpenFlags::SQLITE_OPEN_READ_ONLY);
         let flags = flags | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
-        let mut conn =
-            Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
-                path: path.display().to_string(),
-                source,
-            })?;
+        let opened = if immutable {
+            Connection::open_with_flags(opening::immutable_uri(path), flags)
+        } else {
+            Connection::open_with_flags(path, flags)
+        };
+        let mut conn = opened.map_err(|source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        })?;
         cipher::apply_key(&conn)?;
         // Waits for another writer by polling every millisecond for up to
         // 10 s. SQLite's own busy timeout backs off to 100 ms sleeps, so a

@@ -23,6 +23,46 @@ pub fn writable(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly())
 }
 
+/// Whether `path` is a cleanly closed database (no write-ahead log left
+/// with content) on a file system mounted read-only: nothing can write it,
+/// and SQLite could not make the shared-memory file a WAL database needs,
+/// so it is read as immutable.
+#[cfg(unix)]
+pub fn frozen(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let mut bytes = path.as_os_str().as_bytes().to_vec();
+    bytes.push(0);
+    // SAFETY: an all-zero statvfs is a valid value to be filled in.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `bytes` is NUL-terminated and outlives the call; `st` is a
+    // valid statvfs to write to.
+    let ok = unsafe { libc::statvfs(bytes.as_ptr().cast(), &mut st) } == 0;
+    let read_only_fs = ok && st.f_flag & libc::ST_RDONLY != 0;
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let wal_empty = std::fs::metadata(Path::new(&wal)).map_or(true, |m| m.len() == 0);
+    read_only_fs && wal_empty
+}
+
+#[cfg(not(unix))]
+pub fn frozen(_path: &Path) -> bool {
+    false
+}
+
+/// `path` as a SQLite URI that opens it immutable (read-only, no locks, no
+/// shared memory), its reserved characters escaped.
+pub fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for b in path.to_string_lossy().bytes() {
+        match b {
+            b'%' | b'?' | b'#' => uri.push_str(&format!("%{b:02X}")),
+            _ => uri.push(char::from(b)),
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
+}
+
 /// Whether the calling process's real user owns `path`: the owner of a
 /// read-only file may make it writable again, so nothing it does to the
 /// file is bound by carequeue's logs.
