@@ -38,7 +38,11 @@ pub fn import(ctx: &Ctx, file: &Path) -> Result<()> {
             super::out::outln!("imported {n} records")?;
             Ok(())
         }
-        Err(ImportError::Problems { file, problems }) => {
+        Err(ImportError::Problems {
+            file,
+            problems,
+            more,
+        }) => {
             let stderr = std::io::stderr();
             let mut err = BufWriter::new(stderr.lock());
             for p in &problems {
@@ -46,6 +50,13 @@ pub fn import(ctx: &Ctx, file: &Path) -> Result<()> {
                 let _ = writeln!(err, "{}", clean(&p.to_string()));
             }
             let _ = err.flush();
+            if more > 0 {
+                bail!(
+                    "{file}: {} problem(s); nothing imported (the first {} are shown)",
+                    problems.len() + more,
+                    problems.len()
+                )
+            }
             bail!("{file}: {} problem(s); nothing imported", problems.len())
         }
         Err(e) => Err(e.into()),

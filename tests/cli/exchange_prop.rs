@@ -66,7 +66,7 @@ fn run(input: &[u8], marked: bool) {
             assert_eq!(count(&store, "records"), r0 + n as i64);
             assert!(count(&store, "events") >= e0 + n as i64);
         }
-        Err(ImportError::Problems { file, problems }) => {
+        Err(ImportError::Problems { file, problems, .. }) => {
             assert_eq!(file, FILE);
             assert!(!problems.is_empty(), "a refusal names at least one problem");
             let mut last_row = 0;

@@ -24,6 +24,7 @@ mod filters;
 mod forged_kinds;
 mod formula_csv;
 mod hostile;
+mod import_limits;
 mod import_names;
 mod limits;
 mod parser_prop;

@@ -44,6 +44,9 @@ pub(super) struct Header {
     pub(super) names: Vec<String>,
 }
 
+/// The most columns a header may have (far more than carequeue knows).
+pub const MAX_COLUMNS: usize = 1000;
+
 pub(super) fn check_header(
     p: &Pipeline,
     file: &str,
@@ -62,6 +65,19 @@ pub(super) fn check_header(
     let mut known: Vec<&str> = vec!["id", "patient"];
     known.extend(p.fields.iter().map(|f| f.id.as_str()));
     known.extend(MIGRATION);
+    // Each known column once, and no more: a longer header is refused
+    // whole, not column by column.
+    if raw.len() > MAX_COLUMNS {
+        return Err(vec![problem(
+            format!("column {}", MAX_COLUMNS + 1),
+            format!(
+                "the header has {} columns; carequeue reads at most {MAX_COLUMNS} (it knows {}: {})",
+                raw.len(),
+                known.len(),
+                known.join(", ")
+            ),
+        )]);
+    }
     let decoded: Vec<Option<&str>> = raw
         .iter()
         .enumerate()

@@ -47,11 +47,13 @@ impl fmt::Display for Problem {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    /// The input has problems; nothing was written.
-    #[error("{file}: {} problem(s); nothing imported", problems.len())]
+    /// The input has problems; nothing was written. The first
+    /// [`SHOWN_PROBLEMS`] are kept, in order; `more` counts the rest.
+    #[error("{file}: {} problem(s); nothing imported", problems.len() + more)]
     Problems {
         file: String,
         problems: Vec<Problem>,
+        more: usize,
     },
     #[error("{file}: {source}")]
     Read { file: String, source: csv::Error },
@@ -125,6 +127,44 @@ fn write(p: &Pipeline, tx: &mut dyn Tx, actor: &str, prep: &Prepared) -> Result<
     Ok(id)
 }
 
+/// How many problems an import keeps to report (the rest are counted).
+pub const SHOWN_PROBLEMS: usize = 100;
+/// The longest header line read, in bytes: a file whose first line is
+/// longer is no CSV carequeue made or could read.
+pub const MAX_HEADER_BYTES: u64 = 1 << 20;
+
+/// `problems` cut to the first [`SHOWN_PROBLEMS`], the rest added to `more`.
+fn keep_first(problems: &mut Vec<Problem>, more: &mut usize) {
+    if problems.len() > SHOWN_PROBLEMS {
+        *more += problems.len() - SHOWN_PROBLEMS;
+        problems.truncate(SHOWN_PROBLEMS);
+    }
+}
+
+/// A reader that fails once more than `limit` bytes have been read while
+/// the header is being read ([`MAX_HEADER_BYTES`]); lifted after it.
+struct HeaderCap<R> {
+    inner: R,
+    left: std::rc::Rc<std::cell::Cell<Option<u64>>>,
+}
+
+impl<R: Read> Read for HeaderCap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(left) = self.left.get() {
+            let n64 = u64::try_from(n).unwrap_or(u64::MAX);
+            if n64 > left {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("the header line is longer than {MAX_HEADER_BYTES} bytes"),
+                ));
+            }
+            self.left.set(Some(left - n64));
+        }
+        Ok(n)
+    }
+}
+
 /// Imports the CSV `input` (named `file` in problems) as `actor`: every row,
 /// or none. `size_hint` (the file's size in bytes, 0 if unknown) picks the
 /// bulk path for large files. Returns the number of records written.
@@ -137,10 +177,17 @@ pub fn import_csv(
     size_hint: u64,
     now: DateTime<Utc>,
 ) -> Result<usize, ImportError> {
+    // The header is read under a cap (the csv reader reads ahead, so the
+    // cap counts its buffer too: the first line is refused only well past
+    // the cap); rows after it are read without.
+    let left = std::rc::Rc::new(std::cell::Cell::new(Some(MAX_HEADER_BYTES)));
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(input);
+        .from_reader(HeaderCap {
+            inner: input,
+            left: left.clone(),
+        });
     let read_err = |source| ImportError::Read {
         file: file.to_string(),
         source,
@@ -150,12 +197,17 @@ pub fn import_csv(
     if !got {
         raw.clear();
     }
+    left.set(None);
     let header_row = raw.position().map_or(1, |pos| pos.line());
-    let header =
-        check_header(p, file, header_row, &raw).map_err(|problems| ImportError::Problems {
+    let header = check_header(p, file, header_row, &raw).map_err(|mut problems| {
+        let mut more = 0;
+        keep_first(&mut problems, &mut more);
+        ImportError::Problems {
             file: file.to_string(),
             problems,
-        })?;
+            more,
+        }
+    })?;
     if header
         .cols
         .iter()
@@ -185,6 +237,7 @@ pub fn import_csv(
             has_substatus_col,
         };
         let mut problems = Vec::new();
+        let mut more = 0usize;
         let mut written = 0usize;
         loop {
             if !rdr.read_byte_record(&mut raw).map_err(read_err)? {
@@ -201,6 +254,7 @@ pub fn import_csv(
                     .position(|n| *n == pr.column)
                     .unwrap_or(usize::MAX)
             });
+            keep_first(&mut problems, &mut more);
             // Once anything is wrong nothing will be kept: only check the rest.
             if let Some(prep) = prep
                 && problems.is_empty()
@@ -214,6 +268,7 @@ pub fn import_csv(
             return Err(ImportError::Problems {
                 file: file.to_string(),
                 problems,
+                more,
             });
         }
         Ok(written)

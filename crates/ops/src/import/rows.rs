@@ -60,6 +60,11 @@ pub(super) fn parse_entered(p: &Pipeline, s: &str) -> Option<DateTime<Utc>> {
     })
 }
 
+/// The largest record id an import keeps (PostgreSQL's schema bounds ids
+/// the same way): SQLite numbers the next record after the largest id, and
+/// past 2^63 − 1 it would pick ids at random.
+pub const MAX_RECORD_ID: i64 = 1 << 52;
+
 /// Checks one data row; pushes its problems and returns it when it is valid.
 pub(super) fn check_row(
     lk: &mut Lookup,
@@ -115,6 +120,10 @@ pub(super) fn check_row(
     let mut id = 0;
     if let Some(s) = cell(Col::Id).map(str::trim).filter(|s| !s.is_empty()) {
         match s.parse::<i64>() {
+            Ok(v) if v > MAX_RECORD_ID => push(
+                "id",
+                format!("must be at most {MAX_RECORD_ID} (2^52), so later ids stay in order"),
+            ),
             Ok(v) if v > 0 => {
                 if !lk.ids.insert(v) {
                     push("id", "the same id appears on an earlier row".into());
@@ -161,6 +170,7 @@ pub(super) fn check_row(
     if let Some(s) = cell(Col::EnteredAt).filter(|s| !s.trim().is_empty()) {
         match parse_entered(p, s) {
             Some(t) if t > lk.now => push("entered_at", "is in the future".into()),
+            Some(t) if t.timestamp() < 0 => push("entered_at", "is before 1970".into()),
             Some(t) => entered = t,
             None => push(
                 "entered_at",
