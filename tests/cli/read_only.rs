@@ -259,7 +259,11 @@ fn a_database_on_a_read_only_mount_serves_reads_and_refuses_writes() {
     assert_eq!(rows[0]["patient"], "Mounted Patient");
     assert!(err.contains("read-only for you"), "reads say so: {err}");
     let out = run(ro.path(), &db, &["show", &id.to_string()]);
-    assert!(out.status.success(), "show: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "show: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Mounted Patient"));
     let err = refused(ro.path(), &db, &["add", "--patient", "New One"]);
     assert!(
