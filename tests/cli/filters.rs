@@ -26,8 +26,21 @@ fn names_are_found_with_accents_and_case_folded_by_the_full_text_index() {
     let a = cq.add("maria", NOW, "Lena Grünewald", &[]);
     let b = cq.add("maria", NOW, "GRUNEWALD Tomas", &[]);
     let c = cq.add("maria", NOW, "Zoë Müller", &[]);
-    cq.add("maria", NOW, "Ana Ortiz", &[]);
+    let o = cq.add("maria", NOW, "Ana Ortiz", &[]);
     let found = |f: &str| ids(&cq.list("sup", NOW, &["--filter", f, "--sort", "id"]));
+    // A comma means OR, in a name word as in every other term.
+    assert_eq!(found("ortiz,zoe"), [c, o], "either word");
+    assert_eq!(
+        found("grunewald,muller lena"),
+        [a],
+        "OR inside a word, AND between words"
+    );
+    assert_eq!(
+        found("an,zo"),
+        [c, o],
+        "short alternatives match the start of a name"
+    );
+    assert_eq!(found("qqq,zzz"), Vec::<i64>::new());
     assert_eq!(found("grunewald"), [a, b]);
     assert_eq!(
         found("Grün"),

@@ -129,6 +129,9 @@ pub fn listing(t: &Target) {
     assert_eq!(count(&["--unassigned"]), 4);
     assert_eq!(count(&["--limit", "2"]), 2);
     assert_eq!(count(&["--filter", "pat 4"]), 1);
+    assert_eq!(count(&["--filter", "zed,pat"]), 6, "a comma means OR");
+    assert_eq!(count(&["--filter", "zed,qqq"]), 0);
+    assert_eq!(count(&["--filter", "qq,pa"]), 6, "short alternatives too");
     let mine = t.json("maria", &["list", "--mine", "--json"]);
     assert_eq!(mine[0]["id"], ids[0]);
     let table = t.ok("kim", &["list", "--stage", "intake_review"]);

@@ -90,6 +90,23 @@ impl ListFilter {
             .collect()
     }
 
+    /// The name words as the query reads them: each word a list of
+    /// alternatives, any of which the name holds (`ada,bea`: a comma means
+    /// OR, as in every other term); the words all of which it holds.
+    pub(crate) fn word_groups(&self) -> Vec<Vec<String>> {
+        self.words()
+            .iter()
+            .map(|w| {
+                w.split(',')
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .filter(|g| !g.is_empty())
+            .collect()
+    }
+
     /// Terms that find their rows on an index of their own (names, fields).
     pub(crate) fn picks_rows(&self) -> bool {
         self.id.is_none() && (!self.words().is_empty() || !self.fields.is_empty())

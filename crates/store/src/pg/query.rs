@@ -59,14 +59,24 @@ pub fn where_clause(f: &ListFilter, now: i64, args: &mut Vec<Arg>) -> String {
             marks(values, args)
         ));
     }
-    for word in f.text.as_deref().unwrap_or("").split_whitespace() {
-        // A substring of the name, letter case folded.
-        let escaped = word
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        args.push(Arg::Text(format!("%{escaped}%")));
-        w.push(format!("patient ILIKE ${}", args.len()));
+    for group in f.word_groups() {
+        // A substring of the name, letter case folded; a word with
+        // alternatives (`ada,bea`) any of them.
+        let alts: Vec<String> = group
+            .iter()
+            .map(|word| {
+                let escaped = word
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                args.push(Arg::Text(format!("%{escaped}%")));
+                format!("patient ILIKE ${}", args.len())
+            })
+            .collect();
+        w.push(match alts.as_slice() {
+            [one] => one.clone(),
+            _ => format!("({})", alts.join(" OR ")),
+        });
     }
     match &f.seek {
         Seek::From(k) => w.push(bound(f, k, false, args)),

@@ -33,15 +33,16 @@ impl ListFilter {
                 marks(values, args)
             ));
         }
-        let words = self.words();
-        let (long, short): (Vec<&String>, Vec<&String>) =
-            words.iter().partition(|t| t.chars().count() >= TRIGRAM);
+        let groups = self.word_groups();
+        let (words, any): (Vec<&Vec<String>>, Vec<&Vec<String>>) =
+            groups.iter().partition(|g| g.len() == 1);
+        let (long, short): (Vec<&String>, Vec<&String>) = words
+            .iter()
+            .flat_map(|g| g.iter())
+            .partition(|t| t.chars().count() >= TRIGRAM);
         if !long.is_empty() {
             // Each word a quoted phrase: a substring of the folded name.
-            let q: Vec<String> = long
-                .iter()
-                .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
-                .collect();
+            let q: Vec<String> = long.iter().map(|t| phrase(t)).collect();
             args.push(Value::Text(q.join(" AND ")));
             w.push(format!(
                 "id IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?{})",
@@ -49,14 +50,25 @@ impl ListFilter {
             ));
         }
         for t in short {
-            // The start of the name, on the patient index.
-            args.push(Value::Text(t.to_ascii_lowercase()));
-            let a = args.len();
-            args.push(Value::Text(format!("{}\u{10FFFF}", t.to_ascii_lowercase())));
-            w.push(format!(
-                "patient COLLATE NOCASE >= ?{a} AND patient COLLATE NOCASE < ?{}",
-                a + 1
-            ));
+            w.push(name_starts(t, args));
+        }
+        // A word with alternatives (`ada,bea`): any of them.
+        for g in any {
+            let alts: Vec<String> = g
+                .iter()
+                .map(|t| {
+                    if t.chars().count() >= TRIGRAM {
+                        args.push(Value::Text(phrase(t)));
+                        format!(
+                            "id IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?{})",
+                            args.len()
+                        )
+                    } else {
+                        format!("({})", name_starts(t, args))
+                    }
+                })
+                .collect();
+            w.push(format!("({})", alts.join(" OR ")));
         }
         match &self.seek {
             Seek::From(k) => w.push(self.sort.bound(k, false, args)),
@@ -199,4 +211,24 @@ pub fn index_fields(conn: &rusqlite::Connection, fields: &[&str]) -> crate::Resu
         }
     }
     Ok(())
+}
+
+/// `word` as a quoted FTS phrase: a substring of the folded name.
+fn phrase(word: &str) -> String {
+    format!("\"{}\"", word.replace('"', "\"\""))
+}
+
+/// The start of the name, on the patient index (a word too short for the
+/// trigram index).
+fn name_starts(word: &str, args: &mut Vec<Value>) -> String {
+    args.push(Value::Text(word.to_ascii_lowercase()));
+    let a = args.len();
+    args.push(Value::Text(format!(
+        "{}\u{10FFFF}",
+        word.to_ascii_lowercase()
+    )));
+    format!(
+        "patient COLLATE NOCASE >= ?{a} AND patient COLLATE NOCASE < ?{}",
+        a + 1
+    )
 }
