@@ -181,7 +181,7 @@ fn init_pg(ctx: &Ctx, a: &InitArgs, url: &str) -> Result<()> {
     )?;
     let admins = vec![admin.to_ascii_lowercase()];
     let readers = ops::log_readers(&ctx.pipeline);
-    server.migrate(&scratch, &admins, &readers, &ops::verify::verify_stored)?;
+    server.lay_down(&scratch, &admins, &readers, &ops::verify::verify_stored)?;
     outln!(
         "{}: created for pipeline \"{}\"{}; admin user `{}` (database login `{login}`)",
         server.place(),

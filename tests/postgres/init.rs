@@ -118,6 +118,22 @@ fn init_on_postgres_makes_a_database_a_team_can_use() {
     assert!(e.contains("--group"), "{e}");
     let v = ok(&s.run("owner", &["verify"]));
     assert!(v.starts_with("ok:") && v.contains(" 1 records"), "{v}");
+    // `init`'s own first events are the owner's, not migrated history.
+    assert!(
+        v.contains("every event matches the login that wrote it") && !v.contains("migrate"),
+        "{v}"
+    );
+    let logins = s.cluster.psql(
+        &s.fresh,
+        "SELECT string_agg(DISTINCT login, ',') FROM carequeue.events
+         WHERE id < (SELECT min(id) FROM carequeue.events WHERE kind = 'create')",
+    );
+    assert_eq!(logins.trim(), "owner", "the first events' login");
+    let migrated = s.cluster.psql(
+        &s.fresh,
+        "SELECT value FROM carequeue.meta WHERE key = 'migrated_events'",
+    );
+    assert_eq!(migrated.trim(), "0");
 }
 
 #[test]

@@ -252,10 +252,17 @@ pub fn to_pg(
     conn: &rusqlite::Connection,
     tx: &mut postgres::Transaction,
     t: &Table,
+    login: Option<&str>,
 ) -> crate::Result<i64> {
     let mut st = conn.prepare(&t.select())?;
     let mut rows = st.query([])?;
-    let mut w = tx.copy_in(&format!("COPY {} ({}) FROM STDIN", t.name, t.columns()))?;
+    // The logs' rows recorded under `login`, where one is given (`init`).
+    let login = login.filter(|_| matches!(t.name, "events" | "access_log"));
+    let columns = match login {
+        Some(_) => format!("{}, login", t.columns()),
+        None => t.columns(),
+    };
+    let mut w = tx.copy_in(&format!("COPY {} ({columns}) FROM STDIN", t.name))?;
     let mut line = Vec::with_capacity(256);
     let mut n = 0i64;
     while let Some(row) = rows.next()? {
@@ -265,6 +272,10 @@ pub fn to_pg(
                 line.push(b'\t');
             }
             encode(&mut line, row.get_ref(i)?, *kind);
+        }
+        if let Some(login) = login {
+            line.push(b'\t');
+            encode(&mut line, ValueRef::Text(login.as_bytes()), Text);
         }
         line.push(b'\n');
         w.write_all(&line)

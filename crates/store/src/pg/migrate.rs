@@ -38,6 +38,7 @@ pub fn run(
     admins: &[String],
     log_readers: &[String],
     check: Verifier,
+    made_by: Option<&str>,
 ) -> crate::Result<Migrated> {
     let conn = source.conn();
     // One read snapshot of the source for everything copied.
@@ -73,7 +74,7 @@ pub fn run(
     }
     let mut copied = Vec::new();
     for t in TABLES {
-        copied.push((t.name, to_pg(conn, &mut tx, t)?));
+        copied.push((t.name, to_pg(conn, &mut tx, t, made_by)?));
     }
     for (chain, count, head) in [
         ("events", "chain_count", "chain_head"),
@@ -97,7 +98,9 @@ pub fn run(
         } else {
             "migrated_access"
         };
-        upsert(&mut tx, key, &n.to_string())?;
+        // `init`'s own events are its login's, not migrated history.
+        let migrated = if made_by.is_some() { 0 } else { n };
+        upsert(&mut tx, key, &migrated.to_string())?;
     }
     let mut st = conn.prepare("SELECT key, value FROM meta ORDER BY key")?;
     let meta: Vec<(String, String)> = st

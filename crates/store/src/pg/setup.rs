@@ -62,7 +62,31 @@ impl Setup {
         log_readers: &[String],
         check: Verifier,
     ) -> crate::Result<Migrated> {
-        super::migrate::run(source, &mut self.c, admins, log_readers, check)
+        super::migrate::run(source, &mut self.c, admins, log_readers, check, None)
+    }
+
+    /// `init`'s first events, made on a scratch SQLite database, laid down
+    /// as the connected login's own: recorded under its login, not as
+    /// migrated history.
+    pub fn lay_down(
+        &mut self,
+        source: &Store,
+        admins: &[String],
+        log_readers: &[String],
+        check: Verifier,
+    ) -> crate::Result<Migrated> {
+        let login: String = self
+            .c
+            .query_one("SELECT session_user::text", &[])?
+            .try_get(0)?;
+        super::migrate::run(
+            source,
+            &mut self.c,
+            admins,
+            log_readers,
+            check,
+            Some(&login),
+        )
     }
 
     /// Verifies the database with `check` for the business rules (see
