@@ -68,8 +68,6 @@ pub fn run(
         None,
         clock.now(),
     )?;
-    // The closing entry's handle, opened now: the worker owns `store`.
-    let closing = store.reopen()?;
     let closer = user.clone();
     let worker = Worker::spawn(Service::new(
         pipeline,
@@ -163,7 +161,9 @@ pub fn run(
         }
     })();
     crate::terminal::give_back();
-    drop(worker);
+    // The console's one session, back from the worker: its end is logged
+    // there (the session is opened again if the server was lost).
+    let store = worker.finish();
     if let Some(f) = &state
         && app.revoked.is_none()
         && let Err(e) = crate::state_file::save(f, &path, &closer.name, app.resume_point())
@@ -173,12 +173,12 @@ pub fn run(
             f.display()
         );
     }
-    // A fresh handle: the one opened at the start may have lost its
-    // server meanwhile.
-    let closed = closing
-        .reopen()
-        .map_err(anyhow::Error::from)
-        .and_then(|s| close(s, &closer, clock.now()));
+    let closed = match store {
+        Some(s) => close(s, &closer, clock.now()),
+        None => Err(anyhow::anyhow!(
+            "the console's data worker stopped unexpectedly: its close was not logged"
+        )),
+    };
     result.and(closed)
 }
 

@@ -4,7 +4,7 @@
 //! the database.
 
 use super::service::{Request, Response, Service};
-use crate::store::Heard;
+use crate::store::{Board, Heard};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -24,7 +24,8 @@ pub enum Msg {
 pub struct Worker {
     pub tx: Sender<Request>,
     pub rx: Receiver<Msg>,
-    _handle: JoinHandle<()>,
+    /// The thread, which hands the store back when it ends.
+    handle: JoinHandle<Box<dyn Board>>,
 }
 
 impl Worker {
@@ -32,47 +33,13 @@ impl Worker {
         let (req_tx, req_rx) = channel::<Request>();
         let (msg_tx, msg_rx) = channel::<Msg>();
         let handle = std::thread::spawn(move || {
-            // A store that cannot listen is read only when the user acts.
-            let every = service.store.listen().unwrap_or(POLL);
-            loop {
-                match req_rx.recv_timeout(every) {
-                    Ok(Request::Audit) => {
-                        if let Some(refused) = service.begin_audit() {
-                            if msg_tx.send(Msg::Response(refused)).is_err() {
-                                return;
-                            }
-                            continue;
-                        }
-                        audit_aside(&service, msg_tx.clone());
-                    }
-                    Ok(req) => {
-                        let r = service.handle(req);
-                        if msg_tx.send(Msg::Response(r)).is_err() {
-                            return;
-                        }
-                    }
-                    Err(RecvTimeoutError::Timeout) => service.store.idle(),
-                    Err(RecvTimeoutError::Disconnected) => return,
-                }
-                for h in service.store.heard() {
-                    let sent = match h {
-                        Heard::Changed => msg_tx.send(Msg::Changed).is_ok(),
-                        Heard::Lost(why) => msg_tx.send(Msg::Link(Some(why))).is_ok(),
-                        Heard::Back => {
-                            msg_tx.send(Msg::Link(None)).is_ok()
-                                && msg_tx.send(Msg::Changed).is_ok()
-                        }
-                    };
-                    if !sent {
-                        return;
-                    }
-                }
-            }
+            serve(&mut service, &req_rx, &msg_tx);
+            service.store
         });
         Worker {
             tx: req_tx,
             rx: msg_rx,
-            _handle: handle,
+            handle,
         }
     }
 
@@ -80,6 +47,55 @@ impl Worker {
         for r in reqs {
             // A closed worker is reported by the main loop when it reads.
             let _ = self.tx.send(r);
+        }
+    }
+
+    /// Stops the worker and hands its store back (its one session, where
+    /// the console's end is logged); None if the worker panicked.
+    pub fn finish(self) -> Option<Box<dyn Board>> {
+        let Worker { tx, rx, handle } = self;
+        drop(tx);
+        drop(rx);
+        handle.join().ok()
+    }
+}
+
+/// The worker's loop: requests answered in order, and between them what
+/// the store heard of other people's commits; until the console goes.
+fn serve(service: &mut Service, req_rx: &Receiver<Request>, msg_tx: &Sender<Msg>) {
+    // A store that cannot listen is read only when the user acts.
+    let every = service.store.listen().unwrap_or(POLL);
+    loop {
+        match req_rx.recv_timeout(every) {
+            Ok(Request::Audit) => {
+                if let Some(refused) = service.begin_audit() {
+                    if msg_tx.send(Msg::Response(refused)).is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                audit_aside(service, msg_tx.clone());
+            }
+            Ok(req) => {
+                let r = service.handle(req);
+                if msg_tx.send(Msg::Response(r)).is_err() {
+                    return;
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => service.store.idle(),
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+        for h in service.store.heard() {
+            let sent = match h {
+                Heard::Changed => msg_tx.send(Msg::Changed).is_ok(),
+                Heard::Lost(why) => msg_tx.send(Msg::Link(Some(why))).is_ok(),
+                Heard::Back => {
+                    msg_tx.send(Msg::Link(None)).is_ok() && msg_tx.send(Msg::Changed).is_ok()
+                }
+            };
+            if !sent {
+                return;
+            }
         }
     }
 }

@@ -162,6 +162,21 @@ impl Team {
         self.run(&all)
     }
 
+    /// The server sessions `login` holds on the team's database now.
+    pub fn sessions(&self, login: &str) -> i64 {
+        self.cluster
+            .psql(
+                "postgres",
+                &format!(
+                    "SELECT count(*) FROM pg_stat_activity WHERE usename = '{login}' AND datname = '{}'",
+                    self.db
+                ),
+            )
+            .trim()
+            .parse()
+            .unwrap_or(-1)
+    }
+
     /// The console as `user`, in a pseudo-terminal.
     pub fn console(&self, user: &str) -> Screen {
         let mut cmd = match &self.netns {

@@ -30,6 +30,9 @@ fn the_console_on_postgres_follows_other_clients_and_rides_out_a_server_kill() {
         x.contains("Intake · 1/3")
             && row(x, "Ada Quist").is_some_and(|r| r.contains("Form Submitted"))
     });
+    // The console costs the server one connection: it reads, writes and
+    // listens on one session (only its own login is the driver here).
+    assert_eq!(t.sessions("driver"), 1, "the console's connections");
 
     // Another client moves a record: on screen within a second, no key pressed.
     ok(&t.as_user("maria", &["move", &ada, "start_review"]));

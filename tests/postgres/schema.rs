@@ -8,6 +8,7 @@
 use crate::common;
 use crate::common::pg::{ClusterRef, Opts, Vars, available};
 use crate::forge::{self, Change};
+use carequeue::store::Heard;
 use carequeue::store::pg::{self, conninfo, schema};
 use std::collections::BTreeMap;
 
@@ -365,37 +366,68 @@ fn concurrent_appends_make_one_unbroken_chain() {
     );
 }
 
-/// The next report from `l`, waiting at most a generous bound (a liveness
-/// check, not a timing).
-fn next(l: &pg::live::Listener) -> pg::live::Live {
-    l.rx.recv_timeout(std::time::Duration::from_secs(20))
-        .expect("the listener reports")
+/// What `store` hears, polled as the console's worker does (every 50 ms)
+/// until `want` holds of everything heard so far, within a generous bound
+/// (a liveness check, not a timing).
+fn hear_until(store: &mut pg::PgStore, what: &str, want: impl Fn(&[Heard]) -> bool) -> Vec<Heard> {
+    let start = std::time::Instant::now();
+    let mut all = Vec::new();
+    while !want(&all) {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "{what}: heard only {all:?}"
+        );
+        all.extend(carequeue::store::Board::heard(store));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    all
 }
 
 fn note(c: &mut postgres::Client, text: &str) -> i64 {
     forge::change(c, 1, &Change::note(text)).expect("append").1
 }
 
-/// A console's listener hears each commit's new chain length by
-/// LISTEN/NOTIFY; when its connection is killed it says so, reconnects by
-/// itself and catches up on what it missed.
+/// The server sessions `login` holds in this test's database.
+fn sessions(s: &Server, login: &str) -> i64 {
+    s.cluster
+        .psql(
+            "postgres",
+            &format!(
+                "SELECT count(*) FROM pg_stat_activity WHERE usename = '{login}' AND datname = '{}'",
+                s.db
+            ),
+        )
+        .trim()
+        .parse()
+        .expect("a count")
+}
+
+/// A console's store hears each commit by LISTEN/NOTIFY on the one
+/// session it reads and writes on (the server counts one connection);
+/// when that session is killed it says so, connects again by itself,
+/// listens again and says it is back (the console then reads everything
+/// anew), and goes on hearing.
 #[test]
-fn live_updates_by_notify_survive_a_killed_connection() {
-    use pg::live::{Listener, Live};
-    if !available("live_updates_by_notify_survive_a_killed_connection") {
+fn live_updates_by_notify_ride_one_session_and_survive_its_kill() {
+    use carequeue::store::Board;
+    if !available("live_updates_by_notify_ride_one_session_and_survive_its_kill") {
         return;
     }
     let s = seeded(&[("ann", "ann_login"), ("kim", "kim_login")]);
     let url = format!("postgres://ann_login@localhost:{}/{}", s.cluster.port, s.db);
     let info = conninfo::parse(&url, &s.vars).expect("settings");
-    let l = Listener::start(info);
-    assert_eq!(next(&l), Live::Connected);
-    assert_eq!(next(&l), Live::Seq(SEEDED), "the catch-up read first");
+    let mut store = pg::PgStore::connect(&info).expect("ann's store");
+    store.listen().expect("listen");
     let mut kim = s.login("kim_login");
-    assert_eq!(note(&mut kim, "one"), SEEDED + 1);
-    assert_eq!(next(&l), Live::Seq(SEEDED + 1));
-    // The listener's connection is killed (ann_login's in this test's
-    // database only: the cluster is shared); a change lands meanwhile.
+    assert!(store.heard().is_empty(), "nothing yet");
+    note(&mut kim, "one");
+    hear_until(&mut store, "kim's note", |h| h.contains(&Heard::Changed));
+    // Reads and the listening share the one session.
+    assert!(!store.stage_counts(0).expect("counts").is_empty());
+    assert_eq!(sessions(&s, "ann_login"), 1, "one connection");
+
+    // The session is killed (ann_login's in this test's database only:
+    // the cluster is shared); a change lands meanwhile.
     s.cluster.psql(
         "postgres",
         &format!(
@@ -404,25 +436,20 @@ fn live_updates_by_notify_survive_a_killed_connection() {
             s.db
         ),
     );
-    assert!(matches!(next(&l), Live::Lost(_)));
-    assert_eq!(note(&mut kim, "two"), SEEDED + 2);
-    // Back by itself, and the catch-up brings the change it missed.
-    let mut seen = Vec::new();
-    loop {
-        match next(&l) {
-            Live::Seq(n) => {
-                seen.push(n);
-                if n == SEEDED + 2 {
-                    break;
-                }
-            }
-            Live::Connected => seen.push(-1),
-            Live::Lost(_) => {}
-        }
-    }
-    assert!(seen.contains(&-1), "it reconnected: {seen:?}");
-    assert_eq!(note(&mut kim, "three"), SEEDED + 3);
-    assert_eq!(next(&l), Live::Seq(SEEDED + 3));
+    note(&mut kim, "two");
+    let heard = hear_until(&mut store, "the loss and the return", |h| {
+        h.contains(&Heard::Back)
+    });
+    assert!(
+        heard.iter().any(|h| matches!(h, Heard::Lost(_))),
+        "the loss was said: {heard:?}"
+    );
+    assert_eq!(sessions(&s, "ann_login"), 1, "one connection again");
+    // Listening again: the next change is heard.
+    note(&mut kim, "three");
+    hear_until(&mut store, "kim's third note", |h| {
+        h.contains(&Heard::Changed)
+    });
 }
 
 /// A note on record 1 decided on `version`, with op id `op`.

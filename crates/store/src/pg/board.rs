@@ -277,15 +277,43 @@ impl Board for PgStore {
     }
 
     fn listen(&mut self) -> Result<std::time::Duration> {
-        if self.listener.is_none() {
-            self.listener = Some(super::live::Heeded::start(self.info().clone()));
+        if self.live.borrow().is_none() {
+            let live = super::live::Live::start(&mut *self.client()?)?;
+            *self.live.borrow_mut() = Some(live);
         }
-        // Reading what the listener heard costs only a channel read.
+        // Reading what arrived polls the session without waiting.
         Ok(std::time::Duration::from_millis(50))
     }
 
     fn heard(&mut self) -> Vec<Heard> {
-        self.listener.as_mut().map_or_else(Vec::new, |l| l.heard())
+        let mut out = Vec::new();
+        let Some(retry) = self
+            .live
+            .borrow()
+            .as_ref()
+            .map(super::live::Live::may_retry)
+        else {
+            return out;
+        };
+        if self.client_closed() {
+            // Connected again here (listening again and caught up), or
+            // said lost and tried again after the backoff.
+            if retry
+                && let Err(e) = self.client()
+                && let Some(live) = self.live.borrow_mut().as_mut()
+            {
+                live.failed(e.to_string(), &mut out);
+            }
+        } else {
+            let mut c = self.client.borrow_mut();
+            if let Some(live) = self.live.borrow_mut().as_mut() {
+                live.poll(&mut c, &mut out);
+            }
+        }
+        if let Some(live) = self.live.borrow_mut().as_mut() {
+            live.take_back(&mut out);
+        }
+        out
     }
 
     fn reopen(&self) -> Result<Box<dyn Board>> {

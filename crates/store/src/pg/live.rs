@@ -1,161 +1,136 @@
-//! Live updates from PostgreSQL: a thread of its own LISTENs on
-//! `carequeue_events`, whose notifications carry only the chain's new
-//! length. On every (re)connect it first reads the length (the catch-up),
-//! so a change made while it was away is never missed; a lost connection
-//! is retried with backoff (0.1 s doubling to 5 s) and said, so the console
-//! can show it. The console never waits on this thread. (PgBouncer in
-//! transaction mode cannot carry LISTEN, which needs a session.)
+//! Live updates from PostgreSQL on the console's one session: it LISTENs
+//! on `carequeue_events`, whose notifications carry only the event chain's
+//! new length, on the same connection it reads and writes on (so a console
+//! costs the server one connection, and its read grants live in that
+//! session). The worker asks between requests ([`Board::heard`]); reading
+//! what arrived never blocks. Every (re)connect LISTENs again and reads the
+//! length first (the catch-up), so a change made while the console was
+//! away is never missed; a lost connection is said once and retried with
+//! backoff (0.1 s doubling to 5 s); an idle session is pinged each second,
+//! as its death shows only when it is used. (PgBouncer in transaction mode
+//! cannot carry LISTEN, which needs a session.)
+//!
+//! [`Board::heard`]: crate::board::Board::heard
 
-use super::conninfo::ConnInfo;
-use crate::StoreError;
 use crate::board::Heard;
 use postgres::fallible_iterator::FallibleIterator;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, Sender, channel};
-use std::time::Duration;
-
-/// What the listener reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Live {
-    /// Connected (again) and listening.
-    Connected,
-    /// The event chain's length now: re-read what is on screen.
-    Seq(i64),
-    /// The connection was lost (why); retrying.
-    Lost(String),
-}
-
-pub struct Listener {
-    pub rx: Receiver<Live>,
-    stop: Arc<AtomicBool>,
-}
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-}
+use std::time::{Duration, Instant};
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
-/// How often an idle listener looks at its stop flag and its connection.
-const TICK: Duration = Duration::from_millis(250);
+/// How long a poll waits for what may already be on the wire.
+const GLANCE: Duration = Duration::from_millis(2);
+/// How often an idle session is pinged.
+const PING: Duration = Duration::from_secs(1);
 
-impl Listener {
-    pub fn start(info: ConnInfo) -> Listener {
-        let (tx, rx) = channel();
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        std::thread::spawn(move || run(&info, &tx, &flag));
-        Listener { rx, stop }
-    }
-}
+/// The statement that catches up: the chain's length now.
+const LENGTH: &str = "SELECT length FROM carequeue.chains WHERE name = 'events'";
 
-/// A listener and what was last heard from it: the chain's length, so a
-/// notification of a length already seen is no change.
-pub struct Heeded {
-    listener: Listener,
+/// A session's listening: what was last heard, and how the connection is.
+#[derive(Debug)]
+pub struct Live {
+    /// The chain's length last heard: a notification of it is no change.
     length: Option<i64>,
+    /// Why the connection was lost, once said (until it is back).
+    lost: Option<String>,
+    /// Connected again since the last report: the screen is read anew.
+    back: bool,
+    next_try: Instant,
+    backoff: Duration,
+    last_ping: Instant,
 }
 
-impl Heeded {
-    pub fn start(info: ConnInfo) -> Heeded {
-        Heeded {
-            listener: Listener::start(info),
-            length: None,
+impl Live {
+    /// Starts listening on `c`: LISTEN, then the catch-up.
+    pub fn start(c: &mut postgres::Client) -> crate::Result<Live> {
+        let length = subscribe(c)?;
+        Ok(Live {
+            length: Some(length),
+            lost: None,
+            back: false,
+            next_try: Instant::now(),
+            backoff: FIRST_BACKOFF,
+            last_ping: Instant::now(),
+        })
+    }
+
+    /// `c` is a new session (after a loss): it listens again and catches
+    /// up; the next report says the connection is back.
+    pub fn resubscribe(&mut self, c: &mut postgres::Client) -> crate::Result<()> {
+        self.length = Some(subscribe(c)?);
+        self.lost = None;
+        self.back = true;
+        self.backoff = FIRST_BACKOFF;
+        Ok(())
+    }
+
+    /// Whether a reconnect may be tried now.
+    pub fn may_retry(&self) -> bool {
+        self.back || self.lost.is_none() || Instant::now() >= self.next_try
+    }
+
+    /// A connect that failed: said once, tried again after the backoff.
+    pub fn failed(&mut self, why: String, out: &mut Vec<Heard>) {
+        if self.lost.is_none() {
+            out.push(Heard::Lost(why.clone()));
+        }
+        self.lost = Some(why);
+        self.next_try = Instant::now() + self.backoff;
+        self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+    }
+
+    /// Reports a reconnect made since the last call (by a request, or by
+    /// [`Live::failed`]'s retry).
+    pub fn take_back(&mut self, out: &mut Vec<Heard>) {
+        if std::mem::take(&mut self.back) {
+            out.push(Heard::Back);
         }
     }
 
-    /// What the listener heard since the last call: a new chain length is
-    /// a change; a lost connection, and its return (after which the screen
-    /// is read again, as anything may have happened meanwhile).
-    pub fn heard(&mut self) -> Vec<Heard> {
-        let mut out = Vec::new();
-        while let Ok(msg) = self.listener.rx.try_recv() {
-            match msg {
-                Live::Seq(n) => {
-                    let first = self.length.is_none();
-                    let moved = self.length != Some(n);
-                    self.length = Some(n);
-                    if !first && moved {
-                        out.push(Heard::Changed);
+    /// What arrived on the open session `c`: a new chain length is a
+    /// change; an error (the session died) is said, and retried later.
+    pub fn poll(&mut self, c: &mut postgres::Client, out: &mut Vec<Heard>) {
+        let mut latest = None;
+        let polled = {
+            let mut notes = c.notifications();
+            // A wait of a moment, not `iter()`: the client's runtime reads
+            // the socket only while it waits, so a notification already on
+            // the wire would otherwise stay unread until the next query.
+            let mut it = notes.timeout_iter(GLANCE);
+            loop {
+                match it.next() {
+                    Ok(Some(n)) => {
+                        if let Ok(seq) = n.payload().parse::<i64>() {
+                            latest = Some(seq);
+                        }
                     }
-                }
-                Live::Lost(why) => out.push(Heard::Lost(why)),
-                Live::Connected => {
-                    // The catch-up's length follows: compare against it anew.
-                    if self.length.take().is_some() {
-                        out.push(Heard::Back);
-                    }
+                    Ok(None) => break Ok(()),
+                    Err(e) => break Err(e),
                 }
             }
-        }
-        out
-    }
-}
-
-fn run(info: &ConnInfo, tx: &Sender<Live>, stop: &AtomicBool) {
-    let mut backoff = FIRST_BACKOFF;
-    while !stop.load(Ordering::Relaxed) {
-        let why = match listen(info, tx, stop, &mut backoff) {
-            Ok(()) => return,
-            Err(e) => e.to_string(),
         };
-        if tx.send(Live::Lost(why)).is_err() {
-            return;
+        let pinged = if polled.is_ok() && self.last_ping.elapsed() >= PING {
+            self.last_ping = Instant::now();
+            c.batch_execute("")
+        } else {
+            Ok(())
+        };
+        if let Some(seq) = latest
+            && self.length != Some(seq)
+        {
+            self.length = Some(seq);
+            out.push(Heard::Changed);
         }
-        std::thread::sleep(backoff);
-        backoff = (backoff * 2).min(MAX_BACKOFF);
+        if let Err(e) = polled.and(pinged) {
+            self.backoff = FIRST_BACKOFF;
+            self.failed(crate::StoreError::from(e).to_string(), out);
+        }
     }
 }
 
-/// One connection's life: Ok when asked to stop, Err when it was lost.
-fn listen(
-    info: &ConnInfo,
-    tx: &Sender<Live>,
-    stop: &AtomicBool,
-    backoff: &mut Duration,
-) -> crate::Result<()> {
-    let mut c = super::connect(info)?;
+/// LISTEN on `c`, then the chain's length (read after, so nothing
+/// committed in between is missed).
+fn subscribe(c: &mut postgres::Client) -> crate::Result<i64> {
     c.batch_execute("LISTEN carequeue_events")?;
-    let length: i64 = c
-        .query_one(
-            "SELECT length FROM carequeue.chains WHERE name = 'events'",
-            &[],
-        )?
-        .try_get(0)?;
-    *backoff = FIRST_BACKOFF;
-    if tx.send(Live::Connected).is_err() || tx.send(Live::Seq(length)).is_err() {
-        return Ok(());
-    }
-    loop {
-        if stop.load(Ordering::Relaxed) {
-            return Ok(());
-        }
-        let mut notes = c.notifications();
-        let mut it = notes.timeout_iter(TICK);
-        loop {
-            match it.next() {
-                Ok(Some(n)) => {
-                    if let Ok(seq) = n.payload().parse::<i64>()
-                        && tx.send(Live::Seq(seq)).is_err()
-                    {
-                        return Ok(());
-                    }
-                }
-                Err(e) => return Err(e.into()),
-                Ok(None) => break,
-            }
-        }
-        drop(it);
-        drop(notes);
-        if c.is_closed() {
-            return Err(StoreError::Unavailable(
-                "the server closed the connection".into(),
-            ));
-        }
-        // An idle connection's death shows only when it is used.
-        c.batch_execute("")?;
-    }
+    Ok(c.query_one(LENGTH, &[])?.try_get(0)?)
 }

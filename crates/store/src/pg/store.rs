@@ -18,7 +18,7 @@ use postgres::types::ToSql;
 use std::cell::RefCell;
 
 pub struct PgStore {
-    client: RefCell<postgres::Client>,
+    pub(super) client: RefCell<postgres::Client>,
     /// The session's prepared statements.
     prepared: Prepared,
     /// The last breach groups read, with the time and the chain's length
@@ -36,8 +36,9 @@ pub struct PgStore {
     /// The pipeline the caller decided under: each write checks it is
     /// still the one in force, inside its own transaction.
     expected_pipeline: Option<String>,
-    /// What tells a console of other people's commits, once it listens.
-    pub(super) listener: Option<super::live::Heeded>,
+    /// What tells a console of other people's commits, once it listens
+    /// (on this same session).
+    pub(super) live: RefCell<Option<super::live::Live>>,
     /// Whether the login owns the schema (and reads every table).
     owner: bool,
     /// The access entry that opened every record to this session, logged
@@ -85,7 +86,7 @@ impl PgStore {
             label: format!("postgres://{}@{host}/{}", info.user, info.dbname),
             trust: trust.as_deref() == Some("true"),
             expected_pipeline: None,
-            listener: None,
+            live: RefCell::new(None),
             owner,
             reading: RefCell::new(None),
             records_read: RefCell::default(),
@@ -131,12 +132,22 @@ impl PgStore {
                     &[&action.as_str(), &detail],
                 )?;
             }
+            // A listening session listens again, and catches up.
+            if let Some(live) = self.live.borrow_mut().as_mut() {
+                live.resubscribe(&mut fresh)?;
+            }
             *c = fresh;
             self.prepared.clear();
             // Records opened one by one are opened again when read again.
             self.records_read.borrow_mut().clear();
         }
         Ok(c)
+    }
+
+    /// Whether the session is known to be lost (it is opened again on the
+    /// next request).
+    pub(super) fn client_closed(&self) -> bool {
+        self.client.borrow().is_closed()
     }
 
     /// The rows of `sql` (prepared once per session) with `args`.
