@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod accounts;
+pub mod forged;
 pub mod peak;
 pub mod pg;
 pub mod pg_team;

@@ -11,6 +11,7 @@ mod connect;
 mod console;
 mod failover;
 mod forge;
+mod forged_kinds;
 mod init;
 mod migrate;
 mod reads;
