@@ -115,9 +115,17 @@ fn a_breached_stay_needs_a_reason_to_leave() {
     let late = "2026-11-23T15:00:00Z";
     let err = cq.fail("sam", late, &["move", &id.to_string(), "start"]);
     assert!(
-        err.contains("breached") && err.contains("backlog"),
-        "names the codes: {err}"
+        err.contains("breached") && err.contains("backlog") && err.contains("with --reason,"),
+        "names the codes and the flag: {err}"
     );
+    // An event with a reason of its own takes that one with --reason: the
+    // breach's is given with --breach-reason, and the refusal says so.
+    let err = cq.fail(
+        "sam",
+        late,
+        &["move", &id.to_string(), "close", "--reason", "declined"],
+    );
+    assert!(err.contains("with --breach-reason,"), "{err}");
     let v = record(&cq, late, id);
     assert_eq!(v["stage"], "new", "nothing moved");
     assert!(
@@ -265,4 +273,87 @@ fn the_refill_cycle_runs_on_timers_to_re_engagement_and_lost() {
     let again = cq.json("lead1", "2027-01-09T15:00:00Z", &["sweep", "--json"]);
     assert_eq!(again["timers"], 0);
     cq.ok("lead1", "2027-01-09T15:00:00Z", &["verify"]);
+
+    // The stay breached (ten days of a five-day SLA) and nobody explained
+    // it: the timer's own reason (`unreachable`, also a breach reason of
+    // the stage) is no breach reason, so the audit files it unacknowledged.
+    let a = cq.json("lead1", "2027-01-09T15:00:00Z", &["audit", "--json"]);
+    let stay = a["stages"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["stage"] == "reengagement_attempted"))
+        .expect("the stage in the audit");
+    let reasons: Vec<(&str, u64)> = stay["breaches_by_reason"]
+        .as_array()
+        .expect("reasons")
+        .iter()
+        .map(|r| {
+            (
+                r["reason"].as_str().unwrap_or("?"),
+                r["count"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(reasons, [("unacknowledged", 1)], "{stay}");
+}
+
+// 2026-11-20 is a Friday: three working hours from 14:00 reach minimal's
+// warn threshold (3h of 4h) exactly as the office closes at 17:00.
+const FRI_14: &str = "2026-11-20T14:00:00Z";
+
+/// The warn state starts when the working time reaches the threshold, also
+/// when that happens exactly as a working interval ends: from Friday 17:00,
+/// through the weekend, not from Monday's opening (as counting back from the
+/// due time gave). The at-risk filter and `sla:warn` follow.
+#[test]
+fn a_warn_threshold_reached_at_closing_time_warns_from_then() {
+    let cq = minimal(FRI_14);
+    let id = cq.add("sam", FRI_14, "Edge Case", &[]);
+    let state = |now: &str| record(&cq, now, id)["sla"].clone();
+    assert_eq!(state("2026-11-20T16:59:00Z"), "ok");
+    assert_eq!(state("2026-11-20T17:00:00Z"), "warn");
+    assert_eq!(state("2026-11-21T12:00:00Z"), "warn", "all weekend");
+    assert_eq!(
+        state("2026-11-23T10:00:00Z"),
+        "breached",
+        "due Monday 10:00"
+    );
+    let sat = "2026-11-21T12:00:00Z";
+    let at_risk = cq.list("lead1", sat, &["--at-risk"]);
+    assert_eq!(
+        crate::common::ids(&at_risk),
+        [id],
+        "at risk over the weekend"
+    );
+    let warned = cq.list("lead1", sat, &["--filter", "sla:warn"]);
+    assert_eq!(crate::common::ids(&warned), [id]);
+    cq.ok("lead1", sat, &["verify"]);
+}
+
+/// A record whose warn time was stored the old way (counted back from the
+/// due time: Monday 09:00 for the case above) still verifies; any other
+/// warn time is named.
+#[test]
+fn verify_accepts_a_warn_time_counted_back_and_names_any_other() {
+    let cq = minimal(FRI_14);
+    let id = cq.add("sam", FRI_14, "Edge Case", &[]);
+    let set_warn = |rfc: &str| {
+        let t = chrono::DateTime::parse_from_rfc3339(rfc)
+            .expect("time")
+            .timestamp();
+        let c = rusqlite::Connection::open(&cq.db).expect("open");
+        c.execute("UPDATE records SET warn_at = ?1 WHERE id = ?2", (t, id))
+            .expect("update");
+    };
+    set_warn("2026-11-23T09:00:00Z");
+    let sat = "2026-11-21T12:00:00Z";
+    cq.ok("lead1", sat, &["verify"]);
+    assert_eq!(record(&cq, sat, id)["sla"], "warn", "shown as it is");
+    set_warn("2026-11-23T09:30:00Z");
+    let out = cq.run("lead1", sat, &["verify"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a wrong warn time went unseen");
+    assert!(
+        err.contains(&format!("record {id}")) && err.contains("warn time"),
+        "{err}"
+    );
 }

@@ -47,10 +47,12 @@ pub enum Why {
     NotAssignee(String),
     #[error("`{field}` has reached its maximum of {max}")]
     CounterMax { field: String, max: i64 },
+    /// The breach codes, and the flag that gives one: `--breach-reason`
+    /// where the event takes a reason of its own (`--reason` is that one).
     #[error(
-        "the SLA was breached in this stage: give a breach reason (one of: {0}) with --reason, or `ack` it first"
+        "the SLA was breached in this stage: give a breach reason (one of: {codes}) with {flag}, or `ack` it first"
     )]
-    BreachReason(String),
+    BreachReason { codes: String, flag: &'static str },
 }
 
 /// A refused transition, naming record, event, current stage and what is allowed.
@@ -235,7 +237,14 @@ pub fn plan_move(
     }
     // Timers fire on their own clock; a breach they end is explained later.
     if !breach.is_empty() && breach_reason.is_none() && !args.system && strict {
-        return Err(refuse(Why::BreachReason(breach.join(", "))));
+        return Err(refuse(Why::BreachReason {
+            codes: breach.join(", "),
+            flag: if g.reason {
+                "--breach-reason"
+            } else {
+                "--reason"
+            },
+        }));
     }
     if g.note && note.is_none() {
         return Err(refuse(Why::NoteRequired));

@@ -85,16 +85,36 @@ pub fn on_enter(p: &Pipeline, stage: StageIx, now: DateTime<Utc>, paused: bool) 
     running(sla, cal, now, sla.max.0)
 }
 
-/// A running clock with `left` working seconds to the due time.
+/// A running clock with `left` working seconds to the due time. Both
+/// thresholds are the first instant at which the working time reaches
+/// them, counted forward from `now`: a warn threshold reached exactly as a
+/// working interval ends is reached then, not at the next opening (which
+/// counting back from the due time would give).
 fn running(sla: &Sla, cal: &Calendar, now: DateTime<Utc>, left: i64) -> ClockState {
     let due = shift(cal, now, left);
-    let warn = shift(cal, due, -(sla.max.0 - sla.warn.0));
+    let to_warn = left - (sla.max.0 - sla.warn.0);
+    let warn = if to_warn >= 0 {
+        shift(cal, now, to_warn)
+    } else {
+        // Already past the warn threshold (a clock resumed late).
+        shift(cal, due, -(sla.max.0 - sla.warn.0))
+    };
     ClockState {
         due_at: Some(due.timestamp()),
         warn_at: Some(warn.timestamp()),
         paused_since: None,
         paused_left: None,
     }
+}
+
+/// The warn time carequeue stored before it counted the warn threshold
+/// forward (see [`running`]): for a running clock due at `due` in `stage`,
+/// the next opening after the instant the threshold was reached, where that
+/// instant ends a working interval. `verify` accepts it on a record whose
+/// clock last started before the change.
+pub fn warn_counted_back(p: &Pipeline, stage: StageIx, due: i64) -> Option<i64> {
+    let (sla, cal) = sla_of(p, stage)?;
+    Some(shift(cal, from_unix(due), -(sla.max.0 - sla.warn.0)).timestamp())
 }
 
 fn shift(cal: &Calendar, t: DateTime<Utc>, secs: i64) -> DateTime<Utc> {
@@ -143,7 +163,7 @@ pub fn view(p: &Pipeline, r: &Record, now: DateTime<Utc>) -> SlaView {
             seconds_left: None,
         };
     };
-    let Some((_, cal)) = sla_of(p, stage) else {
+    let Some((sla, cal)) = sla_of(p, stage) else {
         return SlaView {
             state: SlaState::None,
             due_at: None,
@@ -168,7 +188,9 @@ pub fn view(p: &Pipeline, r: &Record, now: DateTime<Utc>) -> SlaView {
     let t = now.timestamp();
     let state = if t >= due {
         SlaState::Breached
-    } else if r.warn_at.is_some_and(|w| t >= w) {
+    } else if r.warn_at.is_some_and(|w| t >= w) || left <= sla.max.0 - sla.warn.0 {
+        // The working time reached the warn threshold (also on a record
+        // whose warn time was stored counted back, see `warn_counted_back`).
         SlaState::Warn
     } else {
         SlaState::Ok

@@ -7,6 +7,7 @@ use super::events::{Place, judge};
 use super::team::Roles;
 use super::versions::Versions;
 use carequeue_core::domain::Pipeline;
+use carequeue_core::engine::Record;
 use carequeue_core::engine::replay::{self, Step};
 use carequeue_core::engine::retime::Stay;
 use carequeue_store::Result;
@@ -106,7 +107,9 @@ pub(super) fn replay_all(ctx: &Context, src: &dyn Verifiable, found: &mut Proble
         }
         ctx.versions
             .cross(&retimed, last, i64::MAX, &mut state, &stay);
-        if let Some(what) = replay::difference(&r, &state) {
+        if let Some(what) = replay::difference(&r, &state)
+            && !warned_as_before(ctx.versions.at(i64::MAX, ctx.p), &r, &state)
+        {
             found.push(Problem::Record { id: r.id, what });
         }
         Ok(true)
@@ -143,4 +146,20 @@ fn counts(
         }
     }
     Ok(())
+}
+
+/// Whether `r` differs from its replay `state` only in a warn time stored
+/// the way carequeue counted it before it counted the warn threshold
+/// forward (at the next opening, where the threshold is reached as a
+/// working interval ends): a record whose clock last started before that
+/// change, which its next change re-times.
+fn warned_as_before(p: &Pipeline, r: &Record, state: &Record) -> bool {
+    let (Some(stage), Some(due)) = (p.stage_ix(&state.stage), state.due_at) else {
+        return false;
+    };
+    let before = Record {
+        warn_at: carequeue_core::engine::sla::warn_counted_back(p, stage, due),
+        ..state.clone()
+    };
+    r.warn_at != state.warn_at && replay::difference(r, &before).is_none()
 }

@@ -224,7 +224,8 @@ impl<'p> Auditor<'p> {
         let from = self.stage_of(&r);
         let to = e.to.and_then(|t| p.stage_ix_or_renamed(t));
         if r.has_stay {
-            self.close(slot, e.at, e.reason, false);
+            let given = super::util::breach_reason_given(p, e.kind, from, to, e.reason);
+            self.close(slot, e.at, given, false);
         }
         if let Some(t) = to
             && self.has_active_phase

@@ -1,5 +1,7 @@
 //! Small helpers of the audit scan.
 
+use crate::domain::{Pipeline, StageIx};
+use crate::log::EventKind;
 use std::collections::HashMap;
 
 /// Strings as small integers (reason codes, user names).
@@ -76,4 +78,27 @@ impl Samples {
         }
         v
     }
+}
+
+/// The breach reason an exit event gave, if it gave one: its reason, when
+/// a person gave it as one. A timer's reason is the timer's own (a timer
+/// explains no breach), and so is a reason the transition itself takes
+/// (`close` with `declined`): neither is a breach reason.
+pub(crate) fn breach_reason_given<'a>(
+    p: &Pipeline,
+    kind: EventKind,
+    from: Option<StageIx>,
+    to: Option<StageIx>,
+    reason: Option<&'a str>,
+) -> Option<&'a str> {
+    let code = reason?;
+    if kind == EventKind::Timer {
+        return None;
+    }
+    let own = p.transitions.iter().any(|t| {
+        Some(t.to) == to
+            && (t.from_any || from.is_some_and(|f| t.from.contains(&f)))
+            && t.reasons.iter().any(|c| c == code)
+    });
+    (!own).then_some(code)
 }
