@@ -50,6 +50,7 @@ mod pg;
 mod pg_bare;
 mod pg_console;
 mod pg_copy;
+mod pg_fleet;
 mod pg_rows;
 mod pg_server;
 mod pg_watch;

@@ -1,15 +1,20 @@
 //! The bare `postgres::Client` side of the PostgreSQL rows: the same
-//! statements carequeue's store sends (`lock_chain`, `write_change`, the
-//! queue's SELECT), prepared once, with nothing of carequeue's between
-//! them. Its events are sealed with carequeue's own hash (rewritten here:
-//! the crate keeps `chain_hash` to itself), so the chain stays sound and
-//! [`chain_check`] can re-hash every event the bench appended, both sides'.
+//! statements carequeue's store sends at schema step 3, prepared once,
+//! with nothing of carequeue's between them. A session logs its read
+//! first (`log_access('console-open', …)`, its own statement, as the
+//! console does at start: the server opens patient data to a member only
+//! under an entry committed before); a change is `begin_change()` (the
+//! server's time, the log's head taken), the record read through
+//! `record_rows`, then `write_change`, which judges, writes, and numbers,
+//! dates and seals the event on the server. No client computes a hash:
+//! the chain is checked after the run with carequeue's own re-read
+//! (`store::pg::chain::check`), as the schema's owner.
 
 use super::pg_server::Server;
 use carequeue::engine::Record;
 use carequeue::engine::sla::ClockState;
 use postgres::Statement;
-use sha2::{Digest, Sha256};
+use std::time::{Duration, Instant};
 
 /// The bench's database on the server.
 pub const DB: &str = "cqbench";
@@ -17,64 +22,23 @@ pub const DB: &str = "cqbench";
 /// demo user's login (a trust-mode database, as in tests/conformance.rs).
 pub const DRIVER: &str = "driver";
 
-const NONE: &str = "\u{0}";
-const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// The access entry each bench session logs before it reads, as its own
+/// statement (the console's at start: it opens every record to the
+/// session while it lives).
+pub const OPEN: &str = "SELECT log_access('console-open', NULL, 'bench')";
 
-/// An event as the hash reads it.
-pub struct Ev<'a> {
-    pub record: Option<i64>,
-    pub at: i64,
-    pub actor: &'a str,
-    pub kind: &'a str,
-    pub event: Option<&'a str>,
-    pub from: Option<&'a str>,
-    pub to: Option<&'a str>,
-    pub reason: Option<&'a str>,
-    pub note: Option<&'a str>,
-    pub data: Option<&'a str>,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn prev_text(head: &[u8]) -> String {
-    if head.is_empty() {
-        GENESIS.to_string()
-    } else {
-        hex(head)
-    }
-}
-
-/// carequeue's event hash (store::events::chain_hash): SHA-256 over the
-/// previous hash as hex, then id, record id and time in decimal and each
-/// text, every part length-prefixed; an absent value is `\0`.
-pub fn seal(head: &[u8], id: i64, e: &Ev) -> [u8; 32] {
-    fn part(buf: &mut Vec<u8>, b: &[u8]) {
-        buf.extend_from_slice(&(b.len() as u64).to_le_bytes());
-        buf.extend_from_slice(b);
-    }
-    let mut buf = Vec::with_capacity(256);
-    buf.extend_from_slice(prev_text(head).as_bytes());
-    part(&mut buf, id.to_string().as_bytes());
-    match e.record {
-        Some(r) => part(&mut buf, r.to_string().as_bytes()),
-        None => part(&mut buf, NONE.as_bytes()),
-    }
-    part(&mut buf, e.at.to_string().as_bytes());
-    for t in [
-        Some(e.actor),
-        Some(e.kind),
-        e.event,
-        e.from,
-        e.to,
-        e.reason,
-        e.note,
-        e.data,
-    ] {
-        part(&mut buf, t.unwrap_or(NONE).as_bytes());
-    }
-    Sha256::digest(&buf).into()
+/// A change as `write_change` takes it: the record's next state as the
+/// schema's `records` row (JSON) and its event's content. The server
+/// decides the actor, the event's id and its hash.
+pub struct Change {
+    pub json: String,
+    pub kind: String,
+    pub event: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+    pub data: Option<String>,
 }
 
 /// A record's columns as the schema's `records` row, as the store sends
@@ -94,13 +58,16 @@ pub fn record_json(r: &Record) -> String {
     .to_string()
 }
 
-/// A bare session acting as one demo user's login.
+/// A bare session acting as one demo user's login, its read logged.
 pub struct Bare {
     pub c: postgres::Client,
-    lock: Statement,
+    begin: Statement,
     write: Statement,
     load: Statement,
     read: Statement,
+    /// A trust-mode database (a demo): its clients date their own
+    /// changes, as carequeue does there (`PgTx::dated`).
+    trust: bool,
 }
 
 fn quoted(name: &str) -> String {
@@ -122,54 +89,100 @@ impl Bare {
             quoted(login)
         ))
         .expect("bare session: SET ROLE");
-        let lock = c
-            .prepare("SELECT length, head FROM lock_chain('events')")
-            .expect("prepare lock_chain");
+        // Its own transaction: the grant serves the ones after it.
+        c.query_one(OPEN, &[])
+            .expect("bare session: log_access('console-open')");
+        let begin = c
+            .prepare("SELECT actor, at FROM begin_change()")
+            .expect("prepare begin_change");
         let write = c
             .prepare(
-                "SELECT write_change($1::text::jsonb, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                "SELECT record_id, event_id FROM write_change($1::text::jsonb, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .expect("prepare write_change");
         let load = c
-            .prepare("SELECT version, to_jsonb(r)::text FROM records r WHERE id = $1")
+            .prepare(
+                "SELECT version, updated_at, to_jsonb(r)::text FROM record_rows(ARRAY[$1::bigint]) r",
+            )
             .expect("prepare load");
         let read = c
-            .prepare("SELECT * FROM records WHERE id = $1")
+            .prepare("SELECT * FROM record_rows(ARRAY[$1::bigint])")
             .expect("prepare read");
+        let trust = c
+            .query_opt("SELECT value FROM meta WHERE key = 'trust'", &[])
+            .expect("bare session: the trust flag")
+            .and_then(|r| r.try_get::<_, String>(0).ok())
+            .is_some_and(|v| v == "true");
         Bare {
             c,
-            lock,
+            begin,
             write,
             load,
             read,
+            trust,
         }
     }
 
-    /// BEGIN, lock_chain, write_change, COMMIT: `json` is the record's
-    /// next state, decided at version `expected`; `actor` the session's
-    /// user (the hash names it).
-    pub fn change(&mut self, json: &str, expected: i64, e: &Ev) -> Result<Outcome, String> {
-        let mut tx = self.c.transaction().map_err(|x| x.to_string())?;
-        let row = tx.query_one(&self.lock, &[]).map_err(|x| x.to_string())?;
-        let (length, head): (i64, Vec<u8>) = (
-            row.try_get(0).map_err(|x| x.to_string())?,
-            row.try_get(1).map_err(|x| x.to_string())?,
+    /// One change to record `id`, decided at version `expected`: BEGIN,
+    /// begin_change, the record's row (through record_rows), write_change,
+    /// COMMIT. `decide` gets the time to date the change and the stored
+    /// row as JSON, and returns what to send; it is carequeue's work, so
+    /// its own time is left out of the duration returned. The time is the
+    /// one begin_change returns (the server's), or in a trust-mode
+    /// database `now`, the client's, as carequeue dates it there; never
+    /// before the record's latest change. A record past `expected` is
+    /// stale, rolled back.
+    pub fn change(
+        &mut self,
+        id: i64,
+        expected: i64,
+        now: i64,
+        decide: impl FnOnce(i64, &str) -> Result<Change, String>,
+    ) -> Result<(Outcome, Duration), String> {
+        let s = |x: postgres::Error| x.to_string();
+        let t0 = Instant::now();
+        let mut tx = self.c.transaction().map_err(s)?;
+        let server: i64 = tx
+            .query_one(&self.begin, &[])
+            .and_then(|r| r.try_get(1))
+            .map_err(s)?;
+        let row = tx
+            .query_opt(&self.load, &[&id])
+            .map_err(s)?
+            .ok_or_else(|| format!("no record {id}"))?;
+        let (version, latest, json): (i64, i64, String) = (
+            row.try_get(0).map_err(s)?,
+            row.try_get(1).map_err(s)?,
+            row.try_get(2).map_err(s)?,
         );
-        let hash = seal(&head, length + 1, e).to_vec();
-        let json = json.to_string();
-        let wrote = tx.query_one(&self.write, &write_args(&json, &expected, e, &head, &hash));
+        if version != expected {
+            // Dropped: rolled back.
+            return Ok((Outcome::Stale, t0.elapsed()));
+        }
+        let at = if self.trust { now } else { server }.max(latest);
+        let d0 = Instant::now();
+        let ch = decide(at, &json)?;
+        let deciding = d0.elapsed();
+        let wrote = tx.query_one(
+            &self.write,
+            &[
+                &ch.json, &expected, &at, &ch.kind, &ch.event, &ch.from, &ch.to, &ch.reason,
+                &ch.note, &ch.data, &NO_OP_ID,
+            ],
+        );
         match wrote {
             Ok(_) => {
-                tx.commit().map_err(|x| x.to_string())?;
-                Ok(Outcome::Applied)
+                tx.commit().map_err(s)?;
+                Ok((Outcome::Applied, t0.elapsed().saturating_sub(deciding)))
             }
-            // Dropped: rolled back.
-            Err(x) if x.code().map(|c| c.code()) == Some("CQ409") => Ok(Outcome::Stale),
+            Err(x) if x.code().map(|c| c.code()) == Some("CQ409") => {
+                Ok((Outcome::Stale, t0.elapsed()))
+            }
             Err(x) => Err(x.to_string()),
         }
     }
 
-    /// The record as a view reads it: its version.
+    /// The record as carequeue reads it by id: its version.
     pub fn version(&mut self, id: i64) -> Result<i64, String> {
         self.c
             .query_one(&self.read, &[&id])
@@ -177,127 +190,33 @@ impl Bare {
             .map_err(|x| x.to_string())
     }
 
-    /// A note on record `id`, decided at version `expected`: BEGIN,
-    /// lock_chain, the record's row, write_change (its version and time
-    /// moved on), COMMIT; a record past `expected` is stale, rolled back.
+    /// A note on record `id`, decided at version `expected`: the stored
+    /// row a version on, dated as [`Bare::change`] dates it.
     pub fn note(
         &mut self,
-        actor: &str,
         id: i64,
         expected: i64,
-        at: i64,
+        now: i64,
         text: &str,
     ) -> Result<Outcome, String> {
-        let s = |x: postgres::Error| x.to_string();
-        let mut tx = self.c.transaction().map_err(s)?;
-        let row = tx.query_one(&self.lock, &[]).map_err(s)?;
-        let (length, head): (i64, Vec<u8>) =
-            (row.try_get(0).map_err(s)?, row.try_get(1).map_err(s)?);
-        let row = tx.query_one(&self.load, &[&id]).map_err(s)?;
-        let (version, json): (i64, String) =
-            (row.try_get(0).map_err(s)?, row.try_get(1).map_err(s)?);
-        if version != expected {
-            return Ok(Outcome::Stale);
-        }
-        let mut next: serde_json::Value =
-            serde_json::from_str(&json).map_err(|e| format!("record {id} as JSON: {e}"))?;
-        let at = at.max(next["updated_at"].as_i64().unwrap_or(at));
-        next["version"] = (version + 1).into();
-        next["updated_at"] = at.into();
-        let e = Ev {
-            record: Some(id),
-            at,
-            actor,
-            kind: "note",
-            event: None,
-            from: None,
-            to: None,
-            reason: None,
-            note: Some(text),
-            data: None,
-        };
-        let hash = seal(&head, length + 1, &e).to_vec();
-        let next = next.to_string();
-        let wrote = tx.query_one(&self.write, &write_args(&next, &expected, &e, &head, &hash));
-        match wrote {
-            Ok(_) => {
-                tx.commit().map_err(s)?;
-                Ok(Outcome::Applied)
-            }
-            Err(x) if x.code().map(|c| c.code()) == Some("CQ409") => Ok(Outcome::Stale),
-            Err(x) => Err(x.to_string()),
-        }
+        self.change(id, expected, now, |at, json| {
+            let mut next: serde_json::Value =
+                serde_json::from_str(json).map_err(|e| format!("record {id} as JSON: {e}"))?;
+            next["version"] = (expected + 1).into();
+            next["updated_at"] = at.into();
+            Ok(Change {
+                json: next.to_string(),
+                kind: "note".into(),
+                event: None,
+                from: None,
+                to: None,
+                reason: None,
+                note: Some(text.into()),
+                data: None,
+            })
+        })
+        .map(|(o, _)| o)
     }
-}
-
-/// Re-hashes every event after `from` (both sides' appends) against its
-/// predecessor, and the chain's head against the last: how many were
-/// checked, or the first that does not fit.
-pub fn chain_check(c: &mut postgres::Client, from: i64) -> Result<i64, String> {
-    let s = |x: postgres::Error| x.to_string();
-    let rows = c
-        .query(
-            "SELECT id, record_id, at, actor, kind, event, from_stage, to_stage, reason, note, data, hash
-             FROM carequeue.events WHERE id >= $1 ORDER BY id",
-            &[&from],
-        )
-        .map_err(s)?;
-    let mut prev: Option<Vec<u8>> = None;
-    let mut checked = 0;
-    for r in &rows {
-        let id: i64 = r.try_get(0).map_err(s)?;
-        let hash: Vec<u8> = r.try_get(11).map_err(s)?;
-        if let Some(p) = &prev {
-            let t = |k: usize| r.try_get::<_, Option<String>>(k);
-            let (actor, kind): (String, String) =
-                (r.try_get(3).map_err(s)?, r.try_get(4).map_err(s)?);
-            let texts: Vec<Option<String>> =
-                (5..=10).map(t).collect::<Result<_, _>>().map_err(s)?;
-            let e = Ev {
-                record: r.try_get(1).map_err(s)?,
-                at: r.try_get(2).map_err(s)?,
-                actor: &actor,
-                kind: &kind,
-                event: texts[0].as_deref(),
-                from: texts[1].as_deref(),
-                to: texts[2].as_deref(),
-                reason: texts[3].as_deref(),
-                note: texts[4].as_deref(),
-                data: texts[5].as_deref(),
-            };
-            if seal(p, id, &e)[..] != hash[..] {
-                return Err(format!("event {id}: its hash does not match its content"));
-            }
-            checked += 1;
-        }
-        prev = Some(hash);
-    }
-    let head: Vec<u8> = c
-        .query_one(
-            "SELECT head FROM carequeue.chains WHERE name = 'events'",
-            &[],
-        )
-        .and_then(|r| r.try_get(0))
-        .map_err(s)?;
-    if prev.as_deref() != Some(&head[..]) {
-        return Err("the chain's head is not the last event's hash".into());
-    }
-    Ok(checked)
-}
-
-/// `write_change`'s arguments: the record's next state, the version it was
-/// decided at, the event (no op id), the head it was sealed against, its hash.
-fn write_args<'a>(
-    json: &'a String,
-    expected: &'a i64,
-    e: &'a Ev,
-    head: &'a Vec<u8>,
-    hash: &'a Vec<u8>,
-) -> [&'a (dyn postgres::types::ToSql + Sync); 13] {
-    [
-        json, expected, &e.at, &e.kind, &e.event, &e.from, &e.to, &e.reason, &e.note, &e.data,
-        &NO_OP_ID, head, hash,
-    ]
 }
 
 const NO_OP_ID: Option<&str> = None;

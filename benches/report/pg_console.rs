@@ -4,7 +4,7 @@
 //! reaching a console's screen (its data worker hears the commit through
 //! its listener, re-reads, and the row shows the new version).
 
-use super::pg_bare::{DB, DRIVER};
+use super::pg_bare::{DB, DRIVER, OPEN};
 use super::pg_rows::session;
 use super::pg_server::Server;
 use super::{Line, draw, now, p50_p99, pct, time};
@@ -90,11 +90,17 @@ fn breakdown(p: &Arc<Pipeline>, url: &str, user: &str) -> (String, String) {
     (words(&start), words(&reread))
 }
 
-/// The bare floor: connect, the stage counts, the first 40 rows by due.
+/// The bare floor: connect, the read logged (as the console logs it at
+/// start, in a statement of its own), the stage counts, the first 40 rows
+/// by due (through the read view, as carequeue reads them).
 fn bare_first(srv: &Server, login: &str) {
     let mut c = srv.connect(DRIVER, DB);
-    c.batch_execute(&format!("SET ROLE \"{}\"", login.replace('"', "\"\"")))
-        .expect("SET ROLE");
+    c.batch_execute(&format!(
+        "SET search_path = carequeue, pg_temp; SET ROLE \"{}\"",
+        login.replace('"', "\"\"")
+    ))
+    .expect("SET ROLE");
+    c.query_one(OPEN, &[]).expect("log_access('console-open')");
     let n = c
         .query(
             "SELECT stage, count(*) FROM carequeue.records GROUP BY stage",
@@ -104,7 +110,7 @@ fn bare_first(srv: &Server, login: &str) {
         .len();
     let m = c
         .query(
-            "SELECT id, patient, stage, assignee, sort_due FROM carequeue.records ORDER BY sort_due, id LIMIT 40",
+            "SELECT id, patient, stage, assignee, sort_due FROM carequeue.records_read ORDER BY sort_due, id LIMIT 40",
             &[],
         )
         .expect("first rows")
@@ -257,6 +263,9 @@ pub fn change_visible(
     listen
         .batch_execute("SET search_path = carequeue, pg_temp")
         .expect("search_path");
+    listen
+        .query_one(OPEN, &[])
+        .expect("log_access('console-open')");
     let st = listen.prepare(&sql).expect("prepare the page's SELECT");
     let mut floor = Vec::new();
     for i in 0..SAMPLES {

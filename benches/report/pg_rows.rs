@@ -3,12 +3,13 @@
 //! ROLE` in a trust-mode database) beside a bare client doing the same
 //! statements ([`super::pg_bare`]) in the same run, on the same server.
 
-use super::pg_bare::{Bare, Outcome};
+use super::pg_bare::{Bare, Change, Outcome, record_json};
 use super::pg_server::Server;
 use super::{Line, now, p50_p99, pct, time};
 use carequeue::app::App;
 use carequeue::domain::Pipeline;
 use carequeue::engine::rules::{MoveArgs, allowed_events};
+use carequeue::log::AccessAction;
 use carequeue::ops::{self, Actor, ChangeOpts, OpError};
 use carequeue::store::pg::PgStore;
 use carequeue::store::pg::query::{count_sql, refs, select_sql};
@@ -16,11 +17,23 @@ use carequeue::store::{Db, ListFilter, StoreError};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-/// A carequeue session on the bench database acting as `user`.
+/// A carequeue session on the bench database acting as `user`, its read
+/// logged first as the console logs it at start (`console-open`, which
+/// opens every record to the session while it lives, so carequeue's
+/// changes log no read of their own, as the bare client's do not).
 pub fn session(url: &str, user: &str) -> (PgStore, Actor) {
-    let store = PgStore::open(url).unwrap_or_else(|e| panic!("PgStore::open: {e}"));
+    let mut store = PgStore::open(url).unwrap_or_else(|e| panic!("PgStore::open: {e}"));
     let actor = ops::identity::resolve(&store, Some(user))
         .unwrap_or_else(|e| panic!("act as {user} on PostgreSQL: {e}"));
+    ops::reads::log_read(
+        &mut store,
+        &actor,
+        AccessAction::ConsoleOpen,
+        None,
+        Some("bench"),
+        now(),
+    )
+    .unwrap_or_else(|e| panic!("log the console's read as {user}: {e}"));
     (store, actor)
 }
 
@@ -47,8 +60,9 @@ fn movable(p: &Pipeline, store: &PgStore, actor: &Actor, ids: &[i64]) -> Vec<(i6
 }
 
 /// One transition committed, carequeue (`ops::move_record`) and the bare
-/// client (BEGIN, lock_chain, the same write_change with the same record
-/// state and event, COMMIT) taking turns on the records of `ids`.
+/// client (BEGIN, begin_change, the record through record_rows, the same
+/// write_change with the same record state and event, COMMIT) taking
+/// turns on the records of `ids`.
 pub fn transitions(
     p: &Pipeline,
     srv: &Server,
@@ -86,33 +100,48 @@ pub fn transitions(
                 }
             }
         } else {
-            // The decision is carequeue's work, made before the clock
-            // starts: the floor sends what carequeue would have sent.
+            // The decision is carequeue's work, made from the record read
+            // before the clock starts: its own time is left out, so the
+            // floor is what goes over the wire.
             let Ok(cur) = store.record(*id) else { continue };
-            let at = when(&cur);
-            let Ok((mut next, ev)) = ops::decide_move(p, &cur, &actor, event, &args, at) else {
-                refused += 1;
-                continue;
-            };
-            next.updated_at = at.timestamp();
-            next.version = cur.version + 1;
-            let json = super::pg_bare::record_json(&next);
-            let e = super::pg_bare::Ev {
-                record: Some(*id),
-                at: at.timestamp(),
-                actor: &actor.name,
-                kind: ev.kind.as_str(),
-                event: ev.event.as_deref(),
-                from: ev.from.as_deref(),
-                to: ev.to.as_deref(),
-                reason: ev.reason.as_deref(),
-                note: ev.note.as_deref(),
-                data: ev.data.as_deref(),
-            };
-            let (res, d) = time(|| bare.change(&json, cur.version, &e));
+            let mut undecided: Option<String> = None;
+            // Dated as carequeue dates it (the bench's clock: a trust-mode
+            // database takes the client's time).
+            let t = when(&cur).timestamp();
+            let res = bare.change(*id, cur.version, t, |at, _row| {
+                let when = chrono::DateTime::from_timestamp(at, 0).ok_or("a time")?;
+                let (mut next, ev) = ops::decide_move(p, &cur, &actor, event, &args, when)
+                    .map_err(|e| {
+                        undecided = Some(e.to_string());
+                        e.to_string()
+                    })?;
+                next.updated_at = at;
+                next.version = cur.version + 1;
+                Ok(Change {
+                    json: record_json(&next),
+                    kind: ev.kind.as_str().into(),
+                    event: ev.event,
+                    from: ev.from,
+                    to: ev.to,
+                    reason: ev.reason,
+                    note: ev.note,
+                    data: ev.data,
+                })
+            });
             match res {
-                Ok(Outcome::Applied) => floor.push(d),
-                Ok(Outcome::Stale) => refused += 1,
+                Ok((Outcome::Applied, d)) => floor.push(d),
+                Ok((Outcome::Stale, _)) => {
+                    if refused == 0 {
+                        eprintln!("pg: bare move of record {id}: stale");
+                    }
+                    refused += 1;
+                }
+                Err(e) if undecided.is_some() => {
+                    if refused == 0 {
+                        eprintln!("pg: bare move refused by the engine: {e}");
+                    }
+                    refused += 1;
+                }
                 Err(e) => panic!("bare client: a transition failed: {e}"),
             }
         }
@@ -250,7 +279,6 @@ fn round(srv: &Server, url: &str, user: &str, ids: &[i64], dur: Duration, bare: 
                 s.spawn(move || {
                     let mut rng = 0x9E37_79B9_7F4A_7C15u64 ^ ((w as u64 + 1) * 0x1000_0001);
                     let mut t = Tally::default();
-                    let at = now().timestamp();
                     if bare {
                         let mut c = Bare::new(srv, user);
                         gate.wait();
@@ -264,7 +292,7 @@ fn round(srv: &Server, url: &str, user: &str, ids: &[i64], dur: Duration, bare: 
                                     continue;
                                 }
                             };
-                            match c.note(user, id, v, at, NOTE) {
+                            match c.note(id, v, now().timestamp(), NOTE) {
                                 Ok(Outcome::Applied) => t.applied += 1,
                                 Ok(Outcome::Stale) => t.stale += 1,
                                 Err(e) => fail(&mut t, e),
