@@ -64,3 +64,27 @@ pub fn give_back() {
     wipe();
     ratatui::restore();
 }
+
+/// Watches the terminal on its own thread: once it hangs up (its window
+/// closed, its SSH session dropped) `on_hangup` runs. Needed because the
+/// event loop cannot see it: crossterm's reader spins on a hung-up
+/// terminal inside `poll`, whatever its timeout (crossterm issue 793).
+/// Looks at stdin's poll flags each second, reading nothing.
+pub fn watch_hangup(on_hangup: impl FnOnce() + Send + 'static) {
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            let mut fds = libc::pollfd {
+                fd: 0,
+                events: 0,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd, no wait.
+            let n = unsafe { libc::poll(&mut fds, 1, 0) };
+            if n > 0 && fds.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+                on_hangup();
+                return;
+            }
+        }
+    });
+}

@@ -76,6 +76,20 @@ pub fn run(
         user,
         what_if.map(|w| format!("{w}: changes are refused")),
     ));
+    // A terminal that hangs up ends the console: its end is logged by the
+    // worker, and the process goes (its screen went with the terminal).
+    // The watchdog's hold on the worker is given up before the worker is
+    // asked to finish (a sender left would keep it waiting for requests).
+    let lost = std::sync::Arc::new(std::sync::Mutex::new(Some(worker.tx.clone())));
+    let watched = lost.clone();
+    crate::terminal::watch_hangup(move || {
+        let tx = watched.lock().ok().and_then(|mut t| t.take());
+        if let Some(tx) = tx {
+            let _ = tx.send(crate::app::service::Request::TerminalLost);
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            std::process::exit(1);
+        }
+    });
     let theme = Theme::new(config.theme);
     let (mut terminal, mouse) = crate::terminal::take(config.mouse)?;
     app.mouse = mouse;
@@ -161,6 +175,9 @@ pub fn run(
         }
     })();
     crate::terminal::give_back();
+    if let Ok(mut t) = lost.lock() {
+        t.take();
+    }
     // The console's one session, back from the worker: its end is logged
     // there (the session is opened again if the server was lost).
     let store = worker.finish();

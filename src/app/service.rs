@@ -95,6 +95,9 @@ pub enum Request {
     DetailClosed,
     /// Append to the checkpoint file if a head moved (every 5 minutes).
     Checkpoint,
+    /// The terminal hung up (the window closed, the SSH session dropped):
+    /// the console's end is logged before the process goes.
+    TerminalLost,
     /// Every record of the filter (up to its limit), to mark them.
     MarkAll(ListFilter),
     /// Whether a record exists, and where (`:go`).
@@ -280,6 +283,17 @@ impl Service {
             }
             Request::DetailClosed => {
                 self.last_detail = None;
+                Response::Noted
+            }
+            Request::TerminalLost => {
+                ops::reads::log_read(
+                    &mut *self.store,
+                    &self.user,
+                    AccessAction::ConsoleClose,
+                    None,
+                    Some("terminal lost"),
+                    now,
+                )?;
                 Response::Noted
             }
             Request::Checkpoint => {

@@ -90,6 +90,9 @@ pub struct Screen {
     writer: Box<dyn Write + Send>,
     child: Box<dyn Child + Send + Sync>,
     master: Box<dyn MasterPty + Send>,
+    /// Tells the reader thread to let go of its copy of the master.
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 fn pty_size(cols: u16, rows: u16) -> PtySize {
@@ -113,7 +116,17 @@ impl Screen {
             .expect("a pseudo-terminal");
         let child = pair.slave.spawn_command(cmd).expect("spawn the console");
         drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().expect("reader");
+        // The reader's own copy of the master, read with a timeout so it
+        // can let go of it when asked (`hang_up`).
+        let fd = pair.master.as_raw_fd().expect("the master's descriptor");
+        // SAFETY: `fd` is the master's open descriptor; the copy is owned
+        // by the File below and closed with it.
+        let copy = unsafe { libc::dup(fd) };
+        assert!(copy >= 0, "dup the master");
+        // SAFETY: `copy` is a fresh descriptor nothing else owns.
+        let mut reader = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(copy) };
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
         let writer = pair.master.take_writer().expect("writer");
         let shared = Arc::new(Shared {
             out: Mutex::new(Output {
@@ -129,10 +142,23 @@ impl Screen {
             changed: Condvar::new(),
         });
         let s = shared.clone();
-        std::thread::spawn(move || {
+        let handle = std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
-            // EOF, or EIO once the program's side is closed.
-            while let Ok(n) = reader.read(&mut buf) {
+            loop {
+                if stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                let mut pfd = libc::pollfd {
+                    fd: copy,
+                    events: libc::POLLIN,
+                    revents: 0,
+                };
+                // SAFETY: one valid pollfd.
+                if unsafe { libc::poll(&mut pfd, 1, 100) } == 0 {
+                    continue;
+                }
+                // EOF, or EIO once the program's side is closed.
+                let Ok(n) = reader.read(&mut buf) else { break };
                 if n == 0 {
                     break;
                 }
@@ -150,7 +176,33 @@ impl Screen {
             writer,
             child,
             master: pair.master,
+            stop,
+            reader: Some(handle),
         }
+    }
+
+    /// Closes the terminal under the program, as closing its window or
+    /// losing its SSH session does (the pseudo-terminal's master goes; a
+    /// fresh, unused one takes its place so this value stays whole), and
+    /// waits up to `limit` for the program to end: whether it did.
+    pub fn hang_up(&mut self, limit: Duration) -> bool {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+        let spare = native_pty_system()
+            .openpty(pty_size(20, 5))
+            .expect("a spare pseudo-terminal");
+        self.writer = spare.master.take_writer().expect("writer");
+        self.master = spare.master;
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
     }
 
     /// Resizes the terminal as a person dragging its window would: the
@@ -269,6 +321,17 @@ impl Screen {
             raw,
             left,
             plain,
+        }
+    }
+}
+
+impl Drop for Screen {
+    /// A test that fails leaves no console behind (one whose terminal is
+    /// gone would otherwise live on).
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
         }
     }
 }

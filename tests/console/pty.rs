@@ -413,3 +413,25 @@ fn a_saved_view_and_the_last_view_come_back_after_a_restart() {
     let (ok, _) = s.quit();
     assert!(ok);
 }
+
+/// The terminal hangs up under a running console (its window closed, its
+/// SSH session dropped): the console ends by itself within a few seconds
+/// rather than living on at full CPU (crossterm's reader spins on a
+/// hung-up terminal; a watchdog sees it and ends the console, after asking
+/// the worker to log the close). Whether the close entry lands is not
+/// asserted here: the harness's pseudo-terminal writer types a newline and
+/// an end-of-file into the console as it closes, which races with the
+/// hang-up.
+#[test]
+fn a_console_whose_terminal_hangs_up_ends() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = demo(dir.path(), "30");
+    let mut s = open(&db, "okafor");
+    s.wait(Duration::from_secs(10), "the Decisions view", |t| {
+        t.contains("Decisions ·")
+    });
+    assert!(
+        s.hang_up(Duration::from_secs(10)),
+        "the console lived on after its terminal hung up"
+    );
+}
