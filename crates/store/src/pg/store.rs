@@ -45,7 +45,7 @@ pub struct PgStore {
     /// again (as a reopening) when a lost session is replaced.
     reading: RefCell<Option<(AccessAction, Option<String>)>>,
     /// The records entries of this session opened one by one.
-    records_read: RefCell<std::collections::HashSet<i64>>,
+    records_opened: RefCell<std::collections::HashSet<i64>>,
 }
 
 impl PgStore {
@@ -89,7 +89,7 @@ impl PgStore {
             live: RefCell::new(None),
             owner,
             reading: RefCell::new(None),
-            records_read: RefCell::default(),
+            records_opened: RefCell::default(),
         })
     }
 
@@ -139,7 +139,7 @@ impl PgStore {
             *c = fresh;
             self.prepared.clear();
             // Records opened one by one are opened again when read again.
-            self.records_read.borrow_mut().clear();
+            self.records_opened.borrow_mut().clear();
         }
         Ok(c)
     }
@@ -262,7 +262,7 @@ impl Db for PgStore {
     fn reads_covered(&self, record: Option<i64>) -> bool {
         self.owner
             || self.reading.borrow().is_some()
-            || record.is_some_and(|id| self.records_read.borrow().contains(&id))
+            || record.is_some_and(|id| self.records_opened.borrow().contains(&id))
     }
 
     fn trust_mode(&self) -> Result<bool> {
@@ -411,12 +411,12 @@ impl Db for PgStore {
             }
             Grant::Record => {
                 if let Some(id) = record {
-                    self.records_read.borrow_mut().insert(id);
+                    self.records_opened.borrow_mut().insert(id);
                 }
             }
             Grant::Nothing if action == AccessAction::ConsoleClose => {
                 *self.reading.borrow_mut() = None;
-                self.records_read.borrow_mut().clear();
+                self.records_opened.borrow_mut().clear();
             }
             Grant::Nothing => {}
         }
