@@ -10,6 +10,9 @@ use crate::keys::Action;
 
 impl App {
     pub fn on_action(&mut self, a: Action) -> Vec<Request> {
+        if let Some(out) = self.on_record_view_action(a) {
+            return out;
+        }
         if self.group_nav.focus && self.current().kind == ViewKind::Breaches {
             let page = self.group_nav.rows.max(1) as i64;
             match a {
@@ -76,6 +79,9 @@ impl App {
             }
             Action::OpenDetail if self.detail_open => self.close_pane(),
             Action::OpenDetail => self.open_pane(),
+            Action::DetailDown => self.scroll_pane(1),
+            Action::DetailUp => self.scroll_pane(-1),
+            Action::RecordView => self.toggle_record_view(),
             Action::Help => {
                 self.popup = Some(Popup::Help { top: 0 });
                 Vec::new()

@@ -114,6 +114,10 @@ pub struct App {
     pub pane_top: usize,
     /// The pane fills the screen (the full record view).
     pub full_view: bool,
+    /// Rows the pane shows at once, and the furthest it scrolls; set by the
+    /// front end from the layout.
+    pub pane_rows: usize,
+    pub pane_max: usize,
     pub popup: Option<Popup>,
     pub status: Option<Status>,
     pub team: Vec<User>,
@@ -195,6 +199,8 @@ impl App {
             pane_moved: false,
             pane_top: 0,
             full_view: false,
+            pane_rows: 10,
+            pane_max: usize::MAX,
             popup: None,
             status: None,
             team: Vec::new(),

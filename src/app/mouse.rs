@@ -44,6 +44,10 @@ impl App {
         if !self.mouse || self.locked || self.popup.is_some() {
             return Vec::new();
         }
+        if self.detail_open && self.full_view {
+            // The record view covers the queue: the wheel scrolls it.
+            return self.scroll_pane(if down { WHEEL } else { -WHEEL });
+        }
         self.select_by(if down { WHEEL } else { -WHEEL })
     }
 }

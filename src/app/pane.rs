@@ -6,6 +6,7 @@
 
 use super::App;
 use super::service::Request;
+use crate::keys::Action;
 
 impl App {
     /// Opens the pane on the selected record.
@@ -108,5 +109,67 @@ impl App {
         self.detail
             .as_ref()
             .filter(|d| Some(d.record.id) == self.pane)
+    }
+
+    /// Scrolls the pane's document by `by` rows (the front end stops it at
+    /// its last row; see `ui::fit_app`).
+    pub(super) fn scroll_pane(&mut self, by: i64) -> Vec<Request> {
+        if !self.detail_open {
+            let open = self
+                .keymap
+                .first_key(crate::keys::Mode::Normal, Action::OpenDetail)
+                .unwrap_or("enter");
+            self.set_status(format!("no detail open ({open} opens it)"), false);
+            return Vec::new();
+        }
+        self.pane_top = if by < 0 {
+            self.pane_top.saturating_sub(by.unsigned_abs() as usize)
+        } else {
+            self.pane_top.saturating_add(by as usize).min(self.pane_max)
+        };
+        Vec::new()
+    }
+
+    /// The full record view: opens on the selected record (or the pane's),
+    /// and a second press goes back to the pane beside the queue.
+    pub(super) fn toggle_record_view(&mut self) -> Vec<Request> {
+        if self.detail_open {
+            self.full_view = !self.full_view;
+            return Vec::new();
+        }
+        let out = self.open_pane();
+        self.full_view = self.detail_open;
+        out
+    }
+
+    /// In the full record view the moving keys scroll the record: the queue
+    /// under it is hidden, so they never change the patient shown. Esc goes
+    /// back to the pane. None for the keys the view leaves as they are.
+    pub(super) fn on_record_view_action(&mut self, a: Action) -> Option<Vec<Request>> {
+        if !(self.detail_open && self.full_view) {
+            return None;
+        }
+        let page = self.pane_rows.saturating_sub(1).max(1) as i64;
+        Some(match a {
+            Action::Down => self.scroll_pane(1),
+            Action::Up => self.scroll_pane(-1),
+            Action::PageDown => self.scroll_pane(page),
+            Action::PageUp => self.scroll_pane(-page),
+            Action::Top => {
+                self.pane_top = 0;
+                Vec::new()
+            }
+            Action::Bottom => self.scroll_pane(i64::MAX / 2),
+            Action::ClearMarks | Action::Cancel => {
+                self.full_view = false;
+                Vec::new()
+            }
+            // Other records are reached from the queue, not from here.
+            Action::NextStage | Action::PrevStage | Action::SwitchPane => {
+                self.set_status("the record view shows one record: esc goes back", false);
+                Vec::new()
+            }
+            _ => return None,
+        })
     }
 }

@@ -19,6 +19,12 @@ pub enum Action {
     /// Switch to the view with this index (number keys).
     View(usize),
     OpenDetail,
+    /// Scroll the detail pane (or the full record view) down a line.
+    DetailDown,
+    /// Scroll the detail pane (or the full record view) up a line.
+    DetailUp,
+    /// The full record view: the selected record's whole document.
+    RecordView,
     Move,
     Assign,
     Claim,
@@ -98,6 +104,9 @@ impl Action {
             Action::PrevView => "previous view",
             Action::View(_) => "switch view",
             Action::OpenDetail => "open / close detail",
+            Action::DetailDown => "scroll the detail down",
+            Action::DetailUp => "scroll the detail up",
+            Action::RecordView => "full record view (j/k scroll it)",
             Action::Move => "move: fire an event",
             Action::Assign => "assign to a user",
             Action::Claim => "claim for yourself",

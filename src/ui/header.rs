@@ -296,6 +296,11 @@ pub fn draw_footer(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             Action::Refresh if audit => Some("recompute"),
             Action::Help | Action::Quit => action.hint(),
             _ if audit => None,
+            Action::DetailDown if app.detail_open && !app.full_view => Some("scroll"),
+            Action::Down if app.detail_open && app.full_view => Some("scroll"),
+            Action::RecordView if app.detail_open && app.full_view => Some("back"),
+            // The pane open: the key to see all of it.
+            Action::RecordView if app.detail_open => Some("full view"),
             _ => action.hint(),
         };
         let Some(hint) = hint else { continue };

@@ -1,11 +1,11 @@
 //! Where a mouse click lands: a tab, a stage box or a queue row, found
 //! from the same layout the frame is drawn with.
 
-use super::{board, header, regions, split_detail};
+use super::{board, header, regions};
 use crate::app::App;
 pub use crate::app::mouse::Hit;
 use crate::app::views::ViewKind;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 
 fn inside(r: Rect, x: u16, y: u16) -> bool {
     x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height
@@ -35,6 +35,10 @@ pub fn hit(area: Rect, app: &App, x: u16, y: u16) -> Option<Hit> {
     if app.current().kind == ViewKind::Audit {
         return None;
     }
+    // The full record view covers the board and the table.
+    if app.detail_open && app.full_view {
+        return None;
+    }
     if inside(r.board, x, y) {
         let (first, boxes) = board::boxes(r.board, app);
         return boxes
@@ -45,16 +49,7 @@ pub fn hit(area: Rect, app: &App, x: u16, y: u16) -> Option<Hit> {
     if !inside(r.body, x, y) {
         return None;
     }
-    let detail = app.detail_open;
-    let table = if detail && split_detail(r.body) {
-        let [a, _] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
-            .areas(r.body);
-        a
-    } else if detail {
-        return None;
-    } else {
-        r.body
-    };
+    let table = super::table_area(app, &r)?;
     let table = if app.current().kind == ViewKind::Breaches {
         let [groups, records] = super::breaches::split(table, app);
         if inside(groups, x, y) {

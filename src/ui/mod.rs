@@ -10,6 +10,7 @@ mod header;
 pub mod hit;
 mod popup;
 mod queue;
+mod record_doc;
 pub mod theme;
 
 use crate::app::App;
@@ -72,6 +73,38 @@ pub fn fit_app(app: &mut App, area: Rect) {
         // Block borders (2) and the column header row (1).
         app.height = body.height.saturating_sub(3) as usize;
     }
+    // The pane scrolls no further than its last row.
+    match detail_area(app, &r).and_then(|a| detail::extent(app, a)) {
+        Some((max_top, rows)) => {
+            app.pane_top = app.pane_top.min(max_top);
+            app.pane_rows = rows;
+            app.pane_max = max_top;
+        }
+        None => app.pane_max = usize::MAX,
+    }
+}
+
+/// Where the detail pane is drawn, if it is open: beside the table on a
+/// wide terminal, in its place on a narrow one, and over the stage board
+/// too in the full record view.
+fn detail_area(app: &App, r: &Regions) -> Option<Rect> {
+    if !app.detail_open || app.current().kind == ViewKind::Audit {
+        return None;
+    }
+    if app.full_view {
+        return Some(Rect {
+            y: r.board.y,
+            height: r.board.height + r.body.height,
+            ..r.body
+        });
+    }
+    if split_detail(r.body) {
+        let [_, b] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+            .areas(r.body);
+        Some(b)
+    } else {
+        Some(r.body)
+    }
 }
 
 /// The audit has no stage board or queue: it takes the whole body.
@@ -80,6 +113,21 @@ fn audit_area(r: &Regions) -> Rect {
         y: r.board.y,
         height: r.board.height + r.body.height,
         ..r.body
+    }
+}
+
+/// Where the queue (or the Breaches tables) is drawn: all of the body, the
+/// part left of an open pane, or nowhere when the pane takes it all.
+fn table_area(app: &App, r: &Regions) -> Option<Rect> {
+    match detail_area(app, r) {
+        None => Some(r.body),
+        Some(_) if app.full_view || !split_detail(r.body) => None,
+        Some(_) => {
+            let [a, _] =
+                Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+                    .areas(r.body);
+            Some(a)
+        }
     }
 }
 
@@ -118,25 +166,18 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         }
         return;
     }
-    board::draw(f, r.board, app, theme);
-    let detail = app.detail_open;
-    let (table_area, detail_area) = if detail && split_detail(r.body) {
-        let [a, b] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
-            .areas(r.body);
-        (Some(a), Some(b))
-    } else if detail {
-        (None, Some(r.body))
-    } else {
-        (Some(r.body), None)
-    };
-    if let Some(a) = table_area {
+    let pane = detail_area(app, &r);
+    if !(app.full_view && pane.is_some()) {
+        board::draw(f, r.board, app, theme);
+    }
+    if let Some(a) = table_area(app, &r) {
         if app.current().kind == ViewKind::Breaches {
             breaches::draw(f, a, app, theme);
         } else {
             queue::draw(f, a, app, theme);
         }
     }
-    if let Some(a) = detail_area {
+    if let Some(a) = pane {
         detail::draw(f, a, app, theme);
     }
     header::draw_status(f, r.status, app, theme);

@@ -20,6 +20,7 @@ mod page_cost;
 mod paging;
 mod pty;
 mod pty_trust;
+mod record_view;
 mod snapshots;
 mod state;
 mod views;
