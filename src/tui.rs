@@ -129,6 +129,12 @@ pub fn run(
                         last_input = std::time::Instant::now();
                         let reqs = app.on_key(k);
                         worker.send(reqs);
+                        if let Some(text) = app.clipboard.take() {
+                            crossterm::execute!(
+                                terminal.backend_mut(),
+                                crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+                            )?;
+                        }
                     }
                     Event::Mouse(m) => {
                         use crossterm::event::{MouseButton, MouseEventKind};

@@ -264,6 +264,7 @@ impl App {
         let Some(ix) = self.pipeline.stage_ix(&r.stage) else {
             return self.command_error(&format!("record {} is in an unknown stage", r.id));
         };
+        self.push_jump();
         let mut out = Vec::new();
         if let Some(v) = self.views.iter().position(|v| v.stages.contains(&ix)) {
             out.extend(self.switch_view(v));

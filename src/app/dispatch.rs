@@ -82,6 +82,39 @@ impl App {
             Action::DetailDown => self.scroll_pane(1),
             Action::DetailUp => self.scroll_pane(-1),
             Action::RecordView => self.toggle_record_view(),
+            Action::SortNext | Action::SortReverse => {
+                let keys = crate::store::SortKey::ALL;
+                self.sort = if a == Action::SortNext {
+                    let at = keys.iter().position(|k| *k == self.sort.key).unwrap_or(0);
+                    keys[(at + 1) % keys.len()].natural()
+                } else {
+                    crate::store::Sort {
+                        desc: !self.sort.desc,
+                        ..self.sort
+                    }
+                };
+                self.set_status(format!("sorted {}", self.sort.title()), false);
+                self.reset_query()
+            }
+            Action::Back => self.go_back(),
+            Action::Forward => self.go_forward(),
+            Action::CopyId => {
+                // The id only: never a patient's name.
+                if let Some(id) = self.need_record().map(|r| r.id) {
+                    self.clipboard = Some(id.to_string());
+                    self.set_status(
+                        format!(
+                            "#{id} copied (to the terminal's clipboard, where it allows OSC 52)"
+                        ),
+                        false,
+                    );
+                }
+                Vec::new()
+            }
+            Action::Messages => {
+                self.popup = Some(Popup::Messages { top: 0 });
+                Vec::new()
+            }
             Action::Help => {
                 self.popup = Some(Popup::Help { top: 0 });
                 Vec::new()

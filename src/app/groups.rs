@@ -195,6 +195,7 @@ impl App {
             self.set_status(format!("stage {} is not in this view", g.stage), true);
             return Vec::new();
         };
+        self.push_jump();
         self.group_nav.sel = i;
         self.group_nav.focus = false;
         self.stage_sel = pos + 1;

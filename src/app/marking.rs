@@ -13,8 +13,11 @@ impl App {
         };
         if !self.marks.toggle(&r) {
             self.set_status(format!("at most {MAX_MARKS} records can be marked"), true);
+            return Vec::new();
         }
-        Vec::new()
+        // On to the next row, as htop and lazygit do: Space Space Space
+        // marks three in a row.
+        self.select_by(1)
     }
 
     pub(super) fn mark_range(&mut self) -> Vec<Request> {

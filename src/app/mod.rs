@@ -9,9 +9,11 @@ pub mod command;
 mod dispatch;
 pub mod groups;
 mod held;
+pub mod jumps;
 mod list_filter;
 mod marking;
 pub mod marks;
+pub mod messages;
 pub mod mouse;
 mod move_flow;
 mod nav;
@@ -120,6 +122,15 @@ pub struct App {
     pub pane_max: usize,
     pub popup: Option<Popup>,
     pub status: Option<Status>,
+    /// Every status message of this session (`@` shows them).
+    pub messages: messages::Messages,
+    /// Where `<` goes back to and `>` forward again.
+    pub jumps: jumps::Jumps,
+    /// The record a jump back puts the cursor on once its page comes.
+    land: Option<i64>,
+    /// Text for the terminal's clipboard (a record id), sent by the front
+    /// end with OSC 52 and then cleared.
+    pub clipboard: Option<String>,
     pub team: Vec<User>,
     pub loading: bool,
     /// Idle lock: patient data hidden until a key is pressed.
@@ -203,6 +214,10 @@ impl App {
             pane_max: usize::MAX,
             popup: None,
             status: None,
+            messages: Default::default(),
+            clipboard: None,
+            jumps: Default::default(),
+            land: None,
             team: Vec::new(),
             loading: true,
             mode_label: None,
@@ -253,6 +268,7 @@ impl App {
         self.detail = None;
         self.page.rows.clear();
         self.team.clear();
+        self.messages.clear();
     }
 
     /// Per-stage counts, and the breach groups when the Breaches view shows them.
@@ -335,10 +351,9 @@ impl App {
     }
 
     pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
-        self.status = Some(Status {
-            text: text.into(),
-            error,
-        });
+        let text = text.into();
+        self.messages.push(self.now, &text, error);
+        self.status = Some(Status { text, error });
     }
 
     /// A key press: returns the requests it causes.

@@ -107,6 +107,8 @@ pub enum Popup {
     },
     /// The help panel, scrolled `top` lines down.
     Help { top: usize },
+    /// The session's message log, latest first, scrolled `top` lines down.
+    Messages { top: usize },
     /// A bulk action's dry run, waiting for one confirmation.
     BulkConfirm {
         title: String,

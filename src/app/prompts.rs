@@ -196,6 +196,16 @@ impl App {
             return Vec::new();
         };
         match popup {
+            Popup::Messages { top } => {
+                // Up and down scroll it; any other key closes it.
+                let top = match action {
+                    Some(Action::Down) => Some(top + 1),
+                    Some(Action::Up) => Some(top.saturating_sub(1)),
+                    _ => None,
+                };
+                self.popup = top.map(|top| Popup::Messages { top });
+                Vec::new()
+            }
             Popup::Help { top } => {
                 // Up and down scroll it; any other key closes it.
                 match action {

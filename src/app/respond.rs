@@ -43,6 +43,7 @@ impl App {
                 self.page = page;
                 let mut out = self.keep_patient(before);
                 self.clamp_selection();
+                self.land_cursor();
                 self.follow_group();
                 out.extend(self.pane_keeps_patient());
                 out.extend(self.read_on());

@@ -36,6 +36,18 @@ pub enum Action {
     CycleOwner,
     Refresh,
     Help,
+    /// The session's message log.
+    Messages,
+    /// Sort the queue by the next column (due, age, patient, id).
+    SortNext,
+    /// Reverse the queue's order.
+    SortReverse,
+    /// Back to where `:go` or a Breaches group was entered from.
+    Back,
+    /// Forward again, after a back.
+    Forward,
+    /// Copy the selected record's id to the clipboard (OSC 52).
+    CopyId,
     Quit,
     Confirm,
     Cancel,
@@ -118,11 +130,17 @@ impl Action {
             Action::CycleOwner => "cycle owner filter",
             Action::Refresh => "refresh now",
             Action::Help => "help",
+            Action::Messages => "message log (this session)",
+            Action::SortNext => "sort by the next column",
+            Action::SortReverse => "reverse the order",
+            Action::Back => "back (from :go or a group)",
+            Action::Forward => "forward again",
+            Action::CopyId => "copy the record id (clipboard)",
             Action::Quit => "quit",
             Action::Confirm => "confirm",
             Action::Cancel => "cancel / close",
             Action::Command => "command line (:go …)",
-            Action::Mark => "mark / unmark",
+            Action::Mark => "mark / unmark, then next row",
             Action::MarkRange => "range mark (v … v)",
             Action::MarkAll => "mark all in filter",
             Action::ClearMarks => "clear marks, filter",

@@ -24,6 +24,7 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let Some(popup) = &app.popup else { return };
     match popup {
+        Popup::Messages { top } => super::messages::draw(f, area, app, *top, t),
         Popup::Pick {
             title, items, sel, ..
         } => {
@@ -125,6 +126,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 ),
                 rect,
             );
+            if *purpose == crate::app::popup::Purpose::Command {
+                super::command_list::draw(f, area, rect, app, text, t);
+            }
         }
         Popup::BulkConfirm {
             title,

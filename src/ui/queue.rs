@@ -10,6 +10,7 @@ use crate::config::Column;
 use crate::engine::Record;
 use crate::engine::sla::{self, SlaState};
 use crate::present::{self, countdown};
+use crate::store::SortKey;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
@@ -133,7 +134,25 @@ pub fn filter_label(app: &App) -> Option<String> {
     ))
 }
 
-fn heading(c: Column) -> &'static str {
+/// A column's heading; the one the queue is sorted by carries the order's
+/// arrow (`DUE ↑`), as htop and k9s show it.
+fn heading(c: Column, sort: crate::store::Sort) -> String {
+    let sorted = matches!(
+        (c, sort.key),
+        (Column::Id, SortKey::Id)
+            | (Column::Patient, SortKey::Patient)
+            | (Column::Due, SortKey::Due)
+            | (Column::Age, SortKey::Age)
+    );
+    let name = plain_heading(c);
+    if sorted {
+        format!("{name} {}", if sort.desc { "↓" } else { "↑" })
+    } else {
+        name.to_string()
+    }
+}
+
+fn plain_heading(c: Column) -> &'static str {
     match c {
         Column::Id => " ID",
         Column::Patient => "PATIENT",
@@ -181,7 +200,9 @@ fn needs(app: &App, rows: &[&Record]) -> Vec<Need> {
             };
             Need {
                 col,
-                want: widest.max(heading(col).chars().count()).max(floor) as u16,
+                want: widest
+                    .max(heading(col, app.sort).chars().count())
+                    .max(floor) as u16,
                 filled: filled || rows.is_empty(),
             }
         })
@@ -197,7 +218,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         })
         .collect();
     let cols = columns::layout(area.width.saturating_sub(2), &needs(app, &on_screen));
-    let header = Row::new(cols.iter().map(|(c, _)| heading(*c))).style(t.title());
+    let header = Row::new(cols.iter().map(|(c, _)| heading(*c, app.sort))).style(t.title());
     let mut rows = Vec::new();
     for abs in app.top..(app.top + visible).min(app.page.total) {
         let Some(r) = abs

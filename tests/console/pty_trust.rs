@@ -7,7 +7,7 @@ use crate::pty::{cli, demo, open, open_sized};
 use std::time::Duration;
 
 /// The record whose pane is open: the id in the pane's title (`┌ #358 `).
-fn pane_id(screen: &str) -> Option<i64> {
+pub(crate) fn pane_id(screen: &str) -> Option<i64> {
     screen.lines().find_map(|l| {
         let rest = l.split("┌ #").nth(1)?;
         rest.split(|c: char| !c.is_ascii_digit())

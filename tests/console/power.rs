@@ -1,0 +1,203 @@
+//! What a k9s, lazygit, tig or htop user reaches for: back and forward,
+//! the message log, Space that marks and moves on, a key that copies the
+//! record id, a sort key shown in its column's heading, and the `:`
+//! commands listed with what each does.
+
+use crate::harness::{Console, demo_db};
+use crossterm::event::KeyCode;
+
+fn status(c: &Console) -> String {
+    c.app.status.clone().map(|s| s.text).unwrap_or_default()
+}
+
+#[test]
+fn back_and_forward_return_to_the_view_filter_cursor_and_pane() {
+    let (_dir, db) = demo_db(160);
+    let mut c = Console::open(&db, "kim", 120, 36);
+    c.press('<');
+    assert!(
+        status(&c).contains("nothing to go back to"),
+        "{}",
+        status(&c)
+    );
+
+    // A record in another phase, to go to by :go.
+    c.press('2');
+    let elsewhere = c.app.selected_record().expect("a clinical record").id;
+    // On Intake, the third row, with a filter: where we start.
+    c.press('1');
+    c.press(':');
+    c.typed("filter sla:ok");
+    c.code(KeyCode::Enter);
+    c.press('j');
+    c.press('j');
+    let start_view = c.app.view;
+    let start = c.app.selected_record().expect("a row").id;
+    c.press(':');
+    c.typed(&format!("go {elsewhere}"));
+    c.code(KeyCode::Enter);
+    assert_eq!(c.app.pane, Some(elsewhere));
+    assert_ne!(c.app.view, start_view);
+
+    c.press('<');
+    assert_eq!(c.app.view, start_view, "back in Intake");
+    assert_eq!(c.app.filter, "sla:ok", "with its filter");
+    assert_eq!(
+        c.app.selected_record().map(|r| r.id),
+        Some(start),
+        "the cursor on its record"
+    );
+    assert!(!c.app.detail_open, "no pane was open there");
+    assert!(status(&c).starts_with("back to Intake"), "{}", status(&c));
+
+    c.press('>');
+    assert_eq!(c.app.pane, Some(elsewhere), "forward: the record's pane");
+    assert!(c.app.detail_open);
+    assert_eq!(c.app.filter, elsewhere.to_string());
+    c.press('>');
+    assert!(status(&c).contains("nothing to go forward to"));
+
+    // Esc keeps its meaning: it closes the pane, it does not go back.
+    c.code(KeyCode::Esc);
+    assert!(!c.app.detail_open);
+    assert_eq!(c.app.filter, elsewhere.to_string());
+}
+
+#[test]
+fn back_from_a_breaches_group_returns_to_the_groups() {
+    let (_dir, db) = demo_db(160);
+    let mut c = Console::open(&db, "kim", 120, 36);
+    c.press('8');
+    c.press('w');
+    assert!(c.app.group_nav.focus, "the keys on the groups");
+    c.press('j');
+    let sel = c.app.group_nav.sel;
+    c.code(KeyCode::Enter);
+    assert!(!c.app.group_nav.focus, "a group's records");
+    assert!(c.app.filter.starts_with("owner:"), "{}", c.app.filter);
+    c.press('<');
+    assert!(c.app.group_nav.focus, "back on the groups");
+    assert_eq!(c.app.group_nav.sel, sel);
+    assert_eq!(c.app.filter, "");
+    assert_eq!(c.app.stage_sel, 0);
+}
+
+#[test]
+fn the_message_log_keeps_what_the_status_line_showed() {
+    let (_dir, db) = demo_db(60);
+    let mut c = Console::open(&db, "kim", 120, 36);
+    c.press('o');
+    c.press('o');
+    c.press(':');
+    c.typed("go 999999");
+    c.code(KeyCode::Enter);
+    let refused = status(&c);
+    assert!(refused.contains("no such record"), "{refused}");
+    c.press('o');
+    c.press('@');
+    let screen = c.screen(120, 36);
+    assert!(screen.contains("Messages · 4 this session"), "{screen}");
+    // Latest first: the third owner change, the refusal, the second, the first.
+    let logged: Vec<String> = screen
+        .lines()
+        .filter_map(|l| l.split("10:00:00  ").nth(1))
+        .map(|l| l.split('│').next().unwrap_or(l).trim_end().to_string())
+        .collect();
+    assert_eq!(logged.len(), 4, "{screen}");
+    assert_eq!(logged[0], "owner filter: mine + unassigned");
+    assert!(logged[1].contains("no such record"), "{}", logged[1]);
+    assert_eq!(logged[2], "owner filter: unassigned");
+    assert_eq!(logged[3], "owner filter: mine");
+    // Any other key closes it; the queue is back.
+    c.press('x');
+    assert!(c.app.popup.is_none(), "{:?}", c.app.popup);
+}
+
+#[test]
+fn space_marks_and_moves_on() {
+    let (_dir, db) = demo_db(60);
+    let mut c = Console::open(&db, "kim", 120, 36);
+    c.press('1');
+    let rows: Vec<i64> = c.app.page.rows.iter().take(3).map(|r| r.id).collect();
+    for _ in 0..3 {
+        c.press(' ');
+    }
+    for id in &rows {
+        assert!(c.app.marks.contains(*id), "#{id} marked");
+    }
+    assert_eq!(c.app.marks.len(), 3);
+    assert_eq!(c.app.selected, 3, "the cursor moved on each time");
+}
+
+#[test]
+fn y_copies_the_record_id_and_never_the_name() {
+    let (_dir, db) = demo_db(60);
+    let mut c = Console::open(&db, "kim", 120, 36);
+    c.press('1');
+    let r = c.app.selected_record().cloned().expect("a row");
+    c.press('y');
+    assert_eq!(c.app.clipboard.as_deref(), Some(r.id.to_string().as_str()));
+    assert!(status(&c).contains(&format!("#{} copied", r.id)));
+    assert!(!status(&c).contains(&r.patient));
+}
+
+#[test]
+fn a_sort_key_cycles_the_columns_and_the_heading_shows_it() {
+    let (_dir, db) = demo_db(60);
+    let mut c = Console::open(&db, "kim", 140, 36);
+    c.press('1');
+    let heading = |c: &mut Console| -> String {
+        let screen = c.screen(140, 36);
+        screen
+            .lines()
+            .find(|l| l.contains("PATIENT"))
+            .expect("the heading row")
+            .to_string()
+    };
+    assert!(heading(&mut c).contains("DUE ↑"), "{}", heading(&mut c));
+    c.press('S');
+    assert!(heading(&mut c).contains("AGE ↓"), "{}", heading(&mut c));
+    assert!(!heading(&mut c).contains("DUE ↑"));
+    assert!(status(&c).contains("sorted by age ↓"));
+    let ages: Vec<i64> = c.app.page.rows.iter().map(|r| r.entered_at).collect();
+    assert!(ages.windows(2).all(|w| w[0] <= w[1]), "oldest first");
+    c.press('I');
+    assert!(heading(&mut c).contains("AGE ↑"));
+    let ages: Vec<i64> = c.app.page.rows.iter().map(|r| r.entered_at).collect();
+    assert!(ages.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    c.press('S');
+    assert!(heading(&mut c).contains("PATIENT ↑"));
+    c.press('S');
+    assert!(heading(&mut c).contains("ID ↑"));
+    c.press('S');
+    assert!(heading(&mut c).contains("DUE ↑"));
+}
+
+#[test]
+fn the_command_line_lists_its_commands_with_what_each_does() {
+    let (_dir, db) = demo_db(40);
+    let mut c = Console::open(&db, "kim", 120, 36);
+    c.press(':');
+    let screen = c.screen(120, 36);
+    for cmd in carequeue::keys::Command::ALL {
+        let line = screen
+            .lines()
+            .find(|l| l.contains(&format!("│{:<9}", cmd.as_str())))
+            .unwrap_or_else(|| panic!(":{cmd} listed:\n{screen}"));
+        let words: String = cmd.description().chars().take(20).collect();
+        assert!(line.contains(&words), "{line}");
+    }
+    c.typed("s");
+    let screen = c.screen(120, 36);
+    assert!(screen.contains("│stage") && screen.contains("│sort") && screen.contains("│save"));
+    assert!(
+        !screen.contains("│go "),
+        "narrowed to what `s` can become:\n{screen}"
+    );
+    c.typed("ort ");
+    let screen = c.screen(120, 36);
+    assert!(
+        !screen.contains(" commands · "),
+        "gone once an argument is typed"
+    );
+}
