@@ -107,6 +107,13 @@ pub enum Popup {
     },
     /// The help panel, scrolled `top` lines down.
     Help { top: usize },
+    /// A decision the pipeline marks `confirm`, put together: it names
+    /// the patient and the outcome, and fires only on the decide key.
+    Decide {
+        draft: MoveDraft,
+        title: String,
+        lines: Vec<String>,
+    },
     /// A bulk action's dry run, waiting for one confirmation.
     BulkConfirm {
         title: String,

@@ -33,6 +33,9 @@ pub enum Action {
     Quit,
     Confirm,
     Cancel,
+    /// Fire a decision the pipeline marks `confirm`: a second key, never
+    /// the one that picked it.
+    Decide,
     /// The `:` command line.
     Command,
     /// Mark or unmark the selected record.
@@ -112,6 +115,7 @@ impl Action {
             Action::Quit => "quit",
             Action::Confirm => "confirm",
             Action::Cancel => "cancel / close",
+            Action::Decide => "confirm a clinical decision (second key)",
             Action::Command => "command line (:go …)",
             Action::Mark => "mark / unmark",
             Action::MarkRange => "range mark (v … v)",

@@ -5,6 +5,7 @@ mod audit_table;
 mod board;
 mod breaches;
 mod columns;
+mod decide;
 mod detail;
 mod header;
 pub mod hit;

@@ -19,6 +19,7 @@ mod names;
 mod page_cost;
 mod paging;
 mod pty;
+mod pty_overtaken;
 mod pty_trust;
 mod snapshots;
 mod state;
