@@ -163,6 +163,7 @@ impl App {
             Action::ClearMarks => self.clear_marks(),
             Action::Confirm
             | Action::Cancel
+            | Action::Decide
             | Action::Complete
             | Action::ClearLine
             | Action::DeleteBack => Vec::new(),

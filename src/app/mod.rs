@@ -6,6 +6,7 @@ pub mod audit_nav;
 mod bulk;
 pub mod bulk_service;
 pub mod command;
+mod decide;
 mod dispatch;
 pub mod groups;
 mod held;
@@ -17,10 +18,12 @@ pub mod messages;
 pub mod mouse;
 mod move_flow;
 mod nav;
+pub mod overtaken;
 mod page_service;
 mod pane;
 pub mod popup;
 mod prompts;
+mod refusal_service;
 mod reload;
 mod respond;
 pub mod saved;
@@ -167,6 +170,14 @@ pub struct App {
     pub configured_columns: Vec<crate::config::Column>,
     /// Mouse clicks and the wheel (opt-in).
     pub mouse: bool,
+    /// The open popup's record changed under it: who changed it and how.
+    pub overtaken: Option<overtaken::Overtaken>,
+    /// A record that left the view, and the status that said so: who made
+    /// it leave is added when the worker says.
+    left: Option<(i64, String)>,
+    /// The record of the last commit: its leaving the view is the user's
+    /// own doing.
+    acted_on: Option<i64>,
     seq: u64,
 }
 
@@ -233,6 +244,9 @@ impl App {
             columns: crate::config::Column::ALL.to_vec(),
             configured_columns: crate::config::Column::ALL.to_vec(),
             mouse: false,
+            overtaken: None,
+            left: None,
+            acted_on: None,
             locked: false,
             revoked: None,
             quit: false,

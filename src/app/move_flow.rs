@@ -3,7 +3,7 @@
 
 use super::App;
 use super::popup::{Item, MoveDraft, Popup, Purpose};
-use super::service::{Cmd, Request};
+use super::service::Request;
 use crate::domain::Guard;
 use crate::engine::rules::allowed_events;
 
@@ -86,21 +86,10 @@ impl App {
             ));
             return Vec::new();
         }
-        self.popup = None;
-        // A breach reason alone travels as the event's reason (one event);
-        // beside a transition's reason it is acknowledged first.
-        let (reason, breach_reason) = match (d.reason, d.breach_reason) {
-            (None, b) => (b, None),
-            both => both,
-        };
-        vec![Request::Commit(Cmd::Move {
-            id: d.id,
-            version: d.version,
-            event: d.event,
-            reason,
-            breach_reason,
-            note: d.note,
-        })]
+        if self.confirms(&d.event) {
+            return self.open_decide(d);
+        }
+        self.commit_move(d)
     }
 
     pub(super) fn picked_event(&mut self, id: i64, version: i64, event: String) -> Vec<Request> {

@@ -133,7 +133,12 @@ impl App {
             }
             _ => self.set_status(left, false),
         }
-        self.close_pane()
+        // Who made it leave, when someone else did: said when known.
+        let shown = self.status.as_ref().map(|s| s.text.clone());
+        let ask = shown.and_then(|s| self.ask_why_left(was.id, was.version, s));
+        let mut out = self.close_pane();
+        out.extend(ask);
+        out
     }
 
     pub(super) fn clamp_selection(&mut self) {

@@ -109,6 +109,13 @@ pub enum Popup {
     Help { top: usize },
     /// The session's message log, latest first, scrolled `top` lines down.
     Messages { top: usize },
+    /// A decision the pipeline marks `confirm`, put together: it names
+    /// the patient and the outcome, and fires only on the decide key.
+    Decide {
+        draft: MoveDraft,
+        title: String,
+        lines: Vec<String>,
+    },
     /// A bulk action's dry run, waiting for one confirmation.
     BulkConfirm {
         title: String,

@@ -192,6 +192,11 @@ impl App {
             }
             return Vec::new();
         }
+        if matches!(action, Some(Action::Confirm | Action::Decide))
+            && let Some(refused) = self.refuse_overtaken()
+        {
+            return refused;
+        }
         let Some(popup) = self.popup.take() else {
             return Vec::new();
         };
@@ -206,6 +211,11 @@ impl App {
                 self.popup = top.map(|top| Popup::Messages { top });
                 Vec::new()
             }
+            Popup::Decide {
+                draft,
+                title,
+                lines,
+            } => self.on_decide_key(action, draft, title, lines),
             Popup::Help { top } => {
                 // Up and down scroll it; any other key closes it.
                 match action {

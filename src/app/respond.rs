@@ -42,6 +42,8 @@ impl App {
                 let before = self.selected_record().cloned();
                 self.page = page;
                 let mut out = self.keep_patient(before);
+                self.acted_on = None;
+                out.extend(self.check_popup_record());
                 self.clamp_selection();
                 self.land_cursor();
                 self.follow_group();
@@ -102,7 +104,17 @@ impl App {
                 self.team = t;
                 Vec::new()
             }
-            Response::Committed(res) => {
+            Response::ChangedUnder {
+                id,
+                version,
+                actor,
+                said,
+            } => {
+                self.on_changed_under(id, version, actor, said);
+                Vec::new()
+            }
+            Response::Committed { id, res } => {
+                self.acted_on = Some(id);
                 match res {
                     Ok(msg) => self.set_status(msg, false),
                     Err(e) => self.set_status(e, true),

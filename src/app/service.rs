@@ -106,6 +106,12 @@ pub enum Request {
     BulkCheck(Vec<Cmd>),
     /// A bulk action, confirmed: each command its own transaction.
     BulkRun(Vec<Cmd>),
+    /// Record `id` was last seen at `version` and is now elsewhere or
+    /// otherwise: who changed it (a popup open on it, or it left a view).
+    WhoChanged {
+        id: i64,
+        version: i64,
+    },
     /// The user's saved views.
     SavedViews,
     /// `:save`: keep this view under its name.
@@ -138,7 +144,18 @@ pub enum Response {
     BreachGroups(Vec<BreachGroup>),
     Detail(Box<Detail>),
     Team(Vec<User>),
-    Committed(Result<String, String>),
+    /// A change to record `id`: what it did, or why not.
+    Committed {
+        id: i64,
+        res: Result<String, String>,
+    },
+    /// Record `id`, last seen at `version`, was changed by `actor`: `said`.
+    ChangedUnder {
+        id: i64,
+        version: i64,
+        actor: String,
+        said: String,
+    },
     Swept(ops::SweepReport),
     Audit(Box<crate::engine::audit::AuditReport>),
     /// The audit could not be computed: why.
@@ -261,9 +278,11 @@ impl Service {
                 Response::Detail(Box::new(Detail { record, history }))
             }
             Request::Team => Response::Team(self.store.users()?),
-            Request::Commit(cmd) => {
-                Response::Committed(self.commit(cmd).map_err(|e| e.to_string()))
-            }
+            Request::Commit(cmd) => Response::Committed {
+                id: cmd.id(),
+                res: self.commit_told(cmd),
+            },
+            Request::WhoChanged { id, version } => self.who_changed(id, version, now)?,
             Request::Sweep => Response::Swept(self.sweep(now)?),
             Request::Audit => {
                 self.log_audit(now)?;

@@ -51,6 +51,9 @@ pub enum Action {
     Quit,
     Confirm,
     Cancel,
+    /// Fire a decision the pipeline marks `confirm`: a second key, never
+    /// the one that picked it.
+    Decide,
     /// The `:` command line.
     Command,
     /// Mark or unmark the selected record.
@@ -139,6 +142,7 @@ impl Action {
             Action::Quit => "quit",
             Action::Confirm => "confirm",
             Action::Cancel => "cancel / close",
+            Action::Decide => "decide: a confirmed decision",
             Action::Command => "command line (:go …)",
             Action::Mark => "mark / unmark, then next row",
             Action::MarkRange => "range mark (v … v)",

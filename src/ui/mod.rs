@@ -6,6 +6,7 @@ mod board;
 mod breaches;
 mod columns;
 mod command_list;
+mod decide;
 mod detail;
 mod header;
 pub mod hit;

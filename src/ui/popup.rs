@@ -10,7 +10,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
+pub(super) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width.saturating_sub(2));
     let h = h.min(area.height.saturating_sub(2));
     Rect {
@@ -49,7 +49,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 .chain([hint.chars().count(), title.chars().count() + 4])
                 .max()
                 .unwrap_or(0);
-            let rect = centered(area, (longest as u16 + 3).max(30), shown as u16 + 3);
+            let warn = super::decide::overtaken_line(app);
+            let extra = u16::from(warn.is_some());
+            let rect = centered(area, (longest as u16 + 3).max(30), shown as u16 + 3 + extra);
             let w = rect.width.saturating_sub(2) as usize;
             let mut lines: Vec<Line> = items
                 .iter()
@@ -66,6 +68,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                     }
                 })
                 .collect();
+            if let Some(warn) = warn {
+                lines.push(Line::from(Span::styled(fit(&warn, w), t.error())));
+            }
             lines.push(Line::from(Span::styled(hint, t.dim())));
             f.render_widget(Clear, rect);
             f.render_widget(
@@ -83,7 +88,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             text,
             selected,
         } => {
-            let rect = centered(area, 70, 4);
+            let warn = super::decide::overtaken_line(app);
+            let rect = centered(area, 70, 4 + u16::from(warn.is_some()));
             let esc = if *purpose == crate::app::popup::Purpose::Filter {
                 "esc clear"
             } else {
@@ -117,6 +123,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                     t.dim(),
                 )),
             ];
+            let mut lines = lines;
+            if let Some(warn) = warn {
+                lines.insert(1, Line::from(Span::styled(fit(&warn, w + 2), t.error())));
+            }
             f.render_widget(Clear, rect);
             f.render_widget(
                 Paragraph::new(lines).block(
@@ -130,6 +140,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 super::command_list::draw(f, area, rect, app, text, t);
             }
         }
+        Popup::Decide {
+            draft,
+            title,
+            lines,
+        } => super::decide::draw(f, area, app, t, draft, title, lines),
         Popup::BulkConfirm {
             title,
             verdicts,

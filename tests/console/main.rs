@@ -21,6 +21,7 @@ mod paging;
 mod power;
 mod pty;
 mod pty_jumps;
+mod pty_overtaken;
 mod pty_trust;
 mod record_view;
 mod snapshots;

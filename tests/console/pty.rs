@@ -114,6 +114,10 @@ fn a_move_made_with_the_keyboard_is_in_the_database_as_the_console_user() {
                 answered = title;
                 keys = "seen by e2e test\r";
             }
+            Some((title, Prompt::Decide)) if !result(&t) => {
+                answered = title;
+                keys = "y";
+            }
             _ => break t,
         }
     };
@@ -150,6 +154,8 @@ fn a_move_made_with_the_keyboard_is_in_the_database_as_the_console_user() {
 pub(crate) enum Prompt {
     Choose,
     Confirm,
+    /// A decision the pipeline marks `confirm`: the decide key fires it.
+    Decide,
 }
 
 /// The open prompt's title and kind, if one is shown: its hint line
@@ -162,6 +168,8 @@ pub(crate) fn popup(screen: &str) -> Option<(String, Prompt)> {
             Some((i, Prompt::Choose))
         } else if l.contains("enter confirm") {
             Some((i, Prompt::Confirm))
+        } else if l.contains("enter does not decide") {
+            Some((i, Prompt::Decide))
         } else {
             None
         }

@@ -109,6 +109,13 @@ fn move_with_reason_and_note_prompts_commits_as_the_console_user() {
     );
     c.typed("History of reactions");
     c.code(KeyCode::Enter);
+    // Deny is a decision the pipeline marks `confirm`: the second key.
+    assert!(
+        matches!(c.app.popup, Some(Popup::Decide { .. })),
+        "{:?}",
+        c.app.popup
+    );
+    c.press('y');
     assert!(c.app.popup.is_none());
     let status = c.app.status.clone().expect("a status line");
     assert!(!status.error, "{status:?}");
@@ -154,10 +161,15 @@ fn a_refused_move_shows_the_engines_reason_and_changes_nothing() {
     };
     c.press('m');
     c.pick("approve");
+    c.press('y');
     let status = c.app.status.clone().expect("status");
     assert!(status.error, "{status:?}");
+    // Who changed it and how, by name.
     assert!(
-        status.text.contains(&format!("record {target}")) && status.text.contains("changed"),
+        status
+            .text
+            .contains(&format!("#{target} was given a note by chen at "))
+            && status.text.ends_with("nothing was done"),
         "{}",
         status.text
     );

@@ -6,6 +6,7 @@
 
 mod actions;
 mod annotate;
+mod changed;
 pub mod checkpoints;
 mod create;
 pub mod filter_expr;
@@ -23,6 +24,7 @@ pub mod views;
 
 pub use actions::*;
 pub use annotate::*;
+pub use changed::{LastChange, Overtaken, who_changed};
 pub use create::*;
 pub use identity::{Actor, actor};
 pub use import::*;

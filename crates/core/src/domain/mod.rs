@@ -3,6 +3,8 @@
 
 pub mod calendar;
 pub mod codes;
+#[cfg(test)]
+mod confirm_tests;
 mod controls;
 pub mod diag;
 pub mod duration;

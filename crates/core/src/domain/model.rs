@@ -311,6 +311,11 @@ pub struct Transition {
     pub reasons: Vec<String>,
     pub sets: Vec<(FieldIx, SetValue)>,
     pub counter: Option<(FieldIx, i64)>,
+    /// `confirm = true`: a decision the console fires only after a
+    /// confirmation that names the patient and the outcome, on a second,
+    /// different key. The engine does not ask (the command line is one
+    /// deliberate command).
+    pub confirm: bool,
 }
 
 #[derive(Debug, Clone)]

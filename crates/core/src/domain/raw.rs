@@ -154,6 +154,9 @@ pub struct RawTransition {
     pub sets: BTreeMap<Spanned<String>, S>,
     pub counter: Option<S>,
     pub max: Option<Spanned<i64>>,
+    /// A clinical decision: the console asks for a second, different key.
+    #[serde(default)]
+    pub confirm: bool,
     /// Event ids this transition had before.
     #[serde(default)]
     pub renamed_from: Vec<S>,

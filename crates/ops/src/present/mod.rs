@@ -4,10 +4,12 @@
 //! and every text is neutralised in one place before it reaches a terminal.
 //! Nothing here decides anything; the engine does.
 
+mod change;
 mod labels;
 mod time;
 
 pub use carequeue_core::text::{clean, clean_lines, shown, unsafe_char};
+pub use change::changed_by;
 pub use labels::{
     event_label, group_owner_label, guard_words, history_line, owner_label, record_label,
     stage_name, substatus_label,

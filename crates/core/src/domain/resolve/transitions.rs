@@ -154,6 +154,7 @@ impl Resolver {
             reasons: reasons?,
             sets,
             counter,
+            confirm: t.confirm,
         })
     }
 
