@@ -106,6 +106,9 @@ pub struct App {
     /// Absolute index of the selected row, and of the first visible row.
     pub selected: usize,
     pub top: usize,
+    /// The rows shown were read for another filter or view than the one
+    /// now asked for (its page is on its way): actions wait for it.
+    pub rows_outdated: bool,
     /// Rows the table can show; set by the front end from the layout.
     pub height: usize,
     pub detail_open: bool,
@@ -215,6 +218,7 @@ impl App {
             selected: 0,
             top: 0,
             height: 20,
+            rows_outdated: false,
             detail_open: false,
             detail: None,
             pane: None,
@@ -397,12 +401,9 @@ impl App {
     }
 
     fn with_selected(&mut self, f: impl FnOnce(&Record) -> Cmd) -> Vec<Request> {
-        match self.selected_record() {
-            Some(r) => vec![Request::Commit(f(r))],
-            None => {
-                self.set_status("no record selected", true);
-                Vec::new()
-            }
+        match self.need_record() {
+            Some(r) => vec![Request::Commit(f(&r))],
+            None => Vec::new(),
         }
     }
 
@@ -438,6 +439,7 @@ impl App {
 
     /// Filter or view changed: back to the top.
     pub(super) fn reset_query(&mut self) -> Vec<Request> {
+        self.rows_outdated = true;
         self.follow = None;
         self.selected = 0;
         self.top = 0;

@@ -39,12 +39,38 @@ impl App {
         Vec::new()
     }
 
+    /// The record an action acts on: the one under the cursor, when it is
+    /// the one the user sees. While the rows of a new filter or view are
+    /// still being read, the old rows under the new title are not what the
+    /// user asked for; and with the pane open, the cursor's record must be
+    /// the pane's. Otherwise nothing is done and the status line says why.
     pub(super) fn need_record(&mut self) -> Option<crate::engine::Record> {
         let r = self.selected_record().cloned();
-        if r.is_none() {
+        let Some(r) = r else {
             self.set_status("no record selected", true);
+            return None;
+        };
+        if self.rows_outdated {
+            self.set_status(
+                "still reading the rows of this view; nothing was done",
+                true,
+            );
+            return None;
         }
-        r
+        if self.detail_open
+            && let Some(p) = self.pane
+            && p != r.id
+        {
+            self.set_status(
+                format!(
+                    "the pane shows #{p} but the cursor is on #{}; nothing was done",
+                    r.id
+                ),
+                true,
+            );
+            return None;
+        }
+        Some(r)
     }
 
     pub(super) fn open_assign(&mut self) -> Vec<Request> {

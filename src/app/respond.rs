@@ -14,6 +14,7 @@ impl App {
                     return Vec::new();
                 }
                 self.loading = false;
+                self.rows_outdated = false;
                 if self.refresh_seq.take() == Some(page.seq) {
                     let at = self.now.with_timezone(&self.pipeline.timezone);
                     self.set_status(

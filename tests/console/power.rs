@@ -201,3 +201,54 @@ fn the_command_line_lists_its_commands_with_what_each_does() {
         "gone once an argument is typed"
     );
 }
+
+/// Until the rows of a new filter come, the old rows under the new title
+/// are not what the user asked for: an action on them is refused, and the
+/// same action on the new rows works once they are read.
+#[test]
+fn an_action_while_the_new_rows_are_read_does_nothing() {
+    let (_dir, db) = demo_db(60);
+    let mut c = Console::open(&db, "kim", 120, 36);
+    c.press('1');
+    let first = c.app.selected_record().cloned().expect("a row");
+    let other = c.app.page.rows.last().cloned().expect("another row");
+    assert_ne!(first.id, other.id);
+    // The filter changes by `:filter`; its page is not answered yet.
+    let asked = c.app.on_key_code(KeyCode::Char(':'));
+    assert!(asked.is_empty());
+    for ch in format!("filter {}", other.id).chars() {
+        c.app.on_key_code(KeyCode::Char(ch));
+    }
+    let page = c.app.on_key_code(KeyCode::Enter);
+    assert!(c.app.rows_outdated, "the new filter's page is on its way");
+    let none = c.app.on_key_code(KeyCode::Char('c'));
+    assert!(none.is_empty(), "no claim of the old row: {none:?}");
+    assert!(
+        status(&c).contains("still reading the rows of this view; nothing was done"),
+        "{}",
+        status(&c)
+    );
+    // The page comes: the same key acts on the record now shown.
+    c.send(page);
+    assert!(!c.app.rows_outdated);
+    assert_eq!(c.app.selected_record().map(|r| r.id), Some(other.id));
+}
+
+/// With the pane open, an action acts on the pane's patient or not at all.
+#[test]
+fn an_action_never_acts_on_a_row_other_than_the_panes() {
+    let (_dir, db) = demo_db(60);
+    let mut c = Console::open(&db, "kim", 120, 36);
+    c.press('1');
+    c.code(KeyCode::Enter);
+    let shown = c.app.pane.expect("the pane");
+    // Forced apart (as a stale row could leave them): refused.
+    c.app.selected += 1;
+    let none = c.app.on_key_code(KeyCode::Char('u'));
+    assert!(none.is_empty(), "{none:?}");
+    assert!(
+        status(&c).contains(&format!("the pane shows #{shown} but the cursor is on #")),
+        "{}",
+        status(&c)
+    );
+}

@@ -4,7 +4,7 @@
 //! writes nothing; `c` on a record claimed meanwhile refuses the same way,
 //! and the refusal is in the access log.
 
-use crate::pty::{cli, demo, open, status};
+use crate::pty::{cli, demo, open, row_of, status};
 use std::path::Path;
 use std::time::Duration;
 
@@ -50,8 +50,12 @@ fn a_move_popup_overtaken_by_the_command_line_says_so_and_enter_refuses() {
     });
 
     // 1. A move popup open on #74 while kim hands it to dev.
+    let patient74 = record(&db, "74")["patient"]
+        .as_str()
+        .expect("patient")
+        .to_string();
     s.keys_then(":go 74\r", "#74 opened", |t| {
-        t.contains("filter `74`") && t.contains(" · 1/1 ") && !t.contains("loading…")
+        row_of(t, 74, &patient74).is_some() && !t.contains("loading…")
     });
     s.keys_then("m", "the move picker", |t| t.contains("Move #74"));
     let before = history(&db, "74");
@@ -103,8 +107,12 @@ fn a_claim_overtaken_by_the_command_line_refuses_naming_who_and_how() {
     // 2. `c` on #3 just after dev claimed it from the command line: the
     // console may or may not have re-read by then; either way, a refusal
     // naming who and how, nothing written, and an access entry.
+    let patient = record(&db, "3")["patient"]
+        .as_str()
+        .expect("patient")
+        .to_string();
     s.keys_then(":go 3\r", "#3 opened", |t| {
-        t.contains("filter `3`") && t.contains(" · 1/1 ") && !t.contains("loading…")
+        row_of(t, 3, &patient).is_some() && !t.contains("loading…")
     });
     let out = cli(&db, &["--as", "dev", "claim", "3"]);
     assert!(
@@ -151,4 +159,52 @@ fn a_claim_overtaken_by_the_command_line_refuses_naming_who_and_how() {
             .is_some_and(|d| d.contains("refused claim")),
         "{refusal}"
     );
+}
+
+/// Both in one session: after a refused popup on #74, `:go 3` and `c` on
+/// #3 (claimed from the command line meanwhile) act on #3, never on #74.
+#[test]
+fn after_a_refused_popup_the_next_action_is_on_the_record_shown() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = demo(dir.path(), "120");
+    let mut s = open(&db, "maria");
+    s.wait(Duration::from_secs(10), "the first view", |t| {
+        t.contains("1/")
+    });
+    let patient74 = record(&db, "74")["patient"]
+        .as_str()
+        .expect("patient")
+        .to_string();
+    s.keys_then(":go 74\r", "#74 opened", |t| {
+        row_of(t, 74, &patient74).is_some() && !t.contains("loading…")
+    });
+    s.keys_then("m", "the move picker", |t| t.contains("Move #74"));
+    let out = cli(&db, &["--as", "kim", "assign", "74", "dev"]);
+    assert!(out.status.success());
+    s.wait_screen(Duration::from_secs(5), "the popup saying so", |t| {
+        t.contains("Enter does nothing now")
+    });
+    s.keys_then("\r", "Enter refused", |t| {
+        status(t).is_some_and(|l| l.contains("nothing was done"))
+    });
+    // The row of #3 itself in the table, not the title alone: until its
+    // page comes, the rows under the new title are #74's.
+    let patient = record(&db, "3")["patient"]
+        .as_str()
+        .expect("patient")
+        .to_string();
+    s.keys_then(":go 3\r", "#3 opened", |t| {
+        row_of(t, 3, &patient).is_some() && !t.contains("loading…")
+    });
+    let out = cli(&db, &["--as", "dev", "claim", "3"]);
+    assert!(out.status.success());
+    let refused = s.keys_then("c", "the claim refused", |t| {
+        status(t).is_some_and(|l| l.contains("nothing was done") && l.contains("#3"))
+            || status(t).is_some_and(|l| l.contains("74"))
+    });
+    let line = status(&refused).expect("status");
+    assert!(!line.contains("74"), "acted on #74:\n{refused}");
+    assert!(line.contains("#3 was claimed by dev at "), "{line}");
+    let (ok, _) = s.quit();
+    assert!(ok);
 }
