@@ -288,13 +288,19 @@ pub fn draw_footer(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         hints.push((k.to_string(), to));
     }
     let audit = mode == Mode::Normal && app.current().kind == ViewKind::Audit;
+    // A confirmed decision: the decide key, never "enter ok".
+    let deciding = matches!(app.popup, Some(crate::app::popup::Popup::Decide { .. }));
     for (action, _) in app.keymap.bindings(mode) {
+        if deciding && !matches!(action, Action::Decide | Action::Cancel | Action::Quit) {
+            continue;
+        }
         // The Audit view has no records: its own keys only.
         let hint = match action {
             Action::SwitchPane if audit => Some("next panel"),
             Action::Down if audit => Some("scroll"),
             Action::Refresh if audit => Some("recompute"),
             Action::Help | Action::Quit => action.hint(),
+            Action::Decide if deciding => Some("decide"),
             _ if audit => None,
             Action::DetailDown if app.detail_open && !app.full_view => Some("scroll"),
             Action::Down if app.detail_open && app.full_view => Some("scroll"),

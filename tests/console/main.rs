@@ -14,6 +14,7 @@ mod breaches;
 mod bulk;
 mod command;
 mod config;
+mod confirm;
 mod filters;
 mod names;
 mod page_cost;
