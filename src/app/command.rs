@@ -137,7 +137,13 @@ impl App {
                 Vec::new()
             }
             Command::Go => match arg.trim_start_matches('#').parse::<i64>() {
-                Ok(id) => vec![Request::Locate(id)],
+                Ok(id) => {
+                    // Until the record is found and its rows read, the
+                    // rows on screen are not the ones asked for: an action
+                    // key typed right after `:go` must not act on them.
+                    self.rows_outdated = true;
+                    vec![Request::Locate(id)]
+                }
                 Err(_) => self.command_error(":go needs a record id, e.g. `:go 265`"),
             },
             Command::View => match arg.split_once(' ') {
@@ -259,9 +265,12 @@ impl App {
     /// filtered to it, with its detail open.
     pub(super) fn on_located(&mut self, r: Option<Box<crate::engine::Record>>) -> Vec<Request> {
         let Some(r) = r else {
+            // Nothing moved: the rows on screen are the ones asked for.
+            self.rows_outdated = false;
             return self.command_error("no such record");
         };
         let Some(ix) = self.pipeline.stage_ix(&r.stage) else {
+            self.rows_outdated = false;
             return self.command_error(&format!("record {} is in an unknown stage", r.id));
         };
         self.push_jump();

@@ -1,6 +1,7 @@
 //! What the queue shows, as a store filter: the view's stages (or the
-//! one selected), the owner mode, the Breaches view's attention filter,
-//! and the typed filter's terms on top.
+//! one selected), the owning roles of a view of the user's own records,
+//! the owner mode, the Breaches view's attention filter, and the typed
+//! filter's terms on top.
 
 use super::views::ViewKind;
 use super::{App, OwnerMode};
@@ -24,14 +25,43 @@ impl App {
 
     pub fn list_filter(&self) -> ListFilter {
         let mut f = self.view_filter();
-        self.terms().apply(&mut f);
+        let terms = self.terms();
+        terms.apply(&mut f);
+        // In a view of the user's own records a `role:` term narrows to
+        // those of its roles the user holds; it never widens the view.
+        if let Some(mine) = &self.current().owned_by
+            && !terms.roles.is_empty()
+        {
+            let roles: Vec<String> = mine
+                .iter()
+                .filter(|r| terms.roles.contains(r))
+                .cloned()
+                .collect();
+            self.own_records(&mut f, &roles);
+        }
         f
+    }
+
+    /// Narrows `f` to records owned by one of `roles`: handed to one, or in
+    /// a stage one owns and handed to no other role. No roles, no records.
+    fn own_records(&self, f: &mut ListFilter, roles: &[String]) {
+        let p = &self.pipeline;
+        if roles.is_empty() {
+            f.stages = Some(Vec::new());
+        }
+        f.role_stages = p
+            .stages
+            .iter()
+            .filter(|s| s.owner.is_some_and(|o| roles.contains(&p.role(o).id)))
+            .map(|s| s.id.clone())
+            .collect();
+        f.roles = roles.to_vec();
     }
 
     /// What the view and owner mode select, before the typed filter.
     fn view_filter(&self) -> ListFilter {
         let me = self.user.name.clone();
-        ListFilter {
+        let mut f = ListFilter {
             stages: Some(self.active_stages()),
             owner: match self.owner {
                 OwnerMode::All if self.owner_name.is_some() => {
@@ -48,12 +78,11 @@ impl App {
                 SlaFilter::Any
             },
             sort: self.sort,
-            notified: if self.current().kind == ViewKind::MyQueue && self.stage_sel == 0 {
-                self.user.roles.clone()
-            } else {
-                Vec::new()
-            },
             ..Default::default()
+        };
+        if let Some(roles) = &self.current().owned_by {
+            self.own_records(&mut f, roles);
         }
+        f
     }
 }

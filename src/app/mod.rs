@@ -351,6 +351,12 @@ impl App {
 
     /// The query that re-reads what is on screen (live refresh).
     pub fn refresh_query(&mut self) -> Request {
+        // Rows read for another filter or view are no guide: the new
+        // query's first page, with no record to follow.
+        if self.rows_outdated {
+            self.follow = None;
+            return self.query(Anchor::First);
+        }
         self.follow = self.selected_record().map(|r| r.id);
         let anchor = match self.page.rows.first() {
             Some(r) if self.page.start > 0 => Anchor::From {

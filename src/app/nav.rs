@@ -136,7 +136,13 @@ impl App {
         // Who made it leave, when someone else did: said when known.
         let shown = self.status.as_ref().map(|s| s.text.clone());
         let ask = shown.and_then(|s| self.ask_why_left(was.id, was.version, s));
-        let mut out = self.close_pane();
+        // The pane closes if it was this record's; a pane bound to another
+        // record is kept or closed by `pane_keeps_patient`.
+        let mut out = if self.detail_open && self.pane.is_some_and(|p| p != was.id) {
+            Vec::new()
+        } else {
+            self.close_pane()
+        };
         out.extend(ask);
         out
     }

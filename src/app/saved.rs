@@ -52,10 +52,9 @@ impl App {
                 continue;
             };
             self.views.push(super::views::ViewDef {
-                kind: base.kind,
                 title: v.name.clone(),
-                stages: base.stages,
                 saved: Some(Box::new(v)),
+                ..base
             });
         }
         match self.views.iter().position(|v| v.title == shown) {

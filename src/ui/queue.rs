@@ -250,16 +250,24 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         .column_spacing(1);
     f.render_widget(table, area);
     if app.page.total == 0 && !app.loading {
+        // A view empty by construction says why, over as many lines as it takes.
+        let why = app.current().empty.clone();
         let inner = Rect {
             x: area.x + 2,
             y: area.y + 2,
             width: area.width.saturating_sub(4),
-            height: 1,
+            height: if why.is_some() { 3 } else { 1 }.min(area.height.saturating_sub(3)),
         };
-        let text = match filter_label(app) {
-            Some(f) => format!("No records match {f} here. Esc clears it."),
-            None => "No records here. Try `o` (owner filter) or another view.".to_string(),
+        let text = match (filter_label(app), why) {
+            (Some(f), _) => format!("No records match {f} here. Esc clears it."),
+            (None, Some(why)) => format!("No records here. {why}"),
+            (None, None) => "No records here. Try `o` (owner filter) or another view.".to_string(),
         };
-        f.render_widget(ratatui::widgets::Paragraph::new(text).style(t.dim()), inner);
+        f.render_widget(
+            ratatui::widgets::Paragraph::new(text)
+                .wrap(ratatui::widgets::Wrap { trim: true })
+                .style(t.dim()),
+            inner,
+        );
     }
 }

@@ -72,8 +72,8 @@ fn a_move_made_with_the_keyboard_is_in_the_database_as_the_console_user() {
     let dir = tempfile::tempdir().expect("dir");
     let db = demo(dir.path(), "120");
     let mut s = open(&db, "okafor");
-    let first = s.wait_screen(Duration::from_secs(10), "the Decisions view", |t| {
-        t.contains("Decisions ·") && t.contains("1/")
+    let first = s.wait_screen(Duration::from_secs(10), "the provider's My Queue", |t| {
+        t.contains("My Queue ·") && t.contains("1/")
     });
     // A record okafor holds (an unclaimed one would first need a claim):
     // reached by `:go`, which opens it wherever it is.
@@ -82,7 +82,7 @@ fn a_move_made_with_the_keyboard_is_in_the_database_as_the_console_user() {
         .filter_map(|l| l.strip_prefix('│'))
         .find(|l| l.contains(" okafor "))
         .and_then(|l| l.split_whitespace().next())
-        .expect("a record okafor holds in the Decisions view")
+        .expect("a record okafor holds in My Queue")
         .to_string();
     s.keys_then(&format!(":go {mine}\r"), "the record opened", |t| {
         t.contains(&format!("filter `{mine}`")) && t.contains(" · 1/1 ") && !t.contains("loading…")
@@ -331,8 +331,8 @@ fn a_detail_pane_opened_in_the_console_is_in_the_access_log() {
     let dir = tempfile::tempdir().expect("dir");
     let db = demo(dir.path(), "30");
     let mut s = open(&db, "okafor");
-    s.wait(Duration::from_secs(10), "the Decisions view", |t| {
-        t.contains("Decisions ·") && t.contains("1/")
+    s.wait(Duration::from_secs(10), "the provider's My Queue", |t| {
+        t.contains("My Queue ·") && t.contains("1/")
     });
     // The selected row's id, from the pane's title " #N patient ".
     let text = s.keys_then("\r", "the detail pane", |t| t.contains("History"));
@@ -435,8 +435,8 @@ fn a_console_whose_terminal_hangs_up_ends() {
     let dir = tempfile::tempdir().expect("dir");
     let db = demo(dir.path(), "30");
     let mut s = open(&db, "okafor");
-    s.wait(Duration::from_secs(10), "the Decisions view", |t| {
-        t.contains("Decisions ·")
+    s.wait(Duration::from_secs(10), "the provider's My Queue", |t| {
+        t.contains("My Queue ·")
     });
     assert!(
         s.hang_up(Duration::from_secs(10)),

@@ -52,8 +52,11 @@ fn back_and_forward_in_the_real_console() {
         pane_id(t) == Some(target)
     });
     let back = s.keys_then("<", "back in Intake", |t| {
+        // The status line is drawn last: a frame half written shows the
+        // new title above the old status.
         queue(t).is_some_and(|(title, _, n)| title == "Intake" && n == total)
             && !t.contains("loading…")
+            && t.contains("back to Intake")
     });
     assert_eq!(
         queue(&back),

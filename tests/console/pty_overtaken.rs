@@ -55,7 +55,10 @@ fn a_move_popup_overtaken_by_the_command_line_says_so_and_enter_refuses() {
         .expect("patient")
         .to_string();
     s.keys_then(":go 74\r", "#74 opened", |t| {
-        row_of(t, 74, &patient74).is_some() && !t.contains("loading…")
+        t.contains("record 74: filter")
+            && t.contains("· 1/1 · filter \"74\"")
+            && row_of(t, 74, &patient74).is_some()
+            && !t.contains("loading…")
     });
     s.keys_then("m", "the move picker", |t| t.contains("Move #74"));
     let before = history(&db, "74");
@@ -112,7 +115,10 @@ fn a_claim_overtaken_by_the_command_line_refuses_naming_who_and_how() {
         .expect("patient")
         .to_string();
     s.keys_then(":go 3\r", "#3 opened", |t| {
-        row_of(t, 3, &patient).is_some() && !t.contains("loading…")
+        t.contains("record 3: filter")
+            && t.contains("· 1/1 · filter \"3\"")
+            && row_of(t, 3, &patient).is_some()
+            && !t.contains("loading…")
     });
     let out = cli(&db, &["--as", "dev", "claim", "3"]);
     assert!(
@@ -176,7 +182,10 @@ fn after_a_refused_popup_the_next_action_is_on_the_record_shown() {
         .expect("patient")
         .to_string();
     s.keys_then(":go 74\r", "#74 opened", |t| {
-        row_of(t, 74, &patient74).is_some() && !t.contains("loading…")
+        t.contains("record 74: filter")
+            && t.contains("· 1/1 · filter \"74\"")
+            && row_of(t, 74, &patient74).is_some()
+            && !t.contains("loading…")
     });
     s.keys_then("m", "the move picker", |t| t.contains("Move #74"));
     let out = cli(&db, &["--as", "kim", "assign", "74", "dev"]);
@@ -194,7 +203,10 @@ fn after_a_refused_popup_the_next_action_is_on_the_record_shown() {
         .expect("patient")
         .to_string();
     s.keys_then(":go 3\r", "#3 opened", |t| {
-        row_of(t, 3, &patient).is_some() && !t.contains("loading…")
+        t.contains("record 3: filter")
+            && t.contains("· 1/1 · filter \"3\"")
+            && row_of(t, 3, &patient).is_some()
+            && !t.contains("loading…")
     });
     let out = cli(&db, &["--as", "dev", "claim", "3"]);
     assert!(out.status.success());

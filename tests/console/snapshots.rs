@@ -85,7 +85,7 @@ fn a_seven_phase_pipeline_at_every_size() {
 fn detail_pane_move_picker_and_help() {
     let (_dir, db) = demo_db(160);
     for (w, h) in SIZES {
-        // A provider on their Decisions view: detail, then the move picker.
+        // A provider on their first view, My Queue: detail, then the move picker.
         let mut c = Console::open(&db, "okafor", w, h);
         c.code(KeyCode::Enter);
         assert!(c.app.detail.is_some(), "the detail pane loads");

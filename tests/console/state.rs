@@ -20,7 +20,9 @@ fn first_view_follows_the_role() {
         c.app.current().kind
     };
     assert_eq!(kind("kim"), ViewKind::Breaches);
-    assert_eq!(kind("okafor"), ViewKind::Decisions);
+    // Pending Provider is no decision point: the provider opens where both
+    // their stages are.
+    assert_eq!(kind("okafor"), ViewKind::MyQueue);
     assert_eq!(kind("maria"), ViewKind::MyQueue);
     assert_eq!(kind("patel"), ViewKind::MyQueue);
 }
@@ -317,7 +319,8 @@ fn owner_filter_cycles() {
 #[test]
 fn paging_keeps_the_selection_in_order_across_windows() {
     let (_d, db) = demo_db(700);
-    let mut c = Console::open(&db, "kim", 120, 40);
+    // An ops coordinator's My Queue, every owner: eleven stages' records.
+    let mut c = Console::open(&db, "maria", 120, 40);
     c.press('6');
     c.press('o'); // mine + unassigned → all
     assert_eq!(c.app.owner, carequeue::app::OwnerMode::All);
@@ -361,7 +364,7 @@ fn console_state_holds_a_window_not_the_table() {
     let mut held = Vec::new();
     for n in [120, 1500] {
         let (_d, db) = demo_db(n);
-        let mut c = Console::open(&db, "kim", 120, 40);
+        let mut c = Console::open(&db, "maria", 120, 40);
         c.press('6');
         c.press('o');
         let mut most = c.app.page.rows.len();
@@ -386,7 +389,7 @@ fn console_state_holds_a_window_not_the_table() {
 #[test]
 fn page_down_walks_every_window_in_urgency_order() {
     let (_d, db) = demo_db(450);
-    let mut c = Console::open(&db, "kim", 80, 24);
+    let mut c = Console::open(&db, "maria", 80, 24);
     c.press('6');
     c.press('o'); // mine + unassigned → all
     let total = c.app.page.total;

@@ -1,6 +1,7 @@
 //! Which view a user opens on, and with which owner mode: the pipeline's
-//! `start_view` per role, Decisions on a provider's own records (and the
-//! unclaimed ones), and a demo with work to claim in every owned stage.
+//! `start_view` per role, a provider's own records (and the unclaimed ones)
+//! in My Queue and Decisions, and a demo with work to claim in every owned
+//! stage. Each role of three clinics: `derived_views.rs`.
 
 use crate::harness as console;
 
@@ -29,20 +30,30 @@ fn a_roles_start_view_is_where_its_users_open() {
 }
 
 #[test]
-fn decisions_open_on_the_providers_own_records_and_the_unclaimed() {
+fn a_providers_queue_and_decisions_hold_their_own_records_and_the_unclaimed() {
     let (_d, db) = demo_db(200);
-    let c = Console::open(&db, "okafor", 120, 40);
-    assert_eq!(c.app.current().kind, ViewKind::Decisions);
-    assert_eq!(c.app.owner, OwnerMode::MineOrUnassigned);
-    assert!(!c.app.page.rows.is_empty());
-    assert!(
-        c.app
-            .page
-            .rows
+    let mut c = Console::open(&db, "okafor", 120, 40);
+    assert_eq!(c.app.current().kind, ViewKind::MyQueue);
+    for kind in [ViewKind::MyQueue, ViewKind::Decisions] {
+        let i = c
+            .app
+            .views
             .iter()
-            .all(|r| r.assignee.is_none() || r.assignee.as_deref() == Some("okafor")),
-        "no other provider's records"
-    );
+            .position(|v| v.kind == kind)
+            .expect("view");
+        c.press(char::from_digit(i as u32 + 1, 10).expect("digit"));
+        assert_eq!(c.app.current().kind, kind);
+        assert_eq!(c.app.owner, OwnerMode::MineOrUnassigned);
+        assert!(!c.app.page.rows.is_empty(), "{kind:?}");
+        assert!(
+            c.app
+                .page
+                .rows
+                .iter()
+                .all(|r| r.assignee.is_none() || r.assignee.as_deref() == Some("okafor")),
+            "{kind:?}: no other provider's records"
+        );
+    }
 }
 
 #[test]

@@ -35,7 +35,8 @@ pub struct Record {
     pub version: i64,
     /// When the earliest timer of the current stay is due (see `timers`).
     pub timer_at: Option<i64>,
-    /// A role an escalation notified in this stay: the record shows in its queue.
+    /// A role an escalation notified in this stay (told, not handed: the
+    /// record stays in its owner's queue).
     pub notify_role: Option<String>,
 }
 
