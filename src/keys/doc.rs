@@ -67,6 +67,19 @@ fn what(a: Action) -> String {
         Action::SwitchPane => "; Audit: the next panel",
         Action::Refresh => " (the Audit view: recompute)",
         Action::Quit => " (Esc closes popups)",
+        Action::RecordView => {
+            " over the board and queue: the moving keys scroll the record, never the queue under it; Esc or f goes back to the pane"
+        }
+        Action::Mark => " (Space Space Space marks three)",
+        Action::Messages => {
+            ": every status message, refusal and live change, latest first, with its time; in memory only"
+        }
+        Action::CopyId => ", never a name, by OSC 52 where the terminal allows it",
+        Action::SortNext => " (due, age, patient, id); its heading carries the arrow (DUE ↑)",
+        Action::Back => ": the view, stage, owner filter, filter, cursor and pane",
+        Action::Decide => {
+            " (confirm = true in the pipeline): after a summary naming the patient, the decision and its outcome; Enter does not decide, Esc cancels"
+        }
         _ => "",
     };
     format!("{}{more}", a.description()).replace('|', "\\|")
