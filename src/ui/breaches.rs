@@ -66,6 +66,9 @@ fn draw_groups(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         .top
         .min(app.groups.len().saturating_sub(room.max(1)));
     let shown = app.shown_group();
+    // Room for a role's whole name (`(Pharmacy / fulfillment)`) where the
+    // width allows.
+    let owner_w: u16 = if area.width >= 100 { 24 } else { 14 };
     let rows: Vec<Row> = app
         .groups
         .iter()
@@ -85,7 +88,7 @@ fn draw_groups(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             let row = Row::new(vec![
                 Cell::from(gutter),
                 Cell::from(fit(&stage, 26)),
-                Cell::from(fit(&owner, 14)),
+                Cell::from(fit(&owner, owner_w as usize)),
                 Cell::from(format!("✖ {}", g.breached))
                     .style(t.sla(crate::engine::sla::SlaState::Breached)),
                 Cell::from(format!("▲ {}", g.at_risk))
@@ -105,7 +108,7 @@ fn draw_groups(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         [
             Constraint::Length(1),
             Constraint::Length(26),
-            Constraint::Length(14),
+            Constraint::Length(owner_w),
             Constraint::Length(8),
             Constraint::Length(8),
             Constraint::Min(8),
@@ -143,7 +146,9 @@ fn draw_groups(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
 /// stage, owner, SLA, due (0: left out), level, reason. Text is cut to
 /// these, with an ellipsis.
 fn widths(inner: u16) -> [u16; 8] {
-    let (id, owner, sla, lvl) = (8, 12, 11, 5);
+    let (id, sla, lvl) = (8, 11, 5);
+    // A role's whole name where the table is wide.
+    let owner = if inner >= 150 { 24 } else { 12 };
     // The wall-clock due time beside the countdown, where there is room:
     // the list is in due order, which working time alone does not show.
     let due = if inner >= 100 { 12 } else { 0 };

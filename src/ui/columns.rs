@@ -1,6 +1,7 @@
 //! Column widths for the queue table, from what the visible rows hold: the
-//! short columns (id, owner, SLA, due, age) as wide as their widest cell,
-//! the long ones (patient, stage, sub-status) sharing the rest up to what
+//! short columns (id, SLA, due, age) as wide as their widest cell, the
+//! long ones (patient, stage, sub-status, owner: a role's name such as
+//! `(Pharmacy / fulfillment)` can be long) sharing the rest up to what
 //! they hold. An empty sub-status column gives its room away; the DUE
 //! column is the first to go when the width runs short, then sub-status.
 
@@ -17,7 +18,10 @@ pub struct Need {
 }
 
 fn is_long(c: Column) -> bool {
-    matches!(c, Column::Patient | Column::Stage | Column::Substatus)
+    matches!(
+        c,
+        Column::Patient | Column::Stage | Column::Substatus | Column::Owner
+    )
 }
 
 /// The narrowest a long column is cut to before another column goes:
@@ -68,11 +72,26 @@ pub fn layout(inner: u16, needs: &[Need]) -> Vec<(Column, u16)> {
         .sum();
     let mut room = inner.saturating_sub(short + gaps);
     let long: Vec<Need> = cols.iter().copied().filter(|n| is_long(n.col)).collect();
-    // Each long column first gets its share of the room, up to its want;
+    // The owner column is given its least first and the rest of its want
+    // last: a role's long name gives way before a patient's.
+    let mut given: Vec<u16> = long
+        .iter()
+        .map(|n| match n.col {
+            Column::Owner => n.want.min(long_min(n.col)).min(room),
+            _ => 0,
+        })
+        .collect();
+    room -= given.iter().sum::<u16>();
+    // Each long column then gets its share of the room, up to its want;
     // what a column does not need goes to the others.
-    let mut given: Vec<u16> = vec![0; long.len()];
-    let mut open: Vec<usize> = (0..long.len()).collect();
+    let others_open = |open: &[usize]| open.iter().any(|&i| long[i].col != Column::Owner);
+    let mut open: Vec<usize> = (0..long.len())
+        .filter(|&i| given[i] < long[i].want)
+        .collect();
     while room > 0 && !open.is_empty() {
+        if others_open(&open) {
+            open.retain(|&i| long[i].col != Column::Owner);
+        }
         let share = (room / open.len() as u16).max(1);
         let mut next = Vec::new();
         for &i in &open {
@@ -82,6 +101,12 @@ pub fn layout(inner: u16, needs: &[Need]) -> Vec<(Column, u16)> {
             if given[i] < long[i].want {
                 next.push(i);
             }
+        }
+        if !others_open(&next)
+            && let Some(o) = long.iter().position(|n| n.col == Column::Owner)
+            && given[o] < long[o].want
+        {
+            next.push(o);
         }
         open = next;
     }
@@ -135,7 +160,7 @@ mod tests {
     #[test]
     fn short_columns_keep_their_content_and_long_ones_share_the_rest() {
         let l = layout(118, &all(true));
-        assert_eq!(width(&l, Column::Owner), Some(10), "`(provider)` whole");
+        assert_eq!(width(&l, Column::Owner), Some(10), "`(Provider)` whole");
         assert_eq!(width(&l, Column::Stage), Some(25), "the stage name whole");
         let used: u16 = l.iter().map(|(_, w)| w).sum::<u16>() + l.len() as u16 - 1;
         assert!(used <= 118 && used > 110, "the width is used: {used}");
@@ -153,5 +178,19 @@ mod tests {
         let l = layout(118, &all(false));
         assert_eq!(width(&l, Column::Substatus), None, "nothing to show");
         assert!(width(&l, Column::Patient).is_some_and(|w| (22..=26).contains(&w)));
+    }
+
+    #[test]
+    fn a_long_role_name_gives_way_before_a_patient() {
+        let mut needs = all(false);
+        needs[1].want = 17; // the patient
+        needs[2].want = 16; // the stage
+        needs[4].want = 24; // `(Pharmacy / fulfillment)`
+        needs.retain(|n| n.col != Column::Due);
+        let l = layout(78, &needs);
+        assert_eq!(width(&l, Column::Patient), Some(17), "{l:?}");
+        assert_eq!(width(&l, Column::Stage), Some(16), "{l:?}");
+        let owner = width(&l, Column::Owner).unwrap_or(0);
+        assert!((10..24).contains(&owner), "{l:?}");
     }
 }

@@ -6,10 +6,13 @@ mod board;
 mod breaches;
 mod columns;
 mod detail;
+mod footer;
 mod header;
+mod help;
 pub mod hit;
 mod popup;
 mod queue;
+mod tabs;
 pub mod theme;
 
 use crate::app::App;
@@ -18,6 +21,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
+pub use tabs::view_key_of as view_key;
 use theme::Theme;
 
 pub const MIN_WIDTH: u16 = 60;
@@ -107,12 +111,12 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     }
     let r = regions(area);
     header::draw(f, r.header, app, theme);
-    header::draw_tabs(f, r.tabs, app, theme);
+    tabs::draw_tabs(f, r.tabs, app, theme);
     if app.current().kind == ViewKind::Audit {
         let body = audit_area(&r);
         audit::draw(f, body, &audit::AuditScreen::of(app), theme);
-        header::draw_status(f, r.status, app, theme);
-        header::draw_footer(f, r.footer, app, theme);
+        footer::draw_status(f, r.status, app, theme);
+        footer::draw_footer(f, r.footer, app, theme);
         if app.popup.is_some() {
             popup::draw(f, area, app, theme);
         }
@@ -139,8 +143,8 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     if let Some(a) = detail_area {
         detail::draw(f, a, app, theme);
     }
-    header::draw_status(f, r.status, app, theme);
-    header::draw_footer(f, r.footer, app, theme);
+    footer::draw_status(f, r.status, app, theme);
+    footer::draw_footer(f, r.footer, app, theme);
     if app.popup.is_some() {
         popup::draw(f, area, app, theme);
     }

@@ -231,7 +231,8 @@ fn a_change_by_another_process_appears_without_a_keypress() {
     });
     s.keys_then("1", "the Intake view with the record", |t| {
         t.contains("Intake ·")
-            && row_of(t, id, &patient).is_some_and(|r| r.contains(&patient) && r.contains("(ops)"))
+            && row_of(t, id, &patient)
+                .is_some_and(|r| r.contains(&patient) && r.contains("(Ops coord"))
     });
 
     // Claimed elsewhere: the owner column follows.
@@ -242,7 +243,7 @@ fn a_change_by_another_process_appears_without_a_keypress() {
         String::from_utf8_lossy(&out.stderr)
     );
     s.wait(DEADLINE, "the claim in the owner column", |t| {
-        row_of(t, id, &patient).is_some_and(|r| r.contains("maria") && !r.contains("(ops)"))
+        row_of(t, id, &patient).is_some_and(|r| r.contains("maria") && !r.contains("(Ops coord"))
     });
 
     // Moved elsewhere: the stage column follows.

@@ -25,12 +25,12 @@ pub fn substatus_label(p: &Pipeline, r: &Record) -> String {
         .map_or(sub.clone(), |s| s.label.clone())
 }
 
-/// Who holds the record: the user; `(role)` when nobody does and the
+/// Who holds the record: the user; `(Role name)` when nobody does and the
 /// stage's owning role takes it; `-` when no role owns the stage.
 pub fn owner_label(p: &Pipeline, r: &Record) -> String {
     match &r.assignee {
         Some(a) => a.clone(),
-        None => unheld(owner_role(p, r)),
+        None => unheld(p, owner_role(p, r)),
     }
 }
 
@@ -39,6 +39,7 @@ pub fn group_owner_label(p: &Pipeline, stage: &str, owner: Option<&str>) -> Stri
     match owner {
         Some(a) => a.to_string(),
         None => unheld(
+            p,
             p.stage_ix(stage)
                 .and_then(|s| p.stage(s).owner)
                 .map(|o| p.role(o).id.as_str()),
@@ -46,8 +47,24 @@ pub fn group_owner_label(p: &Pipeline, stage: &str, owner: Option<&str>) -> Stri
     }
 }
 
-fn unheld(role: Option<&str>) -> String {
-    role.map_or("-".into(), |r| format!("({r})"))
+fn unheld(p: &Pipeline, role: Option<&str>) -> String {
+    role.map_or("-".into(), |r| format!("({})", role_name(p, r)))
+}
+
+/// A role's name as the pipeline gives it (its id if it has none).
+pub fn role_name(p: &Pipeline, id: &str) -> String {
+    p.roles
+        .iter()
+        .find(|r| r.id == id)
+        .map_or(id.to_string(), |r| r.name.clone())
+}
+
+/// A user's roles by name: `Ops coordinator, Supervisor`.
+pub fn role_names(p: &Pipeline, ids: &[String]) -> String {
+    ids.iter()
+        .map(|r| role_name(p, r))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// An event's label (its id if the pipeline has none).

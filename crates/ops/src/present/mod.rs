@@ -10,6 +10,6 @@ mod time;
 pub use carequeue_core::text::{clean, clean_lines, shown, unsafe_char};
 pub use labels::{
     event_label, group_owner_label, guard_words, history_line, owner_label, record_label,
-    stage_name, substatus_label,
+    role_name, role_names, stage_name, substatus_label,
 };
 pub use time::{age, countdown, local, rfc3339, wall_due};
