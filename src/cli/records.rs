@@ -189,20 +189,19 @@ pub fn list(ctx: &Ctx, a: &ListArgs) -> Result<()> {
     Ok(())
 }
 
-/// One row of the `list` table.
+/// One row of the `list` table: names where a person reads (the stage,
+/// the sub-status's label, the owning role's name); `--json` keeps ids.
 fn list_cells(p: &crate::domain::Pipeline, r: &Record, now: DateTime<Utc>) -> Vec<String> {
     let v = sla::view(p, r, now);
     vec![
         r.id.to_string(),
         r.patient.clone(),
-        r.stage.clone(),
-        r.substatus.clone().unwrap_or_default(),
-        r.assignee
-            .clone()
-            .unwrap_or_else(|| format!("({})", ops::owner_role(p, r).unwrap_or("-"))),
+        crate::present::stage_name(p, &r.stage),
+        crate::present::substatus_label(p, r),
+        crate::present::owner_label(p, r),
         match v.state {
-            sla::SlaState::Paused | sla::SlaState::None => countdown(v.state, v.seconds_left),
-            st => format!("{} {}", st.as_str(), countdown(v.state, v.seconds_left)),
+            sla::SlaState::Paused | sla::SlaState::None => countdown(&v, now),
+            st => format!("{} {}", st.as_str(), countdown(&v, now)),
         },
         crate::domain::duration::Secs(now.timestamp() - r.entered_at).compact(),
     ]
@@ -270,7 +269,7 @@ pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
     writeln!(
         text,
         "  SLA        {}{}",
-        countdown(v.state, v.seconds_left),
+        countdown(&v, now),
         v.due_at
             .map_or(String::new(), |d| format!(" (due {})", local(p, d)))
     )?;

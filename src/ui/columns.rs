@@ -3,7 +3,7 @@
 //! long ones (patient, stage, sub-status, owner: a role's name such as
 //! `(Pharmacy / fulfillment)` can be long) sharing the rest up to what
 //! they hold. An empty sub-status column gives its room away; the DUE
-//! column is the first to go when the width runs short, then sub-status.
+//! column goes before a name beside it would be cut, then sub-status.
 
 use crate::config::Column;
 
@@ -34,6 +34,10 @@ fn long_min(c: Column) -> u16 {
     }
 }
 
+/// How much of a long column's want counts as whole when DUE asks for
+/// room: a name of up to this many characters is not cut to keep DUE.
+const WHOLE: u16 = 20;
+
 /// The most spare cells a column gets beyond what it holds.
 const MAX_AIR: u16 = 4;
 
@@ -44,22 +48,27 @@ pub fn layout(inner: u16, needs: &[Need]) -> Vec<(Column, u16)> {
         .copied()
         .filter(|n| n.filled || n.col != Column::Substatus)
         .collect();
-    let fits = |cols: &[Need]| {
+    // `whole`: the long columns but the owner at their want (up to WHOLE),
+    // else at their least.
+    let fits = |cols: &[Need], whole: bool| {
         let gaps = cols.len().saturating_sub(1) as u16;
         let fixed: u16 = cols
             .iter()
-            .map(|n| {
-                if is_long(n.col) {
-                    n.want.min(long_min(n.col))
-                } else {
-                    n.want
-                }
+            .map(|n| match (is_long(n.col), whole) {
+                // The owner gives way first (a role's long name), DUE or not.
+                (true, true) if n.col != Column::Owner => n.want.min(WHOLE),
+                (true, _) => n.want.min(long_min(n.col)),
+                (false, _) => n.want,
             })
             .sum();
         fixed + gaps <= inner
     };
-    for drop in [Column::Due, Column::Substatus, Column::Age] {
-        if fits(&cols) {
+    // DUE stays only where the names beside it need not be cut for it.
+    if !fits(&cols, true) {
+        cols.retain(|n| n.col != Column::Due);
+    }
+    for drop in [Column::Substatus, Column::Age] {
+        if fits(&cols, false) {
             break;
         }
         cols.retain(|n| n.col != drop);

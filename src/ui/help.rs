@@ -27,9 +27,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme, top: usize) {
         .stages
         .iter()
         .find_map(|s| s.owner)
-        .map_or("role".to_string(), |o| app.pipeline.role(o).id.clone());
-    let unheld = format!("({})", fit(&role, 12));
-    let unheld_text = format!("nobody yet: the {} queue", fit(&role, 12));
+        .map_or("role".to_string(), |o| app.pipeline.role(o).name.clone());
+    let unheld = format!("({})", fit(&role, 13));
+    let unheld_text = "nobody yet: the owning role's queue".to_string();
     let symbols = [
         ("✖", "breached: past its SLA (+ time over)"),
         ("▲", "at risk: past the warn time"),
@@ -40,6 +40,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme, top: usize) {
         (unheld.as_str(), unheld_text.as_str()),
         ("-", "owner: no role owns the stage"),
         ("▸ ›", "Breaches: group cursor, row's group"),
+        ("3h12m", "time left: working time (stage's calendar)"),
+        ("+133d", "time over: calendar time since due"),
+        (
+            "(744h working)",
+            "the working hours over, where they differ",
+        ),
+        ("yesterday 17:00", "due: past and future read apart"),
     ];
     let owner_key = app
         .keymap

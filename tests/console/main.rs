@@ -17,6 +17,7 @@ mod command;
 mod config;
 mod filters;
 mod names;
+mod numbers;
 mod page_cost;
 mod paging;
 mod pty;

@@ -227,7 +227,8 @@ fn breach_groups_count_time_over_like_the_sla_cells() {
         }) else {
             continue; // not among the groups that fit
         };
-        let want = format!("+{}", carequeue::domain::duration::Secs(over).compact());
+        let calendar = now.timestamp() - g.oldest_due;
+        let want = carequeue::present::overdue(calendar, over);
         assert!(
             line.trim_end_matches(['│', ' '])
                 .ends_with(&format!(" {want}")),

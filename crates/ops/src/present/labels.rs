@@ -67,6 +67,11 @@ pub fn role_names(p: &Pipeline, ids: &[String]) -> String {
         .join(", ")
 }
 
+/// A reason code's label from the pipeline's taxonomy (its code if none).
+pub fn reason_label(p: &Pipeline, code: &str) -> String {
+    p.reason_label(code).unwrap_or(code).to_string()
+}
+
 /// An event's label (its id if the pipeline has none).
 pub fn event_label(p: &Pipeline, event: &str) -> String {
     p.transition_ix_or_renamed(event)
