@@ -7,6 +7,7 @@ use crate::engine::rules::MoveArgs;
 use crate::engine::{Clock, Record, User};
 use crate::log::AccessAction;
 use crate::ops::{self, ChangeOpts};
+use crate::present;
 use crate::store::{Board, BreachGroup, EventRow, ListFilter, RowKey, StageCount};
 use std::sync::Arc;
 
@@ -262,7 +263,11 @@ impl Service {
             }
             Request::Team => Response::Team(self.store.users()?),
             Request::Commit(cmd) => {
-                Response::Committed(self.commit(cmd).map_err(|e| e.to_string()))
+                let p = self.pipeline.clone();
+                Response::Committed(
+                    self.commit(cmd)
+                        .map_err(|e| crate::present::error_text(&p, &e)),
+                )
             }
             Request::Sweep => Response::Swept(self.sweep(now)?),
             Request::Audit => {
@@ -383,7 +388,11 @@ impl Service {
                     ..Default::default()
                 };
                 let r = ops::move_record(&p, store, &u, id, &event, &args, g(version), now)?;
-                format!("record {id}: {event} → {}", r.stage)
+                format!(
+                    "record {id}: {} → {}",
+                    present::event_label(&p, &event),
+                    present::stage_name(&p, &r.stage)
+                )
             }
             Cmd::Assign { id, version, user } => {
                 let target = store
@@ -404,10 +413,13 @@ impl Service {
             }
             Cmd::Substatus { id, version, value } => {
                 let r = ops::set_substatus(&p, store, &u, id, value.as_deref(), g(version), now)?;
-                format!(
-                    "record {id}: sub-status {}",
-                    r.substatus.as_deref().unwrap_or("cleared")
-                )
+                match r.substatus {
+                    Some(_) => format!(
+                        "record {id}: sub-status {}",
+                        present::substatus_label(&p, &r)
+                    ),
+                    None => format!("record {id}: sub-status cleared"),
+                }
             }
             Cmd::Note { id, version, text } => {
                 ops::note(store, &u, id, &text, g(version), now)?;
@@ -419,7 +431,10 @@ impl Service {
                 reason,
             } => {
                 ops::ack(&p, store, &u, id, &reason, None, g(version), now)?;
-                format!("record {id}: breach acknowledged ({reason})")
+                format!(
+                    "record {id}: breach acknowledged ({})",
+                    present::reason_label(&p, &reason)
+                )
             }
         })
     }

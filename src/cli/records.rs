@@ -264,7 +264,7 @@ pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
         text,
         "  owner      {} (role {})",
         r.assignee.as_deref().unwrap_or("unassigned"),
-        ops::owner_role(p, &r).unwrap_or("-")
+        ops::owner_role(p, &r).map_or("-".to_string(), |o| crate::present::role_name(p, o))
     )?;
     writeln!(
         text,
@@ -306,7 +306,15 @@ pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
                     .join(", ")
             )
         };
-        writeln!(text, "  {:<18} → {:<22}{}", a.event, a.to, req)?;
+        // The id is what `move` takes; the label and stage are read.
+        writeln!(
+            text,
+            "  {:<18} {} → {}{}",
+            a.event,
+            a.label,
+            crate::present::stage_name(p, &a.to),
+            req
+        )?;
     }
     out!("{}", crate::present::clean_lines(&text))?;
     Ok(())

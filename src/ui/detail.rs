@@ -42,7 +42,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             Span::raw(v),
         ])
     };
-    lines.push(kv("Stage", format!("{} ({})", stage_name(app, r), r.stage)));
+    lines.push(kv("Stage", stage_name(app, r)));
     lines.push(kv(
         "Sub-status",
         match &r.substatus {

@@ -23,5 +23,6 @@ mod paging;
 mod pty;
 mod pty_trust;
 mod snapshots;
+mod spoken;
 mod state;
 mod views;

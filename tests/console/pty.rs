@@ -121,7 +121,7 @@ fn a_move_made_with_the_keyboard_is_in_the_database_as_the_console_user() {
         .lines()
         .find(|l| l.contains(" ✔ record "))
         .unwrap_or_else(|| panic!("the move succeeded:\n{text}"));
-    // " ✔ record 158: begin_review → in_review"
+    // " ✔ record 158: Begin clinical review → In Review"
     let rest = line.split(" ✔ record ").nth(1).expect("status");
     let (id, rest) = rest.split_once(": ").expect("id");
     let (event, stage) = rest
@@ -135,14 +135,23 @@ fn a_move_made_with_the_keyboard_is_in_the_database_as_the_console_user() {
     let out = cli(&db, &["--as", "okafor", "show", id.trim(), "--json"]);
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(v["stage"], stage.trim());
+    // The status line names them; the JSON keeps the ids.
+    let p = crate::harness::pipeline();
+    let id_of = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    assert_eq!(
+        carequeue::present::stage_name(&p, &id_of(&v["stage"])),
+        stage.trim()
+    );
     let last = v["history"]
         .as_array()
         .and_then(|h| h.last())
         .expect("history")
         .clone();
     assert_eq!(last["actor"], "okafor");
-    assert_eq!(last["event"], event.trim());
+    assert_eq!(
+        carequeue::present::event_label(&p, &id_of(&last["event"])),
+        event.trim()
+    );
     assert_eq!(last["at"], NOW);
 }
 

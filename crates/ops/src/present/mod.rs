@@ -5,6 +5,7 @@
 //! Nothing here decides anything; the engine does.
 
 mod labels;
+mod refusal;
 mod time;
 
 pub use carequeue_core::text::{clean, clean_lines, shown, unsafe_char};
@@ -12,4 +13,5 @@ pub use labels::{
     event_label, group_owner_label, guard_words, history_line, owner_label, reason_label,
     record_label, role_name, role_names, stage_name, substatus_label,
 };
+pub use refusal::{error_reason, error_text};
 pub use time::{age, countdown, countdown_brief, local, overdue, rfc3339, wall_due};
