@@ -83,6 +83,9 @@ pub struct App {
     /// The queue's order (`:sort`).
     pub sort: Sort,
     pub counts: Vec<StageCount>,
+    /// The board's counts under the owner mode or typed filter, when one
+    /// narrows the queue (else the board shows `counts`).
+    pub board_counts: Option<Vec<StageCount>>,
     pub groups: Vec<BreachGroup>,
     /// The Breaches view's groups: where the keys go, and their cursor.
     pub group_nav: groups::GroupNav,
@@ -171,6 +174,7 @@ impl App {
             filter: String::new(),
             sort: Sort::default(),
             counts: Vec::new(),
+            board_counts: None,
             groups: Vec::new(),
             group_nav: Default::default(),
             audit: None,
@@ -185,6 +189,7 @@ impl App {
                 start: 0,
                 total: 0,
                 resume: None,
+                board: None,
             },
             selected: 0,
             top: 0,
@@ -305,6 +310,7 @@ impl App {
                 filter: self.list_filter(),
                 anchor,
                 limit: WINDOW,
+                board: self.board_filter().map(Box::new),
             },
         }
     }

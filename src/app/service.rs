@@ -33,6 +33,9 @@ pub struct PageQuery {
     pub filter: ListFilter,
     pub anchor: Anchor,
     pub limit: usize,
+    /// The stage board's counts under this filter (an owner mode or typed
+    /// terms the maintained counts cannot answer); None: the counts kept.
+    pub board: Option<Box<ListFilter>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,6 +127,8 @@ pub struct Page {
     pub total: usize,
     /// A walk cut short by the scan cap: the rows go on from this key.
     pub resume: Option<RowKey>,
+    /// The board's per-stage counts under the query's `board` filter.
+    pub board: Option<Vec<StageCount>>,
 }
 
 #[derive(Debug, Clone)]

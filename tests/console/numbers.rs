@@ -108,3 +108,44 @@ fn due_times_in_the_past_read_as_dates_and_the_coming_week_as_weekdays() {
         "premise: past {past}, coming {coming}"
     );
 }
+
+/// The stage boxes count what the queue holds under the owner filter:
+/// `All stages` agrees with the queue title's total, and so does each
+/// stage's box with the queue narrowed to it.
+#[test]
+fn board_counts_follow_the_owner_filter() {
+    let (_d, db) = demo_db(200);
+    let mut c = Console::open(&db, "maria", 120, 40);
+    c.press('1');
+    let all = c.app.page.total;
+    c.press('o');
+    assert_eq!(c.app.owner.label(), "mine");
+    let mine = c.app.page.total;
+    assert!(
+        mine > 0 && mine < all,
+        "premise: maria holds some: {mine} of {all}"
+    );
+    let screen = c.screen(120, 40);
+    let counts: Vec<&str> = screen
+        .lines()
+        .nth(4)
+        .unwrap_or_default()
+        .split('│')
+        .collect();
+    let first = |cell: &str| {
+        cell.split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(first(counts[1]), mine.to_string(), "All stages:\n{screen}");
+    assert!(screen.contains(&format!("1/{mine}")), "{screen}");
+    // Each stage's box, against the queue narrowed to that stage.
+    let boxes: Vec<String> = counts.iter().skip(1).step_by(2).map(|c| first(c)).collect();
+    let stages = c.app.current().stages.len();
+    for (i, count) in boxes.iter().enumerate().skip(1).take(stages) {
+        c.press('l');
+        let total = c.app.page.total.to_string();
+        assert_eq!(*count, total, "stage {i}:\n{screen}");
+    }
+}
