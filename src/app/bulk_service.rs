@@ -50,12 +50,13 @@ pub struct BulkOutcome {
     pub refused: Vec<(i64, String)>,
 }
 
-/// The refusal's reason without the record it names, so like reasons group.
-pub fn reason_of(e: &OpError) -> String {
+/// The refusal's reason without the record it names, so like reasons
+/// group; with the pipeline's names, as people read it.
+pub fn reason_of(p: &crate::domain::Pipeline, e: &OpError) -> String {
     if matches!(e, OpError::Store(StoreError::Stale { .. })) {
         return STALE.to_string();
     }
-    e.reason()
+    crate::present::error_reason(p, e)
 }
 
 pub const STALE: &str = "changed since the dry run";
@@ -72,7 +73,7 @@ impl Service {
                     self.store.set_dry_run(true);
                     let res = self.commit(cmd.clone());
                     self.store.set_dry_run(false);
-                    res.err().map(|e| reason_of(&e))
+                    res.err().map(|e| reason_of(&self.pipeline, &e))
                 }
             };
             out.push(Verdict { cmd, refused });
@@ -87,7 +88,7 @@ impl Service {
             let id = cmd.id();
             match self.commit(cmd) {
                 Ok(_) => out.done.push(id),
-                Err(e) => out.refused.push((id, reason_of(&e))),
+                Err(e) => out.refused.push((id, reason_of(&self.pipeline, &e))),
             }
         }
         out

@@ -58,6 +58,25 @@ impl App {
         f.roles = roles.to_vec();
     }
 
+    /// The filter the board counts under: the queue's, over all of the
+    /// view's stages; None where the kept counts say the same (no owner
+    /// mode, no typed filter).
+    pub fn board_filter(&self) -> Option<ListFilter> {
+        let f = self.list_filter();
+        let narrowed = f.owner != OwnerFilter::Any || !self.filter.trim().is_empty();
+        let v = self.current();
+        (narrowed && v.kind != ViewKind::Audit).then(|| ListFilter {
+            stages: Some(
+                v.stages
+                    .iter()
+                    .map(|s| self.pipeline.stage(*s).id.clone())
+                    .collect(),
+            ),
+            notified: Vec::new(),
+            ..f
+        })
+    }
+
     /// What the view and owner mode select, before the typed filter.
     fn view_filter(&self) -> ListFilter {
         let me = self.user.name.clone();

@@ -88,6 +88,9 @@ pub struct App {
     /// The queue's order (`:sort`).
     pub sort: Sort,
     pub counts: Vec<StageCount>,
+    /// The board's counts under the owner mode or typed filter, when one
+    /// narrows the queue (else the board shows `counts`).
+    pub board_counts: Option<Vec<StageCount>>,
     pub groups: Vec<BreachGroup>,
     /// The Breaches view's groups: where the keys go, and their cursor.
     pub group_nav: groups::GroupNav,
@@ -200,6 +203,7 @@ impl App {
             filter: String::new(),
             sort: Sort::default(),
             counts: Vec::new(),
+            board_counts: None,
             groups: Vec::new(),
             group_nav: Default::default(),
             audit: None,
@@ -214,6 +218,7 @@ impl App {
                 start: 0,
                 total: 0,
                 resume: None,
+                board: None,
             },
             selected: 0,
             top: 0,
@@ -345,6 +350,7 @@ impl App {
                 filter: self.list_filter(),
                 anchor,
                 limit: WINDOW,
+                board: self.board_filter().map(Box::new),
             },
         }
     }

@@ -3,7 +3,7 @@
 //! rows, capped at [`Service::scan_cap`] rows read.
 
 use super::service::{Anchor, Page, PageQuery, Service};
-use crate::store::Seek;
+use crate::store::{ListFilter, Seek, SlaFilter, StageCount};
 
 impl Service {
     pub(super) fn page(&self, seq: u64, q: &PageQuery, now: i64) -> anyhow::Result<Page> {
@@ -37,12 +37,42 @@ impl Service {
                 (rows.clone(), total.saturating_sub(rows.len()))
             }
         };
+        let board = match &q.board {
+            Some(b) => Some(self.board_counts(b, now)?),
+            None => None,
+        };
         Ok(Page {
             seq,
             rows,
             start,
             total,
             resume,
+            board,
         })
+    }
+
+    /// Per-stage counts under `f` (its stages one by one): what the board
+    /// shows when an owner mode or a typed filter narrows the queue.
+    fn board_counts(&self, f: &ListFilter, now: i64) -> anyhow::Result<Vec<StageCount>> {
+        let mut out = Vec::new();
+        for stage in f.stages.clone().unwrap_or_default() {
+            let mut one = f.clone();
+            one.stages = Some(vec![stage.clone()]);
+            let count = |sla: Option<SlaFilter>| {
+                let mut g = one.clone();
+                if let Some(sla) = sla {
+                    g.sla = sla;
+                }
+                self.store.count(&g, now)
+            };
+            out.push(StageCount {
+                total: count(None)?,
+                breached: count(Some(SlaFilter::Breached))?,
+                at_risk: count(Some(SlaFilter::AtRisk))?,
+                unassigned: 0,
+                stage,
+            });
+        }
+        Ok(out)
     }
 }

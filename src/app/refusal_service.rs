@@ -45,10 +45,12 @@ impl Service {
             Ok(done) => return Ok(done),
             Err(e) => e,
         };
+        // Names, not ids, where a person reads the refusal.
+        let text = crate::present::error_text(&self.pipeline, &e);
         let stale = matches!(e, OpError::Store(StoreError::Stale { .. }));
         let on_record = matches!(e, OpError::Refused(_) | OpError::RecordDenied { .. });
         if !stale && !on_record {
-            return Err(e.to_string());
+            return Err(text);
         }
         let now = self.clock.now();
         let told = ops::who_changed(
@@ -62,11 +64,11 @@ impl Service {
         match told {
             Ok(Some(last)) if stale => Err(format!("{}; nothing was done", last.said)),
             Ok(Some(last)) if last.actor != self.user.name => {
-                Err(format!("{e} · {}; nothing was done", last.said))
+                Err(format!("{text} · {}; nothing was done", last.said))
             }
-            Ok(_) => Err(e.to_string()),
+            Ok(_) => Err(text),
             // The refusal stands; the entry could not be written or read.
-            Err(log) => Err(format!("{e} ({log})")),
+            Err(log) => Err(format!("{text} ({log})")),
         }
     }
 

@@ -41,6 +41,7 @@ impl App {
                     return out;
                 }
                 let before = self.selected_record().cloned();
+                self.board_counts = page.board.clone();
                 self.page = page;
                 let mut out = self.keep_patient(before);
                 self.acted_on = None;

@@ -7,6 +7,7 @@ use crate::engine::rules::MoveArgs;
 use crate::engine::{Clock, Record, User};
 use crate::log::AccessAction;
 use crate::ops::{self, ChangeOpts};
+use crate::present;
 use crate::store::{Board, BreachGroup, EventRow, ListFilter, RowKey, StageCount};
 use std::sync::Arc;
 
@@ -32,6 +33,9 @@ pub struct PageQuery {
     pub filter: ListFilter,
     pub anchor: Anchor,
     pub limit: usize,
+    /// The stage board's counts under this filter (an owner mode or typed
+    /// terms the maintained counts cannot answer); None: the counts kept.
+    pub board: Option<Box<ListFilter>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,6 +133,8 @@ pub struct Page {
     pub total: usize,
     /// A walk cut short by the scan cap: the rows go on from this key.
     pub resume: Option<RowKey>,
+    /// The board's per-stage counts under the query's `board` filter.
+    pub board: Option<Vec<StageCount>>,
 }
 
 #[derive(Debug, Clone)]
@@ -402,7 +408,11 @@ impl Service {
                     ..Default::default()
                 };
                 let r = ops::move_record(&p, store, &u, id, &event, &args, g(version), now)?;
-                format!("record {id}: {event} → {}", r.stage)
+                format!(
+                    "record {id}: {} → {}",
+                    present::event_label(&p, &event),
+                    present::stage_name(&p, &r.stage)
+                )
             }
             Cmd::Assign { id, version, user } => {
                 let target = store
@@ -423,10 +433,13 @@ impl Service {
             }
             Cmd::Substatus { id, version, value } => {
                 let r = ops::set_substatus(&p, store, &u, id, value.as_deref(), g(version), now)?;
-                format!(
-                    "record {id}: sub-status {}",
-                    r.substatus.as_deref().unwrap_or("cleared")
-                )
+                match r.substatus {
+                    Some(_) => format!(
+                        "record {id}: sub-status {}",
+                        present::substatus_label(&p, &r)
+                    ),
+                    None => format!("record {id}: sub-status cleared"),
+                }
             }
             Cmd::Note { id, version, text } => {
                 ops::note(store, &u, id, &text, g(version), now)?;
@@ -438,7 +451,10 @@ impl Service {
                 reason,
             } => {
                 ops::ack(&p, store, &u, id, &reason, None, g(version), now)?;
-                format!("record {id}: breach acknowledged ({reason})")
+                format!(
+                    "record {id}: breach acknowledged ({})",
+                    present::reason_label(&p, &reason)
+                )
             }
         })
     }

@@ -6,6 +6,7 @@ use super::out::outln;
 use crate::engine::Record;
 use crate::engine::rules::MoveArgs;
 use crate::ops::{self, ChangeOpts};
+use crate::present;
 use crate::store::Db;
 use anyhow::Result;
 
@@ -62,7 +63,16 @@ pub fn move_(ctx: &Ctx, id: i64, event: &str, f: MoveFlags, op: &OpArgs) -> Resu
         guard(op),
         ctx.now(),
     )?;
-    report(&r, &format!("{before} → {} ({event})", r.stage))?;
+    let p = &ctx.pipeline;
+    report(
+        &r,
+        &format!(
+            "{} → {} ({})",
+            present::stage_name(p, &before),
+            present::stage_name(p, &r.stage),
+            present::event_label(p, event)
+        ),
+    )?;
     Ok(())
 }
 
@@ -111,10 +121,11 @@ pub fn substatus(ctx: &Ctx, id: i64, value: Option<&str>, op: &OpArgs) -> Result
         guard(op),
         ctx.now(),
     )?;
-    report(
-        &r,
-        &format!("sub-status {}", r.substatus.as_deref().unwrap_or("cleared")),
-    )?;
+    let what = match r.substatus {
+        Some(_) => format!("sub-status {}", present::substatus_label(&ctx.pipeline, &r)),
+        None => "sub-status cleared".to_string(),
+    };
+    report(&r, &what)?;
     Ok(())
 }
 
@@ -137,7 +148,8 @@ pub fn ack(ctx: &Ctx, id: i64, reason: &str, note: Option<&str>, op: &OpArgs) ->
         guard(op),
         ctx.now(),
     )?;
-    report(&r, &format!("breach acknowledged ({reason})"))?;
+    let label = present::reason_label(&ctx.pipeline, reason);
+    report(&r, &format!("breach acknowledged ({label})"))?;
     Ok(())
 }
 

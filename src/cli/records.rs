@@ -189,20 +189,19 @@ pub fn list(ctx: &Ctx, a: &ListArgs) -> Result<()> {
     Ok(())
 }
 
-/// One row of the `list` table.
+/// One row of the `list` table: names where a person reads (the stage,
+/// the sub-status's label, the owning role's name); `--json` keeps ids.
 fn list_cells(p: &crate::domain::Pipeline, r: &Record, now: DateTime<Utc>) -> Vec<String> {
     let v = sla::view(p, r, now);
     vec![
         r.id.to_string(),
         r.patient.clone(),
-        r.stage.clone(),
-        r.substatus.clone().unwrap_or_default(),
-        r.assignee
-            .clone()
-            .unwrap_or_else(|| format!("({})", ops::owner_role(p, r).unwrap_or("-"))),
+        crate::present::stage_name(p, &r.stage),
+        crate::present::substatus_label(p, r),
+        crate::present::owner_label(p, r),
         match v.state {
-            sla::SlaState::Paused | sla::SlaState::None => countdown(v.state, v.seconds_left),
-            st => format!("{} {}", st.as_str(), countdown(v.state, v.seconds_left)),
+            sla::SlaState::Paused | sla::SlaState::None => countdown(&v, now),
+            st => format!("{} {}", st.as_str(), countdown(&v, now)),
         },
         crate::domain::duration::Secs(now.timestamp() - r.entered_at).compact(),
     ]
@@ -265,12 +264,12 @@ pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
         text,
         "  owner      {} (role {})",
         r.assignee.as_deref().unwrap_or("unassigned"),
-        ops::owner_role(p, &r).unwrap_or("-")
+        ops::owner_role(p, &r).map_or("-".to_string(), |o| crate::present::role_name(p, o))
     )?;
     writeln!(
         text,
         "  SLA        {}{}",
-        countdown(v.state, v.seconds_left),
+        countdown(&v, now),
         v.due_at
             .map_or(String::new(), |d| format!(" (due {})", local(p, d)))
     )?;
@@ -307,7 +306,15 @@ pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
                     .join(", ")
             )
         };
-        writeln!(text, "  {:<18} → {:<22}{}", a.event, a.to, req)?;
+        // The id is what `move` takes; the label and stage are read.
+        writeln!(
+            text,
+            "  {:<18} {} → {}{}",
+            a.event,
+            a.label,
+            crate::present::stage_name(p, &a.to),
+            req
+        )?;
     }
     out!("{}", crate::present::clean_lines(&text))?;
     Ok(())

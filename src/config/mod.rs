@@ -168,7 +168,7 @@ mod tests {
                 .iter()
                 .filter(|(_, a)| matches!(a, crate::keys::Action::View(_)))
                 .count(),
-            10
+            crate::keys::VIEW_KEYS
         );
     }
 }

@@ -74,8 +74,10 @@ pub enum Action {
     DeleteBack,
 }
 
-/// The most views a key can open (`view_1` to `view_10`).
-pub const VIEW_KEYS: usize = 10;
+/// The most views a key can open (`view_1` to `view_12`: the digits, then
+/// `-` and `=` beside them, so a seven- or eight-phase pipeline keeps a key
+/// for every view).
+pub const VIEW_KEYS: usize = 12;
 
 impl Action {
     /// The action a configuration names (`move`, `view_3`).

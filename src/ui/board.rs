@@ -30,7 +30,9 @@ pub fn boxes(area: Rect, app: &App) -> (usize, Vec<Rect>) {
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let p = &app.pipeline;
     let v = app.current();
-    let count = |id: &str| app.counts.iter().find(|c| c.stage == id).cloned();
+    // Under an owner mode or a typed filter, what the queue holds.
+    let counts = app.board_counts.as_ref().unwrap_or(&app.counts);
+    let count = |id: &str| counts.iter().find(|c| c.stage == id).cloned();
     let mut cells: Vec<(String, i64, i64, i64)> = Vec::new();
     let (mut total, mut br, mut risk) = (0, 0, 0);
     for s in &v.stages {

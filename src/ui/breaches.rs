@@ -1,11 +1,10 @@
 //! The Breaches view: breached and at-risk records grouped by stage and
 //! owner, then the records with escalation level, time over and reason.
 
-use super::queue::{due_text, owner_text, sla_cell, stage_name, title};
+use super::queue::{due_text, owner_text, sla_cell_as, stage_name, title, wide_sla};
 use super::{fit, theme::Theme};
 use crate::app::App;
 use crate::app::groups::time_over;
-use crate::domain::duration::Secs;
 use crate::present;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -66,6 +65,9 @@ fn draw_groups(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         .top
         .min(app.groups.len().saturating_sub(room.max(1)));
     let shown = app.shown_group();
+    // Room for a role's whole name (`(Pharmacy / fulfillment)`) where the
+    // width allows.
+    let owner_w: u16 = if area.width >= 100 { 24 } else { 14 };
     let rows: Vec<Row> = app
         .groups
         .iter()
@@ -74,8 +76,14 @@ fn draw_groups(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         .take(room)
         .map(|(i, g)| {
             let stage = present::stage_name(p, &g.stage);
-            let worst =
-                time_over(p, g, app.now).map_or("-".into(), |s| format!("+{}", Secs(s).compact()));
+            let worst = time_over(p, g, app.now).map_or("-".into(), |s| {
+                let calendar = app.now.timestamp() - g.oldest_due;
+                if wide_sla(area.width) {
+                    present::overdue(calendar, s)
+                } else {
+                    present::overdue(calendar, calendar)
+                }
+            });
             let owner = present::group_owner_label(p, &g.stage, g.owner.as_deref());
             let gutter = match shown {
                 Some(s) if s == i && app.group_nav.focus => "▸",
@@ -85,7 +93,7 @@ fn draw_groups(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             let row = Row::new(vec![
                 Cell::from(gutter),
                 Cell::from(fit(&stage, 26)),
-                Cell::from(fit(&owner, 14)),
+                Cell::from(fit(&owner, owner_w as usize)),
                 Cell::from(format!("✖ {}", g.breached))
                     .style(t.sla(crate::engine::sla::SlaState::Breached)),
                 Cell::from(format!("▲ {}", g.at_risk))
@@ -105,7 +113,7 @@ fn draw_groups(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         [
             Constraint::Length(1),
             Constraint::Length(26),
-            Constraint::Length(14),
+            Constraint::Length(owner_w),
             Constraint::Length(8),
             Constraint::Length(8),
             Constraint::Min(8),
@@ -141,12 +149,16 @@ fn draw_groups(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
 
 /// Column widths for the records table `inner` cells wide: id, patient,
 /// stage, owner, SLA, due (0: left out), level, reason. Text is cut to
-/// these, with an ellipsis.
-fn widths(inner: u16) -> [u16; 8] {
-    let (id, owner, sla, lvl) = (8, 12, 11, 5);
+/// these, with an ellipsis; the SLA column is as wide as its widest cell
+/// (`✖ +107d (2568h working)`), never cut.
+fn widths(inner: u16, sla: u16) -> [u16; 8] {
+    let (id, lvl) = (8, 5);
+    let sla = sla.max(11);
+    // A role's whole name where the table is wide.
+    let owner = if inner >= 150 { 24 } else { 12 };
     // The wall-clock due time beside the countdown, where there is room:
     // the list is in due order, which working time alone does not show.
-    let due = if inner >= 100 { 12 } else { 0 };
+    let due = if inner >= 100 { 15 } else { 0 };
     let spacing = if due > 0 { 7 } else { 6 };
     let rest = inner.saturating_sub(id + owner + sla + due + lvl + spacing);
     let avail = rest.saturating_sub(8);
@@ -157,12 +169,21 @@ fn widths(inner: u16) -> [u16; 8] {
 }
 
 fn draw_records(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
-    let w = widths(area.width.saturating_sub(2));
+    let rows_h = app.height.max(1);
+    let visible = app.top..(app.top + rows_h).min(app.page.total);
+    let wide = wide_sla(area.width);
+    let sla_w = visible
+        .clone()
+        .filter_map(|abs| abs.checked_sub(app.page.start))
+        .filter_map(|i| app.page.rows.get(i))
+        .map(|r| sla_cell_as(app, r, t, wide).width() as u16)
+        .max()
+        .unwrap_or(0);
+    let w = widths(area.width.saturating_sub(2), sla_w);
     // The DUE column (index 5) only where it has room.
     let keep = |i: usize| i != 5 || w[5] > 0;
-    let rows_h = app.height.max(1);
     let mut rows = Vec::new();
-    for abs in app.top..(app.top + rows_h).min(app.page.total) {
+    for abs in visible {
         let Some(r) = abs
             .checked_sub(app.page.start)
             .and_then(|i| app.page.rows.get(i))
@@ -181,10 +202,10 @@ fn draw_records(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             Cell::from(fit(&r.patient, w[1] as usize)),
             Cell::from(fit(&stage_name(app, r), w[2] as usize)),
             Cell::from(fit(&owner_text(app, r), w[3] as usize)),
-            Cell::from(sla_cell(app, r, t)),
+            Cell::from(sla_cell_as(app, r, t, wide)),
             Cell::from(due_text(app, r)),
             Cell::from(level),
-            Cell::from(fit(r.breach_reason.as_deref().unwrap_or(""), w[7] as usize)),
+            Cell::from(fit(&reason_text(app, r), w[7] as usize)),
         ];
         let cells: Vec<Cell> = cells
             .into_iter()
@@ -233,4 +254,11 @@ fn draw_records(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         };
         f.render_widget(ratatui::widgets::Paragraph::new(text).style(t.dim()), inner);
     }
+}
+
+/// The acknowledged breach reason by its label (`Shipping delay`).
+fn reason_text(app: &App, r: &crate::engine::Record) -> String {
+    r.breach_reason
+        .as_deref()
+        .map_or(String::new(), |c| present::reason_label(&app.pipeline, c))
 }

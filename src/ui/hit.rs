@@ -1,7 +1,7 @@
 //! Where a mouse click lands: a tab, a stage box or a queue row, found
 //! from the same layout the frame is drawn with.
 
-use super::{board, header, regions};
+use super::{board, regions, tabs};
 use crate::app::App;
 pub use crate::app::mouse::Hit;
 use crate::app::views::ViewKind;
@@ -23,7 +23,7 @@ pub fn hit(area: Rect, app: &App, x: u16, y: u16) -> Option<Hit> {
     let r = regions(area);
     if inside(r.tabs, x, y) {
         let mut at = r.tabs.x;
-        for (i, label) in header::tab_labels(app, r.tabs.width).iter().enumerate() {
+        for (i, label) in tabs::tab_labels(app, r.tabs.width).iter().enumerate() {
             let w = label.chars().count() as u16;
             if x >= at && x < at + w {
                 return Some(Hit::Tab(i));

@@ -8,12 +8,15 @@ mod columns;
 mod command_list;
 mod decide;
 mod detail;
+mod footer;
 mod header;
+mod help;
 pub mod hit;
 mod messages;
 mod popup;
 mod queue;
 mod record_doc;
+mod tabs;
 pub mod theme;
 
 use crate::app::App;
@@ -22,6 +25,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
+pub use tabs::view_key_of as view_key;
 use theme::Theme;
 
 pub const MIN_WIDTH: u16 = 60;
@@ -158,12 +162,12 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     }
     let r = regions(area);
     header::draw(f, r.header, app, theme);
-    header::draw_tabs(f, r.tabs, app, theme);
+    tabs::draw_tabs(f, r.tabs, app, theme);
     if app.current().kind == ViewKind::Audit {
         let body = audit_area(&r);
         audit::draw(f, body, &audit::AuditScreen::of(app), theme);
-        header::draw_status(f, r.status, app, theme);
-        header::draw_footer(f, r.footer, app, theme);
+        footer::draw_status(f, r.status, app, theme);
+        footer::draw_footer(f, r.footer, app, theme);
         if app.popup.is_some() {
             popup::draw(f, area, app, theme);
         }
@@ -183,8 +187,8 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     if let Some(a) = pane {
         detail::draw(f, a, app, theme);
     }
-    header::draw_status(f, r.status, app, theme);
-    header::draw_footer(f, r.footer, app, theme);
+    footer::draw_status(f, r.status, app, theme);
+    footer::draw_footer(f, r.footer, app, theme);
     if app.popup.is_some() {
         popup::draw(f, area, app, theme);
     }

@@ -1,12 +1,10 @@
-//! Pickers, prompts and the help panel (generated from the keymap).
+//! Pickers, prompts and bulk dry runs (help is in `help`).
 
 use super::{fit, theme::Theme};
 use crate::app::App;
 use crate::app::popup::Popup;
-use crate::keys::Action;
-use crate::keys::Mode;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
@@ -150,121 +148,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             verdicts,
             top,
         } => draw_bulk(f, area, app, t, title, verdicts, *top),
-        Popup::Help { top } => {
-            let is_view = |a: &Action| matches!(a, Action::View(_));
-            let normal: Vec<_> = app
-                .keymap
-                .bindings(Mode::Normal)
-                .into_iter()
-                .filter(|(a, _)| !is_view(a))
-                .collect();
-            let popup = app.keymap.bindings(Mode::Popup);
-            let views = super::header::view_keys(app);
-            // An owning role of this pipeline, to show what `(role)` means.
-            let role = app
-                .pipeline
-                .stages
-                .iter()
-                .find_map(|s| s.owner)
-                .map_or("role".to_string(), |o| app.pipeline.role(o).id.clone());
-            let unheld = format!("({})", fit(&role, 12));
-            let unheld_text = format!("nobody yet: the {} queue", fit(&role, 12));
-            let symbols = [
-                ("✖", "breached: past its SLA (+ time over)"),
-                ("▲", "at risk: past the warn time"),
-                ("●", "on time: working time left"),
-                ("‖", "paused: a sub-status stops the clock"),
-                ("·", "no SLA in this stage"),
-                ("✓", "marked for a bulk action"),
-                (unheld.as_str(), unheld_text.as_str()),
-                ("-", "owner: no role owns the stage"),
-                ("▸ ›", "Breaches: group cursor, row's group"),
-            ];
-            let owner_key = app
-                .keymap
-                .first_key(Mode::Normal, Action::CycleOwner)
-                .unwrap_or("o")
-                .to_string();
-            // Titles, the bindings, gaps, the symbols, the owner cycle, the hint.
-            let count = 2 + normal.len() + 2 + popup.len() + 2 + symbols.len() + 3;
-            // Two columns when one does not fit the terminal's height.
-            let room = area.height.saturating_sub(4) as usize;
-            let two = count > room && room > 0 && area.width >= 100;
-            let rect_w = if two { 110 } else { 60 };
-            // Descriptions are cut, with an ellipsis, to what a column leaves.
-            let col_w = centered(area, rect_w, 1).width.saturating_sub(2) as usize
-                / if two { 2 } else { 1 };
-            let desc_w = col_w.saturating_sub(18);
-            let row = |keys: String, what: &str| {
-                Line::from(vec![
-                    Span::styled(format!("  {keys:<16}"), t.key()),
-                    Span::raw(fit(what, desc_w)),
-                ])
-            };
-            let mut lines = vec![Line::from(Span::styled(
-                "Keys (from your configuration)",
-                t.title(),
-            ))];
-            if let Some((keys, n)) = &views {
-                lines.push(row(
-                    keys.clone(),
-                    &format!("views 1 to {n}; `:view NAME` any"),
-                ));
-            }
-            for (a, keys) in normal {
-                lines.push(row(keys, a.description()));
-            }
-            lines.push(Line::from(""));
-            lines.push(Line::from(Span::styled(
-                "In pickers and prompts",
-                t.title(),
-            )));
-            for (a, keys) in popup {
-                lines.push(row(keys, a.description()));
-            }
-            lines.push(Line::from(""));
-            lines.push(Line::from(Span::styled("Symbols", t.title())));
-            for (sym, what) in symbols {
-                lines.push(row(sym.to_string(), what));
-            }
-            lines.push(Line::from(""));
-            lines.push(row(owner_key, "cycles the owner filter:"));
-            lines.push(Line::from(
-                "    all → mine → unassigned → mine + unassigned",
-            ));
-            lines.push(Line::from(Span::styled(
-                "down/up scroll · any other key closes this help",
-                t.dim(),
-            )));
-            let (cols, per) = if two {
-                (2, lines.len().div_ceil(2))
-            } else {
-                (1, lines.len())
-            };
-            // What does not fit scrolls (up and down), and the title says so.
-            let fit_rows = (area.height.saturating_sub(4) as usize).max(1);
-            let rows = per.min(fit_rows);
-            let hidden = per - rows;
-            let top = (*top).min(hidden);
-            let title = if hidden > 0 {
-                format!(" Help · +{} more · down/up scroll ", hidden - top)
-            } else {
-                " Help ".to_string()
-            };
-            let rect = centered(area, rect_w, rows as u16 + 2);
-            f.render_widget(Clear, rect);
-            let block = Block::bordered().title(title).title_style(t.title());
-            let inner = block.inner(rect);
-            f.render_widget(block, rect);
-            let halves = Layout::horizontal((0..cols).map(|_| Constraint::Ratio(1, cols as u32)))
-                .split(inner);
-            let mut rest = lines;
-            for half in halves.iter() {
-                let take = per.min(rest.len());
-                let col: Vec<Line> = rest.drain(..take).skip(top).take(rows).collect();
-                f.render_widget(Paragraph::new(col), *half);
-            }
-        }
+        Popup::Help { top } => super::help::draw(f, area, app, t, *top),
     }
 }
 

@@ -16,19 +16,33 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Row, Table};
 
-/// The SLA cell: symbol and countdown, styled by state.
+/// The SLA cell: symbol and countdown, styled by state; time over with
+/// the working hours beside it (`+133d (744h working)`).
 pub fn sla_cell(app: &App, r: &Record, t: &Theme) -> Line<'static> {
+    sla_cell_as(app, r, t, true)
+}
+
+/// [`sla_cell`], the working hours over left out unless `wide` (a narrow
+/// table keeps the calendar time over: `+133d`).
+pub fn sla_cell_as(app: &App, r: &Record, t: &Theme, wide: bool) -> Line<'static> {
     let v = sla::view(&app.pipeline, r, app.now);
     let text = match v.state {
         // A stay that breached and then paused still breached.
         SlaState::Paused if v.seconds_left.is_some_and(|l| l <= 0) => "paused ✖".to_string(),
         SlaState::Paused => "paused".to_string(),
-        _ => countdown(v.state, v.seconds_left),
+        _ if wide => countdown(&v, app.now),
+        _ => present::countdown_brief(&v, app.now),
     };
     Line::from(Span::styled(
         format!("{} {text}", sla_symbol(v.state)),
         t.sla(v.state),
     ))
+}
+
+/// Whether a table this wide shows the working hours over beside the
+/// calendar time.
+pub fn wide_sla(width: u16) -> bool {
+    width >= 110
 }
 
 pub fn owner_text(app: &App, r: &Record) -> String {
@@ -166,14 +180,14 @@ fn plain_heading(c: Column) -> &'static str {
 }
 
 /// One cell's text (the SLA cell's as drawn, without its style).
-fn text(app: &App, r: &Record, c: Column) -> String {
+fn text(app: &App, r: &Record, c: Column, wide: bool) -> String {
     match c {
         Column::Id => id_text(app, r),
         Column::Patient => crate::present::clean(&r.patient),
         Column::Stage => stage_name(app, r),
         Column::Substatus => substatus_label(app, r),
         Column::Owner => owner_text(app, r),
-        Column::Sla => sla_cell(app, r, &Theme::mono())
+        Column::Sla => sla_cell_as(app, r, &Theme::mono(), wide)
             .spans
             .iter()
             .map(|s| s.content.as_ref())
@@ -185,11 +199,11 @@ fn text(app: &App, r: &Record, c: Column) -> String {
 
 /// What each configured column needs for the rows on screen (each cell's
 /// text made once).
-fn needs(app: &App, rows: &[&Record]) -> Vec<Need> {
+fn needs(app: &App, rows: &[&Record], wide: bool) -> Vec<Need> {
     app.columns
         .iter()
         .map(|&col| {
-            let texts: Vec<String> = rows.iter().map(|r| text(app, r, col)).collect();
+            let texts: Vec<String> = rows.iter().map(|r| text(app, r, col, wide)).collect();
             let widest = texts.iter().map(|t| t.chars().count()).max().unwrap_or(0);
             let filled = texts.iter().any(|t| !t.trim().is_empty());
             // An empty table still reads as a table.
@@ -217,7 +231,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 .and_then(|i| app.page.rows.get(i))
         })
         .collect();
-    let cols = columns::layout(area.width.saturating_sub(2), &needs(app, &on_screen));
+    let wide = wide_sla(area.width);
+    let cols = columns::layout(area.width.saturating_sub(2), &needs(app, &on_screen, wide));
     let header = Row::new(cols.iter().map(|(c, _)| heading(*c, app.sort))).style(t.title());
     let mut rows = Vec::new();
     for abs in app.top..(app.top + visible).min(app.page.total) {
@@ -232,8 +247,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         let cells: Vec<Cell> = cols
             .iter()
             .map(|&(c, w)| match c {
-                Column::Sla => Cell::from(sla_cell(app, r, t)),
-                _ => Cell::from(fit(&text(app, r, c), w as usize)),
+                Column::Sla => Cell::from(sla_cell_as(app, r, t, wide)),
+                _ => Cell::from(fit(&text(app, r, c, wide), w as usize)),
             })
             .collect();
         rows.push(Row::new(cells).style(style));

@@ -56,10 +56,7 @@ fn lines(app: &App, d: &Detail, width: usize, t: &Theme) -> Vec<(Line<'static>, 
         ])
     };
     let body = |out: &mut Vec<(Line<'static>, bool)>, l: Line<'static>| out.push((l, false));
-    body(
-        &mut out,
-        kv("Stage", format!("{} ({})", stage_name(app, r), r.stage)),
-    );
+    body(&mut out, kv("Stage", stage_name(app, r)));
     body(
         &mut out,
         kv(

@@ -37,6 +37,7 @@ mod read_only;
 mod refusals;
 mod sla;
 mod streaming;
+mod tables;
 mod tamper;
 mod verify;
 mod walk_alt;

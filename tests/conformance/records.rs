@@ -13,7 +13,11 @@ pub fn lifecycle(t: &Target) {
     assert_eq!(r["version"], 1);
     assert_eq!(r["patient"], "Zoë Grünewald");
     let out = t.ok("maria", &["move", &s, "start_review"]);
-    assert!(out.contains("form_submitted → intake_review"), "{out}");
+    // A person reads the report: names (the JSON keeps the ids).
+    assert!(
+        out.contains("Form Submitted → Intake Review (Start intake review)"),
+        "{out}"
+    );
     t.ok("maria", &["claim", &s]);
     t.ok("maria", &["note", &s, "called, left a message"]);
     t.ok("maria", &["move", &s, "complete_intake"]);

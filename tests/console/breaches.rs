@@ -235,7 +235,7 @@ fn an_unheld_record_reads_the_same_in_groups_and_rows() {
         let st = p.stage(p.stage_ix(&g.stage).expect("stage"));
         let role = st
             .owner
-            .map(|o| p.role(o).id.clone())
+            .map(|o| p.role(o).name.clone())
             .expect("an owned stage");
         assert_eq!(
             carequeue::present::group_owner_label(&p, &g.stage, None),

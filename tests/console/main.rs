@@ -6,6 +6,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod harness;
+mod header;
 
 mod access;
 mod attention;
@@ -19,6 +20,7 @@ mod derived_views;
 mod filters;
 mod first_screens;
 mod names;
+mod numbers;
 mod page_cost;
 mod paging;
 mod power;
@@ -28,5 +30,6 @@ mod pty_overtaken;
 mod pty_trust;
 mod record_view;
 mod snapshots;
+mod spoken;
 mod state;
 mod views;

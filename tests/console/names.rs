@@ -60,7 +60,7 @@ fn labels_patients_order_and_due_times_are_on_screen() {
         !narrow.contains(" DUE "),
         "no room for DUE at 60 columns:\n{narrow}"
     );
-    assert!(narrow.contains(" AGE"), "{narrow}");
+    assert!(narrow.contains(" SLA"), "{narrow}");
 
     c.press('m');
     let Some(Popup::Pick { title, .. }) = &c.app.popup else {

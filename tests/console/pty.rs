@@ -125,7 +125,7 @@ fn a_move_made_with_the_keyboard_is_in_the_database_as_the_console_user() {
         .lines()
         .find(|l| l.contains(" ✔ record "))
         .unwrap_or_else(|| panic!("the move succeeded:\n{text}"));
-    // " ✔ record 158: begin_review → in_review"
+    // " ✔ record 158: Begin clinical review → In Review"
     let rest = line.split(" ✔ record ").nth(1).expect("status");
     let (id, rest) = rest.split_once(": ").expect("id");
     let (event, stage) = rest
@@ -139,14 +139,23 @@ fn a_move_made_with_the_keyboard_is_in_the_database_as_the_console_user() {
     let out = cli(&db, &["--as", "okafor", "show", id.trim(), "--json"]);
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(v["stage"], stage.trim());
+    // The status line names them; the JSON keeps the ids.
+    let p = crate::harness::pipeline();
+    let id_of = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    assert_eq!(
+        carequeue::present::stage_name(&p, &id_of(&v["stage"])),
+        stage.trim()
+    );
     let last = v["history"]
         .as_array()
         .and_then(|h| h.last())
         .expect("history")
         .clone();
     assert_eq!(last["actor"], "okafor");
-    assert_eq!(last["event"], event.trim());
+    assert_eq!(
+        carequeue::present::event_label(&p, &id_of(&last["event"])),
+        event.trim()
+    );
     assert_eq!(last["at"], NOW);
 }
 
@@ -239,7 +248,8 @@ fn a_change_by_another_process_appears_without_a_keypress() {
     });
     s.keys_then("1", "the Intake view with the record", |t| {
         t.contains("Intake ·")
-            && row_of(t, id, &patient).is_some_and(|r| r.contains(&patient) && r.contains("(ops)"))
+            && row_of(t, id, &patient)
+                .is_some_and(|r| r.contains(&patient) && r.contains("(Ops coord"))
     });
 
     // Claimed elsewhere: the owner column follows.
@@ -250,7 +260,7 @@ fn a_change_by_another_process_appears_without_a_keypress() {
         String::from_utf8_lossy(&out.stderr)
     );
     s.wait(DEADLINE, "the claim in the owner column", |t| {
-        row_of(t, id, &patient).is_some_and(|r| r.contains("maria") && !r.contains("(ops)"))
+        row_of(t, id, &patient).is_some_and(|r| r.contains("maria") && !r.contains("(Ops coord"))
     });
 
     // Moved elsewhere: the stage column follows.

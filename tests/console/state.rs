@@ -221,7 +221,7 @@ fn a_guard_refusal_names_the_rule() {
     c.pick("complete_intake");
     let status = c.app.status.clone().expect("status");
     assert!(
-        status.error && status.text.contains("sub-status `insurance_check` is open"),
+        status.error && status.text.contains("sub-status Insurance check is open"),
         "{status:?}"
     );
     let store = Store::open(&db).expect("open");

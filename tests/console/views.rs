@@ -111,7 +111,7 @@ fn a_lost_connection_is_said_in_the_header_and_the_totals_stay() {
             lost.trim_end().ends_with(&totals),
             "{w}: `{totals}` in {lost}"
         );
-        assert!(lost.contains("kim (supervisor)"), "{w}: {lost}");
+        assert!(lost.contains("kim (Supervisor)"), "{w}: {lost}");
         c.app.link_lost = None;
         assert_eq!(header(&c.screen(w, 30)), header(&before));
     }

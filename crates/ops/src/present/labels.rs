@@ -25,12 +25,20 @@ pub fn substatus_label(p: &Pipeline, r: &Record) -> String {
         .map_or(sub.clone(), |s| s.label.clone())
 }
 
-/// Who holds the record: the user; `(role)` when nobody does and the
+/// A sub-status value by the label a stage gives it (the value if none).
+pub(super) fn substatus_label_of(p: &Pipeline, value: &str) -> String {
+    p.stages
+        .iter()
+        .find_map(|s| s.substatus(value))
+        .map_or(value.to_string(), |s| s.label.clone())
+}
+
+/// Who holds the record: the user; `(Role name)` when nobody does and the
 /// stage's owning role takes it; `-` when no role owns the stage.
 pub fn owner_label(p: &Pipeline, r: &Record) -> String {
     match &r.assignee {
         Some(a) => a.clone(),
-        None => unheld(owner_role(p, r)),
+        None => unheld(p, owner_role(p, r)),
     }
 }
 
@@ -39,6 +47,7 @@ pub fn group_owner_label(p: &Pipeline, stage: &str, owner: Option<&str>) -> Stri
     match owner {
         Some(a) => a.to_string(),
         None => unheld(
+            p,
             p.stage_ix(stage)
                 .and_then(|s| p.stage(s).owner)
                 .map(|o| p.role(o).id.as_str()),
@@ -46,8 +55,29 @@ pub fn group_owner_label(p: &Pipeline, stage: &str, owner: Option<&str>) -> Stri
     }
 }
 
-fn unheld(role: Option<&str>) -> String {
-    role.map_or("-".into(), |r| format!("({r})"))
+fn unheld(p: &Pipeline, role: Option<&str>) -> String {
+    role.map_or("-".into(), |r| format!("({})", role_name(p, r)))
+}
+
+/// A role's name as the pipeline gives it (its id if it has none).
+pub fn role_name(p: &Pipeline, id: &str) -> String {
+    p.roles
+        .iter()
+        .find(|r| r.id == id)
+        .map_or(id.to_string(), |r| r.name.clone())
+}
+
+/// A user's roles by name: `Ops coordinator, Supervisor`.
+pub fn role_names(p: &Pipeline, ids: &[String]) -> String {
+    ids.iter()
+        .map(|r| role_name(p, r))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A reason code's label from the pipeline's taxonomy (its code if none).
+pub fn reason_label(p: &Pipeline, code: &str) -> String {
+    p.reason_label(code).unwrap_or(code).to_string()
 }
 
 /// An event's label (its id if the pipeline has none).
@@ -79,21 +109,28 @@ pub fn guard_words(guards: &[Guard]) -> String {
 /// One line of a record's history, with stage and event names:
 /// `2026-11-23 15:49 EST  dev transition Start intake review: Form Submitted → Intake Review`.
 pub fn history_line(p: &Pipeline, e: &EventRow) -> String {
-    let stages = e
-        .kind
-        .known()
-        .is_some_and(|k| k.enters_stage() || k == EventKind::Rename);
+    let kind = e.kind.known();
+    let stages = kind.is_some_and(|k| k.enters_stage() || k == EventKind::Rename);
+    let subs = matches!(
+        kind,
+        Some(EventKind::Substatus | EventKind::Pause | EventKind::Resume)
+    );
     let name = |s: &str| {
         if stages {
             stage_name(p, s)
+        } else if subs {
+            substatus_label_of(p, s)
         } else {
             s.to_string()
         }
     };
+    // No arrow pointing at nothing: a sub-status set or cleared says so.
     let arrow = match (&e.from, &e.to) {
         (Some(a), Some(b)) => format!("{} → {}", name(a), name(b)),
+        (None, Some(b)) if subs => name(b),
         (None, Some(b)) => format!("→ {}", name(b)),
-        (Some(a), None) => format!("{} →", name(a)),
+        (Some(a), None) if subs => format!("{} cleared", name(a)),
+        (Some(a), None) => format!("from {}", name(a)),
         (None, None) => String::new(),
     };
     let what = match &e.event {
@@ -102,13 +139,17 @@ pub fn history_line(p: &Pipeline, e: &EventRow) -> String {
     };
     // An escalation says what it did, not who held the record.
     let what = if e.kind.is(EventKind::Escalation) {
-        escalation_words(e.data.as_deref()).unwrap_or(what)
+        escalation_words(p, e.data.as_deref()).unwrap_or(what)
     } else {
         what
     };
-    let mut s = format!("{}  {} {} {}", local(p, e.at), e.actor, e.kind, what.trim());
+    let mut s = format!("{}  {} {}", local(p, e.at), e.actor, e.kind);
+    if !what.trim().is_empty() {
+        s.push(' ');
+        s.push_str(what.trim());
+    }
     if let Some(x) = &e.reason {
-        s.push_str(&format!(" [{x}]"));
+        s.push_str(&format!(" [{}]", reason_label(p, x)));
     }
     if let Some(n) = &e.note {
         s.push_str(&format!(" \"{n}\""));
@@ -116,15 +157,15 @@ pub fn history_line(p: &Pipeline, e: &EventRow) -> String {
     clean(s.trim_end())
 }
 
-/// `notified supervisor`, `reassigned to provider, priority urgent`.
-fn escalation_words(data: Option<&str>) -> Option<String> {
+/// `notified Supervisor`, `reassigned to Provider, priority urgent`.
+fn escalation_words(p: &Pipeline, data: Option<&str>) -> Option<String> {
     let d: serde_json::Value = serde_json::from_str(data?).ok()?;
     let mut parts = Vec::new();
     if let Some(r) = d["notify"].as_str() {
-        parts.push(format!("notified {r}"));
+        parts.push(format!("notified {}", role_name(p, r)));
     }
     if let Some(r) = d["reassign"].as_str() {
-        parts.push(format!("reassigned to {r}"));
+        parts.push(format!("reassigned to {}", role_name(p, r)));
     }
     if let Some(x) = d["priority"].as_str() {
         parts.push(format!("priority {x}"));
@@ -168,15 +209,52 @@ mod tests {
 
     #[test]
     fn an_escalation_says_what_it_did() {
+        let p = check(DEFAULT_PIPELINE).pipeline.expect("pipeline");
         let d = r#"{"level":1,"notify":"supervisor","reassign":null,"priority":null}"#;
         assert_eq!(
-            escalation_words(Some(d)).as_deref(),
-            Some("level 1: notified supervisor")
+            escalation_words(&p, Some(d)).as_deref(),
+            Some("level 1: notified Supervisor")
         );
         let d = r#"{"level":2,"notify":null,"reassign":"provider","priority":"urgent"}"#;
         assert_eq!(
-            escalation_words(Some(d)).as_deref(),
-            Some("level 2: reassigned to provider, priority urgent")
+            escalation_words(&p, Some(d)).as_deref(),
+            Some("level 2: reassigned to Provider, priority urgent")
         );
+    }
+
+    #[test]
+    fn sub_status_history_reads_labels_with_no_dangling_arrow() {
+        let p = check(DEFAULT_PIPELINE).pipeline.expect("pipeline");
+        let row = |kind: EventKind, from: Option<&str>, to: Option<&str>, reason: Option<&str>| {
+            EventRow {
+                id: 1,
+                record_id: Some(1),
+                at: 1_764_170_000,
+                actor: "maria".into(),
+                kind: kind.into(),
+                event: None,
+                from: from.map(str::to_string),
+                to: to.map(str::to_string),
+                reason: reason.map(str::to_string),
+                note: None,
+                data: None,
+                hash: String::new(),
+            }
+        };
+        let pause = history_line(&p, &row(EventKind::Pause, None, Some("missing_id"), None));
+        assert!(pause.ends_with("maria pause Missing photo ID"), "{pause}");
+        let resume = history_line(&p, &row(EventKind::Resume, Some("missing_id"), None, None));
+        assert!(
+            resume.ends_with("maria resume Missing photo ID cleared"),
+            "{resume}"
+        );
+        assert!(!resume.contains('→'), "{resume}");
+        let ack = history_line(&p, &row(EventKind::Ack, None, None, Some("shipping_delay")));
+        assert!(
+            ack.ends_with("maria ack [Carrier / shipping delay]"),
+            "{ack}"
+        );
+        let release = history_line(&p, &row(EventKind::Release, Some("maria"), None, None));
+        assert!(release.ends_with("release from maria"), "{release}");
     }
 }

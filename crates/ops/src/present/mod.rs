@@ -6,12 +6,14 @@
 
 mod change;
 mod labels;
+mod refusal;
 mod time;
 
 pub use carequeue_core::text::{clean, clean_lines, shown, unsafe_char};
 pub use change::changed_by;
 pub use labels::{
-    event_label, group_owner_label, guard_words, history_line, owner_label, record_label,
-    stage_name, substatus_label,
+    event_label, group_owner_label, guard_words, history_line, owner_label, reason_label,
+    record_label, role_name, role_names, stage_name, substatus_label,
 };
-pub use time::{age, countdown, local, rfc3339, wall_due};
+pub use refusal::{error_reason, error_text};
+pub use time::{age, countdown, countdown_brief, local, overdue, rfc3339, wall_due};
