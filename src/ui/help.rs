@@ -101,6 +101,25 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme, top: usize) {
         lines.push(row(sym.to_string(), what));
     }
     lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "The : command line (Tab completes)",
+        t.title(),
+    )));
+    for c in crate::keys::Command::ALL {
+        lines.push(row(format!(":{}", c.as_str()), c.description()));
+    }
+    for (name, expr) in &app.aliases {
+        lines.push(row(format!(":{name}"), &format!("alias: :filter {expr}")));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "Filters (/, :filter, :mark)",
+        t.title(),
+    )));
+    for (term, what) in filter_terms(app) {
+        lines.push(row(term, &what));
+    }
+    lines.push(Line::from(""));
     lines.push(row(owner_key, "cycles the owner filter:"));
     lines.push(Line::from(
         "    all → mine → unassigned → mine + unassigned",
@@ -157,4 +176,22 @@ fn view_rows(app: &App) -> Vec<(String, String)> {
             }
         })
         .collect()
+}
+
+/// The filter syntax, with this pipeline's own filterable fields.
+fn filter_terms(app: &App) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = vec![
+        ("stage:ID".into(), "a stage; a,b means either".into()),
+        ("owner:NAME".into(), "a user's records; me, none".into()),
+        ("role:ID".into(), "records a role owns".into()),
+        ("sla:STATE".into(), "breached, warn, ok or paused".into()),
+        ("sub:ID".into(), "a sub-status; none for none".into()),
+        ("#42 or 42".into(), "one record by its id".into()),
+        ("words".into(), "words of the patient's name".into()),
+    ];
+    for f in app.pipeline.fields.iter().filter(|f| f.filterable) {
+        out.push((format!("{}:VALUE", f.id), format!("{} (a field)", f.label)));
+    }
+    out.push(("a b".into(), "AND between terms; \"x y\" quoted".into()));
+    out
 }

@@ -252,3 +252,33 @@ fn an_action_never_acts_on_a_row_other_than_the_panes() {
         status(&c)
     );
 }
+
+/// Help lists the `:` commands and the filter syntax, with this
+/// pipeline's filterable fields; scrolling reaches every line.
+#[test]
+fn help_lists_the_commands_and_the_filter_syntax() {
+    let (_dir, db) = demo_db(40);
+    let mut c = Console::open(&db, "kim", 120, 40);
+    c.press('?');
+    let mut seen = String::new();
+    for _ in 0..80 {
+        seen.push_str(&c.screen(120, 40));
+        c.press('j');
+    }
+    for cmd in carequeue::keys::Command::ALL {
+        assert!(
+            seen.contains(&format!(":{} ", cmd.as_str())),
+            ":{cmd}\n{seen}"
+        );
+    }
+    for term in [
+        "stage:ID",
+        "owner:NAME",
+        "sla:STATE",
+        "sub:ID",
+        "state:VALUE",
+    ] {
+        assert!(seen.contains(term), "{term}");
+    }
+    assert!(seen.contains("AND between terms"));
+}
