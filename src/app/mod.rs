@@ -6,6 +6,7 @@ pub mod audit_nav;
 mod bulk;
 pub mod bulk_service;
 pub mod command;
+mod commit_service;
 mod decide;
 mod dispatch;
 pub mod groups;
@@ -22,7 +23,9 @@ pub mod overtaken;
 mod page_service;
 mod pane;
 pub mod popup;
+mod popup_keys;
 mod prompts;
+mod queries;
 mod refusal_service;
 mod reload;
 mod respond;
@@ -40,7 +43,7 @@ use crate::store::{BreachGroup, Sort, StageCount};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use popup::Popup;
-use service::{Anchor, Cmd, Detail, Page, PageQuery, Request};
+use service::{Anchor, Cmd, Detail, Page, Request};
 use std::sync::Arc;
 use views::{ViewDef, ViewKind};
 
@@ -294,15 +297,6 @@ impl App {
         self.messages.clear();
     }
 
-    /// Per-stage counts, and the breach groups when the Breaches view shows them.
-    fn count_requests(&self) -> Vec<Request> {
-        let mut out = vec![Request::Counts];
-        if self.current().kind == ViewKind::Breaches {
-            out.push(Request::BreachGroups);
-        }
-        out
-    }
-
     /// An event's label, as people read it (its id if the pipeline has none).
     pub fn event_label(&self, event: &str) -> String {
         crate::present::event_label(&self.pipeline, event)
@@ -315,13 +309,6 @@ impl App {
             .iter()
             .find(|r| r.id == id)
             .map_or(format!("#{id}"), record_label)
-    }
-
-    fn reread(&mut self) -> Vec<Request> {
-        let mut out = self.count_requests();
-        out.push(self.refresh_query());
-        out.extend(self.detail_request());
-        out
     }
 
     pub(super) fn default_owner(&self) -> OwnerMode {
@@ -337,41 +324,6 @@ impl App {
 
     pub fn current(&self) -> &ViewDef {
         &self.views[self.view]
-    }
-
-    fn query(&mut self, anchor: Anchor) -> Request {
-        // A newer page supersedes a read-on still on its way.
-        self.continuing = None;
-        self.seq += 1;
-        self.loading = true;
-        Request::Page {
-            seq: self.seq,
-            query: PageQuery {
-                filter: self.list_filter(),
-                anchor,
-                limit: WINDOW,
-                board: self.board_filter().map(Box::new),
-            },
-        }
-    }
-
-    /// The query that re-reads what is on screen (live refresh).
-    pub fn refresh_query(&mut self) -> Request {
-        // Rows read for another filter or view are no guide: the new
-        // query's first page, with no record to follow.
-        if self.rows_outdated {
-            self.follow = None;
-            return self.query(Anchor::First);
-        }
-        self.follow = self.selected_record().map(|r| r.id);
-        let anchor = match self.page.rows.first() {
-            Some(r) if self.page.start > 0 => Anchor::From {
-                key: self.sort.row_key(r),
-                index: self.page.start,
-            },
-            _ => Anchor::First,
-        };
-        self.query(anchor)
     }
 
     pub fn selected_record(&self) -> Option<&Record> {
@@ -438,33 +390,6 @@ impl App {
             _ => {}
         }
         out
-    }
-
-    /// Asks for a fresh audit; the view shows it is computing meanwhile.
-    fn audit_request(&mut self) -> Option<Request> {
-        if self.audit_computing {
-            return None;
-        }
-        self.audit_computing = true;
-        Some(Request::Audit)
-    }
-
-    /// Filter or view changed: back to the top.
-    pub(super) fn reset_query(&mut self) -> Vec<Request> {
-        self.rows_outdated = true;
-        self.follow = None;
-        self.selected = 0;
-        self.top = 0;
-        let q = self.query(Anchor::First);
-        vec![q]
-    }
-
-    /// The pane's record, read again (a re-read of what is on screen).
-    fn detail_request(&self) -> Option<Request> {
-        if !self.detail_open {
-            return None;
-        }
-        self.pane.map(Request::Detail)
     }
 
     pub fn on_key_code(&mut self, code: KeyCode) -> Vec<Request> {

@@ -55,8 +55,22 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme, top: usize) {
         .to_string();
     // The views whose key is not their number, and those with none.
     let odd_views = view_rows(app);
-    // Titles, the bindings, gaps, the symbols, the owner cycle, the hint.
-    let count = 2 + odd_views.len() + normal.len() + 2 + popup.len() + 2 + symbols.len() + 3;
+    // Titles, the bindings, gaps, the symbols, the owner cycle, the `:`
+    // commands and the filter terms (with their titles and gaps), the hint.
+    let count = 2
+        + odd_views.len()
+        + normal.len()
+        + 2
+        + popup.len()
+        + 2
+        + symbols.len()
+        + 3
+        + 2
+        + crate::keys::Command::ALL.len()
+        + app.aliases.len()
+        + 2
+        + filter_terms(app).len()
+        + 1;
     // Two columns when one does not fit the terminal's height.
     let room = area.height.saturating_sub(4) as usize;
     let two = count > room && room > 0 && area.width >= 100;
@@ -101,6 +115,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme, top: usize) {
         lines.push(row(sym.to_string(), what));
     }
     lines.push(Line::from(""));
+    lines.push(row(owner_key, "cycles the owner filter:"));
+    lines.push(Line::from(
+        "    all → mine → unassigned → mine + unassigned",
+    ));
+    lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
         "The : command line (Tab completes)",
         t.title(),
@@ -120,10 +139,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme, top: usize) {
         lines.push(row(term, &what));
     }
     lines.push(Line::from(""));
-    lines.push(row(owner_key, "cycles the owner filter:"));
-    lines.push(Line::from(
-        "    all → mine → unassigned → mine + unassigned",
-    ));
     lines.push(Line::from(Span::styled(
         "down/up scroll · any other key closes this help",
         t.dim(),
