@@ -15,6 +15,8 @@ pub struct Message {
     pub error: bool,
     /// The same message again, straight after itself (a refusal repeated).
     pub times: usize,
+    /// Said as the user types (a filter's): the next such replaces it.
+    pub live: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -40,7 +42,25 @@ impl Messages {
             text: text.to_string(),
             error,
             times: 1,
+            live: false,
         });
+    }
+
+    /// A message said as the user types: it replaces the one before it if
+    /// that was one too, so a filter typed letter by letter leaves one line.
+    pub fn replace_live(&mut self, at: DateTime<Utc>, text: &str, error: bool) {
+        if let Some(last) = self.list.back_mut()
+            && last.live
+        {
+            last.text = text.to_string();
+            last.error = error;
+            last.at = at;
+            return;
+        }
+        self.push(at, text, error);
+        if let Some(last) = self.list.back_mut() {
+            last.live = true;
+        }
     }
 
     /// Latest first.
@@ -81,6 +101,33 @@ mod tests {
         assert_eq!(
             m.latest_first().last().map(|x| x.text.clone()),
             Some("5".to_string())
+        );
+    }
+
+    #[test]
+    fn a_filter_typed_letter_by_letter_leaves_one_line() {
+        let t = Utc::now();
+        let mut m = Messages::default();
+        m.push(t, "claimed", false);
+        for typed in [
+            "filter: s",
+            "filter: sl",
+            "sla:b is not…",
+            "filter: sla:breached",
+        ] {
+            m.replace_live(t, typed, typed.contains("not"));
+        }
+        m.push(t, "record 3: claimed", false);
+        m.replace_live(t, "filter: x", false);
+        let all: Vec<&str> = m.latest_first().map(|x| x.text.as_str()).collect();
+        assert_eq!(
+            all,
+            [
+                "filter: x",
+                "record 3: claimed",
+                "filter: sla:breached",
+                "claimed"
+            ]
         );
     }
 }

@@ -133,7 +133,10 @@ impl App {
             id: r.id,
             version: r.version,
         };
-        let empty = format!("stage `{}` has no sub-statuses", r.stage);
+        let empty = format!(
+            "{} has no sub-statuses",
+            crate::present::stage_name(&self.pipeline, &r.stage)
+        );
         self.offer(
             purpose,
             format!("Sub-status for {}", super::record_label(&r)),
@@ -185,13 +188,17 @@ impl App {
     }
 
     /// Says what the filter is, or which of its terms were left out.
+    /// What the filter being typed selects, said as it is typed: the
+    /// message log keeps the last of a run of these, not every keystroke.
     pub(super) fn report_filter(&mut self) {
         let terms = self.terms();
-        match terms.errors.first() {
-            Some(e) => self.set_status(format!("{e} (left out of the filter)"), true),
-            None if self.filter.is_empty() => self.set_status("filter cleared", false),
-            None => self.set_status(format!("filter: {}", self.filter), false),
-        }
+        let (text, error) = match terms.errors.first() {
+            Some(e) => (format!("{e} (left out of the filter)"), true),
+            None if self.filter.is_empty() => ("filter cleared".to_string(), false),
+            None => (format!("filter: {}", self.filter), false),
+        };
+        self.messages.replace_live(self.now, &text, error);
+        self.status = Some(super::Status { text, error });
     }
 
     pub(super) fn reset_filter(&mut self) -> Vec<Request> {
