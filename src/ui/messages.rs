@@ -11,13 +11,6 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, top: usize, t: &Theme) {
     let w = area.width.saturating_sub(4).min(110);
-    let h = area.height.saturating_sub(2);
-    let rect = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
     let inner_w = w.saturating_sub(2) as usize;
     let mut rows: Vec<Line<'static>> = Vec::new();
     for m in app.messages.latest_first() {
@@ -47,6 +40,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, top: usize, t: &Theme) {
             t.dim(),
         )));
     }
+    // As tall as its lines (and the hint), within the terminal.
+    let h = (rows.len() as u16 + 3).min(area.height.saturating_sub(2));
+    let rect = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    };
     let room = h.saturating_sub(3) as usize;
     let top = top.min(rows.len().saturating_sub(room));
     let below = rows.len().saturating_sub(top + room);

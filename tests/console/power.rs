@@ -282,3 +282,22 @@ fn help_lists_the_commands_and_the_filter_syntax() {
     }
     assert!(seen.contains("AND between terms"));
 }
+
+#[test]
+fn snapshots_of_the_message_log() {
+    let (_dir, db) = demo_db(60);
+    for (w, h) in [(120u16, 36u16), (80, 24)] {
+        let mut c = Console::open(&db, "kim", w, h);
+        c.press('1');
+        c.press('o');
+        c.press('c');
+        c.press(':');
+        c.typed("go 999999");
+        c.code(KeyCode::Enter);
+        c.press('/');
+        c.typed("sla:brea");
+        c.code(KeyCode::Enter);
+        c.press('@');
+        insta::assert_snapshot!(format!("message_log_{w}x{h}"), c.screen(w, h));
+    }
+}
