@@ -82,6 +82,11 @@ impl App {
             Action::DetailDown => self.scroll_pane(1),
             Action::DetailUp => self.scroll_pane(-1),
             Action::RecordView => self.toggle_record_view(),
+            // The Audit view has no queue to sort.
+            Action::SortNext | Action::SortReverse if self.current().kind == ViewKind::Audit => {
+                self.set_status("the Audit view has no queue to sort", false);
+                Vec::new()
+            }
             Action::SortNext | Action::SortReverse => {
                 let keys = crate::store::SortKey::ALL;
                 self.sort = if a == Action::SortNext {

@@ -64,6 +64,22 @@ pub fn draw_footer(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     } else {
         Mode::Normal
     };
+    // The help and the message log: reading only, any other key closes.
+    if matches!(
+        app.popup,
+        Some(crate::app::popup::Popup::Help { .. } | crate::app::popup::Popup::Messages { .. })
+    ) {
+        let key = |a| app.keymap.first_key(Mode::Popup, a).unwrap_or("");
+        let line = Line::from(vec![
+            Span::styled(
+                format!(" {}/{}", key(Action::Down), key(Action::Up)),
+                t.key(),
+            ),
+            Span::raw(" scroll  any other key closes"),
+        ]);
+        f.render_widget(Paragraph::new(line), area);
+        return;
+    }
     let mut hints: Vec<(String, &'static str)> = Vec::new();
     let marked = format!("{} marked", app.marks.len());
     if mode == Mode::Normal && !app.marks.is_empty() {
