@@ -7,6 +7,7 @@ mod bulk;
 pub mod bulk_service;
 pub mod command;
 mod commit_service;
+mod counts;
 mod decide;
 mod dispatch;
 pub mod groups;
@@ -136,6 +137,8 @@ pub struct App {
     pub status: Option<Status>,
     /// Every status message of this session (`@` shows them).
     pub messages: messages::Messages,
+    /// A count typed before a moving key (`5j`), with digits no key binds.
+    pub count: Option<u32>,
     /// Where `<` goes back to and `>` forward again.
     pub jumps: jumps::Jumps,
     /// The record a jump back puts the cursor on once its page comes.
@@ -240,6 +243,7 @@ impl App {
             messages: Default::default(),
             clipboard: None,
             jumps: Default::default(),
+            count: None,
             land: None,
             team: Vec::new(),
             loading: true,
@@ -359,8 +363,11 @@ impl App {
             return self.on_popup_key(key);
         }
         match self.keymap.action(Mode::Normal, &key) {
-            Some(a) => self.on_action(a),
-            None => Vec::new(),
+            Some(a) => {
+                let n = self.count.take().unwrap_or(1);
+                self.on_counted(a, n)
+            }
+            None => self.on_count_digit(&key),
         }
     }
 

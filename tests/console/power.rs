@@ -301,3 +301,55 @@ fn snapshots_of_the_message_log() {
         insta::assert_snapshot!(format!("message_log_{w}x{h}"), c.screen(w, h));
     }
 }
+
+/// With the views on other keys, digits count: `5j` moves five rows, `2`
+/// PgDn two pages, `3J` scrolls the pane three rows; another key forgets
+/// the count. With digits on views (the default) `5` opens view 5.
+#[test]
+fn digits_no_key_binds_are_a_count() {
+    let (cfg, problems) = carequeue::config::read(
+        r#"
+[keys.normal]
+view_1 = ["B"]
+view_2 = ["D"]
+view_3 = ["E"]
+view_4 = ["H"]
+view_5 = ["L"]
+view_6 = ["N"]
+view_7 = ["P"]
+view_8 = ["Q"]
+view_9 = ["R"]
+view_10 = ["T"]
+"#,
+    );
+    assert!(problems.is_empty(), "{problems:?}");
+    let (_dir, db) = demo_db(600);
+    let mut c = Console::open(&db, "kim", 120, 36);
+    // The default: 5 opens view 5.
+    c.press('5');
+    assert_eq!(c.app.view, 4);
+    c.press('1');
+    assert_eq!(c.app.view, 0);
+    c.app.configure(&cfg);
+    c.press('1');
+    assert_eq!(c.app.view, 0, "1 opens no view now");
+    assert_eq!(c.app.count, Some(1), "it starts a count");
+    c.press('g');
+    assert_eq!((c.app.selected, c.app.count), (0, None), "g took it");
+    c.press('5');
+    c.press('j');
+    assert_eq!(c.app.selected, 5, "5j");
+    c.press('1');
+    c.press('2');
+    c.press('k');
+    assert_eq!(c.app.selected, 0, "12k stops at the top");
+    let page = c.app.height;
+    c.press('2');
+    c.code(KeyCode::PageDown);
+    assert!(c.app.page.total > 2 * page + 2, "enough rows");
+    assert_eq!(c.app.selected, 2 * page, "2 PgDn");
+    c.press('3');
+    c.press('z');
+    c.press('j');
+    assert_eq!(c.app.selected, 2 * page + 1, "z forgot the count");
+}
