@@ -142,6 +142,7 @@ impl App {
                     // rows on screen are not the ones asked for: an action
                     // key typed right after `:go` must not act on them.
                     self.rows_outdated = true;
+                    self.locating = true;
                     vec![Request::Locate(id)]
                 }
                 Err(_) => self.command_error(":go needs a record id, e.g. `:go 265`"),
@@ -264,6 +265,7 @@ impl App {
     /// A record located by `:go`: shown in the view that has its stage,
     /// filtered to it, with its detail open.
     pub(super) fn on_located(&mut self, r: Option<Box<crate::engine::Record>>) -> Vec<Request> {
+        self.locating = false;
         let Some(r) = r else {
             // Nothing moved: the rows on screen are the ones asked for.
             self.rows_outdated = false;

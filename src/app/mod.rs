@@ -116,6 +116,8 @@ pub struct App {
     /// The rows shown were read for another filter or view than the one
     /// now asked for (its page is on its way): actions wait for it.
     pub rows_outdated: bool,
+    /// A `:go` is on its way (its failure leaves the rows as they were).
+    locating: bool,
     /// Rows the table can show; set by the front end from the layout.
     pub height: usize,
     pub detail_open: bool,
@@ -230,6 +232,7 @@ impl App {
             top: 0,
             height: 20,
             rows_outdated: false,
+            locating: false,
             detail_open: false,
             detail: None,
             pane: None,

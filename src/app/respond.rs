@@ -151,6 +151,11 @@ impl App {
             Response::Noted => Vec::new(),
             Response::Error(e) => {
                 self.loading = false;
+                // A `:go` that failed moved nothing: the rows shown are
+                // still the ones asked for.
+                if std::mem::take(&mut self.locating) {
+                    self.rows_outdated = false;
+                }
                 self.set_status(e, true);
                 Vec::new()
             }

@@ -353,3 +353,27 @@ view_10 = ["T"]
     c.press('j');
     assert_eq!(c.app.selected, 2 * page + 1, "z forgot the count");
 }
+
+/// A `:go` whose lookup fails leaves the rows as they were: actions on
+/// them go on working.
+#[test]
+fn a_failed_go_does_not_hold_actions() {
+    let (_dir, db) = demo_db(60);
+    let mut c = Console::open(&db, "kim", 120, 36);
+    c.press('1');
+    c.press(':');
+    c.typed("go 5");
+    let asked = c.app.on_key_code(KeyCode::Enter);
+    assert!(
+        c.app.rows_outdated,
+        "held while :go is on its way: {asked:?}"
+    );
+    // The worker fails the lookup.
+    let more = c.app.on_response(carequeue::app::service::Response::Error(
+        "the database is locked".into(),
+    ));
+    assert!(more.is_empty());
+    assert!(!c.app.rows_outdated, "nothing moved: the rows are current");
+    c.press('y');
+    assert!(c.app.clipboard.is_some(), "an action works again");
+}
