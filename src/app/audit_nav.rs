@@ -17,6 +17,8 @@ pub struct AuditNav {
     pub tops: [usize; 4],
     /// Rows each panel shows; set by the front end from the layout.
     pub rows: [usize; 4],
+    /// The stage table's cursor: Enter opens that stage's records.
+    pub cursor: usize,
     /// `r` asked for the audit: its arrival is said on the status line
     /// (one computed on entering the view shows itself).
     pub asked: bool,
@@ -44,6 +46,9 @@ impl App {
         let nav = &mut self.audit_nav;
         let i = nav.focus;
         let page = nav.rows[i].max(1) as i64;
+        if i == 0 && a == Action::OpenDetail {
+            return Some(self.open_audit_stage());
+        }
         let delta = match a {
             Action::SwitchPane => {
                 nav.focus = (i + 1) % PANELS.len();
@@ -71,11 +76,75 @@ impl App {
             _ => return None,
         };
         let len = self.audit.as_ref().map_or(0, |r| panel_len(r, i));
+        if i == 0 {
+            // The stage table has a cursor; its window follows it.
+            let rows = self.audit_nav.rows[0].max(1);
+            let cur = (self.audit_nav.cursor as i64 + delta).clamp(0, len.saturating_sub(1) as i64)
+                as usize;
+            let nav = &mut self.audit_nav;
+            nav.cursor = cur;
+            let top = clamp_top(nav.tops[0], rows, len);
+            nav.tops[0] = if cur < top {
+                cur
+            } else if cur >= top + rows {
+                cur + 1 - rows
+            } else {
+                top
+            };
+            return Some(Vec::new());
+        }
         let rows = self.audit_nav.rows[i];
         let top = clamp_top(self.audit_nav.tops[i], rows, len) as i64;
         let max = len.saturating_sub(rows.max(1)) as i64;
         self.audit_nav.tops[i] = (top + delta).clamp(0, max) as usize;
         Some(Vec::new())
+    }
+
+    /// Enter on the stage table: the records in that stage now, in the
+    /// view that shows the stage (`<` comes back to the Audit).
+    fn open_audit_stage(&mut self) -> Vec<Request> {
+        let Some(stage) = self
+            .audit
+            .as_ref()
+            .and_then(|r| r.stages.get(self.audit_nav.cursor))
+            .map(|s| (s.stage.clone(), s.name.clone()))
+        else {
+            return Vec::new();
+        };
+        let p = self.pipeline.clone();
+        let Some(ix) = p.stage_ix(&stage.0) else {
+            self.set_status(format!("{} is no longer a stage", stage.1), true);
+            return Vec::new();
+        };
+        let Some(v) = self.views.iter().position(|v| {
+            matches!(v.kind, super::views::ViewKind::Phase(_)) && v.stages.contains(&ix)
+        }) else {
+            self.set_status(format!("no view shows {}", stage.1), true);
+            return Vec::new();
+        };
+        self.push_jump();
+        let mut out = self.switch_view(v);
+        self.stage_sel = self.views[v]
+            .stages
+            .iter()
+            .position(|s| *s == ix)
+            .map_or(0, |k| k + 1);
+        self.owner = super::OwnerMode::All;
+        self.owner_name = None;
+        self.filter.clear();
+        let back = self
+            .keymap
+            .first_key(crate::keys::Mode::Normal, Action::Back)
+            .unwrap_or("<");
+        self.set_status(
+            format!(
+                "{}: the records in it now ({back} goes back to the Audit)",
+                stage.1
+            ),
+            false,
+        );
+        out.extend(self.reset_query());
+        out
     }
 
     pub(super) fn on_audit(&mut self, report: AuditReport) {

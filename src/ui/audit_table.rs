@@ -89,10 +89,14 @@ pub(super) fn draw(
     let body: Vec<Row> = r
         .stages
         .iter()
+        .enumerate()
         .skip(top)
         .take(rows)
-        .map(|s| {
-            let style = if s.highest_median || s.widest_variance {
+        .map(|(i, s)| {
+            // The cursor (Enter opens the stage's records) where the keys are.
+            let style = if focused && i == v.nav.cursor {
+                t.selected()
+            } else if s.highest_median || s.widest_variance {
                 t.error()
             } else if s.terminal {
                 t.dim()

@@ -117,6 +117,7 @@ pub fn draw_footer(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             Action::SwitchPane if audit => Some("next panel"),
             Action::Down if audit => Some("scroll"),
             Action::Refresh if audit => Some("recompute"),
+            Action::OpenDetail if audit && app.audit_nav.focus == 0 => Some("its records"),
             Action::Help | Action::Quit => action.hint(),
             _ if audit => None,
             Action::Decide if deciding => Some("decide"),

@@ -244,3 +244,40 @@ fn r_answers_on_the_status_line_in_every_view() {
     let st = c.app.status.clone().expect("a status");
     assert!(st.text.starts_with("audit computed:"), "{st:?}");
 }
+
+/// Enter on a row of the stage table opens the records in that stage now,
+/// in the view that shows it; `<` comes back to the Audit on the same row.
+#[test]
+fn enter_on_a_stage_row_opens_its_records_and_back_returns() {
+    let (_d, db) = demo_db(160);
+    let mut c = Console::open(&db, "kim", 120, 40);
+    audit_view(&mut c);
+    let r = c.app.audit.clone().expect("report");
+    let audit = c.app.view;
+    // The third stage with records in it now.
+    let (row, stage) = r
+        .stages
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.current > 0)
+        .nth(2)
+        .map(|(i, s)| (i, s.clone()))
+        .expect("a stage with records");
+    for _ in 0..row {
+        c.press('j');
+    }
+    assert_eq!(c.app.audit_nav.cursor, row);
+    c.code(KeyCode::Enter);
+    assert_ne!(c.app.view, audit, "a phase view");
+    assert_eq!(c.app.active_stages(), vec![stage.stage.clone()]);
+    assert_eq!(
+        c.app.page.total as u64, stage.current,
+        "exactly its records now"
+    );
+    assert!(c.app.page.rows.iter().all(|x| x.stage == stage.stage));
+    let said = c.app.status.clone().expect("status").text;
+    assert!(said.starts_with(&stage.name), "{said}");
+    c.press('<');
+    assert_eq!(c.app.view, audit, "back in the Audit");
+    assert_eq!(c.app.audit_nav.cursor, row, "on the same row");
+}
