@@ -98,6 +98,11 @@ pub fn title(app: &App, width: u16) -> String {
     let room = (width as usize).saturating_sub(4);
     let head = format!("{} · {}/{}", app.current().title, shown, app.page.total);
     let mut parts: Vec<String> = Vec::new();
+    // The rows shown are not yet the ones asked for (actions wait): said
+    // first, so no width drops it.
+    if app.rows_outdated {
+        parts.push("reading…".into());
+    }
     if !app.marks.is_empty() {
         parts.push(format!("{} marked", app.marks.len()));
     }
@@ -107,7 +112,7 @@ pub fn title(app: &App, width: u16) -> String {
     }
     parts.push(app.sort.title());
     parts.push(format!("owner: {}", app.owner_label()));
-    if app.loading {
+    if app.loading && !app.rows_outdated {
         parts.push("loading…".into());
     }
     let len = |parts: &[String]| {

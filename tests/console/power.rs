@@ -377,3 +377,26 @@ fn a_failed_go_does_not_hold_actions() {
     c.press('y');
     assert!(c.app.clipboard.is_some(), "an action works again");
 }
+
+/// While a new filter's rows are read, the queue's title says so at any
+/// width (the narrow title drops the order and owner first, never this).
+#[test]
+fn the_title_says_when_the_rows_are_not_yet_read() {
+    let (_dir, db) = demo_db(60);
+    let mut c = Console::open(&db, "kim", 80, 24);
+    c.press('1');
+    c.press(':');
+    for ch in "filter sla:ok".chars() {
+        c.app.on_key_code(KeyCode::Char(ch));
+    }
+    let page = c.app.on_key_code(KeyCode::Enter);
+    let screen = c.screen(80, 24);
+    let title = screen
+        .lines()
+        .find(|l| l.contains("┌ Intake"))
+        .expect("the queue's title");
+    assert!(title.contains("reading…"), "{title}");
+    c.send(page);
+    let screen = c.screen(80, 24);
+    assert!(!screen.contains("reading…"), "{screen}");
+}
