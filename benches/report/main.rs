@@ -9,7 +9,8 @@
 //! `CQ_BENCH_ONLY=list` builds (or reuses) the database and measures only
 //! `list --json` over every record; `CQ_BENCH_ONLY=power` only the
 //! keypresses under a structured filter and order and a bulk action over
-//! 1,000 marked records (also part of the full run).
+//! 1,000 marked records (also part of the full run); `CQ_BENCH_ONLY=keys`
+//! only the keypress rows and the idle detail pane, reusing the database.
 //!
 //! `CQ_BENCH_ONLY=pg` measures only the PostgreSQL rows (also part of the
 //! full run, printed after its table): a throwaway PostgreSQL server (needs its binaries under
@@ -163,6 +164,16 @@ fn main() {
 
     if std::env::var("CQ_BENCH_ONLY").as_deref() == Ok("list") {
         listing::list_json(&path, &sup.name, &mut out);
+        print_report(records, &out);
+        return;
+    }
+    // CQ_BENCH_ONLY=keys: the keypress rows and the idle detail pane only,
+    // on the kept database (a minute a try, not the whole report).
+    if std::env::var("CQ_BENCH_ONLY").as_deref() == Ok("keys") {
+        let _ = console(&p, &path, &sup.name);
+        access::detail_idle(&p, &path, &sup.name, &mut out);
+        keys::scroll_views_filter(&p, &path, &sup.name, &mut out);
+        power::filtered_keys(&p, &path, &sup.name, &mut out);
         print_report(records, &out);
         return;
     }

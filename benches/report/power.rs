@@ -21,7 +21,7 @@ pub fn run(p: &Arc<Pipeline>, path: &Path, who: &str, out: &mut Vec<Line>) {
     bulk_assign(p, path, who, out);
 }
 
-fn filtered_keys(p: &Arc<Pipeline>, path: &Path, who: &str, out: &mut Vec<Line>) {
+pub fn filtered_keys(p: &Arc<Pipeline>, path: &Path, who: &str, out: &mut Vec<Line>) {
     let (mut app, mut svc, mut term) = console(p, path, who);
     let cmd = |app: &mut carequeue::app::App, svc: &mut Service, line: &str| {
         let mut reqs = app.on_key(key(':'));

@@ -296,3 +296,69 @@ fn the_console_reads_on_past_a_capped_page() {
     }
     assert_eq!(walked, want, "the cursor meets every match once, in order");
 }
+
+/// A first page read with its count in one pass (a name or field filter
+/// whose count reads every candidate) holds the total and the rows that a
+/// count and a page give, in every order, over every stage, a phase, one
+/// stage and the past-warn records of every open stage (the Breaches view).
+#[test]
+fn a_first_page_counted_in_one_pass_is_the_count_and_the_page() {
+    use carequeue::store::SlaFilter;
+    let (_d, db) = console::demo_db(3000);
+    let s = Store::open(&db).expect("open");
+    let now = console::now().timestamp();
+    let phase: Vec<String> = ["form_submitted", "intake_review", "intake_complete"]
+        .iter()
+        .map(|x| x.to_string())
+        .collect();
+    let open: Vec<String> = s
+        .stage_counts(now)
+        .expect("counts")
+        .into_iter()
+        .map(|c| c.stage)
+        .collect();
+    let (mut counted, mut walked) = (0, 0);
+    for sort in orders(false).into_iter().chain(orders(true)) {
+        for stages in [
+            None,
+            Some(phase.clone()),
+            Some(vec!["lapsed".to_string()]),
+            Some(open.clone()),
+        ] {
+            for sla in [SlaFilter::Any, SlaFilter::Attention] {
+                let by_field = filter(&[("program", "weight")], sort, stages.clone());
+                let mut terms = vec![by_field.clone()];
+                for text in ["a", "ng", "son", "nguyen", "an,zo"] {
+                    terms.push(ListFilter {
+                        fields: Vec::new(),
+                        text: Some(text.into()),
+                        ..by_field.clone()
+                    });
+                }
+                for f in terms {
+                    let f = ListFilter { sla, ..f };
+                    let total = s.count(&f, now).expect("count");
+                    let Some((n, rows)) = s.counted_first_page(&f, now).expect("one pass") else {
+                        continue;
+                    };
+                    assert_eq!(n, total, "{f:?}");
+                    let Some(rows) = rows else {
+                        assert!(s.walks(&f, total).expect("decide"), "{f:?}");
+                        walked += 1;
+                        continue;
+                    };
+                    let (listed, resume) = s.list_page(&f, now).expect("page");
+                    assert!(resume.is_none(), "{f:?}");
+                    let ids = |v: &[carequeue::engine::Record]| {
+                        v.iter().map(|r| r.id).collect::<Vec<_>>()
+                    };
+                    assert_eq!(ids(&rows), ids(&listed), "{f:?}");
+                    assert_eq!(rows, listed, "{f:?}");
+                    counted += 1;
+                }
+            }
+        }
+    }
+    assert!(counted > 50, "the one pass served {counted} pages");
+    assert!(walked > 0 || counted > 0);
+}

@@ -42,6 +42,17 @@ pub trait Board: Db + Send {
     fn list_page(&self, f: &ListFilter, now: i64) -> Result<(Vec<Record>, Option<RowKey>)>;
     /// Whether a page of `f` matching `total` rows walks the order's index.
     fn walks(&self, f: &ListFilter, total: i64) -> Result<bool>;
+    /// A first page's total, and its rows where the store reads them in the
+    /// same pass (SQLite: a filter whose count reads every record its terms
+    /// pick); None where it does not (then [`Db::count`] and
+    /// [`Board::list_page`] as usual).
+    fn counted_first_page(
+        &self,
+        _f: &ListFilter,
+        _now: i64,
+    ) -> Result<Option<(i64, Option<Vec<Record>>)>> {
+        Ok(None)
+    }
     /// The team, disabled users too, by name.
     fn members(&self) -> Result<Vec<Member>>;
     /// The users who may act, with their roles.

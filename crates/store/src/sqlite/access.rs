@@ -40,9 +40,9 @@ pub fn append(
     let count: i64 = meta_get(conn, "access_count")?
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
-    let id: i64 = conn.query_row("SELECT coalesce(max(id), 0) + 1 FROM access_log", [], |r| {
-        r.get(0)
-    })?;
+    let id: i64 = conn
+        .prepare_cached("SELECT coalesce(max(id), 0) + 1 FROM access_log")?
+        .query_row([], |r| r.get(0))?;
     let hash = digest(&prev, id, at, record, actor, action, detail);
     conn.prepare_cached(
         "INSERT INTO access_log (id, at, actor, action, record_id, detail, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -68,6 +68,14 @@ impl Board for Store {
         Store::walks(self, f, total)
     }
 
+    fn counted_first_page(
+        &self,
+        f: &ListFilter,
+        now: i64,
+    ) -> Result<Option<(i64, Option<Vec<Record>>)>> {
+        Store::counted_first_page(self, f, now)
+    }
+
     fn members(&self) -> Result<Vec<Member>> {
         super::users::members(self.conn())
     }

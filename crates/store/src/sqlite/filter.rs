@@ -101,6 +101,27 @@ impl ListFilter {
         )
     }
 
+    /// A first page's ids in order beside the count of every match, in one
+    /// read of the candidates (the count's): the same terms, plan and
+    /// order as [`ListFilter::select_sql`] from the start without a walk.
+    pub fn counted_ids_sql(&self, now: i64) -> (String, Vec<Value>) {
+        let f = ListFilter {
+            seek: Seek::Start,
+            until: None,
+            walk: false,
+            ..self.clone()
+        };
+        let mut args = Vec::new();
+        let w = f.where_clause(now, &mut args);
+        let limit = f.limit.map_or(String::new(), |l| format!(" LIMIT {l}"));
+        let order = f.sort.order_by(false);
+        let hint = f.hint();
+        (
+            format!("SELECT id, count(*) OVER () FROM records {hint} {w} ORDER BY {order}{limit}"),
+            args,
+        )
+    }
+
     /// Where a capped walk must stop: the key of the first row of the
     /// order's index past the cap, counting only what the index serves
     /// (the stages and the cursor). None without a cap, or backwards.

@@ -324,18 +324,23 @@ fn refuse_network(path: &Path, allow: bool) -> Result<()> {
     }
 }
 
+// Both on the connection's statement cache: every request of the console's
+// data worker reads the pipeline hash, and every access entry reads and
+// writes the log's head and count (parsing them each time was a third of a
+// detail pane's own work).
 pub fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>> {
     use rusqlite::OptionalExtension;
     Ok(conn
-        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
         .optional()?)
 }
 
 pub fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        [key, value],
-    )?;
+    )?
+    .execute([key, value])?;
     Ok(())
 }
 

@@ -119,6 +119,67 @@ impl Store {
         Ok((rows, (!full).then_some(boundary)))
     }
 
+    /// The total of a first page's filter, and its rows too where they
+    /// come from the same read: for a page from the start whose count
+    /// would read every record its terms pick (names, fields) and which
+    /// would not walk ([`Store::walks`]) nor be merged per stage, the page's
+    /// ids and the count come from one query and the rows by id, instead of
+    /// the count and the page each reading every candidate. The rows are
+    /// those [`Store::list_page`] returns; None where this does not apply
+    /// (then count and list as before), rows None where only the total
+    /// was read (the page walks: list it as before, with this total).
+    pub fn counted_first_page(
+        &self,
+        f: &ListFilter,
+        now: i64,
+    ) -> Result<Option<(i64, Option<Vec<Record>>)>> {
+        let merged = f
+            .stages
+            .as_ref()
+            .is_some_and(|s| (2..=MERGE_STAGES).contains(&s.len()) && f.mergeable());
+        if !f.picks_rows()
+            || merged
+            || f.limit.is_none()
+            || !matches!(f.seek, Seek::Start)
+            || f.until.is_some()
+            || self.quick_count(f)?.is_some()
+            || self.attention_count(f, now)?.is_some()
+        {
+            return Ok(None);
+        }
+        let (sql, args) = f.counted_ids_sql(now);
+        let mut total = 0i64;
+        let ids: Vec<i64> = {
+            let mut st = self.conn().prepare_cached(&sql)?;
+            let mut rows = st.query(rusqlite::params_from_iter(args))?;
+            let mut ids = Vec::new();
+            while let Some(r) = rows.next()? {
+                ids.push(r.get(0)?);
+                total = r.get(1)?;
+            }
+            ids
+        };
+        if self.walks(f, total)? {
+            return Ok(Some((total, None)));
+        }
+        let mut by_id: std::collections::HashMap<i64, Record> = std::collections::HashMap::new();
+        if !ids.is_empty() {
+            let marks = vec!["?"; ids.len()].join(", ");
+            let sql = format!(
+                "SELECT {} FROM records WHERE id IN ({marks})",
+                *super::records::COLUMNS
+            );
+            let mut st = self.conn().prepare(&sql)?;
+            let rows = st.query_map(rusqlite::params_from_iter(ids.iter()), from_row)?;
+            for r in rows {
+                let r = r?;
+                by_id.insert(r.id, r);
+            }
+        }
+        let rows: Vec<Record> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
+        Ok(Some((total, Some(rows))))
+    }
+
     fn list_one(&self, f: &ListFilter, now: i64) -> Result<Vec<Record>> {
         let (sql, args) = f.select_sql(now);
         let mut st = self.conn().prepare_cached(&sql)?;
