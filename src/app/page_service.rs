@@ -20,6 +20,11 @@ impl Service {
             Some((n, _)) => *n as usize,
             None => self.store.count(&q.filter, now)? as usize,
         };
+        // The board's counts under the queue's filter, when it narrows.
+        let board = match &q.board {
+            Some(b) => Some(self.board_counts(b, now)?),
+            None => None,
+        };
         if let Some((_, Some(rows))) = counted {
             return Ok(Page {
                 seq,
@@ -27,6 +32,7 @@ impl Service {
                 start: 0,
                 total,
                 resume: None,
+                board,
             });
         }
         f.walk = self.store.walks(&f, total as i64)?;
@@ -55,10 +61,6 @@ impl Service {
                 let rows = self.store.list(&f, now)?;
                 (rows.clone(), total.saturating_sub(rows.len()))
             }
-        };
-        let board = match &q.board {
-            Some(b) => Some(self.board_counts(b, now)?),
-            None => None,
         };
         Ok(Page {
             seq,

@@ -40,6 +40,7 @@ fn back_and_forward_in_the_real_console() {
     s.keys_then("1", "Intake", |t| {
         queue(t).is_some_and(|(title, at, _)| title == "Intake" && at == 1)
             && !t.contains("loading…")
+            && !t.contains("reading…")
     });
     s.keys_then("j", "Intake, second row", |t| {
         queue(t).is_some_and(|(_, at, _)| at == 2)
@@ -56,6 +57,7 @@ fn back_and_forward_in_the_real_console() {
         // new title above the old status.
         queue(t).is_some_and(|(title, _, n)| title == "Intake" && n == total)
             && !t.contains("loading…")
+            && !t.contains("reading…")
             && t.contains("back to Intake")
     });
     assert_eq!(

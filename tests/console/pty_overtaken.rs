@@ -59,6 +59,7 @@ fn a_move_popup_overtaken_by_the_command_line_says_so_and_enter_refuses() {
             && t.contains("· 1/1 · filter \"74\"")
             && row_of(t, 74, &patient74).is_some()
             && !t.contains("loading…")
+            && !t.contains("reading…")
     });
     s.keys_then("m", "the move picker", |t| t.contains("Move #74"));
     let before = history(&db, "74");
@@ -119,6 +120,7 @@ fn a_claim_overtaken_by_the_command_line_refuses_naming_who_and_how() {
             && t.contains("· 1/1 · filter \"3\"")
             && row_of(t, 3, &patient).is_some()
             && !t.contains("loading…")
+            && !t.contains("reading…")
     });
     let out = cli(&db, &["--as", "dev", "claim", "3"]);
     assert!(
@@ -186,6 +188,7 @@ fn after_a_refused_popup_the_next_action_is_on_the_record_shown() {
             && t.contains("· 1/1 · filter \"74\"")
             && row_of(t, 74, &patient74).is_some()
             && !t.contains("loading…")
+            && !t.contains("reading…")
     });
     s.keys_then("m", "the move picker", |t| t.contains("Move #74"));
     let out = cli(&db, &["--as", "kim", "assign", "74", "dev"]);
@@ -207,6 +210,7 @@ fn after_a_refused_popup_the_next_action_is_on_the_record_shown() {
             && t.contains("· 1/1 · filter \"3\"")
             && row_of(t, 3, &patient).is_some()
             && !t.contains("loading…")
+            && !t.contains("reading…")
     });
     let out = cli(&db, &["--as", "dev", "claim", "3"]);
     assert!(out.status.success());
