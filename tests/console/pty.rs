@@ -85,7 +85,10 @@ fn a_move_made_with_the_keyboard_is_in_the_database_as_the_console_user() {
         .expect("a record okafor holds in My Queue")
         .to_string();
     s.keys_then(&format!(":go {mine}\r"), "the record opened", |t| {
-        t.contains(&format!("filter `{mine}`")) && t.contains(" · 1/1 ") && !t.contains("loading…")
+        t.contains(&format!("filter `{mine}`"))
+            && t.contains(" · 1/1 ")
+            && !t.contains("loading…")
+            && !t.contains("reading…")
     });
     let picker = s.keys_then("m", "the move picker", |t| {
         popup(t).is_some_and(|(title, _)| title.starts_with("Move #"))
