@@ -7,32 +7,6 @@ use super::service::{Cmd, Service};
 use crate::ops::OpError;
 use crate::store::StoreError;
 
-impl Cmd {
-    pub fn id(&self) -> i64 {
-        match self {
-            Cmd::Move { id, .. }
-            | Cmd::Assign { id, .. }
-            | Cmd::Claim { id, .. }
-            | Cmd::Release { id, .. }
-            | Cmd::Substatus { id, .. }
-            | Cmd::Note { id, .. }
-            | Cmd::Ack { id, .. } => *id,
-        }
-    }
-
-    fn set_version(&mut self, v: i64) {
-        match self {
-            Cmd::Move { version, .. }
-            | Cmd::Assign { version, .. }
-            | Cmd::Claim { version, .. }
-            | Cmd::Release { version, .. }
-            | Cmd::Substatus { version, .. }
-            | Cmd::Note { version, .. }
-            | Cmd::Ack { version, .. } => *version = v,
-        }
-    }
-}
-
 /// One marked record after the dry run: its operation, carrying the
 /// version the dry run saw, and why it would be refused, if it would.
 #[derive(Debug, Clone, PartialEq, Eq)]

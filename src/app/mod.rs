@@ -5,6 +5,7 @@
 pub mod audit_nav;
 mod bulk;
 pub mod bulk_service;
+mod cmd;
 pub mod command;
 mod commit_service;
 mod counts;

@@ -6,34 +6,6 @@ use super::service::{Cmd, Response, Service};
 use crate::ops::{self, OpError, Overtaken};
 use crate::store::StoreError;
 
-impl Cmd {
-    /// The version of the record the command was decided on.
-    pub fn version(&self) -> i64 {
-        match self {
-            Cmd::Move { version, .. }
-            | Cmd::Assign { version, .. }
-            | Cmd::Claim { version, .. }
-            | Cmd::Release { version, .. }
-            | Cmd::Substatus { version, .. }
-            | Cmd::Note { version, .. }
-            | Cmd::Ack { version, .. } => *version,
-        }
-    }
-
-    /// What it does, in a word or two (an access entry's words).
-    pub fn what(&self) -> String {
-        match self {
-            Cmd::Move { event, .. } => format!("move ({event})"),
-            Cmd::Assign { .. } => "assign".into(),
-            Cmd::Claim { .. } => "claim".into(),
-            Cmd::Release { .. } => "release".into(),
-            Cmd::Substatus { .. } => "sub-status".into(),
-            Cmd::Note { .. } => "note".into(),
-            Cmd::Ack { .. } => "acknowledge".into(),
-        }
-    }
-}
-
 impl Service {
     /// Runs `cmd`: what it did, or why not. A change refused because the
     /// record changed meanwhile says who changed it and how ("#191 was

@@ -38,6 +38,22 @@ fn record(db: &Path, id: &str) -> serde_json::Value {
     json(db, &["--as", "kim", "show", id, "--json"])
 }
 
+/// `:go ID`, waiting until the record's own row is on screen and read (the
+/// title and status change first; the rows under them come after).
+fn go(s: &mut crate::common::screen::Screen, db: &Path, id: i64) {
+    let patient = record(db, &id.to_string())["patient"]
+        .as_str()
+        .expect("patient")
+        .to_string();
+    s.keys_then(&format!(":go {id}\r"), &format!("#{id} opened"), |t| {
+        t.contains(&format!("record {id}: filter"))
+            && t.contains(&format!("· 1/1 · filter \"{id}\""))
+            && row_of(t, id, &patient).is_some()
+            && !t.contains("loading…")
+            && !t.contains("reading…")
+    });
+}
+
 #[test]
 fn a_move_popup_overtaken_by_the_command_line_says_so_and_enter_refuses() {
     let dir = tempfile::tempdir().expect("dir");
@@ -50,17 +66,7 @@ fn a_move_popup_overtaken_by_the_command_line_says_so_and_enter_refuses() {
     });
 
     // 1. A move popup open on #74 while kim hands it to dev.
-    let patient74 = record(&db, "74")["patient"]
-        .as_str()
-        .expect("patient")
-        .to_string();
-    s.keys_then(":go 74\r", "#74 opened", |t| {
-        t.contains("record 74: filter")
-            && t.contains("· 1/1 · filter \"74\"")
-            && row_of(t, 74, &patient74).is_some()
-            && !t.contains("loading…")
-            && !t.contains("reading…")
-    });
+    go(&mut s, &db, 74);
     s.keys_then("m", "the move picker", |t| t.contains("Move #74"));
     let before = history(&db, "74");
     let out = cli(&db, &["--as", "kim", "assign", "74", "dev"]);
@@ -111,17 +117,7 @@ fn a_claim_overtaken_by_the_command_line_refuses_naming_who_and_how() {
     // 2. `c` on #3 just after dev claimed it from the command line: the
     // console may or may not have re-read by then; either way, a refusal
     // naming who and how, nothing written, and an access entry.
-    let patient = record(&db, "3")["patient"]
-        .as_str()
-        .expect("patient")
-        .to_string();
-    s.keys_then(":go 3\r", "#3 opened", |t| {
-        t.contains("record 3: filter")
-            && t.contains("· 1/1 · filter \"3\"")
-            && row_of(t, 3, &patient).is_some()
-            && !t.contains("loading…")
-            && !t.contains("reading…")
-    });
+    go(&mut s, &db, 3);
     let out = cli(&db, &["--as", "dev", "claim", "3"]);
     assert!(
         out.status.success(),
@@ -179,17 +175,7 @@ fn after_a_refused_popup_the_next_action_is_on_the_record_shown() {
     s.wait(Duration::from_secs(10), "the first view", |t| {
         t.contains("1/")
     });
-    let patient74 = record(&db, "74")["patient"]
-        .as_str()
-        .expect("patient")
-        .to_string();
-    s.keys_then(":go 74\r", "#74 opened", |t| {
-        t.contains("record 74: filter")
-            && t.contains("· 1/1 · filter \"74\"")
-            && row_of(t, 74, &patient74).is_some()
-            && !t.contains("loading…")
-            && !t.contains("reading…")
-    });
+    go(&mut s, &db, 74);
     s.keys_then("m", "the move picker", |t| t.contains("Move #74"));
     let out = cli(&db, &["--as", "kim", "assign", "74", "dev"]);
     assert!(out.status.success());
@@ -201,17 +187,7 @@ fn after_a_refused_popup_the_next_action_is_on_the_record_shown() {
     });
     // The row of #3 itself in the table, not the title alone: until its
     // page comes, the rows under the new title are #74's.
-    let patient = record(&db, "3")["patient"]
-        .as_str()
-        .expect("patient")
-        .to_string();
-    s.keys_then(":go 3\r", "#3 opened", |t| {
-        t.contains("record 3: filter")
-            && t.contains("· 1/1 · filter \"3\"")
-            && row_of(t, 3, &patient).is_some()
-            && !t.contains("loading…")
-            && !t.contains("reading…")
-    });
+    go(&mut s, &db, 3);
     let out = cli(&db, &["--as", "dev", "claim", "3"]);
     assert!(out.status.success());
     let refused = s.keys_then("c", "the claim refused", |t| {
