@@ -4,21 +4,25 @@
 
 use super::App;
 use super::service::Request;
-use crate::engine::audit::AuditReport;
+use crate::engine::audit::{AuditReport, ExitCount};
 use crate::keys::Action;
 
 /// The panels, in the order `switch_pane` visits them.
 pub const PANELS: [&str; 4] = ["stages", "medians", "breach reasons", "exits"];
 
-/// Which panel the keys scroll, and each panel's first row and height.
+/// Which panel the keys move in, and each panel's cursor, first row and
+/// height.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditNav {
     pub focus: usize,
     pub tops: [usize; 4],
     /// Rows each panel shows; set by the front end from the layout.
     pub rows: [usize; 4],
-    /// The stage table's cursor: Enter opens that stage's records.
-    pub cursor: usize,
+    /// Each panel's cursor: Enter opens the records behind its row.
+    pub cursors: [usize; 4],
+    /// In the stage table, the column Enter opens: the stage's records
+    /// (0) or those with no owner action (1); `h`/`l` move it.
+    pub column: usize,
     /// `r` asked for the audit: its arrival is said on the status line
     /// (one computed on entering the view shows itself).
     pub asked: bool,
@@ -34,26 +38,46 @@ pub fn panel_len(r: &AuditReport, i: usize) -> usize {
     }
 }
 
+/// The exits as the funnel shows them: in pipeline order.
+pub fn exits_in_order(r: &AuditReport) -> Vec<&ExitCount> {
+    let mut exits: Vec<&ExitCount> = r.exits_before_active_care.iter().collect();
+    exits.sort_by_key(|e| {
+        r.stages
+            .iter()
+            .position(|s| s.stage == e.stage)
+            .unwrap_or(usize::MAX)
+    });
+    exits
+}
+
 /// The first row to draw: `top`, but never past the last full screen.
 pub fn clamp_top(top: usize, rows: usize, len: usize) -> usize {
     top.min(len.saturating_sub(rows.max(1)))
 }
 
 impl App {
-    /// A key in the Audit view: scrolling and panel keys; None for the
-    /// others (view switches, help, quit…).
+    /// A key in the Audit view: moving, panel and drill-down keys; None
+    /// for the others (view switches, help, quit…).
     pub(super) fn on_audit_action(&mut self, a: Action) -> Option<Vec<Request>> {
         let nav = &mut self.audit_nav;
         let i = nav.focus;
         let page = nav.rows[i].max(1) as i64;
-        if i == 0 && a == Action::OpenDetail {
-            return Some(self.open_audit_stage());
-        }
         let delta = match a {
+            Action::OpenDetail => return Some(self.drill_down()),
+            Action::PrevStage | Action::NextStage if i == 0 => {
+                nav.column = usize::from(a == Action::NextStage);
+                let what = if nav.column == 0 {
+                    "Enter opens the stage's records"
+                } else {
+                    "Enter opens the records with no owner action"
+                };
+                self.set_status(what, false);
+                return Some(Vec::new());
+            }
             Action::SwitchPane => {
                 nav.focus = (i + 1) % PANELS.len();
                 let name = PANELS[nav.focus];
-                self.set_status(format!("the keys scroll {name}"), false);
+                self.set_status(format!("the keys move in {name}"), false);
                 return Some(Vec::new());
             }
             Action::Refresh => {
@@ -75,76 +99,21 @@ impl App {
             Action::Bottom => i64::MAX / 2,
             _ => return None,
         };
+        // Each panel has a cursor; its window follows it.
         let len = self.audit.as_ref().map_or(0, |r| panel_len(r, i));
-        if i == 0 {
-            // The stage table has a cursor; its window follows it.
-            let rows = self.audit_nav.rows[0].max(1);
-            let cur = (self.audit_nav.cursor as i64 + delta).clamp(0, len.saturating_sub(1) as i64)
-                as usize;
-            let nav = &mut self.audit_nav;
-            nav.cursor = cur;
-            let top = clamp_top(nav.tops[0], rows, len);
-            nav.tops[0] = if cur < top {
-                cur
-            } else if cur >= top + rows {
-                cur + 1 - rows
-            } else {
-                top
-            };
-            return Some(Vec::new());
-        }
-        let rows = self.audit_nav.rows[i];
-        let top = clamp_top(self.audit_nav.tops[i], rows, len) as i64;
-        let max = len.saturating_sub(rows.max(1)) as i64;
-        self.audit_nav.tops[i] = (top + delta).clamp(0, max) as usize;
+        let rows = self.audit_nav.rows[i].max(1);
+        let nav = &mut self.audit_nav;
+        let cur = (nav.cursors[i] as i64 + delta).clamp(0, len.saturating_sub(1) as i64) as usize;
+        nav.cursors[i] = cur;
+        let top = clamp_top(nav.tops[i], rows, len);
+        nav.tops[i] = if cur < top {
+            cur
+        } else if cur >= top + rows {
+            cur + 1 - rows
+        } else {
+            top
+        };
         Some(Vec::new())
-    }
-
-    /// Enter on the stage table: the records in that stage now, in the
-    /// view that shows the stage (`<` comes back to the Audit).
-    fn open_audit_stage(&mut self) -> Vec<Request> {
-        let Some(stage) = self
-            .audit
-            .as_ref()
-            .and_then(|r| r.stages.get(self.audit_nav.cursor))
-            .map(|s| (s.stage.clone(), s.name.clone()))
-        else {
-            return Vec::new();
-        };
-        let p = self.pipeline.clone();
-        let Some(ix) = p.stage_ix(&stage.0) else {
-            self.set_status(format!("{} is no longer a stage", stage.1), true);
-            return Vec::new();
-        };
-        let Some(v) = self.views.iter().position(|v| {
-            matches!(v.kind, super::views::ViewKind::Phase(_)) && v.stages.contains(&ix)
-        }) else {
-            self.set_status(format!("no view shows {}", stage.1), true);
-            return Vec::new();
-        };
-        self.push_jump();
-        let mut out = self.switch_view(v);
-        self.stage_sel = self.views[v]
-            .stages
-            .iter()
-            .position(|s| *s == ix)
-            .map_or(0, |k| k + 1);
-        self.owner = super::OwnerMode::All;
-        self.owner_name = None;
-        self.filter.clear();
-        let back = self
-            .keymap
-            .first_key(crate::keys::Mode::Normal, Action::Back)
-            .unwrap_or("<");
-        self.set_status(
-            format!(
-                "{}: the records in it now ({back} goes back to the Audit)",
-                stage.1
-            ),
-            false,
-        );
-        out.extend(self.reset_query());
-        out
     }
 
     pub(super) fn on_audit(&mut self, report: AuditReport) {

@@ -169,9 +169,21 @@ impl App {
                 Err(e) => self.command_error(&format!(":sort {e}")),
             },
             Command::Mark => {
-                let terms = crate::ops::filter_expr::parse(&self.pipeline, &self.user.name, arg);
+                let mut terms =
+                    crate::ops::filter_expr::parse(&self.pipeline, &self.user.name, arg);
                 if let Some(e) = terms.errors.first() {
                     return self.command_error(&format!(":mark {e}"));
+                }
+                match &self.audit {
+                    Some(a) => terms.resolve(&self.pipeline, &a.drill),
+                    None if terms.needs_audit() => {
+                        let mut out = self.command_error(
+                            ":mark with noaction:, reason: or exited: needs the audit: computing it, try again when it is in",
+                        );
+                        out.extend(self.audit_request());
+                        return out;
+                    }
+                    None => {}
                 }
                 let mut f = self.list_filter();
                 terms.apply(&mut f);

@@ -18,9 +18,22 @@ impl App {
         }
     }
 
-    /// The filter as read: what applies, and the terms left out.
+    /// The filter as read: what applies, and the terms left out; the
+    /// audit's terms (`noaction:`, `reason:`, `exited:`) read from the
+    /// latest audit, when there is one.
     pub fn terms(&self) -> crate::ops::filter_expr::Terms {
-        crate::ops::filter_expr::parse(&self.pipeline, &self.user.name, &self.filter)
+        let mut t = crate::ops::filter_expr::parse(&self.pipeline, &self.user.name, &self.filter);
+        if let Some(a) = &self.audit {
+            t.resolve(&self.pipeline, &a.drill);
+        }
+        t
+    }
+
+    /// The typed filter needs an audit that is not here yet.
+    pub fn filter_awaits_audit(&self) -> bool {
+        self.audit.is_none()
+            && crate::ops::filter_expr::parse(&self.pipeline, &self.user.name, &self.filter)
+                .needs_audit()
     }
 
     pub fn list_filter(&self) -> ListFilter {

@@ -2,6 +2,7 @@
 //! keys and data responses go in, requests for the data worker come out.
 //! Nothing here draws or touches the terminal, so tests drive it directly.
 
+mod audit_drill;
 pub mod audit_nav;
 mod bulk;
 pub mod bulk_service;

@@ -205,6 +205,8 @@ impl App {
         self.selected = 0;
         self.top = 0;
         let q = self.query(super::service::Anchor::First);
-        vec![Request::Counts, q]
+        let mut out = vec![Request::Counts, q];
+        out.extend(self.audit_for_filter());
+        out
     }
 }

@@ -74,7 +74,22 @@ impl App {
         self.selected = 0;
         self.top = 0;
         let q = self.query(Anchor::First);
-        vec![q]
+        let mut out = vec![q];
+        out.extend(self.audit_for_filter());
+        out
+    }
+
+    /// The audit, when the filter's `noaction:`, `reason:` or `exited:`
+    /// terms wait for one: they select what an audit counted.
+    pub(super) fn audit_for_filter(&mut self) -> Option<Request> {
+        if !self.filter_awaits_audit() {
+            return None;
+        }
+        self.set_status(
+            "the filter's audit terms wait for the audit (computing it…)",
+            false,
+        );
+        self.audit_request()
     }
 
     /// The pane's record, read again (a re-read of what is on screen).

@@ -124,8 +124,17 @@ impl App {
                 self.reread()
             }
             Response::Audit(report) => {
+                let waited = self.filter_awaits_audit();
                 self.on_audit(*report);
-                Vec::new()
+                // The audit terms' records change with each audit.
+                if waited || self.terms().needs_audit() {
+                    if waited {
+                        self.set_status("the audit is in: the filter's audit terms apply", false);
+                    }
+                    self.reset_query()
+                } else {
+                    Vec::new()
+                }
             }
             Response::AuditFailed(why) => {
                 self.on_audit_failed(why);

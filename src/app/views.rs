@@ -22,6 +22,9 @@ pub enum ViewKind {
     Decisions,
     Breaches,
     Audit,
+    /// Every stage: where a drill-down from the Audit opens records that
+    /// may be in any stage now (made on the first such drill-down).
+    Found,
 }
 
 #[derive(Debug, Clone)]

@@ -47,7 +47,14 @@ pub fn add(ctx: &Ctx, patient: &str, fields: &[String], op_id: Option<&str>) -> 
 pub const MAX_LIMIT: usize = 100_000_000;
 
 /// Builds the store filter from `list`'s flags, checking names against the pipeline.
-pub fn filter(ctx: &Ctx, a: &ListArgs, me: &ops::Actor) -> Result<ListFilter> {
+/// `board` reads the stage audit for the terms that select what it counts
+/// (`noaction:`, `reason:`, `exited:`).
+pub fn filter(
+    ctx: &Ctx,
+    a: &ListArgs,
+    actor: &ops::Actor,
+    board: &mut dyn crate::store::Board,
+) -> Result<ListFilter> {
     let p = &ctx.pipeline;
     let limit = match &a.limit {
         None => None,
@@ -59,12 +66,12 @@ pub fn filter(ctx: &Ctx, a: &ListArgs, me: &ops::Actor) -> Result<ListFilter> {
             ),
         },
     };
-    if a.mine && me.defaulted() {
+    if a.mine && actor.defaulted() {
         bail!(
             "--mine needs a current user, and there is none: this trust-mode database was read without --as and your OS account is linked to no user; name one with --as USER"
         );
     }
-    let me = me.name.as_str();
+    let me = actor.name.as_str();
     let mut stages: Option<Vec<String>> = None;
     if let Some(ph) = &a.phase {
         let phase = p
@@ -122,9 +129,26 @@ pub fn filter(ctx: &Ctx, a: &ListArgs, me: &ops::Actor) -> Result<ListFilter> {
         ..Default::default()
     };
     if let Some(text) = &a.filter {
-        let terms = ops::filter_expr::parse(p, me, text);
+        let mut terms = ops::filter_expr::parse(p, me, text);
         if let Some(e) = terms.errors.first() {
             bail!("--filter: {e}");
+        }
+        // `noaction:`, `reason:`, `exited:`: the records the stage audit
+        // (over all time, as of now) counts.
+        if terms.needs_audit() {
+            // The audit reads the whole log: logged as an audit, as
+            // `audit` is, before it reads.
+            ops::reads::log_read(
+                board,
+                actor,
+                crate::log::AccessAction::Audit,
+                None,
+                Some("for list --filter"),
+                ctx.now(),
+            )?;
+            let all = crate::engine::audit::AuditRange::ALL;
+            let report = board.audit(p, all, ctx.now())?;
+            terms.resolve(p, &report.drill);
         }
         terms.apply(&mut f);
     }
@@ -139,9 +163,9 @@ pub fn filter(ctx: &Ctx, a: &ListArgs, me: &ops::Actor) -> Result<ListFilter> {
 /// always was, written element by element; the table takes two passes over
 /// one snapshot, one to measure its columns and one to print.
 pub fn list(ctx: &Ctx, a: &ListArgs) -> Result<()> {
-    let mut store = ctx.db()?;
+    let mut store = ctx.board()?;
     let actor = ctx.reader(&*store)?;
-    let f = filter(ctx, a, &actor)?;
+    let f = filter(ctx, a, &actor, &mut *store)?;
     let now = ctx.now();
     let listing = ops::reads::listing(&mut *store, &actor, &f, &describe(a), now)?;
     let p = &ctx.pipeline;

@@ -55,7 +55,10 @@ fn keys(bound: &[&str]) -> String {
 fn what(a: Action) -> String {
     let more = match a {
         Action::OpenDetail => {
-            " (fields, SLA with its wall-clock due time, history, the events you may fire)"
+            " (fields, SLA with its wall-clock due time, history, the events you may fire); in the Audit, the records behind the row under the cursor"
+        }
+        Action::PrevStage | Action::NextStage => {
+            "; in the Audit's stage table, between the stage and its NO OWNER count"
         }
         Action::Move => " (from the events you may fire, then the guards: a reason code, a note)",
         Action::Assign => " holding the owning role",
@@ -64,7 +67,7 @@ fn what(a: Action) -> String {
         Action::Filter => " as you type; reopened, the old text is selected",
         Action::CycleOwner => ": all → mine → unassigned → mine + unassigned",
         Action::MarkAll => " (at most 10,000)",
-        Action::SwitchPane => "; Audit: the next panel",
+        Action::SwitchPane => "; Audit: the next panel (each has a cursor)",
         Action::Refresh => " (the Audit view: recompute)",
         Action::Quit => " (Esc closes popups)",
         Action::RecordView => {

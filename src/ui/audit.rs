@@ -7,7 +7,7 @@
 use super::fit;
 use super::theme::Theme;
 use crate::app::App;
-use crate::app::audit_nav::{AuditNav, clamp_top, panel_len};
+use crate::app::audit_nav::{AuditNav, clamp_top, exits_in_order, panel_len};
 use crate::domain::Pipeline;
 use crate::domain::duration::Secs;
 use crate::engine::audit::{AuditReport, StageAudit};
@@ -140,14 +140,16 @@ pub fn draw(f: &mut Frame, area: Rect, v: &AuditScreen, theme: &Theme) {
     if a[1].height < 3 {
         return;
     }
-    draw_medians(f, a[1], r, place(1), theme);
-    draw_reasons(f, a[2], r, place(2), theme);
+    // The focused panel's cursor: Enter opens the records behind its row.
+    let cursor = |i: usize| (v.nav.focus == i).then_some(v.nav.cursors[i]);
+    draw_medians(f, a[1], r, place(1), cursor(1), theme);
+    draw_reasons(f, a[2], r, place(2), cursor(2), theme);
     let phase = r
         .active_care_phase
         .as_ref()
         .and_then(|id| v.pipeline.phases.iter().find(|p| &p.id == id))
         .map(|p| p.name.clone());
-    draw_exits(f, a[3], r, phase.as_deref(), place(3), theme);
+    draw_exits(f, a[3], r, phase.as_deref(), (place(3), cursor(3)), theme);
 }
 
 /// One bar `width` cells long for `share` of `scale` (clipped with `»`).
@@ -173,6 +175,7 @@ fn draw_medians(
     area: Rect,
     r: &AuditReport,
     (top, rows, focused): (usize, usize, bool),
+    cursor: Option<usize>,
     t: &Theme,
 ) {
     let stages: Vec<&StageAudit> = r.stages.iter().filter(|s| !s.terminal).collect();
@@ -190,9 +193,10 @@ fn draw_medians(
         .min(2.0);
     let lines: Vec<Line> = stages
         .iter()
+        .enumerate()
         .skip(top)
         .take(rows)
-        .map(|s| {
+        .map(|(i, s)| {
             let wall = match (s.median_seconds, s.median_wall_seconds) {
                 (Some(w), Some(x)) if x > w && roomy => format!(" wall {}", dur(Some(x))),
                 _ => String::new(),
@@ -213,11 +217,16 @@ fn draw_medians(
             } else {
                 t.plain()
             };
-            Line::from(vec![
+            let line = Line::from(vec![
                 Span::raw(format!("{:<label_w$} ", fit(&s.name, label_w))),
                 Span::styled(b, style),
                 Span::raw(format!(" {}", fit(&value, value_w))),
-            ])
+            ]);
+            if cursor == Some(i) {
+                line.style(t.selected())
+            } else {
+                line
+            }
         })
         .collect();
     let name = format!(
@@ -239,8 +248,8 @@ fn draw_medians(
 fn count_lines(
     items: &[(String, u64)],
     width: usize,
-    (top, rows): (usize, usize),
-    style: Style,
+    (top, rows, cursor): (usize, usize, Option<usize>),
+    (style, selected): (Style, Style),
 ) -> Vec<Line<'static>> {
     let label_w = 28usize.min(width / 2);
     let max = items.iter().map(|x| x.1).max().unwrap_or(0).max(1);
@@ -248,14 +257,20 @@ fn count_lines(
     let bar_w = width.saturating_sub(label_w + count_w + 2);
     items
         .iter()
+        .enumerate()
         .skip(top)
         .take(rows)
-        .map(|(label, n)| {
+        .map(|(i, (label, n))| {
             let cells = ((*n as f64 / max as f64) * bar_w as f64).round() as usize;
-            Line::from(vec![
+            let line = Line::from(vec![
                 Span::raw(format!("{:<label_w$} {n:>count_w$} ", fit(label, label_w))),
                 Span::styled("█".repeat(cells.max(usize::from(*n > 0))), style),
-            ])
+            ]);
+            if cursor == Some(i) {
+                line.style(selected)
+            } else {
+                line
+            }
         })
         .collect()
 }
@@ -265,6 +280,7 @@ fn draw_reasons(
     area: Rect,
     r: &AuditReport,
     (top, rows, focused): (usize, usize, bool),
+    cursor: Option<usize>,
     t: &Theme,
 ) {
     let total: u64 = r.breaches_by_reason.iter().map(|x| x.count).sum();
@@ -277,8 +293,8 @@ fn draw_reasons(
     let lines = count_lines(
         &items,
         area.width.saturating_sub(2) as usize,
-        (top, rows),
-        style,
+        (top, rows, cursor),
+        (style, t.selected()),
     );
     let noun = if total == 1 { "breach" } else { "breaches" };
     let name = format!("{total} {noun} by reason|{total} {noun}");
@@ -298,7 +314,7 @@ fn draw_exits(
     area: Rect,
     r: &AuditReport,
     phase: Option<&str>,
-    (top, rows, focused): (usize, usize, bool),
+    ((top, rows, focused), cursor): ((usize, usize, bool), Option<usize>),
     t: &Theme,
 ) {
     let name = format!("Exits before {}", phase.unwrap_or("active care"));
@@ -318,20 +334,16 @@ fn draw_exits(
         return;
     }
     // A funnel: the stages records left from, in pipeline order.
-    let mut exits = r.exits_before_active_care.clone();
-    exits.sort_by_key(|e| {
-        r.stages
-            .iter()
-            .position(|s| s.stage == e.stage)
-            .unwrap_or(usize::MAX)
-    });
-    let items: Vec<(String, u64)> = exits.iter().map(|e| (e.name.clone(), e.count)).collect();
+    let items: Vec<(String, u64)> = exits_in_order(r)
+        .iter()
+        .map(|e| (e.name.clone(), e.count))
+        .collect();
     let style = t.sla(crate::engine::sla::SlaState::Warn);
     let lines = count_lines(
         &items,
         area.width.saturating_sub(2) as usize,
-        (top, rows),
-        style,
+        (top, rows, cursor),
+        (style, t.selected()),
     );
     f.render_widget(Paragraph::new(lines).block(block), area);
 }

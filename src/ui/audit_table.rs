@@ -28,6 +28,9 @@ const COLUMNS: [(&str, u16, u8); 12] = [
     ("NO OWNER", 8, 0),
 ];
 
+/// The NO OWNER column, which `h`/`l` put the cursor on.
+const NO_OWNER: usize = 11;
+
 /// Which columns fit `inner` cells, and the stage column's width.
 fn table_columns(inner: u16) -> (Vec<usize>, u16) {
     let mut keep: Vec<usize> = (0..COLUMNS.len()).collect();
@@ -93,8 +96,11 @@ pub(super) fn draw(
         .skip(top)
         .take(rows)
         .map(|(i, s)| {
-            // The cursor (Enter opens the stage's records) where the keys are.
-            let style = if focused && i == v.nav.cursor {
+            // The cursor where the keys are: the row (Enter opens the
+            // stage's records) or its NO OWNER cell (those with no owner
+            // action).
+            let on_row = focused && i == v.nav.cursors[0];
+            let style = if on_row && v.nav.column == 0 {
                 t.selected()
             } else if s.highest_median || s.widest_variance {
                 t.error()
@@ -104,7 +110,15 @@ pub(super) fn draw(
                 Style::default()
             };
             let cells = stage_cells(s, stage_w);
-            Row::new(keep.iter().map(|&i| Cell::from(cells[i].clone()))).style(style)
+            Row::new(keep.iter().map(|&c| {
+                let cell = Cell::from(cells[c].clone());
+                if on_row && v.nav.column == 1 && c == NO_OWNER {
+                    cell.style(t.selected())
+                } else {
+                    cell
+                }
+            }))
+            .style(style)
         })
         .collect();
     let widths: Vec<Constraint> = keep

@@ -115,9 +115,16 @@ pub fn draw_footer(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         // The Audit view has no records: its own keys only.
         let hint = match action {
             Action::SwitchPane if audit => Some("next panel"),
-            Action::Down if audit => Some("scroll"),
+            Action::Down if audit => Some("move"),
             Action::Refresh if audit => Some("recompute"),
-            Action::OpenDetail if audit && app.audit_nav.focus == 0 => Some("its records"),
+            Action::OpenDetail if audit => Some("its records"),
+            Action::NextStage if audit && app.audit_nav.focus == 0 => {
+                Some(if app.audit_nav.column == 0 {
+                    "no-owner count"
+                } else {
+                    "stage"
+                })
+            }
             Action::Help | Action::Quit => action.hint(),
             _ if audit => None,
             Action::Decide if deciding => Some("decide"),

@@ -202,6 +202,12 @@ fn filter_terms(app: &App) -> Vec<(String, String)> {
         ("sla:STATE".into(), "breached, warn, ok or paused".into()),
         ("sub:ID".into(), "a sub-status; none for none".into()),
         ("#42 or 42".into(), "one record by its id".into()),
+        (
+            "noaction:yes".into(),
+            "no owner action (the audit's)".into(),
+        ),
+        ("reason:CODE".into(), "a breach for that reason".into()),
+        ("exited:STAGE".into(), "left it before active care".into()),
         ("words".into(), "words of the patient's name".into()),
     ];
     for f in app.pipeline.fields.iter().filter(|f| f.filterable) {

@@ -365,3 +365,54 @@ fn the_marks_judge_each_stage_against_its_own_sla() {
     assert_eq!(stage(&loose, "new")["highest_median"], true);
     assert_eq!(stage(&loose, "review")["highest_median"], false);
 }
+
+/// The drill-down terms list exactly the records behind each count of the
+/// hand-built history (ids 1–6 are R1–R6).
+#[test]
+fn drill_down_terms_list_the_records_behind_each_count() {
+    let cq = build();
+    let ids = |filter: &str| -> Vec<i64> {
+        let v = cq.json(
+            "lee",
+            NOW,
+            &["list", "--filter", filter, "--sort", "id", "--json"],
+        );
+        v.as_array()
+            .expect("array")
+            .iter()
+            .map(|r| r["id"].as_i64().expect("id"))
+            .collect()
+    };
+    // R2's review stay (acked), R3's second new stay (the transition's
+    // reason), R4's new stay (acked).
+    assert_eq!(ids("reason:backlog"), vec![2, 3, 4]);
+    assert_eq!(ids("reason:patient_wait"), vec![3]);
+    // R3's open review stay, at its maximum exactly.
+    assert_eq!(ids("reason:unacknowledged"), vec![3]);
+    assert_eq!(ids("exited:new"), vec![4]);
+    assert_eq!(ids("exited:review"), vec![5]);
+    // R2's owner idle past warn; R3 unassigned. R6's owner acted lately.
+    assert_eq!(ids("noaction:yes"), vec![2, 3]);
+    assert_eq!(ids("noaction:yes reason:patient_wait"), vec![3]);
+    // The audit counts what the lists hold.
+    let r = audit(&cq, &[]);
+    assert_eq!(
+        pairs(&r["exits_before_active_care"], "stage"),
+        p(&[("new", 1), ("review", 1)])
+    );
+    assert_eq!(stage(&r, "review")["no_owner_action"], 2);
+    // Every such list is logged as an audit before it reads.
+    let log = cq.json("lee", NOW, &["access-log", "--json"]);
+    let audits = log
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| {
+            e["action"] == "audit"
+                && e["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.starts_with("for list --filter"))
+        })
+        .count();
+    assert_eq!(audits, 7, "{log:#}");
+}

@@ -223,9 +223,11 @@ fn count_before(line: &str, word: &str) -> i64 {
 }
 
 mod admin;
+mod drill;
 mod records;
 
 use admin::*;
+use drill::*;
 use records::*;
 
 /// Two tests per case, `sqlite_CASE` and `postgres_CASE`, so a failing
@@ -267,4 +269,5 @@ cases! {
     bulk_imported => sqlite_bulk_imported, postgres_bulk_imported;
     pipeline_applied => sqlite_pipeline_applied, postgres_pipeline_applied;
     killed_clients => sqlite_killed_clients, postgres_killed_clients;
+    audit_drilled => sqlite_audit_drilled, postgres_audit_drilled;
 }

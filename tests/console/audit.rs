@@ -11,7 +11,7 @@ use console::{Console, demo_db, demo_db_on};
 use crossterm::event::KeyCode;
 
 /// Presses the Audit view's number key.
-fn open_audit(c: &mut Console) {
+pub(crate) fn open_audit(c: &mut Console) {
     let i = c
         .app
         .views
@@ -22,7 +22,7 @@ fn open_audit(c: &mut Console) {
     assert_eq!(c.app.current().kind, ViewKind::Audit);
 }
 
-fn audit_view(c: &mut Console) {
+pub(crate) fn audit_view(c: &mut Console) {
     open_audit(c);
     assert!(c.app.audit.is_some(), "computed on entry");
 }
@@ -266,7 +266,7 @@ fn enter_on_a_stage_row_opens_its_records_and_back_returns() {
     for _ in 0..row {
         c.press('j');
     }
-    assert_eq!(c.app.audit_nav.cursor, row);
+    assert_eq!(c.app.audit_nav.cursors[0], row);
     c.code(KeyCode::Enter);
     assert_ne!(c.app.view, audit, "a phase view");
     assert_eq!(c.app.active_stages(), vec![stage.stage.clone()]);
@@ -279,5 +279,5 @@ fn enter_on_a_stage_row_opens_its_records_and_back_returns() {
     assert!(said.starts_with(&stage.name), "{said}");
     c.press('<');
     assert_eq!(c.app.view, audit, "back in the Audit");
-    assert_eq!(c.app.audit_nav.cursor, row, "on the same row");
+    assert_eq!(c.app.audit_nav.cursors[0], row, "on the same row");
 }

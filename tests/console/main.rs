@@ -17,6 +17,7 @@ mod command;
 mod config;
 mod confirm;
 mod derived_views;
+mod drill;
 mod filters;
 mod first_screens;
 mod names;

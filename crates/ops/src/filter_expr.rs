@@ -4,10 +4,31 @@
 //! (`state:TX`), an exact id (`#42` or `42`), and words of the patient's
 //! name. Terms combine with AND; a comma inside one term means OR
 //! (`stage:intake,review`); double quotes keep spaces (`stage:"Lab work"`).
+//!
+//! Three terms select what the stage audit counted (the Audit view's
+//! drill-downs): `noaction:yes` (records with no owner action now),
+//! `reason:CODE` (a breach explained by that reason, `unacknowledged` for
+//! none) and `exited:STAGE` (left that stage for a terminal one before
+//! Active Care). Their records come from the audit's pass over the log
+//! ([`Terms::resolve`]), then are read by id.
 
 use crate::present::shown;
 use carequeue_core::domain::{FieldKind, Pipeline};
+use carequeue_core::engine::audit::{Drill, UNACKNOWLEDGED};
 use carequeue_store::{ListFilter, OwnerFilter, SlaFilter};
+use std::sync::Arc;
+
+/// A term answered by the stage audit's records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditTerm {
+    /// `noaction:yes`: in a stage now, unassigned or the assignee idle
+    /// past the stage's warn time.
+    NoAction,
+    /// `reason:A,B`: a counted stay breached for one of these reasons.
+    Reason(Vec<String>),
+    /// `exited:S,T`: left one of these stages (ids) before Active Care.
+    Exited(Vec<String>),
+}
 
 /// A parsed filter: what it selects, and what could not be read.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -22,15 +43,59 @@ pub struct Terms {
     pub id: Option<i64>,
     pub fields: Vec<(String, Vec<String>)>,
     pub words: Vec<String>,
+    /// Terms the stage audit answers (AND between them).
+    pub audit: Vec<AuditTerm>,
+    /// Their records, once [`Terms::resolve`] has read them from an audit.
+    pub among: Option<Arc<Vec<i64>>>,
     /// One line per term that was not understood (left out of the filter).
     pub errors: Vec<String>,
 }
 
-pub const KEYS: [&str; 5] = ["stage", "owner", "role", "sla", "sub"];
+pub const KEYS: [&str; 8] = [
+    "stage", "owner", "role", "sla", "sub", "noaction", "reason", "exited",
+];
 
 impl Terms {
     pub fn is_empty(&self) -> bool {
         *self == Terms::default()
+    }
+
+    /// Whether some term needs the stage audit's records.
+    pub fn needs_audit(&self) -> bool {
+        !self.audit.is_empty()
+    }
+
+    /// Reads the records of the audit terms from `drill` (an audit of
+    /// pipeline `p`): the records every term selects.
+    pub fn resolve(&mut self, p: &Pipeline, drill: &Drill) {
+        if self.audit.is_empty() {
+            return;
+        }
+        let mut out: Option<Vec<i64>> = None;
+        for t in &self.audit {
+            let mut ids: Vec<i64> = match t {
+                AuditTerm::NoAction => drill.no_owner_action.concat(),
+                AuditTerm::Reason(codes) => codes
+                    .iter()
+                    .flat_map(|c| drill.breached_for(c).iter().copied())
+                    .collect(),
+                AuditTerm::Exited(stages) => stages
+                    .iter()
+                    .filter_map(|s| p.stage_ix(s))
+                    .flat_map(|s| drill.exits_from(s.0).iter().copied())
+                    .collect(),
+            };
+            ids.sort_unstable();
+            ids.dedup();
+            out = Some(match out {
+                None => ids,
+                Some(prev) => prev
+                    .into_iter()
+                    .filter(|id| ids.binary_search(id).is_ok())
+                    .collect(),
+            });
+        }
+        self.among = out.map(Arc::new);
     }
 
     /// Narrows `f` by these terms. Stages intersect the view's; an owner or
@@ -58,6 +123,12 @@ impl Terms {
             f.id = self.id;
         }
         f.fields.extend(self.fields.iter().cloned());
+        if self.among.is_some() {
+            f.among = self.among.clone();
+        } else if self.needs_audit() {
+            // Not resolved: the terms select nothing rather than everything.
+            f.among = Some(Arc::new(Vec::new()));
+        }
         if !self.words.is_empty() {
             f.text = Some(self.words.join(" "));
         }
@@ -95,17 +166,7 @@ pub fn parse(p: &Pipeline, me: &str, text: &str) -> Terms {
 
 fn term(p: &Pipeline, me: &str, key: &str, values: &[&str], t: &mut Terms) -> Result<(), String> {
     match key {
-        "stage" => {
-            let mut out = Vec::new();
-            for v in values {
-                let found = matching(p.stages.iter().map(|s| (s.id.as_str(), s.name.as_str())), v);
-                if found.is_empty() {
-                    return Err(format!("no stage `{}`", shown(v)));
-                }
-                out.extend(found);
-            }
-            t.stages = Some(out);
-        }
+        "stage" => t.stages = Some(stages_named(p, values)?),
         "owner" => {
             let [v] = values else {
                 return Err("owner: takes one name, `me` or `none`".into());
@@ -173,6 +234,37 @@ fn term(p: &Pipeline, me: &str, key: &str, values: &[&str], t: &mut Terms) -> Re
             }
             t.substatus = Some(out);
         }
+        "noaction" | "no-action" => {
+            let [v] = values else {
+                return Err("noaction: takes yes".into());
+            };
+            if !matches!(v.to_lowercase().as_str(), "yes" | "y" | "true") {
+                return Err(format!("noaction:{} is not yes", shown(v)));
+            }
+            t.audit.push(AuditTerm::NoAction);
+        }
+        "reason" => {
+            let mut out = Vec::new();
+            let known = p
+                .reasons
+                .iter()
+                .map(|r| (r.code.as_str(), r.label.as_str()))
+                .chain([(UNACKNOWLEDGED, "No reason recorded")]);
+            for v in values {
+                let found = matching(known.clone(), v);
+                if found.is_empty() {
+                    let codes: Vec<&str> = known.clone().map(|(c, _)| c).collect();
+                    return Err(format!(
+                        "no breach reason `{}` (reasons: {})",
+                        shown(v),
+                        codes.join(", ")
+                    ));
+                }
+                out.extend(found);
+            }
+            t.audit.push(AuditTerm::Reason(out));
+        }
+        "exited" => t.audit.push(AuditTerm::Exited(stages_named(p, values)?)),
         other => {
             let Some(field) = p.fields.iter().find(|f| f.filterable && f.id == other) else {
                 let fields: Vec<&str> = p
@@ -213,6 +305,20 @@ fn term(p: &Pipeline, me: &str, key: &str, values: &[&str], t: &mut Terms) -> Re
         }
     }
     Ok(())
+}
+
+/// The stages each of `values` names (see [`matching`]); a value that
+/// names none is an error.
+fn stages_named(p: &Pipeline, values: &[&str]) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for v in values {
+        let found = matching(p.stages.iter().map(|s| (s.id.as_str(), s.name.as_str())), v);
+        if found.is_empty() {
+            return Err(format!("no stage `{}`", shown(v)));
+        }
+        out.extend(found);
+    }
+    Ok(out)
 }
 
 /// Ids whose id or name is `v` (letter case ignored); failing that, those

@@ -51,6 +51,9 @@ pub struct ListFilter {
     pub substatus: Option<Vec<Option<String>>>,
     /// Only this record.
     pub id: Option<i64>,
+    /// Only records among these ids (sorted): a drill-down's records, as
+    /// the audit that counted them found them. Read by primary key.
+    pub among: Option<std::sync::Arc<Vec<i64>>>,
     /// Filterable record fields equal to one of these values.
     pub fields: Vec<(String, Vec<String>)>,
     /// Words of the patient's name (all must match).
@@ -78,7 +81,14 @@ impl ListFilter {
             || !self.roles.is_empty()
             || self.substatus.is_some()
             || self.id.is_some()
+            || self.among.is_some()
             || !self.fields.is_empty()
+    }
+
+    /// Terms that name the records themselves (an id, a drill-down's ids):
+    /// the primary key finds them, then they are sorted.
+    pub(crate) fn names_ids(&self) -> bool {
+        self.id.is_some() || self.among.is_some()
     }
 
     pub(crate) fn words(&self) -> Vec<String> {
@@ -109,13 +119,13 @@ impl ListFilter {
 
     /// Terms that find their rows on an index of their own (names, fields).
     pub(crate) fn picks_rows(&self) -> bool {
-        self.id.is_none() && (!self.words().is_empty() || !self.fields.is_empty())
+        !self.names_ids() && (!self.words().is_empty() || !self.fields.is_empty())
     }
 
     /// Whether a page is better read per stage and merged (a few stages,
     /// each walked on its own index) than on one table-wide index.
     pub(crate) fn mergeable(&self) -> bool {
-        self.notified.is_empty() && self.words().is_empty() && self.id.is_none()
+        self.notified.is_empty() && self.words().is_empty() && !self.names_ids()
     }
 
     /// The same filter in another order.

@@ -23,6 +23,9 @@ pub struct Dialect {
     pub bytewise: &'static str,
     /// The hint that reads a table whole rather than through an index.
     pub whole_table: &'static str,
+    /// The ids of a JSON array argument, as a subquery's rows (`{}`: its
+    /// place).
+    pub json_ids: &'static str,
 }
 
 pub const SQLITE: Dialect = Dialect {
@@ -31,6 +34,7 @@ pub const SQLITE: Dialect = Dialect {
     int: "",
     bytewise: "",
     whole_table: "NOT INDEXED",
+    json_ids: "SELECT value FROM json_each({})",
 };
 
 pub const POSTGRES: Dialect = Dialect {
@@ -39,6 +43,7 @@ pub const POSTGRES: Dialect = Dialect {
     int: "::bigint",
     bytewise: " COLLATE \"C\"",
     whole_table: "",
+    json_ids: "SELECT jsonb_array_elements_text({}::text::jsonb)::bigint",
 };
 
 impl Dialect {
@@ -154,6 +159,15 @@ pub fn common(f: &ListFilter, now: i64, d: &Dialect, args: &mut Vec<Param>) -> V
     if let Some(id) = f.id {
         let a = d.arg(Param::Int(id), args);
         w.push(format!("id = {a}"));
+    }
+    if let Some(ids) = &f.among {
+        if ids.is_empty() {
+            w.push(d.never.into());
+        } else {
+            let list = serde_json::to_string(ids.as_slice()).unwrap_or_else(|_| "[]".into());
+            let a = d.arg(Param::Text(list), args);
+            w.push(format!("id IN ({})", d.json_ids.replace("{}", &a)));
+        }
     }
     w
 }

@@ -164,7 +164,7 @@ impl ListFilter {
                 Some(ix) => format!("INDEXED BY {ix}"),
                 None => "NOT INDEXED".into(),
             },
-            _ if !self.words().is_empty() || self.id.is_some() || !self.fields.is_empty() => {
+            _ if !self.words().is_empty() || self.names_ids() || !self.fields.is_empty() => {
                 String::new()
             }
             (Some(st), _) if st.len() == 1 => String::new(),

@@ -53,6 +53,7 @@
 //!   has an SLA (a spread needs two stays and a non-zero deviation).
 
 mod clocks;
+mod drill;
 mod rec;
 mod report;
 mod scan;
@@ -60,6 +61,7 @@ pub mod stats;
 mod tally;
 mod util;
 
+pub use drill::Drill;
 pub use report::{AuditReport, ExitCount, ReasonCount, StageAudit};
 pub use scan::Auditor;
 

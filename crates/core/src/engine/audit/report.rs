@@ -1,6 +1,7 @@
 //! The audit's result: per-stage rows, exits before Active Care and breach
 //! reasons, serialised as `audit --json` (SPEC keys plus extras).
 
+use super::drill::Drill;
 use super::stats::{Summary, secs};
 use super::tally::{Acc, Tally};
 use super::util::Samples;
@@ -97,6 +98,9 @@ pub struct AuditReport {
     pub rank_by_spread: Vec<String>,
     pub records: u64,
     pub events: u64,
+    /// The records behind the counts (not in `audit --json`).
+    #[serde(skip)]
+    pub drill: Drill,
 }
 
 fn rfc3339(t: i64) -> String {
@@ -309,6 +313,7 @@ impl AuditReport {
             stages,
             records: records as u64,
             events: a.events,
+            drill: a.drill,
         }
     }
 

@@ -7,6 +7,7 @@
 
 use super::AuditReport;
 use super::clocks::Clocks;
+use super::drill::Slots;
 use super::rec::{At, NEW_REC, Rec};
 use super::tally::{Acc, Tally};
 use super::util::{Interner, clamp_u32, reassigns};
@@ -49,6 +50,8 @@ pub struct Auditor<'p> {
     sparse: HashMap<i64, u32>,
     /// Visited stages with index >= 64: (record slot, stage).
     visited_hi: HashSet<(u32, u16)>,
+    /// The records behind the drill-down counts.
+    drill: Slots,
 }
 
 impl<'p> Auditor<'p> {
@@ -94,6 +97,7 @@ impl<'p> Auditor<'p> {
             dense: Vec::new(),
             sparse: HashMap::new(),
             visited_hi: HashSet::new(),
+            drill: Slots::new(n),
         }
     }
 
@@ -196,6 +200,9 @@ impl<'p> Auditor<'p> {
             }
         }
         let records = self.recs.len();
+        let drill = self
+            .drill
+            .into_drill(records, &self.dense, &self.sparse, &self.reasons.names);
         let tally = Tally {
             acc: self.acc,
             reasons: self.reasons.names,
@@ -203,6 +210,7 @@ impl<'p> Auditor<'p> {
             exits: self.exits,
             exits_unknown: self.exits_unknown,
             events: self.events,
+            drill,
         };
         AuditReport::build(self.p, self.range, self.now, tally)
     }
@@ -235,7 +243,10 @@ impl<'p> Auditor<'p> {
             && self.range.contains(e.at)
         {
             match (from, e.from) {
-                (Some(f), _) => self.exits[f.0] += 1,
+                (Some(f), _) => {
+                    self.exits[f.0] += 1;
+                    self.drill.exits[f.0].push(slot);
+                }
                 (None, Some(f)) => *self.exits_unknown.entry(f.to_string()).or_default() += 1,
                 (None, None) => {}
             }
@@ -360,6 +371,9 @@ impl<'p> Auditor<'p> {
             let a = &mut self.acc[six.0];
             a.unassigned += u64::from(unassigned);
             a.idle_owner += u64::from(idle);
+            if unassigned || idle {
+                self.drill.no_owner_action[six.0].push(slot);
+            }
         }
         if !in_range {
             return;
@@ -396,6 +410,8 @@ impl<'p> Auditor<'p> {
             a.once_time += u64::from(active);
         }
         if let Some(reason) = breach_reason {
+            self.drill.breach(reason, slot);
+            let a = &mut self.acc[six.0];
             a.breaches += 1;
             let i = reason as usize;
             if a.by_reason.len() <= i {

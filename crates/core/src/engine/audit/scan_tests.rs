@@ -74,3 +74,36 @@ fn without_such_re_entries_one_pass_is_exact() {
     let (a, b) = (quick.finish(), exact.finish());
     assert_eq!(a.stages, b.stages);
 }
+
+/// The drill-down's records are the ids the counts were made of, for ids
+/// in the dense table and beyond it alike.
+#[test]
+fn the_drill_names_the_records_behind_each_count() {
+    let p = check(DEFAULT_PIPELINE).pipeline.expect("default pipeline");
+    let big = 1i64 << 40;
+    let withdrawn = |id: i64, at: i64| AuditEvent {
+        from: Some("form_submitted"),
+        reason: Some("duplicate"),
+        ..event(id, at, "transition", "withdrawn")
+    };
+    let log = vec![
+        event(7, 0, "create", "form_submitted"),
+        event(big, 0, "create", "form_submitted"),
+        event(9, 0, "create", "form_submitted"),
+        // 9 leaves at once, before Active Care: an exit, no breach.
+        withdrawn(9, 60),
+        event(3, 0, "create", "form_submitted"),
+    ];
+    // Three days on, 7, `big` and 3 are breached (4 clinic hours),
+    // unassigned, and so without owner action.
+    let mut a = Auditor::new(&p, AuditRange::ALL, T0 + 3 * 86_400);
+    log.iter().for_each(|e| a.push(e));
+    let r = a.finish();
+    let entry = p.entry.0;
+    assert_eq!(r.drill.breached_for(UNACKNOWLEDGED), [3, 7, big]);
+    assert_eq!(r.drill.no_owner_action_in(entry), [3, 7, big]);
+    assert_eq!(r.drill.exits_from(entry), [9]);
+    assert_eq!(r.stages[entry].no_owner_action, 3);
+    assert_eq!(r.stages[entry].breaches, 3);
+    assert!(r.drill.breached_for("staffing").is_empty());
+}

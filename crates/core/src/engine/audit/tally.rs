@@ -1,6 +1,7 @@
 //! What the scan hands the report: per-stage accumulators and the
 //! log-wide counts, with nothing of the scan's own state.
 
+use super::drill::Drill;
 use super::util::Samples;
 use std::collections::BTreeMap;
 
@@ -38,4 +39,5 @@ pub(super) struct Tally {
     /// Exits from stages the pipeline no longer has, by logged id.
     pub exits_unknown: BTreeMap<String, u64>,
     pub events: u64,
+    pub drill: Drill,
 }
