@@ -86,7 +86,7 @@ fn the_drill_names_the_records_behind_each_count() {
         reason: Some("duplicate"),
         ..event(id, at, "transition", "withdrawn")
     };
-    let log = vec![
+    let log = [
         event(7, 0, "create", "form_submitted"),
         event(big, 0, "create", "form_submitted"),
         event(9, 0, "create", "form_submitted"),
