@@ -8,6 +8,7 @@ mod config_cmd;
 pub mod context;
 mod demo_pg;
 mod docs;
+mod events_cmd;
 mod exchange;
 pub mod fmt;
 mod group;
@@ -168,6 +169,24 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 },
             ),
             Command::Info { json } => access_cmd::info(&ctx, *json),
+            Command::Events {
+                since,
+                follow,
+                kinds,
+                with_patient,
+                limit,
+                json,
+            } => events_cmd::run(
+                &ctx,
+                &events_cmd::Args {
+                    since: *since,
+                    follow: *follow,
+                    kinds,
+                    with_patient: *with_patient,
+                    limit: *limit,
+                    json: *json,
+                },
+            ),
             Command::Ack {
                 id,
                 reason,
@@ -203,6 +222,7 @@ fn on_postgres_too(cmd: Option<&Command>) -> bool {
                 | Command::Export { .. }
                 | Command::Import { .. }
                 | Command::AccessLog { .. }
+                | Command::Events { .. }
                 | Command::Pipeline {
                     action: None
                         | Some(PipelineCmd::Show { .. })

@@ -224,10 +224,12 @@ fn count_before(line: &str, word: &str) -> i64 {
 
 mod admin;
 mod drill;
+mod feed;
 mod records;
 
 use admin::*;
 use drill::*;
+use feed::*;
 use records::*;
 
 /// Two tests per case, `sqlite_CASE` and `postgres_CASE`, so a failing
@@ -270,4 +272,6 @@ cases! {
     pipeline_applied => sqlite_pipeline_applied, postgres_pipeline_applied;
     killed_clients => sqlite_killed_clients, postgres_killed_clients;
     audit_drilled => sqlite_audit_drilled, postgres_audit_drilled;
+    events_fed => sqlite_events_fed, postgres_events_fed;
+    events_followed => sqlite_events_followed, postgres_events_followed;
 }

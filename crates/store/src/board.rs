@@ -107,6 +107,8 @@ pub trait Board: Db + Send {
     ) -> Result<()>;
     /// The logs' lengths and heads now.
     fn checkpoint(&self, at: i64) -> Result<Checkpoint>;
+    /// The event log from a sequence number on ([`crate::feed`]).
+    fn feed(&self, q: &crate::feed::FeedQuery) -> Result<Vec<crate::feed::FeedEvent>>;
     /// The stage audit of the stays in `range`, through a connection of
     /// its own (so it can run beside the console's).
     fn audit(

@@ -15,6 +15,7 @@ pub mod counts;
 pub mod db;
 pub mod due;
 mod error;
+pub mod feed;
 pub mod filter;
 pub mod in_use;
 pub mod os;

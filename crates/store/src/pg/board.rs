@@ -246,6 +246,10 @@ impl Board for PgStore {
         Ok(cp)
     }
 
+    fn feed(&self, q: &crate::feed::FeedQuery) -> Result<Vec<crate::feed::FeedEvent>> {
+        self.feed_rows(q)
+    }
+
     fn audit(
         &self,
         p: &Pipeline,

@@ -17,6 +17,7 @@ pub mod copy;
 mod counts;
 mod error;
 mod export;
+mod feed;
 mod in_use;
 pub mod live;
 pub mod migrate;

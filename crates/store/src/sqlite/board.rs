@@ -155,6 +155,10 @@ impl Board for Store {
         super::verify::checkpoint(self.conn(), at)
     }
 
+    fn feed(&self, q: &crate::feed::FeedQuery) -> Result<Vec<crate::feed::FeedEvent>> {
+        super::feed::feed(self.conn(), q)
+    }
+
     fn audit(
         &self,
         p: &Pipeline,

@@ -12,6 +12,7 @@ mod db;
 pub mod due;
 pub mod events;
 pub mod export;
+pub mod feed;
 pub mod filter;
 mod fs_check;
 pub mod in_use;

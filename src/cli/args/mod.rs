@@ -1,7 +1,13 @@
 //! The command-line contract (SPEC "Command line"). Names, flags and exit
 //! codes here are used by scripts: extend, never rename.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+mod flags;
+mod groups;
+
+pub use flags::{DemoArgs, Format, InitArgs, Limit, ListArgs, OpArgs};
+pub use groups::{ConfigCmd, PipelineCmd, UserCmd};
+
+use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -270,6 +276,38 @@ pub enum Command {
     /// `carequeue man > carequeue.1 && man ./carequeue.1`, or install it
     /// under a `man1` folder of your MANPATH.
     Man,
+    /// The event log as a feed (NDJSON with --json), from a sequence number on.
+    ///
+    /// Each event with its sequence number (`seq`), record, the record's
+    /// stage after it, kind, actor and time, and no patient data unless
+    /// --with-patient. Start again from the last `seq` you read: nothing is
+    /// missed or repeated.
+    Events {
+        /// Only events after this sequence number (0: from the start).
+        #[arg(
+            long,
+            value_name = "SEQ",
+            default_value_t = 0,
+            allow_negative_numbers = true
+        )]
+        since: i64,
+        /// Keep reading: new events appear within a second of their commit.
+        #[arg(long)]
+        follow: bool,
+        /// Only events of this kind (repeatable: create, transition, note…).
+        #[arg(long = "kind", value_name = "KIND")]
+        kinds: Vec<String>,
+        /// Include patient data (the patient and fields a record was
+        /// created with, notes): export roles only, logged as an export.
+        #[arg(long)]
+        with_patient: bool,
+        /// Stop after this many events.
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+        /// One JSON object a line (NDJSON).
+        #[arg(long)]
+        json: bool,
+    },
     /// Acknowledge a breach with a reason code from the stage's taxonomy.
     Ack {
         id: i64,
@@ -280,190 +318,4 @@ pub enum Command {
         #[command(flatten)]
         op: OpArgs,
     },
-}
-
-#[derive(Debug, Args, Clone, Default)]
-pub struct OpArgs {
-    /// Refuse if the record changed since this version (a stale view).
-    #[arg(long, value_name = "N")]
-    pub expect_version: Option<i64>,
-    /// Idempotency key: the same operation id is never applied twice.
-    #[arg(long, value_name = "ID")]
-    pub op_id: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    #[arg(long, default_value_t = 400)]
-    pub records: usize,
-    #[arg(long, default_value_t = 7)]
-    pub seed: u64,
-    /// Build the database only; do not open the console.
-    #[arg(long)]
-    pub no_tui: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct InitArgs {
-    /// Trust mode: `--as` names the actor and `--now` dates writes.
-    ///
-    /// For demos and tests. Fixed for the database's life.
-    #[arg(long)]
-    pub trust: bool,
-    /// Share the database with this OS group.
-    ///
-    /// Created 0660 in a setgid folder, so files made by any member get the
-    /// group too.
-    #[arg(long, value_name = "NAME")]
-    pub group: Option<String>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum ConfigCmd {
-    /// Print the full default configuration (a valid file to start from).
-    Defaults,
-    /// Validate a configuration file; exit 1 on any error.
-    ///
-    /// Default: --config, else the usual place. Every problem is one line,
-    /// FILE:LINE:COL: error[C0xx].
-    Check { file: Option<PathBuf> },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum PipelineCmd {
-    /// Give a database from before stored pipelines its pipeline (its OS owner only).
-    Adopt { file: PathBuf },
-    /// What FILE would change, with the records each stage holds.
-    Diff {
-        file: PathBuf,
-        /// Carry the records of a removed stage OLD to stage NEW.
-        #[arg(long = "map", value_name = "OLD=NEW", value_parser = parse_map)]
-        maps: Vec<(String, String)>,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Replace the pipeline in force (admins).
-    ///
-    /// Refused if it would strand records, sub-statuses, choices, roles,
-    /// timers or the last admin.
-    Apply {
-        file: PathBuf,
-        /// Carry the records of a removed stage OLD to stage NEW.
-        #[arg(long = "map", value_name = "OLD=NEW", value_parser = parse_map)]
-        maps: Vec<(String, String)>,
-    },
-    /// Print the pipeline in force, or stored version N.
-    Show {
-        #[arg(long, value_name = "N")]
-        version: Option<i64>,
-        /// The version's text as stored (TOML), not the resolved table.
-        #[arg(long, conflicts_with = "json")]
-        toml: bool,
-        #[arg(long)]
-        json: bool,
-    },
-    /// The versions applied: when, by whom, hash.
-    History {
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-/// `OLD=NEW`, for `--map`.
-fn parse_map(s: &str) -> Result<(String, String), String> {
-    match s.split_once('=') {
-        Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => {
-            Ok((a.trim().to_string(), b.trim().to_string()))
-        }
-        _ => Err("expected OLD=NEW (two stage ids)".to_string()),
-    }
-}
-
-#[derive(Debug, Subcommand)]
-pub enum UserCmd {
-    /// Add a user (or add roles to one). Admins only.
-    Add {
-        name: String,
-        #[arg(long = "role", required = true, value_name = "R")]
-        roles: Vec<String>,
-        /// The OS account to link (default: the account of the same name).
-        #[arg(long, value_name = "OSNAME")]
-        login: Option<String>,
-    },
-    /// Take roles from a user; records they can no longer own are released. Admins only.
-    Revoke {
-        name: String,
-        #[arg(long = "role", required = true, value_name = "R")]
-        roles: Vec<String>,
-    },
-    /// Disable a leaver: history kept, their records released. Admins only.
-    Disable { name: String },
-    /// List the team.
-    List {
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-#[derive(Debug, Args)]
-pub struct ListArgs {
-    #[arg(long)]
-    pub phase: Option<String>,
-    #[arg(long)]
-    pub stage: Option<String>,
-    #[arg(long, group = "who")]
-    pub owner: Option<String>,
-    #[arg(long, group = "who")]
-    pub unassigned: bool,
-    #[arg(long, group = "who")]
-    pub mine: bool,
-    #[arg(long, group = "slaf")]
-    pub breached: bool,
-    #[arg(long = "at-risk", group = "slaf")]
-    pub at_risk: bool,
-    /// A structured filter, as in the console's `/`.
-    ///
-    /// `stage:S owner:NAME|me|none role:R sla:breached|warn|ok|paused sub:S
-    /// FIELD:VALUE #ID` and words of the patient's name (accents and case
-    /// ignored), all combined with AND.
-    #[arg(long, value_name = "EXPR")]
-    pub filter: Option<String>,
-    /// The order: due (the default), age, patient or id, `:asc` or `:desc`.
-    #[arg(long, value_name = "KEY[:asc|desc]")]
-    pub sort: Option<String>,
-    /// At most this many rows (0 to 100,000,000), in the order chosen.
-    #[arg(long, value_name = "N", value_parser = parse_limit)]
-    pub limit: Option<Limit>,
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// `--limit` as given: a whole number, in range or not (`list` refuses one
-/// out of range itself, naming the flag and the range, exit 1).
-#[derive(Debug, Clone)]
-pub struct Limit {
-    pub text: String,
-    /// The number, if it is one `usize` holds.
-    pub n: Option<usize>,
-}
-
-fn parse_limit(s: &str) -> Result<Limit, String> {
-    let t = s.trim();
-    let digits = t.strip_prefix('-').unwrap_or(t);
-    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
-        return Err(format!(
-            "`{}` is not a whole number",
-            crate::present::shown(s)
-        ));
-    }
-    Ok(Limit {
-        text: t.to_string(),
-        n: t.parse().ok(),
-    })
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Format {
-    Csv,
-    Json,
 }

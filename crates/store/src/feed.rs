@@ -1,0 +1,95 @@
+//! The event feed (`carequeue events`): the log read from a sequence
+//! number on, in log order, each event beside the stage its record is in
+//! after it. The log is its own outbox: an event's id is its sequence
+//! number, given under the log's lock in the transaction that writes it,
+//! so the ids have no gaps and a reader never sees a later one committed
+//! before an earlier one. Both stores read it with the same query.
+
+use crate::terms::{Dialect, Param};
+
+/// One event of the feed. `note` and `data` only when asked for (patient
+/// data: the caller logged an export first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedEvent {
+    /// The sequence number: the event's id in the log.
+    pub seq: i64,
+    pub record_id: Option<i64>,
+    pub at: i64,
+    pub actor: String,
+    pub kind: String,
+    pub event: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub reason: Option<String>,
+    /// The record's stage after this event (none for events of no record).
+    pub stage: Option<String>,
+    pub note: Option<String>,
+    pub data: Option<String>,
+}
+
+/// What to read: after `after`, of these kinds (all when empty), at most
+/// `limit`, with patient data or not.
+#[derive(Debug, Clone, Default)]
+pub struct FeedQuery {
+    pub after: i64,
+    pub kinds: Vec<String>,
+    pub limit: usize,
+    pub with_phi: bool,
+}
+
+/// The events that put a record in a stage (a rename moves it to the
+/// stage's new id): the latest of them up to an event names its stage.
+const STAGED: &str = "'create', 'transition', 'timer', 'override', 'rename'";
+
+impl FeedQuery {
+    /// The query and its arguments. `table` is where the events with their
+    /// patient data are read (PostgreSQL reads them through a view that
+    /// checks the session's grant).
+    pub fn sql(&self, d: &Dialect, table: &str) -> (String, Vec<Param>) {
+        let mut args = Vec::new();
+        let after = d.arg(Param::Int(self.after), &mut args);
+        let mut w = format!("e.id > {after}");
+        if !self.kinds.is_empty() {
+            w.push_str(&format!(
+                " AND e.kind IN ({})",
+                d.list(&self.kinds, &mut args)
+            ));
+        }
+        let limit = d.arg(
+            Param::Int(i64::try_from(self.limit).unwrap_or(i64::MAX)),
+            &mut args,
+        );
+        let (phi, from) = if self.with_phi {
+            ("e.note, e.data", table)
+        } else {
+            ("NULL, NULL", "events")
+        };
+        let sql = format!(
+            "SELECT e.id, e.record_id, e.at, e.actor, e.kind, e.event, e.from_stage, e.to_stage, \
+             e.reason, \
+             (SELECT s.to_stage FROM events s WHERE s.record_id = e.record_id AND s.id <= e.id \
+              AND s.kind IN ({STAGED}) ORDER BY s.id DESC LIMIT 1), \
+             {phi} \
+             FROM {from} e WHERE {w} ORDER BY e.id LIMIT {limit}"
+        );
+        (sql, args)
+    }
+}
+
+/// A row of [`FeedQuery::sql`].
+pub fn event_from<C: crate::columns::Cells>(r: &C) -> std::result::Result<FeedEvent, C::Error> {
+    Ok(FeedEvent {
+        seq: r.int(0)?,
+        record_id: r.opt_int(1)?,
+        at: r.int(2)?,
+        actor: r.text(3)?,
+        kind: r.text(4)?,
+        event: r.opt_text(5)?,
+        from: r.opt_text(6)?,
+        to: r.opt_text(7)?,
+        reason: r.opt_text(8)?,
+        stage: r.opt_text(9)?,
+        note: r.opt_text(10)?,
+        data: r.opt_text(11)?,
+    })
+}
