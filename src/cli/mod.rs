@@ -12,6 +12,7 @@ mod events_cmd;
 mod exchange;
 pub mod fmt;
 mod group;
+mod ingest_cmd;
 mod migrate_cmd;
 mod out;
 mod pipeline_change_cmd;
@@ -169,6 +170,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 },
             ),
             Command::Info { json } => access_cmd::info(&ctx, *json),
+            Command::Ingest { file, atomic, json } => {
+                ingest_cmd::run(&ctx, file.as_deref(), *atomic, *json)
+            }
             Command::Events {
                 since,
                 follow,
@@ -223,6 +227,7 @@ fn on_postgres_too(cmd: Option<&Command>) -> bool {
                 | Command::Import { .. }
                 | Command::AccessLog { .. }
                 | Command::Events { .. }
+                | Command::Ingest { .. }
                 | Command::Pipeline {
                     action: None
                         | Some(PipelineCmd::Show { .. })

@@ -26,6 +26,7 @@ mod formula_csv;
 mod hostile;
 mod import_limits;
 mod import_names;
+mod ingest;
 mod limits;
 mod parser_prop;
 mod pipeline_change;

@@ -225,11 +225,13 @@ fn count_before(line: &str, word: &str) -> i64 {
 mod admin;
 mod drill;
 mod feed;
+mod ingest;
 mod records;
 
 use admin::*;
 use drill::*;
 use feed::*;
+use ingest::*;
 use records::*;
 
 /// Two tests per case, `sqlite_CASE` and `postgres_CASE`, so a failing
@@ -274,4 +276,5 @@ cases! {
     audit_drilled => sqlite_audit_drilled, postgres_audit_drilled;
     events_fed => sqlite_events_fed, postgres_events_fed;
     events_followed => sqlite_events_followed, postgres_events_followed;
+    ingested => sqlite_ingested, postgres_ingested;
 }

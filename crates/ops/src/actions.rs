@@ -141,6 +141,14 @@ pub fn move_record(
     g: ChangeOpts,
     now: DateTime<Utc>,
 ) -> OpResult<Record> {
+    check_move(p, actor, id, args)?;
+    crate::reads::before_change(store, &actor.name, Some(id), "a change to this record")?;
+    db::write(store, |tx| move_in(tx, p, actor, id, event, args, g, now))
+}
+
+/// What a move is given, checked before its transaction: lengths, and an
+/// override's reason and role.
+pub(crate) fn check_move(p: &Pipeline, actor: &User, id: i64, args: &MoveArgs) -> OpResult<()> {
     for (what, text) in [
         ("note", args.note),
         ("--override reason", args.override_reason),
@@ -162,39 +170,51 @@ pub fn move_record(
             return Err(OpError::Invalid("an override needs a reason".into()));
         }
     }
+    Ok(())
+}
+
+/// A move inside the caller's transaction (checked by [`check_move`]).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn move_in(
+    tx: &mut dyn Tx,
+    p: &Pipeline,
+    actor: &User,
+    id: i64,
+    event: &str,
+    args: &MoveArgs,
+    g: ChangeOpts,
+    now: DateTime<Utc>,
+) -> OpResult<Record> {
     let Some(breach) = args.breach_reason else {
-        return change(store, id, actor, now, g, |cur, now| {
+        return change_in(tx, id, actor, now, g, |cur, now| {
             decide_move(p, cur, actor, event, args, now)
         });
     };
     // Both reasons: the breach is acknowledged, then the event fires, in
     // one transaction (two events, so the audit and replay read each).
-    crate::reads::before_change(store, &actor.name, Some(id), "a change to this record")?;
-    db::write(store, |tx| {
-        if let Some(op) = g.op_id
-            && tx.op_seen(op)?.is_some()
-        {
-            // A retry of an operation already applied.
-            return Ok(tx.load(id)?);
-        }
-        let first = ChangeOpts {
-            expect_version: g.expect_version,
-            op_id: None,
-        };
-        change_in(tx, id, actor, now, first, |cur, now| {
-            super::decide_ack(p, cur, actor, breach, None, now)
-        })?;
-        let rest = MoveArgs {
-            breach_reason: None,
-            ..args.clone()
-        };
-        let then = ChangeOpts {
-            expect_version: None,
-            op_id: g.op_id,
-        };
-        change_in(tx, id, actor, now, then, |cur, now| {
-            decide_move(p, cur, actor, event, &rest, now)
-        })
+    if let Some(op) = g.op_id
+        && tx.op_seen(op)?.is_some()
+    {
+        // A retry of an operation already applied.
+        return Ok(tx.load(id)?);
+    }
+    let first = ChangeOpts {
+        expect_version: g.expect_version,
+        op_id: None,
+    };
+    change_in(tx, id, actor, now, first, |cur, now| {
+        super::decide_ack(p, cur, actor, breach, None, now)
+    })?;
+    let rest = MoveArgs {
+        breach_reason: None,
+        ..args.clone()
+    };
+    let then = ChangeOpts {
+        expect_version: None,
+        op_id: g.op_id,
+    };
+    change_in(tx, id, actor, now, then, |cur, now| {
+        decide_move(p, cur, actor, event, &rest, now)
     })
 }
 

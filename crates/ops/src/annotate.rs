@@ -106,20 +106,31 @@ pub fn note(
     g: ChangeOpts,
     now: DateTime<Utc>,
 ) -> OpResult<Record> {
+    let text = check_note(text)?;
+    change(store, id, actor, now, g, |cur, _| {
+        Ok(decide_note(cur, text))
+    })
+}
+
+/// A note's text, trimmed, or why it cannot be one.
+pub fn check_note(text: &str) -> OpResult<&str> {
     let text = text.trim();
     if text.is_empty() {
         return Err(OpError::Invalid("note is empty".into()));
     }
     super::check_len("note", text)?;
-    change(store, id, actor, now, g, |cur, _| {
-        Ok((
-            cur.clone(),
-            EventSpec {
-                note: Some(text.to_string()),
-                ..EventSpec::of(EventKind::Note)
-            },
-        ))
-    })
+    Ok(text)
+}
+
+/// A note on `cur`: the record unchanged, and the event.
+pub fn decide_note(cur: &Record, text: &str) -> (Record, EventSpec) {
+    (
+        cur.clone(),
+        EventSpec {
+            note: Some(text.to_string()),
+            ..EventSpec::of(EventKind::Note)
+        },
+    )
 }
 
 /// Records why a breach happened, from the stage's breach-reason taxonomy.

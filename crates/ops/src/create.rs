@@ -131,32 +131,47 @@ pub fn add_record_once(
 ) -> OpResult<i64> {
     check_patient(patient)?;
     check_fields(p, &fields)?;
-    db::write(store, |tx| -> OpResult<i64> {
-        if let Some(op) = op_id
-            && let Some(seen) = tx.op_seen(op)?
-        {
-            return Ok(seen);
-        }
-        let now = super::actions::dated(tx, now);
-        let mut rec = new_record(p, patient, fields.clone(), now);
-        let data = Some(carequeue_core::engine::replay::create_data(
-            &rec.patient,
-            &rec.fields,
-        ));
-        let (to, at) = (rec.stage.clone(), rec.created_at);
-        tx.save(
-            None,
-            &mut rec,
-            &NewEvent {
-                record_id: None,
-                at,
-                actor: &actor.name,
-                to: Some(&to),
-                data: data.as_deref(),
-                op_id,
-                ..NewEvent::blank(EventKind::Create)
-            },
-        )?;
-        Ok(rec.id)
+    db::write(store, |tx| {
+        add_in(tx, p, actor, patient, &fields, op_id, now)
     })
+}
+
+/// A new record inside the caller's transaction, its patient and fields
+/// checked ([`check_patient`], [`check_fields`]); with an operation id
+/// already used, the record it made.
+pub(crate) fn add_in(
+    tx: &mut dyn carequeue_store::Tx,
+    p: &Pipeline,
+    actor: &carequeue_core::engine::User,
+    patient: &str,
+    fields: &BTreeMap<String, String>,
+    op_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> OpResult<i64> {
+    if let Some(op) = op_id
+        && let Some(seen) = tx.op_seen(op)?
+    {
+        return Ok(seen);
+    }
+    let now = super::actions::dated(tx, now);
+    let mut rec = new_record(p, patient, fields.clone(), now);
+    let data = Some(carequeue_core::engine::replay::create_data(
+        &rec.patient,
+        &rec.fields,
+    ));
+    let (to, at) = (rec.stage.clone(), rec.created_at);
+    tx.save(
+        None,
+        &mut rec,
+        &NewEvent {
+            record_id: None,
+            at,
+            actor: &actor.name,
+            to: Some(&to),
+            data: data.as_deref(),
+            op_id,
+            ..NewEvent::blank(EventKind::Create)
+        },
+    )?;
+    Ok(rec.id)
 }

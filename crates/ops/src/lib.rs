@@ -13,6 +13,7 @@ pub mod filter_expr;
 pub mod formula;
 pub mod identity;
 mod import;
+pub mod ingest;
 mod ownership;
 pub mod pipeline_change;
 pub mod present;

@@ -276,6 +276,24 @@ pub enum Command {
     /// `carequeue man > carequeue.1 && man ./carequeue.1`, or install it
     /// under a `man1` folder of your MANPATH.
     Man,
+    /// Requests from other systems, one NDJSON line each: new records and
+    /// actions on records.
+    ///
+    /// Each line is an object with `op` (add, move, note, substatus,
+    /// assign, claim, release, ack), an `op_id` (a line whose id was
+    /// applied before is not applied again) and what the op needs
+    /// (`patient` and `fields`; `record`, `event`, `text`, `value`, `user`,
+    /// `reason`, `note`). Each line is its own transaction unless --atomic.
+    Ingest {
+        /// The requests; `-` or none reads standard input.
+        file: Option<PathBuf>,
+        /// All lines or none: one transaction, refused whole by any bad line.
+        #[arg(long)]
+        atomic: bool,
+        /// One JSON result a line, then a summary line.
+        #[arg(long)]
+        json: bool,
+    },
     /// The event log as a feed (NDJSON with --json), from a sequence number on.
     ///
     /// Each event with its sequence number (`seq`), record, the record's
