@@ -166,6 +166,22 @@ fn write_export(
             })?;
             out.write_all(if first { b"]\n" } else { b"\n]\n" })?;
         }
+        Format::Fhir => {
+            // Each Task, then the Provenance of each of its events, one
+            // resource a line, streamed from one snapshot.
+            store.export_each(true, &mut |r, events| {
+                serde_json::to_writer(&mut *out, &ops::fhir::task(p, &r))
+                    .map_err(|e| io(e.into()))?;
+                out.write_all(b"\n").map_err(io)?;
+                for e in &events {
+                    if let Some(v) = ops::fhir::provenance(p, e) {
+                        serde_json::to_writer(&mut *out, &v).map_err(|e| io(e.into()))?;
+                        out.write_all(b"\n").map_err(io)?;
+                    }
+                }
+                Ok(())
+            })?;
+        }
     }
     out.flush()?;
     Ok(())

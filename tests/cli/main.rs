@@ -20,6 +20,7 @@ mod crash;
 mod demo;
 mod exchange;
 mod exchange_prop;
+mod fhir;
 mod filters;
 mod forged_kinds;
 mod formula_csv;

@@ -9,6 +9,7 @@ mod annotate;
 mod changed;
 pub mod checkpoints;
 mod create;
+pub mod fhir;
 pub mod filter_expr;
 pub mod formula;
 pub mod identity;

@@ -100,4 +100,7 @@ fn parse_limit(s: &str) -> Result<Limit, String> {
 pub enum Format {
     Csv,
     Json,
+    /// FHIR R4 NDJSON (Bulk Data): a Task per record, each followed by a
+    /// Provenance per event.
+    Fhir,
 }
