@@ -10,6 +10,7 @@ mod demo_pg;
 mod docs;
 mod events_cmd;
 mod exchange;
+mod fhir_import;
 pub mod fmt;
 mod group;
 mod ingest_cmd;
@@ -146,7 +147,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             Command::Audit { since, until, json } => {
                 audit_cmd::run(&ctx, since.as_deref(), until.as_deref(), *json)
             }
-            Command::Import { file } => exchange::import(&ctx, file),
+            Command::Import { file, format } => match format {
+                args::ImportFormat::Csv => exchange::import(&ctx, file),
+                args::ImportFormat::Fhir => fhir_import::run(&ctx, file),
+            },
             Command::Export { format, output } => {
                 exchange::export(&ctx, *format, output.as_deref())
             }

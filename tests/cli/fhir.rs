@@ -204,3 +204,121 @@ fn the_validator_refuses_a_bad_status_and_a_dangling_provenance() {
     let good = r#"{"resourceType":"Task","id":"9","status":"ready","intent":"order"}"#;
     assert!(run(&format!("{good}\n{dangling}\n")).status.success());
 }
+
+/// Export → import into an empty database reproduces the records, their
+/// stages, sub-statuses, owners, entry times and fields; importing the
+/// same file again adds nothing; a Task without a stage is refused naming
+/// its line and element, and nothing is imported.
+#[test]
+fn an_export_imports_into_an_empty_database_and_twice_adds_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("demo.db");
+    let out = carequeue(&db, "kim", &["demo", "--no-tui", "--records", "120"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let file = dir.path().join("tasks.ndjson");
+    let out = carequeue(
+        &db,
+        "kim",
+        &[
+            "export",
+            "--format",
+            "fhir",
+            "--output",
+            &file.display().to_string(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let cq = crate::common::Cq::init_default(NOW);
+    let users: Vec<Value> =
+        serde_json::from_slice(&carequeue(&db, "kim", &["user", "list", "--json"]).stdout)
+            .expect("users");
+    for u in &users {
+        let name = u["name"].as_str().expect("name");
+        let mut args = vec!["user", "add", name];
+        for r in u["roles"].as_array().expect("roles") {
+            args.extend(["--role", r.as_str().expect("role")]);
+        }
+        cq.ok("nobody", NOW, &args);
+    }
+    let path = file.display().to_string();
+    let said = cq.ok("kim", NOW, &["import", "--format", "fhir", &path]);
+    assert_eq!(said.trim(), "imported 120 records (0 already here)");
+
+    let listed = |db: &Path| -> Vec<Value> {
+        let v: Value = serde_json::from_slice(
+            &carequeue(db, "kim", &["list", "--json", "--sort", "id"]).stdout,
+        )
+        .expect("list");
+        v.as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| {
+                serde_json::json!([
+                    r["id"],
+                    r["patient"],
+                    r["stage"],
+                    r["substatus"],
+                    r["owner"],
+                    r["entered_at"]
+                ])
+            })
+            .collect()
+    };
+    assert_eq!(listed(&cq.db), listed(&db), "the same records");
+    let field = |db: &Path, id: &str| -> Value {
+        serde_json::from_slice::<Value>(&carequeue(db, "kim", &["show", id, "--json"]).stdout)
+            .expect("show")["fields"]
+            .clone()
+    };
+    assert_eq!(field(&cq.db, "7"), field(&db, "7"));
+
+    let again = cq.ok("kim", NOW, &["import", "--format", "fhir", &path]);
+    assert_eq!(again.trim(), "imported 0 records (120 already here)");
+    let v = cq.ok("nobody", NOW, &["verify"]);
+    assert!(v.starts_with("ok: "), "{v}");
+
+    // A Task without a stage code: its line and element, nothing imported.
+    let text = std::fs::read_to_string(&file).expect("read");
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let tasks: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.contains(r#""resourceType":"Task""#))
+        .map(|(i, _)| i)
+        .collect();
+    for i in &tasks {
+        // New ids, so nothing is passed over as already here.
+        let mut v: Value = serde_json::from_str(&lines[*i]).expect("task");
+        let id = v["id"].as_str().expect("id").parse::<i64>().expect("n") + 1000;
+        v["identifier"][0]["value"] = Value::from(id.to_string());
+        lines[*i] = v.to_string();
+    }
+    let broken = tasks[3];
+    let mut v: Value = serde_json::from_str(&lines[broken]).expect("task");
+    v["businessStatus"]["coding"][0]["system"] = Value::from("urn:other");
+    lines[broken] = v.to_string();
+    let bad = dir.path().join("bad.ndjson");
+    std::fs::write(&bad, lines.join("\n")).expect("write");
+    let out = cq.run(
+        "kim",
+        NOW,
+        &["import", "--format", "fhir", &bad.display().to_string()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(":{}:Task.businessStatus: has no code", broken + 1)),
+        "{err}"
+    );
+    assert!(err.contains("nothing imported"), "{err}");
+    assert_eq!(listed(&cq.db).len(), 120, "nothing imported");
+}

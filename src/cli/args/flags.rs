@@ -97,6 +97,13 @@ fn parse_limit(s: &str) -> Result<Limit, String> {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ImportFormat {
+    Csv,
+    /// FHIR R4 NDJSON: the Tasks, as `export --format fhir` writes them.
+    Fhir,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Format {
     Csv,
     Json,

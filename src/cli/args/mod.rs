@@ -4,7 +4,7 @@
 mod flags;
 mod groups;
 
-pub use flags::{DemoArgs, Format, InitArgs, Limit, ListArgs, OpArgs};
+pub use flags::{DemoArgs, Format, ImportFormat, InitArgs, Limit, ListArgs, OpArgs};
 pub use groups::{ConfigCmd, PipelineCmd, UserCmd};
 
 use clap::{Parser, Subcommand};
@@ -191,7 +191,13 @@ pub enum Command {
         json: bool,
     },
     /// Import records from CSV: all rows or none.
-    Import { file: std::path::PathBuf },
+    Import {
+        file: std::path::PathBuf,
+        /// `fhir`: the Tasks of a FHIR R4 NDJSON file (as `export --format
+        /// fhir` writes); a Task whose record is already here is passed over.
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ImportFormat,
+    },
     /// Export records (JSON includes histories).
     Export {
         #[arg(long, value_enum, default_value = "csv")]

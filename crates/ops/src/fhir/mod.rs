@@ -13,12 +13,17 @@
 //! | SLA due time | `restriction.period.end` |
 //! | created, and finished when terminal | `executionPeriod` |
 //! | created / last change | `authoredOn` / `lastModified` |
+//! | entered its stage | the extension `urn:carequeue:extension:entered-at` |
 //! | fields | `input`, each typed in `urn:carequeue:field` with a `valueString` |
 //!
 //! Each event is a `Provenance` whose `target` is its record's Task, with
 //! `recorded` and `occurredDateTime` its time, `agent.who` its actor and
 //! `activity` its kind (`urn:carequeue:event-kind`; the transition's label
 //! as text).
+
+mod read;
+
+pub use read::{ReadTasks, element_of, read_tasks};
 
 use crate::present;
 use carequeue_core::domain::Pipeline;
@@ -33,6 +38,9 @@ pub const FIELD_SYSTEM: &str = "urn:carequeue:field";
 pub const USER_SYSTEM: &str = "urn:carequeue:user";
 pub const ROLE_SYSTEM: &str = "urn:carequeue:role";
 pub const KIND_SYSTEM: &str = "urn:carequeue:event-kind";
+/// The extension that carries when the record entered its stage (its SLA
+/// clock's start), which no Task element holds.
+pub const ENTERED_AT: &str = "urn:carequeue:extension:entered-at";
 
 fn instant(t: i64) -> String {
     carequeue_core::engine::clock::from_unix(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -86,6 +94,7 @@ pub fn task(p: &Pipeline, r: &Record) -> Value {
         "for": {"display": r.patient},
         "authoredOn": instant(r.created_at),
         "lastModified": instant(r.updated_at),
+        "extension": [{"url": ENTERED_AT, "valueDateTime": instant(r.entered_at)}],
         "executionPeriod": if terminal {
             json!({"start": instant(r.created_at), "end": instant(r.updated_at)})
         } else {
