@@ -75,23 +75,26 @@ impl App {
             return Vec::new();
         };
         let role = owner_role(&self.pipeline, &r).unwrap_or("").to_string();
+        // Roles by name, as everywhere on screen.
+        let p = &self.pipeline;
         let items: Vec<Item> = self
             .team
             .iter()
             .filter(|u| u.has_role(&role))
             .map(|u| Item {
                 value: u.name.clone(),
-                label: format!("{} ({})", u.name, u.roles.join(", ")),
+                label: format!("{} ({})", u.name, crate::present::role_names(p, &u.roles)),
             })
             .collect();
+        let role_name = crate::present::role_name(p, &role);
         let purpose = Purpose::Assign {
             id: r.id,
             version: r.version,
         };
-        let empty = format!("record {}: nobody holds role `{role}`", r.id);
+        let empty = format!("record {}: nobody holds the role {role_name}", r.id);
         self.offer(
             purpose,
-            format!("Assign {} ({role})", super::record_label(&r)),
+            format!("Assign {} ({role_name})", super::record_label(&r)),
             items,
             empty,
         )

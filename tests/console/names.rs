@@ -67,6 +67,18 @@ fn labels_patients_order_and_due_times_are_on_screen() {
         panic!("no move picker: {:?}", c.app.popup)
     };
     assert_eq!(title, &format!("Move #{id} {patient}"));
+    c.code(crossterm::event::KeyCode::Esc);
+
+    // The assign picker names roles, never their ids.
+    c.press('a');
+    let Some(Popup::Pick { title, items, .. }) = &c.app.popup else {
+        panic!("no assign picker: {:?}", c.app.popup)
+    };
+    assert_eq!(title, &format!("Assign #{id} {patient} (Ops coordinator)"));
+    assert!(
+        items.iter().all(|i| i.label.ends_with("(Ops coordinator)")),
+        "{items:?}"
+    );
 }
 
 #[test]
