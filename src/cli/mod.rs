@@ -6,6 +6,7 @@ mod audit_cmd;
 mod changes;
 mod config_cmd;
 pub mod context;
+mod deliver_cmd;
 mod demo_pg;
 mod docs;
 mod events_cmd;
@@ -174,6 +175,22 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 },
             ),
             Command::Info { json } => access_cmd::info(&ctx, *json),
+            Command::Deliver {
+                dry_run,
+                notify,
+                since,
+                limit,
+                json,
+            } => deliver_cmd::run(
+                &ctx,
+                &deliver_cmd::Args {
+                    dry_run: *dry_run,
+                    notify: notify.as_deref(),
+                    since: *since,
+                    limit: *limit,
+                    json: *json,
+                },
+            ),
             Command::Ingest { file, atomic, json } => {
                 ingest_cmd::run(&ctx, file.as_deref(), *atomic, *json)
             }
@@ -232,6 +249,7 @@ fn on_postgres_too(cmd: Option<&Command>) -> bool {
                 | Command::AccessLog { .. }
                 | Command::Events { .. }
                 | Command::Ingest { .. }
+                | Command::Deliver { .. }
                 | Command::Pipeline {
                     action: None
                         | Some(PipelineCmd::Show { .. })

@@ -17,6 +17,7 @@ mod concurrency;
 mod config;
 mod contracts;
 mod crash;
+mod deliver;
 mod demo;
 mod exchange;
 mod exchange_prop;

@@ -15,6 +15,7 @@ pub mod formula;
 pub mod identity;
 mod import;
 pub mod ingest;
+pub mod notify;
 mod ownership;
 pub mod pipeline_change;
 pub mod present;

@@ -300,6 +300,34 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// What the webhook targets of notify.toml would be sent, signed.
+    ///
+    /// Only --dry-run is built: each message printed with its headers
+    /// (`webhook-id`, `webhook-timestamp`, `webhook-signature`) and body,
+    /// nothing sent. Targets come from --notify FILE, else notify.toml
+    /// beside the database.
+    Deliver {
+        /// Print what would be sent; send nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The targets (default: notify.toml beside the database).
+        #[arg(long, value_name = "FILE")]
+        notify: Option<PathBuf>,
+        /// Only events after this sequence number (see `events`).
+        #[arg(
+            long,
+            value_name = "SEQ",
+            default_value_t = 0,
+            allow_negative_numbers = true
+        )]
+        since: i64,
+        /// At most this many events.
+        #[arg(long, value_name = "N", default_value_t = 1000)]
+        limit: usize,
+        /// One JSON object a message: target, url, headers, body.
+        #[arg(long)]
+        json: bool,
+    },
     /// The event log as a feed (NDJSON with --json), from a sequence number on.
     ///
     /// Each event with its sequence number (`seq`), record, the record's

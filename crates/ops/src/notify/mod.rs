@@ -1,0 +1,188 @@
+//! Webhook targets (`notify.toml`) and what each is sent: which events
+//! (kinds, stages, escalation levels), in which shape (CloudEvents 1.0
+//! structured JSON, a Slack-compatible message, a Teams Workflows card),
+//! signed the Standard Webhooks way. Payloads carry record ids, stages,
+//! owners and a link back, never patient data: the log's feed reads no
+//! patient data, and a target may not even ask for it unless it is a
+//! CloudEvents target marked `phi = true` (for systems under a business
+//! associate agreement); a chat target never may.
+//!
+//! ```toml
+//! [[target]]
+//! name = "ehr"
+//! url = "https://ehr.example/hooks/carequeue"
+//! shape = "cloudevents"          # or "slack", "teams"
+//! secret_file = "ehr.secret"     # whsec_… a line; two during a rotation
+//! kinds = ["escalation", "transition"]
+//! stages = ["pending_provider"]
+//! levels = [1, 2]                # escalation levels (escalations only)
+//! ```
+
+mod shape;
+mod sign;
+
+pub use shape::{Message, message};
+pub use sign::{Secret, signature_header};
+
+use carequeue_core::domain::Pipeline;
+use carequeue_core::log::EventKind;
+use carequeue_store::feed::FeedEvent;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// How a payload is put.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Shape {
+    /// CloudEvents 1.0, structured JSON.
+    Cloudevents,
+    /// A Slack incoming webhook's `{"text": …}`.
+    Slack,
+    /// A Teams Workflows message with an Adaptive Card.
+    Teams,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    target: Vec<RawTarget>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTarget {
+    name: String,
+    url: String,
+    shape: Shape,
+    secret_file: PathBuf,
+    #[serde(default)]
+    kinds: Vec<String>,
+    #[serde(default)]
+    stages: Vec<String>,
+    #[serde(default)]
+    levels: Vec<u32>,
+    #[serde(default)]
+    phi: bool,
+}
+
+/// One target, checked.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub name: String,
+    pub url: String,
+    pub shape: Shape,
+    /// Every current secret: the first signs alone, all sign during a
+    /// rotation.
+    pub secrets: Vec<Secret>,
+    pub kinds: Vec<String>,
+    pub stages: Vec<String>,
+    pub levels: Vec<u32>,
+    pub phi: bool,
+}
+
+impl Target {
+    /// Whether event `e` goes to this target: an event of a record (the
+    /// team's and the pipeline's own events go nowhere), of its kinds,
+    /// stages and escalation levels when it names them.
+    pub fn wants(&self, e: &FeedEvent) -> bool {
+        if e.record_id.is_none() {
+            return false;
+        }
+        let kind_ok = self.kinds.is_empty() || self.kinds.contains(&e.kind);
+        let stage_ok = self.stages.is_empty()
+            || e.stage
+                .as_deref()
+                .is_some_and(|s| self.stages.iter().any(|x| x == s));
+        let level_ok = self.levels.is_empty()
+            || (e.kind == "escalation" && level_of(e).is_some_and(|l| self.levels.contains(&l)));
+        kind_ok && stage_ok && level_ok
+    }
+}
+
+/// An escalation's level, from its event (`level_2`) as the sweep logs it.
+pub fn level_of(e: &FeedEvent) -> Option<u32> {
+    e.event
+        .as_deref()
+        .and_then(|ev| ev.strip_prefix("level_"))
+        .and_then(|n| n.parse().ok())
+}
+
+/// Reads and checks `notify.toml` at `path` under pipeline `p`: every
+/// fault names the target and the key.
+pub fn load(p: &Pipeline, path: &Path) -> Result<Vec<Target>, String> {
+    let where_ = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{where_}: {e}"))?;
+    let raw: RawFile = toml::from_str(&text).map_err(|e| format!("{where_}: {}", e.message()))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut out: Vec<Target> = Vec::new();
+    for t in raw.target {
+        let at = |key: &str, what: String| format!("{where_}: target `{}`: {key}: {what}", t.name);
+        if t.name.trim().is_empty() || out.iter().any(|o| o.name == t.name) {
+            return Err(format!(
+                "{where_}: every target needs a name of its own (`{}`)",
+                t.name
+            ));
+        }
+        if !(t.url.starts_with("https://") || t.url.starts_with("http://")) {
+            return Err(at("url", "an http:// or https:// address".into()));
+        }
+        if t.phi && t.shape != Shape::Cloudevents {
+            return Err(at(
+                "phi",
+                "a chat or push target never carries patient data".into(),
+            ));
+        }
+        for k in &t.kinds {
+            if k.parse::<EventKind>().is_err() {
+                return Err(at("kinds", format!("`{k}` is not an event kind")));
+            }
+        }
+        for s in &t.stages {
+            if p.stage_ix(s).is_none() {
+                return Err(at(
+                    "stages",
+                    format!("`{s}` is not a stage of the pipeline"),
+                ));
+            }
+        }
+        let file = base.join(&t.secret_file);
+        let secrets = read_secrets(&file).map_err(|e| at("secret_file", e))?;
+        out.push(Target {
+            name: t.name,
+            url: t.url,
+            shape: t.shape,
+            secrets,
+            kinds: t.kinds,
+            stages: t.stages,
+            levels: t.levels,
+            phi: t.phi,
+        });
+    }
+    Ok(out)
+}
+
+/// The secrets of a file, one `whsec_…` a line; the file readable by its
+/// owner (and group) only.
+fn read_secrets(file: &Path) -> Result<Vec<Secret>, String> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let shown = file.display();
+    let meta = std::fs::metadata(file).map_err(|e| format!("{shown}: {e}"))?;
+    if meta.permissions().mode() & 0o004 != 0 {
+        return Err(format!(
+            "{shown} is readable by everyone: chmod o-r it (a secret is for its owner)"
+        ));
+    }
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{shown}: {e}"))?;
+    let secrets: Vec<Secret> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .enumerate()
+        .map(|(i, l)| Secret::parse(l).map_err(|e| format!("{shown}, secret {}: {e}", i + 1)))
+        .collect::<Result<_, _>>()?;
+    if secrets.is_empty() {
+        return Err(format!("{shown} holds no secret (`whsec_…`)"));
+    }
+    Ok(secrets)
+}

@@ -1,0 +1,133 @@
+//! `deliver --dry-run`: what the webhook targets of `notify.toml` would be
+//! sent for the events after a sequence number, signed the Standard
+//! Webhooks way, printed rather than sent, so people can try a receiver
+//! (`scripts/webhook_receiver.py` verifies them). Sending, with retries
+//! and a dead-letter state, is not built yet: without `--dry-run` the
+//! command says so and sends nothing.
+
+use super::context::Ctx;
+use super::out::outln;
+use crate::log::AccessAction;
+use crate::ops::notify::{self, Target};
+use crate::store::feed::FeedQuery;
+use anyhow::{Result, anyhow, bail};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+/// What `deliver` was asked for.
+pub struct Args<'a> {
+    pub dry_run: bool,
+    pub notify: Option<&'a Path>,
+    pub since: i64,
+    pub limit: usize,
+    pub json: bool,
+}
+
+/// `--notify FILE`, else `notify.toml` beside a SQLite database.
+fn notify_file(ctx: &Ctx, given: Option<&Path>) -> Result<PathBuf> {
+    if let Some(f) = given {
+        return Ok(f.to_path_buf());
+    }
+    let db = ctx.db_path();
+    if crate::store::pg::conninfo::is_url(&db.display().to_string()) {
+        bail!("--notify FILE: a PostgreSQL database has no folder to find notify.toml in");
+    }
+    Ok(db
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .join("notify.toml"))
+}
+
+/// A CloudEvents `source`: the pipeline's name as a URN.
+fn source(ctx: &Ctx) -> String {
+    let name: String = ctx
+        .pipeline
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("urn:carequeue:{name}")
+}
+
+pub fn run(ctx: &Ctx, a: &Args) -> Result<()> {
+    if !a.dry_run {
+        bail!(
+            "deliver sends nothing yet: sending with retries and a dead-letter state is not built; `deliver --dry-run` prints what would be sent, signed"
+        );
+    }
+    if a.since < 0 {
+        bail!("--since {}: a sequence number is 0 or more", a.since);
+    }
+    let file = notify_file(ctx, a.notify)?;
+    let targets: Vec<Target> = notify::load(&ctx.pipeline, &file).map_err(|e| anyhow!(e))?;
+    if targets.is_empty() {
+        bail!("{}: no [[target]] to deliver to", file.display());
+    }
+    let mut store = ctx.board()?;
+    let now = ctx.now();
+    let actor = ctx.reader(&*store)?;
+    let phi = targets.iter().any(|t| t.phi);
+    if phi {
+        crate::ops::reads::authorise_export(&ctx.authority, &mut *store, &actor, now)?;
+        let names: Vec<&str> = targets
+            .iter()
+            .filter(|t| t.phi)
+            .map(|t| t.name.as_str())
+            .collect();
+        let detail = format!("deliver --dry-run to {}", names.join(", "));
+        crate::ops::reads::log_read(
+            &mut *store,
+            &actor,
+            AccessAction::Export,
+            None,
+            Some(&detail),
+            now,
+        )?;
+    }
+    let events = store.feed(&FeedQuery {
+        after: a.since,
+        kinds: Vec::new(),
+        limit: a.limit,
+        with_phi: phi,
+    })?;
+    let src = source(ctx);
+    for e in &events {
+        for t in targets.iter().filter(|t| t.wants(e)) {
+            let m = notify::message(&ctx.pipeline, t, e, &src, now.timestamp());
+            if a.json {
+                let v = json!({
+                    "target": m.target,
+                    "url": m.url,
+                    "seq": e.seq,
+                    "headers": {
+                        "content-type": "application/json",
+                        "webhook-id": m.id,
+                        "webhook-timestamp": m.timestamp.to_string(),
+                        "webhook-signature": m.signature,
+                    },
+                    "body": m.body,
+                });
+                outln!("{v}")?;
+            } else {
+                outln!(
+                    "POST {} · target {} · event {}\ncontent-type: application/json\nwebhook-id: {}\nwebhook-timestamp: {}\nwebhook-signature: {}\n\n{}\n",
+                    m.url,
+                    m.target,
+                    e.seq,
+                    m.id,
+                    m.timestamp,
+                    m.signature,
+                    m.body
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
