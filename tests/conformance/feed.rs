@@ -150,3 +150,80 @@ pub fn events_followed(t: &Target) {
     // The promise is a second; the follower asks five times a second.
     assert!(seen < Duration::from_secs(1), "{kind}: seen after {seen:?}");
 }
+
+/// `deliver --dry-run` on either store: the targets' messages from the
+/// feed, signed, with a patient only for a `phi` target and an export role.
+pub fn deliveries_dry_run(t: &Target) {
+    use std::os::unix::fs::PermissionsExt;
+    let kind = t.kind();
+    let id = t.add("maria", "Dora Webhook");
+    t.ok("maria", &["move", &id.to_string(), "start_review"]);
+    let dir = t.cq.dir.path();
+    let secret = dir.join("hook.secret");
+    std::fs::write(&secret, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n").expect("write");
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let notify = dir.join("notify.toml");
+    std::fs::write(
+        &notify,
+        r#"
+[[target]]
+name = "ehr"
+url = "https://ehr.example/hooks"
+shape = "cloudevents"
+secret_file = "hook.secret"
+kinds = ["create", "transition"]
+phi = true
+
+[[target]]
+name = "chat"
+url = "https://chat.example/hook"
+shape = "slack"
+secret_file = "hook.secret"
+kinds = ["transition"]
+"#,
+    )
+    .expect("write");
+    let notify = notify.display().to_string();
+    let run = |user: &str| -> Vec<Value> {
+        t.ok(
+            user,
+            &["deliver", "--dry-run", "--json", "--notify", &notify],
+        )
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect()
+    };
+    // `phi` needs an export role.
+    let e = refused(&t.run("maria", &["deliver", "--dry-run", "--notify", &notify]));
+    assert!(e.contains("export of patient data needs"), "{kind}: {e}");
+    let msgs = run("kim");
+    let ours: Vec<&Value> = msgs
+        .iter()
+        .filter(|m| {
+            let b: Value =
+                serde_json::from_str(m["body"].as_str().unwrap_or("{}")).unwrap_or_default();
+            b["data"]["record_id"] == id
+                || b["text"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with(&format!("#{id} ")))
+        })
+        .collect();
+    let targets: Vec<&str> = ours.iter().filter_map(|m| m["target"].as_str()).collect();
+    assert_eq!(targets, ["ehr", "ehr", "chat"], "{kind}: {ours:?}");
+    assert!(
+        ours[0]["body"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Dora Webhook"),
+        "{kind}"
+    );
+    assert!(
+        !ours[2]["body"].as_str().unwrap_or("").contains("Dora"),
+        "chat never"
+    );
+    assert!(ours.iter().all(|m| {
+        m["headers"]["webhook-signature"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("v1,"))
+    }));
+}

@@ -277,4 +277,5 @@ cases! {
     events_fed => sqlite_events_fed, postgres_events_fed;
     events_followed => sqlite_events_followed, postgres_events_followed;
     ingested => sqlite_ingested, postgres_ingested;
+    deliveries_dry_run => sqlite_deliveries_dry_run, postgres_deliveries_dry_run;
 }
