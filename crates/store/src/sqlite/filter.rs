@@ -150,6 +150,17 @@ impl ListFilter {
         ))
     }
 
+    /// Whether the filter holds only records handed to one of its roles
+    /// (`owner_role IN (…)`, a term of its own: none of the roles owns a
+    /// stage), over some stages: then `records_owner_role` serves it. An
+    /// empty stage list matches nothing, and SQLite, having dropped the
+    /// whole WHERE, would refuse that partial index.
+    fn handed_only(&self) -> bool {
+        !self.roles.is_empty()
+            && self.role_stages.is_empty()
+            && self.stages.as_ref().is_none_or(|s| !s.is_empty())
+    }
+
     /// Which index the page query is told to use, if any.
     fn hint(&self) -> String {
         // Several stages: walk the order's index and stop at the page
@@ -164,6 +175,9 @@ impl ListFilter {
                 Some(ix) => format!("INDEXED BY {ix}"),
                 None => "NOT INDEXED".into(),
             },
+            // Handed to a role: the few such records, on their own index
+            // (the stages' indexes would read every record of the stages).
+            _ if self.id.is_none() && self.handed_only() => "INDEXED BY records_owner_role".into(),
             _ if !self.words().is_empty() || self.id.is_some() || !self.fields.is_empty() => {
                 String::new()
             }
@@ -192,6 +206,7 @@ impl ListFilter {
             SlaFilter::Attention | SlaFilter::AtRisk if !nothing && !f.has_terms() => {
                 "INDEXED BY records_attention"
             }
+            _ if f.id.is_none() && f.handed_only() => "INDEXED BY records_owner_role",
             _ => "",
         };
         (format!("SELECT count(*) FROM records {hint} {w}"), args)
