@@ -165,12 +165,19 @@ fn records_handed_to_a_role_are_read_on_their_own_index() {
 }
 
 /// A name word too short for the trigram index, under the Breaches view's
-/// filter: counted and paged from the stage-and-patient index alone,
-/// which holds the warn and due times (no read of each candidate row).
+/// filter: counted, paged and counted for the board from the
+/// stage-and-patient index alone, which holds the clock's times (no read
+/// of each candidate row).
 #[test]
 fn a_short_name_under_the_breaches_filter_reads_no_row() {
     let (_d, s) = store();
-    for sla in [SlaFilter::Attention, SlaFilter::AtRisk, SlaFilter::Any] {
+    for sla in [
+        SlaFilter::Attention,
+        SlaFilter::AtRisk,
+        SlaFilter::Breached,
+        SlaFilter::Ok,
+        SlaFilter::Any,
+    ] {
         let f = ListFilter {
             stages: stages(&["a", "b", "c"]),
             sla,
@@ -191,6 +198,13 @@ fn a_short_name_under_the_breaches_filter_reads_no_row() {
         assert!(
             p.contains("COVERING INDEX records_stage_patient"),
             "{sla:?}: {p}"
+        );
+        // The board's counts (total, breached, at risk per stage), too.
+        let (sql, args) = f.stage_counts_sql(1000);
+        let p = plan(&s, &sql, &args);
+        assert!(
+            p.contains("COVERING INDEX records_stage_patient"),
+            "board {sla:?}: {p}"
         );
     }
 }

@@ -122,6 +122,36 @@ impl ListFilter {
         )
     }
 
+    /// The board's counts under this filter in one grouped pass: per stage,
+    /// the total under its SLA state, the breached and the at-risk, each
+    /// as the stage's own count with that state would give it.
+    pub fn stage_counts_sql(&self, now: i64) -> (String, Vec<Value>) {
+        let f = ListFilter {
+            sla: SlaFilter::Any,
+            seek: Seek::Start,
+            until: None,
+            walk: false,
+            limit: None,
+            sort: Sort::default(),
+            ..self.clone()
+        };
+        let mut args = Vec::new();
+        let w = f.where_clause(now, &mut args);
+        args.push(Value::Integer(now));
+        let n = format!("?{}", args.len());
+        let total = crate::terms::sla_term(self.sla, &n).unwrap_or_else(|| "1".into());
+        let breached = crate::terms::sla_term(SlaFilter::Breached, &n).unwrap_or_default();
+        let at_risk = crate::terms::sla_term(SlaFilter::AtRisk, &n).unwrap_or_default();
+        (
+            format!(
+                "SELECT stage, count(*) FILTER (WHERE {total}), count(*) FILTER (WHERE {breached}), \
+                 count(*) FILTER (WHERE {at_risk}) FROM records {} {w} GROUP BY stage",
+                f.hint()
+            ),
+            args,
+        )
+    }
+
     /// Where a capped walk must stop: the key of the first row of the
     /// order's index past the cap, counting only what the index serves
     /// (the stages and the cursor). None without a cap, or backwards.

@@ -233,13 +233,14 @@ const STEPS: &[&str] = &[
     // escalation (`owner_role`) is found on an index of its own, so a
     // role's My Queue no longer reads every unassigned record of its
     // stages to find the few handed to it. The stage-and-patient index
-    // carries the warn and due times (after the id, so it still serves the
-    // patient order): a short name word under a stage or SLA filter is
-    // counted and paged from the index alone.
+    // carries the clock's times (after the id, so it still serves the
+    // patient order): a short name word under a stage and any SLA state is
+    // counted, paged and counted for the board from the index alone.
     r#"
     CREATE INDEX records_owner_role ON records(owner_role, sort_due, id) WHERE owner_role IS NOT NULL;
     DROP INDEX records_stage_patient;
-    CREATE INDEX records_stage_patient ON records(stage, patient COLLATE NOCASE, id, warn_at, sort_due);
+    CREATE INDEX records_stage_patient ON records(stage, patient COLLATE NOCASE, id,
+        warn_at, sort_due, due_at, paused_since, paused_left);
     "#,
 ];
 
@@ -454,7 +455,7 @@ mod tests {
         );
         assert!(
             sql("records_stage_patient")?
-                .contains("records(stage, patient COLLATE NOCASE, id, warn_at, sort_due)"),
+                .contains("warn_at, sort_due, due_at, paused_since, paused_left)"),
             "{}",
             sql("records_stage_patient")?
         );

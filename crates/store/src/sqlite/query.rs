@@ -246,6 +246,44 @@ impl Store {
         Ok((total as f64) * (total as f64) > (limit as f64) * (scope as f64))
     }
 
+    /// The board's per-stage counts under `f` (each of its stages: the
+    /// total under its SLA state, the breached, the at-risk) in one grouped
+    /// pass, where `f`'s terms pick rows (names, fields): counted stage by
+    /// stage and state, each count would read every candidate again (three
+    /// times the stages' number of reads of 20,000 rows for a common name
+    /// at a million records). None otherwise (each count is cheap).
+    pub fn stage_counts_under(&self, f: &ListFilter, now: i64) -> Result<Option<Vec<StageCount>>> {
+        let Some(stages) = &f.stages else {
+            return Ok(None);
+        };
+        if !f.picks_rows() || !f.notified.is_empty() {
+            return Ok(None);
+        }
+        let (sql, args) = f.stage_counts_sql(now);
+        let mut by_stage: std::collections::HashMap<String, (i64, i64, i64)> =
+            std::collections::HashMap::new();
+        let mut st = self.conn().prepare_cached(&sql)?;
+        let mut rows = st.query(rusqlite::params_from_iter(args))?;
+        while let Some(r) = rows.next()? {
+            by_stage.insert(r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?));
+        }
+        Ok(Some(
+            stages
+                .iter()
+                .map(|s| {
+                    let (total, breached, at_risk) = by_stage.get(s).copied().unwrap_or_default();
+                    StageCount {
+                        stage: s.clone(),
+                        total,
+                        breached,
+                        at_risk,
+                        unassigned: 0,
+                    }
+                })
+                .collect(),
+        ))
+    }
+
     /// How many records match `f` (ignoring its keyset and limit).
     pub fn count(&self, f: &ListFilter, now: i64) -> Result<i64> {
         if let Some(n) = self.quick_count(f)? {
