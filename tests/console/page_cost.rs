@@ -446,3 +446,84 @@ fn the_boards_counts_in_one_pass_are_each_stages_own() {
     };
     assert!(s.stage_counts_under(&plain, now).expect("none").is_none());
 }
+
+/// Typing a name letter by letter (and back): each key's total, first
+/// page and board counts, read from the candidates kept from the key
+/// before where its words narrow them, are those the queries give, under
+/// each SLA state; and after a write the kept candidates are not used.
+#[test]
+fn a_name_typed_letter_by_letter_reads_the_same_pages_and_counts() {
+    use carequeue::store::SlaFilter;
+    let (_d, db) = console::demo_db(3000);
+    let s = Store::open(&db).expect("open");
+    let now = console::now().timestamp();
+    let open: Vec<String> = s
+        .stage_counts(now)
+        .expect("counts")
+        .into_iter()
+        .map(|c| c.stage)
+        .collect();
+    let check = |s: &Store, text: &str, sla: SlaFilter| {
+        let f = ListFilter {
+            stages: Some(open.clone()),
+            sla,
+            text: Some(text.into()),
+            limit: Some(LIMIT),
+            ..Default::default()
+        };
+        let total = s.count(&f, now).expect("count");
+        let (n, rows) = s
+            .counted_first_page(&f, now)
+            .expect("one pass")
+            .expect("a name is counted in one pass");
+        assert_eq!(n, total, "{f:?}");
+        if let Some(rows) = rows {
+            let (listed, _) = s.list_page(&f, now).expect("page");
+            assert_eq!(rows, listed, "{f:?}");
+        }
+        let board = s
+            .stage_counts_under(&f, now)
+            .expect("board")
+            .expect("grouped");
+        for c in board {
+            let one = |sla: SlaFilter| {
+                s.count(
+                    &ListFilter {
+                        stages: Some(vec![c.stage.clone()]),
+                        sla,
+                        ..f.clone()
+                    },
+                    now,
+                )
+                .expect("count")
+            };
+            assert_eq!(
+                (c.total, c.breached, c.at_risk),
+                (one(sla), one(SlaFilter::Breached), one(SlaFilter::AtRisk)),
+                "{} {f:?}",
+                c.stage
+            );
+        }
+        total
+    };
+    for sla in [SlaFilter::Attention, SlaFilter::Any, SlaFilter::Ok] {
+        let mut seen = 0;
+        for text in [
+            "N", "Ng", "Ngu", "Nguy", "Nguye", "Nguyen", "Nguy", "guy en", "son",
+        ] {
+            seen += check(&s, text, sla);
+        }
+        assert!(seen > 0, "{sla:?}: some name matched");
+    }
+    // A write between two keys: the second reads its candidates afresh.
+    check(&s, "Ngu", SlaFilter::Attention);
+    s.conn()
+        .execute(
+            "UPDATE records SET warn_at = 0, sort_due = 0 WHERE id IN
+             (SELECT rowid FROM records_fts WHERE records_fts MATCH '\"nguy\"' LIMIT 3)",
+            [],
+        )
+        .expect("write");
+    check(&s, "Nguy", SlaFilter::Attention);
+    check(&s, "Nguy", SlaFilter::Breached);
+}

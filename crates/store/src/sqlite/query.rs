@@ -147,6 +147,9 @@ impl Store {
         {
             return Ok(None);
         }
+        if let Some((total, ids)) = self.named_first_page(f, now)? {
+            return Ok(Some((total, Some(self.rows_by_id(&ids)?))));
+        }
         let (sql, args) = f.counted_ids_sql(now);
         let mut total = 0i64;
         let ids: Vec<i64> = {
@@ -162,6 +165,11 @@ impl Store {
         if self.walks(f, total)? {
             return Ok(Some((total, None)));
         }
+        Ok(Some((total, Some(self.rows_by_id(&ids)?))))
+    }
+
+    /// The records of `ids`, in that order.
+    fn rows_by_id(&self, ids: &[i64]) -> Result<Vec<Record>> {
         let mut by_id: std::collections::HashMap<i64, Record> = std::collections::HashMap::new();
         if !ids.is_empty() {
             let marks = vec!["?"; ids.len()].join(", ");
@@ -176,8 +184,7 @@ impl Store {
                 by_id.insert(r.id, r);
             }
         }
-        let rows: Vec<Record> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
-        Ok(Some((total, Some(rows))))
+        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
     }
 
     fn list_one(&self, f: &ListFilter, now: i64) -> Result<Vec<Record>> {
@@ -258,6 +265,9 @@ impl Store {
         };
         if !f.picks_rows() || !f.notified.is_empty() {
             return Ok(None);
+        }
+        if let Some(counts) = self.named_stage_counts(f, now)? {
+            return Ok(Some(counts));
         }
         let (sql, args) = f.stage_counts_sql(now);
         let mut by_stage: std::collections::HashMap<String, (i64, i64, i64)> =
