@@ -68,7 +68,7 @@ pub fn scroll_views_filter(p: &Arc<Pipeline>, path: &Path, who: &str, out: &mut 
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    named.sort_by(|a, b| b.0.cmp(&a.0));
+    named.sort_by_key(|k| std::cmp::Reverse(k.0));
     for (took, what) in named.iter().take(slow) {
         eprintln!("slow key: {what}: {took:?}");
     }
