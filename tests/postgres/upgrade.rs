@@ -125,7 +125,7 @@ fn a_step_1_database_is_upgraded_by_its_owner_with_its_history_intact() {
         .expect("step 4's index on the records handed to a role")
         .get(0);
     assert!(
-        handed.contains("(owner_role, sort_due, id) WHERE (owner_role IS NOT NULL)"),
+        handed.contains("(owner_role, sort_due, id) INCLUDE (stage, assignee, warn_at, due_at, paused_since, paused_left) WHERE (owner_role IS NOT NULL)"),
         "{handed}"
     );
 

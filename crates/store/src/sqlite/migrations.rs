@@ -230,14 +230,16 @@ const STEPS: &[&str] = &[
     ) WITHOUT ROWID;
     "#,
     // 6: the keypress reads of issue 26. A record handed to a role by an
-    // escalation (`owner_role`) is found on an index of its own, so a
-    // role's My Queue no longer reads every unassigned record of its
-    // stages to find the few handed to it. The stage-and-patient index
+    // escalation (`owner_role`) is found on an index of its own, which
+    // also holds what a queue's count and the board test (stage, owner,
+    // clock), so a role's My Queue no longer reads every unassigned record
+    // of its stages to find the few handed to it, nor those few to count them. The stage-and-patient index
     // carries the clock's times (after the id, so it still serves the
     // patient order): a short name word under a stage and any SLA state is
     // counted, paged and counted for the board from the index alone.
     r#"
-    CREATE INDEX records_owner_role ON records(owner_role, sort_due, id) WHERE owner_role IS NOT NULL;
+    CREATE INDEX records_owner_role ON records(owner_role, sort_due, id,
+        stage, assignee, warn_at, due_at, paused_since, paused_left) WHERE owner_role IS NOT NULL;
     DROP INDEX records_stage_patient;
     CREATE INDEX records_stage_patient ON records(stage, patient COLLATE NOCASE, id,
         warn_at, sort_due, due_at, paused_since, paused_left);
@@ -449,7 +451,7 @@ mod tests {
         };
         assert!(
             sql("records_owner_role")?
-                .contains("records(owner_role, sort_due, id) WHERE owner_role IS NOT NULL"),
+                .contains("paused_since, paused_left) WHERE owner_role IS NOT NULL"),
             "{}",
             sql("records_owner_role")?
         );
