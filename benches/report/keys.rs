@@ -23,8 +23,11 @@ pub fn scroll_views_filter(p: &Arc<Pipeline>, path: &Path, who: &str, out: &mut 
     // are measured: to the redrawn frame, and to the frame with the data.
     let mut keys = Vec::new();
     let mut with_data = Vec::new();
+    // CQ_BENCH_SLOW=N: also print the N slowest keys with their data.
+    let mut named = Vec::new();
     let mut press =
         |app: &mut App, svc: &mut Service, term: &mut Terminal<TestBackend>, k: KeyEvent| {
+            let view = app.current().title.clone();
             let t = Instant::now();
             let reqs = app.on_key(k);
             draw(app, term);
@@ -32,6 +35,7 @@ pub fn scroll_views_filter(p: &Arc<Pipeline>, path: &Path, who: &str, out: &mut 
             pump(app, svc, reqs);
             draw(app, term);
             with_data.push(t.elapsed());
+            named.push((t.elapsed(), format!("{:?} in {view}", k.code)));
         };
     for i in 0..600 {
         let k = if i % 50 == 49 {
@@ -60,6 +64,14 @@ pub fn scroll_views_filter(p: &Arc<Pipeline>, path: &Path, who: &str, out: &mut 
         KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE),
     );
     let _ = keymap::Mode::Normal;
+    let slow: usize = std::env::var("CQ_BENCH_SLOW")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    named.sort_by_key(|k| std::cmp::Reverse(k.0));
+    for (took, what) in named.iter().take(slow) {
+        eprintln!("slow key: {what}: {took:?}");
+    }
     let raw_keys = raw_page_and_draw(path, &mut term, 600);
     out.push(Line {
         work: format!(

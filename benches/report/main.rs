@@ -10,7 +10,9 @@
 //! `list --json` over every record; `CQ_BENCH_ONLY=power` only the
 //! keypresses under a structured filter and order and a bulk action over
 //! 1,000 marked records (also part of the full run); `CQ_BENCH_ONLY=keys`
-//! only the keypress rows and the idle detail pane, reusing the database.
+//! only the keypress rows and the idle detail pane, reusing the database;
+//! `CQ_BENCH_ONLY=moves` only the row of one transition committed
+//! (`CQ_BENCH_SLOW=N` prints the N slowest keys of the keypress row).
 //!
 //! `CQ_BENCH_ONLY=pg` measures only the PostgreSQL rows (also part of the
 //! full run, printed after its table): a throwaway PostgreSQL server (needs its binaries under
@@ -24,8 +26,7 @@ use carequeue::app::App;
 use carequeue::app::service::{Service, pump};
 use carequeue::domain::{DEFAULT_PIPELINE, Pipeline, check};
 use carequeue::engine::FixedClock;
-use carequeue::engine::rules::{MoveArgs, allowed_events};
-use carequeue::ops::{self, ChangeOpts};
+use carequeue::ops;
 use carequeue::store::Store;
 use carequeue::ui;
 use chrono::{DateTime, Duration as Days, Utc};
@@ -47,6 +48,7 @@ mod import;
 mod keys;
 mod listing;
 mod memory;
+mod moves;
 mod pg;
 mod pg_bare;
 mod pg_console;
@@ -177,6 +179,12 @@ fn main() {
         print_report(records, &out);
         return;
     }
+    // CQ_BENCH_ONLY=moves: one transition committed, as in the full run.
+    if std::env::var("CQ_BENCH_ONLY").as_deref() == Ok("moves") {
+        moves::one_transition(&p, &path, &mut out);
+        print_report(records, &out);
+        return;
+    }
     // CQ_BENCH_ONLY=power: filtered and sorted keypresses, a bulk action.
     if std::env::var("CQ_BENCH_ONLY").as_deref() == Ok("power") {
         power::run(&p, &path, &sup.name, &mut out);
@@ -222,111 +230,7 @@ fn main() {
 
     power::run(&p, &path, &sup.name, &mut out);
 
-    // One transition committed, as the console commits: checkpoints run
-    // on the worker's idle ticks, not inside a commit.
-    let mut store = Store::open(&path).expect("open");
-    store.defer_checkpoints().expect("pragma");
-    let every: Vec<String> = p.roles.iter().map(|r| r.id.clone()).collect();
-    // Added as an admin adds a user (a `user` event by the admin), so the
-    // database still verifies; kept from one run to the next.
-    if carequeue::store::Db::member(&store, "bench-all")
-        .expect("users")
-        .is_none()
-    {
-        let users = store.users().expect("users");
-        let admin = users
-            .iter()
-            .find(|u| ops::is_admin(&p, u))
-            .expect("an admin among the demo users")
-            .name
-            .clone();
-        let actor = ops::actor(&store, &admin).expect("the admin acts");
-        ops::team::add_user(&p, &mut store, &actor, "bench-all", &every, None, now())
-            .expect("bench-all");
-    }
-    let all = ops::actor(&store, "bench-all").expect("bench user");
-    let ids: Vec<i64> = {
-        let mut st = store
-            .conn()
-            .prepare(
-                "SELECT id FROM records WHERE stage IN ('form_submitted','pending_provider','rx_sent')
-                 AND sort_due > ?1 ORDER BY id LIMIT 2000",
-            )
-            .expect("prep");
-        // Records within their SLA: a breached one would first need its reason.
-        st.query_map([now().timestamp()], |r| r.get(0))
-            .expect("q")
-            .filter_map(Result::ok)
-            .collect()
-    };
-    let mut commits = Vec::new();
-    for id in &ids {
-        let Ok(r) = store.record(*id) else { continue };
-        let Some(a) = allowed_events(&p, &r, &all, now())
-            .into_iter()
-            .find(|a| a.requires.is_empty())
-        else {
-            continue;
-        };
-        let args = MoveArgs::default();
-        let (res, d) = time(|| {
-            ops::move_record(
-                &p,
-                &mut store,
-                &all,
-                *id,
-                &a.event,
-                &args,
-                ChangeOpts::default(),
-                now(),
-            )
-        });
-        match res {
-            Ok(_) => commits.push(d),
-            Err(e) if commits.is_empty() => eprintln!("move refused: {e}"),
-            Err(_) => {}
-        }
-        if commits.len() % 50 == 0 {
-            store.checkpoint().expect("idle checkpoint");
-        }
-    }
-    let raw_commits: Vec<Duration> = {
-        let mut conn = rusqlite::Connection::open(&path).expect("open");
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .expect("pragma");
-        conn.pragma_update(None, "wal_autocheckpoint", 0)
-            .expect("pragma");
-        conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS bench_floor_events AS SELECT * FROM events WHERE 0",
-        )
-        .expect("scratch table");
-        ids.iter()
-            .map(|id| {
-                let t = Instant::now();
-                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).expect("tx");
-                // The same row writes, into a scratch table, so the
-                // database still verifies afterwards.
-                tx.execute("UPDATE records SET version = version WHERE id = ?1", [id]).expect("update");
-                tx.execute(
-                    "INSERT INTO bench_floor_events (record_id, at, actor, kind, hash) VALUES (?1, 0, 'raw', 'note', x'00')",
-                    [id],
-                )
-                .expect("insert");
-                tx.commit().expect("commit");
-                let d = t.elapsed();
-                if id % 50 == 0 {
-                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-                }
-                d
-            })
-            .collect()
-    };
-    out.push(Line {
-        work: format!("one transition committed ({} moves)", commits.len()),
-        budget: "p50 ≤ 0.2 ms, p99 ≤ 2 ms".into(),
-        ours: p50_p99(commits),
-        raw: p50_p99(raw_commits),
-    });
+    let mut store = moves::one_transition(&p, &path, &mut out);
 
     // Sweep: nothing due, then a day later with timers due.
     let _ = ops::sweep(&p, &mut store, now());

@@ -75,6 +75,9 @@ impl Service {
     /// Per-stage counts under `f` (its stages one by one): what the board
     /// shows when an owner mode or a typed filter narrows the queue.
     fn board_counts(&self, f: &ListFilter, now: i64) -> anyhow::Result<Vec<StageCount>> {
+        if let Some(counts) = self.store.stage_counts_under(f, now)? {
+            return Ok(counts);
+        }
         let mut out = Vec::new();
         for stage in f.stages.clone().unwrap_or_default() {
             let mut one = f.clone();

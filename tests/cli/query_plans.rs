@@ -101,6 +101,124 @@ fn a_roles_own_queue_is_counted_from_an_index_alone() {
     );
 }
 
+/// A supervisor's My Queue: the records an escalation handed to one of
+/// their roles, which own no stage. The count, the board's counts and the
+/// page (one stage, several, many, with a name) read `records_owner_role`,
+/// not every unassigned record of the stages.
+#[test]
+fn records_handed_to_a_role_are_read_on_their_own_index() {
+    let (_d, s) = store();
+    let many: Vec<String> = (0..12).map(|i| format!("s{i}")).collect();
+    for st in [stages(&["a"]), stages(&["a", "b"]), Some(many)] {
+        for (sla, text) in [
+            (SlaFilter::Any, None),
+            (SlaFilter::Breached, None),
+            (SlaFilter::AtRisk, None),
+            (SlaFilter::Any, Some("Nguyen")),
+        ] {
+            let f = ListFilter {
+                stages: st.clone(),
+                owner: OwnerFilter::UserOrUnassigned("kim".into()),
+                roles: vec!["supervisor".into()],
+                sla,
+                text: text.map(str::to_string),
+                limit: Some(200),
+                ..Default::default()
+            };
+            let (sql, args) = f.count_sql(1000);
+            let p = plan(&s, &sql, &args);
+            // Counted from the index alone (a name also reads its trigrams).
+            let want = if text.is_some() {
+                "INDEX records_owner_role (owner_role=?"
+            } else {
+                "USING COVERING INDEX records_owner_role (owner_role=?"
+            };
+            assert!(p.contains(want), "count {f:?}: {p}");
+            let (sql, args) = f.select_sql(1000);
+            let p = plan(&s, &sql, &args);
+            assert!(
+                p.contains("USING INDEX records_owner_role (owner_role=?"),
+                "page {f:?}: {p}"
+            );
+            assert!(!p.contains("TEMP B-TREE"), "in the index's order: {p}");
+            if text.is_some() {
+                let (sql, args) = f.counted_ids_sql(1000);
+                let p = plan(&s, &sql, &args);
+                assert!(p.contains("records_owner_role"), "counted page {f:?}: {p}");
+            }
+        }
+    }
+    // Roles that own stages: the handed records on their index, the rest
+    // of the roles' stages by stage; never a scan of the table.
+    let f = ListFilter {
+        stages: stages(&["a", "b"]),
+        roles: vec!["ops".into()],
+        role_stages: vec!["a".into()],
+        ..Default::default()
+    };
+    let (sql, args) = f.count_sql(1000);
+    let p = plan(&s, &sql, &args);
+    assert!(
+        p.contains("records_owner_role (owner_role=?)")
+            && p.contains("(stage=?)")
+            && !p.contains("SCAN records"),
+        "{p}"
+    );
+    // No stages: nothing, and no error from the partial index.
+    let f = ListFilter {
+        stages: Some(Vec::new()),
+        roles: vec!["supervisor".into()],
+        ..Default::default()
+    };
+    assert_eq!(s.count(&f, 1000).expect("count"), 0);
+    assert!(s.list(&f, 1000).expect("list").is_empty());
+}
+
+/// A name word too short for the trigram index, under the Breaches view's
+/// filter: counted, paged and counted for the board from the
+/// stage-and-patient index alone, which holds the clock's times (no read
+/// of each candidate row).
+#[test]
+fn a_short_name_under_the_breaches_filter_reads_no_row() {
+    let (_d, s) = store();
+    for sla in [
+        SlaFilter::Attention,
+        SlaFilter::AtRisk,
+        SlaFilter::Breached,
+        SlaFilter::Ok,
+        SlaFilter::Any,
+    ] {
+        let f = ListFilter {
+            stages: stages(&["a", "b", "c"]),
+            sla,
+            text: Some("N".into()),
+            limit: Some(200),
+            ..Default::default()
+        };
+        let (sql, args) = f.counted_ids_sql(1000);
+        let p = plan(&s, &sql, &args);
+        assert!(
+            p.contains(
+                "COVERING INDEX records_stage_patient (stage=? AND patient>? AND patient<?)"
+            ),
+            "{sla:?}: {p}"
+        );
+        let (sql, args) = f.count_sql(1000);
+        let p = plan(&s, &sql, &args);
+        assert!(
+            p.contains("COVERING INDEX records_stage_patient"),
+            "{sla:?}: {p}"
+        );
+        // The board's counts (total, breached, at risk per stage), too.
+        let (sql, args) = f.stage_counts_sql(1000);
+        let p = plan(&s, &sql, &args);
+        assert!(
+            p.contains("COVERING INDEX records_stage_patient"),
+            "board {sla:?}: {p}"
+        );
+    }
+}
+
 #[test]
 fn breach_counts_and_groups_read_only_the_attention_index() {
     let (_d, s) = store();

@@ -464,8 +464,8 @@ fn a_bulk_loaded_demo_verifies_and_has_nothing_due() {
         )
         .expect("indexes");
     assert_eq!(
-        indexes, 14,
-        "every records index is rebuilt (the two filterable fields' included)"
+        indexes, 15,
+        "every records index is rebuilt (the two filterable fields' and step 6's owner_role included)"
     );
     let found: i64 = c
         .query_row(

@@ -362,3 +362,168 @@ fn a_first_page_counted_in_one_pass_is_the_count_and_the_page() {
     assert!(counted > 50, "the one pass served {counted} pages");
     assert!(walked > 0 || counted > 0);
 }
+
+/// The board's counts under a name or field filter, read in one grouped
+/// pass, are each stage's own counts (its total under the filter's SLA
+/// state, its breached and its at-risk), for stages with and without
+/// matches, and under a supervisor's My Queue filter (handed records).
+#[test]
+fn the_boards_counts_in_one_pass_are_each_stages_own() {
+    use carequeue::store::{OwnerFilter, SlaFilter};
+    let (_d, db) = console::demo_db(3000);
+    let s = Store::open(&db).expect("open");
+    let now = console::now().timestamp();
+    let mut open: Vec<String> = s
+        .stage_counts(now)
+        .expect("counts")
+        .into_iter()
+        .map(|c| c.stage)
+        .collect();
+    open.push("no_such_stage".into());
+    let mut grouped = 0;
+    for sla in [
+        SlaFilter::Any,
+        SlaFilter::Attention,
+        SlaFilter::Breached,
+        SlaFilter::AtRisk,
+        SlaFilter::Ok,
+        SlaFilter::Paused,
+    ] {
+        let by_field = ListFilter {
+            sla,
+            ..filter(
+                &[("program", "weight")],
+                Sort::default(),
+                Some(open.clone()),
+            )
+        };
+        let mut terms = vec![by_field.clone()];
+        for text in ["a", "ng", "son", "nguyen", "an,zo", "zzzq"] {
+            terms.push(ListFilter {
+                fields: Vec::new(),
+                text: Some(text.into()),
+                ..by_field.clone()
+            });
+        }
+        terms.push(ListFilter {
+            owner: OwnerFilter::UserOrUnassigned("kim".into()),
+            roles: vec!["provider".into()],
+            text: Some("a".into()),
+            ..by_field.clone()
+        });
+        for f in terms {
+            let got = s
+                .stage_counts_under(&f, now)
+                .expect("grouped")
+                .expect("a name or field filter is counted in one pass");
+            assert_eq!(got.len(), open.len());
+            for (c, stage) in got.iter().zip(&open) {
+                let one = |sla: SlaFilter| {
+                    s.count(
+                        &ListFilter {
+                            stages: Some(vec![stage.clone()]),
+                            sla,
+                            ..f.clone()
+                        },
+                        now,
+                    )
+                    .expect("count")
+                };
+                assert_eq!(&c.stage, stage);
+                assert_eq!(c.total, one(f.sla), "{stage} {f:?}");
+                assert_eq!(c.breached, one(SlaFilter::Breached), "{stage} {f:?}");
+                assert_eq!(c.at_risk, one(SlaFilter::AtRisk), "{stage} {f:?}");
+                grouped += c.total;
+            }
+        }
+    }
+    assert!(grouped > 0, "some stage has matches");
+    // Without names or fields each count is cheap: counted as before.
+    let plain = ListFilter {
+        stages: Some(open),
+        owner: OwnerFilter::Unassigned,
+        ..Default::default()
+    };
+    assert!(s.stage_counts_under(&plain, now).expect("none").is_none());
+}
+
+/// Typing a name letter by letter (and back): each key's total, first
+/// page and board counts, read from the candidates kept from the key
+/// before where its words narrow them, are those the queries give, under
+/// each SLA state; and after a write the kept candidates are not used.
+#[test]
+fn a_name_typed_letter_by_letter_reads_the_same_pages_and_counts() {
+    use carequeue::store::SlaFilter;
+    let (_d, db) = console::demo_db(3000);
+    let s = Store::open(&db).expect("open");
+    let now = console::now().timestamp();
+    let open: Vec<String> = s
+        .stage_counts(now)
+        .expect("counts")
+        .into_iter()
+        .map(|c| c.stage)
+        .collect();
+    let check = |s: &Store, text: &str, sla: SlaFilter| {
+        let f = ListFilter {
+            stages: Some(open.clone()),
+            sla,
+            text: Some(text.into()),
+            limit: Some(LIMIT),
+            ..Default::default()
+        };
+        let total = s.count(&f, now).expect("count");
+        let (n, rows) = s
+            .counted_first_page(&f, now)
+            .expect("one pass")
+            .expect("a name is counted in one pass");
+        assert_eq!(n, total, "{f:?}");
+        if let Some(rows) = rows {
+            let (listed, _) = s.list_page(&f, now).expect("page");
+            assert_eq!(rows, listed, "{f:?}");
+        }
+        let board = s
+            .stage_counts_under(&f, now)
+            .expect("board")
+            .expect("grouped");
+        for c in board {
+            let one = |sla: SlaFilter| {
+                s.count(
+                    &ListFilter {
+                        stages: Some(vec![c.stage.clone()]),
+                        sla,
+                        ..f.clone()
+                    },
+                    now,
+                )
+                .expect("count")
+            };
+            assert_eq!(
+                (c.total, c.breached, c.at_risk),
+                (one(sla), one(SlaFilter::Breached), one(SlaFilter::AtRisk)),
+                "{} {f:?}",
+                c.stage
+            );
+        }
+        total
+    };
+    for sla in [SlaFilter::Attention, SlaFilter::Any, SlaFilter::Ok] {
+        let mut seen = 0;
+        for text in [
+            "N", "Ng", "Ngu", "Nguy", "Nguye", "Nguyen", "Nguy", "guy en", "son",
+        ] {
+            seen += check(&s, text, sla);
+        }
+        assert!(seen > 0, "{sla:?}: some name matched");
+    }
+    // A write between two keys: the second reads its candidates afresh.
+    check(&s, "Ngu", SlaFilter::Attention);
+    s.conn()
+        .execute(
+            "UPDATE records SET warn_at = 0, sort_due = 0 WHERE id IN
+             (SELECT rowid FROM records_fts WHERE records_fts MATCH '\"nguy\"' LIMIT 3)",
+            [],
+        )
+        .expect("write");
+    check(&s, "Nguy", SlaFilter::Attention);
+    check(&s, "Nguy", SlaFilter::Breached);
+}

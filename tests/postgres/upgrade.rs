@@ -116,6 +116,18 @@ fn a_step_1_database_is_upgraded_by_its_owner_with_its_history_intact() {
         .expect("rules")
         .get(0);
     assert_eq!(rules, 1, "the stored pipeline's rules were laid down");
+    let handed: String = owner
+        .query_one(
+            "SELECT indexdef FROM pg_indexes
+             WHERE schemaname = 'carequeue' AND indexname = 'records_owner_role'",
+            &[],
+        )
+        .expect("step 4's index on the records handed to a role")
+        .get(0);
+    assert!(
+        handed.contains("(owner_role, sort_due, id) INCLUDE (stage, assignee, warn_at, due_at, paused_since, paused_left) WHERE (owner_role IS NOT NULL)"),
+        "{handed}"
+    );
 
     // The team writes through the new step's checked paths: a note is
     // sealed after the old head; a move the rules forbid is refused.

@@ -53,6 +53,12 @@ pub trait Board: Db + Send {
     ) -> Result<Option<(i64, Option<Vec<Record>>)>> {
         Ok(None)
     }
+    /// The board's per-stage counts under `f` (the total under its SLA
+    /// state, breached, at risk; unassigned 0) where the store reads them
+    /// in one pass; None where they are counted stage by stage.
+    fn stage_counts_under(&self, _f: &ListFilter, _now: i64) -> Result<Option<Vec<StageCount>>> {
+        Ok(None)
+    }
     /// The team, disabled users too, by name.
     fn members(&self) -> Result<Vec<Member>>;
     /// The users who may act, with their roles.

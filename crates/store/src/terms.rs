@@ -141,21 +141,7 @@ pub fn common(f: &ListFilter, now: i64, d: &Dialect, args: &mut Vec<Param>) -> V
     } else {
         d.arg(Param::Int(now), args)
     };
-    match f.sla {
-        SlaFilter::Any => {}
-        // A stay paused after its breach is still breached.
-        SlaFilter::Breached => w.push(format!(
-            "(sort_due <= {n} OR (paused_since IS NOT NULL AND paused_left <= 0))"
-        )),
-        SlaFilter::AtRisk => w.push(format!("warn_at <= {n} AND sort_due > {n}")),
-        // A running clock's due time never precedes its warn time, so
-        // "past warn" covers breached too (and the attention index serves it).
-        SlaFilter::Attention => w.push(format!("warn_at <= {n}")),
-        SlaFilter::Ok => w.push(format!(
-            "due_at > {n} AND (warn_at IS NULL OR warn_at > {n})"
-        )),
-        SlaFilter::Paused => w.push("paused_since IS NOT NULL".into()),
-    }
+    w.extend(sla_term(f.sla, &n));
     if let Some(id) = f.id {
         let a = d.arg(Param::Int(id), args);
         w.push(format!("id = {a}"));
@@ -170,4 +156,24 @@ pub fn common(f: &ListFilter, now: i64, d: &Dialect, args: &mut Vec<Param>) -> V
         }
     }
     w
+}
+
+/// The term of SLA state `sla`, `n` the place of the argument that holds
+/// the time now (unused for `Any` and `Paused`); None for `Any`.
+pub fn sla_term(sla: SlaFilter, n: &str) -> Option<String> {
+    match sla {
+        SlaFilter::Any => None,
+        // A stay paused after its breach is still breached.
+        SlaFilter::Breached => Some(format!(
+            "(sort_due <= {n} OR (paused_since IS NOT NULL AND paused_left <= 0))"
+        )),
+        SlaFilter::AtRisk => Some(format!("warn_at <= {n} AND sort_due > {n}")),
+        // A running clock's due time never precedes its warn time, so
+        // "past warn" covers breached too (and the attention index serves it).
+        SlaFilter::Attention => Some(format!("warn_at <= {n}")),
+        SlaFilter::Ok => Some(format!(
+            "due_at > {n} AND (warn_at IS NULL OR warn_at > {n})"
+        )),
+        SlaFilter::Paused => Some("paused_since IS NOT NULL".into()),
+    }
 }

@@ -14,7 +14,7 @@ use crate::StoreError;
 
 /// Every step, oldest first: step N is `STEPS[N - 1]`. Append only; a
 /// step once released is never edited.
-const STEPS: [&str; 3] = [
+const STEPS: [&str; 4] = [
     // 1: tables, roles, append-only logs, writes through functions.
     include_str!("schema.sql"),
     // 2: the server dates, seals and checks every write.
@@ -24,6 +24,8 @@ const STEPS: [&str; 3] = [
     ),
     // 3: patient data is read through the server, logged.
     include_str!("step3/reads.sql"),
+    // 4: an index for the records handed to a role.
+    include_str!("step4/indexes.sql"),
 ];
 
 /// The step this carequeue lays down and expects.

@@ -76,6 +76,9 @@ impl Board for Store {
         Store::counted_first_page(self, f, now)
     }
 
+    fn stage_counts_under(&self, f: &ListFilter, now: i64) -> Result<Option<Vec<StageCount>>> {
+        Store::stage_counts_under(self, f, now)
+    }
     fn members(&self) -> Result<Vec<Member>> {
         super::users::members(self.conn())
     }

@@ -122,6 +122,36 @@ impl ListFilter {
         )
     }
 
+    /// The board's counts under this filter in one grouped pass: per stage,
+    /// the total under its SLA state, the breached and the at-risk, each
+    /// as the stage's own count with that state would give it.
+    pub fn stage_counts_sql(&self, now: i64) -> (String, Vec<Value>) {
+        let f = ListFilter {
+            sla: SlaFilter::Any,
+            seek: Seek::Start,
+            until: None,
+            walk: false,
+            limit: None,
+            sort: Sort::default(),
+            ..self.clone()
+        };
+        let mut args = Vec::new();
+        let w = f.where_clause(now, &mut args);
+        args.push(Value::Integer(now));
+        let n = format!("?{}", args.len());
+        let total = crate::terms::sla_term(self.sla, &n).unwrap_or_else(|| "1".into());
+        let breached = crate::terms::sla_term(SlaFilter::Breached, &n).unwrap_or_default();
+        let at_risk = crate::terms::sla_term(SlaFilter::AtRisk, &n).unwrap_or_default();
+        (
+            format!(
+                "SELECT stage, count(*) FILTER (WHERE {total}), count(*) FILTER (WHERE {breached}), \
+                 count(*) FILTER (WHERE {at_risk}) FROM records {} {w} GROUP BY stage",
+                f.hint()
+            ),
+            args,
+        )
+    }
+
     /// Where a capped walk must stop: the key of the first row of the
     /// order's index past the cap, counting only what the index serves
     /// (the stages and the cursor). None without a cap, or backwards.
@@ -150,6 +180,17 @@ impl ListFilter {
         ))
     }
 
+    /// Whether the filter holds only records handed to one of its roles
+    /// (`owner_role IN (…)`, a term of its own: none of the roles owns a
+    /// stage), over some stages: then `records_owner_role` serves it. An
+    /// empty stage list matches nothing, and SQLite, having dropped the
+    /// whole WHERE, would refuse that partial index.
+    fn handed_only(&self) -> bool {
+        !self.roles.is_empty()
+            && self.role_stages.is_empty()
+            && self.stages.as_ref().is_none_or(|s| !s.is_empty())
+    }
+
     /// Which index the page query is told to use, if any.
     fn hint(&self) -> String {
         // Several stages: walk the order's index and stop at the page
@@ -164,6 +205,9 @@ impl ListFilter {
                 Some(ix) => format!("INDEXED BY {ix}"),
                 None => "NOT INDEXED".into(),
             },
+            // Handed to a role: the few such records, on their own index
+            // (the stages' indexes would read every record of the stages).
+            _ if !self.names_ids() && self.handed_only() => "INDEXED BY records_owner_role".into(),
             _ if !self.words().is_empty() || self.names_ids() || !self.fields.is_empty() => {
                 String::new()
             }
@@ -192,6 +236,7 @@ impl ListFilter {
             SlaFilter::Attention | SlaFilter::AtRisk if !nothing && !f.has_terms() => {
                 "INDEXED BY records_attention"
             }
+            _ if !f.names_ids() && f.handed_only() => "INDEXED BY records_owner_role",
             _ => "",
         };
         (format!("SELECT count(*) FROM records {hint} {w}"), args)

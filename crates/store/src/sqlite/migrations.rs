@@ -229,6 +229,21 @@ const STEPS: &[&str] = &[
         PRIMARY KEY (user, name)
     ) WITHOUT ROWID;
     "#,
+    // 6: the keypress reads of issue 26. A record handed to a role by an
+    // escalation (`owner_role`) is found on an index of its own, which
+    // also holds what a queue's count and the board test (stage, owner,
+    // clock), so a role's My Queue no longer reads every unassigned record
+    // of its stages to find the few handed to it, nor those few to count them. The stage-and-patient index
+    // carries the clock's times (after the id, so it still serves the
+    // patient order): a short name word under a stage and any SLA state is
+    // counted, paged and counted for the board from the index alone.
+    r#"
+    CREATE INDEX records_owner_role ON records(owner_role, sort_due, id,
+        stage, assignee, warn_at, due_at, paused_since, paused_left) WHERE owner_role IS NOT NULL;
+    DROP INDEX records_stage_patient;
+    CREATE INDEX records_stage_patient ON records(stage, patient COLLATE NOCASE, id,
+        warn_at, sort_due, due_at, paused_since, paused_left);
+    "#,
 ];
 
 /// The schema step this carequeue writes.
@@ -367,9 +382,10 @@ mod tests {
         {
             let store = crate::Store::create(&path)?;
             // As an earlier round left it: step 3, without the objects of
-            // steps 4 and 5.
+            // steps 4 to 6.
             store.conn().execute_batch(
-                "DROP INDEX events_pauses;
+                "DROP INDEX records_owner_role;
+                 DROP INDEX events_pauses;
                  DROP INDEX records_age; DROP INDEX records_stage_age;
                  DROP INDEX records_patient; DROP INDEX records_stage_patient;
                  DROP INDEX records_stage_id;
@@ -396,6 +412,87 @@ mod tests {
             |r| r.get(0),
         )?;
         assert_eq!(objects, 3, "step 5 is taken too");
+        Ok(())
+    }
+
+    /// A database an earlier round left at step 5 takes step 6 on open:
+    /// the index of the records handed to a role, and the stage-and-patient
+    /// index with the warn and due times; its records and counts unchanged,
+    /// and the queries that need the new indexes served by them.
+    #[test]
+    fn a_step_five_database_takes_the_keypress_indexes_on_open() -> Result<()> {
+        use crate::filter::{ListFilter, OwnerFilter, SlaFilter};
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("step5.db");
+        {
+            let store = crate::Store::create(&path)?;
+            store.conn().execute_batch(
+                "DROP INDEX records_owner_role;
+                 DROP INDEX records_stage_patient;
+                 CREATE INDEX records_stage_patient ON records(stage, patient COLLATE NOCASE);
+                 PRAGMA user_version = 5;
+                 INSERT INTO records (id, patient, stage, owner_role, entered_at, warn_at, sort_due, created_at, updated_at)
+                 VALUES (1, 'Ann Nguyen', 'a', 'supervisor', 0, 10, 20, 0, 0),
+                        (2, 'Bo Nash', 'a', NULL, 0, 10, 20, 0, 0),
+                        (3, 'Cy Nguyen', 'b', 'provider', 0, 500, 900, 0, 0);",
+            )?;
+        }
+        let store = crate::Store::open(&path)?;
+        let version: i64 = store
+            .conn()
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        assert_eq!(version, known());
+        let sql = |name: &str| -> Result<String> {
+            Ok(store.conn().query_row(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1",
+                [name],
+                |r| r.get(0),
+            )?)
+        };
+        assert!(
+            sql("records_owner_role")?
+                .contains("paused_since, paused_left) WHERE owner_role IS NOT NULL"),
+            "{}",
+            sql("records_owner_role")?
+        );
+        assert!(
+            sql("records_stage_patient")?
+                .contains("warn_at, sort_due, due_at, paused_since, paused_left)"),
+            "{}",
+            sql("records_stage_patient")?
+        );
+        let handed = ListFilter {
+            stages: Some(vec!["a".into(), "b".into()]),
+            owner: OwnerFilter::UserOrUnassigned("kim".into()),
+            roles: vec!["supervisor".into()],
+            limit: Some(200),
+            ..Default::default()
+        };
+        let (q, args) = handed.select_sql(100);
+        let plan = store.query_plan(&q, &args)?.join(" | ");
+        assert!(plan.contains("records_owner_role"), "{plan}");
+        let rows = store.list(&handed, 100)?;
+        assert_eq!(rows.iter().map(|r| r.id).collect::<Vec<_>>(), [1]);
+        assert_eq!(store.count(&handed, 100)?, 1);
+        let short = ListFilter {
+            stages: Some(vec!["a".into(), "b".into()]),
+            sla: SlaFilter::Attention,
+            text: Some("n".into()),
+            limit: Some(200),
+            ..Default::default()
+        };
+        let (q, args) = short.count_sql(100);
+        let plan = store.query_plan(&q, &args)?.join(" | ");
+        assert!(
+            plan.contains("COVERING INDEX records_stage_patient"),
+            "{plan}"
+        );
+        assert_eq!(store.count(&short, 100)?, 0, "no name starts with n");
+        let short = ListFilter {
+            text: Some("b".into()),
+            ..short
+        };
+        assert_eq!(store.count(&short, 100)?, 1);
         Ok(())
     }
 }

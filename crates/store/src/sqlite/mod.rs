@@ -17,6 +17,7 @@ pub mod filter;
 mod fs_check;
 pub mod in_use;
 mod migrations;
+mod names;
 pub mod opening;
 mod order;
 pub mod query;
@@ -51,6 +52,8 @@ pub struct Store {
     path: PathBuf,
     /// The last pass over the attention index (see `attention`).
     attention: std::cell::RefCell<attention::Memo>,
+    /// The last name typed into a filter: its candidates (see `names`).
+    names: std::cell::RefCell<names::Memo>,
     /// The hash of the pipeline this handle's writes were decided under:
     /// each write checks it inside its own transaction.
     expected_pipeline: Option<String>,
@@ -187,6 +190,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             attention: Default::default(),
+            names: Default::default(),
             expected_pipeline: None,
             dry_run: false,
             read_only,
@@ -213,6 +217,7 @@ impl Store {
             conn,
             path: PathBuf::from(":memory:"),
             attention: Default::default(),
+            names: Default::default(),
             expected_pipeline: None,
             dry_run: false,
             read_only: false,

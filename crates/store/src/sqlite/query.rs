@@ -147,6 +147,9 @@ impl Store {
         {
             return Ok(None);
         }
+        if let Some((total, ids)) = self.named_first_page(f, now)? {
+            return Ok(Some((total, Some(self.rows_by_id(&ids)?))));
+        }
         let (sql, args) = f.counted_ids_sql(now);
         let mut total = 0i64;
         let ids: Vec<i64> = {
@@ -162,6 +165,11 @@ impl Store {
         if self.walks(f, total)? {
             return Ok(Some((total, None)));
         }
+        Ok(Some((total, Some(self.rows_by_id(&ids)?))))
+    }
+
+    /// The records of `ids`, in that order.
+    fn rows_by_id(&self, ids: &[i64]) -> Result<Vec<Record>> {
         let mut by_id: std::collections::HashMap<i64, Record> = std::collections::HashMap::new();
         if !ids.is_empty() {
             let marks = vec!["?"; ids.len()].join(", ");
@@ -176,8 +184,7 @@ impl Store {
                 by_id.insert(r.id, r);
             }
         }
-        let rows: Vec<Record> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
-        Ok(Some((total, Some(rows))))
+        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
     }
 
     fn list_one(&self, f: &ListFilter, now: i64) -> Result<Vec<Record>> {
@@ -244,6 +251,47 @@ impl Store {
                 .query_row([], |r| r.get(0))?,
         };
         Ok((total as f64) * (total as f64) > (limit as f64) * (scope as f64))
+    }
+
+    /// The board's per-stage counts under `f` (each of its stages: the
+    /// total under its SLA state, the breached, the at-risk) in one grouped
+    /// pass, where `f`'s terms pick rows (names, fields): counted stage by
+    /// stage and state, each count would read every candidate again (three
+    /// times the stages' number of reads of 20,000 rows for a common name
+    /// at a million records). None otherwise (each count is cheap).
+    pub fn stage_counts_under(&self, f: &ListFilter, now: i64) -> Result<Option<Vec<StageCount>>> {
+        let Some(stages) = &f.stages else {
+            return Ok(None);
+        };
+        if !f.picks_rows() || !f.notified.is_empty() {
+            return Ok(None);
+        }
+        if let Some(counts) = self.named_stage_counts(f, now)? {
+            return Ok(Some(counts));
+        }
+        let (sql, args) = f.stage_counts_sql(now);
+        let mut by_stage: std::collections::HashMap<String, (i64, i64, i64)> =
+            std::collections::HashMap::new();
+        let mut st = self.conn().prepare_cached(&sql)?;
+        let mut rows = st.query(rusqlite::params_from_iter(args))?;
+        while let Some(r) = rows.next()? {
+            by_stage.insert(r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?));
+        }
+        Ok(Some(
+            stages
+                .iter()
+                .map(|s| {
+                    let (total, breached, at_risk) = by_stage.get(s).copied().unwrap_or_default();
+                    StageCount {
+                        stage: s.clone(),
+                        total,
+                        breached,
+                        at_risk,
+                        unassigned: 0,
+                    }
+                })
+                .collect(),
+        ))
     }
 
     /// How many records match `f` (ignoring its keyset and limit).
