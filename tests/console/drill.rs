@@ -147,3 +147,44 @@ fn a_typed_audit_term_waits_for_the_audit_then_applies() {
     assert!(c.app.page.total <= want.len());
     assert!(c.app.page.rows.iter().all(|x| want.contains(&x.id)));
 }
+
+/// A name typed first and an audit term after it: the rows are the audit's
+/// records with that name, never the name's alone (the letter-by-letter
+/// name path leaves ids to the primary key).
+#[test]
+fn a_name_then_an_audit_term_keeps_to_the_audit_records() {
+    let (_d, db) = demo_db(400);
+    let mut c = Console::open(&db, "kim", 120, 200);
+    audit_view(&mut c);
+    let r = c.app.audit.clone().expect("report");
+    let all: Vec<i64> = r.drill.no_owner_action.concat();
+    let phase = c
+        .app
+        .views
+        .iter()
+        .position(|v| matches!(v.kind, ViewKind::Phase(_)))
+        .expect("a phase view");
+    c.press(char::from_digit(phase as u32 + 1, 10).expect("digit"));
+    c.press('/');
+    // A name word of three letters or more, typed letter by letter.
+    let word: String = c.app.page.rows[0]
+        .patient
+        .split_whitespace()
+        .last()
+        .expect("a surname")
+        .chars()
+        .take(4)
+        .collect();
+    c.typed(&word);
+    let by_name = c.app.page.total;
+    c.typed(" noaction:yes");
+    c.code(KeyCode::Enter);
+    assert_eq!(c.app.filter, format!("{word} noaction:yes"));
+    assert!(c.app.page.total <= by_name);
+    assert!(
+        c.app.page.rows.iter().all(|x| all.contains(&x.id)
+            && x.patient.to_lowercase().contains(&word.to_lowercase())),
+        "{:?}",
+        c.app.page.rows
+    );
+}
