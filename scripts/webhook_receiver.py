@@ -39,9 +39,13 @@ def keys(secrets):
 def verify(keys_, msg_id, timestamp, body, signature_header, now=None, tolerance=None):
     """Whether one of the header's v1 signatures is the HMAC-SHA256 of
     id.timestamp.body under one of the keys (and the time is fresh)."""
+    try:
+        stamp = int(timestamp)
+    except (TypeError, ValueError):
+        return False
     if tolerance is not None:
         now = time.time() if now is None else now
-        if abs(now - int(timestamp)) > tolerance:
+        if abs(now - stamp) > tolerance:
             return False
     signed = f"{msg_id}.{timestamp}.".encode() + body
     given = [s.split(",", 1)[1] for s in signature_header.split() if s.startswith("v1,")]
@@ -55,11 +59,15 @@ def verify(keys_, msg_id, timestamp, body, signature_header, now=None, tolerance
 def check(keys_):
     bad = 0
     for line in sys.stdin:
-        m = json.loads(line)
-        h = m["headers"]
-        good = verify(keys_, h["webhook-id"], h["webhook-timestamp"],
-                      m["body"].encode(), h["webhook-signature"])
-        print(("ok " if good else "BAD ") + h["webhook-id"])
+        try:
+            m = json.loads(line)
+            h = m["headers"]
+            msg_id = h["webhook-id"]
+            good = verify(keys_, msg_id, h["webhook-timestamp"],
+                          m["body"].encode(), h["webhook-signature"])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            msg_id, good = "(unreadable line)", False
+        print(("ok " if good else "BAD ") + msg_id)
         bad += not good
     sys.exit(1 if bad else 0)
 

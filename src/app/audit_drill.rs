@@ -20,6 +20,8 @@ enum Target {
     Stage { id: String, noaction: bool },
     /// Records anywhere, by a filter the audit answers.
     Anywhere { filter: String, what: String },
+    /// Nothing to open, and why.
+    Gone(String),
 }
 
 impl App {
@@ -31,6 +33,10 @@ impl App {
         match target {
             Target::Stage { id, noaction } => self.open_stage(&id, noaction),
             Target::Anywhere { filter, what } => self.open_anywhere(filter, what),
+            Target::Gone(why) => {
+                self.set_status(why, true);
+                Vec::new()
+            }
         }
     }
 
@@ -55,6 +61,13 @@ impl App {
             },
             2 => {
                 let x = r.breaches_by_reason.get(row)?;
+                if x.label.is_none() {
+                    // A code the pipeline no longer has: no filter names it.
+                    return Some(Target::Gone(format!(
+                        "the reason `{}` is no longer in the pipeline: its records cannot be listed",
+                        x.reason
+                    )));
+                }
                 let label = x.label.clone().unwrap_or_else(|| x.reason.clone());
                 Target::Anywhere {
                     filter: format!("reason:{}", x.reason),
@@ -63,6 +76,12 @@ impl App {
             }
             _ => {
                 let x = *exits_in_order(r).get(row)?;
+                if self.pipeline.stage_ix(&x.stage).is_none() {
+                    return Some(Target::Gone(format!(
+                        "{} is no longer a stage: the records that left it cannot be listed",
+                        x.name
+                    )));
+                }
                 Target::Anywhere {
                     filter: format!("exited:{}", x.stage),
                     what: format!("left {} before {}", x.name, self.active_care_name()),

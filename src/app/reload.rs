@@ -78,5 +78,9 @@ impl App {
             .unwrap_or_else(|| views::first_view(&self.pipeline, &self.user, &self.views));
         self.stage_sel = 0;
         self.popup = None;
+        // The audit (and the records behind its counts, kept by stage
+        // position) was computed under the old pipeline.
+        self.audit = None;
+        self.audit_nav = Default::default();
     }
 }

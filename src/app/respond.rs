@@ -77,7 +77,13 @@ impl App {
                     format!("pipeline version {version} was applied: the console reloaded it"),
                     false,
                 );
-                self.reread()
+                let mut out = self.reread();
+                if self.current().kind == super::views::ViewKind::Audit
+                    || self.terms().needs_audit()
+                {
+                    out.extend(self.audit_request());
+                }
+                out
             }
             Response::BulkChecked(verdicts) => {
                 self.on_bulk_checked(verdicts);

@@ -150,6 +150,7 @@ pub fn run(ctx: &Ctx, file: Option<&Path>, atomic: bool, json: bool) -> Result<(
             for s in &bad {
                 tally.take(s, json)?;
             }
+            none_ingested(total, bad.len(), json)?;
             bail!(
                 "{} of {total} line(s) could not be read; nothing ingested (--atomic)",
                 bad.len()
@@ -171,10 +172,17 @@ pub fn run(ctx: &Ctx, file: Option<&Path>, atomic: bool, json: bool) -> Result<(
         let outcomes = match outcomes {
             Ok(o) => o,
             Err(Failed::Line((n, e))) => {
-                bail!(
-                    "line {n}: {}; nothing ingested (--atomic)",
-                    crate::present::clean(&e)
-                )
+                let op_id = good.iter().find(|l| l.n == n).map(|l| l.op_id.clone());
+                tally.take(
+                    &Said {
+                        n,
+                        op_id,
+                        outcome: Err(e.clone()),
+                    },
+                    json,
+                )?;
+                none_ingested(total, 1, json)?;
+                bail!("line {n} was refused (named above); nothing ingested (--atomic)")
             }
             Err(Failed::Store(e)) => return Err(e.into()),
         };
@@ -233,6 +241,19 @@ fn apply_one(
             .map_err(|e| e.to_string())?;
     }
     db::write(store, |tx| ingest::apply_in(tx, p, actor, l, now)).map_err(|e| e.to_string())
+}
+
+/// The summary of an `--atomic` run that applied nothing.
+fn none_ingested(total: usize, refused: usize, json: bool) -> Result<()> {
+    if json {
+        outln!(
+            "{}",
+            json!({"summary": {"lines": total, "done": 0, "repeated": 0, "refused": refused}})
+        )?;
+    } else {
+        outln!("ingested {total} line(s): none applied (--atomic), {refused} refused")?;
+    }
+    Ok(())
 }
 
 fn summary(t: &Tally, total: usize, json: bool) -> Result<()> {

@@ -295,6 +295,10 @@ fn a_bad_target_is_named_with_its_key_and_nothing_is_printed() {
             targets(false).replace("kinds = [\"escalation\"]", "kinds = [\"shout\"]"),
             "target `sup-chat`: kinds: `shout` is not an event kind",
         ),
+        (
+            targets(true).replace("https://ehr.example/hooks", "http://ehr.example/hooks"),
+            "target `ehr`: url: patient data (`phi = true`) goes only over https://",
+        ),
     ];
     for (text, said) in cases {
         let notify = write(&cq, "bad.toml", &text, 0o600);

@@ -121,7 +121,8 @@ fn atomic_applies_all_lines_or_none() {
     let out = cq.run("maria", NOW, &["ingest", "--atomic", &bad]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("line 2: "), "{err}");
+    assert!(err.contains("line 2 (op b2): "), "{err}");
+    assert!(err.contains("no_such_event"), "{err}");
     assert!(err.contains("nothing ingested (--atomic)"), "{err}");
     assert_eq!(count(&cq), 0, "the first line was not kept");
 

@@ -84,7 +84,7 @@ pub fn events_fed(t: &Target) {
     );
 
     // Patient data: an export role only, logged as an export first.
-    let e = refused(&t.run("maria", &["events", "--with-patient"]));
+    let e = refused(&t.run("maria", &["events", "--with-patient", "--json"]));
     assert!(
         e.contains("export of patient data needs one of the roles"),
         "{e}"

@@ -87,7 +87,7 @@ pub fn ingested(t: &Target) {
         .map_or(0, Vec::len);
     let (code, _, err) = ingest(t, &bad.display().to_string(), &["--atomic"]);
     assert_eq!(code, Some(1), "{kind}");
-    assert!(err.contains("line 2: "), "{kind}: {err}");
+    assert!(err.contains("line 2 (op x2): "), "{kind}: {err}");
     assert!(err.contains("nothing ingested"), "{err}");
     let after = t
         .json("kim", &["list", "--json"])

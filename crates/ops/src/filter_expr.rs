@@ -28,6 +28,9 @@ pub enum AuditTerm {
     Reason(Vec<String>),
     /// `exited:S,T`: left one of these stages (ids) before Active Care.
     Exited(Vec<String>),
+    /// A `noaction:`, `reason:` or `exited:` term that could not be read:
+    /// it selects nothing (left out, it would select every record).
+    Unread,
 }
 
 /// A parsed filter: what it selects, and what could not be read.
@@ -50,6 +53,9 @@ pub struct Terms {
     /// One line per term that was not understood (left out of the filter).
     pub errors: Vec<String>,
 }
+
+/// The keys of the terms the stage audit answers.
+const AUDIT_KEYS: [&str; 4] = ["noaction", "no-action", "reason", "exited"];
 
 pub const KEYS: [&str; 8] = [
     "stage", "owner", "role", "sla", "sub", "noaction", "reason", "exited",
@@ -84,6 +90,7 @@ impl Terms {
                     .filter_map(|s| p.stage_ix(s))
                     .flat_map(|s| drill.exits_from(s.0).iter().copied())
                     .collect(),
+                AuditTerm::Unread => Vec::new(),
             };
             ids.sort_unstable();
             ids.dedup();
@@ -158,6 +165,9 @@ pub fn parse(p: &Pipeline, me: &str, text: &str) -> Terms {
             continue;
         }
         if let Err(e) = term(p, me, &key, &values, &mut t) {
+            if AUDIT_KEYS.contains(&key.as_str()) {
+                t.audit.push(AuditTerm::Unread);
+            }
             t.errors.push(e);
         }
     }
@@ -391,6 +401,19 @@ mod tests {
         assert_eq!(t.fields, vec![("state".into(), vec!["TX".into()])]);
         assert_eq!(t.id, Some(42));
         assert_eq!(t.words, vec!["grün".to_string()]);
+    }
+
+    #[test]
+    fn an_unread_audit_term_selects_nothing_rather_than_everything() {
+        let mut t = parse(&p(), "kim", "reason:nonsense");
+        assert_eq!(t.errors.len(), 1);
+        let mut f = ListFilter::default();
+        t.apply(&mut f);
+        assert_eq!(f.among.as_deref(), Some(&Vec::new()), "unresolved: nothing");
+        t.resolve(&p(), &Drill::default());
+        let mut f = ListFilter::default();
+        t.apply(&mut f);
+        assert_eq!(f.among.as_deref(), Some(&Vec::new()), "resolved: nothing");
     }
 
     #[test]

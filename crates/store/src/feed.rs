@@ -40,6 +40,10 @@ pub struct FeedQuery {
 /// The events that put a record in a stage (a rename moves it to the
 /// stage's new id): the latest of them up to an event names its stage.
 const STAGED: &str = "'create', 'transition', 'timer', 'override', 'rename'";
+/// The events that log the stage they leave: the first of them after an
+/// event names its stage where no earlier one says (a record adopted by a
+/// snapshot, whose stage is in the snapshot's patient data).
+const LEAVING: &str = "'transition', 'timer', 'override', 'rename'";
 
 impl FeedQuery {
     /// The query and its arguments. `table` is where the events with their
@@ -67,8 +71,11 @@ impl FeedQuery {
         let sql = format!(
             "SELECT e.id, e.record_id, e.at, e.actor, e.kind, e.event, e.from_stage, e.to_stage, \
              e.reason, \
-             (SELECT s.to_stage FROM events s WHERE s.record_id = e.record_id AND s.id <= e.id \
-              AND s.kind IN ({STAGED}) ORDER BY s.id DESC LIMIT 1), \
+             COALESCE((SELECT s.to_stage FROM events s WHERE s.record_id = e.record_id \
+                AND s.id <= e.id AND s.kind IN ({STAGED}) ORDER BY s.id DESC LIMIT 1), \
+              (SELECT s.from_stage FROM events s WHERE s.record_id = e.record_id \
+                AND s.id > e.id AND s.kind IN ({LEAVING}) ORDER BY s.id LIMIT 1), \
+              (SELECT r.stage FROM records r WHERE r.id = e.record_id)), \
              {phi} \
              FROM {from} e WHERE {w} ORDER BY e.id LIMIT {limit}"
         );

@@ -193,8 +193,9 @@ pub enum Command {
     /// Import records from CSV: all rows or none.
     Import {
         file: std::path::PathBuf,
-        /// `fhir`: the Tasks of a FHIR R4 NDJSON file (as `export --format
-        /// fhir` writes); a Task whose record is already here is passed over.
+        /// `fhir`: FHIR R4 NDJSON Tasks, as `export --format fhir` writes them.
+        ///
+        /// A Task whose record is already here is passed over.
         #[arg(long, value_enum, default_value = "csv")]
         format: ImportFormat,
     },
@@ -282,8 +283,7 @@ pub enum Command {
     /// `carequeue man > carequeue.1 && man ./carequeue.1`, or install it
     /// under a `man1` folder of your MANPATH.
     Man,
-    /// Requests from other systems, one NDJSON line each: new records and
-    /// actions on records.
+    /// Requests from other systems (NDJSON): new records, actions on records.
     ///
     /// Each line is an object with `op` (add, move, note, substatus,
     /// assign, claim, release, ack), an `op_id` (a line whose id was
@@ -349,9 +349,11 @@ pub enum Command {
         /// Only events of this kind (repeatable: create, transition, note…).
         #[arg(long = "kind", value_name = "KIND")]
         kinds: Vec<String>,
-        /// Include patient data (the patient and fields a record was
-        /// created with, notes): export roles only, logged as an export.
-        #[arg(long)]
+        /// Include patient data: export roles only, logged as an export.
+        ///
+        /// The note, and the patient and fields a record was created with
+        /// (with --json, which it needs).
+        #[arg(long, requires = "json")]
         with_patient: bool,
         /// Stop after this many events.
         #[arg(long, value_name = "N")]

@@ -118,6 +118,29 @@ pub fn read_tasks(p: &Pipeline, text: &str, exists: &mut dyn FnMut(i64) -> bool)
             .or_else(|| v["executionPeriod"]["start"].as_str())
             .unwrap_or("");
         let inputs = v["input"].as_array().cloned().unwrap_or_default();
+        // Every input is a field of the pipeline, as text: nothing dropped
+        // unsaid.
+        let unread = inputs.iter().enumerate().find_map(|(k, x)| {
+            let at = format!("Task.input[{k}]");
+            match code(&x["type"], FIELD_SYSTEM) {
+                None => Some((at, format!("has no code in {FIELD_SYSTEM} (a field id)"))),
+                Some(f) if p.field_ix(f).is_none() => Some((
+                    at,
+                    format!(
+                        "`{}` is not a field of the pipeline",
+                        crate::present::shown(f)
+                    ),
+                )),
+                Some(_) if !x["valueString"].is_string() => {
+                    Some((at, "carries no valueString (fields are text)".into()))
+                }
+                Some(_) => None,
+            }
+        });
+        if let Some((at, what)) = unread {
+            fault(&at, &what);
+            continue;
+        }
         let field = |f: &str| -> String {
             inputs
                 .iter()
@@ -142,4 +165,55 @@ pub fn read_tasks(p: &Pipeline, text: &str, exists: &mut dyn FnMut(i64) -> bool)
     }
     out.csv = w.into_inner().unwrap_or_default();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p() -> Pipeline {
+        carequeue_core::domain::check(carequeue_core::domain::DEFAULT_PIPELINE)
+            .pipeline
+            .unwrap_or_else(|| panic!("the default pipeline checks"))
+    }
+
+    fn task(input: &str) -> String {
+        format!(
+            r#"{{"resourceType":"Task","id":"4","identifier":[{{"system":"{RECORD_SYSTEM}","value":"4"}}],"status":"ready","intent":"order","for":{{"display":"Ada"}},"businessStatus":{{"coding":[{{"system":"{STAGE_SYSTEM}","code":"form_submitted"}}]}},"input":[{input}]}}"#
+        )
+    }
+
+    #[test]
+    fn an_input_that_is_no_field_or_no_text_is_named() {
+        let ok = task(&format!(
+            r#"{{"type":{{"coding":[{{"system":"{FIELD_SYSTEM}","code":"state"}}]}},"valueString":"TX"}}"#
+        ));
+        let r = read_tasks(&p(), &ok, &mut |_| false);
+        assert!(r.faults.is_empty(), "{:?}", r.faults);
+        assert_eq!(r.lines, vec![1]);
+        for (input, said) in [
+            (
+                format!(
+                    r#"{{"type":{{"coding":[{{"system":"{FIELD_SYSTEM}","code":"colour"}}]}},"valueString":"red"}}"#
+                ),
+                "`colour` is not a field",
+            ),
+            (
+                format!(
+                    r#"{{"type":{{"coding":[{{"system":"{FIELD_SYSTEM}","code":"state"}}]}},"valueInteger":3}}"#
+                ),
+                "no valueString",
+            ),
+            (
+                r#"{"type":{"text":"state"},"valueString":"TX"}"#.to_string(),
+                "has no code",
+            ),
+        ] {
+            let r = read_tasks(&p(), &task(&input), &mut |_| false);
+            assert_eq!(r.faults.len(), 1, "{input}");
+            assert_eq!(r.faults[0].1, "Task.input[0]");
+            assert!(r.faults[0].2.contains(said), "{:?}", r.faults);
+            assert!(r.lines.is_empty(), "nothing imported from the line");
+        }
+    }
 }

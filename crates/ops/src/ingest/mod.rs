@@ -145,6 +145,28 @@ pub fn parse(n: usize, text: &str) -> Result<Line, String> {
             );
         }
     };
+    if let Some(allowed) = takes(&raw.op) {
+        let given = [
+            ("record", raw.record.is_some()),
+            ("patient", raw.patient.is_some()),
+            ("fields", raw.fields.is_some()),
+            ("event", raw.event.is_some()),
+            ("reason", raw.reason.is_some()),
+            ("breach_reason", raw.breach_reason.is_some()),
+            ("note", raw.note.is_some()),
+            ("text", raw.text.is_some()),
+            ("value", raw.value.is_some()),
+            ("user", raw.user.is_some()),
+            ("expect_version", raw.expect_version.is_some()),
+        ];
+        if let Some((key, _)) = given.iter().find(|(k, on)| *on && !allowed.contains(k)) {
+            return Err(format!(
+                "`{key}` does not belong to `{}` (it takes {})",
+                raw.op,
+                allowed.join(", ")
+            ));
+        }
+    }
     let need = |v: Option<String>, key: &str| {
         v.filter(|s| !s.trim().is_empty())
             .ok_or_else(|| format!("`{key}` is missing (`{}` needs it)", raw.op))
@@ -199,6 +221,27 @@ pub fn parse(n: usize, text: &str) -> Result<Line, String> {
         op_id,
         expect_version: raw.expect_version,
         req,
+    })
+}
+
+/// The keys each op takes besides `op` and `op_id`; None for an unknown op.
+fn takes(op: &str) -> Option<&'static [&'static str]> {
+    Some(match op {
+        "add" => &["patient", "fields"],
+        "move" => &[
+            "record",
+            "event",
+            "reason",
+            "breach_reason",
+            "note",
+            "expect_version",
+        ],
+        "note" => &["record", "text", "expect_version"],
+        "substatus" => &["record", "value", "expect_version"],
+        "assign" => &["record", "user", "expect_version"],
+        "claim" | "release" => &["record", "expect_version"],
+        "ack" => &["record", "reason", "note", "expect_version"],
+        _ => return None,
     })
 }
 
@@ -296,6 +339,14 @@ mod tests {
                 "`value` is missing",
             ),
             ("{not json", "not a JSON object"),
+            (
+                r#"{"op":"move","op_id":"m","record":1,"event":"x","text":"Ada"}"#,
+                "`text` does not belong to `move`",
+            ),
+            (
+                r#"{"op":"add","op_id":"m","patient":"Ada","record":3}"#,
+                "`record` does not belong to `add`",
+            ),
         ];
         for (text, said) in cases {
             let e = parse(1, text).expect_err(text);

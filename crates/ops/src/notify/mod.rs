@@ -94,8 +94,10 @@ impl Target {
             || e.stage
                 .as_deref()
                 .is_some_and(|s| self.stages.iter().any(|x| x == s));
+        // Levels narrow the escalations; other kinds pass by them.
         let level_ok = self.levels.is_empty()
-            || (e.kind == "escalation" && level_of(e).is_some_and(|l| self.levels.contains(&l)));
+            || e.kind != "escalation"
+            || level_of(e).is_some_and(|l| self.levels.contains(&l));
         kind_ok && stage_ok && level_ok
     }
 }
@@ -132,6 +134,15 @@ pub fn load(p: &Pipeline, path: &Path) -> Result<Vec<Target>, String> {
                 "phi",
                 "a chat or push target never carries patient data".into(),
             ));
+        }
+        if t.phi && !t.url.starts_with("https://") {
+            return Err(at(
+                "url",
+                "patient data (`phi = true`) goes only over https://".into(),
+            ));
+        }
+        if t.levels.contains(&0) {
+            return Err(at("levels", "escalation levels start at 1".into()));
         }
         for k in &t.kinds {
             if k.parse::<EventKind>().is_err() {
@@ -185,4 +196,48 @@ fn read_secrets(file: &Path) -> Result<Vec<Secret>, String> {
         return Err(format!("{shown} holds no secret (`whsec_…`)"));
     }
     Ok(secrets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(kind: &str, event: Option<&str>, stage: &str) -> FeedEvent {
+        FeedEvent {
+            seq: 1,
+            record_id: Some(7),
+            at: 0,
+            actor: "kim".into(),
+            kind: kind.into(),
+            event: event.map(str::to_string),
+            from: None,
+            to: None,
+            reason: None,
+            stage: Some(stage.into()),
+            note: None,
+            data: None,
+        }
+    }
+
+    #[test]
+    fn levels_narrow_escalations_and_leave_other_kinds_alone() {
+        let t = Target {
+            name: "t".into(),
+            url: "https://x".into(),
+            shape: Shape::Cloudevents,
+            secrets: Vec::new(),
+            kinds: vec!["escalation".into(), "transition".into()],
+            stages: vec!["intake_review".into()],
+            levels: vec![2],
+            phi: false,
+        };
+        assert!(t.wants(&event("escalation", Some("level_2"), "intake_review")));
+        assert!(!t.wants(&event("escalation", Some("level_1"), "intake_review")));
+        assert!(t.wants(&event("transition", Some("start_review"), "intake_review")));
+        assert!(!t.wants(&event("transition", Some("start_review"), "form_submitted")));
+        assert!(!t.wants(&event("note", None, "intake_review")));
+        let mut none = event("transition", None, "intake_review");
+        none.record_id = None;
+        assert!(!t.wants(&none), "events of no record go nowhere");
+    }
 }
