@@ -85,10 +85,16 @@ pub fn ingested(t: &Target) {
         .json("kim", &["list", "--json"])
         .as_array()
         .map_or(0, Vec::len);
-    let (code, _, err) = ingest(t, &bad.display().to_string(), &["--atomic"]);
+    let (code, out, err) = ingest(t, &bad.display().to_string(), &["--atomic"]);
     assert_eq!(code, Some(1), "{kind}");
-    assert!(err.contains("line 2 (op x2): "), "{kind}: {err}");
+    assert!(err.contains("line 2 was refused"), "{kind}: {err}");
     assert!(err.contains("nothing ingested"), "{err}");
+    // With --json, the refused line and a summary that applied nothing.
+    assert_eq!(out.len(), 2, "{kind}: {out:?}");
+    assert_eq!(out[0]["line"], 2);
+    assert_eq!(out[0]["op_id"], "x2");
+    assert_eq!(out[0]["outcome"], "refused");
+    assert_eq!(out[1]["summary"]["done"], 0);
     let after = t
         .json("kim", &["list", "--json"])
         .as_array()
