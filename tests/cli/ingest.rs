@@ -149,3 +149,44 @@ fn atomic_applies_all_lines_or_none() {
         r["version"]
     );
 }
+
+/// An operation id reused for another kind of request on the same record
+/// is a collision, refused, not a retry passed over as "repeated".
+#[test]
+fn an_op_id_reused_for_another_kind_of_request_is_refused() {
+    let cq = Cq::init_default(NOW);
+    cq.ok("nobody", NOW, &["user", "add", "maria", "--role", "ops"]);
+    let id = cq.add("maria", NOW, "Reuse Case", &[]);
+    let file = cq.dir.path().join("reuse.ndjson");
+    std::fs::write(
+        &file,
+        format!(
+            "{{\"op\":\"note\",\"op_id\":\"k1\",\"record\":{id},\"text\":\"first\"}}\n\
+             {{\"op\":\"note\",\"op_id\":\"k1\",\"record\":{id},\"text\":\"first\"}}\n\
+             {{\"op\":\"move\",\"op_id\":\"k1\",\"record\":{id},\"event\":\"start_review\"}}\n"
+        ),
+    )
+    .expect("write");
+    let out = cq.run(
+        "maria",
+        NOW,
+        &["ingest", "--json", &file.display().to_string()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(lines[0]["outcome"], "done");
+    assert_eq!(lines[1]["outcome"], "repeated", "the same request again");
+    assert_eq!(lines[2]["outcome"], "refused");
+    assert!(
+        lines[2]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("already used for a `note`")),
+        "{:?}",
+        lines[2]
+    );
+    let r = cq.json("maria", NOW, &["show", &id.to_string(), "--json"]);
+    assert_eq!(r["stage"], "form_submitted", "the move was not made");
+}

@@ -15,6 +15,10 @@ pub trait Tx {
     /// The record an operation id was already applied to (0 for an
     /// operation about no record), if it was.
     fn op_seen(&mut self, op: &str) -> Result<Option<i64>>;
+    /// [`Tx::op_seen`] with the kind (its stored word) of the event the
+    /// operation made, so a reused id on another kind of operation is told
+    /// from a retry.
+    fn op_kind(&mut self, op: &str) -> Result<Option<(i64, String)>>;
     /// The record as it is now, inside this transaction.
     fn load(&mut self, id: i64) -> Result<Record>;
     /// Whether a record has id `id`, inside this transaction (reading no

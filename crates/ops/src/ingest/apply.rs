@@ -29,11 +29,17 @@ pub fn apply_in(
     now: DateTime<Utc>,
 ) -> OpResult<Outcome> {
     let op = line.op_id.as_str();
-    if let Some(seen) = tx.op_seen(op)? {
+    if let Some((seen, kind)) = tx.op_kind(op)? {
+        let shown = crate::present::shown(op);
         return match line.req.record() {
             Some(r) if r != seen => Err(OpError::Invalid(format!(
-                "operation id `{}` was already used for record {seen}, not record {r}",
-                crate::present::shown(op)
+                "operation id `{shown}` was already used for record {seen}, not record {r}"
+            ))),
+            // The same id on another kind of request: a collision of the
+            // sender's ids, not a retry.
+            _ if !line.req.logs().contains(&kind.as_str()) => Err(OpError::Invalid(format!(
+                "operation id `{shown}` was already used for a `{kind}` on record {seen}, not for `{}`",
+                line.req.op()
             ))),
             _ => Ok(Outcome::Repeated(seen)),
         };

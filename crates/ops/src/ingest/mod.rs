@@ -65,6 +65,34 @@ pub enum Request {
 }
 
 impl Request {
+    /// Its `op` word.
+    pub fn op(&self) -> &'static str {
+        match self {
+            Request::Add { .. } => "add",
+            Request::Move { .. } => "move",
+            Request::Note { .. } => "note",
+            Request::Substatus { .. } => "substatus",
+            Request::Assign { .. } => "assign",
+            Request::Claim { .. } => "claim",
+            Request::Release { .. } => "release",
+            Request::Ack { .. } => "ack",
+        }
+    }
+
+    /// The event kinds (stored words) the request's operation id may be
+    /// logged on: a retry finds one of these.
+    pub fn logs(&self) -> &'static [&'static str] {
+        match self {
+            Request::Add { .. } => &["create"],
+            Request::Move { .. } => &["transition", "override"],
+            Request::Note { .. } => &["note"],
+            Request::Substatus { .. } => &["substatus", "pause", "resume"],
+            Request::Assign { .. } | Request::Claim { .. } => &["assign", "claim"],
+            Request::Release { .. } => &["release"],
+            Request::Ack { .. } => &["ack"],
+        }
+    }
+
     /// The record it acts on (none for `add`).
     pub fn record(&self) -> Option<i64> {
         match self {

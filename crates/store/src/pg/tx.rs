@@ -94,6 +94,12 @@ impl Tx for PgTx<'_> {
             .transpose()
     }
 
+    fn op_kind(&mut self, op: &str) -> Result<Option<(i64, String)>> {
+        let st = self.st("SELECT coalesce(record_id, 0), kind FROM events WHERE op_id = $1")?;
+        let row = self.tx.query_opt(&st, &[&op])?;
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    }
+
     fn exists(&mut self, id: i64) -> Result<bool> {
         let st = self.st("SELECT EXISTS (SELECT 1 FROM records WHERE id = $1)")?;
         Ok(self.tx.query_one(&st, &[&id])?.try_get(0)?)

@@ -30,6 +30,10 @@ impl Tx for SqliteTx<'_> {
         events::op_seen(self.conn, op)
     }
 
+    fn op_kind(&mut self, op: &str) -> Result<Option<(i64, String)>> {
+        events::op_kind(self.conn, op)
+    }
+
     fn load(&mut self, id: i64) -> Result<Record> {
         records::load(self.conn, id)
     }

@@ -193,6 +193,18 @@ pub fn op_seen(conn: &Connection, op_id: &str) -> Result<Option<i64>> {
         .optional()?)
 }
 
+/// The record and the event kind (its stored word) operation `op_id` made.
+pub fn op_kind(conn: &Connection, op_id: &str) -> Result<Option<(i64, String)>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            "SELECT coalesce(record_id, 0), kind FROM events WHERE op_id = ?1",
+            [op_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
 /// The stored hash of event `id`, as hex.
 pub fn hash_at(conn: &Connection, id: i64) -> Result<Option<String>> {
     use rusqlite::OptionalExtension;
