@@ -11,6 +11,8 @@
 //! keypresses under a structured filter and order and a bulk action over
 //! 1,000 marked records (also part of the full run); `CQ_BENCH_ONLY=keys`
 //! only the keypress rows and the idle detail pane, reusing the database;
+//! `CQ_BENCH_ONLY=feed` only issue 24's rows (ingest, the feed's latency),
+//! each on a fresh database of its own;
 //! `CQ_BENCH_ONLY=moves` only the row of one transition committed
 //! (`CQ_BENCH_SLOW=N` prints the N slowest keys of the keypress row).
 //!
@@ -44,6 +46,7 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod access;
 mod apply;
 mod db;
+mod feed;
 mod import;
 mod keys;
 mod listing;
@@ -148,6 +151,12 @@ fn main() {
         .unwrap_or(1_000_000);
     let p = pipeline();
     let mut out: Vec<Line> = Vec::new();
+    // CQ_BENCH_ONLY=feed: issue 24's rows, each on a database of its own.
+    if std::env::var("CQ_BENCH_ONLY").as_deref() == Ok("feed") {
+        feed::run(&mut out);
+        print_report(0, &out);
+        return;
+    }
     let path = bench_db(&p, records, &mut out);
     // CQ_BENCH_ONLY=apply: only the pipeline apply figure.
     if std::env::var("CQ_BENCH_ONLY").as_deref() == Ok("apply") {
@@ -374,6 +383,9 @@ fn main() {
             None => eprintln!("resident memory: could not run the console in a pseudo-terminal"),
         }
     }
+
+    // Issue 24's rows, each on a fresh database of its own.
+    feed::run(&mut out);
 
     print_report(records, &out);
     print_section(&pg_part);
