@@ -21,6 +21,7 @@ mod pipeline_change_cmd;
 mod pipeline_cmd;
 mod records;
 pub mod team;
+mod trend_cmd;
 mod verify_cmd;
 
 use args::{Cli, Command, ConfigCmd, PipelineCmd, UserCmd};
@@ -191,6 +192,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                     json: *json,
                 },
             ),
+            Command::Trend {
+                since,
+                until,
+                by,
+                json,
+            } => trend_cmd::run(&ctx, since.as_deref(), until.as_deref(), by, *json),
             Command::Ingest { file, atomic, json } => {
                 ingest_cmd::run(&ctx, file.as_deref(), *atomic, *json)
             }
@@ -250,6 +257,7 @@ fn on_postgres_too(cmd: Option<&Command>) -> bool {
                 | Command::Events { .. }
                 | Command::Ingest { .. }
                 | Command::Deliver { .. }
+                | Command::Trend { .. }
                 | Command::Pipeline {
                     action: None
                         | Some(PipelineCmd::Show { .. })

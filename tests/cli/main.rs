@@ -42,6 +42,7 @@ mod sla;
 mod streaming;
 mod tables;
 mod tamper;
+mod trend;
 mod verify;
 mod walk_alt;
 mod walk_default;

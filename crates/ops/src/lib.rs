@@ -22,6 +22,7 @@ pub mod present;
 pub mod reads;
 mod sweep;
 pub mod team;
+pub mod trend;
 pub mod verify;
 pub mod views;
 

@@ -328,6 +328,25 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The pipeline bucket by bucket: flow, throughput, breach rate, cycle time.
+    ///
+    /// Records in each phase at each bucket's end, entries into active care
+    /// and exits by disposition, each stage's breach rate among the stays
+    /// that entered it, and the cycle time from creation to active care
+    /// (median, p90, a control chart's points).
+    Trend {
+        /// From (YYYY-MM-DD or RFC 3339); default twelve buckets back.
+        #[arg(long)]
+        since: Option<String>,
+        /// Until (YYYY-MM-DD or RFC 3339), exclusive; default now.
+        #[arg(long)]
+        until: Option<String>,
+        /// The bucket: day, week (from Monday) or month, in the pipeline's time zone.
+        #[arg(long, default_value = "week")]
+        by: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// The event log as a feed (NDJSON with --json), from a sequence number on.
     ///
     /// Each event with its sequence number (`seq`), record, the record's
