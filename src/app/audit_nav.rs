@@ -26,6 +26,8 @@ pub struct AuditNav {
     /// `r` asked for the audit: its arrival is said on the status line
     /// (one computed on entering the view shows itself).
     pub asked: bool,
+    /// The trend page is shown instead of the stage tables (`t`).
+    pub trends: bool,
 }
 
 /// How many rows panel `i` holds for report `r`.
@@ -59,9 +61,19 @@ impl App {
     /// A key in the Audit view: moving, panel and drill-down keys; None
     /// for the others (view switches, help, quit…).
     pub(super) fn on_audit_action(&mut self, a: Action) -> Option<Vec<Request>> {
+        let i = self.audit_nav.focus;
+        let page = self.audit_nav.rows[i].max(1) as i64;
+        if a == Action::Trends {
+            return Some(self.toggle_trends());
+        }
+        if self.audit_nav.trends {
+            // The trend page has no cursor: `r` computes it again.
+            return match a {
+                Action::Refresh => Some(self.trend_request(true)),
+                _ => None,
+            };
+        }
         let nav = &mut self.audit_nav;
-        let i = nav.focus;
-        let page = nav.rows[i].max(1) as i64;
         let delta = match a {
             Action::OpenDetail => return Some(self.drill_down()),
             Action::PrevStage | Action::NextStage if i == 0 => {
@@ -114,6 +126,55 @@ impl App {
             top
         };
         Some(Vec::new())
+    }
+
+    /// `t` in the Audit view: the trend page, computed on first sight.
+    fn toggle_trends(&mut self) -> Vec<Request> {
+        self.audit_nav.trends = !self.audit_nav.trends;
+        if !self.audit_nav.trends {
+            self.set_status("the stage tables", false);
+            return Vec::new();
+        }
+        if self.trend.is_some() {
+            self.set_status("trends of the last 12 weeks · r computes them again", false);
+            return Vec::new();
+        }
+        self.trend_request(false)
+    }
+
+    /// Asks for the trend unless it is on its way.
+    fn trend_request(&mut self, again: bool) -> Vec<Request> {
+        if self.trend_computing {
+            self.set_status("the trends are already being computed", false);
+            return Vec::new();
+        }
+        self.trend_computing = true;
+        let what = if again {
+            "computing the trends again…"
+        } else {
+            "computing the trends of the last 12 weeks…"
+        };
+        self.set_status(what, false);
+        vec![Request::Trend]
+    }
+
+    pub(super) fn on_trend(&mut self, t: crate::ops::trend::Trend) {
+        self.set_status(
+            format!(
+                "trends of {} weeks, this one included · r computes them again",
+                t.buckets.len()
+            ),
+            false,
+        );
+        self.trend = Some(Box::new(t));
+        self.trend_computing = false;
+        self.trend_error = None;
+    }
+
+    pub(super) fn on_trend_failed(&mut self, why: String) {
+        self.trend_computing = false;
+        self.set_status(format!("the trends failed: {why} · r retries"), true);
+        self.trend_error = Some(why);
     }
 
     pub(super) fn on_audit(&mut self, report: AuditReport) {

@@ -120,6 +120,11 @@ impl App {
                 self.popup = Some(Popup::Messages { top: 0 });
                 Vec::new()
             }
+            // In the Audit view it is taken before here.
+            Action::Trends => {
+                self.set_status("trends are in the Audit view", false);
+                Vec::new()
+            }
             Action::Help => {
                 self.popup = Some(Popup::Help { top: 0 });
                 Vec::new()

@@ -104,6 +104,10 @@ pub struct App {
     pub audit_computing: bool,
     /// Why the last audit failed (`r` retries).
     pub audit_error: Option<String>,
+    /// The Audit view's trend page, when computed.
+    pub trend: Option<Box<crate::ops::trend::Trend>>,
+    pub trend_computing: bool,
+    pub trend_error: Option<String>,
     /// The Audit view's panels: which one the keys scroll, and where.
     pub audit_nav: audit_nav::AuditNav,
     /// The page a `r` asked for: its arrival says the screen is current.
@@ -219,6 +223,9 @@ impl App {
             audit: None,
             audit_computing: false,
             audit_error: None,
+            trend: None,
+            trend_computing: false,
+            trend_error: None,
             audit_nav: Default::default(),
             refresh_seq: None,
             continuing: None,

@@ -146,6 +146,14 @@ impl App {
                 self.on_audit_failed(why);
                 Vec::new()
             }
+            Response::Trend(t) => {
+                self.on_trend(*t);
+                Vec::new()
+            }
+            Response::TrendFailed(why) => {
+                self.on_trend_failed(why);
+                Vec::new()
+            }
             Response::Swept(r) => {
                 if r.timers + r.escalations == 0 {
                     return Vec::new();

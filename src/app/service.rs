@@ -91,6 +91,8 @@ pub enum Request {
     Sweep,
     /// The stage audit over the whole log (the Audit view).
     Audit,
+    /// The trend of the last twelve weeks (the Audit view's second page).
+    Trend,
     /// A view was opened: logged in the access log, nothing returned.
     Visited(String),
     /// The detail pane was closed: opening it again is a new access.
@@ -164,6 +166,9 @@ pub enum Response {
     Audit(Box<crate::engine::audit::AuditReport>),
     /// The audit could not be computed: why.
     AuditFailed(String),
+    Trend(Box<ops::trend::Trend>),
+    /// The trend could not be computed: why.
+    TrendFailed(String),
     /// The user was disabled (or their roles changed): the console locks.
     Revoked(String),
     /// A [`Request::Visited`] or [`Request::DetailClosed`] was taken.
@@ -235,10 +240,12 @@ impl Service {
 
     pub fn handle(&mut self, req: Request) -> Response {
         let audit = matches!(req, Request::Audit);
+        let trend = matches!(req, Request::Trend);
         match self.run(req) {
             Ok(r) => r,
             // The Audit view says it failed, and `r` retries.
             Err(e) if audit => Response::AuditFailed(e.to_string()),
+            Err(e) if trend => Response::TrendFailed(e.to_string()),
             Err(e) => Response::Error(e.to_string()),
         }
     }
@@ -291,6 +298,10 @@ impl Service {
             Request::Audit => {
                 self.log_audit(now)?;
                 Response::Audit(Box::new(self.audit(now)?))
+            }
+            Request::Trend => {
+                self.log_audit(now)?;
+                Response::Trend(Box::new(self.trend(now)?))
             }
             Request::Visited(view) => {
                 let detail = format!("view {view}");
@@ -373,6 +384,11 @@ impl Service {
             .audit(&self.pipeline, crate::engine::audit::AuditRange::ALL, now)?)
     }
 
+    /// The last twelve weeks by week, read like the audit.
+    pub fn trend(&self, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<ops::trend::Trend> {
+        Ok(trend_of(&self.pipeline, &*self.store, now)?)
+    }
+
     /// Fires due timers and escalations.
     fn sweep(&mut self, now: chrono::DateTime<chrono::Utc>) -> ops::OpResult<ops::SweepReport> {
         ops::sweep(&self.pipeline, &mut *self.store, now)
@@ -393,4 +409,15 @@ pub fn pump(app: &mut super::App, svc: &mut Service, reqs: Vec<Request>) {
         let resp = svc.handle(r);
         queue.extend(app.on_response(resp));
     }
+}
+
+/// The console's trend: twelve weeks by week up to `now`.
+pub fn trend_of(
+    p: &crate::domain::Pipeline,
+    store: &dyn crate::store::Board,
+    now: chrono::DateTime<chrono::Utc>,
+) -> crate::store::Result<ops::trend::Trend> {
+    let until = now.timestamp();
+    let since = until - 12 * 7 * 86_400 + 1;
+    ops::trend::compute(p, store, (since, until), ops::trend::By::Week, 13, now)
 }

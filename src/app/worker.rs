@@ -76,6 +76,19 @@ fn serve(service: &mut Service, req_rx: &Receiver<Request>, msg_tx: &Sender<Msg>
                 }
                 audit_aside(service, msg_tx.clone());
             }
+            Ok(Request::Trend) => {
+                if let Some(refused) = service.begin_audit() {
+                    let refused = match refused {
+                        Response::AuditFailed(why) => Response::TrendFailed(why),
+                        other => other,
+                    };
+                    if msg_tx.send(Msg::Response(refused)).is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                trend_aside(service, msg_tx.clone());
+            }
             Ok(req) => {
                 let r = service.handle(req);
                 if msg_tx.send(Msg::Response(r)).is_err() {
@@ -98,6 +111,20 @@ fn serve(service: &mut Service, req_rx: &Receiver<Request>, msg_tx: &Sender<Msg>
             }
         }
     }
+}
+
+/// The trend: an audit per week, on a thread and a connection of its own.
+fn trend_aside(service: &Service, tx: Sender<Msg>) {
+    let (pipeline, clock) = (service.pipeline.clone(), service.clock.clone());
+    let store = service.store.reopen();
+    std::thread::spawn(move || {
+        let r = store.and_then(|s| super::service::trend_of(&pipeline, &*s, clock.now()));
+        let msg = match r {
+            Ok(t) => Response::Trend(Box::new(t)),
+            Err(e) => Response::TrendFailed(e.to_string()),
+        };
+        let _ = tx.send(Msg::Response(msg));
+    });
 }
 
 /// The audit: seconds of work at scale, on a thread and a connection of

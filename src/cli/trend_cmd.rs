@@ -7,10 +7,8 @@ use super::audit_cmd::parse_bound;
 use super::context::Ctx;
 use super::fmt::print_json;
 use super::out::out;
-use crate::engine::audit::AuditRange;
 use crate::log::AccessAction;
-use crate::ops::trend::{By, Trend, Trender, edges};
-use crate::store::feed::FeedQuery;
+use crate::ops::trend::{By, Trend, compute, edges};
 use anyhow::{Result, bail};
 
 /// Buckets a trend shows at most.
@@ -63,32 +61,7 @@ pub fn run(
         Some("trend"),
         now,
     )?;
-    let mut t = Trender::new(p, edges.clone());
-    let mut q = FeedQuery {
-        after: 0,
-        kinds: Vec::new(),
-        limit: 5000,
-        with_phi: false,
-    };
-    loop {
-        let rows = store.feed(&q)?;
-        for e in &rows {
-            t.push(e);
-        }
-        match rows.last() {
-            Some(last) if rows.len() == q.limit => q.after = last.seq,
-            _ => break,
-        }
-    }
-    let mut audits = Vec::new();
-    for w in edges.windows(2) {
-        let range = AuditRange {
-            since: Some(w[0]),
-            until: Some(w[1]),
-        };
-        audits.push(store.audit(p, range, now)?);
-    }
-    let report = t.finish(by, &audits);
+    let report = compute(p, &*store, (since, until), by, MAX_BUCKETS, now)?;
     if json {
         return print_json(&report);
     }

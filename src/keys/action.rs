@@ -38,6 +38,8 @@ pub enum Action {
     Help,
     /// The session's message log.
     Messages,
+    /// The Audit view: its stage tables, or the trend of the last weeks.
+    Trends,
     /// Sort the queue by the next column (due, age, patient, id).
     SortNext,
     /// Reverse the queue's order.
@@ -136,6 +138,7 @@ impl Action {
             Action::Refresh => "refresh now",
             Action::Help => "help",
             Action::Messages => "message log (this session)",
+            Action::Trends => "Audit: trends ⇄ stage tables",
             Action::SortNext => "sort by the next column",
             Action::SortReverse => "reverse the order",
             Action::Back => "back (from :go or a group)",

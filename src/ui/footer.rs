@@ -114,9 +114,20 @@ pub fn draw_footer(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         }
         // The Audit view has no records: its own keys only.
         let hint = match action {
+            // The trend page: only its own keys.
+            Action::SwitchPane | Action::Down | Action::OpenDetail | Action::NextStage
+                if audit && app.audit_nav.trends =>
+            {
+                None
+            }
             Action::SwitchPane if audit => Some("next panel"),
             Action::Down if audit => Some("move"),
             Action::Refresh if audit => Some("recompute"),
+            Action::Trends if audit => Some(if app.audit_nav.trends {
+                "stage tables"
+            } else {
+                "trends"
+            }),
             Action::OpenDetail if audit => Some("its records"),
             Action::NextStage if audit && app.audit_nav.focus == 0 => {
                 Some(if app.audit_nav.column == 0 {

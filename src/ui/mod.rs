@@ -18,6 +18,7 @@ mod queue;
 mod record_doc;
 mod tabs;
 pub mod theme;
+mod trends;
 
 use crate::app::App;
 use crate::app::views::ViewKind;
@@ -165,7 +166,11 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     tabs::draw_tabs(f, r.tabs, app, theme);
     if app.current().kind == ViewKind::Audit {
         let body = audit_area(&r);
-        audit::draw(f, body, &audit::AuditScreen::of(app), theme);
+        if app.audit_nav.trends {
+            trends::draw(f, body, app, theme);
+        } else {
+            audit::draw(f, body, &audit::AuditScreen::of(app), theme);
+        }
         footer::draw_status(f, r.status, app, theme);
         footer::draw_footer(f, r.footer, app, theme);
         if app.popup.is_some() {

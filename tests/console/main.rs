@@ -33,4 +33,5 @@ mod record_view;
 mod snapshots;
 mod spoken;
 mod state;
+mod trends;
 mod views;

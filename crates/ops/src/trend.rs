@@ -347,3 +347,42 @@ impl<'p> Trender<'p> {
         }
     }
 }
+
+/// The trend of `store` from `since` to `until` by `by` as of `now`: the
+/// feed read once, a stage audit per bucket. The caller logs the read.
+pub fn compute(
+    p: &Pipeline,
+    store: &dyn carequeue_store::Board,
+    (since, until): (i64, i64),
+    by: By,
+    max_buckets: usize,
+    now: DateTime<Utc>,
+) -> carequeue_store::Result<Trend> {
+    let edges = edges(p, since, until, by, max_buckets);
+    let mut t = Trender::new(p, edges.clone());
+    let mut q = carequeue_store::feed::FeedQuery {
+        after: 0,
+        kinds: Vec::new(),
+        limit: 5000,
+        with_phi: false,
+    };
+    loop {
+        let rows = store.feed(&q)?;
+        for e in &rows {
+            t.push(e);
+        }
+        match rows.last() {
+            Some(last) if rows.len() == q.limit => q.after = last.seq,
+            _ => break,
+        }
+    }
+    let mut audits = Vec::new();
+    for w in edges.windows(2) {
+        let range = carequeue_core::engine::audit::AuditRange {
+            since: Some(w[0]),
+            until: Some(w[1]),
+        };
+        audits.push(store.audit(p, range, now)?);
+    }
+    Ok(t.finish(by, &audits))
+}
