@@ -155,6 +155,13 @@ fn trend_numbers_match_the_hand_computed_history() {
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("--by `fortnight` is not day, week or month")
     );
+    let out = cq.run(
+        "lee",
+        NOW,
+        &["trend", "--since", "2020-01-01", "--by", "day"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("more than 366 buckets"));
     // Logged as an audit read.
     let log = cq.ok("lee", NOW, &["access-log"]);
     assert!(log.contains("trend"), "{log}");

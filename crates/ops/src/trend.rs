@@ -72,7 +72,8 @@ fn local_midnight(p: &Pipeline, d: NaiveDate) -> i64 {
 }
 
 /// The buckets' edges (unix seconds), from the bucket holding `since` to
-/// the one holding `until - 1`; at most `max` buckets.
+/// the one holding `until - 1`. Past `max` buckets it stops at `max + 1`
+/// of them, so a caller sees the range was too long.
 pub fn edges(p: &Pipeline, since: i64, until: i64, by: By, max: usize) -> Vec<i64> {
     let local = |t: i64| {
         DateTime::<Utc>::from_timestamp(t, 0)
@@ -82,7 +83,7 @@ pub fn edges(p: &Pipeline, since: i64, until: i64, by: By, max: usize) -> Vec<i6
     };
     let mut d = bucket_start(by, local(since));
     let mut out = vec![local_midnight(p, d)];
-    while *out.last().unwrap_or(&until) < until && out.len() <= max {
+    while *out.last().unwrap_or(&until) < until && out.len() <= max + 1 {
         d = next(by, d);
         out.push(local_midnight(p, d));
     }
@@ -385,4 +386,54 @@ pub fn compute(
         audits.push(store.audit(p, range, now)?);
     }
     Ok(t.finish(by, &audits))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p() -> Pipeline {
+        carequeue_core::domain::check(carequeue_core::domain::DEFAULT_PIPELINE)
+            .pipeline
+            .unwrap_or_else(|| panic!("the default pipeline checks"))
+    }
+
+    fn at(s: &str) -> i64 {
+        DateTime::parse_from_rfc3339(s)
+            .map(|d| d.timestamp())
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn buckets_start_at_local_midnight_on_monday_and_say_when_too_many() {
+        let p = p();
+        // Wednesday 2026-11-25 in New York, to Thursday of the next week.
+        let e = edges(
+            &p,
+            at("2026-11-25T15:00:00Z"),
+            at("2026-12-03T15:00:00Z"),
+            By::Week,
+            10,
+        );
+        assert_eq!(e.len(), 3, "two weeks: {e:?}");
+        // Monday 2026-11-23 00:00 EST is 05:00 UTC.
+        assert_eq!(e[0], at("2026-11-23T05:00:00Z"));
+        assert_eq!(e[1], at("2026-11-30T05:00:00Z"));
+        let m = edges(
+            &p,
+            at("2026-01-15T12:00:00Z"),
+            at("2026-03-02T12:00:00Z"),
+            By::Month,
+            10,
+        );
+        assert_eq!(m.len(), 4, "January to March");
+        let many = edges(
+            &p,
+            at("2026-01-01T12:00:00Z"),
+            at("2026-12-01T12:00:00Z"),
+            By::Day,
+            30,
+        );
+        assert!(many.len() > 31, "past the limit it says so: {}", many.len());
+    }
 }
