@@ -20,6 +20,8 @@ mod out;
 mod pipeline_change_cmd;
 mod pipeline_cmd;
 mod records;
+mod report_charts;
+mod report_cmd;
 pub mod team;
 mod trend_cmd;
 mod verify_cmd;
@@ -192,6 +194,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                     json: *json,
                 },
             ),
+            Command::Report {
+                since,
+                until,
+                by,
+                out,
+            } => report_cmd::run(&ctx, since, until, by, out),
             Command::Trend {
                 since,
                 until,
@@ -258,6 +266,7 @@ fn on_postgres_too(cmd: Option<&Command>) -> bool {
                 | Command::Ingest { .. }
                 | Command::Deliver { .. }
                 | Command::Trend { .. }
+                | Command::Report { .. }
                 | Command::Pipeline {
                     action: None
                         | Some(PipelineCmd::Show { .. })

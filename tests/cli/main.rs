@@ -38,6 +38,7 @@ mod pipes_files;
 mod query_plans;
 mod read_only;
 mod refusals;
+mod report;
 mod sla;
 mod streaming;
 mod tables;

@@ -328,6 +328,25 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// One HTML page to forward: the stage audit and the trend charts.
+    ///
+    /// Self-contained (inline SVG, nothing fetched when opened), in the
+    /// pipeline's time zone, naming no patient; written to a new file
+    /// readable by its owner only.
+    Report {
+        /// From (YYYY-MM-DD or RFC 3339), inclusive.
+        #[arg(long)]
+        since: String,
+        /// Until (YYYY-MM-DD or RFC 3339), exclusive.
+        #[arg(long)]
+        until: String,
+        /// The trend's bucket: day, week or month.
+        #[arg(long, default_value = "week")]
+        by: String,
+        /// The page to write (a new file; an existing one is refused).
+        #[arg(long, value_name = "FILE.html")]
+        out: PathBuf,
+    },
     /// The pipeline bucket by bucket: flow, throughput, breach rate, cycle time.
     ///
     /// Records in each phase at each bucket's end, entries into active care
