@@ -38,7 +38,7 @@ pub fn run(ctx: &Ctx, a: &Args) -> Result<()> {
     let mut kinds = Vec::new();
     for k in a.kinds {
         match k.parse::<EventKind>() {
-            Ok(kind) => kinds.push(kind.as_str().to_string()),
+            Ok(kind) => kinds.push(kind),
             Err(_) => bail!(
                 "--kind `{}` is not an event kind (one of {})",
                 crate::present::shown(k),
@@ -62,7 +62,14 @@ pub fn run(ctx: &Ctx, a: &Args) -> Result<()> {
             if kinds.is_empty() {
                 String::new()
             } else {
-                format!(", kinds {}", kinds.join(","))
+                format!(
+                    ", kinds {}",
+                    kinds
+                        .iter()
+                        .map(|k| k.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )
             }
         );
         crate::ops::reads::log_read(
@@ -122,7 +129,7 @@ fn line(e: &FeedEvent, with_patient: bool) -> Value {
         "seq": e.seq,
         "record_id": e.record_id,
         "stage": e.stage,
-        "kind": e.kind,
+        "kind": e.kind.as_str(),
         "event": e.event,
         "from": e.from,
         "to": e.to,
@@ -134,7 +141,7 @@ fn line(e: &FeedEvent, with_patient: bool) -> Value {
         obj.insert("note".into(), json!(e.note));
         let data: Option<Value> = e.data.as_deref().and_then(|d| serde_json::from_str(d).ok());
         match data {
-            Some(Value::Object(d)) if e.kind == "create" => {
+            Some(Value::Object(d)) if e.kind.known() == Some(EventKind::Create) => {
                 for k in ["patient", "fields"] {
                     obj.insert(k.into(), d.get(k).cloned().unwrap_or(Value::Null));
                 }
@@ -162,9 +169,11 @@ fn human(ctx: &Ctx, e: &FeedEvent) -> String {
                 .map_or_else(|| s.to_string(), |ix| p.stage(ix).name.clone())
         })
         .unwrap_or_else(|| "-".into());
-    let what = match (&e.event, e.kind.as_str()) {
+    let what = match (&e.event, e.kind.known()) {
         (Some(ev), _) => ev.clone(),
-        (None, "claim" | "assign") => format!("to {}", e.to.as_deref().unwrap_or("?")),
+        (None, Some(EventKind::Claim | EventKind::Assign)) => {
+            format!("to {}", e.to.as_deref().unwrap_or("?"))
+        }
         _ => String::new(),
     };
     crate::present::clean(&format!(
@@ -172,7 +181,7 @@ fn human(ctx: &Ctx, e: &FeedEvent) -> String {
         e.seq,
         crate::present::local(p, e.at),
         record,
-        e.kind,
+        e.kind.as_str(),
         stage,
         e.actor,
         what

@@ -19,6 +19,7 @@
 use carequeue_core::domain::Pipeline;
 use carequeue_core::engine::audit::AuditReport;
 use carequeue_core::engine::audit::stats;
+use carequeue_core::log::EventKind;
 use carequeue_store::feed::FeedEvent;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
@@ -214,7 +215,8 @@ impl<'p> Trender<'p> {
             created: e.at,
             active: false,
         });
-        if e.kind == "create" {
+        let kind = e.kind.known();
+        if kind == Some(EventKind::Create) {
             rec.created = e.at;
         }
         let was = rec.phase;
@@ -231,10 +233,7 @@ impl<'p> Trender<'p> {
                 counts[n] += 1;
             }
         }
-        let enters = matches!(
-            e.kind.as_str(),
-            "create" | "transition" | "timer" | "override"
-        );
+        let enters = kind.is_some_and(EventKind::enters_stage);
         let Some(s) = stage.filter(|_| enters) else {
             return;
         };
@@ -249,7 +248,7 @@ impl<'p> Trender<'p> {
             }
         }
         if st.terminal
-            && e.kind != "create"
+            && kind != Some(EventKind::Create)
             && let Ok(b) = at
         {
             let d = st.disposition.clone().unwrap_or_else(|| "none".into());

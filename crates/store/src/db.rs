@@ -18,7 +18,7 @@ pub trait Tx {
     /// [`Tx::op_seen`] with the kind (its stored word) of the event the
     /// operation made, so a reused id on another kind of operation is told
     /// from a retry.
-    fn op_kind(&mut self, op: &str) -> Result<Option<(i64, String)>>;
+    fn op_kind(&mut self, op: &str) -> Result<Option<(i64, crate::events::StoredKind)>>;
     /// The record as it is now, inside this transaction.
     fn load(&mut self, id: i64) -> Result<Record>;
     /// Whether a record has id `id`, inside this transaction (reading no

@@ -5,6 +5,7 @@
 //! so the ids have no gaps and a reader never sees a later one committed
 //! before an earlier one. Both stores read it with the same query.
 
+use crate::events::{EventKind, StoredKind};
 use crate::terms::{Dialect, Param};
 
 /// One event of the feed. `note` and `data` only when asked for (patient
@@ -16,7 +17,7 @@ pub struct FeedEvent {
     pub record_id: Option<i64>,
     pub at: i64,
     pub actor: String,
-    pub kind: String,
+    pub kind: StoredKind,
     pub event: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
@@ -32,18 +33,30 @@ pub struct FeedEvent {
 #[derive(Debug, Clone, Default)]
 pub struct FeedQuery {
     pub after: i64,
-    pub kinds: Vec<String>,
+    pub kinds: Vec<EventKind>,
     pub limit: usize,
     pub with_phi: bool,
 }
 
-/// The events that put a record in a stage (a rename moves it to the
-/// stage's new id): the latest of them up to an event names its stage.
-const STAGED: &str = "'create', 'transition', 'timer', 'override', 'rename'";
 /// The events that log the stage they leave: the first of them after an
 /// event names its stage where no earlier one says (a record adopted by a
 /// snapshot, whose stage is in the snapshot's patient data).
-const LEAVING: &str = "'transition', 'timer', 'override', 'rename'";
+const LEAVING: [EventKind; 4] = [
+    EventKind::Transition,
+    EventKind::Timer,
+    EventKind::Override,
+    EventKind::Rename,
+];
+
+/// The stored words of `kinds`, quoted for SQL (they are the enum's own
+/// words, never a user's).
+fn words(kinds: &[EventKind]) -> String {
+    kinds
+        .iter()
+        .map(|k| format!("'{}'", k.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 impl FeedQuery {
     /// The query and its arguments. `table` is where the events with their
@@ -54,10 +67,8 @@ impl FeedQuery {
         let after = d.arg(Param::Int(self.after), &mut args);
         let mut w = format!("e.id > {after}");
         if !self.kinds.is_empty() {
-            w.push_str(&format!(
-                " AND e.kind IN ({})",
-                d.list(&self.kinds, &mut args)
-            ));
+            let kinds: Vec<String> = self.kinds.iter().map(|k| k.as_str().to_string()).collect();
+            w.push_str(&format!(" AND e.kind IN ({})", d.list(&kinds, &mut args)));
         }
         let limit = d.arg(
             Param::Int(i64::try_from(self.limit).unwrap_or(i64::MAX)),
@@ -68,13 +79,23 @@ impl FeedQuery {
         } else {
             ("NULL, NULL", "events")
         };
+        // The events that put a record in a stage (a rename moves it to the
+        // stage's new id): the latest of them up to an event names its stage.
+        let staged = words(&[
+            EventKind::Create,
+            EventKind::Transition,
+            EventKind::Timer,
+            EventKind::Override,
+            EventKind::Rename,
+        ]);
+        let leaving = words(&LEAVING);
         let sql = format!(
             "SELECT e.id, e.record_id, e.at, e.actor, e.kind, e.event, e.from_stage, e.to_stage, \
              e.reason, \
              COALESCE((SELECT s.to_stage FROM events s WHERE s.record_id = e.record_id \
-                AND s.id <= e.id AND s.kind IN ({STAGED}) ORDER BY s.id DESC LIMIT 1), \
+                AND s.id <= e.id AND s.kind IN ({staged}) ORDER BY s.id DESC LIMIT 1), \
               (SELECT s.from_stage FROM events s WHERE s.record_id = e.record_id \
-                AND s.id > e.id AND s.kind IN ({LEAVING}) ORDER BY s.id LIMIT 1), \
+                AND s.id > e.id AND s.kind IN ({leaving}) ORDER BY s.id LIMIT 1), \
               (SELECT r.stage FROM records r WHERE r.id = e.record_id)), \
              {phi} \
              FROM {from} e WHERE {w} ORDER BY e.id LIMIT {limit}"
@@ -90,7 +111,7 @@ pub fn event_from<C: crate::columns::Cells>(r: &C) -> std::result::Result<FeedEv
         record_id: r.opt_int(1)?,
         at: r.int(2)?,
         actor: r.text(3)?,
-        kind: r.text(4)?,
+        kind: StoredKind::from(r.text(4)?),
         event: r.opt_text(5)?,
         from: r.opt_text(6)?,
         to: r.opt_text(7)?,

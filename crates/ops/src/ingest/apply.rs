@@ -37,10 +37,13 @@ pub fn apply_in(
             ))),
             // The same id on another kind of request: a collision of the
             // sender's ids, not a retry.
-            _ if !line.req.logs().contains(&kind.as_str()) => Err(OpError::Invalid(format!(
-                "operation id `{shown}` was already used for a `{kind}` on record {seen}, not for `{}`",
-                line.req.op()
-            ))),
+            _ if !kind.known().is_some_and(|k| line.req.logs().contains(&k)) => {
+                Err(OpError::Invalid(format!(
+                    "operation id `{shown}` was already used for a `{}` on record {seen}, not for `{}`",
+                    kind.as_str(),
+                    line.req.op()
+                )))
+            }
             _ => Ok(Outcome::Repeated(seen)),
         };
     }

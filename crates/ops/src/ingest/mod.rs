@@ -16,6 +16,7 @@ mod apply;
 
 pub use apply::{Outcome, apply_in};
 
+use carequeue_core::log::EventKind;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -79,17 +80,21 @@ impl Request {
         }
     }
 
-    /// The event kinds (stored words) the request's operation id may be
-    /// logged on: a retry finds one of these.
-    pub fn logs(&self) -> &'static [&'static str] {
+    /// The event kinds the request's operation id may be logged on: a
+    /// retry finds one of these.
+    pub fn logs(&self) -> &'static [EventKind] {
         match self {
-            Request::Add { .. } => &["create"],
-            Request::Move { .. } => &["transition", "override"],
-            Request::Note { .. } => &["note"],
-            Request::Substatus { .. } => &["substatus", "pause", "resume"],
-            Request::Assign { .. } | Request::Claim { .. } => &["assign", "claim"],
-            Request::Release { .. } => &["release"],
-            Request::Ack { .. } => &["ack"],
+            Request::Add { .. } => &[EventKind::Create],
+            Request::Move { .. } => &[EventKind::Transition, EventKind::Override],
+            Request::Note { .. } => &[EventKind::Note],
+            Request::Substatus { .. } => {
+                &[EventKind::Substatus, EventKind::Pause, EventKind::Resume]
+            }
+            Request::Assign { .. } | Request::Claim { .. } => {
+                &[EventKind::Assign, EventKind::Claim]
+            }
+            Request::Release { .. } => &[EventKind::Release],
+            Request::Ack { .. } => &[EventKind::Ack],
         }
     }
 

@@ -75,7 +75,7 @@ pub struct Target {
     /// Every current secret: the first signs alone, all sign during a
     /// rotation.
     pub secrets: Vec<Secret>,
-    pub kinds: Vec<String>,
+    pub kinds: Vec<EventKind>,
     pub stages: Vec<String>,
     pub levels: Vec<u32>,
     pub phi: bool,
@@ -89,14 +89,15 @@ impl Target {
         if e.record_id.is_none() {
             return false;
         }
-        let kind_ok = self.kinds.is_empty() || self.kinds.contains(&e.kind);
+        let kind = e.kind.known();
+        let kind_ok = self.kinds.is_empty() || kind.is_some_and(|k| self.kinds.contains(&k));
         let stage_ok = self.stages.is_empty()
             || e.stage
                 .as_deref()
                 .is_some_and(|s| self.stages.iter().any(|x| x == s));
         // Levels narrow the escalations; other kinds pass by them.
         let level_ok = self.levels.is_empty()
-            || e.kind != "escalation"
+            || kind != Some(EventKind::Escalation)
             || level_of(e).is_some_and(|l| self.levels.contains(&l));
         kind_ok && stage_ok && level_ok
     }
@@ -144,9 +145,11 @@ pub fn load(p: &Pipeline, path: &Path) -> Result<Vec<Target>, String> {
         if t.levels.contains(&0) {
             return Err(at("levels", "escalation levels start at 1".into()));
         }
+        let mut kinds = Vec::new();
         for k in &t.kinds {
-            if k.parse::<EventKind>().is_err() {
-                return Err(at("kinds", format!("`{k}` is not an event kind")));
+            match k.parse::<EventKind>() {
+                Ok(kind) => kinds.push(kind),
+                Err(_) => return Err(at("kinds", format!("`{k}` is not an event kind"))),
             }
         }
         for s in &t.stages {
@@ -164,7 +167,7 @@ pub fn load(p: &Pipeline, path: &Path) -> Result<Vec<Target>, String> {
             url: t.url,
             shape: t.shape,
             secrets,
-            kinds: t.kinds,
+            kinds,
             stages: t.stages,
             levels: t.levels,
             phi: t.phi,
@@ -226,7 +229,7 @@ mod tests {
             url: "https://x".into(),
             shape: Shape::Cloudevents,
             secrets: Vec::new(),
-            kinds: vec!["escalation".into(), "transition".into()],
+            kinds: vec![EventKind::Escalation, EventKind::Transition],
             stages: vec!["intake_review".into()],
             levels: vec![2],
             phi: false,

@@ -3,6 +3,7 @@
 use super::{Shape, Target, level_of, signature_header};
 use crate::present;
 use carequeue_core::domain::Pipeline;
+use carequeue_core::log::EventKind;
 use carequeue_store::feed::FeedEvent;
 use serde_json::{Value, json};
 
@@ -38,25 +39,25 @@ fn said(p: &Pipeline, e: &FeedEvent) -> String {
     } else {
         e.actor.clone()
     };
-    match e.kind.as_str() {
-        "escalation" => format!(
+    match e.kind.known() {
+        Some(EventKind::Escalation) => format!(
             "{record} escalated{} in {stage}",
             level_of(e).map_or(String::new(), |l| format!(" to level {l}"))
         ),
-        "transition" | "timer" | "override" => {
+        Some(EventKind::Transition | EventKind::Timer | EventKind::Override) => {
             let what = e
                 .event
                 .as_deref()
                 .map(|ev| present::event_label(p, ev))
-                .unwrap_or_else(|| e.kind.clone());
+                .unwrap_or_else(|| e.kind.as_str().to_string());
             format!("{record} moved to {stage} ({what}) by {by}")
         }
-        "create" => format!("{record} created in {stage} by {by}"),
-        "claim" | "assign" => format!(
+        Some(EventKind::Create) => format!("{record} created in {stage} by {by}"),
+        Some(EventKind::Claim | EventKind::Assign) => format!(
             "{record} in {stage} assigned to {} by {by}",
             e.to.as_deref().unwrap_or("?")
         ),
-        kind => format!("{record} in {stage}: {kind} by {by}"),
+        _ => format!("{record} in {stage}: {} by {by}", e.kind.as_str()),
     }
 }
 
@@ -68,7 +69,7 @@ pub fn message(p: &Pipeline, t: &Target, e: &FeedEvent, source: &str, now: i64) 
             "specversion": "1.0",
             "id": format!("evt_{}", e.seq),
             "source": source,
-            "type": format!("org.carequeue.{}", e.kind),
+            "type": format!("org.carequeue.{}", e.kind.as_str()),
             "subject": e.record_id.map(|r| format!("record/{r}")),
             "time": instant(e.at),
             "datacontenttype": "application/json",
@@ -76,7 +77,7 @@ pub fn message(p: &Pipeline, t: &Target, e: &FeedEvent, source: &str, now: i64) 
                 "seq": e.seq,
                 "record_id": e.record_id,
                 "stage": e.stage,
-                "kind": e.kind,
+                "kind": e.kind.as_str(),
                 "event": e.event,
                 "from": e.from,
                 "to": e.to,
@@ -112,7 +113,7 @@ pub fn message(p: &Pipeline, t: &Target, e: &FeedEvent, source: &str, now: i64) 
         && let Some(data) = body.get_mut("data").and_then(Value::as_object_mut)
     {
         data.insert("note".into(), json!(e.note));
-        if e.kind == "create"
+        if e.kind.known() == Some(EventKind::Create)
             && let Some(Value::Object(d)) =
                 e.data.as_deref().and_then(|d| serde_json::from_str(d).ok())
         {

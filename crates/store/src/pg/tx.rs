@@ -94,10 +94,14 @@ impl Tx for PgTx<'_> {
             .transpose()
     }
 
-    fn op_kind(&mut self, op: &str) -> Result<Option<(i64, String)>> {
+    fn op_kind(&mut self, op: &str) -> Result<Option<(i64, crate::events::StoredKind)>> {
         let st = self.st("SELECT coalesce(record_id, 0), kind FROM events WHERE op_id = $1")?;
         let row = self.tx.query_opt(&st, &[&op])?;
-        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+        row.map(|r| -> Result<_> {
+            let kind: String = r.try_get(1)?;
+            Ok((r.try_get(0)?, kind.into()))
+        })
+        .transpose()
     }
 
     fn exists(&mut self, id: i64) -> Result<bool> {

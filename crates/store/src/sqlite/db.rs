@@ -30,8 +30,8 @@ impl Tx for SqliteTx<'_> {
         events::op_seen(self.conn, op)
     }
 
-    fn op_kind(&mut self, op: &str) -> Result<Option<(i64, String)>> {
-        events::op_kind(self.conn, op)
+    fn op_kind(&mut self, op: &str) -> Result<Option<(i64, crate::events::StoredKind)>> {
+        Ok(events::op_kind(self.conn, op)?.map(|(id, k)| (id, k.into())))
     }
 
     fn load(&mut self, id: i64) -> Result<Record> {

@@ -88,7 +88,11 @@ pub fn stay(conn: &Connection, r: &Record) -> Result<Stay> {
 
 fn mark(row: &rusqlite::Row) -> rusqlite::Result<(i64, bool)> {
     let kind: String = row.get(1)?;
-    Ok((row.get(0)?, kind == "pause"))
+    let kind = crate::events::StoredKind::from(kind);
+    Ok((
+        row.get(0)?,
+        kind.known() == Some(crate::events::EventKind::Pause),
+    ))
 }
 
 /// Writes the clock, timer and escalation-role columns of `r` that differ
