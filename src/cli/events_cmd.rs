@@ -12,7 +12,7 @@ use super::context::Ctx;
 use crate::log::{AccessAction, EventKind};
 use crate::store::feed::{FeedEvent, FeedQuery};
 use anyhow::{Result, bail};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::io::Write;
 use std::time::Duration;
 
@@ -117,42 +117,13 @@ pub fn run(ctx: &Ctx, a: &Args) -> Result<()> {
     Ok(())
 }
 
-fn time(t: i64) -> String {
-    crate::engine::clock::from_unix(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 /// One NDJSON line: the ids the log keeps; with patient data, the note
 /// and (for a record's creation) the patient and fields, or the event's
 /// data as logged.
 fn line(e: &FeedEvent, with_patient: bool) -> Value {
-    let mut v = json!({
-        "seq": e.seq,
-        "record_id": e.record_id,
-        "stage": e.stage,
-        "kind": e.kind.as_str(),
-        "event": e.event,
-        "from": e.from,
-        "to": e.to,
-        "reason": e.reason,
-        "actor": e.actor,
-        "at": time(e.at),
-    });
+    let mut v = e.line();
     if with_patient && let Some(obj) = v.as_object_mut() {
-        obj.insert("note".into(), json!(e.note));
-        let data: Option<Value> = e.data.as_deref().and_then(|d| serde_json::from_str(d).ok());
-        match data {
-            Some(Value::Object(d)) if e.kind.known() == Some(EventKind::Create) => {
-                for k in ["patient", "fields"] {
-                    obj.insert(k.into(), d.get(k).cloned().unwrap_or(Value::Null));
-                }
-            }
-            Some(d) => {
-                obj.insert("data".into(), d);
-            }
-            None => {
-                obj.insert("data".into(), Value::Null);
-            }
-        }
+        e.add_patient(obj);
     }
     v
 }

@@ -175,29 +175,9 @@ pub(super) fn breach_svg(p: &Pipeline, t: &Trend) -> Result<String> {
 /// The control chart: points (days) by date of entry into active care,
 /// with the mean and the limits.
 pub(super) fn cycle_svg(t: &Trend) -> Result<String> {
-    let c = &t.cycle_control;
+    let ch = t.control_chart();
+    let ((x0, x1), points, top) = (ch.x, &ch.points, ch.top);
     let day = 86_400.0;
-    let at = |s: &str| {
-        chrono::DateTime::parse_from_rfc3339(s)
-            .map(|d| d.timestamp() as f64 / day)
-            .unwrap_or(0.0)
-    };
-    let (x0, x1) = match (t.buckets.first(), t.buckets.last()) {
-        (Some(a), Some(b)) => (at(&a.start), at(&b.end)),
-        _ => (0.0, 1.0),
-    };
-    let points: Vec<(f64, f64)> = c
-        .points
-        .iter()
-        .map(|p| (at(&p.at), p.seconds as f64 / day))
-        .collect();
-    let top = c
-        .upper_seconds
-        .map(|u| u as f64 / day)
-        .into_iter()
-        .chain(points.iter().map(|p| p.1))
-        .fold(1.0f64, f64::max)
-        * 1.1;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (1000, 320)).into_drawing_area();
@@ -229,12 +209,11 @@ pub(super) fn cycle_svg(t: &Trend) -> Result<String> {
             .label("records")
             .legend(|(x, y)| Circle::new((x + 5, y), 3, PALETTE[0].filled()));
         for (name, v, color) in [
-            ("mean", c.mean_seconds, BLACK),
-            ("upper limit", c.upper_seconds, PALETTE[3]),
-            ("lower limit", c.lower_seconds, PALETTE[3]),
+            ("mean", ch.mean, BLACK),
+            ("upper limit", ch.upper, PALETTE[3]),
+            ("lower limit", ch.lower, PALETTE[3]),
         ] {
-            if let Some(v) = v {
-                let y = v as f64 / day;
+            if let Some(y) = v {
                 chart
                     .draw_series(LineSeries::new(
                         vec![(x0, y), (x1, y)],

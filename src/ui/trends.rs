@@ -229,42 +229,16 @@ fn cycle(f: &mut Frame, area: Rect, r: &Trend, t: &Theme) {
     .into_iter()
     .find(|t| t.chars().count() <= room)
     .unwrap_or_default();
-    let day = 86_400.0;
-    let at = |s: &str| {
-        chrono::DateTime::parse_from_rfc3339(s)
-            .map(|d| d.timestamp() as f64 / day)
-            .unwrap_or(0.0)
-    };
-    let (x0, x1) = match (r.buckets.first(), r.buckets.last()) {
-        (Some(a), Some(b)) => (at(&a.start), at(&b.end)),
-        _ => (0.0, 1.0),
-    };
-    let points: Vec<(f64, f64)> = c
-        .points
-        .iter()
-        .map(|p| (at(&p.at), p.seconds as f64 / day))
-        .collect();
-    let top = c
-        .upper_seconds
-        .map(|u| u as f64 / day)
-        .into_iter()
-        .chain(points.iter().map(|p| p.1))
-        .fold(1.0f64, f64::max)
-        * 1.1;
-    let mean: Vec<(f64, f64)> = c
-        .mean_seconds
-        .map(|m| vec![(x0, m as f64 / day), (x1, m as f64 / day)])
-        .unwrap_or_default();
-    let upper: Vec<(f64, f64)> = c
-        .upper_seconds
-        .map(|u| vec![(x0, u as f64 / day), (x1, u as f64 / day)])
-        .unwrap_or_default();
+    let ch = r.control_chart();
+    let ((x0, x1), points, top) = (ch.x, &ch.points, ch.top);
+    let level = |v: Option<f64>| v.map(|y| vec![(x0, y), (x1, y)]).unwrap_or_default();
+    let (mean, upper) = (level(ch.mean), level(ch.upper));
     let sets = vec![
         Dataset::default()
             .name("records")
             .marker(Marker::Dot)
             .graph_type(GraphType::Scatter)
-            .data(&points),
+            .data(points),
         Dataset::default()
             .name("mean")
             .marker(Marker::Braille)

@@ -144,6 +144,56 @@ pub struct Trend {
     pub cycle_control: Control,
 }
 
+/// The control chart in days, ready to draw: the x range (the buckets',
+/// in days since the epoch), each record's point, the mean and the limits,
+/// and a top for the y axis above all of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ControlChart {
+    pub x: (f64, f64),
+    pub points: Vec<(f64, f64)>,
+    pub mean: Option<f64>,
+    pub upper: Option<f64>,
+    pub lower: Option<f64>,
+    pub top: f64,
+}
+
+impl Trend {
+    /// The cycle-time control chart in days, for the console and the report.
+    pub fn control_chart(&self) -> ControlChart {
+        const DAY: f64 = 86_400.0;
+        let c = &self.cycle_control;
+        let at = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|d| d.timestamp() as f64 / DAY)
+                .unwrap_or(0.0)
+        };
+        let x = match (self.buckets.first(), self.buckets.last()) {
+            (Some(a), Some(b)) => (at(&a.start), at(&b.end)),
+            _ => (0.0, 1.0),
+        };
+        let points: Vec<(f64, f64)> = c
+            .points
+            .iter()
+            .map(|p| (at(&p.at), p.seconds as f64 / DAY))
+            .collect();
+        let days = |s: Option<i64>| s.map(|s| s as f64 / DAY);
+        let upper = days(c.upper_seconds);
+        let top = upper
+            .into_iter()
+            .chain(points.iter().map(|p| p.1))
+            .fold(1.0f64, f64::max)
+            * 1.1;
+        ControlChart {
+            x,
+            points,
+            mean: days(c.mean_seconds),
+            upper,
+            lower: days(c.lower_seconds),
+            top,
+        }
+    }
+}
+
 #[derive(Clone, Copy)]
 struct Rec {
     phase: Option<usize>,

@@ -121,3 +121,48 @@ pub fn event_from<C: crate::columns::Cells>(r: &C) -> std::result::Result<FeedEv
         data: r.opt_text(11)?,
     })
 }
+
+impl FeedEvent {
+    /// The event as a feed line (`events --json`, a webhook's data): ids,
+    /// stages, kind, reason, actor and time, never patient data.
+    pub fn line(&self) -> serde_json::Value {
+        serde_json::json!({
+            "seq": self.seq,
+            "record_id": self.record_id,
+            "stage": self.stage,
+            "kind": self.kind.as_str(),
+            "event": self.event,
+            "from": self.from,
+            "to": self.to,
+            "reason": self.reason,
+            "actor": self.actor,
+            "at": carequeue_core::engine::clock::from_unix(self.at)
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        })
+    }
+
+    /// Adds the patient data the event was read with to a line: the note,
+    /// and a record's creation's patient and fields (another kind's data
+    /// as logged). Only for a reader allowed to export, who logged it.
+    pub fn add_patient(&self, line: &mut serde_json::Map<String, serde_json::Value>) {
+        use serde_json::Value;
+        line.insert("note".into(), serde_json::json!(self.note));
+        let data: Option<Value> = self
+            .data
+            .as_deref()
+            .and_then(|d| serde_json::from_str(d).ok());
+        match data {
+            Some(Value::Object(d)) if self.kind.known() == Some(EventKind::Create) => {
+                for k in ["patient", "fields"] {
+                    line.insert(k.into(), d.get(k).cloned().unwrap_or(Value::Null));
+                }
+            }
+            Some(d) => {
+                line.insert("data".into(), d);
+            }
+            None => {
+                line.insert("data".into(), Value::Null);
+            }
+        }
+    }
+}

@@ -64,7 +64,16 @@ fn said(p: &Pipeline, e: &FeedEvent) -> String {
 /// The payload for `t` of event `e` (`source` names the database).
 pub fn message(p: &Pipeline, t: &Target, e: &FeedEvent, source: &str, now: i64) -> Message {
     let link = e.record_id.map(|r| format!("carequeue show {r}"));
-    let mut body: Value = match t.shape {
+    let mut data = e.line();
+    if let Some(d) = data.as_object_mut() {
+        d.insert("link".into(), json!(link));
+        // Patient data only to a CloudEvents target marked `phi = true`,
+        // and only what the feed was read with (an export, logged).
+        if t.phi && t.shape == Shape::Cloudevents {
+            e.add_patient(d);
+        }
+    }
+    let body: Value = match t.shape {
         Shape::Cloudevents => json!({
             "specversion": "1.0",
             "id": format!("evt_{}", e.seq),
@@ -73,19 +82,7 @@ pub fn message(p: &Pipeline, t: &Target, e: &FeedEvent, source: &str, now: i64) 
             "subject": e.record_id.map(|r| format!("record/{r}")),
             "time": instant(e.at),
             "datacontenttype": "application/json",
-            "data": {
-                "seq": e.seq,
-                "record_id": e.record_id,
-                "stage": e.stage,
-                "kind": e.kind.as_str(),
-                "event": e.event,
-                "from": e.from,
-                "to": e.to,
-                "reason": e.reason,
-                "actor": e.actor,
-                "at": instant(e.at),
-                "link": link,
-            },
+            "data": data,
         }),
         Shape::Slack => json!({
             "text": format!("{}{}", said(p, e), link.map_or(String::new(), |l| format!(" · `{l}`"))),
@@ -106,22 +103,6 @@ pub fn message(p: &Pipeline, t: &Target, e: &FeedEvent, source: &str, now: i64) 
             }],
         }),
     };
-    // Patient data only to a CloudEvents target marked `phi = true`, and
-    // only what the feed was read with (an export, logged).
-    if t.phi
-        && t.shape == Shape::Cloudevents
-        && let Some(data) = body.get_mut("data").and_then(Value::as_object_mut)
-    {
-        data.insert("note".into(), json!(e.note));
-        if e.kind.known() == Some(EventKind::Create)
-            && let Some(Value::Object(d)) =
-                e.data.as_deref().and_then(|d| serde_json::from_str(d).ok())
-        {
-            for k in ["patient", "fields"] {
-                data.insert(k.into(), d.get(k).cloned().unwrap_or(Value::Null));
-            }
-        }
-    }
     let body = body.to_string();
     let id = format!("msg_{}_{}", t.name, e.seq);
     Message {
