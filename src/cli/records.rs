@@ -259,6 +259,12 @@ pub fn show(ctx: &Ctx, id: i64, as_json: bool) -> Result<()> {
             obj.insert("fields".into(), json!(r.fields));
             obj.insert("priority".into(), json!(r.priority));
             obj.insert("escalation_level".into(), json!(r.escalation));
+            obj.insert(
+                "next_warning".into(),
+                json!(crate::engine::warnings::next(p, &r).map(|w| json!({
+                    "threshold": w.label, "at": rfc3339(w.at),
+                }))),
+            );
             obj.insert("breach_reason".into(), json!(r.breach_reason));
             obj.insert("created_at".into(), json!(rfc3339(r.created_at)));
             obj.insert("history".into(), json!(history));

@@ -47,3 +47,4 @@ mod trend;
 mod verify;
 mod walk_alt;
 mod walk_default;
+mod warnings;

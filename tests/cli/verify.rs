@@ -452,8 +452,12 @@ fn a_bulk_loaded_demo_verifies_and_has_nothing_due() {
     let out = carequeue(&db, &["--as", "kim", "sweep", "--json"]);
     let swept: serde_json::Value = serde_json::from_slice(&out.stdout).expect("sweep json");
     assert_eq!(
-        (swept["timers"].as_i64(), swept["escalations"].as_i64()),
-        (Some(0), Some(0))
+        (
+            swept["timers"].as_i64(),
+            swept["escalations"].as_i64(),
+            swept["warnings"].as_i64()
+        ),
+        (Some(0), Some(0), Some(0))
     );
     let c = Connection::open(&db).expect("open");
     let indexes: i64 = c
@@ -464,8 +468,8 @@ fn a_bulk_loaded_demo_verifies_and_has_nothing_due() {
         )
         .expect("indexes");
     assert_eq!(
-        indexes, 15,
-        "every records index is rebuilt (the two filterable fields' and step 6's owner_role included)"
+        indexes, 16,
+        "every records index is rebuilt (the two filterable fields', step 6's owner_role and step 7's warnings included)"
     );
     let found: i64 = c
         .query_row(

@@ -79,6 +79,15 @@ pub fn forgeries() -> Vec<(&'static str, NewEvent<'static>, &'static str)> {
             "escalation level 1, which was not due then",
         ),
         (
+            "an early warning the stage does not give",
+            NewEvent {
+                event: Some("50%"),
+                data: Some(r#"{"threshold":"50%","after":3600}"#),
+                ..by("system", SlaWarning, 2)
+            },
+            "warning `50%`, which was not due then",
+        ),
+        (
             "a claim of a record a colleague holds",
             NewEvent {
                 from: Some("pat"),
@@ -168,7 +177,7 @@ pub fn forgeries() -> Vec<(&'static str, NewEvent<'static>, &'static str)> {
                 note: Some("hello"),
                 ..by("system", Note, 1)
             },
-            "by the system actor, which only fires timers and escalations",
+            "by the system actor, which only fires timers, escalations and warnings",
         ),
         (
             "a note by someone who is no user",

@@ -408,3 +408,74 @@ pub fn pipeline_applied(t: &Target) {
     let v = t.verify();
     assert!(v.starts_with("ok:"), "{}: {v}", t.kind());
 }
+
+/// Early warnings, alike on both stores: a pipeline applied with
+/// `warn_at` times the open stays' warnings; two sweeps at once fire each
+/// threshold once, as the system (on PostgreSQL through the server's
+/// checked writer); `verify` replays them.
+pub fn warned(t: &Target) {
+    const LATER: &str = "2026-11-05T09:00:00Z";
+    let ids: Vec<String> = ["Wen One", "Wen Two"]
+        .iter()
+        .map(|p| t.add("maria", p).to_string())
+        .collect();
+    let base = std::fs::read_to_string(&t.cq.pipeline).expect("pipeline");
+    let sla = "sla = { max = \"4h\", warn = \"3h\", calendar = \"clinic_hours\" }";
+    assert!(base.contains(sla));
+    let text = base.replacen(
+        sla,
+        "sla = { max = \"4h\", warn = \"3h\", calendar = \"clinic_hours\", warn_at = [\"50%\", \"80%\"] }",
+        1,
+    );
+    let file = t.cq.dir.path().join("warned.toml");
+    std::fs::write(&file, &text).expect("warned.toml");
+    t.ok("kim", &["pipeline", "apply", &file.display().to_string()]);
+    // From here the database runs under version 2 (no --pipeline).
+    let db = match &t.pg {
+        Some(_) => t.url("driver"),
+        None => t.cq.db.display().to_string(),
+    };
+    let at = |user: &'static str, now: &'static str, args: &[&str]| {
+        let mut all = vec!["--now", now, "--as", user, "--db", &db];
+        all.extend_from_slice(args);
+        serde_json::from_str::<Value>(&ok(&t.bare(&all))).expect("json")
+    };
+    let r = at("kim", NOW, &["show", &ids[0], "--json"]);
+    assert_eq!(r["next_warning"]["threshold"], "50%", "{}: {r}", t.kind());
+    let fired: i64 = std::thread::scope(|s| {
+        let runs: Vec<_> = ["kim", "maria"]
+            .into_iter()
+            .map(|u| s.spawn(move || at(u, LATER, &["sweep", "--json"])))
+            .collect();
+        runs.into_iter()
+            .map(|r| r.join().expect("sweep")["warnings"].as_i64().expect("n"))
+            .sum()
+    });
+    assert_eq!(
+        fired,
+        4,
+        "{}: each threshold once across both sweeps",
+        t.kind()
+    );
+    let again = at("kim", LATER, &["sweep", "--json"]);
+    assert_eq!(again["warnings"], 0, "{again}");
+    for id in &ids {
+        let r = at("kim", LATER, &["show", id, "--json"]);
+        let warned: Vec<(&str, &str)> = r["history"]
+            .as_array()
+            .expect("history")
+            .iter()
+            .filter(|e| e["kind"] == "sla_warning")
+            .map(|e| {
+                (
+                    e["actor"].as_str().unwrap_or_default(),
+                    e["event"].as_str().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(warned, [("system", "50%"), ("system", "80%")], "{r}");
+        assert_eq!(r["next_warning"], Value::Null, "{r}");
+    }
+    let v = t.verify();
+    assert!(v.starts_with("ok:"), "{}: {v}", t.kind());
+}

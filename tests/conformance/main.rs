@@ -278,4 +278,5 @@ cases! {
     events_followed => sqlite_events_followed, postgres_events_followed;
     ingested => sqlite_ingested, postgres_ingested;
     deliveries_dry_run => sqlite_deliveries_dry_run, postgres_deliveries_dry_run;
+    warned => sqlite_warned, postgres_warned;
 }

@@ -308,6 +308,49 @@ fn a_member_with_psql_reads_and_forges_only_what_the_server_allows() {
         assert!(why.starts_with("CQ403"), "{kind}: {why}");
     }
 
+    // Early warnings: only the system fires them, only a threshold the
+    // stage has, and nothing else moves the warning columns.
+    let why = refused(forge::change(
+        &mut ann,
+        1,
+        &Change {
+            kind: "sla_warning",
+            event: Some("50%"),
+            set: Some(json!({ "warned": 7200 })),
+            ..Change::default()
+        },
+    ));
+    assert!(why.contains("only the system fires warnings"), "{why}");
+    let why = refused(forge::change(
+        &mut ann,
+        1,
+        &Change {
+            kind: "sla_warning",
+            event: Some("50%"),
+            set: Some(json!({ "warned": 7200 })),
+            function: Some("write_system_change"),
+            ..Change::default()
+        },
+    ));
+    assert!(why.contains("has no warning at 7200"), "{why}");
+    for (set, says) in [
+        (json!({ "warned": 999 }), "only a warning or a new stay"),
+        (json!({ "warning_at": 1 }), "does not move the next warning"),
+    ] {
+        let why = refused(forge::change(
+            &mut ann,
+            1,
+            &Change {
+                set: Some(set),
+                ..Change::note("quietly")
+            },
+        ));
+        assert!(
+            why.starts_with("CQ403") && why.contains(says),
+            "{says}: {why}"
+        );
+    }
+
     // Kinds kept for the admin paths and the import, by a member.
     for kind in [
         "snapshot",

@@ -169,8 +169,8 @@ fn a_dba_grade_schema_where_no_login_writes_as_another() {
     );
     assert!(why.contains("42501"), "{why}");
     // Nor call the internal writers that take an actor, a chain or a time;
-    // and what the system actor writes is the sweep's timers and
-    // escalations only.
+    // and what the system actor writes is the sweep's timers,
+    // escalations and warnings only.
     for sql in [
         "SELECT change_as('kim', '{}'::jsonb, 1, 0, 'note', NULL, NULL, NULL, NULL, 'x', NULL, NULL)",
         "SELECT seal_event(1, 0, 'kim', 'note', NULL, NULL, NULL, NULL, 'x', NULL, NULL)",
@@ -190,7 +190,7 @@ fn a_dba_grade_schema_where_no_login_writes_as_another() {
         },
     ));
     assert!(
-        why.starts_with("CQ403") && why.contains("only timers and escalations"),
+        why.starts_with("CQ403") && why.contains("only timers, escalations and warnings"),
         "{why}"
     );
 

@@ -87,6 +87,7 @@ pub fn decide_substatus(
         }
         _ => EventKind::Substatus,
     };
+    carequeue_core::engine::warnings::refresh(p, &mut next);
     Ok((
         next,
         EventSpec {

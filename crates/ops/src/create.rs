@@ -101,8 +101,11 @@ pub fn record_at(
         version: 1,
         timer_at: None,
         notify_role: None,
+        warned: 0,
+        warning_at: None,
     };
     carequeue_core::engine::timers::refresh(p, &mut rec);
+    carequeue_core::engine::warnings::refresh(p, &mut rec);
     rec
 }
 

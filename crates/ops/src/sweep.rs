@@ -1,12 +1,12 @@
-//! The sweep: fires every due timer and escalation as of `now`, as the
-//! `system` actor. Idempotent: what fired is no longer due, so a second run
+//! The sweep: fires every due timer, escalation and early warning as of
+//! `now`, as the `system` actor. Idempotent: what fired is no longer due, so a second run
 //! at the same instant changes nothing.
 
 use super::actions::{ChangeOpts, EventSpec, change_in, decide_move};
 use super::{OpError, OpResult, SYSTEM};
 use carequeue_core::domain::{Pipeline, Priority};
 use carequeue_core::engine::rules::MoveArgs;
-use carequeue_core::engine::{Record, User, timers};
+use carequeue_core::engine::{Record, User, timers, warnings};
 use carequeue_core::log::EventKind;
 use carequeue_store::Board;
 use chrono::{DateTime, Utc};
@@ -18,6 +18,8 @@ pub struct SweepReport {
     pub timers: usize,
     /// Escalation levels fired.
     pub escalations: usize,
+    /// Early warnings fired (`sla_warning`).
+    pub warnings: usize,
     /// Due timers whose event the engine refused (e.g. an open sub-status);
     /// they stay due and are retried by the next sweep.
     pub refused: usize,
@@ -72,11 +74,17 @@ pub fn sweep(p: &Pipeline, store: &mut dyn Board, now: DateTime<Utc>) -> OpResul
         roles: Vec::new(),
     };
     let mut report = SweepReport::default();
-    crate::reads::before_change(store, SYSTEM, None, "sweep: due timers and escalations")?;
+    crate::reads::before_change(
+        store,
+        SYSTEM,
+        None,
+        "sweep: due timers, escalations and warnings",
+    )?;
     store.many_writes_ahead()?;
     let fired = fire_timers(p, store, &system, now, &mut report)
-        .and_then(|()| fire_escalations(p, store, &system, now, &mut report));
-    store.many_writes_done(report.timers + report.escalations > 0)?;
+        .and_then(|()| fire_escalations(p, store, &system, now, &mut report))
+        .and_then(|()| fire_warnings(p, store, &system, now, &mut report));
+    store.many_writes_done(report.timers + report.escalations + report.warnings > 0)?;
     fired.map(|()| report)
 }
 
@@ -100,23 +108,37 @@ fn fire_timers(
         let ids: Vec<i64> = ids.iter().map(|(_, id)| *id).collect();
         let ids = candidates(&*store, &ids, |r| fire_timer(p, r, system, now))?;
         in_slices(store, &ids, |tx, id| {
-            for _ in 0..MAX_CASCADE {
-                let fired = change_in(tx, id, system, now, ChangeOpts::default(), |cur, now| {
-                    fire_timer(p, cur, system, now)
-                });
-                match fired {
-                    Ok(_) => report.timers += 1,
-                    Err(OpError::NotDue) => break,
-                    Err(OpError::Refused(_)) => {
-                        report.refused += 1;
-                        break;
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
+            let (fired, refused) = cascade(tx, id, system, now, |cur, now| {
+                fire_timer(p, cur, system, now)
+            })?;
+            report.timers += fired;
+            report.refused += refused;
             Ok(())
         })?;
     }
+}
+
+/// Fires `decide` on record `id` until it finds nothing due (at most
+/// [`MAX_CASCADE`] times: a record may land where more is due at once);
+/// how many fired, and whether the last was refused (it stays due and is
+/// retried by the next sweep).
+fn cascade(
+    tx: &mut dyn carequeue_store::Tx,
+    id: i64,
+    system: &User,
+    now: DateTime<Utc>,
+    decide: impl Fn(&Record, DateTime<Utc>) -> OpResult<(Record, EventSpec)>,
+) -> OpResult<(usize, usize)> {
+    let mut fired = 0;
+    for _ in 0..MAX_CASCADE {
+        match change_in(tx, id, system, now, ChangeOpts::default(), &decide) {
+            Ok(_) => fired += 1,
+            Err(OpError::NotDue) => break,
+            Err(OpError::Refused(_)) => return Ok((fired, 1)),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((fired, 0))
 }
 
 /// The ids among `ids` whose record `fire` does not find not due, judged
@@ -242,6 +264,55 @@ pub fn escalate(
             to: esc.reassign.or(esc.notify).map(role),
             data: Some(data.to_string()),
             ..EventSpec::of(EventKind::Escalation)
+        },
+    ))
+}
+
+fn fire_warnings(
+    p: &Pipeline,
+    store: &mut dyn Board,
+    system: &User,
+    now: DateTime<Utc>,
+    report: &mut SweepReport,
+) -> OpResult<()> {
+    let t = now.timestamp();
+    let mut cursor = (i64::MIN, i64::MIN);
+    loop {
+        let ids = store.warnings_due(t, cursor, BATCH)?;
+        let Some(last) = ids.last() else {
+            return Ok(());
+        };
+        cursor = *last;
+        let mut ids: Vec<i64> = ids.iter().map(|(_, id)| *id).collect();
+        ids.sort_unstable();
+        in_slices(store, &ids, |tx, id| {
+            // Thresholds missed while no sweep ran fire in turn, each once.
+            let (fired, refused) = cascade(tx, id, system, now, |cur, now| warn(p, cur, now))?;
+            report.warnings += fired;
+            report.refused += refused;
+            Ok(())
+        })?;
+    }
+}
+
+/// Fires `cur`'s next early warning if it is due by `now`.
+pub fn warn(p: &Pipeline, cur: &Record, now: DateTime<Utc>) -> OpResult<(Record, EventSpec)> {
+    let Some(w) = warnings::due_by(p, cur, now.timestamp()) else {
+        return Err(OpError::NotDue);
+    };
+    let next = warnings::fired(p, cur, &w);
+    let data = serde_json::json!({
+        "threshold": w.label,
+        "after": w.after,
+        "reached_at": w.at,
+        "repeat": w.repeat,
+    });
+    Ok((
+        next,
+        EventSpec {
+            event: Some(w.label.clone()),
+            data: Some(data.to_string()),
+            ..EventSpec::of(EventKind::SlaWarning)
         },
     ))
 }

@@ -89,6 +89,8 @@ pub trait Board: Db + Send {
     fn delete_view(&mut self, user: &str, name: &str) -> Result<bool>;
     /// Records with a timer due by `now`, after the keyset `after`.
     fn timers_due(&self, now: i64, after: Cursor, limit: i64) -> Result<Vec<Cursor>>;
+    /// Records with an early warning due by `now`, after the keyset `after`.
+    fn warnings_due(&self, now: i64, after: Cursor, limit: i64) -> Result<Vec<Cursor>>;
     /// Records of `stage` due for escalation `level` (due by `latest_due`),
     /// after the keyset `after`.
     fn escalations_due(

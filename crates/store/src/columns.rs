@@ -33,6 +33,10 @@ pub enum Col {
     Version,
     TimerAt,
     NotifyRole,
+    /// Working seconds into the stay of its last early warning.
+    Warned,
+    /// When the stay's next early warning is due.
+    WarningAt,
 }
 
 /// What a column holds.
@@ -52,7 +56,7 @@ pub enum Value {
 
 impl Col {
     /// Every column, in table order.
-    pub const ALL: [Col; 21] = [
+    pub const ALL: [Col; 23] = [
         Col::Id,
         Col::Patient,
         Col::Stage,
@@ -74,11 +78,13 @@ impl Col {
         Col::Version,
         Col::TimerAt,
         Col::NotifyRole,
+        Col::Warned,
+        Col::WarningAt,
     ];
 
     /// The columns a record is read from, in the order [`record_from`]
     /// reads them: every one but the derived `sort_due`.
-    pub const READ: [Col; 20] = [
+    pub const READ: [Col; 22] = [
         Col::Id,
         Col::Patient,
         Col::Stage,
@@ -99,6 +105,8 @@ impl Col {
         Col::Version,
         Col::TimerAt,
         Col::NotifyRole,
+        Col::Warned,
+        Col::WarningAt,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -124,6 +132,8 @@ impl Col {
             Col::Version => "version",
             Col::TimerAt => "timer_at",
             Col::NotifyRole => "notify_role",
+            Col::Warned => "warned",
+            Col::WarningAt => "warning_at",
         }
     }
 
@@ -167,6 +177,8 @@ impl Col {
             Col::Version => Value::Int(r.version),
             Col::TimerAt => int(r.timer_at),
             Col::NotifyRole => text(&r.notify_role),
+            Col::Warned => Value::Int(r.warned),
+            Col::WarningAt => int(r.warning_at),
         }
     }
 }
@@ -224,6 +236,8 @@ pub fn record_from<C: Cells>(c: &C) -> Result<Record, C::Error> {
         version: c.int(at(Col::Version))?,
         timer_at: c.opt_int(at(Col::TimerAt))?,
         notify_role: c.opt_text(at(Col::NotifyRole))?,
+        warned: c.int(at(Col::Warned))?,
+        warning_at: c.opt_int(at(Col::WarningAt))?,
     })
 }
 

@@ -18,6 +18,16 @@ pub fn timers_sql(d: &Dialect) -> String {
     )
 }
 
+/// Records with an early warning due by argument 1, in due order, a batch
+/// (of argument 4) after the cursor in arguments 2 and 3.
+pub fn warnings_sql(d: &Dialect) -> String {
+    let m = d.mark;
+    format!(
+        "SELECT warning_at, id FROM records
+     WHERE warning_at <= {m}1 AND (warning_at, id) > ({m}2, {m}3) ORDER BY warning_at, id LIMIT {m}4"
+    )
+}
+
 /// Records of stage argument 1 due for escalation level argument 2 (due
 /// by argument 3), in due order, a batch (argument 6) after the cursor in
 /// arguments 4 and 5.

@@ -51,7 +51,7 @@ pub fn check(source: &str) -> Checked {
             };
         }
     };
-    let mut r = resolve::Resolver { diags: Vec::new() };
+    let mut r = resolve::Resolver::default();
     controls::check(source, &mut r.diags);
     let pipeline = r.resolve(&raw);
     if let Some(p) = &pipeline {

@@ -119,6 +119,19 @@ pub struct Sla {
     pub max: Secs,
     pub warn: Secs,
     pub calendar: Option<CalendarIx>,
+    /// Early warnings (`warn_at`): working time into the stay at which an
+    /// `sla_warning` fires, ascending, each below `max`.
+    pub warnings: Vec<Threshold>,
+    /// After the breach, a warning again every this much working time.
+    pub repeat: Option<Secs>,
+}
+
+/// One early-warning threshold: when it is reached, and how it was written
+/// (`50%`, `2h`), which its event names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Threshold {
+    pub after: Secs,
+    pub label: String,
 }
 
 /// How urgent a record is: an escalation may raise it, leaving a stage

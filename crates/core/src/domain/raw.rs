@@ -31,6 +31,15 @@ pub struct RawPipeline {
     pub transitions: Vec<RawTransition>,
     #[serde(default)]
     pub timers: Vec<RawTimer>,
+    /// Early warnings for every stage whose SLA gives none of its own.
+    pub sla_defaults: Option<RawSlaDefaults>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSlaDefaults {
+    pub warn_at: Option<Vec<S>>,
+    pub repeat: Option<S>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -117,6 +126,10 @@ pub struct RawSla {
     pub max: S,
     pub warn: Option<S>,
     pub calendar: Option<S>,
+    /// Early warnings: percentages of `max` or working times (`["50%", "2h"]`).
+    pub warn_at: Option<Vec<S>>,
+    /// After the breach, warn again every this much working time (`"0m"`: never).
+    pub repeat: Option<S>,
 }
 
 #[derive(Debug, Deserialize)]

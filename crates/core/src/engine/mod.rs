@@ -11,6 +11,7 @@ pub mod retime;
 pub mod rules;
 pub mod sla;
 pub mod timers;
+pub mod warnings;
 
 pub use authority::SYSTEM;
 pub use clock::{Clock, FixedClock, SystemClock};

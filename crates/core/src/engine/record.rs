@@ -38,6 +38,11 @@ pub struct Record {
     /// A role an escalation notified in this stay (told, not handed: the
     /// record stays in its owner's queue).
     pub notify_role: Option<String>,
+    /// Working seconds into the stay of the last early warning fired in it
+    /// (0: none yet); see `warnings`.
+    pub warned: i64,
+    /// When the stay's next early warning is due (see `warnings`).
+    pub warning_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -26,6 +26,7 @@ pub fn snapshot_data(r: &Record) -> String {
         "paused_left": r.paused_left, "escalation": r.escalation, "priority": r.priority,
         "breach_reason": r.breach_reason, "fields": r.fields, "created_at": r.created_at,
         "timer_at": r.timer_at, "notify_role": r.notify_role,
+        "warned": r.warned, "warning_at": r.warning_at,
     })
     .to_string()
 }
@@ -34,7 +35,7 @@ pub fn snapshot_data(r: &Record) -> String {
 pub fn difference(a: &Record, b: &Record) -> Option<&'static str> {
     // `updated_at` is bookkeeping (bulk loads and imports set it apart
     // from their events' times), so it is not compared.
-    let checks: [(&'static str, bool); 18] = [
+    let checks: [(&'static str, bool); 20] = [
         ("patient", a.patient == b.patient),
         ("stage", a.stage == b.stage),
         ("sub-status", a.substatus == b.substatus),
@@ -53,6 +54,8 @@ pub fn difference(a: &Record, b: &Record) -> Option<&'static str> {
         ("version", a.version == b.version),
         ("timer time", a.timer_at == b.timer_at),
         ("notified role", a.notify_role == b.notify_role),
+        ("last warning", a.warned == b.warned),
+        ("warning time", a.warning_at == b.warning_at),
     ];
     checks.iter().find(|(_, same)| !same).map(|(name, _)| *name)
 }
@@ -96,6 +99,7 @@ fn enter(p: &Pipeline, s: &mut Record, stage: String, at: DateTime<Utc>) {
     s.owner_role = None;
     s.notify_role = None;
     s.escalation = 0;
+    s.warned = 0;
     s.priority = 0;
     s.breach_reason = None;
     let paused = pauses(p, &s.stage, s.substatus.as_deref());
@@ -136,6 +140,8 @@ pub fn empty(id: i64) -> Record {
         version: 0,
         timer_at: None,
         notify_role: None,
+        warned: 0,
+        warning_at: None,
     }
 }
 
@@ -159,6 +165,7 @@ pub fn apply(p: &Pipeline, s: &mut Record, e: &Step) {
             s.created_at = e.at;
             enter(p, s, to.unwrap_or_default(), at);
             super::timers::refresh(p, s);
+            super::warnings::refresh(p, s);
         }
         EventKind::Snapshot => {
             let d = json(e.data);
@@ -179,6 +186,8 @@ pub fn apply(p: &Pipeline, s: &mut Record, e: &Step) {
             s.created_at = d["created_at"].as_i64().unwrap_or_default();
             s.timer_at = d["timer_at"].as_i64();
             s.notify_role = opt_str(&d["notify_role"]);
+            s.warned = d["warned"].as_i64().unwrap_or_default();
+            s.warning_at = d["warning_at"].as_i64();
         }
         EventKind::Transition | EventKind::Timer | EventKind::Override => {
             let next = to.unwrap_or_default();
@@ -189,6 +198,7 @@ pub fn apply(p: &Pipeline, s: &mut Record, e: &Step) {
             enter(p, s, next, at);
             s.fields.extend(string_map(&json(e.data)));
             super::timers::refresh(p, s);
+            super::warnings::refresh(p, s);
         }
         EventKind::Claim | EventKind::Assign => s.assignee = to,
         // A pipeline renamed the stage (or an admin mapped it): the stay
@@ -208,6 +218,7 @@ pub fn apply(p: &Pipeline, s: &mut Record, e: &Step) {
                     EventKind::Resume => set_clock(s, sla::resume(p, x, c, at)),
                     _ => {}
                 }
+                super::warnings::refresh(p, s);
             }
         }
         EventKind::Ack => s.breach_reason = e.reason.map(str::to_string),
@@ -226,6 +237,17 @@ pub fn apply(p: &Pipeline, s: &mut Record, e: &Step) {
                 .and_then(|x| x.parse::<Priority>().ok())
                 .map_or(0, Priority::rank);
             s.priority = s.priority.max(rank);
+        }
+        EventKind::SlaWarning => {
+            // The warning fired the threshold its data names; an event
+            // without one (written behind carequeue's back) fires the next.
+            let after = json(e.data)["after"]
+                .as_i64()
+                .or_else(|| super::warnings::next(p, s).map(|w| w.after));
+            if let Some(after) = after {
+                s.warned = after;
+            }
+            super::warnings::refresh(p, s);
         }
         EventKind::Note
         | EventKind::User

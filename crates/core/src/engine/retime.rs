@@ -40,7 +40,8 @@ pub fn clock_key(p: &Pipeline, stage: StageIx) -> String {
             let named = &p.calendars[c.0];
             format!("{}={:?}", named.id, named.calendar)
         });
-        (x.max.0, x.warn.0, cal)
+        let warnings: Vec<i64> = x.warnings.iter().map(|t| t.after.0).collect();
+        (x.max.0, x.warn.0, cal, warnings, x.repeat.map(|r| r.0))
     });
     let subs: Vec<(&str, bool)> = s
         .substatuses
@@ -149,6 +150,7 @@ pub fn retime(p: &Pipeline, r: &mut Record, stay: &Stay) {
     r.paused_since = paused_since;
     r.paused_left = paused_left;
     timers::refresh(p, r);
+    super::warnings::refresh(p, r);
 }
 
 fn at(t: i64) -> DateTime<Utc> {

@@ -329,10 +329,12 @@ impl MovePlan {
         next.owner_role = None;
         next.notify_role = None;
         next.escalation = 0;
+        next.warned = 0;
         next.priority = 0;
         next.breach_reason = None;
         next.fields = self.fields.clone();
         super::timers::refresh(p, &mut next);
+        super::warnings::refresh(p, &mut next);
         next
     }
 }

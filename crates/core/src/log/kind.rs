@@ -21,6 +21,9 @@ pub enum EventKind {
     Timer,
     /// An escalation level fired: notify, reassign, raise priority.
     Escalation,
+    /// An early warning: the stay's working time crossed one of its
+    /// stage's `warn_at` thresholds, or a `repeat` after the breach.
+    SlaWarning,
     /// A user took a record for themselves.
     Claim,
     /// A record was given to a user.
@@ -50,13 +53,14 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 19] = [
+    pub const ALL: [EventKind; 20] = [
         EventKind::Create,
         EventKind::Snapshot,
         EventKind::Transition,
         EventKind::Override,
         EventKind::Timer,
         EventKind::Escalation,
+        EventKind::SlaWarning,
         EventKind::Claim,
         EventKind::Assign,
         EventKind::Release,
@@ -81,6 +85,7 @@ impl EventKind {
             EventKind::Override => "override",
             EventKind::Timer => "timer",
             EventKind::Escalation => "escalation",
+            EventKind::SlaWarning => "sla_warning",
             EventKind::Claim => "claim",
             EventKind::Assign => "assign",
             EventKind::Release => "release",
@@ -107,7 +112,10 @@ impl EventKind {
 
     /// Fired by the system, never by a person.
     pub fn by_system(self) -> bool {
-        matches!(self, EventKind::Timer | EventKind::Escalation)
+        matches!(
+            self,
+            EventKind::Timer | EventKind::Escalation | EventKind::SlaWarning
+        )
     }
 
     /// Sets or clears the record's sub-status.
@@ -201,6 +209,7 @@ impl FromStr for EventKind {
             "override" => EventKind::Override,
             "timer" => EventKind::Timer,
             "escalation" => EventKind::Escalation,
+            "sla_warning" => EventKind::SlaWarning,
             "claim" => EventKind::Claim,
             "assign" => EventKind::Assign,
             "release" => EventKind::Release,

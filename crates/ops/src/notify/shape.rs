@@ -44,6 +44,10 @@ fn said(p: &Pipeline, e: &FeedEvent) -> String {
             "{record} escalated{} in {stage}",
             level_of(e).map_or(String::new(), |l| format!(" to level {l}"))
         ),
+        Some(EventKind::SlaWarning) => format!(
+            "{record} SLA warning in {stage}: {}",
+            present::warning_words(e.event.as_deref().unwrap_or_default())
+        ),
         Some(EventKind::Transition | EventKind::Timer | EventKind::Override) => {
             let what = e
                 .event

@@ -46,6 +46,10 @@ pub fn changed_by(p: &Pipeline, id: i64, e: &EventRow, today: i64) -> String {
         Some(EventKind::Note) => format!("was given a note by {who}"),
         Some(EventKind::Ack) => format!("had its breach acknowledged by {who}"),
         Some(EventKind::Escalation) => format!("was escalated by {who}"),
+        Some(EventKind::SlaWarning) => format!(
+            "was warned of its SLA ({})",
+            super::labels::warning_words(e.event.as_deref().unwrap_or_default())
+        ),
         Some(EventKind::Rename) => format!("had its stage renamed by {who}"),
         _ => format!("was changed by {who} ({})", e.kind),
     };

@@ -140,6 +140,8 @@ pub fn history_line(p: &Pipeline, e: &EventRow) -> String {
     // An escalation says what it did, not who held the record.
     let what = if e.kind.is(EventKind::Escalation) {
         escalation_words(p, e.data.as_deref()).unwrap_or(what)
+    } else if e.kind.is(EventKind::SlaWarning) {
+        e.event.as_deref().map(warning_words).unwrap_or(what)
     } else {
         what
     };
@@ -155,6 +157,20 @@ pub fn history_line(p: &Pipeline, e: &EventRow) -> String {
         s.push_str(&format!(" \"{n}\""));
     }
     clean(s.trim_end())
+}
+
+/// What an early warning's threshold (`80%`, `2h`, `breach+4h`) means:
+/// `80% of the SLA used`, `2h in stage`, `4h past the breach`, all in the
+/// stage's working time.
+pub fn warning_words(label: &str) -> String {
+    let label = clean(label);
+    if let Some(past) = label.strip_prefix("breach+") {
+        format!("{past} past the breach")
+    } else if label.ends_with('%') {
+        format!("{label} of the SLA used")
+    } else {
+        format!("{label} in stage")
+    }
 }
 
 /// `notified Supervisor`, `reassigned to Provider, priority urgent`.

@@ -13,7 +13,7 @@ pub use carequeue_core::text::{clean, clean_lines, shown, unsafe_char};
 pub use change::changed_by;
 pub use labels::{
     event_label, group_owner_label, guard_words, history_line, owner_label, reason_label,
-    record_label, role_name, role_names, stage_name, substatus_label,
+    record_label, role_name, role_names, stage_name, substatus_label, warning_words,
 };
 pub use refusal::{error_reason, error_text};
 pub use time::{age, countdown, countdown_brief, local, overdue, rfc3339, wall_due};

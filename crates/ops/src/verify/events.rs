@@ -9,7 +9,7 @@ use super::records::Context;
 use crate::actions::decide_move;
 use crate::annotate::{decide_ack, decide_substatus};
 use crate::ownership::{decide_assign, decide_release};
-use crate::sweep::{escalate, fire_timer};
+use crate::sweep::{escalate, fire_timer, warn};
 use crate::{OpError, is_admin, supervises};
 use carequeue_core::domain::Pipeline;
 use carequeue_core::engine::rules::MoveArgs;
@@ -36,7 +36,7 @@ pub(super) fn judge(
 ) -> Option<String> {
     if e.actor == SYSTEM && !kind.by_system() {
         return Some(format!(
-            "`{kind}` by the system actor, which only fires timers and escalations"
+            "`{kind}` by the system actor, which only fires timers, escalations and warnings"
         ));
     }
     if e.actor != SYSTEM && kind.by_system() {
@@ -139,6 +139,25 @@ pub(super) fn judge(
                     Some(format!("escalation level {level}, which was not due then"))
                 }
                 Err(err) => Some(err.reason()),
+                Ok(_) => None,
+            }
+        }
+        EventKind::SlaWarning => {
+            let logged = e
+                .data
+                .as_deref()
+                .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+                .and_then(|d| d["after"].as_i64());
+            match warn(p, before, when) {
+                Err(OpError::NotDue) => Some(format!(
+                    "warning `{}`, which was not due then",
+                    e.event.as_deref().unwrap_or_default()
+                )),
+                Err(err) => Some(err.reason()),
+                Ok((next, _)) if Some(next.warned) != logged => Some(format!(
+                    "warning `{}`, but the warning due then is another",
+                    e.event.as_deref().unwrap_or_default()
+                )),
                 Ok(_) => None,
             }
         }

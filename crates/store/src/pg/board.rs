@@ -12,7 +12,7 @@ use crate::access::{AccessFilter, AccessRow};
 use crate::board::{Board, Heard};
 use crate::checkpoint::Checkpoint;
 use crate::due::Cursor;
-use crate::due::{escalations_sql, timers_sql};
+use crate::due::{escalations_sql, timers_sql, warnings_sql};
 use crate::in_use::InUse;
 use crate::pipelines::{PipelineChange, StoredPipeline};
 use crate::team::Member;
@@ -27,6 +27,8 @@ use std::sync::LazyLock;
 
 /// [`crate::due::timers_sql`] in PostgreSQL's words.
 static TIMERS_DUE_SQL: LazyLock<String> = LazyLock::new(|| timers_sql(&POSTGRES));
+/// [`crate::due::warnings_sql`] in PostgreSQL's words.
+static WARNINGS_DUE_SQL: LazyLock<String> = LazyLock::new(|| warnings_sql(&POSTGRES));
 /// [`crate::due::escalations_sql`] in PostgreSQL's words.
 static ESCALATIONS_DUE_SQL: LazyLock<String> = LazyLock::new(|| escalations_sql(&POSTGRES));
 
@@ -164,6 +166,10 @@ impl Board for PgStore {
 
     fn timers_due(&self, now: i64, after: Cursor, limit: i64) -> Result<Vec<Cursor>> {
         self.cursors(&TIMERS_DUE_SQL, &[&now, &after.0, &after.1, &limit])
+    }
+
+    fn warnings_due(&self, now: i64, after: Cursor, limit: i64) -> Result<Vec<Cursor>> {
+        self.cursors(&WARNINGS_DUE_SQL, &[&now, &after.0, &after.1, &limit])
     }
 
     fn escalations_due(

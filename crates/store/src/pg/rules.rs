@@ -69,6 +69,9 @@ pub fn document(p: &Pipeline) -> Value {
                     "breach": s.breach_reasons,
                     "levels": levels,
                     "timers": timers,
+                    "max": s.sla.as_ref().map(|x| x.max.0),
+                    "warn": s.sla.as_ref().map_or(Vec::new(), |x| x.warnings.iter().map(|t| t.after.0).collect()),
+                    "repeat": s.sla.as_ref().and_then(|x| x.repeat).map(|r| r.0),
                 }),
             )
         })

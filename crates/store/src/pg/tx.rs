@@ -278,7 +278,7 @@ impl Tx for PgTx<'_> {
     fn rewrite_clock(&mut self, _old: &Record, r: &Record) -> Result<()> {
         let sort_due = carequeue_core::engine::sla::ClockState::of(r).sort_due();
         self.tx.execute(
-            "SELECT retime_record($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "SELECT retime_record($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             &[
                 &r.id,
                 &r.due_at,
@@ -289,6 +289,7 @@ impl Tx for PgTx<'_> {
                 &r.timer_at,
                 &r.owner_role,
                 &r.notify_role,
+                &r.warning_at,
             ],
         )?;
         Ok(())

@@ -127,6 +127,10 @@ impl Board for Store {
         due::timers(self, now, after, limit)
     }
 
+    fn warnings_due(&self, now: i64, after: Cursor, limit: i64) -> Result<Vec<Cursor>> {
+        due::warnings(self, now, after, limit)
+    }
+
     fn escalations_due(
         &self,
         stage: &str,

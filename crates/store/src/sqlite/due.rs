@@ -1,12 +1,15 @@
 //! What the sweep finds due, on SQLite.
 
 use super::{Result, Store};
-use crate::due::{Cursor, escalations_sql, timers_sql};
+use crate::due::{Cursor, escalations_sql, timers_sql, warnings_sql};
 use crate::terms::SQLITE;
 use std::sync::LazyLock;
 
 /// [`crate::due::timers_sql`] in SQLite's words.
 pub static TIMERS_DUE_SQL: LazyLock<String> = LazyLock::new(|| timers_sql(&SQLITE));
+
+/// [`crate::due::warnings_sql`] in SQLite's words.
+pub static WARNINGS_DUE_SQL: LazyLock<String> = LazyLock::new(|| warnings_sql(&SQLITE));
 
 /// [`crate::due::escalations_sql`] in SQLite's words.
 pub static ESCALATIONS_DUE_SQL: LazyLock<String> = LazyLock::new(|| escalations_sql(&SQLITE));
@@ -19,6 +22,14 @@ fn batch(store: &Store, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Result<Ve
 
 pub fn timers(store: &Store, now: i64, after: Cursor, limit: i64) -> Result<Vec<Cursor>> {
     batch(store, &TIMERS_DUE_SQL, &[&now, &after.0, &after.1, &limit])
+}
+
+pub fn warnings(store: &Store, now: i64, after: Cursor, limit: i64) -> Result<Vec<Cursor>> {
+    batch(
+        store,
+        &WARNINGS_DUE_SQL,
+        &[&now, &after.0, &after.1, &limit],
+    )
 }
 
 pub fn escalations(

@@ -104,7 +104,7 @@ pub fn rewrite_clock(conn: &Connection, old: &Record, r: &Record) -> Result<()> 
     let int = |v: Option<i64>| v.map_or(Value::Null, Value::Integer);
     let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
     let (sort_old, sort_new) = (ClockState::of(old).sort_due(), ClockState::of(r).sort_due());
-    let cols: [(&str, bool, Value); 8] = [
+    let cols: [(&str, bool, Value); 9] = [
         ("due_at", old.due_at != r.due_at, int(r.due_at)),
         ("warn_at", old.warn_at != r.warn_at, int(r.warn_at)),
         (
@@ -119,6 +119,11 @@ pub fn rewrite_clock(conn: &Connection, old: &Record, r: &Record) -> Result<()> 
         ),
         ("sort_due", sort_old != sort_new, Value::Integer(sort_new)),
         ("timer_at", old.timer_at != r.timer_at, int(r.timer_at)),
+        (
+            "warning_at",
+            old.warning_at != r.warning_at,
+            int(r.warning_at),
+        ),
         (
             "owner_role",
             old.owner_role != r.owner_role,

@@ -244,6 +244,14 @@ const STEPS: &[&str] = &[
     CREATE INDEX records_stage_patient ON records(stage, patient COLLATE NOCASE, id,
         warn_at, sort_due, due_at, paused_since, paused_left);
     "#,
+    // 7: early SLA warnings (issue 24): the working time into the stay of
+    // the last warning fired, and when the next is due, on an index the
+    // sweep reads.
+    r#"
+    ALTER TABLE records ADD COLUMN warned INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE records ADD COLUMN warning_at INTEGER;
+    CREATE INDEX records_warning ON records(warning_at, id) WHERE warning_at IS NOT NULL;
+    "#,
 ];
 
 /// The schema step this carequeue writes.

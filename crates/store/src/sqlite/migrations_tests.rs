@@ -116,9 +116,12 @@ fn a_database_that_holds_its_pipeline_takes_later_steps_on_open() -> Result<()> 
     {
         let store = crate::Store::create(&path)?;
         // As an earlier round left it: step 3, without the objects of
-        // steps 4 to 6.
+        // steps 4 to 7.
         store.conn().execute_batch(
-            "DROP INDEX records_owner_role;
+            "DROP INDEX records_warning;
+             ALTER TABLE records DROP COLUMN warning_at;
+             ALTER TABLE records DROP COLUMN warned;
+             DROP INDEX records_owner_role;
              DROP INDEX events_pauses;
              DROP INDEX records_age; DROP INDEX records_stage_age;
              DROP INDEX records_patient; DROP INDEX records_stage_patient;
@@ -161,7 +164,10 @@ fn a_step_five_database_takes_the_keypress_indexes_on_open() -> Result<()> {
     {
         let store = crate::Store::create(&path)?;
         store.conn().execute_batch(
-            "DROP INDEX records_owner_role;
+            "DROP INDEX records_warning;
+             ALTER TABLE records DROP COLUMN warning_at;
+             ALTER TABLE records DROP COLUMN warned;
+             DROP INDEX records_owner_role;
              DROP INDEX records_stage_patient;
              CREATE INDEX records_stage_patient ON records(stage, patient COLLATE NOCASE);
              PRAGMA user_version = 5;
@@ -227,5 +233,42 @@ fn a_step_five_database_takes_the_keypress_indexes_on_open() -> Result<()> {
         ..short
     };
     assert_eq!(store.count(&short, 100)?, 1);
+    Ok(())
+}
+
+#[test]
+fn a_step_six_database_takes_the_warning_columns_on_open() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("step6.db");
+    {
+        let store = crate::Store::create(&path)?;
+        store.conn().execute_batch(
+            "DROP INDEX records_warning;
+             ALTER TABLE records DROP COLUMN warning_at;
+             ALTER TABLE records DROP COLUMN warned;
+             PRAGMA user_version = 6;
+             INSERT INTO records (id, patient, stage, entered_at, due_at, warn_at, sort_due, created_at, updated_at)
+             VALUES (1, 'Ann Nguyen', 'a', 0, 20, 10, 20, 0, 0);",
+        )?;
+    }
+    let store = crate::Store::open(&path)?;
+    let version: i64 = store
+        .conn()
+        .pragma_query_value(None, "user_version", |r| r.get(0))?;
+    assert_eq!(version, known());
+    // The record reads back with no warning fired and none due (its
+    // pipeline, from before warnings, had none), and the sweep's index is
+    // there and used.
+    let r = crate::sqlite::records::load(store.conn(), 1)?;
+    assert_eq!((r.warned, r.warning_at), (0, None));
+    let plan: String = store.conn().query_row(
+        &format!(
+            "EXPLAIN QUERY PLAN {}",
+            *crate::sqlite::due::WARNINGS_DUE_SQL
+        ),
+        rusqlite::params![100, i64::MIN, i64::MIN, 10],
+        |r| r.get(3),
+    )?;
+    assert!(plan.contains("records_warning"), "{plan}");
     Ok(())
 }

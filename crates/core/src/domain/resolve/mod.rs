@@ -13,9 +13,13 @@ mod calendars;
 mod renames;
 mod stages;
 mod transitions;
+mod warnings;
 
+#[derive(Default)]
 pub(super) struct Resolver {
     pub diags: Vec<Diagnostic>,
+    /// `[sla_defaults]`: early warnings for stages that give none.
+    pub(super) warn_defaults: (Option<Vec<S>>, Option<S>),
 }
 
 fn sp<T>(s: &toml::Spanned<T>) -> Range<usize> {
@@ -186,6 +190,9 @@ impl Resolver {
             self.warn(c::NO_ACTIVE_CARE_PHASE, span, "no phase is marked `active_care = true`; the audit cannot count exits before active care");
         }
 
+        if let Some(d) = &raw.sla_defaults {
+            self.warn_defaults = (d.warn_at.clone(), d.repeat.clone());
+        }
         let mut stage_list = Vec::new();
         for s in &raw.stages {
             stage_list.push(self.stage(s, &roles, &phases, &cal_ids, &reason_codes));

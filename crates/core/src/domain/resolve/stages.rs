@@ -176,6 +176,7 @@ impl Resolver {
                 .map(Some),
         };
         let (max, warn, calendar) = (max?, warn.ok()?, calendar?);
+        let (warnings, repeat) = self.warnings(id, max, r.warn_at.as_ref(), r.repeat.as_ref())?;
         let warn = match warn {
             None => Secs(max.0 * 3 / 4),
             Some(WarnAt::Percent(p)) => Secs(max.0 * p / 100),
@@ -193,6 +194,8 @@ impl Resolver {
             max,
             warn,
             calendar,
+            warnings,
+            repeat,
         })
     }
 }

@@ -168,6 +168,7 @@ impl<'p> Auditor<'p> {
             // keeps it going under a new id: neither starts or ends one.
             EventKind::Snapshot
             | EventKind::Rename
+            | EventKind::SlaWarning
             | EventKind::Note
             | EventKind::User
             | EventKind::Pipeline
