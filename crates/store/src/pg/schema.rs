@@ -14,7 +14,7 @@ use crate::StoreError;
 
 /// Every step, oldest first: step N is `STEPS[N - 1]`. Append only; a
 /// step once released is never edited.
-const STEPS: [&str; 4] = [
+const STEPS: [&str; 5] = [
     // 1: tables, roles, append-only logs, writes through functions.
     include_str!("schema.sql"),
     // 2: the server dates, seals and checks every write.
@@ -26,6 +26,8 @@ const STEPS: [&str; 4] = [
     include_str!("step3/reads.sql"),
     // 4: an index for the records handed to a role.
     include_str!("step4/indexes.sql"),
+    // 5: webhook delivery state and the deliverer's lease.
+    include_str!("step5/outbox.sql"),
 ];
 
 /// The step this carequeue lays down and expects.

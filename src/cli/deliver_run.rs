@@ -1,0 +1,124 @@
+//! `deliver` and `deliver --once`: sending the webhooks of `notify.toml`,
+//! as the one deliverer of the database (it holds the delivery lease),
+//! through `ops::notify::Deliverer`: at least once, in order per record,
+//! retried with backoff, dead-lettered after the policy's `dead_after`.
+//! `--once` sends what is due and exits 0 with a summary line (failures
+//! are the deliveries' state, not the command's); long-running, it polls
+//! the feed about twice a second until SIGTERM or SIGINT.
+
+use super::context::Ctx;
+use super::deliver_cmd::{Args, notify_file, source};
+use super::out::outln;
+use crate::log::AccessAction;
+use crate::ops::notify::{self, Deliverer, Summary};
+use crate::store::Board;
+use crate::store::outbox::Lease;
+use anyhow::{Result, anyhow, bail};
+use std::time::Duration;
+
+/// How often a long-running deliverer looks at the feed.
+const POLL: Duration = Duration::from_millis(500);
+
+/// The deliverer's name in the lease: user, host and process.
+fn holder(user: &str) -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into());
+    format!("{user}@{host}:{}", std::process::id())
+}
+
+/// The deliverer for `ctx`'s notify.toml (the export logged first where a
+/// target carries patient data); `since`: where a new target starts.
+pub fn deliverer(
+    ctx: &Ctx,
+    store: &mut dyn Board,
+    notify_at: Option<&std::path::Path>,
+    since: Option<i64>,
+) -> Result<Deliverer> {
+    let file = notify_file(ctx, notify_at)?;
+    let n = notify::load_all(&ctx.pipeline, &file).map_err(|e| anyhow!(e))?;
+    if n.targets.is_empty() {
+        bail!("{}: no [[target]] to deliver to", file.display());
+    }
+    let now = ctx.now();
+    let actor = ctx.writer(store, "deliver")?;
+    let with_phi = n.targets.iter().any(|t| t.phi);
+    if with_phi {
+        crate::ops::reads::authorise_export(&ctx.authority, store, &actor, now)?;
+        let names: Vec<&str> = n
+            .targets
+            .iter()
+            .filter(|t| t.phi)
+            .map(|t| t.name.as_str())
+            .collect();
+        let detail = format!("deliver to {}", names.join(", "));
+        crate::ops::reads::log_read(
+            store,
+            &actor,
+            AccessAction::Export,
+            None,
+            Some(&detail),
+            now,
+        )?;
+    }
+    Ok(Deliverer {
+        targets: n.targets,
+        policy: n.policy,
+        holder: holder(&actor.name),
+        source: source(ctx),
+        sender: notify::http::Sender::new(),
+        with_phi,
+        start: since,
+    })
+}
+
+fn summary(s: &Summary) -> String {
+    format!(
+        "delivered {}, failed {}, dead {}, queued {}",
+        s.delivered, s.failed, s.dead, s.queued
+    )
+}
+
+fn jitter() -> f64 {
+    rand::random::<f64>()
+}
+
+pub fn run(ctx: &Ctx, a: &Args) -> Result<()> {
+    let mut store = ctx.board()?;
+    let d = deliverer(ctx, &mut *store, a.notify, a.since)?;
+    let clock = || ctx.now().timestamp();
+    if a.once {
+        if let Lease::Theirs { holder, expires } =
+            store.take_lease(&d.holder, clock(), notify::deliver::LEASE_TTL)?
+        {
+            bail!(
+                "another deliverer holds the delivery lease ({}, until {}): `deliver --once` sends nothing while it runs",
+                crate::present::shown(&holder),
+                crate::engine::clock::from_unix(expires).to_rfc3339()
+            );
+        }
+        let done = d.pass(&ctx.pipeline, &mut *store, &clock, &mut jitter);
+        let released = store.release_lease(&d.holder);
+        let sum = done?;
+        released?;
+        outln!("{}", summary(&sum))?;
+        return Ok(());
+    }
+    crate::terminal::end_on_signals();
+    let mut waiting = false;
+    while !crate::terminal::ending() {
+        if d.hold(&mut *store, clock())? {
+            waiting = false;
+            let sum = d.pass(&ctx.pipeline, &mut *store, &clock, &mut jitter)?;
+            if sum != Summary::default() {
+                outln!("{}", summary(&sum))?;
+            }
+        } else if !waiting {
+            waiting = true;
+            eprintln!("note: another deliverer holds the delivery lease; waiting for it");
+        }
+        std::thread::sleep(POLL);
+    }
+    store.release_lease(&d.holder)?;
+    Ok(())
+}
