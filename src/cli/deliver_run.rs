@@ -72,6 +72,20 @@ pub fn deliverer(
     })
 }
 
+/// The console's deliverer: when a SQLite database has a notify.toml
+/// beside it (a PostgreSQL one names none: `deliver --notify` runs there),
+/// the console delivers while it is open; a notify.toml that does not
+/// load stops the console with its error, as `deliver` would.
+pub fn console_deliverer(ctx: &Ctx, store: &mut dyn Board) -> Result<Option<Deliverer>> {
+    let Ok(file) = notify_file(ctx, None) else {
+        return Ok(None);
+    };
+    if !file.exists() || ctx.what_if || store.read_only() {
+        return Ok(None);
+    }
+    deliverer(ctx, store, Some(&file), None).map(Some)
+}
+
 fn summary(s: &Summary) -> String {
     format!(
         "delivered {}, failed {}, dead {}, queued {}",

@@ -365,10 +365,11 @@ fn console(ctx: &Ctx, config: crate::config::Config) -> anyhow::Result<()> {
 
 fn console_on(
     ctx: &Ctx,
-    store: Box<dyn crate::store::Board>,
+    mut store: Box<dyn crate::store::Board>,
     config: crate::config::Config,
 ) -> anyhow::Result<()> {
     let user = ctx.reader(&*store)?;
+    let deliverer = deliver_run::console_deliverer(ctx, &mut *store)?;
     if ctx.now_given && !user.trusted() {
         anyhow::bail!(
             "the console refuses --now / CAREQUEUE_NOW outside a trust-mode database: its changes would be dated by it"
@@ -387,6 +388,7 @@ fn console_on(
             what_if: ctx.what_if_label(),
             state: crate::state_file::path(),
             config,
+            deliverer,
         },
     )
 }
