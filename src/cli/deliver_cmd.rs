@@ -56,6 +56,31 @@ pub(super) fn source(ctx: &Ctx) -> String {
     format!("urn:carequeue:{name}")
 }
 
+/// Where a target carries patient data (`phi`): authorises the export and
+/// logs it (`how` names the command, with the targets), before anything is
+/// read; whether it did.
+pub(super) fn phi_export(
+    ctx: &Ctx,
+    store: &mut dyn crate::store::Db,
+    actor: &crate::ops::Actor,
+    targets: &[Target],
+    how: &str,
+) -> Result<bool> {
+    let names: Vec<&str> = targets
+        .iter()
+        .filter(|t| t.phi)
+        .map(|t| t.name.as_str())
+        .collect();
+    if names.is_empty() {
+        return Ok(false);
+    }
+    let now = ctx.now();
+    crate::ops::reads::authorise_export(&ctx.authority, store, actor, now)?;
+    let detail = format!("{how} to {}", names.join(", "));
+    crate::ops::reads::log_read(store, actor, AccessAction::Export, None, Some(&detail), now)?;
+    Ok(true)
+}
+
 pub fn run(ctx: &Ctx, a: &Args) -> Result<()> {
     let since = a.since.unwrap_or(0);
     if since < 0 {
@@ -72,24 +97,7 @@ pub fn run(ctx: &Ctx, a: &Args) -> Result<()> {
     let mut store = ctx.board()?;
     let now = ctx.now();
     let actor = ctx.reader(&*store)?;
-    let phi = targets.iter().any(|t| t.phi);
-    if phi {
-        crate::ops::reads::authorise_export(&ctx.authority, &mut *store, &actor, now)?;
-        let names: Vec<&str> = targets
-            .iter()
-            .filter(|t| t.phi)
-            .map(|t| t.name.as_str())
-            .collect();
-        let detail = format!("deliver --dry-run to {}", names.join(", "));
-        crate::ops::reads::log_read(
-            &mut *store,
-            &actor,
-            AccessAction::Export,
-            None,
-            Some(&detail),
-            now,
-        )?;
-    }
+    let phi = phi_export(ctx, &mut *store, &actor, &targets, "deliver --dry-run")?;
     let events = store.feed(&FeedQuery {
         after: since,
         kinds: Vec::new(),

@@ -7,9 +7,8 @@
 //! the feed about twice a second until SIGTERM or SIGINT.
 
 use super::context::Ctx;
-use super::deliver_cmd::{Args, notify_file, source};
+use super::deliver_cmd::{Args, notify_file, phi_export, source};
 use super::out::outln;
-use crate::log::AccessAction;
 use crate::ops::notify::{self, Deliverer, Summary};
 use crate::store::Board;
 use crate::store::outbox::Lease;
@@ -40,27 +39,8 @@ pub fn deliverer(
     if n.targets.is_empty() {
         bail!("{}: no [[target]] to deliver to", file.display());
     }
-    let now = ctx.now();
     let actor = ctx.writer(store, "deliver")?;
-    let with_phi = n.targets.iter().any(|t| t.phi);
-    if with_phi {
-        crate::ops::reads::authorise_export(&ctx.authority, store, &actor, now)?;
-        let names: Vec<&str> = n
-            .targets
-            .iter()
-            .filter(|t| t.phi)
-            .map(|t| t.name.as_str())
-            .collect();
-        let detail = format!("deliver to {}", names.join(", "));
-        crate::ops::reads::log_read(
-            store,
-            &actor,
-            AccessAction::Export,
-            None,
-            Some(&detail),
-            now,
-        )?;
-    }
+    let with_phi = phi_export(ctx, store, &actor, &n.targets, "deliver")?;
     Ok(Deliverer {
         targets: n.targets,
         policy: n.policy,

@@ -92,6 +92,31 @@ pub enum Lease {
     Theirs { holder: String, expires: i64 },
 }
 
+impl Lease {
+    /// The lease as read back after `me` tried to take it: `holder`'s.
+    pub fn read(me: &str, holder: String, expires: i64) -> Lease {
+        if holder == me {
+            Lease::Mine { expires }
+        } else {
+            Lease::Theirs { holder, expires }
+        }
+    }
+}
+
+impl Outcome {
+    /// As a message's row keeps it: its status word, its error (a status
+    /// or an error class, made plain) and its next attempt.
+    pub fn columns(&self) -> (&'static str, Option<String>, Option<i64>) {
+        match self {
+            Outcome::Delivered => ("delivered", None, None),
+            Outcome::Failed { error, next_at } => {
+                ("pending", Some(plain_error(error)), Some(*next_at))
+            }
+            Outcome::Dead { error } => ("dead", Some(plain_error(error)), None),
+        }
+    }
+}
+
 /// A target whose messages do not get through.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trouble {

@@ -33,14 +33,7 @@ impl Outbox for PgStore {
             &[&holder, &now, &ttl],
         )?;
         let (who, expires): (String, i64) = (r.try_get(0)?, r.try_get(1)?);
-        Ok(if who == holder {
-            Lease::Mine { expires }
-        } else {
-            Lease::Theirs {
-                holder: who,
-                expires,
-            }
-        })
+        Ok(Lease::read(holder, who, expires))
     }
 
     fn release_lease(&mut self, holder: &str) -> Result<()> {
@@ -88,15 +81,7 @@ impl Outbox for PgStore {
         outcome: &Outcome,
         now: i64,
     ) -> Result<()> {
-        let (status, error, next): (&str, Option<String>, Option<i64>) = match outcome {
-            Outcome::Delivered => ("delivered", None, None),
-            Outcome::Failed { error, next_at } => (
-                "pending",
-                Some(crate::outbox::plain_error(error)),
-                Some(*next_at),
-            ),
-            Outcome::Dead { error } => ("dead", Some(crate::outbox::plain_error(error)), None),
-        };
+        let (status, error, next) = outcome.columns();
         self.row(
             "SELECT delivery_settle($1, $2, $3, $4, $5, $6, $7)",
             &[&holder, &target, &seq, &status, &error, &next, &now],

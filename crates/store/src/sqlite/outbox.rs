@@ -55,14 +55,7 @@ impl Outbox for Store {
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
-            Ok(if who == holder {
-                Lease::Mine { expires }
-            } else {
-                Lease::Theirs {
-                    holder: who,
-                    expires,
-                }
-            })
+            Ok(Lease::read(holder, who, expires))
         })
     }
 
@@ -158,15 +151,7 @@ impl Outbox for Store {
     ) -> Result<()> {
         self.write(|tx| {
             holds(tx, holder, now)?;
-            let (status, error, next): (&str, Option<String>, Option<i64>) = match outcome {
-                Outcome::Delivered => ("delivered", None, None),
-                Outcome::Failed { error, next_at } => (
-                    "pending",
-                    Some(crate::outbox::plain_error(error)),
-                    Some(*next_at),
-                ),
-                Outcome::Dead { error } => ("dead", Some(crate::outbox::plain_error(error)), None),
-            };
+            let (status, error, next) = outcome.columns();
             let n = tx
                 .prepare_cached(
                     "UPDATE deliveries SET status = ?3, attempts = attempts + 1,
