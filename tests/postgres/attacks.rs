@@ -551,6 +551,16 @@ fn forged_deliveries(ann: &mut postgres::Client, kim: &mut postgres::Client) {
     };
     assert_eq!(holder(ann, "ann-1"), "ann-1");
     assert_eq!(holder(kim, "kim-1"), "ann-1", "one deliverer at a time");
+    // A clock set a year ahead does not expire ann's live lease: outside
+    // trust mode the server's clock judges it.
+    let ahead: String = kim
+        .query_one(
+            "SELECT holder FROM carequeue.delivery_lease('kim-1', $1, 30)",
+            &[&(t0 + 365 * 86_400)],
+        )
+        .expect("lease")
+        .get(0);
+    assert_eq!(ahead, "ann-1", "a lease taken over by a clock set ahead");
     // Kim naming ann's deliverer is not ann's login.
     let why = refused(
         kim.execute(
