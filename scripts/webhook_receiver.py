@@ -9,6 +9,14 @@ request whose signature does not verify with any of them, or whose
 timestamp is more than five minutes away, is answered 401 and not printed;
 a `webhook-id` seen before is answered 200 and not printed again.
 
+For trying a deliverer's retries: `--fail-first N` answers 500 to the
+first N requests that verify, `--status CODE` answers CODE to every one;
+`--log FILE` appends one JSON line per verified request (`id`, `new`:
+whether the id is seen for the first time, `body`); `--port 0` takes a
+free port, and the first line printed is `listening on PORT`;
+`--tolerance SECONDS` is the timestamp check's window (0: none, for a
+carequeue run with a fixed `--now`).
+
 `--check` verifies messages as `carequeue deliver --dry-run --json` prints
 them (one JSON object a line on stdin) instead of serving, printing
 `ok <webhook-id>` or `BAD <webhook-id>` for each; it exits 1 if any is bad.
@@ -72,35 +80,57 @@ def check(keys_):
     sys.exit(1 if bad else 0)
 
 
-def serve(keys_, port):
+def serve(keys_, a):
     seen = set()
+    failures = [a.fail_first]
+    tolerance = a.tolerance if a.tolerance > 0 else None
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def answer(self, code):
+            self.send_response(code)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
             msg_id = self.headers.get("webhook-id", "")
             good = verify(keys_, msg_id, self.headers.get("webhook-timestamp", "0"), body,
-                          self.headers.get("webhook-signature", ""), tolerance=TOLERANCE)
+                          self.headers.get("webhook-signature", ""), tolerance=tolerance)
             if not good:
-                self.send_response(401)
-                self.end_headers()
+                self.answer(401)
                 return
-            if msg_id not in seen:
+            if failures[0] > 0 or a.status:
+                failures[0] -= 1
+                self.answer(a.status or 500)
+                return
+            new = msg_id not in seen
+            if a.log:
+                fd = os.open(a.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                with os.fdopen(fd, "a", encoding="utf-8") as f:
+                    f.write(json.dumps({"id": msg_id, "new": new, "body": body.decode()}) + "\n")
+            if new:
                 seen.add(msg_id)
                 print(msg_id, body.decode(), flush=True)
-            self.send_response(200)
-            self.end_headers()
+            self.answer(200)
 
         def log_message(self, *args):
             pass
 
-    HTTPServer(("127.0.0.1", port), Handler).serve_forever()
+    server = HTTPServer(("127.0.0.1", a.port), Handler)
+    print(f"listening on {server.server_address[1]}", flush=True)
+    server.serve_forever()
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, default=8099)
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--fail-first", type=int, default=0, metavar="N")
+    ap.add_argument("--status", type=int, default=0, metavar="CODE")
+    ap.add_argument("--log", metavar="FILE")
+    ap.add_argument("--tolerance", type=int, default=TOLERANCE, metavar="SECONDS")
     a = ap.parse_args()
     keys_ = keys(os.environ.get("WEBHOOK_SECRET", ""))
     if not keys_:
@@ -108,7 +138,7 @@ def main():
     if a.check:
         check(keys_)
     else:
-        serve(keys_, a.port)
+        serve(keys_, a)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,17 @@ pub fn ending() -> bool {
     ENDING.load(Ordering::SeqCst)
 }
 
+/// Lets SIGTERM and SIGINT end a long-running command between two of its
+/// steps (`deliver`), as they end the console: see [`ending`].
+pub fn end_on_signals() {
+    for sig in [libc::SIGTERM, libc::SIGINT] {
+        // SAFETY: the handler only stores to an atomic.
+        unsafe {
+            libc::signal(sig, on_signal as *const () as libc::sighandler_t);
+        }
+    }
+}
+
 /// Takes the terminal: raw mode and the alternate screen, mouse capture if
 /// asked (and taken), then the panic hook and the signal handlers that give
 /// it back. Returns the terminal and whether the mouse is captured.

@@ -19,6 +19,9 @@ use std::time::Duration;
 const TICK: Duration = Duration::from_millis(100);
 /// Timers and escalations fire this often while the console is open.
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
+/// How often the console delivers webhooks (when it does) and reads which
+/// targets keep failing.
+const DELIVER_EVERY: Duration = Duration::from_secs(2);
 /// A checkpoint line is appended this often when a head moved.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(300);
 
@@ -32,6 +35,8 @@ pub struct Options {
     pub state: Option<std::path::PathBuf>,
     /// Keys, aliases, columns, theme, mouse.
     pub config: crate::config::Config,
+    /// The webhook deliverer, when a notify.toml was found.
+    pub deliverer: Option<crate::ops::notify::Deliverer>,
 }
 
 pub fn run(
@@ -46,6 +51,7 @@ pub fn run(
         what_if,
         state,
         config,
+        deliverer,
     } = opts;
     let mut app = App::new(pipeline.clone(), user.user().clone(), clock.now());
     app.configure(&config);
@@ -69,13 +75,17 @@ pub fn run(
         clock.now(),
     )?;
     let closer = user.clone();
-    let worker = Worker::spawn(Service::new(
+    let mut service = Service::new(
         pipeline,
         store,
         clock.clone(),
         user,
         what_if.map(|w| format!("{w}: changes are refused")),
-    ));
+    );
+    if let Some(d) = deliverer {
+        service.deliver_with(d);
+    }
+    let worker = Worker::spawn(service);
     // A terminal that hangs up ends the console: its end is logged by the
     // worker, and the process goes (its screen went with the terminal).
     // The watchdog's hold on the worker is given up before the worker is
@@ -96,12 +106,17 @@ pub fn run(
     let result = (|| -> anyhow::Result<()> {
         worker.send(app.start());
         let mut last_sweep = std::time::Instant::now();
+        let mut last_delivery = std::time::Instant::now();
         let mut last_checkpoint = std::time::Instant::now();
         let mut last_input = std::time::Instant::now();
         loop {
             if last_sweep.elapsed() >= SWEEP_EVERY {
                 last_sweep = std::time::Instant::now();
                 worker.send(vec![crate::app::service::Request::Sweep]);
+            }
+            if last_delivery.elapsed() >= DELIVER_EVERY {
+                last_delivery = std::time::Instant::now();
+                worker.send(vec![crate::app::service::Request::Deliver]);
             }
             if last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
                 last_checkpoint = std::time::Instant::now();

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 const NOW: &str = "2026-11-26T15:00:00Z";
 
-fn carequeue(db: &Path, args: &[&str]) -> std::process::Output {
+pub(super) fn carequeue(db: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_carequeue"))
         .arg("--db")
         .arg(db)
@@ -29,7 +29,7 @@ fn carequeue(db: &Path, args: &[&str]) -> std::process::Output {
 }
 
 /// A trust-mode database with `bench` holding every role.
-fn fresh(dir: &Path) -> std::path::PathBuf {
+pub(super) fn fresh(dir: &Path) -> std::path::PathBuf {
     let db = dir.join("feed.db");
     let out = Command::new(env!("CARGO_BIN_EXE_carequeue"))
         .arg("--db")

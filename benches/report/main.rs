@@ -12,7 +12,8 @@
 //! 1,000 marked records (also part of the full run); `CQ_BENCH_ONLY=keys`
 //! only the keypress rows and the idle detail pane, reusing the database;
 //! `CQ_BENCH_ONLY=feed` only issue 24's rows (ingest, the feed's latency),
-//! each on a fresh database of its own;
+//! each on a fresh database of its own; `CQ_BENCH_ONLY=deliver` only the
+//! webhook deliveries per second to a local receiver, beside bare POSTs;
 //! `CQ_BENCH_ONLY=moves` only the row of one transition committed
 //! (`CQ_BENCH_SLOW=N` prints the N slowest keys of the keypress row).
 //!
@@ -46,6 +47,7 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod access;
 mod apply;
 mod db;
+mod deliver;
 mod feed;
 mod import;
 mod keys;
@@ -154,6 +156,12 @@ fn main() {
     // CQ_BENCH_ONLY=feed: issue 24's rows, each on a database of its own.
     if std::env::var("CQ_BENCH_ONLY").as_deref() == Ok("feed") {
         feed::run(&mut out);
+        print_report(0, &out);
+        return;
+    }
+    // CQ_BENCH_ONLY=deliver: webhook deliveries per second.
+    if std::env::var("CQ_BENCH_ONLY").as_deref() == Ok("deliver") {
+        deliver::run(&mut out);
         print_report(0, &out);
         return;
     }
@@ -386,6 +394,7 @@ fn main() {
 
     // Issue 24's rows, each on a fresh database of its own.
     feed::run(&mut out);
+    deliver::run(&mut out);
 
     print_report(records, &out);
     print_section(&pg_part);

@@ -11,6 +11,7 @@ pub mod command;
 mod commit_service;
 mod counts;
 mod decide;
+pub mod deliver_service;
 mod dispatch;
 pub mod groups;
 mod held;
@@ -167,6 +168,9 @@ pub struct App {
     /// The database connection was lost (why), and is being retried: the
     /// header says so until it is back.
     pub link_lost: Option<String>,
+    /// Webhook targets that keep failing, shown in the header to
+    /// supervisors and admins (empty for anyone else).
+    pub webhook_trouble: Vec<String>,
     /// Records marked for a bulk action.
     pub marks: marks::Marks,
     /// Records the last bulk dry run refused (left out of its run).
@@ -261,6 +265,7 @@ impl App {
             loading: true,
             mode_label: None,
             link_lost: None,
+            webhook_trouble: Vec::new(),
             marks: marks::Marks::default(),
             owner_name: None,
             bulk_dry_refused: 0,
@@ -293,7 +298,12 @@ impl App {
         let mut out = vec![self.visited()];
         out.extend(self.count_requests());
         out.push(self.query(Anchor::First));
-        out.extend([Request::Team, Request::SavedViews, Request::Sweep]);
+        out.extend([
+            Request::Team,
+            Request::SavedViews,
+            Request::Sweep,
+            Request::Deliver,
+        ]);
         out
     }
 

@@ -167,6 +167,14 @@ impl App {
                 );
                 self.reread()
             }
+            Response::WebhookTrouble(targets) => {
+                // Delivery is the supervisors' and admins' to watch.
+                let p = &self.pipeline;
+                let watches = crate::engine::authority::supervises(p, &self.user)
+                    || crate::engine::authority::is_admin(p, &self.user);
+                self.webhook_trouble = if watches { targets } else { Vec::new() };
+                Vec::new()
+            }
             Response::Revoked(why) => {
                 self.revoke(why);
                 Vec::new()

@@ -122,6 +122,9 @@ pub enum Request {
     SaveView(crate::store::views::SavedView),
     /// `:view delete NAME`.
     DeleteView(String),
+    /// A webhook delivery round, and which targets keep failing (every
+    /// few seconds).
+    Deliver,
 }
 
 #[derive(Debug, Clone)]
@@ -163,6 +166,9 @@ pub enum Response {
         said: String,
     },
     Swept(ops::SweepReport),
+    /// The webhook targets that keep failing (dead messages, or failing
+    /// for a quarter of an hour).
+    WebhookTrouble(Vec<String>),
     Audit(Box<crate::engine::audit::AuditReport>),
     /// The audit could not be computed: why.
     AuditFailed(String),
@@ -212,6 +218,8 @@ pub struct Service {
     /// Rows of an order's index one page's walk may read (a page cut short
     /// says where to resume, and the console reads on from there).
     pub scan_cap: usize,
+    /// The console's webhook deliverer, when it has a notify.toml.
+    pub(super) deliverer: Option<ops::notify::Deliverer>,
 }
 
 /// The default [`Service::scan_cap`]: a few milliseconds of reading (each
@@ -235,6 +243,7 @@ impl Service {
             read_only,
             last_detail: None,
             scan_cap: SCAN_CAP,
+            deliverer: None,
         }
     }
 
@@ -295,6 +304,7 @@ impl Service {
             },
             Request::WhoChanged { id, version } => self.who_changed(id, version, now)?,
             Request::Sweep => Response::Swept(self.sweep(now)?),
+            Request::Deliver => self.deliver(now.timestamp())?,
             Request::Audit => {
                 self.log_audit(now)?;
                 Response::Audit(Box::new(self.audit(now)?))

@@ -34,6 +34,7 @@ impl Worker {
         let (msg_tx, msg_rx) = channel::<Msg>();
         let handle = std::thread::spawn(move || {
             serve(&mut service, &req_rx, &msg_tx);
+            service.stop_delivering();
             service.store
         });
         Worker {

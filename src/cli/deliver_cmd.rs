@@ -1,9 +1,8 @@
 //! `deliver --dry-run`: what the webhook targets of `notify.toml` would be
 //! sent for the events after a sequence number, signed the Standard
 //! Webhooks way, printed rather than sent, so people can try a receiver
-//! (`scripts/webhook_receiver.py` verifies them). Sending, with retries
-//! and a dead-letter state, is not built yet: without `--dry-run` the
-//! command says so and sends nothing.
+//! (`scripts/webhook_receiver.py` verifies them). Without `--dry-run`,
+//! `deliver_run` sends.
 
 use super::context::Ctx;
 use super::out::outln;
@@ -17,14 +16,15 @@ use std::path::{Path, PathBuf};
 /// What `deliver` was asked for.
 pub struct Args<'a> {
     pub dry_run: bool,
+    pub once: bool,
     pub notify: Option<&'a Path>,
-    pub since: i64,
+    pub since: Option<i64>,
     pub limit: usize,
     pub json: bool,
 }
 
 /// `--notify FILE`, else `notify.toml` beside a SQLite database.
-fn notify_file(ctx: &Ctx, given: Option<&Path>) -> Result<PathBuf> {
+pub(super) fn notify_file(ctx: &Ctx, given: Option<&Path>) -> Result<PathBuf> {
     if let Some(f) = given {
         return Ok(f.to_path_buf());
     }
@@ -40,7 +40,7 @@ fn notify_file(ctx: &Ctx, given: Option<&Path>) -> Result<PathBuf> {
 }
 
 /// A CloudEvents `source`: the pipeline's name as a URN.
-fn source(ctx: &Ctx) -> String {
+pub(super) fn source(ctx: &Ctx) -> String {
     let name: String = ctx
         .pipeline
         .name
@@ -56,14 +56,38 @@ fn source(ctx: &Ctx) -> String {
     format!("urn:carequeue:{name}")
 }
 
-pub fn run(ctx: &Ctx, a: &Args) -> Result<()> {
-    if !a.dry_run {
-        bail!(
-            "deliver sends nothing yet: sending with retries and a dead-letter state is not built; `deliver --dry-run` prints what would be sent, signed"
-        );
+/// Where a target carries patient data (`phi`): authorises the export and
+/// logs it (`how` names the command, with the targets), before anything is
+/// read; whether it did.
+pub(super) fn phi_export(
+    ctx: &Ctx,
+    store: &mut dyn crate::store::Db,
+    actor: &crate::ops::Actor,
+    targets: &[Target],
+    how: &str,
+) -> Result<bool> {
+    let names: Vec<&str> = targets
+        .iter()
+        .filter(|t| t.phi)
+        .map(|t| t.name.as_str())
+        .collect();
+    if names.is_empty() {
+        return Ok(false);
     }
-    if a.since < 0 {
-        bail!("--since {}: a sequence number is 0 or more", a.since);
+    let now = ctx.now();
+    crate::ops::reads::authorise_export(&ctx.authority, store, actor, now)?;
+    let detail = format!("{how} to {}", names.join(", "));
+    crate::ops::reads::log_read(store, actor, AccessAction::Export, None, Some(&detail), now)?;
+    Ok(true)
+}
+
+pub fn run(ctx: &Ctx, a: &Args) -> Result<()> {
+    let since = a.since.unwrap_or(0);
+    if since < 0 {
+        bail!("--since {since}: a sequence number is 0 or more");
+    }
+    if !a.dry_run {
+        return super::deliver_run::run(ctx, a);
     }
     let file = notify_file(ctx, a.notify)?;
     let targets: Vec<Target> = notify::load(&ctx.pipeline, &file).map_err(|e| anyhow!(e))?;
@@ -73,26 +97,9 @@ pub fn run(ctx: &Ctx, a: &Args) -> Result<()> {
     let mut store = ctx.board()?;
     let now = ctx.now();
     let actor = ctx.reader(&*store)?;
-    let phi = targets.iter().any(|t| t.phi);
-    if phi {
-        crate::ops::reads::authorise_export(&ctx.authority, &mut *store, &actor, now)?;
-        let names: Vec<&str> = targets
-            .iter()
-            .filter(|t| t.phi)
-            .map(|t| t.name.as_str())
-            .collect();
-        let detail = format!("deliver --dry-run to {}", names.join(", "));
-        crate::ops::reads::log_read(
-            &mut *store,
-            &actor,
-            AccessAction::Export,
-            None,
-            Some(&detail),
-            now,
-        )?;
-    }
+    let phi = phi_export(ctx, &mut *store, &actor, &targets, "deliver --dry-run")?;
     let events = store.feed(&FeedQuery {
-        after: a.since,
+        after: since,
         kinds: Vec::new(),
         limit: a.limit,
         with_phi: phi,

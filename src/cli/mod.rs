@@ -7,6 +7,8 @@ mod changes;
 mod config_cmd;
 pub mod context;
 mod deliver_cmd;
+mod deliver_run;
+mod deliveries_cmd;
 mod demo_pg;
 mod docs;
 mod events_cmd;
@@ -180,6 +182,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             Command::Info { json } => access_cmd::info(&ctx, *json),
             Command::Deliver {
                 dry_run,
+                once,
                 notify,
                 since,
                 limit,
@@ -188,12 +191,25 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 &ctx,
                 &deliver_cmd::Args {
                     dry_run: *dry_run,
+                    once: *once,
                     notify: notify.as_deref(),
                     since: *since,
                     limit: *limit,
                     json: *json,
                 },
             ),
+            Command::Deliveries {
+                failed,
+                target,
+                limit,
+                json,
+                action,
+            } => match action {
+                None => deliveries_cmd::list(&ctx, *failed, target.as_deref(), *limit, *json),
+                Some(args::DeliveriesCmd::Retry { id, target }) => {
+                    deliveries_cmd::retry(&ctx, id.as_deref(), target.as_deref())
+                }
+            },
             Command::Report {
                 since,
                 until,
@@ -265,6 +281,7 @@ fn on_postgres_too(cmd: Option<&Command>) -> bool {
                 | Command::Events { .. }
                 | Command::Ingest { .. }
                 | Command::Deliver { .. }
+                | Command::Deliveries { .. }
                 | Command::Trend { .. }
                 | Command::Report { .. }
                 | Command::Pipeline {
@@ -348,10 +365,11 @@ fn console(ctx: &Ctx, config: crate::config::Config) -> anyhow::Result<()> {
 
 fn console_on(
     ctx: &Ctx,
-    store: Box<dyn crate::store::Board>,
+    mut store: Box<dyn crate::store::Board>,
     config: crate::config::Config,
 ) -> anyhow::Result<()> {
     let user = ctx.reader(&*store)?;
+    let deliverer = deliver_run::console_deliverer(ctx, &mut *store)?;
     if ctx.now_given && !user.trusted() {
         anyhow::bail!(
             "the console refuses --now / CAREQUEUE_NOW outside a trust-mode database: its changes would be dated by it"
@@ -370,6 +388,7 @@ fn console_on(
             what_if: ctx.what_if_label(),
             state: crate::state_file::path(),
             config,
+            deliverer,
         },
     )
 }

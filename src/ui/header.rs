@@ -1,4 +1,5 @@
-//! The header: pipeline, mode, user, clock and the totals. On a narrow
+//! The header: pipeline, mode, user, clock and the totals, and to
+//! supervisors and admins the webhook targets that keep failing. On a narrow
 //! terminal it gives things up in a fixed order, and the totals last: a
 //! number is always shown whole.
 
@@ -58,6 +59,8 @@ struct Parts {
     name: String,
     mode: Option<String>,
     lost: bool,
+    /// Webhook targets that keep failing.
+    hooks: Vec<String>,
     user: String,
     roles: String,
     open: i64,
@@ -93,6 +96,14 @@ impl Parts {
                 LOST
             };
             rest.push((l.to_string(), t.sla(SlaState::Breached)));
+        }
+        if !self.hooks.is_empty() {
+            let h = if give >= Give::LostWords {
+                "⚠ webhooks │ ".to_string()
+            } else {
+                format!("⚠ webhooks failing: {} │ ", self.hooks.join(", "))
+            };
+            rest.push((h, t.sla(SlaState::Breached)));
         }
         if give < Give::User {
             let user = if give >= Give::Roles || self.roles.is_empty() {
@@ -147,6 +158,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         name: p.name.clone(),
         mode: app.mode_label.clone(),
         lost: app.link_lost.is_some(),
+        hooks: app.webhook_trouble.clone(),
         user: crate::present::clean(&app.user.name),
         roles: crate::present::role_names(p, &app.user.roles),
         open,

@@ -321,13 +321,33 @@ fn a_bad_target_is_named_with_its_key_and_nothing_is_printed() {
         &["deliver", "--dry-run", "--notify", &notify],
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("is readable by everyone"));
-    // Without --dry-run nothing is sent, and it says so.
+    // A name that cannot be part of a webhook-id, a timeout that is no
+    // duration, a policy that is no policy: each named, for `--once` too.
     std::fs::set_permissions(
         cq.dir.path().join("keys.secret"),
         std::fs::Permissions::from_mode(0o600),
     )
     .expect("chmod");
-    let out = cq.run("maria", LATER, &["deliver", "--notify", &notify]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("deliver sends nothing yet"));
+    let cases = [
+        (
+            targets(false).replace("name = \"teams\"", "name = \"team hooks\""),
+            "target `team hooks`: name:",
+        ),
+        (
+            targets(false).replace("phi = false", "phi = false\ntimeout = \"0s\""),
+            "target `ehr`: timeout:",
+        ),
+        (
+            format!(
+                "[delivery]\nbackoff = \"1h\"\nbackoff_cap = \"5s\"\n{}",
+                targets(false)
+            ),
+            "backoff_cap is shorter than backoff",
+        ),
+    ];
+    for (text, said) in cases {
+        let notify = write(&cq, "bad.toml", &text, 0o600);
+        let err = cq.fail("nobody", LATER, &["deliver", "--once", "--notify", &notify]);
+        assert!(err.contains(said), "{err}");
+    }
 }

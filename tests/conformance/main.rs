@@ -223,12 +223,14 @@ fn count_before(line: &str, word: &str) -> i64 {
 }
 
 mod admin;
+mod deliver;
 mod drill;
 mod feed;
 mod ingest;
 mod records;
 
 use admin::*;
+use deliver::*;
 use drill::*;
 use feed::*;
 use ingest::*;
@@ -278,5 +280,6 @@ cases! {
     events_followed => sqlite_events_followed, postgres_events_followed;
     ingested => sqlite_ingested, postgres_ingested;
     deliveries_dry_run => sqlite_deliveries_dry_run, postgres_deliveries_dry_run;
+    deliveries_sent => sqlite_deliveries_sent, postgres_deliveries_sent;
     warned => sqlite_warned, postgres_warned;
 }

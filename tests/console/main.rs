@@ -35,3 +35,4 @@ mod spoken;
 mod state;
 mod trends;
 mod views;
+mod webhooks;

@@ -35,10 +35,19 @@ const RECORD_COLUMNS_HIDDEN: [&str; 2] = ["fields", "patient"];
 const EVENT_COLUMNS_HIDDEN: [&str; 2] = ["data", "note"];
 
 /// Every function the member role may execute: the checked paths only.
-const CALLABLE: [&str; 17] = [
+const CALLABLE: [&str; 26] = [
     "access_entries(text,bigint,bigint,bigint)",
     "begin_change()",
     "delete_view(text)",
+    "delivery_cursor(text)",
+    "delivery_due(bigint,bigint)",
+    "delivery_enqueue(text,text,bigint,bigint,bigint[],bigint)",
+    "delivery_lease(text,bigint,bigint)",
+    "delivery_release(text)",
+    "delivery_requeue(text,bigint,bigint)",
+    "delivery_rows(boolean,text,bigint)",
+    "delivery_settle(text,text,bigint,text,text,bigint,bigint)",
+    "delivery_troubles()",
     "history_rows(bigint)",
     "import_begin()",
     "import_finish()",
@@ -213,6 +222,7 @@ fn a_member_with_psql_reads_and_forges_only_what_the_server_allows() {
         .into_iter()
         .collect();
     assert_eq!(callable, CALLABLE, "what a member may call");
+    forged_deliveries(&mut ann, &mut kim);
 
     // Another user's claim: kim claims record 1; ann may not take it.
     let claim = |who: &str, from: Option<&'static str>| Change {
@@ -549,4 +559,112 @@ fn write_despite_a_holder(c: &mut postgres::Client, note: &str) {
             Err(e) => panic!("{note}: {e}"),
         }
     }
+}
+
+/// Delivery state: written only by the lease's holder (its name and its
+/// login), a message's record and kind taken from the log, only a pending
+/// message settled, and no error text but a status or an error class.
+fn forged_deliveries(ann: &mut postgres::Client, kim: &mut postgres::Client) {
+    let t0: i64 = 1_800_000_000;
+    let settle = |c: &mut postgres::Client, holder: &str, seq: i64, status: &str| {
+        let error: Option<&str> = (status != "delivered").then_some("HTTP 500");
+        let next: Option<i64> = (status == "pending").then_some(t0 + 60);
+        c.execute(
+            "SELECT carequeue.delivery_settle($1, 'hook', $2, $3, $4, $5, $6)",
+            &[&holder, &seq, &status, &error, &next, &t0],
+        )
+        .map_err(forge::why)
+    };
+    // No lease: nothing is queued or settled.
+    let why = refused(
+        ann.execute(
+            "SELECT carequeue.delivery_enqueue('ann-1', 'hook', NULL, 1, '{1}', $1)",
+            &[&t0],
+        )
+        .map_err(forge::why),
+    );
+    assert!(why.starts_with("CQ403") && why.contains("lease"), "{why}");
+    let holder = |c: &mut postgres::Client, name: &str| -> String {
+        c.query_one(
+            "SELECT holder FROM carequeue.delivery_lease($1, $2, 30)",
+            &[&name, &t0],
+        )
+        .expect("lease")
+        .get(0)
+    };
+    assert_eq!(holder(ann, "ann-1"), "ann-1");
+    assert_eq!(holder(kim, "kim-1"), "ann-1", "one deliverer at a time");
+    // A clock set a year ahead does not expire ann's live lease: outside
+    // trust mode the server's clock judges it.
+    let ahead: String = kim
+        .query_one(
+            "SELECT holder FROM carequeue.delivery_lease('kim-1', $1, 30)",
+            &[&(t0 + 365 * 86_400)],
+        )
+        .expect("lease")
+        .get(0);
+    assert_eq!(ahead, "ann-1", "a lease taken over by a clock set ahead");
+    // Kim naming ann's deliverer is not ann's login.
+    let why = refused(
+        kim.execute(
+            "SELECT carequeue.delivery_enqueue('ann-1', 'hook', NULL, 1, '{1}', $1)",
+            &[&t0],
+        )
+        .map_err(forge::why),
+    );
+    assert!(why.contains("lease"), "{why}");
+    // An event that is not one, or past the log's end.
+    let last: i64 = ann
+        .query_one(
+            "SELECT length FROM carequeue.chains WHERE name = 'events'",
+            &[],
+        )
+        .expect("chain")
+        .get(0);
+    for seqs in [vec![last + 1], vec![0]] {
+        let why = refused(
+            ann.execute(
+                "SELECT carequeue.delivery_enqueue('ann-1', 'hook', NULL, $2, $3, $1)",
+                &[&t0, &(last + 1), &seqs],
+            )
+            .map_err(forge::why),
+        );
+        assert!(why.starts_with("CQ403"), "{seqs:?}: {why}");
+    }
+    let creates: Vec<i64> = ann
+        .query(
+            "SELECT id FROM carequeue.events WHERE record_id IS NOT NULL ORDER BY id",
+            &[],
+        )
+        .expect("events")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    ann.execute(
+        "SELECT carequeue.delivery_enqueue('ann-1', 'hook', NULL, $2, $3, $1)",
+        &[&t0, &last, &creates],
+    )
+    .expect("the holder queues");
+    let seq = creates[0];
+    refused(settle(kim, "ann-1", seq, "delivered"));
+    let why = refused(settle(ann, "ann-1", seq, "sent"));
+    assert!(why.starts_with("CQ403"), "{why}");
+    let why = refused(ann.execute(
+        "SELECT carequeue.delivery_settle('ann-1', 'hook', $1, 'dead', 'body: <p>Patient P</p>', NULL, $2)",
+        &[&seq, &t0],
+    ).map_err(forge::why));
+    assert!(why.starts_with("23514"), "no response body kept: {why}");
+    settle(ann, "ann-1", seq, "delivered").expect("the holder settles");
+    let why = refused(settle(ann, "ann-1", seq, "delivered"));
+    assert!(why.contains("not a pending message"), "{why}");
+    let kinds: Vec<(i64, String)> = ann
+        .query(
+            "SELECT seq, kind FROM carequeue.delivery_rows(false, NULL, 10)",
+            &[],
+        )
+        .expect("rows")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert!(kinds.iter().all(|(_, k)| k == "create"), "{kinds:?}");
 }

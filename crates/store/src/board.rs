@@ -29,7 +29,7 @@ pub enum Heard {
     Back,
 }
 
-pub trait Board: Db + Send {
+pub trait Board: Db + crate::outbox::Outbox + Send {
     /// Per-stage totals, breached, at-risk and unassigned counts.
     fn stage_counts(&self, now: i64) -> Result<Vec<StageCount>>;
     /// Breached and at-risk records by stage and owner.

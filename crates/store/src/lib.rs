@@ -19,6 +19,7 @@ pub mod feed;
 pub mod filter;
 pub mod in_use;
 pub mod os;
+pub mod outbox;
 pub mod pg;
 pub mod pipelines;
 pub mod sort;

@@ -16,6 +16,19 @@ pub enum ConfigCmd {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum DeliveriesCmd {
+    /// Queue dead or failing messages again: one by id, or a target's all.
+    Retry {
+        /// A message id, `msg_<target>_<seq>`.
+        #[arg(required_unless_present = "target", conflicts_with = "target")]
+        id: Option<String>,
+        /// Every dead or failing message of this target.
+        #[arg(long, value_name = "T")]
+        target: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum PipelineCmd {
     /// Give a database from before stored pipelines its pipeline (its OS owner only).
     Adopt { file: PathBuf },

@@ -5,7 +5,7 @@ mod flags;
 mod groups;
 
 pub use flags::{DemoArgs, Format, ImportFormat, InitArgs, Limit, ListArgs, OpArgs};
-pub use groups::{ConfigCmd, PipelineCmd, UserCmd};
+pub use groups::{ConfigCmd, DeliveriesCmd, PipelineCmd, UserCmd};
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -300,33 +300,52 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// What the webhook targets of notify.toml would be sent, signed.
+    /// Send the webhooks of notify.toml: signed, retried, in order per record.
     ///
-    /// Only --dry-run is built: each message printed with its headers
-    /// (`webhook-id`, `webhook-timestamp`, `webhook-signature`) and body,
-    /// nothing sent. Targets come from --notify FILE, else notify.toml
-    /// beside the database.
+    /// Runs until stopped (SIGTERM or SIGINT), polling the event feed
+    /// about twice a second, holding the database's delivery lease (one
+    /// deliverer at a time; another waits). --once sends what is due now
+    /// and exits. --dry-run prints each message with its headers
+    /// (`webhook-id`, `webhook-timestamp`, `webhook-signature`) and body
+    /// instead, sending nothing. Targets come from --notify FILE, else
+    /// notify.toml beside the database.
     Deliver {
         /// Print what would be sent; send nothing.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "once")]
         dry_run: bool,
+        /// One pass: send what is due now, print a summary, exit.
+        #[arg(long)]
+        once: bool,
         /// The targets (default: notify.toml beside the database).
         #[arg(long, value_name = "FILE")]
         notify: Option<PathBuf>,
-        /// Only events after this sequence number (see `events`).
-        #[arg(
-            long,
-            value_name = "SEQ",
-            default_value_t = 0,
-            allow_negative_numbers = true
-        )]
-        since: i64,
-        /// At most this many events.
+        /// Events after this sequence number (a new target: the feed's end).
+        ///
+        /// For --dry-run; and where a target never seen before starts.
+        #[arg(long, value_name = "SEQ", allow_negative_numbers = true)]
+        since: Option<i64>,
+        /// At most this many events (--dry-run).
         #[arg(long, value_name = "N", default_value_t = 1000)]
         limit: usize,
         /// One JSON object a message: target, url, headers, body.
         #[arg(long)]
         json: bool,
+    },
+    /// Webhook messages: pending, delivered and dead; re-queue failed ones.
+    Deliveries {
+        /// Only dead messages and those being retried.
+        #[arg(long)]
+        failed: bool,
+        /// Only this target's.
+        #[arg(long, value_name = "T")]
+        target: Option<String>,
+        /// At most this many, newest first.
+        #[arg(long, value_name = "N", default_value_t = 100)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        action: Option<DeliveriesCmd>,
     },
     /// One HTML page to forward: the stage audit and the trend charts.
     ///

@@ -16,11 +16,22 @@
 //! kinds = ["escalation", "transition"]
 //! stages = ["pending_provider"]
 //! levels = [1, 2]                # escalation levels (escalations only)
+//! timeout = "10s"                # per request
+//!
+//! [delivery]                     # retries (defaults shown)
+//! backoff = "5s"
+//! backoff_cap = "1h"
+//! dead_after = "3d"
 //! ```
 
+pub mod deliver;
+pub mod http;
+pub mod policy;
 mod shape;
 mod sign;
 
+pub use deliver::{Deliverer, Summary};
+pub use policy::{Policy, Sent};
 pub use shape::{Message, message};
 pub use sign::{Secret, signature_header};
 
@@ -47,6 +58,8 @@ pub enum Shape {
 struct RawFile {
     #[serde(default)]
     target: Vec<RawTarget>,
+    #[serde(default)]
+    delivery: policy::RawPolicy,
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,6 +77,14 @@ struct RawTarget {
     levels: Vec<u32>,
     #[serde(default)]
     phi: bool,
+    timeout: Option<String>,
+}
+
+/// The targets of `notify.toml` and how they are delivered to.
+#[derive(Debug, Clone)]
+pub struct Notify {
+    pub targets: Vec<Target>,
+    pub policy: Policy,
 }
 
 /// One target, checked.
@@ -79,6 +100,8 @@ pub struct Target {
     pub stages: Vec<String>,
     pub levels: Vec<u32>,
     pub phi: bool,
+    /// How long one request may take.
+    pub timeout: std::time::Duration,
 }
 
 impl Target {
@@ -114,6 +137,11 @@ pub fn level_of(e: &FeedEvent) -> Option<u32> {
 /// Reads and checks `notify.toml` at `path` under pipeline `p`: every
 /// fault names the target and the key.
 pub fn load(p: &Pipeline, path: &Path) -> Result<Vec<Target>, String> {
+    load_all(p, path).map(|n| n.targets)
+}
+
+/// [`load`], with the `[delivery]` policy.
+pub fn load_all(p: &Pipeline, path: &Path) -> Result<Notify, String> {
     let where_ = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| format!("{where_}: {e}"))?;
     let raw: RawFile = toml::from_str(&text).map_err(|e| format!("{where_}: {}", e.message()))?;
@@ -127,6 +155,21 @@ pub fn load(p: &Pipeline, path: &Path) -> Result<Vec<Target>, String> {
                 t.name
             ));
         }
+        if t.name.len() > 64
+            || !t
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+        {
+            return Err(at(
+                "name",
+                "1 to 64 letters, digits, `_`, `.` or `-` (it is part of each webhook-id)".into(),
+            ));
+        }
+        let timeout = match &t.timeout {
+            Some(text) => policy::positive("timeout", text).map_err(|e| at("timeout", e))?,
+            None => deliver::TIMEOUT.as_secs() as i64,
+        };
         if !(t.url.starts_with("https://") || t.url.starts_with("http://")) {
             return Err(at("url", "an http:// or https:// address".into()));
         }
@@ -171,9 +214,14 @@ pub fn load(p: &Pipeline, path: &Path) -> Result<Vec<Target>, String> {
             stages: t.stages,
             levels: t.levels,
             phi: t.phi,
+            timeout: std::time::Duration::from_secs(timeout.unsigned_abs()),
         });
     }
-    Ok(out)
+    let policy = raw.delivery.check().map_err(|e| format!("{where_}: {e}"))?;
+    Ok(Notify {
+        targets: out,
+        policy,
+    })
 }
 
 /// The secrets of a file, one `whsec_…` a line; the file readable by its
@@ -233,6 +281,7 @@ mod tests {
             stages: vec!["intake_review".into()],
             levels: vec![2],
             phi: false,
+            timeout: deliver::TIMEOUT,
         };
         assert!(t.wants(&event("escalation", Some("level_2"), "intake_review")));
         assert!(!t.wants(&event("escalation", Some("level_1"), "intake_review")));

@@ -21,6 +21,7 @@ mod feed;
 mod in_use;
 pub mod live;
 pub mod migrate;
+pub mod outbox;
 pub mod pgpass;
 mod prepared;
 pub mod query;

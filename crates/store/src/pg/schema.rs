@@ -14,7 +14,7 @@ use crate::StoreError;
 
 /// Every step, oldest first: step N is `STEPS[N - 1]`. Append only; a
 /// step once released is never edited.
-const STEPS: [&str; 5] = [
+const STEPS: [&str; 6] = [
     // 1: tables, roles, append-only logs, writes through functions.
     include_str!("schema.sql"),
     // 2: the server dates, seals and checks every write.
@@ -26,8 +26,10 @@ const STEPS: [&str; 5] = [
     include_str!("step3/reads.sql"),
     // 4: an index for the records handed to a role.
     include_str!("step4/indexes.sql"),
-    // 5: early SLA warnings: the columns, their index and their checks.
-    include_str!("step_warnings/warnings.sql"),
+    // 5: webhook delivery state and the deliverer's lease.
+    include_str!("step5/outbox.sql"),
+    // 6: early SLA warnings: the columns, their index and their checks.
+    include_str!("step6/warnings.sql"),
 ];
 
 /// The step this carequeue lays down and expects.

@@ -244,7 +244,37 @@ const STEPS: &[&str] = &[
     CREATE INDEX records_stage_patient ON records(stage, patient COLLATE NOCASE, id,
         warn_at, sort_due, due_at, paused_since, paused_left);
     "#,
-    // 7: early SLA warnings (issue 24): the working time into the stay of
+    // 7: webhook delivery. Per target a cursor into the event feed and a
+    // message per event it wants (its body is made again from the log on
+    // each attempt), and the lease that lets one deliverer send. The last
+    // error is a status or an error class, never a response body.
+    r#"
+    CREATE TABLE delivery_cursors (
+        target TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE deliveries (
+        target TEXT NOT NULL,
+        seq INTEGER NOT NULL REFERENCES events(id),
+        record_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'dead')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at INTEGER NOT NULL,
+        first_failed_at INTEGER,
+        last_error TEXT CHECK (length(last_error) <= 80),
+        delivered_at INTEGER,
+        PRIMARY KEY (target, seq)
+    ) WITHOUT ROWID;
+    CREATE INDEX deliveries_due ON deliveries(next_at, seq) WHERE status = 'pending';
+    CREATE INDEX deliveries_open ON deliveries(target, record_id, seq) WHERE status <> 'delivered';
+    CREATE TABLE delivery_lease (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        holder TEXT NOT NULL,
+        expires INTEGER NOT NULL
+    );
+    "#,
+    // 8: early SLA warnings (issue 24): the working time into the stay of
     // the last warning fired, and when the next is due, on an index the
     // sweep reads.
     r#"

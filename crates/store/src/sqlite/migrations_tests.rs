@@ -116,11 +116,12 @@ fn a_database_that_holds_its_pipeline_takes_later_steps_on_open() -> Result<()> 
     {
         let store = crate::Store::create(&path)?;
         // As an earlier round left it: step 3, without the objects of
-        // steps 4 to 7.
+        // steps 4 to 8.
         store.conn().execute_batch(
             "DROP INDEX records_warning;
              ALTER TABLE records DROP COLUMN warning_at;
              ALTER TABLE records DROP COLUMN warned;
+             DROP TABLE delivery_cursors; DROP TABLE deliveries; DROP TABLE delivery_lease;
              DROP INDEX records_owner_role;
              DROP INDEX events_pauses;
              DROP INDEX records_age; DROP INDEX records_stage_age;
@@ -167,6 +168,7 @@ fn a_step_five_database_takes_the_keypress_indexes_on_open() -> Result<()> {
             "DROP INDEX records_warning;
              ALTER TABLE records DROP COLUMN warning_at;
              ALTER TABLE records DROP COLUMN warned;
+             DROP TABLE delivery_cursors; DROP TABLE deliveries; DROP TABLE delivery_lease;
              DROP INDEX records_owner_role;
              DROP INDEX records_stage_patient;
              CREATE INDEX records_stage_patient ON records(stage, patient COLLATE NOCASE);
@@ -236,8 +238,13 @@ fn a_step_five_database_takes_the_keypress_indexes_on_open() -> Result<()> {
     Ok(())
 }
 
+/// A database an earlier round left at step 6 takes step 7 on open: the
+/// delivery tables, empty; its events queued for a target from there,
+/// one deliverer at a time, a record's later message held behind its
+/// earlier one until that is delivered.
 #[test]
-fn a_step_six_database_takes_the_warning_columns_on_open() -> Result<()> {
+fn a_step_six_database_takes_the_delivery_tables_on_open() -> Result<()> {
+    use crate::outbox::{Lease, Outbox, Outcome, Status};
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("step6.db");
     {
@@ -246,7 +253,108 @@ fn a_step_six_database_takes_the_warning_columns_on_open() -> Result<()> {
             "DROP INDEX records_warning;
              ALTER TABLE records DROP COLUMN warning_at;
              ALTER TABLE records DROP COLUMN warned;
+             DROP TABLE delivery_cursors; DROP TABLE deliveries; DROP TABLE delivery_lease;
              PRAGMA user_version = 6;
+             INSERT INTO records (id, patient, stage, entered_at, sort_due, created_at, updated_at)
+             VALUES (1, 'x', 'a', 0, 0, 0, 0), (2, 'y', 'a', 0, 0, 0, 0);
+             INSERT INTO events (id, record_id, at, actor, kind, hash) VALUES
+               (1, 1, 0, 'sam', 'create', x'00'), (2, 2, 0, 'sam', 'create', x'00'),
+               (3, 1, 0, 'sam', 'note', x'00'), (4, NULL, 0, 'sam', 'user', x'00');",
+        )?;
+    }
+    let mut store = crate::Store::open(&path)?;
+    let version: i64 = store
+        .conn()
+        .pragma_query_value(None, "user_version", |r| r.get(0))?;
+    assert_eq!(version, known());
+    assert_eq!(store.delivery_cursor("ehr")?, None);
+    // One deliverer at a time; an expired lease is taken over.
+    assert_eq!(
+        store.take_lease("a", 100, 30)?,
+        Lease::Mine { expires: 130 }
+    );
+    assert_eq!(
+        store.take_lease("b", 110, 30)?,
+        Lease::Theirs {
+            holder: "a".into(),
+            expires: 130
+        }
+    );
+    assert!(store.enqueue("b", "ehr", None, 3, &[1], 110).is_err());
+    assert_eq!(
+        store.take_lease("b", 131, 30)?,
+        Lease::Mine { expires: 161 }
+    );
+    assert!(
+        store.enqueue("b", "ehr", None, 4, &[4], 131).is_err(),
+        "an event of no record is never queued"
+    );
+    store.enqueue("b", "ehr", None, 3, &[1, 2, 3], 131)?;
+    assert_eq!(store.delivery_cursor("ehr")?, Some(3));
+    assert!(
+        store.enqueue("b", "ehr", None, 4, &[], 131).is_err(),
+        "a cursor that moved meanwhile refuses"
+    );
+    let due: Vec<i64> = store.due(131, 10)?.iter().map(|d| d.seq).collect();
+    assert_eq!(due, [1, 2], "record 1's note waits behind its create");
+    store.settle(
+        "b",
+        "ehr",
+        1,
+        &Outcome::Failed {
+            error: "HTTP 500 <html>".into(),
+            next_at: 200,
+        },
+        131,
+    )?;
+    store.settle("b", "ehr", 2, &Outcome::Delivered, 131)?;
+    assert!(
+        store
+            .settle("b", "ehr", 2, &Outcome::Delivered, 131)
+            .is_err(),
+        "only a pending message is settled"
+    );
+    assert!(store.due(150, 10)?.is_empty());
+    let failed = store.deliveries(&crate::outbox::DeliveryFilter {
+        failed: true,
+        target: None,
+        limit: 10,
+    })?;
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].last_error.as_deref(), Some("HTTP 500 html"));
+    assert_eq!(failed[0].first_failed_at, Some(131));
+    store.settle(
+        "b",
+        "ehr",
+        1,
+        &Outcome::Dead {
+            error: "HTTP 410".into(),
+        },
+        131,
+    )?;
+    assert!(
+        store.due(300, 10)?.is_empty(),
+        "a dead message holds its record's next"
+    );
+    assert_eq!(store.troubles()?[0].dead, 1);
+    assert_eq!(store.requeue("ehr", None, 300)?, 1);
+    let d = &store.due(300, 10)?[0];
+    assert_eq!((d.seq, d.status, d.attempts), (1, Status::Pending, 2));
+    assert!(store.troubles()?.is_empty());
+    Ok(())
+}
+
+#[test]
+fn a_step_seven_database_takes_the_warning_columns_on_open() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("step7.db");
+    {
+        let store = crate::Store::create(&path)?;
+        store.conn().execute_batch(
+            "DROP INDEX records_warning;
+             ALTER TABLE records DROP COLUMN warning_at;
+             ALTER TABLE records DROP COLUMN warned;
+             PRAGMA user_version = 7;
              INSERT INTO records (id, patient, stage, entered_at, due_at, warn_at, sort_due, created_at, updated_at)
              VALUES (1, 'Ann Nguyen', 'a', 0, 20, 10, 20, 0, 0);",
         )?;

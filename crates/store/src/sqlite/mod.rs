@@ -20,6 +20,7 @@ mod migrations;
 mod names;
 pub mod opening;
 mod order;
+mod outbox;
 pub mod query;
 pub(crate) mod raw;
 pub mod records;

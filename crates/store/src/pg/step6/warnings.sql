@@ -186,4 +186,4 @@ REVOKE ALL ON FUNCTION judge_change(jsonb, records, records, text, bigint, text,
 GRANT EXECUTE ON FUNCTION
     retime_record(bigint, bigint, bigint, bigint, bigint, bigint, bigint, text, text, bigint)
     TO "@admin@";
-UPDATE meta SET value = '5' WHERE key = 'schema_step';
+UPDATE meta SET value = '6' WHERE key = 'schema_step';
