@@ -28,9 +28,14 @@ pub(super) fn notify_file(ctx: &Ctx, given: Option<&Path>) -> Result<PathBuf> {
     if let Some(f) = given {
         return Ok(f.to_path_buf());
     }
+    if let Some(f) = std::env::var_os("CAREQUEUE_NOTIFY").filter(|f| !f.is_empty()) {
+        return Ok(PathBuf::from(f));
+    }
     let db = ctx.db_path();
     if crate::store::pg::conninfo::is_url(&db.display().to_string()) {
-        bail!("--notify FILE: a PostgreSQL database has no folder to find notify.toml in");
+        bail!(
+            "--notify FILE (or CAREQUEUE_NOTIFY): a PostgreSQL database has no folder to find notify.toml in"
+        );
     }
     Ok(db
         .parent()

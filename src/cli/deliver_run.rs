@@ -52,10 +52,10 @@ pub fn deliverer(
     })
 }
 
-/// The console's deliverer: when a SQLite database has a notify.toml
-/// beside it (a PostgreSQL one names none: `deliver --notify` runs there),
-/// the console delivers while it is open; a notify.toml that does not
-/// load stops the console with its error, as `deliver` would.
+/// The console's deliverer: when `CAREQUEUE_NOTIFY` names a notify.toml,
+/// or a SQLite database has one beside it, the console delivers while it
+/// is open; a notify.toml that does not load stops the console with its
+/// error, as `deliver` would.
 pub fn console_deliverer(ctx: &Ctx, store: &mut dyn Board) -> Result<Option<Deliverer>> {
     let Ok(file) = notify_file(ctx, None) else {
         return Ok(None);

@@ -266,8 +266,11 @@ timeout = "5s"
     assert!(e.contains("not a dead or failing message"), "{kind}: {e}");
 
     // One deliverer at a time; SIGTERM ends the long-running one cleanly.
+    // It finds its targets by CAREQUEUE_NOTIFY, as a console does where
+    // no notify.toml sits beside the database (PostgreSQL).
     let mut long = t
-        .command_at("kim", &t4, &["deliver", "--notify", &notify])
+        .command_at("kim", &t4, &["deliver"])
+        .env("CAREQUEUE_NOTIFY", &notify)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

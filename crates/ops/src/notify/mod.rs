@@ -76,6 +76,10 @@ struct RawTarget {
     #[serde(default)]
     levels: Vec<u32>,
     #[serde(default)]
+    roles: Vec<String>,
+    #[serde(default)]
+    warnings: Vec<String>,
+    #[serde(default)]
     phi: bool,
     timeout: Option<String>,
 }
@@ -99,6 +103,14 @@ pub struct Target {
     pub kinds: Vec<EventKind>,
     pub stages: Vec<String>,
     pub levels: Vec<u32>,
+    /// Roles whose records (stages they own, escalations to them) it
+    /// wants; none: every role's.
+    pub roles: Vec<String>,
+    /// The stages the roles own, resolved at load.
+    role_stages: Vec<String>,
+    /// Early-warning thresholds as their events name them (`80%`, `2h`),
+    /// or `repeat` for every repeat after a breach; none: all of them.
+    pub warnings: Vec<String>,
     pub phi: bool,
     /// How long one request may take.
     pub timeout: std::time::Duration,
@@ -122,7 +134,24 @@ impl Target {
         let level_ok = self.levels.is_empty()
             || kind != Some(EventKind::Escalation)
             || level_of(e).is_some_and(|l| self.levels.contains(&l));
-        kind_ok && stage_ok && level_ok
+        // Roles: the record's stage is theirs, or an escalation names them.
+        let role_ok = self.roles.is_empty()
+            || e.stage
+                .as_deref()
+                .is_some_and(|s| self.role_stages.iter().any(|x| x == s))
+            || (kind == Some(EventKind::Escalation)
+                && e.to
+                    .as_deref()
+                    .is_some_and(|r| self.roles.iter().any(|x| x == r)));
+        // Thresholds narrow the warnings; other kinds pass by them.
+        let warning_ok = self.warnings.is_empty()
+            || kind != Some(EventKind::SlaWarning)
+            || e.event.as_deref().is_some_and(|w| {
+                self.warnings
+                    .iter()
+                    .any(|x| x == w || (x == "repeat" && w.starts_with("breach+")))
+            });
+        kind_ok && stage_ok && level_ok && role_ok && warning_ok
     }
 }
 
@@ -203,6 +232,32 @@ pub fn load_all(p: &Pipeline, path: &Path) -> Result<Notify, String> {
                 ));
             }
         }
+        let mut role_stages = Vec::new();
+        for r in &t.roles {
+            let Some(ix) = p.role_ix(r) else {
+                return Err(at("roles", format!("`{r}` is not a role of the pipeline")));
+            };
+            role_stages.extend(
+                p.stages
+                    .iter()
+                    .filter(|s| s.owner == Some(ix))
+                    .map(|s| s.id.clone()),
+            );
+        }
+        for w in &t.warnings {
+            let named = w == "repeat"
+                || p.stages.iter().any(|s| {
+                    s.sla
+                        .as_ref()
+                        .is_some_and(|x| x.warnings.iter().any(|th| &th.label == w))
+                });
+            if !named {
+                return Err(at(
+                    "warnings",
+                    format!("`{w}` is no stage's `warn_at` threshold, nor `repeat`"),
+                ));
+            }
+        }
         let file = base.join(&t.secret_file);
         let secrets = read_secrets(&file).map_err(|e| at("secret_file", e))?;
         out.push(Target {
@@ -213,6 +268,9 @@ pub fn load_all(p: &Pipeline, path: &Path) -> Result<Notify, String> {
             kinds,
             stages: t.stages,
             levels: t.levels,
+            roles: t.roles,
+            role_stages,
+            warnings: t.warnings,
             phi: t.phi,
             timeout: std::time::Duration::from_secs(timeout.unsigned_abs()),
         });
@@ -280,6 +338,9 @@ mod tests {
             kinds: vec![EventKind::Escalation, EventKind::Transition],
             stages: vec!["intake_review".into()],
             levels: vec![2],
+            roles: Vec::new(),
+            role_stages: Vec::new(),
+            warnings: Vec::new(),
             phi: false,
             timeout: deliver::TIMEOUT,
         };
@@ -291,5 +352,62 @@ mod tests {
         let mut none = event("transition", None, "intake_review");
         none.record_id = None;
         assert!(!t.wants(&none), "events of no record go nowhere");
+    }
+
+    /// `roles` picks the records of stages a role owns and escalations to
+    /// it; `warnings` narrows the early warnings to thresholds (`repeat`:
+    /// every repeat); both are checked against the pipeline at load.
+    #[test]
+    fn roles_and_thresholds_narrow_what_a_target_is_sent() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let text = carequeue_core::domain::DEFAULT_PIPELINE.replacen(
+            "sla = { max = \"24h\", warn = \"18h\" }",
+            "sla = { max = \"24h\", warn = \"18h\", warn_at = [\"50%\", \"80%\"], repeat = \"4h\" }",
+            1,
+        );
+        let p = carequeue_core::domain::check(&text)
+            .pipeline
+            .expect("pipeline");
+        let dir = tempfile::tempdir().expect("dir");
+        let secret = dir.path().join("s.secret");
+        std::fs::write(&secret, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n").expect("secret");
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).expect("mode");
+        let load_with = |extra: &str| {
+            let file = dir.path().join("notify.toml");
+            std::fs::write(
+                &file,
+                format!(
+                    "[[target]]\nname = \"t\"\nurl = \"https://x\"\nshape = \"slack\"\nsecret_file = \"s.secret\"\n{extra}\n"
+                ),
+            )
+            .expect("notify.toml");
+            load(&p, &file)
+        };
+        let t = load_with("roles = [\"provider\"]\nwarnings = [\"80%\", \"repeat\"]")
+            .expect("loads")
+            .remove(0);
+        // The provider owns pending_provider; ops owns form_submitted.
+        assert!(t.wants(&event(
+            "transition",
+            Some("begin_review"),
+            "pending_provider"
+        )));
+        assert!(!t.wants(&event("transition", Some("start_review"), "intake_review")));
+        let mut to_provider = event("escalation", Some("level_2"), "form_submitted");
+        to_provider.to = Some("provider".into());
+        assert!(t.wants(&to_provider), "an escalation handed to the role");
+        assert!(t.wants(&event("sla_warning", Some("80%"), "pending_provider")));
+        assert!(t.wants(&event("sla_warning", Some("breach+8h"), "pending_provider")));
+        assert!(!t.wants(&event("sla_warning", Some("50%"), "pending_provider")));
+        for (bad, says) in [
+            ("roles = [\"janitor\"]", "`janitor` is not a role"),
+            (
+                "warnings = [\"95%\"]",
+                "`95%` is no stage's `warn_at` threshold",
+            ),
+        ] {
+            let e = load_with(bad).expect_err(bad);
+            assert!(e.contains(says) && e.contains("target `t`"), "{bad}: {e}");
+        }
     }
 }
