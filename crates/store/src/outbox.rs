@@ -64,6 +64,9 @@ impl Delivery {
 }
 
 /// The `webhook-id` of event `seq` for `target`.
+/// An attempt to record: target, sequence number, outcome, when tried.
+pub type Settled = (String, i64, Outcome, i64);
+
 pub fn message_id(target: &str, seq: i64) -> String {
     format!("msg_{target}_{seq}")
 }
@@ -182,6 +185,15 @@ pub trait Outbox {
         outcome: &Outcome,
         now: i64,
     ) -> Result<()>;
+    /// Records attempts at several pending messages at once, each
+    /// `(target, seq, outcome, when it was tried)`: one transaction where
+    /// the store can (a commit a message was most of a delivery's cost).
+    fn settle_all(&mut self, holder: &str, done: &[Settled], now: i64) -> Result<()> {
+        for (target, seq, outcome, at) in done {
+            self.settle(holder, target, *seq, outcome, (*at).max(now))?;
+        }
+        Ok(())
+    }
     /// Messages as `f` selects, newest first.
     fn deliveries(&self, f: &DeliveryFilter) -> Result<Vec<Delivery>>;
     /// Queues dead or failing messages of `target` (`seq`: that one only)

@@ -9,12 +9,18 @@ use super::policy::{Policy, Sent};
 use super::{Target, http::Sender, message};
 use carequeue_core::domain::Pipeline;
 use carequeue_store::feed::{FeedEvent, FeedQuery};
-use carequeue_store::outbox::{Lease, Outcome};
+use carequeue_store::outbox::{Lease, Outcome, Settled};
 use carequeue_store::{Board, StoreError};
 use std::time::Duration;
 
 /// Feed events read a query while queueing; messages sent a round.
 const BATCH: usize = 1000;
+/// Attempts recorded in one transaction, at most …
+const SETTLE_EVERY: usize = 64;
+/// … and at least this often: a commit per message was most of a
+/// delivery's cost, and a message sent but not yet recorded is only sent
+/// again (at least once) if the deliverer dies before recording it.
+const SETTLE_AFTER: Duration = Duration::from_millis(500);
 
 /// How long a lease lasts unless renewed, seconds: a deliverer renews it
 /// every round (about twice a second when idle), so one that died is
@@ -117,6 +123,8 @@ impl Deliverer {
             }
             let due = store.due(clock(), BATCH as i64)?;
             let mut sent_any = false;
+            let mut done: Vec<Settled> = Vec::new();
+            let mut since = std::time::Instant::now();
             for d in &due {
                 // A target gone from notify.toml keeps its messages as
                 // they are.
@@ -134,9 +142,17 @@ impl Deliverer {
                         error: "event unreadable".into(),
                     },
                 };
-                store.settle(&self.holder, &d.target, d.seq, &outcome, now)?;
                 sum.add(&outcome);
+                done.push((d.target.clone(), d.seq, outcome, now));
                 sent_any = true;
+                if done.len() >= SETTLE_EVERY || since.elapsed() >= SETTLE_AFTER {
+                    store.settle_all(&self.holder, &done, clock())?;
+                    done.clear();
+                    since = std::time::Instant::now();
+                }
+            }
+            if !done.is_empty() {
+                store.settle_all(&self.holder, &done, clock())?;
             }
             if !sent_any {
                 return Ok(sum);

@@ -307,7 +307,28 @@ fn a_step_six_database_takes_the_delivery_tables_on_open() -> Result<()> {
         },
         131,
     )?;
-    store.settle("b", "ehr", 2, &Outcome::Delivered, 131)?;
+    // Several at once: all or none (a deliverer that lost the lease, or
+    // a message settled already, records nothing of the batch).
+    let batch = |seq: i64| vec![(String::from("ehr"), seq, Outcome::Delivered, 131)];
+    assert!(
+        store.settle_all("a", &batch(2), 131).is_err(),
+        "not the holder"
+    );
+    let mut both = batch(2);
+    both.extend(batch(99));
+    assert!(
+        store.settle_all("b", &both, 131).is_err(),
+        "no message 99 is queued"
+    );
+    assert_eq!(
+        store
+            .due(131, 10)?
+            .iter()
+            .map(|d| d.seq)
+            .collect::<Vec<_>>(),
+        [2]
+    );
+    store.settle_all("b", &batch(2), 131)?;
     assert!(
         store
             .settle("b", "ehr", 2, &Outcome::Delivered, 131)

@@ -3,7 +3,7 @@
 //! before a write are atomic.
 
 use super::{Result, Store, StoreError};
-use crate::outbox::{Delivery, DeliveryFilter, Lease, Outbox, Outcome, Status, Trouble};
+use crate::outbox::{Delivery, DeliveryFilter, Lease, Outbox, Outcome, Settled, Status, Trouble};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 const COLUMNS: &str = "d.target, d.seq, d.record_id, d.kind, d.status, d.attempts, d.next_at, \
@@ -151,23 +151,15 @@ impl Outbox for Store {
     ) -> Result<()> {
         self.write(|tx| {
             holds(tx, holder, now)?;
-            let (status, error, next) = outcome.columns();
-            let n = tx
-                .prepare_cached(
-                    "UPDATE deliveries SET status = ?3, attempts = attempts + 1,
-                       next_at = coalesce(?5, next_at),
-                       first_failed_at = CASE WHEN ?4 IS NULL THEN first_failed_at
-                                              ELSE coalesce(first_failed_at, ?6) END,
-                       last_error = coalesce(?4, last_error),
-                       delivered_at = CASE WHEN ?3 = 'delivered' THEN ?6 END
-                     WHERE target = ?1 AND seq = ?2 AND status = 'pending'",
-                )?
-                .execute(params![target, seq, status, error, next, now])?;
-            if n != 1 {
-                return Err(StoreError::Refused(format!(
-                    "{} is not a pending message",
-                    crate::outbox::message_id(target, seq)
-                )));
+            settle_in(tx, target, seq, outcome, now)
+        })
+    }
+
+    fn settle_all(&mut self, holder: &str, done: &[Settled], now: i64) -> Result<()> {
+        self.write(|tx| {
+            holds(tx, holder, now)?;
+            for (target, seq, outcome, at) in done {
+                settle_in(tx, target, *seq, outcome, *at)?;
             }
             Ok(())
         })
@@ -213,4 +205,27 @@ impl Outbox for Store {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
+
+/// One attempt's outcome on a pending message, in `tx`.
+fn settle_in(tx: &Connection, target: &str, seq: i64, outcome: &Outcome, now: i64) -> Result<()> {
+    let (status, error, next) = outcome.columns();
+    let n = tx
+        .prepare_cached(
+            "UPDATE deliveries SET status = ?3, attempts = attempts + 1,
+               next_at = coalesce(?5, next_at),
+               first_failed_at = CASE WHEN ?4 IS NULL THEN first_failed_at
+                                      ELSE coalesce(first_failed_at, ?6) END,
+               last_error = coalesce(?4, last_error),
+               delivered_at = CASE WHEN ?3 = 'delivered' THEN ?6 END
+             WHERE target = ?1 AND seq = ?2 AND status = 'pending'",
+        )?
+        .execute(params![target, seq, status, error, next, now])?;
+    if n != 1 {
+        return Err(StoreError::Refused(format!(
+            "{} is not a pending message",
+            crate::outbox::message_id(target, seq)
+        )));
+    }
+    Ok(())
 }
