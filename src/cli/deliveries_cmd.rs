@@ -93,7 +93,16 @@ fn parse_id(id: &str) -> Option<(&str, i64)> {
 
 pub fn retry(ctx: &Ctx, id: Option<&str>, target: Option<&str>) -> Result<()> {
     let mut store = ctx.board()?;
-    ctx.writer(&*store, "deliveries retry")?;
+    let actor = ctx.writer(&*store, "deliveries retry")?;
+    let p = &*ctx.authority;
+    if !crate::engine::authority::supervises(p, &actor)
+        && !crate::engine::authority::is_admin(p, &actor)
+    {
+        bail!(
+            "deliveries retry: `{}` holds no supervising or admin role; sending again what a receiver refused is theirs to decide",
+            actor.name
+        );
+    }
     let now = ctx.now().timestamp();
     let n = match (id, target) {
         (Some(id), _) => {

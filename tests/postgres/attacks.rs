@@ -594,6 +594,15 @@ fn forged_deliveries(ann: &mut postgres::Client, kim: &mut postgres::Client) {
     };
     assert_eq!(holder(ann, "ann-1"), "ann-1");
     assert_eq!(holder(kim, "kim-1"), "ann-1", "one deliverer at a time");
+    // Sending again what a receiver refused is a supervisor's or admin's.
+    let why = refused(
+        ann.execute(
+            "SELECT carequeue.delivery_requeue('hook', NULL, $1)",
+            &[&t0],
+        )
+        .map_err(forge::why),
+    );
+    assert!(why.contains("no supervising or admin role"), "{why}");
     // A clock set a year ahead does not expire ann's live lease: outside
     // trust mode the server's clock judges it.
     let ahead: String = kim

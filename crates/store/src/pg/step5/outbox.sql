@@ -164,9 +164,12 @@ $$;
 CREATE FUNCTION delivery_requeue(p_target text, p_seq bigint, p_now bigint) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
 DECLARE n bigint;
+    who text := session_actor(); doc jsonb := current_rules();
 BEGIN
-    PERFORM session_actor();
-    UPDATE deliveries SET status = 'pending', next_at = p_now, first_failed_at = NULL
+    IF NOT (any_role(doc, roles_of(who), 'supervises') OR any_role(doc, roles_of(who), 'admin')) THEN
+        PERFORM refuse(format('`%s` holds no supervising or admin role to send messages again', who));
+    END IF;
+    UPDATE deliveries SET status = 'pending', next_at = lease_time(p_now), first_failed_at = NULL
     WHERE target = p_target AND (p_seq IS NULL OR seq = p_seq)
       AND (status = 'dead' OR (status = 'pending' AND attempts > 0));
     GET DIAGNOSTICS n = ROW_COUNT;
