@@ -22,7 +22,7 @@ pub(crate) const NOTES: &str = include_str!("../../assets/demo/notes.txt");
 
 /// Changes whenever the simulation does, so a kept demo database (the
 /// benchmark's, say) is known to be stale.
-pub const GENERATOR: &str = "5";
+pub const GENERATOR: &str = "6";
 
 /// Records simulated and written per step.
 const CHUNK: usize = 20_000;

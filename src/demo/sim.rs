@@ -146,17 +146,29 @@ impl<'a> Sim<'a> {
                 .then(|| timers::next_escalation(p, rec))
                 .flatten()
                 .filter(|&(_, _, at)| at < until);
+            let warn = rec.warning_at.filter(|&w| w < until);
             // A due time can precede the record's latest event (a field-based
             // timer, say): the sweep would fire it at its next run, after.
             let after = |t: i64| t.max(rec.updated_at);
-            let (at, r) = match (timer, esc) {
-                (Some((_, t)), e) if e.is_none_or(|(_, _, e)| t <= e) => (
+            // The earliest first; at one instant a timer, then a level,
+            // then a warning, as the sweep fires them.
+            let next = [
+                timer.map(|(_, t)| (t, 0)),
+                esc.map(|(_, _, e)| (e, 1)),
+                warn.map(|w| (w, 2)),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
+            let (at, r) = match (next, esc) {
+                (Some((t, 0)), _) => (
                     after(t),
                     ops::fire_timer(p, rec, &self.system, from_unix(after(t))),
                 ),
-                (_, Some((level, _, e))) => {
+                (Some((e, 1)), Some((level, _, _))) => {
                     (after(e), ops::escalate(p, rec, level, from_unix(after(e))))
                 }
+                (Some((w, 2)), _) => (after(w), ops::warn(p, rec, from_unix(after(w)))),
                 _ => return,
             };
             let system = self.system.clone();

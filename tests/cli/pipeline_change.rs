@@ -293,8 +293,8 @@ fn an_sla_change_re_times_open_records_and_verify_passes_across_three_versions()
     assert_eq!(b0["sla"], "paused");
 
     let v2 = base().replace(
-        "owner = \"provider\"\nsla = { max = \"24h\", warn = \"18h\" }",
-        "owner = \"provider\"\nsla = { max = \"12h\", warn = \"9h\" }",
+        "sla = { max = \"24h\", warn = \"18h\", warn_at = [\"50%\", \"80%\"] }",
+        "sla = { max = \"12h\", warn = \"9h\", warn_at = [\"50%\", \"80%\"] }",
     );
     assert_ne!(v2, base());
     let file = variant(&cq, "v2.toml", &v2);

@@ -34,7 +34,7 @@ pub use identity::{Actor, actor};
 pub use import::*;
 pub use ownership::*;
 pub use sweep::{SweepReport, sweep};
-pub use sweep::{escalate, fire_timer};
+pub use sweep::{escalate, fire_timer, warn};
 
 use carequeue_core::domain::{Pipeline, StageIx};
 use carequeue_core::engine::rules::Refusal;

@@ -169,8 +169,8 @@ mod tests {
     fn pipelines() -> (Pipeline, Pipeline) {
         let old = check(DEFAULT_PIPELINE).pipeline.expect("default");
         let text = DEFAULT_PIPELINE.replace(
-            "owner = \"provider\"\nsla = { max = \"24h\", warn = \"18h\" }",
-            "owner = \"provider\"\nsla = { max = \"48h\", warn = \"36h\" }",
+            "sla = { max = \"24h\", warn = \"18h\", warn_at = [\"50%\", \"80%\"] }",
+            "sla = { max = \"48h\", warn = \"36h\", warn_at = [\"50%\", \"80%\"] }",
         );
         (old, check(&text).pipeline.expect("variant"))
     }

@@ -361,8 +361,8 @@ mod tests {
     fn roles_and_thresholds_narrow_what_a_target_is_sent() {
         use std::os::unix::fs::PermissionsExt as _;
         let text = carequeue_core::domain::DEFAULT_PIPELINE.replacen(
-            "sla = { max = \"24h\", warn = \"18h\" }",
-            "sla = { max = \"24h\", warn = \"18h\", warn_at = [\"50%\", \"80%\"], repeat = \"4h\" }",
+            "warn_at = [\"50%\", \"80%\"] }",
+            "warn_at = [\"50%\", \"80%\"], repeat = \"4h\" }",
             1,
         );
         let p = carequeue_core::domain::check(&text)
