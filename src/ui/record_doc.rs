@@ -38,6 +38,8 @@ fn lines(app: &App, d: &Detail, width: usize, t: &Theme) -> Vec<(Line<'static>, 
     let r = &d.record;
     let p = &app.pipeline;
     let mut out: Vec<(Line<'static>, bool)> = Vec::new();
+    // The stay's next early warning (the pipeline's `warn_at`, `repeat`).
+    let next_warning = crate::engine::warnings::next(p, r);
     // Keys as wide as the longest field label shown (within reason), so
     // labels such as "Date of birth" are not cut; values wrap.
     let key_w = p
@@ -45,6 +47,7 @@ fn lines(app: &App, d: &Detail, width: usize, t: &Theme) -> Vec<(Line<'static>, 
         .iter()
         .filter(|f| r.fields.contains_key(&f.id))
         .map(|f| f.label.chars().count())
+        .chain(next_warning.as_ref().map(|_| "Next warning".len()))
         .max()
         .unwrap_or(0)
         .clamp(10, 18.min(width / 3).max(10))
@@ -75,6 +78,15 @@ fn lines(app: &App, d: &Detail, width: usize, t: &Theme) -> Vec<(Line<'static>, 
         sla_line.push(Span::raw(format!("  due {}", local(p, due))));
     }
     body(&mut out, Line::from(sla_line));
+    if let Some(w) = &next_warning {
+        body(
+            &mut out,
+            kv(
+                "Next warning",
+                format!("{}, {}", present::warning_words(&w.label), local(p, w.at)),
+            ),
+        );
+    }
     if r.escalation > 0 || r.priority > 0 {
         // Priority 0 is the normal case: named only when raised.
         let priority = match r.priority {

@@ -227,3 +227,41 @@ fn snapshots_of_a_scrolled_pane_and_the_record_view() {
         insta::assert_snapshot!(format!("record_view_end_{w}x{h}"), c.screen(w, h));
     }
 }
+
+/// A record whose stay has an early warning to come says which and when,
+/// its key whole; one past its last warning says nothing of it.
+#[test]
+fn the_pane_names_the_next_early_warning() {
+    let (_dir, db) = demo_db(160);
+    let mut c = Console::open(&db, "okafor", 120, 36);
+    let p = c.app.pipeline.clone();
+    let rows: Vec<_> = c.app.page.rows.clone();
+    let pending = rows
+        .iter()
+        .find(|r| carequeue::engine::warnings::next(&p, r).is_some())
+        .expect("a record with a warning to come on okafor's first page");
+    let w = carequeue::engine::warnings::next(&p, pending).expect("next");
+    c.select(pending.id);
+    c.code(KeyCode::Enter);
+    let screen = c.screen(120, 36);
+    // The pane's words, its wrapped lines joined.
+    let words = pane_lines(&screen).join(" ");
+    let words = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    let want = format!(
+        "Next warning {}, {}",
+        present::warning_words(&w.label),
+        present::local(&p, w.at)
+    );
+    assert!(words.contains(&want), "{want}:\n{screen}");
+    c.code(KeyCode::Enter);
+    let done = rows
+        .iter()
+        .find(|r| {
+            r.stage == "pending_provider" && carequeue::engine::warnings::next(&p, r).is_none()
+        })
+        .expect("a Pending Provider record past its last warning");
+    c.select(done.id);
+    c.code(KeyCode::Enter);
+    let screen = c.screen(120, 36);
+    assert!(!screen.contains("Next warning"), "{screen}");
+}
