@@ -21,6 +21,11 @@ pub fn failing(troubles: &[Trouble], now: i64) -> Vec<String> {
         .collect()
 }
 
+/// The longest a console's delivery round sends before its data worker
+/// answers the person again (a request under way finishes first, within
+/// its target's timeout).
+const ROUND: std::time::Duration = std::time::Duration::from_secs(1);
+
 impl Service {
     /// One delivery round (if this console delivers and holds the lease),
     /// then the targets that keep failing.
@@ -35,6 +40,7 @@ impl Service {
                 &mut *self.store,
                 &tick,
                 &mut rand::random::<f64>,
+                Some(ROUND),
             )?;
         }
         Ok(Response::WebhookTrouble(failing(

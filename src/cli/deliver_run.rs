@@ -63,6 +63,16 @@ pub fn console_deliverer(ctx: &Ctx, store: &mut dyn Board) -> Result<Option<Deli
     if !file.exists() || ctx.what_if || store.read_only() {
         return Ok(None);
     }
+    // A target that carries patient data is delivered to only by a console
+    // whose user may export (the others leave it to one who may, or to
+    // `deliver`): they are neither stopped nor logged as exporting.
+    let n = notify::load_all(&ctx.pipeline, &file).map_err(|e| anyhow!(e))?;
+    if n.targets.iter().any(|t| t.phi) {
+        let actor = crate::ops::identity::resolve(&*store, ctx.user.as_deref())?;
+        if !crate::engine::authority::may_export(&ctx.authority, &actor) {
+            return Ok(None);
+        }
+    }
     deliverer(ctx, store, Some(&file), None).map(Some)
 }
 
@@ -91,7 +101,7 @@ pub fn run(ctx: &Ctx, a: &Args) -> Result<()> {
                 crate::engine::clock::from_unix(expires).to_rfc3339()
             );
         }
-        let done = d.pass(&ctx.pipeline, &mut *store, &clock, &mut jitter);
+        let done = d.pass(&ctx.pipeline, &mut *store, &clock, &mut jitter, None);
         let released = store.release_lease(&d.holder);
         let sum = done?;
         released?;
@@ -103,9 +113,12 @@ pub fn run(ctx: &Ctx, a: &Args) -> Result<()> {
     while !crate::terminal::ending() {
         if d.hold(&mut *store, clock())? {
             waiting = false;
-            let sum = d.pass(&ctx.pipeline, &mut *store, &clock, &mut jitter)?;
-            if sum != Summary::default() {
-                outln!("{}", summary(&sum))?;
+            // A round that fails (the server gone a moment, the lease
+            // lost) is said and tried again: a service keeps delivering.
+            match d.pass(&ctx.pipeline, &mut *store, &clock, &mut jitter, None) {
+                Ok(sum) if sum != Summary::default() => outln!("{}", summary(&sum))?,
+                Ok(_) => {}
+                Err(e) => eprintln!("note: a delivery round failed ({e}); trying again"),
             }
         } else if !waiting {
             waiting = true;

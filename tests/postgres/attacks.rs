@@ -40,7 +40,7 @@ const CALLABLE: [&str; 26] = [
     "begin_change()",
     "delete_view(text)",
     "delivery_cursor(text)",
-    "delivery_due(bigint,bigint)",
+    "delivery_due(bigint,text[],bigint)",
     "delivery_enqueue(text,text,bigint,bigint,bigint[],bigint)",
     "delivery_lease(text,bigint,bigint)",
     "delivery_release(text)",
@@ -343,6 +343,47 @@ fn a_member_with_psql_reads_and_forges_only_what_the_server_allows() {
         },
     ));
     assert!(why.contains("has no warning at 7200"), "{why}");
+    // Through the system's writer a member may not date the record (the
+    // server dates every change) nor carry text to a webhook.
+    for (change, says) in [
+        (
+            Change {
+                set: Some(json!({ "warned": 7200, "updated_at": 4_102_444_800_i64 })),
+                ..Change::default()
+            },
+            "its record is dated",
+        ),
+        (
+            Change {
+                note: Some("Patient Jane Roe, see <https://evil.example|here>"),
+                ..Change::default()
+            },
+            "names its threshold and nothing else",
+        ),
+        (
+            Change {
+                event: Some("<https://evil.example|click>"),
+                ..Change::default()
+            },
+            "names its threshold and nothing else",
+        ),
+    ] {
+        let why = refused(forge::change(
+            &mut ann,
+            1,
+            &Change {
+                kind: "sla_warning",
+                event: change.event.or(Some("50%")),
+                function: Some("write_system_change"),
+                set: change.set.or(Some(json!({ "warned": 7200 }))),
+                ..change
+            },
+        ));
+        assert!(
+            why.starts_with("CQ403") && why.contains(says),
+            "{says}: {why}"
+        );
+    }
     for (set, says) in [
         (json!({ "warned": 999 }), "only a warning or a new stay"),
         (json!({ "warning_at": 1 }), "does not move the next warning"),

@@ -87,7 +87,11 @@ pub fn decide_substatus(
         }
         _ => EventKind::Substatus,
     };
-    carequeue_core::engine::warnings::refresh(p, &mut next);
+    // The clock stopped or started: the next warning moves with it (a
+    // plain sub-status leaves both as they are).
+    if kind != EventKind::Substatus {
+        carequeue_core::engine::warnings::refresh(p, &mut next);
+    }
     Ok((
         next,
         EventSpec {

@@ -175,7 +175,9 @@ pub trait Outbox {
     ) -> Result<()>;
     /// Pending messages due by `now` that no earlier message of their
     /// record to their target holds back, oldest first.
-    fn due(&self, now: i64, limit: i64) -> Result<Vec<Delivery>>;
+    /// Only `targets`' messages: a target gone from notify.toml keeps
+    /// its messages as they are and holds no live target's back.
+    fn due(&self, now: i64, targets: &[String], limit: i64) -> Result<Vec<Delivery>>;
     /// Records an attempt at a pending message, as lease holder `holder`.
     fn settle(
         &mut self,

@@ -218,7 +218,9 @@ pub fn apply(p: &Pipeline, s: &mut Record, e: &Step) {
                     EventKind::Resume => set_clock(s, sla::resume(p, x, c, at)),
                     _ => {}
                 }
-                super::warnings::refresh(p, s);
+                if e.kind != EventKind::Substatus {
+                    super::warnings::refresh(p, s);
+                }
             }
         }
         EventKind::Ack => s.breach_reason = e.reason.map(str::to_string),

@@ -11,16 +11,19 @@ use carequeue_core::domain::Pipeline;
 use carequeue_store::feed::{FeedEvent, FeedQuery};
 use carequeue_store::outbox::{Lease, Outcome, Settled};
 use carequeue_store::{Board, StoreError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Feed events read a query while queueing; messages sent a round.
 const BATCH: usize = 1000;
 /// Attempts recorded in one transaction, at most …
 const SETTLE_EVERY: usize = 64;
-/// … and at least this often: a commit per message was most of a
-/// delivery's cost, and a message sent but not yet recorded is only sent
-/// again (at least once) if the deliverer dies before recording it.
+/// … and at least this often: a commit per message cost about a sixth of
+/// a delivery, and a message sent but not yet recorded is only sent again
+/// (at least once) if the deliverer dies before recording it.
 const SETTLE_AFTER: Duration = Duration::from_millis(500);
+/// How long a deliverer sends before renewing its lease (well inside
+/// [`LEASE_TTL`]).
+const RENEW_AFTER: Duration = Duration::from_secs(10);
 
 /// How long a lease lasts unless renewed, seconds: a deliverer renews it
 /// every round (about twice a second when idle), so one that died is
@@ -107,32 +110,60 @@ impl Deliverer {
 
     /// Sends every message due by `now`, round after round until none is
     /// (a record's next message becomes due when its earlier one is
-    /// delivered). `jitter` draws a number in 0..1 for each wait.
+    /// delivered), or until `budget` has passed (the console's rounds are
+    /// short, so its other work does not wait long). `jitter` draws a number
+    /// in 0..1 for each wait.
     pub fn send_due(
         &self,
         p: &Pipeline,
         store: &mut dyn Board,
         clock: &dyn Fn() -> i64,
         jitter: &mut dyn FnMut() -> f64,
+        budget: Option<Duration>,
     ) -> Result<Summary, StoreError> {
+        let started = Instant::now();
+        let names: Vec<String> = self.targets.iter().map(|t| t.name.clone()).collect();
         let mut sum = Summary::default();
+        let mut done: Vec<Settled> = Vec::new();
         loop {
             // Renewed every round: a deliverer that lost it stops sending.
             if !self.hold(store, clock())? {
                 return Ok(sum);
             }
-            let due = store.due(clock(), BATCH as i64)?;
-            let mut sent_any = false;
-            let mut done: Vec<Settled> = Vec::new();
-            let mut since = std::time::Instant::now();
+            let mut held = Instant::now();
+            let due = store.due(clock(), &names, BATCH as i64)?;
+            if due.is_empty() {
+                return Ok(sum);
+            }
+            let mut since = Instant::now();
             for d in &due {
-                // A target gone from notify.toml keeps its messages as
-                // they are.
+                if budget.is_some_and(|b| started.elapsed() >= b) {
+                    self.settle(store, &mut done, clock())?;
+                    return Ok(sum);
+                }
+                // A slow receiver must not let the lease lapse mid-round:
+                // what was sent is recorded, the lease renewed, or the
+                // round ends (another deliverer holds it now).
+                if held.elapsed() >= RENEW_AFTER {
+                    self.settle(store, &mut done, clock())?;
+                    if !self.hold(store, clock())? {
+                        return Ok(sum);
+                    }
+                    held = Instant::now();
+                }
                 let Some(t) = self.targets.iter().find(|t| t.name == d.target) else {
                     continue;
                 };
                 let now = clock();
-                let outcome = match self.event(store, d.seq)? {
+                let event = match self.event(store, d.seq) {
+                    Ok(e) => e,
+                    Err(e) => {
+                        // What was sent is recorded before the error goes up.
+                        self.settle(store, &mut done, clock())?;
+                        return Err(e);
+                    }
+                };
+                let outcome = match event {
                     Some(e) => {
                         let m = message(p, t, &e, &self.source, now);
                         let sent = self.sender.post(&m, t.timeout);
@@ -144,20 +175,27 @@ impl Deliverer {
                 };
                 sum.add(&outcome);
                 done.push((d.target.clone(), d.seq, outcome, now));
-                sent_any = true;
                 if done.len() >= SETTLE_EVERY || since.elapsed() >= SETTLE_AFTER {
-                    store.settle_all(&self.holder, &done, clock())?;
-                    done.clear();
-                    since = std::time::Instant::now();
+                    self.settle(store, &mut done, clock())?;
+                    since = Instant::now();
                 }
             }
-            if !done.is_empty() {
-                store.settle_all(&self.holder, &done, clock())?;
-            }
-            if !sent_any {
-                return Ok(sum);
-            }
+            self.settle(store, &mut done, clock())?;
         }
+    }
+
+    /// Records the attempts in `done` (then empty).
+    fn settle(
+        &self,
+        store: &mut dyn Board,
+        done: &mut Vec<Settled>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        if !done.is_empty() {
+            store.settle_all(&self.holder, done, now)?;
+            done.clear();
+        }
+        Ok(())
     }
 
     /// Queues, then sends what is due (as the lease's holder: the caller
@@ -168,9 +206,10 @@ impl Deliverer {
         store: &mut dyn Board,
         clock: &dyn Fn() -> i64,
         jitter: &mut dyn FnMut() -> f64,
+        budget: Option<Duration>,
     ) -> Result<Summary, StoreError> {
         let queued = self.queue(store, clock())?;
-        let mut sum = self.send_due(p, store, clock, jitter)?;
+        let mut sum = self.send_due(p, store, clock, jitter, budget)?;
         sum.queued = queued;
         Ok(sum)
     }

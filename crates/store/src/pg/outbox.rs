@@ -63,10 +63,10 @@ impl Outbox for PgStore {
         Ok(())
     }
 
-    fn due(&self, now: i64, limit: i64) -> Result<Vec<Delivery>> {
+    fn due(&self, now: i64, targets: &[String], limit: i64) -> Result<Vec<Delivery>> {
         self.rows(
-            &format!("SELECT {COLUMNS} FROM delivery_due($1, $2)"),
-            &[&now, &limit],
+            &format!("SELECT {COLUMNS} FROM delivery_due($1, $2, $3)"),
+            &[&now, &targets, &limit],
         )?
         .iter()
         .map(delivery)

@@ -295,7 +295,12 @@ fn a_step_six_database_takes_the_delivery_tables_on_open() -> Result<()> {
         store.enqueue("b", "ehr", None, 4, &[], 131).is_err(),
         "a cursor that moved meanwhile refuses"
     );
-    let due: Vec<i64> = store.due(131, 10)?.iter().map(|d| d.seq).collect();
+    let ehr = vec![String::from("ehr")];
+    assert!(
+        store.due(131, &[String::from("gone")], 10)?.is_empty(),
+        "only the named targets' messages"
+    );
+    let due: Vec<i64> = store.due(131, &ehr, 10)?.iter().map(|d| d.seq).collect();
     assert_eq!(due, [1, 2], "record 1's note waits behind its create");
     store.settle(
         "b",
@@ -322,7 +327,7 @@ fn a_step_six_database_takes_the_delivery_tables_on_open() -> Result<()> {
     );
     assert_eq!(
         store
-            .due(131, 10)?
+            .due(131, &ehr, 10)?
             .iter()
             .map(|d| d.seq)
             .collect::<Vec<_>>(),
@@ -335,7 +340,7 @@ fn a_step_six_database_takes_the_delivery_tables_on_open() -> Result<()> {
             .is_err(),
         "only a pending message is settled"
     );
-    assert!(store.due(150, 10)?.is_empty());
+    assert!(store.due(150, &ehr, 10)?.is_empty());
     let failed = store.deliveries(&crate::outbox::DeliveryFilter {
         failed: true,
         target: None,
@@ -354,12 +359,12 @@ fn a_step_six_database_takes_the_delivery_tables_on_open() -> Result<()> {
         131,
     )?;
     assert!(
-        store.due(300, 10)?.is_empty(),
+        store.due(300, &ehr, 10)?.is_empty(),
         "a dead message holds its record's next"
     );
     assert_eq!(store.troubles()?[0].dead, 1);
     assert_eq!(store.requeue("ehr", None, 300)?, 1);
-    let d = &store.due(300, 10)?[0];
+    let d = &store.due(300, &ehr, 10)?[0];
     assert_eq!((d.seq, d.status, d.attempts), (1, Status::Pending, 2));
     assert!(store.troubles()?.is_empty());
     Ok(())

@@ -129,15 +129,17 @@ impl Outbox for Store {
         })
     }
 
-    fn due(&self, now: i64, limit: i64) -> Result<Vec<Delivery>> {
+    fn due(&self, now: i64, targets: &[String], limit: i64) -> Result<Vec<Delivery>> {
+        let names = serde_json::to_string(targets).unwrap_or_else(|_| "[]".into());
         let mut st = self.conn().prepare_cached(&format!(
             "SELECT {COLUMNS} FROM deliveries d
              WHERE d.status = 'pending' AND d.next_at <= ?1
+               AND d.target IN (SELECT value FROM json_each(?3))
                AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.target = d.target
                    AND o.record_id = d.record_id AND o.seq < d.seq AND o.status <> 'delivered')
              ORDER BY d.seq LIMIT ?2"
         ))?;
-        let rows = st.query_map(params![now, limit], delivery)?;
+        let rows = st.query_map(params![now, limit, names], delivery)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

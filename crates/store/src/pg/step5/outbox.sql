@@ -53,8 +53,8 @@ SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
 DECLARE t bigint := lease_time(p_now);
 BEGIN
     PERFORM session_actor();
-    IF p_ttl <= 0 OR p_ttl > 3600 THEN
-        PERFORM refuse('a delivery lease lasts 1 to 3600 seconds');
+    IF p_ttl <= 0 OR p_ttl > 120 THEN
+        PERFORM refuse('a delivery lease lasts 1 to 120 seconds');
     END IF;
     INSERT INTO delivery_lease AS l VALUES (1, p_holder, session_login(), t + p_ttl)
     ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, login = excluded.login,
@@ -115,10 +115,11 @@ BEGIN
     ON CONFLICT (target) DO UPDATE SET seq = excluded.seq;
 END $$;
 
-CREATE FUNCTION delivery_due(p_now bigint, p_limit bigint) RETURNS SETOF deliveries
+CREATE FUNCTION delivery_due(p_now bigint, p_targets text[], p_limit bigint)
+RETURNS SETOF deliveries
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
     SELECT d.* FROM deliveries d
-    WHERE d.status = 'pending' AND d.next_at <= p_now
+    WHERE d.status = 'pending' AND d.next_at <= p_now AND d.target = ANY (p_targets)
       AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.target = d.target
           AND o.record_id = d.record_id AND o.seq < d.seq AND o.status <> 'delivered')
     ORDER BY d.seq LIMIT p_limit;
@@ -189,13 +190,13 @@ $$;
 REVOKE ALL ON delivery_cursors, deliveries, delivery_lease FROM PUBLIC;
 REVOKE ALL ON FUNCTION lease_time(bigint), delivery_lease(text, bigint, bigint), delivery_release(text),
     delivery_holds(text, bigint), delivery_cursor(text),
-    delivery_enqueue(text, text, bigint, bigint, bigint[], bigint), delivery_due(bigint, bigint),
+    delivery_enqueue(text, text, bigint, bigint, bigint[], bigint), delivery_due(bigint, text[], bigint),
     delivery_settle(text, text, bigint, text, text, bigint, bigint),
     delivery_rows(boolean, text, bigint), delivery_requeue(text, bigint, bigint),
     delivery_troubles() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION delivery_lease(text, bigint, bigint), delivery_release(text),
     delivery_cursor(text), delivery_enqueue(text, text, bigint, bigint, bigint[], bigint),
-    delivery_due(bigint, bigint), delivery_settle(text, text, bigint, text, text, bigint, bigint),
+    delivery_due(bigint, text[], bigint), delivery_settle(text, text, bigint, text, text, bigint, bigint),
     delivery_rows(boolean, text, bigint), delivery_requeue(text, bigint, bigint),
     delivery_troubles()
     TO "@member@";

@@ -40,6 +40,19 @@ BEGIN
         RETURN;
     END IF;
     IF p_kind = 'sla_warning' THEN
+        IF p_doc IS NULL THEN
+            PERFORM refuse('no pipeline is stored: an admin applies one first');
+        END IF;
+        IF p_new.updated_at IS DISTINCT FROM p_at THEN
+            PERFORM refuse(format('%s: its record is dated %s, the change %s', who, p_new.updated_at, p_at));
+        END IF;
+        -- A warning names its threshold and nothing else: no free text
+        -- reaches a webhook through it.
+        IF p_from IS NOT NULL OR p_to IS NOT NULL OR p_reason IS NOT NULL OR p_note IS NOT NULL
+            OR p_event IS NULL
+            OR p_event !~ '^([0-9]{1,2}%|[0-9dhms]{1,16}|breach\+[0-9dhms]{1,16})$' THEN
+            PERFORM refuse(format('%s: a warning names its threshold and nothing else', who));
+        END IF;
         stage := p_doc -> 'stages' -> p_old.stage;
         max := (stage ->> 'max')::bigint;
         every := coalesce((stage ->> 'repeat')::bigint, 0);
@@ -63,12 +76,15 @@ BEGIN
         END IF;
         RETURN;
     END IF;
-    IF p_new.warned <> p_old.warned
-        AND NOT (p_new.warned = 0 AND p_kind IN ('transition', 'override', 'timer')) THEN
+    IF p_kind IN ('transition', 'override', 'timer') THEN
+        IF p_new.warned <> 0 THEN
+            PERFORM refuse(format('%s: a new stay has fired no warning', who));
+        END IF;
+    ELSIF p_new.warned <> p_old.warned THEN
         PERFORM refuse(format('%s: only a warning or a new stay changes the last warning', who));
     END IF;
     IF p_new.warning_at IS DISTINCT FROM p_old.warning_at
-        AND p_kind NOT IN ('transition', 'override', 'timer', 'pause', 'resume') THEN
+        AND p_kind NOT IN ('transition', 'override', 'timer', 'pause', 'resume', 'rename') THEN
         PERFORM refuse(format('%s: a %s does not move the next warning', who, p_kind));
     END IF;
     rest.warned := p_old.warned;
