@@ -382,7 +382,10 @@ pub fn adopt(p: &Pipeline, store: &mut Store, text: &str, now: DateTime<Utc>) ->
             let mut next = cur.clone();
             let at = t.max(cur.updated_at);
             next.updated_at = at;
-            let data = replay::snapshot_data(&cur);
+            // A stay under way warns from here on, as the adopted
+            // pipeline's `warn_at` says.
+            carequeue_core::engine::warnings::refresh(p, &mut next);
+            let data = replay::snapshot_data(&next);
             tx.save(
                 Some(&cur),
                 &mut next,
