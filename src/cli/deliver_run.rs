@@ -40,6 +40,12 @@ pub fn deliverer(
         bail!("{}: no [[target]] to deliver to", file.display());
     }
     let actor = ctx.writer(store, "deliver")?;
+    if !may_deliver(ctx, &actor) {
+        bail!(
+            "deliver: `{}` holds no supervising or admin role; webhooks are delivered by one who does (a supervisor's console, or a service account)",
+            actor.name
+        );
+    }
     let with_phi = phi_export(ctx, store, &actor, &n.targets, "deliver")?;
     Ok(Deliverer {
         targets: n.targets,
@@ -63,17 +69,29 @@ pub fn console_deliverer(ctx: &Ctx, store: &mut dyn Board) -> Result<Option<Deli
     if !file.exists() || ctx.what_if || store.read_only() {
         return Ok(None);
     }
+    // Only a supervisor's or an admin's console delivers (the others leave
+    // it to one that does).
+    let actor = crate::ops::identity::resolve(&*store, ctx.user.as_deref())?;
+    if !may_deliver(ctx, &actor) {
+        return Ok(None);
+    }
     // A target that carries patient data is delivered to only by a console
     // whose user may export (the others leave it to one who may, or to
     // `deliver`): they are neither stopped nor logged as exporting.
     let n = notify::load_all(&ctx.pipeline, &file).map_err(|e| anyhow!(e))?;
-    if n.targets.iter().any(|t| t.phi) {
-        let actor = crate::ops::identity::resolve(&*store, ctx.user.as_deref())?;
-        if !crate::engine::authority::may_export(&ctx.authority, &actor) {
-            return Ok(None);
-        }
+    if n.targets.iter().any(|t| t.phi)
+        && !crate::engine::authority::may_export(&ctx.authority, &actor)
+    {
+        return Ok(None);
     }
     deliverer(ctx, store, Some(&file), None).map(Some)
+}
+
+/// Whether `u` may deliver: a supervising or an admin role (the server
+/// says the same on PostgreSQL).
+fn may_deliver(ctx: &Ctx, u: &crate::engine::User) -> bool {
+    crate::engine::authority::supervises(&ctx.authority, u)
+        || crate::engine::authority::is_admin(&ctx.authority, u)
 }
 
 fn summary(s: &Summary) -> String {

@@ -259,6 +259,8 @@ timeout = "5s"
         human.contains(&id) && human.contains("dead"),
         "{kind}: {human}"
     );
+    let e = refused(&t.run_at("maria", &t4, &["deliver", "--once", "--notify", &notify]));
+    assert!(e.contains("no supervising or admin role"), "{kind}: {e}");
     let e = refused(&t.run_at("maria", &t4, &["deliveries", "retry", &id]));
     assert!(e.contains("no supervising or admin role"), "{kind}: {e}");
     assert!(ok(&t.run_at("kim", &t4, &["deliveries", "retry", &id])).contains("re-queued 1"));

@@ -222,7 +222,7 @@ fn a_member_with_psql_reads_and_forges_only_what_the_server_allows() {
         .into_iter()
         .collect();
     assert_eq!(callable, CALLABLE, "what a member may call");
-    forged_deliveries(&mut ann, &mut kim);
+    forged_deliveries(&mut ann, &mut kim, &mut owner);
 
     // Another user's claim: kim claims record 1; ann may not take it.
     let claim = |who: &str, from: Option<&'static str>| Change {
@@ -603,9 +603,13 @@ fn write_despite_a_holder(c: &mut postgres::Client, note: &str) {
 }
 
 /// Delivery state: written only by the lease's holder (its name and its
-/// login), a message's record and kind taken from the log, only a pending
+/// login, a user with a supervising or admin role), a message's record and kind taken from the log, only a pending
 /// message settled, and no error text but a status or an error class.
-fn forged_deliveries(ann: &mut postgres::Client, kim: &mut postgres::Client) {
+fn forged_deliveries(
+    ann: &mut postgres::Client,
+    kim: &mut postgres::Client,
+    own: &mut postgres::Client,
+) {
     let t0: i64 = 1_800_000_000;
     let settle = |c: &mut postgres::Client, holder: &str, seq: i64, status: &str| {
         let error: Option<&str> = (status != "delivered").then_some("HTTP 500");
@@ -616,10 +620,20 @@ fn forged_deliveries(ann: &mut postgres::Client, kim: &mut postgres::Client) {
         )
         .map_err(forge::why)
     };
+    // A member with no supervising or admin role is no deliverer.
+    let why = refused(
+        ann.query_one(
+            "SELECT holder FROM carequeue.delivery_lease('ann-1', $1, 30)",
+            &[&t0],
+        )
+        .map(|_| ())
+        .map_err(forge::why),
+    );
+    assert!(why.contains("no supervising or admin role"), "{why}");
     // No lease: nothing is queued or settled.
     let why = refused(
-        ann.execute(
-            "SELECT carequeue.delivery_enqueue('ann-1', 'hook', NULL, 1, '{1}', $1)",
+        own.execute(
+            "SELECT carequeue.delivery_enqueue('own-1', 'hook', NULL, 1, '{1}', $1)",
             &[&t0],
         )
         .map_err(forge::why),
@@ -633,8 +647,8 @@ fn forged_deliveries(ann: &mut postgres::Client, kim: &mut postgres::Client) {
         .expect("lease")
         .get(0)
     };
-    assert_eq!(holder(ann, "ann-1"), "ann-1");
-    assert_eq!(holder(kim, "kim-1"), "ann-1", "one deliverer at a time");
+    assert_eq!(holder(own, "own-1"), "own-1");
+    assert_eq!(holder(own, "own-2"), "own-1", "one deliverer at a time");
     // Sending again what a receiver refused is a supervisor's or admin's.
     let why = refused(
         ann.execute(
@@ -644,25 +658,25 @@ fn forged_deliveries(ann: &mut postgres::Client, kim: &mut postgres::Client) {
         .map_err(forge::why),
     );
     assert!(why.contains("no supervising or admin role"), "{why}");
-    // A clock set a year ahead does not expire ann's live lease: outside
+    // A clock set a year ahead does not expire the live lease: outside
     // trust mode the server's clock judges it.
-    let ahead: String = kim
+    let ahead: String = own
         .query_one(
-            "SELECT holder FROM carequeue.delivery_lease('kim-1', $1, 30)",
+            "SELECT holder FROM carequeue.delivery_lease('own-2', $1, 30)",
             &[&(t0 + 365 * 86_400)],
         )
         .expect("lease")
         .get(0);
-    assert_eq!(ahead, "ann-1", "a lease taken over by a clock set ahead");
-    // Kim naming ann's deliverer is not ann's login.
+    assert_eq!(ahead, "own-1", "a lease taken over by a clock set ahead");
+    // Kim (no supervising or admin role) naming the deliverer is refused.
     let why = refused(
         kim.execute(
-            "SELECT carequeue.delivery_enqueue('ann-1', 'hook', NULL, 1, '{1}', $1)",
+            "SELECT carequeue.delivery_enqueue('own-1', 'hook', NULL, 1, '{1}', $1)",
             &[&t0],
         )
         .map_err(forge::why),
     );
-    assert!(why.contains("lease"), "{why}");
+    assert!(why.contains("no supervising or admin role"), "{why}");
     // An event that is not one, or past the log's end.
     let last: i64 = ann
         .query_one(
@@ -673,8 +687,8 @@ fn forged_deliveries(ann: &mut postgres::Client, kim: &mut postgres::Client) {
         .get(0);
     for seqs in [vec![last + 1], vec![0]] {
         let why = refused(
-            ann.execute(
-                "SELECT carequeue.delivery_enqueue('ann-1', 'hook', NULL, $2, $3, $1)",
+            own.execute(
+                "SELECT carequeue.delivery_enqueue('own-1', 'hook', NULL, $2, $3, $1)",
                 &[&t0, &(last + 1), &seqs],
             )
             .map_err(forge::why),
@@ -690,22 +704,22 @@ fn forged_deliveries(ann: &mut postgres::Client, kim: &mut postgres::Client) {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    ann.execute(
-        "SELECT carequeue.delivery_enqueue('ann-1', 'hook', NULL, $2, $3, $1)",
+    own.execute(
+        "SELECT carequeue.delivery_enqueue('own-1', 'hook', NULL, $2, $3, $1)",
         &[&t0, &last, &creates],
     )
     .expect("the holder queues");
     let seq = creates[0];
-    refused(settle(kim, "ann-1", seq, "delivered"));
-    let why = refused(settle(ann, "ann-1", seq, "sent"));
+    refused(settle(kim, "own-1", seq, "delivered"));
+    let why = refused(settle(own, "own-1", seq, "sent"));
     assert!(why.starts_with("CQ403"), "{why}");
-    let why = refused(ann.execute(
-        "SELECT carequeue.delivery_settle('ann-1', 'hook', $1, 'dead', 'body: <p>Patient P</p>', NULL, $2)",
+    let why = refused(own.execute(
+        "SELECT carequeue.delivery_settle('own-1', 'hook', $1, 'dead', 'body: <p>Patient P</p>', NULL, $2)",
         &[&seq, &t0],
     ).map_err(forge::why));
     assert!(why.starts_with("23514"), "no response body kept: {why}");
-    settle(ann, "ann-1", seq, "delivered").expect("the holder settles");
-    let why = refused(settle(ann, "ann-1", seq, "delivered"));
+    settle(own, "own-1", seq, "delivered").expect("the holder settles");
+    let why = refused(settle(own, "own-1", seq, "delivered"));
     assert!(why.contains("not a pending message"), "{why}");
     let kinds: Vec<(i64, String)> = ann
         .query(

@@ -45,6 +45,18 @@ SET search_path = carequeue, pg_temp AS $$
                 ELSE floor(extract(epoch FROM clock_timestamp()))::bigint END;
 $$;
 
+-- Refuses a deliverer whose user holds no supervising or admin role:
+-- the deliverer decides what leaves for other systems and records what
+-- arrived, so it is one the clinic trusts with that.
+CREATE FUNCTION may_deliver() RETURNS void LANGUAGE plpgsql STABLE
+SET search_path = carequeue, pg_temp AS $$
+DECLARE who text := session_actor(); doc jsonb := current_rules();
+BEGIN
+    IF NOT (any_role(doc, roles_of(who), 'supervises') OR any_role(doc, roles_of(who), 'admin')) THEN
+        PERFORM refuse(format('`%s` holds no supervising or admin role to deliver webhooks', who));
+    END IF;
+END $$;
+
 -- Takes or renews the lease for `p_holder` (of this session's login),
 -- unless another's has not expired; says who holds it.
 CREATE FUNCTION delivery_lease(p_holder text, p_now bigint, p_ttl bigint,
@@ -52,7 +64,7 @@ CREATE FUNCTION delivery_lease(p_holder text, p_now bigint, p_ttl bigint,
 SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
 DECLARE t bigint := lease_time(p_now);
 BEGIN
-    PERFORM session_actor();
+    PERFORM may_deliver();
     IF p_ttl <= 0 OR p_ttl > 120 THEN
         PERFORM refuse('a delivery lease lasts 1 to 120 seconds');
     END IF;
@@ -72,7 +84,7 @@ $$;
 CREATE FUNCTION delivery_holds(p_holder text, p_now bigint) RETURNS void LANGUAGE plpgsql
 SET search_path = carequeue, pg_temp AS $$
 BEGIN
-    PERFORM session_actor();
+    PERFORM may_deliver();
     IF NOT EXISTS (SELECT 1 FROM delivery_lease WHERE id = 1 AND holder = p_holder
                    AND login = session_login() AND expires >= lease_time(p_now)) THEN
         PERFORM refuse('this deliverer does not hold the delivery lease');
@@ -188,7 +200,7 @@ SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
 $$;
 
 REVOKE ALL ON delivery_cursors, deliveries, delivery_lease FROM PUBLIC;
-REVOKE ALL ON FUNCTION lease_time(bigint), delivery_lease(text, bigint, bigint), delivery_release(text),
+REVOKE ALL ON FUNCTION may_deliver(), lease_time(bigint), delivery_lease(text, bigint, bigint), delivery_release(text),
     delivery_holds(text, bigint), delivery_cursor(text),
     delivery_enqueue(text, text, bigint, bigint, bigint[], bigint), delivery_due(bigint, text[], bigint),
     delivery_settle(text, text, bigint, text, text, bigint, bigint),
