@@ -591,9 +591,13 @@ fn a_what_if_pipeline_grants_no_export_access_log_admin_supervision_or_event() {
 fn now_never_dates_an_access_entry_even_far_in_the_past() {
     let (cq, id) = clinic();
     cq.show("pat", "2020-01-01T00:00:00Z", id);
-    // An admin's `--since` today finds it: it is dated now, not 2020.
-    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
-    let log = cq.json("sam", T0, &["access-log", "--json", "--since", &today]);
+    // An admin's `--since` of yesterday finds it: it is dated now, not
+    // 2020. (Yesterday, not today: `--since` is a date in the pipeline's
+    // zone, whose today may not have begun when UTC's has.)
+    let recent = (chrono::Utc::now() - chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let log = cq.json("sam", T0, &["access-log", "--json", "--since", &recent]);
     let row = log
         .as_array()
         .expect("rows")

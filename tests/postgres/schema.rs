@@ -209,6 +209,29 @@ fn a_dba_grade_schema_where_no_login_writes_as_another() {
         );
         assert!(why.starts_with("CQ403"), "{why}");
     }
+    // Nor import a record whose warnings have fired (a new record's have not),
+    // nor call step 2's import past that check.
+    {
+        let mut tx = ann.transaction().expect("tx");
+        tx.execute("SELECT import_begin()", &[]).expect("staging");
+        tx.batch_execute(
+            r#"INSERT INTO pg_temp.import_records VALUES ('{"id": 99, "warned": 7200}')"#,
+        )
+        .expect("staged");
+        let why = forge::refused(
+            tx.query_one("SELECT import_finish()", &[])
+                .map_err(forge::why),
+        );
+        assert!(
+            why.starts_with("CQ403") && why.contains("a warning fired"),
+            "{why}"
+        );
+    }
+    let why = forge::refused(
+        ann.query_one("SELECT import_finish_step2()", &[])
+            .map_err(forge::why),
+    );
+    assert!(why.starts_with("42501"), "{why}");
 
     // Through the function: the actor is the session's user, whatever the
     // client would like.

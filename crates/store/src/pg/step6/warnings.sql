@@ -193,6 +193,25 @@ BEGIN
 END $$;
 DROP FUNCTION retime_record(bigint, bigint, bigint, bigint, bigint, bigint, bigint, text, text);
 
+-- An import's records start with no warning fired, as a new record does:
+-- checked here, then imported as step 2 does.
+ALTER FUNCTION import_finish() RENAME TO import_finish_step2;
+REVOKE ALL ON FUNCTION import_finish_step2() FROM PUBLIC, "@member@";
+CREATE FUNCTION import_finish() RETURNS bigint LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = carequeue, pg_temp AS $$
+DECLARE bad bigint;
+BEGIN
+    PERFORM session_actor();
+    SELECT (p.r ->> 'id')::bigint INTO bad FROM pg_temp.import_records p
+    WHERE coalesce((p.r ->> 'warned')::bigint, 0) <> 0 LIMIT 1;
+    IF FOUND THEN
+        PERFORM refuse(format('record %s: it does not start fresh (a warning fired)', bad));
+    END IF;
+    RETURN import_finish_step2();
+END $$;
+REVOKE ALL ON FUNCTION import_finish() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION import_finish() TO "@member@";
+
 REVOKE ALL ON FUNCTION judge_change(jsonb, records, records, text, bigint, text, text, text,
     text, text, text), judge_change_step2(jsonb, records, records, text, bigint, text, text,
     text, text, text, text), change_as(text, jsonb, bigint, bigint, text, text, text, text,
