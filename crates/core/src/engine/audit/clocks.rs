@@ -36,6 +36,15 @@ impl<'p> Clocks<'p> {
         }
     }
 
+    /// The calendars alone, computed each time: for a few stays (one
+    /// record's), where a table of years would cost more than it saves.
+    pub(super) fn plain(p: &'p Pipeline) -> Clocks<'p> {
+        Clocks {
+            p,
+            tables: Vec::new(),
+        }
+    }
+
     pub(super) fn of(&self, s: Option<StageIx>) -> Clock<'_> {
         let p = self.p;
         match s.and_then(|s| p.stage(s).sla.as_ref()) {

@@ -58,12 +58,14 @@ mod rec;
 mod report;
 mod scan;
 pub mod stats;
+mod stays;
 mod tally;
 mod util;
 
 pub use drill::Drill;
 pub use report::{AuditReport, ExitCount, ReasonCount, StageAudit};
 pub use scan::Auditor;
+pub use stays::{StayRow, stays_key};
 
 use crate::log::EventKind;
 

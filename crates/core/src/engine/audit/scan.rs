@@ -23,35 +23,37 @@ pub(super) const NO_STAGE: u16 = u16::MAX;
 
 /// Streams events into per-stage statistics; then [`Auditor::finish`].
 pub struct Auditor<'p> {
-    p: &'p Pipeline,
-    clocks: Clocks<'p>,
+    pub(super) p: &'p Pipeline,
+    pub(super) clocks: Clocks<'p>,
     /// Stages the pipeline's graph lets a record enter again: only their
     /// stays keep the record's slot (for latest vs cumulative time).
-    loops: Vec<bool>,
+    pub(super) loops: Vec<bool>,
     /// Keep every stay's slot (after a re-entry the graph does not allow).
-    all_slots: bool,
+    pub(super) all_slots: bool,
     /// A stage outside `loops` was entered again (an override, or history
     /// from an earlier pipeline): the per-record figures need all slots.
-    unexpected: bool,
-    range: AuditRange,
-    now: i64,
+    pub(super) unexpected: bool,
+    pub(super) range: AuditRange,
+    pub(super) now: i64,
     /// Stage is in the phase marked `active_care`.
-    active: Vec<bool>,
-    has_active_phase: bool,
-    acc: Vec<Acc>,
-    reasons: Interner,
-    users: Interner,
-    exits: Vec<u64>,
+    pub(super) active: Vec<bool>,
+    pub(super) has_active_phase: bool,
+    pub(super) acc: Vec<Acc>,
+    pub(super) reasons: Interner,
+    pub(super) users: Interner,
+    pub(super) exits: Vec<u64>,
     /// Exits from stages the pipeline no longer has, by logged id.
-    exits_unknown: BTreeMap<String, u64>,
-    events: u64,
-    recs: Vec<Rec>,
-    dense: Vec<u32>,
-    sparse: HashMap<i64, u32>,
+    pub(super) exits_unknown: BTreeMap<String, u64>,
+    pub(super) events: u64,
+    pub(super) recs: Vec<Rec>,
+    pub(super) dense: Vec<u32>,
+    pub(super) sparse: HashMap<i64, u32>,
     /// Visited stages with index >= 64: (record slot, stage).
-    visited_hi: HashSet<(u32, u16)>,
+    pub(super) visited_hi: HashSet<(u32, u16)>,
     /// The records behind the drill-down counts.
-    drill: Slots,
+    pub(super) drill: Slots,
+    /// Building stays for the stays table rather than counting them.
+    pub(super) collect: Option<super::stays::Collect>,
 }
 
 impl<'p> Auditor<'p> {
@@ -98,6 +100,7 @@ impl<'p> Auditor<'p> {
             sparse: HashMap::new(),
             visited_hi: HashSet::new(),
             drill: Slots::new(n),
+            collect: None,
         }
     }
 
@@ -111,7 +114,7 @@ impl<'p> Auditor<'p> {
         }
     }
 
-    fn slot(&mut self, id: i64) -> u32 {
+    pub(super) fn slot(&mut self, id: i64) -> u32 {
         let next = self.recs.len() as u32;
         let s = if (0..DENSE_IDS).contains(&id) {
             let i = id as usize;
@@ -140,6 +143,9 @@ impl<'p> Auditor<'p> {
         }
         self.events += 1;
         let slot = self.slot(e.record_id);
+        if self.collect.is_some() {
+            self.collect_event(slot, e);
+        }
         match e.kind {
             EventKind::Create => self.enter(slot, e.to, e.at),
             EventKind::Transition | EventKind::Timer | EventKind::Override => {
@@ -195,6 +201,7 @@ impl<'p> Auditor<'p> {
 
     /// Closes every open stay at `now` and reduces to the report.
     pub fn finish(mut self) -> AuditReport {
+        self.collect = None;
         for slot in 0..self.recs.len() as u32 {
             if self.recs[slot as usize].has_stay {
                 self.close(slot, self.now, None, true);
@@ -216,11 +223,11 @@ impl<'p> Auditor<'p> {
         AuditReport::build(self.p, self.range, self.now, tally)
     }
 
-    fn stage_of(&self, r: &Rec) -> Option<StageIx> {
+    pub(super) fn stage_of(&self, r: &Rec) -> Option<StageIx> {
         (r.stage != NO_STAGE).then_some(StageIx(r.stage as usize))
     }
 
-    fn owner_acted(&mut self, slot: u32, at: i64) {
+    pub(super) fn owner_acted(&mut self, slot: u32, at: i64) {
         let r = &mut self.recs[slot as usize];
         r.last_owner_action = At::of(at);
         // Pause spans that closed before now do not overlap [at, …).
@@ -236,14 +243,36 @@ impl<'p> Auditor<'p> {
             let given = super::util::breach_reason_given(p, e.kind, from, to, e.reason);
             self.close(slot, e.at, given, false);
         }
+        self.count_exit(slot, from, to, e.from, e.at, r.ever_active);
+        let owner = |s: Option<StageIx>| s.and_then(|s| p.stage(s).owner);
+        if owner(from) != owner(to) {
+            self.recs[slot as usize].assignee = NONE;
+        }
+        self.enter(slot, e.to, e.at);
+    }
+
+    /// Counts a move from `from` (`logged_from` as the event named it) to
+    /// `to` at `at` as an exit before Active Care, if it is one.
+    pub(super) fn count_exit(
+        &mut self,
+        slot: u32,
+        from: Option<StageIx>,
+        to: Option<StageIx>,
+        logged_from: Option<&str>,
+        at: i64,
+        ever_active: bool,
+    ) {
+        if self.collect.is_some() {
+            return;
+        }
         if let Some(t) = to
             && self.has_active_phase
-            && p.stage(t).terminal
-            && !r.ever_active
+            && self.p.stage(t).terminal
+            && !ever_active
             && !self.active[t.0]
-            && self.range.contains(e.at)
+            && self.range.contains(at)
         {
-            match (from, e.from) {
+            match (from, logged_from) {
                 (Some(f), _) => {
                     self.exits[f.0] += 1;
                     self.drill.exits[f.0].push(slot);
@@ -252,11 +281,6 @@ impl<'p> Auditor<'p> {
                 (None, None) => {}
             }
         }
-        let owner = |s: Option<StageIx>| s.and_then(|s| p.stage(s).owner);
-        if owner(from) != owner(to) {
-            self.recs[slot as usize].assignee = NONE;
-        }
-        self.enter(slot, e.to, e.at);
     }
 
     fn enter(&mut self, slot: u32, to: Option<&str>, at: i64) {
@@ -336,13 +360,16 @@ impl<'p> Auditor<'p> {
     }
 
     /// Ends the open stay at `end` and counts it.
-    fn close(&mut self, slot: u32, end: i64, exit_reason: Option<&str>, open: bool) {
+    pub(super) fn close(&mut self, slot: u32, end: i64, exit_reason: Option<&str>, open: bool) {
         let p = self.p;
         let r = self.recs[slot as usize];
         self.recs[slot as usize].has_stay = false;
         let Some(six) = self.stage_of(&r) else {
             return;
         };
+        if self.collect.is_some() {
+            return;
+        }
         let stage = p.stage(six);
         let in_range = self.range.contains(r.entered_at());
         let a = &mut self.acc[six.0];
