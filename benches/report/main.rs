@@ -14,6 +14,8 @@
 //! `CQ_BENCH_ONLY=feed` only issue 24's rows (ingest, the feed's latency),
 //! each on a fresh database of its own; `CQ_BENCH_ONLY=deliver` only the
 //! webhook deliveries per second to a local receiver, beside bare POSTs;
+//! `CQ_BENCH_ONLY=audit` only issue 25's audit rows (the stays rebuilt,
+//! the audit over them and from the log, the console with its Audit view);
 //! `CQ_BENCH_ONLY=moves` only the row of one transition committed
 //! (`CQ_BENCH_SLOW=N` prints the N slowest keys of the keypress row).
 //!
@@ -46,6 +48,7 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod access;
 mod apply;
+mod audit;
 mod db;
 mod deliver;
 mod feed;
@@ -196,6 +199,12 @@ fn main() {
         print_report(records, &out);
         return;
     }
+    // CQ_BENCH_ONLY=audit: issue 25's audit rows on the kept database.
+    if std::env::var("CQ_BENCH_ONLY").as_deref() == Ok("audit") {
+        audit::run(&p, &path, &sup.name, &mut out);
+        print_report(records, &out);
+        return;
+    }
     // CQ_BENCH_ONLY=moves: one transition committed, as in the full run.
     if std::env::var("CQ_BENCH_ONLY").as_deref() == Ok("moves") {
         moves::one_transition(&p, &path, &mut out);
@@ -309,43 +318,8 @@ fn main() {
         raw: "-".into(),
     });
 
-    // The full stage audit, and the raw floor: read every event and reduce
-    // it in Rust (a count per kind) through a bare connection.
-    // On a connection of its own, as the console runs it.
-    let audit_store = Store::open(&path).expect("open");
-    let (audit, took) = time(|| {
-        carequeue::store::sqlite::audit_scan::audit(
-            audit_store.conn(),
-            &p,
-            carequeue::engine::audit::AuditRange::ALL,
-            now(),
-        )
-    });
-    let raw_audit = time(|| {
-        let conn = rusqlite::Connection::open(&path).expect("open");
-        let mut st = conn
-            .prepare("SELECT record_id, at, kind FROM events")
-            .expect("prep");
-        let mut kinds: std::collections::HashMap<String, (u64, i64)> = Default::default();
-        let mut rows = st.query([]).expect("q");
-        while let Ok(Some(r)) = rows.next() {
-            let k: String = r.get(2).unwrap_or_default();
-            let e = kinds.entry(k).or_default();
-            e.0 += 1;
-            e.1 = e.1.max(r.get::<_, i64>(1).unwrap_or(0));
-        }
-        kinds.len()
-    })
-    .1;
-    out.push(Line {
-        work: format!(
-            "full audit ({} stages)",
-            audit.map(|a| a.stages.len()).unwrap_or(0)
-        ),
-        budget: "≤ 3 s, never blocking input".into(),
-        ours: ms(took),
-        raw: format!("read + reduce all events {}", ms(raw_audit)),
-    });
+    // The stage audit over stays and from the log, with their floors.
+    audit::run(&p, &path, &sup.name, &mut out);
 
     // The whole database verified: every hash, every record and user
     // replayed, every transition re-checked.
@@ -373,14 +347,7 @@ fn main() {
 
     // Resident memory of the real console on this database: as opened, and
     // with the Audit view (the full audit runs in the console's process).
-    for (what, keys, wait) in [
-        ("resident memory (console, peak)", &b""[..], 4),
-        (
-            "resident memory (console, Audit view open, peak)",
-            &b"9"[..],
-            20,
-        ),
-    ] {
+    for (what, keys, wait) in [("resident memory (console, peak)", &b""[..], 4)] {
         match memory::console_rss(&path, &sup.name, keys, Duration::from_secs(wait)) {
             Some(kb) => out.push(Line {
                 work: what.into(),

@@ -189,9 +189,11 @@ impl App {
                 false,
             );
         }
+        // Figures read from the log while the stays are rebuilt: the
+        // audit over the rebuilt table follows.
+        self.audit_computing = report.stays == crate::engine::audit::StaysUse::Rebuilding;
         self.audit = Some(report);
         self.audit_error = None;
-        self.audit_computing = false;
     }
 
     pub(super) fn on_audit_failed(&mut self, why: String) {

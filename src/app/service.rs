@@ -389,9 +389,16 @@ impl Service {
         &self,
         now: chrono::DateTime<chrono::Utc>,
     ) -> anyhow::Result<crate::engine::audit::AuditReport> {
-        Ok(self
-            .store
-            .audit(&self.pipeline, crate::engine::audit::AuditRange::ALL, now)?)
+        let all = crate::engine::audit::AuditRange::ALL;
+        let r = self.store.audit(&self.pipeline, all, now)?;
+        if r.stays != crate::engine::audit::StaysUse::Rebuilding {
+            return Ok(r);
+        }
+        // Asked in line (not on the worker's side thread, which shows the
+        // figures from the log first): rebuilt, then read.
+        let mut other = self.store.reopen()?;
+        other.rebuild_stays()?;
+        Ok(other.audit(&self.pipeline, all, now)?)
     }
 
     /// The last twelve weeks by week, read like the audit.

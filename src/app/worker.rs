@@ -135,11 +135,30 @@ fn audit_aside(service: &Service, tx: Sender<Msg>) {
     let store = service.store.reopen();
     std::thread::spawn(move || {
         let all = crate::engine::audit::AuditRange::ALL;
-        let r = store.and_then(|s| s.audit(&pipeline, all, clock.now()));
+        let mut store = match store {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = tx.send(Msg::Response(Response::AuditFailed(e.to_string())));
+                return;
+            }
+        };
+        let r = store.audit(&pipeline, all, clock.now());
+        let rebuilding =
+            matches!(&r, Ok(x) if x.stays == crate::engine::audit::StaysUse::Rebuilding);
         let msg = match r {
             Ok(report) => Response::Audit(Box::new(report)),
             Err(e) => Response::AuditFailed(e.to_string()),
         };
         let _ = tx.send(Msg::Response(msg));
+        // A pipeline change left the stays stale: figures from the log are
+        // on screen, saying so, while the table is built again; then the
+        // audit over it replaces them.
+        if rebuilding && store.rebuild_stays().is_ok() {
+            let msg = match store.audit(&pipeline, all, clock.now()) {
+                Ok(report) => Response::Audit(Box::new(report)),
+                Err(e) => Response::AuditFailed(e.to_string()),
+            };
+            let _ = tx.send(Msg::Response(msg));
+        }
     });
 }

@@ -87,6 +87,11 @@ pub fn human(p: &Pipeline, r: &AuditReport) -> String {
         r.records,
         r.events
     );
+    if r.stays == crate::engine::audit::StaysUse::Rebuilding {
+        out.push_str(
+            "The stays table is being rebuilt after a pipeline change: these figures are read from the log.\n\n",
+        );
+    }
     let rows: Vec<Vec<String>> = r
         .stages
         .iter()

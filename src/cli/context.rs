@@ -192,8 +192,23 @@ impl Ctx {
             }
         };
         let pipeline = Arc::new(pipeline);
+        let authority = authority.unwrap_or_else(|| pipeline.clone());
+        // The stays are settled under the stored pipeline, parsed here once.
+        if let Some(s) = store.as_mut() {
+            if let Some(hash) = s.expected_pipeline().map(str::to_string) {
+                s.share_pipeline(hash, authority.clone());
+            }
+            if let Some(n) = stays_inline()? {
+                s.set_stays_inline(n);
+            }
+        }
+        if let Some(s) = pg.as_mut()
+            && let Some(hash) = s.expected_pipeline().map(str::to_string)
+        {
+            s.share_pipeline(&hash, authority.clone());
+        }
         Ok(Ctx {
-            authority: authority.unwrap_or_else(|| pipeline.clone()),
+            authority,
             pipeline,
             pipeline_file,
             pipeline_text,
@@ -304,5 +319,21 @@ impl Ctx {
 
     pub fn db_path(&self) -> &Path {
         &self.db
+    }
+}
+
+/// `CAREQUEUE_STAYS_INLINE`: records up to which a commit rebuilds a stale
+/// stays table itself (default 5,000; larger ones rebuild in the
+/// console's background or by `carequeue stays rebuild`).
+fn stays_inline() -> Result<Option<i64>> {
+    match std::env::var("CAREQUEUE_STAYS_INLINE") {
+        Err(_) => Ok(None),
+        Ok(v) => match v.trim().parse::<i64>() {
+            Ok(n) if n >= 0 => Ok(Some(n)),
+            _ => bail!(
+                "CAREQUEUE_STAYS_INLINE: `{}` is not a number of records",
+                crate::present::clean(&v)
+            ),
+        },
     }
 }

@@ -24,6 +24,7 @@ mod pipeline_cmd;
 mod records;
 mod report_charts;
 mod report_cmd;
+mod stays_cmd;
 pub mod team;
 mod trend_cmd;
 mod verify_cmd;
@@ -163,6 +164,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             Command::Verify { checkpoint } => verify_cmd::run(&ctx, checkpoint.as_deref()),
             Command::Migrate { to, .. } => migrate_cmd::run(&ctx, to),
             Command::Checkpoint { to } => verify_cmd::checkpoint(&ctx, to.as_deref()),
+            Command::Stays { action } => stays_cmd::run(&ctx, action),
             Command::AccessLog {
                 user,
                 record,
@@ -293,6 +295,7 @@ fn on_postgres_too(cmd: Option<&Command>) -> bool {
                     ..
                 }
                 | Command::Checkpoint { .. }
+                | Command::Stays { .. }
                 | Command::Info { .. }
                 | Command::User(
                     UserCmd::List { .. }

@@ -411,8 +411,19 @@ mod tests {
             Some("intake_review"),
             None,
         ));
-        let r = a.finish();
+        let mut r = a.finish();
         let s = screen(Some(&r), false);
+        assert!(!s.contains("rebuilding"), "{s}");
+        // Figures read from the log while the stays are rebuilt say so
+        // until the audit over the rebuilt table replaces them.
+        r.stays = crate::engine::audit::StaysUse::Rebuilding;
+        let rebuilding = screen(Some(&r), true);
+        assert!(
+            rebuilding.contains("Stage audit (rebuilding stays after a pipeline change…)"),
+            "{rebuilding}"
+        );
+        r.stays = crate::engine::audit::StaysUse::Stays;
+        assert!(screen(Some(&r), true).contains("Stage audit (refreshing…)"));
         assert!(s.contains("Stage audit"), "{s}");
         assert!(s.contains("Median time in stage"), "{s}");
         assert!(s.contains("1 breach by reason"), "{s}");

@@ -5,6 +5,7 @@
 use super::audit::{AuditScreen, HIGHEST, WIDEST, dur, title};
 use super::fit;
 use super::theme::Theme;
+use crate::engine::audit::StaysUse;
 use crate::engine::audit::{AuditReport, StageAudit};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -125,9 +126,10 @@ pub(super) fn draw(
         .iter()
         .map(|&i| Constraint::Length(if i == 1 { stage_w } else { COLUMNS[i].1 }))
         .collect();
-    let state = match (v.computing, v.error) {
-        (true, _) => " (refreshing…)",
-        (false, Some(_)) => " (the last refresh failed: r retries)",
+    let state = match (v.computing, v.error, r.stays) {
+        (true, _, StaysUse::Rebuilding) => " (rebuilding stays after a pipeline change…)",
+        (true, _, _) => " (refreshing…)",
+        (false, Some(_), _) => " (the last refresh failed: r retries)",
         _ => "",
     };
     let name = format!(

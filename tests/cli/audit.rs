@@ -29,14 +29,19 @@ use crate::common;
 use crate::common::{Cq, fixture};
 use serde_json::Value;
 
-const NOW: &str = "2026-03-02T10:00:00Z";
+pub(crate) const NOW: &str = "2026-03-02T10:00:00Z";
 
-fn t(hhmm: &str) -> String {
+pub(crate) fn t(hhmm: &str) -> String {
     format!("2026-03-02T{hhmm}:00Z")
 }
 
 fn build() -> Cq {
-    let cq = Cq::init(fixture("audit_pipeline.toml"), &t("00:00"));
+    history(Cq::init(fixture("audit_pipeline.toml"), &t("00:00")))
+}
+
+/// The history above, written into `cq` (initialised at 00:00 on a
+/// pipeline with the fixture's stages, transitions and users' roles).
+pub(crate) fn history(cq: Cq) -> Cq {
     for (u, r) in [("amy", "staff"), ("bob", "staff"), ("lee", "lead")] {
         cq.ok("lee", &t("00:00"), &["user", "add", u, "--role", r]);
     }
@@ -88,7 +93,7 @@ fn audit(cq: &Cq, extra: &[&str]) -> Value {
     cq.json("lee", NOW, &args)
 }
 
-fn stage<'a>(r: &'a Value, id: &str) -> &'a Value {
+pub(crate) fn stage<'a>(r: &'a Value, id: &str) -> &'a Value {
     r["stages"]
         .as_array()
         .and_then(|s| s.iter().find(|s| s["stage"] == id))

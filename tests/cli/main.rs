@@ -40,6 +40,7 @@ mod read_only;
 mod refusals;
 mod report;
 mod sla;
+mod stays;
 mod streaming;
 mod tables;
 mod tamper;

@@ -189,10 +189,12 @@ fn the_funnel_is_named_after_the_active_care_phase() {
 fn a_failed_audit_says_so_and_r_retries() {
     let (_d, db) = demo_db(60);
     let mut c = Console::open(&db, "kim", 120, 40);
-    // The audit cannot read the log.
+    // The audit can read neither the stays nor the log.
     let conn = rusqlite::Connection::open(&db).expect("open");
-    conn.execute_batch("ALTER TABLE events RENAME TO events_away")
-        .expect("rename");
+    conn.execute_batch(
+        "ALTER TABLE events RENAME TO events_away; ALTER TABLE stays RENAME TO stays_away",
+    )
+    .expect("rename");
     audit_view_failing(&mut c);
     let s = c.screen(120, 40);
     assert!(s.contains("The audit failed:"), "{s}");
@@ -205,8 +207,10 @@ fn a_failed_audit_says_so_and_r_retries() {
             .is_some_and(|st| st.error && st.text.contains("r retries"))
     );
     // Put it back; r computes it.
-    conn.execute_batch("ALTER TABLE events_away RENAME TO events")
-        .expect("rename back");
+    conn.execute_batch(
+        "ALTER TABLE events_away RENAME TO events; ALTER TABLE stays_away RENAME TO stays",
+    )
+    .expect("rename back");
     c.press('r');
     assert!(c.app.audit.is_some(), "recomputed");
     let s = c.screen(120, 40);

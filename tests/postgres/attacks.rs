@@ -16,14 +16,17 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 
 /// The relations a member reads whole without a log entry: none names a
-/// patient. `records` and `events` are read only in part (below), the read
+/// patient (`stays` holds record ids, stages, times and reason codes, as
+/// the log's readable columns do). `records` and `events` are read only in part (below), the read
 /// views only under an access entry (see `reads.rs`).
-const READABLE: [&str; 6] = [
+const READABLE: [&str; 8] = [
     "chains",
     "meta",
     "pipelines",
     "rules",
     "stage_counts",
+    "stays",
+    "stays_dirty",
     "users",
 ];
 
@@ -35,7 +38,7 @@ const RECORD_COLUMNS_HIDDEN: [&str; 2] = ["fields", "patient"];
 const EVENT_COLUMNS_HIDDEN: [&str; 2] = ["data", "note"];
 
 /// Every function the member role may execute: the checked paths only.
-const CALLABLE: [&str; 26] = [
+const CALLABLE: [&str; 32] = [
     "access_entries(text,bigint,bigint,bigint)",
     "begin_change()",
     "delete_view(text)",
@@ -60,6 +63,12 @@ const CALLABLE: [&str; 26] = [
     "session_actor()",
     "session_admin()",
     "session_login()",
+    "stay_events(bigint)",
+    "stays_rebuild_end(text,bigint)",
+    "stays_rebuild_rows(jsonb)",
+    "stays_rebuild_start()",
+    "stays_settle(text,bigint,integer,jsonb)",
+    "stays_start_empty(text)",
     "write_change(jsonb,bigint,bigint,text,text,text,text,text,text,text,text)",
     "write_system_change(jsonb,bigint,bigint,text,text,text,text,text,text,text,text)",
 ];

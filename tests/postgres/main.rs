@@ -16,5 +16,6 @@ mod init;
 mod migrate;
 mod reads;
 mod schema;
+mod stays;
 mod two_hosts;
 mod upgrade;

@@ -125,6 +125,14 @@ pub trait Board: Db + crate::outbox::Outbox + Send {
         range: AuditRange,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<AuditReport>;
+    /// Builds the stays table again under the stored pipeline, after a
+    /// change of calendars or pause rules left it stale (the console does
+    /// it in the background while its audit says so).
+    fn rebuild_stays(&mut self) -> Result<()> {
+        Ok(())
+    }
+    /// The stays table's state under the stored pipeline.
+    fn stays_status(&self) -> Result<StaysStatus>;
     /// Starts hearing of other people's commits (again, harmlessly);
     /// returns how often to ask [`Board::heard`].
     fn listen(&mut self) -> Result<std::time::Duration>;
@@ -144,4 +152,17 @@ pub trait Board: Db + crate::outbox::Outbox + Send {
     /// A new handle on the same database as the same user (the console's
     /// closing entry, after its worker is gone).
     fn reopen(&self) -> Result<Box<dyn Board>>;
+}
+
+/// The stays table's state, as `carequeue stays status` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaysStatus {
+    /// Built under the stored pipeline, every record settled: the audit
+    /// reads it.
+    pub current: bool,
+    /// Built under the stored pipeline (else: never, or under another).
+    pub built_for_pipeline: bool,
+    pub rows: i64,
+    /// Records whose events were appended without their stays settled.
+    pub waiting: i64,
 }

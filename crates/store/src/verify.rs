@@ -10,6 +10,7 @@ use crate::pipelines::StoredPipeline;
 use crate::team::Member;
 use crate::{EventRow, Result};
 use carequeue_core::engine::Record;
+use carequeue_core::engine::audit::StayRow;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyReport {
@@ -52,6 +53,8 @@ pub enum Problem {
         "the append-only trigger {0} is missing or altered: the log could be rewritten in place"
     )]
     Trigger(&'static str),
+    #[error("record {id}: its stays from visit {visit} on do not match a rebuild from its events")]
+    Stays { id: i64, visit: u32 },
     #[error("record {0} has no events")]
     NoEvents(i64),
     #[error("events for record {0}, which does not exist")]
@@ -182,6 +185,12 @@ pub trait Verifiable {
     /// Each record with its events, in record order, handed over as read;
     /// `f` returns false to stop.
     fn each_history(&self, f: &mut dyn FnMut(History) -> Result<bool>) -> Result<()>;
+    /// The pipeline key the stays table is built under, when every record
+    /// is settled under it; None while a rebuild or a settle is pending
+    /// (the table is then not read, so not checked).
+    fn stays_key(&self) -> Result<Option<String>>;
+    /// The stays table's rows of record `id`, in visit order.
+    fn stays_of(&self, id: i64) -> Result<Vec<StayRow>>;
 }
 
 /// A checker of the business rules, given by the caller to a store that

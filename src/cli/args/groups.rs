@@ -29,6 +29,20 @@ pub enum DeliveriesCmd {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum StaysCmd {
+    /// Whether the stays table answers the audit, and its size.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Build the stays table again from the log, now.
+    Rebuild {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum PipelineCmd {
     /// Give a database from before stored pipelines its pipeline (its OS owner only).
     Adopt { file: PathBuf },

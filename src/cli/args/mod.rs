@@ -5,7 +5,7 @@ mod flags;
 mod groups;
 
 pub use flags::{DemoArgs, Format, ImportFormat, InitArgs, Limit, ListArgs, OpArgs};
-pub use groups::{ConfigCmd, DeliveriesCmd, PipelineCmd, UserCmd};
+pub use groups::{ConfigCmd, DeliveriesCmd, PipelineCmd, StaysCmd, UserCmd};
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -346,6 +346,11 @@ pub enum Command {
         json: bool,
         #[command(subcommand)]
         action: Option<DeliveriesCmd>,
+    },
+    /// The stays table the audit reads: its state, or a rebuild now.
+    Stays {
+        #[command(subcommand)]
+        action: StaysCmd,
     },
     /// One HTML page to forward: the stage audit and the trend charts.
     ///

@@ -290,6 +290,21 @@ impl BusinessCalendar {
 }
 
 impl Calendar {
+    /// What decides its working time, as text: the same for two calendars
+    /// that count alike, whatever either has cached.
+    pub fn fingerprint(&self) -> String {
+        match self {
+            Calendar::Always => "24x7".into(),
+            Calendar::Business(b) => format!(
+                "{} {:?} {:?} {:?}",
+                b.tz.name(),
+                b.days.iter(Weekday::Mon).collect::<Vec<_>>(),
+                b.hours,
+                b.holidays
+            ),
+        }
+    }
+
     /// The working intervals `[start, end)` (unix seconds, sorted) that can
     /// meet instants in `[from, to]`: what a
     /// [`WorkTable`](super::work_table::WorkTable) is built from.

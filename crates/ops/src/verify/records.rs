@@ -8,6 +8,7 @@ use super::team::Roles;
 use super::versions::Versions;
 use carequeue_core::domain::Pipeline;
 use carequeue_core::engine::Record;
+use carequeue_core::engine::audit::{AuditEvent, Auditor, stays_key};
 use carequeue_core::engine::replay::{self, Step};
 use carequeue_core::engine::retime::Stay;
 use carequeue_store::Result;
@@ -33,6 +34,10 @@ pub(super) fn replay_all(ctx: &Context, src: &dyn Verifiable, found: &mut Proble
     let retimed = ctx.versions.retimed();
     let mut n_records = 0i64;
     let mut tally: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    // The stays are built under the pipeline in force now.
+    let current = ctx.versions.at(i64::MAX, ctx.p);
+    let key = stays_key(current);
+    let check_stays = src.stays_key()?.is_some_and(|k| k == key);
     src.each_history(&mut |h| {
         let (r, history) = match h {
             History::Orphan(id) => {
@@ -107,6 +112,9 @@ pub(super) fn replay_all(ctx: &Context, src: &dyn Verifiable, found: &mut Proble
         }
         ctx.versions
             .cross(&retimed, last, i64::MAX, &mut state, &stay);
+        if check_stays {
+            stays(src, current, r.id, &history, found)?;
+        }
         if let Some(what) = replay::difference(&r, &state)
             && !warned_as_before(ctx.versions.at(i64::MAX, ctx.p), &r, &state)
         {
@@ -116,6 +124,27 @@ pub(super) fn replay_all(ctx: &Context, src: &dyn Verifiable, found: &mut Proble
     })?;
     counts(src, tally, found)?;
     Ok(n_records)
+}
+
+/// The record's kept stays against the stays its history builds.
+fn stays(
+    src: &dyn Verifiable,
+    p: &Pipeline,
+    id: i64,
+    history: &[carequeue_store::EventRow],
+    found: &mut Problems,
+) -> Result<()> {
+    let built = Auditor::stays_of(p, history.iter().filter_map(AuditEvent::of));
+    let kept = src.stays_of(id)?;
+    if built != kept {
+        let visit = built
+            .iter()
+            .zip(&kept)
+            .find(|(b, k)| b != k)
+            .map_or(built.len().min(kept.len()) as u32, |(b, _)| b.visit);
+        found.push(Problem::Stays { id, visit });
+    }
+    Ok(())
 }
 
 /// The per-stage counts the board reads (kept by triggers, or written by a

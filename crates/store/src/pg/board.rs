@@ -265,6 +265,11 @@ impl Board for PgStore {
         // A session of its own: the console's stays free meanwhile.
         let other = self.reopen()?;
         let mut c = other.client()?;
+        let stored_key = self.stays.as_ref().map(|s| s.1.as_str());
+        let why = match super::stays::audit(&mut c, p, stored_key, range, now.timestamp())? {
+            Ok(r) => return Ok(r),
+            Err(why) => why,
+        };
         let max_id: i64 = c
             .query_one("SELECT coalesce(max(id), 0) FROM records", &[])?
             .try_get(0)?;
@@ -278,12 +283,22 @@ impl Board for PgStore {
             }
             scan_events(&mut c, &mut a)?;
             if !a.needs_all_slots() {
-                return Ok(a.finish());
+                let mut r = a.finish();
+                r.stays = why;
+                return Ok(r);
             }
         }
         Err(crate::StoreError::Server(
             "the audit could not keep its records".into(),
         ))
+    }
+
+    fn rebuild_stays(&mut self) -> Result<()> {
+        PgStore::rebuild_stays(self).map(|_| ())
+    }
+
+    fn stays_status(&self) -> Result<crate::board::StaysStatus> {
+        PgStore::stays_status(self)
     }
 
     fn listen(&mut self) -> Result<std::time::Duration> {

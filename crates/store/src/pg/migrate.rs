@@ -73,9 +73,13 @@ pub fn run(
         schema::install_in(&mut tx, trust)?;
     }
     let mut copied = Vec::new();
+    // The source's stays and marks come as they are: the server marks
+    // nothing while the log is copied in.
+    tx.batch_execute("ALTER TABLE carequeue.events DISABLE TRIGGER events_stays")?;
     for t in TABLES {
         copied.push((t.name, to_pg(conn, &mut tx, t, made_by)?));
     }
+    tx.batch_execute("ALTER TABLE carequeue.events ENABLE TRIGGER events_stays")?;
     for (chain, count, head) in [
         ("events", "chain_count", "chain_head"),
         ("access", "access_count", "access_head"),

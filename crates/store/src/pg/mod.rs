@@ -29,6 +29,7 @@ mod rows;
 pub mod rules;
 pub mod schema;
 mod setup;
+mod stays;
 pub mod store;
 mod tx;
 pub mod verify;

@@ -14,7 +14,7 @@ use crate::StoreError;
 
 /// Every step, oldest first: step N is `STEPS[N - 1]`. Append only; a
 /// step once released is never edited.
-const STEPS: [&str; 6] = [
+const STEPS: [&str; 7] = [
     // 1: tables, roles, append-only logs, writes through functions.
     include_str!("schema.sql"),
     // 2: the server dates, seals and checks every write.
@@ -30,6 +30,8 @@ const STEPS: [&str; 6] = [
     include_str!("step5/outbox.sql"),
     // 6: early SLA warnings: the columns, their index and their checks.
     include_str!("step6/warnings.sql"),
+    // 7: stays kept current (issue 25).
+    include_str!("step7/stays.sql"),
 ];
 
 /// The step this carequeue lays down and expects.

@@ -16,6 +16,7 @@ use carequeue_core::log::{AccessAction, Grant};
 use postgres::Row;
 use postgres::types::ToSql;
 use std::cell::RefCell;
+use std::sync::Arc;
 
 pub struct PgStore {
     pub(super) client: RefCell<postgres::Client>,
@@ -46,6 +47,8 @@ pub struct PgStore {
     reading: RefCell<Option<(AccessAction, Option<String>)>>,
     /// The records entries of this session opened one by one.
     records_opened: RefCell<std::collections::HashSet<i64>>,
+    /// The stored pipeline the stays are settled under, and its key.
+    pub(super) stays: super::stays::Shared,
 }
 
 impl PgStore {
@@ -90,11 +93,35 @@ impl PgStore {
             owner,
             reading: RefCell::new(None),
             records_opened: RefCell::default(),
+            stays: None,
         })
     }
 
     pub fn expect_pipeline(&mut self, hash: Option<String>) {
         self.expected_pipeline = hash;
+    }
+
+    /// Hands over the stored pipeline (hash `hash`) already parsed: each
+    /// write settles the stays of the records it wrote under it.
+    pub fn share_pipeline(&mut self, hash: &str, p: Arc<carequeue_core::domain::Pipeline>) {
+        if self.expected_pipeline.as_deref() == Some(hash) {
+            let key = carequeue_core::engine::audit::stays_key(&p);
+            self.stays = Some((p, key));
+        }
+    }
+
+    /// The stays table's state under the stored pipeline (current, built
+    /// for it, rows, records waiting).
+    pub fn stays_status(&self) -> Result<crate::board::StaysStatus> {
+        super::stays::status(self, self.stays.as_ref().map(|s| s.1.as_str()))
+    }
+
+    /// Builds the stays table again under the stored pipeline.
+    pub fn rebuild_stays(&self) -> Result<bool> {
+        match &self.stays {
+            Some((p, _)) => super::stays::rebuild(self, p).map(|_| true),
+            None => Ok(false),
+        }
     }
 
     pub fn expected_pipeline(&self) -> Option<&str> {
@@ -179,6 +206,7 @@ impl PgStore {
             *s.acting.borrow_mut() = Some(login.to_string());
         }
         s.expected_pipeline = self.expected_pipeline.clone();
+        s.stays = self.stays.clone();
         Ok(s)
     }
 
@@ -433,6 +461,9 @@ impl Db for PgStore {
         }
         f(&mut t)?;
         t.finish()?;
+        if let Some((p, key)) = &self.stays {
+            t.settle_stays(p, key)?;
+        }
         if dry_run {
             // Dropped unfinished: rolled back, after every check ran.
             return Ok(());

@@ -80,6 +80,11 @@ impl<'c> PgTx<'c> {
         }
     }
 
+    /// Settles the stays of the records this transaction wrote about.
+    pub fn settle_stays(&mut self, p: &carequeue_core::domain::Pipeline, key: &str) -> Result<()> {
+        super::stays::settle(&mut self.tx, self.prepared, p, key)
+    }
+
     pub fn commit(mut self) -> Result<()> {
         self.finish()?;
         self.tx.commit().map_err(StoreError::from)

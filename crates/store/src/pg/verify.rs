@@ -184,6 +184,9 @@ fn load(tx: &mut postgres::Transaction, meta: &[(String, String)]) -> crate::Res
     let store = Store::scratch()?;
     let conn = store.conn();
     let stx = conn.unchecked_transaction()?;
+    // The server's stays and marks are copied as they are: the snapshot
+    // marks nothing itself.
+    conn.execute_batch("DROP TRIGGER IF EXISTS events_stays")?;
     for t in TABLES {
         to_sqlite(tx, conn, t)?;
     }

@@ -173,7 +173,22 @@ impl Board for Store {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<AuditReport> {
         let store = Store::open_with(self.path(), true)?;
-        super::audit_scan::audit(store.conn(), p, range, now)
+        match super::stays::audit(store.conn(), p, range, now.timestamp())? {
+            Ok(r) => Ok(r),
+            Err(why) => {
+                let mut r = super::audit_scan::audit(store.conn(), p, range, now)?;
+                r.stays = why;
+                Ok(r)
+            }
+        }
+    }
+
+    fn rebuild_stays(&mut self) -> Result<()> {
+        Store::rebuild_stays(self).map(|_| ())
+    }
+
+    fn stays_status(&self) -> Result<crate::board::StaysStatus> {
+        Store::stays_status(self)
     }
 
     fn listen(&mut self) -> Result<std::time::Duration> {

@@ -282,6 +282,39 @@ const STEPS: &[&str] = &[
     ALTER TABLE records ADD COLUMN warning_at INTEGER;
     CREATE INDEX records_warning ON records(warning_at, id) WHERE warning_at IS NOT NULL;
     "#,
+    // 9: stays kept current (issue 25): one row per visit of a record to a
+    // stage, rewritten in the transaction of every event about the record
+    // (the trigger marks it; the commit settles it). Built under the
+    // pipeline `meta.stays_key` names; none yet, so the first writer
+    // builds them (see `sqlite::stays`).
+    r#"
+    CREATE TABLE stays (
+        record_id INTEGER NOT NULL,
+        visit INTEGER NOT NULL,
+        stage TEXT,
+        entered_at INTEGER NOT NULL,
+        left_at INTEGER,
+        working INTEGER,
+        paused INTEGER NOT NULL,
+        paused_since INTEGER,
+        owner_acted INTEGER,
+        paused_after_action INTEGER NOT NULL,
+        assigned INTEGER NOT NULL,
+        re_entry INTEGER NOT NULL,
+        ever_active INTEGER NOT NULL,
+        ack TEXT,
+        exit_kind TEXT,
+        exit_from TEXT,
+        exit_to TEXT,
+        exit_reason TEXT,
+        events INTEGER NOT NULL,
+        PRIMARY KEY (record_id, visit)
+    ) WITHOUT ROWID;
+    CREATE TABLE stays_dirty (record_id INTEGER PRIMARY KEY);
+    CREATE TRIGGER events_stays AFTER INSERT ON events WHEN NEW.record_id IS NOT NULL BEGIN
+        INSERT OR IGNORE INTO stays_dirty(record_id) VALUES (NEW.record_id);
+    END;
+    "#,
 ];
 
 /// The schema step this carequeue writes.

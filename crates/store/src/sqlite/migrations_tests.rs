@@ -101,7 +101,8 @@ fn step_two_keeps_the_chain_of_a_step_one_log() -> Result<()> {
             "events_no_update",
             "events_op",
             "events_pauses",
-            "events_record"
+            "events_record",
+            "events_stays"
         ]
     );
     let refused = conn.execute("DELETE FROM events WHERE id = 3", []);
@@ -116,9 +117,10 @@ fn a_database_that_holds_its_pipeline_takes_later_steps_on_open() -> Result<()> 
     {
         let store = crate::Store::create(&path)?;
         // As an earlier round left it: step 3, without the objects of
-        // steps 4 to 8.
+        // steps 4 to 9.
         store.conn().execute_batch(
-            "DROP INDEX records_warning;
+            "DROP TRIGGER events_stays; DROP TABLE stays_dirty; DROP TABLE stays;
+             DROP INDEX records_warning;
              ALTER TABLE records DROP COLUMN warning_at;
              ALTER TABLE records DROP COLUMN warned;
              DROP TABLE delivery_cursors; DROP TABLE deliveries; DROP TABLE delivery_lease;
@@ -165,7 +167,8 @@ fn a_step_five_database_takes_the_keypress_indexes_on_open() -> Result<()> {
     {
         let store = crate::Store::create(&path)?;
         store.conn().execute_batch(
-            "DROP INDEX records_warning;
+            "DROP TRIGGER events_stays; DROP TABLE stays_dirty; DROP TABLE stays;
+             DROP INDEX records_warning;
              ALTER TABLE records DROP COLUMN warning_at;
              ALTER TABLE records DROP COLUMN warned;
              DROP TABLE delivery_cursors; DROP TABLE deliveries; DROP TABLE delivery_lease;
@@ -250,7 +253,8 @@ fn a_step_six_database_takes_the_delivery_tables_on_open() -> Result<()> {
     {
         let store = crate::Store::create(&path)?;
         store.conn().execute_batch(
-            "DROP INDEX records_warning;
+            "DROP TRIGGER events_stays; DROP TABLE stays_dirty; DROP TABLE stays;
+             DROP INDEX records_warning;
              ALTER TABLE records DROP COLUMN warning_at;
              ALTER TABLE records DROP COLUMN warned;
              DROP TABLE delivery_cursors; DROP TABLE deliveries; DROP TABLE delivery_lease;
@@ -377,7 +381,8 @@ fn a_step_seven_database_takes_the_warning_columns_on_open() -> Result<()> {
     {
         let store = crate::Store::create(&path)?;
         store.conn().execute_batch(
-            "DROP INDEX records_warning;
+            "DROP TRIGGER events_stays; DROP TABLE stays_dirty; DROP TABLE stays;
+             DROP INDEX records_warning;
              ALTER TABLE records DROP COLUMN warning_at;
              ALTER TABLE records DROP COLUMN warned;
              PRAGMA user_version = 7;

@@ -25,6 +25,7 @@ pub mod query;
 pub(crate) mod raw;
 pub mod records;
 pub mod setup;
+pub mod stays;
 pub mod user_views;
 pub mod users;
 pub mod verify;
@@ -69,6 +70,11 @@ pub struct Store {
     heard_version: std::cell::Cell<Option<i64>>,
     /// `wal_autocheckpoint` as it was before many writes began.
     wal_before: Option<i64>,
+    /// The stored pipeline the stays are settled under, as last parsed.
+    stays: std::cell::RefCell<stays::Memo>,
+    /// Records up to which a stale stays table is rebuilt in the commit
+    /// that finds it stale.
+    stays_inline: i64,
 }
 
 impl Store {
@@ -198,6 +204,8 @@ impl Store {
             owner: read_only && opening::owned_by_caller(path),
             heard_version: Default::default(),
             wal_before: None,
+            stays: Default::default(),
+            stays_inline: stays::INLINE,
         };
         if found < known && !read_only {
             // A fresh file (`init`, `demo`), `pipeline adopt`'s, or one that
@@ -225,6 +233,8 @@ impl Store {
             owner: false,
             heard_version: Default::default(),
             wal_before: None,
+            stays: Default::default(),
+            stays_inline: stays::INLINE,
         })
     }
 
@@ -287,12 +297,29 @@ impl Store {
             return Err(StoreError::PipelineChanged { version }.into());
         }
         let out = f(&tx)?;
+        stays::settle(&tx, &mut self.stays.borrow_mut(), self.stays_inline)?;
         if self.dry_run {
             tx.rollback().map_err(StoreError::from)?;
         } else {
             tx.commit().map_err(StoreError::from)?;
         }
         Ok(out)
+    }
+
+    /// Hands over the stored pipeline (hash `hash`) already parsed, so
+    /// the commits that settle stays need not parse it again.
+    pub fn share_pipeline(
+        &mut self,
+        hash: String,
+        p: std::sync::Arc<carequeue_core::domain::Pipeline>,
+    ) {
+        self.stays.borrow_mut().share(hash, p);
+    }
+
+    /// Records up to which a stale stays table is rebuilt inside the
+    /// commit that finds it stale (default [`stays::INLINE`]).
+    pub fn set_stays_inline(&mut self, records: i64) {
+        self.stays_inline = records;
     }
 
     /// Moves WAL checkpoints off the commit path: the caller runs

@@ -179,6 +179,15 @@ impl<'c> RawQuery<'c> {
         unsafe { ffi::sqlite3_column_int64(self.stmt, c) }
     }
 
+    /// Whether column `col` of the current row is NULL (or absent).
+    pub fn is_null(&mut self, col: usize) -> bool {
+        let Some(c) = self.column(col) else {
+            return true;
+        };
+        // SAFETY: as in `int`.
+        unsafe { ffi::sqlite3_column_type(self.stmt, c) == ffi::SQLITE_NULL }
+    }
+
     /// Column `col` of the current row as text bytes, `None` if NULL. The
     /// bytes are SQLite's own and valid until the next call on this query
     /// (hence `&mut self`).

@@ -60,6 +60,14 @@ impl Verifiable for Store {
         access::hash_at(self.conn(), n)
     }
 
+    fn stays_key(&self) -> Result<Option<String>> {
+        super::stays::settled_key(self.conn())
+    }
+
+    fn stays_of(&self, id: i64) -> Result<Vec<carequeue_core::engine::audit::StayRow>> {
+        super::stays::of_record(self.conn(), id)
+    }
+
     fn each_history(&self, f: &mut dyn FnMut(History) -> Result<bool>) -> Result<()> {
         // Two ordered scans merged: records by id, events by record then
         // id (the hash is not read: the chain's check reads it in order).

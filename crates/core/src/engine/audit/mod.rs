@@ -63,7 +63,7 @@ mod tally;
 mod util;
 
 pub use drill::Drill;
-pub use report::{AuditReport, ExitCount, ReasonCount, StageAudit};
+pub use report::{AuditReport, ExitCount, ReasonCount, StageAudit, StaysUse};
 pub use scan::Auditor;
 pub use stays::{StayRow, stays_key};
 
@@ -83,6 +83,24 @@ pub struct AuditEvent<'a> {
     pub to: Option<&'a str>,
     pub reason: Option<&'a str>,
     pub data: Option<&'a str>,
+}
+
+impl<'a> AuditEvent<'a> {
+    /// A stored event as the audit reads it: None for an event about no
+    /// record, or of a kind this carequeue does not know (it changes no
+    /// stay; `verify` names it).
+    pub fn of(e: &'a crate::log::EventRow) -> Option<AuditEvent<'a>> {
+        Some(AuditEvent {
+            record_id: e.record_id?,
+            at: e.at,
+            actor: &e.actor,
+            kind: e.kind.known()?,
+            from: e.from.as_deref(),
+            to: e.to.as_deref(),
+            reason: e.reason.as_deref(),
+            data: e.data.as_deref(),
+        })
+    }
 }
 
 /// Half-open range of unix seconds; `None` ends are unbounded.

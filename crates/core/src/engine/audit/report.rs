@@ -98,9 +98,27 @@ pub struct AuditReport {
     pub rank_by_spread: Vec<String>,
     pub records: u64,
     pub events: u64,
+    /// Where the figures were read from.
+    pub stays: StaysUse,
     /// The records behind the counts (not in `audit --json`).
     #[serde(skip)]
     pub drill: Drill,
+}
+
+/// Where an audit's figures were read from: the same numbers either way,
+/// only the cost differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaysUse {
+    /// The stays table, kept current by every write.
+    #[default]
+    Stays,
+    /// The log: the stays table is being rebuilt after a pipeline change
+    /// (calendars or pause rules) and does not answer yet.
+    Rebuilding,
+    /// The log: the pipeline is not the stored one (a what-if), or the
+    /// audit is as of a time before the latest event.
+    Log,
 }
 
 fn rfc3339(t: i64) -> String {
@@ -150,7 +168,11 @@ fn reason_counts(p: &Pipeline, names: &[String], counts: &[u64]) -> Vec<ReasonCo
 /// walking the stays newest first, a record's first sighting is its latest.
 /// Call before the samples are sorted. `seen` is a cleared bitset.
 fn latest_cumulative(acc: &Acc, seen: &mut [u64]) -> (u64, u64, u64) {
-    let (mut n, mut latest, mut cum) = (acc.once, acc.once_time, acc.once_time);
+    let (mut n, mut latest, mut cum) = (
+        acc.once + acc.grouped,
+        acc.once_time + acc.grouped_latest,
+        acc.once_time + acc.grouped_cum,
+    );
     let pairs = acc.slots.chunks().iter().zip(acc.active.chunks());
     let stays = pairs.rev().flat_map(|(s, t)| s.iter().zip(t).rev());
     for (&slot, &t) in stays {
@@ -313,6 +335,7 @@ impl AuditReport {
             stages,
             records: records as u64,
             events: a.events,
+            stays: StaysUse::Stays,
             drill: a.drill,
         }
     }

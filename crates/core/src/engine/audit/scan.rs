@@ -54,6 +54,12 @@ pub struct Auditor<'p> {
     pub(super) drill: Slots,
     /// Building stays for the stays table rather than counting them.
     pub(super) collect: Option<super::stays::Collect>,
+    /// Counting rows of the stays table: how many records so far (no
+    /// per-record state is kept: each row carries its own).
+    pub(super) stays_slots: Option<u32>,
+    /// Of the record whose rows are arriving (stays mode): per stage, its
+    /// latest counted stay's time and the sum of them.
+    pub(super) group: (u32, Vec<(usize, u32, u64)>),
 }
 
 impl<'p> Auditor<'p> {
@@ -72,13 +78,25 @@ impl<'p> Auditor<'p> {
 
     /// `now` (unix seconds) ends open stays; events after it are ignored.
     pub fn new(p: &'p Pipeline, range: AuditRange, now: i64) -> Auditor<'p> {
+        Auditor::with_clocks(p, range, now, Clocks::new(p, now), p.reenterable())
+    }
+
+    /// [`Auditor::new`] with the stages' clocks given (a few stays need no
+    /// table of years).
+    pub(super) fn with_clocks(
+        p: &'p Pipeline,
+        range: AuditRange,
+        now: i64,
+        clocks: Clocks<'p>,
+        loops: Vec<bool>,
+    ) -> Auditor<'p> {
         let n = p.stages.len();
         let mut reasons = Interner::default();
         reasons.get(UNACKNOWLEDGED);
         Auditor {
             p,
-            clocks: Clocks::new(p, now),
-            loops: p.reenterable(),
+            clocks,
+            loops,
             all_slots: false,
             unexpected: false,
             range,
@@ -101,6 +119,8 @@ impl<'p> Auditor<'p> {
             visited_hi: HashSet::new(),
             drill: Slots::new(n),
             collect: None,
+            stays_slots: None,
+            group: (NONE, Vec::new()),
         }
     }
 
@@ -115,7 +135,7 @@ impl<'p> Auditor<'p> {
     }
 
     pub(super) fn slot(&mut self, id: i64) -> u32 {
-        let next = self.recs.len() as u32;
+        let next = self.stays_slots.unwrap_or(self.recs.len() as u32);
         let s = if (0..DENSE_IDS).contains(&id) {
             let i = id as usize;
             if self.dense.len() <= i {
@@ -130,7 +150,10 @@ impl<'p> Auditor<'p> {
             *self.sparse.entry(id).or_insert(next)
         };
         if s == next {
-            self.recs.push(NEW_REC);
+            match &mut self.stays_slots {
+                Some(n) => *n += 1,
+                None => self.recs.push(NEW_REC),
+            }
         }
         s
     }
@@ -196,7 +219,7 @@ impl<'p> Auditor<'p> {
 
     /// Records seen so far.
     pub fn records(&self) -> usize {
-        self.recs.len()
+        self.stays_slots.map_or(self.recs.len(), |n| n as usize)
     }
 
     /// Closes every open stay at `now` and reduces to the report.
@@ -207,7 +230,8 @@ impl<'p> Auditor<'p> {
                 self.close(slot, self.now, None, true);
             }
         }
-        let records = self.recs.len();
+        self.flush_group();
+        let records = self.records();
         let drill = self
             .drill
             .into_drill(records, &self.dense, &self.sparse, &self.reasons.names);
@@ -249,6 +273,32 @@ impl<'p> Auditor<'p> {
             self.recs[slot as usize].assignee = NONE;
         }
         self.enter(slot, e.to, e.at);
+    }
+
+    /// One counted stay of the record whose rows are arriving.
+    fn grouped(&mut self, slot: u32, stage: usize, active: u32) {
+        if self.group.0 != slot {
+            self.flush_group();
+            self.group.0 = slot;
+        }
+        match self.group.1.iter_mut().find(|g| g.0 == stage) {
+            Some(g) => {
+                g.1 = active;
+                g.2 += u64::from(active);
+            }
+            None => self.group.1.push((stage, active, u64::from(active))),
+        }
+    }
+
+    /// Adds the last record's per-stage figures (latest and cumulative).
+    fn flush_group(&mut self) {
+        for (stage, latest, cum) in self.group.1.drain(..) {
+            if let Some(a) = self.acc.get_mut(stage) {
+                a.grouped += 1;
+                a.grouped_latest += u64::from(latest);
+                a.grouped_cum += cum;
+            }
+        }
     }
 
     /// Counts a move from `from` (`logged_from` as the event named it) to
@@ -360,10 +410,22 @@ impl<'p> Auditor<'p> {
     }
 
     /// Ends the open stay at `end` and counts it.
-    pub(super) fn close(&mut self, slot: u32, end: i64, exit_reason: Option<&str>, open: bool) {
-        let p = self.p;
+    fn close(&mut self, slot: u32, end: i64, exit_reason: Option<&str>, open: bool) {
         let r = self.recs[slot as usize];
         self.recs[slot as usize].has_stay = false;
+        self.close_rec(slot, r, end, exit_reason, open);
+    }
+
+    /// Counts record `slot`'s stay `r`, ended at `end` (or open then).
+    pub(super) fn close_rec(
+        &mut self,
+        slot: u32,
+        r: Rec,
+        end: i64,
+        exit_reason: Option<&str>,
+        open: bool,
+    ) {
+        let p = self.p;
         let Some(six) = self.stage_of(&r) else {
             return;
         };
@@ -429,7 +491,11 @@ impl<'p> Auditor<'p> {
         if a.wall_differs {
             a.wall.push(wall);
         }
-        if self.all_slots || self.loops[six.0] {
+        if self.stays_slots.is_some() {
+            // A record's rows arrive together: its figures are summed as
+            // they come, with nothing kept per stay.
+            self.grouped(slot, six.0, active);
+        } else if self.all_slots || self.loops[six.0] {
             a.slots.push(slot);
         } else {
             // Entered once at most (else `unexpected` is set): the stay is

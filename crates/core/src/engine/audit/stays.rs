@@ -110,9 +110,9 @@ impl<'p> Auditor<'p> {
         p: &'p Pipeline,
         events: impl IntoIterator<Item = AuditEvent<'e>>,
     ) -> Vec<StayRow> {
-        let mut a = Auditor::new(p, AuditRange::ALL, 0);
-        a.clocks = Clocks::plain(p);
-        a.now = i64::MAX;
+        // Building, not counting: which stages loop does not matter.
+        let loops = vec![true; p.stages.len()];
+        let mut a = Auditor::with_clocks(p, AuditRange::ALL, i64::MAX, Clocks::plain(p), loops);
         a.collect = Some(Collect::default());
         for e in events {
             a.push(&e);
@@ -207,7 +207,10 @@ impl<'p> Auditor<'p> {
         let paused_work = i64::from(r.paused_work);
         let (working, paused) = match (end, six) {
             (Some(end), Some(_)) => {
-                let open = r.paused_since.get().map_or(0, |s| cal.work(s.max(entered), end));
+                let open = r
+                    .paused_since
+                    .get()
+                    .map_or(0, |s| cal.work(s.max(entered), end));
                 let paused = paused_work + open;
                 (Some(cal.work(entered, end) - paused), paused)
             }
@@ -226,7 +229,11 @@ impl<'p> Auditor<'p> {
             working,
             paused,
             paused_since: if open { r.paused_since.get() } else { None },
-            owner_acted: if open { r.last_owner_action.get() } else { None },
+            owner_acted: if open {
+                r.last_owner_action.get()
+            } else {
+                None
+            },
             paused_after_action: if open {
                 i64::from(r.paused_after_action)
             } else {
@@ -254,6 +261,7 @@ impl<'p> Auditor<'p> {
     pub fn over_stays(p: &'p Pipeline, range: AuditRange, now: i64) -> Auditor<'p> {
         let mut a = Auditor::new(p, range, now);
         a.all_slots = true;
+        a.stays_slots = Some(0);
         a
     }
 
@@ -270,7 +278,7 @@ impl<'p> Auditor<'p> {
         let to = s.exit_to.as_deref().and_then(|t| p.stage_ix_or_renamed(t));
         if let (Some(stage), true) = (six, s.visit > 0) {
             let ack = s.ack.as_deref().map_or(NONE, |c| self.reasons.get(c));
-            self.recs[slot as usize] = Rec {
+            let r = Rec {
                 entered: At::of(s.entered),
                 paused_since: s.paused_since.map_or(At::NONE, At::of),
                 last_owner_action: s.owner_acted.map_or(At::NONE, At::of),
@@ -291,7 +299,7 @@ impl<'p> Auditor<'p> {
                 _ => None,
             };
             let end = s.left.unwrap_or(self.now);
-            self.close(slot, end, given, s.left.is_none());
+            self.close_rec(slot, r, end, given, s.left.is_none());
         }
         if moved && let Some(at) = s.left {
             let from = if s.visit > 0 { six } else { None };
@@ -312,12 +320,18 @@ pub fn stays_key(p: &Pipeline) -> String {
     for st in &p.stages {
         put(&st.id);
         put(&format!("{:?}", st.owner.map(|o| &p.roles[o.0].id)));
-        put(&format!("{} {}", st.terminal, p.phases[st.phase.0].active_care));
+        put(&format!(
+            "{} {}",
+            st.terminal, p.phases[st.phase.0].active_care
+        ));
         put(&format!("{:?}", st.initial_substatus));
         for x in &st.substatuses {
             put(&format!("{} {}", x.id, x.pauses));
         }
-        put(&format!("{:?}", st.sla.as_ref().map(|s| p.calendar(s))));
+        put(&st
+            .sla
+            .as_ref()
+            .map_or("none".into(), |s| p.calendar(s).fingerprint()));
     }
     let mut renames: Vec<(&String, &str)> = p
         .renames

@@ -102,9 +102,7 @@ fn log(gens: &[Gen]) -> Vec<Owned> {
             EventKind::Pause => (None, Some("other"), None, None),
             EventKind::Resume => (None, None, None, None),
             EventKind::Ack => (None, None, Some(REASONS[reason % REASONS.len()]), None),
-            EventKind::Claim | EventKind::Assign => {
-                (None, Some(ACTORS[actor % 2]), None, None)
-            }
+            EventKind::Claim | EventKind::Assign => (None, Some(ACTORS[actor % 2]), None, None),
             EventKind::Escalation => (
                 None,
                 None,
@@ -250,7 +248,11 @@ fn the_key_follows_calendars_and_pauses_but_not_the_sla_maximum() {
         r#"sla = { max = "4h", warn = "3h" }"#,
     );
     let round_the_clock = check(&round_the_clock).pipeline.expect("valid");
-    assert_ne!(stays_key(&round_the_clock), key, "a calendar changes working time");
+    assert_ne!(
+        stays_key(&round_the_clock),
+        key,
+        "a calendar changes working time"
+    );
 
     let no_pause = DEFAULT_PIPELINE.replace(
         r#"{ id = "missing_id", label = "Missing photo ID", pauses = true }"#,
@@ -258,5 +260,30 @@ fn the_key_follows_calendars_and_pauses_but_not_the_sla_maximum() {
     );
     assert_ne!(no_pause, DEFAULT_PIPELINE);
     let no_pause = check(&no_pause).pipeline.expect("valid");
-    assert_ne!(stays_key(&no_pause), key, "a pause rule changes working time");
+    assert_ne!(
+        stays_key(&no_pause),
+        key,
+        "a pause rule changes working time"
+    );
+}
+
+#[test]
+fn the_key_is_the_same_in_every_process_whatever_the_calendars_cached() {
+    let p = pipeline();
+    let before = stays_key(&p);
+    // Working time over months fills the calendars' caches.
+    let events = log(&[
+        (1, 0, 1, 0, 0, 0, 0, false),
+        (1, 9_000_000, 0, 1, 0, 0, 0, false),
+    ]);
+    let rows = Auditor::stays_of(&p, events.iter().map(Owned::event));
+    assert!(rows[0].working.is_some_and(|w| w > 0));
+    for cal in &p.calendars {
+        cal.calendar.working_seconds(
+            crate::engine::clock::from_unix(T0),
+            crate::engine::clock::from_unix(T0 + 40_000_000),
+        );
+    }
+    assert_eq!(stays_key(&p), before);
+    assert_eq!(stays_key(&pipeline()), before);
 }

@@ -24,6 +24,11 @@ pub(super) struct Acc {
     /// ... and elsewhere only how many stays and their total time.
     pub once: u64,
     pub once_time: u64,
+    /// Read from stays, a record at a time: records with counted stays,
+    /// Σ their latest stay, Σ all their stays.
+    pub grouped: u64,
+    pub grouped_latest: u64,
+    pub grouped_cum: u64,
     pub re_entries: u64,
     pub unassigned: u64,
     pub idle_owner: u64,

@@ -1,0 +1,387 @@
+//! The stays table on SQLite: kept current in the transaction of every
+//! event, rebuilt from the log when the pipeline's [`stays_key`] changes,
+//! and read by the audit instead of the whole log.
+//!
+//! A trigger on `events` marks each record an event is appended about in
+//! `stays_dirty`; before every commit [`settle`] rewrites those records'
+//! stays from their histories (the rows that changed: the stay that was
+//! open and any after it) and clears the marks. A path that appended
+//! without settling leaves its marks behind, and the audit then does not
+//! read the table: a stay is never shown wrong for want of a settle.
+//!
+//! When the stored pipeline's key differs from the one the rows were built
+//! under (`meta.stays_key`), the table is stale. A database of up to
+//! [`Store::stays_inline`] records is rebuilt in the same commit; a larger
+//! one by [`rebuild`] (the console does it in the background, `carequeue
+//! stays rebuild` at once), while the audit reads the log and says so.
+
+use super::raw::RawQuery;
+use super::{Result, Store, events, meta_get, meta_set};
+use carequeue_core::domain::{Pipeline, check};
+use carequeue_core::engine::audit::{
+    AuditEvent, AuditRange, AuditReport, Auditor, StayRow, StaysUse, stays_key,
+};
+use carequeue_core::log::EventKind;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::sync::Arc;
+
+/// Records whose stays a commit rebuilds by default when they are stale;
+/// past it the table waits for [`rebuild`].
+pub const INLINE: i64 = 5_000;
+
+/// The stored pipeline as last parsed, by its hash.
+#[derive(Default)]
+pub struct Memo {
+    hash: String,
+    /// The pipeline and its stays key.
+    pipeline: Option<(Arc<Pipeline>, String)>,
+}
+
+/// Whether the stays table can answer for pipeline `p`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Every row built under `p`, none waiting.
+    Current,
+    /// Built under another pipeline, or waiting for a rebuild.
+    Stale,
+}
+
+impl Memo {
+    /// Takes `p` as the stored pipeline while its hash is `hash`.
+    pub fn share(&mut self, hash: String, p: Arc<Pipeline>) {
+        let key = stays_key(&p);
+        self.pipeline = Some((p, key));
+        self.hash = hash;
+    }
+}
+
+/// The stored pipeline and its key (cached by hash).
+fn stored(conn: &Connection, memo: &mut Memo) -> Result<Option<(Arc<Pipeline>, String)>> {
+    let Some(hash) = meta_get(conn, "pipeline_hash")? else {
+        return Ok(None);
+    };
+    if hash != memo.hash {
+        let text = super::setup::current_pipeline(conn)?.map(|p| p.text);
+        memo.pipeline = text.and_then(|t| check(&t).pipeline).map(|p| {
+            let key = stays_key(&p);
+            (Arc::new(p), key)
+        });
+        memo.hash = hash;
+    }
+    Ok(memo.pipeline.clone())
+}
+
+/// Brings the stays of every record an event was appended about up to
+/// date, inside the caller's transaction (before its commit).
+pub fn settle(conn: &Connection, memo: &mut Memo, inline: i64) -> Result<()> {
+    let dirty: Option<i64> = conn
+        .query_row("SELECT record_id FROM stays_dirty LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let built = meta_get(conn, "stays_key")?;
+    let Some(stored) = stored(conn, memo)? else {
+        return Ok(());
+    };
+    let (p, key) = (&stored.0, &stored.1);
+    if built.as_deref() != Some(key.as_str()) {
+        let records: i64 = conn.query_row("SELECT count(*) FROM records", [], |r| r.get(0))?;
+        if records <= inline {
+            rebuild(conn, p)?;
+        }
+        return Ok(());
+    }
+    if dirty.is_none() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = {
+        let mut st =
+            conn.prepare_cached("SELECT record_id FROM stays_dirty ORDER BY record_id LIMIT ?1")?;
+        let rows = st.query_map([inline.max(1) + 1], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    if ids.len() as i64 > inline.max(1) {
+        // A bulk load: one pass over the log beats a history per record.
+        return rebuild(conn, p);
+    }
+    for id in ids {
+        settle_one(conn, p, id)?;
+    }
+    Ok(())
+}
+
+/// Rewrites one record's stays from its history: the rows from the one
+/// that was open on.
+fn settle_one(conn: &Connection, p: &Pipeline, id: i64) -> Result<()> {
+    let history = events::history(conn, id)?;
+    if let Some(last) = history.iter().map(|e| e.at).max() {
+        built_through(conn, last)?;
+    }
+    let rows = Auditor::stays_of(p, history.iter().filter_map(AuditEvent::of));
+    let open: Option<i64> = conn
+        .prepare_cached("SELECT max(visit) FROM stays WHERE record_id = ?1")?
+        .query_row([id], |r| r.get(0))?;
+    let from = open.unwrap_or(0);
+    conn.prepare_cached("DELETE FROM stays WHERE record_id = ?1 AND visit >= ?2")?
+        .execute(params![id, from])?;
+    let mut w = Writer::new(conn)?;
+    for r in rows.iter().filter(|r| i64::from(r.visit) >= from) {
+        w.put(r)?;
+    }
+    conn.prepare_cached("DELETE FROM stays_dirty WHERE record_id = ?1")?
+        .execute([id])?;
+    Ok(())
+}
+
+/// Builds the whole table again from the log under pipeline `p`, in one
+/// pass in log order, inside the caller's transaction.
+pub fn rebuild(conn: &Connection, p: &Pipeline) -> Result<()> {
+    conn.execute_batch(
+        "DELETE FROM stays; DELETE FROM stays_dirty; DELETE FROM meta WHERE key = 'stays_through';",
+    )?;
+    let now = chrono::Utc::now().timestamp();
+    let mut b = Auditor::stays_builder(p, now);
+    let mut w = Writer::new(conn)?;
+    let mut through = i64::MIN;
+    let mut err = None;
+    super::audit_scan::for_each_event(conn, |e| {
+        through = through.max(e.at);
+        b.push(e);
+        // Rows of ended stays leave as they come: memory stays one state
+        // per record.
+        if e.kind != EventKind::Note {
+            for r in b.drain_stays() {
+                if let Err(x) = w.put(&r) {
+                    err = Some(x);
+                    return false;
+                }
+            }
+        }
+        true
+    })?;
+    if let Some(e) = err {
+        return Err(e);
+    }
+    for r in b.finish_stays() {
+        w.put(&r)?;
+    }
+    built_through(conn, through)?;
+    meta_set(conn, "stays_key", &stays_key(p))
+}
+
+/// Inserts rows through one prepared statement.
+struct Writer<'c>(rusqlite::CachedStatement<'c>);
+
+impl<'c> Writer<'c> {
+    fn new(conn: &'c Connection) -> Result<Writer<'c>> {
+        Ok(Writer(conn.prepare_cached(
+            "INSERT INTO stays (record_id, visit, stage, entered_at, left_at, working, paused, \
+             paused_since, owner_acted, paused_after_action, assigned, re_entry, ever_active, \
+             ack, exit_kind, exit_from, exit_to, exit_reason, events) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+        )?))
+    }
+
+    fn put(&mut self, r: &StayRow) -> Result<()> {
+        self.0.execute(params![
+            r.record_id,
+            r.visit,
+            r.stage,
+            r.entered,
+            r.left,
+            r.working,
+            r.paused,
+            r.paused_since,
+            r.owner_acted,
+            r.paused_after_action,
+            r.assigned,
+            r.re_entry,
+            r.ever_active,
+            r.ack,
+            r.exit_kind.map(|k| k.as_str()),
+            r.exit_from,
+            r.exit_to,
+            r.exit_reason,
+            r.events,
+        ])?;
+        Ok(())
+    }
+}
+
+/// Whether the table answers for pipeline `p` (a what-if pipeline with
+/// another key is answered from the log).
+pub fn state(conn: &Connection, p: &Pipeline) -> Result<State> {
+    Ok(
+        if settled_key(conn)?.as_deref() == Some(stays_key(p).as_str()) {
+            State::Current
+        } else {
+            State::Stale
+        },
+    )
+}
+
+const COLUMNS: &str = "record_id, visit, stage, entered_at, left_at, working, paused, \
+    paused_since, owner_acted, paused_after_action, assigned, re_entry, ever_active, ack, \
+    exit_kind, exit_from, exit_to, exit_reason, events";
+
+fn text(q: &mut RawQuery, i: usize) -> Option<String> {
+    q.text(i)
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .map(str::to_string)
+}
+
+fn int(q: &mut RawQuery, i: usize) -> Option<i64> {
+    (!q.is_null(i)).then(|| q.int(i))
+}
+
+/// The key every row is built under, when no record waits to be settled.
+pub fn settled_key(conn: &Connection) -> Result<Option<String>> {
+    let dirty: Option<i64> = conn
+        .query_row("SELECT record_id FROM stays_dirty LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    Ok(if dirty.is_some() {
+        None
+    } else {
+        meta_get(conn, "stays_key")?
+    })
+}
+
+/// One record's rows, in visit order.
+pub fn of_record(conn: &Connection, id: i64) -> Result<Vec<StayRow>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM stays WHERE record_id = ?1 ORDER BY visit"
+    ))?;
+    let rows = st.query_map([id], |r| {
+        Ok(StayRow {
+            record_id: r.get(0)?,
+            visit: r.get(1)?,
+            stage: r.get(2)?,
+            entered: r.get(3)?,
+            left: r.get(4)?,
+            working: r.get(5)?,
+            paused: r.get(6)?,
+            paused_since: r.get(7)?,
+            owner_acted: r.get(8)?,
+            paused_after_action: r.get(9)?,
+            assigned: r.get(10)?,
+            re_entry: r.get(11)?,
+            ever_active: r.get(12)?,
+            ack: r.get(13)?,
+            exit_kind: r.get::<_, Option<String>>(14)?.and_then(|k| k.parse().ok()),
+            exit_from: r.get(15)?,
+            exit_to: r.get(16)?,
+            exit_reason: r.get(17)?,
+            events: r.get(18)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Calls `f` with every row, each record's in visit order.
+pub fn for_each(conn: &Connection, mut f: impl FnMut(&StayRow)) -> Result<()> {
+    let sql = format!("SELECT {COLUMNS} FROM stays ORDER BY record_id, visit");
+    let mut q = RawQuery::prepare(conn, &sql)?;
+    while q.next()? {
+        let row = StayRow {
+            record_id: q.int(0),
+            visit: u32::try_from(q.int(1)).unwrap_or(0),
+            stage: text(&mut q, 2),
+            entered: q.int(3),
+            left: int(&mut q, 4),
+            working: int(&mut q, 5),
+            paused: q.int(6),
+            paused_since: int(&mut q, 7),
+            owner_acted: int(&mut q, 8),
+            paused_after_action: q.int(9),
+            assigned: q.int(10) != 0,
+            re_entry: q.int(11) != 0,
+            ever_active: q.int(12) != 0,
+            ack: text(&mut q, 13),
+            exit_kind: text(&mut q, 14).and_then(|k| k.parse().ok()),
+            exit_from: text(&mut q, 15),
+            exit_to: text(&mut q, 16),
+            exit_reason: text(&mut q, 17),
+            events: u32::try_from(q.int(18)).unwrap_or(0),
+        };
+        f(&row);
+    }
+    Ok(())
+}
+
+/// The latest event time the table was built through.
+fn latest_event(conn: &Connection) -> Result<i64> {
+    Ok(meta_get(conn, "stays_through")?
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(i64::MIN))
+}
+
+/// Notes that the table holds events up to `at`.
+fn built_through(conn: &Connection, at: i64) -> Result<()> {
+    if at > latest_event(conn)? {
+        meta_set(conn, "stays_through", &at.to_string())?;
+    }
+    Ok(())
+}
+
+/// The audit over stays when the table answers for `p` as of `now`; else
+/// why it must be read from the log.
+pub fn audit(
+    conn: &Connection,
+    p: &Pipeline,
+    range: AuditRange,
+    now: i64,
+) -> Result<std::result::Result<AuditReport, StaysUse>> {
+    if state(conn, p)? != State::Current {
+        let mut memo = Memo::default();
+        let stored = stored(conn, &mut memo)?;
+        let ours = stored.is_some_and(|s| s.1 == stays_key(p));
+        return Ok(Err(if ours {
+            StaysUse::Rebuilding
+        } else {
+            StaysUse::Log
+        }));
+    }
+    if latest_event(conn)? > now {
+        return Ok(Err(StaysUse::Log));
+    }
+    let mut a = Auditor::over_stays(p, range, now);
+    for_each(conn, |r| a.push_stay(r))?;
+    Ok(Ok(a.finish()))
+}
+
+impl Store {
+    /// Rebuilds the stays table under the stored pipeline now, in one
+    /// transaction (`carequeue stays rebuild`, the console's background
+    /// rebuild). Returns whether there was a pipeline to build under.
+    pub fn rebuild_stays(&mut self) -> Result<bool> {
+        let mut memo = Memo::default();
+        self.write(|tx| -> Result<bool> {
+            let Some(s) = stored(tx, &mut memo)? else {
+                return Ok(false);
+            };
+            rebuild(tx, &s.0)?;
+            Ok(true)
+        })
+    }
+}
+
+impl Store {
+    /// The stays table's state under the stored pipeline.
+    pub fn stays_status(&self) -> Result<crate::board::StaysStatus> {
+        let conn = self.conn();
+        let mut memo = Memo::default();
+        let key = stored(conn, &mut memo)?.map(|s| s.1);
+        let built = meta_get(conn, "stays_key")?;
+        let rows: i64 = conn.query_row("SELECT count(*) FROM stays", [], |r| r.get(0))?;
+        let waiting: i64 = conn.query_row("SELECT count(*) FROM stays_dirty", [], |r| r.get(0))?;
+        let built_for_pipeline = key.is_some() && built == key;
+        Ok(crate::board::StaysStatus {
+            current: built_for_pipeline && waiting == 0,
+            built_for_pipeline,
+            rows,
+            waiting,
+        })
+    }
+}
