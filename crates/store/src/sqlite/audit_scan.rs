@@ -9,6 +9,7 @@
 //! buffer, so nothing is allocated per row.
 
 use super::Result;
+use super::batches::{Batch, Span};
 use super::raw::RawQuery;
 use carequeue_core::domain::Pipeline;
 use carequeue_core::engine::audit::{AuditEvent, AuditRange, AuditReport, Auditor};
@@ -16,13 +17,11 @@ use carequeue_core::log::EventKind;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use rusqlite::types::ValueRef;
-use std::sync::mpsc;
 
 /// Every column as stored: filtering `data` in SQL (a CASE on `kind`)
 /// cost more than copying it.
 const SQL: &str = "SELECT record_id, at, actor, kind, from_stage, to_stage, reason, data \
                    FROM events WHERE record_id IS NOT NULL ORDER BY id";
-const BATCH: usize = 8192;
 
 fn text(v: ValueRef<'_>) -> Option<&str> {
     match v {
@@ -63,42 +62,10 @@ pub fn for_each_event(conn: &Connection, mut f: impl FnMut(&AuditEvent) -> bool)
     Ok(())
 }
 
-/// A byte range of [`Batch::text`]; `start == u32::MAX` is NULL.
-#[derive(Clone, Copy)]
-struct Span(u32, u32);
-
-const NULL: Span = Span(u32::MAX, 0);
-
 struct Row {
     record_id: i64,
     at: i64,
     cols: [Span; 6],
-}
-
-#[derive(Default)]
-struct Batch {
-    text: Vec<u8>,
-    rows: Vec<Row>,
-}
-
-impl Batch {
-    fn put(&mut self, v: Option<&[u8]>) -> Span {
-        match v {
-            Some(b) if self.text.len() + b.len() < u32::MAX as usize => {
-                let start = self.text.len() as u32;
-                self.text.extend_from_slice(b);
-                Span(start, self.text.len() as u32)
-            }
-            _ => NULL,
-        }
-    }
-
-    fn get(&self, s: Span) -> Option<&str> {
-        if s.0 == u32::MAX {
-            return None;
-        }
-        std::str::from_utf8(self.text.get(s.0 as usize..s.1 as usize)?).ok()
-    }
 }
 
 /// The full stage audit of the log as of `now` under pipeline `p`.
@@ -141,76 +108,46 @@ fn scan(
     max_id: i64,
     all_slots: bool,
 ) -> Result<Option<AuditReport>> {
-    let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(4);
-    let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
-    std::thread::scope(|scope| {
-        let reducer = scope.spawn(move || {
-            let mut a = Auditor::new(p, range, now.timestamp());
-            a.reserve(max_id);
-            if all_slots {
-                a.keep_all_slots();
-            }
-            for b in full_rx {
-                for r in &b.rows {
-                    let [actor, kind, from, to, reason, data] = r.cols;
-                    let Some(kind) = b.get(kind).and_then(|k| k.parse::<EventKind>().ok()) else {
-                        continue;
-                    };
-                    a.push(&AuditEvent {
-                        record_id: r.record_id,
-                        at: r.at,
-                        actor: b.get(actor).unwrap_or(""),
-                        kind,
-                        from: b.get(from),
-                        to: b.get(to),
-                        reason: b.get(reason),
-                        data: b.get(data),
-                    });
-                }
-                // The reader may have finished; a lost buffer is fine.
-                let _ = empty_tx.send(b);
-            }
-            (!a.needs_all_slots()).then(|| a.finish())
-        });
-        let read = (|| -> Result<()> {
-            // Read in place: ~100 million values, each copied once, into
-            // the batch (see `raw`).
-            let mut q = RawQuery::prepare(conn, SQL)?;
-            let mut b = Batch::default();
-            while q.next()? {
-                let row = Row {
-                    record_id: q.int(0),
-                    at: q.int(1),
-                    cols: [
-                        b.put(q.text(2)),
-                        b.put(q.text(3)),
-                        b.put(q.text(4)),
-                        b.put(q.text(5)),
-                        b.put(q.text(6)),
-                        b.put(q.text(7)),
-                    ],
+    // Read in place: ~100 million values, each copied once, into the
+    // batch (see `raw`), and reduced on a second thread.
+    let row = |q: &mut RawQuery, b: &mut Batch<Row>| Row {
+        record_id: q.int(0),
+        at: q.int(1),
+        cols: [
+            b.put(q.text(2)),
+            b.put(q.text(3)),
+            b.put(q.text(4)),
+            b.put(q.text(5)),
+            b.put(q.text(6)),
+            b.put(q.text(7)),
+        ],
+    };
+    super::batches::read(conn, SQL, row, |full, empty| {
+        let mut a = Auditor::new(p, range, now.timestamp());
+        a.reserve(max_id);
+        if all_slots {
+            a.keep_all_slots();
+        }
+        for b in full {
+            for r in &b.rows {
+                let [actor, kind, from, to, reason, data] = r.cols;
+                let Some(kind) = b.get(kind).and_then(|k| k.parse::<EventKind>().ok()) else {
+                    continue;
                 };
-                b.rows.push(row);
-                if b.rows.len() >= BATCH {
-                    let mut next = empty_rx.try_recv().unwrap_or_default();
-                    next.rows.clear();
-                    next.text.clear();
-                    let full = std::mem::replace(&mut b, next);
-                    if full_tx.send(full).is_err() {
-                        break;
-                    }
-                }
+                a.push(&AuditEvent {
+                    record_id: r.record_id,
+                    at: r.at,
+                    actor: b.get(actor).unwrap_or(""),
+                    kind,
+                    from: b.get(from),
+                    to: b.get(to),
+                    reason: b.get(reason),
+                    data: b.get(data),
+                });
             }
-            if !b.rows.is_empty() {
-                let _ = full_tx.send(b);
-            }
-            Ok(())
-        })();
-        drop(full_tx);
-        let report = reducer.join().map_err(|_| {
-            super::StoreError::Io(std::io::Error::other("the audit stopped unexpectedly"))
-        });
-        read?;
-        report
+            // The reader may have finished; a lost buffer is fine.
+            let _ = empty.send(b);
+        }
+        (!a.needs_all_slots()).then(|| a.finish())
     })
 }

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod attention;
 pub mod audit_scan;
+mod batches;
 mod board;
 pub mod bulk;
 mod cipher;

@@ -65,7 +65,7 @@ mod util;
 pub use drill::Drill;
 pub use report::{AuditReport, ExitCount, ReasonCount, StageAudit, StaysUse};
 pub use scan::Auditor;
-pub use stays::{StayRow, stays_key};
+pub use stays::{StayRow, StayView, stays_key};
 
 use crate::log::EventKind;
 

@@ -68,6 +68,54 @@ impl StayRow {
     pub fn wall(&self) -> Option<i64> {
         Some(self.left? - self.entered)
     }
+
+    /// The row with its text borrowed, as the audit reads it.
+    pub fn view(&self) -> StayView<'_> {
+        StayView {
+            record_id: self.record_id,
+            visit: self.visit,
+            stage: self.stage.as_deref(),
+            entered: self.entered,
+            left: self.left,
+            paused: self.paused,
+            paused_since: self.paused_since,
+            owner_acted: self.owner_acted,
+            paused_after_action: self.paused_after_action,
+            assigned: self.assigned,
+            re_entry: self.re_entry,
+            ever_active: self.ever_active,
+            ack: self.ack.as_deref(),
+            exit_kind: self.exit_kind,
+            exit_from: self.exit_from.as_deref(),
+            exit_to: self.exit_to.as_deref(),
+            exit_reason: self.exit_reason.as_deref(),
+            events: self.events,
+        }
+    }
+}
+
+/// What the audit reads of a row (see [`StayRow`]), its text borrowed
+/// from wherever the row was read, so reading allocates nothing.
+#[derive(Debug, Clone, Copy)]
+pub struct StayView<'a> {
+    pub record_id: i64,
+    pub visit: u32,
+    pub stage: Option<&'a str>,
+    pub entered: i64,
+    pub left: Option<i64>,
+    pub paused: i64,
+    pub paused_since: Option<i64>,
+    pub owner_acted: Option<i64>,
+    pub paused_after_action: i64,
+    pub assigned: bool,
+    pub re_entry: bool,
+    pub ever_active: bool,
+    pub ack: Option<&'a str>,
+    pub exit_kind: Option<EventKind>,
+    pub exit_from: Option<&'a str>,
+    pub exit_to: Option<&'a str>,
+    pub exit_reason: Option<&'a str>,
+    pub events: u32,
 }
 
 /// What a pass that builds stays keeps per record, beside its state.
@@ -267,17 +315,22 @@ impl<'p> Auditor<'p> {
 
     /// Takes one row of the stays table (see [`Auditor::over_stays`]).
     pub fn push_stay(&mut self, s: &StayRow) {
+        self.push_view(&s.view());
+    }
+
+    /// [`Auditor::push_stay`] of a row read in place.
+    pub fn push_view(&mut self, s: &StayView) {
         let p = self.p;
         self.events += u64::from(s.events);
         let slot = self.slot(s.record_id);
-        let six = s.stage.as_deref().and_then(|t| p.stage_ix_or_renamed(t));
+        let six = s.stage.and_then(|t| p.stage_ix_or_renamed(t));
         let moved = matches!(
             s.exit_kind,
             Some(EventKind::Transition | EventKind::Timer | EventKind::Override)
         );
-        let to = s.exit_to.as_deref().and_then(|t| p.stage_ix_or_renamed(t));
+        let to = s.exit_to.and_then(|t| p.stage_ix_or_renamed(t));
         if let (Some(stage), true) = (six, s.visit > 0) {
-            let ack = s.ack.as_deref().map_or(NONE, |c| self.reasons.get(c));
+            let ack = s.ack.map_or(NONE, |c| self.reasons.get(c));
             let r = Rec {
                 entered: At::of(s.entered),
                 paused_since: s.paused_since.map_or(At::NONE, At::of),
@@ -293,9 +346,7 @@ impl<'p> Auditor<'p> {
                 ever_active: s.ever_active,
             };
             let given = match s.exit_kind {
-                Some(k) if moved => {
-                    breach_reason_given(p, k, Some(stage), to, s.exit_reason.as_deref())
-                }
+                Some(k) if moved => breach_reason_given(p, k, Some(stage), to, s.exit_reason),
                 _ => None,
             };
             let end = s.left.unwrap_or(self.now);
@@ -303,7 +354,7 @@ impl<'p> Auditor<'p> {
         }
         if moved && let Some(at) = s.left {
             let from = if s.visit > 0 { six } else { None };
-            self.count_exit(slot, from, to, s.exit_from.as_deref(), at, s.ever_active);
+            self.count_exit(slot, from, to, s.exit_from, at, s.ever_active);
         }
     }
 }

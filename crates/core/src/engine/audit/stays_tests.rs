@@ -184,7 +184,9 @@ fn changed() -> Pipeline {
             r#"sla = { max = "4h", warn = "3h" }"#,
             1,
         );
-    let p = check(&text).pipeline.expect("the changed pipeline is valid");
+    let p = check(&text)
+        .pipeline
+        .expect("the changed pipeline is valid");
     assert!(p.stage_ix("intake_review").is_none());
     assert!(p.stage_ix_or_renamed("intake_review").is_some());
     p
@@ -239,7 +241,10 @@ fn same_either_way(
         until: span.map(|u| T0 + since.unwrap_or(0) + u),
     };
     let rows = rows_per_record(p, &events);
-    prop_assert_eq!(by_stays(p, &rows, range, now), by_log(p, &events, range, now));
+    prop_assert_eq!(
+        by_stays(p, &rows, range, now),
+        by_log(p, &events, range, now)
+    );
 
     // The whole log in one pass (a rebuild) builds the same rows.
     let mut b = Auditor::stays_builder(p, now);

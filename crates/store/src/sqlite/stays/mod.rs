@@ -15,19 +15,19 @@
 //! one by [`rebuild`] (the console does it in the background, `carequeue
 //! stays rebuild` at once), while the audit reads the log and says so.
 
-use super::raw::RawQuery;
 use super::{Result, Store, events, meta_get, meta_set};
 use carequeue_core::domain::{Pipeline, check};
-use carequeue_core::engine::audit::{
-    AuditEvent, AuditRange, AuditReport, Auditor, StayRow, StaysUse, stays_key,
-};
+use carequeue_core::engine::audit::{AuditEvent, Auditor, StayRow, stays_key};
 use carequeue_core::log::EventKind;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use std::sync::Arc;
 
 /// Records whose stays a commit rebuilds by default when they are stale;
 /// past it the table waits for [`rebuild`].
 pub const INLINE: i64 = 5_000;
+
+mod read;
+pub use read::{audit, of_record, settled_key, state};
 
 /// The stored pipeline as last parsed, by its hash.
 #[derive(Default)]
@@ -56,7 +56,10 @@ impl Memo {
 }
 
 /// The stored pipeline and its key (cached by hash).
-fn stored(conn: &Connection, memo: &mut Memo) -> Result<Option<(Arc<Pipeline>, String)>> {
+pub(super) fn stored(
+    conn: &Connection,
+    memo: &mut Memo,
+) -> Result<Option<(Arc<Pipeline>, String)>> {
     let Some(hash) = meta_get(conn, "pipeline_hash")? else {
         return Ok(None);
     };
@@ -74,33 +77,23 @@ fn stored(conn: &Connection, memo: &mut Memo) -> Result<Option<(Arc<Pipeline>, S
 /// Brings the stays of every record an event was appended about up to
 /// date, inside the caller's transaction (before its commit).
 pub fn settle(conn: &Connection, memo: &mut Memo, inline: i64) -> Result<()> {
-    let dirty: Option<i64> = conn
-        .query_row("SELECT record_id FROM stays_dirty LIMIT 1", [], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    let built = meta_get(conn, "stays_key")?;
     let Some(stored) = stored(conn, memo)? else {
         return Ok(());
     };
     let (p, key) = (&stored.0, &stored.1);
-    if built.as_deref() != Some(key.as_str()) {
-        let records: i64 = conn.query_row("SELECT count(*) FROM records", [], |r| r.get(0))?;
-        if records <= inline {
+    if meta_get(conn, "stays_key")?.as_deref() != Some(key.as_str()) {
+        if records(conn)? <= inline {
             rebuild(conn, p)?;
         }
         return Ok(());
     }
-    if dirty.is_none() {
-        return Ok(());
-    }
     let ids: Vec<i64> = {
-        let mut st =
-            conn.prepare_cached("SELECT record_id FROM stays_dirty ORDER BY record_id LIMIT ?1")?;
-        let rows = st.query_map([inline.max(1) + 1], |r| r.get(0))?;
+        let mut st = conn.prepare_cached("SELECT record_id FROM stays_dirty ORDER BY record_id")?;
+        let rows = st.query_map([], |r| r.get(0))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
-    if ids.len() as i64 > inline.max(1) {
+    let n = ids.len() as i64;
+    if n > inline && n * 4 > records(conn)? {
         // A bulk load: one pass over the log beats a history per record.
         return rebuild(conn, p);
     }
@@ -108,6 +101,13 @@ pub fn settle(conn: &Connection, memo: &mut Memo, inline: i64) -> Result<()> {
         settle_one(conn, p, id)?;
     }
     Ok(())
+}
+
+/// How many records the database holds (from the kept counts).
+fn records(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT coalesce(sum(total), 0) FROM stage_counts")?
+        .query_row([], |r| r.get(0))?)
 }
 
 /// Rewrites one record's stays from its history: the rows from the one
@@ -141,6 +141,8 @@ pub fn rebuild(conn: &Connection, p: &Pipeline) -> Result<()> {
     )?;
     let now = chrono::Utc::now().timestamp();
     let mut b = Auditor::stays_builder(p, now);
+    // Rows come in log order and go straight in: a scratch table sorted
+    // into place took as long, with the whole table in memory meanwhile.
     let mut w = Writer::new(conn)?;
     let mut through = i64::MIN;
     let mut err = None;
@@ -174,12 +176,10 @@ struct Writer<'c>(rusqlite::CachedStatement<'c>);
 
 impl<'c> Writer<'c> {
     fn new(conn: &'c Connection) -> Result<Writer<'c>> {
-        Ok(Writer(conn.prepare_cached(
-            "INSERT INTO stays (record_id, visit, stage, entered_at, left_at, working, paused, \
-             paused_since, owner_acted, paused_after_action, assigned, re_entry, ever_active, \
-             ack, exit_kind, exit_from, exit_to, exit_reason, events) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-        )?))
+        Ok(Writer(conn.prepare_cached(&format!(
+            "INSERT INTO stays ({COLUMNS}) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
+        ))?))
     }
 
     fn put(&mut self, r: &StayRow) -> Result<()> {
@@ -208,110 +208,12 @@ impl<'c> Writer<'c> {
     }
 }
 
-/// Whether the table answers for pipeline `p` (a what-if pipeline with
-/// another key is answered from the log).
-pub fn state(conn: &Connection, p: &Pipeline) -> Result<State> {
-    Ok(
-        if settled_key(conn)?.as_deref() == Some(stays_key(p).as_str()) {
-            State::Current
-        } else {
-            State::Stale
-        },
-    )
-}
-
-const COLUMNS: &str = "record_id, visit, stage, entered_at, left_at, working, paused, \
+pub(super) const COLUMNS: &str = "record_id, visit, stage, entered_at, left_at, working, paused, \
     paused_since, owner_acted, paused_after_action, assigned, re_entry, ever_active, ack, \
     exit_kind, exit_from, exit_to, exit_reason, events";
 
-fn text(q: &mut RawQuery, i: usize) -> Option<String> {
-    q.text(i)
-        .and_then(|b| std::str::from_utf8(b).ok())
-        .map(str::to_string)
-}
-
-fn int(q: &mut RawQuery, i: usize) -> Option<i64> {
-    (!q.is_null(i)).then(|| q.int(i))
-}
-
-/// The key every row is built under, when no record waits to be settled.
-pub fn settled_key(conn: &Connection) -> Result<Option<String>> {
-    let dirty: Option<i64> = conn
-        .query_row("SELECT record_id FROM stays_dirty LIMIT 1", [], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    Ok(if dirty.is_some() {
-        None
-    } else {
-        meta_get(conn, "stays_key")?
-    })
-}
-
-/// One record's rows, in visit order.
-pub fn of_record(conn: &Connection, id: i64) -> Result<Vec<StayRow>> {
-    let mut st = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM stays WHERE record_id = ?1 ORDER BY visit"
-    ))?;
-    let rows = st.query_map([id], |r| {
-        Ok(StayRow {
-            record_id: r.get(0)?,
-            visit: r.get(1)?,
-            stage: r.get(2)?,
-            entered: r.get(3)?,
-            left: r.get(4)?,
-            working: r.get(5)?,
-            paused: r.get(6)?,
-            paused_since: r.get(7)?,
-            owner_acted: r.get(8)?,
-            paused_after_action: r.get(9)?,
-            assigned: r.get(10)?,
-            re_entry: r.get(11)?,
-            ever_active: r.get(12)?,
-            ack: r.get(13)?,
-            exit_kind: r.get::<_, Option<String>>(14)?.and_then(|k| k.parse().ok()),
-            exit_from: r.get(15)?,
-            exit_to: r.get(16)?,
-            exit_reason: r.get(17)?,
-            events: r.get(18)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// Calls `f` with every row, each record's in visit order.
-pub fn for_each(conn: &Connection, mut f: impl FnMut(&StayRow)) -> Result<()> {
-    let sql = format!("SELECT {COLUMNS} FROM stays ORDER BY record_id, visit");
-    let mut q = RawQuery::prepare(conn, &sql)?;
-    while q.next()? {
-        let row = StayRow {
-            record_id: q.int(0),
-            visit: u32::try_from(q.int(1)).unwrap_or(0),
-            stage: text(&mut q, 2),
-            entered: q.int(3),
-            left: int(&mut q, 4),
-            working: int(&mut q, 5),
-            paused: q.int(6),
-            paused_since: int(&mut q, 7),
-            owner_acted: int(&mut q, 8),
-            paused_after_action: q.int(9),
-            assigned: q.int(10) != 0,
-            re_entry: q.int(11) != 0,
-            ever_active: q.int(12) != 0,
-            ack: text(&mut q, 13),
-            exit_kind: text(&mut q, 14).and_then(|k| k.parse().ok()),
-            exit_from: text(&mut q, 15),
-            exit_to: text(&mut q, 16),
-            exit_reason: text(&mut q, 17),
-            events: u32::try_from(q.int(18)).unwrap_or(0),
-        };
-        f(&row);
-    }
-    Ok(())
-}
-
 /// The latest event time the table was built through.
-fn latest_event(conn: &Connection) -> Result<i64> {
+pub(super) fn latest_event(conn: &Connection) -> Result<i64> {
     Ok(meta_get(conn, "stays_through")?
         .and_then(|t| t.parse().ok())
         .unwrap_or(i64::MIN))
@@ -323,32 +225,6 @@ fn built_through(conn: &Connection, at: i64) -> Result<()> {
         meta_set(conn, "stays_through", &at.to_string())?;
     }
     Ok(())
-}
-
-/// The audit over stays when the table answers for `p` as of `now`; else
-/// why it must be read from the log.
-pub fn audit(
-    conn: &Connection,
-    p: &Pipeline,
-    range: AuditRange,
-    now: i64,
-) -> Result<std::result::Result<AuditReport, StaysUse>> {
-    if state(conn, p)? != State::Current {
-        let mut memo = Memo::default();
-        let stored = stored(conn, &mut memo)?;
-        let ours = stored.is_some_and(|s| s.1 == stays_key(p));
-        return Ok(Err(if ours {
-            StaysUse::Rebuilding
-        } else {
-            StaysUse::Log
-        }));
-    }
-    if latest_event(conn)? > now {
-        return Ok(Err(StaysUse::Log));
-    }
-    let mut a = Auditor::over_stays(p, range, now);
-    for_each(conn, |r| a.push_stay(r))?;
-    Ok(Ok(a.finish()))
 }
 
 impl Store {
