@@ -15,7 +15,7 @@
 //! one by [`rebuild`] (the console does it in the background, `carequeue
 //! stays rebuild` at once), while the audit reads the log and says so.
 
-use super::{Result, Store, events, meta_get, meta_set};
+use super::{Result, Store, meta_get, meta_set};
 use carequeue_core::domain::{Pipeline, check};
 use carequeue_core::engine::audit::{AuditEvent, Auditor, StayRow, stays_key};
 use carequeue_core::log::EventKind;
@@ -113,11 +113,52 @@ fn records(conn: &Connection) -> Result<i64> {
 /// Rewrites one record's stays from its history: the rows from the one
 /// that was open on.
 fn settle_one(conn: &Connection, p: &Pipeline, id: i64) -> Result<()> {
-    let history = events::history(conn, id)?;
-    if let Some(last) = history.iter().map(|e| e.at).max() {
+    // The columns the audit reads, no more (no note, no hash): `+?1` keeps
+    // the plan on `events_record` without tying it to the id (see
+    // `events::history`).
+    let mut st = conn.prepare_cached(
+        "SELECT at, actor, kind, from_stage, to_stage, reason, data FROM events \
+         WHERE record_id = +?1 ORDER BY id",
+    )?;
+    type Owned = (
+        i64,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let history: Vec<Owned> = st
+        .query_map([id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    if let Some(last) = history.iter().map(|e| e.0).max() {
         built_through(conn, last)?;
     }
-    let rows = Auditor::stays_of(p, history.iter().filter_map(AuditEvent::of));
+    let events = history.iter().filter_map(|e| {
+        Some(AuditEvent {
+            record_id: id,
+            at: e.0,
+            actor: &e.1,
+            // A kind this carequeue does not know changes no stay.
+            kind: e.2.parse::<EventKind>().ok()?,
+            from: e.3.as_deref(),
+            to: e.4.as_deref(),
+            reason: e.5.as_deref(),
+            data: e.6.as_deref(),
+        })
+    });
+    let rows = Auditor::stays_of(p, events);
     let open: Option<i64> = conn
         .prepare_cached("SELECT max(visit) FROM stays WHERE record_id = ?1")?
         .query_row([id], |r| r.get(0))?;
