@@ -17,7 +17,8 @@ pub fn drop_indexes(conn: &Connection) -> Result<DroppedIndexes> {
     let mut st = conn.prepare(
         "SELECT name, sql, type FROM sqlite_master
          WHERE tbl_name IN ('records', 'events') AND sql IS NOT NULL
-           AND (type = 'index' OR (type = 'trigger' AND (name LIKE 'records_count_%' OR name LIKE 'records_fts_%')))
+           AND (type = 'index' OR (type = 'trigger' AND (name LIKE 'records_count_%' OR name LIKE 'records_fts_%'
+                                                         OR name = 'events_stays')))
            -- Kept: bulk loads add events of new records only, so their
            -- entries land at the index's right edge, which costs less than
            -- sorting them all afterwards; and op ids are never bulk loaded.
@@ -65,10 +66,16 @@ pub fn restore_indexes(
     // Let SQLite sort index entries on helper threads while it builds.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
     conn.pragma_update(None, "threads", cores as i64)?;
-    let mut names = false;
+    let (mut names, mut stays) = (false, false);
     for sql in dropped.0 {
         names |= sql.contains("records_fts_insert");
+        stays |= sql.contains("events_stays");
         conn.execute_batch(&sql)?;
+    }
+    if stays {
+        // The events loaded marked nothing: every record is marked at
+        // once, and the commit builds the stays in one pass over the log.
+        conn.execute_batch("INSERT OR IGNORE INTO stays_dirty(record_id) SELECT id FROM records")?;
     }
     if names {
         // The name index is built once, from every record.
