@@ -291,3 +291,28 @@ pub fn status(store: &PgStore, stored_key: Option<&str>) -> Result<crate::board:
         waiting,
     })
 }
+
+impl PgStore {
+    /// Hands over the stored pipeline (hash `hash`) already parsed: each
+    /// write settles the stays of the records it wrote under it.
+    pub fn share_pipeline(&mut self, hash: &str, p: Arc<carequeue_core::domain::Pipeline>) {
+        if self.expected_pipeline() == Some(hash) {
+            let key = carequeue_core::engine::audit::stays_key(&p);
+            self.stays = Some((p, key));
+        }
+    }
+
+    /// The stays table's state under the stored pipeline (current, built
+    /// for it, rows, records waiting).
+    pub fn stays_status(&self) -> Result<crate::board::StaysStatus> {
+        status(self, self.stays.as_ref().map(|s| s.1.as_str()))
+    }
+
+    /// Builds the stays table again under the stored pipeline.
+    pub fn rebuild_stays(&self) -> Result<bool> {
+        match &self.stays {
+            Some((p, _)) => rebuild(self, p).map(|_| true),
+            None => Ok(false),
+        }
+    }
+}

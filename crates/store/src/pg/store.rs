@@ -16,7 +16,6 @@ use carequeue_core::log::{AccessAction, Grant};
 use postgres::Row;
 use postgres::types::ToSql;
 use std::cell::RefCell;
-use std::sync::Arc;
 
 pub struct PgStore {
     pub(super) client: RefCell<postgres::Client>,
@@ -99,29 +98,6 @@ impl PgStore {
 
     pub fn expect_pipeline(&mut self, hash: Option<String>) {
         self.expected_pipeline = hash;
-    }
-
-    /// Hands over the stored pipeline (hash `hash`) already parsed: each
-    /// write settles the stays of the records it wrote under it.
-    pub fn share_pipeline(&mut self, hash: &str, p: Arc<carequeue_core::domain::Pipeline>) {
-        if self.expected_pipeline.as_deref() == Some(hash) {
-            let key = carequeue_core::engine::audit::stays_key(&p);
-            self.stays = Some((p, key));
-        }
-    }
-
-    /// The stays table's state under the stored pipeline (current, built
-    /// for it, rows, records waiting).
-    pub fn stays_status(&self) -> Result<crate::board::StaysStatus> {
-        super::stays::status(self, self.stays.as_ref().map(|s| s.1.as_str()))
-    }
-
-    /// Builds the stays table again under the stored pipeline.
-    pub fn rebuild_stays(&self) -> Result<bool> {
-        match &self.stays {
-            Some((p, _)) => super::stays::rebuild(self, p).map(|_| true),
-            None => Ok(false),
-        }
     }
 
     pub fn expected_pipeline(&self) -> Option<&str> {

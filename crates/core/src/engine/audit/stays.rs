@@ -302,6 +302,32 @@ impl<'p> Auditor<'p> {
         }
     }
 
+    /// One counted stay of the record whose rows are arriving.
+    pub(super) fn grouped(&mut self, slot: u32, stage: usize, active: u32) {
+        if self.group.0 != slot {
+            self.flush_group();
+            self.group.0 = slot;
+        }
+        match self.group.1.iter_mut().find(|g| g.0 == stage) {
+            Some(g) => {
+                g.1 = active;
+                g.2 += u64::from(active);
+            }
+            None => self.group.1.push((stage, active, u64::from(active))),
+        }
+    }
+
+    /// Adds the last record's per-stage figures (latest and cumulative).
+    pub(super) fn flush_group(&mut self) {
+        for (stage, latest, cum) in self.group.1.drain(..) {
+            if let Some(a) = self.acc.get_mut(stage) {
+                a.grouped += 1;
+                a.grouped_latest += u64::from(latest);
+                a.grouped_cum += cum;
+            }
+        }
+    }
+
     /// An audit over stays rather than the log: push every row of the
     /// stays table (each record's in visit order), then [`Auditor::finish`].
     /// The rows must be built under the pipeline's [`stays_key`] and `now`
